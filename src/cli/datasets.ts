@@ -1,0 +1,27 @@
+/** Dataset loading for the Node entry points (CLI, benchmarks): the embedded pack or an official CIFAR archive. */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { basename } from 'node:path';
+import type { Dataset } from '../core/data/types';
+import { decodeDataset } from '../core/data/pack';
+import { readCifarArchive } from '../core/data/cifar';
+
+export const DATASET_IDS = ['fmnist-lt', 'cifar10-lt', 'cifar100-lt'] as const;
+export type DatasetId = (typeof DATASET_IDS)[number];
+
+export const EMBEDDED_PACK = fileURLToPath(new URL('../../public/data/fmnist-lt.ltpg', import.meta.url));
+
+export async function loadDatasetForCli(id: string, file?: string): Promise<Dataset> {
+  if (id === 'fmnist-lt') {
+    const path = file ?? EMBEDDED_PACK;
+    return decodeDataset(new Uint8Array(readFileSync(path)), basename(path));
+  }
+  if (id === 'cifar10-lt' || id === 'cifar100-lt') {
+    if (!file) throw new Error(`${id} needs the official archive (--data FILE)`);
+    const ds = readCifarArchive(new Uint8Array(readFileSync(file)), basename(file));
+    const want = id === 'cifar10-lt' ? 10 : 100;
+    if (ds.pool.numClasses !== want) throw new Error(`${basename(file)} holds ${ds.pool.numClasses} classes, but ${id} needs ${want}`);
+    return ds;
+  }
+  throw new Error(`unknown dataset "${id}" (known: ${DATASET_IDS.join(', ')})`);
+}

@@ -1,0 +1,259 @@
+/**
+ * Headless training: `npm run train -- --dataset fmnist-lt --imbalance 100 --model resnet8 --loss gcl
+ *   --epochs 10 --seed 1 --out run.json`. Progress on stderr, one JSON document on stdout or in --out.
+ */
+import { parseArgs } from 'node:util';
+import { writeFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { DEFAULT_CONFIG, ConfigError, type TrainConfig } from '../core/train/config';
+import { Trainer, type EpochMetrics } from '../core/train/trainer';
+import { TrainController } from '../core/train/controller';
+import { LOSS_IDS, getLoss } from '../core/losses/registry';
+import { loadDatasetForCli, DATASET_IDS } from './datasets';
+import { initBackend, initNodeWebGPU } from '../core/backend';
+
+const MODELS = ['convnet', 'resnet8', 'resnet20', 'resnet32'];
+
+const USAGE = `Usage: npm run train -- [options]
+
+Data
+  --dataset ID          ${DATASET_IDS.join(' | ')} (default ${DEFAULT_CONFIG.dataset})
+  --data FILE           archive for cifar10-lt / cifar100-lt (official cifar-10-binary.tar.gz / cifar-100-binary.tar.gz)
+  --imbalance IF        imbalance factor n_max/n_min, ≥ 1 (default ${DEFAULT_CONFIG.imbalance})
+  --profile P           exp | step (default exp)
+  --step-mu MU          step profile: fraction of tail classes (default 0.5)
+  --sampler S           instance | classBalanced | cben (default instance)
+  --no-augment          no random crop / flip
+  --no-flip             no horizontal flip
+  --eval-per-class N    evaluate on the first N test images of each class (default: whole test set)
+Model
+  --model M             ${MODELS.join(' | ')} (default ${DEFAULT_CONFIG.model})
+  --head H              cosine | linear (forced when the loss needs one)
+Loss
+  --loss L              ${LOSS_IDS.join(' | ')} (default ${DEFAULT_CONFIG.loss})
+  --param KEY=VALUE     a loss hyperparameter, repeatable (e.g. --param s=30 --param noiseMul=0.5)
+Optimiser
+  --epochs N  --batch N  --lr LR  --momentum M  --wd WD
+  --schedule S          auto | step01 | step001 | constant (auto: the authors' schedule for the loss)
+  --no-warmup
+GCL stage 2 (after stage 1; needs a cosine head)
+  --stage2              run stage 2 after stage 1
+  --stage2-epochs N  --stage2-sampler cben|classBalanced  --stage2-lr LRMAX  --stage2-batch N
+  --stage2-s S  --stage2-m M  --stage2-noise-mul X  --stage2-gamma G
+Run
+  --seed N              (default 1)
+  --backend B           auto | wasm | cpu | webgpu (default auto: wasm, else cpu; webgpu uses Dawn)
+  --out FILE            write the JSON there instead of stdout
+  --quiet               no progress bar
+  --help
+`;
+
+function usage(msg?: string): never {
+  if (msg) process.stderr.write(`error: ${msg}\n\n`);
+  process.stderr.write(USAGE);
+  process.exit(msg ? 2 : 0);
+}
+
+function num(name: string, v: string | undefined, int = false): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || (int && !Number.isInteger(n))) usage(`--${name} needs ${int ? 'an integer' : 'a number'}, got "${v}"`);
+  return n;
+}
+
+function oneOf<T extends string>(name: string, v: string | undefined, allowed: readonly T[]): T | undefined {
+  if (v === undefined) return undefined;
+  if (!allowed.includes(v as T)) usage(`--${name} must be one of ${allowed.join(', ')}; got "${v}"`);
+  return v as T;
+}
+
+function parse(argv: string[]) {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        dataset: { type: 'string' }, data: { type: 'string' }, imbalance: { type: 'string' },
+        profile: { type: 'string' }, 'step-mu': { type: 'string' }, sampler: { type: 'string' },
+        'no-augment': { type: 'boolean' }, 'no-flip': { type: 'boolean' }, 'eval-per-class': { type: 'string' },
+        model: { type: 'string' }, head: { type: 'string' }, loss: { type: 'string' },
+        param: { type: 'string', multiple: true }, epochs: { type: 'string' }, batch: { type: 'string' },
+        lr: { type: 'string' }, momentum: { type: 'string' }, wd: { type: 'string' }, schedule: { type: 'string' },
+        'no-warmup': { type: 'boolean' }, stage2: { type: 'boolean' }, 'stage2-epochs': { type: 'string' },
+        'stage2-sampler': { type: 'string' }, 'stage2-lr': { type: 'string' }, 'stage2-batch': { type: 'string' },
+        'stage2-s': { type: 'string' }, 'stage2-m': { type: 'string' }, 'stage2-noise-mul': { type: 'string' },
+        'stage2-gamma': { type: 'string' }, seed: { type: 'string' }, backend: { type: 'string' },
+        out: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean' },
+        'log-every': { type: 'string' },
+      },
+    });
+  } catch (e) {
+    usage((e as Error).message);
+  }
+  const v = parsed.values;
+  if (v.help) usage();
+  const c: TrainConfig = structuredClone(DEFAULT_CONFIG);
+  const set = <K extends keyof TrainConfig>(k: K, val: TrainConfig[K] | undefined) => {
+    if (val !== undefined) c[k] = val;
+  };
+  set('dataset', oneOf('dataset', v.dataset, DATASET_IDS));
+  set('imbalance', num('imbalance', v.imbalance));
+  set('profile', oneOf('profile', v.profile, ['exp', 'step'] as const));
+  set('stepMu', num('step-mu', v['step-mu']));
+  set('sampler', oneOf('sampler', v.sampler, ['instance', 'classBalanced', 'cben'] as const));
+  if (v['no-augment']) c.augment = false;
+  if (v['no-flip']) c.hflip = false;
+  set('evalPerClass', num('eval-per-class', v['eval-per-class'], true));
+  set('model', oneOf('model', v.model, MODELS as TrainConfig['model'][]));
+  set('loss', oneOf('loss', v.loss, LOSS_IDS));
+  const loss = getLoss(c.loss);
+  c.head = oneOf('head', v.head, ['cosine', 'linear'] as const) ?? (loss.head === 'any' ? 'linear' : loss.head);
+  c.lossParams = {};
+  for (const kv of v.param ?? []) {
+    const m = /^([A-Za-z0-9_]+)=(.+)$/.exec(kv);
+    if (!m) usage(`--param needs KEY=VALUE, got "${kv}"`);
+    const spec = loss.schema.find((p) => p.key === m[1]);
+    if (!spec) usage(`loss ${c.loss} has no hyperparameter "${m[1]}" (it has: ${loss.schema.map((p) => p.key).join(', ')})`);
+    const val = num(`param ${m[1]}`, m[2])!;
+    if (val < spec.min || val > spec.max) usage(`--param ${m[1]}=${val} is outside [${spec.min}, ${spec.max}]`);
+    c.lossParams[m[1]] = val;
+  }
+  set('epochs', num('epochs', v.epochs, true));
+  set('batchSize', num('batch', v.batch, true));
+  set('lr', num('lr', v.lr));
+  set('momentum', num('momentum', v.momentum));
+  set('weightDecay', num('wd', v.wd));
+  set('schedule', oneOf('schedule', v.schedule, ['auto', 'step01', 'step001', 'constant'] as const));
+  if (v['no-warmup']) c.warmup = false;
+  set('seed', num('seed', v.seed, true));
+  set('logEvery', num('log-every', v['log-every'], true));
+  const s2 = c.stage2;
+  s2.epochs = num('stage2-epochs', v['stage2-epochs'], true) ?? s2.epochs;
+  s2.sampler = oneOf('stage2-sampler', v['stage2-sampler'], ['cben', 'classBalanced'] as const) ?? s2.sampler;
+  s2.lrMax = num('stage2-lr', v['stage2-lr']) ?? s2.lrMax;
+  s2.batchSize = num('stage2-batch', v['stage2-batch'], true) ?? s2.batchSize;
+  s2.s = num('stage2-s', v['stage2-s']) ?? s2.s;
+  s2.m = num('stage2-m', v['stage2-m']) ?? s2.m;
+  s2.noiseMul = num('stage2-noise-mul', v['stage2-noise-mul']) ?? s2.noiseMul;
+  s2.focalGamma = num('stage2-gamma', v['stage2-gamma']) ?? s2.focalGamma;
+  const backend = oneOf('backend', v.backend, ['auto', 'wasm', 'cpu', 'webgpu'] as const) ?? 'auto';
+  if ((c.dataset === 'cifar10-lt' || c.dataset === 'cifar100-lt') && !v.data) usage(`--dataset ${c.dataset} needs --data FILE (the official binary archive)`);
+  return { config: c, stage2: !!v.stage2, backend, out: v.out, quiet: !!v.quiet, data: v.data };
+}
+
+class Progress {
+  private last = 0;
+  constructor(private readonly quiet: boolean) {}
+  update(text: string, force = false): void {
+    if (this.quiet) return;
+    const t = Date.now();
+    if (!force && t - this.last < 200) return;
+    this.last = t;
+    process.stderr.write(`\r\x1b[K${text}`);
+  }
+  line(text: string): void {
+    if (this.quiet) return;
+    process.stderr.write(`\r\x1b[K${text}\n`);
+  }
+}
+
+function bar(frac: number, width = 24): string {
+  const n = Math.round(Math.max(0, Math.min(1, frac)) * width);
+  return `[${'#'.repeat(n)}${'.'.repeat(width - n)}]`;
+}
+
+const pct = (v: number | null) => (v === null || Number.isNaN(v) ? '  -  ' : `${(100 * v).toFixed(1)}%`);
+
+async function main(): Promise<void> {
+  const args = parse(process.argv.slice(2));
+  const progress = new Progress(args.quiet);
+  // In Node, auto = wasm → cpu: Dawn without a hardware GPU is a software rasteriser, slower than wasm.
+  const order = args.backend === 'auto' ? (['wasm', 'cpu'] as const) : ([args.backend] as const);
+  if (args.backend === 'webgpu') {
+    const gpu = await initNodeWebGPU();
+    if (!gpu.ok) throw new Error(`--backend webgpu: ${gpu.reason}`);
+  }
+  const backend = await initBackend({ order: [...order] });
+  progress.line(`backend: ${backend.name} (${backend.reason})`);
+  const dataset = await loadDatasetForCli(args.config.dataset, args.data);
+  const trainer = new Trainer(dataset, args.config);
+  if (trainer.headNote) progress.line(trainer.headNote);
+  progress.line(`data: ${dataset.meta.title}, IF ${args.config.imbalance} (${args.config.profile}), ${trainer.subset.indices.length} training images, counts ${trainer.counts.join(' ')}`);
+  const stage1: EpochMetrics[] = [];
+  const stage2: EpochMetrics[] = [];
+  let halted: string | null = null;
+  const started = Date.now();
+  const ctl = new TrainController(trainer, (e) => {
+    if (e.type === 'batch') {
+      const b = e.batch;
+      const total = trainer.epochsInStage;
+      const frac = (b.epoch + (b.batch + 1) / b.batchesPerEpoch) / total;
+      progress.update(`stage ${b.stage} ${bar(frac)} epoch ${b.epoch + 1}/${total} batch ${b.batch + 1}/${b.batchesPerEpoch} loss ${b.loss.toFixed(4)} lr ${b.lr.toPrecision(3)}`);
+    } else if (e.type === 'epoch') {
+      const m = e.metrics;
+      (m.stage === 1 ? stage1 : stage2).push(m);
+      const g = m.groupAccuracy;
+      progress.line(`stage ${m.stage} epoch ${m.epoch + 1}/${m.epochsInStage}: train loss ${m.trainLoss.toFixed(4)}, test acc ${pct(m.testAccuracy)} (many ${pct(g.many)}, medium ${pct(g.medium)}, few ${pct(g.few)}), ${m.imagesPerSecond.toFixed(0)} img/s`);
+    } else if (e.type === 'halt') {
+      halted = e.halt.message;
+      progress.line(e.halt.message);
+    }
+  });
+  await ctl.run();
+  if (args.stage2 && !halted) {
+    trainer.startStage2();
+    await ctl.run();
+  }
+  const last = (stage2.length ? stage2 : stage1).at(-1);
+  const result = {
+    tool: 'long-tail-playground train',
+    version: 1,
+    date: new Date().toISOString(),
+    config: trainer.config,
+    stage2Config: args.stage2 ? trainer.stage2 : null,
+    backend,
+    tfjsVersion: tf.version.tfjs,
+    dataset: {
+      id: dataset.meta.id,
+      title: dataset.meta.title,
+      classNames: dataset.pool.classNames,
+      counts: trainer.counts,
+      groups: trainer.groups,
+      trainImages: trainer.subset.indices.length,
+      testImages: trainer.testCount,
+    },
+    model: { kind: trainer.spec.config.kind, head: trainer.spec.config.head, headNote: trainer.headNote },
+    lossParams: trainer.lossParams,
+    halted,
+    seconds: (Date.now() - started) / 1000,
+    epochs: stage1,
+    stage2Epochs: stage2,
+    final: last
+      ? {
+        stage: last.stage,
+        testAccuracy: last.testAccuracy,
+        groupAccuracy: last.groupAccuracy,
+        perClassAccuracy: last.perClassAccuracy,
+        featureNormTest: last.featureNormTest,
+        confusion: last.confusion,
+      }
+      : null,
+  };
+  const json = JSON.stringify(result, null, 1);
+  if (args.out) {
+    writeFileSync(args.out, json);
+    progress.line(`wrote ${args.out}`);
+  } else {
+    process.stdout.write(`${json}\n`);
+  }
+  trainer.dispose();
+  if (halted) process.exitCode = 3;
+}
+
+main().catch((e) => {
+  if (e instanceof ConfigError) usage(e.message);
+  process.stderr.write(`\nerror: ${(e as Error).message}\n`);
+  process.exit(1);
+});

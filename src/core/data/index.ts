@@ -1,0 +1,22 @@
+/** Public API of the data layer (browser-, worker- and Node-safe; Node-only helpers live in ./node-load). */
+export type * from './types';
+export { DataError } from './errors';
+export { isGzip, gunzipChecked, maybeGunzip, gzipBytes, crc32, type ProgressFn } from './gzip';
+export { parseIdx, readIdxImages, readIdxLabels, imageSetFromIdx, encodeIdx, type IdxArray } from './idx';
+export { readTar, writeTar, type TarEntry } from './tar';
+export {
+  readCifarArchive,
+  readCifar10,
+  readCifar100,
+  writeCifarArchive,
+  CIFAR10_META,
+  CIFAR100_META,
+  type CifarKind,
+  type CifarReadOptions,
+  type CifarWriteOptions,
+} from './cifar';
+export { encodeDataset, decodeDataset, decodePack, PACK_MAGIC, PACK_VERSION, type PackHeader, type PackSetHeader, type DecodedPack } from './pack';
+export { loadEmbeddedDataset, embeddedUrl, EMBEDDED_FILE, EMBEDDED_PATH, type FetchBytes, type EmbeddedLoadOptions } from './embedded';
+export { makeLongTail, countsFor, groupOf, groupCounts, classCounts, subsetImages, DEFAULT_N_MAX, DEFAULT_STEP_MU, type GroupCounts } from './longtail';
+export { createSampler, cbenWeights, type Sampler, type CbenWeights } from './samplers';
+export { makeBatch, batchLabels, normalisationTable, type BatchOptions } from './augment';

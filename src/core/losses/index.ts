@@ -1,0 +1,13 @@
+export type { LossId, LossDef, LossParams, LossContext, LossInputs, HyperParamSpec, NoiseSource } from './types';
+export { LOSSES, LOSS_IDS, getLoss, defaultParams, isLossId } from './registry';
+export { ceLoss } from './ce';
+export { ldamLoss } from './ldam';
+export { balancedSoftmaxLoss } from './balancedSoftmax';
+export { logitAdjustLoss } from './logitAdjust';
+export { cbceLoss } from './cbce';
+export { kpsLoss, kpsGaOn } from './kps';
+export { fblLoss } from './fbl';
+export { gclLoss, GCL_STAGE2_PARAMS, type GclParams } from './gcl';
+export { seededNoise, fixedNoise, drawClippedNormal, GCL_NOISE_SIGMA, DEFAULT_NOISE_SEED } from './noise';
+export * from './perclass';
+export { crossEntropy, nllPerSample, focalWeightNoGrad, detach, resolveParams, schemaDefaults } from './common';

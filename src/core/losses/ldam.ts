@@ -1,0 +1,46 @@
+/**
+ * LDAM-DRW — Cao, Wei, Gaidon, Arechiga, Ma, "Learning Imbalanced Datasets with Label-Distribution-Aware Margin
+ * Loss", NeurIPS 2019, Eq. (13) with the deferred re-weighting (DRW) schedule of Sec. 3.2:
+ *
+ *   Δ_c = maxM · n_c^{−1/4} / max_k n_k^{−1/4}            (largest margin for the rarest class)
+ *   o_{bc} = s · (cos_{bc} − Δ_{y_b}·[c = y_b])
+ *   L = CE(o)                                              before the DRW epoch
+ *   L = Σ_b w_{y_b}·nll_b / Σ_b w_{y_b},  w_c = (1−β)/(1−β^{n_c}) normalised to Σ w = C   once ctx.drwActive
+ *
+ * Defaults follow the authors' code: maxM 0.5, s 30, β 0.9999 (DRW from epoch 160 of 200 — the trainer sets
+ * ctx.drwActive). Defined on the cosine (normalised) head.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { LossDef } from './types';
+import { checkClassCount, crossEntropy, numParam, oneHotF, resolveParams, rowVec } from './common';
+import { classBalancedWeights, ldamMargin } from './perclass';
+
+const WHO = 'LDAM';
+
+export const ldamLoss: LossDef = {
+  id: 'ldam',
+  label: 'LDAM-DRW',
+  summary: 'Label-distribution-aware margins (∝ n^−1/4) on a cosine head, with class re-weighting deferred to late training (Cao et al. 2019).',
+  head: 'cosine',
+  schema: [
+    numParam('maxM', 'Max margin', 0.5, 0, 1, 0.05, 'Margin of the rarest class (others scale as n_c^−1/4).'),
+    numParam('s', 'Scale s', 30, 1, 64, 1, 'Logit scale applied to the margin-shifted cosines.'),
+    numParam('beta', 'DRW β', 0.9999, 0.9, 0.99999, 0.0001, 'Effective-number β of the deferred class weights (used once DRW is on).'),
+  ],
+  compute(inp, params, ctx) {
+    const p = resolveParams(this.schema, params, WHO);
+    const C = inp.output.shape[1];
+    checkClassCount(ctx.counts, C, WHO);
+    const oh = oneHotF(inp.labels, C);
+    const margin = rowVec(ldamMargin(ctx.counts, p.maxM, WHO));
+    const logits = tf.mul(tf.sub(inp.output, tf.mul(oh, margin)), p.s) as tf.Tensor2D;
+    const w = ctx.drwActive ? classBalancedWeights(ctx.counts, p.beta, `${WHO} (DRW weights)`) : undefined;
+    return crossEntropy(logits, oh, w);
+  },
+  perClass(params, ctx) {
+    const p = resolveParams(this.schema, params, WHO);
+    const out: Record<string, number[]> = { margin: ldamMargin(ctx.counts, p.maxM, WHO) };
+    if (ctx.drwActive) out.weights = classBalancedWeights(ctx.counts, p.beta, `${WHO} (DRW weights)`);
+    return out;
+  },
+};

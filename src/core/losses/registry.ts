@@ -1,0 +1,39 @@
+/** All losses by id, plus lookup and default hyperparameters. */
+import type { LossDef, LossId, LossParams } from './types';
+import { ceLoss } from './ce';
+import { ldamLoss } from './ldam';
+import { balancedSoftmaxLoss } from './balancedSoftmax';
+import { logitAdjustLoss } from './logitAdjust';
+import { cbceLoss } from './cbce';
+import { kpsLoss } from './kps';
+import { fblLoss } from './fbl';
+import { gclLoss } from './gcl';
+import { schemaDefaults } from './common';
+
+export const LOSSES: Record<LossId, LossDef> = {
+  ce: ceLoss,
+  ldam: ldamLoss,
+  balancedSoftmax: balancedSoftmaxLoss,
+  logitAdjust: logitAdjustLoss,
+  cbce: cbceLoss,
+  kps: kpsLoss,
+  fbl: fblLoss,
+  gcl: gclLoss,
+};
+
+export const LOSS_IDS = Object.keys(LOSSES) as LossId[];
+
+export function isLossId(id: string): id is LossId {
+  return Object.prototype.hasOwnProperty.call(LOSSES, id);
+}
+
+/** The loss with this id; throws with the list of known ids otherwise. */
+export function getLoss(id: string): LossDef {
+  if (!isLossId(id)) throw new Error(`Unknown loss '${id}'; known: ${LOSS_IDS.join(', ')}`);
+  return LOSSES[id];
+}
+
+/** Schema defaults of a loss (a fresh object). */
+export function defaultParams(id: LossId | string): LossParams {
+  return schemaDefaults(getLoss(id).schema);
+}

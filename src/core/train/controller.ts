@@ -1,0 +1,85 @@
+/**
+ * Run / pause / single-step / stop at batch granularity over a Trainer. The loop yields to the event loop
+ * between batches so a worker can receive messages (pause, hyperparameter changes) while training.
+ */
+import type { Trainer, StepOutcome, BatchInfo, EpochMetrics, Halt } from './trainer';
+
+export type ControllerEvent =
+  | { type: 'batch'; batch: BatchInfo }
+  | { type: 'epoch'; metrics: EpochMetrics }
+  | { type: 'halt'; halt: Halt }
+  | { type: 'stageDone'; stage: 1 | 2 }
+  | { type: 'state'; state: ControllerState };
+
+export type ControllerState = 'idle' | 'running' | 'paused' | 'stopped';
+
+export class TrainController {
+  state: ControllerState = 'idle';
+  private loop: Promise<void> | null = null;
+  private stepping: Promise<StepOutcome | null> | null = null;
+
+  constructor(readonly trainer: Trainer, private readonly emit: (e: ControllerEvent) => void) {}
+
+  private setState(s: ControllerState): void {
+    if (this.state === s) return;
+    this.state = s;
+    this.emit({ type: 'state', state: s });
+  }
+
+  private handle(out: StepOutcome): void {
+    const logEvery = this.trainer.config.logEvery;
+    if (out.batch.step % logEvery === 0 || out.epoch || out.halt) this.emit({ type: 'batch', batch: out.batch });
+    if (out.halt) {
+      this.emit({ type: 'halt', halt: out.halt });
+      this.setState('paused');
+    }
+    if (out.epoch) this.emit({ type: 'epoch', metrics: out.epoch });
+    if (out.stageDone) {
+      this.emit({ type: 'stageDone', stage: out.epoch!.stage });
+      this.setState('paused');
+    }
+  }
+
+  /** One batch (only while not running). */
+  async stepOnce(): Promise<StepOutcome | null> {
+    if (this.state === 'running' || this.state === 'stopped' || this.trainer.stageDone) return null;
+    this.stepping = this.trainer.step();
+    const out = await this.stepping;
+    this.stepping = null;
+    if (out) this.handle(out);
+    if (this.state === 'idle') this.setState('paused');
+    return out;
+  }
+
+  /** Trains until the stage ends, pause() or stop(). Resolves when the loop has exited. */
+  run(): Promise<void> {
+    if (this.state === 'running' || this.state === 'stopped') return this.loop ?? Promise.resolve();
+    this.setState('running');
+    this.loop = (async () => {
+      if (this.stepping) await this.stepping;
+      while (this.state === 'running' && !this.trainer.stageDone) {
+        const out = await this.trainer.step();
+        this.handle(out);
+        await yieldToEventLoop();
+      }
+      if (this.state === 'running') this.setState('paused');
+    })();
+    return this.loop;
+  }
+
+  /** Stops after the batch in flight; resolves when the loop has exited. */
+  async pause(): Promise<void> {
+    if (this.state === 'running') this.setState('paused');
+    await this.loop;
+  }
+
+  async stop(): Promise<void> {
+    this.setState('stopped');
+    await this.loop;
+    if (this.stepping) await this.stepping;
+  }
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}

@@ -1,0 +1,57 @@
+/**
+ * Learning-rate schedules, the FBL curriculum and the switch epochs of the reference recipe
+ * (methods.md, "Data and training recipe"), scaled to any epoch count T:
+ *   warm-up: lr·E/W for E = epoch+1 ≤ W, W = 5 epochs at T = 200 (W = 5·T/200 otherwise, so short runs keep
+ *   the same fraction); steps from epoch 0.8·T and 0.9·T (E > 160 and E > 180 when T = 200).
+ *   GCL/KPS ('step01'): ×0.1 then ×0.01.  LDAM/FBL ('step001'): ×0.01 then ×0.0001.
+ *   KPS gradient adjustment from epoch 0.6·T (120), LDAM DRW from epoch 0.8·T (160), 0-based.
+ *   FBL α(t) = (t / (T − T/20))², t 0-based (T − 10 = 190 when T = 200), not clipped.
+ *   GCL stage 2: lr(e) = 0.01·lrMax·(1 + cos(π·e/E2)), once per epoch.
+ */
+
+export type LrSchedule = 'step01' | 'step001' | 'constant';
+
+export const REFERENCE_EPOCHS = 200;
+
+function frac(T: number, atRef: number): number {
+  return (atRef * T) / REFERENCE_EPOCHS;
+}
+
+/** Learning rate for a 0-based epoch. */
+export function stage1Lr(epoch: number, T: number, baseLr: number, schedule: LrSchedule, warmup = true): number {
+  const E = epoch + 1;
+  let lr = baseLr;
+  const W = frac(T, 5);
+  if (warmup && E <= W) lr = (baseLr * E) / W;
+  if (schedule === 'constant') return lr;
+  const [f1, f2] = schedule === 'step01' ? [0.1, 0.01] : [0.01, 0.0001];
+  // epoch ≥ 0.9·T ⇔ E > 180 at T = 200; comparing the epoch's start keeps very short runs at the base lr
+  if (epoch >= frac(T, 180)) return baseLr * f2;
+  if (epoch >= frac(T, 160)) return baseLr * f1;
+  return lr;
+}
+
+export function gaStartEpoch(T: number): number {
+  return Math.round(frac(T, 120));
+}
+
+export function drwStartEpoch(T: number): number {
+  return Math.round(frac(T, 160));
+}
+
+/** FBL curriculum factor α(t). */
+export function fblAlpha(epoch: number, T: number): number {
+  const denom = T - T / 20;
+  if (denom <= 0) return 1;
+  return (epoch / denom) ** 2;
+}
+
+/** GCL stage-2 cosine schedule (0-based epoch e of E2). */
+export function stage2Lr(epoch: number, E2: number, lrMax: number): number {
+  return 0.01 * lrMax * (1 + Math.cos((Math.PI * epoch) / E2));
+}
+
+/** The schedule the authors use with each loss. */
+export function defaultScheduleFor(loss: string): LrSchedule {
+  return loss === 'gcl' || loss === 'kps' ? 'step01' : 'step001';
+}

@@ -1,0 +1,485 @@
+/**
+ * The trainer: one batch per `step()`, so a driver (CLI loop, Web Worker) can run, pause, single-step and stop
+ * at batch granularity, and change lr / loss hyperparameters / sampler / augmentation between steps without
+ * touching the weights or the momentum buffers.
+ *
+ * Stage 1 trains everything with the chosen loss. GCL stage 2 (`startStage2`) freezes the backbone (BN in eval
+ * mode, running statistics untouched), keeps the stage-1 classifier and re-trains it with the GCL loss (focal γ),
+ * a CBEN or class-balanced sampler and the cosine learning-rate schedule.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Dataset, Group, LongTailSubset } from '../data/types';
+import { makeLongTail } from '../data/longtail';
+import { createSampler } from '../data/samplers';
+import { makeBatch } from '../data/augment';
+import type { Model, ModelSpec } from '../models/types';
+import { buildSpec, createModel } from '../models';
+import type { LossContext, LossDef, LossParams, NoiseSource } from '../losses/types';
+import { getLoss, defaultParams } from '../losses/registry';
+import { seededNoise } from '../losses/noise';
+import { classificationMetrics, groupAccuracy, PerClassMean, type GroupAccuracy } from '../metrics/classification';
+import { Rng } from './rng';
+import { Sgd } from './sgd';
+import { type TrainConfig, type Stage2Config, validateConfig, ConfigError } from './config';
+import {
+  defaultScheduleFor, drwStartEpoch, fblAlpha, gaStartEpoch, stage1Lr, stage2Lr, type LrSchedule,
+} from './schedules';
+
+export type Stage = 1 | 2;
+
+export interface BatchInfo {
+  stage: Stage;
+  epoch: number;
+  batch: number;
+  batchesPerEpoch: number;
+  step: number;
+  loss: number;
+  lr: number;
+}
+
+export interface EpochMetrics {
+  stage: Stage;
+  /** 0-based epoch within the stage. */
+  epoch: number;
+  epochsInStage: number;
+  step: number;
+  lr: number;
+  /** FBL curriculum α(t) of this epoch (computed for every loss so charts share a time axis). */
+  alpha: number;
+  gaActive: boolean;
+  drwActive: boolean;
+  trainLoss: number;
+  trainAccuracy: number;
+  testLoss: number;
+  testAccuracy: number;
+  perClassAccuracy: number[];
+  groupAccuracy: GroupAccuracy;
+  confusion: number[][];
+  featureNormTrain: number[];
+  featureNormTest: number[];
+  /** Per-class quantities of the loss actually in force (GCL cloud, KPS scale/margin, FBL stimulus, …). */
+  lossPerClass: Record<string, number[]>;
+  /** GCL only: the downward shift noiseMul·|ε|·d̂_c actually sampled in the last batch, per class (C × B). */
+  gclNoiseLastBatch?: number[][];
+  seconds: number;
+  imagesPerSecond: number;
+}
+
+export interface Halt {
+  reason: 'non-finite';
+  step: number;
+  message: string;
+}
+
+export interface StepOutcome {
+  batch: BatchInfo;
+  /** Present when this step finished an epoch (evaluation included). */
+  epoch?: EpochMetrics;
+  /** The stage's last epoch has finished. */
+  stageDone?: boolean;
+  /** The step was refused (weights kept as before it). */
+  halt?: Halt;
+}
+
+/** Settings that may change between steps without resetting anything. */
+export interface LiveSettings {
+  lr?: number;
+  lossParams?: LossParams;
+  sampler?: TrainConfig['sampler'];
+  augment?: boolean;
+  hflip?: boolean;
+  weightDecay?: number;
+}
+
+export interface TrainerOptions {
+  /** Replace the GCL noise source (tests feed fixed noise). */
+  noise?: NoiseSource;
+}
+
+export class Trainer {
+  readonly config: TrainConfig;
+  readonly dataset: Dataset;
+  readonly subset: LongTailSubset;
+  readonly counts: number[];
+  readonly groups: Group[];
+  readonly spec: ModelSpec;
+  readonly model: Model;
+  readonly loss: LossDef;
+  /** Head actually used ('forced' when the loss needs a particular one). */
+  readonly headNote: string | null;
+
+  stage: Stage = 1;
+  epoch = 0;
+  batchInEpoch = 0;
+  globalStep = 0;
+  lossParams: LossParams;
+  stage2: Stage2Config;
+
+  private readonly rngs: { sampler: Rng; augment: Rng };
+  private sgd: Sgd;
+  private sampler: ReturnType<typeof createSampler>;
+  private positions: Int32Array | null = null;
+  private batchBuf: Float32Array | null = null;
+  private readonly noise: NoiseSource;
+  private lastNoise: tf.Tensor2D | null = null;
+  private captureNoise = false;
+  private readonly testIndices: Int32Array;
+  // per-epoch accumulators
+  private lossSum = 0;
+  private lossCount = 0;
+  private correct = 0;
+  private seen = 0;
+  private epochStart = 0;
+  private readonly normAcc: PerClassMean;
+
+  constructor(dataset: Dataset, config: TrainConfig, opts: TrainerOptions = {}) {
+    validateConfig(config);
+    this.config = structuredClone(config);
+    this.dataset = dataset;
+    const root = new Rng(config.seed);
+    this.subset = makeLongTail(dataset.pool, {
+      imbalance: config.imbalance, profile: config.profile, stepMu: config.stepMu, seed: config.seed,
+    });
+    this.counts = this.subset.counts;
+    this.groups = this.subset.groups;
+    this.loss = getLoss(config.loss);
+    let head = config.head;
+    this.headNote = null;
+    if (this.loss.head !== 'any' && this.loss.head !== head) {
+      this.headNote = `${this.loss.label} needs the ${this.loss.head} head; using it instead of ${head}`;
+      head = this.loss.head;
+    }
+    this.config.head = head;
+    const { height, width, channels, numClasses } = dataset.pool;
+    this.spec = buildSpec({ kind: config.model, head, inputShape: [height, width, channels], numClasses });
+    this.model = createModel(this.spec, root.fork('init'));
+    this.lossParams = { ...defaultParams(config.loss), ...config.lossParams };
+    this.stage2 = { ...config.stage2 };
+    this.rngs = { sampler: root.fork('sampler'), augment: root.fork('augment') };
+    this.noise = opts.noise ?? seededNoise(root.fork('noise'));
+    this.sampler = createSampler(config.sampler, this.subset.labels, this.counts, this.rngs.sampler);
+    this.sgd = new Sgd({ momentum: config.momentum, weightDecay: config.weightDecay });
+    this.normAcc = new PerClassMean(numClasses);
+    this.testIndices = pickTestIndices(dataset.test.labels, numClasses, config.evalPerClass);
+    // Fail early on counts the loss cannot use (equal counts, zero-count class).
+    this.loss.perClass(this.lossParams, this.lossContextBase());
+  }
+
+  /** Number of test images evaluated each epoch. */
+  get testCount(): number {
+    return this.testIndices.length;
+  }
+
+  get epochsInStage(): number {
+    return this.stage === 1 ? this.config.epochs : this.stage2.epochs;
+  }
+
+  get schedule(): LrSchedule {
+    return this.config.schedule === 'auto' ? defaultScheduleFor(this.config.loss) : this.config.schedule;
+  }
+
+  /** True when the current stage has run all its epochs. */
+  get stageDone(): boolean {
+    return this.epoch >= this.epochsInStage;
+  }
+
+  currentLr(): number {
+    if (this.stage === 2) return stage2Lr(this.epoch, this.stage2.epochs, this.stage2.lrMax);
+    return stage1Lr(this.epoch, this.config.epochs, this.config.lr, this.schedule, this.config.warmup);
+  }
+
+  batchesPerEpoch(): number {
+    const n = this.subset.indices.length;
+    const b = this.batchSize();
+    const full = Math.floor(n / b);
+    return n % b >= 2 ? full + 1 : Math.max(full, 1);
+  }
+
+  private batchSize(): number {
+    return this.stage === 1 ? this.config.batchSize : this.stage2.batchSize;
+  }
+
+  private lossContextBase(): Omit<LossContext, 'noise'> {
+    const T = this.config.epochs;
+    const e = this.stage === 1 ? this.epoch : T - 1;
+    return {
+      counts: this.counts,
+      head: this.spec.config.head,
+      alpha: fblAlpha(e, T),
+      gaActive: this.stage === 1 && e >= gaStartEpoch(T),
+      drwActive: e >= drwStartEpoch(T),
+    };
+  }
+
+  /** Loss and parameters in force now (stage 2 = GCL with the stage-2 parameters). */
+  private activeLoss(): { def: LossDef; params: LossParams } {
+    if (this.stage === 1) return { def: this.loss, params: this.lossParams };
+    const s2 = this.stage2;
+    return {
+      def: getLoss('gcl'),
+      params: { ...defaultParams('gcl'), s: s2.s, m: s2.m, noiseMul: s2.noiseMul, focalGamma: s2.focalGamma },
+    };
+  }
+
+  /** Apply settings that take effect at the next step; weights and momentum stay. */
+  update(s: LiveSettings): void {
+    if (s.lr !== undefined) {
+      if (!(s.lr > 0)) throw new ConfigError(`lr must be > 0 (got ${s.lr})`);
+      this.config.lr = s.lr;
+    }
+    if (s.lossParams) {
+      const next = { ...this.lossParams, ...s.lossParams };
+      this.loss.perClass(next, this.lossContextBase());
+      this.lossParams = next;
+    }
+    if (s.augment !== undefined) this.config.augment = s.augment;
+    if (s.hflip !== undefined) this.config.hflip = s.hflip;
+    if (s.weightDecay !== undefined) {
+      this.config.weightDecay = s.weightDecay;
+      this.sgd.setWeightDecay(s.weightDecay);
+    }
+    if (s.sampler && s.sampler !== this.config.sampler) {
+      this.config.sampler = s.sampler;
+      this.sampler = createSampler(s.sampler, this.subset.labels, this.counts, this.rngs.sampler);
+      // the rest of this epoch is drawn by the new sampler
+      if (this.positions) this.positions = null;
+    }
+  }
+
+  /** Switch to GCL stage 2 (classifier re-training on the frozen backbone). */
+  startStage2(s2: Partial<Stage2Config> = {}): void {
+    if (this.spec.config.head !== 'cosine') {
+      throw new ConfigError('GCL stage 2 re-trains a cosine classifier: train stage 1 with a cosine head (GCL, KPS, LDAM or CE-cosine)');
+    }
+    this.stage2 = { ...this.stage2, ...s2 };
+    this.stage = 2;
+    this.epoch = 0;
+    this.batchInEpoch = 0;
+    this.positions = null;
+    this.resetEpochAccumulators();
+    this.sampler = createSampler(this.stage2.sampler, this.subset.labels, this.counts, this.rngs.sampler);
+    this.sgd.dispose();
+    this.sgd = new Sgd({ momentum: this.config.momentum, weightDecay: this.config.weightDecay });
+  }
+
+  private resetEpochAccumulators(): void {
+    this.lossSum = 0;
+    this.lossCount = 0;
+    this.correct = 0;
+    this.seen = 0;
+    this.normAcc.reset();
+    this.epochStart = now();
+  }
+
+  /** One training batch; at the end of an epoch also evaluates on the test set. */
+  async step(): Promise<StepOutcome> {
+    if (this.stageDone) throw new Error(`stage ${this.stage} has finished its ${this.epochsInStage} epochs`);
+    if (!this.positions) {
+      this.positions = this.sampler.epoch();
+      if (this.batchInEpoch === 0) this.resetEpochAccumulators();
+    }
+    const B = this.batchSize();
+    const nb = this.batchesPerEpoch();
+    const start = this.batchInEpoch * B;
+    const pos = this.positions.subarray(start, Math.min(start + B, this.positions.length));
+    const poolIdx = new Int32Array(pos.length);
+    const labels = new Int32Array(pos.length);
+    for (let i = 0; i < pos.length; i++) {
+      poolIdx[i] = this.subset.indices[pos[i]];
+      labels[i] = this.subset.labels[pos[i]];
+    }
+    const { height: H, width: W, channels: Cc } = this.dataset.pool;
+    const need = pos.length * H * W * Cc;
+    if (!this.batchBuf || this.batchBuf.length !== need) this.batchBuf = new Float32Array(need);
+    makeBatch(this.dataset.pool, poolIdx, this.dataset.meta, {
+      augment: this.config.augment, hflip: this.config.hflip && this.dataset.meta.hflip, rng: this.rngs.augment,
+    }, this.batchBuf);
+
+    const lr = this.currentLr();
+    const { def, params } = this.activeLoss();
+    const ctx: LossContext = { ...this.lossContextBase(), noise: this.wrappedNoise() };
+    this.captureNoise = this.batchInEpoch === nb - 1 && (this.stage === 2 || this.config.loss === 'gcl');
+    const frozen = this.stage === 2;
+    const vars = this.model.trainable(frozen ? 'classifier' : 'all');
+
+    const x = tf.tensor4d(this.batchBuf, [pos.length, H, W, Cc]);
+    const y = tf.tensor1d(labels, 'int32');
+    let kept: tf.Tensor[] = [];
+    const { value, grads } = tf.variableGrads(() => {
+      const { features, output } = this.model.forward(x, frozen ? 'eval' : 'train');
+      const l = def.compute({ output, labels: y, features }, params, ctx);
+      kept = [tf.keep(tf.norm(features, 'euclidean', 1)), tf.keep(tf.argMax(output, 1))];
+      return l;
+    }, vars);
+    const health = tf.tidy(() => {
+      const sq = tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))));
+      return tf.stack([value, sq]);
+    });
+    const [hv, norms, preds] = await Promise.all([health.data(), kept[0].data(), kept[1].data()]);
+    tf.dispose([x, y, value, health, ...kept]);
+    const lossValue = hv[0];
+    const step = this.globalStep + 1;
+    const batch: BatchInfo = {
+      stage: this.stage, epoch: this.epoch, batch: this.batchInEpoch, batchesPerEpoch: nb, step, loss: lossValue, lr,
+    };
+    if (!Number.isFinite(lossValue) || !Number.isFinite(hv[1])) {
+      tf.dispose(grads);
+      this.model.discardBnUpdates();
+      const what = !Number.isFinite(lossValue) ? `the loss became ${lossValue}` : `the gradient became ${hv[1]}`;
+      return {
+        batch,
+        halt: {
+          reason: 'non-finite',
+          step,
+          message: `Paused at step ${step} (stage ${this.stage}, epoch ${this.epoch + 1}, batch ${this.batchInEpoch + 1}): ${what}. `
+            + `The learning rate (${fmt(lr)}) is probably too high — lower it and resume; the weights are those of the last good step.`,
+        },
+      };
+    }
+    this.sgd.apply(vars, grads, lr);
+    tf.dispose(grads);
+    if (!frozen) this.model.commitBnUpdates();
+    else this.model.discardBnUpdates();
+
+    this.globalStep = step;
+    this.lossSum += lossValue * pos.length;
+    this.lossCount += pos.length;
+    for (let i = 0; i < preds.length; i++) if (preds[i] === labels[i]) this.correct++;
+    this.seen += pos.length;
+    this.normAcc.add(norms, labels);
+    this.batchInEpoch++;
+    if (this.batchInEpoch < nb) return { batch };
+
+    const epochMetrics = await this.finishEpoch(lr);
+    return { batch, epoch: epochMetrics, stageDone: this.stageDone };
+  }
+
+  private wrappedNoise(): NoiseSource {
+    return (rows, cols) => {
+      const n = this.noise(rows, cols);
+      if (this.captureNoise) {
+        this.lastNoise?.dispose();
+        this.lastNoise = tf.keep(tf.abs(n)) as tf.Tensor2D;
+      }
+      return n;
+    };
+  }
+
+  private async finishEpoch(lr: number): Promise<EpochMetrics> {
+    const trainSeconds = (now() - this.epochStart) / 1000;
+    const ev = await this.evaluate();
+    const base = this.lossContextBase();
+    const { def, params } = this.activeLoss();
+    const lossPerClass = def.perClass(params, base);
+    let gclNoiseLastBatch: number[][] | undefined;
+    if (this.lastNoise) {
+      const [B, C] = this.lastNoise.shape;
+      const v = await this.lastNoise.data();
+      this.lastNoise.dispose();
+      this.lastNoise = null;
+      const amp = lossPerClass.cloudAmplitude;
+      gclNoiseLastBatch = Array.from({ length: C }, (_, c) =>
+        Array.from({ length: B }, (_, b) => v[b * C + c] * (amp ? amp[c] : 1)));
+    }
+    const m: EpochMetrics = {
+      stage: this.stage,
+      epoch: this.epoch,
+      epochsInStage: this.epochsInStage,
+      step: this.globalStep,
+      lr,
+      alpha: fblAlpha(this.stage === 1 ? this.epoch : this.config.epochs - 1, this.config.epochs),
+      gaActive: base.gaActive && this.stage === 1 && this.config.loss === 'kps' && !!params.ga,
+      drwActive: base.drwActive && this.stage === 1 && this.config.loss === 'ldam',
+      trainLoss: this.lossSum / Math.max(1, this.lossCount),
+      trainAccuracy: this.correct / Math.max(1, this.seen),
+      testLoss: ev.loss,
+      testAccuracy: ev.accuracy,
+      perClassAccuracy: ev.perClassAccuracy,
+      groupAccuracy: groupAccuracy(ev.perClassAccuracy, this.groups),
+      confusion: ev.confusion,
+      featureNormTrain: this.normAcc.means(),
+      featureNormTest: ev.featureNorm,
+      lossPerClass,
+      gclNoiseLastBatch,
+      seconds: trainSeconds,
+      imagesPerSecond: this.seen / Math.max(1e-9, trainSeconds),
+    };
+    this.epoch++;
+    this.batchInEpoch = 0;
+    this.positions = null;
+    return m;
+  }
+
+  /** Evaluates the model (eval mode) on the test set (or its first `evalPerClass` images per class). */
+  async evaluate(): Promise<{
+    accuracy: number; loss: number; perClassAccuracy: number[]; confusion: number[][]; featureNorm: number[];
+    preds: Int32Array;
+  }> {
+    const test = this.dataset.test;
+    const { height: H, width: W, channels: Cc } = test;
+    const C = test.numClasses;
+    const idx = this.testIndices;
+    const preds = new Int32Array(idx.length);
+    const labels = new Int32Array(idx.length);
+    const norms = new PerClassMean(C);
+    const scale = this.spec.config.head === 'cosine' ? this.inferenceScale() : 1;
+    let lossSum = 0;
+    const EB = 256;
+    const buf = new Float32Array(EB * H * W * Cc);
+    for (let s = 0; s < idx.length; s += EB) {
+      const part = idx.subarray(s, Math.min(s + EB, idx.length));
+      const n = part.length;
+      for (let i = 0; i < n; i++) labels[s + i] = test.labels[part[i]];
+      const xb = makeBatch(test, part, this.dataset.meta, { augment: false, rng: this.rngs.augment }, buf.subarray(0, n * H * W * Cc));
+      const [p, nr, l] = tf.tidy(() => {
+        const x = tf.tensor4d(xb, [n, H, W, Cc]);
+        const { features, output } = this.model.forward(x, 'eval');
+        const y = tf.oneHot(tf.tensor1d(labels.subarray(s, s + n), 'int32'), C);
+        const ce = tf.losses.softmaxCrossEntropy(y, tf.mul(output, scale), undefined, 0, tf.Reduction.SUM);
+        return [tf.argMax(output, 1), tf.norm(features, 'euclidean', 1), ce];
+      });
+      const [pv, nv, lv] = await Promise.all([p.data(), nr.data(), l.data()]);
+      tf.dispose([p, nr, l]);
+      preds.set(pv as Int32Array, s);
+      norms.add(nv, labels.subarray(s, s + n));
+      lossSum += lv[0];
+    }
+    const cm = classificationMetrics(preds, labels, C);
+    return {
+      accuracy: cm.accuracy, loss: lossSum / Math.max(1, idx.length), perClassAccuracy: cm.perClassAccuracy,
+      confusion: cm.confusion, featureNorm: norms.means(), preds,
+    };
+  }
+
+  private inferenceScale(): number {
+    const p = this.activeLoss().params;
+    return p.s ?? p.scale ?? 30;
+  }
+
+  dispose(): void {
+    this.lastNoise?.dispose();
+    this.sgd.dispose();
+    this.model.dispose();
+  }
+}
+
+function pickTestIndices(labels: Uint16Array, C: number, perClass: number | null): Int32Array {
+  if (perClass === null) return Int32Array.from({ length: labels.length }, (_, i) => i);
+  const taken = new Array<number>(C).fill(0);
+  const out: number[] = [];
+  for (let i = 0; i < labels.length; i++) {
+    if (taken[labels[i]] < perClass) {
+      taken[labels[i]]++;
+      out.push(i);
+    }
+  }
+  return Int32Array.from(out);
+}
+
+function now(): number {
+  return typeof performance !== 'undefined' ? performance.now() : Date.now();
+}
+
+function fmt(v: number): string {
+  return Number(v.toPrecision(3)).toString();
+}

@@ -1,0 +1,164 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { Trainer, type EpochMetrics } from '../../../src/core/train/trainer';
+import { TrainController } from '../../../src/core/train/controller';
+import { DEFAULT_CONFIG, type TrainConfig } from '../../../src/core/train/config';
+import { LOSS_IDS } from '../../../src/core/losses/registry';
+import { registerFastKernels } from '../../../src/core/kernels';
+import { tinyDataset } from '../../helpers/tiny-dataset';
+
+const data = tinyDataset();
+
+function cfg(over: Partial<TrainConfig> = {}): TrainConfig {
+  return {
+    ...structuredClone(DEFAULT_CONFIG),
+    dataset: 'tiny', imbalance: 10, model: 'convnet', head: 'linear', loss: 'ce', batchSize: 16, epochs: 4,
+    lr: 0.05, schedule: 'constant', warmup: false, augment: true, logEvery: 1, ...over,
+  };
+}
+
+async function runEpochs(t: Trainer, n: number): Promise<EpochMetrics[]> {
+  const out: EpochMetrics[] = [];
+  while (out.length < n) {
+    const r = await t.step();
+    if (r.halt) throw new Error(r.halt.message);
+    if (r.epoch) out.push(r.epoch);
+  }
+  return out;
+}
+
+function snapshot(t: Trainer, filter: (name: string) => boolean = () => true): Map<string, Float32Array> {
+  const m = new Map<string, Float32Array>();
+  for (const [k, v] of t.model.vars) if (filter(k)) m.set(k, v.dataSync() as Float32Array);
+  return m;
+}
+
+function maxDiff(a: Map<string, Float32Array>, b: Map<string, Float32Array>): number {
+  let d = 0;
+  for (const [k, va] of a) {
+    const vb = b.get(k)!;
+    for (let i = 0; i < va.length; i++) d = Math.max(d, Math.abs(va[i] - vb[i]));
+  }
+  return d;
+}
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  registerFastKernels();
+});
+
+describe('Trainer', () => {
+  it('a tiny model learns a tiny long-tailed set well above chance, with per-epoch metrics', async () => {
+    const t = new Trainer(data, cfg({ epochs: 6 }));
+    expect(t.counts).toEqual([60, 27, 12, 6]);
+    const ms = await runEpochs(t, 6);
+    const m = ms.at(-1)!;
+    expect(m.testAccuracy).toBeGreaterThan(0.6); // chance is 0.25
+    expect(m.perClassAccuracy).toHaveLength(4);
+    expect(m.confusion.flat().reduce((a, b) => a + b, 0)).toBe(80);
+    expect(m.featureNormTrain.every((v) => v > 0)).toBe(true);
+    expect(m.featureNormTest.every((v) => v > 0)).toBe(true);
+    expect(m.groupAccuracy.few).not.toBeNull();
+    expect(JSON.parse(JSON.stringify(m)).stage).toBe(1);
+    t.dispose();
+  });
+
+  it('same seed and backend give the same numbers; another seed does not', async () => {
+    const run = async (seed: number) => {
+      const t = new Trainer(data, cfg({ seed, epochs: 2 }));
+      const ms = await runEpochs(t, 2);
+      t.dispose();
+      return ms.map((m) => [m.trainLoss, m.testAccuracy, ...m.featureNormTest]);
+    };
+    const a = await run(3);
+    const b = await run(3);
+    const c = await run(4);
+    expect(a).toEqual(b);
+    expect(a).not.toEqual(c);
+  });
+
+  it('does not leak tensors between epochs', async () => {
+    const t = new Trainer(data, cfg({ loss: 'gcl', head: 'cosine', epochs: 3 }));
+    await runEpochs(t, 1);
+    const after1 = tf.memory().numTensors;
+    await runEpochs(t, 2);
+    expect(tf.memory().numTensors).toBe(after1);
+    t.dispose();
+  });
+
+  it('pauses on a non-finite loss, names the step and the lr, and keeps the last good weights', async () => {
+    const t = new Trainer(data, cfg({ lr: 1e30 }));
+    const ctl = new TrainController(t, () => {});
+    let halt = null;
+    let before = snapshot(t);
+    for (let i = 0; i < 20 && !halt; i++) {
+      before = snapshot(t);
+      const r = await ctl.stepOnce();
+      halt = r?.halt ?? null;
+    }
+    expect(halt).not.toBeNull();
+    expect(halt!.message).toMatch(/step \d+/);
+    expect(halt!.message).toMatch(/learning rate/);
+    expect(ctl.state).toBe('paused');
+    const after = snapshot(t);
+    expect(maxDiff(before, after)).toBe(0);
+    for (const v of after.values()) expect(v.every(Number.isFinite)).toBe(true);
+    t.dispose();
+  });
+
+  it('applies lr and loss-parameter changes at the next step without resetting weights', async () => {
+    const t = new Trainer(data, cfg({ loss: 'gcl', head: 'cosine' }));
+    await t.step();
+    await t.step();
+    const trainable = (k: string) => !k.includes('running');
+    const w = snapshot(t, trainable);
+    t.update({ lr: 0.01, lossParams: { noiseMul: 1 } });
+    const r = await t.step();
+    expect(r.batch.lr).toBe(0.01);
+    expect(t.lossParams.noiseMul).toBe(1);
+    // one small step away from where we were, not a re-initialised model
+    const d = maxDiff(w, snapshot(t, trainable));
+    expect(d).toBeGreaterThan(0);
+    expect(d).toBeLessThan(0.05);
+    t.update({ sampler: 'cben' });
+    const r2 = await t.step();
+    expect(Number.isFinite(r2.batch.loss)).toBe(true);
+    t.dispose();
+  });
+
+  it('every loss trains a step with a finite loss', async () => {
+    for (const loss of LOSS_IDS) {
+      const t = new Trainer(data, cfg({ loss, head: loss === 'fbl' ? 'linear' : 'cosine', epochs: 1 }));
+      const r = await t.step();
+      expect(r.halt, loss).toBeUndefined();
+      expect(Number.isFinite(r.batch.loss), loss).toBe(true);
+      t.dispose();
+    }
+  });
+
+  it('GCL stage 2 trains only the classifier on a frozen backbone (BN statistics untouched)', async () => {
+    const t = new Trainer(data, cfg({ loss: 'gcl', head: 'cosine', epochs: 1 }));
+    const s1 = await runEpochs(t, 1);
+    expect(s1[0].gclNoiseLastBatch).toHaveLength(4);
+    expect(t.stageDone).toBe(true);
+    const backbone = (k: string) => !k.startsWith('linear');
+    const before = snapshot(t, backbone);
+    const clsBefore = snapshot(t, (k) => k.startsWith('linear'));
+    t.startStage2({ epochs: 2, batchSize: 16 });
+    const s2 = await runEpochs(t, 2);
+    expect(s2[0].stage).toBe(2);
+    expect(s2[0].lr).toBeCloseTo(0.002, 12);
+    expect(maxDiff(before, snapshot(t, backbone))).toBe(0);
+    expect(maxDiff(clsBefore, snapshot(t, (k) => k.startsWith('linear')))).toBeGreaterThan(0);
+    expect(s2[1].lossPerClass.cloudAmplitude).toHaveLength(4);
+    t.dispose();
+  });
+
+  it('refuses data the loss cannot use and a stage 2 without a cosine head', () => {
+    const flat = tinyDataset();
+    expect(() => new Trainer(flat, cfg({ imbalance: 1, loss: 'gcl', head: 'cosine' }))).toThrow(/same training count/);
+    const t = new Trainer(data, cfg({ loss: 'ce', head: 'linear' }));
+    expect(() => t.startStage2()).toThrow(/cosine/);
+    t.dispose();
+  });
+});
