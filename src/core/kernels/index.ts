@@ -16,6 +16,7 @@ import { rememberOriginalWasmKernel } from './wasm_util';
 import { captureOriginalSlice, sliceConfigs } from './slice_fast';
 import { captureOriginalReductions, meanWasm, sumWasm } from './reduce_wasm';
 import { captureOriginalCast, castWasm, identityWasm } from './identity_wasm';
+import { captureOriginalCpuElementwise, elementwiseCpuConfigs } from './elementwise_cpu';
 
 export type FastKernelBackend = 'cpu' | 'wasm' | 'webgpu';
 
@@ -26,6 +27,7 @@ export const FAST_KERNELS: Record<FastKernelBackend, KernelConfig[]> = {
     { kernelName: 'Conv2DBackpropInput', backendName: 'cpu', kernelFunc: conv2dBackpropInputCpu },
     { kernelName: 'Conv2D', backendName: 'cpu', kernelFunc: conv2dCpu },
     sliceConfigs.cpu,
+    ...elementwiseCpuConfigs,
   ],
   wasm: [
     { kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: conv2dBackpropFilterWasm },
@@ -61,6 +63,7 @@ export function registerFastKernelsFor(backend: FastKernelBackend): string[] {
   const names: string[] = [];
   // Capture the backends' own kernels we delegate to before replacing anything.
   captureOriginalSlice();
+  if (backend === 'cpu') captureOriginalCpuElementwise();
   if (backend === 'wasm') {
     rememberOriginalWasmKernel('BatchMatMul');
     rememberOriginalWasmKernel('Conv2D');

@@ -26,7 +26,11 @@ export function hashString(s: string): number {
   return h >>> 0;
 }
 
-export type RngState = [number, number, number, number];
+/** Full generator state (the cached second normal included), plain and serialisable. */
+export interface RngState {
+  s: [number, number, number, number];
+  spare: number | null;
+}
 
 export class Rng {
   private a: number;
@@ -36,8 +40,9 @@ export class Rng {
   private spareNormal: number | null = null;
 
   constructor(seed: number | RngState) {
-    if (Array.isArray(seed)) {
-      [this.a, this.b, this.c, this.d] = seed;
+    if (typeof seed === 'object') {
+      [this.a, this.b, this.c, this.d] = seed.s;
+      this.spareNormal = seed.spare;
     } else {
       if (!Number.isFinite(seed)) throw new Error(`Rng: seed must be a finite number, got ${seed}`);
       const sm = splitmix32(Math.floor(seed) >>> 0);
@@ -103,6 +108,11 @@ export class Rng {
   }
 
   getState(): RngState {
-    return [this.a, this.b, this.c, this.d];
+    return { s: [this.a, this.b, this.c, this.d], spare: this.spareNormal };
+  }
+
+  setState(st: RngState): void {
+    [this.a, this.b, this.c, this.d] = st.s;
+    this.spareNormal = st.spare;
   }
 }

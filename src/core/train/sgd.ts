@@ -47,6 +47,24 @@ export class Sgd {
     return this.buffers;
   }
 
+  /** Copies of the momentum buffers keyed by variable name. */
+  exportState(): Map<string, Float32Array> {
+    const out = new Map<string, Float32Array>();
+    for (const [k, v] of this.buffers) out.set(k, v.dataSync() as Float32Array);
+    return out;
+  }
+
+  /** Restores momentum buffers for the given variables (by variable name). */
+  importState(vars: tf.Variable[], state: Map<string, Float32Array>): void {
+    this.dispose();
+    for (const v of vars) {
+      const data = state.get(v.name);
+      if (!data) continue;
+      if (data.length !== v.size) throw new Error(`momentum for ${v.name}: ${data.length} values, expected ${v.size}`);
+      this.buffers.set(v.name, tf.variable(tf.tensor(data, v.shape), false, `${v.name}/momentum`));
+    }
+  }
+
   dispose(): void {
     for (const b of this.buffers.values()) b.dispose();
     this.buffers.clear();

@@ -18,7 +18,8 @@ import type { LossContext, LossDef, LossParams, NoiseSource } from '../losses/ty
 import { getLoss, defaultParams } from '../losses/registry';
 import { seededNoise } from '../losses/noise';
 import { classificationMetrics, groupAccuracy, PerClassMean, type GroupAccuracy } from '../metrics/classification';
-import { Rng } from './rng';
+import { Rng, type RngState } from './rng';
+import { cloneWeights, setWeights } from '../models';
 import { Sgd } from './sgd';
 import { type TrainConfig, type Stage2Config, validateConfig, ConfigError } from './config';
 import {
@@ -91,6 +92,22 @@ export interface LiveSettings {
   weightDecay?: number;
 }
 
+export interface TrainerCheckpoint {
+  version: 1;
+  config: TrainConfig;
+  stage: Stage;
+  epoch: number;
+  globalStep: number;
+  lossParams: LossParams;
+  stage2: Stage2Config;
+  /** Parameters and BN buffers by PyTorch state-dict name. */
+  weights: Record<string, Float32Array>;
+  bnBatchesTracked: Record<string, number>;
+  /** SGD momentum buffers by parameter name. */
+  momentum: Record<string, Float32Array>;
+  rng: { sampler: RngState; augment: RngState; noise: RngState };
+}
+
 export interface TrainerOptions {
   /** Replace the GCL noise source (tests feed fixed noise). */
   noise?: NoiseSource;
@@ -115,7 +132,7 @@ export class Trainer {
   lossParams: LossParams;
   stage2: Stage2Config;
 
-  private readonly rngs: { sampler: Rng; augment: Rng };
+  private readonly rngs: { sampler: Rng; augment: Rng; noise: Rng };
   private sgd: Sgd;
   private sampler: ReturnType<typeof createSampler>;
   private positions: Int32Array | null = null;
@@ -155,8 +172,8 @@ export class Trainer {
     this.model = createModel(this.spec, root.fork('init'));
     this.lossParams = { ...defaultParams(config.loss), ...config.lossParams };
     this.stage2 = { ...config.stage2 };
-    this.rngs = { sampler: root.fork('sampler'), augment: root.fork('augment') };
-    this.noise = opts.noise ?? seededNoise(root.fork('noise'));
+    this.rngs = { sampler: root.fork('sampler'), augment: root.fork('augment'), noise: root.fork('noise') };
+    this.noise = opts.noise ?? seededNoise(this.rngs.noise);
     this.sampler = createSampler(config.sampler, this.subset.labels, this.counts, this.rngs.sampler);
     this.sgd = new Sgd({ momentum: config.momentum, weightDecay: config.weightDecay });
     this.normAcc = new PerClassMean(numClasses);
@@ -454,6 +471,53 @@ export class Trainer {
   private inferenceScale(): number {
     const p = this.activeLoss().params;
     return p.s ?? p.scale ?? 30;
+  }
+
+  /**
+   * Everything needed to continue this run elsewhere (another backend, a reloaded page): plain data, buffers
+   * transferable. Only at an epoch boundary.
+   */
+  checkpoint(): TrainerCheckpoint {
+    if (this.batchInEpoch !== 0) throw new Error('checkpoint() is only possible at an epoch boundary');
+    const names = new Map<string, string>();
+    for (const [name, v] of this.model.vars) names.set(v.name, name);
+    const momentum: Record<string, Float32Array> = {};
+    for (const [vn, data] of this.sgd.exportState()) momentum[names.get(vn) ?? vn] = data;
+    return {
+      version: 1,
+      config: structuredClone(this.config),
+      stage: this.stage,
+      epoch: this.epoch,
+      globalStep: this.globalStep,
+      lossParams: { ...this.lossParams },
+      stage2: { ...this.stage2 },
+      weights: Object.fromEntries(cloneWeights(this.model)),
+      bnBatchesTracked: Object.fromEntries(this.model.bnBatchesTracked),
+      momentum,
+      rng: { sampler: this.rngs.sampler.getState(), augment: this.rngs.augment.getState(), noise: this.rngs.noise.getState() },
+    };
+  }
+
+  /** Rebuilds a trainer from a checkpoint on the current backend (same data subset, weights, momentum, RNG streams). */
+  static fromCheckpoint(dataset: Dataset, ck: TrainerCheckpoint, opts: TrainerOptions = {}): Trainer {
+    if (ck.version !== 1) throw new Error(`unknown checkpoint version ${ck.version}`);
+    const t = new Trainer(dataset, ck.config, opts);
+    setWeights(t.model, new Map(Object.entries(ck.weights)));
+    for (const [k, n] of Object.entries(ck.bnBatchesTracked)) t.model.bnBatchesTracked.set(k, n);
+    t.stage = ck.stage;
+    t.epoch = ck.epoch;
+    t.globalStep = ck.globalStep;
+    t.lossParams = { ...ck.lossParams };
+    t.stage2 = { ...ck.stage2 };
+    t.rngs.sampler.setState(ck.rng.sampler);
+    t.rngs.augment.setState(ck.rng.augment);
+    t.rngs.noise.setState(ck.rng.noise);
+    const vars = t.model.trainable(t.stage === 2 ? 'classifier' : 'all');
+    if (t.stage === 2) t.sampler = createSampler(t.stage2.sampler, t.subset.labels, t.counts, t.rngs.sampler);
+    const byVar = new Map<string, Float32Array>();
+    for (const [name, v] of t.model.vars) if (ck.momentum[name]) byVar.set(v.name, ck.momentum[name]);
+    t.sgd.importState(vars, byVar);
+    return t;
   }
 
   dispose(): void {

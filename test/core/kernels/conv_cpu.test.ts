@@ -72,6 +72,31 @@ describe('fast cpu conv kernels', () => {
     expect(tf.slice(tf.tensor1d([1, 2, 3, 4]), 1, 2).arraySync()).toEqual([2, 3]);
   });
 
+  it('broadcasting Add/Sub/Multiply/RealDiv and leading-axis Sum/Mean match the original cpu kernels', async () => {
+    const { mulberry32, randomArray } = await import('../../../src/core/kernels/refnet');
+    const rng = mulberry32(4);
+    const big = tf.tensor4d(randomArray(2 * 3 * 4 * 5, rng), [2, 3, 4, 5]);
+    const vec = tf.tensor1d(randomArray(5, rng).map((v) => v + 2));
+    const vec4 = vec.reshape([1, 1, 1, 5]);
+    const mid = tf.tensor3d(randomArray(3 * 4 * 5, rng), [3, 4, 5]);
+    const odd = tf.tensor4d(randomArray(3, rng), [1, 3, 1, 1]); // not a suffix: falls back
+    const run = () =>
+      [
+        tf.add(big, vec), tf.sub(vec, big), tf.mul(vec4, big), tf.div(big, vec4), tf.div(vec, big.add(10)),
+        tf.mul(big, mid), tf.sub(big, tf.scalar(3)), tf.mul(big, big), tf.add(big, odd),
+        tf.sum(big, [0, 1, 2]), tf.mean(big, [0, 1, 2], true), tf.sum(big), tf.mean(big, [1, 2]), tf.sum(big, 0),
+      ].map((t) => ({ shape: t.shape, v: Array.from(t.dataSync()) }));
+    unregisterFastKernelsFor('cpu');
+    const ref = run();
+    registerFastKernels();
+    expect(tf.getBackend()).toBe('cpu');
+    run().forEach((g, i) => {
+      expect(g.shape, `case ${i}`).toEqual(ref[i].shape);
+      expectClose(g.v, ref[i].v, `case ${i}`);
+    });
+    expect(tf.add(tf.tensor1d([1, 2], 'int32'), tf.scalar(1, 'int32')).arraySync()).toEqual([2, 3]);
+  });
+
   it('rejects unsupported attributes clearly', () => {
     registerFastKernels();
     const c = CONV_CASES[0];

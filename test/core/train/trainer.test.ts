@@ -162,3 +162,20 @@ describe('Trainer', () => {
     t.dispose();
   });
 });
+
+describe('Trainer checkpoints', () => {
+  it('continuing from a checkpoint gives the same epochs as an uninterrupted run', async () => {
+    const c = cfg({ loss: 'gcl', head: 'cosine', epochs: 3 });
+    const a = new Trainer(data, c);
+    const full = await runEpochs(a, 3);
+    a.dispose();
+    const b = new Trainer(data, c);
+    await runEpochs(b, 1);
+    const ck = structuredClone(b.checkpoint());
+    b.dispose();
+    const r = Trainer.fromCheckpoint(data, ck);
+    const rest = await runEpochs(r, 2);
+    r.dispose();
+    expect(rest.map((m) => [m.epoch, m.trainLoss, m.testAccuracy])).toEqual(full.slice(1).map((m) => [m.epoch, m.trainLoss, m.testAccuracy]));
+  });
+});
