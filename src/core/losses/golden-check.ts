@@ -10,6 +10,7 @@
  *
  * Pure apart from tfjs (whatever backend the caller set): takes parsed JSON, returns numbers; no I/O.
  */
+import { cbenWeights } from '../data/samplers';
 import * as tf from '@tensorflow/tfjs';
 import type { LossContext, LossId, LossParams } from './types';
 import { getLoss, isLossId } from './registry';
@@ -403,6 +404,9 @@ export function computePerClass(key: string, counts: number[]): number[] | null 
   if ((v = num(/^kpsGaScale_s([0-9.eE+-]+)$/)) !== undefined) return getLoss('kps').perClass({ s: v, ga: 1 }, ctx).gaScale;
   if ((v = num(/^ldamMargin_maxM([0-9.eE+-]+)$/)) !== undefined) return getLoss('ldam').perClass({ maxM: v }, ctx).margin;
   if ((v = num(/^cbWeights_beta([0-9.eE+-]+)$/)) !== undefined) return getLoss('cbce').perClass({ beta: v }, ctx).weights;
+  // CBEN belongs to the sampler (data module); checked here too so one command covers the whole golden file
+  if (key === 'cbenPerSampleWeight') return cbenWeights(counts).perSampleWeight;
+  if (key === 'cbenClassProb') return cbenWeights(counts).classProb;
   return null;
 }
 
