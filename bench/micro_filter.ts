@@ -1,3 +1,4 @@
+/** Dev tool: GMAC/s of Conv2D / Conv2DBackpropInput / Conv2DBackpropFilter on wasm at ResNet-8 shapes: npx tsx bench/micro_filter.ts */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerFastKernels } from '../src/core/kernels/index';
