@@ -328,10 +328,8 @@ export class Trainer {
       kept = [tf.keep(tf.norm(features, 'euclidean', 1)), tf.keep(tf.argMax(output, 1))];
       return l;
     }, vars);
-    const health = tf.tidy(() => {
-      const sq = tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))));
-      return tf.stack([value, sq]);
-    });
+    // One op per gradient: a NaN/Inf anywhere makes the plain sum non-finite, which is all the check needs.
+    const health = tf.tidy(() => tf.stack([value, tf.addN(Object.values(grads).map((g) => tf.sum(g)))]));
     const [hv, norms, preds] = await Promise.all([health.data(), kept[0].data(), kept[1].data()]);
     tf.dispose([x, y, value, health, ...kept]);
     const lossValue = hv[0];
