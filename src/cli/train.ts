@@ -3,7 +3,8 @@
  *   --epochs 10 --seed 1 --out run.json`. Progress on stderr, one JSON document on stdout or in --out.
  */
 import { parseArgs } from 'node:util';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_CONFIG, ConfigError, type TrainConfig } from '../core/train/config';
 import { Trainer, type EpochMetrics } from '../core/train/trainer';
@@ -11,6 +12,10 @@ import { TrainController } from '../core/train/controller';
 import { LOSS_IDS, getLoss } from '../core/losses/registry';
 import { loadDatasetForCli, DATASET_IDS } from './datasets';
 import { initBackend, initNodeWebGPU } from '../core/backend';
+import { exportInfoFromTrainer } from '../core/export/info';
+import { exportSafetensors } from '../core/export/safetensors';
+import { exportTfjsZip } from '../core/export/tfjs';
+import { testLogits } from '../core/export/logits';
 
 const MODELS = ['convnet', 'resnet8', 'resnet20', 'resnet32'];
 
@@ -46,6 +51,12 @@ Run
   --out FILE            write the JSON there instead of stdout
   --quiet               no progress bar
   --help
+Export (written after training, from the final weights)
+  --save-tfjs FILE.zip  TensorFlow.js zip: model.json (layers-model) + weights.bin, loads with tf.loadLayersModel
+  --save-safetensors FILE
+                        safetensors with PyTorch ResNet_s state-dict names and layouts, metadata incl. mean/std
+  --save-test-logits FILE.json
+                        {"indices": [...], "logits": [[...]]}: classifier outputs of the first 256 test images
 `;
 
 function usage(msg?: string): never {
@@ -87,6 +98,7 @@ function parse(argv: string[]) {
         'stage2-gamma': { type: 'string' }, seed: { type: 'string' }, backend: { type: 'string' },
         out: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean' },
         'log-every': { type: 'string' },
+        'save-tfjs': { type: 'string' }, 'save-safetensors': { type: 'string' }, 'save-test-logits': { type: 'string' },
       },
     });
   } catch (e) {
@@ -140,7 +152,13 @@ function parse(argv: string[]) {
   s2.focalGamma = num('stage2-gamma', v['stage2-gamma']) ?? s2.focalGamma;
   const backend = oneOf('backend', v.backend, ['auto', 'wasm', 'cpu', 'webgpu'] as const) ?? 'auto';
   if ((c.dataset === 'cifar10-lt' || c.dataset === 'cifar100-lt') && !v.data) usage(`--dataset ${c.dataset} needs --data FILE (the official binary archive)`);
-  return { config: c, stage2: !!v.stage2, backend, out: v.out, quiet: !!v.quiet, data: v.data };
+  const save = { tfjs: v['save-tfjs'], safetensors: v['save-safetensors'], testLogits: v['save-test-logits'] };
+  for (const [flag, file] of [['save-tfjs', save.tfjs], ['save-safetensors', save.safetensors], ['save-test-logits', save.testLogits]] as const) {
+    if (file === undefined) continue;
+    if (file.trim() === '') usage(`--${flag} needs a file name`);
+    if (!existsSync(dirname(resolve(file)))) usage(`--${flag}: the folder of "${file}" does not exist`);
+  }
+  return { config: c, stage2: !!v.stage2, backend, out: v.out, quiet: !!v.quiet, data: v.data, save };
 }
 
 class Progress {
@@ -247,6 +265,23 @@ async function main(): Promise<void> {
     progress.line(`wrote ${args.out}`);
   } else {
     process.stdout.write(`${json}\n`);
+  }
+  const save = args.save;
+  if (save.tfjs || save.safetensors || save.testLogits) {
+    const info = exportInfoFromTrainer(trainer, backend.name);
+    if (save.safetensors) {
+      writeFileSync(save.safetensors, exportSafetensors(trainer.model, info));
+      progress.line(`wrote ${save.safetensors} (safetensors, PyTorch ResNet_s layout)`);
+    }
+    if (save.tfjs) {
+      writeFileSync(save.tfjs, await exportTfjsZip(trainer.model, info));
+      progress.line(`wrote ${save.tfjs} (TensorFlow.js model.json + weights.bin)`);
+    }
+    if (save.testLogits) {
+      const tl = await testLogits(trainer.model, dataset, 256);
+      writeFileSync(save.testLogits, JSON.stringify(tl));
+      progress.line(`wrote ${save.testLogits} (outputs of the first ${tl.indices.length} test images)`);
+    }
   }
   trainer.dispose();
   if (halted) process.exitCode = 3;

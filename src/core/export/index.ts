@@ -1,0 +1,4 @@
+export * from './info';
+export * from './safetensors';
+export * from './tfjs';
+export * from './logits';
