@@ -1,0 +1,73 @@
+/** The live charts as a responsive grid of cards. Each chart is memoised: a new batch re-renders only chart 1. */
+import { memo, useCallback, useEffect, useMemo, useRef, type ComponentType } from 'react';
+import { useScheduled } from './schedule';
+import type { ChartProps, ChartsPanelProps } from './types';
+import type { ChartId } from './meta';
+import { LossAccuracyChart } from './LossAccuracyChart';
+import { PerClassAccuracyChart } from './PerClassAccuracyChart';
+import { GroupAccuracyChart } from './GroupAccuracyChart';
+import { FeatureNormChart } from './FeatureNormChart';
+import { GclCloudChart } from './GclCloudChart';
+import { KpsChart } from './KpsChart';
+import { ConfusionMatrixChart } from './ConfusionMatrixChart';
+
+export const CHART_COMPONENTS: Readonly<Record<ChartId, ComponentType<ChartProps>>> = {
+  loss: LossAccuracyChart,
+  'per-class': PerClassAccuracyChart,
+  groups: GroupAccuracyChart,
+  'feature-norm': FeatureNormChart,
+  'gcl-cloud': GclCloudChart,
+  kps: KpsChart,
+  confusion: ConfusionMatrixChart,
+};
+
+const ORDER: readonly ChartId[] = ['loss', 'per-class', 'groups', 'feature-norm', 'gcl-cloud', 'kps', 'confusion'];
+
+/** Default minimum time between two re-renders of one chart while training (ms). */
+export const LIVE_INTERVAL_MS = 250;
+/** Delay between the updates of consecutive charts (ms), so they land in separate tasks. */
+const STAGGER_MS = 24;
+
+/** One chart fed with a scheduled snapshot of the panel's props. */
+const ScheduledChart = memo(function ScheduledChart(
+  { id, slot, interval, props }: { id: ChartId; slot: number; interval: number; props: ChartProps },
+) {
+  const shown = useScheduled(props, slot * STAGGER_MS, interval, interval > 0);
+  const Chart = CHART_COMPONENTS[id];
+  return <Chart {...shown} />;
+});
+
+export interface ChartsPanelExtraProps {
+  /** Show only these charts (in this order); all by default. */
+  only?: readonly ChartId[];
+  className?: string;
+  /**
+   * Minimum time between two re-renders of one chart (ms, default 250); updates are also staggered across the
+   * charts. 0: every chart re-renders synchronously with its props.
+   */
+  liveIntervalMs?: number;
+}
+
+export function ChartsPanel(props: ChartsPanelProps & ChartsPanelExtraProps) {
+  const { only, className, onCellClick, liveIntervalMs, ...rest } = props;
+  // A stable callback, so an inline `onCellClick` from the parent does not re-render the memoised charts.
+  const latest = useRef(onCellClick);
+  useEffect(() => {
+    latest.current = onCellClick;
+  });
+  const stableClick = useCallback((t: number, p: number) => latest.current?.(t, p), []);
+  const hasClick = !!onCellClick;
+  const { runs, counts, groups, classNames, totalEpochs, gaStartEpoch, width, height, maxPoints } = rest;
+  // one props object per change of an input, so the scheduled snapshots compare by identity
+  const chartProps: ChartProps = useMemo(() => ({
+    runs, counts, groups, classNames, totalEpochs, gaStartEpoch, width, height, maxPoints,
+    onCellClick: hasClick ? stableClick : undefined,
+  }), [runs, counts, groups, classNames, totalEpochs, gaStartEpoch, width, height, maxPoints, hasClick, stableClick]);
+  const interval = liveIntervalMs ?? LIVE_INTERVAL_MS;
+  const ids = only ?? ORDER;
+  return (
+    <div className={className ? `ltc-panel ${className}` : 'ltc-panel'} data-testid="charts-panel">
+      {ids.map((id, slot) => <ScheduledChart key={id} id={id} slot={slot} interval={interval} props={chartProps} />)}
+    </div>
+  );
+}

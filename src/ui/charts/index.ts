@@ -1,0 +1,21 @@
+/**
+ * Live long-tail charts (recharts, animation off, decimated series).
+ *
+ * Usage: <ChartsPanel runs={[{ id, label, color, batches, epochs }]} counts groups classNames totalEpochs gaStartEpoch />.
+ * Treat every array as immutable: append by creating a new array (a run's `epochs` only when an epoch ends), so the
+ * memoised charts re-render only when their data changed — a new batch re-renders the loss chart alone.
+ */
+import './charts.css';
+
+export type { RunSeries, ChartsPanelProps, ChartProps } from './types';
+export { ChartsPanel, CHART_COMPONENTS, type ChartsPanelExtraProps } from './ChartsPanel';
+export { LossAccuracyChart } from './LossAccuracyChart';
+export { PerClassAccuracyChart } from './PerClassAccuracyChart';
+export { GroupAccuracyChart } from './GroupAccuracyChart';
+export { FeatureNormChart, PER_CLASS_MAX } from './FeatureNormChart';
+export { GclCloudChart } from './GclCloudChart';
+export { KpsChart } from './KpsChart';
+export { ConfusionMatrixChart, type ConfusionMatrixProps } from './ConfusionMatrixChart';
+export { CHARTS, chartMeta, type ChartId, type ChartMeta } from './meta';
+export { decimate, type XY } from './decimate';
+export { GROUPS, GROUP_COLORS, GROUP_LABELS, sequentialColor, heatColor } from './data';

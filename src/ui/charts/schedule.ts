@@ -1,0 +1,34 @@
+/**
+ * Spreads chart updates over time so the main thread never does all of them in one task: each chart shows a
+ * snapshot of its props that follows the live props at most every `minIntervalMs`, and no sooner than `delayMs`
+ * after a change (the panel gives every chart a different delay, so an epoch's worth of re-rendering becomes one
+ * short task per chart). The latest value always lands (a pending update picks up newer values, never starves).
+ */
+import { useEffect, useRef, useState } from 'react';
+
+export function useScheduled<T>(value: T, delayMs: number, minIntervalMs: number, enabled = true): T {
+  const [shown, setShown] = useState(value);
+  const latest = useRef(value);
+  const shownRef = useRef(value);
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const lastAt = useRef(-Infinity);
+
+  useEffect(() => {
+    latest.current = value;
+    if (!enabled || value === shownRef.current || timer.current !== null) return;
+    const wait = Math.max(delayMs, lastAt.current + minIntervalMs - performance.now(), 0);
+    timer.current = setTimeout(() => {
+      timer.current = null;
+      lastAt.current = performance.now();
+      shownRef.current = latest.current;
+      setShown(() => latest.current);
+    }, wait);
+  }, [value, delayMs, minIntervalMs, enabled]);
+
+  useEffect(() => () => {
+    if (timer.current !== null) clearTimeout(timer.current);
+    timer.current = null;
+  }, []);
+
+  return enabled ? shown : value;
+}
