@@ -20,3 +20,25 @@ export { loadEmbeddedDataset, embeddedUrl, EMBEDDED_FILE, EMBEDDED_PATH, type Fe
 export { makeLongTail, countsFor, groupOf, groupCounts, classCounts, subsetImages, DEFAULT_N_MAX, DEFAULT_STEP_MU, type GroupCounts } from './longtail';
 export { createSampler, cbenWeights, type Sampler, type CbenWeights } from './samplers';
 export { makeBatch, batchLabels, normalisationTable, type BatchOptions } from './augment';
+export { decodePng, encodePng, pngChunk, isPng, sniffImageType, pngDecoder, browserDecoder, defaultDecoder, MAX_DECODE_PIXELS, type DecodedImage, type ImageDecoder, type PngEncodeInput, type PngEncodeOptions } from './png';
+export { resizeImage, sourceWindow, type ResizeTarget, type ResizeFit, type SourceWindow } from './resize';
+export {
+  buildFolderDataset,
+  readFolderZip,
+  estimateMemory,
+  folderLimitsText,
+  cleanName,
+  naturalCompare,
+  FOLDER_TARGETS,
+  DEFAULT_MAX_IMAGES,
+  DEFAULT_MAX_BYTES,
+  MIN_TEST_FRACTION,
+  MAX_TEST_FRACTION,
+  MAX_CLASS_NAME,
+  type FolderFile,
+  type FolderTarget,
+  type FolderOptions,
+  type FolderReport,
+  type FolderResult,
+  type SkippedFile,
+} from './folder';
