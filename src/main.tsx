@@ -1,11 +1,32 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './ui/App';
+import { createPlaygroundStore } from './state/store';
+import { PlaygroundSession } from './state/session';
+import { describeProblems, parseSettings } from './state/urlSchema';
+import './ui/styles.css';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
+
+const { settings, problems } = parseSettings(window.location.search);
+const store = createPlaygroundStore(settings);
+if (problems.length) {
+  store.getState().pushNotice({
+    id: 'url',
+    level: 'warning',
+    title: 'Some settings in the URL were invalid and were replaced by defaults:',
+    items: describeProblems(problems),
+  });
+}
+const session = new PlaygroundSession(store, {
+  writeUrl: (query) => window.history.replaceState(window.history.state, '', `${window.location.pathname}?${query}`),
+});
+// one session per page (StrictMode runs effects twice; session.start() is idempotent)
+const pg = { store, session };
+
 createRoot(root).render(
   <StrictMode>
-    <App />
+    <App pg={pg} />
   </StrictMode>,
 );

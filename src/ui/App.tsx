@@ -1,23 +1,40 @@
-/** Placeholder page until the playground UI lands: names the project and what the engine already offers. */
-import { LOSSES } from '../core/losses/registry';
+/** The playground page: header with controls, configuration panel, live charts, notices and the confirm dialog. */
+import { useEffect } from 'react';
+import { PlaygroundContext, type Playground } from './context';
+import { Header } from './Header';
+import { ConfigPanel } from './ConfigPanel';
+import { ChartsArea } from './ChartsArea';
+import { CrashBanner, Notices } from './Notices';
+import { ConfirmDialog } from './ConfirmDialog';
+import { useShortcuts } from './shortcuts';
 
-export function App() {
+function Shell({ pg }: { pg: Playground }) {
+  useShortcuts(pg.session);
   return (
-    <main style={{ fontFamily: 'system-ui, sans-serif', maxWidth: 760, margin: '2rem auto', lineHeight: 1.5 }}>
-      <h1>Long-Tail Playground</h1>
-      <p>
-        Train small image classifiers on long-tailed data in the browser and compare the long-tail losses of
-        Li &amp; Cheung (KPS, FBL, GCL) with the usual baselines. The interactive playground is being built; the
-        training engine and the headless CLI (<code>npm run train</code>) are available now.
-      </p>
-      <h2>Losses in the engine</h2>
-      <ul>
-        {Object.values(LOSSES).map((l) => (
-          <li key={l.id}>
-            <strong>{l.label}</strong> — {l.summary}
-          </li>
-        ))}
-      </ul>
-    </main>
+    <div className="app">
+      <Header />
+      <CrashBanner />
+      <Notices />
+      <div className="layout">
+        <ConfigPanel />
+        <ChartsArea />
+      </div>
+      <footer className="app-footer">
+        Fashion-MNIST © 2017 Zalando SE (MIT). Losses: KPS, FBL and GCL of Li &amp; Cheung; baselines CE, LDAM-DRW, Balanced
+        Softmax, logit adjustment, class-balanced CE. Everything trains in a Web Worker in this tab.
+      </footer>
+      <ConfirmDialog />
+    </div>
+  );
+}
+
+export function App({ pg, autoStart = true }: { pg: Playground; autoStart?: boolean }) {
+  useEffect(() => {
+    if (autoStart) void pg.session.start();
+  }, [pg, autoStart]);
+  return (
+    <PlaygroundContext.Provider value={pg}>
+      <Shell pg={pg} />
+    </PlaygroundContext.Provider>
   );
 }

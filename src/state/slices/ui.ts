@@ -1,0 +1,48 @@
+/** UI slice: notices (URL problems, errors, head notes) and the in-page confirm dialog. */
+import type { StateCreator } from 'zustand';
+import type { PlaygroundState } from '../store';
+
+export type NoticeLevel = 'info' | 'warning' | 'error';
+
+export interface Notice {
+  id: string;
+  level: NoticeLevel;
+  title: string;
+  /** Plain text lines (rendered as React text, never as HTML). */
+  items: string[];
+}
+
+export interface ConfirmRequest {
+  title: string;
+  message: string;
+  confirmLabel: string;
+  resolve(ok: boolean): void;
+}
+
+export interface UiSlice {
+  notices: Notice[];
+  confirm: ConfirmRequest | null;
+  /** Adds or replaces (same id) a notice. */
+  pushNotice(n: Notice): void;
+  dismissNotice(id: string): void;
+  /** Opens the confirm dialog; resolves true on confirm, false on cancel (a pending one is cancelled). */
+  askConfirm(title: string, message: string, confirmLabel?: string): Promise<boolean>;
+  answerConfirm(ok: boolean): void;
+}
+
+export const createUiSlice: StateCreator<PlaygroundState, [], [], UiSlice> = (set, get) => ({
+  notices: [],
+  confirm: null,
+  pushNotice: (n) => set((s) => ({ notices: [...s.notices.filter((o) => o.id !== n.id), n] })),
+  dismissNotice: (id) => set((s) => ({ notices: s.notices.filter((n) => n.id !== id) })),
+  askConfirm: (title, message, confirmLabel = 'Reset and apply') => {
+    get().confirm?.resolve(false);
+    return new Promise<boolean>((resolve) => set({ confirm: { title, message, confirmLabel, resolve } }));
+  },
+  answerConfirm: (ok) => {
+    const c = get().confirm;
+    if (!c) return;
+    set({ confirm: null });
+    c.resolve(ok);
+  },
+});

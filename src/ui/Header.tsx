@@ -1,0 +1,142 @@
+/** Header: title, backend badge, Train / Pause / Step / Reset, counters, ETA and the aria-live progress line. */
+import { shortcutFor, SHORTCUTS } from './shortcuts';
+import { usePg, usePlayground } from './context';
+import { formatEta } from './format';
+
+export function BackendBadge() {
+  const backend = usePg((s) => s.backend);
+  const phase = usePg((s) => s.phase);
+  if (!backend) {
+    return (
+      <span className="badge badge-pending" aria-label="Backend: choosing" data-backend="">
+        {phase === 'error' ? 'no backend' : 'choosing backend…'}
+      </span>
+    );
+  }
+  const skipped = backend.tried.map((t) => t.error).join('; ');
+  const reason = skipped ? `${skipped}` : 'first choice';
+  return (
+    <span className={`badge badge-${backend.backend}`} aria-label={`Backend: ${backend.backend} (${reason})`} title={backend.reason} data-backend={backend.backend}>
+      <strong>{backend.backend}</strong>
+      <span className="badge-reason">{reason}</span>
+    </span>
+  );
+}
+
+function Controls() {
+  const { session } = usePlayground();
+  const phase = usePg((s) => s.phase);
+  const busy = usePg((s) => s.busy);
+  const running = phase === 'running';
+  const canTrain = (phase === 'ready' || phase === 'paused') && !busy;
+  const canReset = phase !== 'starting' && phase !== 'loading' && phase !== 'crashed' && !busy;
+  const k = (a: 'toggle' | 'step' | 'reset') => shortcutFor(a)?.aria;
+  return (
+    <div className="controls" role="group" aria-label="Training controls">
+      <button type="button" className="primary" disabled={!canTrain} onClick={() => void session.train()} aria-keyshortcuts={k('toggle')}>
+        Train
+      </button>
+      <button type="button" disabled={!running} onClick={() => void session.pause()} aria-keyshortcuts={k('toggle')}>
+        Pause
+      </button>
+      <button type="button" disabled={!canTrain} onClick={() => void session.step()} aria-keyshortcuts={k('step')}>
+        Step
+      </button>
+      <button type="button" disabled={!canReset} onClick={() => void session.reset()} aria-keyshortcuts={k('reset')}>
+        Reset
+      </button>
+    </div>
+  );
+}
+
+const PHASE_TEXT: Record<string, string> = {
+  starting: 'Starting',
+  loading: 'Loading',
+  ready: 'Ready',
+  running: 'Training',
+  paused: 'Paused',
+  stageDone: 'Stage finished',
+  crashed: 'Stopped',
+  error: 'Error',
+};
+
+function Counters() {
+  const progress = usePg((s) => s.progress);
+  const phase = usePg((s) => s.phase);
+  const eta = usePg((s) => s.etaSeconds);
+  const dataset = usePg((s) => s.dataset);
+  const p = progress;
+  const epoch = p ? Math.min(p.epoch + 1, p.epochsInStage) : 0;
+  const batch = p && p.batch >= 0 ? p.batch + 1 : 0;
+  const frac = p && p.epochsInStage > 0 ? (p.epoch * p.batchesPerEpoch + Math.max(0, p.batch + 1)) / (p.epochsInStage * p.batchesPerEpoch) : 0;
+  const loadingText = phase === 'loading' && dataset && dataset.phase !== 'ready'
+    ? dataset.phase === 'fetch'
+      ? `downloading data ${(dataset.loaded / 1e6).toFixed(1)} MB${dataset.total ? ` of ${(dataset.total / 1e6).toFixed(1)} MB` : ''}`
+      : `decoding data ${Math.round(100 * dataset.loaded)}%`
+    : null;
+  return (
+    <dl className="counters">
+      <div>
+        <dt>Status</dt>
+        <dd data-testid="phase" data-phase={phase}>{PHASE_TEXT[phase] ?? phase}{loadingText ? ` (${loadingText})` : ''}</dd>
+      </div>
+      <div>
+        <dt>Stage</dt>
+        <dd data-testid="stage">{p?.stage ?? 1}</dd>
+      </div>
+      <div>
+        <dt>Epoch</dt>
+        <dd data-testid="epoch-counter" data-epoch={p?.epoch ?? 0} data-epochs-done={p?.epochsDone ?? 0}>{p ? `${epoch} / ${p.epochsInStage}` : '–'}</dd>
+      </div>
+      <div>
+        <dt>Batch</dt>
+        <dd data-testid="batch-counter">{p ? `${batch} / ${p.batchesPerEpoch}` : '–'}</dd>
+      </div>
+      <div>
+        <dt>Step</dt>
+        <dd data-testid="step-counter" data-step={p?.step ?? 0}>{p?.step ?? 0}</dd>
+      </div>
+      <div>
+        <dt>Loss</dt>
+        <dd data-testid="loss-value">{p?.loss != null ? p.loss.toFixed(4) : '–'}</dd>
+      </div>
+      <div>
+        <dt>lr</dt>
+        <dd data-testid="lr-value" data-lr={p?.lr ?? ''}>{p?.lr != null ? Number(p.lr.toPrecision(3)) : '–'}</dd>
+      </div>
+      <div>
+        <dt>ETA</dt>
+        <dd data-testid="eta">{phase === 'running' ? formatEta(eta) : '–'}</dd>
+      </div>
+      <progress className="run-progress" max={1} value={Math.min(1, frac)} aria-label="Stage progress" />
+    </dl>
+  );
+}
+
+export function Header() {
+  const announcement = usePg((s) => s.announcement);
+  return (
+    <header className="app-header">
+      <div className="title-row">
+        <h1>Long-Tail Playground</h1>
+        <BackendBadge />
+      </div>
+      <div className="control-row">
+        <Controls />
+        <Counters />
+      </div>
+      <p className="live" aria-live="polite" role="status" data-testid="announcement">
+        {announcement}
+      </p>
+      <p className="shortcuts-help">
+        Keyboard:{' '}
+        {SHORTCUTS.map((s, i) => (
+          <span key={s.action}>
+            {i > 0 ? ' · ' : ''}
+            <kbd>{s.label}</kbd> {s.description}
+          </span>
+        ))}
+      </p>
+    </header>
+  );
+}

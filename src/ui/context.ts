@@ -1,0 +1,23 @@
+/** React access to the one store and session of the page. */
+import { createContext, useContext } from 'react';
+import { useStore } from 'zustand';
+import type { PlaygroundSession } from '../state/session';
+import type { PlaygroundState, PlaygroundStore } from '../state/store';
+
+export interface Playground {
+  store: PlaygroundStore;
+  session: PlaygroundSession;
+}
+
+export const PlaygroundContext = createContext<Playground | null>(null);
+
+export function usePlayground(): Playground {
+  const p = useContext(PlaygroundContext);
+  if (!p) throw new Error('PlaygroundContext is missing');
+  return p;
+}
+
+/** Selects from the store (re-renders only when the selected value changes). */
+export function usePg<T>(selector: (s: PlaygroundState) => T): T {
+  return useStore(usePlayground().store, selector);
+}

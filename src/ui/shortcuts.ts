@@ -1,0 +1,62 @@
+/** Keyboard shortcuts, declared once: the handler, the buttons' aria-keyshortcuts and the help line use this table. */
+import { useEffect } from 'react';
+import type { PlaygroundSession } from '../state/session';
+
+export type ShortcutAction = 'toggle' | 'step' | 'reset';
+
+export interface Shortcut {
+  /** KeyboardEvent.key (lower case for letters). */
+  key: string;
+  /** What the user sees / aria-keyshortcuts. */
+  label: string;
+  aria: string;
+  action: ShortcutAction;
+  description: string;
+}
+
+export const SHORTCUTS: readonly Shortcut[] = [
+  { key: ' ', label: 'Space', aria: 'Space', action: 'toggle', description: 'train / pause' },
+  { key: 's', label: 'S', aria: 'S', action: 'step', description: 'one batch' },
+  { key: 'r', label: 'R', aria: 'R', action: 'reset', description: 'reset' },
+];
+
+export function shortcutFor(action: ShortcutAction): Shortcut | undefined {
+  return SHORTCUTS.find((s) => s.action === action);
+}
+
+/** True when a key press belongs to the focused element (typing, choosing) rather than to the shortcuts. */
+export function isTypingTarget(t: EventTarget | null): boolean {
+  if (!t || typeof (t as Element).closest !== 'function') return false;
+  const el = t as HTMLElement;
+  if (el.isContentEditable) return true;
+  return !!el.closest('input, select, textarea, [contenteditable=""], [contenteditable="true"], dialog, [role="dialog"]');
+}
+
+export function matchShortcut(e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'altKey' | 'target'>): Shortcut | null {
+  if (e.ctrlKey || e.metaKey || e.altKey) return null;
+  if (isTypingTarget(e.target)) return null;
+  const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
+  return SHORTCUTS.find((s) => s.key === key) ?? null;
+}
+
+/** Installs the shortcuts on the window while mounted. */
+export function useShortcuts(session: PlaygroundSession): void {
+  useEffect(() => {
+    const onDown = (e: KeyboardEvent) => {
+      const sc = matchShortcut(e);
+      if (!sc) return;
+      e.preventDefault(); // no page scroll, no click on a focused button
+      if (e.repeat) return;
+      void session[sc.action]();
+    };
+    const onUp = (e: KeyboardEvent) => {
+      if (e.key === ' ' && matchShortcut(e)) e.preventDefault();
+    };
+    window.addEventListener('keydown', onDown);
+    window.addEventListener('keyup', onUp);
+    return () => {
+      window.removeEventListener('keydown', onDown);
+      window.removeEventListener('keyup', onUp);
+    };
+  }, [session]);
+}

@@ -1,0 +1,300 @@
+/**
+ * The worker's logic as a plain class (no `self`, no DOM): requests in, one result per request out, events pushed
+ * through `emit`. train.worker.ts wires it to postMessage; tests drive it directly in Node on the cpu backend.
+ *
+ * Requests that change what is trained (init, configure, reset, restore, startStage2, step, run, dispose) are
+ * serialised on one queue; `pause` and `update` act immediately so they reach a running loop between two batches.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Dataset, ImageSet } from '../core/data/types';
+import { Trainer, type StepOutcome } from '../core/train/trainer';
+import { TrainController, type ControllerEvent } from '../core/train/controller';
+import type {
+  DataOptions, DatasetProgress, InitParams, InitResult, Request, RequestType, ResultOf, RunCheckpoint, RunSpec,
+  RunSummary, StepResult, WorkerEvent,
+} from './protocol';
+import { checkpointTransfers } from './protocol';
+
+export interface EngineDeps {
+  /** Pushes an event to the page; `transfer` lists buffers that may be moved instead of copied. */
+  emit(event: WorkerEvent, transfer?: ArrayBuffer[]): void;
+  initBackend(p: InitParams): Promise<InitResult>;
+  /** Loads a data set by id (the embedded one: fetch + decode), reporting progress. */
+  loadDataset(id: string, onProgress: (p: DatasetProgress) => void): Promise<Dataset>;
+  /** Called once the backend is up so the host can watch for GPU device loss. */
+  watchBackend?(r: InitResult, onLost: (message: string) => void): void;
+}
+
+function errorMessage(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+
+/**
+ * Keeps at most `nMax` images of each class of the pool (in pool order). The embedded pool's tail classes hold
+ * the IF-10 counts, so for IF ≥ 10 the capped pool still serves every class of the subset.
+ */
+export function capPool(ds: Dataset, nMax: number | null): Dataset {
+  if (nMax === null) return ds;
+  const p = ds.pool;
+  const px = p.height * p.width * p.channels;
+  const taken = new Array<number>(p.numClasses).fill(0);
+  const keep: number[] = [];
+  for (let i = 0; i < p.labels.length; i++) {
+    const c = p.labels[i];
+    if (taken[c] < nMax) {
+      taken[c]++;
+      keep.push(i);
+    }
+  }
+  if (keep.length === p.labels.length) return ds;
+  const images = new Uint8Array(keep.length * px);
+  const labels = new Uint16Array(keep.length);
+  keep.forEach((src, dst) => {
+    images.set(p.images.subarray(src * px, (src + 1) * px), dst * px);
+    labels[dst] = p.labels[src];
+  });
+  const pool: ImageSet = { ...p, name: `${p.name} (≤ ${nMax} per class)`, images, labels };
+  return { ...ds, pool };
+}
+
+export class TrainEngine {
+  private backend: InitResult | null = null;
+  private readonly datasets = new Map<string, Promise<Dataset>>();
+  private readonly capped = new Map<string, Dataset>();
+  private spec: RunSpec | null = null;
+  private dataset: Dataset | null = null;
+  private trainer: Trainer | null = null;
+  private ctl: TrainController | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  private dead: string | null = null;
+
+  constructor(private readonly deps: EngineDeps) {}
+
+  /** Handles one request; resolves with its result or rejects with an Error. */
+  handle(req: Request): Promise<unknown> {
+    if (this.dead && req.type !== 'dispose') return Promise.reject(new Error(`the backend failed: ${this.dead}`));
+    switch (req.type) {
+      case 'pause':
+        return this.pause();
+      case 'update':
+        return Promise.resolve(this.update(req.settings));
+      default:
+        return this.enqueue(() => this.dispatch(req));
+    }
+  }
+
+  private enqueue<T>(f: () => Promise<T>): Promise<T> {
+    const p = this.queue.then(f, f);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  private async dispatch(req: Request): Promise<unknown> {
+    switch (req.type) {
+      case 'init':
+        return this.init(req.order, req.wasmPaths);
+      case 'configure':
+        return this.configure(req.spec);
+      case 'run':
+        return this.run();
+      case 'step':
+        return this.step();
+      case 'reset':
+        return this.reset();
+      case 'startStage2':
+        return this.startStage2(req.stage2);
+      case 'restore':
+        return this.restore(req.checkpoint);
+      case 'dispose':
+        await this.teardown();
+        return { disposed: true } satisfies ResultOf<'dispose'>;
+      default:
+        throw new Error(`unknown request type '${(req as { type: string }).type}'`);
+    }
+  }
+
+  private emit(e: WorkerEvent, transfer?: ArrayBuffer[]): void {
+    this.deps.emit(e, transfer);
+  }
+
+  private requireTrainer(what: RequestType): { trainer: Trainer; ctl: TrainController } {
+    if (!this.trainer || !this.ctl) throw new Error(`${what}: no run is configured yet`);
+    return { trainer: this.trainer, ctl: this.ctl };
+  }
+
+  private async init(order: InitParams['order'], wasmPaths?: string): Promise<InitResult> {
+    if (this.backend) return this.backend;
+    const r = await this.deps.initBackend({ order, wasmPaths });
+    this.backend = r;
+    this.deps.watchBackend?.(r, (message) => this.fail(message));
+    return r;
+  }
+
+  /** The backend is gone: stop everything and tell the page (it offers to continue elsewhere). */
+  fail(message: string): void {
+    if (this.dead) return;
+    this.dead = message;
+    if (this.ctl) this.ctl.state = 'stopped';
+    this.emit({ type: 'fatal', message, backend: this.backend?.backend ?? null });
+  }
+
+  private async loadData(data: DataOptions, id: string): Promise<Dataset> {
+    let p = this.datasets.get(id);
+    if (!p) {
+      p = this.deps.loadDataset(id, (progress) => this.emit({ type: 'dataset', progress }));
+      this.datasets.set(id, p);
+      p.catch(() => this.datasets.delete(id));
+    }
+    const full = await p;
+    const key = `${id}|${data.nMax ?? 'all'}`;
+    let ds = this.capped.get(key);
+    if (!ds) {
+      ds = capPool(full, data.nMax);
+      this.capped.clear(); // keep one capped copy at a time
+      this.capped.set(key, ds);
+    }
+    return ds;
+  }
+
+  private async teardown(): Promise<void> {
+    if (this.ctl) {
+      await this.ctl.stop();
+      this.ctl = null;
+    }
+    if (this.trainer) {
+      this.trainer.dispose();
+      this.trainer = null;
+    }
+  }
+
+  private summary(): RunSummary {
+    const t = this.trainer!;
+    return {
+      datasetTitle: t.dataset.meta.title,
+      classNames: t.dataset.pool.classNames.slice(),
+      counts: t.counts.slice(),
+      groups: t.groups.slice(),
+      trainImages: t.subset.indices.length,
+      testImages: t.testCount,
+      batchesPerEpoch: t.batchesPerEpoch(),
+      head: t.config.head,
+      headNote: t.headNote,
+      stage: t.stage,
+      epoch: t.epoch,
+      step: t.globalStep,
+      epochsInStage: t.epochsInStage,
+      stageDone: t.stageDone,
+      lossParams: { ...t.lossParams },
+    };
+  }
+
+  private attach(trainer: Trainer): void {
+    const inner = trainer.step.bind(trainer);
+    // After every finished epoch: snapshot for crash recovery (async reads first, so no synchronous GPU read).
+    trainer.step = async (): Promise<StepOutcome> => {
+      const out = await inner();
+      if (out.epoch) await this.emitCheckpoint(trainer);
+      return out;
+    };
+    this.trainer = trainer;
+    this.ctl = new TrainController(trainer, (e: ControllerEvent) => this.emit(e));
+    this.emit({ type: 'state', state: 'idle' });
+  }
+
+  private async emitCheckpoint(trainer: Trainer): Promise<void> {
+    if (!this.spec || trainer.batchInEpoch !== 0) return;
+    try {
+      // cache every variable's values on the CPU so checkpoint()'s dataSync does not block on the GPU
+      await Promise.all(Object.values(tf.engine().state.registeredVariables).map((v) => v.data()));
+      const ck = trainer.checkpoint();
+      // momentum arrays may be the backend's own cache: copy before transferring
+      for (const k of Object.keys(ck.momentum)) ck.momentum[k] = ck.momentum[k].slice();
+      const checkpoint: RunCheckpoint = { spec: structuredClone(this.spec), trainer: ck };
+      this.emit({ type: 'checkpoint', checkpoint }, checkpointTransfers(checkpoint));
+    } catch {
+      /* a missing checkpoint only limits crash recovery */
+    }
+  }
+
+  private async configure(spec: RunSpec): Promise<RunSummary> {
+    if (!this.backend) throw new Error('configure: call init first');
+    await this.teardown();
+    const ds = await this.loadData(spec.data, spec.config.dataset);
+    this.dataset = ds;
+    this.spec = structuredClone(spec);
+    this.attach(new Trainer(ds, spec.config));
+    return this.summary();
+  }
+
+  private async reset(): Promise<RunSummary> {
+    if (!this.spec || !this.dataset) throw new Error('reset: no run is configured yet');
+    await this.teardown();
+    this.attach(new Trainer(this.dataset, this.spec.config));
+    return this.summary();
+  }
+
+  private async restore(ck: RunCheckpoint): Promise<RunSummary> {
+    if (!this.backend) throw new Error('restore: call init first');
+    await this.teardown();
+    const ds = await this.loadData(ck.spec.data, ck.spec.config.dataset);
+    this.dataset = ds;
+    this.spec = structuredClone(ck.spec);
+    this.attach(Trainer.fromCheckpoint(ds, ck.trainer));
+    return this.summary();
+  }
+
+  private async run(): Promise<ResultOf<'run'>> {
+    const { trainer, ctl } = this.requireTrainer('run');
+    if (trainer.stageDone || ctl.state === 'running') return { started: false };
+    ctl.run().catch((e: unknown) => this.fail(errorMessage(e)));
+    return { started: true };
+  }
+
+  private async pause(): Promise<ResultOf<'pause'>> {
+    if (!this.ctl) return { state: 'idle' };
+    await this.ctl.pause();
+    return { state: this.ctl?.state ?? 'idle' };
+  }
+
+  private async step(): Promise<StepResult> {
+    const { ctl } = this.requireTrainer('step');
+    let out: StepOutcome | null;
+    try {
+      out = await ctl.stepOnce();
+    } catch (e) {
+      this.fail(errorMessage(e));
+      throw e;
+    }
+    return {
+      batch: out?.batch ?? null,
+      epochDone: !!out?.epoch,
+      stageDone: !!out?.stageDone,
+      halted: !!out?.halt,
+    };
+  }
+
+  private update(settings: Parameters<Trainer['update']>[0]): ResultOf<'update'> {
+    const { trainer } = this.requireTrainer('update');
+    trainer.update(settings);
+    if (this.spec) {
+      const c = this.spec.config;
+      if (settings.lr !== undefined) c.lr = settings.lr;
+      if (settings.lossParams) c.lossParams = { ...c.lossParams, ...settings.lossParams };
+      if (settings.sampler) c.sampler = settings.sampler;
+      if (settings.augment !== undefined) c.augment = settings.augment;
+      if (settings.hflip !== undefined) c.hflip = settings.hflip;
+      if (settings.weightDecay !== undefined) c.weightDecay = settings.weightDecay;
+    }
+    return { lossParams: { ...trainer.lossParams }, lr: trainer.currentLr() };
+  }
+
+  private async startStage2(s2: Parameters<Trainer['startStage2']>[0]): Promise<RunSummary> {
+    const { trainer, ctl } = this.requireTrainer('startStage2');
+    await ctl.pause();
+    if (trainer.stage === 1 && !trainer.stageDone) throw new Error('stage 2 starts after stage 1 has finished');
+    trainer.startStage2(s2);
+    if (this.spec) this.spec.config.stage2 = { ...trainer.stage2 };
+    return this.summary();
+  }
+}

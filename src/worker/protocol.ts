@@ -1,0 +1,156 @@
+/**
+ * The typed message protocol between the page and the training worker.
+ *
+ * Page → worker: a `Request` carries an `id`; the worker answers each with exactly one `Response` of the same id
+ * (ok + a typed result, or an error message). Independently the worker pushes `WorkerEvent`s (batch losses, epoch
+ * metrics, state changes, checkpoints, fatal errors) that carry no id.
+ *
+ * Everything here is plain, structured-clone-able data; checkpoints move their Float32Array buffers as transfers.
+ */
+import type { BackendName } from '../core/backend';
+import type { Group } from '../core/data/types';
+import type { TrainConfig, Stage2Config } from '../core/train/config';
+import type { ControllerState } from '../core/train/controller';
+import type { BatchInfo, EpochMetrics, Halt, LiveSettings, Stage, TrainerCheckpoint } from '../core/train/trainer';
+
+export type { BackendName, BatchInfo, EpochMetrics, Halt, LiveSettings, Stage, TrainerCheckpoint, TrainConfig, Stage2Config };
+
+/**
+ * Data options of the playground that are not part of the trainer's config: `nMax` caps the number of pool
+ * images per class before the long-tail subset is drawn, so the head class has `nMax` images (null = the pool's
+ * own maximum, 5000 for the embedded Fashion-MNIST-LT).
+ */
+export interface DataOptions {
+  nMax: number | null;
+}
+
+/** What the playground sends to configure a run. */
+export interface RunSpec {
+  config: TrainConfig;
+  data: DataOptions;
+}
+
+/** A checkpoint plus what the worker needs to rebuild the same data (sent after every finished epoch). */
+export interface RunCheckpoint {
+  spec: RunSpec;
+  trainer: TrainerCheckpoint;
+}
+
+export interface InitParams {
+  order: BackendName[];
+  /** URL prefix (ending in '/') the tfjs wasm binaries are served from. */
+  wasmPaths?: string;
+}
+
+export interface InitResult {
+  backend: BackendName;
+  /** Why this backend: "webgpu (first choice)" or the reasons the ones before it were skipped. */
+  reason: string;
+  tried: { name: BackendName; error: string }[];
+}
+
+/** Summary of a configured (or restored) run, for the histogram and counters. */
+export interface RunSummary {
+  datasetTitle: string;
+  classNames: string[];
+  counts: number[];
+  groups: Group[];
+  trainImages: number;
+  testImages: number;
+  batchesPerEpoch: number;
+  /** The head actually used (the loss may force one). */
+  head: TrainConfig['head'];
+  headNote: string | null;
+  stage: Stage;
+  epoch: number;
+  step: number;
+  epochsInStage: number;
+  stageDone: boolean;
+  lossParams: Record<string, number>;
+}
+
+export interface StepResult {
+  batch: BatchInfo | null;
+  epochDone: boolean;
+  stageDone: boolean;
+  halted: boolean;
+}
+
+/** Requests without parameters. */
+export type NoParams = Record<never, never>;
+
+/** Request payloads by type, and the result each one answers with. */
+export interface RequestMap {
+  init: { params: InitParams; result: InitResult };
+  configure: { params: { spec: RunSpec }; result: RunSummary };
+  run: { params: NoParams; result: { started: boolean } };
+  pause: { params: NoParams; result: { state: ControllerState } };
+  step: { params: NoParams; result: StepResult };
+  reset: { params: NoParams; result: RunSummary };
+  update: { params: { settings: LiveSettings }; result: { lossParams: Record<string, number>; lr: number } };
+  startStage2: { params: { stage2: Partial<Stage2Config> }; result: RunSummary };
+  restore: { params: { checkpoint: RunCheckpoint }; result: RunSummary };
+  dispose: { params: NoParams; result: { disposed: true } };
+}
+
+export type RequestType = keyof RequestMap;
+
+export type Request = {
+  [K in RequestType]: { kind: 'request'; id: number; type: K } & RequestMap[K]['params'];
+}[RequestType];
+
+export type RequestOf<K extends RequestType> = Extract<Request, { type: K }>;
+export type ResultOf<K extends RequestType> = RequestMap[K]['result'];
+
+export type Response =
+  | { kind: 'response'; id: number; ok: true; result: unknown }
+  | { kind: 'response'; id: number; ok: false; error: string };
+
+export type DatasetProgress = { phase: 'fetch' | 'decode' | 'ready'; loaded: number; total: number | null };
+
+export type WorkerEvent =
+  | { type: 'batch'; batch: BatchInfo }
+  | { type: 'epoch'; metrics: EpochMetrics }
+  | { type: 'halt'; halt: Halt }
+  | { type: 'state'; state: ControllerState }
+  | { type: 'stageDone'; stage: Stage }
+  | { type: 'dataset'; progress: DatasetProgress }
+  | { type: 'checkpoint'; checkpoint: RunCheckpoint }
+  /** The backend died (GPU device lost, out of memory …): the worker can't train any more. */
+  | { type: 'fatal'; message: string; backend: BackendName | null };
+
+export interface EventMessage {
+  kind: 'event';
+  event: WorkerEvent;
+}
+
+export type WorkerMessage = Response | EventMessage;
+
+/** Type guard for messages arriving on the page. */
+export function isWorkerMessage(m: unknown): m is WorkerMessage {
+  if (!m || typeof m !== 'object') return false;
+  const k = (m as { kind?: unknown }).kind;
+  return k === 'response' || k === 'event';
+}
+
+/** Type guard for messages arriving in the worker. */
+export function isRequest(m: unknown): m is Request {
+  if (!m || typeof m !== 'object') return false;
+  const r = m as { kind?: unknown; id?: unknown; type?: unknown };
+  return r.kind === 'request' && typeof r.id === 'number' && typeof r.type === 'string';
+}
+
+/** The Float32Array buffers of a checkpoint, to pass as transferables. */
+export function checkpointTransfers(ck: RunCheckpoint): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  const seen = new Set<ArrayBufferLike>();
+  for (const rec of [ck.trainer.weights, ck.trainer.momentum]) {
+    for (const a of Object.values(rec)) {
+      if (a.buffer instanceof ArrayBuffer && !seen.has(a.buffer)) {
+        seen.add(a.buffer);
+        out.push(a.buffer);
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,120 @@
+/// <reference lib="webworker" />
+/**
+ * The training worker: a thin wrapper that feeds postMessage requests to TrainEngine and posts its results and
+ * events back. All logic lives in ./engine (testable in Node).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../core/backend';
+import { loadEmbeddedDataset, EMBEDDED_FILE } from '../core/data/embedded';
+import { DataError } from '../core/data/errors';
+import { TrainEngine } from './engine';
+import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { isRequest, type DatasetProgress, type InitResult, type Response, type WorkerEvent, type WorkerMessage } from './protocol';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+function post(m: WorkerMessage, transfer: Transferable[] = []): void {
+  self.postMessage(m, transfer);
+}
+
+/** fetch() with download progress (the loader itself sniffs gzip magic, so no Content-Encoding is needed). */
+async function fetchWithProgress(url: string, onProgress: (p: DatasetProgress) => void): Promise<Uint8Array> {
+  const res = await fetch(url);
+  if (!res.ok || !res.body) throw new DataError(EMBEDDED_FILE, `could not be fetched from ${url} (HTTP ${res.status})`);
+  const lenHeader = res.headers.get('content-length');
+  const total = lenHeader && !res.headers.get('content-encoding') ? Number(lenHeader) : null;
+  const reader = res.body.getReader();
+  const parts: Uint8Array[] = [];
+  let loaded = 0;
+  let lastReport = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    parts.push(value);
+    loaded += value.length;
+    if (loaded - lastReport > 1 << 20) {
+      lastReport = loaded;
+      onProgress({ phase: 'fetch', loaded, total });
+    }
+  }
+  const out = new Uint8Array(loaded);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+async function loadDataset(id: string, onProgress: (p: DatasetProgress) => void) {
+  if (id !== 'fmnist-lt') throw new Error(`unknown data set '${id}' (the playground embeds fmnist-lt)`);
+  const ds = await loadEmbeddedDataset({
+    fetchBytes: (url) => fetchWithProgress(url, onProgress),
+    onProgress: (f) => onProgress({ phase: 'decode', loaded: f, total: 1 }),
+  });
+  onProgress({ phase: 'ready', loaded: 1, total: 1 });
+  return ds;
+}
+
+const BACKEND_LABEL = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'WASM', cpu: 'CPU' } as const;
+
+/** A readable "X unavailable: why" for the badge (probing the WebGPU adapter when tfjs only says 'false'). */
+async function explain(name: keyof typeof BACKEND_LABEL, error: string): Promise<string> {
+  let why = error;
+  if (name === 'webgpu' && /returned false/.test(error) && navigator.gpu) {
+    try {
+      const adapter = await navigator.gpu.requestAdapter();
+      why = adapter ? `${error} (an adapter exists: ${adapter.info?.vendor || 'unknown vendor'})` : 'no GPU adapter (navigator.gpu.requestAdapter() returned null)';
+    } catch (e) {
+      why = `requestAdapter failed: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
+  const label = BACKEND_LABEL[name];
+  return why.startsWith(`${label} unavailable`) ? why : `${label} unavailable: ${why}`;
+}
+
+function watchBackend(r: InitResult, onLost: (message: string) => void): void {
+  if (r.backend !== 'webgpu') return;
+  const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
+  device?.lost.then((info) => {
+    if (info.reason === 'destroyed') return;
+    onLost(`GPU device lost${info.message ? `: ${info.message}` : ''}`);
+  });
+}
+
+const engine = new TrainEngine({
+  emit: (event: WorkerEvent, transfer?: ArrayBuffer[]) => post({ kind: 'event', event }, transfer),
+  initBackend: async (p) => {
+    if (p.order.includes('wasm') && !p.wasmPaths) {
+      // the binaries are emitted by Vite under hashed names: map each file name to its URL
+      const wasm = await import('@tensorflow/tfjs-backend-wasm');
+      wasm.setWasmPaths({
+        'tfjs-backend-wasm.wasm': wasmUrl,
+        'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
+        // listed because setWasmPaths wants all three; threads stay off (WASM_HAS_MULTITHREAD_SUPPORT false)
+        'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl,
+      });
+    }
+    const r = await initBackend({ order: p.order, wasmPaths: p.wasmPaths });
+    const tried = await Promise.all(r.tried.map(async (t) => ({ name: t.name, error: await explain(t.name, t.error) })));
+    return { backend: r.name, reason: r.reason, tried };
+  },
+  loadDataset,
+  watchBackend,
+});
+
+self.addEventListener('message', (ev: MessageEvent) => {
+  const req = ev.data;
+  if (!isRequest(req)) return;
+  engine.handle(req).then(
+    (result) => post({ kind: 'response', id: req.id, ok: true, result } satisfies Response),
+    (e: unknown) => post({ kind: 'response', id: req.id, ok: false, error: e instanceof Error ? e.message : String(e) } satisfies Response),
+  );
+});
+
+self.addEventListener('unhandledrejection', (ev: PromiseRejectionEvent) => {
+  const msg = ev.reason instanceof Error ? ev.reason.message : String(ev.reason);
+  if (/device (was )?lost|GPUDevice|WebGPU/i.test(msg)) engine.fail(msg);
+});

@@ -1,0 +1,326 @@
+/**
+ * Browser tests of the playground: the production build (vite build) served by a tiny static server, driven with
+ * playwright-core in Debian's Chromium (software WebGPU: SwiftShader). Part of `npm test`; under CI=true they
+ * always run (a missing Chromium fails them), locally they are skipped only when /usr/bin/chromium is absent.
+ *
+ * SwiftShader WebGPU is slow (≈ 5 s per ConvNet step, ≈ 20 s of shader compilation), so the WebGPU tests use tiny
+ * URL configurations (20 head-class images, IF 10 → 78 images, batch 16, 2 test images per class) and the tests
+ * of the controls run on the wasm backend (`backend=wasm`), which trains the same configuration in a second.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM, chromiumAvailable, launchChromium } from './browser';
+import { serveStatic, type StaticServer } from './server';
+
+const ROOT = resolve(__dirname, '../..');
+const ARTIFACTS = join(ROOT, 'test-results/e2e');
+const CI = process.env.CI === 'true' || process.env.CI === '1';
+const RUN = CI || chromiumAvailable();
+if (!RUN) {
+  console.warn(`[e2e] skipped: ${CHROMIUM} not found (install Debian's chromium; under CI=true these tests fail instead)`);
+}
+
+/** Tiny run on the embedded data: 78 training images in 5 batches of 16, 20 test images per evaluation. */
+const TINY = 'nmax=20&if=10&batch=16&eval=2&log=1&model=convnet&s2.epochs=1&s2.batch=16';
+const WASM = `backend=wasm&${TINY}`;
+/** expect.poll options (the default 1 s is short on a loaded 2-core machine). */
+const POLL = { timeout: 30_000, interval: 100 };
+
+let browser: Browser;
+let server: StaticServer;
+let distDir: string;
+
+interface Opened {
+  page: Page;
+  errors: string[];
+}
+
+async function open(query: string, opts: { ready?: boolean } = {}): Promise<Opened> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  await page.addInitScript(() => {
+    const w = window as unknown as { __longtasks: number[] };
+    w.__longtasks = [];
+    try {
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) w.__longtasks.push(e.duration);
+      }).observe({ type: 'longtask', buffered: true });
+    } catch {
+      /* no longtask support */
+    }
+  });
+  await page.goto(`${server.url}/${query ? `?${query}` : ''}`);
+  if (opts.ready !== false) await waitPhase(page, ['ready'], 90_000);
+  return { page, errors };
+}
+
+const phase = (page: Page) => page.locator('[data-testid=phase]').getAttribute('data-phase');
+const step = async (page: Page) => Number(await page.locator('[data-testid=step-counter]').getAttribute('data-step'));
+
+async function waitPhase(page: Page, phases: string[], timeout = 120_000): Promise<void> {
+  await page.waitForFunction(
+    (ps) => ps.includes(document.querySelector('[data-testid=phase]')?.getAttribute('data-phase') ?? ''),
+    phases,
+    { timeout },
+  ).catch(async (e) => {
+    const notices = await page.locator('.notices, [data-testid=crash]').allTextContents();
+    throw new Error(`phase ${await phase(page)} instead of ${phases.join('|')}; notices: ${notices.join(' / ')} (${(e as Error).message})`);
+  });
+}
+
+async function waitStep(page: Page, atLeast: number, timeout = 120_000): Promise<void> {
+  await page.waitForFunction(
+    (n) => Number(document.querySelector('[data-testid=step-counter]')?.getAttribute('data-step')) >= n,
+    atLeast,
+    { timeout },
+  );
+}
+
+async function chartPoints(page: Page): Promise<Record<string, number>> {
+  return page.$$eval('[data-testid^="chart-"]', (els) =>
+    Object.fromEntries(els.map((e) => [e.getAttribute('data-testid')!.slice(6), Number(e.getAttribute('data-points'))])));
+}
+
+/** Forget the long tasks so far (page load, first render): measure training only. */
+async function clearLongTasks(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    (window as unknown as { __longtasks: number[] }).__longtasks.length = 0;
+  });
+}
+
+async function worstLongTask(page: Page): Promise<{ worst: number; count: number }> {
+  const all = await page.evaluate(() => (window as unknown as { __longtasks: number[] }).__longtasks);
+  return { worst: all.length ? Math.max(...all) : 0, count: all.length };
+}
+
+describe.runIf(RUN)('playground in Chromium (production build)', () => {
+  beforeAll(async () => {
+    if (!chromiumAvailable()) throw new Error(`CI=true but ${CHROMIUM} is missing: install Debian's chromium package`);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    distDir = mkdtempSync(join(tmpdir(), 'ltpg-e2e-'));
+    const t0 = Date.now();
+    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--outDir', distDir, '--emptyOutDir', '--logLevel', 'warn'], {
+      cwd: ROOT, encoding: 'utf8', timeout: 180_000,
+    });
+    if (r.status !== 0) throw new Error(`vite build failed:\n${r.stdout}\n${r.stderr}`);
+    console.log(`[e2e] vite build: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    server = await serveStatic(distDir);
+    browser = await launchChromium();
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (distDir) rmSync(distDir, { recursive: true, force: true });
+  });
+
+  it('loads without console errors, WebGPU is the active backend, the URL holds every setting', async () => {
+    const { page, errors } = await open('');
+    const badge = page.locator('[data-backend]');
+    expect(await badge.getAttribute('data-backend')).toBe('webgpu');
+    expect(await badge.getAttribute('aria-label')).toMatch(/^Backend: webgpu/);
+    await expect.poll(() => page.url(), POLL).toContain('dataset=fmnist-lt');
+    const q = new URL(page.url()).searchParams;
+    for (const k of ['if', 'profile', 'seed', 'model', 'head', 'loss', 'lp.s', 'batch', 'epochs', 'lr', 'momentum', 'wd', 'sampler', 's2.epochs']) {
+      expect(q.has(k), k).toBe(true);
+    }
+    expect(await page.getByTestId('running-line').textContent()).toMatch(/GCL.*ConvNet.*IF 100/);
+    for (const name of ['Train', 'Pause', 'Step', 'Reset']) await expect.poll(() => page.getByRole('button', { name, exact: true }).count(), POLL).toBe(1);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('trains a tiny GCL run on WebGPU: every chart gets data, then GCL stage 2 runs after stage 1', async () => {
+    const t0 = Date.now();
+    const { page, errors } = await open(`${TINY}&loss=gcl&epochs=1`);
+    expect(await page.locator('[data-backend]').getAttribute('data-backend')).toBe('webgpu');
+    const stage2 = page.getByRole('button', { name: 'Start stage 2' });
+    expect(await stage2.isDisabled()).toBe(true);
+    await clearLongTasks(page);
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await waitPhase(page, ['stageDone'], 240_000);
+    const t1 = Date.now();
+    // charts may render a frame after the store update
+    for (const id of ['loss', 'per-class', 'groups', 'feature-norm', 'gcl-cloud', 'confusion']) {
+      await expect.poll(async () => (await chartPoints(page))[id], { ...POLL, message: id }).toBeGreaterThan(0);
+    }
+    expect(await page.getByTestId('announcement').textContent()).toMatch(/stage 2 can start/i);
+    // stage 2 on the frozen backbone
+    expect(await stage2.isEnabled()).toBe(true);
+    await stage2.click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=stage]')?.textContent === '2', null, { timeout: 30_000 });
+    await waitPhase(page, ['stageDone'], 240_000);
+    expect(await page.getByTestId('announcement').textContent()).toMatch(/Stage 2 finished/);
+    const lt = await worstLongTask(page);
+    console.log(`[e2e] WebGPU (SwiftShader): stage 1 in ${((t1 - t0) / 1000).toFixed(1)} s, stage 2 in ${((Date.now() - t1) / 1000).toFixed(1)} s; `
+      + `worst main-thread long task ${lt.worst.toFixed(0)} ms (${lt.count} long tasks ≥ 50 ms)`);
+    await page.evaluate(() => window.scrollTo(0, 0)); // the sticky header belongs at the top of the picture
+    await page.screenshot({ path: join(ARTIFACTS, 'playground.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 420_000);
+
+  it('pause / step / resume, and an lr change mid-run applies at the next batch without a reset', async () => {
+    const { page, errors } = await open(`${WASM}&nmax=200&epochs=100&schedule=constant&warmup=0&lr=0.1`);
+    expect(await page.locator('[data-backend]').getAttribute('data-backend')).toBe('wasm');
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await waitStep(page, 3);
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await waitPhase(page, ['paused']);
+    const n = await step(page);
+    await page.waitForTimeout(600);
+    expect(await step(page)).toBe(n);
+    await page.getByRole('button', { name: 'Step', exact: true }).click();
+    await waitStep(page, n + 1);
+    await page.waitForTimeout(300);
+    expect(await step(page)).toBe(n + 1);
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await waitStep(page, n + 4);
+    // lr change while running
+    const before = await step(page);
+    const epochBefore = Number(await page.getByTestId('epoch-counter').getAttribute('data-epoch'));
+    const lr = page.getByLabel('Learning rate', { exact: true });
+    await lr.fill('0.0123');
+    await lr.press('Enter');
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=lr-value]')?.getAttribute('data-lr')) === 0.0123, null, { timeout: 30_000 });
+    expect(await page.getByRole('dialog').isVisible()).toBe(false);
+    expect(await step(page)).toBeGreaterThan(before); // counters kept going: no reset
+    expect(Number(await page.getByTestId('epoch-counter').getAttribute('data-epoch'))).toBeGreaterThanOrEqual(epochBefore);
+    expect(await phase(page)).toBe('running');
+    expect(page.url()).toContain('lr=0.0123');
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await waitPhase(page, ['paused']);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 180_000);
+
+  it('keyboard shortcuts: s steps, Space plays and pauses, r resets (not while typing)', async () => {
+    const { page, errors } = await open(`${WASM}&nmax=200&epochs=100`);
+    await page.locator('h1').click();
+    await page.keyboard.press('s');
+    await waitStep(page, 1);
+    await page.keyboard.press('Space');
+    await waitPhase(page, ['running']);
+    await waitStep(page, 4);
+    await page.keyboard.press('Space');
+    await waitPhase(page, ['paused']);
+    const n = await step(page);
+    expect(n).toBeGreaterThanOrEqual(4);
+    // typing in a field is not a shortcut
+    await page.getByLabel('Seed').focus();
+    await page.keyboard.press('s');
+    await page.waitForTimeout(400);
+    expect(await step(page)).toBe(n);
+    await page.locator('h1').click();
+    await page.keyboard.press('r');
+    await page.waitForFunction(() => document.querySelector('[data-testid=step-counter]')?.getAttribute('data-step') === '0', null, { timeout: 30_000 });
+    await waitPhase(page, ['ready']);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  it('CE, then a loss change asks before resetting (in-page dialog) and KPS trains next to the archived CE run', async () => {
+    const { page, errors } = await open(`${WASM}&loss=ce&head=linear&epochs=2`);
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await waitPhase(page, ['stageDone']);
+    expect((await chartPoints(page)).kps).toBe(0);
+    await page.getByLabel('Loss function').selectOption('kps');
+    const dialog = page.getByRole('dialog');
+    await expect.poll(() => dialog.isVisible(), POLL).toBe(true);
+    expect(await dialog.textContent()).toMatch(/loss type/);
+    // cancel keeps CE
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => dialog.isVisible(), POLL).toBe(false);
+    expect(await page.getByLabel('Loss function').inputValue()).toBe('ce');
+    await page.getByLabel('Loss function').selectOption('kps');
+    await expect.poll(() => dialog.isVisible(), POLL).toBe(true);
+    await dialog.getByRole('button', { name: 'Reset and apply' }).click();
+    await waitPhase(page, ['ready']);
+    expect(await step(page)).toBe(0);
+    // KPS forces the cosine head: the head control is disabled with the reason
+    expect(await page.getByLabel('Head', { exact: true }).isDisabled()).toBe(true);
+    expect(await page.getByTestId('field-head').textContent()).toMatch(/KPS.*cosine/);
+    // the hyperparameter help shows on focus and is linked by aria-describedby
+    const maxM = page.getByLabel('Max margin');
+    await maxM.focus();
+    const helpId = (await maxM.getAttribute('aria-describedby'))!.split(' ')[0];
+    await expect.poll(() => page.locator(`[id="${helpId}"]`).isVisible(), POLL).toBe(true);
+    await page.locator('h1').click();
+    await clearLongTasks(page);
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await waitPhase(page, ['stageDone']);
+    await expect.poll(async () => (await chartPoints(page)).kps, POLL).toBeGreaterThan(0);
+    expect(await page.getByTestId('chart-loss').textContent()).toMatch(/earlier/);
+    const lt = await worstLongTask(page);
+    console.log(`[e2e] wasm run: worst main-thread long task ${lt.worst.toFixed(0)} ms (${lt.count} long tasks ≥ 50 ms)`);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: join(ARTIFACTS, 'playground-ce-kps.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 180_000);
+
+  it('the URL round-trips: set controls → URL → reload → same controls', async () => {
+    const { page, errors } = await open(`${WASM}&epochs=3`);
+    const slider = page.getByLabel('Imbalance factor', { exact: true });
+    await slider.focus();
+    for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
+    await expect.poll(() => page.url(), POLL).toContain('if=15');
+    await page.getByLabel('Loss function').selectOption('kps');
+    await expect.poll(() => page.url(), POLL).toContain('loss=kps');
+    await waitPhase(page, ['ready']);
+    const maxM = page.getByLabel('Max margin');
+    await maxM.fill('0.35');
+    await maxM.press('Enter');
+    const lr = page.getByLabel('Learning rate', { exact: true });
+    await lr.fill('0.05');
+    await lr.press('Enter');
+    await page.getByLabel('Profile').selectOption('step');
+    await page.getByLabel('Stage-2 epochs').fill('7');
+    await page.getByLabel('Stage-2 epochs').press('Enter');
+    await expect.poll(() => page.url(), POLL).toContain('s2.epochs=7');
+    const url = page.url();
+    for (const part of ['if=15', 'loss=kps', 'lp.maxM=0.35', 'lr=0.05', 'profile=step', 'head=cosine']) expect(url).toContain(part);
+    await page.close();
+
+    const again = await browser.newPage();
+    await again.goto(url);
+    await waitPhase(again, ['ready']);
+    expect(await again.getByLabel('Imbalance factor', { exact: true }).inputValue()).toBe('15');
+    expect(await again.getByLabel('Loss function').inputValue()).toBe('kps');
+    expect(await again.getByLabel('Max margin').inputValue()).toBe('0.35');
+    expect(await again.getByLabel('Learning rate', { exact: true }).inputValue()).toBe('0.05');
+    expect(await again.getByLabel('Profile').inputValue()).toBe('step');
+    expect(await again.getByLabel('Stage-2 epochs').inputValue()).toBe('7');
+    expect(await again.locator('.notices').count()).toBe(0);
+    expect(again.url()).toBe(url);
+    expect(errors).toEqual([]);
+    await again.close();
+  }, 120_000);
+
+  it('a malformed URL shows a notice listing the bad values (as text) and falls back to defaults', async () => {
+    const evil = encodeURIComponent('<img src=x onerror="window.__pwned=1">');
+    const { page, errors } = await open(`backend=wasm&if=abc&lr=-1&model=${evil}&batch=1e9&loss=gcl&lp.s=999`);
+    const notice = page.getByTestId('notice-url');
+    expect(await notice.isVisible()).toBe(true);
+    const text = (await notice.textContent())!;
+    for (const p of ['if=abc', 'lr=-1', 'model=', 'batch=1e9', 'lp.s=999']) expect(text).toContain(p);
+    expect(text).toContain('<img src=x');
+    expect(await page.locator('.notices img').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.getByLabel('Imbalance factor', { exact: true }).inputValue()).toBe('100');
+    expect(await page.getByLabel('Model', { exact: true }).inputValue()).toBe('convnet');
+    expect(page.url()).toContain('if=100');
+    await page.getByRole('button', { name: /Dismiss/ }).click();
+    expect(await notice.count()).toBe(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+});

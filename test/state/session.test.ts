@@ -1,0 +1,220 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../src/core/backend';
+import { TrainClient, type WorkerLike } from '../../src/worker/client';
+import { TrainEngine } from '../../src/worker/engine';
+import type { Request, WorkerMessage } from '../../src/worker/protocol';
+import { PlaygroundSession, backendOrder, planChange } from '../../src/state/session';
+import { PLAYGROUND_DEFAULTS, cloneSettings, type Settings } from '../../src/state/settings';
+import { createPlaygroundStore } from '../../src/state/store';
+import { tinyDataset } from '../helpers/tiny-dataset';
+
+const data = tinyDataset();
+
+/** A "worker" that runs the real TrainEngine in-process (messages structured-cloned like postMessage). */
+class InProcessWorker implements WorkerLike {
+  private listeners: ((ev: MessageEvent) => void)[] = [];
+  readonly engine = new TrainEngine({
+    emit: (event) => this.deliver({ kind: 'event', event }),
+    // trains on cpu but reports the first backend asked for, so fallbacks can be tested
+    initBackend: async (p) => {
+      await initBackend({ order: ['cpu'] });
+      return { backend: p.order[0], reason: `${p.order[0]} (test)`, tried: [] };
+    },
+    loadDataset: async () => data,
+  });
+  postMessage(m: unknown): void {
+    const req = structuredClone(m) as Request;
+    this.engine.handle(req).then(
+      (result) => this.deliver({ kind: 'response', id: req.id, ok: true, result }),
+      (e: Error) => this.deliver({ kind: 'response', id: req.id, ok: false, error: e.message }),
+    );
+  }
+  private deliver(m: WorkerMessage): void {
+    const data = structuredClone(m);
+    setTimeout(() => this.listeners.forEach((l) => l({ data } as MessageEvent)), 0);
+  }
+  addEventListener(type: string, l: (ev: never) => void): void {
+    if (type === 'message') this.listeners.push(l as (ev: MessageEvent) => void);
+  }
+  terminate(): void {
+    void this.engine.handle({ kind: 'request', id: -1, type: 'dispose' });
+  }
+}
+
+function tinySettings(): Settings {
+  const s = cloneSettings(PLAYGROUND_DEFAULTS);
+  s.nMax = null;
+  s.backend = 'cpu';
+  Object.assign(s.config, { imbalance: 10, batchSize: 16, epochs: 2, evalPerClass: 5, schedule: 'constant', warmup: false });
+  s.config.stage2 = { ...s.config.stage2, epochs: 1, batchSize: 16 };
+  return s;
+}
+
+const until = async (cond: () => boolean, ms = 60_000) => {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error('timeout');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+function setup(settings = tinySettings()) {
+  const store = createPlaygroundStore(settings);
+  const workers: InProcessWorker[] = [];
+  let flushes = 0;
+  const urls: string[] = [];
+  const session = new PlaygroundSession(store, {
+    createClient: () => new TrainClient(() => {
+      const w = new InProcessWorker();
+      workers.push(w);
+      return w;
+    }),
+    schedule: (cb) => setTimeout(() => {
+      flushes++;
+      cb();
+    }, 20),
+    writeUrl: (q) => urls.push(q),
+  });
+  return { store, session, s: () => store.getState(), flushes: () => flushes, urls, workers };
+}
+
+beforeAll(async () => {
+  await initBackend({ order: ['cpu'] });
+});
+
+describe('planChange', () => {
+  const base = PLAYGROUND_DEFAULTS;
+  const with_ = (f: (s: Settings) => void) => {
+    const s = cloneSettings(base);
+    f(s);
+    return s;
+  };
+  it('lr, loss hyperparameters, sampler, augmentation and weight decay are live', () => {
+    const p = planChange(base, with_((s) => {
+      s.config.lr = 0.01;
+      s.config.lossParams = { ...s.config.lossParams, noiseMul: 1 };
+      s.config.sampler = 'cben';
+      s.config.augment = false;
+    }));
+    expect(p.kind).toBe('live');
+    expect(p.live).toEqual({ lr: 0.01, lossParams: { ...base.config.lossParams, noiseMul: 1 }, sampler: 'cben', augment: false });
+  });
+  it('data, model and loss type need a reset; stage-2 settings wait for stage 2', () => {
+    expect(planChange(base, with_((s) => { s.config.imbalance = 50; })).resetBecause).toEqual(['imbalance factor']);
+    expect(planChange(base, with_((s) => { s.config.model = 'resnet8'; })).kind).toBe('reset');
+    expect(planChange(base, with_((s) => { s.config.loss = 'ce'; })).kind).toBe('reset');
+    expect(planChange(base, with_((s) => { s.nMax = 500; })).kind).toBe('reset');
+    expect(planChange(base, with_((s) => { s.config.stage2.epochs = 9; })).kind).toBe('stage2');
+    expect(planChange(base, with_((s) => { s.backend = 'wasm'; })).kind).toBe('backend');
+    expect(planChange(base, cloneSettings(base)).kind).toBe('none');
+  });
+  it('backend order', () => {
+    expect(backendOrder('auto')).toEqual(['webgpu', 'webgl', 'wasm', 'cpu']);
+    expect(backendOrder('wasm')).toEqual(['wasm', 'cpu']);
+  });
+});
+
+describe('PlaygroundSession with the real engine (cpu, tiny data)', () => {
+  it('start → step → live lr change → confirm before reset → train to the end → GCL stage 2', async () => {
+    const t = setup();
+    await t.session.start();
+    expect(t.s().phase).toBe('ready');
+    expect(t.s().backend?.backend).toBe('cpu');
+    expect(t.s().summary?.counts[0]).toBe(60);
+    expect(t.urls.length).toBeGreaterThan(0);
+
+    await t.session.step();
+    expect(t.s().progress?.step).toBe(1);
+    expect(t.s().current?.batches).toHaveLength(1);
+
+    // live: lr applies at the next step, no reset
+    const next = cloneSettings(t.s().settings);
+    next.config.lr = 0.02;
+    await t.session.changeSettings(next);
+    expect(t.s().confirm).toBeNull();
+    expect(t.s().runSettings?.config.lr).toBe(0.02);
+    await t.session.step();
+    expect(t.s().progress?.step).toBe(2);
+    expect(t.s().progress?.lr).toBeCloseTo(0.02, 10);
+
+    // a loss change after training asks first; cancel keeps everything
+    const ce = cloneSettings(t.s().settings);
+    ce.config.loss = 'ce';
+    ce.config.lossParams = {};
+    const pending = t.session.changeSettings(ce);
+    await until(() => t.s().confirm !== null);
+    expect(t.s().confirm?.message).toMatch(/loss type/);
+    t.s().answerConfirm(false);
+    expect(await pending).toBe(false);
+    expect(t.s().settings.config.loss).toBe('gcl');
+    expect(t.s().progress?.step).toBe(2);
+
+    // train stage 1 to the end (batched store updates)
+    await t.session.train();
+    await until(() => t.s().phase === 'stageDone');
+    expect(t.s().stage1Done).toBe(true);
+    expect(t.s().current?.epochs).toHaveLength(2);
+    expect(t.flushes()).toBeGreaterThan(0);
+    expect(t.s().current!.batches.length).toBeGreaterThan(t.flushes() - 1);
+    expect(t.s().announcement).toMatch(/Stage 1 finished/);
+
+    await t.session.startStage2();
+    await until(() => t.s().phase === 'stageDone' && t.s().summary?.stage === 2);
+    expect(t.s().current?.epochs.at(-1)?.stage).toBe(2);
+
+    // confirm → reset with the new loss; the GCL run stays for comparison
+    const p2 = t.session.changeSettings(ce);
+    await until(() => t.s().confirm !== null);
+    t.s().answerConfirm(true);
+    expect(await p2).toBe(true);
+    expect(t.s().runSettings?.config.loss).toBe('ce');
+    expect(t.s().progress?.step).toBe(0);
+    expect(t.s().archived).toHaveLength(1);
+    t.session.dispose();
+  });
+
+  it('Space toggles run/pause; reset returns to epoch 0', async () => {
+    const t = setup();
+    const s = t.s().settings;
+    s.config.epochs = 50;
+    await t.session.start();
+    await t.session.toggle();
+    await until(() => t.s().phase === 'running' && (t.s().progress?.step ?? 0) >= 2);
+    await t.session.toggle();
+    await until(() => t.s().phase === 'paused');
+    const step = t.s().progress!.step;
+    expect(step).toBeGreaterThan(0);
+    await t.session.reset();
+    expect(t.s().progress?.step).toBe(0);
+    expect(t.s().phase).toBe('ready');
+    t.session.dispose();
+  });
+
+  it('a lost GPU device: the crash is shown and the run continues on the next backend from the last finished epoch', async () => {
+    const settings = tinySettings();
+    settings.backend = 'wasm'; // order wasm → cpu
+    settings.config.epochs = 3;
+    const t = setup(settings);
+    await t.session.start();
+    expect(t.s().backend?.backend).toBe('wasm');
+    await t.session.train();
+    await until(() => (t.s().current?.epochs.length ?? 0) >= 1 && (t.s().progress?.step ?? 0) > t.s().current!.epochs[0].step);
+    t.workers[0].engine.fail('GPU device lost: simulated');
+    await until(() => t.s().phase === 'crashed');
+    const crash = t.s().crash!;
+    expect(crash.message).toMatch(/device lost/);
+    expect(crash.nextOrder).toEqual(['cpu']);
+    expect(crash.checkpoint?.trainer.epoch).toBeGreaterThanOrEqual(1);
+    await t.session.continueAfterCrash();
+    expect(t.s().phase).toBe('paused');
+    expect(t.s().backend?.backend).toBe('cpu');
+    const ck = crash.checkpoint!.trainer;
+    expect(t.s().progress?.step).toBe(ck.globalStep);
+    // metrics of the unfinished epoch were dropped; training goes on to the end
+    expect(t.s().current!.batches.every((b) => b.step <= ck.globalStep)).toBe(true);
+    await t.session.train();
+    await until(() => t.s().phase === 'stageDone');
+    expect(t.s().current!.epochs.map((m) => m.epoch)).toEqual([0, 1, 2]);
+    t.session.dispose();
+  });
+});

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { createPlaygroundStore } from '../../src/state/store';
+import { MAX_ARCHIVED } from '../../src/state/slices/metrics';
+import type { BatchInfo, EpochMetrics } from '../../src/worker/protocol';
+
+const batch = (step: number): BatchInfo => ({ stage: 1, epoch: 0, batch: step - 1, batchesPerEpoch: 10, step, loss: 1 / step, lr: 0.1 });
+const epoch = { stage: 1, epoch: 0, step: 10 } as EpochMetrics;
+
+describe('playground store slices', () => {
+  it('metrics: appends immutably and archives earlier runs on the same data only', () => {
+    const st = createPlaygroundStore();
+    const s = () => st.getState();
+    s().beginRun('CE', 'data-a');
+    const before = s().current!;
+    s().appendMetrics([batch(1), batch(2)], []);
+    expect(s().current!.batches).toHaveLength(2);
+    expect(s().current).not.toBe(before);
+    expect(s().current!.epochs).toBe(before.epochs); // untouched arrays keep their identity
+    s().beginRun('GCL', 'data-a'); // CE trained no epoch: not archived
+    expect(s().archived).toHaveLength(0);
+    s().appendMetrics([], [epoch]);
+    s().beginRun('KPS', 'data-a');
+    expect(s().archived.map((r) => r.label)).toEqual(['GCL (earlier)']);
+    expect(s().current!.color).not.toBe(s().archived[0].color);
+    for (let i = 0; i < 5; i++) {
+      s().appendMetrics([], [epoch]);
+      s().beginRun(`r${i}`, 'data-a');
+    }
+    expect(s().archived.length).toBe(MAX_ARCHIVED);
+    s().appendMetrics([], [epoch]);
+    s().beginRun('other data', 'data-b');
+    expect(s().archived).toHaveLength(0);
+  });
+
+  it('run: applyBatch updates the counters', () => {
+    const st = createPlaygroundStore();
+    st.getState().patchRun({ summary: { epochsInStage: 4 } as never });
+    st.getState().applyBatch(batch(10));
+    expect(st.getState().progress).toMatchObject({ epoch: 0, batch: 9, step: 10, epochsDone: 1, epochsInStage: 4 });
+  });
+
+  it('ui: notices replace by id; confirm resolves once', async () => {
+    const st = createPlaygroundStore();
+    const s = () => st.getState();
+    s().pushNotice({ id: 'url', level: 'warning', title: 'a', items: [] });
+    s().pushNotice({ id: 'url', level: 'warning', title: 'b', items: [] });
+    expect(s().notices.map((n) => n.title)).toEqual(['b']);
+    s().dismissNotice('url');
+    expect(s().notices).toEqual([]);
+    const p1 = s().askConfirm('t', 'm');
+    const p2 = s().askConfirm('t2', 'm2'); // replaces (cancels) the first
+    await expect(p1).resolves.toBe(false);
+    expect(s().confirm?.title).toBe('t2');
+    s().answerConfirm(true);
+    await expect(p2).resolves.toBe(true);
+    expect(s().confirm).toBeNull();
+  });
+});

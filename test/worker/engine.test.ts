@@ -1,0 +1,168 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../src/core/backend';
+import { DEFAULT_CONFIG, type TrainConfig } from '../../src/core/train/config';
+import { TrainEngine, capPool } from '../../src/worker/engine';
+import { checkpointTransfers, type Request, type RunCheckpoint, type RunSpec, type RunSummary, type StepResult, type WorkerEvent } from '../../src/worker/protocol';
+import { tinyDataset } from '../helpers/tiny-dataset';
+
+const data = tinyDataset();
+
+function spec(over: Partial<TrainConfig> = {}, nMax: number | null = null): RunSpec {
+  return {
+    config: {
+      ...structuredClone(DEFAULT_CONFIG),
+      dataset: 'tiny', imbalance: 10, model: 'convnet', head: 'cosine', loss: 'gcl', batchSize: 16, epochs: 2, lr: 0.05,
+      schedule: 'constant', warmup: false, logEvery: 1, evalPerClass: 5, stage2: { ...DEFAULT_CONFIG.stage2, epochs: 1, batchSize: 16 }, ...over,
+    },
+    data: { nMax },
+  };
+}
+
+let nextId = 1;
+function req<T extends Request['type']>(type: T, params: Record<string, unknown> = {}): Request {
+  return { kind: 'request', id: nextId++, type, ...params } as Request;
+}
+
+function makeEngine() {
+  const events: { e: WorkerEvent; transfer?: ArrayBuffer[] }[] = [];
+  let loads = 0;
+  const engine = new TrainEngine({
+    emit: (e, transfer) => events.push({ e, transfer }),
+    initBackend: async () => {
+      const r = await initBackend({ order: ['cpu'] });
+      return { backend: r.name, reason: r.reason, tried: r.tried };
+    },
+    loadDataset: async (id, onProgress) => {
+      loads++;
+      if (id !== 'tiny') throw new Error(`unknown data set '${id}'`);
+      onProgress({ phase: 'ready', loaded: 1, total: 1 });
+      return data;
+    },
+  });
+  return { engine, events, loads: () => loads };
+}
+
+const waitFor = async (cond: () => boolean, ms = 60_000) => {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error('timeout');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+beforeAll(async () => {
+  await initBackend({ order: ['cpu'] });
+});
+
+describe('capPool', () => {
+  it('keeps at most nMax images per class, in pool order', () => {
+    const capped = capPool(data, 20);
+    const counts = new Array(4).fill(0);
+    for (const l of capped.pool.labels) counts[l]++;
+    expect(counts).toEqual([20, 20, 20, 20]);
+    expect(capped.pool.images.length).toBe(80 * 64);
+    expect(capped.test).toBe(data.test);
+    expect(capPool(data, null)).toBe(data);
+    expect(capPool(data, 1000)).toBe(data);
+  });
+});
+
+describe('TrainEngine (Node, cpu backend)', () => {
+  it('refuses to configure before init and reports unknown data sets', async () => {
+    const { engine } = makeEngine();
+    await expect(engine.handle(req('configure', { spec: spec() }))).rejects.toThrow(/init first/);
+    await engine.handle(req('init', { order: ['cpu'] }));
+    await expect(engine.handle(req('configure', { spec: spec({ dataset: 'nope' }) }))).rejects.toThrow(/unknown data set/);
+  });
+
+  it('configures, steps, updates live settings, and checkpoints after each epoch', async () => {
+    const { engine, events, loads } = makeEngine();
+    const init = (await engine.handle(req('init', { order: ['cpu'] }))) as { backend: string };
+    expect(init.backend).toBe('cpu');
+    const sum = (await engine.handle(req('configure', { spec: spec({}, 30) }))) as RunSummary;
+    expect(sum.counts[0]).toBe(30);
+    expect(sum.head).toBe('cosine');
+    expect(sum.batchesPerEpoch).toBeGreaterThan(1);
+    expect(sum.stage).toBe(1);
+    const r1 = (await engine.handle(req('step'))) as StepResult;
+    expect(r1.batch?.step).toBe(1);
+    expect(events.some(({ e }) => e.type === 'batch')).toBe(true);
+    expect(events.some(({ e }) => e.type === 'state' && e.state === 'paused')).toBe(true);
+    // a live lr change applies at the next step without resetting the step counter
+    const up = (await engine.handle(req('update', { settings: { lr: 0.0123, lossParams: { noiseMul: 0.25 } } }))) as { lossParams: Record<string, number>; lr: number };
+    expect(up.lossParams.noiseMul).toBe(0.25);
+    const r2 = (await engine.handle(req('step'))) as StepResult;
+    expect(r2.batch?.step).toBe(2);
+    expect(r2.batch?.lr).toBeCloseTo(0.0123, 10);
+    // run to the end of stage 1
+    await engine.handle(req('run'));
+    await waitFor(() => events.some(({ e }) => e.type === 'stageDone'));
+    const cks = events.filter(({ e }) => e.type === 'checkpoint');
+    expect(cks.length).toBe(2);
+    const last = cks[1];
+    const ck = (last.e as { checkpoint: RunCheckpoint }).checkpoint;
+    expect(ck.trainer.epoch).toBe(2);
+    expect(ck.spec.config.lr).toBeCloseTo(0.0123, 10);
+    expect(ck.spec.data.nMax).toBe(30);
+    expect(last.transfer?.length).toBe(checkpointTransfers(ck).length);
+    expect(last.transfer!.length).toBeGreaterThan(0);
+    const epochs = events.filter(({ e }) => e.type === 'epoch');
+    expect(epochs.length).toBe(2);
+    expect(loads()).toBe(1);
+    // stage 2
+    const s2 = (await engine.handle(req('startStage2', { stage2: { epochs: 1 } }))) as RunSummary;
+    expect(s2.stage).toBe(2);
+    expect(s2.epochsInStage).toBe(1);
+    await engine.handle(req('run'));
+    await waitFor(() => events.filter(({ e }) => e.type === 'stageDone').length === 2);
+    const m = events.filter(({ e }) => e.type === 'epoch').at(-1)!.e as Extract<WorkerEvent, { type: 'epoch' }>;
+    expect(m.metrics.stage).toBe(2);
+    await engine.handle(req('dispose'));
+  });
+
+  it('pauses a running loop between batches and resets to epoch 0', async () => {
+    const { engine, events } = makeEngine();
+    await engine.handle(req('init', { order: ['cpu'] }));
+    await engine.handle(req('configure', { spec: spec({ epochs: 50 }) }));
+    await engine.handle(req('run'));
+    await waitFor(() => events.filter(({ e }) => e.type === 'batch').length >= 3);
+    const p = (await engine.handle(req('pause'))) as { state: string };
+    expect(p.state).toBe('paused');
+    const n = events.filter(({ e }) => e.type === 'batch').length;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(events.filter(({ e }) => e.type === 'batch').length).toBe(n);
+    const r = (await engine.handle(req('reset'))) as RunSummary;
+    expect(r.step).toBe(0);
+    expect(r.epoch).toBe(0);
+    await engine.handle(req('dispose'));
+  });
+
+  it('restores a checkpoint (continue elsewhere from the last finished epoch)', async () => {
+    const a = makeEngine();
+    await a.engine.handle(req('init', { order: ['cpu'] }));
+    await a.engine.handle(req('configure', { spec: spec({ epochs: 3 }) }));
+    await a.engine.handle(req('run'));
+    await waitFor(() => a.events.some(({ e }) => e.type === 'checkpoint'));
+    await a.engine.handle(req('pause'));
+    const ck = (a.events.find(({ e }) => e.type === 'checkpoint')!.e as { checkpoint: RunCheckpoint }).checkpoint;
+    const b = makeEngine();
+    await b.engine.handle(req('init', { order: ['cpu'] }));
+    const sum = (await b.engine.handle(req('restore', { checkpoint: structuredClone(ck) }))) as RunSummary;
+    expect(sum.epoch).toBe(1);
+    expect(sum.step).toBe(ck.trainer.globalStep);
+    const r = (await b.engine.handle(req('step'))) as StepResult;
+    expect(r.batch?.epoch).toBe(1);
+    expect(r.batch?.step).toBe(ck.trainer.globalStep + 1);
+    await a.engine.handle(req('dispose'));
+    await b.engine.handle(req('dispose'));
+  });
+
+  it('a failed backend rejects further requests and emits one fatal event', async () => {
+    const { engine, events } = makeEngine();
+    await engine.handle(req('init', { order: ['cpu'] }));
+    engine.fail('GPU device lost: test');
+    engine.fail('again');
+    expect(events.filter(({ e }) => e.type === 'fatal')).toHaveLength(1);
+    await expect(engine.handle(req('step'))).rejects.toThrow(/GPU device lost/);
+  });
+});
