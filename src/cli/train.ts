@@ -27,6 +27,8 @@ Data
   --imbalance IF        imbalance factor n_max/n_min, ≥ 1 (default ${DEFAULT_CONFIG.imbalance})
   --profile P           exp | step (default exp)
   --step-mu MU          step profile: fraction of tail classes (default 0.5)
+  --head-images N       keep at most N images per class before drawing the tail (n_max = N; the app's
+                        "head-class images" setting)
   --sampler S           instance | classBalanced | cben (default instance)
   --no-augment          no random crop / flip
   --no-flip             no horizontal flip
@@ -87,7 +89,7 @@ function parse(argv: string[]) {
       allowPositionals: false,
       options: {
         dataset: { type: 'string' }, data: { type: 'string' }, imbalance: { type: 'string' },
-        profile: { type: 'string' }, 'step-mu': { type: 'string' }, sampler: { type: 'string' },
+        profile: { type: 'string' }, 'step-mu': { type: 'string' }, 'head-images': { type: 'string' }, sampler: { type: 'string' },
         'no-augment': { type: 'boolean' }, 'no-flip': { type: 'boolean' }, 'eval-per-class': { type: 'string' },
         model: { type: 'string' }, head: { type: 'string' }, loss: { type: 'string' },
         param: { type: 'string', multiple: true }, epochs: { type: 'string' }, batch: { type: 'string' },
@@ -114,6 +116,7 @@ function parse(argv: string[]) {
   set('imbalance', num('imbalance', v.imbalance));
   set('profile', oneOf('profile', v.profile, ['exp', 'step'] as const));
   set('stepMu', num('step-mu', v['step-mu']));
+  set('headImages', num('head-images', v['head-images'], true));
   set('sampler', oneOf('sampler', v.sampler, ['instance', 'classBalanced', 'cben'] as const));
   if (v['no-augment']) c.augment = false;
   if (v['no-flip']) c.hflip = false;

@@ -150,3 +150,30 @@ export function subsetImages(pool: ImageSet, subset: Pick<LongTailSubset, 'indic
     labels: subset.labels.slice(),
   };
 }
+
+/**
+ * Keeps the first `perClass` images of every class in pool order (the embedded pool is already a seeded
+ * shuffle per class), e.g. to make small demo subsets; returns the same dataset when nothing is cut.
+ */
+export function capPerClass<T extends { pool: ImageSet }>(ds: T, perClass: number | null | undefined): T {
+  if (perClass == null) return ds;
+  const p = ds.pool;
+  const px = p.height * p.width * p.channels;
+  const taken = new Array<number>(p.numClasses).fill(0);
+  const keep: number[] = [];
+  for (let i = 0; i < p.labels.length; i++) {
+    const c = p.labels[i];
+    if (taken[c] < perClass) {
+      taken[c]++;
+      keep.push(i);
+    }
+  }
+  if (keep.length === p.labels.length) return ds;
+  const images = new Uint8Array(keep.length * px);
+  const labels = new Uint16Array(keep.length);
+  keep.forEach((src, dst) => {
+    images.set(p.images.subarray(src * px, (src + 1) * px), dst * px);
+    labels[dst] = p.labels[src];
+  });
+  return { ...ds, pool: { ...p, name: `${p.name} (≤ ${perClass} per class)`, images, labels } };
+}

@@ -20,6 +20,11 @@ export interface TrainConfig {
   imbalance: number;
   profile: LtProfile;
   stepMu: number;
+  /**
+   * Keep at most this many images per class of the pool before drawing the long tail (the first ones in pool
+   * order), so small demos stay small: n_max becomes this number. null/undefined: the whole pool (n_max ≤ 5000).
+   */
+  headImages?: number | null;
   seed: number;
   model: ModelKind;
   head: HeadKind;
@@ -58,6 +63,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   imbalance: 100,
   profile: 'exp',
   stepMu: 0.5,
+  headImages: null,
   seed: 1,
   model: 'resnet8',
   head: 'cosine',
@@ -95,6 +101,7 @@ export function validateConfig(c: TrainConfig): void {
   check(Number.isFinite(c.imbalance) && c.imbalance >= 1, `imbalance must be ≥ 1 (got ${c.imbalance})`);
   check(c.profile === 'exp' || c.profile === 'step', `profile must be exp or step (got ${c.profile})`);
   check(c.stepMu > 0 && c.stepMu < 1, `stepMu must be in (0, 1) (got ${c.stepMu})`);
+  check(c.headImages == null || (Number.isInteger(c.headImages) && c.headImages >= 1), `head-class images must be a positive integer (got ${c.headImages})`);
   check(Number.isInteger(c.seed) && c.seed >= 0, `seed must be a non-negative integer (got ${c.seed})`);
   check(posInt(c.batchSize) && c.batchSize >= 2, `batch size must be an integer ≥ 2 (got ${c.batchSize})`);
   check(posInt(c.epochs), `epochs must be a positive integer (got ${c.epochs})`);

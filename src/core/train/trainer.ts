@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset, Group, LongTailSubset } from '../data/types';
-import { makeLongTail } from '../data/longtail';
+import { capPerClass, makeLongTail } from '../data/longtail';
 import { createSampler } from '../data/samplers';
 import { makeBatch } from '../data/augment';
 import type { Model, ModelSpec } from '../models/types';
@@ -152,7 +152,8 @@ export class Trainer {
   constructor(dataset: Dataset, config: TrainConfig, opts: TrainerOptions = {}) {
     validateConfig(config);
     this.config = structuredClone(config);
-    this.dataset = dataset;
+    this.dataset = capPerClass(dataset, config.headImages);
+    dataset = this.dataset;
     const root = new Rng(config.seed);
     this.subset = makeLongTail(dataset.pool, {
       imbalance: config.imbalance, profile: config.profile, stepMu: config.stepMu, seed: config.seed,

@@ -154,6 +154,14 @@ describe('Trainer', () => {
     t.dispose();
   });
 
+  it('caps the pool per class with headImages (n_max becomes the cap)', () => {
+    const t = new Trainer(data, cfg({ headImages: 30 }));
+    expect(t.counts).toEqual([30, 13, 6, 3]);
+    expect(t.dataset.pool.labels.length).toBe(120);
+    t.dispose();
+    expect(() => new Trainer(data, cfg({ headImages: 0 }))).toThrow(/head-class images/);
+  });
+
   it('refuses data the loss cannot use and a stage 2 without a cosine head', () => {
     const flat = tinyDataset();
     expect(() => new Trainer(flat, cfg({ imbalance: 1, loss: 'gcl', head: 'cosine' }))).toThrow(/same training count/);
