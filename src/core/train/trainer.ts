@@ -330,7 +330,7 @@ export class Trainer {
       return l;
     }, vars);
     // One op per gradient: a NaN/Inf anywhere makes the plain sum non-finite, which is all the check needs.
-    const health = tf.tidy(() => tf.stack([value, tf.addN(Object.values(grads).map((g) => tf.sum(g)))]));
+    const health = tf.tidy(() => tf.stack([value, sumScalars(Object.values(grads).map((g) => tf.sum(g)))]));
     const [hv, norms, preds] = await Promise.all([health.data(), kept[0].data(), kept[1].data()]);
     tf.dispose([x, y, value, health, ...kept]);
     const lossValue = hv[0];
@@ -524,6 +524,23 @@ export class Trainer {
     this.sgd.dispose();
     this.model.dispose();
   }
+}
+
+/**
+ * Sum of many scalars as a tree of small AddN calls: WebGPU's AddN binds one storage buffer per input and
+ * devices only guarantee 8 per shader stage, so one AddN over every gradient fails there.
+ */
+function sumScalars(xs: tf.Tensor[]): tf.Tensor {
+  let level = xs;
+  while (level.length > 1) {
+    const next: tf.Tensor[] = [];
+    for (let i = 0; i < level.length; i += 6) {
+      const chunk = level.slice(i, i + 6);
+      next.push(chunk.length === 1 ? chunk[0] : tf.addN(chunk));
+    }
+    level = next;
+  }
+  return level[0];
 }
 
 function pickTestIndices(labels: Uint16Array, C: number, perClass: number | null): Int32Array {
