@@ -1,0 +1,194 @@
+import { describe, expect, it, beforeAll } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { unzlibSync } from 'fflate';
+import { encodeDataset } from '../../src/core/data/pack';
+import { tinyDataset } from '../helpers/tiny-dataset';
+import { crc32, encodePng, PNG_SIGNATURE, Raster, renderGroupedBars } from '../../src/cli/bench-png';
+import {
+  claimChecks, classesByCount, markdownTable, parseWithArrays, stringifyWithArrays, summarize, type RunRecord, type SlimEpoch,
+} from '../../src/cli/reproduce';
+
+const dir = mkdtempSync(join(tmpdir(), 'ltp-repro-'));
+const pack = join(dir, 'tiny.ltpg');
+
+beforeAll(() => {
+  writeFileSync(pack, encodeDataset(tinyDataset({ classes: 4, poolPerClass: 60, testPerClass: 10 })));
+});
+
+function readChunks(png: Uint8Array) {
+  const dv = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  const chunks: { type: string; data: Uint8Array; crcOk: boolean }[] = [];
+  let o = 8;
+  while (o < png.length) {
+    const len = dv.getUint32(o);
+    const type = String.fromCharCode(...png.subarray(o + 4, o + 8));
+    const data = png.subarray(o + 8, o + 8 + len);
+    const crc = dv.getUint32(o + 8 + len);
+    chunks.push({ type, data, crcOk: ((crc32(png.subarray(o + 4, o + 8 + len)) ^ 0xffffffff) >>> 0) === crc });
+    o += 12 + len;
+  }
+  return chunks;
+}
+
+describe('PNG encoder', () => {
+  it('writes a valid PNG: signature, IHDR, CRCs, IDAT that inflates to the filtered rows', () => {
+    const w = 7;
+    const h = 5;
+    const rgb = new Uint8Array(w * h * 3).map((_, i) => (i * 37) & 255);
+    const png = encodePng(w, h, rgb);
+    expect([...png.subarray(0, 8)]).toEqual([...PNG_SIGNATURE]);
+    const chunks = readChunks(png);
+    expect(chunks.map((c) => c.type)).toEqual(['IHDR', 'IDAT', 'IEND']);
+    for (const c of chunks) expect(c.crcOk, c.type).toBe(true);
+    const ihdr = new DataView(chunks[0].data.buffer, chunks[0].data.byteOffset, 13);
+    expect(ihdr.getUint32(0)).toBe(w);
+    expect(ihdr.getUint32(4)).toBe(h);
+    expect([...chunks[0].data.subarray(8)]).toEqual([8, 2, 0, 0, 0]);
+    const raw = unzlibSync(chunks[1].data);
+    expect(raw.length).toBe(h * (w * 3 + 1));
+    for (let y = 0; y < h; y++) {
+      expect(raw[y * (w * 3 + 1)]).toBe(0);
+      expect([...raw.subarray(y * (w * 3 + 1) + 1, (y + 1) * (w * 3 + 1))]).toEqual([...rgb.subarray(y * w * 3, (y + 1) * w * 3)]);
+    }
+  });
+
+  it('CRC-32 matches the standard check value', () => {
+    expect(((crc32(new TextEncoder().encode('123456789')) ^ 0xffffffff) >>> 0).toString(16)).toBe('cbf43926');
+  });
+
+  it('rejects a pixel buffer of the wrong size', () => {
+    expect(() => encodePng(2, 2, new Uint8Array(5))).toThrow(/expected 12 bytes/);
+  });
+
+  it('draws text and bars into a raster', () => {
+    const r = new Raster(40, 12);
+    r.text(1, 1, 'CE 5%');
+    expect(r.pixels.some((v) => v === 0)).toBe(true);
+    const chart = renderGroupedBars({ title: 'T', groups: ['a 1', 'b 2'], series: [{ label: 'x', values: [0.5, null] }] }, 1);
+    expect(chart.width).toBeGreaterThan(20);
+    expect(readChunks(chart.toPng()).every((c) => c.crcOk)).toBe(true);
+  });
+});
+
+function epoch(e: number, acc: number[], norms: number[]): SlimEpoch {
+  const mean = acc.reduce((a, b) => a + b, 0) / acc.length;
+  return {
+    stage: 1, epoch: e, epochsInStage: 3, step: e, lr: 0.1, alpha: 0, gaActive: false, drwActive: false, trainLoss: 1, trainAccuracy: 0.5,
+    testLoss: 1, testAccuracy: mean, perClassAccuracy: acc, groupAccuracy: { many: (acc[0] + acc[1]) / 2, medium: acc[2], few: acc[3] },
+    confusion: [], featureNormTrain: norms, featureNormTest: norms, lossPerClass: {}, seconds: 1, imagesPerSecond: 1,
+  };
+}
+
+function record(id: RunRecord['id'], label: string, epochs: SlimEpoch[]): RunRecord {
+  return {
+    tool: 'long-tail-playground reproduce', version: 1, id, label, profile: 'test', config: {} as RunRecord['config'], stage: 1,
+    stage2Config: null, backend: 'cpu', tfjsVersion: 'x', date: '', host: '', initHash: 'a', subsetHash: 'b',
+    counts: [500, 150, 40, 10], groups: ['many', 'many', 'medium', 'few'], classNames: ['A', 'B', 'C', 'D'], testImages: 40,
+    halted: null, seconds: 3, sessions: 1, epochs,
+  };
+}
+
+describe('reproduce: aggregation and table', () => {
+  const ce = record('ce', 'CE', [epoch(0, [0.9, 0.8, 0.2, 0.0], [4, 4, 2, 1]), epoch(1, [1, 0.9, 0.5, 0.1], [5, 5, 2, 1]), epoch(2, [1, 0.9, 0.3, 0.1], [6, 6, 2, 1])]);
+  const fbl = record('fbl', 'FBL', [epoch(0, [0.8, 0.7, 0.5, 0.4], [3, 3, 3, 3]), epoch(1, [0.7, 0.7, 0.5, 0.5], [3, 3, 3, 3])]);
+  const g1 = record('gcl1', 'GCL stage 1', [epoch(0, [0.9, 0.8, 0.4, 0.2], [2, 2, 2, 2])]);
+  const g2 = record('gcl2', 'GCL stage 2', [epoch(0, [0.85, 0.8, 0.5, 0.4], [2, 2, 2, 2])]);
+
+  it('picks the final and the best (overall test accuracy) epochs and the tail/head groups', () => {
+    expect(classesByCount([10, 500, 40, 150])).toEqual([1, 3, 2, 0]);
+    const s = summarize(ce);
+    expect(s.final.epoch).toBe(2);
+    expect(s.best.epoch).toBe(1);
+    expect(s.best.overall).toBeCloseTo((1 + 0.9 + 0.5 + 0.1) / 4);
+    // 4 classes → tail-2 / head-2
+    expect(s.final.tail3).toBeCloseTo((0.3 + 0.1) / 2);
+    expect(s.final.head3).toBeCloseTo(0.95);
+    expect(s.normRatioTail3Head3).toBeCloseTo(1.5 / 6);
+    expect(s.normRatioTailGroups).toBeCloseTo(1.5 / 6);
+  });
+
+  it('checks the papers\' orderings and writes both tables', () => {
+    const sums = [ce, fbl, g1, g2].map(summarize);
+    const checks = claimChecks(sums);
+    const byId = Object.fromEntries(checks.map((c) => [c.id, c.holds]));
+    expect(byId['tail-fbl-final']).toBe(true);
+    expect(byId['norm-fbl']).toBe(true);
+    expect(byId['gcl2-overall-final']).toBe(true);
+    const md = markdownTable(sums, [ce, fbl, g1, g2]);
+    expect(md).toMatch(/\*\*Final epoch\*\*/);
+    expect(md).toMatch(/\*\*Best epoch\*\*/);
+    expect(md).toMatch(/\| CE \| 3 \| 57\.5 \|/);
+    expect(md).toMatch(/\| CE \| 2 \| 62\.5 \|/);
+  });
+
+  it('round-trips checkpoints with Float32Arrays', () => {
+    const v = { w: { a: Float32Array.of(1.5, -2, 3e-8) }, n: 3 };
+    const back = parseWithArrays<typeof v>(stringifyWithArrays(v));
+    expect(back.w.a).toBeInstanceOf(Float32Array);
+    expect([...back.w.a]).toEqual([...v.w.a]);
+    expect(back.n).toBe(3);
+  });
+});
+
+function cli(args: string[]) {
+  return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/reproduce.ts', ...args], { encoding: 'utf8', timeout: 200_000, cwd: process.cwd() });
+}
+
+describe('npm run reproduce (tiny data, cpu)', () => {
+  const common = ['--quick', '--data', pack, '--imbalance', '10', '--epochs', '2', '--batch', '16', '--stage2-epochs', '1',
+    '--eval-per-class', '10', '--backend', 'cpu', '--runs', 'ce,gcl1,gcl2', '--quiet'];
+
+  it('trains, resumes after an interruption to the same numbers, skips finished runs', () => {
+    const a = join(dir, 'a');
+    const r1 = cli([...common, '--out', a]);
+    expect(r1.status, r1.stderr).toBe(0);
+    for (const f of ['ce.json', 'gcl1.json', 'gcl2.json', 'table.md', 'summary.json', 'per-class.png', 'per-class.svg']) expect(existsSync(join(a, f)), f).toBe(true);
+    const sumA = JSON.parse(readFileSync(join(a, 'summary.json'), 'utf8'));
+    expect(sumA.runs.map((r: { id: string }) => r.id)).toEqual(['ce', 'gcl1', 'gcl2']);
+    expect(sumA.sameInit).toBe(true);
+    expect(sumA.sameSubset).toBe(true);
+    expect(r1.stdout).toMatch(/\*\*Best epoch\*\*/);
+
+    // interrupted after 1 epoch, then after 2 more (inside gcl1), then to the end
+    const b = join(dir, 'b');
+    const s1 = cli([...common, '--out', b, '--stop-after-epochs', '1']);
+    expect(s1.status, s1.stderr).toBe(0);
+    expect(existsSync(join(b, 'checkpoints', 'ce.json'))).toBe(true);
+    expect(existsSync(join(b, 'ce.json'))).toBe(false);
+    const s2 = cli([...common, '--out', b, '--stop-after-epochs', '2']);
+    expect(s2.status, s2.stderr).toBe(0);
+    expect(existsSync(join(b, 'ce.json'))).toBe(true);
+    expect(existsSync(join(b, 'gcl1.json'))).toBe(false);
+    const s3 = cli([...common, '--out', b]);
+    expect(s3.status, s3.stderr).toBe(0);
+    for (const id of ['ce', 'gcl1', 'gcl2']) {
+      const ra = JSON.parse(readFileSync(join(a, `${id}.json`), 'utf8'));
+      const rb = JSON.parse(readFileSync(join(b, `${id}.json`), 'utf8'));
+      expect(rb.epochs.map((e: { perClassAccuracy: number[] }) => e.perClassAccuracy), id).toEqual(ra.epochs.map((e: { perClassAccuracy: number[] }) => e.perClassAccuracy));
+      expect(rb.epochs.map((e: { trainLoss: number }) => e.trainLoss), id).toEqual(ra.epochs.map((e: { trainLoss: number }) => e.trainLoss));
+    }
+    expect(JSON.parse(readFileSync(join(b, 'ce.json'), 'utf8')).sessions).toBe(2);
+
+    // a finished folder: nothing is retrained
+    const quietless = cli([...common.filter((x) => x !== '--quiet'), '--out', a, '--no-png']);
+    expect(quietless.status, quietless.stderr).toBe(0);
+    expect(quietless.stderr).toMatch(/CE: done already/);
+    expect(quietless.stderr).not.toMatch(/epoch 1\/2/);
+
+    // another configuration in the same folder is refused
+    const other = cli([...common.map((x) => (x === '2' ? '3' : x)), '--out', a]);
+    expect(other.status).toBe(1);
+    expect(other.stderr).toMatch(/another configuration/);
+  }, 600_000);
+
+  it('rejects wrong flags with the usage and exit code 2', () => {
+    for (const args of [['--quick', '--full'], ['--quick', '--runs', 'nope'], ['--quick', '--bogus']]) {
+      const r = cli(args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/Usage: npm run reproduce/);
+    }
+  }, 120_000);
+});
