@@ -32,7 +32,7 @@ const STAGGER_MS = 24;
 const ScheduledChart = memo(function ScheduledChart(
   { id, slot, interval, props }: { id: ChartId; slot: number; interval: number; props: ChartProps },
 ) {
-  const shown = useScheduled(props, slot * STAGGER_MS, interval, interval > 0);
+  const shown = useScheduled(props, slot * STAGGER_MS, interval, interval > 0, `ltpg:chart:${id}`);
   const Chart = CHART_COMPONENTS[id];
   return <Chart {...shown} />;
 });

@@ -4,13 +4,10 @@
  * many/medium/few group. Shown for every loss so CE can be compared with FBL.
  */
 import { memo, useId, useMemo, useState } from 'react';
-import { CartesianGrid, ComposedChart, Line, Tooltip, XAxis, YAxis } from 'recharts';
+import { FastLineChart, type FastAxis, type FastLine } from './FastLineChart';
 import type { ChartProps } from './types';
 import type { Group } from '../../core/data/types';
-import {
-  AXIS_LABEL_STYLE, AXIS_STROKE, ChartCard, MAX_EPOCH_POINTS, TICK_STYLE, chartSize, epochLabel, epochPropsEqual, renderTip, timeMarkers,
-  type LegendItem,
-} from './common';
+import { ChartCard, DEFAULT_HEIGHT, MAX_EPOCH_POINTS, epochLabel, epochPropsEqual, fastMarkers, type LegendItem } from './common';
 import {
   GROUP_COLORS, GROUP_DASH, GROUP_LABELS, ellipsize, featureNormRows, fmt, hasStage2, normKey, presentGroups, rankOf,
   sequentialColor, sortByCount, thinRows, timeMax, type NormMode, type NormSide,
@@ -21,6 +18,9 @@ const ALPHA_COLOR = '#000';
 const ALPHA_DASH = '12 4 2 4';
 const TEST_DASH = '7 4';
 type View = 'both' | 'tr' | 'te';
+const NORM_AXIS: FastAxis = { label: 'mean ‖feature‖₂', width: 60, format: (v) => fmt(v) };
+const ALPHA_AXIS: FastAxis = { label: 'α(t)', width: 48, domain: [0, (max) => Math.max(1, Math.ceil(max * 10) / 10)] };
+const tipFormat = (v: number) => fmt(v, 4);
 
 interface LineSpec {
   key: string;
@@ -98,40 +98,22 @@ function FeatureNormChartImpl(p: ChartProps) {
     </fieldset>
   );
   const showDots = runs.every((r) => r.epochs.length <= 30);
+  const fastLines: FastLine[] = [
+    ...lines.map((l): FastLine => ({ key: l.key, name: l.name, color: l.color, axis: 'left', width: 2.5, dash: l.dash, dot: showDots ? 2.5 : 0 })),
+    { key: 'alpha', name: 'α(t)', color: ALPHA_COLOR, axis: 'right', width: 2.5, dash: ALPHA_DASH },
+  ];
+  const markers = fastMarkers({ gaStartEpoch, stage2At: shaped.stage2 ? totalEpochs : null });
+  const xMax = Math.max(shaped.xMax, ...markers.map((k) => Math.ceil(k.x)));
 
   return (
     <ChartCard
       id="feature-norm" points={points} legend={legend} controls={controls}
       note={mode === 'group' ? 'Lines are the mean feature norm over the classes of each group.' : undefined}
     >
-      <ComposedChart {...chartSize(p)} data={shaped.rows} margin={{ top: 16, right: 16, bottom: 24, left: 12 }}>
-        <CartesianGrid stroke="#e3e3e3" />
-        <XAxis
-          dataKey="x" type="number" domain={[0, shaped.xMax]} allowDecimals={false} stroke={AXIS_STROKE} tick={TICK_STYLE}
-          label={{ value: 'epoch', position: 'insideBottom', offset: -14, style: AXIS_LABEL_STYLE }}
-        />
-        <YAxis
-          yAxisId="norm" domain={[0, 'auto']} stroke={AXIS_STROKE} tick={TICK_STYLE} width={60} tickFormatter={(v: number) => fmt(v)}
-          label={{ value: 'mean ‖feature‖₂', angle: -90, position: 'insideLeft', style: { ...AXIS_LABEL_STYLE, textAnchor: 'middle' } }}
-        />
-        <YAxis
-          yAxisId="alpha" orientation="right" domain={[0, (max: number) => Math.max(1, Math.ceil(max * 10) / 10)]}
-          stroke={AXIS_STROKE} tick={TICK_STYLE} width={48}
-          label={{ value: 'α(t)', angle: 90, position: 'insideRight', style: { ...AXIS_LABEL_STYLE, textAnchor: 'middle' } }}
-        />
-        <Tooltip isAnimationActive={false} content={(tp) => renderTip(tp, epochLabel, (v) => fmt(v, 4))} />
-        {timeMarkers({ gaStartEpoch, stage2At: shaped.stage2 ? totalEpochs : null, yAxisId: 'norm' })}
-        {lines.map((l) => (
-          <Line
-            key={l.key} yAxisId="norm" dataKey={l.key} name={l.name} stroke={l.color} strokeWidth={2.5}
-            strokeDasharray={l.dash} dot={showDots ? { r: 2.5, fill: l.color } : false} connectNulls isAnimationActive={false}
-          />
-        ))}
-        <Line
-          yAxisId="alpha" dataKey="alpha" name="α(t)" stroke={ALPHA_COLOR} strokeWidth={2.5} strokeDasharray={ALPHA_DASH}
-          dot={false} connectNulls isAnimationActive={false}
-        />
-      </ComposedChart>
+      <FastLineChart
+        rows={shaped.rows} lines={fastLines} xMax={xMax} left={NORM_AXIS} right={ALPHA_AXIS} markers={markers}
+        width={p.width} height={p.height ?? DEFAULT_HEIGHT} tipTitle={epochLabel} tipFormat={tipFormat}
+      />
     </ChartCard>
   );
 }

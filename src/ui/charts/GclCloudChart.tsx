@@ -5,13 +5,10 @@
  */
 import { memo, useMemo, type ReactNode } from 'react';
 import { useScheduled } from './schedule';
-import { CartesianGrid, ComposedChart, Line, Tooltip, XAxis, YAxis, useXAxisScale, useYAxisScale } from 'recharts';
-import { FastBars } from './FastBars';
+import { ClassBars, FastClassChart, centreLine, dotsPath, extent, type ClassScales } from './FastClassChart';
+import type { FastAxis } from './FastLineChart';
 import type { ChartProps, RunSeries } from './types';
-import {
-  AXIS_LABEL_STYLE, AXIS_STROKE, ChartCard, TICK_STYLE, TooltipBox, chartSize, classAxis, epochPropsEqual,
-  type LegendItem, type TipProps,
-} from './common';
+import { ChartCard, TooltipBox, classAxis, epochPropsEqual, type LegendItem } from './common';
 import {
   GROUP_LABELS, classRows, ellipsize, fillPerClass, fmt, gclBoxRows, lastEpochWhere, type BoxRow, type ClassRow,
 } from './data';
@@ -21,46 +18,21 @@ const BOX_DELAY_MS = 30;
 const isGclEpoch = (e: { lossPerClass?: Record<string, number[]> }) => !!e.lossPerClass?.cloudAmplitude;
 
 /**
- * Box-and-whisker glyphs of every class and GCL run as four paths per run (whiskers, caps, boxes, medians), drawn
- * with the chart's scales (see FastBars for why not one recharts <Bar> per class). Invisible lines through the
- * maxima (domain) and medians (tooltip payload) register the values with recharts.
+ * Box-and-whisker glyphs of every class and GCL run as three paths per run (whiskers and caps, boxes, medians)
+ * (one element per class would cost ~0.3 ms each to mount).
  */
-function BoxLayer({ rows, runs, gap = 0.14 }: { rows: readonly BoxRow[]; runs: ReadonlyArray<{ r: RunSeries; i: number }>; gap?: number }) {
-  return (
-    <>
-      {runs.map(({ i }) => (
-        <Line
-          key={`max${i}`} yAxisId="shift" dataKey={`v.r${i}max`} stroke="none" dot={false} activeDot={false}
-          legendType="none" tooltipType="none" isAnimationActive={false}
-        />
-      ))}
-      {runs.map(({ r, i }) => (
-        <Line
-          key={`med${i}`} yAxisId="shift" dataKey={`v.r${i}median`} name={`${r.label} median`} stroke="none" dot={false}
-          activeDot={false} legendType="none" isAnimationActive={false}
-        />
-      ))}
-      <BoxPaths rows={rows} runs={runs} gap={gap} />
-    </>
-  );
-}
-
-function BoxPaths({ rows, runs, gap = 0.14 }: { rows: readonly BoxRow[]; runs: ReadonlyArray<{ r: RunSeries; i: number }>; gap?: number }) {
-  const xs = useXAxisScale();
-  const ys = useYAxisScale('shift');
-  if (!xs || !ys || runs.length === 0) return null;
+function BoxPaths({ rows, runs, s: sc, gap = 0.14 }: { rows: readonly BoxRow[]; runs: ReadonlyArray<{ r: RunSeries; i: number }>; s: ClassScales; gap?: number }) {
+  if (runs.length === 0) return null;
   const f = (v: number) => v.toFixed(2);
+  const y = sc.yL;
   const out = runs.map(() => ({ whisk: [] as string[], box: [] as string[], med: [] as string[] }));
-  for (const row of rows) {
-    const a = xs(row.key, { position: 'start' });
-    const b = xs(row.key, { position: 'end' });
-    if (a === undefined || b === undefined) continue;
+  rows.forEach((row, ri) => {
+    const { a, b } = sc.band(ri);
     const band = b - a;
     const w = (band * (1 - gap)) / runs.length;
     runs.forEach(({ i }, k) => {
       const st = row.stats[`r${i}`];
       if (!st) return;
-      const y = (v: number) => ys(v) ?? 0;
       const cx = a + (band * gap) / 2 + (k + 0.5) * w;
       const bw = Math.max(2, Math.min(w * 0.8, 36));
       const cap = bw / 4;
@@ -74,7 +46,7 @@ function BoxPaths({ rows, runs, gap = 0.14 }: { rows: readonly BoxRow[]; runs: R
       o.box.push(`M${f(cx - bw / 2)} ${f(top)}H${f(cx + bw / 2)}V${f(bottom)}H${f(cx - bw / 2)}Z`);
       o.med.push(`M${f(cx - bw / 2)} ${f(y(st.median))}H${f(cx + bw / 2)}`);
     });
-  }
+  });
   return (
     <g className="ltc-boxes" pointerEvents="none">
       {runs.map(({ r }, k) => (
@@ -91,25 +63,28 @@ function BoxPaths({ rows, runs, gap = 0.14 }: { rows: readonly BoxRow[]; runs: R
 interface BoxPlotProps {
   rows: BoxRow[];
   gcl: Array<{ r: RunSeries; i: number }>;
-  size: ReturnType<typeof chartSize>;
-  xAxis: ReactNode;
-  tip: (tp: TipProps) => ReactNode;
+  width?: number;
+  height: number;
+  ax: ReturnType<typeof classAxis>;
+  tickLabel: (row: BoxRow) => string;
+  tip: (row: BoxRow) => ReactNode;
 }
+
+const AMP_AXIS: FastAxis = { label: 'amplitude (cosine)', width: 60, domain: [0, 'auto'], format: (v) => fmt(v) };
+const LOGIT_AXIS: FastAxis = { label: 'amplitude × s (logit)', width: 60, domain: [0, 'auto'], format: (v) => fmt(v) };
+const SHIFT_AXIS: FastAxis = { label: 'sampled shift (cosine)', width: 60, domain: [0, 'auto'], format: (v) => fmt(v) };
+const X_LABEL = 'class (most training images → fewest)';
+
 
 /** The lower chart, drawn in its own task shortly after the upper one (it follows its rows with a small delay). */
 function BoxPlot(props: BoxPlotProps) {
-  const { rows, gcl, size, xAxis, tip } = useScheduled(props, BOX_DELAY_MS, 0);
+  const { rows, gcl, width, height, ax, tickLabel, tip } = useScheduled(props, BOX_DELAY_MS, 0, true, 'ltpg:chart:gcl-box');
+  const ext = useMemo(() => extent(rows.flatMap((r) => gcl.map(({ i }) => r.stats[`r${i}`]?.max))), [rows, gcl]);
   return (
-    <ComposedChart {...size} data={rows} margin={{ top: 12, right: 16, bottom: 20, left: 12 }}>
-      <CartesianGrid stroke="#e3e3e3" vertical={false} />
-      {xAxis}
-      <YAxis
-        yAxisId="shift" domain={[0, 'auto']} stroke={AXIS_STROKE} tick={TICK_STYLE} width={60} tickFormatter={(v: number) => fmt(v)}
-        label={{ value: 'sampled shift (cosine)', angle: -90, position: 'insideLeft', style: { ...AXIS_LABEL_STYLE, textAnchor: 'middle' } }}
-      />
-      <Tooltip isAnimationActive={false} content={tip} cursor={{ fill: 'rgba(0,0,0,0.06)' }} />
-      <BoxLayer rows={rows} runs={gcl} />
-    </ComposedChart>
+    <FastClassChart
+      rows={rows} ax={ax} xLabel={X_LABEL} tickLabel={tickLabel} left={SHIFT_AXIS} leftExtent={ext}
+      width={width} height={height} tip={tip} draw={(sc) => <BoxPaths rows={rows} runs={gcl} s={sc} />}
+    />
   );
 }
 
@@ -128,21 +103,15 @@ function GclCloudChartImpl(p: ChartProps) {
     return rows;
   }, [gcl, counts, groups, classNames]);
   const boxRows = useMemo(() => gclBoxRows(runs, counts, groups, classNames), [runs, counts, groups, classNames]);
-  const byKey = useMemo(() => new Map(ampRows.map((r) => [r.key, r])), [ampRows]);
 
   const ampPoints = gcl.length * ampRows.length;
   const boxPoints = boxRows.reduce((n, r) => n + Object.values(r.stats).filter(Boolean).length, 0);
   const points = ampPoints + boxPoints;
   const anyEpochs = runs.some((r) => r.epochs.length > 0);
   const ax = useMemo(() => classAxis(ampRows.map((r) => r.name)), [ampRows]);
-  const tickFmt = (k: string) => ellipsize(byKey.get(String(k))?.name ?? String(k), ax.maxChars);
-  const xAxis = (
-    <XAxis
-      dataKey="key" type="category" scale="band" interval={ax.interval} angle={ax.angle} textAnchor={ax.textAnchor} height={ax.height}
-      stroke={AXIS_STROKE} tick={{ ...TICK_STYLE, fontSize: ax.fontSize }} tickFormatter={tickFmt}
-      label={{ value: 'class (most training images → fewest)', position: 'insideBottom', offset: 0, style: AXIS_LABEL_STYLE }}
-    />
-  );
+  const tickLabel = (row: ClassRow) => ellipsize(row.name, ax.maxChars);
+  const ampExt = useMemo(() => extent(ampRows.flatMap((r) => gcl.map(({ i }) => r.v[`r${i}amp`]))), [ampRows, gcl]);
+  const logitExt = useMemo(() => extent(ampRows.flatMap((r) => gcl.map(({ i }) => r.v[`r${i}logit`]))), [ampRows, gcl]);
   const multi = gcl.length > 1;
   const pre = (r: RunSeries) => (multi ? `${r.label}: ` : '');
   const legend: LegendItem[] = gcl.flatMap(({ r }) => [
@@ -151,10 +120,7 @@ function GclCloudChartImpl(p: ChartProps) {
     { label: `${pre(r)}sampled shifts in the last batch (lower chart)`, color: r.color, shape: 'box' as const },
   ]);
 
-  const ampTip = (tp: TipProps) => {
-    if (!tp.active || !tp.payload?.length) return null;
-    const row = (tp.payload[0].payload as ClassRow | undefined) ?? byKey.get(String(tp.label));
-    if (!row) return null;
+  const ampTip = (row: ClassRow) => {
     return (
       <TooltipBox
         title={`${row.name} — ${GROUP_LABELS[row.group]}, ${row.count} training images`}
@@ -165,10 +131,7 @@ function GclCloudChartImpl(p: ChartProps) {
       />
     );
   };
-  const boxTip = (tp: TipProps) => {
-    if (!tp.active || !tp.payload?.length) return null;
-    const row = tp.payload[0].payload as BoxRow | undefined;
-    if (!row) return null;
+  const boxTip = (row: BoxRow) => {
     return (
       <TooltipBox
         title={`${row.name}: sampled shift, last batch (cosine units)`}
@@ -193,32 +156,29 @@ function GclCloudChartImpl(p: ChartProps) {
       id="gcl-cloud" points={points} legend={legend}
       empty={anyEpochs ? 'Train with GCL to see the clouds.' : 'No data yet — the GCL clouds appear after the first epoch of a GCL run.'}
     >
-      <ComposedChart {...chartSize(p, h)} data={ampRows} margin={{ top: 12, right: 16, bottom: 20, left: 12 }}>
-        <CartesianGrid stroke="#e3e3e3" vertical={false} />
-        {xAxis}
-        <YAxis
-          yAxisId="amp" domain={[0, 'auto']} stroke={AXIS_STROKE} tick={TICK_STYLE} width={60} tickFormatter={(v: number) => fmt(v)}
-          label={{ value: 'amplitude (cosine)', angle: -90, position: 'insideLeft', style: { ...AXIS_LABEL_STYLE, textAnchor: 'middle' } }}
-        />
-        <YAxis
-          yAxisId="logit" orientation="right" domain={[0, 'auto']} stroke={AXIS_STROKE} tick={TICK_STYLE} width={60}
-          tickFormatter={(v: number) => fmt(v)}
-          label={{ value: 'amplitude × s (logit)', angle: 90, position: 'insideRight', style: { ...AXIS_LABEL_STYLE, textAnchor: 'middle' } }}
-        />
-        <Tooltip isAnimationActive={false} content={ampTip} cursor={{ fill: 'rgba(0,0,0,0.06)' }} />
-        <FastBars
-          rows={ampRows} yAxisId="amp"
-          series={gcl.map(({ r, i }) => ({ key: `r${i}amp`, color: r.color, fillOpacity: 0.4, outline: true }))}
-        />
-        {gcl.map(({ r, i }) => (
-          <Line
-            key={`l${i}`} yAxisId="logit" dataKey={`v.r${i}logit`} name={`${pre(r)}× s`} stroke={r.color} strokeWidth={2}
-            strokeDasharray="6 3" dot={ampRows.length <= 30 ? { r: 3, fill: r.color } : false} isAnimationActive={false}
-          />
-        ))}
-      </ComposedChart>
+      <FastClassChart
+        rows={ampRows} ax={ax} xLabel={X_LABEL} tickLabel={tickLabel} left={AMP_AXIS} right={LOGIT_AXIS}
+        leftExtent={ampExt} rightExtent={logitExt} width={p.width} height={h} tip={ampTip}
+        draw={(sc) => (
+          <>
+            <ClassBars
+              rows={ampRows} s={sc}
+              series={gcl.map(({ r, i }) => ({ key: `r${i}amp`, color: r.color, fillOpacity: 0.4, outline: true }))}
+            />
+            {gcl.map(({ r, i }) => {
+              const l = centreLine(ampRows.map((row) => row.v[`r${i}logit`]), sc, sc.yR);
+              return (
+                <g key={`l${i}`}>
+                  <path d={l.d} fill="none" stroke={r.color} strokeWidth={2} strokeDasharray="6 3" />
+                  {ampRows.length <= 30 && <path d={dotsPath(l.pts, 3)} fill={r.color} />}
+                </g>
+              );
+            })}
+          </>
+        )}
+      />
       {boxPoints > 0 && (
-        <BoxPlot rows={boxRows} gcl={gcl} size={chartSize(p, h)} xAxis={xAxis} tip={boxTip} />
+        <BoxPlot rows={boxRows} gcl={gcl} width={p.width} height={h} ax={ax} tickLabel={tickLabel} tip={boxTip} />
       )}
     </ChartCard>
   );

@@ -3,16 +3,17 @@
  * The dash pattern always encodes the group (many solid, medium dashed, few dotted). Groups without classes are omitted.
  */
 import { memo, useMemo } from 'react';
-import { CartesianGrid, ComposedChart, Line, Tooltip, XAxis, YAxis } from 'recharts';
 import type { ChartProps } from './types';
-import {
-  AXIS_LABEL_STYLE, AXIS_STROKE, ChartCard, MAX_EPOCH_POINTS, TICK_STYLE, chartSize, epochLabel, epochPropsEqual, renderTip, timeMarkers,
-  type LegendItem,
-} from './common';
+import { ChartCard, DEFAULT_HEIGHT, MAX_EPOCH_POINTS, epochLabel, epochPropsEqual, fastMarkers, type LegendItem } from './common';
+import { FastLineChart, type FastAxis, type FastLine } from './FastLineChart';
 import {
   GROUP_COLORS, GROUP_DASH, GROUP_LABELS, fmtPct, groupAccuracySeries, hasStage2, mergeByX, presentGroups, thinRows,
   timeMax,
 } from './data';
+
+const ACC_AXIS: FastAxis = { label: 'test accuracy (%)', width: 56, domain: [0, 100] };
+const MARGIN = { top: 16, right: 24, bottom: 24, left: 12 };
+const tipFormat = (v: number) => fmtPct(v);
 
 function GroupAccuracyChartImpl(p: ChartProps) {
   const { runs, groups, totalEpochs, gaStartEpoch } = p;
@@ -37,30 +38,19 @@ function GroupAccuracyChartImpl(p: ChartProps) {
       ...gs.map((g) => ({ label: GROUP_LABELS[g], color: '#333', dash: GROUP_DASH[g] })),
     ];
   const showDots = runs.every((r) => r.epochs.length <= 60);
+  const lines: FastLine[] = runs.flatMap((r, i) => gs.map((g): FastLine => ({
+    key: `r${i}${g}`, name: single ? GROUP_LABELS[g] : `${r.label} — ${g}`, color: colorOf(i, g), axis: 'left', width: 3,
+    dash: GROUP_DASH[g], dot: showDots ? 3 : 0,
+  })));
+  const markers = fastMarkers({ gaStartEpoch, stage2At: shaped.stage2 ? totalEpochs : null });
+  const xMax = Math.max(shaped.xMax, ...markers.map((k) => Math.ceil(k.x)));
 
   return (
     <ChartCard id="groups" points={shaped.points} legend={legend}>
-      <ComposedChart {...chartSize(p)} data={shaped.rows} margin={{ top: 16, right: 24, bottom: 24, left: 12 }}>
-        <CartesianGrid stroke="#e3e3e3" />
-        <XAxis
-          dataKey="x" type="number" domain={[0, shaped.xMax]} allowDecimals={false} stroke={AXIS_STROKE} tick={TICK_STYLE}
-          label={{ value: 'epoch', position: 'insideBottom', offset: -14, style: AXIS_LABEL_STYLE }}
-        />
-        <YAxis
-          yAxisId="acc" domain={[0, 100]} stroke={AXIS_STROKE} tick={TICK_STYLE} width={56}
-          label={{ value: 'test accuracy (%)', angle: -90, position: 'insideLeft', style: { ...AXIS_LABEL_STYLE, textAnchor: 'middle' } }}
-        />
-        <Tooltip isAnimationActive={false} content={(tp) => renderTip(tp, epochLabel, (v) => fmtPct(v))} />
-        {timeMarkers({ gaStartEpoch, stage2At: shaped.stage2 ? totalEpochs : null, yAxisId: 'acc' })}
-        {runs.flatMap((r, i) => gs.map((g) => (
-          <Line
-            key={`r${i}${g}`} yAxisId="acc" dataKey={`r${i}${g}`}
-            name={single ? GROUP_LABELS[g] : `${r.label} — ${g}`} stroke={colorOf(i, g)} strokeWidth={3}
-            strokeDasharray={GROUP_DASH[g]} dot={showDots ? { r: 3, fill: colorOf(i, g) } : false} connectNulls
-            isAnimationActive={false}
-          />
-        )))}
-      </ComposedChart>
+      <FastLineChart
+        rows={shaped.rows} lines={lines} xMax={xMax} left={ACC_AXIS} markers={markers} margin={MARGIN}
+        width={p.width} height={p.height ?? DEFAULT_HEIGHT} tipTitle={epochLabel} tipFormat={tipFormat}
+      />
     </ChartCard>
   );
 }

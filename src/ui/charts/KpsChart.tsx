@@ -3,14 +3,14 @@
  * The GA switch epoch itself is marked on the time-axis charts (1, 3, 4); here a note says when and whether it is on.
  */
 import { memo, useMemo } from 'react';
-import { CartesianGrid, ComposedChart, Line, Tooltip, XAxis, YAxis } from 'recharts';
-import { FastBars } from './FastBars';
+import { ClassBars, FastClassChart, centreLine, dotsPath, extent } from './FastClassChart';
+import type { FastAxis } from './FastLineChart';
 import type { ChartProps, RunSeries } from './types';
-import {
-  AXIS_LABEL_STYLE, AXIS_STROKE, ChartCard, TICK_STYLE, TooltipBox, chartSize, classAxis, epochPropsEqual,
-  type LegendItem, type TipProps,
-} from './common';
+import { ChartCard, TooltipBox, classAxis, epochPropsEqual, type LegendItem } from './common';
 import { GROUP_LABELS, classRows, ellipsize, fillPerClass, fmt, lastEpochWhere, type ClassRow } from './data';
+
+const SCALE_AXIS: FastAxis = { label: 'scale s̃_c (×)', width: 56, domain: [0, 'auto'], format: (v) => fmt(v) };
+const MARGIN_AXIS: FastAxis = { label: 'margin Δ_c (cosine)', width: 60, domain: [0, 'auto'], format: (v) => fmt(v) };
 
 const isKpsEpoch = (e: { lossPerClass?: Record<string, number[]> }) => !!(e.lossPerClass?.scale && e.lossPerClass?.margin);
 
@@ -29,7 +29,8 @@ function KpsChartImpl(p: ChartProps) {
     }
     return out;
   }, [kps, counts, groups, classNames]);
-  const byKey = useMemo(() => new Map(rows.map((r) => [r.key, r])), [rows]);
+  const scaleExt = useMemo(() => extent(rows.flatMap((r) => kps.map(({ i }) => r.v[`r${i}scale`]))), [rows, kps]);
+  const marginExt = useMemo(() => extent(rows.flatMap((r) => kps.map(({ i }) => r.v[`r${i}margin`]))), [rows, kps]);
   const points = kps.length * rows.length * 2;
   const anyEpochs = runs.some((r) => r.epochs.length > 0);
   const ax = useMemo(() => classAxis(rows.map((r) => r.name)), [rows]);
@@ -44,10 +45,8 @@ function KpsChartImpl(p: ChartProps) {
     ? `Gradient adjustment switches on at epoch ${gaStartEpoch} (marked “GA on” on the time charts)${kps.length ? ` — ${gaNow ? 'on now' : 'not yet on'}` : ''}.`
     : undefined;
 
-  const tip = (tp: TipProps) => {
-    if (!tp.active || !tp.payload?.length) return null;
-    const row = (tp.payload[0].payload as ClassRow | undefined) ?? byKey.get(String(tp.label));
-    if (!row) return null;
+  const tickLabel = (row: ClassRow) => ellipsize(row.name, ax.maxChars);
+  const tip = (row: ClassRow) => {
     return (
       <TooltipBox
         title={`${row.name} — ${GROUP_LABELS[row.group]}, ${row.count} training images`}
@@ -67,38 +66,27 @@ function KpsChartImpl(p: ChartProps) {
       id="kps" points={points} legend={legend} note={note}
       empty={anyEpochs ? 'Train with KPS to see its per-class scales and margins.' : 'No data yet — the KPS scales and margins appear after the first epoch of a KPS run.'}
     >
-      <ComposedChart
-        {...chartSize(p, (p.height ?? 300) + ax.height - 50)} data={rows}
-        margin={{ top: 12, right: 16, bottom: 20, left: 12 }}
-      >
-        <CartesianGrid stroke="#e3e3e3" vertical={false} />
-        <XAxis
-          dataKey="key" type="category" scale="band" interval={ax.interval} angle={ax.angle} textAnchor={ax.textAnchor} height={ax.height}
-          stroke={AXIS_STROKE} tick={{ ...TICK_STYLE, fontSize: ax.fontSize }}
-          tickFormatter={(k: string) => ellipsize(byKey.get(String(k))?.name ?? String(k), ax.maxChars)}
-          label={{ value: 'class (most training images → fewest)', position: 'insideBottom', offset: 0, style: AXIS_LABEL_STYLE }}
-        />
-        <YAxis
-          yAxisId="scale" domain={[0, 'auto']} stroke={AXIS_STROKE} tick={TICK_STYLE} width={56} tickFormatter={(v: number) => fmt(v)}
-          label={{ value: 'scale s̃_c (×)', angle: -90, position: 'insideLeft', style: { ...AXIS_LABEL_STYLE, textAnchor: 'middle' } }}
-        />
-        <YAxis
-          yAxisId="margin" orientation="right" domain={[0, 'auto']} stroke={AXIS_STROKE} tick={TICK_STYLE} width={60}
-          tickFormatter={(v: number) => fmt(v)}
-          label={{ value: 'margin Δ_c (cosine)', angle: 90, position: 'insideRight', style: { ...AXIS_LABEL_STYLE, textAnchor: 'middle' } }}
-        />
-        <Tooltip isAnimationActive={false} content={tip} cursor={{ fill: 'rgba(0,0,0,0.06)' }} />
-        <FastBars
-          rows={rows} yAxisId="scale"
-          series={kps.map(({ r, i }) => ({ key: `r${i}scale`, color: r.color, fillOpacity: 0.4, outline: true }))}
-        />
-        {kps.map(({ r, i }) => (
-          <Line
-            key={`m${i}`} yAxisId="margin" dataKey={`v.r${i}margin`} name={`${pre(r)}margin`} stroke={r.color} strokeWidth={2.5}
-            strokeDasharray="6 3" dot={rows.length <= 30 ? { r: 3, fill: r.color } : false} isAnimationActive={false}
-          />
-        ))}
-      </ComposedChart>
+      <FastClassChart
+        rows={rows} ax={ax} xLabel="class (most training images → fewest)" tickLabel={tickLabel} left={SCALE_AXIS} right={MARGIN_AXIS}
+        leftExtent={scaleExt} rightExtent={marginExt} width={p.width} height={(p.height ?? 300) + ax.height - 50} tip={tip}
+        draw={(sc) => (
+          <>
+            <ClassBars
+              rows={rows} s={sc}
+              series={kps.map(({ r, i }) => ({ key: `r${i}scale`, color: r.color, fillOpacity: 0.4, outline: true }))}
+            />
+            {kps.map(({ r, i }) => {
+              const l = centreLine(rows.map((row) => row.v[`r${i}margin`]), sc, sc.yR);
+              return (
+                <g key={`m${i}`}>
+                  <path d={l.d} fill="none" stroke={r.color} strokeWidth={2.5} strokeDasharray="6 3" />
+                  {rows.length <= 30 && <path d={dotsPath(l.pts, 3)} fill={r.color} />}
+                </g>
+              );
+            })}
+          </>
+        )}
+      />
     </ChartCard>
   );
 }

@@ -1,15 +1,19 @@
 /** Chart 1: per-batch training loss (fractional epochs, decimated) and test accuracy per epoch (right axis, %). */
 import { memo, useMemo } from 'react';
-import { CartesianGrid, ComposedChart, Line, Tooltip, XAxis, YAxis } from 'recharts';
 import type { ChartProps } from './types';
-import {
-  AXIS_LABEL_STYLE, AXIS_STROKE, ChartCard, MAX_EPOCH_POINTS, TICK_STYLE, batchPropsEqual, chartSize, epochLabel, renderTip, timeMarkers,
-  type LegendItem,
-} from './common';
+import { ChartCard, DEFAULT_HEIGHT, MAX_EPOCH_POINTS, batchPropsEqual, epochLabel, fastMarkers, type LegendItem } from './common';
+import { FastLineChart, type FastAxis, type FastLine } from './FastLineChart';
 import { accuracyPoints, fmt, fmtPct, hasStage2, lossPoints, mergeByX, thinRows, timeMax } from './data';
 
-/** Loss points per run: LTTB keeps the shape; a card is ~500 px wide, so more points would not show. */
-const DEFAULT_MAX_POINTS = 320;
+/**
+ * Loss points per run: LTTB keeps the shape; a card is ~500 px wide, so more points would not show. This chart
+ * re-renders several times a second while training, so it stays small.
+ */
+const DEFAULT_MAX_POINTS = 200;
+
+const LOSS_AXIS: FastAxis = { label: 'train loss (nats)', width: 60, format: (v) => fmt(v) };
+const ACC_AXIS: FastAxis = { label: 'test accuracy (%)', width: 60, domain: [0, 100] };
+const tipFormat = (v: number, l: FastLine) => (l.key.endsWith('acc') ? fmtPct(v) : fmt(v, 4));
 
 function LossAccuracyChartImpl(p: ChartProps) {
   const { runs, totalEpochs, gaStartEpoch } = p;
@@ -31,47 +35,21 @@ function LossAccuracyChartImpl(p: ChartProps) {
       { label: `${pre}test accuracy (%)`, color: r.color, dash: '7 4' },
     ];
   });
-  const names = new Map<string, string>();
-  runs.forEach((r, i) => {
-    names.set(`r${i}loss`, `${r.label} train loss`);
-    names.set(`r${i}acc`, `${r.label} test accuracy`);
-  });
+  const lines: FastLine[] = useMemo(() => [
+    ...runs.map((r, i): FastLine => ({ key: `r${i}loss`, name: `${r.label} train loss`, color: r.color, axis: 'left', width: 1.5 })),
+    ...runs.map((r, i): FastLine => ({
+      key: `r${i}acc`, name: `${r.label} test accuracy`, color: r.color, axis: 'right', width: 3, dash: '7 4', dot: showDots ? 3 : 0,
+    })),
+  ], [runs, showDots]);
+  const markers = fastMarkers({ gaStartEpoch, stage2At: shaped.stage2 ? totalEpochs : null });
+  const xMax = Math.max(shaped.xMax, ...markers.map((k) => Math.ceil(k.x)));
 
   return (
     <ChartCard id="loss" points={shaped.points} legend={legend} empty="No data yet — press Train to see the loss.">
-      <ComposedChart {...chartSize(p)} data={shaped.rows} margin={{ top: 16, right: 16, bottom: 24, left: 12 }}>
-        <CartesianGrid stroke="#e3e3e3" />
-        <XAxis
-          dataKey="x" type="number" domain={[0, shaped.xMax]} allowDecimals={false} stroke={AXIS_STROKE} tick={TICK_STYLE}
-          label={{ value: 'epoch', position: 'insideBottom', offset: -14, style: AXIS_LABEL_STYLE }}
-        />
-        <YAxis
-          yAxisId="loss" stroke={AXIS_STROKE} tick={TICK_STYLE} width={60} tickFormatter={(v: number) => fmt(v)}
-          label={{ value: 'train loss (nats)', angle: -90, position: 'insideLeft', style: { ...AXIS_LABEL_STYLE, textAnchor: 'middle' } }}
-        />
-        <YAxis
-          yAxisId="acc" orientation="right" domain={[0, 100]} stroke={AXIS_STROKE} tick={TICK_STYLE} width={60}
-          label={{ value: 'test accuracy (%)', angle: 90, position: 'insideRight', style: { ...AXIS_LABEL_STYLE, textAnchor: 'middle' } }}
-        />
-        <Tooltip
-          isAnimationActive={false}
-          content={(tp) => renderTip(tp, epochLabel, (v, e) => String(e.dataKey).endsWith('acc') ? fmtPct(v) : fmt(v, 4))}
-        />
-        {timeMarkers({ gaStartEpoch, stage2At: shaped.stage2 ? totalEpochs : null, yAxisId: 'loss' })}
-        {runs.map((r, i) => (
-          <Line
-            key={`l${i}`} yAxisId="loss" dataKey={`r${i}loss`} name={names.get(`r${i}loss`)} type="linear"
-            stroke={r.color} strokeWidth={1.5} dot={false} connectNulls isAnimationActive={false}
-          />
-        ))}
-        {runs.map((r, i) => (
-          <Line
-            key={`a${i}`} yAxisId="acc" dataKey={`r${i}acc`} name={names.get(`r${i}acc`)} type="linear"
-            stroke={r.color} strokeWidth={3} strokeDasharray="7 4" dot={showDots ? { r: 3, fill: r.color } : false} connectNulls
-            isAnimationActive={false}
-          />
-        ))}
-      </ComposedChart>
+      <FastLineChart
+        rows={shaped.rows} lines={lines} xMax={xMax} left={LOSS_AXIS} right={ACC_AXIS} markers={markers}
+        width={p.width} height={p.height ?? DEFAULT_HEIGHT} tipTitle={epochLabel} tipFormat={tipFormat}
+      />
     </ChartCard>
   );
 }

@@ -4,18 +4,18 @@
  * the right axis.
  */
 import { memo, useMemo } from 'react';
-import { CartesianGrid, ComposedChart, Line, ReferenceArea, Tooltip, XAxis, YAxis } from 'recharts';
-import { FastBars } from './FastBars';
 import type { ChartProps } from './types';
-import {
-  AXIS_LABEL_STYLE, AXIS_STROKE, ChartCard, TICK_STYLE, TooltipBox, chartSize, classAxis, epochPropsEqual,
-  type LegendItem, type TipProps,
-} from './common';
+import { ChartCard, TooltipBox, classAxis, epochPropsEqual, type LegendItem } from './common';
+import { ClassBars, FastClassChart, centreLine, dotsPath } from './FastClassChart';
+import type { FastAxis } from './FastLineChart';
 import {
   GROUP_COLORS, GROUP_LABELS, ellipsize, fmtPct, groupBands, perClassAccuracyRows, presentGroups, type ClassRow,
 } from './data';
 
 const COUNT_COLOR = '#555';
+const ACC_AXIS: FastAxis = { label: 'test accuracy (%)', width: 56, domain: [0, 100] };
+const COUNT_AXIS: FastAxis & { stroke: string } = { label: 'training images', width: 64, domain: [0, 'auto'], stroke: COUNT_COLOR };
+const ACC_EXTENT: [number, number] = [0, 100];
 
 function PerClassAccuracyChartImpl(p: ChartProps) {
   const { runs, counts, groups, classNames } = p;
@@ -25,7 +25,6 @@ function PerClassAccuracyChartImpl(p: ChartProps) {
   const points = withData.length * rows.length;
   const single = runs.length === 1;
   const ax = useMemo(() => classAxis(rows.map((r) => r.name)), [rows]);
-  const byKey = useMemo(() => new Map(rows.map((r) => [r.key, r])), [rows]);
 
   const legend: LegendItem[] = [
     ...presentGroups(groups).map((g) => ({ label: GROUP_LABELS[g], color: GROUP_COLORS[g], shape: single ? ('square' as const) : ('band' as const) })),
@@ -33,10 +32,10 @@ function PerClassAccuracyChartImpl(p: ChartProps) {
     { label: 'training count (right axis)', color: COUNT_COLOR, dash: '4 3' },
   ];
 
-  const tip = (tp: TipProps) => {
-    if (!tp.active || !tp.payload?.length) return null;
-    const row = (tp.payload[0].payload as ClassRow | undefined) ?? byKey.get(String(tp.label));
-    if (!row) return null;
+  const index = useMemo(() => new Map(rows.map((r, i) => [r.key, i])), [rows]);
+  const countExtent = useMemo((): [number, number] => [0, Math.max(0, ...rows.map((r) => r.count))], [rows]);
+  const tickLabel = (row: ClassRow) => ellipsize(row.name, ax.maxChars);
+  const tip = (row: ClassRow) => {
     return (
       <TooltipBox
         title={`${row.name} — ${GROUP_LABELS[row.group]}`}
@@ -50,43 +49,27 @@ function PerClassAccuracyChartImpl(p: ChartProps) {
 
   return (
     <ChartCard id="per-class" points={points} legend={legend}>
-      <ComposedChart
-        {...chartSize(p, (p.height ?? 300) + ax.height - 50)} data={rows}
-        margin={{ top: 12, right: 16, bottom: 20, left: 12 }} barCategoryGap="12%"
-      >
-        <CartesianGrid stroke="#e3e3e3" vertical={false} />
-        {!single && bands.map((b, k) => (
-          <ReferenceArea
-            key={`band${k}`} x1={b.from} x2={b.to} yAxisId="acc" fill={GROUP_COLORS[b.group]} fillOpacity={0.12}
-            stroke="none" ifOverflow="visible"
-          />
-        ))}
-        <XAxis
-          dataKey="key" type="category" scale="band" interval={ax.interval} angle={ax.angle} textAnchor={ax.textAnchor} height={ax.height}
-          stroke={AXIS_STROKE} tick={{ ...TICK_STYLE, fontSize: ax.fontSize }}
-          tickFormatter={(k: string) => ellipsize(byKey.get(String(k))?.name ?? String(k), ax.maxChars)}
-          label={{ value: 'class (most training images → fewest)', position: 'insideBottom', offset: 0, style: AXIS_LABEL_STYLE }}
-        />
-        <YAxis
-          yAxisId="acc" domain={[0, 100]} stroke={AXIS_STROKE} tick={TICK_STYLE} width={56}
-          label={{ value: 'test accuracy (%)', angle: -90, position: 'insideLeft', style: { ...AXIS_LABEL_STYLE, textAnchor: 'middle' } }}
-        />
-        <YAxis
-          yAxisId="count" orientation="right" domain={[0, 'auto']} stroke={COUNT_COLOR} tick={TICK_STYLE} width={64}
-          label={{ value: 'training images', angle: 90, position: 'insideRight', style: { ...AXIS_LABEL_STYLE, textAnchor: 'middle' } }}
-        />
-        <Tooltip isAnimationActive={false} content={tip} cursor={{ fill: 'rgba(0,0,0,0.06)' }} />
-        <FastBars
-          rows={rows} yAxisId="acc"
-          series={withData.map(({ r, i }) => ({
-            key: `r${i}`, color: r.color, colorOf: single ? (row: ClassRow) => GROUP_COLORS[row.group] : undefined,
-          }))}
-        />
-        <Line
-          yAxisId="count" dataKey="count" name="training images" stroke={COUNT_COLOR} strokeWidth={2} strokeDasharray="4 3"
-          dot={rows.length <= 30 ? { r: 3, fill: COUNT_COLOR } : false} isAnimationActive={false}
-        />
-      </ComposedChart>
+      <FastClassChart
+        rows={rows} ax={ax} xLabel="class (most training images → fewest)" tickLabel={tickLabel}
+        left={ACC_AXIS} right={COUNT_AXIS} leftExtent={ACC_EXTENT} rightExtent={countExtent}
+        bands={single ? undefined : bands.map((b) => ({ from: index.get(b.from) ?? 0, to: index.get(b.to) ?? 0, color: GROUP_COLORS[b.group], opacity: 0.12 }))}
+        width={p.width} height={(p.height ?? 300) + ax.height - 50} tip={tip}
+        draw={(sc) => {
+          const count = centreLine(rows.map((r) => r.count), sc, sc.yR);
+          return (
+            <>
+              <ClassBars
+                rows={rows} s={sc}
+                series={withData.map(({ r, i }) => ({
+                  key: `r${i}`, color: r.color, colorOf: single ? (row: ClassRow) => GROUP_COLORS[row.group] : undefined,
+                }))}
+              />
+              <path d={count.d} fill="none" stroke={COUNT_COLOR} strokeWidth={2} strokeDasharray="4 3" />
+              {rows.length <= 30 && <path d={dotsPath(count.pts, 3)} fill={COUNT_COLOR} />}
+            </>
+          );
+        }}
+      />
     </ChartCard>
   );
 }

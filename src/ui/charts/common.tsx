@@ -1,8 +1,8 @@
-/** Building blocks shared by the charts: the card, the HTML legend, the tooltip, sizing, memo comparators. */
+/** Building blocks shared by the charts: the card, the HTML legend, the tooltip, time markers, memo comparators. */
 import { useId, type ReactNode } from 'react';
-import { ReferenceLine } from 'recharts';
 import type { ChartProps, RunSeries } from './types';
 import { chartMeta, type ChartId } from './meta';
+import type { FastMarker } from './FastLineChart';
 
 export const DEFAULT_HEIGHT = 300;
 /** Per-epoch series are thinned to this many points (200 epochs stay cheap to draw; they are smooth). */
@@ -10,12 +10,6 @@ export const MAX_EPOCH_POINTS = 100;
 export const AXIS_STROKE = '#333';
 export const TICK_STYLE = { fontSize: 13, fill: '#222' } as const;
 export const AXIS_LABEL_STYLE = { fontSize: 13, fill: '#222', fontWeight: 600 } as const;
-
-/** Width/height props for a recharts chart: fixed when a width is given, else responsive to the card. */
-export function chartSize(p: Pick<ChartProps, 'width' | 'height'>, height?: number) {
-  const h = height ?? p.height ?? DEFAULT_HEIGHT;
-  return p.width ? { width: p.width, height: h } : { width: '100%' as const, height: h, responsive: true };
-}
 
 // ---------------------------------------------------------------- legend
 
@@ -55,22 +49,6 @@ export function ChartLegend({ items }: { items: readonly LegendItem[] }) {
 
 // ---------------------------------------------------------------- tooltip
 
-export interface TipEntry {
-  name?: unknown;
-  value?: unknown;
-  color?: string;
-  stroke?: string;
-  fill?: string;
-  dataKey?: unknown;
-  payload?: unknown;
-}
-
-export interface TipProps {
-  active?: boolean;
-  payload?: ReadonlyArray<TipEntry>;
-  label?: unknown;
-}
-
 /** Tooltip body: a heading and one "name: value" line per entry (all text, never HTML). */
 export function TooltipBox({ title, lines }: { title: string; lines: ReadonlyArray<{ name: string; value: string; color?: string }> }) {
   return (
@@ -85,19 +63,6 @@ export function TooltipBox({ title, lines }: { title: string; lines: ReadonlyArr
       ))}
     </div>
   );
-}
-
-/** Generic tooltip content: entries with a numeric value formatted by `format`. */
-export function renderTip(
-  p: TipProps, title: (label: unknown, first: TipEntry | undefined) => string,
-  format: (v: number, e: TipEntry) => string,
-): ReactNode {
-  if (!p.active || !p.payload || p.payload.length === 0) return null;
-  const lines = p.payload
-    .filter((e) => typeof e.value === 'number' && Number.isFinite(e.value))
-    .map((e) => ({ name: String(e.name ?? ''), value: format(e.value as number, e), color: e.color ?? e.stroke ?? e.fill }));
-  if (!lines.length) return null;
-  return <TooltipBox title={title(p.label, p.payload[0])} lines={lines} />;
 }
 
 // ---------------------------------------------------------------- card
@@ -138,26 +103,13 @@ export function ChartCard({ id, points, empty, controls, legend, note, children 
 
 // ---------------------------------------------------------------- time markers
 
-/** GA switch and stage-2 start as vertical reference lines (call as a function inside a chart). */
-export function timeMarkers(opts: { gaStartEpoch?: number | null; stage2At?: number | null; yAxisId: string }): ReactNode[] {
-  const out: ReactNode[] = [];
+/** GA switch and stage-2 start as vertical markers of a FastLineChart. */
+export function fastMarkers(opts: { gaStartEpoch?: number | null; stage2At?: number | null }): FastMarker[] {
+  const out: FastMarker[] = [];
   if (opts.gaStartEpoch !== null && opts.gaStartEpoch !== undefined && Number.isFinite(opts.gaStartEpoch)) {
-    out.push(
-      <ReferenceLine
-        key="ga" x={opts.gaStartEpoch} yAxisId={opts.yAxisId} stroke="#444" strokeDasharray="6 3" strokeWidth={2}
-        label={{ value: 'GA on', position: 'insideTopLeft', fill: '#222', fontSize: 13 }}
-        ifOverflow="extendDomain"
-      />,
-    );
+    out.push({ x: opts.gaStartEpoch, label: 'GA on', color: '#444', dash: '6 3', align: 'left' });
   }
-  if (opts.stage2At !== null && opts.stage2At !== undefined) {
-    out.push(
-      <ReferenceLine
-        key="s2" x={opts.stage2At} yAxisId={opts.yAxisId} stroke="#666" strokeWidth={2}
-        label={{ value: 'stage 2', position: 'insideTopRight', fill: '#222', fontSize: 13 }}
-      />,
-    );
-  }
+  if (opts.stage2At !== null && opts.stage2At !== undefined) out.push({ x: opts.stage2At, label: 'stage 2', color: '#666', align: 'right' });
   return out;
 }
 
@@ -204,7 +156,7 @@ export function classAxis(names: readonly string[]) {
   // rotated by 50°: the vertical extent of the longest label
   const textH = rotate ? Math.ceil(longest * fontSize * 0.6 * Math.sin((50 * Math.PI) / 180) + fontSize) : fontSize;
   return {
-    // a fixed interval: recharts would otherwise measure every label's text to pick one (slow for 100 classes)
+    // a fixed interval: every (interval + 1)-th class is labelled (no text measuring)
     interval: n <= 40 ? 0 : Math.ceil(n / 34) - 1,
     angle: rotate ? -50 : 0,
     textAnchor: rotate ? ('end' as const) : ('middle' as const),

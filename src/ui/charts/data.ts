@@ -40,7 +40,7 @@ export function ellipsize(s: string, max: number): string {
   return `${s.slice(0, max - 1)}…`;
 }
 
-/** Finite number or null (recharts draws null as a gap). */
+/** Finite number or null (a missing value: the line charts connect over it). */
 export function finiteOrNull(v: number | null | undefined): number | null {
   return v === null || v === undefined || !Number.isFinite(v) ? null : v;
 }
@@ -151,7 +151,7 @@ export function lossPoints(batches: readonly BatchInfo[], totalEpochs: number, m
 }
 
 /**
- * A row of a time chart: x and one value per series key, flat (recharts reads flat keys without parsing a path).
+ * A row of a time chart: x and one value per series key, flat.
  * Series keys never equal "x".
  */
 export type TimeRow = { x: number } & Record<string, number | null>;

@@ -1,5 +1,5 @@
 /**
- * Live long-tail charts (recharts, animation off, decimated series).
+ * Live long-tail charts (plain SVG: FastLineChart, FastClassChart and the confusion heatmap; decimated series).
  *
  * Usage: <ChartsPanel runs={[{ id, label, color, batches, epochs }]} counts groups classNames totalEpochs gaStartEpoch />.
  * Treat every array as immutable: append by creating a new array (a run's `epochs` only when an epoch ends), so the
