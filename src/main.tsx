@@ -3,6 +3,8 @@ import { createRoot } from 'react-dom/client';
 import { App } from './ui/App';
 import { createPlaygroundStore } from './state/store';
 import { PlaygroundSession } from './state/session';
+import { Autosaver } from './state/autosave';
+import { IdbAutosaveStorage } from './state/autosaveIdb';
 import { describeProblems, parseSettings } from './state/urlSchema';
 import './ui/styles.css';
 
@@ -19,11 +21,15 @@ if (problems.length) {
     items: describeProblems(problems),
   });
 }
+// after every finished epoch the run is saved to IndexedDB; a saved run is offered on the next load
+const autosave = new Autosaver(new IdbAutosaveStorage(), store);
 const session = new PlaygroundSession(store, {
+  onCheckpoint: (snapshot) => void autosave.save(snapshot),
   writeUrl: (query) => window.history.replaceState(window.history.state, '', `${window.location.pathname}?${query}`),
 });
 // one session per page (StrictMode runs effects twice; session.start() is idempotent)
-const pg = { store, session };
+const pg = { store, session, autosave };
+void autosave.init();
 
 createRoot(root).render(
   <StrictMode>

@@ -9,11 +9,13 @@ import { MODEL_KINDS } from '../core/models/spec';
 import { gaStartEpoch } from '../core/train/schedules';
 import type { BackendName } from '../core/backend';
 import { BACKEND_ORDER, TrainClient, type ClientEvent, type CrashInfo } from '../worker/client';
-import type { BatchInfo, EpochMetrics, LiveSettings, RunSummary } from '../worker/protocol';
+import type { BatchInfo, EpochMetrics, LiveSettings, RunCheckpoint, RunSummary } from '../worker/protocol';
 import { cloneSettings, toRunSpec, type BackendChoice, type Settings } from './settings';
 import { progressFromSummary } from './slices/run';
 import type { PlaygroundStore } from './store';
 import { serialiseSettings } from './urlSchema';
+import { forgetUploads } from './upload';
+import { isUploadId } from '../worker/datasets';
 
 export type ChangeKind = 'none' | 'live' | 'stage2' | 'reset' | 'backend';
 
@@ -87,6 +89,19 @@ export interface SessionOptions {
   flushIntervalMs?: number;
   /** Writes the query string to the address bar (history.replaceState in the browser). */
   writeUrl?: (query: string) => void;
+  /** Called once per finished epoch with the checkpoint and the metrics history up to it (autosave). */
+  onCheckpoint?: (snapshot: RunSnapshot) => void;
+}
+
+/** A finished epoch: the worker's checkpoint plus the page's settings and metrics history up to that epoch. */
+export interface RunSnapshot {
+  checkpoint: RunCheckpoint;
+  settings: Settings;
+  label: string;
+  dataKey: string;
+  batches: BatchInfo[];
+  epochs: EpochMetrics[];
+  stage1Done: boolean;
 }
 
 function defaultSchedule(cb: () => void): void {
@@ -119,6 +134,8 @@ export class PlaygroundSession {
   private started = false;
   private lastFlushAt = -Infinity;
   private readonly flushInterval: number;
+  /** The last epoch's checkpoint, until that epoch's metrics reach the store (then it is autosaved). */
+  private pendingCheckpoint: RunCheckpoint | null = null;
 
   constructor(readonly store: PlaygroundStore, private readonly opts: SessionOptions = {}) {
     this.createClient = opts.createClient ?? (() => new TrainClient());
@@ -178,6 +195,7 @@ export class PlaygroundSession {
   private afterSummary(summary: RunSummary, phase: 'ready' | 'paused' | 'stageDone'): void {
     this.pendingBatches = [];
     this.pendingEpochs = [];
+    this.pendingCheckpoint = null;
     this.lastBatchAt = null;
     this.secPerStep = null;
     this.s.patchRun({ summary, progress: progressFromSummary(summary), phase: summary.stageDone ? 'stageDone' : phase, busy: false, error: null, etaSeconds: null });
@@ -223,7 +241,11 @@ export class PlaygroundSession {
         this.s.patchRun({ dataset: p });
         break;
       }
+      case 'upload':
+        if (this.s.uploadStatus) this.s.setUploadStatus({ file: e.progress.file, phase: 'parse', fraction: e.progress.fraction });
+        break;
       case 'checkpoint':
+        this.pendingCheckpoint = e.checkpoint;
         break;
       case 'crash':
         this.onCrash(e.crash);
@@ -277,12 +299,82 @@ export class PlaygroundSession {
       const left = (p.epochsInStage - p.epoch - 1) * p.batchesPerEpoch + (p.batchesPerEpoch - p.batch - 1);
       if (this.s.phase === 'running' && this.secPerStep !== null) s.patchRun({ etaSeconds: left * this.secPerStep });
     }
+    this.snapshotCheckpoint();
     const m = epochs[epochs.length - 1];
     if (m) {
       const g = m.groupAccuracy;
       s.patchRun({
         announcement: `Stage ${m.stage}, epoch ${m.epoch + 1} of ${m.epochsInStage} finished: test accuracy ${pct(m.testAccuracy)} (many ${pct(g.many)}, medium ${pct(g.medium)}, few ${pct(g.few)}).`,
       });
+    }
+  }
+
+  /** Hands the pending checkpoint to `onCheckpoint` once its epoch's metrics are in the store. */
+  private snapshotCheckpoint(): void {
+    const ck = this.pendingCheckpoint;
+    const cur = this.s.current;
+    const rs = this.s.runSettings;
+    if (!ck || !cur || !rs || !this.opts.onCheckpoint) return;
+    const { globalStep: step, stage } = ck.trainer;
+    if (!cur.epochs.some((m) => m.step === step && m.stage === stage)) return;
+    this.pendingCheckpoint = null;
+    this.opts.onCheckpoint({
+      checkpoint: ck,
+      settings: cloneSettings(rs),
+      label: cur.label,
+      dataKey: cur.dataKey,
+      batches: cur.batches.filter((b) => b.step <= step),
+      epochs: cur.epochs.filter((m) => m.step <= step),
+      stage1Done: stage === 2 || this.s.stage1Done || (stage === 1 && ck.trainer.epoch >= ck.trainer.config.epochs),
+    });
+  }
+
+  /** Resolves once the first backend and run are set up (or failed). */
+  private whenStarted(): Promise<void> {
+    const settled = (p: string) => p !== 'starting' && p !== 'loading';
+    if (this.started && settled(this.s.phase)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const off = this.store.subscribe((st) => {
+        if (this.started && settled(st.phase)) {
+          off();
+          resolve();
+        }
+      });
+    });
+  }
+
+  /**
+   * Replaces the run by one the worker rebuilds (`load`: an autosaved checkpoint, a loaded model): the controls get
+   * `settings` (a function is called after `load`; the backend choice is kept) and the URL, the charts `history`.
+   * The run is left paused.
+   */
+  async adoptRun(settings: Settings | (() => Settings), load: (client: TrainClient) => Promise<RunSummary>, history?: { label?: string; batches: BatchInfo[]; epochs: EpochMetrics[] }): Promise<RunSummary> {
+    await this.whenStarted();
+    await this.client.request('pause', {}).catch(() => undefined);
+    this.flushNow();
+    this.s.patchRun({ busy: true });
+    try {
+      const summary = await load(this.client);
+      const next = cloneSettings(typeof settings === 'function' ? settings() : settings);
+      next.backend = this.s.settings.backend;
+      this.s.setSettings(next);
+      this.s.setRunSettings(cloneSettings(next));
+      this.writeUrl();
+      this.s.beginRun(history?.label ?? runLabel(next), dataKey(next));
+      const cur = this.s.current;
+      if (cur && history) this.store.setState({ current: { ...cur, batches: history.batches.slice(), epochs: history.epochs.slice() } });
+      this.afterSummary(summary, 'paused');
+      const last = history?.batches[history.batches.length - 1];
+      if (last && last.stage === summary.stage) this.s.applyBatch(last);
+      this.s.patchRun({ stage1Done: summary.stage === 2 || summary.stageDone });
+      this.s.dismissNotice('halt');
+      this.s.dismissNotice('error');
+      return summary;
+    } catch (e) {
+      this.s.patchRun({ busy: false });
+      // the worker may have dropped its run before failing: set up the controls' settings again
+      if (this.s.backend) await this.configure(this.s.settings).catch((e2: unknown) => this.fail(e2));
+      throw e;
     }
   }
 
@@ -435,6 +527,7 @@ export class PlaygroundSession {
     this.client.dispose();
     this.client = this.createClient();
     this.listen();
+    settings = forgetUploads(this.store, settings); // uploaded data lived in the old worker
     this.s.patchRun({ phase: 'starting', backend: null, crash: null });
     const init = await this.client.init(backendOrder(settings.backend), this.opts.wasmPaths);
     this.s.patchRun({ backend: init });
@@ -468,7 +561,14 @@ export class PlaygroundSession {
     if (!crash) return;
     this.s.patchRun({ phase: 'starting', busy: true });
     try {
-      const r = await this.client.continueOnNextBackend(this.opts.wasmPaths, this.s.runSettings ? toRunSpec(this.s.runSettings) : undefined);
+      let runSettings = this.s.runSettings;
+      if (runSettings && isUploadId(runSettings.config.dataset)) {
+        // uploaded data died with the worker: restart on the embedded set (its checkpoint can't be restored)
+        if (this.client.crashInfo) this.client.crashInfo.checkpoint = null;
+        runSettings = forgetUploads(this.store, runSettings);
+        this.s.setRunSettings(cloneSettings(runSettings));
+      } else if (this.s.uploads.length) this.s.clearUploads();
+      const r = await this.client.continueOnNextBackend(this.opts.wasmPaths, runSettings ? toRunSpec(runSettings) : undefined);
       this.s.patchRun({ backend: r.init, crash: null });
       if (!r.summary) throw new Error('nothing to continue');
       // drop the metrics of the lost, unfinished epoch

@@ -8,9 +8,10 @@ import { createConfigSlice, type ConfigSlice } from './slices/config';
 import { createRunSlice, type RunSlice } from './slices/run';
 import { createMetricsSlice, type MetricsSlice } from './slices/metrics';
 import { createUiSlice, type UiSlice } from './slices/ui';
+import { createDataSlice, type DataSlice } from './slices/data';
 import type { Settings } from './settings';
 
-export type PlaygroundState = ConfigSlice & RunSlice & MetricsSlice & UiSlice;
+export type PlaygroundState = ConfigSlice & RunSlice & MetricsSlice & UiSlice & DataSlice;
 export type PlaygroundStore = StoreApi<PlaygroundState>;
 
 export function createPlaygroundStore(initial?: Settings): PlaygroundStore {
@@ -19,6 +20,7 @@ export function createPlaygroundStore(initial?: Settings): PlaygroundStore {
     ...createRunSlice(...a),
     ...createMetricsSlice(...a),
     ...createUiSlice(...a),
+    ...createDataSlice(...a),
   }));
 }
 

@@ -122,6 +122,20 @@ const s2 = <K extends keyof TrainConfig['stage2']>(k: K) => ({
 });
 
 const MODEL_IDS = MODEL_KINDS.map((m) => m.kind);
+
+/** Only the embedded data set can come from a URL: uploaded data lives in the tab (worker) that loaded it. */
+export const datasetCodec: Codec<string> = {
+  accepts: EMBEDDED.id,
+  parse(raw) {
+    const v = raw.trim();
+    if (v === EMBEDDED.id) return { ok: true, value: v };
+    if (/^(cifar10-lt|cifar100-lt|folder)(@\d+)?$/.test(v)) {
+      return { ok: false, why: `uploaded data is not loaded in this tab, so the embedded ${EMBEDDED.title} is used — upload the file again under Data → Your own data` };
+    }
+    return { ok: false, why: `unknown data set` };
+  },
+  format: (v) => v,
+};
 const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
 
 /**
@@ -129,7 +143,7 @@ const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'webgl', 'w
  * lossParamFields(loss).
  */
 export const URL_FIELDS = [
-  field('dataset', 'Data set', enumCodec([EMBEDDED.id] as const), cfg('dataset').get as (s: Settings) => 'fmnist-lt', cfg('dataset').set),
+  field('dataset', 'Data set', datasetCodec, cfg('dataset').get, cfg('dataset').set),
   field('if', 'Imbalance factor', r('imbalance'), cfg('imbalance').get, cfg('imbalance').set),
   field('profile', 'Profile', enumCodec(['exp', 'step'] as const), cfg('profile').get, cfg('profile').set),
   field('mu', 'Step tail fraction μ', r('stepMu'), cfg('stepMu').get, cfg('stepMu').set),

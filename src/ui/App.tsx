@@ -7,6 +7,7 @@ import { ChartsArea } from './ChartsArea';
 import { CrashBanner, Notices } from './Notices';
 import { ConfirmDialog } from './ConfirmDialog';
 import { useShortcuts } from './shortcuts';
+import { ResumeBanner } from './ResumeBanner';
 
 function Shell({ pg }: { pg: Playground }) {
   useShortcuts(pg.session);
@@ -14,6 +15,7 @@ function Shell({ pg }: { pg: Playground }) {
     <div className="app">
       <Header />
       <CrashBanner />
+      <ResumeBanner />
       <Notices />
       <div className="layout">
         <ConfigPanel />

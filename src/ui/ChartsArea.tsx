@@ -17,7 +17,7 @@ function RunningLine() {
   const stage2 = summary.stage === 2 ? ` · stage 2 (${c.stage2.sampler}, ${summary.epochsInStage} epochs)` : '';
   return (
     <p className="running-line" data-testid="running-line">
-      <strong>{LOSSES[c.loss].label}</strong> on {model}, {summary.head} head · {summary.datasetTitle} IF {c.imbalance} ({c.profile}),{' '}
+      <strong>{LOSSES[c.loss].label}</strong> on {model}, {summary.head} head · {summary.datasetTitle} {c.profile === 'asis' ? 'as is' : `IF ${c.imbalance} (${c.profile})`},{' '}
       {summary.trainImages.toLocaleString('en')} training images, {summary.batchesPerEpoch} batches of {summary.stage === 2 ? c.stage2.batchSize : c.batchSize} per epoch,{' '}
       {summary.testImages.toLocaleString('en')} test images per evaluation · {backend?.backend ?? '?'}{stage2}
     </p>

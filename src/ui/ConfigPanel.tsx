@@ -9,50 +9,63 @@ import { LOSSES, LOSS_IDS, defaultParams } from '../core/losses/registry';
 import type { HyperParamSpec, LossId } from '../core/losses/types';
 import { HEAD_KINDS, MODEL_KINDS } from '../core/models/spec';
 import type { TrainConfig } from '../core/train/config';
-import { EMBEDDED, FMNIST_CLASS_NAMES, forcedHead, previewCounts, type BackendChoice } from '../state/settings';
+import { EMBEDDED, forcedHead, type BackendChoice } from '../state/settings';
 import { RANGES } from '../state/urlSchema';
 import { ClassHistogram } from './ClassHistogram';
+import { DataSource } from './DataSource';
+import { EMBEDDED_SHAPE, infeasibility, previewCountsFor, shapeFor, switchDataset } from '../state/data';
 import { usePg, usePlayground } from './context';
 import { CheckField, NumberField, SelectField } from './fields';
 import { useChange } from './useChange';
 
 const N_MAX_OPTIONS = ['all', '2000', '1000', '500', '200', '100', '50', '20'] as const;
 
+/** Counts, groups and names reordered from the largest class to the smallest (stable). */
+function sortedBySize(counts: number[], groups: ReturnType<typeof groupOf>[], names: string[]) {
+  const order = counts.map((_, i) => i).sort((a, b) => counts[b] - counts[a] || a - b);
+  return { counts: order.map((i) => counts[i]), groups: order.map((i) => groups[i]), classNames: order.map((i) => names[i] ?? `class ${i}`) };
+}
+
 function DataSection() {
   const settings = usePg((s) => s.settings);
-  const summaryNames = usePg((s) => s.summary?.classNames);
+  const uploads = usePg((s) => s.uploads);
   const change = useChange();
   const c = settings.config;
+  const shape = shapeFor(c.dataset, uploads) ?? EMBEDDED_SHAPE;
   // the histogram follows the IF slider while it moves (before the change is committed)
   const [draftIf, setDraftIf] = useState<number | null>(null);
   const counts = useMemo(() => {
     try {
-      return previewCounts(draftIf === null ? settings : { ...settings, config: { ...settings.config, imbalance: draftIf } });
+      return previewCountsFor(draftIf === null ? settings : { ...settings, config: { ...settings.config, imbalance: draftIf } }, shape);
     } catch {
       return [];
     }
-  }, [settings, draftIf]);
+  }, [settings, draftIf, shape]);
   const groups = counts.map(groupOf);
+  const problem = infeasibility(counts, shape);
   return (
     <section className="panel-section" aria-labelledby="sec-data">
       <h2 id="sec-data">Data</h2>
       <SelectField
         label="Data set"
-        value={c.dataset as 'fmnist-lt'}
-        options={[{ value: 'fmnist-lt', label: EMBEDDED.title }]}
-        help="Fashion-MNIST (28×28 grey clothes, 10 classes, © Zalando, MIT) packed with this app; CIFAR arrives with the data issue."
-        onCommit={(v) => change((s) => { s.config.dataset = v; })}
+        value={c.dataset}
+        options={[{ value: EMBEDDED.id, label: EMBEDDED.title }, ...uploads.map((u) => ({ value: u.id, label: shapeFor(u.id, uploads)!.title }))]}
+        help="Fashion-MNIST (28×28 grey clothes, 10 classes, © Zalando, MIT) packed with this app, or data you load below (kept in this tab only)."
+        onCommit={(v) => change((s) => switchDataset(s, v, uploads))}
         testId="field-dataset"
       />
+      <DataSource />
       <NumberField
         label="Imbalance factor"
         slider
         integer
         value={c.imbalance}
-        min={RANGES.imbalance.min}
-        max={RANGES.imbalance.max}
+        min={shape.minIF}
+        max={shape.maxIF}
         step={1}
-        help="IF = n_max / n_min: images of the largest class over the smallest (the embedded pool serves 10–200)."
+        disabled={c.profile === 'asis'}
+        disabledReason={c.profile === 'asis' ? 'The profile "as is" keeps the data’s own imbalance.' : undefined}
+        help={`IF = n_max / n_min: images of the largest class over the smallest (this pool serves ${shape.minIF}–${shape.maxIF}).`}
         onDraft={setDraftIf}
         onCommit={(v) => change((s) => { s.config.imbalance = v; }).finally(() => setDraftIf(null))}
         testId="field-imbalance"
@@ -60,8 +73,13 @@ function DataSection() {
       <SelectField
         label="Profile"
         value={c.profile}
-        options={[{ value: 'exp', label: 'Exponential' }, { value: 'step', label: 'Step' }]}
-        help="Exponential: counts fall geometrically from head to tail; step: the tail half shares one small count."
+        options={[
+          ...(shape.asIs || c.profile === 'asis' ? [{ value: 'asis' as const, label: 'As is (every image, its real imbalance)' }] : []),
+          { value: 'exp' as const, label: 'Exponential' },
+          { value: 'step' as const, label: 'Step' },
+        ]}
+        help="Exponential: counts fall geometrically from head to tail; step: the tail half shares one small count; as is: no subsampling."
+        testId="field-profile"
         onCommit={(v) => change((s) => { s.config.profile = v; })}
       />
       {c.profile === 'step' && (
@@ -79,8 +97,8 @@ function DataSection() {
         label="Head-class images"
         value={settings.nMax === null ? 'all' : (String(settings.nMax) as (typeof N_MAX_OPTIONS)[number])}
         options={[
-          ...N_MAX_OPTIONS.map((v) => ({ value: v, label: v === 'all' ? `${EMBEDDED.poolMax} (full)` : v })),
-          ...(settings.nMax !== null && !N_MAX_OPTIONS.includes(String(settings.nMax) as (typeof N_MAX_OPTIONS)[number])
+          ...N_MAX_OPTIONS.filter((v) => v === 'all' || Number(v) < shape.poolMax).map((v) => ({ value: v, label: v === 'all' ? `${shape.poolMax} (full)` : v })),
+          ...(settings.nMax !== null && !(N_MAX_OPTIONS.includes(String(settings.nMax) as (typeof N_MAX_OPTIONS)[number]) && settings.nMax < shape.poolMax)
             ? [{ value: String(settings.nMax) as (typeof N_MAX_OPTIONS)[number], label: String(settings.nMax) }]
             : []),
         ]}
@@ -98,7 +116,9 @@ function DataSection() {
         help="Seeds the subset, the initial weights, the sampler, the augmentation and the GCL noise."
         onCommit={(v) => change((s) => { s.config.seed = v; })}
       />
-      <ClassHistogram counts={counts} groups={groups} classNames={summaryNames ?? FMNIST_CLASS_NAMES} />
+      {/* "as is": the classes sorted by size, so the data's own imbalance reads as a tail */}
+      <ClassHistogram {...(c.profile === 'asis' ? sortedBySize(counts, groups, shape.classNames) : { counts, groups, classNames: shape.classNames })} />
+      {problem && <p className="field-reason" role="note" data-testid="profile-problem">{problem}</p>}
     </section>
   );
 }

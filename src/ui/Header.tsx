@@ -2,6 +2,7 @@
 import { shortcutFor, SHORTCUTS } from './shortcuts';
 import { usePg, usePlayground } from './context';
 import { formatEta } from './format';
+import { ExportButton } from './ExportDialog';
 
 export function BackendBadge() {
   const backend = usePg((s) => s.backend);
@@ -45,6 +46,7 @@ function Controls() {
       <button type="button" disabled={!canReset} onClick={() => void session.reset()} aria-keyshortcuts={k('reset')}>
         Reset
       </button>
+      <ExportButton />
     </div>
   );
 }

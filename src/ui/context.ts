@@ -2,11 +2,14 @@
 import { createContext, useContext } from 'react';
 import { useStore } from 'zustand';
 import type { PlaygroundSession } from '../state/session';
+import type { Autosaver } from '../state/autosave';
 import type { PlaygroundState, PlaygroundStore } from '../state/store';
 
 export interface Playground {
   store: PlaygroundStore;
   session: PlaygroundSession;
+  /** Autosave / resume (absent in tests that do not need it). */
+  autosave?: Autosaver;
 }
 
 export const PlaygroundContext = createContext<Playground | null>(null);

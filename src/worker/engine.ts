@@ -13,7 +13,10 @@ import type {
   DataOptions, DatasetProgress, InitParams, InitResult, Request, RequestType, ResultOf, RunCheckpoint, RunSpec,
   RunSummary, StepResult, WorkerEvent,
 } from './protocol';
-import { checkpointTransfers } from './protocol';
+import { checkpointTransfers, type LoadedRun } from './protocol';
+import { checkpointFromTfjsZip, safetensorsExport, specFromTfjsZip, tfjsExport } from './exports';
+import { UploadedDatasets, isUploadId, type UploadSource, type UploadedDataInfo } from './datasets';
+import { defaultDecoder, type ImageDecoder } from '../core/data/png';
 
 export interface EngineDeps {
   /** Pushes an event to the page; `transfer` lists buffers that may be moved instead of copied. */
@@ -23,6 +26,8 @@ export interface EngineDeps {
   loadDataset(id: string, onProgress: (p: DatasetProgress) => void): Promise<Dataset>;
   /** Called once the backend is up so the host can watch for GPU device loss. */
   watchBackend?(r: InitResult, onLost: (message: string) => void): void;
+  /** Image decoder for folder uploads (default: the browser's codecs where available, else PNG only). */
+  decoder?: () => ImageDecoder;
 }
 
 function errorMessage(e: unknown): string {
@@ -69,7 +74,11 @@ export class TrainEngine {
   private queue: Promise<unknown> = Promise.resolve();
   private dead: string | null = null;
 
-  constructor(private readonly deps: EngineDeps) {}
+  private readonly uploads: UploadedDatasets;
+
+  constructor(private readonly deps: EngineDeps) {
+    this.uploads = new UploadedDatasets({ decoder: deps.decoder ?? defaultDecoder });
+  }
 
   /** Handles one request; resolves with its result or rejects with an Error. */
   handle(req: Request): Promise<unknown> {
@@ -106,6 +115,14 @@ export class TrainEngine {
         return this.startStage2(req.stage2);
       case 'restore':
         return this.restore(req.checkpoint);
+      case 'exportTfjs':
+        return tfjsExport(this.requireTrainer('exportTfjs').trainer, this.spec);
+      case 'exportSafetensors':
+        return safetensorsExport(this.requireTrainer('exportSafetensors').trainer, this.spec);
+      case 'loadTfjs':
+        return this.loadTfjs(new Uint8Array(req.bytes));
+      case 'loadData':
+        return this.loadUpload(req.source);
       case 'dispose':
         await this.teardown();
         return { disposed: true } satisfies ResultOf<'dispose'>;
@@ -139,8 +156,16 @@ export class TrainEngine {
     this.emit({ type: 'fatal', message, backend: this.backend?.backend ?? null });
   }
 
+  /** Parses an upload; the current run, its data and the other data sets are left as they are (also on error). */
+  private loadUpload(source: UploadSource): Promise<UploadedDataInfo> {
+    return this.uploads.load(source, (progress) => this.emit({ type: 'upload', progress }));
+  }
+
   private async loadData(data: DataOptions, id: string): Promise<Dataset> {
     let p = this.datasets.get(id);
+    const uploaded = this.uploads.get(id);
+    if (uploaded) p = Promise.resolve(uploaded);
+    else if (isUploadId(id)) throw new Error(`the uploaded data set '${id}' is not loaded in this worker any more — upload the file again`);
     if (!p) {
       p = this.deps.loadDataset(id, (progress) => this.emit({ type: 'dataset', progress }));
       this.datasets.set(id, p);
@@ -242,6 +267,20 @@ export class TrainEngine {
     this.spec = structuredClone(ck.spec);
     this.attach(Trainer.fromCheckpoint(ds, ck.trainer));
     return this.summary();
+  }
+
+  /** An exported TensorFlow.js zip becomes the run (weights, BN counters, stage, epoch; fresh momentum). */
+  private async loadTfjs(bytes: Uint8Array): Promise<LoadedRun> {
+    if (!this.backend) throw new Error('loadTfjs: call init first');
+    const { spec } = specFromTfjsZip(bytes);
+    const ds = await this.loadData(spec.data, spec.config.dataset);
+    const ck = await checkpointFromTfjsZip(bytes, ds, spec);
+    const summary = await this.restore(ck);
+    const ev = await this.trainer!.evaluate();
+    return {
+      summary, spec: structuredClone(spec),
+      evaluation: { testAccuracy: ev.accuracy, testLoss: ev.loss, perClassAccuracy: ev.perClassAccuracy, testImages: ev.preds.length },
+    };
   }
 
   private async run(): Promise<ResultOf<'run'>> {

@@ -76,6 +76,24 @@ export interface StepResult {
   halted: boolean;
 }
 
+/** Uploaded data ("bring your own data"): the source as sent to the worker, and what the page gets back. */
+export type { UploadSource, UploadedDataInfo, UploadProgress } from './datasets';
+import type { UploadSource, UploadedDataInfo, UploadProgress } from './datasets';
+
+/** A file made in the worker; `bytes` travels as a transfer. */
+export interface ExportedFile {
+  bytes: ArrayBuffer;
+  fileName: string;
+  mime: string;
+}
+
+/** A run rebuilt from an exported zip, with its test-set evaluation. */
+export interface LoadedRun {
+  summary: RunSummary;
+  spec: RunSpec;
+  evaluation: { testAccuracy: number; testLoss: number; perClassAccuracy: number[]; testImages: number };
+}
+
 /** Requests without parameters. */
 export type NoParams = Record<never, never>;
 
@@ -90,7 +108,13 @@ export interface RequestMap {
   update: { params: { settings: LiveSettings }; result: { lossParams: Record<string, number>; lr: number } };
   startStage2: { params: { stage2: Partial<Stage2Config> }; result: RunSummary };
   restore: { params: { checkpoint: RunCheckpoint }; result: RunSummary };
+  exportTfjs: { params: NoParams; result: ExportedFile };
+  exportSafetensors: { params: NoParams; result: ExportedFile };
+  /** Rebuilds the run from an exported TensorFlow.js zip (transfer `bytes`) and evaluates it on the test set. */
+  loadTfjs: { params: { bytes: ArrayBuffer }; result: LoadedRun };
   dispose: { params: NoParams; result: { disposed: true } };
+  /** Parses uploaded files (bytes transferred) and keeps the data set in the worker; the current run is untouched. */
+  loadData: { params: { source: UploadSource }; result: UploadedDataInfo };
 }
 
 export type RequestType = keyof RequestMap;
@@ -115,6 +139,7 @@ export type WorkerEvent =
   | { type: 'state'; state: ControllerState }
   | { type: 'stageDone'; stage: Stage }
   | { type: 'dataset'; progress: DatasetProgress }
+  | { type: 'upload'; progress: UploadProgress }
   | { type: 'checkpoint'; checkpoint: RunCheckpoint }
   /** The backend died (GPU device lost, out of memory …): the worker can't train any more. */
   | { type: 'fatal'; message: string; backend: BackendName | null };
@@ -153,4 +178,11 @@ export function checkpointTransfers(ck: RunCheckpoint): ArrayBuffer[] {
     }
   }
   return out;
+}
+
+/** ArrayBuffers of a response's result to transfer (the `bytes` of an exported file). */
+export function resultTransfers(result: unknown): ArrayBuffer[] {
+  if (!result || typeof result !== 'object') return [];
+  const b = (result as { bytes?: unknown }).bytes;
+  return b instanceof ArrayBuffer ? [b] : [];
 }

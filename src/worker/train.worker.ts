@@ -11,7 +11,7 @@ import { TrainEngine } from './engine';
 import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import { isRequest, type DatasetProgress, type InitResult, type Response, type WorkerEvent, type WorkerMessage } from './protocol';
+import { isRequest, resultTransfers, type DatasetProgress, type InitResult, type Response, type WorkerEvent, type WorkerMessage } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -109,7 +109,7 @@ self.addEventListener('message', (ev: MessageEvent) => {
   const req = ev.data;
   if (!isRequest(req)) return;
   engine.handle(req).then(
-    (result) => post({ kind: 'response', id: req.id, ok: true, result } satisfies Response),
+    (result) => post({ kind: 'response', id: req.id, ok: true, result } satisfies Response, resultTransfers(result)),
     (e: unknown) => post({ kind: 'response', id: req.id, ok: false, error: e instanceof Error ? e.message : String(e) } satisfies Response),
   );
 });

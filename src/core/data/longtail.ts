@@ -52,8 +52,8 @@ function checkProfileOptions(
   if (!Number.isFinite(opts.imbalance) || opts.imbalance < 1) {
     throw new DataError(where, `imbalance factor must be a finite number ≥ 1, got ${opts.imbalance}`);
   }
-  if (opts.profile !== 'exp' && opts.profile !== 'step') {
-    throw new DataError(where, `unknown long-tail profile "${String(opts.profile)}" (expected "exp" or "step")`);
+  if (opts.profile !== 'exp' && opts.profile !== 'step' && opts.profile !== 'asis') {
+    throw new DataError(where, `unknown long-tail profile "${String(opts.profile)}" (expected "exp", "step" or "asis")`);
   }
   const mu = opts.stepMu ?? DEFAULT_STEP_MU;
   if (opts.profile === 'step' && !(Number.isFinite(mu) && mu >= 0 && mu <= 1)) {
@@ -69,7 +69,10 @@ export function countsFor(
 ): number[] {
   checkProfileOptions(C, nMax, opts, 'long-tail profile');
   const counts: number[] = [];
-  if (opts.profile === 'exp') {
+  if (opts.profile === 'asis') {
+    // no profile: the pool's own counts (makeLongTail); without a pool every class gets n_max
+    for (let i = 0; i < C; i++) counts.push(nMax);
+  } else if (opts.profile === 'exp') {
     const imbFactor = 1 / opts.imbalance;
     for (let i = 0; i < C; i++) {
       counts.push(C === 1 ? nMax : Math.floor(nMax * Math.pow(imbFactor, i / (C - 1.0))));
@@ -103,8 +106,10 @@ export function makeLongTail(pool: ImageSet, opts: LongTailOptions): LongTailSub
     nMax,
     seed: opts.seed,
   };
-  const counts = countsFor(C, nMax, full);
-  const label = `${opts.profile === 'exp' ? 'exponential' : `step μ=${full.stepMu}`} profile at IF ${opts.imbalance} with n_max ${nMax}`;
+  const counts = opts.profile === 'asis' ? byClass.map((a) => Math.min(a.length, nMax)) : countsFor(C, nMax, full);
+  const label = opts.profile === 'asis'
+    ? `the pool as it is (n_max ${nMax})`
+    : `${opts.profile === 'exp' ? 'exponential' : `step μ=${full.stepMu}`} profile at IF ${opts.imbalance} with n_max ${nMax}`;
   for (let c = 0; c < C; c++) {
     if (counts[c] < 1) {
       throw new DataError(where, `${label} leaves class ${c} ("${pool.classNames[c] ?? c}") with no images; lower the imbalance factor or raise n_max`);

@@ -36,7 +36,8 @@ export interface Dataset {
   test: ImageSet;
 }
 
-export type LtProfile = 'exp' | 'step';
+/** 'asis': no subsampling — every pool image of each class (capped at n_max), for data with its own imbalance. */
+export type LtProfile = 'exp' | 'step' | 'asis';
 export type Group = 'many' | 'medium' | 'few';
 
 export interface LongTailOptions {

@@ -1,0 +1,201 @@
+/**
+ * Autosave and resume. After every finished epoch the session hands a RunSnapshot (settings, metrics history up to
+ * that epoch, the worker's checkpoint: weights, BN counters, momentum, random streams) to the Autosaver, which
+ * writes it as one record through an AutosaveStorage (IndexedDB in the browser, see autosaveIdb.ts; in memory in
+ * tests). On the next page load a saved run is offered ("Resume the run from … (epoch N of M)?"); resuming restores
+ * the settings, the URL, the history and the trainer (worker 'restore') so training continues from that epoch with
+ * the same metrics. Storage failures (quota, private mode) become a notice; training goes on.
+ */
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { BatchInfo, EpochMetrics, RunCheckpoint } from '../worker/protocol';
+import type { PlaygroundSession, RunSnapshot } from './session';
+import type { Settings } from './settings';
+import type { PlaygroundStore } from './store';
+
+export const AUTOSAVE_VERSION = 1;
+
+/** One saved run (the record the storage keeps). */
+export interface SavedRun {
+  version: typeof AUTOSAVE_VERSION;
+  /** Milliseconds since 1970 (Date.now()) of the save. */
+  savedAt: number;
+  settings: Settings;
+  label: string;
+  dataKey: string;
+  batches: BatchInfo[];
+  epochs: EpochMetrics[];
+  stage1Done: boolean;
+  checkpoint: RunCheckpoint;
+}
+
+/** Where saved runs live. `load` resolves null when nothing (usable) is stored. */
+export interface AutosaveStorage {
+  load(): Promise<SavedRun | null>;
+  save(run: SavedRun): Promise<void>;
+  clear(): Promise<void>;
+}
+
+/** Storage in memory (tests, and browsers without IndexedDB). `failWith` makes `save` reject (quota tests). */
+export class MemoryAutosaveStorage implements AutosaveStorage {
+  run: SavedRun | null = null;
+  saves = 0;
+  failWith: Error | null = null;
+  async load(): Promise<SavedRun | null> {
+    return this.run ? structuredClone(this.run) : null;
+  }
+  async save(run: SavedRun): Promise<void> {
+    if (this.failWith) throw this.failWith;
+    this.run = structuredClone(run);
+    this.saves++;
+  }
+  async clear(): Promise<void> {
+    this.run = null;
+  }
+}
+
+/** Whether a stored value looks like a SavedRun this version can resume. */
+export function isSavedRun(v: unknown): v is SavedRun {
+  if (!v || typeof v !== 'object') return false;
+  const r = v as Partial<SavedRun>;
+  return r.version === AUTOSAVE_VERSION && typeof r.savedAt === 'number' && !!r.settings && !!r.checkpoint
+    && !!r.checkpoint.trainer && !!r.checkpoint.spec && Array.isArray(r.epochs) && Array.isArray(r.batches);
+}
+
+export function snapshotToSaved(s: RunSnapshot, savedAt: number): SavedRun {
+  return {
+    version: AUTOSAVE_VERSION, savedAt, settings: s.settings, label: s.label, dataKey: s.dataKey, batches: s.batches,
+    epochs: s.epochs, stage1Done: s.stage1Done, checkpoint: s.checkpoint,
+  };
+}
+
+/** "epoch 3 of 6" (or "stage 2, epoch 1 of 3"). */
+export function savedProgress(r: SavedRun): string {
+  const t = r.checkpoint.trainer;
+  const of = t.stage === 2 ? t.stage2.epochs : t.config.epochs;
+  return `${t.stage === 2 ? 'stage 2, ' : ''}epoch ${t.epoch} of ${of}`;
+}
+
+export function formatSavedAt(ms: number): string {
+  const d = new Date(ms);
+  return `${d.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric' })} ${d.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' })}`;
+}
+
+/** The banner's question. */
+export function resumeQuestion(r: SavedRun): string {
+  return `Resume the run from ${formatSavedAt(r.savedAt)} (${savedProgress(r)})?`;
+}
+
+/** A readable reason for a failed save (quota first). */
+export function storageErrorMessage(e: unknown): string {
+  const name = e && typeof e === 'object' && 'name' in e ? String((e as { name: unknown }).name) : '';
+  const msg = e instanceof Error ? e.message : String(e);
+  if (name === 'QuotaExceededError' || /quota/i.test(msg)) return `the browser's storage for this site is full (${name || 'quota exceeded'}${msg && msg !== name ? `: ${msg}` : ''})`;
+  return msg || name || 'unknown storage error';
+}
+
+export interface OfferState {
+  /** The saved run offered for resuming (null: none, or decided). */
+  offer: SavedRun | null;
+  busy: boolean;
+}
+
+export interface AutosaverOptions {
+  now?: () => number;
+}
+
+export class Autosaver {
+  readonly offerStore: StoreApi<OfferState> = createStore<OfferState>()(() => ({ offer: null, busy: false }));
+  private saving: Promise<void> | null = null;
+  private next: RunSnapshot | null = null;
+  private readonly now: () => number;
+  private failed = false;
+  /** Resolves after the latest save settled (tests). */
+  idle: Promise<void> = Promise.resolve();
+
+  constructor(private readonly storage: AutosaveStorage, private readonly store: PlaygroundStore, opts: AutosaverOptions = {}) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Looks for a saved run to offer. */
+  async init(): Promise<SavedRun | null> {
+    let r: SavedRun | null = null;
+    try {
+      r = await this.storage.load();
+    } catch (e) {
+      this.store.getState().pushNotice({ id: 'autosave', level: 'warning', title: 'Saved run unavailable:', items: [storageErrorMessage(e)] });
+      return null;
+    }
+    if (r && !isSavedRun(r)) r = null;
+    this.offerStore.setState({ offer: r });
+    return r;
+  }
+
+  /** Saves a finished epoch (later snapshots replace one still waiting; one write at a time). */
+  save(snapshot: RunSnapshot): Promise<void> {
+    // a new run's first save replaces the offered one: the offer is gone
+    if (this.offerStore.getState().offer && !this.offerStore.getState().busy) this.offerStore.setState({ offer: null });
+    this.next = snapshot;
+    if (!this.saving) {
+      this.saving = this.drain();
+      this.idle = this.saving;
+    }
+    return this.saving;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.next) {
+        const s = this.next;
+        this.next = null;
+        try {
+          await this.storage.save(snapshotToSaved(s, this.now()));
+          if (this.failed) {
+            this.failed = false;
+            this.store.getState().dismissNotice('autosave');
+          }
+        } catch (e) {
+          this.failed = true;
+          this.store.getState().pushNotice({
+            id: 'autosave', level: 'warning', title: 'Autosave failed:',
+            items: [`${storageErrorMessage(e)}. Training continues, but this run cannot be resumed after a reload.`],
+          });
+        }
+      }
+    } finally {
+      this.saving = null;
+    }
+  }
+
+  /** Continues the offered run: settings, URL, metrics history and trainer (worker 'restore'). */
+  async resume(session: PlaygroundSession): Promise<boolean> {
+    const r = this.offerStore.getState().offer;
+    if (!r || this.offerStore.getState().busy) return false;
+    this.offerStore.setState({ busy: true });
+    try {
+      const summary = await session.adoptRun(r.settings, async (client) => {
+        const s = await client.request('restore', { checkpoint: r.checkpoint });
+        client.lastCheckpoint = r.checkpoint;
+        client.lastSpec = structuredClone(r.checkpoint.spec);
+        return s;
+      }, { label: r.label, batches: r.batches, epochs: r.epochs });
+      const st = this.store.getState();
+      st.patchRun({ stage1Done: r.stage1Done || summary.stage === 2, announcement: `Resumed the run from ${formatSavedAt(r.savedAt)} at ${savedProgress(r)}.` });
+      this.offerStore.setState({ offer: null, busy: false });
+      return true;
+    } catch (e) {
+      this.offerStore.setState({ offer: null, busy: false });
+      this.store.getState().pushNotice({ id: 'autosave', level: 'error', title: 'Could not resume the saved run:', items: [e instanceof Error ? e.message : String(e)] });
+      return false;
+    }
+  }
+
+  /** Forgets the offered run (and deletes it). */
+  async discard(): Promise<void> {
+    this.offerStore.setState({ offer: null });
+    try {
+      await this.storage.clear();
+    } catch (e) {
+      this.store.getState().pushNotice({ id: 'autosave', level: 'warning', title: 'Could not delete the saved run:', items: [storageErrorMessage(e)] });
+    }
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * Model exports of the worker (it owns the model): the TensorFlow.js zip and the safetensors file of the current
+ * trainer, and a TensorFlow.js zip turned back into a checkpoint the engine can restore (evaluate, continue training).
+ * All bytes leave as plain ArrayBuffers (transferred, not copied).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { exportInfoFromTrainer, exportSafetensors, exportTfjsZip, loadPlaygroundModel, type ExportInfo } from '../core/export';
+import type { Dataset } from '../core/data/types';
+import { Trainer } from '../core/train/trainer';
+import type { ExportedFile, RunCheckpoint, RunSpec } from './protocol';
+
+/** ExportInfo plus the playground's data options (so a loaded zip rebuilds the same training subset). */
+export type PlaygroundExportInfo = ExportInfo & { runSpec?: RunSpec };
+
+/** Caches every variable's values on the CPU first, so the exports' synchronous reads do not block on the GPU. */
+export async function primeVariables(): Promise<void> {
+  await Promise.all(Object.values(tf.engine().state.registeredVariables).map((v) => v.data()));
+}
+
+/** A file name stem like 'ltpg-gcl-convnet-s1-e3'. */
+export function exportStem(trainer: Trainer): string {
+  const c = trainer.config;
+  return `ltpg-${trainer.stage === 2 ? 'gcl' : c.loss}-${c.model}-s${trainer.stage}-e${trainer.epoch}`;
+}
+
+function info(trainer: Trainer, spec: RunSpec | null): PlaygroundExportInfo {
+  const i: PlaygroundExportInfo = exportInfoFromTrainer(trainer);
+  if (spec) i.runSpec = structuredClone(spec);
+  return i;
+}
+
+/** Copies `u8` into an ArrayBuffer of its own (exact length), ready to transfer. */
+function ownBuffer(u8: Uint8Array): ArrayBuffer {
+  if (u8.byteOffset === 0 && u8.byteLength === u8.buffer.byteLength && u8.buffer instanceof ArrayBuffer) return u8.buffer;
+  return u8.slice().buffer as ArrayBuffer;
+}
+
+export async function tfjsExport(trainer: Trainer, spec: RunSpec | null): Promise<ExportedFile> {
+  await primeVariables();
+  const bytes = await exportTfjsZip(trainer.model, info(trainer, spec));
+  return { bytes: ownBuffer(bytes), fileName: `${exportStem(trainer)}.tfjs.zip`, mime: 'application/zip' };
+}
+
+export async function safetensorsExport(trainer: Trainer, spec: RunSpec | null): Promise<ExportedFile> {
+  await primeVariables();
+  const bytes = exportSafetensors(trainer.model, info(trainer, spec));
+  return { bytes: ownBuffer(bytes), fileName: `${exportStem(trainer)}.safetensors`, mime: 'application/octet-stream' };
+}
+
+/** What a TensorFlow.js zip needs before it can be restored: its run spec (data set + config). */
+export function specFromTfjsZip(bytes: Uint8Array): { spec: RunSpec; info: PlaygroundExportInfo } {
+  const loaded = loadPlaygroundModel(bytes);
+  loaded.model.dispose();
+  const i = loaded.metadata.info as PlaygroundExportInfo;
+  if (!i.trainConfig) throw new Error('this zip records no training configuration, so the app cannot continue training it');
+  const spec: RunSpec = { config: structuredClone(i.trainConfig), data: i.runSpec?.data ? { ...i.runSpec.data } : { nMax: null } };
+  // live changes (lr, loss hyperparameters) at export time
+  spec.config.lossParams = { ...spec.config.lossParams, ...(i.stage === 1 ? i.lossParams : {}) };
+  return { spec, info: i };
+}
+
+/**
+ * A checkpoint holding the zip's weights, BN counters, stage and epoch (no optimiser state: momentum restarts at
+ * zero; the random streams start from the seed). `dataset` must be the one `spec` names.
+ */
+export async function checkpointFromTfjsZip(bytes: Uint8Array, dataset: Dataset, spec: RunSpec): Promise<RunCheckpoint> {
+  const loaded = loadPlaygroundModel(bytes);
+  loaded.model.dispose();
+  const i = loaded.metadata.info as PlaygroundExportInfo;
+  const fresh = new Trainer(dataset, spec.config);
+  try {
+    const want = fresh.spec.config;
+    const got = loaded.config;
+    if (want.kind !== got.kind || want.head !== got.head || want.numClasses !== got.numClasses || want.inputShape.join() !== got.inputShape.join()) {
+      throw new Error(`the zip holds a ${got.kind} (${got.head} head, ${got.numClasses} classes) but its configuration builds a ${want.kind} (${want.head} head, ${want.numClasses} classes)`);
+    }
+    await primeVariables();
+    const ck = fresh.checkpoint();
+    ck.weights = Object.fromEntries(loaded.weights);
+    ck.bnBatchesTracked = Object.fromEntries(loaded.bnBatchesTracked);
+    ck.momentum = {};
+    ck.stage = i.stage === 2 ? 2 : 1;
+    ck.epoch = i.epoch;
+    ck.globalStep = i.globalStep;
+    ck.lossParams = ck.stage === 1 ? { ...ck.lossParams, ...i.lossParams } : ck.lossParams;
+    if (i.stage2Config) ck.stage2 = { ...i.stage2Config };
+    return { spec: structuredClone(spec), trainer: ck };
+  } finally {
+    fresh.dispose();
+  }
+}

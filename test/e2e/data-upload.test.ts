@@ -1,0 +1,186 @@
+/**
+ * Browser tests of "bring your own data" (production build, Chromium, wasm backend): a generated CIFAR-10 binary
+ * archive → CIFAR-10-LT histogram; a corrupt archive → a clear error naming the file, data and run unchanged; an
+ * image folder of generated PNGs through the directory picker → its real counts, class names as text only; the
+ * URL of uploaded data falls back to the embedded set with a notice. E2E_DIST=<dir> reuses an existing build.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { countsFor } from '../../src/core/data/longtail';
+import { CHROMIUM, chromiumAvailable, launchChromium } from './browser';
+import { serveStatic, type StaticServer } from './server';
+import { CIFAR10_NAMES, cifarArchive, pngFolder } from '../helpers/upload-fixtures';
+
+const ROOT = resolve(__dirname, '../..');
+const ARTIFACTS = join(ROOT, 'test-results/e2e');
+const CI = process.env.CI === 'true' || process.env.CI === '1';
+const RUN = CI || chromiumAvailable();
+if (!RUN) console.warn(`[e2e] skipped: ${CHROMIUM} not found (install Debian's chromium; under CI=true these tests fail instead)`);
+
+/** Tiny run: 20 head-class images, IF 10, batch 16, 2 test images per class, wasm backend. */
+const QUERY = 'backend=wasm&nmax=20&if=10&batch=16&eval=2&log=1&model=convnet&loss=ce';
+const POLL = { timeout: 30_000, interval: 100 };
+const EVIL = '<img src=x onerror="window.__pwned=1">';
+
+let browser: Browser;
+let server: StaticServer;
+let distDir: string;
+let ownDist = false;
+let work: string;
+
+async function open(query: string): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  // remembers the largest value the upload progress bar showed
+  await page.addInitScript(() => {
+    const w = window as unknown as { __progress: number[] };
+    w.__progress = [];
+    new MutationObserver(() => {
+      const p = document.querySelector('[data-testid=upload-progress]') as HTMLProgressElement | null;
+      if (p) w.__progress.push(p.value);
+    }).observe(document, { subtree: true, childList: true, attributes: true });
+  });
+  await page.goto(`${server.url}/?${query}`);
+  await waitPhase(page, ['ready'], 90_000);
+  return { page, errors };
+}
+
+async function waitPhase(page: Page, phases: string[], timeout = 60_000): Promise<void> {
+  await page.waitForFunction(
+    (ps) => ps.includes(document.querySelector('[data-testid=phase]')?.getAttribute('data-phase') ?? ''),
+    phases,
+    { timeout },
+  ).catch(async (e) => {
+    const notices = await page.locator('.notices, [data-testid=crash], [data-testid=upload-error]').allTextContents();
+    throw new Error(`phase ${await page.locator('[data-testid=phase]').getAttribute('data-phase')} instead of ${phases.join('|')}; notices: ${notices.join(' / ')} (${(e as Error).message})`);
+  });
+}
+
+const histogram = (page: Page) => page.$$eval('[data-testid=class-histogram] rect[data-count]', (els) => els.map((e) => Number(e.getAttribute('data-count'))));
+const histogramNames = (page: Page) => page.$$eval('[data-testid=class-histogram] rect[data-count] title', (els) => els.map((e) => e.textContent!.replace(/: \d+ images.*$/, '')));
+const datasetValue = (page: Page) => page.locator('[data-testid=field-dataset] select').inputValue();
+const stepOf = async (page: Page) => Number(await page.locator('[data-testid=step-counter]').getAttribute('data-step'));
+
+describe.runIf(RUN)('bring your own data in Chromium (production build, wasm)', () => {
+  beforeAll(async () => {
+    if (!chromiumAvailable()) throw new Error(`CI=true but ${CHROMIUM} is missing: install Debian's chromium package`);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    work = mkdtempSync(join(tmpdir(), 'ltpg-upload-'));
+    if (process.env.E2E_DIST) distDir = process.env.E2E_DIST;
+    else {
+      ownDist = true;
+      distDir = mkdtempSync(join(tmpdir(), 'ltpg-e2e-'));
+      const t0 = Date.now();
+      const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--outDir', distDir, '--emptyOutDir', '--logLevel', 'warn'], {
+        cwd: ROOT, encoding: 'utf8', timeout: 180_000,
+      });
+      if (r.status !== 0) throw new Error(`vite build failed:\n${r.stdout}\n${r.stderr}`);
+      console.log(`[e2e] vite build: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    }
+    server = await serveStatic(distDir);
+    browser = await launchChromium();
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (ownDist && distDir) rmSync(distDir, { recursive: true, force: true });
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('CIFAR-10 archive → CIFAR-10-LT; a corrupt archive → error naming the file, data and run unchanged', async () => {
+    const { page, errors } = await open(QUERY);
+    await page.locator('[data-testid=data-source] > summary').click();
+    // limits and where to get CIFAR are stated before anything is picked
+    const link = page.getByRole('link', { name: 'https://www.cs.toronto.edu/~kriz/cifar.html' });
+    expect(await link.getAttribute('href')).toBe('https://www.cs.toronto.edu/~kriz/cifar.html');
+    expect(await page.getByTestId('data-source').textContent()).toMatch(/binary version.*Up to 20000 images.*MB of memory/s);
+
+    const t0 = Date.now();
+    const archive = Buffer.from(cifarArchive('cifar10', 60, 10));
+    await page.getByTestId('upload-cifar').setInputFiles({ name: 'cifar-10-binary.tar.gz', mimeType: 'application/gzip', buffer: archive });
+    await expect.poll(() => datasetValue(page), POLL).toBe('cifar10-lt@1');
+    await waitPhase(page, ['ready']);
+    console.log(`[e2e] CIFAR-10 fixture (${(archive.length / 1e6).toFixed(1)} MB) uploaded and configured in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    expect((await page.evaluate(() => (window as unknown as { __progress: number[] }).__progress)).length).toBeGreaterThan(0);
+    const lt = countsFor(10, 20, { imbalance: 10, profile: 'exp' });
+    await expect.poll(() => histogram(page), POLL).toEqual(lt);
+    expect(await histogramNames(page)).toEqual(CIFAR10_NAMES);
+    expect(await page.getByTestId('upload-note').first().textContent()).toMatch(/non-standard record count: 600 training \/ 100 test records/);
+    expect(await page.getByTestId('running-line').textContent()).toMatch(/CIFAR-10-LT IF 10/);
+
+    // train a step, then a corrupt archive: clear error, nothing else changes
+    await page.getByRole('button', { name: 'Step', exact: true }).click();
+    await expect.poll(() => stepOf(page), POLL).toBe(1);
+    const phaseBefore = await page.locator('[data-testid=phase]').getAttribute('data-phase');
+    const corrupt = archive.subarray(0, Math.floor(archive.length / 2));
+    await page.getByTestId('upload-cifar').setInputFiles({ name: 'broken-cifar.tar.gz', mimeType: 'application/gzip', buffer: corrupt });
+    await expect.poll(() => page.getByTestId('upload-error').count(), POLL).toBe(1);
+    expect(await page.getByTestId('upload-error').textContent()).toMatch(/^broken-cifar\.tar\.gz: .*the current data set and run are unchanged/);
+    expect(await page.getByTestId('notice-upload-error').textContent()).toMatch(/Could not load broken-cifar\.tar\.gz/);
+    expect(await datasetValue(page)).toBe('cifar10-lt@1');
+    expect(await histogram(page)).toEqual(lt);
+    expect(await stepOf(page)).toBe(1);
+    expect(await page.locator('[data-testid=phase]').getAttribute('data-phase')).toBe(phaseBefore);
+    // the run still trains
+    await page.getByRole('button', { name: 'Step', exact: true }).click();
+    await expect.poll(() => stepOf(page), POLL).toBe(2);
+    await page.screenshot({ path: join(ARTIFACTS, 'data-upload-cifar.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 180_000);
+
+  it('image folder via the directory picker → its real counts; class names are text; the URL falls back', async () => {
+    const classes = ['cat', 'dog', EVIL.replace(/\//g, '')];
+    const files = pngFolder('pets', classes, [30, 9, 4]);
+    for (const f of files) {
+      const p = join(work, f.path);
+      mkdirSync(dirname(p), { recursive: true });
+      writeFileSync(p, f.bytes);
+    }
+    writeFileSync(join(work, 'pets', 'README.txt'), 'not an image');
+    const { page, errors } = await open(QUERY);
+    await page.locator('[data-testid=data-source] > summary').click();
+    await page.getByTestId('upload-target').selectOption('grey28');
+    await page.getByTestId('upload-test-fraction').fill('0.25');
+    await page.getByTestId('upload-folder').setInputFiles(join(work, 'pets'));
+    await expect.poll(() => datasetValue(page), POLL).toBe('folder@1');
+    await waitPhase(page, ['ready']);
+    // as is: every pool image (¾ of each class; the rest is the held-out test set), capped by n_max = 20
+    const info = await page.getByTestId('upload-classes').locator('li').evaluateAll((els) => els.map((e) => ({ text: e.textContent, n: Number(e.getAttribute('data-count')) })));
+    const pool = Object.fromEntries(info.map((x) => [x.text!.replace(/ — .*$/, ''), x.n]));
+    expect(pool).toEqual({ cat: 22, dog: 7, [classes[2]]: 3 });
+    expect(await page.locator('[data-testid=field-profile] select').inputValue()).toBe('asis');
+    const names = await histogramNames(page);
+    const counts = await histogram(page);
+    // sorted from the largest class: the data's own imbalance
+    expect(counts).toEqual([20, 7, 3]);
+    expect(names).toEqual(['cat', 'dog', classes[2]]);
+    expect(await page.getByTestId('running-line').textContent()).toMatch(/pets as is, 30 training images/);
+    expect(names.map((n, i) => [n, counts[i]]).every(([n, c]) => c === Math.min(20, pool[n as string]))).toBe(true);
+    // text only: no element was made from the class name
+    expect(await page.locator('[data-testid=data-source] img, [data-testid=class-histogram] img').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.getByTestId('upload-info').textContent()).toMatch(/28×28 grey/);
+    expect(await page.getByTestId('upload-info').textContent()).toMatch(/1 skipped file/);
+    await page.screenshot({ path: join(ARTIFACTS, 'data-upload-folder.png'), fullPage: true });
+
+    // the URL can't carry uploaded data: opening it gives the embedded set and a notice
+    const url = new URL(page.url());
+    expect(url.searchParams.get('dataset')).toBe('folder@1');
+    const again = await open(url.search.slice(1));
+    expect(await datasetValue(again.page)).toBe('fmnist-lt');
+    expect(await again.page.getByTestId('notice-url').textContent()).toMatch(/dataset=folder@1: uploaded data is not loaded in this tab/);
+    await again.page.close();
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 180_000);
+});

@@ -1,0 +1,304 @@
+/**
+ * Browser tests of the export dialog and of autosave / resume: the production build in Debian's Chromium on the
+ * wasm backend with a tiny configuration (78 training images in 5 batches of 16, 20 test images). Downloads are
+ * caught by playwright and checked byte by byte: the TensorFlow.js zip loads back after a reload with the same
+ * test accuracy; the safetensors file is parsed by the small reader below; the metrics CSV / JSON have the right
+ * rows; a chart PNG is a PNG. Autosave: train 2 epochs, reload, resume → same history, training continues.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM, chromiumAvailable, launchChromium } from './browser';
+import { serveStatic, type StaticServer } from './server';
+
+const ROOT = resolve(__dirname, '../..');
+const ARTIFACTS = join(ROOT, 'test-results/e2e');
+const CI = process.env.CI === 'true' || process.env.CI === '1';
+const RUN = CI || chromiumAvailable();
+if (!RUN) console.warn(`[e2e] skipped: ${CHROMIUM} not found (under CI=true these tests fail instead)`);
+
+const WASM = 'backend=wasm&nmax=20&if=10&batch=16&eval=2&log=1&model=convnet&s2.epochs=1&s2.batch=16';
+const POLL = { timeout: 30_000, interval: 100 };
+
+let browser: Browser;
+let server: StaticServer;
+let distDir: string;
+let tmp: string;
+
+async function waitPhase(page: Page, phases: string[], timeout = 120_000): Promise<void> {
+  await page.waitForFunction(
+    (ps) => ps.includes(document.querySelector('[data-testid=phase]')?.getAttribute('data-phase') ?? ''),
+    phases,
+    { timeout },
+  ).catch(async (e) => {
+    const notices = await page.locator('.notices, [data-testid=crash]').allTextContents();
+    const ph = await page.locator('[data-testid=phase]').getAttribute('data-phase');
+    throw new Error(`phase ${ph} instead of ${phases.join('|')}; notices: ${notices.join(' / ')} (${(e as Error).message})`);
+  });
+}
+
+const stepOf = async (page: Page) => Number(await page.locator('[data-testid=step-counter]').getAttribute('data-step'));
+
+async function open(page: Page, query: string): Promise<string[]> {
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  await page.goto(`${server.url}/?${query}`);
+  await waitPhase(page, ['ready']);
+  return errors;
+}
+
+/** Clicks Step `n` times, each time waiting for the step counter. */
+async function steps(page: Page, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const s = await stepOf(page);
+    await page.getByRole('button', { name: 'Step', exact: true }).click();
+    await page.waitForFunction((v) => Number(document.querySelector('[data-testid=step-counter]')?.getAttribute('data-step')) > v, s, { timeout: 60_000 });
+    await waitPhase(page, ['paused', 'ready', 'stageDone']);
+  }
+}
+
+/** Clicks a button of the export dialog and resolves with the downloaded file. */
+async function download(page: Page, name: string | RegExp): Promise<{ name: string; bytes: Buffer }> {
+  const [dl] = await Promise.all([
+    page.waitForEvent('download', { timeout: 60_000 }),
+    page.getByTestId('export-dialog').getByRole('button', { name, exact: typeof name === 'string' }).click(),
+  ]);
+  const path = join(tmp, `${Date.now()}-${dl.suggestedFilename()}`);
+  await dl.saveAs(path);
+  return { name: dl.suggestedFilename(), bytes: readFileSync(path) };
+}
+
+async function openExport(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Export…' }).click();
+  await expect.poll(() => page.getByTestId('export-dialog').isVisible(), POLL).toBe(true);
+}
+
+async function closeExport(page: Page): Promise<void> {
+  await page.getByTestId('export-dialog').getByRole('button', { name: 'Close', exact: true }).click();
+  await expect.poll(() => page.getByTestId('export-dialog').isVisible(), POLL).toBe(false);
+}
+
+async function metricsJson(page: Page): Promise<{ epochs: Record<string, unknown>[]; batches: unknown[] }> {
+  await openExport(page);
+  const f = await download(page, 'All metrics (JSON)');
+  await closeExport(page);
+  return JSON.parse(f.bytes.toString('utf8'));
+}
+
+/** A minimal, independent safetensors reader: 8-byte little-endian header length, JSON header, raw data. */
+function readSafetensors(b: Buffer) {
+  const n = Number(b.readBigUInt64LE(0));
+  type Entry = { dtype: string; shape: number[]; data_offsets: [number, number] };
+  const raw = JSON.parse(b.subarray(8, 8 + n).toString('utf8')) as Record<string, unknown>;
+  const metadata = (raw.__metadata__ ?? {}) as Record<string, string>;
+  delete raw.__metadata__;
+  const data = b.subarray(8 + n);
+  const tensors = new Map<string, { dtype: string; shape: number[]; values: Float32Array | null }>();
+  for (const [name, t] of Object.entries(raw as Record<string, Entry>)) {
+    const [s, e] = t.data_offsets;
+    const size = t.shape.reduce((a, d) => a * d, 1);
+    const width = t.dtype === 'F32' ? 4 : t.dtype === 'I64' ? 8 : 0;
+    expect(e - s, name).toBe(size * width);
+    const values = t.dtype === 'F32' ? new Float32Array(data.buffer.slice(data.byteOffset + s, data.byteOffset + e)) : null;
+    tensors.set(name, { dtype: t.dtype, shape: t.shape, values });
+  }
+  return { tensors, metadata, dataLength: data.length };
+}
+
+describe.runIf(RUN)('export dialog and autosave in Chromium (production build, wasm)', () => {
+  beforeAll(async () => {
+    if (!chromiumAvailable()) throw new Error(`CI=true but ${CHROMIUM} is missing: install Debian's chromium package`);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    tmp = mkdtempSync(join(tmpdir(), 'ltpg-dl-'));
+    distDir = mkdtempSync(join(tmpdir(), 'ltpg-e2e-export-'));
+    const t0 = Date.now();
+    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--outDir', distDir, '--emptyOutDir', '--logLevel', 'warn'], {
+      cwd: ROOT, encoding: 'utf8', timeout: 180_000,
+    });
+    if (r.status !== 0) throw new Error(`vite build failed:\n${r.stdout}\n${r.stderr}`);
+    console.log(`[e2e] vite build: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    server = await serveStatic(distDir);
+    browser = await launchChromium();
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (distDir) rmSync(distDir, { recursive: true, force: true });
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('exports: tfjs zip (reload → load back → same test accuracy → trains on), safetensors, metrics CSV/JSON, chart PNG', async () => {
+    const t0 = Date.now();
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
+    const page = await context.newPage();
+    const errors = await open(page, `${WASM}&loss=ce&head=linear&epochs=3`);
+    await steps(page, 5); // one epoch of 5 batches
+    expect(await page.getByTestId('epoch-counter').getAttribute('data-epochs-done')).toBe('1');
+    await expect.poll(async () => Number(await page.getByTestId('chart-loss').getAttribute('data-points')), POLL).toBeGreaterThan(0);
+
+    await openExport(page);
+    expect(await page.getByTestId('pytorch-snippet').textContent()).toMatch(/load_file\(path\)/);
+    // metrics
+    const csv = await download(page, 'Per-epoch CSV');
+    expect(csv.name).toBe('ltpg-ce-convnet-s1-e1.epochs.csv');
+    const rows = csv.bytes.toString('utf8').trimEnd().split('\r\n');
+    expect(rows.length).toBe(2);
+    expect(rows[0]).toMatch(/^stage,epoch,.*test_accuracy/);
+    const perClass = (await download(page, 'Per-class CSV')).bytes.toString('utf8').trimEnd().split('\r\n');
+    expect(perClass.length).toBe(1 + 10);
+    expect(perClass[1]).toMatch(/^1,1,0,T-shirt\/top,20,(many|medium|few),/);
+    const json = JSON.parse((await download(page, 'All metrics (JSON)')).bytes.toString('utf8'));
+    expect(json.epochs.length).toBe(1);
+    expect(json.batches.length).toBe(5);
+    const testAccuracy = json.epochs[0].testAccuracy as number;
+    expect(Number(rows[1].split(',')[9])).toBe(testAccuracy);
+    // a chart as PNG
+    const png = await download(page, /^PNG: Training loss and test accuracy/);
+    expect(png.name).toBe('ltpg-ce-convnet-s1-e1.loss.png');
+    expect([...png.bytes.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    expect(png.bytes.toString('latin1', 12, 16)).toBe('IHDR');
+    expect(png.bytes.readUInt32BE(16)).toBeGreaterThan(400);
+    expect(png.bytes.length).toBeGreaterThan(5000); // not a blank canvas
+    writeFileSync(join(ARTIFACTS, 'chart-loss-export.png'), png.bytes);
+    const cm = await download(page, /^PNG: Confusion matrix/);
+    expect(cm.bytes.toString('latin1', 1, 4)).toBe('PNG');
+    writeFileSync(join(ARTIFACTS, 'chart-confusion-export.png'), cm.bytes);
+    // safetensors
+    const st = await download(page, 'PyTorch (.safetensors)');
+    expect(st.name).toBe('ltpg-ce-convnet-s1-e1.safetensors');
+    const f = readSafetensors(st.bytes);
+    expect(f.metadata.format).toBe('long-tail-playground/safetensors');
+    expect(f.metadata.model).toBe('convnet');
+    expect(f.metadata.head).toBe('linear');
+    expect(f.metadata.loss).toBe('ce');
+    expect(f.metadata.epoch).toBe('1');
+    expect(f.metadata.backend).toBe('wasm');
+    expect(JSON.parse(f.metadata.input_shape)).toEqual([1, 28, 28]);
+    expect(JSON.parse(f.metadata.class_counts)[0]).toBe(20);
+    expect(JSON.parse(f.metadata.mean)).toHaveLength(1);
+    const conv1 = f.tensors.get('conv1.weight')!;
+    expect(conv1.dtype).toBe('F32');
+    expect(conv1.shape.slice(1)).toEqual([1, 3, 3]); // [out, in, kh, kw]
+    const lin = f.tensors.get('linear.weight')!;
+    expect(lin.shape[0]).toBe(10); // nn.Linear [out, in]
+    expect(f.tensors.get('linear.bias')!.shape).toEqual([10]);
+    expect(f.tensors.get('bn1.num_batches_tracked')).toEqual({ dtype: 'I64', shape: [], values: null });
+    expect(lin.values!.some((v) => v !== 0)).toBe(true);
+    // TensorFlow.js
+    const zip = await download(page, 'TensorFlow.js (.zip)');
+    expect(zip.name).toBe('ltpg-ce-convnet-s1-e1.tfjs.zip');
+    expect(zip.bytes.toString('latin1', 0, 2)).toBe('PK');
+    expect(zip.bytes.includes(Buffer.from('model.json'))).toBe(true);
+    expect(await page.getByTestId('export-status').textContent()).toMatch(/Saved ltpg-ce-convnet-s1-e1\.tfjs\.zip/);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: join(ARTIFACTS, 'export-dialog.png') });
+    await closeExport(page);
+
+    // reload: a fresh page (the autosaved run is offered; ignore it), then load the zip back
+    await page.reload();
+    await waitPhase(page, ['ready']);
+    await expect.poll(() => page.getByTestId('resume-banner').isVisible(), POLL).toBe(true);
+    await page.getByRole('button', { name: 'Discard' }).click();
+    await expect.poll(() => page.getByTestId('resume-banner').count(), POLL).toBe(0);
+    const zipPath = join(tmp, 'model.tfjs.zip');
+    writeFileSync(zipPath, zip.bytes);
+    await openExport(page);
+    await page.getByLabel('Load a TensorFlow.js zip').setInputFiles(zipPath);
+    const status = page.getByTestId('export-status');
+    await expect.poll(() => status.getAttribute('data-accuracy'), { ...POLL, timeout: 60_000 }).not.toBe('');
+    expect(Number(await status.getAttribute('data-accuracy'))).toBe(testAccuracy);
+    expect(await status.textContent()).toMatch(/Loaded model\.tfjs\.zip \(stage 1, epoch 1 of 3\): test accuracy/);
+    await closeExport(page);
+    await waitPhase(page, ['paused']);
+    expect(await page.getByLabel('Loss function').inputValue()).toBe('ce');
+    expect(await stepOf(page)).toBe(5);
+    // and training continues from epoch 1 to the end
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await waitPhase(page, ['stageDone']);
+    expect(await page.getByTestId('epoch-counter').textContent()).toBe('3 / 3');
+    expect(await stepOf(page)).toBe(15);
+    expect(errors).toEqual([]);
+    console.log(`[e2e] export test: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    await context.close();
+  }, 240_000);
+
+  it('autosave → reload → resume banner → resume with the same history; training continues', async () => {
+    const t0 = Date.now();
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
+    const page = await context.newPage();
+    const errors = await open(page, `${WASM}&loss=gcl&epochs=4&lr=0.05`);
+    expect(await page.getByTestId('resume-banner').count()).toBe(0);
+    await steps(page, 10); // two epochs
+    const before = await metricsJson(page);
+    expect(before.epochs.length).toBe(2);
+    const url = page.url();
+    // let the autosave land
+    await page.waitForFunction(() => new Promise<boolean>((ok) => {
+      const r = indexedDB.open('long-tail-playground');
+      r.onsuccess = () => {
+        const g = r.result.transaction('runs').objectStore('runs').get('last');
+        g.onsuccess = () => ok((g.result as { epochs?: unknown[] } | undefined)?.epochs?.length === 2);
+        g.onerror = () => ok(false);
+      };
+      r.onerror = () => ok(false);
+    }), null, { timeout: 30_000 });
+
+    // reload with other settings in the URL
+    await page.goto(`${server.url}/?${WASM}&loss=ce&head=linear&epochs=2`);
+    await waitPhase(page, ['ready']);
+    const banner = page.getByTestId('resume-banner');
+    await expect.poll(() => banner.isVisible(), POLL).toBe(true);
+    expect(await banner.textContent()).toMatch(/Resume the run from \d+ \w+ \d{4} \d\d:\d\d \(epoch 2 of 4\)\?/);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: join(ARTIFACTS, 'resume-banner.png') });
+    await banner.getByRole('button', { name: 'Resume' }).click();
+    await expect.poll(() => banner.count(), POLL).toBe(0);
+    await waitPhase(page, ['paused']);
+    expect(page.url()).toBe(url);
+    expect(await page.getByLabel('Loss function').inputValue()).toBe('gcl');
+    expect(await stepOf(page)).toBe(10);
+    expect(await page.getByTestId('epoch-counter').getAttribute('data-epochs-done')).toBe('2');
+    expect(await page.getByTestId('announcement').textContent()).toMatch(/Resumed the run from .* at epoch 2 of 4/);
+    const after = await metricsJson(page);
+    expect(after.epochs).toEqual(before.epochs);
+    expect(after.batches).toEqual(before.batches);
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await waitPhase(page, ['stageDone']);
+    const done = await metricsJson(page);
+    expect(done.epochs.length).toBe(4);
+    expect(done.epochs.slice(0, 2)).toEqual(before.epochs);
+    expect(done.epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4]);
+    expect(await stepOf(page)).toBe(20);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: join(ARTIFACTS, 'resumed.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    console.log(`[e2e] autosave test: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    await context.close();
+  }, 240_000);
+
+  it('a storage error (quota) is reported and training continues', async () => {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const page = await context.newPage();
+    await page.addInitScript(() => {
+      IDBObjectStore.prototype.put = function put(): IDBRequest {
+        throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      };
+    });
+    const errors = await open(page, `${WASM}&loss=ce&head=linear&epochs=2`);
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await waitPhase(page, ['stageDone']);
+    const notice = page.getByTestId('notice-autosave');
+    await expect.poll(() => notice.isVisible(), POLL).toBe(true);
+    expect(await notice.textContent()).toMatch(/Autosave failed.*storage for this site is full.*Training continues/);
+    expect(await page.getByTestId('epoch-counter').textContent()).toBe('2 / 2');
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 120_000);
+});

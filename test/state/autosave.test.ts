@@ -1,0 +1,229 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../src/core/backend';
+import { TrainClient, type WorkerLike } from '../../src/worker/client';
+import { TrainEngine } from '../../src/worker/engine';
+import type { EpochMetrics, Request, WorkerMessage } from '../../src/worker/protocol';
+import { PlaygroundSession, type RunSnapshot } from '../../src/state/session';
+import { PLAYGROUND_DEFAULTS, cloneSettings, type Settings } from '../../src/state/settings';
+import { createPlaygroundStore } from '../../src/state/store';
+import {
+  Autosaver, MemoryAutosaveStorage, isSavedRun, resumeQuestion, snapshotToSaved, storageErrorMessage, type SavedRun,
+} from '../../src/state/autosave';
+import { tinyDataset } from '../helpers/tiny-dataset';
+
+const data = tinyDataset();
+
+/** A "worker" running the real TrainEngine in-process (messages structured-cloned like postMessage). */
+class InProcessWorker implements WorkerLike {
+  private listeners: ((ev: MessageEvent) => void)[] = [];
+  readonly engine = new TrainEngine({
+    emit: (event) => this.deliver({ kind: 'event', event }),
+    initBackend: async () => {
+      const r = await initBackend({ order: ['cpu'] });
+      return { backend: r.name, reason: r.reason, tried: [] };
+    },
+    loadDataset: async () => data,
+  });
+  postMessage(m: unknown): void {
+    const req = structuredClone(m) as Request;
+    this.engine.handle(req).then(
+      (result) => this.deliver({ kind: 'response', id: req.id, ok: true, result }),
+      (e: Error) => this.deliver({ kind: 'response', id: req.id, ok: false, error: e.message }),
+    );
+  }
+  private deliver(m: WorkerMessage): void {
+    const d = structuredClone(m);
+    setTimeout(() => this.listeners.forEach((l) => l({ data: d } as MessageEvent)), 0);
+  }
+  addEventListener(type: string, l: (ev: never) => void): void {
+    if (type === 'message') this.listeners.push(l as (ev: MessageEvent) => void);
+  }
+  terminate(): void {
+    void this.engine.handle({ kind: 'request', id: -1, type: 'dispose' });
+  }
+}
+
+function tinySettings(): Settings {
+  const s = cloneSettings(PLAYGROUND_DEFAULTS);
+  s.nMax = null;
+  s.backend = 'cpu';
+  Object.assign(s.config, { imbalance: 10, batchSize: 16, epochs: 3, evalPerClass: 5, schedule: 'constant', warmup: false });
+  s.config.stage2 = { ...s.config.stage2, epochs: 1, batchSize: 16 };
+  return s;
+}
+
+const until = async (cond: () => boolean, ms = 60_000) => {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error('timeout');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+/** A page: store + session (+ autosaver on `storage`). */
+function page(storage: MemoryAutosaveStorage | null, settings = tinySettings()) {
+  const store = createPlaygroundStore(settings);
+  const urls: string[] = [];
+  const autosave = storage ? new Autosaver(storage, store, { now: () => Date.UTC(2026, 10, 26, 15, 30) }) : null;
+  const session = new PlaygroundSession(store, {
+    createClient: () => new TrainClient(() => new InProcessWorker()),
+    schedule: (cb) => setTimeout(cb, 5),
+    flushIntervalMs: 0,
+    writeUrl: (q) => urls.push(q),
+    onCheckpoint: autosave ? (snap) => void autosave.save(snap) : undefined,
+  });
+  return { store, session, autosave, urls, s: () => store.getState() };
+}
+
+/** Epoch metrics without the timing fields (which differ between any two runs). */
+const strip = (es: readonly EpochMetrics[]) => es.map(({ seconds: _s, imagesPerSecond: _i, ...rest }) => rest);
+
+function fakeSnapshot(epoch: number): RunSnapshot {
+  return {
+    checkpoint: {
+      spec: { config: tinySettings().config, data: { nMax: null } },
+      trainer: { version: 1, config: tinySettings().config, stage: 1, epoch, globalStep: epoch * 5, lossParams: {}, stage2: tinySettings().config.stage2, weights: { w: new Float32Array([1, 2]) }, bnBatchesTracked: {}, momentum: {}, rng: { sampler: { s: [1] }, augment: { s: [2] }, noise: { s: [3] } } as never },
+    },
+    settings: tinySettings(), label: 'GCL · ConvNet', dataKey: 'k', batches: [], epochs: [], stage1Done: false,
+  };
+}
+
+beforeAll(async () => {
+  await initBackend({ order: ['cpu'] });
+});
+
+describe('Autosaver (in-memory storage)', () => {
+  it('saves the latest snapshot, one write at a time (later ones replace a waiting one)', async () => {
+    const storage = new MemoryAutosaveStorage();
+    const store = createPlaygroundStore(tinySettings());
+    const a = new Autosaver(storage, store, { now: () => 1000 });
+    void a.save(fakeSnapshot(1));
+    void a.save(fakeSnapshot(2));
+    await a.save(fakeSnapshot(3));
+    await a.idle;
+    expect(storage.saves).toBe(2); // 1 was being written, 2 was replaced by 3
+    expect(storage.run!.checkpoint.trainer.epoch).toBe(3);
+    expect(storage.run!.savedAt).toBe(1000);
+    expect(storage.run!.checkpoint.trainer.weights.w).toBeInstanceOf(Float32Array);
+    expect(isSavedRun(storage.run)).toBe(true);
+  });
+
+  it('a storage error (quota) becomes a notice; the next successful save removes it', async () => {
+    const storage = new MemoryAutosaveStorage();
+    const store = createPlaygroundStore(tinySettings());
+    const a = new Autosaver(storage, store);
+    storage.failWith = Object.assign(new Error('The quota has been exceeded.'), { name: 'QuotaExceededError' });
+    await a.save(fakeSnapshot(1));
+    const n = store.getState().notices.find((x) => x.id === 'autosave');
+    expect(n?.level).toBe('warning');
+    expect(n?.items[0]).toMatch(/storage for this site is full.*QuotaExceededError.*Training continues/);
+    storage.failWith = null;
+    await a.save(fakeSnapshot(2));
+    expect(store.getState().notices.find((x) => x.id === 'autosave')).toBeUndefined();
+    expect(storage.run!.checkpoint.trainer.epoch).toBe(2);
+    expect(storageErrorMessage(new Error('disk on fire'))).toBe('disk on fire');
+  });
+
+  it('offers a saved run, ignores foreign records, and discard deletes it', async () => {
+    const storage = new MemoryAutosaveStorage();
+    const store = createPlaygroundStore(tinySettings());
+    const a = new Autosaver(storage, store);
+    expect(await a.init()).toBeNull();
+    storage.run = { version: 99 } as unknown as SavedRun;
+    expect(await a.init()).toBeNull();
+    storage.run = snapshotToSaved(fakeSnapshot(2), Date.UTC(2026, 10, 26, 15, 30));
+    const r = await a.init();
+    expect(r).not.toBeNull();
+    expect(a.offerStore.getState().offer).not.toBeNull();
+    expect(resumeQuestion(r!)).toMatch(/^Resume the run from 26 Nov 2026 \d\d:\d\d \(epoch 2 of 3\)\?$/);
+    await a.discard();
+    expect(a.offerStore.getState().offer).toBeNull();
+    expect(storage.run).toBeNull();
+  });
+
+  it('a new run saving replaces the offer', async () => {
+    const storage = new MemoryAutosaveStorage();
+    storage.run = snapshotToSaved(fakeSnapshot(2), 5);
+    const store = createPlaygroundStore(tinySettings());
+    const a = new Autosaver(storage, store);
+    await a.init();
+    await a.save(fakeSnapshot(1));
+    expect(a.offerStore.getState().offer).toBeNull();
+    expect(storage.run!.checkpoint.trainer.epoch).toBe(1);
+  });
+});
+
+describe('autosave → reload → resume (session + real engine, cpu)', () => {
+  it('continues from the last finished epoch with the identical metrics history', async () => {
+    // the reference: 3 epochs without interruption
+    const ref = page(null);
+    await ref.session.start();
+    await ref.session.train();
+    await until(() => ref.s().phase === 'stageDone');
+    const refEpochs = strip(ref.s().current!.epochs);
+    expect(refEpochs.length).toBe(3);
+    ref.session.dispose();
+
+    // first visit: train 2 epochs step by step, autosaving
+    const storage = new MemoryAutosaveStorage();
+    const a = page(storage);
+    await a.session.start();
+    const bpe = a.s().summary!.batchesPerEpoch;
+    for (let i = 0; i < 2 * bpe + 1; i++) await a.session.step(); // 2 epochs + one batch of the third
+    await until(() => storage.run?.checkpoint.trainer.epoch === 2);
+    await a.autosave!.idle;
+    const saved = storage.run!;
+    expect(saved.epochs.length).toBe(2);
+    expect(saved.batches.at(-1)!.step).toBe(2 * bpe);
+    expect(saved.checkpoint.trainer.globalStep).toBe(2 * bpe);
+    expect(Object.keys(saved.checkpoint.trainer.momentum).length).toBeGreaterThan(0);
+    const savedHistory = structuredClone(a.s().current!.epochs.slice(0, 2));
+    a.session.dispose();
+
+    // reload: a fresh page with different controls offers the saved run
+    const other = tinySettings();
+    other.config.lr = 0.01;
+    const b = page(storage, other);
+    const offer = await b.autosave!.init();
+    expect(offer).not.toBeNull();
+    const started = b.session.start();
+    // resume may be clicked before the page finished starting
+    expect(await b.autosave!.resume(b.session)).toBe(true);
+    await started;
+    expect(b.s().phase).toBe('paused');
+    expect(b.s().current!.epochs).toEqual(savedHistory);
+    expect(b.s().settings.config.lr).toBe(tinySettings().config.lr);
+    expect(b.urls.at(-1)).toContain(`lr=${tinySettings().config.lr}`);
+    expect(b.s().progress!.epochsDone).toBe(2);
+    expect(b.s().progress!.step).toBe(2 * bpe);
+    expect(b.s().announcement).toMatch(/Resumed the run from .* at epoch 2 of 3/);
+    expect(b.autosave!.offerStore.getState().offer).toBeNull();
+    await b.session.train();
+    await until(() => b.s().phase === 'stageDone');
+    expect(strip(b.s().current!.epochs)).toEqual(refEpochs);
+    // and the finished run was autosaved again
+    await until(() => storage.run?.checkpoint.trainer.epoch === 3);
+    b.session.dispose();
+  }, 120_000);
+
+  it('a saved run that cannot be restored: a notice, and the page keeps a working run', async () => {
+    const storage = new MemoryAutosaveStorage();
+    const a = page(storage);
+    await a.session.start();
+    const bpe = a.s().summary!.batchesPerEpoch;
+    for (let i = 0; i < bpe; i++) await a.session.step();
+    await until(() => storage.run?.checkpoint.trainer.epoch === 1);
+    await a.autosave!.idle;
+    a.session.dispose();
+    (storage.run!.checkpoint.trainer as { version: number }).version = 2;
+    const b = page(storage);
+    await b.autosave!.init();
+    await b.session.start();
+    expect(await b.autosave!.resume(b.session)).toBe(false);
+    expect(b.s().notices.find((n) => n.id === 'autosave')?.items[0]).toMatch(/unknown checkpoint version 2/);
+    expect(b.s().phase).toBe('ready');
+    await b.session.step();
+    expect(b.s().progress!.step).toBe(1);
+    b.session.dispose();
+  }, 60_000);
+});
