@@ -4,7 +4,6 @@
  * image folder of generated PNGs through the directory picker → its real counts, class names as text only; the
  * URL of uploaded data falls back to the embedded set with a notice. E2E_DIST=<dir> reuses an existing build.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -12,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { countsFor } from '../../src/core/data/longtail';
 import { CHROMIUM, chromiumAvailable, launchChromium } from './browser';
+import { productionBuild } from './dist';
 import { serveStatic, type StaticServer } from './server';
 import { CIFAR10_NAMES, cifarArchive, pngFolder } from '../helpers/upload-fixtures';
 
@@ -29,7 +29,6 @@ const EVIL = '<img src=x onerror="window.__pwned=1">';
 let browser: Browser;
 let server: StaticServer;
 let distDir: string;
-let ownDist = false;
 let work: string;
 
 async function open(query: string): Promise<{ page: Page; errors: string[] }> {
@@ -74,17 +73,7 @@ describe.runIf(RUN)('bring your own data in Chromium (production build, wasm)', 
     if (!chromiumAvailable()) throw new Error(`CI=true but ${CHROMIUM} is missing: install Debian's chromium package`);
     mkdirSync(ARTIFACTS, { recursive: true });
     work = mkdtempSync(join(tmpdir(), 'ltpg-upload-'));
-    if (process.env.E2E_DIST) distDir = process.env.E2E_DIST;
-    else {
-      ownDist = true;
-      distDir = mkdtempSync(join(tmpdir(), 'ltpg-e2e-'));
-      const t0 = Date.now();
-      const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--outDir', distDir, '--emptyOutDir', '--logLevel', 'warn'], {
-        cwd: ROOT, encoding: 'utf8', timeout: 180_000,
-      });
-      if (r.status !== 0) throw new Error(`vite build failed:\n${r.stdout}\n${r.stderr}`);
-      console.log(`[e2e] vite build: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    }
+    distDir = await productionBuild();
     server = await serveStatic(distDir);
     browser = await launchChromium();
   }, 240_000);
@@ -92,7 +81,6 @@ describe.runIf(RUN)('bring your own data in Chromium (production build, wasm)', 
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-    if (ownDist && distDir) rmSync(distDir, { recursive: true, force: true });
     if (work) rmSync(work, { recursive: true, force: true });
   });
 

@@ -5,13 +5,13 @@
  * test accuracy; the safetensors file is parsed by the small reader below; the metrics CSV / JSON have the right
  * rows; a chart PNG is a PNG. Autosave: train 2 epochs, reload, resume → same history, training continues.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { CHROMIUM, chromiumAvailable, launchChromium } from './browser';
+import { productionBuild } from './dist';
 import { serveStatic, type StaticServer } from './server';
 
 const ROOT = resolve(__dirname, '../..');
@@ -116,13 +116,7 @@ describe.runIf(RUN)('export dialog and autosave in Chromium (production build, w
     if (!chromiumAvailable()) throw new Error(`CI=true but ${CHROMIUM} is missing: install Debian's chromium package`);
     mkdirSync(ARTIFACTS, { recursive: true });
     tmp = mkdtempSync(join(tmpdir(), 'ltpg-dl-'));
-    distDir = mkdtempSync(join(tmpdir(), 'ltpg-e2e-export-'));
-    const t0 = Date.now();
-    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--outDir', distDir, '--emptyOutDir', '--logLevel', 'warn'], {
-      cwd: ROOT, encoding: 'utf8', timeout: 180_000,
-    });
-    if (r.status !== 0) throw new Error(`vite build failed:\n${r.stdout}\n${r.stderr}`);
-    console.log(`[e2e] vite build: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    distDir = await productionBuild();
     server = await serveStatic(distDir);
     browser = await launchChromium();
   }, 240_000);
@@ -130,7 +124,6 @@ describe.runIf(RUN)('export dialog and autosave in Chromium (production build, w
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-    if (distDir) rmSync(distDir, { recursive: true, force: true });
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 

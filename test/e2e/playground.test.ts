@@ -7,13 +7,12 @@
  * URL configurations (20 head-class images, IF 10 → 78 images, batch 16, 2 test images per class) and the tests
  * of the controls run on the wasm backend (`backend=wasm`), which trains the same configuration in a second.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { CHROMIUM, chromiumAvailable, launchChromium } from './browser';
+import { productionBuild } from './dist';
 import { serveStatic, type StaticServer } from './server';
 
 const ROOT = resolve(__dirname, '../..');
@@ -105,13 +104,7 @@ describe.runIf(RUN)('playground in Chromium (production build)', () => {
   beforeAll(async () => {
     if (!chromiumAvailable()) throw new Error(`CI=true but ${CHROMIUM} is missing: install Debian's chromium package`);
     mkdirSync(ARTIFACTS, { recursive: true });
-    distDir = mkdtempSync(join(tmpdir(), 'ltpg-e2e-'));
-    const t0 = Date.now();
-    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--outDir', distDir, '--emptyOutDir', '--logLevel', 'warn'], {
-      cwd: ROOT, encoding: 'utf8', timeout: 180_000,
-    });
-    if (r.status !== 0) throw new Error(`vite build failed:\n${r.stdout}\n${r.stderr}`);
-    console.log(`[e2e] vite build: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    distDir = await productionBuild();
     server = await serveStatic(distDir);
     browser = await launchChromium();
   }, 240_000);
@@ -119,7 +112,6 @@ describe.runIf(RUN)('playground in Chromium (production build)', () => {
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-    if (distDir) rmSync(distDir, { recursive: true, force: true });
   });
 
   it('loads without console errors, WebGPU is the active backend, the URL holds every setting', async () => {

@@ -10,15 +10,15 @@
  *
  * Env: RESP_QUERY overrides the URL configuration; RESP_PROFILE=1 also records a Chrome CPU profile
  * (test-results/e2e/responsiveness.cpuprofile, open it in Chrome DevTools → Performance) of the measured span;
- * RESP_DIST=<dir> reuses an existing `vite build` output instead of building.
+ * E2E_DIST=<dir> reuses an existing `vite build` output instead of building (test/e2e/dist.ts).
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { CHROMIUM, chromiumAvailable, launchChromium } from './browser';
+import { productionBuild } from './dist';
 import { serveStatic, type StaticServer } from './server';
 
 const ROOT = resolve(__dirname, '../..');
@@ -33,7 +33,6 @@ const QUERY = process.env.RESP_QUERY ?? 'backend=wasm&epochs=3';
 let browser: Browser;
 let server: StaticServer;
 let distDir: string;
-let ownDist = false;
 
 const percentile = (xs: number[], p: number): number => {
   if (!xs.length) return 0;
@@ -46,15 +45,7 @@ describe.runIf(RUN)('main-thread responsiveness while training (Chromium, wasm)'
   beforeAll(async () => {
     if (!chromiumAvailable()) throw new Error(`CI=true but ${CHROMIUM} is missing: install Debian's chromium package`);
     mkdirSync(ARTIFACTS, { recursive: true });
-    if (process.env.RESP_DIST) distDir = resolve(process.env.RESP_DIST);
-    else {
-      ownDist = true;
-      distDir = mkdtempSync(join(tmpdir(), 'ltpg-resp-'));
-      const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--outDir', distDir, '--emptyOutDir', '--logLevel', 'warn'], {
-        cwd: ROOT, encoding: 'utf8', timeout: 180_000,
-      });
-      if (r.status !== 0) throw new Error(`vite build failed:\n${r.stdout}\n${r.stderr}`);
-    }
+    distDir = await productionBuild();
     server = await serveStatic(distDir);
     browser = await launchChromium();
   }, 240_000);
@@ -62,7 +53,6 @@ describe.runIf(RUN)('main-thread responsiveness while training (Chromium, wasm)'
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-    if (ownDist && distDir) rmSync(distDir, { recursive: true, force: true });
   });
 
   it('records the worst long task and the p95 frame gap during a few epochs of training', async () => {
