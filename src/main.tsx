@@ -5,19 +5,21 @@ import { createPlaygroundStore } from './state/store';
 import { PlaygroundSession } from './state/session';
 import { Autosaver } from './state/autosave';
 import { IdbAutosaveStorage } from './state/autosaveIdb';
-import { describeProblems, parseSettings } from './state/urlSchema';
+import { describeProblems, parseSettings, serialiseUrl, withHide } from './state/urlSchema';
 import './ui/styles.css';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
 
-const { settings, problems } = parseSettings(window.location.search);
+const { settings, problems, hidden } = parseSettings(window.location.search);
 const store = createPlaygroundStore(settings);
+// a classroom link's hidden controls (hide=…); they stay in every URL the page writes until "Show all controls"
+store.getState().setHidden(hidden);
 if (problems.length) {
   store.getState().pushNotice({
     id: 'url',
     level: 'warning',
-    title: 'Some settings in the URL were invalid and were replaced by defaults:',
+    title: 'Some settings in the URL were invalid and were replaced by defaults or ignored:',
     items: describeProblems(problems),
   });
 }
@@ -25,7 +27,13 @@ if (problems.length) {
 const autosave = new Autosaver(new IdbAutosaveStorage(), store);
 const session = new PlaygroundSession(store, {
   onCheckpoint: (snapshot) => void autosave.save(snapshot),
-  writeUrl: (query) => window.history.replaceState(window.history.state, '', `${window.location.pathname}?${query}`),
+  writeUrl: (query) => replaceUrl(withHide(query, store.getState().hidden)),
+});
+function replaceUrl(query: string): void {
+  window.history.replaceState(window.history.state, '', `${window.location.pathname}?${query}`);
+}
+store.subscribe((s, prev) => {
+  if (s.hidden !== prev.hidden) replaceUrl(serialiseUrl(s.settings, s.hidden));
 });
 // one session per page (StrictMode runs effects twice; session.start() is idempotent)
 const pg = { store, session, autosave };

@@ -9,8 +9,12 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { BatchInfo, EpochMetrics, RunCheckpoint } from '../worker/protocol';
 import type { PlaygroundSession, RunSnapshot } from './session';
-import type { Settings } from './settings';
+import { cloneSettings, type Settings } from './settings';
+import { isUploadId } from './data';
+import { loadRecipe } from './upload';
+import { isUploadRecipe, recipeLabel, type UploadRecipe } from './uploadRecipe';
 import type { PlaygroundStore } from './store';
+import type { RunRecord } from './slices/metrics';
 
 export const AUTOSAVE_VERSION = 1;
 
@@ -26,6 +30,10 @@ export interface SavedRun {
   epochs: EpochMetrics[];
   stage1Done: boolean;
   checkpoint: RunCheckpoint;
+  /** Runs on uploaded data: the files and options that make the data set again (stored once per upload). */
+  upload?: UploadRecipe;
+  /** Compare runs: the pinned earlier runs (metrics only) and whether this run was pinned. */
+  compare?: { runs: RunRecord[]; currentPinned: boolean };
 }
 
 /** Where saved runs live. `load` resolves null when nothing (usable) is stored. */
@@ -64,7 +72,8 @@ export function isSavedRun(v: unknown): v is SavedRun {
 export function snapshotToSaved(s: RunSnapshot, savedAt: number): SavedRun {
   return {
     version: AUTOSAVE_VERSION, savedAt, settings: s.settings, label: s.label, dataKey: s.dataKey, batches: s.batches,
-    epochs: s.epochs, stage1Done: s.stage1Done, checkpoint: s.checkpoint,
+    epochs: s.epochs, stage1Done: s.stage1Done, checkpoint: s.checkpoint, ...(s.upload ? { upload: s.upload } : {}),
+    ...(s.compare && (s.compare.runs.length || s.compare.currentPinned) ? { compare: s.compare } : {}),
   };
 }
 
@@ -82,7 +91,8 @@ export function formatSavedAt(ms: number): string {
 
 /** The banner's question. */
 export function resumeQuestion(r: SavedRun): string {
-  return `Resume the run from ${formatSavedAt(r.savedAt)} (${savedProgress(r)})?`;
+  const data = r.upload ? ` on ${recipeLabel(r.upload)}` : '';
+  return `Resume the run${data} from ${formatSavedAt(r.savedAt)} (${savedProgress(r)})?`;
 }
 
 /** A readable reason for a failed save (quota first). */
@@ -126,6 +136,7 @@ export class Autosaver {
       return null;
     }
     if (r && !isSavedRun(r)) r = null;
+    if (r?.upload && !isUploadRecipe(r.upload)) r = { ...r, upload: undefined };
     this.offerStore.setState({ offer: r });
     return r;
   }
@@ -172,13 +183,30 @@ export class Autosaver {
     if (!r || this.offerStore.getState().busy) return false;
     this.offerStore.setState({ busy: true });
     try {
-      const summary = await session.adoptRun(r.settings, async (client) => {
-        const s = await client.request('restore', { checkpoint: r.checkpoint });
-        client.lastCheckpoint = r.checkpoint;
-        client.lastSpec = structuredClone(r.checkpoint.spec);
+      let settings = r.settings;
+      let checkpoint = r.checkpoint;
+      if (isUploadId(settings.config.dataset)) {
+        // the data set lived in the old page's worker: make it again from the saved files, under a new id
+        if (!r.upload) throw new Error('the run trained on uploaded data that was not saved with it; upload the files again and start a new run');
+        await session.whenStarted();
+        const info = await loadRecipe({ store: this.store, session }, r.upload);
+        settings = cloneSettings(settings);
+        settings.config.dataset = info.id;
+        checkpoint = {
+          ...checkpoint,
+          spec: { ...checkpoint.spec, config: { ...checkpoint.spec.config, dataset: info.id } },
+          trainer: { ...checkpoint.trainer, config: { ...checkpoint.trainer.config, dataset: info.id } },
+        };
+      }
+      const ck = checkpoint;
+      const summary = await session.adoptRun(settings, async (client) => {
+        const s = await client.request('restore', { checkpoint: ck });
+        client.lastCheckpoint = ck;
+        client.lastSpec = structuredClone(ck.spec);
         return s;
       }, { label: r.label, batches: r.batches, epochs: r.epochs });
       const st = this.store.getState();
+      if (r.compare && Array.isArray(r.compare.runs)) st.restoreRuns(r.compare.runs, !!r.compare.currentPinned);
       st.patchRun({ stage1Done: r.stage1Done || summary.stage === 2, announcement: `Resumed the run from ${formatSavedAt(r.savedAt)} at ${savedProgress(r)}.` });
       this.offerStore.setState({ offer: null, busy: false });
       return true;

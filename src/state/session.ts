@@ -4,8 +4,6 @@
  * at the next step) and which rebuild the run (data, model, loss type, …: asks first once something has been
  * trained) — and batches worker events into one store update per animation frame so the main thread only renders.
  */
-import { LOSSES } from '../core/losses/registry';
-import { MODEL_KINDS } from '../core/models/spec';
 import { gaStartEpoch } from '../core/train/schedules';
 import type { BackendName } from '../core/backend';
 import { BACKEND_ORDER, TrainClient, type ClientEvent, type CrashInfo } from '../worker/client';
@@ -14,8 +12,13 @@ import { cloneSettings, toRunSpec, type BackendChoice, type Settings } from './s
 import { progressFromSummary } from './slices/run';
 import type { PlaygroundStore } from './store';
 import { serialiseSettings } from './urlSchema';
-import { forgetUploads } from './upload';
+import { forgetUploads, loadRecipe } from './upload';
+import type { UploadRecipe } from './uploadRecipe';
 import { isUploadId } from '../worker/datasets';
+import { runLabel } from './runLabel';
+import type { RunRecord } from './slices/metrics';
+
+export { runLabel };
 
 export type ChangeKind = 'none' | 'live' | 'stage2' | 'reset' | 'backend';
 
@@ -70,11 +73,6 @@ export function dataKey(s: Settings): string {
   return [c.dataset, c.imbalance, c.profile, c.profile === 'step' ? c.stepMu : '', s.nMax ?? 'all', c.seed].join('|');
 }
 
-export function runLabel(s: Settings): string {
-  const model = MODEL_KINDS.find((m) => m.kind === s.config.model)?.label.split(' (')[0] ?? s.config.model;
-  return `${LOSSES[s.config.loss].label.split(' (')[0]} · ${model}`;
-}
-
 export function gaStartFor(s: Settings): number | undefined {
   return s.config.loss === 'kps' && (s.config.lossParams.ga ?? 1) ? gaStartEpoch(s.config.epochs) : undefined;
 }
@@ -102,6 +100,10 @@ export interface RunSnapshot {
   batches: BatchInfo[];
   epochs: EpochMetrics[];
   stage1Done: boolean;
+  /** How the run's uploaded data set was made (runs on uploaded data only), so it can be made again on resume. */
+  upload?: UploadRecipe;
+  /** The pinned earlier runs and whether this run is pinned (compare runs), so a resume keeps the comparison. */
+  compare?: { runs: RunRecord[]; currentPinned: boolean };
 }
 
 function defaultSchedule(cb: () => void): void {
@@ -120,6 +122,8 @@ const pct = (v: number | null | undefined) => (v === null || v === undefined || 
 
 export class PlaygroundSession {
   client: TrainClient;
+  /** Uploaded data sets of the current worker by id: how to make each again in another worker. */
+  readonly uploadRecipes = new Map<string, UploadRecipe>();
   private readonly createClient: () => TrainClient;
   private readonly schedule: (cb: () => void) => void;
   private readonly now: () => number;
@@ -136,6 +140,9 @@ export class PlaygroundSession {
   private readonly flushInterval: number;
   /** The last epoch's checkpoint, until that epoch's metrics reach the store (then it is autosaved). */
   private pendingCheckpoint: RunCheckpoint | null = null;
+  /** The current run's last autosave snapshot: saved again when runs are pinned / unpinned (compare runs). */
+  private lastSnapshot: { runId: string; snap: RunSnapshot } | null = null;
+  private readonly unsubscribePins: () => void;
 
   constructor(readonly store: PlaygroundStore, private readonly opts: SessionOptions = {}) {
     this.createClient = opts.createClient ?? (() => new TrainClient());
@@ -144,6 +151,24 @@ export class PlaygroundSession {
     this.flushInterval = opts.flushIntervalMs ?? 250;
     this.client = this.createClient();
     this.listen();
+    this.unsubscribePins = store.subscribe((st, prev) => {
+      if (st.archived !== prev.archived || st.current?.pinned !== prev.current?.pinned) this.resaveCompare();
+    });
+  }
+
+  private compareOf(): { runs: RunRecord[]; currentPinned: boolean } {
+    return { runs: this.s.archived.filter((r) => r.pinned), currentPinned: !!this.s.current?.pinned };
+  }
+
+  /** The pinned runs changed after the current run's last autosave: save it again with them. */
+  private resaveCompare(): void {
+    const last = this.lastSnapshot;
+    if (!last || !this.opts.onCheckpoint || this.s.current?.id !== last.runId) return;
+    const compare = this.compareOf();
+    const key = (c: RunSnapshot['compare']) => (c ? `${c.currentPinned}|${c.runs.map((r) => r.id).join()}` : '');
+    if (key(compare) === key(last.snap.compare)) return;
+    last.snap = { ...last.snap, compare };
+    this.opts.onCheckpoint(last.snap);
   }
 
   private get s() {
@@ -187,7 +212,7 @@ export class PlaygroundSession {
     this.s.patchRun({ phase: 'loading', busy: true, etaSeconds: null });
     const summary = await this.client.configure(toRunSpec(settings));
     this.s.setRunSettings(cloneSettings(settings));
-    this.s.beginRun(runLabel(settings), dataKey(settings));
+    this.s.beginRun(runLabel(settings), dataKey(settings), cloneSettings(settings));
     this.afterSummary(summary, 'ready');
     this.s.patchRun({ stage1Done: false, announcement: `Ready: ${summary.trainImages} training images, ${summary.batchesPerEpoch} batches per epoch on ${this.s.backend?.backend ?? '?'}.` });
   }
@@ -318,7 +343,7 @@ export class PlaygroundSession {
     const { globalStep: step, stage } = ck.trainer;
     if (!cur.epochs.some((m) => m.step === step && m.stage === stage)) return;
     this.pendingCheckpoint = null;
-    this.opts.onCheckpoint({
+    const snap: RunSnapshot = {
       checkpoint: ck,
       settings: cloneSettings(rs),
       label: cur.label,
@@ -326,11 +351,15 @@ export class PlaygroundSession {
       batches: cur.batches.filter((b) => b.step <= step),
       epochs: cur.epochs.filter((m) => m.step <= step),
       stage1Done: stage === 2 || this.s.stage1Done || (stage === 1 && ck.trainer.epoch >= ck.trainer.config.epochs),
-    });
+      upload: this.uploadRecipes.get(rs.config.dataset),
+      compare: this.compareOf(),
+    };
+    this.lastSnapshot = { runId: cur.id, snap };
+    this.opts.onCheckpoint(snap);
   }
 
   /** Resolves once the first backend and run are set up (or failed). */
-  private whenStarted(): Promise<void> {
+  whenStarted(): Promise<void> {
     const settled = (p: string) => p !== 'starting' && p !== 'loading';
     if (this.started && settled(this.s.phase)) return Promise.resolve();
     return new Promise((resolve) => {
@@ -360,7 +389,7 @@ export class PlaygroundSession {
       this.s.setSettings(next);
       this.s.setRunSettings(cloneSettings(next));
       this.writeUrl();
-      this.s.beginRun(history?.label ?? runLabel(next), dataKey(next));
+      this.s.beginRun(history?.label ?? runLabel(next, summary.stage), dataKey(next), cloneSettings(next));
       const cur = this.s.current;
       if (cur && history) this.store.setState({ current: { ...cur, batches: history.batches.slice(), epochs: history.epochs.slice() } });
       this.afterSummary(summary, 'paused');
@@ -436,7 +465,7 @@ export class PlaygroundSession {
         this.flushNow();
         this.s.patchRun({ busy: true });
         const summary = await this.client.reset();
-        this.s.beginRun(runLabel(settings), dataKey(settings));
+        this.s.beginRun(runLabel(settings), dataKey(settings), cloneSettings(settings));
         this.afterSummary(summary, 'ready');
         this.s.patchRun({ stage1Done: false });
       }
@@ -453,6 +482,32 @@ export class PlaygroundSession {
    */
   changeSettings(next: Settings): Promise<boolean> {
     const p = this.changeChain.then(() => this.applyChange(next));
+    this.changeChain = p.catch(() => undefined);
+    return p;
+  }
+
+  /**
+   * A fresh run with `next` (new weights from the seed), without asking: the caller asked already (the comparison
+   * preset, src/state/compare.ts). The controls and the URL get `next`. Rejects when the run cannot be set up.
+   */
+  startRun(next: Settings): Promise<void> {
+    const p = this.changeChain.then(async () => {
+      await this.whenStarted();
+      const run = this.s.runSettings;
+      this.s.setSettings(cloneSettings(next));
+      this.writeUrl();
+      try {
+        if (run && planChange(run, next).kind === 'backend') await this.respawn(next);
+        else {
+          await this.client.request('pause', {}).catch(() => undefined);
+          await this.configure(next);
+        }
+        this.s.dismissNotice('halt');
+      } catch (e) {
+        this.fail(e);
+        throw e;
+      }
+    });
     this.changeChain = p.catch(() => undefined);
     return p;
   }
@@ -493,6 +548,7 @@ export class PlaygroundSession {
         if (plan.live.hflip !== undefined) c.hflip = plan.live.hflip;
         if (plan.live.weightDecay !== undefined) c.weightDecay = plan.live.weightDecay;
         this.s.setRunSettings(rs);
+        this.s.relabelCurrent(runLabel(rs, this.s.summary?.stage ?? 1), cloneSettings(rs));
         this.s.dismissNotice('update');
       } catch (e) {
         this.s.pushNotice({ id: 'update', level: 'warning', title: 'Setting not applied', items: [e instanceof Error ? e.message : String(e)] });
@@ -503,7 +559,7 @@ export class PlaygroundSession {
     if (trained) {
       const ok = await this.s.askConfirm(
         'Reset the run?',
-        `Changing the ${plan.resetBecause.join(', ')} needs new weights: the run restarts from epoch 0 (its charts stay for comparison).`,
+        `Changing the ${plan.resetBecause.join(', ')} needs new weights: the run restarts from epoch 0 (its charts stay for comparison${this.s.current?.pinned ? '' : ' until the next run starts; “Pin run” keeps them'}).`,
       );
       if (!ok) return false;
     }
@@ -527,11 +583,33 @@ export class PlaygroundSession {
     this.client.dispose();
     this.client = this.createClient();
     this.listen();
-    settings = forgetUploads(this.store, settings); // uploaded data lived in the old worker
+    // uploaded data lived in the old worker: make the run's data set again from its recipe, forget the others
+    const recipe = isUploadId(settings.config.dataset) ? this.uploadRecipes.get(settings.config.dataset) : undefined;
+    this.uploadRecipes.clear();
+    if (!recipe) settings = forgetUploads(this.store, settings);
     this.s.patchRun({ phase: 'starting', backend: null, crash: null });
     const init = await this.client.init(backendOrder(settings.backend), this.opts.wasmPaths);
     this.s.patchRun({ backend: init });
+    if (recipe) settings = await this.remakeUpload(settings, recipe);
     await this.configure(settings);
+  }
+
+  /**
+   * Makes an uploaded data set again in the current worker from its recipe and returns `settings` pointing at the
+   * new data-set id (they become the controls' settings). If that fails, falls back to the embedded set (notice).
+   */
+  async remakeUpload(settings: Settings, recipe: UploadRecipe): Promise<Settings> {
+    this.s.clearUploads();
+    try {
+      const info = await loadRecipe({ store: this.store, session: this }, recipe);
+      const next = cloneSettings(settings);
+      next.config.dataset = info.id;
+      this.s.setSettings(next);
+      return next;
+    } catch (e) {
+      this.s.pushNotice({ id: 'upload-error', level: 'error', title: 'Could not load the uploaded data again', items: [e instanceof Error ? e.message : String(e)] });
+      return forgetUploads(this.store, settings);
+    }
   }
 
   /** GCL stage 2 on the frozen backbone, with the stage-2 settings of the panel. */
@@ -545,6 +623,7 @@ export class PlaygroundSession {
       if (rs) {
         rs.config.stage2 = { ...this.s.settings.config.stage2 };
         this.s.setRunSettings(rs);
+        this.s.relabelCurrent(runLabel(rs, 2), cloneSettings(rs));
       }
       this.afterSummary(summary, 'paused');
       this.s.patchRun({ announcement: `Stage 2 ready: ${summary.epochsInStage} epochs re-training the classifier.` });
@@ -562,13 +641,26 @@ export class PlaygroundSession {
     this.s.patchRun({ phase: 'starting', busy: true });
     try {
       let runSettings = this.s.runSettings;
-      if (runSettings && isUploadId(runSettings.config.dataset)) {
-        // uploaded data died with the worker: restart on the embedded set (its checkpoint can't be restored)
+      const upId = runSettings && isUploadId(runSettings.config.dataset) ? runSettings.config.dataset : null;
+      const recipe = upId ? this.uploadRecipes.get(upId) : undefined;
+      if (runSettings && upId && !recipe) {
+        // uploaded data died with the worker and can't be made again: restart on the embedded set
         if (this.client.crashInfo) this.client.crashInfo.checkpoint = null;
         runSettings = forgetUploads(this.store, runSettings);
         this.s.setRunSettings(cloneSettings(runSettings));
-      } else if (this.s.uploads.length) this.s.clearUploads();
-      const r = await this.client.continueOnNextBackend(this.opts.wasmPaths, runSettings ? toRunSpec(runSettings) : undefined);
+      } else if (!upId && this.s.uploads.length) {
+        this.s.clearUploads();
+        this.uploadRecipes.clear();
+      }
+      // uploaded data: made again in the new worker from the kept files, then the checkpoint is restored on it
+      const remap = recipe && runSettings ? async () => {
+        this.uploadRecipes.clear();
+        const next = await this.remakeUpload(runSettings!, recipe);
+        runSettings = next;
+        this.s.setRunSettings(cloneSettings(next));
+        return isUploadId(next.config.dataset) ? next.config.dataset : null;
+      } : undefined;
+      const r = await this.client.continueOnNextBackend(this.opts.wasmPaths, () => (runSettings ? toRunSpec(runSettings) : undefined), remap);
       this.s.patchRun({ backend: r.init, crash: null });
       if (!r.summary) throw new Error('nothing to continue');
       // drop the metrics of the lost, unfinished epoch
@@ -578,7 +670,7 @@ export class PlaygroundSession {
         this.store.setState({ current: { ...cur, batches: cur.batches.filter((b) => b.step <= step), epochs: cur.epochs.filter((m) => m.step <= step) } });
       }
       if (!r.restored) {
-        this.s.beginRun(runLabel(this.s.settings), dataKey(this.s.settings));
+        this.s.beginRun(runLabel(this.s.settings), dataKey(this.s.settings), cloneSettings(this.s.settings));
         this.s.patchRun({ stage1Done: false });
       }
       this.afterSummary(r.summary, r.restored ? 'paused' : 'ready');
@@ -597,6 +689,7 @@ export class PlaygroundSession {
 
   dispose(): void {
     this.unsubscribe?.();
+    this.unsubscribePins();
     this.client.dispose();
   }
 }

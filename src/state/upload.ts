@@ -6,7 +6,8 @@
  */
 import { DataError } from '../core/data/errors';
 import { DEFAULT_MAX_BYTES } from '../core/data/folder';
-import type { FolderTargetId, UploadSource } from '../worker/datasets';
+import type { FolderTargetId, UploadedDataInfo } from '../worker/datasets';
+import { recipeBytes, recipeLabel, recipeToSource, type UploadRecipe } from './uploadRecipe';
 import type { PlaygroundSession } from './session';
 import { cloneSettings, type Settings } from './settings';
 import { EMBEDDED_SHAPE, isUploadId, switchDataset } from './data';
@@ -33,25 +34,14 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** Reads a file's bytes; a read failure names the file. */
-async function readBytes(file: Blob & { name: string }, label = file.name): Promise<ArrayBuffer> {
-  try {
-    return await file.arrayBuffer();
-  } catch (e) {
-    throw new DataError(label, `could not be read (${message(e)})`);
-  }
-}
-
-async function runUpload(ctx: UploadContext, label: string, read: () => Promise<{ source: UploadSource; transfer: ArrayBuffer[] }>): Promise<boolean> {
+async function runUpload(ctx: UploadContext, label: string, makeRecipe: () => UploadRecipe): Promise<boolean> {
   const s = () => ctx.store.getState();
   if (s().uploadStatus) return false; // one upload at a time
   s().setUploadError(null);
   s().setUploadStatus({ file: label, phase: 'read', fraction: 0 });
   try {
-    const { source, transfer } = await read();
-    s().setUploadStatus({ file: label, phase: 'parse', fraction: 0 });
-    const info = await ctx.session.client.request('loadData', { source }, transfer);
-    s().addUpload(info);
+    const recipe = makeRecipe();
+    const info = await loadRecipe(ctx, recipe, label);
     s().setUploadStatus(null);
     s().dismissNotice('upload-error');
     const next = cloneSettings(s().settings);
@@ -68,28 +58,42 @@ async function runUpload(ctx: UploadContext, label: string, read: () => Promise<
   }
 }
 
+/**
+ * Reads a recipe's files, has the current worker parse them, and records the new data set (its info in the
+ * store, its recipe in the session so another worker can make it again). Throws on any error.
+ */
+export async function loadRecipe(ctx: UploadContext, recipe: UploadRecipe, label = recipeLabel(recipe)): Promise<UploadedDataInfo> {
+  const s = () => ctx.store.getState();
+  const total = recipeBytes(recipe);
+  let done = 0;
+  const { source, transfer } = await recipeToSource(recipe, (n) => {
+    done += n;
+    if (s().uploadStatus) s().setUploadStatus({ file: label, phase: 'read', fraction: total ? done / total : 1 });
+  });
+  if (s().uploadStatus) s().setUploadStatus({ file: label, phase: 'parse', fraction: 0 });
+  const info = await ctx.session.client.request('loadData', { source }, transfer);
+  s().addUpload(info);
+  ctx.session.uploadRecipes.set(info.id, recipe);
+  return info;
+}
+
 /** Uploads cifar-10-binary.tar.gz / cifar-100-binary.tar.gz (or the .tar inside). */
 export function uploadCifar(ctx: UploadContext, file: File): Promise<boolean> {
-  return runUpload(ctx, file.name, async () => {
+  return runUpload(ctx, file.name, () => {
     if (file.size > MAX_ARCHIVE_BYTES) {
       throw new DataError(file.name, `is ${mb(file.size)}, more than the ${mb(MAX_ARCHIVE_BYTES)} accepted — expected cifar-10-binary.tar.gz (163 MB) or cifar-100-binary.tar.gz (169 MB)`);
     }
-    const bytes = await readBytes(file);
-    return { source: { kind: 'cifar', fileName: file.name, bytes }, transfer: [bytes] };
+    return { kind: 'cifar', file: { name: file.name, blob: file } };
   });
 }
 
 /** Uploads a .zip of an image folder (one sub-folder per class). */
 export function uploadFolderZip(ctx: UploadContext, file: File, opts: FolderUploadOptions): Promise<boolean> {
-  return runUpload(ctx, file.name, async () => {
+  return runUpload(ctx, file.name, () => {
     if (file.size > DEFAULT_MAX_BYTES) {
       throw new DataError(file.name, `is ${mb(file.size)}, more than the ${mb(DEFAULT_MAX_BYTES)} accepted — use fewer or smaller images`);
     }
-    const bytes = await readBytes(file);
-    return {
-      source: { kind: 'folder', zip: { fileName: file.name, bytes }, target: opts.target, testFraction: opts.testFraction, seed: ctx.store.getState().settings.config.seed },
-      transfer: [bytes],
-    };
+    return { kind: 'folder', zip: { name: file.name, blob: file }, target: opts.target, testFraction: opts.testFraction, seed: ctx.store.getState().settings.config.seed };
   });
 }
 
@@ -101,23 +105,15 @@ export function relativePath(f: File): string {
 /** Uploads the files of a directory picker (`<input type=file webkitdirectory>`). */
 export function uploadFolderFiles(ctx: UploadContext, files: File[], opts: FolderUploadOptions): Promise<boolean> {
   const root = files.length ? relativePath(files[0]).split('/')[0] || 'the selected folder' : 'the selected folder';
-  return runUpload(ctx, root, async () => {
+  return runUpload(ctx, root, () => {
     if (files.length === 0) throw new DataError(root, 'holds no files');
     const total = files.reduce((a, f) => a + f.size, 0);
     if (total > DEFAULT_MAX_BYTES) {
       throw new DataError(root, `its files add up to ${mb(total)}, more than the ${mb(DEFAULT_MAX_BYTES)} accepted — use fewer or smaller images`);
     }
-    const out: { path: string; bytes: ArrayBuffer }[] = [];
-    let done = 0;
-    for (const f of files) {
-      const path = relativePath(f);
-      out.push({ path, bytes: await readBytes(f, path) });
-      done += f.size;
-      ctx.store.getState().setUploadStatus({ file: root, phase: 'read', fraction: total ? done / total : 1 });
-    }
     return {
-      source: { kind: 'folder', files: out, target: opts.target, testFraction: opts.testFraction, seed: ctx.store.getState().settings.config.seed },
-      transfer: out.map((f) => f.bytes),
+      kind: 'folder', files: files.map((f) => ({ name: relativePath(f), blob: f })),
+      target: opts.target, testFraction: opts.testFraction, seed: ctx.store.getState().settings.config.seed,
     };
   });
 }

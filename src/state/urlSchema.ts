@@ -5,12 +5,16 @@
  * defaults change later.
  *
  * Loss hyperparameters are `lp.<key>` with the range of the loss' own schema (only the chosen loss' keys).
+ *
+ * `hide=<id>,<id>…` (the "classroom link") is not a setting but the list of controls the page does not render; its
+ * ids come from the table in ./classroom.ts (`parseHide` / `withHide`).
  */
 import { LOSSES, LOSS_IDS, defaultParams, isLossId } from '../core/losses/registry';
 import type { HyperParamSpec, LossId } from '../core/losses/types';
 import { MODEL_KINDS } from '../core/models/spec';
 import type { TrainConfig } from '../core/train/config';
 import { EMBEDDED, PLAYGROUND_DEFAULTS, cloneSettings, forcedHead, previewCounts, type BackendChoice, type Settings } from './settings';
+import { HIDE_IDS, canonicalHide, isHideId, type HideId } from './classroom';
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; why: string };
 
@@ -205,6 +209,8 @@ export interface UrlProblem {
 export interface ParsedSettings {
   settings: Settings;
   problems: UrlProblem[];
+  /** Controls hidden by a classroom link (`hide=`), known ids only, in table order. */
+  hidden: HideId[];
 }
 
 function clip(v: string): string {
@@ -238,7 +244,54 @@ export function parseSettings(search: string | URLSearchParams, base: Settings =
     }
   }
   problems.push(...normalise(settings, base).filter((p) => p.param !== 'head' || q.has('head')));
-  return { settings, problems };
+  const hide = parseHide(q.getAll(HIDE_PARAM));
+  problems.push(...hide.problems);
+  return { settings, problems, hidden: hide.ids };
+}
+
+/** The classroom link's parameter: comma-separated ids of the controls not to render. */
+export const HIDE_PARAM = 'hide';
+/** At most this many unknown ids are listed in the notice (the rest are counted). */
+const MAX_HIDE_PROBLEMS = 5;
+
+/**
+ * `hide` values → known ids (deduplicated, in table order) and one problem per unknown id (ignored). Every
+ * occurrence of the parameter counts (`hide=a&hide=b` = `hide=a,b`); ids are trimmed and lower-cased; empty items
+ * (`hide=a,,b`, a trailing comma) are skipped silently.
+ */
+export function parseHide(values: readonly string[]): { ids: HideId[]; problems: UrlProblem[] } {
+  const found: HideId[] = [];
+  const unknown: string[] = [];
+  for (const v of values) {
+    for (const item of v.split(',')) {
+      const raw = item.trim();
+      const id = raw.toLowerCase();
+      if (!id) continue;
+      if (isHideId(id)) found.push(id);
+      else if (!unknown.includes(raw)) unknown.push(raw);
+    }
+  }
+  const why = `not a control that can be hidden, ignored (expected a comma-separated list of ${HIDE_IDS.join(', ')})`;
+  const problems: UrlProblem[] = unknown.slice(0, MAX_HIDE_PROBLEMS).map((id) => ({ param: HIDE_PARAM, value: clip(id), why }));
+  if (unknown.length > MAX_HIDE_PROBLEMS) {
+    problems.push({ param: HIDE_PARAM, value: '…', why: `${unknown.length - MAX_HIDE_PROBLEMS} more unknown ids ignored` });
+  }
+  return { ids: canonicalHide(found), problems };
+}
+
+/**
+ * Appends `hide=<ids>` to a query string (none when nothing is hidden). The ids come from the table (letters,
+ * digits and '-'), so the commas stay readable instead of becoming %2C.
+ */
+export function withHide(query: string, hidden: Iterable<string>): string {
+  const ids = canonicalHide(hidden);
+  if (!ids.length) return query;
+  return `${query}${query ? '&' : ''}${HIDE_PARAM}=${ids.join(',')}`;
+}
+
+/** Settings and hidden controls → query string (without '?'): what the address bar and the classroom link hold. */
+export function serialiseUrl(s: Settings, hidden: Iterable<string> = []): string {
+  return withHide(serialiseSettings(s), hidden);
 }
 
 /**

@@ -8,16 +8,21 @@ import { CrashBanner, Notices } from './Notices';
 import { ConfirmDialog } from './ConfirmDialog';
 import { useShortcuts } from './shortcuts';
 import { ResumeBanner } from './ResumeBanner';
+import { HiddenControlsLine, useHidden } from './classroom';
+import { configPanelShown } from '../state/classroom';
 
 function Shell({ pg }: { pg: Playground }) {
   useShortcuts(pg.session);
+  // a classroom link may hide every control of the panel: the charts then take the whole width
+  const withConfig = configPanelShown(useHidden());
   return (
     <div className="app">
       <Header />
       <CrashBanner />
       <ResumeBanner />
       <Notices />
-      <div className="layout">
+      <HiddenControlsLine />
+      <div className={withConfig ? 'layout' : 'layout no-config'}>
         <ConfigPanel />
         <ChartsArea />
       </div>

@@ -1,11 +1,22 @@
-/** The live charts of the current run (and earlier runs on the same data, for comparison). */
-import { useMemo } from 'react';
+/**
+ * The live charts of the current run and of the runs kept for comparison (pinned runs, the previous run), with the
+ * "Compare runs" section (RunsTable.tsx) above them. Runs on the current data subset are drawn on every chart; pinned
+ * runs on another subset only on the time charts (loss / accuracy, many / medium / few: numbers of their own run),
+ * not on the per-class charts, whose classes and counts are the current subset's.
+ */
+import { useMemo, useState } from 'react';
 import { ChartsPanel, type RunSeries } from './charts';
 import { FMNIST_CLASS_NAMES } from '../state/settings';
 import { gaStartFor } from '../state/session';
 import { LOSSES } from '../core/losses/registry';
 import { MODEL_KINDS } from '../core/models/spec';
 import { usePg } from './context';
+import { useHidden } from './classroom';
+import { chartHideId } from '../state/classroom';
+import { CHARTS } from './charts/meta';
+import { ConfusionDrilldown, type DrillTarget } from './ConfusionDrilldown';
+import { CompareRuns } from './RunsTable';
+import type { RunRecord } from '../state/slices/metrics';
 
 function RunningLine() {
   const run = usePg((s) => s.runSettings);
@@ -29,25 +40,47 @@ export function ChartsArea() {
   const archived = usePg((s) => s.archived);
   const summary = usePg((s) => s.summary);
   const run = usePg((s) => s.runSettings);
-  const runs: RunSeries[] = useMemo(() => (current ? [...archived, current] : archived), [archived, current]);
+  const { runs, timeRuns } = useMemo(() => {
+    const key = current?.dataKey;
+    const same = archived.filter((r) => r.dataKey === key);
+    const runs: RunRecord[] = current ? [...same, current] : same;
+    if (same.length === archived.length) return { runs, timeRuns: runs };
+    const other = archived.map((r) => (r.dataKey === key ? r : { ...r, label: `${r.label} (other data)` }));
+    return { runs, timeRuns: (current ? [...other, current] : other) as RunSeries[] };
+  }, [archived, current]);
+  // GA switch marker: the current run's, else the first shown KPS run's
+  const gaStart = useMemo(() => {
+    const s = [run, ...runs.map((r) => r.settings)].find((x) => x && gaStartFor(x) !== undefined);
+    return s ? (gaStartFor(s) ?? null) : null;
+  }, [run, runs]);
   const counts = summary?.counts ?? [];
   const groups = summary?.groups ?? [];
   const classNames = summary?.classNames ?? FMNIST_CLASS_NAMES;
+  // a classroom link may hide some charts (chart-<id> in hide=)
+  const hidden = useHidden();
+  const only = useMemo(() => CHARTS.map((c) => c.id).filter((id) => !hidden.has(chartHideId(id))), [hidden]);
+  // confusion-matrix drill-down: the clicked cell's test images
+  const [drill, setDrill] = useState<DrillTarget | null>(null);
   return (
     <main className="charts-area" aria-label="Live charts">
       <RunningLine />
+      {!hidden.has('compare') && <CompareRuns />}
       {summary ? (
         <ChartsPanel
           runs={runs}
+          timeRuns={timeRuns}
           counts={counts}
           groups={groups}
           classNames={classNames}
           totalEpochs={run?.config.epochs ?? 1}
-          gaStartEpoch={run ? (gaStartFor(run) ?? null) : null}
+          gaStartEpoch={gaStart}
+          only={only}
+          onCellClick={(trueClass, predClass, cell) => setDrill({ trueClass, predClass, cell })}
         />
       ) : (
         <p className="charts-placeholder">The charts appear once the data is loaded.</p>
       )}
+      <ConfusionDrilldown target={drill} onClose={() => setDrill(null)} />
     </main>
   );
 }

@@ -2,6 +2,9 @@
  * The configuration panel: data (with the class histogram), model and optimiser, loss (controls generated from
  * the loss' hyperparameter schema) and GCL stage 2. Every control commits through the session, which applies
  * live settings at the next step and asks before a reset.
+ *
+ * A classroom link (src/state/classroom.ts) can hide groups of controls: hidden ones are not rendered, a section
+ * with nothing left is dropped, and the panel disappears when every section is gone.
  */
 import { useMemo, useState } from 'react';
 import { groupOf } from '../core/data/longtail';
@@ -17,6 +20,8 @@ import { EMBEDDED_SHAPE, infeasibility, previewCountsFor, shapeFor, switchDatase
 import { usePg, usePlayground } from './context';
 import { CheckField, NumberField, SelectField } from './fields';
 import { useChange } from './useChange';
+import { useHidden } from './classroom';
+import { areaShown, configPanelShown, type HideArea } from '../state/classroom';
 
 const N_MAX_OPTIONS = ['all', '2000', '1000', '500', '200', '100', '50', '20'] as const;
 
@@ -43,81 +48,88 @@ function DataSection() {
   }, [settings, draftIf, shape]);
   const groups = counts.map(groupOf);
   const problem = infeasibility(counts, shape);
+  const hidden = useHidden();
   return (
     <section className="panel-section" aria-labelledby="sec-data">
       <h2 id="sec-data">Data</h2>
-      <SelectField
-        label="Data set"
-        value={c.dataset}
-        options={[{ value: EMBEDDED.id, label: EMBEDDED.title }, ...uploads.map((u) => ({ value: u.id, label: shapeFor(u.id, uploads)!.title }))]}
-        help="Fashion-MNIST (28×28 grey clothes, 10 classes, © Zalando, MIT) packed with this app, or data you load below (kept in this tab only)."
-        onCommit={(v) => change((s) => switchDataset(s, v, uploads))}
-        testId="field-dataset"
-      />
-      <DataSource />
-      <NumberField
-        label="Imbalance factor"
-        slider
-        integer
-        value={c.imbalance}
-        min={shape.minIF}
-        max={shape.maxIF}
-        step={1}
-        disabled={c.profile === 'asis'}
-        disabledReason={c.profile === 'asis' ? 'The profile "as is" keeps the data’s own imbalance.' : undefined}
-        help={`IF = n_max / n_min: images of the largest class over the smallest (this pool serves ${shape.minIF}–${shape.maxIF}).`}
-        onDraft={setDraftIf}
-        onCommit={(v) => change((s) => { s.config.imbalance = v; }).finally(() => setDraftIf(null))}
-        testId="field-imbalance"
-      />
-      <SelectField
-        label="Profile"
-        value={c.profile}
-        options={[
-          ...(shape.asIs || c.profile === 'asis' ? [{ value: 'asis' as const, label: 'As is (every image, its real imbalance)' }] : []),
-          { value: 'exp' as const, label: 'Exponential' },
-          { value: 'step' as const, label: 'Step' },
-        ]}
-        help="Exponential: counts fall geometrically from head to tail; step: the tail half shares one small count; as is: no subsampling."
-        testId="field-profile"
-        onCommit={(v) => change((s) => { s.config.profile = v; })}
-      />
-      {c.profile === 'step' && (
-        <NumberField
-          label="Tail fraction μ"
-          value={c.stepMu}
-          min={RANGES.stepMu.min}
-          max={RANGES.stepMu.max}
-          step={RANGES.stepMu.step}
-          help="Step profile: fraction of the classes that are in the tail."
-          onCommit={(v) => change((s) => { s.config.stepMu = v; })}
+      {!hidden.has('data') && (<>
+        <SelectField
+          label="Data set"
+          value={c.dataset}
+          options={[{ value: EMBEDDED.id, label: EMBEDDED.title }, ...uploads.map((u) => ({ value: u.id, label: shapeFor(u.id, uploads)!.title }))]}
+          help="Fashion-MNIST (28×28 grey clothes, 10 classes, © Zalando, MIT) packed with this app, or data you load below (kept in this tab only)."
+          onCommit={(v) => change((s) => switchDataset(s, v, uploads))}
+          testId="field-dataset"
         />
-      )}
-      <SelectField
-        label="Head-class images"
-        value={settings.nMax === null ? 'all' : (String(settings.nMax) as (typeof N_MAX_OPTIONS)[number])}
-        options={[
-          ...N_MAX_OPTIONS.filter((v) => v === 'all' || Number(v) < shape.poolMax).map((v) => ({ value: v, label: v === 'all' ? `${shape.poolMax} (full)` : v })),
-          ...(settings.nMax !== null && !(N_MAX_OPTIONS.includes(String(settings.nMax) as (typeof N_MAX_OPTIONS)[number]) && settings.nMax < shape.poolMax)
-            ? [{ value: String(settings.nMax) as (typeof N_MAX_OPTIONS)[number], label: String(settings.nMax) }]
-            : []),
-        ]}
-        help="n_max: images of the largest class; the others follow the profile. Smaller = faster epochs and a real few-shot tail."
-        onCommit={(v) => change((s) => { s.nMax = v === 'all' ? null : Number(v); })}
-        testId="field-nmax"
-      />
-      <NumberField
-        label="Seed"
-        integer
-        value={c.seed}
-        min={RANGES.seed.min}
-        max={RANGES.seed.max}
-        step={1}
-        help="Seeds the subset, the initial weights, the sampler, the augmentation and the GCL noise."
-        onCommit={(v) => change((s) => { s.config.seed = v; })}
-      />
+        <DataSource />
+      </>)}
+      {!hidden.has('imbalance') && (<>
+        <NumberField
+          label="Imbalance factor"
+          slider
+          integer
+          value={c.imbalance}
+          min={shape.minIF}
+          max={shape.maxIF}
+          step={1}
+          disabled={c.profile === 'asis'}
+          disabledReason={c.profile === 'asis' ? 'The profile "as is" keeps the data’s own imbalance.' : undefined}
+          help={`IF = n_max / n_min: images of the largest class over the smallest (this pool serves ${shape.minIF}–${shape.maxIF}).`}
+          onDraft={setDraftIf}
+          onCommit={(v) => change((s) => { s.config.imbalance = v; }).finally(() => setDraftIf(null))}
+          testId="field-imbalance"
+        />
+        <SelectField
+          label="Profile"
+          value={c.profile}
+          options={[
+            ...(shape.asIs || c.profile === 'asis' ? [{ value: 'asis' as const, label: 'As is (every image, its real imbalance)' }] : []),
+            { value: 'exp' as const, label: 'Exponential' },
+            { value: 'step' as const, label: 'Step' },
+          ]}
+          help="Exponential: counts fall geometrically from head to tail; step: the tail half shares one small count; as is: no subsampling."
+          testId="field-profile"
+          onCommit={(v) => change((s) => { s.config.profile = v; })}
+        />
+        {c.profile === 'step' && (
+          <NumberField
+            label="Tail fraction μ"
+            value={c.stepMu}
+            min={RANGES.stepMu.min}
+            max={RANGES.stepMu.max}
+            step={RANGES.stepMu.step}
+            help="Step profile: fraction of the classes that are in the tail."
+            onCommit={(v) => change((s) => { s.config.stepMu = v; })}
+          />
+        )}
+        <SelectField
+          label="Head-class images"
+          value={settings.nMax === null ? 'all' : (String(settings.nMax) as (typeof N_MAX_OPTIONS)[number])}
+          options={[
+            ...N_MAX_OPTIONS.filter((v) => v === 'all' || Number(v) < shape.poolMax).map((v) => ({ value: v, label: v === 'all' ? `${shape.poolMax} (full)` : v })),
+            ...(settings.nMax !== null && !(N_MAX_OPTIONS.includes(String(settings.nMax) as (typeof N_MAX_OPTIONS)[number]) && settings.nMax < shape.poolMax)
+              ? [{ value: String(settings.nMax) as (typeof N_MAX_OPTIONS)[number], label: String(settings.nMax) }]
+              : []),
+          ]}
+          help="n_max: images of the largest class; the others follow the profile. Smaller = faster epochs and a real few-shot tail."
+          onCommit={(v) => change((s) => { s.nMax = v === 'all' ? null : Number(v); })}
+          testId="field-nmax"
+        />
+        <NumberField
+          label="Seed"
+          integer
+          value={c.seed}
+          min={RANGES.seed.min}
+          max={RANGES.seed.max}
+          step={1}
+          help="Seeds the subset, the initial weights, the sampler, the augmentation and the GCL noise."
+          onCommit={(v) => change((s) => { s.config.seed = v; })}
+        />
+      </>)}
       {/* "as is": the classes sorted by size, so the data's own imbalance reads as a tail */}
-      <ClassHistogram {...(c.profile === 'asis' ? sortedBySize(counts, groups, shape.classNames) : { counts, groups, classNames: shape.classNames })} />
+      {!hidden.has('histogram') && (
+        <ClassHistogram {...(c.profile === 'asis' ? sortedBySize(counts, groups, shape.classNames) : { counts, groups, classNames: shape.classNames })} />
+      )}
       {problem && <p className="field-reason" role="note" data-testid="profile-problem">{problem}</p>}
     </section>
   );
@@ -128,83 +140,95 @@ function ModelSection() {
   const backend = usePg((s) => s.settings.backend);
   const change = useChange();
   const forced = forcedHead(c.loss);
+  const hidden = useHidden();
+  const model = !hidden.has('model');
+  const training = !hidden.has('optimiser') || !hidden.has('sampling');
+  const title = model && training ? 'Model and optimiser' : model ? 'Model' : training ? 'Optimiser' : 'Backend';
   return (
     <section className="panel-section" aria-labelledby="sec-model">
-      <h2 id="sec-model">Model and optimiser</h2>
-      <SelectField
-        label="Model"
-        value={c.model}
-        options={MODEL_KINDS.map((m) => ({ value: m.kind, label: m.label }))}
-        help={MODEL_KINDS.find((m) => m.kind === c.model)?.help}
-        onCommit={(v) => change((s) => { s.config.model = v; })}
-        testId="field-model"
-      />
-      <SelectField
-        label="Head"
-        value={forced ? forced.head : c.head}
-        options={HEAD_KINDS.map((h) => ({ value: h.head, label: h.label }))}
-        disabled={!!forced}
-        disabledReason={forced ? `Forced: ${forced.reason}.` : undefined}
-        help="Cosine: logits are cosines of normalised features and weights (scaled by s); linear: z = fW + b."
-        onCommit={(v) => change((s) => { s.config.head = v; })}
-        testId="field-head"
-      />
-      <NumberField label="Batch size" integer value={c.batchSize} min={RANGES.batchSize.min} max={RANGES.batchSize.max} step={1}
-        help="Images per training step." unit="images" onCommit={(v) => change((s) => { s.config.batchSize = v; })} />
-      <NumberField label="Epochs" integer value={c.epochs} min={RANGES.epochs.min} max={RANGES.epochs.max} step={1}
-        help="Stage-1 epochs; the lr steps, KPS GA and LDAM DRW switch at fixed fractions of it (0.8/0.9, 0.6, 0.8)."
-        onCommit={(v) => change((s) => { s.config.epochs = v; })} />
-      <NumberField label="Learning rate" value={c.lr} min={RANGES.lr.min} max={RANGES.lr.max} step={0.001}
-        help="Base SGD learning rate (changes apply at the next step, without a reset)." onCommit={(v) => change((s) => { s.config.lr = v; })}
-        testId="field-lr" />
-      <SelectField
-        label="LR schedule"
-        value={c.schedule}
-        options={[
-          { value: 'auto', label: 'Auto (the authors’ schedule for the loss)' },
-          { value: 'step01', label: 'Steps ×0.1, ×0.01' },
-          { value: 'step001', label: 'Steps ×0.01, ×0.0001' },
-          { value: 'constant', label: 'Constant' },
-        ]}
-        help="Learning-rate steps at 80 % and 90 % of the epochs (after a short warm-up)."
-        onCommit={(v) => change((s) => { s.config.schedule = v; })}
-      />
-      <NumberField label="Momentum" value={c.momentum} min={RANGES.momentum.min} max={RANGES.momentum.max} step={0.01}
-        help="SGD momentum (changing it restarts the run)." onCommit={(v) => change((s) => { s.config.momentum = v; })} />
-      <NumberField label="Weight decay" value={c.weightDecay} min={RANGES.weightDecay.min} max={RANGES.weightDecay.max} step={0.0001}
-        help="L2 weight decay (applies at the next step)." onCommit={(v) => change((s) => { s.config.weightDecay = v; })} />
-      <SelectField
-        label="Sampler"
-        value={c.sampler}
-        options={[
-          { value: 'instance', label: 'Instance (every image once per epoch)' },
-          { value: 'classBalanced', label: 'Class-balanced' },
-          { value: 'cben', label: 'CBEN (effective-number balanced)' },
-        ]}
-        help="How training images are drawn; applies from the next step."
-        onCommit={(v) => change((s) => { s.config.sampler = v; })}
-        testId="field-sampler"
-      />
-      <CheckField label="Augmentation (random crop)" checked={c.augment} help="Random crop with zero padding (applies at the next step)."
-        onCommit={(v) => change((s) => { s.config.augment = v; })} />
-      <CheckField label="Horizontal flips" checked={c.hflip} help="Random left-right flips (applies at the next step)."
-        onCommit={(v) => change((s) => { s.config.hflip = v; })} />
-      <NumberField label="Test images per class" integer value={c.evalPerClass ?? 1000} min={RANGES.evalPerClass.min} max={RANGES.evalPerClass.max} step={1}
-        help="Evaluated after every epoch (1000 = the whole Fashion-MNIST test set); fewer = faster epochs."
-        onCommit={(v) => change((s) => { s.config.evalPerClass = v >= 1000 ? null : v; })} />
-      <SelectField<BackendChoice>
-        label="Backend"
-        value={backend}
-        options={[
-          { value: 'auto', label: 'Auto (WebGPU → WebGL → wasm → cpu)' },
-          { value: 'webgpu', label: 'WebGPU' },
-          { value: 'webgl', label: 'WebGL' },
-          { value: 'wasm', label: 'WebAssembly' },
-          { value: 'cpu', label: 'CPU (plain JS)' },
-        ]}
-        help="Compute backend of the training worker; changing it restarts the worker."
-        onCommit={(v) => change((s) => { s.backend = v; })}
-      />
+      <h2 id="sec-model">{title}</h2>
+      {model && (<>
+        <SelectField
+          label="Model"
+          value={c.model}
+          options={MODEL_KINDS.map((m) => ({ value: m.kind, label: m.label }))}
+          help={MODEL_KINDS.find((m) => m.kind === c.model)?.help}
+          onCommit={(v) => change((s) => { s.config.model = v; })}
+          testId="field-model"
+        />
+        <SelectField
+          label="Head"
+          value={forced ? forced.head : c.head}
+          options={HEAD_KINDS.map((h) => ({ value: h.head, label: h.label }))}
+          disabled={!!forced}
+          disabledReason={forced ? `Forced: ${forced.reason}.` : undefined}
+          help="Cosine: logits are cosines of normalised features and weights (scaled by s); linear: z = fW + b."
+          onCommit={(v) => change((s) => { s.config.head = v; })}
+          testId="field-head"
+        />
+      </>)}
+      {!hidden.has('optimiser') && (<>
+        <NumberField label="Batch size" integer value={c.batchSize} min={RANGES.batchSize.min} max={RANGES.batchSize.max} step={1}
+          help="Images per training step." unit="images" onCommit={(v) => change((s) => { s.config.batchSize = v; })} />
+        <NumberField label="Epochs" integer value={c.epochs} min={RANGES.epochs.min} max={RANGES.epochs.max} step={1}
+          help="Stage-1 epochs; the lr steps, KPS GA and LDAM DRW switch at fixed fractions of it (0.8/0.9, 0.6, 0.8)."
+          onCommit={(v) => change((s) => { s.config.epochs = v; })} />
+        <NumberField label="Learning rate" value={c.lr} min={RANGES.lr.min} max={RANGES.lr.max} step={0.001}
+          help="Base SGD learning rate (changes apply at the next step, without a reset)." onCommit={(v) => change((s) => { s.config.lr = v; })}
+          testId="field-lr" />
+        <SelectField
+          label="LR schedule"
+          value={c.schedule}
+          options={[
+            { value: 'auto', label: 'Auto (the authors’ schedule for the loss)' },
+            { value: 'step01', label: 'Steps ×0.1, ×0.01' },
+            { value: 'step001', label: 'Steps ×0.01, ×0.0001' },
+            { value: 'constant', label: 'Constant' },
+          ]}
+          help="Learning-rate steps at 80 % and 90 % of the epochs (after a short warm-up)."
+          onCommit={(v) => change((s) => { s.config.schedule = v; })}
+        />
+        <NumberField label="Momentum" value={c.momentum} min={RANGES.momentum.min} max={RANGES.momentum.max} step={0.01}
+          help="SGD momentum (changing it restarts the run)." onCommit={(v) => change((s) => { s.config.momentum = v; })} />
+        <NumberField label="Weight decay" value={c.weightDecay} min={RANGES.weightDecay.min} max={RANGES.weightDecay.max} step={0.0001}
+          help="L2 weight decay (applies at the next step)." onCommit={(v) => change((s) => { s.config.weightDecay = v; })} />
+      </>)}
+      {!hidden.has('sampling') && (<>
+        <SelectField
+          label="Sampler"
+          value={c.sampler}
+          options={[
+            { value: 'instance', label: 'Instance (every image once per epoch)' },
+            { value: 'classBalanced', label: 'Class-balanced' },
+            { value: 'cben', label: 'CBEN (effective-number balanced)' },
+          ]}
+          help="How training images are drawn; applies from the next step."
+          onCommit={(v) => change((s) => { s.config.sampler = v; })}
+          testId="field-sampler"
+        />
+        <CheckField label="Augmentation (random crop)" checked={c.augment} help="Random crop with zero padding (applies at the next step)."
+          onCommit={(v) => change((s) => { s.config.augment = v; })} />
+        <CheckField label="Horizontal flips" checked={c.hflip} help="Random left-right flips (applies at the next step)."
+          onCommit={(v) => change((s) => { s.config.hflip = v; })} />
+        <NumberField label="Test images per class" integer value={c.evalPerClass ?? 1000} min={RANGES.evalPerClass.min} max={RANGES.evalPerClass.max} step={1}
+          help="Evaluated after every epoch (1000 = the whole Fashion-MNIST test set); fewer = faster epochs."
+          onCommit={(v) => change((s) => { s.config.evalPerClass = v >= 1000 ? null : v; })} />
+      </>)}
+      {!hidden.has('backend') && (
+        <SelectField<BackendChoice>
+          label="Backend"
+          value={backend}
+          options={[
+            { value: 'auto', label: 'Auto (WebGPU → WebGL → wasm → cpu)' },
+            { value: 'webgpu', label: 'WebGPU' },
+            { value: 'webgl', label: 'WebGL' },
+            { value: 'wasm', label: 'WebAssembly' },
+            { value: 'cpu', label: 'CPU (plain JS)' },
+          ]}
+          help="Compute backend of the training worker; changing it restarts the worker."
+          onCommit={(v) => change((s) => { s.backend = v; })}
+        />
+      )}
     </section>
   );
 }
@@ -223,31 +247,38 @@ function LossSection() {
   const c = usePg((s) => s.settings.config);
   const change = useChange();
   const def = LOSSES[c.loss];
+  const hidden = useHidden();
   return (
     <section className="panel-section" aria-labelledby="sec-loss">
       <h2 id="sec-loss">Loss</h2>
-      <SelectField<LossId>
-        label="Loss function"
-        value={c.loss}
-        options={LOSS_IDS.map((id) => ({ value: id, label: LOSSES[id].label }))}
-        help="Changing the loss type restarts the run (the earlier run stays on the charts)."
-        onCommit={(v) => change((s) => {
-          s.config.loss = v;
-          s.config.lossParams = defaultParams(v);
-        })}
-        testId="field-loss"
-      />
+      {hidden.has('loss') ? (
+        <p className="loss-fixed" data-testid="loss-fixed"><strong>{def.label}</strong> (set by this classroom link)</p>
+      ) : (
+        <SelectField<LossId>
+          label="Loss function"
+          value={c.loss}
+          options={LOSS_IDS.map((id) => ({ value: id, label: LOSSES[id].label }))}
+          help="Changing the loss type restarts the run (the earlier run stays on the charts)."
+          onCommit={(v) => change((s) => {
+            s.config.loss = v;
+            s.config.lossParams = defaultParams(v);
+          })}
+          testId="field-loss"
+        />
+      )}
       <p className="loss-summary">{def.summary}</p>
-      <div className="hyper" aria-label={`${def.label} hyperparameters`} role="group">
-        {def.schema.map((spec) => (
-          <HyperParamControl
-            key={`${c.loss}-${spec.key}`}
-            spec={spec}
-            value={c.lossParams[spec.key] ?? spec.default}
-            onCommit={(v) => change((s) => { s.config.lossParams = { ...s.config.lossParams, [spec.key]: v }; })}
-          />
-        ))}
-      </div>
+      {!hidden.has('loss-params') && (
+        <div className="hyper" aria-label={`${def.label} hyperparameters`} role="group">
+          {def.schema.map((spec) => (
+            <HyperParamControl
+              key={`${c.loss}-${spec.key}`}
+              spec={spec}
+              value={c.lossParams[spec.key] ?? spec.default}
+              onCommit={(v) => change((s) => { s.config.lossParams = { ...s.config.lossParams, [spec.key]: v }; })}
+            />
+          ))}
+        </div>
+      )}
     </section>
   );
 }
@@ -306,12 +337,15 @@ function StartStage2Button({ disabled, disabledReason }: { disabled: boolean; di
 }
 
 export function ConfigPanel() {
+  const hidden = useHidden();
+  if (!configPanelShown(hidden)) return null;
+  const shown = (a: HideArea) => areaShown(a, hidden);
   return (
     <aside className="config-panel" aria-label="Configuration">
-      <DataSection />
-      <ModelSection />
-      <LossSection />
-      <Stage2Section />
+      {shown('config-data') && <DataSection />}
+      {shown('config-model') && <ModelSection />}
+      {shown('config-loss') && <LossSection />}
+      {shown('config-stage2') && <Stage2Section />}
     </aside>
   );
 }

@@ -49,9 +49,21 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose: () => 
     if (open && !d.open) {
       if (typeof d.showModal === 'function') d.showModal();
       else d.setAttribute('open', '');
-      // the charts on the page with something drawn
-      setCharts(CHARTS.map((c) => c.id).filter((id) => Number(document.querySelector(`[data-testid="chart-${id}"]`)?.getAttribute('data-points') ?? 0) > 0));
     } else if (!open && d.open) d.close();
+  }, [open]);
+
+  // the charts on the page with something drawn (charts update staggered: follow them while the dialog is open)
+  useEffect(() => {
+    if (!open) return;
+    const scan = () => {
+      const ids = CHARTS.map((c) => c.id).filter((id) => Number(document.querySelector(`[data-testid="chart-${id}"]`)?.getAttribute('data-points') ?? 0) > 0);
+      setCharts((prev) => (prev.length === ids.length && prev.every((x, i) => x === ids[i]) ? prev : ids));
+    };
+    scan();
+    if (typeof MutationObserver === 'undefined') return;
+    const mo = new MutationObserver(scan);
+    mo.observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-points'], childList: true });
+    return () => mo.disconnect();
   }, [open, epochs]);
 
   const modelReady = hasRun && !busy && phase !== 'starting' && phase !== 'loading' && phase !== 'crashed' && phase !== 'error';

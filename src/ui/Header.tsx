@@ -1,8 +1,9 @@
 /** Header: title, backend badge, Train / Pause / Step / Reset, counters, ETA and the aria-live progress line. */
-import { shortcutFor, SHORTCUTS } from './shortcuts';
+import { activeShortcuts, shortcutFor } from './shortcuts';
 import { usePg, usePlayground } from './context';
 import { formatEta } from './format';
 import { ExportButton } from './ExportDialog';
+import { ClassroomButton, useShown } from './classroom';
 
 export function BackendBadge() {
   const backend = usePg((s) => s.backend);
@@ -32,6 +33,8 @@ function Controls() {
   const canTrain = (phase === 'ready' || phase === 'paused') && !busy;
   const canReset = phase !== 'starting' && phase !== 'loading' && phase !== 'crashed' && !busy;
   const k = (a: 'toggle' | 'step' | 'reset') => shortcutFor(a)?.aria;
+  const showReset = useShown('reset');
+  const showExport = useShown('export');
   return (
     <div className="controls" role="group" aria-label="Training controls">
       <button type="button" className="primary" disabled={!canTrain} onClick={() => void session.train()} aria-keyshortcuts={k('toggle')}>
@@ -43,10 +46,13 @@ function Controls() {
       <button type="button" disabled={!canTrain} onClick={() => void session.step()} aria-keyshortcuts={k('step')}>
         Step
       </button>
-      <button type="button" disabled={!canReset} onClick={() => void session.reset()} aria-keyshortcuts={k('reset')}>
-        Reset
-      </button>
-      <ExportButton />
+      {showReset && (
+        <button type="button" disabled={!canReset} onClick={() => void session.reset()} aria-keyshortcuts={k('reset')}>
+          Reset
+        </button>
+      )}
+      {showExport && <ExportButton />}
+      <ClassroomButton />
     </div>
   );
 }
@@ -117,6 +123,8 @@ function Counters() {
 
 export function Header() {
   const announcement = usePg((s) => s.announcement);
+  const hidden = usePg((s) => s.hidden);
+  const shortcuts = activeShortcuts(hidden);
   return (
     <header className="app-header">
       <div className="title-row">
@@ -132,7 +140,7 @@ export function Header() {
       </p>
       <p className="shortcuts-help">
         Keyboard:{' '}
-        {SHORTCUTS.map((s, i) => (
+        {shortcuts.map((s, i) => (
           <span key={s.action}>
             {i > 0 ? ' · ' : ''}
             <kbd>{s.label}</kbd> {s.description}

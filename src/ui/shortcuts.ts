@@ -1,6 +1,7 @@
 /** Keyboard shortcuts, declared once: the handler, the buttons' aria-keyshortcuts and the help line use this table. */
 import { useEffect } from 'react';
 import type { PlaygroundSession } from '../state/session';
+import { HIDEABLE, type HideId } from '../state/classroom';
 
 export type ShortcutAction = 'toggle' | 'step' | 'reset';
 
@@ -24,6 +25,13 @@ export function shortcutFor(action: ShortcutAction): Shortcut | undefined {
   return SHORTCUTS.find((s) => s.action === action);
 }
 
+/** The shortcuts still on while a classroom link hides these controls (hiding "reset" also switches R off). */
+export function activeShortcuts(hidden: readonly HideId[]): readonly Shortcut[] {
+  const off = new Set<ShortcutAction>();
+  for (const h of HIDEABLE) if (h.shortcut && hidden.includes(h.id)) off.add(h.shortcut);
+  return off.size ? SHORTCUTS.filter((s) => !off.has(s.action)) : SHORTCUTS;
+}
+
 /** True when a key press belongs to the focused element (typing, choosing) rather than to the shortcuts. */
 export function isTypingTarget(t: EventTarget | null): boolean {
   if (!t || typeof (t as Element).closest !== 'function') return false;
@@ -44,7 +52,7 @@ export function useShortcuts(session: PlaygroundSession): void {
   useEffect(() => {
     const onDown = (e: KeyboardEvent) => {
       const sc = matchShortcut(e);
-      if (!sc) return;
+      if (!sc || !activeShortcuts(session.store.getState().hidden).includes(sc)) return;
       e.preventDefault(); // no page scroll, no click on a focused button
       if (e.repeat) return;
       void session[sc.action]();

@@ -7,7 +7,7 @@
 import type { BackendName } from '../core/backend';
 import {
   isWorkerMessage, type InitResult, type Request, type RequestMap, type RequestType, type ResultOf, type RunCheckpoint,
-  type RunSpec, type RunSummary, type WorkerEvent,
+  type RunSpec, type RunSummary, type TestExamplesParams, type TestExamplesResult, type WorkerEvent,
 } from './protocol';
 
 export const BACKEND_ORDER: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
@@ -39,6 +39,15 @@ type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; type
 /** The default worker of the app (Vite bundles it as a module worker). */
 export function createTrainWorker(): WorkerLike {
   return new Worker(new URL('./train.worker.ts', import.meta.url), { type: 'module', name: 'train' });
+}
+
+/** The checkpoint with its data set replaced by `dataset` (the same data made again under another id). */
+export function withDataset(ck: RunCheckpoint, dataset: string): RunCheckpoint {
+  return {
+    ...ck,
+    spec: { ...ck.spec, config: { ...ck.spec.config, dataset } },
+    trainer: { ...ck.trainer, config: { ...ck.trainer.config, dataset } },
+  };
 }
 
 /** Backends after `failed` in `order` (the whole order minus it when it is not listed). */
@@ -150,6 +159,11 @@ export class TrainClient {
     return this.request('configure', { spec });
   }
 
+  /** The test images of one confusion-matrix cell from the worker's last evaluation (answered while running too). */
+  testExamples(params: TestExamplesParams): Promise<TestExamplesResult> {
+    return this.request('testExamples', params);
+  }
+
   async reset(): Promise<RunSummary> {
     this.lastCheckpoint = null;
     return this.request('reset', {});
@@ -160,22 +174,33 @@ export class TrainClient {
    * checkpoint (or configures `fallback` / the last spec when no epoch had finished). Resolves with the new
    * backend and the run summary.
    */
-  async continueOnNextBackend(wasmPaths?: string, fallback?: RunSpec): Promise<{ init: InitResult; summary: RunSummary | null; restored: boolean }> {
+  /**
+   * `fallback`: the spec to configure when there is nothing to restore (a function is called after `remapData`).
+   * `remapData`: called once the new worker is up, to make the run's uploaded data set again there; it returns the
+   * new data-set id (the checkpoint is restored on it) or null (the data is gone: no restore, a fresh run).
+   */
+  async continueOnNextBackend(
+    wasmPaths?: string, fallback?: RunSpec | (() => RunSpec | undefined), remapData?: () => Promise<string | null>,
+  ): Promise<{ init: InitResult; summary: RunSummary | null; restored: boolean }> {
     const info = this.crashed ?? { nextOrder: nextBackends(this.order, this.backend?.backend ?? null), checkpoint: this.lastCheckpoint };
     if (info.nextOrder.length === 0) throw new Error('no other backend is left to try');
-    const checkpoint = info.checkpoint;
     this.worker.terminate();
     this.crashed = null;
     this.backend = null;
     this.worker = this.spawn();
     const init = await this.init(info.nextOrder, wasmPaths);
+    let checkpoint = info.checkpoint;
+    if (remapData) {
+      const id = await remapData();
+      checkpoint = checkpoint && id ? withDataset(checkpoint, id) : null;
+    }
     if (checkpoint) {
       // structured copy (no transfer): the page keeps its copy for a later recovery
       const summary = await this.request('restore', { checkpoint });
       this.lastCheckpoint = checkpoint;
       return { init, summary, restored: true };
     }
-    const spec = fallback ?? this.lastSpec;
+    const spec = (typeof fallback === 'function' ? fallback() : fallback) ?? this.lastSpec;
     const summary = spec ? await this.configure(spec) : null;
     return { init, summary, restored: false };
   }

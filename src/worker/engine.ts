@@ -3,7 +3,8 @@
  * through `emit`. train.worker.ts wires it to postMessage; tests drive it directly in Node on the cpu backend.
  *
  * Requests that change what is trained (init, configure, reset, restore, startStage2, step, run, dispose) are
- * serialised on one queue; `pause` and `update` act immediately so they reach a running loop between two batches.
+ * serialised on one queue; `pause` and `update` act immediately so they reach a running loop between two batches,
+ * and `testExamples` (a read of the last evaluation) is answered at once, also while a run is going.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset, ImageSet } from '../core/data/types';
@@ -17,6 +18,8 @@ import { checkpointTransfers, type LoadedRun } from './protocol';
 import { checkpointFromTfjsZip, safetensorsExport, specFromTfjsZip, tfjsExport } from './exports';
 import { UploadedDatasets, isUploadId, type UploadSource, type UploadedDataInfo } from './datasets';
 import { defaultDecoder, type ImageDecoder } from '../core/data/png';
+import { cellExamples } from './examples';
+import type { TestExamplesParams, TestExamplesResult } from './protocol';
 
 export interface EngineDeps {
   /** Pushes an event to the page; `transfer` lists buffers that may be moved instead of copied. */
@@ -88,6 +91,8 @@ export class TrainEngine {
         return this.pause();
       case 'update':
         return Promise.resolve(this.update(req.settings));
+      case 'testExamples':
+        return this.testExamples(req);
       default:
         return this.enqueue(() => this.dispatch(req));
     }
@@ -326,6 +331,25 @@ export class TrainEngine {
       if (settings.weightDecay !== undefined) c.weightDecay = settings.weightDecay;
     }
     return { lossParams: { ...trainer.lossParams }, lr: trainer.currentLr() };
+  }
+
+  /** The test images of one confusion-matrix cell, from the last evaluation (not queued: never waits for a run). */
+  private async testExamples(p: TestExamplesParams): Promise<TestExamplesResult> {
+    const { trainer, ctl } = this.requireTrainer('testExamples');
+    if (!trainer.lastEvaluation && trainer.epoch > 0 && trainer.batchInEpoch === 0 && ctl.state !== 'running') {
+      // A run restored from a checkpoint (another backend, a reload) holds the weights of its last finished epoch:
+      // evaluating them again reproduces that epoch's confusion matrix. Queued, so it never overlaps a step.
+      await this.enqueue(async () => {
+        if (this.trainer === trainer && !trainer.lastEvaluation && trainer.batchInEpoch === 0 && ctl.state !== 'running') {
+          await trainer.evaluate();
+        }
+      });
+    }
+    const ev = trainer.lastEvaluation;
+    if (!ev) {
+      throw new Error('no epoch has been evaluated yet: the test images behind the confusion matrix are available once the first epoch has finished');
+    }
+    return cellExamples(ev, trainer.dataset.test, p);
   }
 
   private async startStage2(s2: Parameters<Trainer['startStage2']>[0]): Promise<RunSummary> {

@@ -94,6 +94,43 @@ export interface LoadedRun {
   evaluation: { testAccuracy: number; testLoss: number; perClassAccuracy: number[]; testImages: number };
 }
 
+/** Which confusion-matrix cell to show the test images of (original class indices). */
+export interface TestExamplesParams {
+  trueClass: number;
+  predClass: number;
+  /** Most images to return (default 60, at most 1000); `total` still counts them all. */
+  limit?: number;
+}
+
+/** One test image of a confusion-matrix cell: the raw pixels (uint8 HWC, before normalisation; transferred). */
+export interface TestExample {
+  /** Index into the data set's test set. */
+  index: number;
+  pixels: Uint8Array;
+  pred: number;
+  /** Softmax probability of the predicted class. */
+  confidence: number;
+}
+
+/** The test images behind one confusion-matrix cell, from the trainer's last evaluation. */
+export interface TestExamplesResult {
+  /** The evaluation they come from (same stage / 0-based epoch / step as that epoch's EpochMetrics). */
+  stage: Stage;
+  epoch: number;
+  step: number;
+  trueClass: number;
+  predClass: number;
+  /** Test images of the true class predicted as `predClass` (the confusion-matrix count). */
+  total: number;
+  /** Test images of the true class in the evaluation (the row total). */
+  classTotal: number;
+  /** The first `limit` of them, in test-set order. */
+  examples: TestExample[];
+  height: number;
+  width: number;
+  channels: number;
+}
+
 /** Requests without parameters. */
 export type NoParams = Record<never, never>;
 
@@ -115,6 +152,8 @@ export interface RequestMap {
   dispose: { params: NoParams; result: { disposed: true } };
   /** Parses uploaded files (bytes transferred) and keeps the data set in the worker; the current run is untouched. */
   loadData: { params: { source: UploadSource }; result: UploadedDataInfo };
+  /** The test images of one confusion-matrix cell from the last evaluation (answered at once, also while running). */
+  testExamples: { params: TestExamplesParams; result: TestExamplesResult };
 }
 
 export type RequestType = keyof RequestMap;
@@ -180,9 +219,18 @@ export function checkpointTransfers(ck: RunCheckpoint): ArrayBuffer[] {
   return out;
 }
 
-/** ArrayBuffers of a response's result to transfer (the `bytes` of an exported file). */
+/** ArrayBuffers of a response's result to transfer (the `bytes` of an exported file, the pixels of test examples). */
 export function resultTransfers(result: unknown): ArrayBuffer[] {
   if (!result || typeof result !== 'object') return [];
   const b = (result as { bytes?: unknown }).bytes;
-  return b instanceof ArrayBuffer ? [b] : [];
+  if (b instanceof ArrayBuffer) return [b];
+  const ex = (result as { examples?: unknown }).examples;
+  if (!Array.isArray(ex)) return [];
+  const out = new Set<ArrayBuffer>();
+  for (const e of ex) {
+    const px = (e as { pixels?: unknown } | null)?.pixels;
+    // only buffers the typed array owns whole (never a view into a data set)
+    if (px instanceof Uint8Array && px.buffer instanceof ArrayBuffer && px.byteOffset === 0 && px.byteLength === px.buffer.byteLength) out.add(px.buffer);
+  }
+  return [...out];
 }

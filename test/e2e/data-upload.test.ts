@@ -2,7 +2,8 @@
  * Browser tests of "bring your own data" (production build, Chromium, wasm backend): a generated CIFAR-10 binary
  * archive → CIFAR-10-LT histogram; a corrupt archive → a clear error naming the file, data and run unchanged; an
  * image folder of generated PNGs through the directory picker → its real counts, class names as text only; the
- * URL of uploaded data falls back to the embedded set with a notice. E2E_DIST=<dir> reuses an existing build.
+ * URL of uploaded data falls back to the embedded set with a notice; a run on an uploaded archive is autosaved with its
+ * files and resumes after a reload. E2E_DIST=<dir> reuses an existing build.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -122,6 +123,38 @@ describe.runIf(RUN)('bring your own data in Chromium (production build, wasm)', 
     await page.getByRole('button', { name: 'Step', exact: true }).click();
     await expect.poll(() => stepOf(page), POLL).toBe(2);
     await page.screenshot({ path: join(ARTIFACTS, 'data-upload-cifar.png'), fullPage: true });
+
+    // autosave keeps the uploaded files: finish an epoch, reload, resume on the same CIFAR-10-LT subset
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await expect.poll(async () => Number(await page.getByTestId('epoch-counter').getAttribute('data-epochs-done')), POLL).toBeGreaterThanOrEqual(1);
+    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+    await waitPhase(page, ['paused', 'stageDone']);
+    await page.waitForFunction(() => new Promise<boolean>((ok) => {
+      const r = indexedDB.open('long-tail-playground');
+      r.onsuccess = () => {
+        const st = r.result.transaction('runs').objectStore('runs');
+        const g = st.get('last');
+        const u = st.get('upload');
+        u.onsuccess = () => ok(!!(g.result as { uploadRef?: string } | undefined)?.uploadRef
+          && (u.result as { fingerprint?: string } | undefined)?.fingerprint === (g.result as { uploadRef?: string }).uploadRef);
+        u.onerror = () => ok(false);
+      };
+      r.onerror = () => ok(false);
+    }), null, { timeout: 30_000 });
+    const savedEpochs = Number(await page.getByTestId('epoch-counter').getAttribute('data-epochs-done'));
+    await page.reload();
+    await waitPhase(page, ['ready'], 90_000);
+    expect(await datasetValue(page)).toBe('fmnist-lt'); // uploaded data can't live in the URL
+    const banner = page.getByTestId('resume-banner');
+    await expect.poll(() => banner.isVisible(), POLL).toBe(true);
+    expect(await banner.textContent()).toMatch(/Resume the run on cifar-10-binary\.tar\.gz from /);
+    await banner.getByRole('button', { name: 'Resume' }).click();
+    await expect.poll(() => banner.count(), POLL).toBe(0);
+    await waitPhase(page, ['paused', 'stageDone']);
+    expect(await datasetValue(page)).toMatch(/^cifar10-lt@\d+$/);
+    await expect.poll(() => histogram(page), POLL).toEqual(lt);
+    expect(await page.getByTestId('running-line').textContent()).toMatch(/CIFAR-10-LT IF 10/);
+    expect(Number(await page.getByTestId('epoch-counter').getAttribute('data-epochs-done'))).toBe(savedEpochs);
     expect(errors).toEqual([]);
     await page.close();
   }, 180_000);

@@ -10,6 +10,9 @@ import {
   Autosaver, MemoryAutosaveStorage, isSavedRun, resumeQuestion, snapshotToSaved, storageErrorMessage, type SavedRun,
 } from '../../src/state/autosave';
 import { tinyDataset } from '../helpers/tiny-dataset';
+import { cifarArchive } from '../helpers/upload-fixtures';
+import { uploadCifar } from '../../src/state/upload';
+import { isUploadId } from '../../src/state/data';
 
 const data = tinyDataset();
 
@@ -204,6 +207,59 @@ describe('autosave → reload → resume (session + real engine, cpu)', () => {
     // and the finished run was autosaved again
     await until(() => storage.run?.checkpoint.trainer.epoch === 3);
     b.session.dispose();
+  }, 120_000);
+
+  it('a run on uploaded data resumes after a reload: the data set is made again from the saved files', async () => {
+    const archive = () => new File([cifarArchive('cifar10', 20, 2).slice()], 'cifar-10-binary.tar.gz');
+    const upload = async (p: ReturnType<typeof page>) => {
+      expect(await uploadCifar({ store: p.store, session: p.session }, archive())).toBe(true);
+      expect(p.s().summary?.datasetTitle).toBe('CIFAR-10-LT');
+    };
+    // the reference: 3 epochs on the uploaded data without interruption
+    const ref = page(null);
+    await ref.session.start();
+    await upload(ref);
+    await ref.session.train();
+    await until(() => ref.s().phase === 'stageDone');
+    const refEpochs = strip(ref.s().current!.epochs);
+    const refCounts = ref.s().summary!.counts;
+    ref.session.dispose();
+
+    const storage = new MemoryAutosaveStorage();
+    const a = page(storage);
+    await a.session.start();
+    await upload(a);
+    const bpe = a.s().summary!.batchesPerEpoch;
+    for (let i = 0; i < bpe; i++) await a.session.step();
+    await until(() => storage.run?.checkpoint.trainer.epoch === 1);
+    await a.autosave!.idle;
+    expect(storage.run!.upload?.kind).toBe('cifar');
+    a.session.dispose();
+
+    const b = page(storage);
+    const offer = await b.autosave!.init();
+    expect(resumeQuestion(offer!)).toMatch(/^Resume the run on cifar-10-binary\.tar\.gz from /);
+    await b.session.start();
+    expect(b.s().settings.config.dataset).toBe('fmnist-lt');
+    expect(await b.autosave!.resume(b.session)).toBe(true);
+    expect(isUploadId(b.s().settings.config.dataset)).toBe(true);
+    expect(b.s().uploads.map((u) => u.id)).toEqual([b.s().settings.config.dataset]);
+    expect(b.s().summary!.datasetTitle).toBe('CIFAR-10-LT');
+    expect(b.s().summary!.counts).toEqual(refCounts);
+    expect(b.s().progress!.epochsDone).toBe(1);
+    await b.session.train();
+    await until(() => b.s().phase === 'stageDone');
+    expect(strip(b.s().current!.epochs)).toEqual(refEpochs);
+    b.session.dispose();
+
+    // a record of a run on uploaded data without its files: a clear notice
+    const c = page(storage);
+    storage.run = { ...storage.run!, upload: undefined };
+    await c.autosave!.init();
+    await c.session.start();
+    expect(await c.autosave!.resume(c.session)).toBe(false);
+    expect(c.s().notices.find((n) => n.id === 'autosave')?.items[0]).toMatch(/uploaded data that was not saved with it/);
+    c.session.dispose();
   }, 120_000);
 
   it('a saved run that cannot be restored: a notice, and the page keeps a working run', async () => {

@@ -173,19 +173,43 @@ describe('uploads through the session', () => {
     expect(s().summary?.counts[0]).toBe(20);
     expect(s().summary?.counts[9]).toBe(2);
 
-    // backend change: the new worker has no uploads → the embedded set, with a notice
+    // backend change: a new worker; the session makes the data set again there from the kept files
+    const countsBefore = s().summary?.counts;
     const next = cloneSettings(s().settings);
     next.backend = 'wasm';
     await session.changeSettings(next).catch(() => undefined);
     const t1 = Date.now();
-    while (s().phase !== 'ready' && Date.now() - t1 < 20_000) await new Promise((r) => setTimeout(r, 5));
-    expect(s().uploads).toEqual([]);
+    while ((s().phase !== 'ready' || s().backend?.backend !== 'wasm') && Date.now() - t1 < 20_000) await new Promise((r) => setTimeout(r, 5));
+    expect(workers.length).toBe(2);
+    expect(workers[1].transfers.some((n) => n === 1)).toBe(true);
+    expect(s().uploads.map((u) => u.title)).toEqual(['CIFAR-10-LT']);
+    expect(s().settings.config.dataset).toBe(s().uploads[0].id);
+    expect(s().runSettings?.config.dataset).toBe(s().uploads[0].id);
+    expect(s().summary?.datasetTitle).toBe('CIFAR-10-LT');
+    expect(s().summary?.counts).toEqual(countsBefore);
+    expect(s().notices.some((n) => n.id === 'upload-lost')).toBe(false);
+    session.dispose();
+  }, 60_000);
+
+  it('a backend change whose data cannot be made again falls back to the embedded set with a notice', async () => {
+    const { session, s } = setup();
+    await session.start();
+    expect(await uploadCifar({ store: session.store, session }, file(cifarArchive('cifar10', 20, 2), 'cifar-10-binary.tar.gz'))).toBe(true);
+    // the kept file became unreadable (e.g. deleted from disk)
+    const id = s().settings.config.dataset;
+    session.uploadRecipes.set(id, { kind: 'cifar', file: { name: 'cifar-10-binary.tar.gz', blob: { arrayBuffer: () => Promise.reject(new Error('NotFoundError')), size: 1 } as unknown as Blob } });
+    const next = cloneSettings(s().settings);
+    next.backend = 'wasm';
+    await session.changeSettings(next).catch(() => undefined);
+    const t1 = Date.now();
+    while ((s().phase !== 'ready' || s().backend?.backend !== 'wasm') && Date.now() - t1 < 20_000) await new Promise((r) => setTimeout(r, 5));
     expect(s().settings.config.dataset).toBe('fmnist-lt');
+    expect(s().notices.find((n) => n.id === 'upload-error')?.items[0]).toMatch(/^cifar-10-binary\.tar\.gz: could not be read \(NotFoundError\)/);
     expect(s().notices.some((n) => n.id === 'upload-lost')).toBe(true);
     session.dispose();
   }, 60_000);
 
-  it('after a worker crash, a run on uploaded data restarts on the embedded set with a notice', async () => {
+  it('after a worker crash, a run on uploaded data continues on the next backend on the same data made again', async () => {
     const settings = tinySettings();
     settings.backend = 'wasm'; // order wasm → cpu
     const store = createPlaygroundStore(settings);
@@ -202,16 +226,24 @@ describe('uploads through the session', () => {
     await session.start();
     expect(await uploadCifar({ store, session }, file(cifarArchive('cifar10', 20, 2), 'c10.tar.gz'))).toBe(true);
     expect(s().runSettings?.config.dataset).toBe('cifar10-lt@1');
+    const counts = s().summary!.counts;
+    // one finished epoch, so there is a checkpoint to continue from
+    const bpe = s().summary!.batchesPerEpoch;
+    for (let i = 0; i < bpe; i++) await session.step();
+    const t1 = Date.now();
+    while (!session.client.lastCheckpoint && Date.now() - t1 < 10_000) await new Promise((r) => setTimeout(r, 5));
     workers[workers.length - 1].engine.fail('GPU device lost: simulated');
     const t0 = Date.now();
     while (s().phase !== 'crashed' && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 5));
     await session.continueAfterCrash();
-    expect(s().phase).toBe('ready');
+    expect(['paused', 'stageDone']).toContain(s().phase);
     expect(s().backend?.backend).toBe('cpu');
-    expect(s().uploads).toEqual([]);
-    expect(s().settings.config.dataset).toBe('fmnist-lt');
-    expect(s().runSettings?.config.dataset).toBe('fmnist-lt');
-    expect(s().notices.some((n) => n.id === 'upload-lost')).toBe(true);
+    expect(s().uploads.map((u) => u.title)).toEqual(['CIFAR-10-LT']);
+    expect(s().runSettings?.config.dataset).toBe(s().uploads[0].id);
+    expect(s().summary!.datasetTitle).toBe('CIFAR-10-LT');
+    expect(s().summary!.counts).toEqual(counts);
+    expect(s().progress!.step).toBe(bpe);
+    expect(s().notices.some((n) => n.id === 'upload-lost')).toBe(false);
     session.dispose();
   }, 60_000);
 

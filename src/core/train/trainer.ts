@@ -66,6 +66,26 @@ export interface EpochMetrics {
   imagesPerSecond: number;
 }
 
+/**
+ * The predictions of the trainer's last evaluation on the test images (what the confusion matrix of that epoch
+ * counts), kept as plain arrays so the page can look at the images behind any confusion-matrix cell.
+ */
+export interface EvaluationRecord {
+  stage: Stage;
+  /** 0-based epoch within the stage whose end was evaluated (-1: before the stage's first epoch finished). */
+  epoch: number;
+  /** Global step at the evaluation. */
+  step: number;
+  /** Test-set indices evaluated, in evaluation order. */
+  indices: Int32Array;
+  /** True class of each (same order). */
+  labels: Int32Array;
+  /** Predicted class (arg max of the logits). */
+  preds: Int32Array;
+  /** Softmax probability of the predicted class (logits scaled as in the test loss). */
+  confidence: Float32Array;
+}
+
 export interface Halt {
   reason: 'non-finite';
   step: number;
@@ -141,6 +161,8 @@ export class Trainer {
   private lastNoise: tf.Tensor2D | null = null;
   private captureNoise = false;
   private readonly testIndices: Int32Array;
+  /** Predictions of the last `evaluate()` (null until one ran). */
+  lastEvaluation: EvaluationRecord | null = null;
   // per-epoch accumulators
   private lossSum = 0;
   private lossCount = 0;
@@ -383,7 +405,7 @@ export class Trainer {
 
   private async finishEpoch(lr: number): Promise<EpochMetrics> {
     const trainSeconds = (now() - this.epochStart) / 1000;
-    const ev = await this.evaluate();
+    const ev = await this.evaluate(this.epoch);
     const base = this.lossContextBase();
     const { def, params } = this.activeLoss();
     const lossPerClass = def.perClass(params, base);
@@ -426,8 +448,12 @@ export class Trainer {
     return m;
   }
 
-  /** Evaluates the model (eval mode) on the test set (or its first `evalPerClass` images per class). */
-  async evaluate(): Promise<{
+  /**
+   * Evaluates the model (eval mode) on the test set (or its first `evalPerClass` images per class) and keeps the
+   * predictions in `lastEvaluation`, recorded as the evaluation after 0-based epoch `afterEpoch` of the stage
+   * (default: the last finished one).
+   */
+  async evaluate(afterEpoch = this.epoch - 1): Promise<{
     accuracy: number; loss: number; perClassAccuracy: number[]; confusion: number[][]; featureNorm: number[];
     preds: Int32Array;
   }> {
@@ -436,6 +462,7 @@ export class Trainer {
     const C = test.numClasses;
     const idx = this.testIndices;
     const preds = new Int32Array(idx.length);
+    const confidence = new Float32Array(idx.length);
     const labels = new Int32Array(idx.length);
     const norms = new PerClassMean(C);
     const scale = this.spec.config.head === 'cosine' ? this.inferenceScale() : 1;
@@ -447,20 +474,25 @@ export class Trainer {
       const n = part.length;
       for (let i = 0; i < n; i++) labels[s + i] = test.labels[part[i]];
       const xb = makeBatch(test, part, this.dataset.meta, { augment: false, rng: this.rngs.augment }, buf.subarray(0, n * H * W * Cc));
-      const [p, nr, l] = tf.tidy(() => {
+      const [p, nr, l, pr] = tf.tidy(() => {
         const x = tf.tensor4d(xb, [n, H, W, Cc]);
         const { features, output } = this.model.forward(x, 'eval');
         const y = tf.oneHot(tf.tensor1d(labels.subarray(s, s + n), 'int32'), C);
-        const ce = tf.losses.softmaxCrossEntropy(y, tf.mul(output, scale), undefined, 0, tf.Reduction.SUM);
-        return [tf.argMax(output, 1), tf.norm(features, 'euclidean', 1), ce];
+        const logits = tf.mul(output, scale);
+        const ce = tf.losses.softmaxCrossEntropy(y, logits, undefined, 0, tf.Reduction.SUM);
+        return [tf.argMax(output, 1), tf.norm(features, 'euclidean', 1), ce, tf.max(tf.softmax(logits), 1)];
       });
-      const [pv, nv, lv] = await Promise.all([p.data(), nr.data(), l.data()]);
-      tf.dispose([p, nr, l]);
+      const [pv, nv, lv, prv] = await Promise.all([p.data(), nr.data(), l.data(), pr.data()]);
+      tf.dispose([p, nr, l, pr]);
       preds.set(pv as Int32Array, s);
+      confidence.set(prv as Float32Array, s);
       norms.add(nv, labels.subarray(s, s + n));
       lossSum += lv[0];
     }
     const cm = classificationMetrics(preds, labels, C);
+    this.lastEvaluation = {
+      stage: this.stage, epoch: afterEpoch, step: this.globalStep, indices: idx, labels, preds: preds.slice(), confidence,
+    };
     return {
       accuracy: cm.accuracy, loss: lossSum / Math.max(1, idx.length), perClassAccuracy: cm.perClassAccuracy,
       confusion: cm.confusion, featureNorm: norms.means(), preds,

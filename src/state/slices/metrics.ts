@@ -1,49 +1,115 @@
 /**
- * Metrics slice: the batch and epoch history of the current run, plus up to MAX_ARCHIVED earlier runs on the same
- * data (so CE and GCL can be compared on one chart).
+ * Metrics slice: the batch and epoch history of the current run and of the earlier runs kept for comparison.
+ *
+ * - **Pinned** runs (`pinCurrent`, the "Pin run" button) stay, whatever changes next (loss, model, data), until they
+ *   are unpinned / removed. A pinned run that is still training keeps receiving its metrics until a new run starts;
+ *   then it is frozen. At most MAX_PINNED runs are pinned.
+ * - The **previous** run, when it was not pinned, trained at least one epoch and was on the same data, stays as
+ *   "… (earlier)" until the next run starts (so a quick CE → KPS switch is compared without pinning).
+ * Every run shown has its own colour from RUN_COLORS.
  */
 import type { StateCreator } from 'zustand';
 import type { BatchInfo, EpochMetrics } from '../../worker/protocol';
+import type { Settings } from '../settings';
 import type { PlaygroundState } from '../store';
 
 export interface RunRecord {
   id: string;
   label: string;
   color: string;
-  /** Identifies the data subset; runs with different keys are not compared. */
+  /** Identifies the data subset; runs with different keys are not compared on the per-class charts. */
   dataKey: string;
   batches: BatchInfo[];
   epochs: EpochMetrics[];
+  /** The settings the run trained with (live changes included). */
+  settings?: Settings | null;
+  /** Kept for comparison when the next run starts. */
+  pinned?: boolean;
+  /** Stage-1 epochs of the run: where its stage-2 epochs start on the time axes. */
+  stage1Epochs?: number;
 }
 
-export const MAX_ARCHIVED = 3;
-export const RUN_COLORS = ['#2563eb', '#d97706', '#059669', '#9333ea', '#dc2626'];
+/** Most runs pinned at once (plus the current run and the previous unpinned one: 10 on the charts). */
+export const MAX_PINNED = 8;
+/** One colour per run on the charts (distinct hues; 10 = MAX_PINNED + current + previous). */
+export const RUN_COLORS = ['#2563eb', '#d97706', '#059669', '#9333ea', '#dc2626', '#0891b2', '#db2777', '#65a30d', '#57534e', '#92400e'];
+
+/** The comparison preset in progress (src/state/compare.ts). */
+export interface PresetStatus {
+  /** 0-based index of the run being trained. */
+  index: number;
+  total: number;
+  /** Name of the run being trained ("KPS"). */
+  name: string;
+  names: string[];
+}
 
 export interface MetricsSlice {
   current: RunRecord | null;
+  /** Earlier runs still shown: pinned runs (oldest first), then the previous unpinned run if any. */
   archived: RunRecord[];
-  /** Starts a new current run; the previous one is archived when it trained an epoch on the same data. */
-  beginRun(label: string, dataKey: string): void;
+  preset: PresetStatus | null;
+  /** Starts a new current run: a pinned current run is frozen and kept, an unpinned one becomes "earlier". */
+  beginRun(label: string, dataKey: string, settings?: Settings | null): void;
   appendMetrics(batches: BatchInfo[], epochs: EpochMetrics[]): void;
-  relabelCurrent(label: string): void;
+  /** New label (kept unique) and optionally settings of the current run (live changes, stage 2). */
+  relabelCurrent(label: string, settings?: Settings | null): void;
+  /** Pins the current run; false when there is none or MAX_PINNED runs are pinned already. */
+  pinCurrent(): boolean;
+  /** Pins the current run or the previous ("earlier") one; false when MAX_PINNED runs are pinned already. */
+  pinRun(id: string): boolean;
+  /** Unpins the current run, or removes a frozen earlier run. */
+  unpinRun(id: string): void;
+  /** Puts back pinned runs (autosave resume); their ids and colours are kept unless they clash. */
+  restoreRuns(runs: readonly RunRecord[], currentPinned?: boolean): void;
   clearArchive(): void;
+  setPreset(p: PresetStatus | null): void;
 }
 
 let runCounter = 0;
+/** Unique per page load, so restored runs (autosave) never share an id with new ones. */
+const idPrefix = `run-${Date.now().toString(36)}`;
 
-export const createMetricsSlice: StateCreator<PlaygroundState, [], [], MetricsSlice> = (set) => ({
+export const pinnedCount = (s: Pick<MetricsSlice, 'current' | 'archived'>): number =>
+  s.archived.filter((r) => r.pinned).length + (s.current?.pinned ? 1 : 0);
+
+const baseLabel = (l: string) => l.replace(/ \(earlier\)$/, '').replace(/ #\d+$/, '');
+
+/** `label`, or `label #2`, `#3`… when another shown run has it already ("… (earlier)" differs anyway). */
+export function uniqueLabel(label: string, others: readonly RunRecord[]): string {
+  const base = baseLabel(label);
+  const used = new Set(others.map((r) => r.label));
+  if (!used.has(base)) return base;
+  for (let n = 2; ; n++) if (!used.has(`${base} #${n}`)) return `${base} #${n}`;
+}
+
+function freeColor(used: Iterable<string>): string {
+  const u = new Set(used);
+  return RUN_COLORS.find((c) => !u.has(c)) ?? RUN_COLORS[runCounter % RUN_COLORS.length];
+}
+
+export const createMetricsSlice: StateCreator<PlaygroundState, [], [], MetricsSlice> = (set, get) => ({
   current: null,
   archived: [],
-  beginRun: (label, dataKey) =>
+  preset: null,
+  beginRun: (label, dataKey, settings = null) =>
     set((s) => {
-      let archived = s.archived.filter((r) => r.dataKey === dataKey);
-      if (s.current && s.current.epochs.length > 0 && s.current.dataKey === dataKey) {
-        archived = [...archived, { ...s.current, label: `${s.current.label} (earlier)` }].slice(-MAX_ARCHIVED);
+      // the previous unpinned run is replaced by this one's predecessor
+      const archived = s.archived.filter((r) => r.pinned);
+      const cur = s.current;
+      if (cur?.pinned && (cur.epochs.length > 0 || cur.batches.length > 0)) archived.push(cur);
+      else if (cur && !cur.pinned && cur.epochs.length > 0 && cur.dataKey === dataKey) {
+        archived.push({ ...cur, label: `${cur.label} (earlier)` });
       }
-      const used = new Set(archived.map((r) => r.color));
-      const color = RUN_COLORS.find((c) => !used.has(c)) ?? RUN_COLORS[runCounter % RUN_COLORS.length];
+      const color = freeColor(archived.map((r) => r.color));
       runCounter++;
-      return { archived, current: { id: `run-${runCounter}`, label, color, dataKey, batches: [], epochs: [] } };
+      return {
+        archived,
+        current: {
+          id: `${idPrefix}-${runCounter}`, label: uniqueLabel(label, archived), color, dataKey, batches: [], epochs: [],
+          settings, pinned: false, stage1Epochs: settings?.config.epochs,
+        },
+      };
     }),
   appendMetrics: (batches, epochs) =>
     set((s) => {
@@ -56,6 +122,58 @@ export const createMetricsSlice: StateCreator<PlaygroundState, [], [], MetricsSl
         },
       };
     }),
-  relabelCurrent: (label) => set((s) => (s.current ? { current: { ...s.current, label } } : {})),
+  relabelCurrent: (label, settings) =>
+    set((s) => {
+      if (!s.current) return {};
+      const next = { ...s.current, label: uniqueLabel(label, s.archived) };
+      if (settings !== undefined) next.settings = settings;
+      return { current: next };
+    }),
+  pinCurrent: () => {
+    const id = get().current?.id;
+    return id ? get().pinRun(id) : false;
+  },
+  pinRun: (id) => {
+    const s = get();
+    const run = s.current?.id === id ? s.current : s.archived.find((r) => r.id === id);
+    if (!run) return false;
+    if (run.pinned) return true;
+    if (pinnedCount(s) >= MAX_PINNED) return false;
+    if (run === s.current) set({ current: { ...run, pinned: true } });
+    else {
+      // the previous run: pinned runs come first, so it moves to the end of them (it is the newest)
+      const label = uniqueLabel(run.label.replace(/ \(earlier\)$/, ''), [...s.archived.filter((r) => r.id !== id), ...(s.current ? [s.current] : [])]);
+      set({ archived: [...s.archived.filter((r) => r.id !== id), { ...run, label, pinned: true }] });
+    }
+    return true;
+  },
+  unpinRun: (id) =>
+    set((s) => {
+      if (s.current?.id === id) return { current: { ...s.current, pinned: false } };
+      return { archived: s.archived.filter((r) => r.id !== id) };
+    }),
+  restoreRuns: (runs, currentPinned = false) =>
+    set((s) => {
+      const archived = s.archived.filter((r) => r.pinned);
+      const ids = new Set(archived.map((r) => r.id));
+      for (const r of runs) {
+        if (ids.has(r.id) || archived.length >= MAX_PINNED - (currentPinned ? 1 : 0)) continue;
+        const used = archived.map((a) => a.color);
+        ids.add(r.id);
+        archived.push({ ...r, pinned: true, color: used.includes(r.color) ? freeColor(used) : r.color });
+      }
+      let current = s.current;
+      if (current) {
+        const used = archived.map((r) => r.color);
+        current = {
+          ...current,
+          color: used.includes(current.color) ? freeColor(used) : current.color,
+          label: uniqueLabel(current.label, archived),
+          pinned: currentPinned && archived.length < MAX_PINNED,
+        };
+      }
+      return { archived, current };
+    }),
   clearArchive: () => set({ archived: [] }),
+  setPreset: (preset) => set({ preset }),
 });

@@ -1,6 +1,7 @@
 /** UI slice: notices (URL problems, errors, head notes) and the in-page confirm dialog. */
 import type { StateCreator } from 'zustand';
 import type { PlaygroundState } from '../store';
+import { canonicalHide, type HideId } from '../classroom';
 
 export type NoticeLevel = 'info' | 'warning' | 'error';
 
@@ -22,6 +23,10 @@ export interface ConfirmRequest {
 export interface UiSlice {
   notices: Notice[];
   confirm: ConfirmRequest | null;
+  /** Controls hidden by a classroom link (`hide=` in the URL; src/state/classroom.ts), in table order. */
+  hidden: readonly HideId[];
+  /** Replaces the hidden controls ([]: show everything); the page writes the change to the URL. */
+  setHidden(ids: Iterable<HideId>): void;
   /** Adds or replaces (same id) a notice. */
   pushNotice(n: Notice): void;
   dismissNotice(id: string): void;
@@ -33,6 +38,8 @@ export interface UiSlice {
 export const createUiSlice: StateCreator<PlaygroundState, [], [], UiSlice> = (set, get) => ({
   notices: [],
   confirm: null,
+  hidden: [],
+  setHidden: (ids) => set({ hidden: canonicalHide(ids) }),
   pushNotice: (n) => set((s) => ({ notices: [...s.notices.filter((o) => o.id !== n.id), n] })),
   dismissNotice: (id) => set((s) => ({ notices: s.notices.filter((n) => n.id !== id) })),
   askConfirm: (title, message, confirmLabel = 'Reset and apply') => {

@@ -1,7 +1,7 @@
 /** The live charts as a responsive grid of cards. Each chart is memoised: a new batch re-renders only chart 1. */
 import { memo, useCallback, useEffect, useMemo, useRef, type ComponentType } from 'react';
 import { useScheduled } from './schedule';
-import type { ChartProps, ChartsPanelProps } from './types';
+import type { ChartProps, ChartsPanelProps, ConfusionCellInfo, RunSeries } from './types';
 import type { ChartId } from './meta';
 import { LossAccuracyChart } from './LossAccuracyChart';
 import { PerClassAccuracyChart } from './PerClassAccuracyChart';
@@ -22,6 +22,8 @@ export const CHART_COMPONENTS: Readonly<Record<ChartId, ComponentType<ChartProps
 };
 
 const ORDER: readonly ChartId[] = ['loss', 'per-class', 'groups', 'feature-norm', 'gcl-cloud', 'kps', 'confusion'];
+/** Charts of per-run numbers over epochs only (no per-class data): they may also show `timeRuns`. */
+const TIME_CHARTS: ReadonlySet<ChartId> = new Set<ChartId>(['loss', 'groups']);
 
 /** Default minimum time between two re-renders of one chart while training (ms). */
 export const LIVE_INTERVAL_MS = 250;
@@ -46,16 +48,21 @@ export interface ChartsPanelExtraProps {
    * charts. 0: every chart re-renders synchronously with its props.
    */
   liveIntervalMs?: number;
+  /**
+   * Runs for the time charts (training loss / test accuracy, many / medium / few) when they differ from `runs`:
+   * e.g. pinned runs on another data subset, whose per-class numbers do not fit this subset's classes.
+   */
+  timeRuns?: RunSeries[];
 }
 
 export function ChartsPanel(props: ChartsPanelProps & ChartsPanelExtraProps) {
-  const { only, className, onCellClick, liveIntervalMs, ...rest } = props;
+  const { only, className, onCellClick, liveIntervalMs, timeRuns, ...rest } = props;
   // A stable callback, so an inline `onCellClick` from the parent does not re-render the memoised charts.
   const latest = useRef(onCellClick);
   useEffect(() => {
     latest.current = onCellClick;
   });
-  const stableClick = useCallback((t: number, p: number) => latest.current?.(t, p), []);
+  const stableClick = useCallback((t: number, p: number, cell?: ConfusionCellInfo) => latest.current?.(t, p, cell), []);
   const hasClick = !!onCellClick;
   const { runs, counts, groups, classNames, totalEpochs, gaStartEpoch, width, height, maxPoints } = rest;
   // one props object per change of an input, so the scheduled snapshots compare by identity
@@ -63,11 +70,14 @@ export function ChartsPanel(props: ChartsPanelProps & ChartsPanelExtraProps) {
     runs, counts, groups, classNames, totalEpochs, gaStartEpoch, width, height, maxPoints,
     onCellClick: hasClick ? stableClick : undefined,
   }), [runs, counts, groups, classNames, totalEpochs, gaStartEpoch, width, height, maxPoints, hasClick, stableClick]);
+  const timeProps: ChartProps = useMemo(
+    () => (timeRuns && timeRuns !== runs ? { ...chartProps, runs: timeRuns } : chartProps), [chartProps, timeRuns, runs],
+  );
   const interval = liveIntervalMs ?? LIVE_INTERVAL_MS;
   const ids = only ?? ORDER;
   return (
     <div className={className ? `ltc-panel ${className}` : 'ltc-panel'} data-testid="charts-panel">
-      {ids.map((id, slot) => <ScheduledChart key={id} id={id} slot={slot} interval={interval} props={chartProps} />)}
+      {ids.map((id, slot) => <ScheduledChart key={id} id={id} slot={slot} interval={interval} props={TIME_CHARTS.has(id) ? timeProps : chartProps} />)}
     </div>
   );
 }

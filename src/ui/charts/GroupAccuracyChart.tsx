@@ -20,7 +20,7 @@ function GroupAccuracyChartImpl(p: ChartProps) {
   const gs = useMemo(() => presentGroups(groups), [groups]);
   const shaped = useMemo(() => {
     const series = runs.flatMap((r, i) => {
-      const s = groupAccuracySeries(r.epochs, totalEpochs);
+      const s = groupAccuracySeries(r.epochs, r.stage1Epochs ?? totalEpochs);
       return gs.map((g) => ({ key: `r${i}${g}`, points: s.map((row) => ({ x: row.x, y: row[g] ?? NaN })) }));
     });
     const rows = thinRows(mergeByX(series), MAX_EPOCH_POINTS);

@@ -20,8 +20,8 @@ function LossAccuracyChartImpl(p: ChartProps) {
   const maxPoints = p.maxPoints ?? DEFAULT_MAX_POINTS;
   const shaped = useMemo(() => {
     const series = runs.flatMap((r, i) => [
-      { key: `r${i}loss`, points: lossPoints(r.batches, totalEpochs, maxPoints) },
-      { key: `r${i}acc`, points: thinRows(accuracyPoints(r.epochs, totalEpochs), MAX_EPOCH_POINTS) },
+      { key: `r${i}loss`, points: lossPoints(r.batches, r.stage1Epochs ?? totalEpochs, maxPoints) },
+      { key: `r${i}acc`, points: thinRows(accuracyPoints(r.epochs, r.stage1Epochs ?? totalEpochs), MAX_EPOCH_POINTS) },
     ]);
     const points = series.reduce((s, x) => s + x.points.length, 0);
     return { rows: mergeByX(series), points, xMax: timeMax(runs, totalEpochs), stage2: hasStage2(runs) };

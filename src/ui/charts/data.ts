@@ -127,10 +127,11 @@ export function hasStage2(runs: readonly RunSeries[]): boolean {
 export function timeMax(runs: readonly RunSeries[], totalEpochs: number): number {
   let max = Math.max(1, totalEpochs);
   for (const r of runs) {
-    for (const e of r.epochs) if (e.stage === 2) max = Math.max(max, totalEpochs + e.epochsInStage, epochX(e, totalEpochs));
-    else max = Math.max(max, epochX(e, totalEpochs));
+    const t = r.stage1Epochs ?? totalEpochs;
+    for (const e of r.epochs) if (e.stage === 2) max = Math.max(max, t + e.epochsInStage, epochX(e, t));
+    else max = Math.max(max, epochX(e, t));
     const b = r.batches[r.batches.length - 1];
-    if (b) max = Math.max(max, Math.ceil(batchX(b, totalEpochs)));
+    if (b) max = Math.max(max, Math.ceil(batchX(b, t)));
   }
   return max;
 }
@@ -230,27 +231,28 @@ export function featureNormRows(
   let longest: RunSeries | null = null;
   runs.forEach((r, i) => {
     if (!longest || r.epochs.length > longest.epochs.length) longest = r;
+    const t = r.stage1Epochs ?? totalEpochs;
     for (const side of ['tr', 'te'] as const) {
       const get = (e: EpochMetrics) => (side === 'tr' ? e.featureNormTrain : e.featureNormTest);
       if (mode === 'class') {
         for (let c = 0; c < C; c++) {
           series.push({
             key: normKey(i, side, c),
-            points: r.epochs.map((e) => ({ x: epochX(e, totalEpochs), y: get(e)?.[c] ?? NaN })),
+            points: r.epochs.map((e) => ({ x: epochX(e, t), y: get(e)?.[c] ?? NaN })),
           });
         }
       } else {
         for (const g of gs) {
           series.push({
             key: normKey(i, side, g),
-            points: r.epochs.map((e) => ({ x: epochX(e, totalEpochs), y: groupMean(get(e), groups, g) ?? NaN })),
+            points: r.epochs.map((e) => ({ x: epochX(e, t), y: groupMean(get(e), groups, g) ?? NaN })),
           });
         }
       }
     }
   });
   const lr = longest as RunSeries | null;
-  if (lr) series.push({ key: 'alpha', points: lr.epochs.map((e) => ({ x: epochX(e, totalEpochs), y: e.alpha })) });
+  if (lr) series.push({ key: 'alpha', points: lr.epochs.map((e) => ({ x: epochX(e, lr.stage1Epochs ?? totalEpochs), y: e.alpha })) });
   return mergeByX(series);
 }
 

@@ -7,7 +7,7 @@
  */
 import './charts.css';
 
-export type { RunSeries, ChartsPanelProps, ChartProps } from './types';
+export type { RunSeries, ChartsPanelProps, ChartProps, ConfusionCellInfo } from './types';
 export { ChartsPanel, CHART_COMPONENTS, type ChartsPanelExtraProps } from './ChartsPanel';
 export { LossAccuracyChart } from './LossAccuracyChart';
 export { PerClassAccuracyChart } from './PerClassAccuracyChart';

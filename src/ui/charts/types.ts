@@ -8,6 +8,20 @@ export interface RunSeries {
   color: string;
   batches: BatchInfo[];
   epochs: EpochMetrics[];
+  /** Stage-1 epochs of this run, where its stage 2 starts on the time axes (default: the panel's totalEpochs). */
+  stage1Epochs?: number;
+}
+
+/** The confusion matrix a clicked cell belongs to. */
+export interface ConfusionCellInfo {
+  runId: string;
+  runLabel: string;
+  /** Stage and 0-based epoch of the epoch whose matrix was shown. */
+  stage: 1 | 2;
+  epoch: number;
+  /** Test images in the cell, and in its row (true class). */
+  count: number;
+  classTotal: number;
 }
 
 export interface ChartsPanelProps {
@@ -26,8 +40,8 @@ export interface ChartsPanelProps {
   width?: number;
   /** Chart height in px (default 300). */
   height?: number;
-  /** Confusion matrix cell clicked (original class indices). */
-  onCellClick?: (trueClass: number, predClass: number) => void;
+  /** Confusion matrix cell clicked or activated with Enter / Space (original class indices; which matrix it was). */
+  onCellClick?: (trueClass: number, predClass: number, cell?: ConfusionCellInfo) => void;
   /** Max points per run for the per-batch loss series (default 320). */
   maxPoints?: number;
 }

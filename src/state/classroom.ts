@@ -1,0 +1,87 @@
+/**
+ * "Classroom link": the controls a teacher can hide, declared once. The dialog lists this table, the URL schema
+ * parses `hide=<id>,<id>…` against it (src/state/urlSchema.ts), and the components ask it whether to render a
+ * control (`useShown` in src/ui/classroom.tsx). Hidden controls are not rendered at all; their settings still come
+ * from the URL, so a teacher can fix e.g. the loss and the imbalance factor and hide both.
+ *
+ * Ids are lower-case words (`[a-z0-9-]`), so they travel in a URL as they are.
+ */
+import { CHARTS, type ChartId } from '../ui/charts/meta';
+
+/** Where a hideable control lives; `config-*` are the sections of the configuration panel. */
+export type HideArea = 'config-data' | 'config-model' | 'config-loss' | 'config-stage2' | 'header' | 'charts';
+
+export interface Hideable<Id extends string = string> {
+  id: Id;
+  /** What the dialog's checkbox says. */
+  label: string;
+  area: HideArea;
+  /** A keyboard shortcut that is switched off with the control (see src/ui/shortcuts.ts). */
+  shortcut?: 'reset';
+}
+
+const CONTROLS = [
+  { id: 'data', label: 'Data set and upload', area: 'config-data' },
+  { id: 'imbalance', label: 'Imbalance factor, profile, head-class images, seed', area: 'config-data' },
+  { id: 'histogram', label: 'Class histogram', area: 'config-data' },
+  { id: 'model', label: 'Model and head', area: 'config-model' },
+  { id: 'optimiser', label: 'Optimiser: learning rate, batch size, epochs, lr schedule, momentum, weight decay', area: 'config-model' },
+  { id: 'sampling', label: 'Sampler, augmentation, test images per class', area: 'config-model' },
+  { id: 'backend', label: 'Backend choice', area: 'config-model' },
+  { id: 'loss', label: 'Loss picker', area: 'config-loss' },
+  { id: 'loss-params', label: 'Loss hyperparameters', area: 'config-loss' },
+  { id: 'stage2', label: 'GCL stage 2 (settings and the start button)', area: 'config-stage2' },
+  { id: 'export', label: 'Export button (model, metrics, chart files)', area: 'header' },
+  { id: 'reset', label: 'Reset button and the R shortcut', area: 'header', shortcut: 'reset' },
+  { id: 'compare', label: 'Compare runs (pin, runs table, preset)', area: 'charts' },
+] as const satisfies readonly Hideable[];
+
+export type ChartHideId = `chart-${ChartId}`;
+export type HideId = (typeof CONTROLS)[number]['id'] | ChartHideId;
+
+/** A chart's title up to its first ':', '—', '(' or ',' (the whole title when that leaves a bare name like "KPS"). */
+function chartLabel(title: string): string {
+  const short = title.split(/[:—(,]/)[0].trim();
+  return short.length >= 8 ? short : title;
+}
+
+/** The table: every hideable control, in the order of the dialog and of `hide=` in the URL. */
+export const HIDEABLE: readonly Hideable<HideId>[] = [
+  ...CONTROLS,
+  ...CHARTS.map((c) => ({ id: `chart-${c.id}` as ChartHideId, label: chartLabel(c.title), area: 'charts' as const })),
+];
+
+export const HIDE_IDS: readonly HideId[] = HIDEABLE.map((h) => h.id);
+
+/** The dialog's groups (areas in this order). */
+export const HIDE_AREAS: readonly { area: HideArea; title: string }[] = [
+  { area: 'config-data', title: 'Data' },
+  { area: 'config-model', title: 'Model and optimiser' },
+  { area: 'config-loss', title: 'Loss' },
+  { area: 'config-stage2', title: 'Stage 2' },
+  { area: 'header', title: 'Header buttons' },
+  { area: 'charts', title: 'Charts' },
+];
+
+export function isHideId(v: string): v is HideId {
+  return (HIDE_IDS as readonly string[]).includes(v);
+}
+
+export const chartHideId = (id: ChartId): ChartHideId => `chart-${id}`;
+
+/** Known ids, without duplicates, in table order (the canonical form of `hide=`). */
+export function canonicalHide(ids: Iterable<string>): HideId[] {
+  const set = new Set(ids);
+  return HIDE_IDS.filter((id) => set.has(id));
+}
+
+/** True when at least one control of the area is shown (an area with everything hidden is not rendered). */
+export function areaShown(area: HideArea, hidden: ReadonlySet<HideId> | readonly HideId[]): boolean {
+  const has = (id: HideId) => ('has' in hidden ? hidden.has(id) : hidden.includes(id));
+  return HIDEABLE.some((h) => h.area === area && !has(h.id));
+}
+
+/** True when the configuration panel has anything left to show. */
+export function configPanelShown(hidden: ReadonlySet<HideId> | readonly HideId[]): boolean {
+  return (['config-data', 'config-model', 'config-loss', 'config-stage2'] as const).some((a) => areaShown(a, hidden));
+}

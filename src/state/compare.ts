@@ -1,0 +1,328 @@
+/**
+ * Compare runs: the runs table (one row per shown run: last-epoch and best-epoch overall / many / medium / few test
+ * accuracy), its sorting and CSV, and the "CE vs KPS vs FBL vs GCL" preset, which trains four runs one after the
+ * other on the same data subset and initial backbone weights (same settings and seed, only the loss — and the head
+ * it needs — change), pins each when it is done (GCL after its stage 2) and starts the next.
+ * No React here: the page (src/ui/RunsTable.tsx) renders what these functions return; Node tests drive them.
+ */
+import { defaultParams } from '../core/losses/registry';
+import type { LossId } from '../core/losses/types';
+import type { EpochMetrics } from '../worker/protocol';
+import { toCsv } from './metricsExport';
+import { dataText, LOSS_SHORT, modelName, runHead, trainText } from './runLabel';
+import { cloneSettings, forcedHead, type Settings } from './settings';
+import type { PlaygroundSession } from './session';
+import { MAX_PINNED, pinnedCount, type RunRecord } from './slices/metrics';
+import type { Phase } from './slices/run';
+import type { PlaygroundState } from './store';
+
+// ---------------------------------------------------------------- the table
+
+export interface AccuracyCell {
+  stage: 1 | 2;
+  /** 1-based epoch within the stage. */
+  epoch: number;
+  overall: number;
+  many: number | null;
+  medium: number | null;
+  few: number | null;
+}
+
+export type RunStatus = 'ready' | 'running' | 'paused' | 'finished' | 'stopped' | 'failed';
+
+export interface CompareRow {
+  id: string;
+  label: string;
+  color: string;
+  /** Loss id and short name. */
+  loss: LossId | null;
+  lossName: string;
+  model: string;
+  head: string;
+  /** The run's data subset in words, and whether it is the current run's (only those are on the per-class charts). */
+  data: string;
+  sameData: boolean;
+  /** Training settings in words (epochs, batch, lr, head, sampler). */
+  training: string;
+  current: boolean;
+  pinned: boolean;
+  /** The previous unpinned run ("earlier"), dropped when the next run starts. */
+  earlier: boolean;
+  status: RunStatus;
+  /** Epochs finished in stage 1 and stage 2. */
+  epochs1: number;
+  epochs2: number;
+  /** Last finished epoch, and the epoch with the best overall test accuracy (first one on ties). */
+  last: AccuracyCell | null;
+  best: AccuracyCell | null;
+}
+
+const finite = (v: number | null | undefined): number | null => (v === null || v === undefined || !Number.isFinite(v) ? null : v);
+
+function cell(e: EpochMetrics): AccuracyCell {
+  return {
+    stage: e.stage, epoch: e.epoch + 1, overall: e.testAccuracy,
+    many: finite(e.groupAccuracy.many), medium: finite(e.groupAccuracy.medium), few: finite(e.groupAccuracy.few),
+  };
+}
+
+export function bestEpoch(epochs: readonly EpochMetrics[]): EpochMetrics | null {
+  let best: EpochMetrics | null = null;
+  for (const e of epochs) if (Number.isFinite(e.testAccuracy) && (!best || e.testAccuracy > best.testAccuracy)) best = e;
+  return best;
+}
+
+/** Whether the run has trained every epoch of its last stage. */
+function complete(r: RunRecord): boolean {
+  const last = r.epochs[r.epochs.length - 1];
+  return !!last && last.epoch + 1 >= last.epochsInStage;
+}
+
+export function rowOf(r: RunRecord, opts: { current: boolean; phase?: Phase; dataKey: string | null }): CompareRow {
+  const s = r.settings ?? null;
+  const last = r.epochs[r.epochs.length - 1];
+  const best = bestEpoch(r.epochs);
+  let status: RunStatus;
+  if (opts.current) {
+    const p = opts.phase;
+    status = p === 'running' ? 'running' : p === 'stageDone' ? 'finished' : p === 'paused' ? 'paused'
+      : p === 'crashed' || p === 'error' ? 'failed' : r.batches.length ? 'paused' : 'ready';
+  } else status = complete(r) ? 'finished' : 'stopped';
+  return {
+    id: r.id, label: r.label, color: r.color,
+    loss: s?.config.loss ?? null, lossName: s ? LOSS_SHORT[s.config.loss] : '',
+    model: s ? modelName(s.config.model) : '', head: s ? runHead(s) : '',
+    data: s ? dataText(s) : r.dataKey, sameData: opts.dataKey !== null && r.dataKey === opts.dataKey,
+    training: s ? trainText(s) : '',
+    current: opts.current, pinned: !!r.pinned, earlier: !opts.current && !r.pinned,
+    status,
+    epochs1: r.epochs.filter((e) => e.stage === 1).length, epochs2: r.epochs.filter((e) => e.stage === 2).length,
+    last: last ? cell(last) : null, best: best ? cell(best) : null,
+  };
+}
+
+/** The table's rows in display order: pinned runs (oldest first), the previous run, the current run. */
+export function compareRows(s: Pick<PlaygroundState, 'current' | 'archived' | 'phase'>): CompareRow[] {
+  const key = s.current?.dataKey ?? null;
+  const rows = s.archived.map((r) => rowOf(r, { current: false, dataKey: key }));
+  if (s.current) rows.push(rowOf(s.current, { current: true, phase: s.phase, dataKey: key }));
+  return rows;
+}
+
+export type SortKey =
+  | 'label' | 'loss' | 'epochs' | 'lastOverall' | 'lastMany' | 'lastMedium' | 'lastFew' | 'bestOverall' | 'bestMany'
+  | 'bestMedium' | 'bestFew' | 'status';
+export type SortDir = 'ascending' | 'descending';
+
+export const SORT_VALUE: Readonly<Record<SortKey, (r: CompareRow) => number | string | null>> = {
+  label: (r) => r.label.toLowerCase(),
+  loss: (r) => r.lossName.toLowerCase(),
+  epochs: (r) => r.epochs1 + r.epochs2,
+  lastOverall: (r) => r.last?.overall ?? null,
+  lastMany: (r) => r.last?.many ?? null,
+  lastMedium: (r) => r.last?.medium ?? null,
+  lastFew: (r) => r.last?.few ?? null,
+  bestOverall: (r) => r.best?.overall ?? null,
+  bestMany: (r) => r.best?.many ?? null,
+  bestMedium: (r) => r.best?.medium ?? null,
+  bestFew: (r) => r.best?.few ?? null,
+  status: (r) => r.status,
+};
+
+/** Rows sorted by a column (stable; rows without a value last in either direction). */
+export function sortRows(rows: readonly CompareRow[], key: SortKey | null, dir: SortDir = 'descending'): CompareRow[] {
+  if (!key) return rows.slice();
+  const val = SORT_VALUE[key];
+  const sign = dir === 'ascending' ? 1 : -1;
+  return rows
+    .map((r, i) => ({ r, i, v: val(r) }))
+    .sort((a, b) => {
+      if (a.v === null || b.v === null) return a.v === b.v ? a.i - b.i : a.v === null ? 1 : -1;
+      const c = typeof a.v === 'number' && typeof b.v === 'number' ? a.v - b.v : String(a.v).localeCompare(String(b.v));
+      return c !== 0 ? sign * c : a.i - b.i;
+    })
+    .map((x) => x.r);
+}
+
+export const CSV_COLUMNS = [
+  'run', 'loss', 'model', 'head', 'data', 'same_data', 'training', 'status', 'pinned', 'epochs_stage1', 'epochs_stage2',
+  'last_stage', 'last_epoch', 'last_overall_accuracy', 'last_many_accuracy', 'last_medium_accuracy', 'last_few_accuracy',
+  'best_stage', 'best_epoch', 'best_overall_accuracy', 'best_many_accuracy', 'best_medium_accuracy', 'best_few_accuracy',
+  'color',
+] as const;
+
+/** The table as CSV, rows in the given (displayed) order; accuracies as fractions in [0, 1] (the table shows %). */
+export function compareCsv(rows: readonly CompareRow[]): string {
+  const acc = (c: AccuracyCell | null) => (c ? [c.stage, c.epoch, c.overall, c.many, c.medium, c.few] : ['', '', '', '', '', '']);
+  return toCsv(CSV_COLUMNS, rows.map((r) => [
+    r.label, r.lossName, r.model, r.head, r.data, r.sameData, r.training, r.status, r.pinned, r.epochs1, r.epochs2,
+    ...acc(r.last), ...acc(r.best), r.color,
+  ]));
+}
+
+// ---------------------------------------------------------------- the preset
+
+export const PRESET_LOSSES: readonly LossId[] = ['ce', 'kps', 'fbl', 'gcl'];
+export const PRESET_NAME = 'CE vs KPS vs FBL vs GCL';
+/** What each preset run is called in the progress line. */
+export const PRESET_NAMES: Readonly<Record<string, string>> = { ce: 'CE', kps: 'KPS (+GA)', fbl: 'FBL', gcl: 'GCL (stage 1 + 2)' };
+
+/**
+ * The settings of one preset run: the base settings (data, model, epochs, seed, batch, lr, schedule, sampler…)
+ * with `loss` at its default hyperparameters (KPS with gradient adjustment on). CE trains the usual linear head;
+ * KPS and GCL need the cosine head and FBL the linear one (forced by the loss).
+ */
+export function presetSettings(base: Settings, loss: LossId): Settings {
+  const s = cloneSettings(base);
+  s.config.loss = loss;
+  s.config.lossParams = defaultParams(loss);
+  s.config.head = forcedHead(loss)?.head ?? 'linear';
+  return s;
+}
+
+export type PresetOutcome = 'done' | 'cancelled' | 'declined' | 'failed' | 'busy';
+
+type WaitResult = 'ok' | 'failed' | 'replaced' | 'cancelled';
+
+/**
+ * Runs the preset queue on a session. One per session (`presetFor`). `start()` resolves when the queue is done,
+ * cancelled or failed; the progress is in the store (`preset`).
+ */
+export class PresetRunner {
+  private active = false;
+  private cancelled = false;
+  private wake: (() => void) | null = null;
+
+  constructor(private readonly session: PlaygroundSession, readonly losses: readonly LossId[] = PRESET_LOSSES) {}
+
+  private get st(): PlaygroundState {
+    return this.session.store.getState();
+  }
+
+  get running(): boolean {
+    return this.active;
+  }
+
+  /** Why the preset cannot start now (null: it can). */
+  blocker(): string | null {
+    const s = this.st;
+    if (this.active) return 'The preset is running.';
+    if (!s.runSettings || s.phase === 'starting' || s.phase === 'loading' || s.busy) return 'Wait until the data is loaded.';
+    if (s.phase === 'crashed') return 'Continue after the crash first.';
+    const free = MAX_PINNED - pinnedCount(s);
+    if (free < this.losses.length) return `The preset pins ${this.losses.length} runs: unpin ${this.losses.length - free} of the ${pinnedCount(s)} pinned runs first (at most ${MAX_PINNED}).`;
+    return null;
+  }
+
+  async start(): Promise<PresetOutcome> {
+    if (this.active) return 'busy';
+    const why = this.blocker();
+    if (why) {
+      this.st.pushNotice({ id: 'preset', level: 'warning', title: `${PRESET_NAME}:`, items: [why] });
+      return 'failed';
+    }
+    this.st.dismissNotice('preset');
+    const cur = this.st.current;
+    if (cur && !cur.pinned && ((this.st.progress?.step ?? 0) > 0 || cur.epochs.length > 0)) {
+      const ok = await this.st.askConfirm(
+        `Run the preset ${PRESET_NAME}?`,
+        `The current run “${cur.label}” is not pinned: the preset replaces it (it stays on the charts as “earlier” only until the preset's second run starts). Cancel and press “Pin run” to keep it.`,
+        'Start the preset',
+      );
+      if (!ok) return 'declined';
+    }
+    this.active = true;
+    this.cancelled = false;
+    const base = cloneSettings(this.st.settings);
+    const names = this.losses.map((l) => PRESET_NAMES[l] ?? LOSS_SHORT[l]);
+    try {
+      for (let i = 0; i < this.losses.length; i++) {
+        if (this.cancelled) return 'cancelled';
+        const loss = this.losses[i];
+        this.st.setPreset({ index: i, total: this.losses.length, name: names[i], names });
+        const r = await this.trainOne(presetSettings(base, loss));
+        if (r === 'cancelled') return 'cancelled';
+        if (r !== 'ok') {
+          const why = r === 'replaced' ? 'the run was replaced by another one (settings changed)' : 'training failed';
+          this.st.pushNotice({ id: 'preset', level: 'warning', title: `${PRESET_NAME} stopped at run ${i + 1} of ${this.losses.length}:`, items: [why] });
+          return 'failed';
+        }
+        if (!this.st.pinCurrent()) {
+          this.st.pushNotice({ id: 'preset', level: 'warning', title: `${PRESET_NAME} stopped:`, items: [`run ${i + 1} could not be pinned (at most ${MAX_PINNED} pinned runs)`] });
+          return 'failed';
+        }
+      }
+      this.st.patchRun({ announcement: `Preset ${PRESET_NAME} finished: ${this.losses.length} runs pinned.` });
+      return 'done';
+    } catch (e) {
+      this.st.pushNotice({ id: 'preset', level: 'warning', title: `${PRESET_NAME} stopped:`, items: [e instanceof Error ? e.message : String(e)] });
+      return 'failed';
+    } finally {
+      this.active = false;
+      this.st.setPreset(null);
+    }
+  }
+
+  /** Stops the queue; the run in training stays as it is (not pinned). */
+  cancel(): void {
+    if (!this.active) return;
+    this.cancelled = true;
+    this.st.setPreset(null);
+    this.wake?.();
+  }
+
+  private async trainOne(settings: Settings): Promise<WaitResult> {
+    await this.session.startRun(settings);
+    if (this.cancelled) return 'cancelled';
+    const id = this.st.current?.id;
+    if (!id) return 'failed';
+    await this.session.train();
+    const r1 = await this.waitStageDone(id, 1);
+    if (r1 !== 'ok' || settings.config.loss !== 'gcl') return r1;
+    // GCL is two-stage: re-train the classifier on the frozen backbone (stage-2 settings of the panel)
+    await this.session.startStage2();
+    return this.waitStageDone(id, 2);
+  }
+
+  /** Resolves when the run `id` has finished `stage` (or failed, was replaced, or the queue was cancelled). */
+  private waitStageDone(id: string, stage: 1 | 2): Promise<WaitResult> {
+    const store = this.session.store;
+    return new Promise<WaitResult>((resolve) => {
+      const check = (s: PlaygroundState): WaitResult | null => {
+        if (this.cancelled) return 'cancelled';
+        if (s.current?.id !== id) return 'replaced';
+        if (s.phase === 'crashed' || s.phase === 'error') return 'failed';
+        if (s.phase === 'stageDone' && s.summary?.stage === stage && !s.busy) return 'ok';
+        return null;
+      };
+      let off: () => void = () => undefined;
+      const done = (r: WaitResult) => {
+        off();
+        this.wake = null;
+        resolve(r);
+      };
+      const now = check(store.getState());
+      if (now) {
+        resolve(now);
+        return;
+      }
+      this.wake = () => done('cancelled');
+      off = store.subscribe((s) => {
+        const r = check(s);
+        if (r) done(r);
+      });
+    });
+  }
+}
+
+const runners = new WeakMap<PlaygroundSession, PresetRunner>();
+
+/** The preset runner of a session (one per session). */
+export function presetFor(session: PlaygroundSession): PresetRunner {
+  let r = runners.get(session);
+  if (!r) {
+    r = new PresetRunner(session);
+    runners.set(session, r);
+  }
+  return r;
+}

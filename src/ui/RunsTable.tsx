@@ -1,0 +1,203 @@
+/**
+ * "Compare runs": the Pin run button, the "CE vs KPS vs FBL vs GCL" preset (progress, Cancel), and the runs table
+ * (last-epoch and best-epoch overall / many / medium / few test accuracy per run; sortable column headers with
+ * aria-sort; Download CSV of the same rows in the same order). Logic in src/state/compare.ts.
+ */
+import { useMemo, useState } from 'react';
+import { usePg, usePlayground } from './context';
+import { downloadFile } from './chartPng';
+import {
+  compareCsv, compareRows, presetFor, PRESET_LOSSES, PRESET_NAME, sortRows, type AccuracyCell, type CompareRow,
+  type SortDir, type SortKey,
+} from '../state/compare';
+import { MAX_PINNED, pinnedCount } from '../state/slices/metrics';
+import './compare.css';
+
+const pct = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : `${(100 * v).toFixed(1)}%`);
+const epochText = (c: AccuracyCell | null) => (c ? `${c.stage === 2 ? 's2 ' : ''}e${c.epoch}` : '—');
+
+const STATUS_TEXT: Record<CompareRow['status'], string> = {
+  ready: 'not trained', running: 'running', paused: 'paused', finished: 'finished', stopped: 'stopped early', failed: 'failed',
+};
+
+function statusText(r: CompareRow): string {
+  const parts = [STATUS_TEXT[r.status]];
+  if (r.pinned) parts.push('pinned');
+  else if (r.earlier) parts.push('earlier, not pinned');
+  else if (r.current) parts.push('current');
+  return parts.join(' · ');
+}
+
+interface Column {
+  key: SortKey;
+  label: string;
+  /** Full header text for screen readers when `label` is short. */
+  title?: string;
+  value(r: CompareRow): string;
+}
+
+const ACC_COLUMNS = (which: 'last' | 'best'): Column[] => {
+  const W = which === 'last' ? 'Last epoch' : 'Best epoch';
+  const get = (r: CompareRow) => (which === 'last' ? r.last : r.best);
+  const k = (s: string) => `${which}${s}` as SortKey;
+  return [
+    { key: k('Overall'), label: 'overall', title: `${W}: overall test accuracy`, value: (r) => pct(get(r)?.overall) },
+    { key: k('Many'), label: 'many', title: `${W}: many-shot accuracy`, value: (r) => pct(get(r)?.many) },
+    { key: k('Medium'), label: 'medium', title: `${W}: medium-shot accuracy`, value: (r) => pct(get(r)?.medium) },
+    { key: k('Few'), label: 'few', title: `${W}: few-shot accuracy`, value: (r) => pct(get(r)?.few) },
+  ];
+};
+
+function SortHeader({ col, sort, onSort, rowSpan }: { col: Column; sort: { key: SortKey | null; dir: SortDir }; onSort(k: SortKey): void; rowSpan?: number }) {
+  const active = sort.key === col.key;
+  return (
+    <th scope="col" aria-sort={active ? sort.dir : 'none'} data-col={col.key} rowSpan={rowSpan}>
+      <button type="button" className="runs-sort" onClick={() => onSort(col.key)} title={col.title ? `Sort by ${col.title.toLowerCase()}` : undefined}>
+        {col.title ? <><span aria-hidden="true">{col.label}</span><span className="ltc-sr-only">{col.title}</span></> : col.label}
+        {active && <span className="runs-sort-mark" aria-hidden="true">{sort.dir === 'ascending' ? '▲' : '▼'}</span>}
+      </button>
+    </th>
+  );
+}
+
+function PresetBar() {
+  const { session } = usePlayground();
+  const preset = usePg((s) => s.preset);
+  const phase = usePg((s) => s.phase);
+  const busy = usePg((s) => s.busy);
+  const pinned = usePg((s) => pinnedCount(s));
+  const runner = presetFor(session);
+  // blocker() reads the store: the selections above re-render this bar when its answer can change
+  const blocked = preset ? null : runner.blocker();
+  void [phase, busy, pinned];
+  return (
+    <div className="compare-preset">
+      <button
+        type="button" disabled={!!preset || !!blocked} onClick={() => void runner.start()}
+        title={blocked ?? `Trains ${PRESET_LOSSES.length} runs one after the other on the current data, model, epochs, seed, batch and lr, and pins each`}
+      >
+        Preset: {PRESET_NAME}
+      </button>
+      {preset && (
+        <>
+          <span role="status" className="compare-progress" data-testid="preset-progress" data-index={preset.index}>
+            Preset: run {preset.index + 1} of {preset.total} — {preset.name}
+          </span>
+          <button type="button" onClick={() => runner.cancel()}>Cancel preset</button>
+        </>
+      )}
+    </div>
+  );
+}
+
+export function CompareRuns() {
+  const { store } = usePlayground();
+  const current = usePg((s) => s.current);
+  const archived = usePg((s) => s.archived);
+  const phase = usePg((s) => s.phase);
+  const [sort, setSort] = useState<{ key: SortKey | null; dir: SortDir }>({ key: null, dir: 'descending' });
+  // the current run object changes with every batch; the table only needs its epochs and a few fields
+  const cur = current;
+  const trained = !!cur && cur.batches.length > 0;
+  const rows = useMemo(
+    () => compareRows({ current: cur, archived, phase }),
+    [archived, phase, cur?.id, cur?.epochs, cur?.label, cur?.pinned, cur?.color, cur?.settings, trained],
+  );
+  const sorted = useMemo(() => sortRows(rows, sort.key, sort.dir), [rows, sort]);
+  const onSort = (key: SortKey) => setSort((s) => ({
+    key, dir: s.key === key ? (s.dir === 'descending' ? 'ascending' : 'descending') : key === 'label' || key === 'loss' || key === 'status' ? 'ascending' : 'descending',
+  }));
+  const nPinned = pinnedCount({ current, archived });
+  const full = nPinned >= MAX_PINNED && !current?.pinned;
+  const other = rows.some((r) => !r.sameData);
+
+  const columns: { lead: Column[]; last: Column[]; best: Column[] } = {
+    lead: [
+      { key: 'label', label: 'Run', value: (r) => r.label },
+      { key: 'loss', label: 'Loss', value: (r) => r.lossName },
+      { key: 'epochs', label: 'Epochs', value: (r) => (r.epochs2 ? `${r.epochs1} + ${r.epochs2} s2` : String(r.epochs1)) },
+    ],
+    last: ACC_COLUMNS('last'),
+    best: ACC_COLUMNS('best'),
+  };
+
+  return (
+    <section className="compare" aria-labelledby="compare-title" data-testid="compare-runs">
+      <div className="compare-bar">
+        <h2 id="compare-title">Compare runs</h2>
+        <button
+          type="button" aria-pressed={!!current?.pinned} disabled={!current || full}
+          onClick={() => {
+            const s = store.getState();
+            if (s.current?.pinned) s.unpinRun(s.current.id);
+            else s.pinCurrent();
+          }}
+          title={full ? `At most ${MAX_PINNED} pinned runs: unpin one first` : current?.pinned ? 'Unpin the current run' : 'Keep the current run on the charts when the next run starts'}
+        >
+          Pin run
+        </button>
+        <span className="compare-count" data-testid="pinned-count">{nPinned} of {MAX_PINNED} pinned</span>
+        <PresetBar />
+        <button type="button" disabled={rows.length === 0} onClick={() => downloadFile(compareCsv(sorted), 'ltpg-compare-runs.csv', 'text/csv')}>
+          Download CSV
+        </button>
+      </div>
+      <p className="compare-note">
+        Pin a run to keep its curves on every chart while you change the loss, model or data and train the next one. With the
+        same seed, runs train on the same data subset and start from the same initial backbone weights (same model); the
+        classifier head can differ — KPS, GCL and LDAM-DRW need the cosine head, FBL the linear one, and CE in the preset uses
+        the linear one — and its initial weights differ with it.
+        {other ? ' Runs marked “other data” trained on another subset: they are drawn on the loss / accuracy and many / medium / few charts only.' : ''}
+      </p>
+      {rows.length > 0 && (
+        <div className="runs-scroll">
+          <table className="runs-table" data-testid="runs-table">
+            <caption className="ltc-sr-only">Runs: test accuracy of the last epoch and of the epoch with the best overall accuracy</caption>
+            <thead>
+              <tr>
+                {columns.lead.map((c) => <SortHeader key={c.key} col={c} sort={sort} onSort={onSort} rowSpan={2} />)}
+                <th scope="colgroup" colSpan={4} className="runs-group">Last epoch</th>
+                <th scope="colgroup" colSpan={5} className="runs-group">Best epoch (by overall accuracy)</th>
+                <SortHeader col={{ key: 'status', label: 'Status', value: statusText }} sort={sort} onSort={onSort} rowSpan={2} />
+              </tr>
+              <tr>
+                {columns.last.map((c) => <SortHeader key={c.key} col={c} sort={sort} onSort={onSort} />)}
+                <th scope="col">epoch</th>
+                {columns.best.map((c) => <SortHeader key={c.key} col={c} sort={sort} onSort={onSort} />)}
+              </tr>
+            </thead>
+            <tbody>
+              {sorted.map((r) => (
+                <tr key={r.id} data-testid="run-row" data-run-id={r.id} data-color={r.color} className={r.sameData ? undefined : 'runs-other'}>
+                  <th scope="row" className="runs-label">
+                    <span className="runs-name"><span className="runs-swatch" style={{ background: r.color }} aria-hidden="true" />{r.label}</span>
+                    {r.training && <span className="runs-detail">{r.training}</span>}
+                    {!r.sameData && <span className="runs-detail runs-other-mark">other data: {r.data}</span>}
+                  </th>
+                  <td>{r.lossName}</td>
+                  <td className="num" data-col="epochs" title={r.epochs2 ? `${r.epochs1} epochs of stage 1, ${r.epochs2} of stage 2` : undefined}>{columns.lead[2].value(r)}</td>
+                  {columns.last.map((c) => <td key={c.key} className="num" data-col={c.key}>{c.value(r)}</td>)}
+                  <td className="num" data-col="bestEpoch">{epochText(r.best)}</td>
+                  {columns.best.map((c) => <td key={c.key} className="num" data-col={c.key}>{c.value(r)}</td>)}
+                  <td className="runs-status">
+                    <span data-col="status">{statusText(r)}</span>
+                    {r.pinned ? (
+                      <button type="button" className="runs-action" aria-label={`${r.current ? 'Unpin' : 'Remove'} ${r.label}`} onClick={() => store.getState().unpinRun(r.id)}>
+                        {r.current ? 'Unpin' : 'Remove'}
+                      </button>
+                    ) : r.earlier ? (
+                      <>
+                        <button type="button" className="runs-action" aria-label={`Pin ${r.label}`} disabled={nPinned >= MAX_PINNED} onClick={() => store.getState().pinRun(r.id)}>Pin</button>
+                        <button type="button" className="runs-action" aria-label={`Remove ${r.label}`} onClick={() => store.getState().unpinRun(r.id)}>Remove</button>
+                      </>
+                    ) : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,184 @@
+/**
+ * Browser test of the classroom link: the production build (productionBuild(), shared with the other e2e files) in
+ * Debian's Chromium with software WebGPU. A teacher opens the dialog, ticks controls, copies the link and opens it
+ * in a new tab: those controls are not in the page (not merely invisible), the others are, a line says controls
+ * are hidden, the settings still come from the link, training works from the header, the link survives a live
+ * change and a reload, and "Show all controls" brings everything back. Under CI=true it always runs.
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { CHROMIUM, chromiumAvailable, launchChromium } from './browser';
+import { productionBuild } from './dist';
+import { serveStatic, type StaticServer } from './server';
+
+const ROOT = resolve(__dirname, '../..');
+const ARTIFACTS = join(ROOT, 'test-results/e2e');
+const CI = process.env.CI === 'true' || process.env.CI === '1';
+const RUN = CI || chromiumAvailable();
+if (!RUN) console.warn(`[e2e] skipped: ${CHROMIUM} not found (under CI=true these tests fail instead)`);
+
+/** Tiny run on the embedded data (78 training images in 5 batches of 16) with KPS fixed by the teacher. */
+const TINY = 'nmax=20&if=10&batch=16&eval=2&log=1&model=convnet&epochs=2&loss=kps';
+const POLL = { timeout: 30_000, interval: 100 };
+/** What the test ticks in the dialog, and what the link must then say (table order). */
+const TICK = ['Loss picker', 'Model and head', 'Reset button and the R shortcut', 'Confusion matrix'];
+const HIDE = 'hide=model,loss,reset,chart-confusion';
+
+let browser: Browser;
+let server: StaticServer;
+
+async function waitPhase(page: Page, phases: string[], timeout = 120_000): Promise<void> {
+  await page.waitForFunction(
+    (ps) => ps.includes(document.querySelector('[data-testid=phase]')?.getAttribute('data-phase') ?? ''),
+    phases,
+    { timeout },
+  ).catch(async (e) => {
+    const notices = await page.locator('.notices, [data-testid=crash]').allTextContents();
+    const ph = await page.locator('[data-testid=phase]').getAttribute('data-phase');
+    throw new Error(`phase ${ph} instead of ${phases.join('|')}; notices: ${notices.join(' / ')} (${(e as Error).message})`);
+  });
+}
+
+const stepOf = async (page: Page) => Number(await page.locator('[data-testid=step-counter]').getAttribute('data-step'));
+
+/** Console errors and page errors of every page of the context. */
+function collectErrors(context: BrowserContext): string[] {
+  const errors: string[] = [];
+  context.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  context.on('weberror', (e) => errors.push(`pageerror: ${e.error().message}`));
+  return errors;
+}
+
+/** The controls a classroom link can hide, by their accessible names, and whether each is in the page. */
+async function present(page: Page): Promise<Record<string, number>> {
+  return {
+    loss: await page.getByLabel('Loss function').count(),
+    model: await page.getByLabel('Model', { exact: true }).count(),
+    head: await page.getByLabel('Head', { exact: true }).count(),
+    reset: await page.getByRole('button', { name: 'Reset', exact: true }).count(),
+    confusion: await page.getByTestId('chart-confusion').count(),
+    lr: await page.getByLabel('Learning rate', { exact: true }).count(),
+    imbalance: await page.getByLabel('Imbalance factor', { exact: true }).count(),
+    maxMargin: await page.getByLabel('Max margin').count(),
+    export: await page.getByRole('button', { name: 'Export…' }).count(),
+    lossChart: await page.getByTestId('chart-loss').count(),
+  };
+}
+
+describe.runIf(RUN)('classroom link in Chromium (production build)', () => {
+  beforeAll(async () => {
+    if (!chromiumAvailable()) throw new Error(`CI=true but ${CHROMIUM} is missing: install Debian's chromium package`);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    server = await serveStatic(await productionBuild());
+    browser = await launchChromium();
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('the classroom link hides the chosen controls; training works; "Show all controls" brings them back', async () => {
+    const t0 = Date.now();
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, permissions: ['clipboard-read', 'clipboard-write'] });
+    const errors = collectErrors(context);
+
+    // the teacher's tab
+    const teacher = await context.newPage();
+    await teacher.goto(`${server.url}/?${TINY}`);
+    await waitPhase(teacher, ['ready']);
+    expect(await teacher.locator('[data-backend]').getAttribute('data-backend')).toBe('webgpu');
+    expect(await present(teacher)).toMatchObject({ loss: 1, model: 1, head: 1, reset: 1, confusion: 1, lr: 1 });
+    await teacher.getByRole('button', { name: 'Classroom link…' }).click();
+    const dialog = teacher.getByTestId('classroom-dialog');
+    await expect.poll(() => dialog.isVisible(), POLL).toBe(true);
+    const urlField = dialog.getByLabel('Link', { exact: true });
+    expect(await urlField.getAttribute('readonly')).not.toBeNull();
+    expect(await urlField.inputValue()).not.toContain('hide=');
+    for (const label of TICK) await dialog.getByLabel(label, { exact: true }).check();
+    const link = await urlField.inputValue();
+    expect(link.startsWith(`${server.url}/?`)).toBe(true);
+    expect(link.endsWith(`&${HIDE}`)).toBe(true);
+    for (const part of ['loss=kps', 'model=convnet', 'if=10', 'nmax=20', 'batch=16']) expect(link).toContain(part);
+    expect(await dialog.getByRole('link', { name: 'Open in a new tab' }).getAttribute('href')).toBe(link);
+    await dialog.screenshot({ path: join(ARTIFACTS, 'classroom-dialog.png') });
+    // copy: the clipboard gets the link and the dialog says so
+    await dialog.getByRole('button', { name: 'Copy link' }).click();
+    await expect.poll(() => dialog.getByTestId('classroom-status').textContent(), POLL).toBe('Copied');
+    expect(await teacher.evaluate(() => navigator.clipboard.readText())).toBe(link);
+
+    // the students' tab, opened from the dialog's link
+    const [student] = await Promise.all([
+      context.waitForEvent('page'),
+      dialog.getByRole('link', { name: 'Open in a new tab' }).click(),
+    ]);
+    await teacher.close();
+    await student.setViewportSize({ width: 1400, height: 1000 });
+    await waitPhase(student, ['ready']);
+    expect(student.url()).toBe(link);
+    expect(await student.locator('[data-backend]').getAttribute('data-backend')).toBe('webgpu');
+    // hidden: not in the page at all; the others stay (the KPS hyperparameters, the lr, the IF, Export…)
+    expect(await present(student)).toEqual({ loss: 0, model: 0, head: 0, reset: 0, confusion: 0, lr: 1, imbalance: 1, maxMargin: 1, export: 1, lossChart: 1 });
+    // the settings of the hidden controls still come from the link
+    expect(await student.getByTestId('loss-fixed').textContent()).toMatch(/KPS/);
+    expect(await student.getByTestId('running-line').textContent()).toMatch(/KPS.*ConvNet/);
+    const line = student.getByTestId('classroom-line');
+    expect(await line.textContent()).toContain('Some controls are hidden by this classroom link');
+    expect(await student.locator('.notices').count()).toBe(0);
+    expect(await student.locator('.shortcuts-help').textContent()).not.toMatch(/\breset\b/);
+
+    // training works from the header
+    await student.getByRole('button', { name: 'Step', exact: true }).click();
+    await student.waitForFunction(() => Number(document.querySelector('[data-testid=step-counter]')?.getAttribute('data-step')) >= 1, null, { timeout: 180_000 });
+    await waitPhase(student, ['paused', 'ready']);
+    await expect.poll(async () => Number(await student.getByTestId('chart-loss').getAttribute('data-points')), POLL).toBeGreaterThan(0);
+    // R does nothing while Reset is hidden (S still steps)
+    await student.locator('h1').click();
+    await student.keyboard.press('r');
+    await student.waitForTimeout(800);
+    expect(await stepOf(student)).toBe(1);
+    await student.evaluate(() => window.scrollTo(0, 0));
+    await student.screenshot({ path: join(ARTIFACTS, 'classroom.png'), fullPage: true });
+
+    // a live change (the lr) rewrites the URL and keeps hide=; a reload keeps the controls hidden
+    const lr = student.getByLabel('Learning rate', { exact: true });
+    await lr.fill('0.05');
+    await lr.press('Enter');
+    await expect.poll(() => student.url(), POLL).toContain('lr=0.05');
+    expect(student.url().endsWith(`&${HIDE}`)).toBe(true);
+    await student.reload();
+    await waitPhase(student, ['ready']);
+    expect(await present(student)).toMatchObject({ loss: 0, model: 0, reset: 0, confusion: 0, lr: 1 });
+    expect(await student.getByLabel('Learning rate', { exact: true }).inputValue()).toBe('0.05');
+
+    // the escape hatch
+    await student.getByRole('button', { name: 'Show all controls' }).click();
+    await expect.poll(() => student.getByLabel('Loss function').count(), POLL).toBe(1);
+    expect(await present(student)).toMatchObject({ loss: 1, model: 1, head: 1, reset: 1, lr: 1 });
+    expect(await student.getByLabel('Loss function').inputValue()).toBe('kps');
+    expect(await line.count()).toBe(0);
+    await expect.poll(() => student.url(), POLL).not.toContain('hide=');
+    expect(student.url()).toContain('lr=0.05');
+
+    // unknown and hostile ids in a link: ignored, listed as text in the URL notice
+    await student.goto(`${link}&hide=${encodeURIComponent('bogus,<img src=x onerror="window.__pwned=1">')}`);
+    await waitPhase(student, ['ready']);
+    const notice = student.getByTestId('notice-url');
+    expect(await notice.textContent()).toContain('hide=bogus');
+    expect(await notice.textContent()).toContain('<img src=x');
+    expect(await student.locator('.notices img').count()).toBe(0);
+    expect(await student.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await present(student)).toMatchObject({ loss: 0, model: 0 });
+    // the page writes back only the known ids
+    await expect.poll(() => student.url(), POLL).not.toContain('bogus');
+    expect(student.url().endsWith(`&${HIDE}`)).toBe(true);
+
+    expect(errors).toEqual([]);
+    console.log(`[e2e] classroom link on WebGPU (SwiftShader): ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    await context.close();
+  }, 420_000);
+});
