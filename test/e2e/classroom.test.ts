@@ -5,53 +5,18 @@
  * are hidden, the settings still come from the link, training works from the header, the link survives a live
  * change and a reload, and "Show all controls" brings everything back. Under CI=true it always runs.
  */
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { CHROMIUM, chromiumAvailable, launchChromium } from './browser';
-import { productionBuild } from './dist';
-import { serveStatic, type StaticServer } from './server';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { ARTIFACTS, POLL, collectErrors, e2eEnabled, stepOf, useApp, waitPhase, waitStep } from './harness';
 
-const ROOT = resolve(__dirname, '../..');
-const ARTIFACTS = join(ROOT, 'test-results/e2e');
-const CI = process.env.CI === 'true' || process.env.CI === '1';
-const RUN = CI || chromiumAvailable();
-if (!RUN) console.warn(`[e2e] skipped: ${CHROMIUM} not found (under CI=true these tests fail instead)`);
+const RUN = e2eEnabled();
 
 /** Tiny run on the embedded data (78 training images in 5 batches of 16) with KPS fixed by the teacher. */
 const TINY = 'nmax=20&if=10&batch=16&eval=2&log=1&model=convnet&epochs=2&loss=kps';
-const POLL = { timeout: 30_000, interval: 100 };
 /** What the test ticks in the dialog, and what the link must then say (table order). */
 const TICK = ['Loss picker', 'Model and head', 'Reset button and the R shortcut', 'Confusion matrix'];
 const HIDE = 'hide=model,loss,reset,chart-confusion';
-
-let browser: Browser;
-let server: StaticServer;
-
-async function waitPhase(page: Page, phases: string[], timeout = 120_000): Promise<void> {
-  await page.waitForFunction(
-    (ps) => ps.includes(document.querySelector('[data-testid=phase]')?.getAttribute('data-phase') ?? ''),
-    phases,
-    { timeout },
-  ).catch(async (e) => {
-    const notices = await page.locator('.notices, [data-testid=crash]').allTextContents();
-    const ph = await page.locator('[data-testid=phase]').getAttribute('data-phase');
-    throw new Error(`phase ${ph} instead of ${phases.join('|')}; notices: ${notices.join(' / ')} (${(e as Error).message})`);
-  });
-}
-
-const stepOf = async (page: Page) => Number(await page.locator('[data-testid=step-counter]').getAttribute('data-step'));
-
-/** Console errors and page errors of every page of the context. */
-function collectErrors(context: BrowserContext): string[] {
-  const errors: string[] = [];
-  context.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  context.on('weberror', (e) => errors.push(`pageerror: ${e.error().message}`));
-  return errors;
-}
 
 /** The controls a classroom link can hide, by their accessible names, and whether each is in the page. */
 async function present(page: Page): Promise<Record<string, number>> {
@@ -70,26 +35,16 @@ async function present(page: Page): Promise<Record<string, number>> {
 }
 
 describe.runIf(RUN)('classroom link in Chromium (production build)', () => {
-  beforeAll(async () => {
-    if (!chromiumAvailable()) throw new Error(`CI=true but ${CHROMIUM} is missing: install Debian's chromium package`);
-    mkdirSync(ARTIFACTS, { recursive: true });
-    server = await serveStatic(await productionBuild());
-    browser = await launchChromium();
-  }, 300_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const app = useApp({ timeout: 300_000 });
 
   it('the classroom link hides the chosen controls; training works; "Show all controls" brings them back', async () => {
     const t0 = Date.now();
-    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, permissions: ['clipboard-read', 'clipboard-write'] });
+    const context = await app.browser.newContext({ viewport: { width: 1400, height: 1000 }, permissions: ['clipboard-read', 'clipboard-write'] });
     const errors = collectErrors(context);
 
     // the teacher's tab
     const teacher = await context.newPage();
-    await teacher.goto(`${server.url}/?${TINY}`);
+    await teacher.goto(`${app.url}/?${TINY}`);
     await waitPhase(teacher, ['ready']);
     expect(await teacher.locator('[data-backend]').getAttribute('data-backend')).toBe('webgpu');
     expect(await present(teacher)).toMatchObject({ loss: 1, model: 1, head: 1, reset: 1, confusion: 1, lr: 1 });
@@ -101,7 +56,7 @@ describe.runIf(RUN)('classroom link in Chromium (production build)', () => {
     expect(await urlField.inputValue()).not.toContain('hide=');
     for (const label of TICK) await dialog.getByLabel(label, { exact: true }).check();
     const link = await urlField.inputValue();
-    expect(link.startsWith(`${server.url}/?`)).toBe(true);
+    expect(link.startsWith(`${app.url}/?`)).toBe(true);
     expect(link.endsWith(`&${HIDE}`)).toBe(true);
     for (const part of ['loss=kps', 'model=convnet', 'if=10', 'nmax=20', 'batch=16']) expect(link).toContain(part);
     expect(await dialog.getByRole('link', { name: 'Open in a new tab' }).getAttribute('href')).toBe(link);
@@ -133,7 +88,7 @@ describe.runIf(RUN)('classroom link in Chromium (production build)', () => {
 
     // training works from the header
     await student.getByRole('button', { name: 'Step', exact: true }).click();
-    await student.waitForFunction(() => Number(document.querySelector('[data-testid=step-counter]')?.getAttribute('data-step')) >= 1, null, { timeout: 180_000 });
+    await waitStep(student, 1, 180_000);
     await waitPhase(student, ['paused', 'ready']);
     await expect.poll(async () => Number(await student.getByTestId('chart-loss').getAttribute('data-points')), POLL).toBeGreaterThan(0);
     // R does nothing while Reset is hidden (S still steps)

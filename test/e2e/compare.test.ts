@@ -7,50 +7,15 @@
  *
  * Tiny runs: 20 head-class images at IF 10 (78 training images, 3 batches of 32), 1 test image per class, 1 epoch.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { CHROMIUM, chromiumAvailable, launchChromium } from './browser';
-import { productionBuild } from './dist';
-import { serveStatic, type StaticServer } from './server';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { ARTIFACTS, POLL, e2eEnabled, openApp, useApp, waitPhase } from './harness';
 
-const ROOT = resolve(__dirname, '../..');
-const ARTIFACTS = join(ROOT, 'test-results/e2e');
-const CI = process.env.CI === 'true' || process.env.CI === '1';
-const RUN = CI || chromiumAvailable();
-if (!RUN) console.warn(`[e2e] skipped: ${CHROMIUM} not found (under CI=true these tests fail instead)`);
+const RUN = e2eEnabled();
 
 const TINY = 'nmax=20&if=10&batch=32&eval=1&log=1&model=convnet&epochs=1&s2.epochs=1&s2.batch=32&schedule=constant&warmup=0';
-const POLL = { timeout: 30_000, interval: 100 };
-
-let browser: Browser;
-let server: StaticServer;
-let tmp: string;
-
-async function waitPhase(page: Page, phases: string[], timeout = 120_000): Promise<void> {
-  await page.waitForFunction(
-    (ps) => ps.includes(document.querySelector('[data-testid=phase]')?.getAttribute('data-phase') ?? ''),
-    phases,
-    { timeout },
-  ).catch(async (e) => {
-    const notices = await page.locator('.notices, [data-testid=crash]').allTextContents();
-    const ph = await page.locator('[data-testid=phase]').getAttribute('data-phase');
-    throw new Error(`phase ${ph} instead of ${phases.join('|')}; notices: ${notices.join(' / ')} (${(e as Error).message})`);
-  });
-}
-
-async function open(page: Page, query: string): Promise<string[]> {
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  await page.goto(`${server.url}/?${query}`);
-  await waitPhase(page, ['ready']);
-  return errors;
-}
 
 interface TableRow {
   id: string;
@@ -83,26 +48,13 @@ async function chartRuns(page: Page, id: string): Promise<{ colors: string[]; le
 const pctOf = (s: string) => Number(s.replace('%', '')) / 100;
 
 describe.runIf(RUN)('compare runs in Chromium (production build)', () => {
-  beforeAll(async () => {
-    if (!chromiumAvailable()) throw new Error(`CI=true but ${CHROMIUM} is missing: install Debian's chromium package`);
-    mkdirSync(ARTIFACTS, { recursive: true });
-    tmp = mkdtempSync(join(tmpdir(), 'ltpg-compare-'));
-    const dist = await productionBuild();
-    server = await serveStatic(dist);
-    browser = await launchChromium();
-  }, 240_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
-  });
+  const app = useApp({ tmpPrefix: 'ltpg-compare-' });
 
   it('WebGPU: train CE, pin it, switch to KPS and train: both runs on every chart, in the table, sorted, as CSV', async () => {
     const t0 = Date.now();
-    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
+    const context = await app.browser.newContext({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
     const page = await context.newPage();
-    const errors = await open(page, `${TINY}&loss=ce&head=linear`);
+    const { errors } = await openApp(page, app.url, `${TINY}&loss=ce&head=linear`);
     const badge = page.locator('[data-backend]');
     expect(await badge.getAttribute('data-backend')).toBe('webgpu');
     expect(await badge.getAttribute('aria-label')).toMatch(/^Backend: webgpu/);
@@ -178,7 +130,7 @@ describe.runIf(RUN)('compare runs in Chromium (production build)', () => {
       page.getByRole('button', { name: 'Download CSV' }).click(),
     ]);
     expect(dl.suggestedFilename()).toBe('ltpg-compare-runs.csv');
-    const path = join(tmp, 'compare.csv');
+    const path = join(app.tmp, 'compare.csv');
     await dl.saveAs(path);
     const lines = readFileSync(path, 'utf8').trimEnd().split('\r\n');
     expect(lines).toHaveLength(3);
@@ -204,9 +156,9 @@ describe.runIf(RUN)('compare runs in Chromium (production build)', () => {
 
   it('wasm: the preset CE vs KPS vs FBL vs GCL queues four runs on the same data, GCL with stage 2, and pins each', async () => {
     const t0 = Date.now();
-    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const context = await app.browser.newContext({ viewport: { width: 1400, height: 1000 } });
     const page = await context.newPage();
-    const errors = await open(page, `backend=wasm&${TINY}&loss=gcl`);
+    const { errors } = await openApp(page, app.url, `backend=wasm&${TINY}&loss=gcl`);
     expect(await page.locator('[data-backend]').getAttribute('data-backend')).toBe('wasm');
     // record every progress text the page shows
     await page.evaluate(() => {

@@ -5,85 +5,41 @@
  * URL of uploaded data falls back to the embedded set with a notice; a run on an uploaded archive is autosaved with its
  * files and resumes after a reload. E2E_DIST=<dir> reuses an existing build.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { countsFor } from '../../src/core/data/longtail';
-import { CHROMIUM, chromiumAvailable, launchChromium } from './browser';
-import { productionBuild } from './dist';
-import { serveStatic, type StaticServer } from './server';
+import { ARTIFACTS, POLL, e2eEnabled, openApp, phaseOf, stepOf, useApp, waitPhase as waitPhaseFor } from './harness';
 import { CIFAR10_NAMES, cifarArchive, pngFolder } from '../helpers/upload-fixtures';
 
-const ROOT = resolve(__dirname, '../..');
-const ARTIFACTS = join(ROOT, 'test-results/e2e');
-const CI = process.env.CI === 'true' || process.env.CI === '1';
-const RUN = CI || chromiumAvailable();
-if (!RUN) console.warn(`[e2e] skipped: ${CHROMIUM} not found (install Debian's chromium; under CI=true these tests fail instead)`);
+const RUN = e2eEnabled();
 
 /** Tiny run: 20 head-class images, IF 10, batch 16, 2 test images per class, wasm backend. */
 const QUERY = 'backend=wasm&nmax=20&if=10&batch=16&eval=2&log=1&model=convnet&loss=ce';
-const POLL = { timeout: 30_000, interval: 100 };
 const EVIL = '<img src=x onerror="window.__pwned=1">';
 
-let browser: Browser;
-let server: StaticServer;
-let distDir: string;
-let work: string;
-
-async function open(query: string): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  // remembers the largest value the upload progress bar showed
-  await page.addInitScript(() => {
-    const w = window as unknown as { __progress: number[] };
-    w.__progress = [];
-    new MutationObserver(() => {
-      const p = document.querySelector('[data-testid=upload-progress]') as HTMLProgressElement | null;
-      if (p) w.__progress.push(p.value);
-    }).observe(document, { subtree: true, childList: true, attributes: true });
-  });
-  await page.goto(`${server.url}/?${query}`);
-  await waitPhase(page, ['ready'], 90_000);
-  return { page, errors };
+/** Remembers every value the upload progress bar showed, in window.__progress. */
+function recordUploadProgress(): void {
+  const w = window as unknown as { __progress: number[] };
+  w.__progress = [];
+  new MutationObserver(() => {
+    const p = document.querySelector('[data-testid=upload-progress]') as HTMLProgressElement | null;
+    if (p) w.__progress.push(p.value);
+  }).observe(document, { subtree: true, childList: true, attributes: true });
 }
 
-async function waitPhase(page: Page, phases: string[], timeout = 60_000): Promise<void> {
-  await page.waitForFunction(
-    (ps) => ps.includes(document.querySelector('[data-testid=phase]')?.getAttribute('data-phase') ?? ''),
-    phases,
-    { timeout },
-  ).catch(async (e) => {
-    const notices = await page.locator('.notices, [data-testid=crash], [data-testid=upload-error]').allTextContents();
-    throw new Error(`phase ${await page.locator('[data-testid=phase]').getAttribute('data-phase')} instead of ${phases.join('|')}; notices: ${notices.join(' / ')} (${(e as Error).message})`);
-  });
-}
+/** The phases of these small runs come within a minute. */
+const waitPhase = (page: Page, phases: string[], timeout = 60_000) => waitPhaseFor(page, phases, timeout);
 
 const histogram = (page: Page) => page.$$eval('[data-testid=class-histogram] rect[data-count]', (els) => els.map((e) => Number(e.getAttribute('data-count'))));
 const histogramNames = (page: Page) => page.$$eval('[data-testid=class-histogram] rect[data-count] title', (els) => els.map((e) => e.textContent!.replace(/: \d+ images.*$/, '')));
 const datasetValue = (page: Page) => page.locator('[data-testid=field-dataset] select').inputValue();
-const stepOf = async (page: Page) => Number(await page.locator('[data-testid=step-counter]').getAttribute('data-step'));
 
 describe.runIf(RUN)('bring your own data in Chromium (production build, wasm)', () => {
-  beforeAll(async () => {
-    if (!chromiumAvailable()) throw new Error(`CI=true but ${CHROMIUM} is missing: install Debian's chromium package`);
-    mkdirSync(ARTIFACTS, { recursive: true });
-    work = mkdtempSync(join(tmpdir(), 'ltpg-upload-'));
-    distDir = await productionBuild();
-    server = await serveStatic(distDir);
-    browser = await launchChromium();
-  }, 240_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (work) rmSync(work, { recursive: true, force: true });
-  });
+  const app = useApp({ tmpPrefix: 'ltpg-upload-' });
+  const open = (query: string) =>
+    openApp(app.browser, app.url, query, { viewport: { width: 1400, height: 1100 }, init: recordUploadProgress, ready: 90_000 });
 
   it('CIFAR-10 archive → CIFAR-10-LT; a corrupt archive → error naming the file, data and run unchanged', async () => {
     const { page, errors } = await open(QUERY);
@@ -109,7 +65,7 @@ describe.runIf(RUN)('bring your own data in Chromium (production build, wasm)', 
     // train a step, then a corrupt archive: clear error, nothing else changes
     await page.getByRole('button', { name: 'Step', exact: true }).click();
     await expect.poll(() => stepOf(page), POLL).toBe(1);
-    const phaseBefore = await page.locator('[data-testid=phase]').getAttribute('data-phase');
+    const phaseBefore = await phaseOf(page);
     const corrupt = archive.subarray(0, Math.floor(archive.length / 2));
     await page.getByTestId('upload-cifar').setInputFiles({ name: 'broken-cifar.tar.gz', mimeType: 'application/gzip', buffer: corrupt });
     await expect.poll(() => page.getByTestId('upload-error').count(), POLL).toBe(1);
@@ -118,7 +74,7 @@ describe.runIf(RUN)('bring your own data in Chromium (production build, wasm)', 
     expect(await datasetValue(page)).toBe('cifar10-lt@1');
     expect(await histogram(page)).toEqual(lt);
     expect(await stepOf(page)).toBe(1);
-    expect(await page.locator('[data-testid=phase]').getAttribute('data-phase')).toBe(phaseBefore);
+    expect(await phaseOf(page)).toBe(phaseBefore);
     // the run still trains
     await page.getByRole('button', { name: 'Step', exact: true }).click();
     await expect.poll(() => stepOf(page), POLL).toBe(2);
@@ -163,16 +119,16 @@ describe.runIf(RUN)('bring your own data in Chromium (production build, wasm)', 
     const classes = ['cat', 'dog', EVIL.replace(/\//g, '')];
     const files = pngFolder('pets', classes, [30, 9, 4]);
     for (const f of files) {
-      const p = join(work, f.path);
+      const p = join(app.tmp, f.path);
       mkdirSync(dirname(p), { recursive: true });
       writeFileSync(p, f.bytes);
     }
-    writeFileSync(join(work, 'pets', 'README.txt'), 'not an image');
+    writeFileSync(join(app.tmp, 'pets', 'README.txt'), 'not an image');
     const { page, errors } = await open(QUERY);
     await page.locator('[data-testid=data-source] > summary').click();
     await page.getByTestId('upload-target').selectOption('grey28');
     await page.getByTestId('upload-test-fraction').fill('0.25');
-    await page.getByTestId('upload-folder').setInputFiles(join(work, 'pets'));
+    await page.getByTestId('upload-folder').setInputFiles(join(app.tmp, 'pets'));
     await expect.poll(() => datasetValue(page), POLL).toBe('folder@1');
     await waitPhase(page, ['ready']);
     // as is: every pool image (¾ of each class; the rest is the held-out test set), capped by n_max = 20

@@ -4,29 +4,16 @@
  * canvases; Enter on a diagonal cell shows the correctly classified ones; Escape / Close shut the dialog and focus
  * goes back to the cell. Part of `npm test`; under CI=true it always runs (a missing Chromium fails it).
  */
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { CHROMIUM, chromiumAvailable, launchChromium } from './browser';
-import { productionBuild } from './dist';
-import { serveStatic, type StaticServer } from './server';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { ARTIFACTS, POLL, e2eEnabled, openApp, useApp, waitPhase } from './harness';
 
-const ROOT = resolve(__dirname, '../..');
-const ARTIFACTS = join(ROOT, 'test-results/e2e');
-const CI = process.env.CI === 'true' || process.env.CI === '1';
-const RUN = CI || chromiumAvailable();
-if (!RUN) {
-  console.warn(`[e2e] skipped: ${CHROMIUM} not found (install Debian's chromium; under CI=true these tests fail instead)`);
-}
+const RUN = e2eEnabled();
 
 /** Tiny run on the embedded data (78 training images in 5 batches of 16), 6 test images per class, one epoch of CE. */
 const TINY = 'nmax=20&if=10&batch=16&eval=6&log=1&model=convnet&loss=ce&head=linear&epochs=1';
-const POLL = { timeout: 30_000, interval: 100 };
 const LIMIT = 60;
-
-let browser: Browser;
-let server: StaticServer;
 
 interface Cell { r: number; c: number; t: number; p: number; count: number; label: string }
 
@@ -59,31 +46,14 @@ const canvasStats = (page: Page) => page.$$eval('[data-testid=drilldown] canvas'
 }));
 
 describe.runIf(RUN)('confusion-matrix drill-down in Chromium (production build, WebGPU)', () => {
-  beforeAll(async () => {
-    if (!chromiumAvailable()) throw new Error(`CI=true but ${CHROMIUM} is missing: install Debian's chromium package`);
-    mkdirSync(ARTIFACTS, { recursive: true });
-    server = await serveStatic(await productionBuild());
-    browser = await launchChromium();
-  }, 240_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const app = useApp();
 
   it('confusion cell click shows images; Enter on a diagonal cell shows the correct ones; an empty cell says so; Escape / Close return focus', async () => {
     const t0 = Date.now();
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    const errors: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-    await page.goto(`${server.url}/?${TINY}`);
-    await page.waitForFunction(() => document.querySelector('[data-testid=phase]')?.getAttribute('data-phase') === 'ready', null, { timeout: 90_000 });
+    const { page, errors } = await openApp(app.browser, app.url, TINY, { ready: 90_000 });
     expect(await page.locator('[data-backend]').getAttribute('data-backend')).toBe('webgpu');
     await page.getByRole('button', { name: 'Train', exact: true }).click();
-    await page.waitForFunction(() => document.querySelector('[data-testid=phase]')?.getAttribute('data-phase') === 'stageDone', null, { timeout: 240_000 });
+    await waitPhase(page, ['stageDone'], 240_000);
     const tTrained = Date.now();
     await expect.poll(async () => (await cells(page)).length, POLL).toBe(100);
 

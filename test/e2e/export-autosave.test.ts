@@ -5,66 +5,28 @@
  * test accuracy; the safetensors file is parsed by the small reader below; the metrics CSV / JSON have the right
  * rows; a chart PNG is a PNG. Autosave: train 2 epochs, reload, resume → same history, training continues.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { CHROMIUM, chromiumAvailable, launchChromium } from './browser';
-import { productionBuild } from './dist';
-import { serveStatic, type StaticServer } from './server';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { ARTIFACTS, POLL, e2eEnabled, openApp, stepOf, useApp, waitPhase, waitStep } from './harness';
 
-const ROOT = resolve(__dirname, '../..');
-const ARTIFACTS = join(ROOT, 'test-results/e2e');
-const CI = process.env.CI === 'true' || process.env.CI === '1';
-const RUN = CI || chromiumAvailable();
-if (!RUN) console.warn(`[e2e] skipped: ${CHROMIUM} not found (under CI=true these tests fail instead)`);
+const RUN = e2eEnabled();
 
 const WASM = 'backend=wasm&nmax=20&if=10&batch=16&eval=2&log=1&model=convnet&s2.epochs=1&s2.batch=16';
-const POLL = { timeout: 30_000, interval: 100 };
-
-let browser: Browser;
-let server: StaticServer;
-let distDir: string;
-let tmp: string;
-
-async function waitPhase(page: Page, phases: string[], timeout = 120_000): Promise<void> {
-  await page.waitForFunction(
-    (ps) => ps.includes(document.querySelector('[data-testid=phase]')?.getAttribute('data-phase') ?? ''),
-    phases,
-    { timeout },
-  ).catch(async (e) => {
-    const notices = await page.locator('.notices, [data-testid=crash]').allTextContents();
-    const ph = await page.locator('[data-testid=phase]').getAttribute('data-phase');
-    throw new Error(`phase ${ph} instead of ${phases.join('|')}; notices: ${notices.join(' / ')} (${(e as Error).message})`);
-  });
-}
-
-const stepOf = async (page: Page) => Number(await page.locator('[data-testid=step-counter]').getAttribute('data-step'));
-
-async function open(page: Page, query: string): Promise<string[]> {
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  await page.goto(`${server.url}/?${query}`);
-  await waitPhase(page, ['ready']);
-  return errors;
-}
 
 /** Clicks Step `n` times, each time waiting for the step counter. */
 async function steps(page: Page, n: number): Promise<void> {
   for (let i = 0; i < n; i++) {
     const s = await stepOf(page);
     await page.getByRole('button', { name: 'Step', exact: true }).click();
-    await page.waitForFunction((v) => Number(document.querySelector('[data-testid=step-counter]')?.getAttribute('data-step')) > v, s, { timeout: 60_000 });
+    await waitStep(page, s + 1, 60_000);
     await waitPhase(page, ['paused', 'ready', 'stageDone']);
   }
 }
 
 /** Clicks a button of the export dialog and resolves with the downloaded file. */
-async function download(page: Page, name: string | RegExp): Promise<{ name: string; bytes: Buffer }> {
+async function download(page: Page, name: string | RegExp, tmp: string): Promise<{ name: string; bytes: Buffer }> {
   const [dl] = await Promise.all([
     page.waitForEvent('download', { timeout: 60_000 }),
     page.getByTestId('export-dialog').getByRole('button', { name, exact: typeof name === 'string' }).click(),
@@ -84,9 +46,9 @@ async function closeExport(page: Page): Promise<void> {
   await expect.poll(() => page.getByTestId('export-dialog').isVisible(), POLL).toBe(false);
 }
 
-async function metricsJson(page: Page): Promise<{ epochs: Record<string, unknown>[]; batches: unknown[] }> {
+async function metricsJson(page: Page, tmp: string): Promise<{ epochs: Record<string, unknown>[]; batches: unknown[] }> {
   await openExport(page);
-  const f = await download(page, 'All metrics (JSON)');
+  const f = await download(page, 'All metrics (JSON)', tmp);
   await closeExport(page);
   return JSON.parse(f.bytes.toString('utf8'));
 }
@@ -112,26 +74,13 @@ function readSafetensors(b: Buffer) {
 }
 
 describe.runIf(RUN)('export dialog and autosave in Chromium (production build, wasm)', () => {
-  beforeAll(async () => {
-    if (!chromiumAvailable()) throw new Error(`CI=true but ${CHROMIUM} is missing: install Debian's chromium package`);
-    mkdirSync(ARTIFACTS, { recursive: true });
-    tmp = mkdtempSync(join(tmpdir(), 'ltpg-dl-'));
-    distDir = await productionBuild();
-    server = await serveStatic(distDir);
-    browser = await launchChromium();
-  }, 240_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
-  });
+  const app = useApp({ tmpPrefix: 'ltpg-dl-' });
 
   it('exports: tfjs zip (reload → load back → same test accuracy → trains on), safetensors, metrics CSV/JSON, chart PNG', async () => {
     const t0 = Date.now();
-    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
+    const context = await app.browser.newContext({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
     const page = await context.newPage();
-    const errors = await open(page, `${WASM}&loss=ce&head=linear&epochs=3`);
+    const { errors } = await openApp(page, app.url, `${WASM}&loss=ce&head=linear&epochs=3`);
     await steps(page, 5); // one epoch of 5 batches
     expect(await page.getByTestId('epoch-counter').getAttribute('data-epochs-done')).toBe('1');
     await expect.poll(async () => Number(await page.getByTestId('chart-loss').getAttribute('data-points')), POLL).toBeGreaterThan(0);
@@ -139,32 +88,32 @@ describe.runIf(RUN)('export dialog and autosave in Chromium (production build, w
     await openExport(page);
     expect(await page.getByTestId('pytorch-snippet').textContent()).toMatch(/load_file\(path\)/);
     // metrics
-    const csv = await download(page, 'Per-epoch CSV');
+    const csv = await download(page, 'Per-epoch CSV', app.tmp);
     expect(csv.name).toBe('ltpg-ce-convnet-s1-e1.epochs.csv');
     const rows = csv.bytes.toString('utf8').trimEnd().split('\r\n');
     expect(rows.length).toBe(2);
     expect(rows[0]).toMatch(/^stage,epoch,.*test_accuracy/);
-    const perClass = (await download(page, 'Per-class CSV')).bytes.toString('utf8').trimEnd().split('\r\n');
+    const perClass = (await download(page, 'Per-class CSV', app.tmp)).bytes.toString('utf8').trimEnd().split('\r\n');
     expect(perClass.length).toBe(1 + 10);
     expect(perClass[1]).toMatch(/^1,1,0,T-shirt\/top,20,(many|medium|few),/);
-    const json = JSON.parse((await download(page, 'All metrics (JSON)')).bytes.toString('utf8'));
+    const json = JSON.parse((await download(page, 'All metrics (JSON)', app.tmp)).bytes.toString('utf8'));
     expect(json.epochs.length).toBe(1);
     expect(json.batches.length).toBe(5);
     const testAccuracy = json.epochs[0].testAccuracy as number;
     expect(Number(rows[1].split(',')[9])).toBe(testAccuracy);
     // a chart as PNG
-    const png = await download(page, /^PNG: Training loss and test accuracy/);
+    const png = await download(page, /^PNG: Training loss and test accuracy/, app.tmp);
     expect(png.name).toBe('ltpg-ce-convnet-s1-e1.loss.png');
     expect([...png.bytes.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
     expect(png.bytes.toString('latin1', 12, 16)).toBe('IHDR');
     expect(png.bytes.readUInt32BE(16)).toBeGreaterThan(400);
     expect(png.bytes.length).toBeGreaterThan(5000); // not a blank canvas
     writeFileSync(join(ARTIFACTS, 'chart-loss-export.png'), png.bytes);
-    const cm = await download(page, /^PNG: Confusion matrix/);
+    const cm = await download(page, /^PNG: Confusion matrix/, app.tmp);
     expect(cm.bytes.toString('latin1', 1, 4)).toBe('PNG');
     writeFileSync(join(ARTIFACTS, 'chart-confusion-export.png'), cm.bytes);
     // safetensors
-    const st = await download(page, 'PyTorch (.safetensors)');
+    const st = await download(page, 'PyTorch (.safetensors)', app.tmp);
     expect(st.name).toBe('ltpg-ce-convnet-s1-e1.safetensors');
     const f = readSafetensors(st.bytes);
     expect(f.metadata.format).toBe('long-tail-playground/safetensors');
@@ -185,7 +134,7 @@ describe.runIf(RUN)('export dialog and autosave in Chromium (production build, w
     expect(f.tensors.get('bn1.num_batches_tracked')).toEqual({ dtype: 'I64', shape: [], values: null });
     expect(lin.values!.some((v) => v !== 0)).toBe(true);
     // TensorFlow.js
-    const zip = await download(page, 'TensorFlow.js (.zip)');
+    const zip = await download(page, 'TensorFlow.js (.zip)', app.tmp);
     expect(zip.name).toBe('ltpg-ce-convnet-s1-e1.tfjs.zip');
     expect(zip.bytes.toString('latin1', 0, 2)).toBe('PK');
     expect(zip.bytes.includes(Buffer.from('model.json'))).toBe(true);
@@ -200,7 +149,7 @@ describe.runIf(RUN)('export dialog and autosave in Chromium (production build, w
     await expect.poll(() => page.getByTestId('resume-banner').isVisible(), POLL).toBe(true);
     await page.getByRole('button', { name: 'Discard' }).click();
     await expect.poll(() => page.getByTestId('resume-banner').count(), POLL).toBe(0);
-    const zipPath = join(tmp, 'model.tfjs.zip');
+    const zipPath = join(app.tmp, 'model.tfjs.zip');
     writeFileSync(zipPath, zip.bytes);
     await openExport(page);
     await page.getByLabel('Load a TensorFlow.js zip').setInputFiles(zipPath);
@@ -224,12 +173,12 @@ describe.runIf(RUN)('export dialog and autosave in Chromium (production build, w
 
   it('autosave → reload → resume banner → resume with the same history; training continues', async () => {
     const t0 = Date.now();
-    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
+    const context = await app.browser.newContext({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
     const page = await context.newPage();
-    const errors = await open(page, `${WASM}&loss=gcl&epochs=4&lr=0.05`);
+    const { errors } = await openApp(page, app.url, `${WASM}&loss=gcl&epochs=4&lr=0.05`);
     expect(await page.getByTestId('resume-banner').count()).toBe(0);
     await steps(page, 10); // two epochs
-    const before = await metricsJson(page);
+    const before = await metricsJson(page, app.tmp);
     expect(before.epochs.length).toBe(2);
     const url = page.url();
     // let the autosave land
@@ -244,7 +193,7 @@ describe.runIf(RUN)('export dialog and autosave in Chromium (production build, w
     }), null, { timeout: 30_000 });
 
     // reload with other settings in the URL
-    await page.goto(`${server.url}/?${WASM}&loss=ce&head=linear&epochs=2`);
+    await page.goto(`${app.url}/?${WASM}&loss=ce&head=linear&epochs=2`);
     await waitPhase(page, ['ready']);
     const banner = page.getByTestId('resume-banner');
     await expect.poll(() => banner.isVisible(), POLL).toBe(true);
@@ -259,12 +208,12 @@ describe.runIf(RUN)('export dialog and autosave in Chromium (production build, w
     expect(await stepOf(page)).toBe(10);
     expect(await page.getByTestId('epoch-counter').getAttribute('data-epochs-done')).toBe('2');
     expect(await page.getByTestId('announcement').textContent()).toMatch(/Resumed the run from .* at epoch 2 of 4/);
-    const after = await metricsJson(page);
+    const after = await metricsJson(page, app.tmp);
     expect(after.epochs).toEqual(before.epochs);
     expect(after.batches).toEqual(before.batches);
     await page.getByRole('button', { name: 'Train', exact: true }).click();
     await waitPhase(page, ['stageDone']);
-    const done = await metricsJson(page);
+    const done = await metricsJson(page, app.tmp);
     expect(done.epochs.length).toBe(4);
     expect(done.epochs.slice(0, 2)).toEqual(before.epochs);
     expect(done.epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4]);
@@ -277,14 +226,14 @@ describe.runIf(RUN)('export dialog and autosave in Chromium (production build, w
   }, 240_000);
 
   it('a storage error (quota) is reported and training continues', async () => {
-    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const context = await app.browser.newContext({ viewport: { width: 1400, height: 1000 } });
     const page = await context.newPage();
     await page.addInitScript(() => {
       IDBObjectStore.prototype.put = function put(): IDBRequest {
         throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
       };
     });
-    const errors = await open(page, `${WASM}&loss=ce&head=linear&epochs=2`);
+    const { errors } = await openApp(page, app.url, `${WASM}&loss=ce&head=linear&epochs=2`);
     await page.getByRole('button', { name: 'Train', exact: true }).click();
     await waitPhase(page, ['stageDone']);
     const notice = page.getByTestId('notice-autosave');

@@ -7,85 +7,30 @@
  * URL configurations (20 head-class images, IF 10 → 78 images, batch 16, 2 test images per class) and the tests
  * of the controls run on the wasm backend (`backend=wasm`), which trains the same configuration in a second.
  */
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { CHROMIUM, chromiumAvailable, launchChromium } from './browser';
-import { productionBuild } from './dist';
-import { serveStatic, type StaticServer } from './server';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import {
+  ARTIFACTS, POLL, chartPoints, e2eEnabled, openApp, phaseOf, stepOf, useApp, waitPhase, waitStep,
+} from './harness';
 
-const ROOT = resolve(__dirname, '../..');
-const ARTIFACTS = join(ROOT, 'test-results/e2e');
-const CI = process.env.CI === 'true' || process.env.CI === '1';
-const RUN = CI || chromiumAvailable();
-if (!RUN) {
-  console.warn(`[e2e] skipped: ${CHROMIUM} not found (install Debian's chromium; under CI=true these tests fail instead)`);
-}
+const RUN = e2eEnabled();
 
 /** Tiny run on the embedded data: 78 training images in 5 batches of 16, 20 test images per evaluation. */
 const TINY = 'nmax=20&if=10&batch=16&eval=2&log=1&model=convnet&s2.epochs=1&s2.batch=16';
 const WASM = `backend=wasm&${TINY}`;
-/** expect.poll options (the default 1 s is short on a loaded 2-core machine). */
-const POLL = { timeout: 30_000, interval: 100 };
 
-let browser: Browser;
-let server: StaticServer;
-let distDir: string;
-
-interface Opened {
-  page: Page;
-  errors: string[];
-}
-
-async function open(query: string, opts: { ready?: boolean } = {}): Promise<Opened> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  await page.addInitScript(() => {
-    const w = window as unknown as { __longtasks: number[] };
-    w.__longtasks = [];
-    try {
-      new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) w.__longtasks.push(e.duration);
-      }).observe({ type: 'longtask', buffered: true });
-    } catch {
-      /* no longtask support */
-    }
-  });
-  await page.goto(`${server.url}/${query ? `?${query}` : ''}`);
-  if (opts.ready !== false) await waitPhase(page, ['ready'], 90_000);
-  return { page, errors };
-}
-
-const phase = (page: Page) => page.locator('[data-testid=phase]').getAttribute('data-phase');
-const step = async (page: Page) => Number(await page.locator('[data-testid=step-counter]').getAttribute('data-step'));
-
-async function waitPhase(page: Page, phases: string[], timeout = 120_000): Promise<void> {
-  await page.waitForFunction(
-    (ps) => ps.includes(document.querySelector('[data-testid=phase]')?.getAttribute('data-phase') ?? ''),
-    phases,
-    { timeout },
-  ).catch(async (e) => {
-    const notices = await page.locator('.notices, [data-testid=crash]').allTextContents();
-    throw new Error(`phase ${await phase(page)} instead of ${phases.join('|')}; notices: ${notices.join(' / ')} (${(e as Error).message})`);
-  });
-}
-
-async function waitStep(page: Page, atLeast: number, timeout = 120_000): Promise<void> {
-  await page.waitForFunction(
-    (n) => Number(document.querySelector('[data-testid=step-counter]')?.getAttribute('data-step')) >= n,
-    atLeast,
-    { timeout },
-  );
-}
-
-async function chartPoints(page: Page): Promise<Record<string, number>> {
-  return page.$$eval('[data-testid^="chart-"]', (els) =>
-    Object.fromEntries(els.map((e) => [e.getAttribute('data-testid')!.slice(6), Number(e.getAttribute('data-points'))])));
+/** Records the duration of every long task (≥ 50 ms) of the page in window.__longtasks. */
+function recordLongTasks(): void {
+  const w = window as unknown as { __longtasks: number[] };
+  w.__longtasks = [];
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) w.__longtasks.push(e.duration);
+    }).observe({ type: 'longtask', buffered: true });
+  } catch {
+    /* no longtask support */
+  }
 }
 
 /** Forget the long tasks so far (page load, first render): measure training only. */
@@ -101,18 +46,8 @@ async function worstLongTask(page: Page): Promise<{ worst: number; count: number
 }
 
 describe.runIf(RUN)('playground in Chromium (production build)', () => {
-  beforeAll(async () => {
-    if (!chromiumAvailable()) throw new Error(`CI=true but ${CHROMIUM} is missing: install Debian's chromium package`);
-    mkdirSync(ARTIFACTS, { recursive: true });
-    distDir = await productionBuild();
-    server = await serveStatic(distDir);
-    browser = await launchChromium();
-  }, 240_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const app = useApp();
+  const open = (query: string) => openApp(app.browser, app.url, query, { init: recordLongTasks, ready: 90_000 });
 
   it('loads without console errors, WebGPU is the active backend, the URL holds every setting', async () => {
     const { page, errors } = await open('');
@@ -167,26 +102,26 @@ describe.runIf(RUN)('playground in Chromium (production build)', () => {
     await waitStep(page, 3);
     await page.getByRole('button', { name: 'Pause' }).click();
     await waitPhase(page, ['paused']);
-    const n = await step(page);
+    const n = await stepOf(page);
     await page.waitForTimeout(600);
-    expect(await step(page)).toBe(n);
+    expect(await stepOf(page)).toBe(n);
     await page.getByRole('button', { name: 'Step', exact: true }).click();
     await waitStep(page, n + 1);
     await page.waitForTimeout(300);
-    expect(await step(page)).toBe(n + 1);
+    expect(await stepOf(page)).toBe(n + 1);
     await page.getByRole('button', { name: 'Train', exact: true }).click();
     await waitStep(page, n + 4);
     // lr change while running
-    const before = await step(page);
+    const before = await stepOf(page);
     const epochBefore = Number(await page.getByTestId('epoch-counter').getAttribute('data-epoch'));
     const lr = page.getByLabel('Learning rate', { exact: true });
     await lr.fill('0.0123');
     await lr.press('Enter');
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=lr-value]')?.getAttribute('data-lr')) === 0.0123, null, { timeout: 30_000 });
     expect(await page.getByRole('dialog').isVisible()).toBe(false);
-    expect(await step(page)).toBeGreaterThan(before); // counters kept going: no reset
+    expect(await stepOf(page)).toBeGreaterThan(before); // counters kept going: no reset
     expect(Number(await page.getByTestId('epoch-counter').getAttribute('data-epoch'))).toBeGreaterThanOrEqual(epochBefore);
-    expect(await phase(page)).toBe('running');
+    expect(await phaseOf(page)).toBe('running');
     expect(page.url()).toContain('lr=0.0123');
     await page.getByRole('button', { name: 'Pause' }).click();
     await waitPhase(page, ['paused']);
@@ -204,20 +139,20 @@ describe.runIf(RUN)('playground in Chromium (production build)', () => {
     await waitStep(page, 4);
     await page.keyboard.press('Space');
     await waitPhase(page, ['paused']);
-    const n = await step(page);
+    const n = await stepOf(page);
     expect(n).toBeGreaterThanOrEqual(4);
     // typing in a field is not a shortcut
     await page.getByLabel('Seed').focus();
     await page.keyboard.press('s');
     await page.waitForTimeout(400);
-    expect(await step(page)).toBe(n);
+    expect(await stepOf(page)).toBe(n);
     await page.locator('h1').click();
     await page.keyboard.press('r');
     await page.waitForFunction(() => document.querySelector('[data-testid=step-counter]')?.getAttribute('data-step') === '0', null, { timeout: 30_000 });
     await waitPhase(page, ['ready']);
     expect(errors).toEqual([]);
     await page.close();
-  }, 120_000);
+  }, 240_000); // generous: on 2 cores other browser tests may run beside it
 
   it('CE, then a loss change asks before resetting (in-page dialog) and KPS trains next to the archived CE run', async () => {
     const { page, errors } = await open(`${WASM}&loss=ce&head=linear&epochs=2`);
@@ -236,7 +171,7 @@ describe.runIf(RUN)('playground in Chromium (production build)', () => {
     await expect.poll(() => dialog.isVisible(), POLL).toBe(true);
     await dialog.getByRole('button', { name: 'Reset and apply' }).click();
     await waitPhase(page, ['ready']);
-    expect(await step(page)).toBe(0);
+    expect(await stepOf(page)).toBe(0);
     // KPS forces the cosine head: the head control is disabled with the reason
     expect(await page.getByLabel('Head', { exact: true }).isDisabled()).toBe(true);
     expect(await page.getByTestId('field-head').textContent()).toMatch(/KPS.*cosine/);
@@ -262,9 +197,13 @@ describe.runIf(RUN)('playground in Chromium (production build)', () => {
   it('the URL round-trips: set controls → URL → reload → same controls', async () => {
     const { page, errors } = await open(`${WASM}&epochs=3`);
     const slider = page.getByLabel('Imbalance factor', { exact: true });
-    await slider.focus();
-    for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
-    await expect.poll(() => page.url(), POLL).toContain('if=15');
+    // one press at a time: an IF change reconfigures the run, and the controls are disabled (focus lost) meanwhile
+    for (let i = 1; i <= 5; i++) {
+      await waitPhase(page, ['ready']);
+      await slider.focus();
+      await page.keyboard.press('ArrowRight');
+      await expect.poll(() => page.url(), POLL).toContain(`if=${10 + i}`);
+    }
     await page.getByLabel('Loss function').selectOption('kps');
     await expect.poll(() => page.url(), POLL).toContain('loss=kps');
     await waitPhase(page, ['ready']);
@@ -282,7 +221,7 @@ describe.runIf(RUN)('playground in Chromium (production build)', () => {
     for (const part of ['if=15', 'loss=kps', 'lp.maxM=0.35', 'lr=0.05', 'profile=step', 'head=cosine']) expect(url).toContain(part);
     await page.close();
 
-    const again = await browser.newPage();
+    const again = await app.browser.newPage();
     await again.goto(url);
     await waitPhase(again, ['ready']);
     expect(await again.getByLabel('Imbalance factor', { exact: true }).inputValue()).toBe('15');

@@ -12,27 +12,16 @@
  * (test-results/e2e/responsiveness.cpuprofile, open it in Chrome DevTools → Performance) of the measured span;
  * E2E_DIST=<dir> reuses an existing `vite build` output instead of building (test/e2e/dist.ts).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { CHROMIUM, chromiumAvailable, launchChromium } from './browser';
-import { productionBuild } from './dist';
-import { serveStatic, type StaticServer } from './server';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ARTIFACTS, chartPoints, e2eEnabled, openApp, useApp } from './harness';
 
-const ROOT = resolve(__dirname, '../..');
-const ARTIFACTS = join(ROOT, 'test-results/e2e');
-const CI = process.env.CI === 'true' || process.env.CI === '1';
-const RUN = CI || chromiumAvailable();
-if (!RUN) console.warn(`[e2e] responsiveness skipped: ${CHROMIUM} not found`);
+const RUN = e2eEnabled('responsiveness');
 
 /** Default configuration (1000 head-class images, IF 100, ConvNet, GCL, batch 64) on wasm, 3 epochs. */
 const QUERY = process.env.RESP_QUERY ?? 'backend=wasm&epochs=3';
-
-let browser: Browser;
-let server: StaticServer;
-let distDir: string;
 
 const percentile = (xs: number[], p: number): number => {
   if (!xs.length) return 0;
@@ -41,57 +30,44 @@ const percentile = (xs: number[], p: number): number => {
 };
 const r1 = (x: number) => Math.round(x * 10) / 10;
 
-describe.runIf(RUN)('main-thread responsiveness while training (Chromium, wasm)', () => {
-  beforeAll(async () => {
-    if (!chromiumAvailable()) throw new Error(`CI=true but ${CHROMIUM} is missing: install Debian's chromium package`);
-    mkdirSync(ARTIFACTS, { recursive: true });
-    distDir = await productionBuild();
-    server = await serveStatic(distDir);
-    browser = await launchChromium();
-  }, 240_000);
+/**
+ * Records, while window.__resp.on: long tasks, the gaps between animation frames and the chart updates' labelled
+ * measures (src/ui/charts/schedule.ts).
+ */
+function recordResponsiveness(): void {
+  const w = window as unknown as { __resp: { on: boolean; longtasks: number[]; gaps: number[]; measures: Record<string, number[]> } };
+  const r: typeof w.__resp = (w.__resp = { on: false, longtasks: [], gaps: [], measures: {} });
+  try {
+    // the chart updates label their tasks (src/ui/charts/schedule.ts): attributes the time to a chart
+    new PerformanceObserver((list) => {
+      if (!r.on) return;
+      for (const e of list.getEntries()) if (e.name.startsWith('ltpg:')) (r.measures[e.name] ??= []).push(e.duration);
+    }).observe({ type: 'measure' });
+  } catch {
+    /* no measure support */
+  }
+  try {
+    new PerformanceObserver((list) => {
+      if (!r.on) return;
+      for (const e of list.getEntries()) r.longtasks.push(e.duration);
+    }).observe({ type: 'longtask' });
+  } catch {
+    /* no longtask support */
+  }
+  let last = -1;
+  const frame = (t: number) => {
+    if (r.on && last >= 0) r.gaps.push(t - last);
+    last = t;
+    requestAnimationFrame(frame);
+  };
+  requestAnimationFrame(frame);
+}
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+describe.runIf(RUN)('main-thread responsiveness while training (Chromium, wasm)', () => {
+  const app = useApp();
 
   it('records the worst long task and the p95 frame gap during a few epochs of training', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    const errors: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-    await page.addInitScript(() => {
-      const w = window as unknown as { __resp: { on: boolean; longtasks: number[]; gaps: number[]; measures: Record<string, number[]> } };
-      const r: typeof w.__resp = (w.__resp = { on: false, longtasks: [], gaps: [], measures: {} });
-      try {
-        // the chart updates label their tasks (src/ui/charts/schedule.ts): attributes the time to a chart
-        new PerformanceObserver((list) => {
-          if (!r.on) return;
-          for (const e of list.getEntries()) if (e.name.startsWith('ltpg:')) (r.measures[e.name] ??= []).push(e.duration);
-        }).observe({ type: 'measure' });
-      } catch {
-        /* no measure support */
-      }
-      try {
-        new PerformanceObserver((list) => {
-          if (!r.on) return;
-          for (const e of list.getEntries()) r.longtasks.push(e.duration);
-        }).observe({ type: 'longtask' });
-      } catch {
-        /* no longtask support */
-      }
-      let last = -1;
-      const frame = (t: number) => {
-        if (r.on && last >= 0) r.gaps.push(t - last);
-        last = t;
-        requestAnimationFrame(frame);
-      };
-      requestAnimationFrame(frame);
-    });
-    await page.goto(`${server.url}/?${QUERY}`);
-    await page.waitForFunction(() => document.querySelector('[data-testid=phase]')?.getAttribute('data-phase') === 'ready', null, { timeout: 120_000 });
+    const { page, errors } = await openApp(app.browser, app.url, QUERY, { init: recordResponsiveness });
     expect(await page.locator('[data-backend]').getAttribute('data-backend')).toBe('wasm');
     await page.waitForTimeout(500); // let the first render settle
 
@@ -121,8 +97,7 @@ describe.runIf(RUN)('main-thread responsiveness while training (Chromium, wasm)'
       const { profile: prof } = await cdp.send('Profiler.stop');
       writeFileSync(join(ARTIFACTS, 'responsiveness.cpuprofile'), JSON.stringify(prof));
     }
-    const points = await page.$$eval('[data-testid^="chart-"]', (els) =>
-      Object.fromEntries(els.map((e) => [e.getAttribute('data-testid')!.slice(6), Number(e.getAttribute('data-points'))])));
+    const points = await chartPoints(page);
     const epochs = Number(await page.getByTestId('epoch-counter').getAttribute('data-epoch'));
 
     const result = {

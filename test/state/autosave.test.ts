@@ -1,67 +1,18 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/core/backend';
-import { TrainClient, type WorkerLike } from '../../src/worker/client';
-import { TrainEngine } from '../../src/worker/engine';
-import type { EpochMetrics, Request, WorkerMessage } from '../../src/worker/protocol';
+import type { EpochMetrics } from '../../src/worker/protocol';
 import { PlaygroundSession, type RunSnapshot } from '../../src/state/session';
-import { PLAYGROUND_DEFAULTS, cloneSettings, type Settings } from '../../src/state/settings';
 import { createPlaygroundStore } from '../../src/state/store';
 import {
   Autosaver, MemoryAutosaveStorage, isSavedRun, resumeQuestion, snapshotToSaved, storageErrorMessage, type SavedRun,
 } from '../../src/state/autosave';
-import { tinyDataset } from '../helpers/tiny-dataset';
+import { inProcessClients, tinySettings as baseSettings, until } from '../helpers/in-process-worker';
 import { cifarArchive } from '../helpers/upload-fixtures';
 import { uploadCifar } from '../../src/state/upload';
 import { isUploadId } from '../../src/state/data';
 
-const data = tinyDataset();
-
-/** A "worker" running the real TrainEngine in-process (messages structured-cloned like postMessage). */
-class InProcessWorker implements WorkerLike {
-  private listeners: ((ev: MessageEvent) => void)[] = [];
-  readonly engine = new TrainEngine({
-    emit: (event) => this.deliver({ kind: 'event', event }),
-    initBackend: async () => {
-      const r = await initBackend({ order: ['cpu'] });
-      return { backend: r.name, reason: r.reason, tried: [] };
-    },
-    loadDataset: async () => data,
-  });
-  postMessage(m: unknown): void {
-    const req = structuredClone(m) as Request;
-    this.engine.handle(req).then(
-      (result) => this.deliver({ kind: 'response', id: req.id, ok: true, result }),
-      (e: Error) => this.deliver({ kind: 'response', id: req.id, ok: false, error: e.message }),
-    );
-  }
-  private deliver(m: WorkerMessage): void {
-    const d = structuredClone(m);
-    setTimeout(() => this.listeners.forEach((l) => l({ data: d } as MessageEvent)), 0);
-  }
-  addEventListener(type: string, l: (ev: never) => void): void {
-    if (type === 'message') this.listeners.push(l as (ev: MessageEvent) => void);
-  }
-  terminate(): void {
-    void this.engine.handle({ kind: 'request', id: -1, type: 'dispose' });
-  }
-}
-
-function tinySettings(): Settings {
-  const s = cloneSettings(PLAYGROUND_DEFAULTS);
-  s.nMax = null;
-  s.backend = 'cpu';
-  Object.assign(s.config, { imbalance: 10, batchSize: 16, epochs: 3, evalPerClass: 5, schedule: 'constant', warmup: false });
-  s.config.stage2 = { ...s.config.stage2, epochs: 1, batchSize: 16 };
-  return s;
-}
-
-const until = async (cond: () => boolean, ms = 60_000) => {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error('timeout');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
+/** Stage 1 of 3 epochs. */
+const tinySettings = () => baseSettings({ epochs: 3 });
 
 /** A page: store + session (+ autosaver on `storage`). */
 function page(storage: MemoryAutosaveStorage | null, settings = tinySettings()) {
@@ -69,7 +20,7 @@ function page(storage: MemoryAutosaveStorage | null, settings = tinySettings()) 
   const urls: string[] = [];
   const autosave = storage ? new Autosaver(storage, store, { now: () => Date.UTC(2026, 10, 26, 15, 30) }) : null;
   const session = new PlaygroundSession(store, {
-    createClient: () => new TrainClient(() => new InProcessWorker()),
+    createClient: inProcessClients().createClient,
     schedule: (cb) => setTimeout(cb, 5),
     flushIntervalMs: 0,
     writeUrl: (q) => urls.push(q),

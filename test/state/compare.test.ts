@@ -10,9 +10,7 @@ import { DEFAULT_CONFIG, type TrainConfig } from '../../src/core/train/config';
 import { Trainer } from '../../src/core/train/trainer';
 import { defaultParams } from '../../src/core/losses/registry';
 import type { LossId } from '../../src/core/losses/types';
-import { TrainClient, type WorkerLike } from '../../src/worker/client';
-import { TrainEngine } from '../../src/worker/engine';
-import type { EpochMetrics, Request, WorkerMessage } from '../../src/worker/protocol';
+import type { EpochMetrics } from '../../src/worker/protocol';
 import { PlaygroundSession, dataKey } from '../../src/state/session';
 import { PLAYGROUND_DEFAULTS, cloneSettings, type Settings } from '../../src/state/settings';
 import { createPlaygroundStore } from '../../src/state/store';
@@ -22,67 +20,21 @@ import {
   CSV_COLUMNS, PRESET_LOSSES, bestEpoch, compareCsv, compareRows, presetFor, presetSettings, sortRows,
 } from '../../src/state/compare';
 import { Autosaver, MemoryAutosaveStorage } from '../../src/state/autosave';
-import { tinyDataset } from '../helpers/tiny-dataset';
+import { inProcessClients, sharedTinyDataset, tinySettings as baseSettings, until } from '../helpers/in-process-worker';
 import { createElement } from 'react';
 import { renderToString } from 'react-dom/server';
 import { ChartsPanel } from '../../src/ui/charts';
 import { timeMax } from '../../src/ui/charts/data';
 import { synthRun } from '../ui/charts/synthetic';
 
-const data = tinyDataset();
-
-/** A "worker" running the real TrainEngine in-process (messages structured-cloned like postMessage). */
-class InProcessWorker implements WorkerLike {
-  private listeners: ((ev: MessageEvent) => void)[] = [];
-  readonly engine = new TrainEngine({
-    emit: (event) => this.deliver({ kind: 'event', event }),
-    initBackend: async () => {
-      const r = await initBackend({ order: ['cpu'] });
-      return { backend: r.name, reason: r.reason, tried: [] };
-    },
-    loadDataset: async () => data,
-  });
-  postMessage(m: unknown): void {
-    const req = structuredClone(m) as Request;
-    this.engine.handle(req).then(
-      (result) => this.deliver({ kind: 'response', id: req.id, ok: true, result }),
-      (e: Error) => this.deliver({ kind: 'response', id: req.id, ok: false, error: e.message }),
-    );
-  }
-  private deliver(m: WorkerMessage): void {
-    const d = structuredClone(m);
-    setTimeout(() => this.listeners.forEach((l) => l({ data: d } as MessageEvent)), 0);
-  }
-  addEventListener(type: string, l: (ev: never) => void): void {
-    if (type === 'message') this.listeners.push(l as (ev: MessageEvent) => void);
-  }
-  terminate(): void {
-    void this.engine.handle({ kind: 'request', id: -1, type: 'dispose' });
-  }
-}
-
-function tinySettings(): Settings {
-  const s = cloneSettings(PLAYGROUND_DEFAULTS);
-  s.nMax = null;
-  s.backend = 'cpu';
-  Object.assign(s.config, { imbalance: 10, batchSize: 32, epochs: 1, evalPerClass: 3, schedule: 'constant', warmup: false, seed: 3, lr: 0.05 });
-  s.config.stage2 = { ...s.config.stage2, epochs: 1, batchSize: 32 };
-  return s;
-}
-
-const until = async (cond: () => boolean, ms = 60_000) => {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error('timeout');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
+/** One epoch of batch 32, seed 3, lr 0.05. */
+const tinySettings = () => baseSettings({ batchSize: 32, epochs: 1, evalPerClass: 3, seed: 3, lr: 0.05 });
 
 function page(settings = tinySettings(), storage?: MemoryAutosaveStorage) {
   const store = createPlaygroundStore(settings);
   const autosave = storage ? new Autosaver(storage, store) : null;
   const session = new PlaygroundSession(store, {
-    createClient: () => new TrainClient(() => new InProcessWorker()),
+    createClient: inProcessClients().createClient,
     schedule: (cb) => setTimeout(cb, 5),
     flushIntervalMs: 0,
     onCheckpoint: autosave ? (snap) => void autosave.save(snap) : undefined,
@@ -257,7 +209,7 @@ describe('same seed → same data subset and initial backbone weights, whatever 
       batchSize: 16, epochs: 1, evalPerClass: 2,
     });
     const weights = (c: TrainConfig) => {
-      const t = new Trainer(data, c);
+      const t = new Trainer(sharedTinyDataset(), c);
       const w = new Map([...t.model.vars].map(([k, v]) => [k, Array.from(v.dataSync())]));
       const counts = t.counts.slice();
       t.dispose();

@@ -1,74 +1,18 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/core/backend';
-import { TrainClient, type WorkerLike } from '../../src/worker/client';
-import { TrainEngine } from '../../src/worker/engine';
-import type { Request, WorkerMessage } from '../../src/worker/protocol';
 import { PlaygroundSession, backendOrder, planChange } from '../../src/state/session';
 import { PLAYGROUND_DEFAULTS, cloneSettings, type Settings } from '../../src/state/settings';
 import { createPlaygroundStore } from '../../src/state/store';
-import { tinyDataset } from '../helpers/tiny-dataset';
-
-const data = tinyDataset();
-
-/** A "worker" that runs the real TrainEngine in-process (messages structured-cloned like postMessage). */
-class InProcessWorker implements WorkerLike {
-  private listeners: ((ev: MessageEvent) => void)[] = [];
-  readonly engine = new TrainEngine({
-    emit: (event) => this.deliver({ kind: 'event', event }),
-    // trains on cpu but reports the first backend asked for, so fallbacks can be tested
-    initBackend: async (p) => {
-      await initBackend({ order: ['cpu'] });
-      return { backend: p.order[0], reason: `${p.order[0]} (test)`, tried: [] };
-    },
-    loadDataset: async () => data,
-  });
-  postMessage(m: unknown): void {
-    const req = structuredClone(m) as Request;
-    this.engine.handle(req).then(
-      (result) => this.deliver({ kind: 'response', id: req.id, ok: true, result }),
-      (e: Error) => this.deliver({ kind: 'response', id: req.id, ok: false, error: e.message }),
-    );
-  }
-  private deliver(m: WorkerMessage): void {
-    const data = structuredClone(m);
-    setTimeout(() => this.listeners.forEach((l) => l({ data } as MessageEvent)), 0);
-  }
-  addEventListener(type: string, l: (ev: never) => void): void {
-    if (type === 'message') this.listeners.push(l as (ev: MessageEvent) => void);
-  }
-  terminate(): void {
-    void this.engine.handle({ kind: 'request', id: -1, type: 'dispose' });
-  }
-}
-
-function tinySettings(): Settings {
-  const s = cloneSettings(PLAYGROUND_DEFAULTS);
-  s.nMax = null;
-  s.backend = 'cpu';
-  Object.assign(s.config, { imbalance: 10, batchSize: 16, epochs: 2, evalPerClass: 5, schedule: 'constant', warmup: false });
-  s.config.stage2 = { ...s.config.stage2, epochs: 1, batchSize: 16 };
-  return s;
-}
-
-const until = async (cond: () => boolean, ms = 60_000) => {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error('timeout');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
+import { inProcessClients, tinySettings, until } from '../helpers/in-process-worker';
 
 function setup(settings = tinySettings()) {
   const store = createPlaygroundStore(settings);
-  const workers: InProcessWorker[] = [];
+  // trains on cpu but reports the first backend asked for, so fallbacks can be tested
+  const { createClient, workers } = inProcessClients({ backend: 'requested' });
   let flushes = 0;
   const urls: string[] = [];
   const session = new PlaygroundSession(store, {
-    createClient: () => new TrainClient(() => {
-      const w = new InProcessWorker();
-      workers.push(w);
-      return w;
-    }),
+    createClient,
     schedule: (cb) => setTimeout(() => {
       flushes++;
       cb();

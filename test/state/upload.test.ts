@@ -1,71 +1,26 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/core/backend';
 import { pngDecoder } from '../../src/core/data/png';
-import { TrainClient, type WorkerLike } from '../../src/worker/client';
-import { TrainEngine } from '../../src/worker/engine';
-import type { Request, UploadedDataInfo, WorkerMessage } from '../../src/worker/protocol';
+import type { UploadedDataInfo } from '../../src/worker/protocol';
 import { EMBEDDED_SHAPE, infeasibility, previewCountsFor, shapeFor, switchDataset, uploadShape } from '../../src/state/data';
 import { PlaygroundSession } from '../../src/state/session';
-import { PLAYGROUND_DEFAULTS, cloneSettings, previewCounts, type Settings } from '../../src/state/settings';
+import { PLAYGROUND_DEFAULTS, cloneSettings, previewCounts } from '../../src/state/settings';
 import { createPlaygroundStore } from '../../src/state/store';
 import { uploadCifar, uploadFolderFiles, uploadFolderZip } from '../../src/state/upload';
 import { parseSettings, serialiseSettings } from '../../src/state/urlSchema';
-import { tinyDataset } from '../helpers/tiny-dataset';
+import { inProcessClients, tinySettings as baseSettings } from '../helpers/in-process-worker';
 import { CIFAR10_NAMES, cifarArchive, pngFolder, zipFolder } from '../helpers/upload-fixtures';
 
-const data = tinyDataset();
+/** One epoch of CE (stage-2 settings as on the page). */
+const tinySettings = () => baseSettings({ epochs: 1, evalPerClass: 2, model: 'convnet', loss: 'ce', lossParams: {}, stage2: PLAYGROUND_DEFAULTS.config.stage2 });
 
-/** The real TrainEngine in-process; transferred buffers are copied (structured clone) like postMessage would. */
-class InProcessWorker implements WorkerLike {
-  private listeners: ((ev: MessageEvent) => void)[] = [];
-  readonly engine = new TrainEngine({
-    emit: (event) => this.deliver({ kind: 'event', event }),
-    initBackend: async (p) => {
-      await initBackend({ order: ['cpu'] });
-      return { backend: p.order[0], reason: `${p.order[0]} (test)`, tried: [] };
-    },
-    loadDataset: async () => data,
-    decoder: () => pngDecoder,
-  });
-  transfers: number[] = [];
-  postMessage(m: unknown, transfer: Transferable[] = []): void {
-    this.transfers.push(transfer.length);
-    const req = structuredClone(m) as Request;
-    this.engine.handle(req).then(
-      (result) => this.deliver({ kind: 'response', id: req.id, ok: true, result }),
-      (e: Error) => this.deliver({ kind: 'response', id: req.id, ok: false, error: e.message }),
-    );
-  }
-  private deliver(m: WorkerMessage): void {
-    const d = structuredClone(m);
-    setTimeout(() => this.listeners.forEach((l) => l({ data: d } as MessageEvent)), 0);
-  }
-  addEventListener(type: string, l: (ev: never) => void): void {
-    if (type === 'message') this.listeners.push(l as (ev: MessageEvent) => void);
-  }
-  terminate(): void {
-    void this.engine.handle({ kind: 'request', id: -1, type: 'dispose' });
-  }
-}
-
-function tinySettings(): Settings {
-  const s = cloneSettings(PLAYGROUND_DEFAULTS);
-  s.nMax = null;
-  s.backend = 'cpu';
-  Object.assign(s.config, { imbalance: 10, batchSize: 16, epochs: 1, evalPerClass: 2, schedule: 'constant', warmup: false, model: 'convnet', loss: 'ce', lossParams: {} });
-  return s;
-}
-
-function setup() {
-  const store = createPlaygroundStore(tinySettings());
-  const workers: InProcessWorker[] = [];
+/** A page's store and session; its workers report the backend asked for and decode PNG folders. */
+function setup(settings = tinySettings()) {
+  const store = createPlaygroundStore(settings);
+  const { createClient, workers } = inProcessClients({ backend: 'requested', decoder: () => pngDecoder });
   const urls: string[] = [];
   const session = new PlaygroundSession(store, {
-    createClient: () => new TrainClient(() => {
-      const w = new InProcessWorker();
-      workers.push(w);
-      return w;
-    }),
+    createClient,
     schedule: (cb) => setTimeout(cb, 5),
     writeUrl: (q) => urls.push(q),
   });
@@ -212,17 +167,7 @@ describe('uploads through the session', () => {
   it('after a worker crash, a run on uploaded data continues on the next backend on the same data made again', async () => {
     const settings = tinySettings();
     settings.backend = 'wasm'; // order wasm → cpu
-    const store = createPlaygroundStore(settings);
-    const workers: InProcessWorker[] = [];
-    const session = new PlaygroundSession(store, {
-      createClient: () => new TrainClient(() => {
-        const w = new InProcessWorker();
-        workers.push(w);
-        return w;
-      }),
-      schedule: (cb) => setTimeout(cb, 5),
-    });
-    const s = () => store.getState();
+    const { store, session, s, workers } = setup(settings);
     await session.start();
     expect(await uploadCifar({ store, session }, file(cifarArchive('cifar10', 20, 2), 'c10.tar.gz'))).toBe(true);
     expect(s().runSettings?.config.dataset).toBe('cifar10-lt@1');

@@ -7,6 +7,7 @@ import { MAX_UPLOADS, UploadedDatasets, isUploadId, parseUpload } from '../../sr
 import { TrainEngine } from '../../src/worker/engine';
 import type { Request, RunSpec, RunSummary, UploadedDataInfo, WorkerEvent } from '../../src/worker/protocol';
 import { tinyDataset } from '../helpers/tiny-dataset';
+import { initCpuBackend, loadTinyOnly } from '../helpers/in-process-worker';
 import { CIFAR10_NAMES, ab, cifarArchive, pngFolder, zipFolder } from '../helpers/upload-fixtures';
 
 const decoder = () => pngDecoder;
@@ -105,14 +106,8 @@ describe('TrainEngine loadData', () => {
     const events: WorkerEvent[] = [];
     const engine = new TrainEngine({
       emit: (e) => events.push(e),
-      initBackend: async () => {
-        const r = await initBackend({ order: ['cpu'] });
-        return { backend: r.name, reason: r.reason, tried: r.tried };
-      },
-      loadDataset: async (id) => {
-        if (id !== 'tiny') throw new Error(`unknown data set '${id}'`);
-        return tinyDataset();
-      },
+      initBackend: initCpuBackend,
+      loadDataset: loadTinyOnly(tinyDataset),
       decoder,
     });
     await engine.handle(req('init', { order: ['cpu'] }));
@@ -144,10 +139,7 @@ describe('TrainEngine loadData', () => {
   it("folder data with the profile 'asis' trains on every image", async () => {
     const engine = new TrainEngine({
       emit: () => undefined,
-      initBackend: async () => {
-        const r = await initBackend({ order: ['cpu'] });
-        return { backend: r.name, reason: r.reason, tried: r.tried };
-      },
+      initBackend: initCpuBackend,
       loadDataset: async () => tinyDataset(),
       decoder,
     });

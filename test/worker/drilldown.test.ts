@@ -15,6 +15,7 @@ import {
   type WorkerEvent,
 } from '../../src/worker/protocol';
 import { tinyDataset } from '../helpers/tiny-dataset';
+import { initCpuBackend, until } from '../helpers/in-process-worker';
 
 const data = tinyDataset(); // 4 classes of 8×8×1, 20 test images per class
 const C = 4;
@@ -37,10 +38,7 @@ function makeEngine() {
   const events: WorkerEvent[] = [];
   const engine = new TrainEngine({
     emit: (e) => events.push(e),
-    initBackend: async () => {
-      const r = await initBackend({ order: ['cpu'] });
-      return { backend: r.name, reason: r.reason, tried: r.tried };
-    },
+    initBackend: initCpuBackend,
     loadDataset: async () => data,
   });
   const trainer = () => (engine as unknown as { trainer: Trainer }).trainer;
@@ -51,14 +49,6 @@ const examples = (engine: TrainEngine, trueClass: number, predClass: number, lim
   engine.handle(req('testExamples', { trueClass, predClass, limit })) as Promise<TestExamplesResult>;
 
 const epochEvents = (events: WorkerEvent[]) => events.flatMap((e) => (e.type === 'epoch' ? [e.metrics] : []));
-
-async function waitFor(cond: () => boolean, ms = 60_000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error('timeout');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 /** Predictions of the trainer's model on the given test images, computed here (not by the trainer). */
 function predict(trainer: Trainer, indices: number[]): number[] {
@@ -132,7 +122,7 @@ describe('testExamples (confusion-matrix drill-down)', () => {
     await engine.handle(req('init', { order: ['cpu'] }));
     await engine.handle(req('configure', { spec: spec({ epochs: 40, evalPerClass: 3 }) }));
     await engine.handle(req('run'));
-    await waitFor(() => epochEvents(events).length >= 1);
+    await until(() => epochEvents(events).length >= 1);
     const t0 = Date.now();
     const results: TestExamplesResult[] = [];
     for (let q = 0; q < C; q++) results.push(await examples(engine, 1, q));
@@ -161,7 +151,7 @@ describe('testExamples (confusion-matrix drill-down)', () => {
     await a.engine.handle(req('init', { order: ['cpu'] }));
     await a.engine.handle(req('configure', { spec: spec({ epochs: 1 }) }));
     await a.engine.handle(req('run'));
-    await waitFor(() => a.events.some((e) => e.type === 'stageDone'));
+    await until(() => a.events.some((e) => e.type === 'stageDone'));
     const ck = (a.events.find((e) => e.type === 'checkpoint') as { checkpoint: RunCheckpoint }).checkpoint;
     const m = epochEvents(a.events)[0];
     const b = makeEngine();

@@ -4,6 +4,7 @@ import { DEFAULT_CONFIG, type TrainConfig } from '../../src/core/train/config';
 import { TrainEngine, capPool } from '../../src/worker/engine';
 import { checkpointTransfers, type Request, type RunCheckpoint, type RunSpec, type RunSummary, type StepResult, type WorkerEvent } from '../../src/worker/protocol';
 import { tinyDataset } from '../helpers/tiny-dataset';
+import { initCpuBackend, until } from '../helpers/in-process-worker';
 
 const data = tinyDataset();
 
@@ -28,10 +29,7 @@ function makeEngine() {
   let loads = 0;
   const engine = new TrainEngine({
     emit: (e, transfer) => events.push({ e, transfer }),
-    initBackend: async () => {
-      const r = await initBackend({ order: ['cpu'] });
-      return { backend: r.name, reason: r.reason, tried: r.tried };
-    },
+    initBackend: initCpuBackend,
     loadDataset: async (id, onProgress) => {
       loads++;
       if (id !== 'tiny') throw new Error(`unknown data set '${id}'`);
@@ -41,14 +39,6 @@ function makeEngine() {
   });
   return { engine, events, loads: () => loads };
 }
-
-const waitFor = async (cond: () => boolean, ms = 60_000) => {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error('timeout');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
 
 beforeAll(async () => {
   await initBackend({ order: ['cpu'] });
@@ -96,7 +86,7 @@ describe('TrainEngine (Node, cpu backend)', () => {
     expect(r2.batch?.lr).toBeCloseTo(0.0123, 10);
     // run to the end of stage 1
     await engine.handle(req('run'));
-    await waitFor(() => events.some(({ e }) => e.type === 'stageDone'));
+    await until(() => events.some(({ e }) => e.type === 'stageDone'));
     const cks = events.filter(({ e }) => e.type === 'checkpoint');
     expect(cks.length).toBe(2);
     const last = cks[1];
@@ -114,7 +104,7 @@ describe('TrainEngine (Node, cpu backend)', () => {
     expect(s2.stage).toBe(2);
     expect(s2.epochsInStage).toBe(1);
     await engine.handle(req('run'));
-    await waitFor(() => events.filter(({ e }) => e.type === 'stageDone').length === 2);
+    await until(() => events.filter(({ e }) => e.type === 'stageDone').length === 2);
     const m = events.filter(({ e }) => e.type === 'epoch').at(-1)!.e as Extract<WorkerEvent, { type: 'epoch' }>;
     expect(m.metrics.stage).toBe(2);
     await engine.handle(req('dispose'));
@@ -125,7 +115,7 @@ describe('TrainEngine (Node, cpu backend)', () => {
     await engine.handle(req('init', { order: ['cpu'] }));
     await engine.handle(req('configure', { spec: spec({ epochs: 50 }) }));
     await engine.handle(req('run'));
-    await waitFor(() => events.filter(({ e }) => e.type === 'batch').length >= 3);
+    await until(() => events.filter(({ e }) => e.type === 'batch').length >= 3);
     const p = (await engine.handle(req('pause'))) as { state: string };
     expect(p.state).toBe('paused');
     const n = events.filter(({ e }) => e.type === 'batch').length;
@@ -142,7 +132,7 @@ describe('TrainEngine (Node, cpu backend)', () => {
     await a.engine.handle(req('init', { order: ['cpu'] }));
     await a.engine.handle(req('configure', { spec: spec({ epochs: 3 }) }));
     await a.engine.handle(req('run'));
-    await waitFor(() => a.events.some(({ e }) => e.type === 'checkpoint'));
+    await until(() => a.events.some(({ e }) => e.type === 'checkpoint'));
     await a.engine.handle(req('pause'));
     const ck = (a.events.find(({ e }) => e.type === 'checkpoint')!.e as { checkpoint: RunCheckpoint }).checkpoint;
     const b = makeEngine();

@@ -4,9 +4,7 @@ import { decodeSafetensors } from '../../src/core/export/safetensors';
 import { DEFAULT_CONFIG } from '../../src/core/train/config';
 import { TrainEngine } from '../../src/worker/engine';
 import { resultTransfers, type EpochMetrics, type ExportedFile, type LoadedRun, type Request, type RunSpec, type RunSummary, type WorkerEvent } from '../../src/worker/protocol';
-import { tinyDataset } from '../helpers/tiny-dataset';
-
-const data = tinyDataset();
+import { initCpuBackend, loadTinyOnly } from '../helpers/in-process-worker';
 
 const spec: RunSpec = {
   config: {
@@ -24,14 +22,8 @@ function makeEngine() {
   const events: WorkerEvent[] = [];
   const engine = new TrainEngine({
     emit: (e) => events.push(e),
-    initBackend: async () => {
-      const r = await initBackend({ order: ['cpu'] });
-      return { backend: r.name, reason: r.reason, tried: r.tried };
-    },
-    loadDataset: async (id) => {
-      if (id !== 'tiny') throw new Error(`unknown data set '${id}'`);
-      return data;
-    },
+    initBackend: initCpuBackend,
+    loadDataset: loadTinyOnly(),
   });
   return { engine, events };
 }
