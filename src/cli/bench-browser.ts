@@ -187,7 +187,7 @@ function buildApp(log: (s: string) => void): { dir: string } | { error: string }
   const out = mkdtempSync(join(tmpdir(), 'ltp-bench-app-'));
   log('ui: vite build …');
   const r = spawnSync(process.execPath, [resolve('node_modules/vite/bin/vite.js'), 'build', '--outDir', out, '--emptyOutDir', '--logLevel', 'error'], {
-    encoding: 'utf8', timeout: 240_000,
+    encoding: 'utf8', timeout: 240_000, env: { ...process.env, NODE_ENV: 'production' }, // React's production build
   });
   if (r.status !== 0) return { error: `vite build failed (${r.status ?? r.signal}): ${(r.stderr || r.stdout || '').trim().split('\n').slice(-3).join(' ')}` };
   if (!existsSync(join(out, 'index.html'))) return { error: 'vite build produced no index.html' };

@@ -11,6 +11,8 @@ import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '../..');
 const CACHE = join(ROOT, 'node_modules/.cache/ltpg-e2e');
+// the key also covers how the build is made (v2: NODE_ENV=production)
+const BUILD_VERSION = 'v2';
 const INPUTS = ['src', 'public', 'index.html', 'vite.config.ts', 'package.json', 'tsconfig.json'];
 
 function listFiles(p: string, out: string[]): void {
@@ -23,7 +25,7 @@ function listFiles(p: string, out: string[]): void {
 function inputKey(): string {
   const files: string[] = [];
   for (const i of INPUTS) listFiles(join(ROOT, i), files);
-  return createHash('sha256').update(files.join('\n')).digest('hex').slice(0, 16);
+  return createHash('sha256').update(BUILD_VERSION + '\n' + files.join('\n')).digest('hex').slice(0, 16);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -57,7 +59,8 @@ export async function productionBuild(timeoutMs = 240_000): Promise<string> {
           if (old !== key && !old.endsWith('.lock') && Date.now() - statSync(p).mtimeMs > 3_600_000) rmSync(p, { recursive: true, force: true });
         }
         const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--outDir', dir, '--emptyOutDir', '--logLevel', 'warn'], {
-          cwd: ROOT, encoding: 'utf8', timeout: timeoutMs,
+          // vitest runs with NODE_ENV=test, which would make vite bundle React's development build
+          cwd: ROOT, encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, NODE_ENV: 'production' },
         });
         if (r.status !== 0) throw new Error(`vite build failed:\n${r.stdout}\n${r.stderr}`);
         writeFileSync(done, new Date().toISOString());
