@@ -17,7 +17,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, initNodeWebGPU, type BackendName } from '../core/backend';
+import { initBackend, initNodeWebGPU } from '../core/backend';
 import { benchStep, configKey, useWallClockKernelTimer, type StepConfig, type StepPlan, type StepResult } from './bench-step';
 import { measureUi, runBrowserBench, type BrowserRun, type BrowserResult, type UiResult } from './bench-browser';
 

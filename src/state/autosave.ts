@@ -7,33 +7,20 @@
  * the same metrics. Storage failures (quota, private mode) become a notice; training goes on.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { BatchInfo, EpochMetrics, RunCheckpoint } from '../worker/protocol';
 import type { PlaygroundSession, RunSnapshot } from './session';
-import { cloneSettings, type Settings } from './settings';
+import { cloneSettings } from './settings';
 import { isUploadId } from './data';
 import { loadRecipe } from './upload';
-import { isUploadRecipe, recipeLabel, type UploadRecipe } from './uploadRecipe';
+import { isUploadRecipe, recipeLabel } from './uploadRecipe';
 import type { PlaygroundStore } from './store';
-import type { RunRecord } from './slices/metrics';
 
 export const AUTOSAVE_VERSION = 1;
 
-/** One saved run (the record the storage keeps). */
-export interface SavedRun {
+/** One saved run (the record the storage keeps): a finished epoch's snapshot, stamped. */
+export interface SavedRun extends RunSnapshot {
   version: typeof AUTOSAVE_VERSION;
   /** Milliseconds since 1970 (Date.now()) of the save. */
   savedAt: number;
-  settings: Settings;
-  label: string;
-  dataKey: string;
-  batches: BatchInfo[];
-  epochs: EpochMetrics[];
-  stage1Done: boolean;
-  checkpoint: RunCheckpoint;
-  /** Runs on uploaded data: the files and options that make the data set again (stored once per upload). */
-  upload?: UploadRecipe;
-  /** Compare runs: the pinned earlier runs (metrics only) and whether this run was pinned. */
-  compare?: { runs: RunRecord[]; currentPinned: boolean };
 }
 
 /** Where saved runs live. `load` resolves null when nothing (usable) is stored. */

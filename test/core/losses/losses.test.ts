@@ -413,7 +413,7 @@ describe('FBL', () => {
 
 describe('memory', () => {
   it('compute + gradients inside tidy leave no tensors behind', () => {
-    const { out, feat, labels } = randomInputs(4, 5, 3, 10);
+    const { feat, labels } = randomInputs(4, 5, 3, 10);
     const counts = [1000, 300, 100, 30, 10];
     const before = tf.memory().numTensors;
     for (const id of LOSS_IDS) {
