@@ -18,7 +18,6 @@ import { isUploadId } from '../worker/datasets';
 import { runLabel } from './runLabel';
 import type { RunRecord } from './slices/metrics';
 
-export { runLabel };
 
 export type ChangeKind = 'none' | 'live' | 'stage2' | 'reset' | 'backend';
 

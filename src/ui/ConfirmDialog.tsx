@@ -1,19 +1,11 @@
 /** The in-page confirm dialog (a modal <dialog>: focus moves into it, Escape cancels). */
-import { useEffect, useRef } from 'react';
+import { useModalDialog } from './useModalDialog';
 import { usePg } from './context';
 
 export function ConfirmDialog() {
   const confirm = usePg((s) => s.confirm);
   const answer = usePg((s) => s.answerConfirm);
-  const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const d = ref.current;
-    if (!d) return;
-    if (confirm && !d.open) {
-      if (typeof d.showModal === 'function') d.showModal();
-      else d.setAttribute('open', '');
-    } else if (!confirm && d.open) d.close();
-  }, [confirm]);
+  const ref = useModalDialog(!!confirm);
   return (
     <dialog
       ref={ref}

@@ -5,6 +5,7 @@
  * the cell. Class names are only ever rendered as text.
  */
 import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useModalDialog } from './useModalDialog';
 import { usePg, usePlayground } from './context';
 import type { ConfusionCellInfo } from './charts';
 import type { TestExample, TestExamplesResult } from '../worker/protocol';
@@ -67,28 +68,9 @@ export function ConfusionDrilldown({ target, onClose }: { target: DrillTarget | 
   const { session } = usePlayground();
   const currentId = usePg((s) => s.current?.id ?? null);
   const classNames = usePg((s) => s.summary?.classNames ?? FMNIST_CLASS_NAMES);
-  const ref = useRef<HTMLDialogElement>(null);
-  const returnTo = useRef<Element | null>(null);
   const [loaded, setLoaded] = useState<Loaded>({ kind: 'loading' });
-  const open = target !== null;
-
   // open / close the modal; focus goes back to what had it (the clicked cell)
-  useEffect(() => {
-    const d = ref.current;
-    if (!d) return;
-    if (open && !d.open) {
-      returnTo.current = document.activeElement;
-      if (typeof d.showModal === 'function') d.showModal();
-      else d.setAttribute('open', '');
-    } else if (!open && d.open) {
-      d.close();
-      const el = returnTo.current;
-      returnTo.current = null;
-      if (el instanceof HTMLElement || el instanceof SVGElement) {
-        if (el.isConnected) el.focus({ preventScroll: true });
-      }
-    }
-  }, [open]);
+  const ref = useModalDialog(target !== null, { returnFocus: true });
 
   // fetch the cell's images from the worker (only for the run the worker holds)
   useEffect(() => {

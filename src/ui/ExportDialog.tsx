@@ -4,6 +4,7 @@
  * it, the metrics as CSV / JSON, each chart as PNG, and loading an exported zip back (evaluate, continue training).
  */
 import { useEffect, useRef, useState } from 'react';
+import { useModalDialog } from './useModalDialog';
 import { PYTORCH_SNIPPET } from '../core/export/safetensors';
 import { chartMeta, CHARTS, type ChartId } from './charts/meta';
 import { chartCardToPng, downloadFile } from './chartPng';
@@ -37,20 +38,11 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose: () => 
   const busy = usePg((s) => s.busy);
   const epochs = usePg((s) => s.current?.epochs.length ?? 0);
   const hasRun = usePg((s) => s.summary !== null);
-  const ref = useRef<HTMLDialogElement>(null);
+  const ref = useModalDialog(open);
   const fileRef = useRef<HTMLInputElement>(null);
   const [working, setWorking] = useState<string | null>(null);
   const [status, setStatus] = useState<Status | null>(null);
   const [charts, setCharts] = useState<ChartId[]>([]);
-
-  useEffect(() => {
-    const d = ref.current;
-    if (!d) return;
-    if (open && !d.open) {
-      if (typeof d.showModal === 'function') d.showModal();
-      else d.setAttribute('open', '');
-    } else if (!open && d.open) d.close();
-  }, [open]);
 
   // the charts on the page with something drawn (charts update staggered: follow them while the dialog is open)
   useEffect(() => {
@@ -62,7 +54,8 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose: () => 
     scan();
     if (typeof MutationObserver === 'undefined') return;
     const mo = new MutationObserver(scan);
-    mo.observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-points'], childList: true });
+    // the chart cards stay mounted and carry their point count: watching that one attribute is enough
+    mo.observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-points'] });
     return () => mo.disconnect();
   }, [open, epochs]);
 

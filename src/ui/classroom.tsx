@@ -3,7 +3,8 @@
  * src/state/classroom.ts) and copies a URL with the current settings plus `hide=…`. Opened, that URL renders the page
  * without those controls and with a small line offering "Show all controls" (which drops `hide` from the URL).
  */
-import { useEffect, useId, useMemo, useRef, useState } from 'react';
+import { useId, useMemo, useRef, useState } from 'react';
+import { useModalDialog } from './useModalDialog';
 import { HIDEABLE, HIDE_AREAS, type HideId } from '../state/classroom';
 import { EMBEDDED, cloneSettings } from '../state/settings';
 import { switchDataset } from '../state/data';
@@ -34,23 +35,18 @@ export function ClassroomDialog({ open, onClose }: { open: boolean; onClose: () 
   const { store } = usePlayground();
   const settings = usePg((s) => s.settings);
   const uploads = usePg((s) => s.uploads);
-  const ref = useRef<HTMLDialogElement>(null);
   const inputRef = useRef<HTMLInputElement>(null);
   const [picked, setPicked] = useState<ReadonlySet<HideId>>(new Set());
   const [status, setStatus] = useState<Status | null>(null);
   const uid = useId();
 
-  useEffect(() => {
-    const d = ref.current;
-    if (!d) return;
-    if (open && !d.open) {
+  const ref = useModalDialog(open, {
+    onOpen: () => {
       // start from what this page hides (a teacher refining a link)
       setPicked(new Set(store.getState().hidden));
       setStatus(null);
-      if (typeof d.showModal === 'function') d.showModal();
-      else d.setAttribute('open', '');
-    } else if (!open && d.open) d.close();
-  }, [open, store]);
+    },
+  });
 
   // uploaded data lives in this tab only: the link carries the embedded data set (as the Data set menu would switch)
   const uploaded = settings.config.dataset !== EMBEDDED.id;
