@@ -4,8 +4,8 @@ import { App } from './ui/App';
 import { createPlaygroundStore } from './state/store';
 import { PlaygroundSession } from './state/session';
 import { Autosaver } from './state/autosave';
-import { IdbAutosaveStorage } from './state/autosaveIdb';
-import { describeProblems, parseSettings, serialiseUrl, withHide } from './state/urlSchema';
+import { IdbAutosaveStorage } from './state/autosave-idb';
+import { describeProblems, parseSettings, serialiseUrl, withHide } from './state/url-schema';
 import './ui/styles.css';
 
 const root = document.getElementById('root');

@@ -15,7 +15,9 @@ interface PageResult extends Partial<StepResult> {
 }
 
 async function adapterInfo(): Promise<Record<string, unknown> | undefined> {
-  const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<{ info?: Record<string, unknown>; features: Set<string> } | null> } }).gpu;
+  const gpu = (
+    navigator as unknown as { gpu?: { requestAdapter(): Promise<{ info?: Record<string, unknown>; features: Set<string> } | null> } }
+  ).gpu;
   if (!gpu) return undefined;
   const a = await gpu.requestAdapter();
   if (!a) return { none: true };
@@ -28,7 +30,10 @@ function webglInfo(): Record<string, unknown> | undefined {
     const gl = document.createElement('canvas').getContext('webgl2');
     if (!gl) return undefined;
     const ext = gl.getExtension('WEBGL_debug_renderer_info');
-    return { renderer: ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER), version: gl.getParameter(gl.VERSION) };
+    return {
+      renderer: ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER),
+      version: gl.getParameter(gl.VERSION),
+    };
   } catch {
     return undefined;
   }
@@ -44,7 +49,8 @@ async function run(backend: BackendName, plan: StepPlan): Promise<PageResult> {
       timestampQuery = !!(tf.backend() as unknown as { supportTimestampQuery?: boolean }).supportTimestampQuery;
       if (plan.profile && !timestampQuery) {
         undo = useWallClockKernelTimer();
-        timing = 'FALLBACK: no WebGPU timestamp queries on this adapter — per-kernel CPU-side wall time (encode + dispatch) measured around each kernel during tf.profile, NOT GPU execution time';
+        timing =
+          'FALLBACK: no WebGPU timestamp queries on this adapter — per-kernel CPU-side wall time (encode + dispatch) measured around each kernel during tf.profile, NOT GPU execution time';
       } else {
         timing = 'GPU time per kernel from WebGPU timestamp queries (tf.profile kernelTimeMs)';
       }

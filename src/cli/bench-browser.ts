@@ -13,16 +13,31 @@ import type { StepPlan, StepResult } from './bench-step';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--enable-unsafe-webgpu',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--enable-unsafe-webgpu',
   // lets Dawn expose timestamp queries where the adapter can (tfjs' per-kernel GPU times)
   '--enable-dawn-features=allow_unsafe_apis',
 ];
 
 const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
-  '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json', '.svg': 'image/svg+xml',
-  '.png': 'image/png', '.ltpg': 'application/octet-stream', '.map': 'application/json', '.txt': 'text/plain',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.css': 'text/css',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ltpg': 'application/octet-stream',
+  '.map': 'application/json',
+  '.txt': 'text/plain',
 };
 
 /** A static file server for `root` on 127.0.0.1 (random port). */
@@ -43,7 +58,8 @@ export function serveStatic(root: string): Promise<{ url: string; close(): Promi
     res.writeHead(200, {
       'content-type': MIME[extname(p)] ?? 'application/octet-stream',
       // cross-origin isolation: SharedArrayBuffer for tfjs' threaded wasm where available
-      'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp',
+      'cross-origin-opener-policy': 'same-origin',
+      'cross-origin-embedder-policy': 'require-corp',
       'cache-control': 'no-store',
     });
     res.end(readFileSync(p));
@@ -94,10 +110,20 @@ export interface BrowserRun {
   timeoutMs: number;
 }
 
-export type BrowserResult = (Partial<StepResult> & { ok: boolean; error?: string; init?: string; adapter?: unknown; timestampQuery?: boolean | null; backend: string });
+export type BrowserResult = Partial<StepResult> & {
+  ok: boolean;
+  error?: string;
+  init?: string;
+  adapter?: unknown;
+  timestampQuery?: boolean | null;
+  backend: string;
+};
 
 /** Runs each backend's plans in its own fresh page. */
-export async function runBrowserBench(runs: BrowserRun[], log: (s: string) => void): Promise<{ results: BrowserResult[]; chromium: string; error?: string }> {
+export async function runBrowserBench(
+  runs: BrowserRun[],
+  log: (s: string) => void,
+): Promise<{ results: BrowserResult[]; chromium: string; error?: string }> {
   let page: Awaited<ReturnType<PwBrowser['newPage']>> | null = null;
   let browser: PwBrowser | null = null;
   let server: Awaited<ReturnType<typeof serveStatic>> | null = null;
@@ -121,7 +147,12 @@ export async function runBrowserBench(runs: BrowserRun[], log: (s: string) => vo
       for (const plan of r.plans) {
         const left = deadline - Date.now();
         if (left <= 0) {
-          results.push({ ok: false, backend: r.backend, ...plan, error: `skipped: the ${r.backend} page ran out of its ${Math.round(r.timeoutMs / 1000)} s budget` } as BrowserResult);
+          results.push({
+            ok: false,
+            backend: r.backend,
+            ...plan,
+            error: `skipped: the ${r.backend} page ran out of its ${Math.round(r.timeoutMs / 1000)} s budget`,
+          } as BrowserResult);
           continue;
         }
         const t0 = Date.now();
@@ -130,12 +161,16 @@ export async function runBrowserBench(runs: BrowserRun[], log: (s: string) => vo
             ([b, p]) => (window as unknown as { ltpBench: { run(b: string, p: unknown): Promise<unknown> } }).ltpBench.run(b, p),
             [r.backend, plan] as const,
           ) as Promise<BrowserResult>,
-          new Promise<BrowserResult>((ok) => setTimeout(() => ok({ ok: false, backend: r.backend, error: `timed out after ${Math.round(left / 1000)} s` }), left)),
+          new Promise<BrowserResult>((ok) =>
+            setTimeout(() => ok({ ok: false, backend: r.backend, error: `timed out after ${Math.round(left / 1000)} s` }), left),
+          ),
         ]);
         const row = { ...plan, ...res, backend: r.backend } as BrowserResult;
         if (!res.ok && consoleLines.length) row.error = `${row.error} | console: ${consoleLines.slice(-3).join(' | ')}`;
         results.push(row);
-        log(`browser ${r.backend} ${plan.model}/b${plan.batch}/${plan.input.join('x')}/${plan.loss}: ${res.ok ? `${res.medianMs?.toFixed(1)} ms/step` : res.error} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+        log(
+          `browser ${r.backend} ${plan.model}/b${plan.batch}/${plan.input.join('x')}/${plan.loss}: ${res.ok ? `${res.medianMs?.toFixed(1)} ms/step` : res.error} (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
+        );
         if (!res.ok && /timed out/.test(res.error ?? '')) break;
       }
       await ctx.close().catch(() => {});
@@ -186,10 +221,17 @@ function freshDist(): string | null {
 function buildApp(log: (s: string) => void): { dir: string } | { error: string } {
   const out = mkdtempSync(join(tmpdir(), 'ltp-bench-app-'));
   log('ui: vite build …');
-  const r = spawnSync(process.execPath, [resolve('node_modules/vite/bin/vite.js'), 'build', '--outDir', out, '--emptyOutDir', '--logLevel', 'error'], {
-    encoding: 'utf8', timeout: 240_000, env: { ...process.env, NODE_ENV: 'production' }, // React's production build
-  });
-  if (r.status !== 0) return { error: `vite build failed (${r.status ?? r.signal}): ${(r.stderr || r.stdout || '').trim().split('\n').slice(-3).join(' ')}` };
+  const r = spawnSync(
+    process.execPath,
+    [resolve('node_modules/vite/bin/vite.js'), 'build', '--outDir', out, '--emptyOutDir', '--logLevel', 'error'],
+    {
+      encoding: 'utf8',
+      timeout: 240_000,
+      env: { ...process.env, NODE_ENV: 'production' }, // React's production build
+    },
+  );
+  if (r.status !== 0)
+    return { error: `vite build failed (${r.status ?? r.signal}): ${(r.stderr || r.stdout || '').trim().split('\n').slice(-3).join(' ')}` };
   if (!existsSync(join(out, 'index.html'))) return { error: 'vite build produced no index.html' };
   return { dir: out };
 }
@@ -199,7 +241,12 @@ function buildApp(log: (s: string) => void): { dir: string } | { error: string }
  * requestAnimationFrame gaps for `seconds`, then presses Pause. Skips (with the reason) when the app does not
  * build or shows no Train button.
  */
-export async function measureUi(seconds: number, log: (s: string) => void, appDir?: string, reuseDist = false): Promise<UiResult & { app?: string }> {
+export async function measureUi(
+  seconds: number,
+  log: (s: string) => void,
+  appDir?: string,
+  reuseDist = false,
+): Promise<UiResult & { app?: string }> {
   const base = { targetMs: 50 as const };
   let dir = appDir;
   let app = appDir ? `given build ${appDir}` : '';
@@ -226,11 +273,20 @@ export async function measureUi(seconds: number, log: (s: string) => void, appDi
     try {
       await train.waitFor({ state: 'visible', timeout: 20_000 });
     } catch {
-      return { ...base, status: 'skipped', message: 'app built, but the page shows no button named "Train" within 20 s (the playground UI is not ready yet)' };
+      return {
+        ...base,
+        status: 'skipped',
+        message: 'app built, but the page shows no button named "Train" within 20 s (the playground UI is not ready yet)',
+      };
     }
     const readyBy = Date.now() + 60_000;
     while (!(await train.isEnabled()) && Date.now() < readyBy) await page.waitForTimeout(250);
-    if (!(await train.isEnabled())) return { ...base, status: 'skipped', message: 'the app shows a Train button, but it stayed disabled for 60 s (data / backend not ready)' };
+    if (!(await train.isEnabled()))
+      return {
+        ...base,
+        status: 'skipped',
+        message: 'the app shows a Train button, but it stayed disabled for 60 s (data / backend not ready)',
+      };
     // plain strings: tsx/esbuild would wrap arrow functions with a __name helper the page lacks
     await page.evaluate(`(() => {
       const w = window;
@@ -249,8 +305,13 @@ export async function measureUi(seconds: number, log: (s: string) => void, appDi
     const pause = page.getByRole('button', { name: /pause/i }).first();
     const pausable = await pause.isVisible().catch(() => false);
     if (pausable) await pause.click().catch(() => {});
-    const backendText = (await page.evaluate('(document.body.innerText.match(/\\b(webgpu|webgl|wasm|cpu)\\b/i) || [null])[0]').catch(() => null)) as string | null;
-    const gaps = data.frames.slice(1).map((t, i) => t - data.frames[i]).sort((a, b) => a - b);
+    const backendText = (await page
+      .evaluate('(document.body.innerText.match(/\\b(webgpu|webgl|wasm|cpu)\\b/i) || [null])[0]')
+      .catch(() => null)) as string | null;
+    const gaps = data.frames
+      .slice(1)
+      .map((t, i) => t - data.frames[i])
+      .sort((a, b) => a - b);
     const p95 = gaps.length ? gaps[Math.min(gaps.length - 1, Math.floor(0.95 * gaps.length))] : NaN;
     return {
       ...base,
@@ -272,4 +333,3 @@ export async function measureUi(seconds: number, log: (s: string) => void, appDi
     await server.close();
   }
 }
-

@@ -120,7 +120,7 @@ const GLYPHS: Record<string, number[]> = {
   ')': [0x08, 0x04, 0x02, 0x02, 0x02, 0x04, 0x08],
   '/': [0, 0x01, 0x02, 0x04, 0x08, 0x10, 0],
   '=': [0, 0, 0x1f, 0, 0x1f, 0, 0],
-  '_': [0, 0, 0, 0, 0, 0, 0x1f],
+  _: [0, 0, 0, 0, 0, 0, 0x1f],
   '#': [0x0a, 0x0a, 0x1f, 0x0a, 0x1f, 0x0a, 0x0a],
   '?': [0x0e, 0x11, 0x01, 0x02, 0x04, 0, 0x04],
   '<': [0x02, 0x04, 0x08, 0x10, 0x08, 0x04, 0x02],
@@ -131,7 +131,11 @@ const GLYPHS: Record<string, number[]> = {
 /** A white RGB raster with the few drawing operations the charts need. */
 export class Raster {
   readonly pixels: Uint8Array;
-  constructor(readonly width: number, readonly height: number, bg: Rgb = [255, 255, 255]) {
+  constructor(
+    readonly width: number,
+    readonly height: number,
+    bg: Rgb = [255, 255, 255],
+  ) {
     this.pixels = new Uint8Array(width * height * 3);
     for (let i = 0; i < width * height; i++) this.pixels.set(bg, i * 3);
   }
@@ -183,8 +187,15 @@ export class Raster {
 
 /** Colour-blind-friendly palette (Okabe–Ito plus greys). */
 export const PALETTE: Rgb[] = [
-  [0, 114, 178], [230, 159, 0], [0, 158, 115], [204, 121, 167], [86, 180, 233], [213, 94, 0], [120, 120, 120],
-  [240, 228, 66], [0, 0, 0],
+  [0, 114, 178],
+  [230, 159, 0],
+  [0, 158, 115],
+  [204, 121, 167],
+  [86, 180, 233],
+  [213, 94, 0],
+  [120, 120, 120],
+  [240, 228, 66],
+  [0, 0, 0],
 ];
 
 export interface GroupedBarChart {
@@ -280,11 +291,15 @@ export function renderGroupedBarsSvg(chart: GroupedBarChart): string {
       const v = s.values[gi];
       if (v === null || v === undefined || Number.isNaN(v)) return;
       const h = Math.max(0, Math.min(1, v)) * plotH;
-      out.push(`<rect x="${gx + si * barW}" y="${(top + plotH - h).toFixed(1)}" width="${barW - 1}" height="${h.toFixed(1)}" fill="${hex(PALETTE[si % PALETTE.length])}"><title>${esc(s.label)} ${esc(g)}: ${(100 * v).toFixed(1)}%</title></rect>`);
+      out.push(
+        `<rect x="${gx + si * barW}" y="${(top + plotH - h).toFixed(1)}" width="${barW - 1}" height="${h.toFixed(1)}" fill="${hex(PALETTE[si % PALETTE.length])}"><title>${esc(s.label)} ${esc(g)}: ${(100 * v).toFixed(1)}%</title></rect>`,
+      );
     });
     const words = g.split(' ');
     const rows = words.length > 1 ? [words[0], words.slice(1).join(' ')] : [g];
-    rows.forEach((t, ri) => out.push(`<text x="${gx + (S * barW) / 2}" y="${top + plotH + 16 + 14 * ri}" text-anchor="middle">${esc(t)}</text>`));
+    rows.forEach((t, ri) =>
+      out.push(`<text x="${gx + (S * barW) / 2}" y="${top + plotH + 16 + 14 * ri}" text-anchor="middle">${esc(t)}</text>`),
+    );
   });
   chart.series.forEach((s, si) => {
     const ly = top + si * 18;

@@ -109,7 +109,10 @@ export function buildStep(cfg: StepConfig, seed = 1): BuiltStep {
   const vars = model.trainable('all');
   const [H, W, Cc] = cfg.input;
   const x = tf.tensor4d(randn(cfg.batch * H * W * Cc, rng.fork('x')), [cfg.batch, H, W, Cc]);
-  const y = tf.tensor1d(Int32Array.from({ length: cfg.batch }, (_, i) => i % C), 'int32');
+  const y = tf.tensor1d(
+    Int32Array.from({ length: cfg.batch }, (_, i) => i % C),
+    'int32',
+  );
   let memSample: StepResult['memory'] | null = null;
   const stepSync = (): tf.Scalar => {
     const { value, grads } = tf.variableGrads(() => {
@@ -118,7 +121,11 @@ export function buildStep(cfg: StepConfig, seed = 1): BuiltStep {
     }, vars);
     if (!memSample) {
       const m = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number };
-      memSample = { numTensors: m.numTensors, numBytes: m.numBytes, ...(m.numBytesInGPU !== undefined ? { numBytesInGPU: m.numBytesInGPU } : {}) };
+      memSample = {
+        numTensors: m.numTensors,
+        numBytes: m.numBytes,
+        ...(m.numBytesInGPU !== undefined ? { numBytesInGPU: m.numBytesInGPU } : {}),
+      };
     }
     sgd.apply(vars, grads, 0.1);
     tf.dispose(grads);
@@ -182,7 +189,15 @@ export async function profileStep(s: BuiltStep, timing: string): Promise<NonNull
   const wallMs = now() - t0;
   tf.dispose(info.result as tf.Tensor);
   const top = [...agg.values()].sort((a, b) => b.ms - a.ms || b.calls - a.calls).slice(0, 25);
-  return { peakBytes: info.peakBytes, newTensors: info.newTensors, kernels: info.kernels.length, timing, wallMs, totalKernelMs: total, top };
+  return {
+    peakBytes: info.peakBytes,
+    newTensors: info.newTensors,
+    kernels: info.kernels.length,
+    timing,
+    wallMs,
+    totalKernelMs: total,
+    top,
+  };
 }
 
 /** Runs the plan on the current tfjs backend. */
@@ -209,7 +224,10 @@ export async function benchStep(plan: StepPlan, timingNote?: () => string): Prom
   s.dispose();
   const med = median(stepsMs);
   return {
-    model: plan.model, batch: plan.batch, input: plan.input, loss: plan.loss,
+    model: plan.model,
+    batch: plan.batch,
+    input: plan.input,
+    loss: plan.loss,
     backend: tf.getBackend(),
     firstStepMs,
     medianMs: med,

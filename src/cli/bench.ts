@@ -38,10 +38,18 @@ export interface BenchArgs {
 
 const MODELS = ['convnet', 'resnet8', 'resnet32'] as const;
 const BATCHES = [64, 128];
-const INPUTS: [number, number, number][] = [[28, 28, 1], [32, 32, 3]];
+const INPUTS: [number, number, number][] = [
+  [28, 28, 1],
+  [32, 32, 3],
+];
 const LOSSES = ['ce', 'gcl'] as const;
 
-const cfg = (model: StepConfig['model'], batch: number, input: [number, number, number], loss: StepConfig['loss']): StepConfig => ({ model, batch, input, loss });
+const cfg = (model: StepConfig['model'], batch: number, input: [number, number, number], loss: StepConfig['loss']): StepConfig => ({
+  model,
+  batch,
+  input,
+  loss,
+});
 
 // ---------------------------------------------------------------------------------------------------------------
 // Plans
@@ -112,10 +120,27 @@ export function makePlan(a: BenchArgs): Plan {
     ];
     const bp = (c: StepConfig, steps: number, profile = true): StepPlan => ({ ...c, steps, warmup: 1, budgetMs: 60_000, profile });
     browser = [
-      { backend: 'wasm', plans: [bp(SMALL, 8), bp(cfg('resnet8', 64, [28, 28, 1], 'ce'), 6), bp(cfg('resnet8', 64, [32, 32, 3], 'gcl'), 4), bp(cfg('resnet32', 128, [32, 32, 3], 'ce'), 2)], timeoutMs: 240_000 },
+      {
+        backend: 'wasm',
+        plans: [
+          bp(SMALL, 8),
+          bp(cfg('resnet8', 64, [28, 28, 1], 'ce'), 6),
+          bp(cfg('resnet8', 64, [32, 32, 3], 'gcl'), 4),
+          bp(cfg('resnet32', 128, [32, 32, 3], 'ce'), 2),
+        ],
+        timeoutMs: 240_000,
+      },
       { backend: 'cpu', plans: [bp(SMALL, 3), bp(cfg('resnet8', 64, [28, 28, 1], 'ce'), 2)], timeoutMs: 120_000 },
-      { backend: 'webgl', plans: [bp(SMALL, 3), bp(cfg('convnet', 64, [28, 28, 1], 'gcl'), 3), bp(cfg('resnet8', 64, [28, 28, 1], 'ce'), 2)], timeoutMs: 240_000 },
-      { backend: 'webgpu', plans: [bp(SMALL, 3, true), bp(cfg('convnet', 64, [28, 28, 1], 'gcl'), 3), bp(cfg('resnet8', 64, [28, 28, 1], 'ce'), 2, true)], timeoutMs: 300_000 },
+      {
+        backend: 'webgl',
+        plans: [bp(SMALL, 3), bp(cfg('convnet', 64, [28, 28, 1], 'gcl'), 3), bp(cfg('resnet8', 64, [28, 28, 1], 'ce'), 2)],
+        timeoutMs: 240_000,
+      },
+      {
+        backend: 'webgpu',
+        plans: [bp(SMALL, 3, true), bp(cfg('convnet', 64, [28, 28, 1], 'gcl'), 3), bp(cfg('resnet8', 64, [28, 28, 1], 'ce'), 2, true)],
+        timeoutMs: 300_000,
+      },
     ];
   }
   const torch: Plan['torch'] = [];
@@ -143,10 +168,18 @@ export function estimateMs(p: Plan): number {
   const perStep = (c: StepConfig, backendF: number) => 420 * modelF[c.model] * (c.batch / 64) * (c.input[2] === 3 ? 1.6 : 1) * backendF;
   let ms = 0;
   const runs = (s: StepPlan) => 1 + s.warmup + s.steps;
-  for (const n of p.node) ms += Math.min(perStep(n, n.backend === 'cpu' ? 10 : 1) * runs(n), (n.budgetMs ?? Infinity) + perStep(n, n.backend === 'cpu' ? 10 : 1) * (1 + n.warmup));
+  for (const n of p.node)
+    ms += Math.min(
+      perStep(n, n.backend === 'cpu' ? 10 : 1) * runs(n),
+      (n.budgetMs ?? Infinity) + perStep(n, n.backend === 'cpu' ? 10 : 1) * (1 + n.warmup),
+    );
   for (const t of p.torch) ms += 1500 + perStep(t, 0.3) * (1 + t.warmup + t.steps);
   for (const d of p.dawn) ms += 25_000 + (d.budgetMs ?? 30_000);
-  for (const b of p.browser) ms += Math.min(b.timeoutMs, 5000 + b.plans.reduce((a, s) => a + perStep(s, b.backend === 'wasm' ? 1.2 : b.backend === 'cpu' ? 8 : 15) * runs(s), 0));
+  for (const b of p.browser)
+    ms += Math.min(
+      b.timeoutMs,
+      5000 + b.plans.reduce((a, s) => a + perStep(s, b.backend === 'wasm' ? 1.2 : b.backend === 'cpu' ? 8 : 15) * runs(s), 0),
+    );
   if (p.browser.length) ms += 8000;
   if (p.uiSeconds) ms += 30_000 + p.uiSeconds * 1000;
   return ms;
@@ -163,14 +196,18 @@ function runTorch(plan: Plan['torch'], log: (s: string) => void): { results: Rec
   const results: Record<string, unknown>[] = [];
   for (const [threads, cfgs] of byThreads) {
     const r = spawnSync(py, [path.resolve('bench/torch_step.py'), '--threads', String(threads), '--configs', JSON.stringify(cfgs)], {
-      encoding: 'utf8', timeout: 900_000,
+      encoding: 'utf8',
+      timeout: 900_000,
     });
-    if (r.error || r.status !== 0) return { results, error: `torch_step.py failed (${r.error?.message ?? r.status}): ${(r.stderr || '').slice(-400)}` };
+    if (r.error || r.status !== 0)
+      return { results, error: `torch_step.py failed (${r.error?.message ?? r.status}): ${(r.stderr || '').slice(-400)}` };
     try {
       const list = JSON.parse(r.stdout.trim().split('\n').pop() ?? '[]') as Record<string, unknown>[];
       for (const x of list) {
         results.push(x);
-        log(`torch (${threads} thread${threads > 1 ? 's' : ''}) ${configKey(x as unknown as StepConfig)}: ${(x.medianMs as number)?.toFixed?.(1) ?? x.error} ms/step`);
+        log(
+          `torch (${threads} thread${threads > 1 ? 's' : ''}) ${configKey(x as unknown as StepConfig)}: ${(x.medianMs as number)?.toFixed?.(1) ?? x.error} ms/step`,
+        );
       }
     } catch {
       return { results, error: `unparseable torch output: ${r.stdout.slice(-300)}` };
@@ -179,7 +216,10 @@ function runTorch(plan: Plan['torch'], log: (s: string) => void): { results: Rec
   return { results };
 }
 
-async function runNode(plan: NodePlan[], log: (s: string) => void): Promise<(StepResult | (StepConfig & { backend: string; error: string }))[]> {
+async function runNode(
+  plan: NodePlan[],
+  log: (s: string) => void,
+): Promise<(StepResult | (StepConfig & { backend: string; error: string }))[]> {
   const out: (StepResult | (StepConfig & { backend: string; error: string }))[] = [];
   for (const backend of ['wasm', 'cpu'] as const) {
     const mine = plan.filter((p) => p.backend === backend);
@@ -195,7 +235,9 @@ async function runNode(plan: NodePlan[], log: (s: string) => void): Promise<(Ste
       try {
         const r = await benchStep(p);
         out.push({ ...r, init } as StepResult & { init: string });
-        log(`node ${backend} ${configKey(p)}: ${r.medianMs.toFixed(1)} ms/step (${r.imgPerSec.toFixed(0)} img/s), first ${r.firstStepMs.toFixed(0)} ms`);
+        log(
+          `node ${backend} ${configKey(p)}: ${r.medianMs.toFixed(1)} ms/step (${r.imgPerSec.toFixed(0)} img/s), first ${r.firstStepMs.toFixed(0)} ms`,
+        );
       } catch (e) {
         out.push({ ...strip(p), backend, error: (e as Error).message });
         log(`node ${backend} ${configKey(p)}: ERROR ${(e as Error).message}`);
@@ -220,16 +262,30 @@ interface DawnOutcome {
 function runDawn(plans: StepPlan[], timeoutMs: number, log: (s: string) => void): DawnOutcome {
   if (!plans.length) return { status: 'unavailable', reason: 'not asked for', software: false, results: [] };
   const r = spawnSync(process.execPath, ['--import', 'tsx', path.resolve('src/cli/bench.ts'), '--child-dawn', JSON.stringify(plans)], {
-    encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 << 20,
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    maxBuffer: 64 << 20,
   });
   const last = (r.stdout || '').trim().split('\n').pop() ?? '';
   try {
     const o = JSON.parse(last) as DawnOutcome;
-    for (const x of o.results) log(`node webgpu (Dawn${o.software ? ', software' : ''}) ${'medianMs' in x ? `${configKey(x)}: ${x.medianMs.toFixed(0)} ms/step` : x.error}`);
+    for (const x of o.results)
+      log(
+        `node webgpu (Dawn${o.software ? ', software' : ''}) ${'medianMs' in x ? `${configKey(x)}: ${x.medianMs.toFixed(0)} ms/step` : x.error}`,
+      );
     return o;
   } catch {
-    const why = r.error ? (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT' ? `timed out after ${timeoutMs / 1000} s` : r.error.message : `exit ${r.status}`;
-    return { status: 'error', reason: `Dawn child ${why}: ${(r.stderr || '').trim().split('\n').slice(-2).join(' ')}`, software: true, results: [] };
+    const why = r.error
+      ? (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT'
+        ? `timed out after ${timeoutMs / 1000} s`
+        : r.error.message
+      : `exit ${r.status}`;
+    return {
+      status: 'error',
+      reason: `Dawn child ${why}: ${(r.stderr || '').trim().split('\n').slice(-2).join(' ')}`,
+      software: true,
+      results: [],
+    };
   }
 }
 
@@ -252,7 +308,9 @@ async function childDawn(plansJson: string): Promise<void> {
   const results: (StepResult | { error: string })[] = [];
   for (const p of plans) {
     let undo: (() => void) | null = null;
-    const timing = ts ? 'GPU time per kernel from WebGPU timestamp queries' : 'FALLBACK: no timestamp queries — per-kernel CPU-side wall time (encode + dispatch), not GPU time';
+    const timing = ts
+      ? 'GPU time per kernel from WebGPU timestamp queries'
+      : 'FALLBACK: no timestamp queries — per-kernel CPU-side wall time (encode + dispatch), not GPU time';
     try {
       if (p.profile && !ts) undo = useWallClockKernelTimer();
       results.push(await benchStep(p, () => timing));
@@ -263,7 +321,9 @@ async function childDawn(plansJson: string): Promise<void> {
     }
   }
   const adapter = be.adapterInfo ? JSON.stringify(be.adapterInfo) : '';
-  process.stdout.write(`${JSON.stringify({ status: 'measured', reason: `${g.reason}${adapter ? `; adapter ${adapter}` : ''}; timestamp queries: ${ts ? 'yes' : 'no'}`, software, results })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ status: 'measured', reason: `${g.reason}${adapter ? `; adapter ${adapter}` : ''}; timestamp queries: ${ts ? 'yes' : 'no'}`, software, results })}\n`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -285,12 +345,15 @@ const mb = (b: number | undefined) => (b === undefined || b < 0 ? '?' : `${(b / 
 
 export function tableRows(report: BenchReport): Row[] {
   const torch = new Map<string, number>();
-  for (const t of report.torch.results) if (typeof t.medianMs === 'number' && (t.threads === report.torch.threads[0])) torch.set(configKey(t as unknown as StepConfig), t.medianMs);
+  for (const t of report.torch.results)
+    if (typeof t.medianMs === 'number' && t.threads === report.torch.threads[0])
+      torch.set(configKey(t as unknown as StepConfig), t.medianMs);
   const rows: Row[] = [];
   const push = (where: Row['where'], r: Partial<StepResult> & { backend?: string; error?: string; ok?: boolean }, note = '') => {
     const key = configKey(r as StepConfig);
     const ok = typeof r.medianMs === 'number' && Number.isFinite(r.medianMs) && !r.error;
-    if (!ok && !r.error && r.profile) note = `${note ? `${note}; ` : ''}no timed step in this mode — the profiled step took ${r.profile.wallMs.toFixed(0)} ms wall`;
+    if (!ok && !r.error && r.profile)
+      note = `${note ? `${note}; ` : ''}no timed step in this mode — the profiled step took ${r.profile.wallMs.toFixed(0)} ms wall`;
     const tm = torch.get(key);
     rows.push({
       where,
@@ -299,19 +362,30 @@ export function tableRows(report: BenchReport): Row[] {
       medianMs: ok ? r.medianMs! : null,
       imgPerSec: ok ? r.imgPerSec! : null,
       firstStepMs: typeof r.firstStepMs === 'number' && !r.error ? r.firstStepMs : null,
-      memory: r.memory && !r.error ? `${r.profile ? `peak ${mb(r.profile.peakBytes)}; ` : ''}${r.memory.numTensors} tensors / ${mb(r.memory.numBytes)} after backward${r.profile ? `; ${r.profile.kernels} kernels` : ''}` : '',
+      memory:
+        r.memory && !r.error
+          ? `${r.profile ? `peak ${mb(r.profile.peakBytes)}; ` : ''}${r.memory.numTensors} tensors / ${mb(r.memory.numBytes)} after backward${r.profile ? `; ${r.profile.kernels} kernels` : ''}`
+          : '',
       ratio: ok && tm ? tm / r.medianMs! : null,
       note: r.error ? `error: ${r.error.slice(0, 120)}` : note,
     });
   };
   for (const r of report.node.results) push('node', r as StepResult);
-  for (const r of report.dawn.results) if ('medianMs' in r) push('node', { ...r, backend: 'webgpu (Dawn)' }, report.dawn.software ? 'software (SwiftShader)' : '');
-  for (const r of report.browser.results) push('browser', r, r.backend === 'webgpu' || r.backend === 'webgl' ? 'software (SwiftShader, --disable-gpu)' : '');
+  for (const r of report.dawn.results)
+    if ('medianMs' in r) push('node', { ...r, backend: 'webgpu (Dawn)' }, report.dawn.software ? 'software (SwiftShader)' : '');
+  for (const r of report.browser.results)
+    push('browser', r, r.backend === 'webgpu' || r.backend === 'webgl' ? 'software (SwiftShader, --disable-gpu)' : '');
   for (const t of report.torch.results) {
     rows.push({
-      where: 'pytorch', backend: `${t.device ?? 'cpu'} (${t.threads} thr)`, config: configKey(t as unknown as StepConfig),
-      medianMs: (t.medianMs as number) ?? null, imgPerSec: (t.imgPerSec as number) ?? null, firstStepMs: (t.firstStepMs as number) ?? null,
-      memory: '', ratio: null, note: t.error ? `error: ${String(t.error).slice(0, 120)}` : `torch ${t.torch}`,
+      where: 'pytorch',
+      backend: `${t.device ?? 'cpu'} (${t.threads} thr)`,
+      config: configKey(t as unknown as StepConfig),
+      medianMs: (t.medianMs as number) ?? null,
+      imgPerSec: (t.imgPerSec as number) ?? null,
+      firstStepMs: (t.firstStepMs as number) ?? null,
+      memory: '',
+      ratio: null,
+      note: t.error ? `error: ${String(t.error).slice(0, 120)}` : `torch ${t.torch}`,
     });
   }
   return rows;
@@ -326,18 +400,32 @@ export function markdown(report: BenchReport): string {
     '|---|---|---|---:|---:|---:|---|---:|---|',
   ];
   for (const r of tableRows(report)) {
-    lines.push(`| ${r.where} | ${r.backend} | ${r.config} | ${f(r.medianMs)} | ${f(r.imgPerSec, 0)} | ${f(r.firstStepMs, 0)} | ${r.memory} | ${r.ratio === null ? '–' : r.ratio.toFixed(2)} | ${r.note} |`);
+    lines.push(
+      `| ${r.where} | ${r.backend} | ${r.config} | ${f(r.medianMs)} | ${f(r.imgPerSec, 0)} | ${f(r.firstStepMs, 0)} | ${r.memory} | ${r.ratio === null ? '–' : r.ratio.toFixed(2)} | ${r.note} |`,
+    );
   }
-  const prof = [...report.browser.results, ...report.dawn.results].find((r) => 'profile' in r && r.profile && (r as StepResult).backend === 'webgpu') as StepResult | undefined;
+  const prof = [...report.browser.results, ...report.dawn.results].find(
+    (r) => 'profile' in r && r.profile && (r as StepResult).backend === 'webgpu',
+  ) as StepResult | undefined;
   if (prof?.profile) {
-    lines.push('', `WebGPU per-kernel profile of one step (${configKey(prof)}): ${prof.profile.kernels} kernels, ${prof.profile.timing}; total ${prof.profile.totalKernelMs.toFixed(1)} ms`, '');
+    lines.push(
+      '',
+      `WebGPU per-kernel profile of one step (${configKey(prof)}): ${prof.profile.kernels} kernels, ${prof.profile.timing}; total ${prof.profile.totalKernelMs.toFixed(1)} ms`,
+      '',
+    );
     lines.push('| kernel | calls | ms | share |', '|---|---:|---:|---:|');
-    for (const k of prof.profile.top.slice(0, 12)) lines.push(`| ${k.name} | ${k.calls} | ${k.ms.toFixed(2)} | ${prof.profile.totalKernelMs > 0 ? ((100 * k.ms) / prof.profile.totalKernelMs).toFixed(1) : '–'}% |`);
+    for (const k of prof.profile.top.slice(0, 12))
+      lines.push(
+        `| ${k.name} | ${k.calls} | ${k.ms.toFixed(2)} | ${prof.profile.totalKernelMs > 0 ? ((100 * k.ms) / prof.profile.totalKernelMs).toFixed(1) : '–'}% |`,
+      );
   }
   const ui = report.ui;
-  lines.push('', ui.status === 'measured'
-    ? `UI while training (headless Chromium, ${ui.seconds} s, app: ${(ui as UiResult & { app?: string }).app ?? '?'}, backend shown: ${ui.backend ?? '?'}): worst long task ${f(ui.worstLongTaskMs ?? null, 0)} ms (${ui.longTasks} long tasks), p95 frame gap ${f(ui.p95FrameGapMs ?? null, 1)} ms, max gap ${f(ui.maxFrameGapMs ?? null, 0)} ms (target ≤ 50 ms)`
-    : `UI responsiveness: ${ui.status} — ${ui.message}`);
+  lines.push(
+    '',
+    ui.status === 'measured'
+      ? `UI while training (headless Chromium, ${ui.seconds} s, app: ${(ui as UiResult & { app?: string }).app ?? '?'}, backend shown: ${ui.backend ?? '?'}): worst long task ${f(ui.worstLongTaskMs ?? null, 0)} ms (${ui.longTasks} long tasks), p95 frame gap ${f(ui.p95FrameGapMs ?? null, 1)} ms, max gap ${f(ui.maxFrameGapMs ?? null, 0)} ms (target ≤ 50 ms)`
+      : `UI responsiveness: ${ui.status} — ${ui.message}`,
+  );
   lines.push(`Dawn (Node WebGPU): ${report.dawn.status} — ${report.dawn.reason}`);
   return lines.join('\n');
 }
@@ -381,12 +469,23 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
   let v;
   try {
     v = parseArgs({
-      args: argv, strict: true, allowPositionals: false,
+      args: argv,
+      strict: true,
+      allowPositionals: false,
       options: {
-        quick: { type: 'boolean' }, dry: { type: 'boolean' }, full: { type: 'boolean' }, 'no-torch': { type: 'boolean' },
-        'no-browser': { type: 'boolean' }, 'no-ui': { type: 'boolean' }, 'no-dawn': { type: 'boolean' },
-        backends: { type: 'string' }, 'torch-threads': { type: 'string' }, 'ui-seconds': { type: 'string' },
-        'app-dir': { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean' },
+        quick: { type: 'boolean' },
+        dry: { type: 'boolean' },
+        full: { type: 'boolean' },
+        'no-torch': { type: 'boolean' },
+        'no-browser': { type: 'boolean' },
+        'no-ui': { type: 'boolean' },
+        'no-dawn': { type: 'boolean' },
+        backends: { type: 'string' },
+        'torch-threads': { type: 'string' },
+        'ui-seconds': { type: 'string' },
+        'app-dir': { type: 'string' },
+        out: { type: 'string' },
+        help: { type: 'boolean' },
       },
     }).values;
   } catch (e) {
@@ -398,7 +497,10 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     process.exit(0);
   }
   const mode: Mode = v.dry ? 'dry' : v.quick ? 'quick' : 'full';
-  const nodeBackends = (v.backends ?? 'wasm,cpu').split(',').map((s) => s.trim()).filter(Boolean) as ('wasm' | 'cpu')[];
+  const nodeBackends = (v.backends ?? 'wasm,cpu')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean) as ('wasm' | 'cpu')[];
   for (const b of nodeBackends) {
     if (b !== 'wasm' && b !== 'cpu') {
       process.stderr.write(`error: --backends takes wasm and/or cpu (WebGPU through Dawn is its own part; --no-dawn turns it off)\n`);
@@ -434,7 +536,9 @@ export async function main(argv: string[]): Promise<BenchReport> {
   const log = (s: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
   const plan = makePlan(args);
   const expected = estimateMs(plan) / 1000;
-  log(`mode ${args.mode}: ${plan.node.length} Node runs, ${plan.torch.length} PyTorch runs, ${plan.dawn.length} Dawn, ${plan.browser.reduce((a, b) => a + b.plans.length, 0)} browser runs${plan.uiSeconds ? `, UI ${plan.uiSeconds} s` : ''}; expected duration ≈ ${expected < 120 ? `${expected.toFixed(0)} s` : `${(expected / 60).toFixed(0)} min`}`);
+  log(
+    `mode ${args.mode}: ${plan.node.length} Node runs, ${plan.torch.length} PyTorch runs, ${plan.dawn.length} Dawn, ${plan.browser.reduce((a, b) => a + b.plans.length, 0)} browser runs${plan.uiSeconds ? `, UI ${plan.uiSeconds} s` : ''}; expected duration ≈ ${expected < 120 ? `${expected.toFixed(0)} s` : `${(expected / 60).toFixed(0)} min`}`,
+  );
   const started = Date.now();
   const startIso = new Date(started).toISOString();
   const load1Before = os.loadavg()[0];
@@ -475,12 +579,18 @@ export async function main(argv: string[]): Promise<BenchReport> {
     expectedSeconds: Math.round(expected),
     seconds: (Date.now() - started) / 1000,
     host: {
-      cpus: cpus.length, cpu: cpus[0]?.model ?? '?', node: process.version, platform: `${os.platform()} ${os.release()}`,
-      load1Before, load1After: os.loadavg()[0], memGB: Math.round(os.totalmem() / 2 ** 30),
+      cpus: cpus.length,
+      cpu: cpus[0]?.model ?? '?',
+      node: process.version,
+      platform: `${os.platform()} ${os.release()}`,
+      load1Before,
+      load1After: os.loadavg()[0],
+      memGB: Math.round(os.totalmem() / 2 ** 30),
     },
     tfjs: tf.version.tfjs,
     step: 'forward (BN train) → loss (CE: linear head; GCL stage 1: cosine head, CIFAR-10-LT IF100 counts) → backward (tf.variableGrads) → SGD momentum 0.9 + wd 2e-4 → BN stats → await loss.data(); random fixed batch; median of the timed steps, first (compile) and warm-up steps excluded',
-    gpuNote: 'No hardware GPU on this machine: WebGPU/WebGL figures are SwiftShader (software) and say nothing about GPU speed. The device GPU tool was not lent to this task.',
+    gpuNote:
+      'No hardware GPU on this machine: WebGPU/WebGL figures are SwiftShader (software) and say nothing about GPU speed. The device GPU tool was not lent to this task.',
     node: { results: nodeResults },
     dawn,
     torch: { version: torchVersion(torch.results), threads: args.torchThreads, results: torch.results, error: torch.error },

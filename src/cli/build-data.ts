@@ -70,7 +70,8 @@ export const FMNIST_META: DatasetMeta = {
   std: [0.353],
   hflip: true,
   cropPad: 2,
-  licence: 'Fashion-MNIST, MIT licence, Copyright (c) 2017 Zalando SE — https://github.com/zalandoresearch/fashion-mnist (see data/LICENSE-fashion-mnist.txt)',
+  licence:
+    'Fashion-MNIST, MIT licence, Copyright (c) 2017 Zalando SE — https://github.com/zalandoresearch/fashion-mnist (see data/LICENSE-fashion-mnist.txt)',
 };
 
 /** Pool size per class: max of the exp (IF 10) and step (μ 0.5, IF 10) profiles at n_max 5000. */
@@ -105,9 +106,11 @@ export function buildPool(train: ImageSet, counts: number[], seed: number): Imag
 
 function usage(msg?: string): never {
   if (msg) console.error(`build-data: ${msg}`);
-  console.error('usage: npm run build:data -- [--src DIR] [--out FILE]\n' +
-    '  --src DIR   folder with the four Fashion-MNIST *-ubyte.gz files (default /usr/share/datasets/fashion-mnist)\n' +
-    '  --out FILE  output .ltpg file (default public/data/fmnist-lt.ltpg)');
+  console.error(
+    'usage: npm run build:data -- [--src DIR] [--out FILE]\n' +
+      '  --src DIR   folder with the four Fashion-MNIST *-ubyte.gz files (default /usr/share/datasets/fashion-mnist)\n' +
+      '  --out FILE  output .ltpg file (default public/data/fmnist-lt.ltpg)',
+  );
   process.exit(2);
 }
 
@@ -133,8 +136,10 @@ async function waitForFiles(src: string): Promise<void> {
   const missing = () => Object.values(FILES).filter((f) => !existsSync(join(src, f)));
   for (let attempt = 0; missing().length > 0; attempt++) {
     if (attempt >= 12) {
-      throw new Error(`missing ${missing().join(', ')} in ${src} (install the Debian package dataset-fashion-mnist, ` +
-        'or pass --src; `dpkg -L dataset-fashion-mnist` lists where it put them)');
+      throw new Error(
+        `missing ${missing().join(', ')} in ${src} (install the Debian package dataset-fashion-mnist, ` +
+          'or pass --src; `dpkg -L dataset-fashion-mnist` lists where it put them)',
+      );
     }
     console.error(`build-data: waiting for ${missing().join(', ')} in ${src} …`);
     await new Promise((r) => setTimeout(r, 10_000));
@@ -146,10 +151,16 @@ async function main(): Promise<void> {
   await waitForFiles(src);
   const read = async (f: string) => new Uint8Array(await readFile(join(src, f)));
   const train = imageSetFromIdx(await read(FILES.trainImages), await read(FILES.trainLabels), {
-    imagesFile: FILES.trainImages, labelsFile: FILES.trainLabels, classNames: FMNIST_CLASSES, name: 'Fashion-MNIST train',
+    imagesFile: FILES.trainImages,
+    labelsFile: FILES.trainLabels,
+    classNames: FMNIST_CLASSES,
+    name: 'Fashion-MNIST train',
   });
   const test = imageSetFromIdx(await read(FILES.testImages), await read(FILES.testLabels), {
-    imagesFile: FILES.testImages, labelsFile: FILES.testLabels, classNames: FMNIST_CLASSES, name: 'Fashion-MNIST test',
+    imagesFile: FILES.testImages,
+    labelsFile: FILES.testLabels,
+    classNames: FMNIST_CLASSES,
+    name: 'Fashion-MNIST test',
   });
   const counts = poolCounts(FMNIST_CLASSES.length);
   const pool = buildPool(train, counts, POOL_SEED);
@@ -169,10 +180,14 @@ async function main(): Promise<void> {
   await mkdir(dirname(outPath), { recursive: true });
   await writeFile(outPath, bytes);
   await writeFile(join(dirname(outPath), 'LICENSE-fashion-mnist.txt'), LICENCE_TEXT);
-  console.log(`wrote ${outPath}: ${bytes.length} bytes (pool ${pool.labels.length} images, counts ${counts.join(' ')}; test ${test.labels.length})`);
+  console.log(
+    `wrote ${outPath}: ${bytes.length} bytes (pool ${pool.labels.length} images, counts ${counts.join(' ')}; test ${test.labels.length})`,
+  );
 }
 
-const isMain = process.argv[1] && resolve(process.argv[1]).replace(/\.[cm]?[jt]s$/, '') === resolve(new URL(import.meta.url).pathname).replace(/\.[cm]?[jt]s$/, '');
+const isMain =
+  process.argv[1] &&
+  resolve(process.argv[1]).replace(/\.[cm]?[jt]s$/, '') === resolve(new URL(import.meta.url).pathname).replace(/\.[cm]?[jt]s$/, '');
 if (isMain) {
   main().catch((e) => {
     console.error(`build-data: ${e instanceof Error ? e.message : String(e)}`);

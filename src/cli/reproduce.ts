@@ -70,15 +70,32 @@ export interface Profile {
 
 export const PROFILES: Record<'quick' | 'full', Profile> = {
   quick: {
-    name: 'quick', model: 'convnet', epochs: 10, batch: 128, evalPerClass: 200, stage2Epochs: 3, stage2Batch: 128,
-    backend: 'wasm', imbalance: 100, seed: 1,
+    name: 'quick',
+    model: 'convnet',
+    epochs: 10,
+    batch: 128,
+    evalPerClass: 200,
+    stage2Epochs: 3,
+    stage2Batch: 128,
+    backend: 'wasm',
+    imbalance: 100,
+    seed: 1,
     expected: '≈ 25–30 min on a 2-core x86 machine (wasm, single thread), less when other work leaves the CPU free',
   },
   full: {
-    name: 'full', model: 'resnet32', epochs: 200, batch: null, evalPerClass: null, stage2Epochs: 30, stage2Batch: 128,
-    backend: 'webgpu', imbalance: 100, seed: 1,
-    expected: 'meant for a GPU machine (WebGPU through Dawn): 6 × 200 epochs of ResNet-32 on 12,406 images plus 30 stage-2 epochs; '
-      + 'at ~1 s per b64 step (tfjs WebGPU on an H100, ../shared/measurements.md) ≈ 6 × 200 × 194 steps ≈ 65 h; on wasm here weeks',
+    name: 'full',
+    model: 'resnet32',
+    epochs: 200,
+    batch: null,
+    evalPerClass: null,
+    stage2Epochs: 30,
+    stage2Batch: 128,
+    backend: 'webgpu',
+    imbalance: 100,
+    seed: 1,
+    expected:
+      'meant for a GPU machine (WebGPU through Dawn): 6 × 200 epochs of ResNet-32 on 12,406 images plus 30 stage-2 epochs; ' +
+      'at ~1 s per b64 step (tfjs WebGPU on an H100, ../shared/measurements.md) ≈ 6 × 200 × 194 steps ≈ 65 h; on wasm here weeks',
   },
 };
 
@@ -171,7 +188,10 @@ const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.lengt
 
 /** Class indices sorted by training count, most first (stable by index). */
 export function classesByCount(counts: number[]): number[] {
-  return counts.map((n, c) => [n, c]).sort((a, b) => b[0] - a[0] || a[1] - b[1]).map(([, c]) => c);
+  return counts
+    .map((n, c) => [n, c])
+    .sort((a, b) => b[0] - a[0] || a[1] - b[1])
+    .map(([, c]) => c);
 }
 
 function point(m: SlimEpoch, counts: number[]): Point {
@@ -222,27 +242,43 @@ export function markdownTable(sums: RunSummary[], records: RunRecord[]): string 
   const r0 = records[0];
   const order = classesByCount(r0.counts);
   const k = Math.min(3, Math.floor(r0.counts.length / 2)) || 1;
-  const tailNames = order.slice(-k).map((c) => `${r0.classNames[c]} (${r0.counts[c]})`).join(', ');
-  const headNames = order.slice(0, k).map((c) => `${r0.classNames[c]} (${r0.counts[c]})`).join(', ');
+  const tailNames = order
+    .slice(-k)
+    .map((c) => `${r0.classNames[c]} (${r0.counts[c]})`)
+    .join(', ');
+  const headNames = order
+    .slice(0, k)
+    .map((c) => `${r0.classNames[c]} (${r0.counts[c]})`)
+    .join(', ');
   const groupsHave = (g: string) => r0.groups.some((x) => x === g);
   lines.push('**Final epoch** (test accuracy %, the last epoch of each run):', '');
   lines.push(`| run | epochs | overall | many | medium | few | tail-${k} | head-${k} | tail/head feature norm |`);
   lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const s of sums) {
     const f = s.final;
-    lines.push(`| ${s.label}${s.halted ? ' (halted)' : ''} | ${s.epochs} | ${pc(f.overall)} | ${pc(f.many)} | ${pc(f.medium)} | ${pc(f.few)} | ${pc(f.tail3)} | ${pc(f.head3)} | ${s.normRatioTail3Head3.toFixed(2)} |`);
+    lines.push(
+      `| ${s.label}${s.halted ? ' (halted)' : ''} | ${s.epochs} | ${pc(f.overall)} | ${pc(f.many)} | ${pc(f.medium)} | ${pc(f.few)} | ${pc(f.tail3)} | ${pc(f.head3)} | ${s.normRatioTail3Head3.toFixed(2)} |`,
+    );
   }
-  lines.push('', '**Best epoch** (the epoch with the highest overall test accuracy of each run — selected on the test set, as the papers report; the epoch is 1-based):', '');
+  lines.push(
+    '',
+    '**Best epoch** (the epoch with the highest overall test accuracy of each run — selected on the test set, as the papers report; the epoch is 1-based):',
+    '',
+  );
   lines.push(`| run | best epoch | overall | many | medium | few | tail-${k} | head-${k} |`);
   lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const s of sums) {
     const b = s.best;
-    lines.push(`| ${s.label} | ${b.epoch + 1} | ${pc(b.overall)} | ${pc(b.many)} | ${pc(b.medium)} | ${pc(b.few)} | ${pc(b.tail3)} | ${pc(b.head3)} |`);
+    lines.push(
+      `| ${s.label} | ${b.epoch + 1} | ${pc(b.overall)} | ${pc(b.many)} | ${pc(b.medium)} | ${pc(b.few)} | ${pc(b.tail3)} | ${pc(b.head3)} |`,
+    );
   }
   lines.push('');
-  lines.push(`many / medium / few = classes with > 100 / 20–100 / < 20 training images (mean of per-class accuracies)${groupsHave('few') ? '' : '; **no class has < 20 images at IF 100 with n_max = 5000 (the smallest has 50), so "few" is empty (–)**'}. `
-    + `tail-${k} = the ${k} classes with the fewest training images: ${tailNames}; head-${k} = the ${k} with the most: ${headNames}. `
-    + `tail/head feature norm = mean test-set feature norm (L2 norm of the pooled feature, averaged per class, then over classes) of the tail-${k} classes divided by that of the head-${k} classes, at the final epoch (the (medium+few)/many ratio is in summary.json).`);
+  lines.push(
+    `many / medium / few = classes with > 100 / 20–100 / < 20 training images (mean of per-class accuracies)${groupsHave('few') ? '' : '; **no class has < 20 images at IF 100 with n_max = 5000 (the smallest has 50), so "few" is empty (–)**'}. ` +
+      `tail-${k} = the ${k} classes with the fewest training images: ${tailNames}; head-${k} = the ${k} with the most: ${headNames}. ` +
+      `tail/head feature norm = mean test-set feature norm (L2 norm of the pooled feature, averaged per class, then over classes) of the tail-${k} classes divided by that of the head-${k} classes, at the final epoch (the (medium+few)/many ratio is in summary.json).`,
+  );
   lines.push('');
   lines.push(...claimChecks(sums).map((c) => `- ${c.holds ? '✓' : '✗'} ${c.text}`));
   return lines.join('\n');
@@ -273,7 +309,8 @@ export function claimChecks(sums: RunSummary[]): ClaimCheck[] {
     const fbl = by.get('fbl');
     if (fbl) {
       out.push({
-        id: 'norm-fbl', holds: fbl.normRatioTail3Head3 > ce.normRatioTail3Head3,
+        id: 'norm-fbl',
+        holds: fbl.normRatioTail3Head3 > ce.normRatioTail3Head3,
         text: `tail/head feature-norm ratio (final): FBL ${fbl.normRatioTail3Head3.toFixed(2)} > CE ${ce.normRatioTail3Head3.toFixed(2)}`,
       });
     }
@@ -282,8 +319,16 @@ export function claimChecks(sums: RunSummary[]): ClaimCheck[] {
   const g2 = by.get('gcl2');
   if (g1 && g2) {
     for (const when of ['final', 'best'] as const) {
-      out.push({ id: `gcl2-overall-${when}`, holds: g2[when].overall > g1[when].overall, text: `overall accuracy (${when}): GCL stage 2 ${f1(g2[when].overall)} > stage 1 ${f1(g1[when].overall)}` });
-      out.push({ id: `gcl2-tail-${when}`, holds: g2[when].tail3 > g1[when].tail3, text: `tail-3 accuracy (${when}): GCL stage 2 ${f1(g2[when].tail3)} > stage 1 ${f1(g1[when].tail3)}` });
+      out.push({
+        id: `gcl2-overall-${when}`,
+        holds: g2[when].overall > g1[when].overall,
+        text: `overall accuracy (${when}): GCL stage 2 ${f1(g2[when].overall)} > stage 1 ${f1(g1[when].overall)}`,
+      });
+      out.push({
+        id: `gcl2-tail-${when}`,
+        holds: g2[when].tail3 > g1[when].tail3,
+        text: `tail-3 accuracy (${when}): GCL stage 2 ${f1(g2[when].tail3)} > stage 1 ${f1(g1[when].tail3)}`,
+      });
     }
   }
   return out;
@@ -353,7 +398,10 @@ function hashArrays(arrs: ArrayBufferView[]): string {
 }
 
 function backboneHash(t: Trainer): string {
-  const names = t.spec.params.filter((p) => !p.classifier).map((p) => p.name).sort();
+  const names = t.spec.params
+    .filter((p) => !p.classifier)
+    .map((p) => p.name)
+    .sort();
   return hashArrays(names.map((n) => t.model.vars.get(n)!.dataSync() as Float32Array));
 }
 
@@ -411,7 +459,9 @@ async function trainRun(run: RunDef, ctx: Ctx): Promise<RunRecord> {
   if (existsSync(file)) {
     const rec = JSON.parse(readFileSync(file, 'utf8')) as RunRecord & { fingerprint?: string };
     if (rec.fingerprint !== fp) {
-      throw new Error(`${file} was made with another configuration (${describeDiff(rec.fingerprint ?? '', fp)}); pass --fresh to discard it or choose another --out`);
+      throw new Error(
+        `${file} was made with another configuration (${describeDiff(rec.fingerprint ?? '', fp)}); pass --fresh to discard it or choose another --out`,
+      );
     }
     ctx.log(`${run.label}: done already (${file})`);
     return rec;
@@ -433,10 +483,22 @@ async function trainRun(run: RunDef, ctx: Ctx): Promise<RunRecord> {
     ctx.log(`${run.label}: resuming after epoch ${epochs.length} (${ck})`);
   } else if (run.stage2Of) {
     const srcFinal = finalCkptFile(dir, run.stage2Of);
-    if (!existsSync(srcFinal)) throw new Error(`${run.label} needs the final checkpoint of ${run.stage2Of} (${srcFinal}); run ${run.stage2Of} first`);
+    if (!existsSync(srcFinal))
+      throw new Error(`${run.label} needs the final checkpoint of ${run.stage2Of} (${srcFinal}); run ${run.stage2Of} first`);
     const saved = parseWithArrays<CheckpointFile>(readFileSync(srcFinal, 'utf8'));
-    const parentCfg = runConfig(RUNS.find((r) => r.id === run.stage2Of)!, opts.profile);
-    if (saved.fingerprint !== fingerprint(RUNS.find((r) => r.id === run.stage2Of)!, parentCfg, ctx.datasetName, ctx.backend)) {
+    const parentCfg = runConfig(
+      RUNS.find((r) => r.id === run.stage2Of)!,
+      opts.profile,
+    );
+    if (
+      saved.fingerprint !==
+      fingerprint(
+        RUNS.find((r) => r.id === run.stage2Of)!,
+        parentCfg,
+        ctx.datasetName,
+        ctx.backend,
+      )
+    ) {
       throw new Error(`${srcFinal} belongs to another configuration; pass --fresh`);
     }
     trainer = Trainer.fromCheckpoint(dataset, saved.checkpoint);
@@ -466,7 +528,9 @@ async function trainRun(run: RunDef, ctx: Ctx): Promise<RunRecord> {
         t0 = Date.now();
         ctx.epochsThisSession++;
         const g = m.groupAccuracy;
-        ctx.log(`${run.label} epoch ${m.epoch + 1}/${m.epochsInStage}: loss ${m.trainLoss.toFixed(3)}, lr ${m.lr.toPrecision(2)}, test ${pc(m.testAccuracy)}% (many ${pc(g.many)}, medium ${pc(g.medium)}, few ${pc(g.few)}), ${m.imagesPerSecond.toFixed(0)} img/s`);
+        ctx.log(
+          `${run.label} epoch ${m.epoch + 1}/${m.epochsInStage}: loss ${m.trainLoss.toFixed(3)}, lr ${m.lr.toPrecision(2)}, test ${pc(m.testAccuracy)}% (many ${pc(g.many)}, medium ${pc(g.medium)}, few ${pc(g.few)}), ${m.imagesPerSecond.toFixed(0)} img/s`,
+        );
         const ckf: CheckpointFile = { run: run.id, fingerprint: fp, checkpoint: trainer.checkpoint(), epochs, initHash, seconds, sessions };
         mkdirSync(join(dir, 'checkpoints'), { recursive: true });
         writeAtomic(ck, stringifyWithArrays(ckf));
@@ -519,7 +583,8 @@ function describeDiff(a: string, b: string): string {
     const diffs: string[] = [];
     const walk = (x: unknown, y: unknown, p: string) => {
       if (x && y && typeof x === 'object' && typeof y === 'object') {
-        for (const k of new Set([...Object.keys(x), ...Object.keys(y)])) walk((x as Record<string, unknown>)[k], (y as Record<string, unknown>)[k], p ? `${p}.${k}` : k);
+        for (const k of new Set([...Object.keys(x), ...Object.keys(y)]))
+          walk((x as Record<string, unknown>)[k], (y as Record<string, unknown>)[k], p ? `${p}.${k}` : k);
       } else if (JSON.stringify(x) !== JSON.stringify(y)) diffs.push(`${p}: ${JSON.stringify(x)} vs ${JSON.stringify(y)}`);
     };
     walk(A, B, '');
@@ -570,7 +635,11 @@ export function aggregate(outDir: string, runs: RunId[], png = true): { markdown
   writeAtomic(join(outDir, 'summary.json'), JSON.stringify(summary, null, 1));
   writeAtomic(join(outDir, 'table.md'), `${md}\n`);
   if (png && sums.length) {
-    const chart = perClassChart(sums, r0, `Per-class test accuracy, final epoch (FMNIST-LT IF ${r0.config.imbalance}, ${r0.config.model}, ${r0.profile})`);
+    const chart = perClassChart(
+      sums,
+      r0,
+      `Per-class test accuracy, final epoch (FMNIST-LT IF ${r0.config.imbalance}, ${r0.config.model}, ${r0.profile})`,
+    );
     writeAtomic(join(outDir, 'per-class.png'), renderGroupedBars(chart).toPng());
     writeAtomic(join(outDir, 'per-class.svg'), renderGroupedBarsSvg(chart));
   }
@@ -620,14 +689,29 @@ export function parseCli(argv: string[]): ReproduceOptions & { data?: string } {
   let v;
   try {
     v = parseArgs({
-      args: argv, strict: true, allowPositionals: false,
+      args: argv,
+      strict: true,
+      allowPositionals: false,
       options: {
-        quick: { type: 'boolean' }, full: { type: 'boolean' }, out: { type: 'string' }, runs: { type: 'string' },
-        backend: { type: 'string' }, model: { type: 'string' }, epochs: { type: 'string' }, batch: { type: 'string' },
-        'eval-per-class': { type: 'string' }, 'stage2-epochs': { type: 'string' }, imbalance: { type: 'string' },
-        seed: { type: 'string' }, data: { type: 'string' }, 'stop-after-epochs': { type: 'string' },
-        fresh: { type: 'boolean' }, 'keep-checkpoints': { type: 'boolean' }, 'no-png': { type: 'boolean' },
-        quiet: { type: 'boolean' }, help: { type: 'boolean' },
+        quick: { type: 'boolean' },
+        full: { type: 'boolean' },
+        out: { type: 'string' },
+        runs: { type: 'string' },
+        backend: { type: 'string' },
+        model: { type: 'string' },
+        epochs: { type: 'string' },
+        batch: { type: 'string' },
+        'eval-per-class': { type: 'string' },
+        'stage2-epochs': { type: 'string' },
+        imbalance: { type: 'string' },
+        seed: { type: 'string' },
+        data: { type: 'string' },
+        'stop-after-epochs': { type: 'string' },
+        fresh: { type: 'boolean' },
+        'keep-checkpoints': { type: 'boolean' },
+        'no-png': { type: 'boolean' },
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean' },
       },
     }).values;
   } catch (e) {
@@ -650,7 +734,8 @@ export function parseCli(argv: string[]): ReproduceOptions & { data?: string } {
       custom = true;
     }
   };
-  if (v.model !== undefined && !['convnet', 'resnet8', 'resnet20', 'resnet32'].includes(v.model)) usage(`--model must be convnet, resnet8, resnet20 or resnet32`);
+  if (v.model !== undefined && !['convnet', 'resnet8', 'resnet20', 'resnet32'].includes(v.model))
+    usage(`--model must be convnet, resnet8, resnet20 or resnet32`);
   set('model', v.model as ModelKind | undefined);
   set('epochs', int('epochs', v.epochs));
   set('batch', int('batch', v.batch));
@@ -690,12 +775,17 @@ export async function main(argv: string[]): Promise<number> {
     if (!opts.quiet) process.stderr.write(`[reproduce ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
   };
   const p = opts.profile;
-  log(`profile ${p.name}: ${p.model}, ${p.epochs} epochs, batch ${p.batch ?? 'per loss (authors)'}, eval ${p.evalPerClass ?? 'all'} per class, stage 2 ${p.stage2Epochs} epochs, backend ${p.backend}`);
-  log(`expected duration: ${PROFILES[p.name === 'full' ? 'full' : 'quick'].expected}${p.name === 'custom' ? ' (for the unmodified profile)' : ''}`);
+  log(
+    `profile ${p.name}: ${p.model}, ${p.epochs} epochs, batch ${p.batch ?? 'per loss (authors)'}, eval ${p.evalPerClass ?? 'all'} per class, stage 2 ${p.stage2Epochs} epochs, backend ${p.backend}`,
+  );
+  log(
+    `expected duration: ${PROFILES[p.name === 'full' ? 'full' : 'quick'].expected}${p.name === 'custom' ? ' (for the unmodified profile)' : ''}`,
+  );
   log(scheduleNote(p).split('\n').join('; '));
   if (opts.fresh && existsSync(opts.outDir)) {
     for (const r of RUNS) {
-      for (const f of [runFile(opts.outDir, r.id), ckptFile(opts.outDir, r.id), finalCkptFile(opts.outDir, r.id)]) if (existsSync(f)) rmSync(f);
+      for (const f of [runFile(opts.outDir, r.id), ckptFile(opts.outDir, r.id), finalCkptFile(opts.outDir, r.id)])
+        if (existsSync(f)) rmSync(f);
     }
   }
   mkdirSync(opts.outDir, { recursive: true });
@@ -707,7 +797,12 @@ export async function main(argv: string[]): Promise<number> {
   log(`backend: ${backend.reason}`);
   const dataset = await loadDatasetForCli('fmnist-lt', opts.data);
   const ctx: Ctx = {
-    opts, dataset, datasetName: opts.data ? 'custom pack' : 'embedded fmnist-lt', backend: backend.name, epochsThisSession: 0, log,
+    opts,
+    dataset,
+    datasetName: opts.data ? 'custom pack' : 'embedded fmnist-lt',
+    backend: backend.name,
+    epochsThisSession: 0,
+    log,
   };
   const started = Date.now();
   let stopped = false;

@@ -70,7 +70,8 @@ function usage(msg?: string): never {
 function num(name: string, v: string | undefined, int = false): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || (int && !Number.isInteger(n))) usage(`--${name} needs ${int ? 'an integer' : 'a number'}, got "${v}"`);
+  if (v.trim() === '' || !Number.isFinite(n) || (int && !Number.isInteger(n)))
+    usage(`--${name} needs ${int ? 'an integer' : 'a number'}, got "${v}"`);
   return n;
 }
 
@@ -88,19 +89,45 @@ function parse(argv: string[]) {
       strict: true,
       allowPositionals: false,
       options: {
-        dataset: { type: 'string' }, data: { type: 'string' }, imbalance: { type: 'string' },
-        profile: { type: 'string' }, 'step-mu': { type: 'string' }, 'head-images': { type: 'string' }, sampler: { type: 'string' },
-        'no-augment': { type: 'boolean' }, 'no-flip': { type: 'boolean' }, 'eval-per-class': { type: 'string' },
-        model: { type: 'string' }, head: { type: 'string' }, loss: { type: 'string' },
-        param: { type: 'string', multiple: true }, epochs: { type: 'string' }, batch: { type: 'string' },
-        lr: { type: 'string' }, momentum: { type: 'string' }, wd: { type: 'string' }, schedule: { type: 'string' },
-        'no-warmup': { type: 'boolean' }, stage2: { type: 'boolean' }, 'stage2-epochs': { type: 'string' },
-        'stage2-sampler': { type: 'string' }, 'stage2-lr': { type: 'string' }, 'stage2-batch': { type: 'string' },
-        'stage2-s': { type: 'string' }, 'stage2-m': { type: 'string' }, 'stage2-noise-mul': { type: 'string' },
-        'stage2-gamma': { type: 'string' }, seed: { type: 'string' }, backend: { type: 'string' },
-        out: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean' },
+        dataset: { type: 'string' },
+        data: { type: 'string' },
+        imbalance: { type: 'string' },
+        profile: { type: 'string' },
+        'step-mu': { type: 'string' },
+        'head-images': { type: 'string' },
+        sampler: { type: 'string' },
+        'no-augment': { type: 'boolean' },
+        'no-flip': { type: 'boolean' },
+        'eval-per-class': { type: 'string' },
+        model: { type: 'string' },
+        head: { type: 'string' },
+        loss: { type: 'string' },
+        param: { type: 'string', multiple: true },
+        epochs: { type: 'string' },
+        batch: { type: 'string' },
+        lr: { type: 'string' },
+        momentum: { type: 'string' },
+        wd: { type: 'string' },
+        schedule: { type: 'string' },
+        'no-warmup': { type: 'boolean' },
+        stage2: { type: 'boolean' },
+        'stage2-epochs': { type: 'string' },
+        'stage2-sampler': { type: 'string' },
+        'stage2-lr': { type: 'string' },
+        'stage2-batch': { type: 'string' },
+        'stage2-s': { type: 'string' },
+        'stage2-m': { type: 'string' },
+        'stage2-noise-mul': { type: 'string' },
+        'stage2-gamma': { type: 'string' },
+        seed: { type: 'string' },
+        backend: { type: 'string' },
+        out: { type: 'string' },
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean' },
         'log-every': { type: 'string' },
-        'save-tfjs': { type: 'string' }, 'save-safetensors': { type: 'string' }, 'save-test-logits': { type: 'string' },
+        'save-tfjs': { type: 'string' },
+        'save-safetensors': { type: 'string' },
+        'save-test-logits': { type: 'string' },
       },
     });
   } catch (e) {
@@ -154,9 +181,14 @@ function parse(argv: string[]) {
   s2.noiseMul = num('stage2-noise-mul', v['stage2-noise-mul']) ?? s2.noiseMul;
   s2.focalGamma = num('stage2-gamma', v['stage2-gamma']) ?? s2.focalGamma;
   const backend = oneOf('backend', v.backend, ['auto', 'wasm', 'cpu', 'webgpu'] as const) ?? 'auto';
-  if ((c.dataset === 'cifar10-lt' || c.dataset === 'cifar100-lt') && !v.data) usage(`--dataset ${c.dataset} needs --data FILE (the official binary archive)`);
+  if ((c.dataset === 'cifar10-lt' || c.dataset === 'cifar100-lt') && !v.data)
+    usage(`--dataset ${c.dataset} needs --data FILE (the official binary archive)`);
   const save = { tfjs: v['save-tfjs'], safetensors: v['save-safetensors'], testLogits: v['save-test-logits'] };
-  for (const [flag, file] of [['save-tfjs', save.tfjs], ['save-safetensors', save.safetensors], ['save-test-logits', save.testLogits]] as const) {
+  for (const [flag, file] of [
+    ['save-tfjs', save.tfjs],
+    ['save-safetensors', save.safetensors],
+    ['save-test-logits', save.testLogits],
+  ] as const) {
     if (file === undefined) continue;
     if (file.trim() === '') usage(`--${flag} needs a file name`);
     if (!existsSync(dirname(resolve(file)))) usage(`--${flag}: the folder of "${file}" does not exist`);
@@ -201,7 +233,9 @@ async function main(): Promise<void> {
   const dataset = await loadDatasetForCli(args.config.dataset, args.data);
   const trainer = new Trainer(dataset, args.config);
   if (trainer.headNote) progress.line(trainer.headNote);
-  progress.line(`data: ${dataset.meta.title}, IF ${args.config.imbalance} (${args.config.profile}), ${trainer.subset.indices.length} training images, counts ${trainer.counts.join(' ')}`);
+  progress.line(
+    `data: ${dataset.meta.title}, IF ${args.config.imbalance} (${args.config.profile}), ${trainer.subset.indices.length} training images, counts ${trainer.counts.join(' ')}`,
+  );
   const stage1: EpochMetrics[] = [];
   const stage2: EpochMetrics[] = [];
   let halted: string | null = null;
@@ -211,12 +245,16 @@ async function main(): Promise<void> {
       const b = e.batch;
       const total = trainer.epochsInStage;
       const frac = (b.epoch + (b.batch + 1) / b.batchesPerEpoch) / total;
-      progress.update(`stage ${b.stage} ${bar(frac)} epoch ${b.epoch + 1}/${total} batch ${b.batch + 1}/${b.batchesPerEpoch} loss ${b.loss.toFixed(4)} lr ${b.lr.toPrecision(3)}`);
+      progress.update(
+        `stage ${b.stage} ${bar(frac)} epoch ${b.epoch + 1}/${total} batch ${b.batch + 1}/${b.batchesPerEpoch} loss ${b.loss.toFixed(4)} lr ${b.lr.toPrecision(3)}`,
+      );
     } else if (e.type === 'epoch') {
       const m = e.metrics;
       (m.stage === 1 ? stage1 : stage2).push(m);
       const g = m.groupAccuracy;
-      progress.line(`stage ${m.stage} epoch ${m.epoch + 1}/${m.epochsInStage}: train loss ${m.trainLoss.toFixed(4)}, test acc ${pct(m.testAccuracy)} (many ${pct(g.many)}, medium ${pct(g.medium)}, few ${pct(g.few)}), ${m.imagesPerSecond.toFixed(0)} img/s`);
+      progress.line(
+        `stage ${m.stage} epoch ${m.epoch + 1}/${m.epochsInStage}: train loss ${m.trainLoss.toFixed(4)}, test acc ${pct(m.testAccuracy)} (many ${pct(g.many)}, medium ${pct(g.medium)}, few ${pct(g.few)}), ${m.imagesPerSecond.toFixed(0)} img/s`,
+      );
     } else if (e.type === 'halt') {
       halted = e.halt.message;
       progress.line(e.halt.message);
@@ -253,13 +291,13 @@ async function main(): Promise<void> {
     stage2Epochs: stage2,
     final: last
       ? {
-        stage: last.stage,
-        testAccuracy: last.testAccuracy,
-        groupAccuracy: last.groupAccuracy,
-        perClassAccuracy: last.perClassAccuracy,
-        featureNormTest: last.featureNormTest,
-        confusion: last.confusion,
-      }
+          stage: last.stage,
+          testAccuracy: last.testAccuracy,
+          groupAccuracy: last.groupAccuracy,
+          perClassAccuracy: last.perClassAccuracy,
+          featureNormTest: last.featureNormTest,
+          confusion: last.confusion,
+        }
       : null,
   };
   const json = JSON.stringify(result, null, 1);

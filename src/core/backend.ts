@@ -120,7 +120,12 @@ export interface NodeWebGPUResult {
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 const CHROMIUM_LIBVULKAN = '/usr/lib/chromium/libvulkan.so.1';
-const SYSTEM_LIBVULKAN = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1', '/usr/lib64/libvulkan.so.1', '/usr/lib/libvulkan.so.1'];
+const SYSTEM_LIBVULKAN = [
+  '/usr/lib/x86_64-linux-gnu/libvulkan.so.1',
+  '/usr/lib/aarch64-linux-gnu/libvulkan.so.1',
+  '/usr/lib64/libvulkan.so.1',
+  '/usr/lib/libvulkan.so.1',
+];
 
 let nodeWebGPUPromise: Promise<NodeWebGPUResult> | null = null;
 

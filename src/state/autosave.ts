@@ -1,7 +1,7 @@
 /**
  * Autosave and resume. After every finished epoch the session hands a RunSnapshot (settings, metrics history up to
  * that epoch, the worker's checkpoint: weights, BN counters, momentum, random streams) to the Autosaver, which
- * writes it as one record through an AutosaveStorage (IndexedDB in the browser, see autosaveIdb.ts; in memory in
+ * writes it as one record through an AutosaveStorage (IndexedDB in the browser, see autosave-idb.ts; in memory in
  * tests). On the next page load a saved run is offered ("Resume the run from … (epoch N of M)?"); resuming restores
  * the settings, the URL, the history and the trainer (worker 'restore') so training continues from that epoch with
  * the same metrics. Storage failures (quota, private mode) become a notice; training goes on.
@@ -9,9 +9,9 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { PlaygroundSession, RunSnapshot } from './session';
 import { cloneSettings } from './settings';
-import { isUploadId } from './data';
+import { isUploadId } from './data-shape';
 import { loadRecipe } from './upload';
-import { isUploadRecipe, recipeLabel } from './uploadRecipe';
+import { isUploadRecipe, recipeLabel } from './upload-recipe';
 import type { PlaygroundStore } from './store';
 
 export const AUTOSAVE_VERSION = 1;
@@ -52,14 +52,30 @@ export class MemoryAutosaveStorage implements AutosaveStorage {
 export function isSavedRun(v: unknown): v is SavedRun {
   if (!v || typeof v !== 'object') return false;
   const r = v as Partial<SavedRun>;
-  return r.version === AUTOSAVE_VERSION && typeof r.savedAt === 'number' && !!r.settings && !!r.checkpoint
-    && !!r.checkpoint.trainer && !!r.checkpoint.spec && Array.isArray(r.epochs) && Array.isArray(r.batches);
+  return (
+    r.version === AUTOSAVE_VERSION &&
+    typeof r.savedAt === 'number' &&
+    !!r.settings &&
+    !!r.checkpoint &&
+    !!r.checkpoint.trainer &&
+    !!r.checkpoint.spec &&
+    Array.isArray(r.epochs) &&
+    Array.isArray(r.batches)
+  );
 }
 
 export function snapshotToSaved(s: RunSnapshot, savedAt: number): SavedRun {
   return {
-    version: AUTOSAVE_VERSION, savedAt, settings: s.settings, label: s.label, dataKey: s.dataKey, batches: s.batches,
-    epochs: s.epochs, stage1Done: s.stage1Done, checkpoint: s.checkpoint, ...(s.upload ? { upload: s.upload } : {}),
+    version: AUTOSAVE_VERSION,
+    savedAt,
+    settings: s.settings,
+    label: s.label,
+    dataKey: s.dataKey,
+    batches: s.batches,
+    epochs: s.epochs,
+    stage1Done: s.stage1Done,
+    checkpoint: s.checkpoint,
+    ...(s.upload ? { upload: s.upload } : {}),
     ...(s.compare && (s.compare.runs.length || s.compare.currentPinned) ? { compare: s.compare } : {}),
   };
 }
@@ -86,7 +102,8 @@ export function resumeQuestion(r: SavedRun): string {
 export function storageErrorMessage(e: unknown): string {
   const name = e && typeof e === 'object' && 'name' in e ? String((e as { name: unknown }).name) : '';
   const msg = e instanceof Error ? e.message : String(e);
-  if (name === 'QuotaExceededError' || /quota/i.test(msg)) return `the browser's storage for this site is full (${name || 'quota exceeded'}${msg && msg !== name ? `: ${msg}` : ''})`;
+  if (name === 'QuotaExceededError' || /quota/i.test(msg))
+    return `the browser's storage for this site is full (${name || 'quota exceeded'}${msg && msg !== name ? `: ${msg}` : ''})`;
   return msg || name || 'unknown storage error';
 }
 
@@ -109,7 +126,11 @@ export class Autosaver {
   /** Resolves after the latest save settled (tests). */
   idle: Promise<void> = Promise.resolve();
 
-  constructor(private readonly storage: AutosaveStorage, private readonly store: PlaygroundStore, opts: AutosaverOptions = {}) {
+  constructor(
+    private readonly storage: AutosaveStorage,
+    private readonly store: PlaygroundStore,
+    opts: AutosaverOptions = {},
+  ) {
     this.now = opts.now ?? Date.now;
   }
 
@@ -119,7 +140,9 @@ export class Autosaver {
     try {
       r = await this.storage.load();
     } catch (e) {
-      this.store.getState().pushNotice({ id: 'autosave', level: 'warning', title: 'Saved run unavailable:', items: [storageErrorMessage(e)] });
+      this.store
+        .getState()
+        .pushNotice({ id: 'autosave', level: 'warning', title: 'Saved run unavailable:', items: [storageErrorMessage(e)] });
       return null;
     }
     if (r && !isSavedRun(r)) r = null;
@@ -154,7 +177,9 @@ export class Autosaver {
         } catch (e) {
           this.failed = true;
           this.store.getState().pushNotice({
-            id: 'autosave', level: 'warning', title: 'Autosave failed:',
+            id: 'autosave',
+            level: 'warning',
+            title: 'Autosave failed:',
             items: [`${storageErrorMessage(e)}. Training continues, but this run cannot be resumed after a reload.`],
           });
         }
@@ -174,7 +199,8 @@ export class Autosaver {
       let checkpoint = r.checkpoint;
       if (isUploadId(settings.config.dataset)) {
         // the data set lived in the old page's worker: make it again from the saved files, under a new id
-        if (!r.upload) throw new Error('the run trained on uploaded data that was not saved with it; upload the files again and start a new run');
+        if (!r.upload)
+          throw new Error('the run trained on uploaded data that was not saved with it; upload the files again and start a new run');
         await session.whenStarted();
         const info = await loadRecipe({ store: this.store, session }, r.upload);
         settings = cloneSettings(settings);
@@ -186,20 +212,34 @@ export class Autosaver {
         };
       }
       const ck = checkpoint;
-      const summary = await session.adoptRun(settings, async (client) => {
-        const s = await client.request('restore', { checkpoint: ck });
-        client.lastCheckpoint = ck;
-        client.lastSpec = structuredClone(ck.spec);
-        return s;
-      }, { label: r.label, batches: r.batches, epochs: r.epochs });
+      const summary = await session.adoptRun(
+        settings,
+        async (client) => {
+          const s = await client.request('restore', { checkpoint: ck });
+          client.lastCheckpoint = ck;
+          client.lastSpec = structuredClone(ck.spec);
+          return s;
+        },
+        { label: r.label, batches: r.batches, epochs: r.epochs },
+      );
       const st = this.store.getState();
       if (r.compare && Array.isArray(r.compare.runs)) st.restoreRuns(r.compare.runs, !!r.compare.currentPinned);
-      st.patchRun({ stage1Done: r.stage1Done || summary.stage === 2, announcement: `Resumed the run from ${formatSavedAt(r.savedAt)} at ${savedProgress(r)}.` });
+      st.patchRun({
+        stage1Done: r.stage1Done || summary.stage === 2,
+        announcement: `Resumed the run from ${formatSavedAt(r.savedAt)} at ${savedProgress(r)}.`,
+      });
       this.offerStore.setState({ offer: null, busy: false });
       return true;
     } catch (e) {
       this.offerStore.setState({ offer: null, busy: false });
-      this.store.getState().pushNotice({ id: 'autosave', level: 'error', title: 'Could not resume the saved run:', items: [e instanceof Error ? e.message : String(e)] });
+      this.store
+        .getState()
+        .pushNotice({
+          id: 'autosave',
+          level: 'error',
+          title: 'Could not resume the saved run:',
+          items: [e instanceof Error ? e.message : String(e)],
+        });
       return false;
     }
   }
@@ -210,7 +250,9 @@ export class Autosaver {
     try {
       await this.storage.clear();
     } catch (e) {
-      this.store.getState().pushNotice({ id: 'autosave', level: 'warning', title: 'Could not delete the saved run:', items: [storageErrorMessage(e)] });
+      this.store
+        .getState()
+        .pushNotice({ id: 'autosave', level: 'warning', title: 'Could not delete the saved run:', items: [storageErrorMessage(e)] });
     }
   }
 }

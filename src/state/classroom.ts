@@ -1,7 +1,7 @@
 /**
  * "Classroom link": the controls a teacher can hide, declared once. The dialog lists this table, the URL schema
- * parses `hide=<id>,<id>…` against it (src/state/urlSchema.ts), and the components ask it whether to render a
- * control (`useShown` in src/ui/classroom.tsx). Hidden controls are not rendered at all; their settings still come
+ * parses `hide=<id>,<id>…` against it (src/state/url-schema.ts), and the components ask it whether to render a
+ * control (`useShown` in src/ui/ClassroomLink.tsx). Hidden controls are not rendered at all; their settings still come
  * from the URL, so a teacher can fix e.g. the loss and the imbalance factor and hide both.
  *
  * Ids are lower-case words (`[a-z0-9-]`), so they travel in a URL as they are.

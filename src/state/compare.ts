@@ -8,8 +8,8 @@
 import { defaultParams } from '../core/losses/registry';
 import type { LossId } from '../core/losses/types';
 import type { EpochMetrics } from '../worker/protocol';
-import { toCsv } from './metricsExport';
-import { dataText, LOSS_SHORT, modelName, runHead, trainText } from './runLabel';
+import { toCsv } from './metrics-export';
+import { dataText, LOSS_SHORT, modelName, runHead, trainText } from './run-label';
 import { cloneSettings, forcedHead, type Settings } from './settings';
 import type { PlaygroundSession } from './session';
 import { MAX_PINNED, pinnedCount, type RunRecord } from './slices/metrics';
@@ -61,8 +61,12 @@ const finite = (v: number | null | undefined): number | null => (v === null || v
 
 function cell(e: EpochMetrics): AccuracyCell {
   return {
-    stage: e.stage, epoch: e.epoch + 1, overall: e.testAccuracy,
-    many: finite(e.groupAccuracy.many), medium: finite(e.groupAccuracy.medium), few: finite(e.groupAccuracy.few),
+    stage: e.stage,
+    epoch: e.epoch + 1,
+    overall: e.testAccuracy,
+    many: finite(e.groupAccuracy.many),
+    medium: finite(e.groupAccuracy.medium),
+    few: finite(e.groupAccuracy.few),
   };
 }
 
@@ -85,19 +89,38 @@ export function rowOf(r: RunRecord, opts: { current: boolean; phase?: Phase; dat
   let status: RunStatus;
   if (opts.current) {
     const p = opts.phase;
-    status = p === 'running' ? 'running' : p === 'stageDone' ? 'finished' : p === 'paused' ? 'paused'
-      : p === 'crashed' || p === 'error' ? 'failed' : r.batches.length ? 'paused' : 'ready';
+    status =
+      p === 'running'
+        ? 'running'
+        : p === 'stageDone'
+          ? 'finished'
+          : p === 'paused'
+            ? 'paused'
+            : p === 'crashed' || p === 'error'
+              ? 'failed'
+              : r.batches.length
+                ? 'paused'
+                : 'ready';
   } else status = complete(r) ? 'finished' : 'stopped';
   return {
-    id: r.id, label: r.label, color: r.color,
-    loss: s?.config.loss ?? null, lossName: s ? LOSS_SHORT[s.config.loss] : '',
-    model: s ? modelName(s.config.model) : '', head: s ? runHead(s) : '',
-    data: s ? dataText(s) : r.dataKey, sameData: opts.dataKey !== null && r.dataKey === opts.dataKey,
+    id: r.id,
+    label: r.label,
+    color: r.color,
+    loss: s?.config.loss ?? null,
+    lossName: s ? LOSS_SHORT[s.config.loss] : '',
+    model: s ? modelName(s.config.model) : '',
+    head: s ? runHead(s) : '',
+    data: s ? dataText(s) : r.dataKey,
+    sameData: opts.dataKey !== null && r.dataKey === opts.dataKey,
     training: s ? trainText(s) : '',
-    current: opts.current, pinned: !!r.pinned, earlier: !opts.current && !r.pinned,
+    current: opts.current,
+    pinned: !!r.pinned,
+    earlier: !opts.current && !r.pinned,
     status,
-    epochs1: r.epochs.filter((e) => e.stage === 1).length, epochs2: r.epochs.filter((e) => e.stage === 2).length,
-    last: last ? cell(last) : null, best: best ? cell(best) : null,
+    epochs1: r.epochs.filter((e) => e.stage === 1).length,
+    epochs2: r.epochs.filter((e) => e.stage === 2).length,
+    last: last ? cell(last) : null,
+    best: best ? cell(best) : null,
   };
 }
 
@@ -110,8 +133,18 @@ export function compareRows(s: Pick<PlaygroundState, 'current' | 'archived' | 'p
 }
 
 export type SortKey =
-  | 'label' | 'loss' | 'epochs' | 'lastOverall' | 'lastMany' | 'lastMedium' | 'lastFew' | 'bestOverall' | 'bestMany'
-  | 'bestMedium' | 'bestFew' | 'status';
+  | 'label'
+  | 'loss'
+  | 'epochs'
+  | 'lastOverall'
+  | 'lastMany'
+  | 'lastMedium'
+  | 'lastFew'
+  | 'bestOverall'
+  | 'bestMany'
+  | 'bestMedium'
+  | 'bestFew'
+  | 'status';
 export type SortDir = 'ascending' | 'descending';
 
 export const SORT_VALUE: Readonly<Record<SortKey, (r: CompareRow) => number | string | null>> = {
@@ -145,19 +178,54 @@ export function sortRows(rows: readonly CompareRow[], key: SortKey | null, dir: 
 }
 
 export const CSV_COLUMNS = [
-  'run', 'loss', 'model', 'head', 'data', 'same_data', 'training', 'status', 'pinned', 'epochs_stage1', 'epochs_stage2',
-  'last_stage', 'last_epoch', 'last_overall_accuracy', 'last_many_accuracy', 'last_medium_accuracy', 'last_few_accuracy',
-  'best_stage', 'best_epoch', 'best_overall_accuracy', 'best_many_accuracy', 'best_medium_accuracy', 'best_few_accuracy',
+  'run',
+  'loss',
+  'model',
+  'head',
+  'data',
+  'same_data',
+  'training',
+  'status',
+  'pinned',
+  'epochs_stage1',
+  'epochs_stage2',
+  'last_stage',
+  'last_epoch',
+  'last_overall_accuracy',
+  'last_many_accuracy',
+  'last_medium_accuracy',
+  'last_few_accuracy',
+  'best_stage',
+  'best_epoch',
+  'best_overall_accuracy',
+  'best_many_accuracy',
+  'best_medium_accuracy',
+  'best_few_accuracy',
   'color',
 ] as const;
 
 /** The table as CSV, rows in the given (displayed) order; accuracies as fractions in [0, 1] (the table shows %). */
 export function compareCsv(rows: readonly CompareRow[]): string {
   const acc = (c: AccuracyCell | null) => (c ? [c.stage, c.epoch, c.overall, c.many, c.medium, c.few] : ['', '', '', '', '', '']);
-  return toCsv(CSV_COLUMNS, rows.map((r) => [
-    r.label, r.lossName, r.model, r.head, r.data, r.sameData, r.training, r.status, r.pinned, r.epochs1, r.epochs2,
-    ...acc(r.last), ...acc(r.best), r.color,
-  ]));
+  return toCsv(
+    CSV_COLUMNS,
+    rows.map((r) => [
+      r.label,
+      r.lossName,
+      r.model,
+      r.head,
+      r.data,
+      r.sameData,
+      r.training,
+      r.status,
+      r.pinned,
+      r.epochs1,
+      r.epochs2,
+      ...acc(r.last),
+      ...acc(r.best),
+      r.color,
+    ]),
+  );
 }
 
 // ---------------------------------------------------------------- the preset
@@ -193,7 +261,10 @@ export class PresetRunner {
   private cancelled = false;
   private wake: (() => void) | null = null;
 
-  constructor(private readonly session: PlaygroundSession, readonly losses: readonly LossId[] = PRESET_LOSSES) {}
+  constructor(
+    private readonly session: PlaygroundSession,
+    readonly losses: readonly LossId[] = PRESET_LOSSES,
+  ) {}
 
   private get st(): PlaygroundState {
     return this.session.store.getState();
@@ -210,7 +281,8 @@ export class PresetRunner {
     if (!s.runSettings || s.phase === 'starting' || s.phase === 'loading' || s.busy) return 'Wait until the data is loaded.';
     if (s.phase === 'crashed') return 'Continue after the crash first.';
     const free = MAX_PINNED - pinnedCount(s);
-    if (free < this.losses.length) return `The preset pins ${this.losses.length} runs: unpin ${this.losses.length - free} of the ${pinnedCount(s)} pinned runs first (at most ${MAX_PINNED}).`;
+    if (free < this.losses.length)
+      return `The preset pins ${this.losses.length} runs: unpin ${this.losses.length - free} of the ${pinnedCount(s)} pinned runs first (at most ${MAX_PINNED}).`;
     return null;
   }
 
@@ -244,18 +316,33 @@ export class PresetRunner {
         if (r === 'cancelled') return 'cancelled';
         if (r !== 'ok') {
           const why = r === 'replaced' ? 'the run was replaced by another one (settings changed)' : 'training failed';
-          this.st.pushNotice({ id: 'preset', level: 'warning', title: `${PRESET_NAME} stopped at run ${i + 1} of ${this.losses.length}:`, items: [why] });
+          this.st.pushNotice({
+            id: 'preset',
+            level: 'warning',
+            title: `${PRESET_NAME} stopped at run ${i + 1} of ${this.losses.length}:`,
+            items: [why],
+          });
           return 'failed';
         }
         if (!this.st.pinCurrent()) {
-          this.st.pushNotice({ id: 'preset', level: 'warning', title: `${PRESET_NAME} stopped:`, items: [`run ${i + 1} could not be pinned (at most ${MAX_PINNED} pinned runs)`] });
+          this.st.pushNotice({
+            id: 'preset',
+            level: 'warning',
+            title: `${PRESET_NAME} stopped:`,
+            items: [`run ${i + 1} could not be pinned (at most ${MAX_PINNED} pinned runs)`],
+          });
           return 'failed';
         }
       }
       this.st.patchRun({ announcement: `Preset ${PRESET_NAME} finished: ${this.losses.length} runs pinned.` });
       return 'done';
     } catch (e) {
-      this.st.pushNotice({ id: 'preset', level: 'warning', title: `${PRESET_NAME} stopped:`, items: [e instanceof Error ? e.message : String(e)] });
+      this.st.pushNotice({
+        id: 'preset',
+        level: 'warning',
+        title: `${PRESET_NAME} stopped:`,
+        items: [e instanceof Error ? e.message : String(e)],
+      });
       return 'failed';
     } finally {
       this.active = false;

@@ -11,13 +11,12 @@ import type { BatchInfo, EpochMetrics, LiveSettings, RunCheckpoint, RunSummary }
 import { cloneSettings, toRunSpec, type BackendChoice, type Settings } from './settings';
 import { progressFromSummary } from './slices/run';
 import type { PlaygroundStore } from './store';
-import { serialiseSettings } from './urlSchema';
+import { serialiseSettings } from './url-schema';
 import { forgetUploads, loadRecipe } from './upload';
-import type { UploadRecipe } from './uploadRecipe';
+import type { UploadRecipe } from './upload-recipe';
 import { isUploadId } from '../worker/datasets';
-import { runLabel } from './runLabel';
+import { runLabel } from './run-label';
 import type { RunRecord } from './slices/metrics';
-
 
 export type ChangeKind = 'none' | 'live' | 'stage2' | 'reset' | 'backend';
 
@@ -30,9 +29,21 @@ export interface ChangePlan {
 }
 
 const RESET_LABELS: Partial<Record<keyof Settings['config'], string>> = {
-  dataset: 'data set', imbalance: 'imbalance factor', profile: 'profile', stepMu: 'step μ', seed: 'seed', model: 'model',
-  head: 'head', batchSize: 'batch size', epochs: 'epochs', momentum: 'momentum', schedule: 'lr schedule', warmup: 'warm-up',
-  loss: 'loss type', evalPerClass: 'test images per class', logEvery: 'log interval',
+  dataset: 'data set',
+  imbalance: 'imbalance factor',
+  profile: 'profile',
+  stepMu: 'step μ',
+  seed: 'seed',
+  model: 'model',
+  head: 'head',
+  batchSize: 'batch size',
+  epochs: 'epochs',
+  momentum: 'momentum',
+  schedule: 'lr schedule',
+  warmup: 'warm-up',
+  loss: 'loss type',
+  evalPerClass: 'test images per class',
+  logEvery: 'log interval',
 };
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -143,7 +154,10 @@ export class PlaygroundSession {
   private lastSnapshot: { runId: string; snap: RunSnapshot } | null = null;
   private readonly unsubscribePins: () => void;
 
-  constructor(readonly store: PlaygroundStore, private readonly opts: SessionOptions = {}) {
+  constructor(
+    readonly store: PlaygroundStore,
+    private readonly opts: SessionOptions = {},
+  ) {
     this.createClient = opts.createClient ?? (() => new TrainClient());
     this.schedule = opts.schedule ?? defaultSchedule;
     this.now = opts.now ?? (() => (typeof performance !== 'undefined' ? performance.now() : Date.now()));
@@ -213,7 +227,10 @@ export class PlaygroundSession {
     this.s.setRunSettings(cloneSettings(settings));
     this.s.beginRun(runLabel(settings), dataKey(settings), cloneSettings(settings));
     this.afterSummary(summary, 'ready');
-    this.s.patchRun({ stage1Done: false, announcement: `Ready: ${summary.trainImages} training images, ${summary.batchesPerEpoch} batches per epoch on ${this.s.backend?.backend ?? '?'}.` });
+    this.s.patchRun({
+      stage1Done: false,
+      announcement: `Ready: ${summary.trainImages} training images, ${summary.batchesPerEpoch} batches per epoch on ${this.s.backend?.backend ?? '?'}.`,
+    });
   }
 
   private afterSummary(summary: RunSummary, phase: 'ready' | 'paused' | 'stageDone'): void {
@@ -222,7 +239,14 @@ export class PlaygroundSession {
     this.pendingCheckpoint = null;
     this.lastBatchAt = null;
     this.secPerStep = null;
-    this.s.patchRun({ summary, progress: progressFromSummary(summary), phase: summary.stageDone ? 'stageDone' : phase, busy: false, error: null, etaSeconds: null });
+    this.s.patchRun({
+      summary,
+      progress: progressFromSummary(summary),
+      phase: summary.stageDone ? 'stageDone' : phase,
+      busy: false,
+      error: null,
+      etaSeconds: null,
+    });
     if (summary.headNote) this.s.pushNotice({ id: 'head', level: 'info', title: 'Head', items: [summary.headNote] });
     else this.s.dismissNotice('head');
   }
@@ -251,8 +275,13 @@ export class PlaygroundSession {
       case 'stageDone':
         this.flushNow();
         this.s.patchRun({
-          phase: 'stageDone', etaSeconds: null, stage1Done: this.s.stage1Done || e.stage === 1,
-          announcement: e.stage === 1 ? 'Stage 1 finished.' + (this.s.runSettings?.config.loss === 'gcl' ? ' GCL stage 2 can start now.' : '') : 'Stage 2 finished.',
+          phase: 'stageDone',
+          etaSeconds: null,
+          stage1Done: this.s.stage1Done || e.stage === 1,
+          announcement:
+            e.stage === 1
+              ? 'Stage 1 finished.' + (this.s.runSettings?.config.loss === 'gcl' ? ' GCL stage 2 can start now.' : '')
+              : 'Stage 2 finished.',
         });
         break;
       case 'halt':
@@ -376,7 +405,11 @@ export class PlaygroundSession {
    * `settings` (a function is called after `load`; the backend choice is kept) and the URL, the charts `history`.
    * The run is left paused.
    */
-  async adoptRun(settings: Settings | (() => Settings), load: (client: TrainClient) => Promise<RunSummary>, history?: { label?: string; batches: BatchInfo[]; epochs: EpochMetrics[] }): Promise<RunSummary> {
+  async adoptRun(
+    settings: Settings | (() => Settings),
+    load: (client: TrainClient) => Promise<RunSummary>,
+    history?: { label?: string; batches: BatchInfo[]; epochs: EpochMetrics[] },
+  ): Promise<RunSummary> {
     await this.whenStarted();
     await this.client.request('pause', {}).catch(() => undefined);
     this.flushNow();
@@ -550,7 +583,12 @@ export class PlaygroundSession {
         this.s.relabelCurrent(runLabel(rs, this.s.summary?.stage ?? 1), cloneSettings(rs));
         this.s.dismissNotice('update');
       } catch (e) {
-        this.s.pushNotice({ id: 'update', level: 'warning', title: 'Setting not applied', items: [e instanceof Error ? e.message : String(e)] });
+        this.s.pushNotice({
+          id: 'update',
+          level: 'warning',
+          title: 'Setting not applied',
+          items: [e instanceof Error ? e.message : String(e)],
+        });
       }
       return true;
     }
@@ -606,7 +644,12 @@ export class PlaygroundSession {
       this.s.setSettings(next);
       return next;
     } catch (e) {
-      this.s.pushNotice({ id: 'upload-error', level: 'error', title: 'Could not load the uploaded data again', items: [e instanceof Error ? e.message : String(e)] });
+      this.s.pushNotice({
+        id: 'upload-error',
+        level: 'error',
+        title: 'Could not load the uploaded data again',
+        items: [e instanceof Error ? e.message : String(e)],
+      });
       return forgetUploads(this.store, settings);
     }
   }
@@ -652,21 +695,30 @@ export class PlaygroundSession {
         this.uploadRecipes.clear();
       }
       // uploaded data: made again in the new worker from the kept files, then the checkpoint is restored on it
-      const remap = recipe && runSettings ? async () => {
-        this.uploadRecipes.clear();
-        const next = await this.remakeUpload(runSettings!, recipe);
-        runSettings = next;
-        this.s.setRunSettings(cloneSettings(next));
-        return isUploadId(next.config.dataset) ? next.config.dataset : null;
-      } : undefined;
-      const r = await this.client.continueOnNextBackend(this.opts.wasmPaths, () => (runSettings ? toRunSpec(runSettings) : undefined), remap);
+      const remap =
+        recipe && runSettings
+          ? async () => {
+              this.uploadRecipes.clear();
+              const next = await this.remakeUpload(runSettings!, recipe);
+              runSettings = next;
+              this.s.setRunSettings(cloneSettings(next));
+              return isUploadId(next.config.dataset) ? next.config.dataset : null;
+            }
+          : undefined;
+      const r = await this.client.continueOnNextBackend(
+        this.opts.wasmPaths,
+        () => (runSettings ? toRunSpec(runSettings) : undefined),
+        remap,
+      );
       this.s.patchRun({ backend: r.init, crash: null });
       if (!r.summary) throw new Error('nothing to continue');
       // drop the metrics of the lost, unfinished epoch
       const cur = this.s.current;
       if (cur && r.restored) {
         const step = r.summary.step;
-        this.store.setState({ current: { ...cur, batches: cur.batches.filter((b) => b.step <= step), epochs: cur.epochs.filter((m) => m.step <= step) } });
+        this.store.setState({
+          current: { ...cur, batches: cur.batches.filter((b) => b.step <= step), epochs: cur.epochs.filter((m) => m.step <= step) },
+        });
       }
       if (!r.restored) {
         this.s.beginRun(runLabel(this.s.settings), dataKey(this.s.settings), cloneSettings(this.s.settings));
@@ -679,7 +731,12 @@ export class PlaygroundSession {
           ? `Continuing on ${r.init.backend} from stage ${r.summary.stage}, epoch ${r.summary.epoch}.`
           : `Restarted on ${r.init.backend}.`,
       });
-      this.s.pushNotice({ id: 'crash', level: 'info', title: 'Backend changed', items: [`Now training on ${r.init.backend} (${r.init.reason}).`] });
+      this.s.pushNotice({
+        id: 'crash',
+        level: 'info',
+        title: 'Backend changed',
+        items: [`Now training on ${r.init.backend} (${r.init.reason}).`],
+      });
     } catch (e) {
       this.s.patchRun({ phase: 'crashed', busy: false });
       this.s.pushNotice({ id: 'crash', level: 'error', title: 'Could not continue', items: [e instanceof Error ? e.message : String(e)] });

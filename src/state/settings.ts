@@ -19,9 +19,27 @@ export interface Settings {
 }
 
 /** Classes and head-class size of the embedded pool. */
-export const EMBEDDED = { id: 'fmnist-lt', title: 'Fashion-MNIST-LT (embedded)', classes: 10, poolMax: 5000, minIF: 10, maxIF: 200 } as const;
+export const EMBEDDED = {
+  id: 'fmnist-lt',
+  title: 'Fashion-MNIST-LT (embedded)',
+  classes: 10,
+  poolMax: 5000,
+  minIF: 10,
+  maxIF: 200,
+} as const;
 
-export const FMNIST_CLASS_NAMES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+export const FMNIST_CLASS_NAMES = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+];
 
 /**
  * First visit: GCL on a ConvNet, IF 100 with 1000 images in the head class (2.5k training images; many, medium and
@@ -76,7 +94,9 @@ export function toRunSpec(s: Settings): RunSpec {
 /** Training counts per class of the current settings (head first), without the data. */
 export function previewCounts(s: Settings): number[] {
   return countsFor(EMBEDDED.classes, s.nMax ?? EMBEDDED.poolMax, {
-    imbalance: s.config.imbalance, profile: s.config.profile, stepMu: s.config.stepMu,
+    imbalance: s.config.imbalance,
+    profile: s.config.profile,
+    stepMu: s.config.stepMu,
   });
 }
 

@@ -7,12 +7,12 @@
 import { DataError } from '../core/data/errors';
 import { DEFAULT_MAX_BYTES } from '../core/data/folder';
 import type { FolderTargetId, UploadedDataInfo } from '../worker/datasets';
-import { recipeBytes, recipeLabel, recipeToSource, type UploadRecipe } from './uploadRecipe';
+import { recipeBytes, recipeLabel, recipeToSource, type UploadRecipe } from './upload-recipe';
 import type { PlaygroundSession } from './session';
 import { cloneSettings, type Settings } from './settings';
-import { EMBEDDED_SHAPE, isUploadId, switchDataset } from './data';
+import { EMBEDDED_SHAPE, isUploadId, switchDataset } from './data-shape';
 import type { PlaygroundStore } from './store';
-import { normalise } from './urlSchema';
+import { normalise } from './url-schema';
 
 export interface UploadContext {
   store: PlaygroundStore;
@@ -53,7 +53,12 @@ async function runUpload(ctx: UploadContext, label: string, makeRecipe: () => Up
     const msg = message(e);
     s().setUploadStatus(null);
     s().setUploadError(msg);
-    s().pushNotice({ id: 'upload-error', level: 'error', title: `Could not load ${label}`, items: [msg, 'The current data set and run are unchanged.'] });
+    s().pushNotice({
+      id: 'upload-error',
+      level: 'error',
+      title: `Could not load ${label}`,
+      items: [msg, 'The current data set and run are unchanged.'],
+    });
     return false;
   }
 }
@@ -81,7 +86,10 @@ export async function loadRecipe(ctx: UploadContext, recipe: UploadRecipe, label
 export function uploadCifar(ctx: UploadContext, file: File): Promise<boolean> {
   return runUpload(ctx, file.name, () => {
     if (file.size > MAX_ARCHIVE_BYTES) {
-      throw new DataError(file.name, `is ${mb(file.size)}, more than the ${mb(MAX_ARCHIVE_BYTES)} accepted — expected cifar-10-binary.tar.gz (163 MB) or cifar-100-binary.tar.gz (169 MB)`);
+      throw new DataError(
+        file.name,
+        `is ${mb(file.size)}, more than the ${mb(MAX_ARCHIVE_BYTES)} accepted — expected cifar-10-binary.tar.gz (163 MB) or cifar-100-binary.tar.gz (169 MB)`,
+      );
     }
     return { kind: 'cifar', file: { name: file.name, blob: file } };
   });
@@ -93,7 +101,13 @@ export function uploadFolderZip(ctx: UploadContext, file: File, opts: FolderUplo
     if (file.size > DEFAULT_MAX_BYTES) {
       throw new DataError(file.name, `is ${mb(file.size)}, more than the ${mb(DEFAULT_MAX_BYTES)} accepted — use fewer or smaller images`);
     }
-    return { kind: 'folder', zip: { name: file.name, blob: file }, target: opts.target, testFraction: opts.testFraction, seed: ctx.store.getState().settings.config.seed };
+    return {
+      kind: 'folder',
+      zip: { name: file.name, blob: file },
+      target: opts.target,
+      testFraction: opts.testFraction,
+      seed: ctx.store.getState().settings.config.seed,
+    };
   });
 }
 
@@ -109,11 +123,17 @@ export function uploadFolderFiles(ctx: UploadContext, files: File[], opts: Folde
     if (files.length === 0) throw new DataError(root, 'holds no files');
     const total = files.reduce((a, f) => a + f.size, 0);
     if (total > DEFAULT_MAX_BYTES) {
-      throw new DataError(root, `its files add up to ${mb(total)}, more than the ${mb(DEFAULT_MAX_BYTES)} accepted — use fewer or smaller images`);
+      throw new DataError(
+        root,
+        `its files add up to ${mb(total)}, more than the ${mb(DEFAULT_MAX_BYTES)} accepted — use fewer or smaller images`,
+      );
     }
     return {
-      kind: 'folder', files: files.map((f) => ({ name: relativePath(f), blob: f })),
-      target: opts.target, testFraction: opts.testFraction, seed: ctx.store.getState().settings.config.seed,
+      kind: 'folder',
+      files: files.map((f) => ({ name: relativePath(f), blob: f })),
+      target: opts.target,
+      testFraction: opts.testFraction,
+      seed: ctx.store.getState().settings.config.seed,
     };
   });
 }
@@ -132,8 +152,12 @@ export function forgetUploads(store: PlaygroundStore, settings: Settings): Setti
   normalise(next);
   st.setSettings(next);
   st.pushNotice({
-    id: 'upload-lost', level: 'warning', title: 'Uploaded data not available',
-    items: [`The uploaded data lived in the previous training worker${hadUploads ? '' : ' (already gone)'}; using ${EMBEDDED_SHAPE.title} — upload the file again to train on it.`],
+    id: 'upload-lost',
+    level: 'warning',
+    title: 'Uploaded data not available',
+    items: [
+      `The uploaded data lived in the previous training worker${hadUploads ? '' : ' (already gone)'}; using ${EMBEDDED_SHAPE.title} — upload the file again to train on it.`,
+    ],
   });
   return next;
 }

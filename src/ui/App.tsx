@@ -8,7 +8,7 @@ import { CrashBanner, Notices } from './Notices';
 import { ConfirmDialog } from './ConfirmDialog';
 import { useShortcuts } from './shortcuts';
 import { ResumeBanner } from './ResumeBanner';
-import { HiddenControlsLine, useHidden } from './classroom';
+import { HiddenControlsLine, useHidden } from './ClassroomLink';
 import { configPanelShown } from '../state/classroom';
 
 function Shell({ pg }: { pg: Playground }) {
@@ -27,8 +27,8 @@ function Shell({ pg }: { pg: Playground }) {
         <ChartsArea />
       </div>
       <footer className="app-footer">
-        Fashion-MNIST © 2017 Zalando SE (MIT). Losses: KPS, FBL and GCL of Li &amp; Cheung; baselines CE, LDAM-DRW, Balanced
-        Softmax, logit adjustment, class-balanced CE. Everything trains in a Web Worker in this tab.
+        Fashion-MNIST © 2017 Zalando SE (MIT). Losses: KPS, FBL and GCL of Li &amp; Cheung; baselines CE, LDAM-DRW, Balanced Softmax, logit
+        adjustment, class-balanced CE. Everything trains in a Web Worker in this tab.
       </footer>
       <ConfirmDialog />
     </div>

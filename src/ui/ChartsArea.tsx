@@ -11,7 +11,7 @@ import { gaStartFor } from '../state/session';
 import { LOSSES } from '../core/losses/registry';
 import { MODEL_KINDS } from '../core/models/spec';
 import { usePg } from './context';
-import { useHidden } from './classroom';
+import { useHidden } from './ClassroomLink';
 import { chartHideId } from '../state/classroom';
 import { CHARTS } from './charts/meta';
 import { ConfusionDrilldown, type DrillTarget } from './ConfusionDrilldown';
@@ -28,9 +28,11 @@ function RunningLine() {
   const stage2 = summary.stage === 2 ? ` · stage 2 (${c.stage2.sampler}, ${summary.epochsInStage} epochs)` : '';
   return (
     <p className="running-line" data-testid="running-line">
-      <strong>{LOSSES[c.loss].label}</strong> on {model}, {summary.head} head · {summary.datasetTitle} {c.profile === 'asis' ? 'as is' : `IF ${c.imbalance} (${c.profile})`},{' '}
-      {summary.trainImages.toLocaleString('en')} training images, {summary.batchesPerEpoch} batches of {summary.stage === 2 ? c.stage2.batchSize : c.batchSize} per epoch,{' '}
-      {summary.testImages.toLocaleString('en')} test images per evaluation · {backend?.backend ?? '?'}{stage2}
+      <strong>{LOSSES[c.loss].label}</strong> on {model}, {summary.head} head · {summary.datasetTitle}{' '}
+      {c.profile === 'asis' ? 'as is' : `IF ${c.imbalance} (${c.profile})`}, {summary.trainImages.toLocaleString('en')} training images,{' '}
+      {summary.batchesPerEpoch} batches of {summary.stage === 2 ? c.stage2.batchSize : c.batchSize} per epoch,{' '}
+      {summary.testImages.toLocaleString('en')} test images per evaluation · {backend?.backend ?? '?'}
+      {stage2}
     </p>
   );
 }

@@ -26,9 +26,7 @@ export function ClassHistogram({ counts, groups, classNames }: ClassHistogramPro
     return top + plotH * (1 - f);
   };
   const bw = (W - left - 4) / Math.max(1, counts.length);
-  const ticks = log
-    ? [1, 10, 100, 1000, 10000].filter((t) => t <= Math.max(10, max))
-    : [0, Math.round(max / 2), max];
+  const ticks = log ? [1, 10, 100, 1000, 10000].filter((t) => t <= Math.max(10, max)) : [0, Math.round(max / 2), max];
   const total = counts.reduce((a, b) => a + b, 0);
   const present = (['many', 'medium', 'few'] as const).filter((g) => groups.includes(g));
   return (
@@ -39,7 +37,13 @@ export function ClassHistogram({ counts, groups, classNames }: ClassHistogramPro
           <input type="checkbox" checked={log} onChange={(e) => setLog(e.target.checked)} /> log scale
         </label>
       </figcaption>
-      <svg viewBox={`0 0 ${W} ${H}`} width="100%" role="img" aria-label={`Class histogram: ${counts.map((n, i) => `${classNames[i] ?? i} ${n}`).join(', ')}`} data-testid="class-histogram">
+      <svg
+        viewBox={`0 0 ${W} ${H}`}
+        width="100%"
+        role="img"
+        aria-label={`Class histogram: ${counts.map((n, i) => `${classNames[i] ?? i} ${n}`).join(', ')}`}
+        data-testid="class-histogram"
+      >
         {ticks.map((t) => (
           <g key={t}>
             <line x1={left} x2={W - 2} y1={y(t)} y2={y(t)} stroke="#e5e7eb" />
@@ -50,10 +54,24 @@ export function ClassHistogram({ counts, groups, classNames }: ClassHistogramPro
         ))}
         {counts.map((n, i) => (
           <g key={i}>
-            <rect x={left + i * bw + 2} y={y(n)} width={bw - 4} height={Math.max(0, top + plotH - y(n))} fill={GROUP_COLORS[groups[i] ?? 'many']} data-count={n}>
+            <rect
+              x={left + i * bw + 2}
+              y={y(n)}
+              width={bw - 4}
+              height={Math.max(0, top + plotH - y(n))}
+              fill={GROUP_COLORS[groups[i] ?? 'many']}
+              data-count={n}
+            >
               <title>{`${classNames[i] ?? `class ${i}`}: ${n} images (${groups[i]})`}</title>
             </rect>
-            <text x={left + i * bw + bw / 2} y={H - bottom + 10} fontSize="9" textAnchor="end" fill="#374151" transform={`rotate(-40 ${left + i * bw + bw / 2} ${H - bottom + 10})`}>
+            <text
+              x={left + i * bw + bw / 2}
+              y={H - bottom + 10}
+              fontSize="9"
+              textAnchor="end"
+              fill="#374151"
+              transform={`rotate(-40 ${left + i * bw + bw / 2} ${H - bottom + 10})`}
+            >
               {(classNames[i] ?? String(i)).slice(0, 11)}
             </text>
           </g>
@@ -63,7 +81,8 @@ export function ClassHistogram({ counts, groups, classNames }: ClassHistogramPro
       <ul className="group-legend" aria-label="Groups">
         {present.map((g) => (
           <li key={g}>
-            <span className="swatch" style={{ background: GROUP_COLORS[g] }} aria-hidden="true" /> {GROUP_LABELS[g]}: {groups.filter((x) => x === g).length}
+            <span className="swatch" style={{ background: GROUP_COLORS[g] }} aria-hidden="true" /> {GROUP_LABELS[g]}:{' '}
+            {groups.filter((x) => x === g).length}
           </li>
         ))}
       </ul>

@@ -13,14 +13,14 @@ import type { HyperParamSpec, LossId } from '../core/losses/types';
 import { HEAD_KINDS, MODEL_KINDS } from '../core/models/spec';
 import type { TrainConfig } from '../core/train/config';
 import { EMBEDDED, forcedHead, type BackendChoice } from '../state/settings';
-import { RANGES } from '../state/urlSchema';
+import { RANGES } from '../state/url-schema';
 import { ClassHistogram } from './ClassHistogram';
 import { DataSource } from './DataSource';
-import { EMBEDDED_SHAPE, infeasibility, previewCountsFor, shapeFor, switchDataset } from '../state/data';
+import { EMBEDDED_SHAPE, infeasibility, previewCountsFor, shapeFor, switchDataset } from '../state/data-shape';
 import { usePg, usePlayground } from './context';
-import { CheckField, NumberField, SelectField } from './fields';
-import { useChange } from './useChange';
-import { useHidden } from './classroom';
+import { CheckField, NumberField, SelectField } from './Fields';
+import { useChange } from './use-change';
+import { useHidden } from './ClassroomLink';
 import { areaShown, configPanelShown, type HideArea } from '../state/classroom';
 
 const N_MAX_OPTIONS = ['all', '2000', '1000', '500', '200', '100', '50', '20'] as const;
@@ -28,7 +28,11 @@ const N_MAX_OPTIONS = ['all', '2000', '1000', '500', '200', '100', '50', '20'] a
 /** Counts, groups and names reordered from the largest class to the smallest (stable). */
 function sortedBySize(counts: number[], groups: ReturnType<typeof groupOf>[], names: string[]) {
   const order = counts.map((_, i) => i).sort((a, b) => counts[b] - counts[a] || a - b);
-  return { counts: order.map((i) => counts[i]), groups: order.map((i) => groups[i]), classNames: order.map((i) => names[i] ?? `class ${i}`) };
+  return {
+    counts: order.map((i) => counts[i]),
+    groups: order.map((i) => groups[i]),
+    classNames: order.map((i) => names[i] ?? `class ${i}`),
+  };
 }
 
 function DataSection() {
@@ -52,85 +56,122 @@ function DataSection() {
   return (
     <section className="panel-section" aria-labelledby="sec-data">
       <h2 id="sec-data">Data</h2>
-      {!hidden.has('data') && (<>
-        <SelectField
-          label="Data set"
-          value={c.dataset}
-          options={[{ value: EMBEDDED.id, label: EMBEDDED.title }, ...uploads.map((u) => ({ value: u.id, label: shapeFor(u.id, uploads)!.title }))]}
-          help="Fashion-MNIST (28×28 grey clothes, 10 classes, © Zalando, MIT) packed with this app, or data you load below (kept in this tab only)."
-          onCommit={(v) => change((s) => switchDataset(s, v, uploads))}
-          testId="field-dataset"
-        />
-        <DataSource />
-      </>)}
-      {!hidden.has('imbalance') && (<>
-        <NumberField
-          label="Imbalance factor"
-          slider
-          integer
-          value={c.imbalance}
-          min={shape.minIF}
-          max={shape.maxIF}
-          step={1}
-          disabled={c.profile === 'asis'}
-          disabledReason={c.profile === 'asis' ? 'The profile "as is" keeps the data’s own imbalance.' : undefined}
-          help={`IF = n_max / n_min: images of the largest class over the smallest (this pool serves ${shape.minIF}–${shape.maxIF}).`}
-          onDraft={setDraftIf}
-          onCommit={(v) => change((s) => { s.config.imbalance = v; }).finally(() => setDraftIf(null))}
-          testId="field-imbalance"
-        />
-        <SelectField
-          label="Profile"
-          value={c.profile}
-          options={[
-            ...(shape.asIs || c.profile === 'asis' ? [{ value: 'asis' as const, label: 'As is (every image, its real imbalance)' }] : []),
-            { value: 'exp' as const, label: 'Exponential' },
-            { value: 'step' as const, label: 'Step' },
-          ]}
-          help="Exponential: counts fall geometrically from head to tail; step: the tail half shares one small count; as is: no subsampling."
-          testId="field-profile"
-          onCommit={(v) => change((s) => { s.config.profile = v; })}
-        />
-        {c.profile === 'step' && (
-          <NumberField
-            label="Tail fraction μ"
-            value={c.stepMu}
-            min={RANGES.stepMu.min}
-            max={RANGES.stepMu.max}
-            step={RANGES.stepMu.step}
-            help="Step profile: fraction of the classes that are in the tail."
-            onCommit={(v) => change((s) => { s.config.stepMu = v; })}
+      {!hidden.has('data') && (
+        <>
+          <SelectField
+            label="Data set"
+            value={c.dataset}
+            options={[
+              { value: EMBEDDED.id, label: EMBEDDED.title },
+              ...uploads.map((u) => ({ value: u.id, label: shapeFor(u.id, uploads)!.title })),
+            ]}
+            help="Fashion-MNIST (28×28 grey clothes, 10 classes, © Zalando, MIT) packed with this app, or data you load below (kept in this tab only)."
+            onCommit={(v) => change((s) => switchDataset(s, v, uploads))}
+            testId="field-dataset"
           />
-        )}
-        <SelectField
-          label="Head-class images"
-          value={settings.nMax === null ? 'all' : (String(settings.nMax) as (typeof N_MAX_OPTIONS)[number])}
-          options={[
-            ...N_MAX_OPTIONS.filter((v) => v === 'all' || Number(v) < shape.poolMax).map((v) => ({ value: v, label: v === 'all' ? `${shape.poolMax} (full)` : v })),
-            ...(settings.nMax !== null && !(N_MAX_OPTIONS.includes(String(settings.nMax) as (typeof N_MAX_OPTIONS)[number]) && settings.nMax < shape.poolMax)
-              ? [{ value: String(settings.nMax) as (typeof N_MAX_OPTIONS)[number], label: String(settings.nMax) }]
-              : []),
-          ]}
-          help="n_max: images of the largest class; the others follow the profile. Smaller = faster epochs and a real few-shot tail."
-          onCommit={(v) => change((s) => { s.nMax = v === 'all' ? null : Number(v); })}
-          testId="field-nmax"
-        />
-        <NumberField
-          label="Seed"
-          integer
-          value={c.seed}
-          min={RANGES.seed.min}
-          max={RANGES.seed.max}
-          step={1}
-          help="Seeds the subset, the initial weights, the sampler, the augmentation and the GCL noise."
-          onCommit={(v) => change((s) => { s.config.seed = v; })}
-        />
-      </>)}
+          <DataSource />
+        </>
+      )}
+      {!hidden.has('imbalance') && (
+        <>
+          <NumberField
+            label="Imbalance factor"
+            slider
+            integer
+            value={c.imbalance}
+            min={shape.minIF}
+            max={shape.maxIF}
+            step={1}
+            disabled={c.profile === 'asis'}
+            disabledReason={c.profile === 'asis' ? 'The profile "as is" keeps the data’s own imbalance.' : undefined}
+            help={`IF = n_max / n_min: images of the largest class over the smallest (this pool serves ${shape.minIF}–${shape.maxIF}).`}
+            onDraft={setDraftIf}
+            onCommit={(v) =>
+              change((s) => {
+                s.config.imbalance = v;
+              }).finally(() => setDraftIf(null))
+            }
+            testId="field-imbalance"
+          />
+          <SelectField
+            label="Profile"
+            value={c.profile}
+            options={[
+              ...(shape.asIs || c.profile === 'asis' ? [{ value: 'asis' as const, label: 'As is (every image, its real imbalance)' }] : []),
+              { value: 'exp' as const, label: 'Exponential' },
+              { value: 'step' as const, label: 'Step' },
+            ]}
+            help="Exponential: counts fall geometrically from head to tail; step: the tail half shares one small count; as is: no subsampling."
+            testId="field-profile"
+            onCommit={(v) =>
+              change((s) => {
+                s.config.profile = v;
+              })
+            }
+          />
+          {c.profile === 'step' && (
+            <NumberField
+              label="Tail fraction μ"
+              value={c.stepMu}
+              min={RANGES.stepMu.min}
+              max={RANGES.stepMu.max}
+              step={RANGES.stepMu.step}
+              help="Step profile: fraction of the classes that are in the tail."
+              onCommit={(v) =>
+                change((s) => {
+                  s.config.stepMu = v;
+                })
+              }
+            />
+          )}
+          <SelectField
+            label="Head-class images"
+            value={settings.nMax === null ? 'all' : (String(settings.nMax) as (typeof N_MAX_OPTIONS)[number])}
+            options={[
+              ...N_MAX_OPTIONS.filter((v) => v === 'all' || Number(v) < shape.poolMax).map((v) => ({
+                value: v,
+                label: v === 'all' ? `${shape.poolMax} (full)` : v,
+              })),
+              ...(settings.nMax !== null &&
+              !(N_MAX_OPTIONS.includes(String(settings.nMax) as (typeof N_MAX_OPTIONS)[number]) && settings.nMax < shape.poolMax)
+                ? [{ value: String(settings.nMax) as (typeof N_MAX_OPTIONS)[number], label: String(settings.nMax) }]
+                : []),
+            ]}
+            help="n_max: images of the largest class; the others follow the profile. Smaller = faster epochs and a real few-shot tail."
+            onCommit={(v) =>
+              change((s) => {
+                s.nMax = v === 'all' ? null : Number(v);
+              })
+            }
+            testId="field-nmax"
+          />
+          <NumberField
+            label="Seed"
+            integer
+            value={c.seed}
+            min={RANGES.seed.min}
+            max={RANGES.seed.max}
+            step={1}
+            help="Seeds the subset, the initial weights, the sampler, the augmentation and the GCL noise."
+            onCommit={(v) =>
+              change((s) => {
+                s.config.seed = v;
+              })
+            }
+          />
+        </>
+      )}
       {/* "as is": the classes sorted by size, so the data's own imbalance reads as a tail */}
       {!hidden.has('histogram') && (
-        <ClassHistogram {...(c.profile === 'asis' ? sortedBySize(counts, groups, shape.classNames) : { counts, groups, classNames: shape.classNames })} />
+        <ClassHistogram
+          {...(c.profile === 'asis' ? sortedBySize(counts, groups, shape.classNames) : { counts, groups, classNames: shape.classNames })}
+        />
       )}
-      {problem && <p className="field-reason" role="note" data-testid="profile-problem">{problem}</p>}
+      {problem && (
+        <p className="field-reason" role="note" data-testid="profile-problem">
+          {problem}
+        </p>
+      )}
     </section>
   );
 }
@@ -147,73 +188,179 @@ function ModelSection() {
   return (
     <section className="panel-section" aria-labelledby="sec-model">
       <h2 id="sec-model">{title}</h2>
-      {model && (<>
-        <SelectField
-          label="Model"
-          value={c.model}
-          options={MODEL_KINDS.map((m) => ({ value: m.kind, label: m.label }))}
-          help={MODEL_KINDS.find((m) => m.kind === c.model)?.help}
-          onCommit={(v) => change((s) => { s.config.model = v; })}
-          testId="field-model"
-        />
-        <SelectField
-          label="Head"
-          value={forced ? forced.head : c.head}
-          options={HEAD_KINDS.map((h) => ({ value: h.head, label: h.label }))}
-          disabled={!!forced}
-          disabledReason={forced ? `Forced: ${forced.reason}.` : undefined}
-          help="Cosine: logits are cosines of normalised features and weights (scaled by s); linear: z = fW + b."
-          onCommit={(v) => change((s) => { s.config.head = v; })}
-          testId="field-head"
-        />
-      </>)}
-      {!hidden.has('optimiser') && (<>
-        <NumberField label="Batch size" integer value={c.batchSize} min={RANGES.batchSize.min} max={RANGES.batchSize.max} step={1}
-          help="Images per training step." unit="images" onCommit={(v) => change((s) => { s.config.batchSize = v; })} />
-        <NumberField label="Epochs" integer value={c.epochs} min={RANGES.epochs.min} max={RANGES.epochs.max} step={1}
-          help="Stage-1 epochs; the lr steps, KPS GA and LDAM DRW switch at fixed fractions of it (0.8/0.9, 0.6, 0.8)."
-          onCommit={(v) => change((s) => { s.config.epochs = v; })} />
-        <NumberField label="Learning rate" value={c.lr} min={RANGES.lr.min} max={RANGES.lr.max} step={0.001}
-          help="Base SGD learning rate (changes apply at the next step, without a reset)." onCommit={(v) => change((s) => { s.config.lr = v; })}
-          testId="field-lr" />
-        <SelectField
-          label="LR schedule"
-          value={c.schedule}
-          options={[
-            { value: 'auto', label: 'Auto (the authors’ schedule for the loss)' },
-            { value: 'step01', label: 'Steps ×0.1, ×0.01' },
-            { value: 'step001', label: 'Steps ×0.01, ×0.0001' },
-            { value: 'constant', label: 'Constant' },
-          ]}
-          help="Learning-rate steps at 80 % and 90 % of the epochs (after a short warm-up)."
-          onCommit={(v) => change((s) => { s.config.schedule = v; })}
-        />
-        <NumberField label="Momentum" value={c.momentum} min={RANGES.momentum.min} max={RANGES.momentum.max} step={0.01}
-          help="SGD momentum (changing it restarts the run)." onCommit={(v) => change((s) => { s.config.momentum = v; })} />
-        <NumberField label="Weight decay" value={c.weightDecay} min={RANGES.weightDecay.min} max={RANGES.weightDecay.max} step={0.0001}
-          help="L2 weight decay (applies at the next step)." onCommit={(v) => change((s) => { s.config.weightDecay = v; })} />
-      </>)}
-      {!hidden.has('sampling') && (<>
-        <SelectField
-          label="Sampler"
-          value={c.sampler}
-          options={[
-            { value: 'instance', label: 'Instance (every image once per epoch)' },
-            { value: 'classBalanced', label: 'Class-balanced' },
-            { value: 'cben', label: 'CBEN (effective-number balanced)' },
-          ]}
-          help="How training images are drawn; applies from the next step."
-          onCommit={(v) => change((s) => { s.config.sampler = v; })}
-          testId="field-sampler"
-        />
-        <CheckField label="Augmentation (random crop)" checked={c.augment} help="Random crop with zero padding (applies at the next step)."
-          onCommit={(v) => change((s) => { s.config.augment = v; })} />
-        <CheckField label="Horizontal flips" checked={c.hflip} help="Random left-right flips (applies at the next step)."
-          onCommit={(v) => change((s) => { s.config.hflip = v; })} />
-        <NumberField label="Test images per class" integer value={c.evalPerClass ?? 1000} min={RANGES.evalPerClass.min} max={RANGES.evalPerClass.max} step={1}
-          help="Evaluated after every epoch (1000 = the whole Fashion-MNIST test set); fewer = faster epochs."
-          onCommit={(v) => change((s) => { s.config.evalPerClass = v >= 1000 ? null : v; })} />
-      </>)}
+      {model && (
+        <>
+          <SelectField
+            label="Model"
+            value={c.model}
+            options={MODEL_KINDS.map((m) => ({ value: m.kind, label: m.label }))}
+            help={MODEL_KINDS.find((m) => m.kind === c.model)?.help}
+            onCommit={(v) =>
+              change((s) => {
+                s.config.model = v;
+              })
+            }
+            testId="field-model"
+          />
+          <SelectField
+            label="Head"
+            value={forced ? forced.head : c.head}
+            options={HEAD_KINDS.map((h) => ({ value: h.head, label: h.label }))}
+            disabled={!!forced}
+            disabledReason={forced ? `Forced: ${forced.reason}.` : undefined}
+            help="Cosine: logits are cosines of normalised features and weights (scaled by s); linear: z = fW + b."
+            onCommit={(v) =>
+              change((s) => {
+                s.config.head = v;
+              })
+            }
+            testId="field-head"
+          />
+        </>
+      )}
+      {!hidden.has('optimiser') && (
+        <>
+          <NumberField
+            label="Batch size"
+            integer
+            value={c.batchSize}
+            min={RANGES.batchSize.min}
+            max={RANGES.batchSize.max}
+            step={1}
+            help="Images per training step."
+            unit="images"
+            onCommit={(v) =>
+              change((s) => {
+                s.config.batchSize = v;
+              })
+            }
+          />
+          <NumberField
+            label="Epochs"
+            integer
+            value={c.epochs}
+            min={RANGES.epochs.min}
+            max={RANGES.epochs.max}
+            step={1}
+            help="Stage-1 epochs; the lr steps, KPS GA and LDAM DRW switch at fixed fractions of it (0.8/0.9, 0.6, 0.8)."
+            onCommit={(v) =>
+              change((s) => {
+                s.config.epochs = v;
+              })
+            }
+          />
+          <NumberField
+            label="Learning rate"
+            value={c.lr}
+            min={RANGES.lr.min}
+            max={RANGES.lr.max}
+            step={0.001}
+            help="Base SGD learning rate (changes apply at the next step, without a reset)."
+            onCommit={(v) =>
+              change((s) => {
+                s.config.lr = v;
+              })
+            }
+            testId="field-lr"
+          />
+          <SelectField
+            label="LR schedule"
+            value={c.schedule}
+            options={[
+              { value: 'auto', label: 'Auto (the authors’ schedule for the loss)' },
+              { value: 'step01', label: 'Steps ×0.1, ×0.01' },
+              { value: 'step001', label: 'Steps ×0.01, ×0.0001' },
+              { value: 'constant', label: 'Constant' },
+            ]}
+            help="Learning-rate steps at 80 % and 90 % of the epochs (after a short warm-up)."
+            onCommit={(v) =>
+              change((s) => {
+                s.config.schedule = v;
+              })
+            }
+          />
+          <NumberField
+            label="Momentum"
+            value={c.momentum}
+            min={RANGES.momentum.min}
+            max={RANGES.momentum.max}
+            step={0.01}
+            help="SGD momentum (changing it restarts the run)."
+            onCommit={(v) =>
+              change((s) => {
+                s.config.momentum = v;
+              })
+            }
+          />
+          <NumberField
+            label="Weight decay"
+            value={c.weightDecay}
+            min={RANGES.weightDecay.min}
+            max={RANGES.weightDecay.max}
+            step={0.0001}
+            help="L2 weight decay (applies at the next step)."
+            onCommit={(v) =>
+              change((s) => {
+                s.config.weightDecay = v;
+              })
+            }
+          />
+        </>
+      )}
+      {!hidden.has('sampling') && (
+        <>
+          <SelectField
+            label="Sampler"
+            value={c.sampler}
+            options={[
+              { value: 'instance', label: 'Instance (every image once per epoch)' },
+              { value: 'classBalanced', label: 'Class-balanced' },
+              { value: 'cben', label: 'CBEN (effective-number balanced)' },
+            ]}
+            help="How training images are drawn; applies from the next step."
+            onCommit={(v) =>
+              change((s) => {
+                s.config.sampler = v;
+              })
+            }
+            testId="field-sampler"
+          />
+          <CheckField
+            label="Augmentation (random crop)"
+            checked={c.augment}
+            help="Random crop with zero padding (applies at the next step)."
+            onCommit={(v) =>
+              change((s) => {
+                s.config.augment = v;
+              })
+            }
+          />
+          <CheckField
+            label="Horizontal flips"
+            checked={c.hflip}
+            help="Random left-right flips (applies at the next step)."
+            onCommit={(v) =>
+              change((s) => {
+                s.config.hflip = v;
+              })
+            }
+          />
+          <NumberField
+            label="Test images per class"
+            integer
+            value={c.evalPerClass ?? 1000}
+            min={RANGES.evalPerClass.min}
+            max={RANGES.evalPerClass.max}
+            step={1}
+            help="Evaluated after every epoch (1000 = the whole Fashion-MNIST test set); fewer = faster epochs."
+            onCommit={(v) =>
+              change((s) => {
+                s.config.evalPerClass = v >= 1000 ? null : v;
+              })
+            }
+          />
+        </>
+      )}
       {!hidden.has('backend') && (
         <SelectField<BackendChoice>
           label="Backend"
@@ -226,7 +373,11 @@ function ModelSection() {
             { value: 'cpu', label: 'CPU (plain JS)' },
           ]}
           help="Compute backend of the training worker; changing it restarts the worker."
-          onCommit={(v) => change((s) => { s.backend = v; })}
+          onCommit={(v) =>
+            change((s) => {
+              s.backend = v;
+            })
+          }
         />
       )}
     </section>
@@ -235,11 +386,30 @@ function ModelSection() {
 
 function HyperParamControl({ spec, value, onCommit }: { spec: HyperParamSpec; value: number; onCommit(v: number): Promise<boolean> }) {
   if (spec.kind === 'boolean') {
-    return <CheckField label={spec.label} checked={!!value} help={spec.help} onCommit={(v) => onCommit(v ? 1 : 0)} testId={`hp-${spec.key}`} name={`lp.${spec.key}`} />;
+    return (
+      <CheckField
+        label={spec.label}
+        checked={!!value}
+        help={spec.help}
+        onCommit={(v) => onCommit(v ? 1 : 0)}
+        testId={`hp-${spec.key}`}
+        name={`lp.${spec.key}`}
+      />
+    );
   }
   return (
-    <NumberField label={spec.label} value={value} min={spec.min} max={spec.max} step={spec.step} unit={spec.unit} help={spec.help}
-      onCommit={onCommit} testId={`hp-${spec.key}`} name={`lp.${spec.key}`} />
+    <NumberField
+      label={spec.label}
+      value={value}
+      min={spec.min}
+      max={spec.max}
+      step={spec.step}
+      unit={spec.unit}
+      help={spec.help}
+      onCommit={onCommit}
+      testId={`hp-${spec.key}`}
+      name={`lp.${spec.key}`}
+    />
   );
 }
 
@@ -252,17 +422,21 @@ function LossSection() {
     <section className="panel-section" aria-labelledby="sec-loss">
       <h2 id="sec-loss">Loss</h2>
       {hidden.has('loss') ? (
-        <p className="loss-fixed" data-testid="loss-fixed"><strong>{def.label}</strong> (set by this classroom link)</p>
+        <p className="loss-fixed" data-testid="loss-fixed">
+          <strong>{def.label}</strong> (set by this classroom link)
+        </p>
       ) : (
         <SelectField<LossId>
           label="Loss function"
           value={c.loss}
           options={LOSS_IDS.map((id) => ({ value: id, label: LOSSES[id].label }))}
           help="Changing the loss type restarts the run (the earlier run stays on the charts)."
-          onCommit={(v) => change((s) => {
-            s.config.loss = v;
-            s.config.lossParams = defaultParams(v);
-          })}
+          onCommit={(v) =>
+            change((s) => {
+              s.config.loss = v;
+              s.config.lossParams = defaultParams(v);
+            })
+          }
           testId="field-loss"
         />
       )}
@@ -274,7 +448,11 @@ function LossSection() {
               key={`${c.loss}-${spec.key}`}
               spec={spec}
               value={c.lossParams[spec.key] ?? spec.default}
-              onCommit={(v) => change((s) => { s.config.lossParams = { ...s.config.lossParams, [spec.key]: v }; })}
+              onCommit={(v) =>
+                change((s) => {
+                  s.config.lossParams = { ...s.config.lossParams, [spec.key]: v };
+                })
+              }
             />
           ))}
         </div>
@@ -293,7 +471,12 @@ function Stage2Section() {
   const head = usePg((s) => s.summary?.head);
   const change = useChange();
   const s2 = c.stage2;
-  const set = <K extends keyof TrainConfig['stage2']>(k: K) => (v: TrainConfig['stage2'][K]) => change((s) => { s.config.stage2 = { ...s.config.stage2, [k]: v }; });
+  const set =
+    <K extends keyof TrainConfig['stage2']>(k: K) =>
+    (v: TrainConfig['stage2'][K]) =>
+      change((s) => {
+        s.config.stage2 = { ...s.config.stage2, [k]: v };
+      });
   let reason = '';
   if (head === 'linear') reason = 'Stage 2 re-trains a cosine classifier: train stage 1 with a cosine head.';
   else if (stage === 2) reason = phase === 'stageDone' ? 'Stage 2 finished.' : 'Stage 2 is running.';
@@ -302,19 +485,56 @@ function Stage2Section() {
     <section className="panel-section" aria-labelledby="sec-stage2">
       <h2 id="sec-stage2">GCL stage 2: classifier re-training</h2>
       <p className="loss-summary">
-        Freezes the backbone and re-trains the {runLoss === 'gcl' ? 'GCL' : 'cosine'} classifier with a balanced sampler, the GCL loss (focal γ) and a cosine lr schedule.
+        Freezes the backbone and re-trains the {runLoss === 'gcl' ? 'GCL' : 'cosine'} classifier with a balanced sampler, the GCL loss
+        (focal γ) and a cosine lr schedule.
       </p>
       <SelectField
         label="Stage-2 sampler"
         value={s2.sampler}
-        options={[{ value: 'cben', label: 'CBEN (effective-number balanced)' }, { value: 'classBalanced', label: 'Class-balanced' }]}
+        options={[
+          { value: 'cben', label: 'CBEN (effective-number balanced)' },
+          { value: 'classBalanced', label: 'Class-balanced' },
+        ]}
         help="Stage 2 draws balanced batches so the classifier sees the tail as often as the head."
         onCommit={set('sampler')}
       />
-      <NumberField label="Stage-2 epochs" integer value={s2.epochs} min={RANGES.s2epochs.min} max={RANGES.s2epochs.max} step={1} help="Epochs of classifier re-training." onCommit={set('epochs')} />
-      <NumberField label="Stage-2 scale s" value={s2.s} min={RANGES.s2s.min} max={RANGES.s2s.max} step={1} help="Logit scale in stage 2 (authors: 20)." onCommit={set('s')} />
-      <NumberField label="Stage-2 margin m" value={s2.m} min={RANGES.s2m.min} max={RANGES.s2m.max} step={0.01} help="Margin on the target cosine in stage 2 (authors: 0.1)." onCommit={set('m')} />
-      <NumberField label="Stage-2 focal γ" value={s2.focalGamma} min={RANGES.s2gamma.min} max={RANGES.s2gamma.max} step={0.5} help="Focal exponent in stage 2 (authors: 1)." onCommit={set('focalGamma')} />
+      <NumberField
+        label="Stage-2 epochs"
+        integer
+        value={s2.epochs}
+        min={RANGES.s2epochs.min}
+        max={RANGES.s2epochs.max}
+        step={1}
+        help="Epochs of classifier re-training."
+        onCommit={set('epochs')}
+      />
+      <NumberField
+        label="Stage-2 scale s"
+        value={s2.s}
+        min={RANGES.s2s.min}
+        max={RANGES.s2s.max}
+        step={1}
+        help="Logit scale in stage 2 (authors: 20)."
+        onCommit={set('s')}
+      />
+      <NumberField
+        label="Stage-2 margin m"
+        value={s2.m}
+        min={RANGES.s2m.min}
+        max={RANGES.s2m.max}
+        step={0.01}
+        help="Margin on the target cosine in stage 2 (authors: 0.1)."
+        onCommit={set('m')}
+      />
+      <NumberField
+        label="Stage-2 focal γ"
+        value={s2.focalGamma}
+        min={RANGES.s2gamma.min}
+        max={RANGES.s2gamma.max}
+        step={0.5}
+        help="Focal exponent in stage 2 (authors: 1)."
+        onCommit={set('focalGamma')}
+      />
       <StartStage2Button disabledReason={reason} disabled={!!reason || busy} />
     </section>
   );
@@ -324,7 +544,13 @@ function StartStage2Button({ disabled, disabledReason }: { disabled: boolean; di
   const { session } = usePlayground();
   return (
     <div className="stage2-start">
-      <button type="button" className="primary" disabled={disabled} aria-describedby={disabledReason ? 'stage2-reason' : undefined} onClick={() => void session.startStage2()}>
+      <button
+        type="button"
+        className="primary"
+        disabled={disabled}
+        aria-describedby={disabledReason ? 'stage2-reason' : undefined}
+        onClick={() => void session.startStage2()}
+      >
         Start stage 2
       </button>
       {disabledReason && (

@@ -1,5 +1,5 @@
 /** The in-page confirm dialog (a modal <dialog>: focus moves into it, Escape cancels). */
-import { useModalDialog } from './useModalDialog';
+import { useModalDialog } from './use-modal-dialog';
 import { usePg } from './context';
 
 export function ConfirmDialog() {

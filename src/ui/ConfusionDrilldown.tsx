@@ -5,7 +5,7 @@
  * the cell. Class names are only ever rendered as text.
  */
 import { useEffect, useRef, useState, type ReactNode } from 'react';
-import { useModalDialog } from './useModalDialog';
+import { useModalDialog } from './use-modal-dialog';
 import { usePg, usePlayground } from './context';
 import type { ConfusionCellInfo } from './charts';
 import type { TestExample, TestExamplesResult } from '../worker/protocol';
@@ -37,8 +37,20 @@ export function evaluationLabel(stage: 1 | 2, epoch: number): string {
 }
 
 /** Draws uint8 HWC pixels (1 channel: grey; 3+: RGB) onto a canvas of the image's own size. */
-function ExampleCanvas({ ex, height, width, channels, scale, label }: {
-  ex: TestExample; height: number; width: number; channels: number; scale: number; label: string;
+function ExampleCanvas({
+  ex,
+  height,
+  width,
+  channels,
+  scale,
+  label,
+}: {
+  ex: TestExample;
+  height: number;
+  width: number;
+  channels: number;
+  scale: number;
+  label: string;
 }) {
   const ref = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
@@ -58,7 +70,13 @@ function ExampleCanvas({ ex, height, width, channels, scale, label }: {
   }, [ex, height, width, channels]);
   return (
     <canvas
-      ref={ref} width={width} height={height} role="img" aria-label={label} title={label} data-index={ex.index}
+      ref={ref}
+      width={width}
+      height={height}
+      role="img"
+      aria-label={label}
+      title={label}
+      data-index={ex.index}
       style={{ width: width * scale, height: height * scale }}
     />
   );
@@ -100,37 +118,50 @@ export function ConfusionDrilldown({ target, onClose }: { target: DrillTarget | 
   let body: ReactNode = null;
   if (target) {
     if (loaded.kind === 'loading') {
-      body = <p role="status" className="drill-status">Loading the test images…</p>;
+      body = (
+        <p role="status" className="drill-status">
+          Loading the test images…
+        </p>
+      );
     } else if (loaded.kind === 'error') {
-      body = <p role="alert" className="drill-status error">Could not load the test images: {loaded.message}</p>;
+      body = (
+        <p role="alert" className="drill-status error">
+          Could not load the test images: {loaded.message}
+        </p>
+      );
     } else if (loaded.kind === 'other-run') {
       body = (
         <p className="drill-status" data-testid="drill-summary">
-          The test images are kept for the current run only; this matrix belongs to the earlier run “{loaded.runLabel}”.
-          Pick the current run in the matrix’ Run menu to look at its images.
+          The test images are kept for the current run only; this matrix belongs to the earlier run “{loaded.runLabel}”. Pick the current
+          run in the matrix’ Run menu to look at its images.
         </p>
       );
     } else {
       const r = loaded.result;
       const when = evaluationLabel(r.stage, r.epoch);
       const what = diagonal ? 'classified correctly' : `predicted as ${P}`;
-      const summary = r.total === 0
-        ? `None of the ${plural(r.classTotal, 'test image')} of class ${T} ${r.classTotal === 1 ? 'was' : 'were'} ${what} in the evaluation ${when}.`
-        : `${r.total.toLocaleString('en')} of ${plural(r.classTotal, 'test image')} of class ${T} ${r.total === 1 ? 'was' : 'were'} ${what}, from the evaluation ${when}.`;
+      const summary =
+        r.total === 0
+          ? `None of the ${plural(r.classTotal, 'test image')} of class ${T} ${r.classTotal === 1 ? 'was' : 'were'} ${what} in the evaluation ${when}.`
+          : `${r.total.toLocaleString('en')} of ${plural(r.classTotal, 'test image')} of class ${T} ${r.total === 1 ? 'was' : 'were'} ${what}, from the evaluation ${when}.`;
       const c = target.cell;
       const moved = c && (c.stage !== r.stage || c.epoch !== r.epoch);
       const scale = Math.max(1, Math.round(60 / Math.max(r.height, r.width)));
       body = (
         <>
-          <p className="drill-summary" data-testid="drill-summary" data-total={r.total} data-shown={r.examples.length}>{summary}</p>
+          <p className="drill-summary" data-testid="drill-summary" data-total={r.total} data-shown={r.examples.length}>
+            {summary}
+          </p>
           {moved && (
             <p className="drill-note">
-              The matrix you clicked showed the evaluation {evaluationLabel(c.stage, c.epoch)}; training has moved on, so these are
-              from the latest one.
+              The matrix you clicked showed the evaluation {evaluationLabel(c.stage, c.epoch)}; training has moved on, so these are from the
+              latest one.
             </p>
           )}
           {r.examples.length < r.total && (
-            <p className="drill-note">Showing the first {r.examples.length} of {r.total.toLocaleString('en')} (in test-set order).</p>
+            <p className="drill-note">
+              Showing the first {r.examples.length} of {r.total.toLocaleString('en')} (in test-set order).
+            </p>
           )}
           {r.examples.length > 0 && (
             <ul className="drill-grid" aria-label={`Test images of class ${T} ${what}`}>
@@ -141,7 +172,9 @@ export function ConfusionDrilldown({ target, onClose }: { target: DrillTarget | 
                   <li key={ex.index}>
                     <figure>
                       <ExampleCanvas ex={ex} height={r.height} width={r.width} channels={r.channels} scale={scale} label={label} />
-                      <figcaption aria-hidden="true">#{ex.index} · {conf}</figcaption>
+                      <figcaption aria-hidden="true">
+                        #{ex.index} · {conf}
+                      </figcaption>
                     </figure>
                   </li>
                 );
@@ -168,7 +201,9 @@ export function ConfusionDrilldown({ target, onClose }: { target: DrillTarget | 
         <div className="drill-body">
           <div className="drill-head">
             <h2 id="drill-title">{title}</h2>
-            <button type="button" onClick={onClose}>Close</button>
+            <button type="button" onClick={onClose}>
+              Close
+            </button>
           </div>
           {body}
         </div>

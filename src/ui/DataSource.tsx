@@ -27,11 +27,14 @@ function UploadInfo() {
   return (
     <div className="upload-info" data-testid="upload-info">
       <p>
-        <strong>{u.title}</strong> from <span className="upload-file">{u.source}</span>: {u.classNames.length} classes, {total.toLocaleString('en')} pool
-        and {test.toLocaleString('en')} test images, {u.height}×{u.width} {u.channels === 1 ? 'grey' : 'RGB'} ({mb(u.memoryBytes)} in the worker).
+        <strong>{u.title}</strong> from <span className="upload-file">{u.source}</span>: {u.classNames.length} classes,{' '}
+        {total.toLocaleString('en')} pool and {test.toLocaleString('en')} test images, {u.height}×{u.width}{' '}
+        {u.channels === 1 ? 'grey' : 'RGB'} ({mb(u.memoryBytes)} in the worker).
       </p>
       {u.notes.map((n) => (
-        <p key={n} className="upload-note" data-testid="upload-note">{n}</p>
+        <p key={n} className="upload-note" data-testid="upload-note">
+          {n}
+        </p>
       ))}
       <details open={u.kind === 'folder' && u.classNames.length <= 20}>
         <summary>Classes (pool / test images)</summary>
@@ -45,10 +48,14 @@ function UploadInfo() {
       </details>
       {u.skippedCount > 0 && (
         <details>
-          <summary>{u.skippedCount} skipped file{u.skippedCount === 1 ? '' : 's'}</summary>
+          <summary>
+            {u.skippedCount} skipped file{u.skippedCount === 1 ? '' : 's'}
+          </summary>
           <ul className="upload-skipped">
             {u.skipped.map((s) => (
-              <li key={s.file}>{s.file}: {s.reason}</li>
+              <li key={s.file}>
+                {s.file}: {s.reason}
+              </li>
             ))}
             {u.skippedCount > u.skipped.length && <li>… and {u.skippedCount - u.skipped.length} more</li>}
           </ul>
@@ -94,9 +101,11 @@ export function DataSource() {
         <legend>CIFAR-10 / CIFAR-100</legend>
         <p className="upload-help">
           Download the <strong>binary version</strong> (cifar-10-binary.tar.gz, 163 MB, or cifar-100-binary.tar.gz, 169 MB) from{' '}
-          <a href={CIFAR_URL} target="_blank" rel="noopener noreferrer">{CIFAR_URL}</a> and pick the file as it is. You get CIFAR-10-LT /
-          CIFAR-100-LT with the profile, IF and seed controls below (IF 1–200). Parsed in this tab (up to {mb(MAX_ARCHIVE_BYTES)}; about 185 MB of memory);
-          nothing is uploaded anywhere.
+          <a href={CIFAR_URL} target="_blank" rel="noopener noreferrer">
+            {CIFAR_URL}
+          </a>{' '}
+          and pick the file as it is. You get CIFAR-10-LT / CIFAR-100-LT with the profile, IF and seed controls below (IF 1–200). Parsed in
+          this tab (up to {mb(MAX_ARCHIVE_BYTES)}; about 185 MB of memory); nothing is uploaded anywhere.
         </p>
         <label className="upload-button">
           Choose CIFAR archive…
@@ -106,23 +115,38 @@ export function DataSource() {
       <fieldset className="upload-group" disabled={busy}>
         <legend>Folder of images</legend>
         <p className="upload-help">
-          One sub-folder per class (pets/cat/001.jpg, pets/dog/002.png …). {folderLimitsText(t, MAX_FOLDER_IMAGES)} Unreadable images are skipped and listed.
+          One sub-folder per class (pets/cat/001.jpg, pets/dog/002.png …). {folderLimitsText(t, MAX_FOLDER_IMAGES)} Unreadable images are
+          skipped and listed.
         </p>
         <div className="upload-options">
           <label htmlFor={`${id}-target`}>Image size</label>
-          <select id={`${id}-target`} value={target} onChange={(e) => setTarget(e.target.value as FolderTargetId)} data-testid="upload-target">
+          <select
+            id={`${id}-target`}
+            value={target}
+            onChange={(e) => setTarget(e.target.value as FolderTargetId)}
+            data-testid="upload-target"
+          >
             <option value="rgb32">32×32 RGB (like CIFAR)</option>
             <option value="grey28">28×28 grey (like Fashion-MNIST)</option>
           </select>
           <label htmlFor={`${id}-test`}>Held-out test fraction</label>
           <span>
-            <input id={`${id}-test`} type="range" min={MIN_TEST_FRACTION} max={MAX_TEST_FRACTION} step={0.05} value={testFraction}
-              onChange={(e) => setTestFraction(Number(e.target.value))} data-testid="upload-test-fraction" />{' '}
+            <input
+              id={`${id}-test`}
+              type="range"
+              min={MIN_TEST_FRACTION}
+              max={MAX_TEST_FRACTION}
+              step={0.05}
+              value={testFraction}
+              onChange={(e) => setTestFraction(Number(e.target.value))}
+              data-testid="upload-test-fraction"
+            />{' '}
             <output htmlFor={`${id}-test`}>{Math.round(testFraction * 100)} %</output>
           </span>
         </div>
         <p className="upload-help">
-          1000 images take about {mb(estimateMemory(1000, t))}. Image size and test fraction apply when the folder is loaded (pick it again to change them).
+          1000 images take about {mb(estimateMemory(1000, t))}. Image size and test fraction apply when the folder is loaded (pick it again
+          to change them).
         </p>
         <div className="upload-buttons">
           <label className="upload-button">
@@ -137,7 +161,9 @@ export function DataSource() {
       </fieldset>
       {status && (
         <div className="upload-progress" role="status" data-testid="upload-status">
-          <span>{status.phase === 'read' ? 'Reading' : 'Parsing'} {status.file}…</span>
+          <span>
+            {status.phase === 'read' ? 'Reading' : 'Parsing'} {status.file}…
+          </span>
           <progress max={1} value={status.fraction} aria-label={`Loading ${status.file}`} data-testid="upload-progress" />
         </div>
       )}

@@ -4,12 +4,12 @@
  * it, the metrics as CSV / JSON, each chart as PNG, and loading an exported zip back (evaluate, continue training).
  */
 import { useEffect, useRef, useState } from 'react';
-import { useModalDialog } from './useModalDialog';
+import { useModalDialog } from './use-modal-dialog';
 import { PYTORCH_SNIPPET } from '../core/export/safetensors';
 import { chartMeta, CHARTS, type ChartId } from './charts/meta';
-import { chartCardToPng, downloadFile } from './chartPng';
+import { chartCardToPng, downloadFile } from './chart-png';
 import { usePg, usePlayground } from './context';
-import { epochsCsv, metricsJson, metricsStem, perClassCsv, type MetricsInput } from '../state/metricsExport';
+import { epochsCsv, metricsJson, metricsStem, perClassCsv, type MetricsInput } from '../state/metrics-export';
 import { FMNIST_CLASS_NAMES, type Settings } from '../state/settings';
 import type { ExportedFile, LoadedRun } from '../worker/protocol';
 import type { PlaygroundState } from '../state/store';
@@ -48,7 +48,9 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose: () => 
   useEffect(() => {
     if (!open) return;
     const scan = () => {
-      const ids = CHARTS.map((c) => c.id).filter((id) => Number(document.querySelector(`[data-testid="chart-${id}"]`)?.getAttribute('data-points') ?? 0) > 0);
+      const ids = CHARTS.map((c) => c.id).filter(
+        (id) => Number(document.querySelector(`[data-testid="chart-${id}"]`)?.getAttribute('data-points') ?? 0) > 0,
+      );
       setCharts((prev) => (prev.length === ids.length && prev.every((x, i) => x === ids[i]) ? prev : ids));
     };
     scan();
@@ -76,63 +78,72 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose: () => 
   }
 
   /** Model exports pause a running run (the weights must not change mid-read) and resume it after. */
-  const exportModel = (type: 'exportTfjs' | 'exportSafetensors', what: string) => act(what, async () => {
-    const wasRunning = store.getState().phase === 'running';
-    if (wasRunning) await session.pause();
-    let f: ExportedFile;
-    try {
-      f = await session.client.request(type, {});
-    } finally {
-      if (wasRunning) void session.train();
-    }
-    downloadFile(f.bytes, f.fileName, f.mime);
-    return `Saved ${f.fileName} (${(f.bytes.byteLength / 1024).toFixed(0)} KiB).`;
-  });
+  const exportModel = (type: 'exportTfjs' | 'exportSafetensors', what: string) =>
+    act(what, async () => {
+      const wasRunning = store.getState().phase === 'running';
+      if (wasRunning) await session.pause();
+      let f: ExportedFile;
+      try {
+        f = await session.client.request(type, {});
+      } finally {
+        if (wasRunning) void session.train();
+      }
+      downloadFile(f.bytes, f.fileName, f.mime);
+      return `Saved ${f.fileName} (${(f.bytes.byteLength / 1024).toFixed(0)} KiB).`;
+    });
 
-  const exportMetrics = (kind: 'epochs' | 'per-class' | 'json') => act('Metrics export', async () => {
-    const s = store.getState();
-    const m = metricsInput(s);
-    const stem = metricsStem(s.runSettings, m.epochs);
-    if (kind === 'json') downloadFile(metricsJson(m), `${stem}.metrics.json`, 'application/json');
-    else if (kind === 'epochs') downloadFile(epochsCsv(m), `${stem}.epochs.csv`, 'text/csv');
-    else downloadFile(perClassCsv(m), `${stem}.per-class.csv`, 'text/csv');
-    return `Saved the metrics of ${m.epochs.length} epoch${m.epochs.length === 1 ? '' : 's'}.`;
-  });
+  const exportMetrics = (kind: 'epochs' | 'per-class' | 'json') =>
+    act('Metrics export', async () => {
+      const s = store.getState();
+      const m = metricsInput(s);
+      const stem = metricsStem(s.runSettings, m.epochs);
+      if (kind === 'json') downloadFile(metricsJson(m), `${stem}.metrics.json`, 'application/json');
+      else if (kind === 'epochs') downloadFile(epochsCsv(m), `${stem}.epochs.csv`, 'text/csv');
+      else downloadFile(perClassCsv(m), `${stem}.per-class.csv`, 'text/csv');
+      return `Saved the metrics of ${m.epochs.length} epoch${m.epochs.length === 1 ? '' : 's'}.`;
+    });
 
-  const exportChart = (id: ChartId) => act('Chart export', async () => {
-    const card = document.querySelector<HTMLElement>(`[data-testid="chart-${id}"]`);
-    if (!card) throw new Error('the chart is not on the page');
-    const png = await chartCardToPng(card);
-    const name = `${metricsStem(store.getState().runSettings, store.getState().current?.epochs ?? [])}.${id}.png`;
-    downloadFile(png, name, 'image/png');
-    return `Saved ${name}.`;
-  });
+  const exportChart = (id: ChartId) =>
+    act('Chart export', async () => {
+      const card = document.querySelector<HTMLElement>(`[data-testid="chart-${id}"]`);
+      if (!card) throw new Error('the chart is not on the page');
+      const png = await chartCardToPng(card);
+      const name = `${metricsStem(store.getState().runSettings, store.getState().current?.epochs ?? [])}.${id}.png`;
+      downloadFile(png, name, 'image/png');
+      return `Saved ${name}.`;
+    });
 
-  const loadZip = (file: File) => act('Loading the model', async () => {
-    const bytes = await file.arrayBuffer();
-    let loaded: LoadedRun | null = null;
-    const backend = store.getState().settings.backend;
-    const settingsOf = (r: LoadedRun): Settings => ({ config: structuredClone(r.spec.config), nMax: r.spec.data.nMax, backend });
-    await session.adoptRun(() => settingsOf(loaded!), async (client) => {
-      const r = await client.request('loadTfjs', { bytes }, [bytes]);
-      loaded = r;
-      client.lastCheckpoint = null;
-      client.lastSpec = structuredClone(r.spec);
-      return r.summary;
-    }, { label: `${file.name} (loaded)`, batches: [], epochs: [] });
-    const r = loaded as LoadedRun | null;
-    if (!r) throw new Error('nothing was loaded');
-    const ev = r.evaluation;
-    const where = `stage ${r.summary.stage}, epoch ${r.summary.epoch} of ${r.summary.epochsInStage}`;
-    const text = `Loaded ${file.name} (${where}): test accuracy ${pct(ev.testAccuracy)} on ${ev.testImages} test images. Train continues from here (momentum starts at zero).`;
-    store.getState().patchRun({ announcement: text });
-    return { text, level: 'info', accuracy: ev.testAccuracy };
-  });
+  const loadZip = (file: File) =>
+    act('Loading the model', async () => {
+      const bytes = await file.arrayBuffer();
+      let loaded: LoadedRun | null = null;
+      const backend = store.getState().settings.backend;
+      const settingsOf = (r: LoadedRun): Settings => ({ config: structuredClone(r.spec.config), nMax: r.spec.data.nMax, backend });
+      await session.adoptRun(
+        () => settingsOf(loaded!),
+        async (client) => {
+          const r = await client.request('loadTfjs', { bytes }, [bytes]);
+          loaded = r;
+          client.lastCheckpoint = null;
+          client.lastSpec = structuredClone(r.spec);
+          return r.summary;
+        },
+        { label: `${file.name} (loaded)`, batches: [], epochs: [] },
+      );
+      const r = loaded as LoadedRun | null;
+      if (!r) throw new Error('nothing was loaded');
+      const ev = r.evaluation;
+      const where = `stage ${r.summary.stage}, epoch ${r.summary.epoch} of ${r.summary.epochsInStage}`;
+      const text = `Loaded ${file.name} (${where}): test accuracy ${pct(ev.testAccuracy)} on ${ev.testImages} test images. Train continues from here (momentum starts at zero).`;
+      store.getState().patchRun({ announcement: text });
+      return { text, level: 'info', accuracy: ev.testAccuracy };
+    });
 
-  const copySnippet = () => act('Copy', async () => {
-    await navigator.clipboard.writeText(PYTORCH_SNIPPET);
-    return 'Copied the Python snippet.';
-  });
+  const copySnippet = () =>
+    act('Copy', async () => {
+      await navigator.clipboard.writeText(PYTORCH_SNIPPET);
+      return 'Copied the Python snippet.';
+    });
 
   return (
     <dialog
@@ -149,37 +160,57 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose: () => 
         <div className="export-body">
           <div className="export-head">
             <h2 id="export-title">Export</h2>
-            <button type="button" className="dismiss" aria-label="Close the export dialog" onClick={onClose}>×</button>
+            <button type="button" className="dismiss" aria-label="Close the export dialog" onClick={onClose}>
+              ×
+            </button>
           </div>
           <p className="export-note">Everything is made in this tab; nothing is uploaded.</p>
 
           <section aria-labelledby="export-model">
             <h3 id="export-model">Model</h3>
             <div className="export-buttons">
-              <button type="button" disabled={!modelReady || !!working} onClick={() => void exportModel('exportTfjs', 'TensorFlow.js export')}>
+              <button
+                type="button"
+                disabled={!modelReady || !!working}
+                onClick={() => void exportModel('exportTfjs', 'TensorFlow.js export')}
+              >
                 TensorFlow.js (.zip)
               </button>
-              <button type="button" disabled={!modelReady || !!working} onClick={() => void exportModel('exportSafetensors', 'safetensors export')}>
+              <button
+                type="button"
+                disabled={!modelReady || !!working}
+                onClick={() => void exportModel('exportSafetensors', 'safetensors export')}
+              >
                 PyTorch (.safetensors)
               </button>
             </div>
             <p className="export-hint">
-              The .zip holds <code>model.json</code> + <code>weights.bin</code> (<code>tf.loadLayersModel</code> opens it; this app loads
-              it back below). The .safetensors file uses the state-dict names of the authors&apos; <code>ResNet_s</code>, with the
+              The .zip holds <code>model.json</code> + <code>weights.bin</code> (<code>tf.loadLayersModel</code> opens it; this app loads it
+              back below). The .safetensors file uses the state-dict names of the authors&apos; <code>ResNet_s</code>, with the
               preprocessing and run in its metadata. Load it in PyTorch:
             </p>
             <div className="snippet">
-              <pre data-testid="pytorch-snippet"><code>{PYTORCH_SNIPPET}</code></pre>
-              <button type="button" className="copy" onClick={() => void copySnippet()}>Copy</button>
+              <pre data-testid="pytorch-snippet">
+                <code>{PYTORCH_SNIPPET}</code>
+              </pre>
+              <button type="button" className="copy" onClick={() => void copySnippet()}>
+                Copy
+              </button>
             </div>
           </section>
 
           <section aria-labelledby="export-metrics">
             <h3 id="export-metrics">Metrics</h3>
             <div className="export-buttons">
-              <button type="button" disabled={!epochs || !!working} onClick={() => void exportMetrics('epochs')}>Per-epoch CSV</button>
-              <button type="button" disabled={!epochs || !!working} onClick={() => void exportMetrics('per-class')}>Per-class CSV</button>
-              <button type="button" disabled={!epochs || !!working} onClick={() => void exportMetrics('json')}>All metrics (JSON)</button>
+              <button type="button" disabled={!epochs || !!working} onClick={() => void exportMetrics('epochs')}>
+                Per-epoch CSV
+              </button>
+              <button type="button" disabled={!epochs || !!working} onClick={() => void exportMetrics('per-class')}>
+                Per-class CSV
+              </button>
+              <button type="button" disabled={!epochs || !!working} onClick={() => void exportMetrics('json')}>
+                All metrics (JSON)
+              </button>
             </div>
             {!epochs && <p className="export-hint">Train for one epoch to export metrics.</p>}
           </section>
@@ -189,7 +220,14 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose: () => 
             {charts.length ? (
               <div className="export-buttons">
                 {charts.map((id) => (
-                  <button key={id} type="button" disabled={!!working} onClick={() => void exportChart(id)} data-chart={id} aria-label={`PNG: ${chartMeta(id).title}`}>
+                  <button
+                    key={id}
+                    type="button"
+                    disabled={!!working}
+                    onClick={() => void exportChart(id)}
+                    data-chart={id}
+                    aria-label={`PNG: ${chartMeta(id).title}`}
+                  >
                     {chartMeta(id).title.split(/[:—(]/)[0].trim()}
                   </button>
                 ))}
@@ -201,7 +239,10 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose: () => 
 
           <section aria-labelledby="export-load">
             <h3 id="export-load">Load a model</h3>
-            <p className="export-hint">A TensorFlow.js .zip exported by this app: it replaces the current run, is evaluated on the test set, and can be trained further.</p>
+            <p className="export-hint">
+              A TensorFlow.js .zip exported by this app: it replaces the current run, is evaluated on the test set, and can be trained
+              further.
+            </p>
             <input
               ref={fileRef}
               type="file"
@@ -225,7 +266,9 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose: () => 
             {working ? `${working}…` : (status?.text ?? '')}
           </p>
           <div className="dialog-buttons">
-            <button type="button" onClick={onClose}>Close</button>
+            <button type="button" onClick={onClose}>
+              Close
+            </button>
           </div>
         </div>
       )}

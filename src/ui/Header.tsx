@@ -3,7 +3,7 @@ import { activeShortcuts, shortcutFor } from './shortcuts';
 import { usePg, usePlayground } from './context';
 import { formatEta } from './format';
 import { ExportButton } from './ExportDialog';
-import { ClassroomButton, useShown } from './classroom';
+import { ClassroomButton, useShown } from './ClassroomLink';
 
 export function BackendBadge() {
   const backend = usePg((s) => s.backend);
@@ -18,7 +18,12 @@ export function BackendBadge() {
   const skipped = backend.tried.map((t) => t.error).join('; ');
   const reason = skipped ? `${skipped}` : 'first choice';
   return (
-    <span className={`badge badge-${backend.backend}`} aria-label={`Backend: ${backend.backend} (${reason})`} title={backend.reason} data-backend={backend.backend}>
+    <span
+      className={`badge badge-${backend.backend}`}
+      aria-label={`Backend: ${backend.backend} (${reason})`}
+      title={backend.reason}
+      data-backend={backend.backend}
+    >
       <strong>{backend.backend}</strong>
       <span className="badge-reason">{reason}</span>
     </span>
@@ -76,17 +81,22 @@ function Counters() {
   const p = progress;
   const epoch = p ? Math.min(p.epoch + 1, p.epochsInStage) : 0;
   const batch = p && p.batch >= 0 ? p.batch + 1 : 0;
-  const frac = p && p.epochsInStage > 0 ? (p.epoch * p.batchesPerEpoch + Math.max(0, p.batch + 1)) / (p.epochsInStage * p.batchesPerEpoch) : 0;
-  const loadingText = phase === 'loading' && dataset && dataset.phase !== 'ready'
-    ? dataset.phase === 'fetch'
-      ? `downloading data ${(dataset.loaded / 1e6).toFixed(1)} MB${dataset.total ? ` of ${(dataset.total / 1e6).toFixed(1)} MB` : ''}`
-      : `decoding data ${Math.round(100 * dataset.loaded)}%`
-    : null;
+  const frac =
+    p && p.epochsInStage > 0 ? (p.epoch * p.batchesPerEpoch + Math.max(0, p.batch + 1)) / (p.epochsInStage * p.batchesPerEpoch) : 0;
+  const loadingText =
+    phase === 'loading' && dataset && dataset.phase !== 'ready'
+      ? dataset.phase === 'fetch'
+        ? `downloading data ${(dataset.loaded / 1e6).toFixed(1)} MB${dataset.total ? ` of ${(dataset.total / 1e6).toFixed(1)} MB` : ''}`
+        : `decoding data ${Math.round(100 * dataset.loaded)}%`
+      : null;
   return (
     <dl className="counters">
       <div>
         <dt>Status</dt>
-        <dd data-testid="phase" data-phase={phase}>{PHASE_TEXT[phase] ?? phase}{loadingText ? ` (${loadingText})` : ''}</dd>
+        <dd data-testid="phase" data-phase={phase}>
+          {PHASE_TEXT[phase] ?? phase}
+          {loadingText ? ` (${loadingText})` : ''}
+        </dd>
       </div>
       <div>
         <dt>Stage</dt>
@@ -94,7 +104,9 @@ function Counters() {
       </div>
       <div>
         <dt>Epoch</dt>
-        <dd data-testid="epoch-counter" data-epoch={p?.epoch ?? 0} data-epochs-done={p?.epochsDone ?? 0}>{p ? `${epoch} / ${p.epochsInStage}` : '–'}</dd>
+        <dd data-testid="epoch-counter" data-epoch={p?.epoch ?? 0} data-epochs-done={p?.epochsDone ?? 0}>
+          {p ? `${epoch} / ${p.epochsInStage}` : '–'}
+        </dd>
       </div>
       <div>
         <dt>Batch</dt>
@@ -102,7 +114,9 @@ function Counters() {
       </div>
       <div>
         <dt>Step</dt>
-        <dd data-testid="step-counter" data-step={p?.step ?? 0}>{p?.step ?? 0}</dd>
+        <dd data-testid="step-counter" data-step={p?.step ?? 0}>
+          {p?.step ?? 0}
+        </dd>
       </div>
       <div>
         <dt>Loss</dt>
@@ -110,7 +124,9 @@ function Counters() {
       </div>
       <div>
         <dt>lr</dt>
-        <dd data-testid="lr-value" data-lr={p?.lr ?? ''}>{p?.lr != null ? Number(p.lr.toPrecision(3)) : '–'}</dd>
+        <dd data-testid="lr-value" data-lr={p?.lr ?? ''}>
+          {p?.lr != null ? Number(p.lr.toPrecision(3)) : '–'}
+        </dd>
       </div>
       <div>
         <dt>ETA</dt>

@@ -8,7 +8,12 @@ export function Notices() {
   return (
     <div className="notices">
       {notices.map((n) => (
-        <div key={n.id} className={`notice notice-${n.level}`} role={n.level === 'info' ? 'status' : 'alert'} data-testid={`notice-${n.id}`}>
+        <div
+          key={n.id}
+          className={`notice notice-${n.level}`}
+          role={n.level === 'info' ? 'status' : 'alert'}
+          data-testid={`notice-${n.id}`}
+        >
           <strong>{n.title}</strong>
           {n.items.length === 1 ? (
             <span> {n.items[0]}</span>
@@ -35,7 +40,9 @@ export function CrashBanner() {
   const { session } = usePlayground();
   if (!crash || phase !== 'crashed') return null;
   const next = crash.nextOrder[0];
-  const from = crash.checkpoint ? `from the last finished epoch (stage ${crash.checkpoint.trainer.stage}, epoch ${crash.checkpoint.trainer.epoch})` : 'from the start (no epoch had finished)';
+  const from = crash.checkpoint
+    ? `from the last finished epoch (stage ${crash.checkpoint.trainer.stage}, epoch ${crash.checkpoint.trainer.epoch})`
+    : 'from the start (no epoch had finished)';
   return (
     <div className="notice notice-error crash" role="alert" data-testid="crash">
       <strong>Training stopped on {crash.backend ?? 'the backend'}:</strong> <span>{crash.message}</span>

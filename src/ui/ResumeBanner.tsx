@@ -11,15 +11,29 @@ export function ResumeBanner() {
   return <ResumeBannerOf pg={pg} autosave={autosave} />;
 }
 
-function ResumeBannerOf({ pg, autosave }: { pg: ReturnType<typeof usePlayground>; autosave: NonNullable<ReturnType<typeof usePlayground>['autosave']> }) {
+function ResumeBannerOf({
+  pg,
+  autosave,
+}: {
+  pg: ReturnType<typeof usePlayground>;
+  autosave: NonNullable<ReturnType<typeof usePlayground>['autosave']>;
+}) {
   const { offer, busy } = useStore(autosave.offerStore);
   if (!offer) return null;
   return (
     <div className="notice notice-info resume-banner" role="region" aria-label="Saved run" data-testid="resume-banner">
       <strong id="resume-question">{resumeQuestion(offer)}</strong>{' '}
-      <span className="resume-detail">{offer.label}, {offer.epochs.length} epoch{offer.epochs.length === 1 ? '' : 's'} of metrics saved in this browser.</span>
+      <span className="resume-detail">
+        {offer.label}, {offer.epochs.length} epoch{offer.epochs.length === 1 ? '' : 's'} of metrics saved in this browser.
+      </span>
       <span className="resume-buttons">
-        <button type="button" className="primary" disabled={busy} aria-describedby="resume-question" onClick={() => void autosave.resume(pg.session)}>
+        <button
+          type="button"
+          className="primary"
+          disabled={busy}
+          aria-describedby="resume-question"
+          onClick={() => void autosave.resume(pg.session)}
+        >
           {busy ? 'Resuming…' : 'Resume'}
         </button>
         <button type="button" disabled={busy} onClick={() => void autosave.discard()}>

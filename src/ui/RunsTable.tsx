@@ -5,10 +5,18 @@
  */
 import { useMemo, useState } from 'react';
 import { usePg, usePlayground } from './context';
-import { downloadFile } from './chartPng';
+import { downloadFile } from './chart-png';
 import {
-  compareCsv, compareRows, presetFor, PRESET_LOSSES, PRESET_NAME, sortRows, type AccuracyCell, type CompareRow,
-  type SortDir, type SortKey,
+  compareCsv,
+  compareRows,
+  presetFor,
+  PRESET_LOSSES,
+  PRESET_NAME,
+  sortRows,
+  type AccuracyCell,
+  type CompareRow,
+  type SortDir,
+  type SortKey,
 } from '../state/compare';
 import { MAX_PINNED, pinnedCount } from '../state/slices/metrics';
 import './compare.css';
@@ -17,7 +25,12 @@ const pct = (v: number | null | undefined) => (v === null || v === undefined || 
 const epochText = (c: AccuracyCell | null) => (c ? `${c.stage === 2 ? 's2 ' : ''}e${c.epoch}` : '—');
 
 const STATUS_TEXT: Record<CompareRow['status'], string> = {
-  ready: 'not trained', running: 'running', paused: 'paused', finished: 'finished', stopped: 'stopped early', failed: 'failed',
+  ready: 'not trained',
+  running: 'running',
+  paused: 'paused',
+  finished: 'finished',
+  stopped: 'stopped early',
+  failed: 'failed',
 };
 
 function statusText(r: CompareRow): string {
@@ -48,13 +61,39 @@ const ACC_COLUMNS = (which: 'last' | 'best'): Column[] => {
   ];
 };
 
-function SortHeader({ col, sort, onSort, rowSpan }: { col: Column; sort: { key: SortKey | null; dir: SortDir }; onSort(k: SortKey): void; rowSpan?: number }) {
+function SortHeader({
+  col,
+  sort,
+  onSort,
+  rowSpan,
+}: {
+  col: Column;
+  sort: { key: SortKey | null; dir: SortDir };
+  onSort(k: SortKey): void;
+  rowSpan?: number;
+}) {
   const active = sort.key === col.key;
   return (
     <th scope="col" aria-sort={active ? sort.dir : 'none'} data-col={col.key} rowSpan={rowSpan}>
-      <button type="button" className="runs-sort" onClick={() => onSort(col.key)} title={col.title ? `Sort by ${col.title.toLowerCase()}` : undefined}>
-        {col.title ? <><span aria-hidden="true">{col.label}</span><span className="ltc-sr-only">{col.title}</span></> : col.label}
-        {active && <span className="runs-sort-mark" aria-hidden="true">{sort.dir === 'ascending' ? '▲' : '▼'}</span>}
+      <button
+        type="button"
+        className="runs-sort"
+        onClick={() => onSort(col.key)}
+        title={col.title ? `Sort by ${col.title.toLowerCase()}` : undefined}
+      >
+        {col.title ? (
+          <>
+            <span aria-hidden="true">{col.label}</span>
+            <span className="ltc-sr-only">{col.title}</span>
+          </>
+        ) : (
+          col.label
+        )}
+        {active && (
+          <span className="runs-sort-mark" aria-hidden="true">
+            {sort.dir === 'ascending' ? '▲' : '▼'}
+          </span>
+        )}
       </button>
     </th>
   );
@@ -73,8 +112,13 @@ function PresetBar() {
   return (
     <div className="compare-preset">
       <button
-        type="button" disabled={!!preset || !!blocked} onClick={() => void runner.start()}
-        title={blocked ?? `Trains ${PRESET_LOSSES.length} runs one after the other on the current data, model, epochs, seed, batch and lr, and pins each`}
+        type="button"
+        disabled={!!preset || !!blocked}
+        onClick={() => void runner.start()}
+        title={
+          blocked ??
+          `Trains ${PRESET_LOSSES.length} runs one after the other on the current data, model, epochs, seed, batch and lr, and pins each`
+        }
       >
         Preset: {PRESET_NAME}
       </button>
@@ -83,7 +127,9 @@ function PresetBar() {
           <span role="status" className="compare-progress" data-testid="preset-progress" data-index={preset.index}>
             Preset: run {preset.index + 1} of {preset.total} — {preset.name}
           </span>
-          <button type="button" onClick={() => runner.cancel()}>Cancel preset</button>
+          <button type="button" onClick={() => runner.cancel()}>
+            Cancel preset
+          </button>
         </>
       )}
     </div>
@@ -104,9 +150,18 @@ export function CompareRuns() {
     [archived, phase, cur?.id, cur?.epochs, cur?.label, cur?.pinned, cur?.color, cur?.settings, trained],
   );
   const sorted = useMemo(() => sortRows(rows, sort.key, sort.dir), [rows, sort]);
-  const onSort = (key: SortKey) => setSort((s) => ({
-    key, dir: s.key === key ? (s.dir === 'descending' ? 'ascending' : 'descending') : key === 'label' || key === 'loss' || key === 'status' ? 'ascending' : 'descending',
-  }));
+  const onSort = (key: SortKey) =>
+    setSort((s) => ({
+      key,
+      dir:
+        s.key === key
+          ? s.dir === 'descending'
+            ? 'ascending'
+            : 'descending'
+          : key === 'label' || key === 'loss' || key === 'status'
+            ? 'ascending'
+            : 'descending',
+    }));
   const nPinned = pinnedCount({ current, archived });
   const full = nPinned >= MAX_PINNED && !current?.pinned;
   const other = rows.some((r) => !r.sameData);
@@ -126,28 +181,44 @@ export function CompareRuns() {
       <div className="compare-bar">
         <h2 id="compare-title">Compare runs</h2>
         <button
-          type="button" aria-pressed={!!current?.pinned} disabled={!current || full}
+          type="button"
+          aria-pressed={!!current?.pinned}
+          disabled={!current || full}
           onClick={() => {
             const s = store.getState();
             if (s.current?.pinned) s.unpinRun(s.current.id);
             else s.pinCurrent();
           }}
-          title={full ? `At most ${MAX_PINNED} pinned runs: unpin one first` : current?.pinned ? 'Unpin the current run' : 'Keep the current run on the charts when the next run starts'}
+          title={
+            full
+              ? `At most ${MAX_PINNED} pinned runs: unpin one first`
+              : current?.pinned
+                ? 'Unpin the current run'
+                : 'Keep the current run on the charts when the next run starts'
+          }
         >
           Pin run
         </button>
-        <span className="compare-count" data-testid="pinned-count">{nPinned} of {MAX_PINNED} pinned</span>
+        <span className="compare-count" data-testid="pinned-count">
+          {nPinned} of {MAX_PINNED} pinned
+        </span>
         <PresetBar />
-        <button type="button" disabled={rows.length === 0} onClick={() => downloadFile(compareCsv(sorted), 'ltpg-compare-runs.csv', 'text/csv')}>
+        <button
+          type="button"
+          disabled={rows.length === 0}
+          onClick={() => downloadFile(compareCsv(sorted), 'ltpg-compare-runs.csv', 'text/csv')}
+        >
           Download CSV
         </button>
       </div>
       <p className="compare-note">
-        Pin a run to keep its curves on every chart while you change the loss, model or data and train the next one. With the
-        same seed, runs train on the same data subset and start from the same initial backbone weights (same model); the
-        classifier head can differ — KPS, GCL and LDAM-DRW need the cosine head, FBL the linear one, and CE in the preset uses
-        the linear one — and its initial weights differ with it.
-        {other ? ' Runs marked “other data” trained on another subset: they are drawn on the loss / accuracy and many / medium / few charts only.' : ''}
+        Pin a run to keep its curves on every chart while you change the loss, model or data and train the next one. With the same seed,
+        runs train on the same data subset and start from the same initial backbone weights (same model); the classifier head can differ —
+        KPS, GCL and LDAM-DRW need the cosine head, FBL the linear one, and CE in the preset uses the linear one — and its initial weights
+        differ with it.
+        {other
+          ? ' Runs marked “other data” trained on another subset: they are drawn on the loss / accuracy and many / medium / few charts only.'
+          : ''}
       </p>
       {rows.length > 0 && (
         <div className="runs-scroll">
@@ -155,40 +226,95 @@ export function CompareRuns() {
             <caption className="ltc-sr-only">Runs: test accuracy of the last epoch and of the epoch with the best overall accuracy</caption>
             <thead>
               <tr>
-                {columns.lead.map((c) => <SortHeader key={c.key} col={c} sort={sort} onSort={onSort} rowSpan={2} />)}
-                <th scope="colgroup" colSpan={4} className="runs-group">Last epoch</th>
-                <th scope="colgroup" colSpan={5} className="runs-group">Best epoch (by overall accuracy)</th>
+                {columns.lead.map((c) => (
+                  <SortHeader key={c.key} col={c} sort={sort} onSort={onSort} rowSpan={2} />
+                ))}
+                <th scope="colgroup" colSpan={4} className="runs-group">
+                  Last epoch
+                </th>
+                <th scope="colgroup" colSpan={5} className="runs-group">
+                  Best epoch (by overall accuracy)
+                </th>
                 <SortHeader col={{ key: 'status', label: 'Status', value: statusText }} sort={sort} onSort={onSort} rowSpan={2} />
               </tr>
               <tr>
-                {columns.last.map((c) => <SortHeader key={c.key} col={c} sort={sort} onSort={onSort} />)}
+                {columns.last.map((c) => (
+                  <SortHeader key={c.key} col={c} sort={sort} onSort={onSort} />
+                ))}
                 <th scope="col">epoch</th>
-                {columns.best.map((c) => <SortHeader key={c.key} col={c} sort={sort} onSort={onSort} />)}
+                {columns.best.map((c) => (
+                  <SortHeader key={c.key} col={c} sort={sort} onSort={onSort} />
+                ))}
               </tr>
             </thead>
             <tbody>
               {sorted.map((r) => (
-                <tr key={r.id} data-testid="run-row" data-run-id={r.id} data-color={r.color} className={r.sameData ? undefined : 'runs-other'}>
+                <tr
+                  key={r.id}
+                  data-testid="run-row"
+                  data-run-id={r.id}
+                  data-color={r.color}
+                  className={r.sameData ? undefined : 'runs-other'}
+                >
                   <th scope="row" className="runs-label">
-                    <span className="runs-name"><span className="runs-swatch" style={{ background: r.color }} aria-hidden="true" />{r.label}</span>
+                    <span className="runs-name">
+                      <span className="runs-swatch" style={{ background: r.color }} aria-hidden="true" />
+                      {r.label}
+                    </span>
                     {r.training && <span className="runs-detail">{r.training}</span>}
                     {!r.sameData && <span className="runs-detail runs-other-mark">other data: {r.data}</span>}
                   </th>
                   <td>{r.lossName}</td>
-                  <td className="num" data-col="epochs" title={r.epochs2 ? `${r.epochs1} epochs of stage 1, ${r.epochs2} of stage 2` : undefined}>{columns.lead[2].value(r)}</td>
-                  {columns.last.map((c) => <td key={c.key} className="num" data-col={c.key}>{c.value(r)}</td>)}
-                  <td className="num" data-col="bestEpoch">{epochText(r.best)}</td>
-                  {columns.best.map((c) => <td key={c.key} className="num" data-col={c.key}>{c.value(r)}</td>)}
+                  <td
+                    className="num"
+                    data-col="epochs"
+                    title={r.epochs2 ? `${r.epochs1} epochs of stage 1, ${r.epochs2} of stage 2` : undefined}
+                  >
+                    {columns.lead[2].value(r)}
+                  </td>
+                  {columns.last.map((c) => (
+                    <td key={c.key} className="num" data-col={c.key}>
+                      {c.value(r)}
+                    </td>
+                  ))}
+                  <td className="num" data-col="bestEpoch">
+                    {epochText(r.best)}
+                  </td>
+                  {columns.best.map((c) => (
+                    <td key={c.key} className="num" data-col={c.key}>
+                      {c.value(r)}
+                    </td>
+                  ))}
                   <td className="runs-status">
                     <span data-col="status">{statusText(r)}</span>
                     {r.pinned ? (
-                      <button type="button" className="runs-action" aria-label={`${r.current ? 'Unpin' : 'Remove'} ${r.label}`} onClick={() => store.getState().unpinRun(r.id)}>
+                      <button
+                        type="button"
+                        className="runs-action"
+                        aria-label={`${r.current ? 'Unpin' : 'Remove'} ${r.label}`}
+                        onClick={() => store.getState().unpinRun(r.id)}
+                      >
                         {r.current ? 'Unpin' : 'Remove'}
                       </button>
                     ) : r.earlier ? (
                       <>
-                        <button type="button" className="runs-action" aria-label={`Pin ${r.label}`} disabled={nPinned >= MAX_PINNED} onClick={() => store.getState().pinRun(r.id)}>Pin</button>
-                        <button type="button" className="runs-action" aria-label={`Remove ${r.label}`} onClick={() => store.getState().unpinRun(r.id)}>Remove</button>
+                        <button
+                          type="button"
+                          className="runs-action"
+                          aria-label={`Pin ${r.label}`}
+                          disabled={nPinned >= MAX_PINNED}
+                          onClick={() => store.getState().pinRun(r.id)}
+                        >
+                          Pin
+                        </button>
+                        <button
+                          type="button"
+                          className="runs-action"
+                          aria-label={`Remove ${r.label}`}
+                          onClick={() => store.getState().unpinRun(r.id)}
+                        >
+                          Remove
+                        </button>
                       </>
                     ) : null}
                   </td>

@@ -6,8 +6,18 @@
  */
 import type { BackendName } from '../core/backend';
 import {
-  isWorkerMessage, type InitResult, type Request, type RequestMap, type RequestType, type ResultOf, type RunCheckpoint,
-  type RunSpec, type RunSummary, type TestExamplesParams, type TestExamplesResult, type WorkerEvent,
+  isWorkerMessage,
+  type InitResult,
+  type Request,
+  type RequestMap,
+  type RequestType,
+  type ResultOf,
+  type RunCheckpoint,
+  type RunSpec,
+  type RunSummary,
+  type TestExamplesParams,
+  type TestExamplesResult,
+  type WorkerEvent,
 } from './protocol';
 
 export const BACKEND_ORDER: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
@@ -180,7 +190,9 @@ export class TrainClient {
    * new data-set id (the checkpoint is restored on it) or null (the data is gone: no restore, a fresh run).
    */
   async continueOnNextBackend(
-    wasmPaths?: string, fallback?: RunSpec | (() => RunSpec | undefined), remapData?: () => Promise<string | null>,
+    wasmPaths?: string,
+    fallback?: RunSpec | (() => RunSpec | undefined),
+    remapData?: () => Promise<string | null>,
   ): Promise<{ init: InitResult; summary: RunSummary | null; restored: boolean }> {
     const info = this.crashed ?? { nextOrder: nextBackends(this.order, this.backend?.backend ?? null), checkpoint: this.lastCheckpoint };
     if (info.nextOrder.length === 0) throw new Error('no other backend is left to try');

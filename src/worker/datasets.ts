@@ -93,7 +93,10 @@ function throttled(file: string, onProgress?: (p: UploadProgress) => void): (f: 
 }
 
 /** Parses an upload into a Dataset + the info for the page (id left empty: the store assigns it). */
-export async function parseUpload(src: UploadSource, opts: ParseOptions): Promise<{ dataset: Dataset; info: Omit<UploadedDataInfo, 'id'> }> {
+export async function parseUpload(
+  src: UploadSource,
+  opts: ParseOptions,
+): Promise<{ dataset: Dataset; info: Omit<UploadedDataInfo, 'id'> }> {
   if (src.kind === 'cifar') {
     const bytes = new Uint8Array(src.bytes);
     if (bytes.length === 0) throw new DataError(src.fileName, 'is empty (0 bytes)');
@@ -106,21 +109,38 @@ export async function parseUpload(src: UploadSource, opts: ParseOptions): Promis
     const nTrain = ds.pool.labels.length;
     const nTest = ds.test.labels.length;
     if (nTrain !== off.train || nTest !== off.test) {
-      notes.push(`non-standard record count: ${nTrain} training / ${nTest} test records (the official archive has ${off.train} / ${off.test})`);
+      notes.push(
+        `non-standard record count: ${nTrain} training / ${nTest} test records (the official archive has ${off.train} / ${off.test})`,
+      );
     }
     const poolCounts = classCounts(ds.pool.labels, ds.pool.numClasses);
     const empty = poolCounts.map((n, c) => (n === 0 ? ds.pool.classNames[c] : null)).filter((x): x is string => x !== null);
     if (empty.length) {
-      throw new DataError(src.fileName, `class${empty.length > 1 ? 'es' : ''} ${empty.slice(0, 5).map((n) => `"${n}"`).join(', ')} ha${empty.length > 1 ? 've' : 's'} no training image`);
+      throw new DataError(
+        src.fileName,
+        `class${empty.length > 1 ? 'es' : ''} ${empty
+          .slice(0, 5)
+          .map((n) => `"${n}"`)
+          .join(', ')} ha${empty.length > 1 ? 've' : 's'} no training image`,
+      );
     }
     progress(1);
     return {
       dataset: ds,
       info: {
-        kind, title: ds.meta.title, source: src.fileName, classNames: ds.pool.classNames.slice(),
-        poolCounts, testCounts: classCounts(ds.test.labels, ds.test.numClasses),
-        height: 32, width: 32, channels: 3, memoryBytes: ds.pool.images.length + ds.test.images.length,
-        notes, skipped: [], skippedCount: 0,
+        kind,
+        title: ds.meta.title,
+        source: src.fileName,
+        classNames: ds.pool.classNames.slice(),
+        poolCounts,
+        testCounts: classCounts(ds.test.labels, ds.test.numClasses),
+        height: 32,
+        width: 32,
+        channels: 3,
+        memoryBytes: ds.pool.images.length + ds.test.images.length,
+        notes,
+        skipped: [],
+        skippedCount: 0,
       },
     };
   }
@@ -140,20 +160,36 @@ export async function parseUpload(src: UploadSource, opts: ParseOptions): Promis
   const progress = throttled(name, opts.onProgress);
   progress(0);
   const r = await buildFolderDataset(input, {
-    decoder: opts.decoder(), target, testFraction: src.testFraction, seed: src.seed, maxImages: MAX_FOLDER_IMAGES,
-    archiveName: src.zip?.fileName, onProgress: progress, signal: opts.signal,
+    decoder: opts.decoder(),
+    target,
+    testFraction: src.testFraction,
+    seed: src.seed,
+    maxImages: MAX_FOLDER_IMAGES,
+    archiveName: src.zip?.fileName,
+    onProgress: progress,
+    signal: opts.signal,
   });
   const ds = r.dataset;
   const notes: string[] = [];
-  if (r.report.skipped.length) notes.push(`${r.report.skipped.length} file${r.report.skipped.length === 1 ? '' : 's'} skipped (listed below)`);
+  if (r.report.skipped.length)
+    notes.push(`${r.report.skipped.length} file${r.report.skipped.length === 1 ? '' : 's'} skipped (listed below)`);
   if (ds.pool.numClasses < 2) notes.push('only one class: a classifier needs at least two');
   return {
     dataset: ds,
     info: {
-      kind: 'folder', title: ds.meta.title, source: name, classNames: ds.pool.classNames.slice(),
-      poolCounts: r.report.perClassTrain.slice(), testCounts: r.report.perClassTest.slice(),
-      height: target.height, width: target.width, channels: target.channels, memoryBytes: r.report.memoryBytes,
-      notes, skipped: r.report.skipped.slice(0, MAX_SKIPPED_LISTED), skippedCount: r.report.skipped.length,
+      kind: 'folder',
+      title: ds.meta.title,
+      source: name,
+      classNames: ds.pool.classNames.slice(),
+      poolCounts: r.report.perClassTrain.slice(),
+      testCounts: r.report.perClassTest.slice(),
+      height: target.height,
+      width: target.width,
+      channels: target.channels,
+      memoryBytes: r.report.memoryBytes,
+      notes,
+      skipped: r.report.skipped.slice(0, MAX_SKIPPED_LISTED),
+      skippedCount: r.report.skipped.length,
     },
   };
 }

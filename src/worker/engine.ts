@@ -11,8 +11,18 @@ import type { Dataset, ImageSet } from '../core/data/types';
 import { Trainer, type StepOutcome } from '../core/train/trainer';
 import { TrainController, type ControllerEvent } from '../core/train/controller';
 import type {
-  DataOptions, DatasetProgress, InitParams, InitResult, Request, RequestType, ResultOf, RunCheckpoint, RunSpec,
-  RunSummary, StepResult, WorkerEvent,
+  DataOptions,
+  DatasetProgress,
+  InitParams,
+  InitResult,
+  Request,
+  RequestType,
+  ResultOf,
+  RunCheckpoint,
+  RunSpec,
+  RunSummary,
+  StepResult,
+  WorkerEvent,
 } from './protocol';
 import { checkpointTransfers, type LoadedRun } from './protocol';
 import { checkpointFromTfjsZip, safetensorsExport, specFromTfjsZip, tfjsExport } from './exports';
@@ -283,7 +293,8 @@ export class TrainEngine {
     const summary = await this.restore(ck);
     const ev = await this.trainer!.evaluate();
     return {
-      summary, spec: structuredClone(spec),
+      summary,
+      spec: structuredClone(spec),
       evaluation: { testAccuracy: ev.accuracy, testLoss: ev.loss, perClassAccuracy: ev.perClassAccuracy, testImages: ev.preds.length },
     };
   }
@@ -347,7 +358,9 @@ export class TrainEngine {
     }
     const ev = trainer.lastEvaluation;
     if (!ev) {
-      throw new Error('no epoch has been evaluated yet: the test images behind the confusion matrix are available once the first epoch has finished');
+      throw new Error(
+        'no epoch has been evaluated yet: the test images behind the confusion matrix are available once the first epoch has finished',
+      );
     }
     return cellExamples(ev, trainer.dataset.test, p);
   }

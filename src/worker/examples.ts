@@ -46,5 +46,17 @@ export function cellExamples(ev: EvaluationRecord, test: ImageSet, p: TestExampl
       confidence: ev.confidence[i],
     });
   }
-  return { stage: ev.stage, epoch: ev.epoch, step: ev.step, trueClass: t, predClass: q, total, classTotal, examples, height, width, channels };
+  return {
+    stage: ev.stage,
+    epoch: ev.epoch,
+    step: ev.step,
+    trueClass: t,
+    predClass: q,
+    total,
+    classTotal,
+    examples,
+    height,
+    width,
+    channels,
+  };
 }

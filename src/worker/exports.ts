@@ -71,8 +71,15 @@ export async function checkpointFromTfjsZip(bytes: Uint8Array, dataset: Dataset,
   try {
     const want = fresh.spec.config;
     const got = loaded.config;
-    if (want.kind !== got.kind || want.head !== got.head || want.numClasses !== got.numClasses || want.inputShape.join() !== got.inputShape.join()) {
-      throw new Error(`the zip holds a ${got.kind} (${got.head} head, ${got.numClasses} classes) but its configuration builds a ${want.kind} (${want.head} head, ${want.numClasses} classes)`);
+    if (
+      want.kind !== got.kind ||
+      want.head !== got.head ||
+      want.numClasses !== got.numClasses ||
+      want.inputShape.join() !== got.inputShape.join()
+    ) {
+      throw new Error(
+        `the zip holds a ${got.kind} (${got.head} head, ${got.numClasses} classes) but its configuration builds a ${want.kind} (${want.head} head, ${want.numClasses} classes)`,
+      );
     }
     await primeVariables();
     const ck = fresh.checkpoint();

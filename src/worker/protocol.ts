@@ -166,8 +166,7 @@ export type RequestOf<K extends RequestType> = Extract<Request, { type: K }>;
 export type ResultOf<K extends RequestType> = RequestMap[K]['result'];
 
 export type Response =
-  | { kind: 'response'; id: number; ok: true; result: unknown }
-  | { kind: 'response'; id: number; ok: false; error: string };
+  { kind: 'response'; id: number; ok: true; result: unknown } | { kind: 'response'; id: number; ok: false; error: string };
 
 export type DatasetProgress = { phase: 'fetch' | 'decode' | 'ready'; loaded: number; total: number | null };
 
@@ -230,7 +229,8 @@ export function resultTransfers(result: unknown): ArrayBuffer[] {
   for (const e of ex) {
     const px = (e as { pixels?: unknown } | null)?.pixels;
     // only buffers the typed array owns whole (never a view into a data set)
-    if (px instanceof Uint8Array && px.buffer instanceof ArrayBuffer && px.byteOffset === 0 && px.byteLength === px.buffer.byteLength) out.add(px.buffer);
+    if (px instanceof Uint8Array && px.buffer instanceof ArrayBuffer && px.byteOffset === 0 && px.byteLength === px.buffer.byteLength)
+      out.add(px.buffer);
   }
   return [...out];
 }

@@ -11,7 +11,15 @@ import { TrainEngine } from './engine';
 import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import { isRequest, resultTransfers, type DatasetProgress, type InitResult, type Response, type WorkerEvent, type WorkerMessage } from './protocol';
+import {
+  isRequest,
+  resultTransfers,
+  type DatasetProgress,
+  type InitResult,
+  type Response,
+  type WorkerEvent,
+  type WorkerMessage,
+} from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -66,7 +74,9 @@ async function explain(name: keyof typeof BACKEND_LABEL, error: string): Promise
   if (name === 'webgpu' && /returned false/.test(error) && navigator.gpu) {
     try {
       const adapter = await navigator.gpu.requestAdapter();
-      why = adapter ? `${error} (an adapter exists: ${adapter.info?.vendor || 'unknown vendor'})` : 'no GPU adapter (navigator.gpu.requestAdapter() returned null)';
+      why = adapter
+        ? `${error} (an adapter exists: ${adapter.info?.vendor || 'unknown vendor'})`
+        : 'no GPU adapter (navigator.gpu.requestAdapter() returned null)';
     } catch (e) {
       why = `requestAdapter failed: ${e instanceof Error ? e.message : String(e)}`;
     }

@@ -29,7 +29,9 @@ describe('npm run bench -- --dry', () => {
   it('writes a report of the documented shape', () => {
     const out = mkdtempSync(join(tmpdir(), 'ltp-bench-'));
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/bench.ts', '--dry', '--no-torch', '--out', out], {
-      encoding: 'utf8', timeout: 120_000, cwd: process.cwd(),
+      encoding: 'utf8',
+      timeout: 120_000,
+      cwd: process.cwd(),
     });
     expect(r.status, r.stderr).toBe(0);
     expect(existsSync(join(out, 'latest.md'))).toBe(true);

@@ -19,13 +19,19 @@ const pack = join(dir, 'tiny.ltpg');
 
 function cli(args: string[]) {
   return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/train.ts', ...args], {
-    encoding: 'utf8', timeout: 180_000, cwd: process.cwd(),
+    encoding: 'utf8',
+    timeout: 180_000,
+    cwd: process.cwd(),
   });
 }
 
 function maxDiff(a: number[][], b: number[][]): number {
   let d = 0;
-  a.forEach((r, i) => r.forEach((v, j) => { d = Math.max(d, Math.abs(v - b[i][j])); }));
+  a.forEach((r, i) =>
+    r.forEach((v, j) => {
+      d = Math.max(d, Math.abs(v - b[i][j]));
+    }),
+  );
   return d;
 }
 
@@ -41,9 +47,33 @@ describe('npm run train -- --save-…', () => {
     const zip = join(dir, 'model.zip');
     const st = join(dir, 'model.safetensors');
     const lg = join(dir, 'logits.json');
-    const r = cli(['--data', pack, '--imbalance', '10', '--model', 'resnet8', '--loss', 'ce', '--epochs', '1', '--batch', '16',
-      '--seed', '2', '--backend', 'cpu', '--quiet', '--out', join(dir, 'run.json'),
-      '--save-tfjs', zip, '--save-safetensors', st, '--save-test-logits', lg]);
+    const r = cli([
+      '--data',
+      pack,
+      '--imbalance',
+      '10',
+      '--model',
+      'resnet8',
+      '--loss',
+      'ce',
+      '--epochs',
+      '1',
+      '--batch',
+      '16',
+      '--seed',
+      '2',
+      '--backend',
+      'cpu',
+      '--quiet',
+      '--out',
+      join(dir, 'run.json'),
+      '--save-tfjs',
+      zip,
+      '--save-safetensors',
+      st,
+      '--save-test-logits',
+      lg,
+    ]);
     expect(r.status, r.stderr).toBe(0);
     const logits = JSON.parse(readFileSync(lg, 'utf8')) as { indices: number[]; logits: number[][] };
     expect(Object.keys(logits).sort()).toEqual(['indices', 'logits']);

@@ -8,7 +8,14 @@ import { encodeDataset } from '../../src/core/data/pack';
 import { tinyDataset } from '../helpers/tiny-dataset';
 import { crc32, encodePng, PNG_SIGNATURE, Raster, renderGroupedBars } from '../../src/cli/bench-png';
 import {
-  claimChecks, classesByCount, markdownTable, parseWithArrays, stringifyWithArrays, summarize, type RunRecord, type SlimEpoch,
+  claimChecks,
+  classesByCount,
+  markdownTable,
+  parseWithArrays,
+  stringifyWithArrays,
+  summarize,
+  type RunRecord,
+  type SlimEpoch,
 } from '../../src/cli/reproduce';
 
 const dir = mkdtempSync(join(tmpdir(), 'ltp-repro-'));
@@ -27,7 +34,7 @@ function readChunks(png: Uint8Array) {
     const type = String.fromCharCode(...png.subarray(o + 4, o + 8));
     const data = png.subarray(o + 8, o + 8 + len);
     const crc = dv.getUint32(o + 8 + len);
-    chunks.push({ type, data, crcOk: ((crc32(png.subarray(o + 4, o + 8 + len)) ^ 0xffffffff) >>> 0) === crc });
+    chunks.push({ type, data, crcOk: (crc32(png.subarray(o + 4, o + 8 + len)) ^ 0xffffffff) >>> 0 === crc });
     o += 12 + len;
   }
   return chunks;
@@ -76,23 +83,62 @@ describe('PNG encoder', () => {
 function epoch(e: number, acc: number[], norms: number[]): SlimEpoch {
   const mean = acc.reduce((a, b) => a + b, 0) / acc.length;
   return {
-    stage: 1, epoch: e, epochsInStage: 3, step: e, lr: 0.1, alpha: 0, gaActive: false, drwActive: false, trainLoss: 1, trainAccuracy: 0.5,
-    testLoss: 1, testAccuracy: mean, perClassAccuracy: acc, groupAccuracy: { many: (acc[0] + acc[1]) / 2, medium: acc[2], few: acc[3] },
-    confusion: [], featureNormTrain: norms, featureNormTest: norms, lossPerClass: {}, seconds: 1, imagesPerSecond: 1,
+    stage: 1,
+    epoch: e,
+    epochsInStage: 3,
+    step: e,
+    lr: 0.1,
+    alpha: 0,
+    gaActive: false,
+    drwActive: false,
+    trainLoss: 1,
+    trainAccuracy: 0.5,
+    testLoss: 1,
+    testAccuracy: mean,
+    perClassAccuracy: acc,
+    groupAccuracy: { many: (acc[0] + acc[1]) / 2, medium: acc[2], few: acc[3] },
+    confusion: [],
+    featureNormTrain: norms,
+    featureNormTest: norms,
+    lossPerClass: {},
+    seconds: 1,
+    imagesPerSecond: 1,
   };
 }
 
 function record(id: RunRecord['id'], label: string, epochs: SlimEpoch[]): RunRecord {
   return {
-    tool: 'long-tail-playground reproduce', version: 1, id, label, profile: 'test', config: {} as RunRecord['config'], stage: 1,
-    stage2Config: null, backend: 'cpu', tfjsVersion: 'x', date: '', host: '', initHash: 'a', subsetHash: 'b',
-    counts: [500, 150, 40, 10], groups: ['many', 'many', 'medium', 'few'], classNames: ['A', 'B', 'C', 'D'], testImages: 40,
-    halted: null, seconds: 3, sessions: 1, epochs,
+    tool: 'long-tail-playground reproduce',
+    version: 1,
+    id,
+    label,
+    profile: 'test',
+    config: {} as RunRecord['config'],
+    stage: 1,
+    stage2Config: null,
+    backend: 'cpu',
+    tfjsVersion: 'x',
+    date: '',
+    host: '',
+    initHash: 'a',
+    subsetHash: 'b',
+    counts: [500, 150, 40, 10],
+    groups: ['many', 'many', 'medium', 'few'],
+    classNames: ['A', 'B', 'C', 'D'],
+    testImages: 40,
+    halted: null,
+    seconds: 3,
+    sessions: 1,
+    epochs,
   };
 }
 
 describe('reproduce: aggregation and table', () => {
-  const ce = record('ce', 'CE', [epoch(0, [0.9, 0.8, 0.2, 0.0], [4, 4, 2, 1]), epoch(1, [1, 0.9, 0.5, 0.1], [5, 5, 2, 1]), epoch(2, [1, 0.9, 0.3, 0.1], [6, 6, 2, 1])]);
+  const ce = record('ce', 'CE', [
+    epoch(0, [0.9, 0.8, 0.2, 0.0], [4, 4, 2, 1]),
+    epoch(1, [1, 0.9, 0.5, 0.1], [5, 5, 2, 1]),
+    epoch(2, [1, 0.9, 0.3, 0.1], [6, 6, 2, 1]),
+  ]);
   const fbl = record('fbl', 'FBL', [epoch(0, [0.8, 0.7, 0.5, 0.4], [3, 3, 3, 3]), epoch(1, [0.7, 0.7, 0.5, 0.5], [3, 3, 3, 3])]);
   const g1 = record('gcl1', 'GCL stage 1', [epoch(0, [0.9, 0.8, 0.4, 0.2], [2, 2, 2, 2])]);
   const g2 = record('gcl2', 'GCL stage 2', [epoch(0, [0.85, 0.8, 0.5, 0.4], [2, 2, 2, 2])]);
@@ -110,7 +156,7 @@ describe('reproduce: aggregation and table', () => {
     expect(s.normRatioTailGroups).toBeCloseTo(1.5 / 6);
   });
 
-  it('checks the papers\' orderings and writes both tables', () => {
+  it("checks the papers' orderings and writes both tables", () => {
     const sums = [ce, fbl, g1, g2].map(summarize);
     const checks = claimChecks(sums);
     const byId = Object.fromEntries(checks.map((c) => [c.id, c.holds]));
@@ -134,18 +180,41 @@ describe('reproduce: aggregation and table', () => {
 });
 
 function cli(args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/reproduce.ts', ...args], { encoding: 'utf8', timeout: 200_000, cwd: process.cwd() });
+  return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/reproduce.ts', ...args], {
+    encoding: 'utf8',
+    timeout: 200_000,
+    cwd: process.cwd(),
+  });
 }
 
 describe('npm run reproduce (tiny data, cpu)', () => {
-  const common = ['--quick', '--data', pack, '--imbalance', '10', '--epochs', '2', '--batch', '16', '--stage2-epochs', '1',
-    '--eval-per-class', '10', '--backend', 'cpu', '--runs', 'ce,gcl1,gcl2', '--quiet'];
+  const common = [
+    '--quick',
+    '--data',
+    pack,
+    '--imbalance',
+    '10',
+    '--epochs',
+    '2',
+    '--batch',
+    '16',
+    '--stage2-epochs',
+    '1',
+    '--eval-per-class',
+    '10',
+    '--backend',
+    'cpu',
+    '--runs',
+    'ce,gcl1,gcl2',
+    '--quiet',
+  ];
 
   it('trains, resumes after an interruption to the same numbers, skips finished runs', () => {
     const a = join(dir, 'a');
     const r1 = cli([...common, '--out', a]);
     expect(r1.status, r1.stderr).toBe(0);
-    for (const f of ['ce.json', 'gcl1.json', 'gcl2.json', 'table.md', 'summary.json', 'per-class.png', 'per-class.svg']) expect(existsSync(join(a, f)), f).toBe(true);
+    for (const f of ['ce.json', 'gcl1.json', 'gcl2.json', 'table.md', 'summary.json', 'per-class.png', 'per-class.svg'])
+      expect(existsSync(join(a, f)), f).toBe(true);
     const sumA = JSON.parse(readFileSync(join(a, 'summary.json'), 'utf8'));
     expect(sumA.runs.map((r: { id: string }) => r.id)).toEqual(['ce', 'gcl1', 'gcl2']);
     expect(sumA.sameInit).toBe(true);
@@ -167,8 +236,14 @@ describe('npm run reproduce (tiny data, cpu)', () => {
     for (const id of ['ce', 'gcl1', 'gcl2']) {
       const ra = JSON.parse(readFileSync(join(a, `${id}.json`), 'utf8'));
       const rb = JSON.parse(readFileSync(join(b, `${id}.json`), 'utf8'));
-      expect(rb.epochs.map((e: { perClassAccuracy: number[] }) => e.perClassAccuracy), id).toEqual(ra.epochs.map((e: { perClassAccuracy: number[] }) => e.perClassAccuracy));
-      expect(rb.epochs.map((e: { trainLoss: number }) => e.trainLoss), id).toEqual(ra.epochs.map((e: { trainLoss: number }) => e.trainLoss));
+      expect(
+        rb.epochs.map((e: { perClassAccuracy: number[] }) => e.perClassAccuracy),
+        id,
+      ).toEqual(ra.epochs.map((e: { perClassAccuracy: number[] }) => e.perClassAccuracy));
+      expect(
+        rb.epochs.map((e: { trainLoss: number }) => e.trainLoss),
+        id,
+      ).toEqual(ra.epochs.map((e: { trainLoss: number }) => e.trainLoss));
     }
     expect(JSON.parse(readFileSync(join(b, 'ce.json'), 'utf8')).sessions).toBe(2);
 
@@ -185,7 +260,11 @@ describe('npm run reproduce (tiny data, cpu)', () => {
   }, 600_000);
 
   it('rejects wrong flags with the usage and exit code 2', () => {
-    for (const args of [['--quick', '--full'], ['--quick', '--runs', 'nope'], ['--quick', '--bogus']]) {
+    for (const args of [
+      ['--quick', '--full'],
+      ['--quick', '--runs', 'nope'],
+      ['--quick', '--bogus'],
+    ]) {
       const r = cli(args);
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/Usage: npm run reproduce/);

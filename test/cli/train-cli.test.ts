@@ -11,7 +11,9 @@ const pack = join(dir, 'tiny.ltpg');
 
 function cli(args: string[]) {
   return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/train.ts', ...args], {
-    encoding: 'utf8', timeout: 120_000, cwd: process.cwd(),
+    encoding: 'utf8',
+    timeout: 120_000,
+    cwd: process.cwd(),
   });
 }
 
@@ -22,9 +24,35 @@ beforeAll(() => {
 describe('npm run train (CLI)', () => {
   it('trains stage 1 and GCL stage 2 on a tiny pack and writes one JSON document', () => {
     const out = join(dir, 'run.json');
-    const r = cli(['--dataset', 'fmnist-lt', '--data', pack, '--imbalance', '10', '--model', 'convnet', '--loss', 'gcl',
-      '--epochs', '2', '--batch', '16', '--seed', '3', '--stage2', '--stage2-epochs', '1', '--stage2-batch', '16',
-      '--param', 'noiseMul=0.4', '--backend', 'cpu', '--out', out]);
+    const r = cli([
+      '--dataset',
+      'fmnist-lt',
+      '--data',
+      pack,
+      '--imbalance',
+      '10',
+      '--model',
+      'convnet',
+      '--loss',
+      'gcl',
+      '--epochs',
+      '2',
+      '--batch',
+      '16',
+      '--seed',
+      '3',
+      '--stage2',
+      '--stage2-epochs',
+      '1',
+      '--stage2-batch',
+      '16',
+      '--param',
+      'noiseMul=0.4',
+      '--backend',
+      'cpu',
+      '--out',
+      out,
+    ]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/backend: cpu/);
     expect(r.stderr).toMatch(/stage 1 epoch 2\/2/);
@@ -41,7 +69,13 @@ describe('npm run train (CLI)', () => {
   });
 
   it('rejects wrong flags with the usage and exit code 2', () => {
-    for (const args of [['--bogus'], ['--loss', 'nope'], ['--epochs', 'abc'], ['--loss', 'gcl', '--param', 'zzz=1'], ['--dataset', 'cifar10-lt']]) {
+    for (const args of [
+      ['--bogus'],
+      ['--loss', 'nope'],
+      ['--epochs', 'abc'],
+      ['--loss', 'gcl', '--param', 'zzz=1'],
+      ['--dataset', 'cifar10-lt'],
+    ]) {
       const r = cli(args);
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/Usage: npm run train/);

@@ -39,7 +39,10 @@ describe.runIf(RUN)('classroom link in Chromium (production build)', () => {
 
   it('the classroom link hides the chosen controls; training works; "Show all controls" brings them back', async () => {
     const t0 = Date.now();
-    const context = await app.browser.newContext({ viewport: { width: 1400, height: 1000 }, permissions: ['clipboard-read', 'clipboard-write'] });
+    const context = await app.browser.newContext({
+      viewport: { width: 1400, height: 1000 },
+      permissions: ['clipboard-read', 'clipboard-write'],
+    });
     const errors = collectErrors(context);
 
     // the teacher's tab
@@ -67,17 +70,25 @@ describe.runIf(RUN)('classroom link in Chromium (production build)', () => {
     expect(await teacher.evaluate(() => navigator.clipboard.readText())).toBe(link);
 
     // the students' tab, opened from the dialog's link
-    const [student] = await Promise.all([
-      context.waitForEvent('page'),
-      dialog.getByRole('link', { name: 'Open in a new tab' }).click(),
-    ]);
+    const [student] = await Promise.all([context.waitForEvent('page'), dialog.getByRole('link', { name: 'Open in a new tab' }).click()]);
     await teacher.close();
     await student.setViewportSize({ width: 1400, height: 1000 });
     await waitPhase(student, ['ready']);
     expect(student.url()).toBe(link);
     expect(await student.locator('[data-backend]').getAttribute('data-backend')).toBe('webgpu');
     // hidden: not in the page at all; the others stay (the KPS hyperparameters, the lr, the IF, Export…)
-    expect(await present(student)).toEqual({ loss: 0, model: 0, head: 0, reset: 0, confusion: 0, lr: 1, imbalance: 1, maxMargin: 1, export: 1, lossChart: 1 });
+    expect(await present(student)).toEqual({
+      loss: 0,
+      model: 0,
+      head: 0,
+      reset: 0,
+      confusion: 0,
+      lr: 1,
+      imbalance: 1,
+      maxMargin: 1,
+      export: 1,
+      lossChart: 1,
+    });
     // the settings of the hidden controls still come from the link
     expect(await student.getByTestId('loss-fixed').textContent()).toMatch(/KPS/);
     expect(await student.getByTestId('running-line').textContent()).toMatch(/KPS.*ConvNet/);

@@ -27,19 +27,27 @@ interface TableRow {
 
 /** The runs table as displayed (row order, colour, label, every data-col cell). */
 async function table(page: Page): Promise<TableRow[]> {
-  return page.$$eval('[data-testid=run-row]', (trs) => trs.map((tr) => ({
-    id: tr.getAttribute('data-run-id') ?? '',
-    color: tr.getAttribute('data-color') ?? '',
-    label: tr.querySelector('.runs-name')?.textContent ?? '',
-    cells: Object.fromEntries([...tr.querySelectorAll('[data-col]')].map((td) => [td.getAttribute('data-col')!, td.textContent ?? ''])),
-    status: tr.querySelector('[data-col=status]')?.textContent ?? '',
-  })));
+  return page.$$eval('[data-testid=run-row]', (trs) =>
+    trs.map((tr) => ({
+      id: tr.getAttribute('data-run-id') ?? '',
+      color: tr.getAttribute('data-color') ?? '',
+      label: tr.querySelector('.runs-name')?.textContent ?? '',
+      cells: Object.fromEntries([...tr.querySelectorAll('[data-col]')].map((td) => [td.getAttribute('data-col')!, td.textContent ?? ''])),
+      status: tr.querySelector('[data-col=status]')?.textContent ?? '',
+    })),
+  );
 }
 
 /** Colours used by the chart's drawn series (stroke / fill of its paths) and the texts of its legend. */
 async function chartRuns(page: Page, id: string): Promise<{ colors: string[]; legend: string[]; points: number }> {
   return page.$eval(`[data-testid="chart-${id}"]`, (el) => ({
-    colors: [...new Set([...el.querySelectorAll('.ltc-plot path')].flatMap((p) => [p.getAttribute('stroke'), p.getAttribute('fill')]).filter((c): c is string => !!c && c.startsWith('#')))],
+    colors: [
+      ...new Set(
+        [...el.querySelectorAll('.ltc-plot path')]
+          .flatMap((p) => [p.getAttribute('stroke'), p.getAttribute('fill')])
+          .filter((c): c is string => !!c && c.startsWith('#')),
+      ),
+    ],
     legend: [...el.querySelectorAll('.ltc-legend li')].map((li) => li.textContent ?? ''),
     points: Number(el.getAttribute('data-points')),
   }));
@@ -90,7 +98,8 @@ describe.runIf(RUN)('compare runs in Chromium (production build)', () => {
     for (const r of rows) {
       expect(r.cells.epochs).toBe('1');
       expect(r.cells.bestEpoch).toBe('e1');
-      for (const k of ['lastOverall', 'lastMedium', 'lastFew', 'bestOverall', 'bestMedium', 'bestFew']) expect(r.cells[k], k).toMatch(/^\d+\.\d%$/);
+      for (const k of ['lastOverall', 'lastMedium', 'lastFew', 'bestOverall', 'bestMedium', 'bestFew'])
+        expect(r.cells[k], k).toMatch(/^\d+\.\d%$/);
       expect(r.cells.lastMany).toBe('—'); // 20 head-class images: no class has more than 100
     }
     const [c1, c2] = rows.map((r) => r.color);
@@ -98,9 +107,15 @@ describe.runIf(RUN)('compare runs in Chromium (production build)', () => {
 
     // every chart draws both runs in their colours, and its legend names them (GCL: neither run is GCL)
     for (const id of ['loss', 'per-class', 'groups', 'feature-norm']) {
-      await expect.poll(async () => (await chartRuns(page, id)).colors.filter((c) => c === c1 || c === c2).length, { ...POLL, message: id }).toBe(2);
+      await expect
+        .poll(async () => (await chartRuns(page, id)).colors.filter((c) => c === c1 || c === c2).length, { ...POLL, message: id })
+        .toBe(2);
       const { legend } = await chartRuns(page, id);
-      for (const l of ['CE · ConvNet', 'KPS s=15 GA · ConvNet']) expect(legend.some((x) => x.includes(l)), `${id} legend ${l}`).toBe(true);
+      for (const l of ['CE · ConvNet', 'KPS s=15 GA · ConvNet'])
+        expect(
+          legend.some((x) => x.includes(l)),
+          `${id} legend ${l}`,
+        ).toBe(true);
     }
     const kps = await chartRuns(page, 'kps');
     expect(kps.colors).toContain(c2);
@@ -150,7 +165,9 @@ describe.runIf(RUN)('compare runs in Chromium (production build)', () => {
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: join(ARTIFACTS, 'compare-runs.png'), fullPage: true });
     expect(errors).toEqual([]);
-    console.log(`[e2e] compare (WebGPU, SwiftShader): CE run ${((t1 - t0) / 1000).toFixed(1)} s (incl. page load), KPS run ${((t2 - t1) / 1000).toFixed(1)} s, test ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(
+      `[e2e] compare (WebGPU, SwiftShader): CE run ${((t1 - t0) / 1000).toFixed(1)} s (incl. page load), KPS run ${((t2 - t1) / 1000).toFixed(1)} s, test ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
     await context.close();
   }, 420_000);
 
@@ -172,18 +189,25 @@ describe.runIf(RUN)('compare runs in Chromium (production build)', () => {
     await page.getByRole('button', { name: 'Preset: CE vs KPS vs FBL vs GCL' }).click();
     await expect.poll(() => page.getByTestId('preset-progress').count(), POLL).toBe(1);
     expect(await page.getByRole('button', { name: 'Cancel preset' }).isVisible()).toBe(true);
-    await expect.poll(async () => (await table(page)).filter((r) => /pinned/.test(r.status)).length, { timeout: 240_000, interval: 250 }).toBe(4);
+    await expect
+      .poll(async () => (await table(page)).filter((r) => /pinned/.test(r.status)).length, { timeout: 240_000, interval: 250 })
+      .toBe(4);
     await expect.poll(() => page.getByTestId('preset-progress').count(), POLL).toBe(0);
     const progress = await page.evaluate(() => (window as unknown as { __progress: string[] }).__progress);
     expect(progress).toEqual([
-      'Preset: run 1 of 4 — CE', 'Preset: run 2 of 4 — KPS (+GA)', 'Preset: run 3 of 4 — FBL', 'Preset: run 4 of 4 — GCL (stage 1 + 2)',
+      'Preset: run 1 of 4 — CE',
+      'Preset: run 2 of 4 — KPS (+GA)',
+      'Preset: run 3 of 4 — FBL',
+      'Preset: run 4 of 4 — GCL (stage 1 + 2)',
     ]);
     const rows = await table(page);
     expect(rows.map((r) => r.label)).toEqual(['CE · ConvNet', 'KPS s=15 GA · ConvNet', 'FBL · ConvNet', 'GCL stage 2 · ConvNet']);
     expect(rows.map((r) => r.cells.epochs)).toEqual(['1', '1', '1', '1 + 1 s2']);
     expect(rows.every((r) => /^\d+\.\d%$/.test(r.cells.lastOverall))).toBe(true);
     expect(new Set(rows.map((r) => r.color)).size).toBe(4);
-    await expect.poll(async () => (await chartRuns(page, 'loss')).colors.filter((c) => rows.some((r) => r.color === c)).length, POLL).toBe(4);
+    await expect
+      .poll(async () => (await chartRuns(page, 'loss')).colors.filter((c) => rows.some((r) => r.color === c)).length, POLL)
+      .toBe(4);
     expect(await page.getByTestId('pinned-count').textContent()).toMatch(/^4 of \d+ pinned$/);
     expect(await page.getByLabel('Loss function').inputValue()).toBe('gcl');
     expect(page.url()).toContain('seed=1');

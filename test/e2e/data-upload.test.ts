@@ -32,8 +32,12 @@ function recordUploadProgress(): void {
 /** The phases of these small runs come within a minute. */
 const waitPhase = (page: Page, phases: string[], timeout = 60_000) => waitPhaseFor(page, phases, timeout);
 
-const histogram = (page: Page) => page.$$eval('[data-testid=class-histogram] rect[data-count]', (els) => els.map((e) => Number(e.getAttribute('data-count'))));
-const histogramNames = (page: Page) => page.$$eval('[data-testid=class-histogram] rect[data-count] title', (els) => els.map((e) => e.textContent!.replace(/: \d+ images.*$/, '')));
+const histogram = (page: Page) =>
+  page.$$eval('[data-testid=class-histogram] rect[data-count]', (els) => els.map((e) => Number(e.getAttribute('data-count'))));
+const histogramNames = (page: Page) =>
+  page.$$eval('[data-testid=class-histogram] rect[data-count] title', (els) =>
+    els.map((e) => e.textContent!.replace(/: \d+ images.*$/, '')),
+  );
 const datasetValue = (page: Page) => page.locator('[data-testid=field-dataset] select').inputValue();
 
 describe.runIf(RUN)('bring your own data in Chromium (production build, wasm)', () => {
@@ -54,12 +58,16 @@ describe.runIf(RUN)('bring your own data in Chromium (production build, wasm)', 
     await page.getByTestId('upload-cifar').setInputFiles({ name: 'cifar-10-binary.tar.gz', mimeType: 'application/gzip', buffer: archive });
     await expect.poll(() => datasetValue(page), POLL).toBe('cifar10-lt@1');
     await waitPhase(page, ['ready']);
-    console.log(`[e2e] CIFAR-10 fixture (${(archive.length / 1e6).toFixed(1)} MB) uploaded and configured in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(
+      `[e2e] CIFAR-10 fixture (${(archive.length / 1e6).toFixed(1)} MB) uploaded and configured in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
     expect((await page.evaluate(() => (window as unknown as { __progress: number[] }).__progress)).length).toBeGreaterThan(0);
     const lt = countsFor(10, 20, { imbalance: 10, profile: 'exp' });
     await expect.poll(() => histogram(page), POLL).toEqual(lt);
     expect(await histogramNames(page)).toEqual(CIFAR10_NAMES);
-    expect(await page.getByTestId('upload-note').first().textContent()).toMatch(/non-standard record count: 600 training \/ 100 test records/);
+    expect(await page.getByTestId('upload-note').first().textContent()).toMatch(
+      /non-standard record count: 600 training \/ 100 test records/,
+    );
     expect(await page.getByTestId('running-line').textContent()).toMatch(/CIFAR-10-LT IF 10/);
 
     // train a step, then a corrupt archive: clear error, nothing else changes
@@ -69,7 +77,9 @@ describe.runIf(RUN)('bring your own data in Chromium (production build, wasm)', 
     const corrupt = archive.subarray(0, Math.floor(archive.length / 2));
     await page.getByTestId('upload-cifar').setInputFiles({ name: 'broken-cifar.tar.gz', mimeType: 'application/gzip', buffer: corrupt });
     await expect.poll(() => page.getByTestId('upload-error').count(), POLL).toBe(1);
-    expect(await page.getByTestId('upload-error').textContent()).toMatch(/^broken-cifar\.tar\.gz: .*the current data set and run are unchanged/);
+    expect(await page.getByTestId('upload-error').textContent()).toMatch(
+      /^broken-cifar\.tar\.gz: .*the current data set and run are unchanged/,
+    );
     expect(await page.getByTestId('notice-upload-error').textContent()).toMatch(/Could not load broken-cifar\.tar\.gz/);
     expect(await datasetValue(page)).toBe('cifar10-lt@1');
     expect(await histogram(page)).toEqual(lt);
@@ -82,21 +92,31 @@ describe.runIf(RUN)('bring your own data in Chromium (production build, wasm)', 
 
     // autosave keeps the uploaded files: finish an epoch, reload, resume on the same CIFAR-10-LT subset
     await page.getByRole('button', { name: 'Train', exact: true }).click();
-    await expect.poll(async () => Number(await page.getByTestId('epoch-counter').getAttribute('data-epochs-done')), POLL).toBeGreaterThanOrEqual(1);
+    await expect
+      .poll(async () => Number(await page.getByTestId('epoch-counter').getAttribute('data-epochs-done')), POLL)
+      .toBeGreaterThanOrEqual(1);
     await page.getByRole('button', { name: 'Pause', exact: true }).click();
     await waitPhase(page, ['paused', 'stageDone']);
-    await page.waitForFunction(() => new Promise<boolean>((ok) => {
-      const r = indexedDB.open('long-tail-playground');
-      r.onsuccess = () => {
-        const st = r.result.transaction('runs').objectStore('runs');
-        const g = st.get('last');
-        const u = st.get('upload');
-        u.onsuccess = () => ok(!!(g.result as { uploadRef?: string } | undefined)?.uploadRef
-          && (u.result as { fingerprint?: string } | undefined)?.fingerprint === (g.result as { uploadRef?: string }).uploadRef);
-        u.onerror = () => ok(false);
-      };
-      r.onerror = () => ok(false);
-    }), null, { timeout: 30_000 });
+    await page.waitForFunction(
+      () =>
+        new Promise<boolean>((ok) => {
+          const r = indexedDB.open('long-tail-playground');
+          r.onsuccess = () => {
+            const st = r.result.transaction('runs').objectStore('runs');
+            const g = st.get('last');
+            const u = st.get('upload');
+            u.onsuccess = () =>
+              ok(
+                !!(g.result as { uploadRef?: string } | undefined)?.uploadRef &&
+                  (u.result as { fingerprint?: string } | undefined)?.fingerprint === (g.result as { uploadRef?: string }).uploadRef,
+              );
+            u.onerror = () => ok(false);
+          };
+          r.onerror = () => ok(false);
+        }),
+      null,
+      { timeout: 30_000 },
+    );
     const savedEpochs = Number(await page.getByTestId('epoch-counter').getAttribute('data-epochs-done'));
     await page.reload();
     await waitPhase(page, ['ready'], 90_000);
@@ -132,7 +152,10 @@ describe.runIf(RUN)('bring your own data in Chromium (production build, wasm)', 
     await expect.poll(() => datasetValue(page), POLL).toBe('folder@1');
     await waitPhase(page, ['ready']);
     // as is: every pool image (¾ of each class; the rest is the held-out test set), capped by n_max = 20
-    const info = await page.getByTestId('upload-classes').locator('li').evaluateAll((els) => els.map((e) => ({ text: e.textContent, n: Number(e.getAttribute('data-count')) })));
+    const info = await page
+      .getByTestId('upload-classes')
+      .locator('li')
+      .evaluateAll((els) => els.map((e) => ({ text: e.textContent, n: Number(e.getAttribute('data-count')) })));
     const pool = Object.fromEntries(info.map((x) => [x.text!.replace(/ — .*$/, ''), x.n]));
     expect(pool).toEqual({ cat: 22, dog: 7, [classes[2]]: 3 });
     expect(await page.locator('[data-testid=field-profile] select').inputValue()).toBe('asis');

@@ -25,7 +25,10 @@ function listFiles(p: string, out: string[]): void {
 function inputKey(): string {
   const files: string[] = [];
   for (const i of INPUTS) listFiles(join(ROOT, i), files);
-  return createHash('sha256').update(BUILD_VERSION + '\n' + files.join('\n')).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(BUILD_VERSION + '\n' + files.join('\n'))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -48,7 +51,9 @@ export async function productionBuild(timeoutMs = 240_000): Promise<string> {
       // another test file is building; a lock older than the timeout is stale
       try {
         if (Date.now() - statSync(lock).mtimeMs > timeoutMs) rmSync(lock, { recursive: true, force: true });
-      } catch { /* gone meanwhile */ }
+      } catch {
+        /* gone meanwhile */
+      }
     }
     if (mine) {
       try {
@@ -56,12 +61,20 @@ export async function productionBuild(timeoutMs = 240_000): Promise<string> {
         // drop builds older than an hour (a parallel test may still serve a recent one)
         for (const old of readdirSync(CACHE)) {
           const p = join(CACHE, old);
-          if (old !== key && !old.endsWith('.lock') && Date.now() - statSync(p).mtimeMs > 3_600_000) rmSync(p, { recursive: true, force: true });
+          if (old !== key && !old.endsWith('.lock') && Date.now() - statSync(p).mtimeMs > 3_600_000)
+            rmSync(p, { recursive: true, force: true });
         }
-        const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--outDir', dir, '--emptyOutDir', '--logLevel', 'warn'], {
-          // vitest runs with NODE_ENV=test, which would make vite bundle React's development build
-          cwd: ROOT, encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, NODE_ENV: 'production' },
-        });
+        const r = spawnSync(
+          process.execPath,
+          [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--outDir', dir, '--emptyOutDir', '--logLevel', 'warn'],
+          {
+            // vitest runs with NODE_ENV=test, which would make vite bundle React's development build
+            cwd: ROOT,
+            encoding: 'utf8',
+            timeout: timeoutMs,
+            env: { ...process.env, NODE_ENV: 'production' },
+          },
+        );
         if (r.status !== 0) throw new Error(`vite build failed:\n${r.stdout}\n${r.stderr}`);
         writeFileSync(done, new Date().toISOString());
         console.log(`[e2e] vite build: ${((Date.now() - t0) / 1000).toFixed(1)} s → ${dir}`);

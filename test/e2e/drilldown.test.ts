@@ -15,35 +15,58 @@ const RUN = e2eEnabled();
 const TINY = 'nmax=20&if=10&batch=16&eval=6&log=1&model=convnet&loss=ce&head=linear&epochs=1';
 const LIMIT = 60;
 
-interface Cell { r: number; c: number; t: number; p: number; count: number; label: string }
+interface Cell {
+  r: number;
+  c: number;
+  t: number;
+  p: number;
+  count: number;
+  label: string;
+}
 
 const cells = (page: Page): Promise<Cell[]> =>
-  page.$$eval('[data-testid=chart-confusion] rect.ltc-cm-cell', (els) => els.map((e) => ({
-    r: Number(e.getAttribute('data-r')), c: Number(e.getAttribute('data-c')),
-    t: Number(e.getAttribute('data-true')), p: Number(e.getAttribute('data-pred')),
-    count: Number(e.getAttribute('data-count')), label: e.getAttribute('aria-label') ?? '',
-  })));
+  page.$$eval('[data-testid=chart-confusion] rect.ltc-cm-cell', (els) =>
+    els.map((e) => ({
+      r: Number(e.getAttribute('data-r')),
+      c: Number(e.getAttribute('data-c')),
+      t: Number(e.getAttribute('data-true')),
+      p: Number(e.getAttribute('data-pred')),
+      count: Number(e.getAttribute('data-count')),
+      label: e.getAttribute('aria-label') ?? '',
+    })),
+  );
 
 const cellSelector = (c: Pick<Cell, 't' | 'p'>) => `[data-testid=chart-confusion] rect.ltc-cm-cell[data-true="${c.t}"][data-pred="${c.p}"]`;
 
 /** The focused element's cell, if it is one. */
-const focusedCell = (page: Page) => page.evaluate(() => {
-  const a = document.activeElement;
-  return a?.classList.contains('ltc-cm-cell') ? { t: Number(a.getAttribute('data-true')), p: Number(a.getAttribute('data-pred')) } : null;
-});
+const focusedCell = (page: Page) =>
+  page.evaluate(() => {
+    const a = document.activeElement;
+    return a?.classList.contains('ltc-cm-cell') ? { t: Number(a.getAttribute('data-true')), p: Number(a.getAttribute('data-pred')) } : null;
+  });
 
 /** Per canvas: its size and whether it holds a picture (several distinct grey levels, not all black). */
-const canvasStats = (page: Page) => page.$$eval('[data-testid=drilldown] canvas', (els) => els.map((el) => {
-  const c = el as HTMLCanvasElement;
-  const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-  const levels = new Set<number>();
-  let lit = 0;
-  for (let i = 0; i < d.length; i += 4) {
-    levels.add(d[i]);
-    if (d[i] > 0) lit++;
-  }
-  return { w: c.width, h: c.height, cssW: c.getBoundingClientRect().width, levels: levels.size, lit, label: c.getAttribute('aria-label') ?? '' };
-}));
+const canvasStats = (page: Page) =>
+  page.$$eval('[data-testid=drilldown] canvas', (els) =>
+    els.map((el) => {
+      const c = el as HTMLCanvasElement;
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      const levels = new Set<number>();
+      let lit = 0;
+      for (let i = 0; i < d.length; i += 4) {
+        levels.add(d[i]);
+        if (d[i] > 0) lit++;
+      }
+      return {
+        w: c.width,
+        h: c.height,
+        cssW: c.getBoundingClientRect().width,
+        levels: levels.size,
+        lit,
+        label: c.getAttribute('aria-label') ?? '',
+      };
+    }),
+  );
 
 describe.runIf(RUN)('confusion-matrix drill-down in Chromium (production build, WebGPU)', () => {
   const app = useApp();
@@ -61,7 +84,9 @@ describe.runIf(RUN)('confusion-matrix drill-down in Chromium (production build, 
     expect(all.reduce((a, c) => a + c.count, 0)).toBe(60); // 6 test images of each of the 10 classes
     // an off-diagonal cell with images, preferably in a row whose diagonal has some too (both dialogs show images)
     const diagOf = (t: number) => all.find((c) => c.t === t && c.p === t)!.count;
-    const off = all.filter((c) => c.t !== c.p && c.count > 0).sort((a, b) => Number(diagOf(b.t) > 0) - Number(diagOf(a.t) > 0) || b.count - a.count)[0];
+    const off = all
+      .filter((c) => c.t !== c.p && c.count > 0)
+      .sort((a, b) => Number(diagOf(b.t) > 0) - Number(diagOf(a.t) > 0) || b.count - a.count)[0];
     expect(off, 'an off-diagonal cell with images after one epoch').toBeDefined();
     const [trueName, predName] = /^true (.*), predicted (.*): /.exec(off.label)!.slice(1);
 
@@ -86,7 +111,9 @@ describe.runIf(RUN)('confusion-matrix drill-down in Chromium (production build, 
       expect([s.w, s.h]).toEqual([28, 28]);
       expect(s.cssW).toBeGreaterThanOrEqual(56); // scaled up
       expect(s.levels).toBeGreaterThan(4); // a picture, not a flat colour
-      expect(s.label).toMatch(new RegExp(`^Test image #\\d+: predicted ${predName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} with \\d+ % confidence$`));
+      expect(s.label).toMatch(
+        new RegExp(`^Test image #\\d+: predicted ${predName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} with \\d+ % confidence$`),
+      );
     }
     expect(await page.evaluate(() => !!document.activeElement?.closest('[data-testid=drilldown]'))).toBe(true);
     await dialog.screenshot({ path: join(ARTIFACTS, 'drilldown.png') });
@@ -99,9 +126,10 @@ describe.runIf(RUN)('confusion-matrix drill-down in Chromium (production build, 
     // keyboard: arrow keys to a diagonal cell (of the clicked row or column, whichever has more images), then Enter
     const k = diagOf(off.t) >= diagOf(off.p) ? off.t : off.p;
     const kc = all.find((c) => c.t === k && c.p === k)!;
-    const keys = k === off.t
-      ? Array(Math.abs(off.c - off.r)).fill(off.c > off.r ? 'ArrowLeft' : 'ArrowRight')
-      : Array(Math.abs(off.c - off.r)).fill(off.r > off.c ? 'ArrowUp' : 'ArrowDown');
+    const keys =
+      k === off.t
+        ? Array(Math.abs(off.c - off.r)).fill(off.c > off.r ? 'ArrowLeft' : 'ArrowRight')
+        : Array(Math.abs(off.c - off.r)).fill(off.r > off.c ? 'ArrowUp' : 'ArrowDown');
     for (const key of keys) await page.keyboard.press(key);
     expect(await focusedCell(page)).toEqual({ t: k, p: k });
     const kName = /^true (.*), predicted /.exec(kc.label)![1];
@@ -109,9 +137,11 @@ describe.runIf(RUN)('confusion-matrix drill-down in Chromium (production build, 
     await expect.poll(() => dialog.isVisible(), POLL).toBe(true);
     expect(await dialog.getByRole('heading').textContent()).toBe(`True ${kName}, predicted correctly`);
     await expect.poll(() => summary.getAttribute('data-total'), POLL).toBe(String(kc.count));
-    expect(await summary.textContent()).toBe(kc.count === 0
-      ? `None of the 6 test images of class ${kName} were classified correctly in the evaluation after epoch 1.`
-      : `${kc.count} of 6 test images of class ${kName} ${kc.count === 1 ? 'was' : 'were'} classified correctly, from the evaluation after epoch 1.`);
+    expect(await summary.textContent()).toBe(
+      kc.count === 0
+        ? `None of the 6 test images of class ${kName} were classified correctly in the evaluation after epoch 1.`
+        : `${kc.count} of 6 test images of class ${kName} ${kc.count === 1 ? 'was' : 'were'} classified correctly, from the evaluation after epoch 1.`,
+    );
     await expect.poll(async () => (await canvasStats(page)).filter((s) => s.lit > 0).length, POLL).toBe(kc.count);
     await dialog.getByRole('button', { name: 'Close' }).click();
     await expect.poll(() => dialog.isVisible(), POLL).toBe(false);
@@ -126,9 +156,11 @@ describe.runIf(RUN)('confusion-matrix drill-down in Chromium (production build, 
     await page.mouse.click(ebox.x + ebox.width / 2, ebox.y + ebox.height / 2);
     await expect.poll(() => dialog.isVisible(), POLL).toBe(true);
     await expect.poll(() => summary.getAttribute('data-total'), POLL).toBe('0');
-    expect(await summary.textContent()).toBe(empty.t === empty.p
-      ? `None of the 6 test images of class ${eTrue} were classified correctly in the evaluation after epoch 1.`
-      : `None of the 6 test images of class ${eTrue} were predicted as ${ePred} in the evaluation after epoch 1.`);
+    expect(await summary.textContent()).toBe(
+      empty.t === empty.p
+        ? `None of the 6 test images of class ${eTrue} were classified correctly in the evaluation after epoch 1.`
+        : `None of the 6 test images of class ${eTrue} were predicted as ${ePred} in the evaluation after epoch 1.`,
+    );
     expect(await dialog.locator('canvas').count()).toBe(0);
     await page.keyboard.press('Escape');
     await expect.poll(() => dialog.isVisible(), POLL).toBe(false);
@@ -141,8 +173,10 @@ describe.runIf(RUN)('confusion-matrix drill-down in Chromium (production build, 
     await expect.poll(() => dialog.isVisible(), POLL).toBe(false);
     expect(await page.getByTestId('phase').getAttribute('data-phase')).toBe('stageDone');
 
-    console.log(`[e2e] drill-down: tiny epoch on WebGPU (SwiftShader) in ${((tTrained - t0) / 1000).toFixed(1)} s, `
-      + `off-diagonal cell ${off.count} images, diagonal ${kc.count}; whole test ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(
+      `[e2e] drill-down: tiny epoch on WebGPU (SwiftShader) in ${((tTrained - t0) / 1000).toFixed(1)} s, ` +
+        `off-diagonal cell ${off.count} images, diagonal ${kc.count}; whole test ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
     expect(errors).toEqual([]);
     await page.close();
   }, 420_000);

@@ -29,7 +29,10 @@ async function steps(page: Page, n: number): Promise<void> {
 async function download(page: Page, name: string | RegExp, tmp: string): Promise<{ name: string; bytes: Buffer }> {
   const [dl] = await Promise.all([
     page.waitForEvent('download', { timeout: 60_000 }),
-    page.getByTestId('export-dialog').getByRole('button', { name, exact: typeof name === 'string' }).click(),
+    page
+      .getByTestId('export-dialog')
+      .getByRole('button', { name, exact: typeof name === 'string' })
+      .click(),
   ]);
   const path = join(tmp, `${Date.now()}-${dl.suggestedFilename()}`);
   await dl.saveAs(path);
@@ -182,15 +185,20 @@ describe.runIf(RUN)('export dialog and autosave in Chromium (production build, w
     expect(before.epochs.length).toBe(2);
     const url = page.url();
     // let the autosave land
-    await page.waitForFunction(() => new Promise<boolean>((ok) => {
-      const r = indexedDB.open('long-tail-playground');
-      r.onsuccess = () => {
-        const g = r.result.transaction('runs').objectStore('runs').get('last');
-        g.onsuccess = () => ok((g.result as { epochs?: unknown[] } | undefined)?.epochs?.length === 2);
-        g.onerror = () => ok(false);
-      };
-      r.onerror = () => ok(false);
-    }), null, { timeout: 30_000 });
+    await page.waitForFunction(
+      () =>
+        new Promise<boolean>((ok) => {
+          const r = indexedDB.open('long-tail-playground');
+          r.onsuccess = () => {
+            const g = r.result.transaction('runs').objectStore('runs').get('last');
+            g.onsuccess = () => ok((g.result as { epochs?: unknown[] } | undefined)?.epochs?.length === 2);
+            g.onerror = () => ok(false);
+          };
+          r.onerror = () => ok(false);
+        }),
+      null,
+      { timeout: 30_000 },
+    );
 
     // reload with other settings in the URL
     await page.goto(`${app.url}/?${WASM}&loss=ce&head=linear&epochs=2`);

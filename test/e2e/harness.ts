@@ -22,7 +22,10 @@ export const CI = process.env.CI === 'true' || process.env.CI === '1';
 /** Whether the browser tests run: always under CI, else when Chromium is installed (a warning says why not). */
 export function e2eEnabled(what = ''): boolean {
   const run = CI || chromiumAvailable();
-  if (!run) console.warn(`[e2e] ${what ? `${what} ` : ''}skipped: ${CHROMIUM} not found (install Debian's chromium; under CI=true these tests fail instead)`);
+  if (!run)
+    console.warn(
+      `[e2e] ${what ? `${what} ` : ''}skipped: ${CHROMIUM} not found (install Debian's chromium; under CI=true these tests fail instead)`,
+    );
   return run;
 }
 
@@ -101,7 +104,12 @@ export interface OpenOptions {
  * Opens the app at `url` with the query `query` in a new page of `browser` (or in the given page), collecting its
  * console errors and page errors, and waits until it is ready.
  */
-export async function openApp(from: Browser | Page, url: string, query: string, opts: OpenOptions = {}): Promise<{ page: Page; errors: string[] }> {
+export async function openApp(
+  from: Browser | Page,
+  url: string,
+  query: string,
+  opts: OpenOptions = {},
+): Promise<{ page: Page; errors: string[] }> {
   const page = 'goto' in from ? from : await from.newPage({ viewport: opts.viewport ?? { width: 1400, height: 1000 } });
   const errors = collectErrors(page);
   if (opts.init) await page.addInitScript(opts.init);
@@ -118,27 +126,28 @@ export const stepOf = async (page: Page) => Number(await page.locator('[data-tes
 
 /** Waits until the page shows one of `phases`; on timeout the error names the phase and the notices shown. */
 export async function waitPhase(page: Page, phases: string[], timeout = 120_000): Promise<void> {
-  await page.waitForFunction(
-    (ps) => ps.includes(document.querySelector('[data-testid=phase]')?.getAttribute('data-phase') ?? ''),
-    phases,
-    { timeout },
-  ).catch(async (e) => {
-    const notices = await page.locator('.notices, [data-testid=crash], [data-testid=upload-error]').allTextContents();
-    throw new Error(`phase ${await phaseOf(page)} instead of ${phases.join('|')}; notices: ${notices.join(' / ')} (${(e as Error).message})`);
-  });
+  await page
+    .waitForFunction((ps) => ps.includes(document.querySelector('[data-testid=phase]')?.getAttribute('data-phase') ?? ''), phases, {
+      timeout,
+    })
+    .catch(async (e) => {
+      const notices = await page.locator('.notices, [data-testid=crash], [data-testid=upload-error]').allTextContents();
+      throw new Error(
+        `phase ${await phaseOf(page)} instead of ${phases.join('|')}; notices: ${notices.join(' / ')} (${(e as Error).message})`,
+      );
+    });
 }
 
 /** Waits until the step counter reaches `atLeast`. */
 export async function waitStep(page: Page, atLeast: number, timeout = 120_000): Promise<void> {
-  await page.waitForFunction(
-    (n) => Number(document.querySelector('[data-testid=step-counter]')?.getAttribute('data-step')) >= n,
-    atLeast,
-    { timeout },
-  );
+  await page.waitForFunction((n) => Number(document.querySelector('[data-testid=step-counter]')?.getAttribute('data-step')) >= n, atLeast, {
+    timeout,
+  });
 }
 
 /** Data points drawn by each chart, by chart id (data-testid "chart-<id>"). */
 export async function chartPoints(page: Page): Promise<Record<string, number>> {
   return page.$$eval('[data-testid^="chart-"]', (els) =>
-    Object.fromEntries(els.map((e) => [e.getAttribute('data-testid')!.slice(6), Number(e.getAttribute('data-points'))])));
+    Object.fromEntries(els.map((e) => [e.getAttribute('data-testid')!.slice(6), Number(e.getAttribute('data-points'))])),
+  );
 }

@@ -10,9 +10,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import {
-  ARTIFACTS, POLL, chartPoints, e2eEnabled, openApp, phaseOf, stepOf, useApp, waitPhase, waitStep,
-} from './harness';
+import { ARTIFACTS, POLL, chartPoints, e2eEnabled, openApp, phaseOf, stepOf, useApp, waitPhase, waitStep } from './harness';
 
 const RUN = e2eEnabled();
 
@@ -56,11 +54,27 @@ describe.runIf(RUN)('playground in Chromium (production build)', () => {
     expect(await badge.getAttribute('aria-label')).toMatch(/^Backend: webgpu/);
     await expect.poll(() => page.url(), POLL).toContain('dataset=fmnist-lt');
     const q = new URL(page.url()).searchParams;
-    for (const k of ['if', 'profile', 'seed', 'model', 'head', 'loss', 'lp.s', 'batch', 'epochs', 'lr', 'momentum', 'wd', 'sampler', 's2.epochs']) {
+    for (const k of [
+      'if',
+      'profile',
+      'seed',
+      'model',
+      'head',
+      'loss',
+      'lp.s',
+      'batch',
+      'epochs',
+      'lr',
+      'momentum',
+      'wd',
+      'sampler',
+      's2.epochs',
+    ]) {
       expect(q.has(k), k).toBe(true);
     }
     expect(await page.getByTestId('running-line').textContent()).toMatch(/GCL.*ConvNet.*IF 100/);
-    for (const name of ['Train', 'Pause', 'Step', 'Reset']) await expect.poll(() => page.getByRole('button', { name, exact: true }).count(), POLL).toBe(1);
+    for (const name of ['Train', 'Pause', 'Step', 'Reset'])
+      await expect.poll(() => page.getByRole('button', { name, exact: true }).count(), POLL).toBe(1);
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -87,8 +101,10 @@ describe.runIf(RUN)('playground in Chromium (production build)', () => {
     await waitPhase(page, ['stageDone'], 240_000);
     expect(await page.getByTestId('announcement').textContent()).toMatch(/Stage 2 finished/);
     const lt = await worstLongTask(page);
-    console.log(`[e2e] WebGPU (SwiftShader): stage 1 in ${((t1 - t0) / 1000).toFixed(1)} s, stage 2 in ${((Date.now() - t1) / 1000).toFixed(1)} s; `
-      + `worst main-thread long task ${lt.worst.toFixed(0)} ms (${lt.count} long tasks ≥ 50 ms)`);
+    console.log(
+      `[e2e] WebGPU (SwiftShader): stage 1 in ${((t1 - t0) / 1000).toFixed(1)} s, stage 2 in ${((Date.now() - t1) / 1000).toFixed(1)} s; ` +
+        `worst main-thread long task ${lt.worst.toFixed(0)} ms (${lt.count} long tasks ≥ 50 ms)`,
+    );
     await page.evaluate(() => window.scrollTo(0, 0)); // the sticky header belongs at the top of the picture
     await page.screenshot({ path: join(ARTIFACTS, 'playground.png'), fullPage: true });
     expect(errors).toEqual([]);
@@ -117,7 +133,9 @@ describe.runIf(RUN)('playground in Chromium (production build)', () => {
     const lr = page.getByLabel('Learning rate', { exact: true });
     await lr.fill('0.0123');
     await lr.press('Enter');
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid=lr-value]')?.getAttribute('data-lr')) === 0.0123, null, { timeout: 30_000 });
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=lr-value]')?.getAttribute('data-lr')) === 0.0123, null, {
+      timeout: 30_000,
+    });
     expect(await page.getByRole('dialog').isVisible()).toBe(false);
     expect(await stepOf(page)).toBeGreaterThan(before); // counters kept going: no reset
     expect(Number(await page.getByTestId('epoch-counter').getAttribute('data-epoch'))).toBeGreaterThanOrEqual(epochBefore);
@@ -148,7 +166,9 @@ describe.runIf(RUN)('playground in Chromium (production build)', () => {
     expect(await stepOf(page)).toBe(n);
     await page.locator('h1').click();
     await page.keyboard.press('r');
-    await page.waitForFunction(() => document.querySelector('[data-testid=step-counter]')?.getAttribute('data-step') === '0', null, { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid=step-counter]')?.getAttribute('data-step') === '0', null, {
+      timeout: 30_000,
+    });
     await waitPhase(page, ['ready']);
     expect(errors).toEqual([]);
     await page.close();

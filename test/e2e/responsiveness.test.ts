@@ -84,10 +84,14 @@ describe.runIf(RUN)('main-thread responsiveness while training (Chromium, wasm)'
     });
     const t0 = Date.now();
     await page.getByRole('button', { name: 'Train', exact: true }).click();
-    await page.waitForFunction(() => document.querySelector('[data-testid=phase]')?.getAttribute('data-phase') === 'stageDone', null, { timeout: 400_000, polling: 500 });
+    await page.waitForFunction(() => document.querySelector('[data-testid=phase]')?.getAttribute('data-phase') === 'stageDone', null, {
+      timeout: 400_000,
+      polling: 500,
+    });
     await page.waitForTimeout(1000); // the last staggered chart updates
     const r = await page.evaluate(() => {
-      const x = (window as unknown as { __resp: { on: boolean; longtasks: number[]; gaps: number[]; measures: Record<string, number[]> } }).__resp;
+      const x = (window as unknown as { __resp: { on: boolean; longtasks: number[]; gaps: number[]; measures: Record<string, number[]> } })
+        .__resp;
       x.on = false;
       return { longtasks: x.longtasks.slice(), gaps: x.gaps.slice(), measures: x.measures };
     });
@@ -105,15 +109,30 @@ describe.runIf(RUN)('main-thread responsiveness while training (Chromium, wasm)'
       trainingSeconds: r1(seconds),
       worstLongTaskMs: r1(r.longtasks.length ? Math.max(...r.longtasks) : 0),
       longTasks: r.longtasks.length,
-      longTasksMs: r.longtasks.map(r1).sort((a, b) => b - a).slice(0, 20),
+      longTasksMs: r.longtasks
+        .map(r1)
+        .sort((a, b) => b - a)
+        .slice(0, 20),
       frames: r.gaps.length,
       p95FrameGapMs: r1(percentile(r.gaps, 95)),
       p99FrameGapMs: r1(percentile(r.gaps, 99)),
       maxFrameGapMs: r1(r.gaps.length ? Math.max(...r.gaps) : 0),
       /** Per labelled chart update: count, worst, mean and the slowest few (ms). */
-      chartUpdates: Object.fromEntries(Object.entries(r.measures).map(([k, v]) => [
-        k.replace(/^ltpg:/, ''), { count: v.length, worstMs: r1(Math.max(...v)), meanMs: r1(v.reduce((a, b) => a + b, 0) / v.length), slowestMs: v.slice().sort((a, b) => b - a).slice(0, 5).map(r1) },
-      ])),
+      chartUpdates: Object.fromEntries(
+        Object.entries(r.measures).map(([k, v]) => [
+          k.replace(/^ltpg:/, ''),
+          {
+            count: v.length,
+            worstMs: r1(Math.max(...v)),
+            meanMs: r1(v.reduce((a, b) => a + b, 0) / v.length),
+            slowestMs: v
+              .slice()
+              .sort((a, b) => b - a)
+              .slice(0, 5)
+              .map(r1),
+          },
+        ]),
+      ),
       loadAverage1m: { before: Math.round(load0 * 100) / 100, after: Math.round(load1 * 100) / 100 },
       cpus: (await import('node:os')).cpus().length,
       epochCounter: epochs,
@@ -121,8 +140,10 @@ describe.runIf(RUN)('main-thread responsiveness while training (Chromium, wasm)'
       at: new Date().toISOString(),
     };
     writeFileSync(join(ARTIFACTS, 'responsiveness.json'), `${JSON.stringify(result, null, 2)}\n`);
-    console.log(`[e2e] responsiveness (${QUERY}, ${result.trainingSeconds} s of training, load ${result.loadAverage1m.before}→${result.loadAverage1m.after}): `
-      + `worst long task ${result.worstLongTaskMs} ms (${result.longTasks} ≥ 50 ms), frame gap p95 ${result.p95FrameGapMs} ms / max ${result.maxFrameGapMs} ms over ${result.frames} frames`);
+    console.log(
+      `[e2e] responsiveness (${QUERY}, ${result.trainingSeconds} s of training, load ${result.loadAverage1m.before}→${result.loadAverage1m.after}): ` +
+        `worst long task ${result.worstLongTaskMs} ms (${result.longTasks} ≥ 50 ms), frame gap p95 ${result.p95FrameGapMs} ms / max ${result.maxFrameGapMs} ms over ${result.frames} frames`,
+    );
 
     for (const id of ['loss', 'per-class', 'groups', 'confusion']) expect(points[id], id).toBeGreaterThan(0);
     expect(errors).toEqual([]);

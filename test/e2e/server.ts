@@ -63,9 +63,10 @@ export async function serveStatic(rootDir: string, port = 0): Promise<StaticServ
   const { port: p } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${p}`,
-    close: () => new Promise<void>((ok) => {
-      server.closeAllConnections();
-      server.close(() => ok());
-    }),
+    close: () =>
+      new Promise<void>((ok) => {
+        server.closeAllConnections();
+        server.close(() => ok());
+      }),
   };
 }

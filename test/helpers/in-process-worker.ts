@@ -92,11 +92,12 @@ export function inProcessClients(opts: InProcessWorkerOptions = {}): { createCli
   const workers: InProcessWorker[] = [];
   return {
     workers,
-    createClient: () => new TrainClient(() => {
-      const w = new InProcessWorker(opts);
-      workers.push(w);
-      return w;
-    }),
+    createClient: () =>
+      new TrainClient(() => {
+        const w = new InProcessWorker(opts);
+        workers.push(w);
+        return w;
+      }),
   };
 }
 

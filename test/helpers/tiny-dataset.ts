@@ -35,20 +35,33 @@ function makeSet(name: string, perClass: number[], side: number, channels: numbe
     lab2[dst] = labels[src];
   });
   return {
-    name, height: side, width: side, channels, numClasses: C,
-    classNames: Array.from({ length: C }, (_, c) => `class ${c}`), images: img2, labels: lab2,
+    name,
+    height: side,
+    width: side,
+    channels,
+    numClasses: C,
+    classNames: Array.from({ length: C }, (_, c) => `class ${c}`),
+    images: img2,
+    labels: lab2,
   };
 }
 
-export function tinyDataset(opts: { classes?: number; poolPerClass?: number; testPerClass?: number; seed?: number; side?: number; channels?: number } = {}): Dataset {
+export function tinyDataset(
+  opts: { classes?: number; poolPerClass?: number; testPerClass?: number; seed?: number; side?: number; channels?: number } = {},
+): Dataset {
   const C = opts.classes ?? 4;
   const side = opts.side ?? 8;
   const channels = opts.channels ?? 1;
   const rng = new Rng(opts.seed ?? 7);
   return {
     meta: {
-      id: 'tiny', title: 'Tiny synthetic', mean: new Array(channels).fill(0.5), std: new Array(channels).fill(0.25),
-      hflip: false, cropPad: 1, licence: 'generated',
+      id: 'tiny',
+      title: 'Tiny synthetic',
+      mean: new Array(channels).fill(0.5),
+      std: new Array(channels).fill(0.25),
+      hflip: false,
+      cropPad: 1,
+      licence: 'generated',
     },
     pool: makeSet('tiny-train', new Array(C).fill(opts.poolPerClass ?? 60), side, channels, rng),
     test: makeSet('tiny-test', new Array(C).fill(opts.testPerClass ?? 20), side, channels, rng),

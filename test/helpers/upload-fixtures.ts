@@ -21,8 +21,14 @@ function cifarSet(name: string, perClass: number, C: number, seed: number): Imag
     }
   }
   return {
-    name, height: 32, width: 32, channels: 3, numClasses: C,
-    classNames: Array.from({ length: C }, (_, c) => (C === 10 ? CIFAR10_NAMES[c] : `fine_${c}`)), images, labels,
+    name,
+    height: 32,
+    width: 32,
+    channels: 3,
+    numClasses: C,
+    classNames: Array.from({ length: C }, (_, c) => (C === 10 ? CIFAR10_NAMES[c] : `fine_${c}`)),
+    images,
+    labels,
   };
 }
 

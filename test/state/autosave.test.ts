@@ -4,12 +4,18 @@ import type { EpochMetrics } from '../../src/worker/protocol';
 import { PlaygroundSession, type RunSnapshot } from '../../src/state/session';
 import { createPlaygroundStore } from '../../src/state/store';
 import {
-  Autosaver, MemoryAutosaveStorage, isSavedRun, resumeQuestion, snapshotToSaved, storageErrorMessage, type SavedRun,
+  Autosaver,
+  MemoryAutosaveStorage,
+  isSavedRun,
+  resumeQuestion,
+  snapshotToSaved,
+  storageErrorMessage,
+  type SavedRun,
 } from '../../src/state/autosave';
 import { inProcessClients, tinySettings as baseSettings, until } from '../helpers/in-process-worker';
 import { cifarArchive } from '../helpers/upload-fixtures';
 import { uploadCifar } from '../../src/state/upload';
-import { isUploadId } from '../../src/state/data';
+import { isUploadId } from '../../src/state/data-shape';
 
 /** Stage 1 of 3 epochs. */
 const tinySettings = () => baseSettings({ epochs: 3 });
@@ -36,9 +42,26 @@ function fakeSnapshot(epoch: number): RunSnapshot {
   return {
     checkpoint: {
       spec: { config: tinySettings().config, data: { nMax: null } },
-      trainer: { version: 1, config: tinySettings().config, stage: 1, epoch, globalStep: epoch * 5, lossParams: {}, stage2: tinySettings().config.stage2, weights: { w: new Float32Array([1, 2]) }, bnBatchesTracked: {}, momentum: {}, rng: { sampler: { s: [1] }, augment: { s: [2] }, noise: { s: [3] } } as never },
+      trainer: {
+        version: 1,
+        config: tinySettings().config,
+        stage: 1,
+        epoch,
+        globalStep: epoch * 5,
+        lossParams: {},
+        stage2: tinySettings().config.stage2,
+        weights: { w: new Float32Array([1, 2]) },
+        bnBatchesTracked: {},
+        momentum: {},
+        rng: { sampler: { s: [1] }, augment: { s: [2] }, noise: { s: [3] } } as never,
+      },
     },
-    settings: tinySettings(), label: 'GCL · ConvNet', dataKey: 'k', batches: [], epochs: [], stage1Done: false,
+    settings: tinySettings(),
+    label: 'GCL · ConvNet',
+    dataKey: 'k',
+    batches: [],
+    epochs: [],
+    stage1Done: false,
   };
 }
 

@@ -1,8 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { CHARTS } from '../../src/ui/charts/meta';
-import { HIDEABLE, HIDE_AREAS, HIDE_IDS, areaShown, canonicalHide, configPanelShown, isHideId, type HideId } from '../../src/state/classroom';
+import {
+  HIDEABLE,
+  HIDE_AREAS,
+  HIDE_IDS,
+  areaShown,
+  canonicalHide,
+  configPanelShown,
+  isHideId,
+  type HideId,
+} from '../../src/state/classroom';
 import { PLAYGROUND_DEFAULTS, cloneSettings } from '../../src/state/settings';
-import { HIDE_PARAM, describeProblems, parseHide, parseSettings, serialiseSettings, serialiseUrl, withHide } from '../../src/state/urlSchema';
+import {
+  HIDE_PARAM,
+  describeProblems,
+  parseHide,
+  parseSettings,
+  serialiseSettings,
+  serialiseUrl,
+  withHide,
+} from '../../src/state/url-schema';
 import { createPlaygroundStore } from '../../src/state/store';
 import { activeShortcuts } from '../../src/ui/shortcuts';
 
@@ -14,7 +31,8 @@ describe('classroom link: the table of hideable controls', () => {
     for (const { area } of HIDE_AREAS) expect(HIDEABLE.some((h) => h.area === area)).toBe(true);
     expect(new Set(HIDEABLE.map((h) => h.area))).toEqual(new Set(HIDE_AREAS.map((a) => a.area)));
     // the groups the issue asks for, and one id per chart
-    for (const id of ['data', 'imbalance', 'model', 'loss', 'loss-params', 'optimiser', 'stage2', 'backend', 'export', 'reset']) expect(isHideId(id)).toBe(true);
+    for (const id of ['data', 'imbalance', 'model', 'loss', 'loss-params', 'optimiser', 'stage2', 'backend', 'export', 'reset'])
+      expect(isHideId(id)).toBe(true);
     for (const c of CHARTS) expect(isHideId(`chart-${c.id}`)).toBe(true);
     expect(isHideId('__proto__')).toBe(false);
     expect(isHideId('Loss')).toBe(false);
@@ -96,9 +114,14 @@ describe('classroom link: hide= in the URL', () => {
   it('unknown ids are ignored and listed in the URL notice; the known ones still apply', () => {
     const r = parseSettings('?hide=loss,charts,everything,loss');
     expect(r.hidden).toEqual(['loss']);
-    expect(r.problems.map((p) => [p.param, p.value])).toEqual([['hide', 'charts'], ['hide', 'everything']]);
+    expect(r.problems.map((p) => [p.param, p.value])).toEqual([
+      ['hide', 'charts'],
+      ['hide', 'everything'],
+    ]);
     const lines = describeProblems(r.problems);
-    expect(lines[0]).toMatch(/^hide=charts: not a control that can be hidden, ignored \(expected a comma-separated list of data, imbalance/);
+    expect(lines[0]).toMatch(
+      /^hide=charts: not a control that can be hidden, ignored \(expected a comma-separated list of data, imbalance/,
+    );
     // the other settings are unaffected
     expect(r.settings).toEqual(PLAYGROUND_DEFAULTS);
   });

@@ -15,16 +15,23 @@ import { PlaygroundSession, dataKey } from '../../src/state/session';
 import { PLAYGROUND_DEFAULTS, cloneSettings, type Settings } from '../../src/state/settings';
 import { createPlaygroundStore } from '../../src/state/store';
 import { MAX_PINNED, RUN_COLORS, pinnedCount, type RunRecord } from '../../src/state/slices/metrics';
-import { runLabel } from '../../src/state/runLabel';
+import { runLabel } from '../../src/state/run-label';
 import {
-  CSV_COLUMNS, PRESET_LOSSES, bestEpoch, compareCsv, compareRows, presetFor, presetSettings, sortRows,
+  CSV_COLUMNS,
+  PRESET_LOSSES,
+  bestEpoch,
+  compareCsv,
+  compareRows,
+  presetFor,
+  presetSettings,
+  sortRows,
 } from '../../src/state/compare';
 import { Autosaver, MemoryAutosaveStorage } from '../../src/state/autosave';
 import { inProcessClients, sharedTinyDataset, tinySettings as baseSettings, until } from '../helpers/in-process-worker';
 import { createElement } from 'react';
 import { renderToString } from 'react-dom/server';
 import { ChartsPanel } from '../../src/ui/charts';
-import { timeMax } from '../../src/ui/charts/data';
+import { timeMax } from '../../src/ui/charts/chart-data';
 import { synthRun } from '../ui/charts/synthetic';
 
 /** One epoch of batch 32, seed 3, lr 0.05. */
@@ -45,7 +52,11 @@ function page(settings = tinySettings(), storage?: MemoryAutosaveStorage) {
 /** Fake epoch metrics (1-based `n` within `stage`). */
 function ep(n: number, acc: number, g: [number | null, number | null, number | null], stage: 1 | 2 = 1, of = 3): EpochMetrics {
   return {
-    stage, epoch: n - 1, epochsInStage: of, step: n * 5, testAccuracy: acc,
+    stage,
+    epoch: n - 1,
+    epochsInStage: of,
+    step: n * 5,
+    testAccuracy: acc,
     groupAccuracy: { many: g[0], medium: g[1], few: g[2] },
   } as unknown as EpochMetrics;
 }
@@ -116,8 +127,24 @@ describe('pinning runs (metrics slice)', () => {
     const s = () => st.getState();
     s().beginRun('now', 'a');
     const saved: RunRecord[] = [
-      { id: 'x1', label: 'CE · ConvNet', color: s().current!.color, dataKey: 'a', batches: [], epochs: [ep(1, 0.5, [1, 0, 0])], pinned: true },
-      { id: 'x2', label: 'KPS s=15 GA · ConvNet', color: RUN_COLORS[3], dataKey: 'a', batches: [], epochs: [ep(1, 0.6, [1, 0, 0])], pinned: true },
+      {
+        id: 'x1',
+        label: 'CE · ConvNet',
+        color: s().current!.color,
+        dataKey: 'a',
+        batches: [],
+        epochs: [ep(1, 0.5, [1, 0, 0])],
+        pinned: true,
+      },
+      {
+        id: 'x2',
+        label: 'KPS s=15 GA · ConvNet',
+        color: RUN_COLORS[3],
+        dataKey: 'a',
+        batches: [],
+        epochs: [ep(1, 0.6, [1, 0, 0])],
+        pinned: true,
+      },
     ];
     s().restoreRuns(saved, true);
     expect(s().archived.map((r) => r.id)).toEqual(['x1', 'x2']);
@@ -131,14 +158,53 @@ describe('pinning runs (metrics slice)', () => {
 describe('run labels', () => {
   it('name the loss, its key and changed hyperparameters, the model and an open head', () => {
     expect(runLabel(withLoss('kps'))).toBe('KPS s=15 GA · ConvNet');
-    expect(runLabel(withLoss('kps', (s) => { s.config.lossParams.ga = 0; s.config.lossParams.maxM = 0.3; }))).toBe('KPS m=0.3 s=15 no GA · ConvNet');
-    expect(runLabel(withLoss('ldam', (s) => { s.config.model = 'resnet32'; }))).toBe('LDAM-DRW m=0.5 · ResNet-32');
+    expect(
+      runLabel(
+        withLoss('kps', (s) => {
+          s.config.lossParams.ga = 0;
+          s.config.lossParams.maxM = 0.3;
+        }),
+      ),
+    ).toBe('KPS m=0.3 s=15 no GA · ConvNet');
+    expect(
+      runLabel(
+        withLoss('ldam', (s) => {
+          s.config.model = 'resnet32';
+        }),
+      ),
+    ).toBe('LDAM-DRW m=0.5 · ResNet-32');
     expect(runLabel(withLoss('gcl'))).toBe('GCL · ConvNet');
     expect(runLabel(withLoss('gcl'), 2)).toBe('GCL stage 2 · ConvNet');
-    expect(runLabel(withLoss('gcl', (s) => { s.config.lossParams.noiseMul = 1; }))).toBe('GCL cloud=1 · ConvNet');
-    expect(runLabel(withLoss('fbl', (s) => { s.config.lossParams.A = 30; }))).toBe('FBL A=30 · ConvNet');
-    expect(runLabel(withLoss('ce', (s) => { s.config.head = 'linear'; s.config.lossParams.scale = 20; }))).toBe('CE · ConvNet');
-    expect(runLabel(withLoss('ce', (s) => { s.config.head = 'cosine'; s.config.lossParams.scale = 20; }))).toBe('CE s=20 · ConvNet (cosine head)');
+    expect(
+      runLabel(
+        withLoss('gcl', (s) => {
+          s.config.lossParams.noiseMul = 1;
+        }),
+      ),
+    ).toBe('GCL cloud=1 · ConvNet');
+    expect(
+      runLabel(
+        withLoss('fbl', (s) => {
+          s.config.lossParams.A = 30;
+        }),
+      ),
+    ).toBe('FBL A=30 · ConvNet');
+    expect(
+      runLabel(
+        withLoss('ce', (s) => {
+          s.config.head = 'linear';
+          s.config.lossParams.scale = 20;
+        }),
+      ),
+    ).toBe('CE · ConvNet');
+    expect(
+      runLabel(
+        withLoss('ce', (s) => {
+          s.config.head = 'cosine';
+          s.config.lossParams.scale = 20;
+        }),
+      ),
+    ).toBe('CE s=20 · ConvNet (cosine head)');
   });
 });
 
@@ -146,13 +212,28 @@ describe('runs table', () => {
   function state() {
     const st = createPlaygroundStore();
     const s = () => st.getState();
-    s().beginRun('CE · ConvNet', 'a', withLoss('ce', (x) => { x.config.head = 'linear'; }));
+    s().beginRun(
+      'CE · ConvNet',
+      'a',
+      withLoss('ce', (x) => {
+        x.config.head = 'linear';
+      }),
+    );
     s().appendMetrics([], [ep(1, 0.5, [0.8, 0.4, 0.1]), ep(2, 0.62, [0.85, 0.5, 0.2]), ep(3, 0.6, [0.9, 0.45, 0.1])]);
     s().pinCurrent();
     s().beginRun('GCL · ConvNet', 'a', withLoss('gcl'));
-    s().appendMetrics([], [ep(1, 0.55, [0.7, 0.5, 0.3]), ep(2, 0.58, [0.7, 0.5, 0.4]), ep(3, 0.59, [0.7, 0.55, 0.45]), ep(1, 0.64, [0.72, 0.6, 0.5], 2, 1)]);
+    s().appendMetrics(
+      [],
+      [ep(1, 0.55, [0.7, 0.5, 0.3]), ep(2, 0.58, [0.7, 0.5, 0.4]), ep(3, 0.59, [0.7, 0.55, 0.45]), ep(1, 0.64, [0.72, 0.6, 0.5], 2, 1)],
+    );
     s().pinCurrent();
-    s().beginRun('KPS s=15 GA · ConvNet', 'b', withLoss('kps', (x) => { x.config.imbalance = 10; }));
+    s().beginRun(
+      'KPS s=15 GA · ConvNet',
+      'b',
+      withLoss('kps', (x) => {
+        x.config.imbalance = 10;
+      }),
+    );
     s().appendMetrics([], [ep(1, 0.45, [0.6, 0.3, null], 1, 3)]);
     s().patchRun({ phase: 'running' });
     return s();
@@ -164,7 +245,16 @@ describe('runs table', () => {
     const [ce, gcl, kps] = rows;
     expect(ce.last).toEqual({ stage: 1, epoch: 3, overall: 0.6, many: 0.9, medium: 0.45, few: 0.1 });
     expect(ce.best).toMatchObject({ stage: 1, epoch: 2, overall: 0.62 });
-    expect(ce).toMatchObject({ status: 'finished', pinned: true, current: false, sameData: false, lossName: 'CE', head: 'linear', epochs1: 3, epochs2: 0 });
+    expect(ce).toMatchObject({
+      status: 'finished',
+      pinned: true,
+      current: false,
+      sameData: false,
+      lossName: 'CE',
+      head: 'linear',
+      epochs1: 3,
+      epochs2: 0,
+    });
     expect(gcl).toMatchObject({ epochs1: 3, epochs2: 1, last: { stage: 2, epoch: 1 }, best: { stage: 2, overall: 0.64 }, head: 'cosine' });
     expect(kps).toMatchObject({ status: 'running', current: true, pinned: false, sameData: true, last: { few: null } });
     expect(kps.data).toMatch(/IF 10 \(exp\)/);
@@ -191,11 +281,29 @@ describe('runs table', () => {
     expect(lines).toHaveLength(1 + rows.length);
     expect(lines[0]).toBe(CSV_COLUMNS.join(','));
     // a tiny RFC 4180 reader
-    const parse = (l: string) => [...l.matchAll(/("(?:[^"]|"")*"|[^,]*)(,|$)/g)].slice(0, -1).map((m) => m[1].replace(/^"|"$/g, '').replace(/""/g, '"'));
-    const recs = lines.slice(1).map(parse).map((f) => Object.fromEntries(CSV_COLUMNS.map((c, i) => [c, f[i]])));
+    const parse = (l: string) =>
+      [...l.matchAll(/("(?:[^"]|"")*"|[^,]*)(,|$)/g)].slice(0, -1).map((m) => m[1].replace(/^"|"$/g, '').replace(/""/g, '"'));
+    const recs = lines
+      .slice(1)
+      .map(parse)
+      .map((f) => Object.fromEntries(CSV_COLUMNS.map((c, i) => [c, f[i]])));
     expect(recs.map((r) => r.loss)).toEqual(['GCL', 'CE', 'KPS']);
-    expect(recs[0]).toMatchObject({ run: 'GCL · ConvNet', last_stage: '2', last_epoch: '1', last_overall_accuracy: '0.64', best_overall_accuracy: '0.64', pinned: 'true', epochs_stage2: '1' });
-    expect(recs[1]).toMatchObject({ last_many_accuracy: '0.9', best_epoch: '2', best_overall_accuracy: '0.62', same_data: 'false', status: 'finished' });
+    expect(recs[0]).toMatchObject({
+      run: 'GCL · ConvNet',
+      last_stage: '2',
+      last_epoch: '1',
+      last_overall_accuracy: '0.64',
+      best_overall_accuracy: '0.64',
+      pinned: 'true',
+      epochs_stage2: '1',
+    });
+    expect(recs[1]).toMatchObject({
+      last_many_accuracy: '0.9',
+      best_epoch: '2',
+      best_overall_accuracy: '0.62',
+      same_data: 'false',
+      status: 'finished',
+    });
     expect(recs[2]).toMatchObject({ last_few_accuracy: '', status: 'running', same_data: 'true' });
     expect(recs[2].data).toMatch(/, seed 1$/); // the data text holds commas: quoted
   });
@@ -205,8 +313,17 @@ describe('same seed → same data subset and initial backbone weights, whatever 
   it('every backbone parameter is identical; only the head differs where the loss needs another one', async () => {
     await tf.setBackend('cpu');
     const cfg = (loss: LossId, head: 'linear' | 'cosine', seed = 5): TrainConfig => ({
-      ...structuredClone(DEFAULT_CONFIG), dataset: 'tiny', imbalance: 10, model: 'resnet8', head, loss, lossParams: defaultParams(loss), seed,
-      batchSize: 16, epochs: 1, evalPerClass: 2,
+      ...structuredClone(DEFAULT_CONFIG),
+      dataset: 'tiny',
+      imbalance: 10,
+      model: 'resnet8',
+      head,
+      loss,
+      lossParams: defaultParams(loss),
+      seed,
+      batchSize: 16,
+      epochs: 1,
+      evalPerClass: 2,
     });
     const weights = (c: TrainConfig) => {
       const t = new Trainer(sharedTinyDataset(), c);
@@ -218,7 +335,12 @@ describe('same seed → same data subset and initial backbone weights, whatever 
     const ce = weights(cfg('ce', 'linear'));
     const backbone = [...ce.w.keys()].filter((k) => !k.startsWith('linear.'));
     expect(backbone.length).toBeGreaterThan(10);
-    for (const [loss, head] of [['kps', 'cosine'], ['fbl', 'linear'], ['gcl', 'cosine'], ['ldam', 'cosine']] as const) {
+    for (const [loss, head] of [
+      ['kps', 'cosine'],
+      ['fbl', 'linear'],
+      ['gcl', 'cosine'],
+      ['ldam', 'cosine'],
+    ] as const) {
       const o = weights(cfg(loss, head));
       expect(o.counts).toEqual(ce.counts);
       for (const k of backbone) expect(o.w.get(k), `${loss} ${k}`).toEqual(ce.w.get(k));
@@ -239,7 +361,8 @@ describe('preset CE vs KPS vs FBL vs GCL (real engine, cpu, tiny data)', () => {
     expect(all[1].config.lossParams.ga).toBe(1);
     for (const s of all) {
       expect(dataKey(s)).toBe(dataKey(base));
-      for (const k of ['seed', 'model', 'epochs', 'batchSize', 'lr', 'schedule', 'sampler'] as const) expect(s.config[k]).toEqual(base.config[k]);
+      for (const k of ['seed', 'model', 'epochs', 'batchSize', 'lr', 'schedule', 'sampler'] as const)
+        expect(s.config[k]).toEqual(base.config[k]);
       expect(s.config.stage2).toEqual(base.config.stage2);
     }
   });
@@ -342,10 +465,19 @@ describe('overlay on the charts', () => {
     const kps = synthRun({ epochs: 2, loss: 'kps', id: 'k', label: 'KPS s=15 GA · ConvNet', color: RUN_COLORS[1] });
     const gcl = synthRun({ epochs: 2, loss: 'gcl', id: 'g', label: 'GCL · ConvNet', color: RUN_COLORS[2] });
     const other = { ...synthRun({ epochs: 3, id: 'o', label: 'CE · ConvNet (other data)', color: RUN_COLORS[3] }) };
-    const html = renderToString(createElement(ChartsPanel, {
-      runs: [ce, kps, gcl], timeRuns: [other, ce, kps, gcl], counts: ce.counts, groups: ce.groups, classNames: ce.classNames,
-      totalEpochs: 4, width: 640, height: 280, liveIntervalMs: 0,
-    }));
+    const html = renderToString(
+      createElement(ChartsPanel, {
+        runs: [ce, kps, gcl],
+        timeRuns: [other, ce, kps, gcl],
+        counts: ce.counts,
+        groups: ce.groups,
+        classNames: ce.classNames,
+        totalEpochs: 4,
+        width: 640,
+        height: 280,
+        liveIntervalMs: 0,
+      }),
+    );
     const c = cards(html);
     const has = (id: string, color: string) => c[id].includes(`stroke="${color}"`) || c[id].includes(`fill="${color}"`);
     for (const id of ['loss', 'per-class', 'groups', 'feature-norm']) {

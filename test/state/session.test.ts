@@ -13,10 +13,11 @@ function setup(settings = tinySettings()) {
   const urls: string[] = [];
   const session = new PlaygroundSession(store, {
     createClient,
-    schedule: (cb) => setTimeout(() => {
-      flushes++;
-      cb();
-    }, 20),
+    schedule: (cb) =>
+      setTimeout(() => {
+        flushes++;
+        cb();
+      }, 20),
     writeUrl: (q) => urls.push(q),
   });
   return { store, session, s: () => store.getState(), flushes: () => flushes, urls, workers };
@@ -34,22 +35,67 @@ describe('planChange', () => {
     return s;
   };
   it('lr, loss hyperparameters, sampler, augmentation and weight decay are live', () => {
-    const p = planChange(base, with_((s) => {
-      s.config.lr = 0.01;
-      s.config.lossParams = { ...s.config.lossParams, noiseMul: 1 };
-      s.config.sampler = 'cben';
-      s.config.augment = false;
-    }));
+    const p = planChange(
+      base,
+      with_((s) => {
+        s.config.lr = 0.01;
+        s.config.lossParams = { ...s.config.lossParams, noiseMul: 1 };
+        s.config.sampler = 'cben';
+        s.config.augment = false;
+      }),
+    );
     expect(p.kind).toBe('live');
     expect(p.live).toEqual({ lr: 0.01, lossParams: { ...base.config.lossParams, noiseMul: 1 }, sampler: 'cben', augment: false });
   });
   it('data, model and loss type need a reset; stage-2 settings wait for stage 2', () => {
-    expect(planChange(base, with_((s) => { s.config.imbalance = 50; })).resetBecause).toEqual(['imbalance factor']);
-    expect(planChange(base, with_((s) => { s.config.model = 'resnet8'; })).kind).toBe('reset');
-    expect(planChange(base, with_((s) => { s.config.loss = 'ce'; })).kind).toBe('reset');
-    expect(planChange(base, with_((s) => { s.nMax = 500; })).kind).toBe('reset');
-    expect(planChange(base, with_((s) => { s.config.stage2.epochs = 9; })).kind).toBe('stage2');
-    expect(planChange(base, with_((s) => { s.backend = 'wasm'; })).kind).toBe('backend');
+    expect(
+      planChange(
+        base,
+        with_((s) => {
+          s.config.imbalance = 50;
+        }),
+      ).resetBecause,
+    ).toEqual(['imbalance factor']);
+    expect(
+      planChange(
+        base,
+        with_((s) => {
+          s.config.model = 'resnet8';
+        }),
+      ).kind,
+    ).toBe('reset');
+    expect(
+      planChange(
+        base,
+        with_((s) => {
+          s.config.loss = 'ce';
+        }),
+      ).kind,
+    ).toBe('reset');
+    expect(
+      planChange(
+        base,
+        with_((s) => {
+          s.nMax = 500;
+        }),
+      ).kind,
+    ).toBe('reset');
+    expect(
+      planChange(
+        base,
+        with_((s) => {
+          s.config.stage2.epochs = 9;
+        }),
+      ).kind,
+    ).toBe('stage2');
+    expect(
+      planChange(
+        base,
+        with_((s) => {
+          s.backend = 'wasm';
+        }),
+      ).kind,
+    ).toBe('backend');
     expect(planChange(base, cloneSettings(base)).kind).toBe('none');
   });
   it('backend order', () => {

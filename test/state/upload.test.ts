@@ -2,17 +2,18 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/core/backend';
 import { pngDecoder } from '../../src/core/data/png';
 import type { UploadedDataInfo } from '../../src/worker/protocol';
-import { EMBEDDED_SHAPE, infeasibility, previewCountsFor, shapeFor, switchDataset, uploadShape } from '../../src/state/data';
+import { EMBEDDED_SHAPE, infeasibility, previewCountsFor, shapeFor, switchDataset, uploadShape } from '../../src/state/data-shape';
 import { PlaygroundSession } from '../../src/state/session';
 import { PLAYGROUND_DEFAULTS, cloneSettings, previewCounts } from '../../src/state/settings';
 import { createPlaygroundStore } from '../../src/state/store';
 import { uploadCifar, uploadFolderFiles, uploadFolderZip } from '../../src/state/upload';
-import { parseSettings, serialiseSettings } from '../../src/state/urlSchema';
+import { parseSettings, serialiseSettings } from '../../src/state/url-schema';
 import { inProcessClients, tinySettings as baseSettings } from '../helpers/in-process-worker';
 import { CIFAR10_NAMES, cifarArchive, pngFolder, zipFolder } from '../helpers/upload-fixtures';
 
 /** One epoch of CE (stage-2 settings as on the page). */
-const tinySettings = () => baseSettings({ epochs: 1, evalPerClass: 2, model: 'convnet', loss: 'ce', lossParams: {}, stage2: PLAYGROUND_DEFAULTS.config.stage2 });
+const tinySettings = () =>
+  baseSettings({ epochs: 1, evalPerClass: 2, model: 'convnet', loss: 'ce', lossParams: {}, stage2: PLAYGROUND_DEFAULTS.config.stage2 });
 
 /** A page's store and session; its workers report the backend asked for and decode PNG folders. */
 function setup(settings = tinySettings()) {
@@ -39,8 +40,20 @@ beforeAll(async () => {
 
 describe('data shapes', () => {
   const folder: UploadedDataInfo = {
-    id: 'folder@1', kind: 'folder', title: 'pets', source: 'pets', classNames: ['cat', 'dog', 'emu'], poolCounts: [40, 12, 3], testCounts: [10, 3, 1],
-    height: 32, width: 32, channels: 3, memoryBytes: 1, notes: [], skipped: [], skippedCount: 0,
+    id: 'folder@1',
+    kind: 'folder',
+    title: 'pets',
+    source: 'pets',
+    classNames: ['cat', 'dog', 'emu'],
+    poolCounts: [40, 12, 3],
+    testCounts: [10, 3, 1],
+    height: 32,
+    width: 32,
+    channels: 3,
+    memoryBytes: 1,
+    notes: [],
+    skipped: [],
+    skippedCount: 0,
   };
 
   it('embedded shape previews exactly like previewCounts', () => {
@@ -134,7 +147,8 @@ describe('uploads through the session', () => {
     next.backend = 'wasm';
     await session.changeSettings(next).catch(() => undefined);
     const t1 = Date.now();
-    while ((s().phase !== 'ready' || s().backend?.backend !== 'wasm') && Date.now() - t1 < 20_000) await new Promise((r) => setTimeout(r, 5));
+    while ((s().phase !== 'ready' || s().backend?.backend !== 'wasm') && Date.now() - t1 < 20_000)
+      await new Promise((r) => setTimeout(r, 5));
     expect(workers.length).toBe(2);
     expect(workers[1].transfers.some((n) => n === 1)).toBe(true);
     expect(s().uploads.map((u) => u.title)).toEqual(['CIFAR-10-LT']);
@@ -152,14 +166,23 @@ describe('uploads through the session', () => {
     expect(await uploadCifar({ store: session.store, session }, file(cifarArchive('cifar10', 20, 2), 'cifar-10-binary.tar.gz'))).toBe(true);
     // the kept file became unreadable (e.g. deleted from disk)
     const id = s().settings.config.dataset;
-    session.uploadRecipes.set(id, { kind: 'cifar', file: { name: 'cifar-10-binary.tar.gz', blob: { arrayBuffer: () => Promise.reject(new Error('NotFoundError')), size: 1 } as unknown as Blob } });
+    session.uploadRecipes.set(id, {
+      kind: 'cifar',
+      file: {
+        name: 'cifar-10-binary.tar.gz',
+        blob: { arrayBuffer: () => Promise.reject(new Error('NotFoundError')), size: 1 } as unknown as Blob,
+      },
+    });
     const next = cloneSettings(s().settings);
     next.backend = 'wasm';
     await session.changeSettings(next).catch(() => undefined);
     const t1 = Date.now();
-    while ((s().phase !== 'ready' || s().backend?.backend !== 'wasm') && Date.now() - t1 < 20_000) await new Promise((r) => setTimeout(r, 5));
+    while ((s().phase !== 'ready' || s().backend?.backend !== 'wasm') && Date.now() - t1 < 20_000)
+      await new Promise((r) => setTimeout(r, 5));
     expect(s().settings.config.dataset).toBe('fmnist-lt');
-    expect(s().notices.find((n) => n.id === 'upload-error')?.items[0]).toMatch(/^cifar-10-binary\.tar\.gz: could not be read \(NotFoundError\)/);
+    expect(s().notices.find((n) => n.id === 'upload-error')?.items[0]).toMatch(
+      /^cifar-10-binary\.tar\.gz: could not be read \(NotFoundError\)/,
+    );
     expect(s().notices.some((n) => n.id === 'upload-lost')).toBe(true);
     session.dispose();
   }, 60_000);
@@ -196,21 +219,33 @@ describe('uploads through the session', () => {
     const { session, s } = setup();
     await session.start();
     const files = pngFolder('my pets', ['cat', 'dog', '<img src=x onerror=alert(1)>'], [12, 5, 2]);
-    const ok = await uploadFolderFiles({ store: session.store, session }, files.map((f) => file(f.bytes, f.path.split('/').pop()!, f.path)), { target: 'grey28', testFraction: 0.2 });
+    const ok = await uploadFolderFiles(
+      { store: session.store, session },
+      files.map((f) => file(f.bytes, f.path.split('/').pop()!, f.path)),
+      { target: 'grey28', testFraction: 0.2 },
+    );
     expect(ok).toBe(true);
     const u = s().uploads[0];
     expect([...u.classNames].sort()).toEqual(['<img src=x onerror=alert(1)>', 'cat', 'dog'].sort());
     expect(s().settings.config.profile).toBe('asis');
     expect(s().summary?.counts).toEqual(u.poolCounts);
     expect(s().summary?.trainImages).toBe(u.poolCounts.reduce((a, b) => a + b, 0));
-    const zipOk = await uploadFolderZip({ store: session.store, session }, file(zipFolder(files), 'pets.zip'), { target: 'rgb32', testFraction: 0.5 });
+    const zipOk = await uploadFolderZip({ store: session.store, session }, file(zipFolder(files), 'pets.zip'), {
+      target: 'rgb32',
+      testFraction: 0.5,
+    });
     expect(zipOk).toBe(true);
     expect(s().uploads.map((x) => x.id)).toEqual(['folder@1', 'folder@2']);
     expect(s().settings.config.dataset).toBe('folder@2');
     expect(s().uploads[1].height).toBe(32);
     // a zip that is not one: error names it, the folder run stays
     const before = s().summary;
-    expect(await uploadFolderZip({ store: session.store, session }, file(new TextEncoder().encode('nope'), 'holiday.zip'), { target: 'rgb32', testFraction: 0.2 })).toBe(false);
+    expect(
+      await uploadFolderZip({ store: session.store, session }, file(new TextEncoder().encode('nope'), 'holiday.zip'), {
+        target: 'rgb32',
+        testFraction: 0.2,
+      }),
+    ).toBe(false);
     expect(s().uploadError).toMatch(/holiday\.zip/);
     expect(s().summary).toBe(before);
     session.dispose();

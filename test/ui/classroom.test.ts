@@ -5,7 +5,7 @@ import { App } from '../../src/ui/App';
 import { createPlaygroundStore } from '../../src/state/store';
 import { PlaygroundSession } from '../../src/state/session';
 import { TrainClient, type WorkerLike } from '../../src/worker/client';
-import { parseSettings } from '../../src/state/urlSchema';
+import { parseSettings } from '../../src/state/url-schema';
 import { HIDEABLE } from '../../src/state/classroom';
 
 /** Server-rendered markup of the app for a URL (hidden controls from its hide=). */
@@ -22,7 +22,8 @@ function render(search: string): string {
 describe('classroom link (server-rendered markup)', () => {
   it('without hide= everything is there, with the Classroom link button and no hidden-controls line', () => {
     const html = render('?loss=kps');
-    for (const id of ['field-loss', 'field-model', 'field-head', 'field-dataset', 'field-imbalance', 'field-lr', 'hp-maxM']) expect(html).toContain(`data-testid="${id}"`);
+    for (const id of ['field-loss', 'field-model', 'field-head', 'field-dataset', 'field-imbalance', 'field-lr', 'hp-maxM'])
+      expect(html).toContain(`data-testid="${id}"`);
     expect(html).toMatch(/<button[^>]*>Classroom link…<\/button>/);
     expect(html).toMatch(/<button[^>]*>Reset<\/button>/);
     expect(html).toMatch(/<button[^>]*>Export…<\/button>/);
@@ -47,7 +48,9 @@ describe('classroom link (server-rendered markup)', () => {
   });
 
   it('every setting hidden: the configuration panel is gone and the charts take the width', () => {
-    const all = HIDEABLE.filter((h) => h.area.startsWith('config-')).map((h) => h.id).join(',');
+    const all = HIDEABLE.filter((h) => h.area.startsWith('config-'))
+      .map((h) => h.id)
+      .join(',');
     const html = render(`?hide=${all}`);
     expect(html).not.toContain('aria-label="Configuration"');
     expect(html).toContain('class="layout no-config"');

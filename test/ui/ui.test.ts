@@ -7,13 +7,20 @@ import { formatEta, formatNumber } from '../../src/ui/format';
 import { createPlaygroundStore } from '../../src/state/store';
 import { PlaygroundSession } from '../../src/state/session';
 import { TrainClient, type WorkerLike } from '../../src/worker/client';
-import { describeProblems, parseSettings } from '../../src/state/urlSchema';
+import { describeProblems, parseSettings } from '../../src/state/url-schema';
 
-const el = (tag: string, inside?: string) => ({ closest: (sel: string) => (inside && sel.includes(inside) ? {} : (sel.split(/,\s*/).includes(tag) ? {} : null)), isContentEditable: false });
+const el = (tag: string, inside?: string) => ({
+  closest: (sel: string) => (inside && sel.includes(inside) ? {} : sel.split(/,\s*/).includes(tag) ? {} : null),
+  isContentEditable: false,
+});
 
 describe('keyboard shortcuts table', () => {
   it('space / s / r map to toggle / step / reset, once each', () => {
-    expect(SHORTCUTS.map((s) => [s.key, s.action])).toEqual([[' ', 'toggle'], ['s', 'step'], ['r', 'reset']]);
+    expect(SHORTCUTS.map((s) => [s.key, s.action])).toEqual([
+      [' ', 'toggle'],
+      ['s', 'step'],
+      ['r', 'reset'],
+    ]);
     const ev = (key: string, target: unknown = null, mods: Partial<KeyboardEvent> = {}) =>
       matchShortcut({ key, ctrlKey: false, metaKey: false, altKey: false, target: target as EventTarget, ...mods });
     expect(ev(' ')?.action).toBe('toggle');
@@ -47,7 +54,10 @@ describe('App (server-rendered markup)', () => {
   function render(search: string): string {
     const { settings, problems } = parseSettings(search);
     const store = createPlaygroundStore(settings);
-    if (problems.length) store.getState().pushNotice({ id: 'url', level: 'warning', title: 'Some settings in the URL were invalid', items: describeProblems(problems) });
+    if (problems.length)
+      store
+        .getState()
+        .pushNotice({ id: 'url', level: 'warning', title: 'Some settings in the URL were invalid', items: describeProblems(problems) });
     // server rendering reads the store's initial state: make it the current one
     store.getInitialState = store.getState;
     const session = new PlaygroundSession(store, { createClient: () => new TrainClient(() => idle) });

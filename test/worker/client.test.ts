@@ -26,7 +26,10 @@ class FakeWorker implements WorkerLike {
   }
 }
 
-const fakeCheckpoint = { spec: { config: {}, data: { nMax: null } }, trainer: { epoch: 3, stage: 1, weights: {}, momentum: {} } } as unknown as RunCheckpoint;
+const fakeCheckpoint = {
+  spec: { config: {}, data: { nMax: null } },
+  trainer: { epoch: 3, stage: 1, weights: {}, momentum: {} },
+} as unknown as RunCheckpoint;
 
 describe('TrainClient', () => {
   it('matches responses to requests by id and subscribes to events', async () => {
@@ -36,7 +39,10 @@ describe('TrainClient', () => {
     const off = c.on((e) => seen.push(e.type));
     const p1 = c.request('pause', {});
     const p2 = c.request('run', {});
-    expect(w.sent.map((r) => [r.id, r.type])).toEqual([[1, 'pause'], [2, 'run']]);
+    expect(w.sent.map((r) => [r.id, r.type])).toEqual([
+      [1, 'pause'],
+      [2, 'run'],
+    ]);
     w.deliver({ kind: 'response', id: 2, ok: true, result: { started: true } });
     w.deliver({ kind: 'response', id: 1, ok: false, error: 'nope' });
     await expect(p2).resolves.toEqual({ started: true });
@@ -49,7 +55,8 @@ describe('TrainClient', () => {
 
   it('a worker error rejects pending requests and reports a crash with the backends left', async () => {
     const w = new FakeWorker((r, fw) => {
-      if (r.type === 'init') fw.deliver({ kind: 'response', id: r.id, ok: true, result: { backend: 'webgpu', reason: 'webgpu (first choice)', tried: [] } });
+      if (r.type === 'init')
+        fw.deliver({ kind: 'response', id: r.id, ok: true, result: { backend: 'webgpu', reason: 'webgpu (first choice)', tried: [] } });
     });
     const c = new TrainClient(() => w);
     await c.init(['webgpu', 'webgl', 'wasm', 'cpu']);

@@ -40,7 +40,9 @@ describe('parseUpload', () => {
 
   it('names the file for wrong or truncated archives', async () => {
     const bad = (bytes: Uint8Array, name: string) => parseUpload({ kind: 'cifar', fileName: name, bytes: ab(bytes) }, { decoder });
-    await expect(bad(new TextEncoder().encode('hello, not an archive'), 'notes.txt')).rejects.toThrow(/^notes\.txt: neither gzip data nor a tar archive/);
+    await expect(bad(new TextEncoder().encode('hello, not an archive'), 'notes.txt')).rejects.toThrow(
+      /^notes\.txt: neither gzip data nor a tar archive/,
+    );
     await expect(bad(archive10.subarray(0, archive10.length - 500), 'cut.tar.gz')).rejects.toThrow(/cut\.tar\.gz/);
     await expect(bad(new Uint8Array(0), 'empty.tar.gz')).rejects.toThrow(/empty\.tar\.gz: is empty/);
   });
@@ -54,7 +56,10 @@ describe('parseUpload', () => {
     expect(a.info.testCounts).toEqual([5, 2, 1]);
     expect(a.info.source).toBe('pets');
     expect(a.dataset.pool.height).toBe(32);
-    const z = await parseUpload({ kind: 'folder', zip: { fileName: 'pets.zip', bytes: ab(zipFolder(files)) }, ...src, target: 'grey28' }, { decoder });
+    const z = await parseUpload(
+      { kind: 'folder', zip: { fileName: 'pets.zip', bytes: ab(zipFolder(files)) }, ...src, target: 'grey28' },
+      { decoder },
+    );
     expect(z.info.poolCounts).toEqual([15, 6, 2]);
     expect(z.info.channels).toBe(1);
     expect(z.dataset.pool.width).toBe(28);
@@ -66,8 +71,12 @@ describe('parseUpload', () => {
     files[5].bytes = new TextEncoder().encode('not a png either');
     files[4].path = 'pets/dog/a.png';
     files[5].path = 'pets/dog/b.png';
-    await expect(parseUpload({ kind: 'folder', files: files.map((f) => ({ path: f.path, bytes: ab(f.bytes) })), target: 'rgb32', testFraction: 0.2, seed: 1 }, { decoder }))
-      .rejects.toThrow(/pets\/dog.*no readable image/);
+    await expect(
+      parseUpload(
+        { kind: 'folder', files: files.map((f) => ({ path: f.path, bytes: ab(f.bytes) })), target: 'rgb32', testFraction: 0.2, seed: 1 },
+        { decoder },
+      ),
+    ).rejects.toThrow(/pets\/dog.*no readable image/);
   });
 });
 
@@ -89,11 +98,24 @@ describe('UploadedDatasets', () => {
 
 describe('TrainEngine loadData', () => {
   let nextId = 1;
-  const req = (type: Request['type'], params: Record<string, unknown> = {}) => ({ kind: 'request', id: nextId++, type, ...params }) as Request;
+  const req = (type: Request['type'], params: Record<string, unknown> = {}) =>
+    ({ kind: 'request', id: nextId++, type, ...params }) as Request;
   const spec = (over: Partial<TrainConfig>, nMax: number | null = null): RunSpec => ({
     config: {
-      ...structuredClone(DEFAULT_CONFIG), dataset: 'tiny', imbalance: 10, model: 'convnet', head: 'cosine', loss: 'ce', batchSize: 16, epochs: 1,
-      schedule: 'constant', warmup: false, logEvery: 1, evalPerClass: 2, stage2: { ...DEFAULT_CONFIG.stage2, epochs: 1, batchSize: 16 }, ...over,
+      ...structuredClone(DEFAULT_CONFIG),
+      dataset: 'tiny',
+      imbalance: 10,
+      model: 'convnet',
+      head: 'cosine',
+      loss: 'ce',
+      batchSize: 16,
+      epochs: 1,
+      schedule: 'constant',
+      warmup: false,
+      logEvery: 1,
+      evalPerClass: 2,
+      stage2: { ...DEFAULT_CONFIG.stage2, epochs: 1, batchSize: 16 },
+      ...over,
     },
     data: { nMax },
   });
@@ -113,8 +135,9 @@ describe('TrainEngine loadData', () => {
     await engine.handle(req('init', { order: ['cpu'] }));
     const before = (await engine.handle(req('configure', { spec: spec({}) }))) as RunSummary;
     await engine.handle(req('step'));
-    await expect(engine.handle(req('loadData', { source: { kind: 'cifar', fileName: 'broken.tar.gz', bytes: ab(archive10.subarray(0, 4000)) } })))
-      .rejects.toThrow(/broken\.tar\.gz/);
+    await expect(
+      engine.handle(req('loadData', { source: { kind: 'cifar', fileName: 'broken.tar.gz', bytes: ab(archive10.subarray(0, 4000)) } })),
+    ).rejects.toThrow(/broken\.tar\.gz/);
     // the run is still there (one step trained) and reset rebuilds it on the same data
     const stepped = (await engine.handle(req('step'))) as { batch: { step: number } };
     expect(stepped.batch.step).toBe(2);
@@ -122,7 +145,9 @@ describe('TrainEngine loadData', () => {
     expect(again.counts).toEqual(before.counts);
     expect(again.datasetTitle).toBe(before.datasetTitle);
 
-    const info = (await engine.handle(req('loadData', { source: { kind: 'cifar', fileName: 'cifar-10-binary.tar.gz', bytes: ab(archive10) } }))) as UploadedDataInfo;
+    const info = (await engine.handle(
+      req('loadData', { source: { kind: 'cifar', fileName: 'cifar-10-binary.tar.gz', bytes: ab(archive10) } }),
+    )) as UploadedDataInfo;
     expect(events.some((e) => e.type === 'upload' && e.progress.file === 'cifar-10-binary.tar.gz' && e.progress.fraction === 1)).toBe(true);
     const lt = (await engine.handle(req('configure', { spec: spec({ dataset: info.id, imbalance: 10 }) }))) as RunSummary;
     expect(lt.datasetTitle).toBe('CIFAR-10-LT');
@@ -145,12 +170,16 @@ describe('TrainEngine loadData', () => {
     });
     await engine.handle(req('init', { order: ['cpu'] }));
     const files = pngFolder('pets', ['cat', 'dog', 'emu'], [20, 8, 3]).map((f) => ({ path: f.path, bytes: ab(f.bytes) }));
-    const info = (await engine.handle(req('loadData', { source: { kind: 'folder', files, target: 'grey28', testFraction: 0.25, seed: 3 } }))) as UploadedDataInfo;
+    const info = (await engine.handle(
+      req('loadData', { source: { kind: 'folder', files, target: 'grey28', testFraction: 0.25, seed: 3 } }),
+    )) as UploadedDataInfo;
     expect(info.id).toBe('folder@1');
     const s = (await engine.handle(req('configure', { spec: spec({ dataset: info.id, profile: 'asis', imbalance: 1 }) }))) as RunSummary;
     expect(s.counts).toEqual([15, 6, 2]);
     expect(s.classNames).toEqual(['cat', 'dog', 'emu']);
-    const capped = (await engine.handle(req('configure', { spec: spec({ dataset: info.id, profile: 'asis', imbalance: 1 }, 5) }))) as RunSummary;
+    const capped = (await engine.handle(
+      req('configure', { spec: spec({ dataset: info.id, profile: 'asis', imbalance: 1 }, 5) }),
+    )) as RunSummary;
     expect(capped.counts).toEqual([5, 5, 2]);
     await engine.handle(req('dispose'));
   }, 60_000);

@@ -11,7 +11,13 @@ import { Rng } from '../../src/core/train/rng';
 import type { Trainer } from '../../src/core/train/trainer';
 import { TrainEngine } from '../../src/worker/engine';
 import {
-  resultTransfers, type EpochMetrics, type Request, type RunCheckpoint, type RunSpec, type StepResult, type TestExamplesResult,
+  resultTransfers,
+  type EpochMetrics,
+  type Request,
+  type RunCheckpoint,
+  type RunSpec,
+  type StepResult,
+  type TestExamplesResult,
   type WorkerEvent,
 } from '../../src/worker/protocol';
 import { tinyDataset } from '../helpers/tiny-dataset';
@@ -24,15 +30,27 @@ function spec(over: Partial<TrainConfig> = {}): RunSpec {
   return {
     config: {
       ...structuredClone(DEFAULT_CONFIG),
-      dataset: 'tiny', imbalance: 10, model: 'convnet', head: 'linear', loss: 'ce', batchSize: 16, epochs: 1, lr: 0.05,
-      schedule: 'constant', warmup: false, logEvery: 1, evalPerClass: null, ...over,
+      dataset: 'tiny',
+      imbalance: 10,
+      model: 'convnet',
+      head: 'linear',
+      loss: 'ce',
+      batchSize: 16,
+      epochs: 1,
+      lr: 0.05,
+      schedule: 'constant',
+      warmup: false,
+      logEvery: 1,
+      evalPerClass: null,
+      ...over,
     },
     data: { nMax: 30 },
   };
 }
 
 let nextId = 1;
-const req = (type: Request['type'], params: Record<string, unknown> = {}): Request => ({ kind: 'request', id: nextId++, type, ...params } as Request);
+const req = (type: Request['type'], params: Record<string, unknown> = {}): Request =>
+  ({ kind: 'request', id: nextId++, type, ...params }) as Request;
 
 function makeEngine() {
   const events: WorkerEvent[] = [];
@@ -54,7 +72,9 @@ const epochEvents = (events: WorkerEvent[]) => events.flatMap((e) => (e.type ===
 function predict(trainer: Trainer, indices: number[]): number[] {
   const { height: H, width: W, channels: Cc } = data.test;
   const x = makeBatch(data.test, indices, data.meta, { augment: false, rng: new Rng(1) });
-  return tf.tidy(() => Array.from(tf.argMax(trainer.model.forward(tf.tensor4d(x, [indices.length, H, W, Cc]), 'eval').output, 1).dataSync()));
+  return tf.tidy(() =>
+    Array.from(tf.argMax(trainer.model.forward(tf.tensor4d(x, [indices.length, H, W, Cc]), 'eval').output, 1).dataSync()),
+  );
 }
 
 beforeAll(async () => {
@@ -137,7 +157,9 @@ describe('testExamples (confusion-matrix drill-down)', () => {
       expect(r.total).toBe(m.confusion[1][r.predClass]);
       expect(r.classTotal).toBe(3);
       // the first 3 test images of class 1
-      const first3 = Array.from(data.test.labels.keys()).filter((i) => data.test.labels[i] === 1).slice(0, 3);
+      const first3 = Array.from(data.test.labels.keys())
+        .filter((i) => data.test.labels[i] === 1)
+        .slice(0, 3);
       for (const e of r.examples) expect(first3).toContain(e.index);
     }
     expect(results.reduce((a, r) => a + (r.step === results[0].step ? r.total : 0), 0)).toBeLessThanOrEqual(3);

@@ -2,7 +2,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/core/backend';
 import { DEFAULT_CONFIG, type TrainConfig } from '../../src/core/train/config';
 import { TrainEngine, capPool } from '../../src/worker/engine';
-import { checkpointTransfers, type Request, type RunCheckpoint, type RunSpec, type RunSummary, type StepResult, type WorkerEvent } from '../../src/worker/protocol';
+import {
+  checkpointTransfers,
+  type Request,
+  type RunCheckpoint,
+  type RunSpec,
+  type RunSummary,
+  type StepResult,
+  type WorkerEvent,
+} from '../../src/worker/protocol';
 import { tinyDataset } from '../helpers/tiny-dataset';
 import { initCpuBackend, until } from '../helpers/in-process-worker';
 
@@ -12,8 +20,20 @@ function spec(over: Partial<TrainConfig> = {}, nMax: number | null = null): RunS
   return {
     config: {
       ...structuredClone(DEFAULT_CONFIG),
-      dataset: 'tiny', imbalance: 10, model: 'convnet', head: 'cosine', loss: 'gcl', batchSize: 16, epochs: 2, lr: 0.05,
-      schedule: 'constant', warmup: false, logEvery: 1, evalPerClass: 5, stage2: { ...DEFAULT_CONFIG.stage2, epochs: 1, batchSize: 16 }, ...over,
+      dataset: 'tiny',
+      imbalance: 10,
+      model: 'convnet',
+      head: 'cosine',
+      loss: 'gcl',
+      batchSize: 16,
+      epochs: 2,
+      lr: 0.05,
+      schedule: 'constant',
+      warmup: false,
+      logEvery: 1,
+      evalPerClass: 5,
+      stage2: { ...DEFAULT_CONFIG.stage2, epochs: 1, batchSize: 16 },
+      ...over,
     },
     data: { nMax },
   };
@@ -79,7 +99,10 @@ describe('TrainEngine (Node, cpu backend)', () => {
     expect(events.some(({ e }) => e.type === 'batch')).toBe(true);
     expect(events.some(({ e }) => e.type === 'state' && e.state === 'paused')).toBe(true);
     // a live lr change applies at the next step without resetting the step counter
-    const up = (await engine.handle(req('update', { settings: { lr: 0.0123, lossParams: { noiseMul: 0.25 } } }))) as { lossParams: Record<string, number>; lr: number };
+    const up = (await engine.handle(req('update', { settings: { lr: 0.0123, lossParams: { noiseMul: 0.25 } } }))) as {
+      lossParams: Record<string, number>;
+      lr: number;
+    };
     expect(up.lossParams.noiseMul).toBe(0.25);
     const r2 = (await engine.handle(req('step'))) as StepResult;
     expect(r2.batch?.step).toBe(2);

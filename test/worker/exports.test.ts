@@ -3,20 +3,41 @@ import { initBackend } from '../../src/core/backend';
 import { decodeSafetensors } from '../../src/core/export/safetensors';
 import { DEFAULT_CONFIG } from '../../src/core/train/config';
 import { TrainEngine } from '../../src/worker/engine';
-import { resultTransfers, type EpochMetrics, type ExportedFile, type LoadedRun, type Request, type RunSpec, type RunSummary, type WorkerEvent } from '../../src/worker/protocol';
+import {
+  resultTransfers,
+  type EpochMetrics,
+  type ExportedFile,
+  type LoadedRun,
+  type Request,
+  type RunSpec,
+  type RunSummary,
+  type WorkerEvent,
+} from '../../src/worker/protocol';
 import { initCpuBackend, loadTinyOnly } from '../helpers/in-process-worker';
 
 const spec: RunSpec = {
   config: {
     ...structuredClone(DEFAULT_CONFIG),
-    dataset: 'tiny', imbalance: 10, model: 'convnet', head: 'cosine', loss: 'gcl', batchSize: 16, epochs: 3, lr: 0.05,
-    schedule: 'constant', warmup: false, logEvery: 1, evalPerClass: 5, stage2: { ...DEFAULT_CONFIG.stage2, epochs: 1, batchSize: 16 },
+    dataset: 'tiny',
+    imbalance: 10,
+    model: 'convnet',
+    head: 'cosine',
+    loss: 'gcl',
+    batchSize: 16,
+    epochs: 3,
+    lr: 0.05,
+    schedule: 'constant',
+    warmup: false,
+    logEvery: 1,
+    evalPerClass: 5,
+    stage2: { ...DEFAULT_CONFIG.stage2, epochs: 1, batchSize: 16 },
   },
   data: { nMax: 30 },
 };
 
 let nextId = 1;
-const req = (type: Request['type'], params: Record<string, unknown> = {}) => ({ kind: 'request', id: nextId++, type, ...params }) as Request;
+const req = (type: Request['type'], params: Record<string, unknown> = {}) =>
+  ({ kind: 'request', id: nextId++, type, ...params }) as Request;
 
 function makeEngine() {
   const events: WorkerEvent[] = [];
@@ -56,7 +77,9 @@ describe('worker exports (Node, cpu)', () => {
 
     const other = makeEngine();
     await other.engine.handle(req('init', { order: ['cpu'] }));
-    await expect(other.engine.handle(req('loadTfjs', { bytes: new Uint8Array([1, 2, 3]).buffer }))).rejects.toThrow(/not a readable zip|zip/);
+    await expect(other.engine.handle(req('loadTfjs', { bytes: new Uint8Array([1, 2, 3]).buffer }))).rejects.toThrow(
+      /not a readable zip|zip/,
+    );
     const loaded = (await other.engine.handle(req('loadTfjs', { bytes: zip.bytes.slice(0) }))) as LoadedRun;
     expect(loaded.spec.data).toEqual({ nMax: 30 });
     expect(loaded.spec.config.loss).toBe('gcl');

@@ -179,13 +179,7 @@ function parseNames(entry: TarEntry, expected: number, archive: string): string[
   return names;
 }
 
-function fromEntries(
-  entries: TarEntry[],
-  layout: Layout,
-  archive: string,
-  strict: boolean,
-  onProgress?: ProgressFn,
-): Dataset {
+function fromEntries(entries: TarEntry[], layout: Layout, archive: string, strict: boolean, onProgress?: ProgressFn): Dataset {
   const names = parseNames(findMember(entries, layout, layout.namesFile, archive), layout.numClasses, archive);
   const trainMembers = layout.train.map((t) => ({ spec: t, entry: findMember(entries, layout, t.file, archive) }));
   const testMember = { spec: layout.test, entry: findMember(entries, layout, layout.test.file, archive) };
@@ -243,7 +237,16 @@ function fromEntries(
         if (onProgress && (done & 1023) === 0) onProgress(done / totalRecords);
       }
     }
-    return { name: setName, height: SIDE, width: SIDE, channels: 3, numClasses: layout.numClasses, classNames: names.slice(), images, labels };
+    return {
+      name: setName,
+      height: SIDE,
+      width: SIDE,
+      channels: 3,
+      numClasses: layout.numClasses,
+      classNames: names.slice(),
+      images,
+      labels,
+    };
   };
   const pool = convert(trainMembers, `${archive} (train)`);
   const test = convert([testMember], `${archive} (test)`);
@@ -301,7 +304,10 @@ export function writeCifarArchive(kind: CifarKind, train: ImageSet, test: ImageS
       entries.push({ name: `${layout.folder}/data_batch_${b + 1}.bin`, data: records(train, from, to) });
     }
     entries.push({ name: `${layout.folder}/test_batch.bin`, data: records(test, 0, test.labels.length) });
-    entries.push({ name: `${layout.folder}/readme.html`, data: enc.encode('<meta HTTP-EQUIV="REFRESH" content="0; url=http://www.cs.toronto.edu/~kriz/cifar.html">\n') });
+    entries.push({
+      name: `${layout.folder}/readme.html`,
+      data: enc.encode('<meta HTTP-EQUIV="REFRESH" content="0; url=http://www.cs.toronto.edu/~kriz/cifar.html">\n'),
+    });
   } else {
     const coarseNames = opts.coarseNames ?? Array.from({ length: 20 }, (_, i) => `coarse_${i}`);
     entries.push({ name: `${layout.folder}/coarse_label_names.txt`, data: enc.encode(coarseNames.join('\n') + '\n') });

@@ -132,8 +132,7 @@ const IMAGE_EXT = new Set(['png', 'jpg', 'jpeg', 'jpe', 'jfif', 'pjpeg', 'pjp', 
 const JUNK_NAMES = new Set(['__macosx', 'thumbs.db', 'desktop.ini']);
 const SPLIT_NAMES = new Set(['train', 'test', 'val', 'valid', 'validation', 'training', 'testing']);
 const LAYOUT_HELP =
-  'expected one folder per class with the images inside, e.g. pets/cat/001.jpg, pets/dog/002.png ' +
-  '(pick the "pets" folder, or zip it)';
+  'expected one folder per class with the images inside, e.g. pets/cat/001.jpg, pets/dog/002.png ' + '(pick the "pets" folder, or zip it)';
 
 // ---------------------------------------------------------------------------------------------------------------
 // strings
@@ -295,13 +294,16 @@ export function readFolderZip(bytes: Uint8Array, archive: string, maxBytes = DEF
   const wanted = entries.filter((e) => !/[\\/]$/.test(e.name) && !isJunk(splitPath(e.name)));
   const total = wanted.reduce((s, e) => s + e.size, 0);
   if (total > maxBytes) {
-    fail(`its files add up to ${bytesText(total)} uncompressed, more than the ${bytesText(maxBytes)} accepted — use fewer or smaller images`);
+    fail(
+      `its files add up to ${bytesText(total)} uncompressed, more than the ${bytesText(maxBytes)} accepted — use fewer or smaller images`,
+    );
   }
   const files: FolderFile[] = [];
   for (const e of wanted) {
     const member = (msg: string): never => fail(`member "${showPath(e.name)}" ${msg}`);
     const lo = e.localOffset;
-    if (lo + 30 > bytes.length || b4(bytes, lo) !== 0x04034b50) member('is corrupt or truncated (no local header where the directory says)');
+    if (lo + 30 > bytes.length || b4(bytes, lo) !== 0x04034b50)
+      member('is corrupt or truncated (no local header where the directory says)');
     const start = lo + 30 + b2(bytes, lo + 26) + b2(bytes, lo + 28);
     if (start + e.compressedSize > bytes.length) member(`is truncated (needs ${bytesText(e.compressedSize)}, the archive ends first)`);
     const comp = bytes.subarray(start, start + e.compressedSize);
@@ -405,10 +407,7 @@ function layoutOf(files: FolderFile[], where: string, label: (path: string) => s
     );
   }
   if (classes.length < 2) {
-    throw new DataError(
-      where,
-      `only one class folder ("${showPath(classes[0].folder)}") — at least 2 classes are needed; ${LAYOUT_HELP}`,
-    );
+    throw new DataError(where, `only one class folder ("${showPath(classes[0].folder)}") — at least 2 classes are needed; ${LAYOUT_HELP}`);
   }
   // display names: cleaned, non-empty and distinct
   const used = new Set<string>();
@@ -442,7 +441,10 @@ export async function buildFolderDataset(input: FolderFile[] | Uint8Array, opts:
   if (!(opts.testFraction >= MIN_TEST_FRACTION && opts.testFraction <= MAX_TEST_FRACTION)) {
     throw new RangeError(`testFraction must be between ${MIN_TEST_FRACTION} and ${MAX_TEST_FRACTION}, got ${opts.testFraction}`);
   }
-  if (!(target.height >= 1 && target.width >= 1 && Number.isInteger(target.height) && Number.isInteger(target.width)) || (target.channels !== 1 && target.channels !== 3)) {
+  if (
+    !(target.height >= 1 && target.width >= 1 && Number.isInteger(target.height) && Number.isInteger(target.width)) ||
+    (target.channels !== 1 && target.channels !== 3)
+  ) {
     throw new RangeError(`target must be H×W×(1|3), got ${target.height}×${target.width}×${target.channels}`);
   }
   if (!Number.isFinite(opts.seed)) throw new RangeError(`seed must be a finite number, got ${opts.seed}`);
@@ -468,10 +470,13 @@ export async function buildFolderDataset(input: FolderFile[] | Uint8Array, opts:
   } else {
     files = input;
     const total = files.reduce((s, f) => s + f.bytes.length, 0);
-    const first = files.length ? splitPath(files[0].path)[0] ?? '' : '';
+    const first = files.length ? (splitPath(files[0].path)[0] ?? '') : '';
     where = first && files.every((f) => splitPath(f.path)[0] === first) ? showPath(first) : 'the selected folder';
     if (total > maxBytes) {
-      throw new DataError(where, `its files add up to ${bytesText(total)}, more than the ${bytesText(maxBytes)} accepted — use fewer or smaller images`);
+      throw new DataError(
+        where,
+        `its files add up to ${bytesText(total)}, more than the ${bytesText(maxBytes)} accepted — use fewer or smaller images`,
+      );
     }
   }
   progress(0.05);
@@ -555,7 +560,8 @@ export async function buildFolderDataset(input: FolderFile[] | Uint8Array, opts:
   }
 
   const classNames = layout.classes.map((c) => c.name);
-  const title = cleanName(layout.root.length ? layout.root[layout.root.length - 1] : isZip ? archive.replace(/\.zip$/i, '') : '') || 'Image folder';
+  const title =
+    cleanName(layout.root.length ? layout.root[layout.root.length - 1] : isZip ? archive.replace(/\.zip$/i, '') : '') || 'Image folder';
   const makeSet = (idx: number[][], role: string): ImageSet => {
     const n = idx.reduce((s, a) => s + a.length, 0);
     const images = new Uint8Array(n * px);
@@ -567,7 +573,16 @@ export async function buildFolderDataset(input: FolderFile[] | Uint8Array, opts:
         labels[i++] = c;
       }
     });
-    return { name: `${title} (${role})`, height: target.height, width: target.width, channels: target.channels, numClasses: K, classNames: classNames.slice(), images, labels };
+    return {
+      name: `${title} (${role})`,
+      height: target.height,
+      width: target.width,
+      channels: target.channels,
+      numClasses: K,
+      classNames: classNames.slice(),
+      images,
+      labels,
+    };
   };
   const pool = makeSet(trainIdx, 'train');
   const test = makeSet(testIdx, 'test');

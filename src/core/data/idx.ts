@@ -39,10 +39,7 @@ export function parseIdx(
     throw new DataError(fileName, `not an IDX file: ${bytesText(raw.length)}, shorter than the 4-byte magic`);
   }
   if (raw[0] !== 0 || raw[1] !== 0) {
-    throw new DataError(
-      fileName,
-      `not an IDX file: magic starts ${hex2(raw[0])} ${hex2(raw[1])}, expected 00 00`,
-    );
+    throw new DataError(fileName, `not an IDX file: magic starts ${hex2(raw[0])} ${hex2(raw[1])}, expected 00 00`);
   }
   const dtype = raw[2];
   if (dtype !== 0x08) {
@@ -103,12 +100,7 @@ export function readIdxImages(
 }
 
 /** Reads an IDX label file (1-D uint8) and checks every label is < numClasses. */
-export function readIdxLabels(
-  bytes: Uint8Array,
-  fileName: string,
-  numClasses: number,
-  onProgress?: ProgressFn,
-): Uint16Array {
+export function readIdxLabels(bytes: Uint8Array, fileName: string, numClasses: number, onProgress?: ProgressFn): Uint16Array {
   const arr = parseIdx(bytes, fileName, { expectDims: 1, kind: 'labels', onProgress });
   const labels = new Uint16Array(arr.data.length);
   for (let i = 0; i < arr.data.length; i++) {
@@ -130,10 +122,7 @@ export function imageSetFromIdx(
   const img = readIdxImages(imagesBytes, opts.imagesFile);
   const labels = readIdxLabels(labelsBytes, opts.labelsFile, opts.classNames.length);
   if (labels.length !== img.n) {
-    throw new DataError(
-      opts.labelsFile,
-      `holds ${labels.length} labels but ${opts.imagesFile} holds ${img.n} images`,
-    );
+    throw new DataError(opts.labelsFile, `holds ${labels.length} labels but ${opts.imagesFile} holds ${img.n} images`);
   }
   return {
     name: opts.name ?? opts.imagesFile,

@@ -15,12 +15,45 @@ export {
   type CifarReadOptions,
   type CifarWriteOptions,
 } from './cifar';
-export { encodeDataset, decodeDataset, decodePack, PACK_MAGIC, PACK_VERSION, type PackHeader, type PackSetHeader, type DecodedPack } from './pack';
+export {
+  encodeDataset,
+  decodeDataset,
+  decodePack,
+  PACK_MAGIC,
+  PACK_VERSION,
+  type PackHeader,
+  type PackSetHeader,
+  type DecodedPack,
+} from './pack';
 export { loadEmbeddedDataset, embeddedUrl, EMBEDDED_FILE, EMBEDDED_PATH, type FetchBytes, type EmbeddedLoadOptions } from './embedded';
-export { makeLongTail, countsFor, groupOf, groupCounts, classCounts, subsetImages, DEFAULT_N_MAX, DEFAULT_STEP_MU, type GroupCounts } from './longtail';
+export {
+  makeLongTail,
+  countsFor,
+  groupOf,
+  groupCounts,
+  classCounts,
+  subsetImages,
+  DEFAULT_N_MAX,
+  DEFAULT_STEP_MU,
+  type GroupCounts,
+} from './longtail';
 export { createSampler, cbenWeights, type Sampler, type CbenWeights } from './samplers';
 export { makeBatch, batchLabels, normalisationTable, type BatchOptions } from './augment';
-export { decodePng, encodePng, pngChunk, isPng, sniffImageType, pngDecoder, browserDecoder, defaultDecoder, MAX_DECODE_PIXELS, type DecodedImage, type ImageDecoder, type PngEncodeInput, type PngEncodeOptions } from './png';
+export {
+  decodePng,
+  encodePng,
+  pngChunk,
+  isPng,
+  sniffImageType,
+  pngDecoder,
+  browserDecoder,
+  defaultDecoder,
+  MAX_DECODE_PIXELS,
+  type DecodedImage,
+  type ImageDecoder,
+  type PngEncodeInput,
+  type PngEncodeOptions,
+} from './png';
 export { resizeImage, sourceWindow, type ResizeTarget, type ResizeFit, type SourceWindow } from './resize';
 export {
   buildFolderDataset,

@@ -62,11 +62,7 @@ function checkProfileOptions(
 }
 
 /** Training count per class (head first) for a profile; no pool needed. */
-export function countsFor(
-  C: number,
-  nMax: number,
-  opts: { imbalance: number; profile: LtProfile; stepMu?: number },
-): number[] {
+export function countsFor(C: number, nMax: number, opts: { imbalance: number; profile: LtProfile; stepMu?: number }): number[] {
   checkProfileOptions(C, nMax, opts, 'long-tail profile');
   const counts: number[] = [];
   if (opts.profile === 'asis') {
@@ -107,12 +103,16 @@ export function makeLongTail(pool: ImageSet, opts: LongTailOptions): LongTailSub
     seed: opts.seed,
   };
   const counts = opts.profile === 'asis' ? byClass.map((a) => Math.min(a.length, nMax)) : countsFor(C, nMax, full);
-  const label = opts.profile === 'asis'
-    ? `the pool as it is (n_max ${nMax})`
-    : `${opts.profile === 'exp' ? 'exponential' : `step μ=${full.stepMu}`} profile at IF ${opts.imbalance} with n_max ${nMax}`;
+  const label =
+    opts.profile === 'asis'
+      ? `the pool as it is (n_max ${nMax})`
+      : `${opts.profile === 'exp' ? 'exponential' : `step μ=${full.stepMu}`} profile at IF ${opts.imbalance} with n_max ${nMax}`;
   for (let c = 0; c < C; c++) {
     if (counts[c] < 1) {
-      throw new DataError(where, `${label} leaves class ${c} ("${pool.classNames[c] ?? c}") with no images; lower the imbalance factor or raise n_max`);
+      throw new DataError(
+        where,
+        `${label} leaves class ${c} ("${pool.classNames[c] ?? c}") with no images; lower the imbalance factor or raise n_max`,
+      );
     }
     if (counts[c] > byClass[c].length) {
       throw new DataError(

@@ -54,7 +54,10 @@ export function encodeDataset(
   const sets: PackSetHeader[] = [];
   let off = 0;
   const parts: Uint8Array[] = [];
-  for (const [role, s] of [['pool', ds.pool], ['test', ds.test]] as const) {
+  for (const [role, s] of [
+    ['pool', ds.pool],
+    ['test', ds.test],
+  ] as const) {
     checkSet(s, s.name || role);
     if (s.numClasses > 256) throw new DataError(s.name, `LTPG stores labels as uint8; ${s.numClasses} classes do not fit`);
     const n = s.labels.length;
@@ -139,7 +142,17 @@ export function decodePack(bytes: Uint8Array, fileName: string, onProgress?: Pro
     if (!isObj(s) || (s.role !== 'pool' && s.role !== 'test')) fail('corrupt header (a set without role pool/test)');
     if (byRole.has(s.role)) fail(`corrupt header (two "${s.role}" sets)`);
     const where = `set "${s.role}"`;
-    for (const k of ['n', 'height', 'width', 'channels', 'numClasses', 'labelsOffset', 'labelsLength', 'pixelsOffset', 'pixelsLength'] as const) {
+    for (const k of [
+      'n',
+      'height',
+      'width',
+      'channels',
+      'numClasses',
+      'labelsOffset',
+      'labelsLength',
+      'pixelsOffset',
+      'pixelsLength',
+    ] as const) {
       if (!isInt(s[k])) fail(`corrupt header (${where}: ${k} is not a non-negative integer)`);
     }
     if (s.n < 1 || s.height < 1 || s.width < 1 || s.channels < 1 || s.numClasses < 1) fail(`corrupt header (${where}: empty dimension)`);

@@ -54,7 +54,8 @@ export function sniffImageType(b: Uint8Array): string | null {
   if (b.length >= 12 && ascii(b, 4, 4) === 'ftyp' && /^(avif|avis|heic|heix|mif1)$/.test(ascii(b, 8, 4))) {
     return ascii(b, 8, 4).startsWith('avi') ? 'AVIF' : 'HEIF';
   }
-  if (b.length >= 4 && ((b[0] === 0x49 && b[1] === 0x49 && b[2] === 0x2a) || (b[0] === 0x4d && b[1] === 0x4d && b[3] === 0x2a))) return 'TIFF';
+  if (b.length >= 4 && ((b[0] === 0x49 && b[1] === 0x49 && b[2] === 0x2a) || (b[0] === 0x4d && b[1] === 0x4d && b[3] === 0x2a)))
+    return 'TIFF';
   return null;
 }
 
@@ -235,7 +236,10 @@ function expand(
 ): DecodedImage {
   const n = width * height;
   // fast paths: 8-bit grey / RGB / RGBA without a colour key are already in the output layout
-  if (depth === 8 && ((colorType === 0 && !(trns && trns.length >= 2)) || (colorType === 2 && !(trns && trns.length >= 6)) || colorType === 6)) {
+  if (
+    depth === 8 &&
+    ((colorType === 0 && !(trns && trns.length >= 2)) || (colorType === 2 && !(trns && trns.length >= 6)) || colorType === 6)
+  ) {
     return { width, height, channels: colorType === 0 ? 1 : colorType === 2 ? 3 : 4, data: px };
   }
   // sample reader: index of the sample within its row → raw value (0 .. 2^depth-1)
@@ -353,7 +357,8 @@ export function browserDecoder(maxPixels = MAX_DECODE_PIXELS): ImageDecoder | nu
     try {
       const { width, height } = bmp;
       if (width === 0 || height === 0) throw new DataError(fileName, `unreadable image (size ${width}×${height})`);
-      if (width * height > maxPixels) throw new DataError(fileName, `image is ${width}×${height}, larger than the ${maxPixels} pixels accepted`);
+      if (width * height > maxPixels)
+        throw new DataError(fileName, `image is ${width}×${height}, larger than the ${maxPixels} pixels accepted`);
       const canvas = new Canvas(width, height);
       const ctx = canvas.getContext('2d', { willReadFrequently: true }) as OffscreenCanvasRenderingContext2D | null;
       if (!ctx) throw new DataError(fileName, 'unreadable image (no 2D canvas context available to decode it)');

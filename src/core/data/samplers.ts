@@ -154,7 +154,12 @@ export function createSampler(kind: SamplerKind, labels: Uint16Array | number[],
     }
     case 'classBalanced': {
       const K = counts.filter((n) => n > 0).length;
-      return classThenInstance(kind, labels, counts.map((n) => (n > 0 ? 1 / K : 0)), rng);
+      return classThenInstance(
+        kind,
+        labels,
+        counts.map((n) => (n > 0 ? 1 / K : 0)),
+        rng,
+      );
     }
     case 'cben':
       return classThenInstance(kind, labels, cbenWeights(counts).classProb, rng);

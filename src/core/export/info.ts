@@ -70,10 +70,22 @@ export function exportInfoFromTrainer(trainer: Trainer, backend: string = tf.get
 export function exportInfoFromDataset(model: Model, dataset: Dataset, backend: string = tf.getBackend()): ExportInfo {
   const ch = model.spec.config.inputShape[2];
   return {
-    loss: null, lossParams: {}, trainConfig: null, stage2Config: null, stage: 1, epoch: 0, globalStep: 0, seed: null,
-    classCounts: null, classNames: [...dataset.pool.classNames], datasetId: dataset.meta.id,
-    datasetTitle: dataset.meta.title, mean: perChannel(dataset.meta.mean, ch, 'mean'),
-    std: perChannel(dataset.meta.std, ch, 'std'), backend, tfjsVersion: tf.version.tfjs,
+    loss: null,
+    lossParams: {},
+    trainConfig: null,
+    stage2Config: null,
+    stage: 1,
+    epoch: 0,
+    globalStep: 0,
+    seed: null,
+    classCounts: null,
+    classNames: [...dataset.pool.classNames],
+    datasetId: dataset.meta.id,
+    datasetTitle: dataset.meta.title,
+    mean: perChannel(dataset.meta.mean, ch, 'mean'),
+    std: perChannel(dataset.meta.std, ch, 'std'),
+    backend,
+    tfjsVersion: tf.version.tfjs,
   };
 }
 

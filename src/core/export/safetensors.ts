@@ -109,10 +109,7 @@ function readElements(view: DataView, at: number, dtype: SafetensorsDtype, n: nu
  * Encodes tensors (in the given order, except that wider element types come first so each tensor is aligned) and
  * string metadata as a safetensors file.
  */
-export function encodeSafetensors(
-  tensors: Iterable<[string, SafeTensor]>,
-  metadata: Record<string, string> = {},
-): Uint8Array {
+export function encodeSafetensors(tensors: Iterable<[string, SafeTensor]>, metadata: Record<string, string> = {}): Uint8Array {
   const list = [...tensors];
   const seen = new Set<string>();
   for (const [name, t] of list) {
@@ -132,7 +129,10 @@ export function encodeSafetensors(
     if (typeof v !== 'string') throw new Error(`safetensors: metadata '${k}' must be a string, got ${typeof v}`);
   }
   // Stable sort by element size (8, 4, 2, 1): keeps every tensor aligned within an 8-aligned data section.
-  const ordered = list.map((e, i) => ({ e, i })).sort((a, b) => DTYPES[b.e[1].dtype].size - DTYPES[a.e[1].dtype].size || a.i - b.i).map((x) => x.e);
+  const ordered = list
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => DTYPES[b.e[1].dtype].size - DTYPES[a.e[1].dtype].size || a.i - b.i)
+    .map((x) => x.e);
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header.__metadata__ = { ...metadata };
   let offset = 0;
@@ -188,8 +188,10 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
     }
     const e = v as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (!e || typeof e !== 'object') throw new Error(`safetensors: entry '${name}' is not an object`);
-    if (typeof e.dtype !== 'string' || !(e.dtype in DTYPES)) throw new Error(`safetensors: '${name}' has unsupported dtype ${String(e.dtype)}`);
-    if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isInteger(d) && d >= 0)) throw new Error(`safetensors: '${name}' has an invalid shape`);
+    if (typeof e.dtype !== 'string' || !(e.dtype in DTYPES))
+      throw new Error(`safetensors: '${name}' has unsupported dtype ${String(e.dtype)}`);
+    if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isInteger(d) && d >= 0))
+      throw new Error(`safetensors: '${name}' has an invalid shape`);
     const off = e.data_offsets;
     if (!Array.isArray(off) || off.length !== 2 || !off.every((d) => Number.isInteger(d) && d >= 0) || off[1] < off[0]) {
       throw new Error(`safetensors: '${name}' has invalid data_offsets`);
@@ -197,7 +199,9 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
     const dtype = e.dtype as SafetensorsDtype;
     const shape = e.shape as number[];
     if (off[1] - off[0] !== numel(shape) * DTYPES[dtype].size) {
-      throw new Error(`safetensors: '${name}' spans ${off[1] - off[0]} bytes, shape [${shape}] of ${dtype} needs ${numel(shape) * DTYPES[dtype].size}`);
+      throw new Error(
+        `safetensors: '${name}' spans ${off[1] - off[0]} bytes, shape [${shape}] of ${dtype} needs ${numel(shape) * DTYPES[dtype].size}`,
+      );
     }
     if (off[1] > dataLen) throw new Error(`safetensors: '${name}' ends at ${off[1]}, past the data (${dataLen} bytes): truncated file?`);
     entries.push({ name, dtype, shape, begin: off[0], end: off[1] });
@@ -299,7 +303,11 @@ export const SAFETENSORS_FORMAT_VERSION = 1;
 export const SAFETENSORS_FORMAT = 'long-tail-playground/safetensors';
 
 /** String metadata describing the model, the run and the preprocessing (structured values JSON-encoded). */
-export function safetensorsMetadata(config: ModelConfig, info: ExportInfo, created: string = new Date().toISOString()): Record<string, string> {
+export function safetensorsMetadata(
+  config: ModelConfig,
+  info: ExportInfo,
+  created: string = new Date().toISOString(),
+): Record<string, string> {
   const [h, w, c] = config.inputShape;
   const j = (v: unknown) => JSON.stringify(v);
   if (info.mean.length !== c || info.std.length !== c) throw new Error(`export: mean/std need ${c} entries (one per channel)`);
@@ -307,14 +315,16 @@ export function safetensorsMetadata(config: ModelConfig, info: ExportInfo, creat
     format: SAFETENSORS_FORMAT,
     format_version: String(SAFETENSORS_FORMAT_VERSION),
     model: config.kind,
-    architecture: config.kind === 'convnet'
-      ? 'ConvNet: 3x (conv3x3 pad 1, no bias) + BatchNorm2d + ReLU, 2x2 max-pool after the first two, global average pool, head'
-      : 'ResNet_s (Cao et al. LDAM-DRW resnet_cifar.py): BasicBlocks with option-A shortcuts, stages 16/32/64',
+    architecture:
+      config.kind === 'convnet'
+        ? 'ConvNet: 3x (conv3x3 pad 1, no bias) + BatchNorm2d + ReLU, 2x2 max-pool after the first two, global average pool, head'
+        : 'ResNet_s (Cao et al. LDAM-DRW resnet_cifar.py): BasicBlocks with option-A shortcuts, stages 16/32/64',
     num_blocks: j(numBlocks(config)),
     head: config.head,
-    head_output: config.head === 'cosine'
-      ? 'NormedLinear: cosine similarity normalize(f) . normalize(W, dim=0), W [in_features, out_features]; the losses scale it by s before the softmax'
-      : 'nn.Linear logits f . W^T + b, W [out_features, in_features]',
+    head_output:
+      config.head === 'cosine'
+        ? 'NormedLinear: cosine similarity normalize(f) . normalize(W, dim=0), W [in_features, out_features]; the losses scale it by s before the softmax'
+        : 'nn.Linear logits f . W^T + b, W [out_features, in_features]',
     num_classes: String(config.numClasses),
     in_channels: String(c),
     input_shape: j([c, h, w]),
@@ -323,7 +333,8 @@ export function safetensorsMetadata(config: ModelConfig, info: ExportInfo, creat
     mean: j(info.mean),
     std: j(info.std),
     preprocessing: 'x[c] = (pixel[c] / 255 - mean[c]) / std[c], pixel the uint8 value; no resizing',
-    layouts: 'conv weight [out,in,kh,kw]; linear.weight [out,in] for nn.Linear, [in,out] for NormedLinear; BatchNorm vectors [C]; num_batches_tracked int64 scalar; BatchNorm eps 1e-5, momentum 0.1',
+    layouts:
+      'conv weight [out,in,kh,kw]; linear.weight [out,in] for nn.Linear, [in,out] for NormedLinear; BatchNorm vectors [C]; num_batches_tracked int64 scalar; BatchNorm eps 1e-5, momentum 0.1',
     loss: info.loss ?? '',
     loss_params: j(info.lossParams),
     train_config: j(info.trainConfig),
@@ -366,8 +377,10 @@ export interface ImportedSafetensors {
  */
 export function importSafetensors(bytes: Uint8Array): ImportedSafetensors {
   const { tensors, metadata } = decodeSafetensors(bytes);
-  if (metadata.format !== SAFETENSORS_FORMAT) throw new Error(`safetensors: not a Long-Tail Playground export (format '${metadata.format ?? ''}')`);
-  if (Number(metadata.format_version) > SAFETENSORS_FORMAT_VERSION) throw new Error(`safetensors: format version ${metadata.format_version} is newer than this app's ${SAFETENSORS_FORMAT_VERSION}`);
+  if (metadata.format !== SAFETENSORS_FORMAT)
+    throw new Error(`safetensors: not a Long-Tail Playground export (format '${metadata.format ?? ''}')`);
+  if (Number(metadata.format_version) > SAFETENSORS_FORMAT_VERSION)
+    throw new Error(`safetensors: format version ${metadata.format_version} is newer than this app's ${SAFETENSORS_FORMAT_VERSION}`);
   const [, h, w] = JSON.parse(metadata.input_shape) as number[];
   const config: ModelConfig = {
     kind: metadata.model as ModelKind,
@@ -394,7 +407,8 @@ export function importSafetensors(bytes: Uint8Array): ImportedSafetensors {
     known.add(name);
     const t = tensors.get(name);
     if (!t) throw new Error(`safetensors: missing '${name}'`);
-    if (t.dtype !== 'I64' || t.shape.length !== 0) throw new Error(`safetensors: '${name}' is ${t.dtype} [${t.shape}], expected an I64 scalar`);
+    if (t.dtype !== 'I64' || t.shape.length !== 0)
+      throw new Error(`safetensors: '${name}' is ${t.dtype} [${t.shape}], expected an I64 scalar`);
     bnBatchesTracked.set(layer, Number((t.data as BigInt64Array)[0]));
   }
   for (const name of tensors.keys()) if (!known.has(name)) throw new Error(`safetensors: unexpected tensor '${name}'`);

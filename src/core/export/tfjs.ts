@@ -65,8 +65,14 @@ export function tfjsWeightName(p: ParamSpec): string {
   const dot = p.name.lastIndexOf('.');
   const module = p.name.slice(0, dot);
   const suffix: Record<ParamSpec['kind'], string> = {
-    conv: 'kernel', bnWeight: 'gamma', bnBias: 'beta', bnMean: 'moving_mean', bnVar: 'moving_variance',
-    linearWeight: 'kernel', linearBias: 'bias', cosineWeight: 'kernel',
+    conv: 'kernel',
+    bnWeight: 'gamma',
+    bnBias: 'beta',
+    bnMean: 'moving_mean',
+    bnVar: 'moving_variance',
+    linearWeight: 'kernel',
+    linearBias: 'bias',
+    cosineWeight: 'kernel',
   };
   return `${module}/${suffix[p.kind]}`;
 }
@@ -84,7 +90,9 @@ export function buildLayersModel(spec: ModelSpec): tf.LayersModel {
   const conv = (x: tf.SymbolicTensor, name: string, filters: number, k: number, stride: number, pad: number): tf.SymbolicTensor => {
     const same = stride === 1 && 2 * pad === k - 1;
     if (!same && pad > 0) x = L.zeroPadding2d({ padding: pad, name: `${name}.pad` }).apply(x) as tf.SymbolicTensor;
-    return L.conv2d({ filters, kernelSize: k, strides: stride, padding: same ? 'same' : 'valid', useBias: false, name }).apply(x) as tf.SymbolicTensor;
+    return L.conv2d({ filters, kernelSize: k, strides: stride, padding: same ? 'same' : 'valid', useBias: false, name }).apply(
+      x,
+    ) as tf.SymbolicTensor;
   };
   const bn = (x: tf.SymbolicTensor, name: string): tf.SymbolicTensor =>
     L.batchNormalization({ axis: -1, epsilon: BN_EPS, momentum: 1 - BN_MOMENTUM, name }).apply(x) as tf.SymbolicTensor;
@@ -115,9 +123,18 @@ export function buildLayersModel(spec: ModelSpec): tf.LayersModel {
         let u = conv(inp, `${l.name}.conv1`, l.outC, 3, l.stride, 1);
         u = relu(bn(u, `${l.name}.bn1`), `${l.name}.relu1`);
         u = bn(conv(u, `${l.name}.conv2`, l.outC, 3, 1, 1), `${l.name}.bn2`);
-        const sc = l.shortcut === 'identity'
-          ? inp
-          : L.conv2d({ filters: l.outC, kernelSize: 1, strides: 2, padding: 'valid', useBias: false, trainable: false, name: `${l.name}.shortcut` }).apply(inp) as tf.SymbolicTensor;
+        const sc =
+          l.shortcut === 'identity'
+            ? inp
+            : (L.conv2d({
+                filters: l.outC,
+                kernelSize: 1,
+                strides: 2,
+                padding: 'valid',
+                useBias: false,
+                trainable: false,
+                name: `${l.name}.shortcut`,
+              }).apply(inp) as tf.SymbolicTensor);
         t = relu(L.add({ name: `${l.name}.add` }).apply([u, sc]) as tf.SymbolicTensor, `${l.name}.relu2`);
         lastName = l.name;
         break;
@@ -180,7 +197,8 @@ function modelWeights(model: Model): Map<string, Float32Array> {
     const v = model.vars.get(p.name);
     if (!v) throw new Error(`export: model has no variable '${p.name}'`);
     const d = Float32Array.from(v.dataSync() as Float32Array);
-    for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) throw new Error(`export: '${p.name}' contains a non-finite value at ${i}`);
+    for (let i = 0; i < d.length; i++)
+      if (!Number.isFinite(d[i])) throw new Error(`export: '${p.name}' contains a non-finite value at ${i}`);
     m.set(p.name, d);
   }
   return m;
@@ -214,10 +232,12 @@ export async function exportTfjsZip(model: Model, info: ExportInfo): Promise<Uin
   const lm = toLayersModel(model);
   let artifacts: tf.io.ModelArtifacts | null = null;
   try {
-    await lm.save(tf.io.withSaveHandler(async (a) => {
-      artifacts = a;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }));
+    await lm.save(
+      tf.io.withSaveHandler(async (a) => {
+        artifacts = a;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
   } finally {
     lm.dispose();
   }
@@ -245,10 +265,13 @@ export async function exportTfjsZip(model: Model, info: ExportInfo): Promise<Uin
     weightsManifest: [{ paths: [WEIGHTS_BIN], weights: a.weightSpecs }],
     userDefinedMetadata: { longTailPlayground: meta },
   };
-  return zipSync({
-    [MODEL_JSON]: strToU8(JSON.stringify(modelJson)),
-    [WEIGHTS_BIN]: [joinWeightData(a.weightData), { level: 0 }],
-  }, { level: 6 });
+  return zipSync(
+    {
+      [MODEL_JSON]: strToU8(JSON.stringify(modelJson)),
+      [WEIGHTS_BIN]: [joinWeightData(a.weightData), { level: 0 }],
+    },
+    { level: 6 },
+  );
 }
 
 interface ParsedZip {
@@ -279,7 +302,8 @@ function parseZip(bytes: Uint8Array): ParsedZip {
   } catch (e) {
     throw new Error(`tfjs export: ${MODEL_JSON} is not valid JSON (${(e as Error).message})`);
   }
-  if (!json || !json.modelTopology || !Array.isArray(json.weightsManifest)) throw new Error(`tfjs export: ${MODEL_JSON} has no modelTopology / weightsManifest`);
+  if (!json || !json.modelTopology || !Array.isArray(json.weightsManifest))
+    throw new Error(`tfjs export: ${MODEL_JSON} has no modelTopology / weightsManifest`);
   const weightSpecs: tf.io.WeightsManifestEntry[] = [];
   const parts: Uint8Array[] = [];
   for (const group of json.weightsManifest) {
@@ -324,11 +348,16 @@ export interface LoadedPlaygroundModel {
 export function loadPlaygroundModel(bytes: Uint8Array): LoadedPlaygroundModel {
   const { json, weightSpecs, weightData } = parseZip(bytes);
   const meta = json.userDefinedMetadata?.longTailPlayground;
-  if (!meta || meta.format !== TFJS_FORMAT) throw new Error('tfjs export: model.json carries no Long-Tail Playground metadata (not exported by this app)');
-  if (meta.formatVersion > TFJS_FORMAT_VERSION) throw new Error(`tfjs export: format version ${meta.formatVersion} is newer than this app's ${TFJS_FORMAT_VERSION}`);
+  if (!meta || meta.format !== TFJS_FORMAT)
+    throw new Error('tfjs export: model.json carries no Long-Tail Playground metadata (not exported by this app)');
+  if (meta.formatVersion > TFJS_FORMAT_VERSION)
+    throw new Error(`tfjs export: format version ${meta.formatVersion} is newer than this app's ${TFJS_FORMAT_VERSION}`);
   const c = meta.config;
   const config: ModelConfig = {
-    kind: c.kind as ModelKind, head: c.head as HeadKind, inputShape: [...c.inputShape] as [number, number, number], numClasses: c.numClasses,
+    kind: c.kind as ModelKind,
+    head: c.head as HeadKind,
+    inputShape: [...c.inputShape] as [number, number, number],
+    numClasses: c.numClasses,
   };
   const spec = buildSpec(config);
   const decoded = tf.io.decodeWeights(weightData, weightSpecs);

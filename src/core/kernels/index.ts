@@ -6,17 +6,17 @@
  * import registers their own kernels and would override ours) and before training. Idempotent.
  */
 import { findBackendFactory, getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs';
-import { conv2dBackpropFilterCpu } from './conv2d_backprop_filter_cpu';
-import { conv2dBackpropInputCpu } from './conv2d_backprop_input_cpu';
-import { conv2dCpu } from './conv2d_cpu';
-import { conv2dBackpropFilterWasm } from './conv2d_backprop_filter_wasm';
-import { conv2dBackpropInputWasm } from './conv2d_backprop_input_wasm';
-import { conv2dBackpropFilterWebGPU } from './conv2d_backprop_filter_webgpu';
-import { rememberOriginalWasmKernel } from './wasm_util';
-import { captureOriginalSlice, sliceConfigs } from './slice_fast';
-import { captureOriginalReductions, meanWasm, sumWasm } from './reduce_wasm';
-import { captureOriginalCast, castWasm, identityWasm } from './identity_wasm';
-import { captureOriginalCpuElementwise, elementwiseCpuConfigs } from './elementwise_cpu';
+import { conv2dBackpropFilterCpu } from './conv2d-backprop-filter-cpu';
+import { conv2dBackpropInputCpu } from './conv2d-backprop-input-cpu';
+import { conv2dCpu } from './conv2d-cpu';
+import { conv2dBackpropFilterWasm } from './conv2d-backprop-filter-wasm';
+import { conv2dBackpropInputWasm } from './conv2d-backprop-input-wasm';
+import { conv2dBackpropFilterWebGPU } from './conv2d-backprop-filter-webgpu';
+import { rememberOriginalWasmKernel } from './wasm-util';
+import { captureOriginalSlice, sliceConfigs } from './slice-fast';
+import { captureOriginalReductions, meanWasm, sumWasm } from './reduce-wasm';
+import { captureOriginalCast, castWasm, identityWasm } from './identity-wasm';
+import { captureOriginalCpuElementwise, elementwiseCpuConfigs } from './elementwise-cpu';
 
 export type FastKernelBackend = 'cpu' | 'wasm' | 'webgpu';
 
@@ -114,5 +114,5 @@ export function registerFastKernels(): Partial<Record<FastKernelBackend, string[
   return done;
 }
 
-export { conv2dBackpropFilterJS, conv2dBackpropInputJS, conv2dForwardJS } from './conv_js';
-export { convGeom, type ConvGeom } from './conv_util';
+export { conv2dBackpropFilterJS, conv2dBackpropInputJS, conv2dForwardJS } from './conv-js';
+export { convGeom, type ConvGeom } from './conv-util';

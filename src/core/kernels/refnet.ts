@@ -82,7 +82,12 @@ export function subsample2(x: tf.Tensor4D): tf.Tensor4D {
   let [n, h, w, c] = x.shape;
   let t: tf.Tensor4D = x;
   if (h % 2 === 1 || w % 2 === 1) {
-    t = tf.pad(t, [[0, 0], [0, h % 2], [0, w % 2], [0, 0]]);
+    t = tf.pad(t, [
+      [0, 0],
+      [0, h % 2],
+      [0, w % 2],
+      [0, 0],
+    ]);
     h += h % 2;
     w += w % 2;
   }
@@ -96,7 +101,12 @@ export function subsample2(x: tf.Tensor4D): tf.Tensor4D {
 export function optionAShortcut(x: tf.Tensor4D, outC: number): tf.Tensor4D {
   const inC = x.shape[3];
   const p = (outC - inC) / 2;
-  return tf.pad(subsample2(x), [[0, 0], [0, 0], [0, 0], [Math.floor(p), Math.ceil(p)]]);
+  return tf.pad(subsample2(x), [
+    [0, 0],
+    [0, 0],
+    [0, 0],
+    [Math.floor(p), Math.ceil(p)],
+  ]);
 }
 
 export function createRefNet(opts: RefNetOptions): RefNet {
@@ -133,7 +143,12 @@ export function createRefNet(opts: RefNetOptions): RefNet {
   vars.push(fcW, fcB);
 
   const conv = (x: tf.Tensor4D, w: tf.Variable, stride: number): tf.Tensor4D =>
-    tf.conv2d(x, w as tf.Tensor4D, stride, [[0, 0], [1, 1], [1, 1], [0, 0]]);
+    tf.conv2d(x, w as tf.Tensor4D, stride, [
+      [0, 0],
+      [1, 1],
+      [1, 1],
+      [0, 0],
+    ]);
 
   return {
     vars,

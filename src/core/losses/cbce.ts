@@ -20,7 +20,15 @@ export const cbceLoss: LossDef = {
   summary: 'Cross-entropy weighted per class by the inverse effective number of samples (Cui et al. 2019).',
   head: 'any',
   schema: [
-    numParam('beta', 'β (effective number)', 0.9999, 0.9, 0.99999, 0.0001, 'Effective-number β: w_c ∝ (1−β)/(1−β^{n_c}); closer to 1 = stronger re-weighting.'),
+    numParam(
+      'beta',
+      'β (effective number)',
+      0.9999,
+      0.9,
+      0.99999,
+      0.0001,
+      'Effective-number β: w_c ∝ (1−β)/(1−β^{n_c}); closer to 1 = stronger re-weighting.',
+    ),
     SCALE_PARAM,
   ],
   compute(inp, params, ctx) {

@@ -21,9 +21,7 @@ export const fblLoss: LossDef = {
   label: 'Feature-balanced loss',
   summary: 'Subtracts a class-dependent stimulus α·A·d̂_c/‖f‖ from the logits so tail samples must grow larger features (Li et al. 2022).',
   head: 'linear',
-  schema: [
-    numParam('A', 'Stimulus strength A (λ)', 60, 0, 200, 1, 'Scale of the tail stimulus α·A·d̂_c / ‖f‖ (60 for CIFAR-sized data).'),
-  ],
+  schema: [numParam('A', 'Stimulus strength A (λ)', 60, 0, 200, 1, 'Scale of the tail stimulus α·A·d̂_c / ‖f‖ (60 for CIFAR-sized data).')],
   compute(inp, params, ctx) {
     const p = resolveParams(this.schema, params, WHO);
     const C = inp.output.shape[1];

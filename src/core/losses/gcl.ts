@@ -27,7 +27,8 @@ export const GCL_STAGE2_PARAMS: Readonly<GclParams> = Object.freeze({ s: 20, m: 
 export const gclLoss: LossDef = {
   id: 'gcl',
   label: 'GCL (Gaussian clouded logit)',
-  summary: 'Pushes each cosine down by a random Gaussian “cloud” sized by the class rarity, so tail classes learn larger margins (Li et al. 2022).',
+  summary:
+    'Pushes each cosine down by a random Gaussian “cloud” sized by the class rarity, so tail classes learn larger margins (Li et al. 2022).',
   head: 'cosine',
   schema: [
     numParam('s', 'Scale s', 30, 1, 64, 1, 'Logit scale (stage 1: 30, stage 2: 20).'),

@@ -144,7 +144,8 @@ export function parseGoldenFile(data: unknown): GoldenFile {
     const labels = checkVector(c.labels, c.batch, `${where}.labels`);
     const B = labels.length;
     labels.forEach((y, i) => {
-      if (!Number.isInteger(y) || y < 0 || y >= C) throw new GoldenFormatError(`${where}.labels[${i}] = ${y} is not a class index in [0, ${C})`);
+      if (!Number.isInteger(y) || y < 0 || y >= C)
+        throw new GoldenFormatError(`${where}.labels[${i}] = ${y} is not a class index in [0, ${C})`);
     });
     const features = checkMatrix(c.features, B, c.featDim, `${where}.features`);
     const D = features[0].length;
@@ -158,7 +159,8 @@ export function parseGoldenFile(data: unknown): GoldenFile {
       if (typeof e !== 'object' || e === null || typeof e.spec !== 'object' || e.spec === null) {
         throw new GoldenFormatError(`${w}: missing "spec"`);
       }
-      if (e.classifier !== 'cosine' && e.classifier !== 'linear') throw new GoldenFormatError(`${w}: classifier must be "cosine" or "linear"`);
+      if (e.classifier !== 'cosine' && e.classifier !== 'linear')
+        throw new GoldenFormatError(`${w}: classifier must be "cosine" or "linear"`);
       if (!isNum(e.loss)) throw new GoldenFormatError(`${w}: "loss" must be a number`);
       checkMatrix(e.input, B, C, `${w}.input`);
       checkMatrix(e.gradInput, B, C, `${w}.gradInput`);
@@ -325,9 +327,11 @@ export function checkEntry(c: GoldenCase, entryName: string): EntryCheck {
     drwActive: mapped.ctx.drwActive,
     head: mapped.ctx.head,
     // Same matrix for every evaluation (full graph and input graph).
-    noise: noiseMatrix ? fixedNoise([noiseMatrix]) : () => {
-      throw new Error('this loss unexpectedly asked for GCL noise');
-    },
+    noise: noiseMatrix
+      ? fixedNoise([noiseMatrix])
+      : () => {
+          throw new Error('this loss unexpectedly asked for GCL noise');
+        },
   });
 
   let out: { loss: number; input: Float32Array; gIn: Float32Array; gF: Float32Array; gW: Float32Array; gB?: Float32Array };

@@ -2,8 +2,8 @@ export type { LossId, LossDef, LossParams, LossContext, LossInputs, HyperParamSp
 export { LOSSES, LOSS_IDS, getLoss, defaultParams, isLossId } from './registry';
 export { ceLoss } from './ce';
 export { ldamLoss } from './ldam';
-export { balancedSoftmaxLoss } from './balancedSoftmax';
-export { logitAdjustLoss } from './logitAdjust';
+export { balancedSoftmaxLoss } from './balanced-softmax';
+export { logitAdjustLoss } from './logit-adjust';
 export { cbceLoss } from './cbce';
 export { kpsLoss, kpsGaOn } from './kps';
 export { fblLoss } from './fbl';

@@ -20,7 +20,8 @@ const WHO = 'LDAM';
 export const ldamLoss: LossDef = {
   id: 'ldam',
   label: 'LDAM-DRW',
-  summary: 'Label-distribution-aware margins (∝ n^−1/4) on a cosine head, with class re-weighting deferred to late training (Cao et al. 2019).',
+  summary:
+    'Label-distribution-aware margins (∝ n^−1/4) on a cosine head, with class re-weighting deferred to late training (Cao et al. 2019).',
   head: 'cosine',
   schema: [
     numParam('maxM', 'Max margin', 0.5, 0, 1, 0.05, 'Margin of the rarest class (others scale as n_c^−1/4).'),

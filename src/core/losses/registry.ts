@@ -2,8 +2,8 @@
 import type { LossDef, LossId, LossParams } from './types';
 import { ceLoss } from './ce';
 import { ldamLoss } from './ldam';
-import { balancedSoftmaxLoss } from './balancedSoftmax';
-import { logitAdjustLoss } from './logitAdjust';
+import { balancedSoftmaxLoss } from './balanced-softmax';
+import { logitAdjustLoss } from './logit-adjust';
 import { cbceLoss } from './cbce';
 import { kpsLoss } from './kps';
 import { fblLoss } from './fbl';

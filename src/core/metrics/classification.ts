@@ -8,9 +8,7 @@ export interface ClassificationMetrics {
   confusion: number[][];
 }
 
-export function classificationMetrics(
-  preds: ArrayLike<number>, labels: ArrayLike<number>, numClasses: number,
-): ClassificationMetrics {
+export function classificationMetrics(preds: ArrayLike<number>, labels: ArrayLike<number>, numClasses: number): ClassificationMetrics {
   if (preds.length !== labels.length) throw new Error(`metrics: ${preds.length} predictions for ${labels.length} labels`);
   const confusion = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
   let correct = 0;

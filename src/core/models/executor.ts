@@ -235,7 +235,10 @@ class ReferenceModel implements Model {
 }
 
 /** Creates the variables (initialised from `rng`, one forked stream per parameter name) and the tfjs executor. */
-export function createModel(spec: ModelSpec, rng: Rng): Model & { head(features: tf.Tensor2D): tf.Tensor2D; readonly pendingBnUpdates: number } {
+export function createModel(
+  spec: ModelSpec,
+  rng: Rng,
+): Model & { head(features: tf.Tensor2D): tf.Tensor2D; readonly pendingBnUpdates: number } {
   return new ReferenceModel(spec, rng);
 }
 

@@ -38,7 +38,9 @@ export function bnTrain(
   }
   let stats: BnBatchStats | null = null;
   const invCount = 1 / count;
-  const f = (...args: (tf.Tensor | tf.GradSaveFunc)[]): { value: tf.Tensor4D; gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => tf.Tensor[] } => {
+  const f = (
+    ...args: (tf.Tensor | tf.GradSaveFunc)[]
+  ): { value: tf.Tensor4D; gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => tf.Tensor[] } => {
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const xi = args[0] as tf.Tensor4D;
     const g = args[1] as tf.Tensor1D;

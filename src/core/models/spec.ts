@@ -14,10 +14,24 @@ export interface ModelKindInfo {
 }
 
 export const MODEL_KINDS: readonly ModelKindInfo[] = [
-  { kind: 'convnet', label: 'Small ConvNet (3 conv, ~24k params)', help: 'Fast model for demos and tests: 3× (conv 3×3 + BN + ReLU), max-pool after the first two, global average pool.' },
-  { kind: 'resnet8', label: 'ResNet-8 (CIFAR, ~75k params)', blocksPerStage: 1, help: 'CIFAR ResNet_s with 1 BasicBlock per stage (16/32/64 channels).' },
+  {
+    kind: 'convnet',
+    label: 'Small ConvNet (3 conv, ~24k params)',
+    help: 'Fast model for demos and tests: 3× (conv 3×3 + BN + ReLU), max-pool after the first two, global average pool.',
+  },
+  {
+    kind: 'resnet8',
+    label: 'ResNet-8 (CIFAR, ~75k params)',
+    blocksPerStage: 1,
+    help: 'CIFAR ResNet_s with 1 BasicBlock per stage (16/32/64 channels).',
+  },
   { kind: 'resnet20', label: 'ResNet-20 (CIFAR, ~0.27M params)', blocksPerStage: 3, help: 'CIFAR ResNet_s with 3 BasicBlocks per stage.' },
-  { kind: 'resnet32', label: 'ResNet-32 (CIFAR, 0.46M params)', blocksPerStage: 5, help: 'The papers\' backbone (LDAM-DRW resnet32): 5 BasicBlocks per stage.' },
+  {
+    kind: 'resnet32',
+    label: 'ResNet-32 (CIFAR, 0.46M params)',
+    blocksPerStage: 5,
+    help: "The papers' backbone (LDAM-DRW resnet32): 5 BasicBlocks per stage.",
+  },
 ];
 
 export const HEAD_KINDS: readonly { head: HeadKind; label: string }[] = [
@@ -75,7 +89,12 @@ class SpecBuilder {
       trainable,
       classifier: false,
     });
-    this.params.push(p('weight', 'bnWeight', true), p('bias', 'bnBias', true), p('running_mean', 'bnMean', false), p('running_var', 'bnVar', false));
+    this.params.push(
+      p('weight', 'bnWeight', true),
+      p('bias', 'bnBias', true),
+      p('running_mean', 'bnMean', false),
+      p('running_var', 'bnVar', false),
+    );
   }
 
   head(kind: HeadKind, inDim: number, outDim: number): void {
@@ -140,7 +159,12 @@ export function buildSpec(config: ModelConfig): ModelSpec {
   }
   b.layers.push({ op: 'gap' });
   b.head(config.head, featureDim, config.numClasses);
-  return { config: { ...config, inputShape: [...config.inputShape] as [number, number, number] }, layers: b.layers, params: b.params, featureDim };
+  return {
+    config: { ...config, inputShape: [...config.inputShape] as [number, number, number] },
+    layers: b.layers,
+    params: b.params,
+    featureDim,
+  };
 }
 
 /** Number of scalars in the trainable parameters (BN weights/biases included, running stats excluded), or in all. */

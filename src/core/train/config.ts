@@ -101,7 +101,10 @@ export function validateConfig(c: TrainConfig): void {
   check(Number.isFinite(c.imbalance) && c.imbalance >= 1, `imbalance must be ≥ 1 (got ${c.imbalance})`);
   check(c.profile === 'exp' || c.profile === 'step' || c.profile === 'asis', `profile must be exp, step or asis (got ${c.profile})`);
   check(c.stepMu > 0 && c.stepMu < 1, `stepMu must be in (0, 1) (got ${c.stepMu})`);
-  check(c.headImages == null || (Number.isInteger(c.headImages) && c.headImages >= 1), `head-class images must be a positive integer (got ${c.headImages})`);
+  check(
+    c.headImages == null || (Number.isInteger(c.headImages) && c.headImages >= 1),
+    `head-class images must be a positive integer (got ${c.headImages})`,
+  );
   check(Number.isInteger(c.seed) && c.seed >= 0, `seed must be a non-negative integer (got ${c.seed})`);
   check(posInt(c.batchSize) && c.batchSize >= 2, `batch size must be an integer ≥ 2 (got ${c.batchSize})`);
   check(posInt(c.epochs), `epochs must be a positive integer (got ${c.epochs})`);

@@ -18,7 +18,10 @@ export class TrainController {
   private loop: Promise<void> | null = null;
   private stepping: Promise<StepOutcome | null> | null = null;
 
-  constructor(readonly trainer: Trainer, private readonly emit: (e: ControllerEvent) => void) {}
+  constructor(
+    readonly trainer: Trainer,
+    private readonly emit: (e: ControllerEvent) => void,
+  ) {}
 
   private setState(s: ControllerState): void {
     if (this.state === s) return;

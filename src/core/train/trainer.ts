@@ -22,9 +22,7 @@ import { Rng, type RngState } from './rng';
 import { cloneWeights, setWeights } from '../models';
 import { Sgd } from './sgd';
 import { type TrainConfig, type Stage2Config, validateConfig, ConfigError } from './config';
-import {
-  defaultScheduleFor, drwStartEpoch, fblAlpha, gaStartEpoch, stage1Lr, stage2Lr, type LrSchedule,
-} from './schedules';
+import { defaultScheduleFor, drwStartEpoch, fblAlpha, gaStartEpoch, stage1Lr, stage2Lr, type LrSchedule } from './schedules';
 
 export type Stage = 1 | 2;
 
@@ -178,7 +176,10 @@ export class Trainer {
     dataset = this.dataset;
     const root = new Rng(config.seed);
     this.subset = makeLongTail(dataset.pool, {
-      imbalance: config.imbalance, profile: config.profile, stepMu: config.stepMu, seed: config.seed,
+      imbalance: config.imbalance,
+      profile: config.profile,
+      stepMu: config.stepMu,
+      seed: config.seed,
     });
     this.counts = this.subset.counts;
     this.groups = this.subset.groups;
@@ -331,9 +332,17 @@ export class Trainer {
     const { height: H, width: W, channels: Cc } = this.dataset.pool;
     const need = pos.length * H * W * Cc;
     if (!this.batchBuf || this.batchBuf.length !== need) this.batchBuf = new Float32Array(need);
-    makeBatch(this.dataset.pool, poolIdx, this.dataset.meta, {
-      augment: this.config.augment, hflip: this.config.hflip && this.dataset.meta.hflip, rng: this.rngs.augment,
-    }, this.batchBuf);
+    makeBatch(
+      this.dataset.pool,
+      poolIdx,
+      this.dataset.meta,
+      {
+        augment: this.config.augment,
+        hflip: this.config.hflip && this.dataset.meta.hflip,
+        rng: this.rngs.augment,
+      },
+      this.batchBuf,
+    );
 
     const lr = this.currentLr();
     const { def, params } = this.activeLoss();
@@ -358,7 +367,13 @@ export class Trainer {
     const lossValue = hv[0];
     const step = this.globalStep + 1;
     const batch: BatchInfo = {
-      stage: this.stage, epoch: this.epoch, batch: this.batchInEpoch, batchesPerEpoch: nb, step, loss: lossValue, lr,
+      stage: this.stage,
+      epoch: this.epoch,
+      batch: this.batchInEpoch,
+      batchesPerEpoch: nb,
+      step,
+      loss: lossValue,
+      lr,
     };
     if (!Number.isFinite(lossValue) || !Number.isFinite(hv[1])) {
       tf.dispose(grads);
@@ -369,8 +384,9 @@ export class Trainer {
         halt: {
           reason: 'non-finite',
           step,
-          message: `Paused at step ${step} (stage ${this.stage}, epoch ${this.epoch + 1}, batch ${this.batchInEpoch + 1}): ${what}. `
-            + `The learning rate (${fmt(lr)}) is probably too high — lower it and resume; the weights are those of the last good step.`,
+          message:
+            `Paused at step ${step} (stage ${this.stage}, epoch ${this.epoch + 1}, batch ${this.batchInEpoch + 1}): ${what}. ` +
+            `The learning rate (${fmt(lr)}) is probably too high — lower it and resume; the weights are those of the last good step.`,
         },
       };
     }
@@ -416,8 +432,7 @@ export class Trainer {
       this.lastNoise.dispose();
       this.lastNoise = null;
       const amp = lossPerClass.cloudAmplitude;
-      gclNoiseLastBatch = Array.from({ length: C }, (_, c) =>
-        Array.from({ length: B }, (_, b) => v[b * C + c] * (amp ? amp[c] : 1)));
+      gclNoiseLastBatch = Array.from({ length: C }, (_, c) => Array.from({ length: B }, (_, b) => v[b * C + c] * (amp ? amp[c] : 1)));
     }
     const m: EpochMetrics = {
       stage: this.stage,
@@ -454,7 +469,11 @@ export class Trainer {
    * (default: the last finished one).
    */
   async evaluate(afterEpoch = this.epoch - 1): Promise<{
-    accuracy: number; loss: number; perClassAccuracy: number[]; confusion: number[][]; featureNorm: number[];
+    accuracy: number;
+    loss: number;
+    perClassAccuracy: number[];
+    confusion: number[][];
+    featureNorm: number[];
     preds: Int32Array;
   }> {
     const test = this.dataset.test;
@@ -491,11 +510,21 @@ export class Trainer {
     }
     const cm = classificationMetrics(preds, labels, C);
     this.lastEvaluation = {
-      stage: this.stage, epoch: afterEpoch, step: this.globalStep, indices: idx, labels, preds: preds.slice(), confidence,
+      stage: this.stage,
+      epoch: afterEpoch,
+      step: this.globalStep,
+      indices: idx,
+      labels,
+      preds: preds.slice(),
+      confidence,
     };
     return {
-      accuracy: cm.accuracy, loss: lossSum / Math.max(1, idx.length), perClassAccuracy: cm.perClassAccuracy,
-      confusion: cm.confusion, featureNorm: norms.means(), preds,
+      accuracy: cm.accuracy,
+      loss: lossSum / Math.max(1, idx.length),
+      perClassAccuracy: cm.perClassAccuracy,
+      confusion: cm.confusion,
+      featureNorm: norms.means(),
+      preds,
     };
   }
 

@@ -12,9 +12,11 @@ export interface ConfigSlice {
   setRunSettings(s: Settings | null): void;
 }
 
-export const createConfigSlice = (initial?: Settings): StateCreator<PlaygroundState, [], [], ConfigSlice> => (set) => ({
-  settings: initial ?? defaultSettings(),
-  runSettings: null,
-  setSettings: (settings) => set({ settings }),
-  setRunSettings: (runSettings) => set({ runSettings }),
-});
+export const createConfigSlice =
+  (initial?: Settings): StateCreator<PlaygroundState, [], [], ConfigSlice> =>
+  (set) => ({
+    settings: initial ?? defaultSettings(),
+    runSettings: null,
+    setSettings: (settings) => set({ settings }),
+    setRunSettings: (runSettings) => set({ runSettings }),
+  });

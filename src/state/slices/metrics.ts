@@ -106,8 +106,15 @@ export const createMetricsSlice: StateCreator<PlaygroundState, [], [], MetricsSl
       return {
         archived,
         current: {
-          id: `${idPrefix}-${runCounter}`, label: uniqueLabel(label, archived), color, dataKey, batches: [], epochs: [],
-          settings, pinned: false, stage1Epochs: settings?.config.epochs,
+          id: `${idPrefix}-${runCounter}`,
+          label: uniqueLabel(label, archived),
+          color,
+          dataKey,
+          batches: [],
+          epochs: [],
+          settings,
+          pinned: false,
+          stage1Epochs: settings?.config.epochs,
         },
       };
     }),
@@ -142,7 +149,10 @@ export const createMetricsSlice: StateCreator<PlaygroundState, [], [], MetricsSl
     if (run === s.current) set({ current: { ...run, pinned: true } });
     else {
       // the previous run: pinned runs come first, so it moves to the end of them (it is the newest)
-      const label = uniqueLabel(run.label.replace(/ \(earlier\)$/, ''), [...s.archived.filter((r) => r.id !== id), ...(s.current ? [s.current] : [])]);
+      const label = uniqueLabel(run.label.replace(/ \(earlier\)$/, ''), [
+        ...s.archived.filter((r) => r.id !== id),
+        ...(s.current ? [s.current] : []),
+      ]);
       set({ archived: [...s.archived.filter((r) => r.id !== id), { ...run, label, pinned: true }] });
     }
     return true;

@@ -79,7 +79,14 @@ export const createRunSlice: StateCreator<PlaygroundState, [], [], RunSlice> = (
 /** Counters before any batch of a configured run. */
 export function progressFromSummary(s: RunSummary): Progress {
   return {
-    stage: s.stage, epoch: s.epoch, batch: -1, batchesPerEpoch: s.batchesPerEpoch, epochsInStage: s.epochsInStage, step: s.step,
-    loss: null, lr: null, epochsDone: s.epoch,
+    stage: s.stage,
+    epoch: s.epoch,
+    batch: -1,
+    batchesPerEpoch: s.batchesPerEpoch,
+    epochsInStage: s.epochsInStage,
+    step: s.step,
+    loss: null,
+    lr: null,
+    epochsDone: s.epoch,
   };
 }

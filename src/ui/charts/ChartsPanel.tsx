@@ -31,9 +31,17 @@ export const LIVE_INTERVAL_MS = 250;
 const STAGGER_MS = 24;
 
 /** One chart fed with a scheduled snapshot of the panel's props. */
-const ScheduledChart = memo(function ScheduledChart(
-  { id, slot, interval, props }: { id: ChartId; slot: number; interval: number; props: ChartProps },
-) {
+const ScheduledChart = memo(function ScheduledChart({
+  id,
+  slot,
+  interval,
+  props,
+}: {
+  id: ChartId;
+  slot: number;
+  interval: number;
+  props: ChartProps;
+}) {
   const shown = useScheduled(props, slot * STAGGER_MS, interval, interval > 0, `ltpg:chart:${id}`);
   const Chart = CHART_COMPONENTS[id];
   return <Chart {...shown} />;
@@ -66,18 +74,32 @@ export function ChartsPanel(props: ChartsPanelProps & ChartsPanelExtraProps) {
   const hasClick = !!onCellClick;
   const { runs, counts, groups, classNames, totalEpochs, gaStartEpoch, width, height, maxPoints } = rest;
   // one props object per change of an input, so the scheduled snapshots compare by identity
-  const chartProps: ChartProps = useMemo(() => ({
-    runs, counts, groups, classNames, totalEpochs, gaStartEpoch, width, height, maxPoints,
-    onCellClick: hasClick ? stableClick : undefined,
-  }), [runs, counts, groups, classNames, totalEpochs, gaStartEpoch, width, height, maxPoints, hasClick, stableClick]);
+  const chartProps: ChartProps = useMemo(
+    () => ({
+      runs,
+      counts,
+      groups,
+      classNames,
+      totalEpochs,
+      gaStartEpoch,
+      width,
+      height,
+      maxPoints,
+      onCellClick: hasClick ? stableClick : undefined,
+    }),
+    [runs, counts, groups, classNames, totalEpochs, gaStartEpoch, width, height, maxPoints, hasClick, stableClick],
+  );
   const timeProps: ChartProps = useMemo(
-    () => (timeRuns && timeRuns !== runs ? { ...chartProps, runs: timeRuns } : chartProps), [chartProps, timeRuns, runs],
+    () => (timeRuns && timeRuns !== runs ? { ...chartProps, runs: timeRuns } : chartProps),
+    [chartProps, timeRuns, runs],
   );
   const interval = liveIntervalMs ?? LIVE_INTERVAL_MS;
   const ids = only ?? ORDER;
   return (
     <div className={className ? `ltc-panel ${className}` : 'ltc-panel'} data-testid="charts-panel">
-      {ids.map((id, slot) => <ScheduledChart key={id} id={id} slot={slot} interval={interval} props={TIME_CHARTS.has(id) ? timeProps : chartProps} />)}
+      {ids.map((id, slot) => (
+        <ScheduledChart key={id} id={id} slot={slot} interval={interval} props={TIME_CHARTS.has(id) ? timeProps : chartProps} />
+      ))}
     </div>
   );
 }

@@ -11,14 +11,30 @@
  * way the last cell is remembered, so focus coming back (after a dialog) lands on it again.
  */
 import {
-  memo, useCallback, useId, useMemo, useRef, useState, type FocusEvent, type KeyboardEvent, type MouseEvent, type ReactNode,
+  memo,
+  useCallback,
+  useId,
+  useMemo,
+  useRef,
+  useState,
+  type FocusEvent,
+  type KeyboardEvent,
+  type MouseEvent,
+  type ReactNode,
 } from 'react';
 import type { ChartProps, ConfusionCellInfo } from './types';
-import { ChartCard, TooltipBox, epochPropsEqual } from './common';
+import { ChartCard, TooltipBox, epochPropsEqual } from './ChartCard';
 import {
-  HEAT_STOPS, confusionSummary, ellipsize, heatColor, lastEpochWhere, normaliseConfusion, sortByCount, topConfusion,
+  HEAT_STOPS,
+  confusionSummary,
+  ellipsize,
+  heatColor,
+  lastEpochWhere,
+  normaliseConfusion,
+  sortByCount,
+  topConfusion,
   type NormalisedConfusion,
-} from './data';
+} from './chart-data';
 
 const TITLE_MAX = 20; // per-cell <title> and the hidden table up to this many classes
 const VALUES_MAX = 12; // percentages written in the cells up to this many classes
@@ -80,11 +96,20 @@ const Cells = memo(function Cells({ norm, confusion, order, names, L }: CellsPro
     return (
       <g>
         {paths.map((p, lv) => (p.length ? <path key={lv} d={p.join('')} fill={heatColor(lv / LEVELS)} /> : null))}
-        {Array.from({ length: C }, (_, i) => (
-          cell >= 8
-            ? <rect key={`d${i}`} x={x0 + i * cell} y={y0 + i * cell} width={cell} height={cell} fill="none" stroke="#000" strokeWidth={0.4} />
-            : null
-        ))}
+        {Array.from({ length: C }, (_, i) =>
+          cell >= 8 ? (
+            <rect
+              key={`d${i}`}
+              x={x0 + i * cell}
+              y={y0 + i * cell}
+              width={cell}
+              height={cell}
+              fill="none"
+              stroke="#000"
+              strokeWidth={0.4}
+            />
+          ) : null,
+        )}
       </g>
     );
   }
@@ -99,15 +124,24 @@ const Cells = memo(function Cells({ norm, confusion, order, names, L }: CellsPro
       out.push(
         <g key={`${r}-${c}`}>
           <rect
-            x={x0 + c * cell} y={y0 + r * cell} width={cell} height={cell} fill={heatColor(rate)}
-            stroke={r === c ? '#000' : 'none'} strokeWidth={r === c ? 0.6 : 0}
+            x={x0 + c * cell}
+            y={y0 + r * cell}
+            width={cell}
+            height={cell}
+            fill={heatColor(rate)}
+            stroke={r === c ? '#000' : 'none'}
+            strokeWidth={r === c ? 0.6 : 0}
           >
             <title>{`true ${names[t] ?? t} → predicted ${names[pc] ?? pc}: ${pctText(rate)} (${confusion[t]?.[pc] ?? 0} of ${norm.totals[t]})`}</title>
           </rect>
           {values && rate >= 0.005 && (
             <text
-              x={x0 + c * cell + cell / 2} y={y0 + r * cell + cell / 2 + 4} textAnchor="middle" fontSize={11}
-              fill={rate > 0.5 ? '#fff' : '#111'} pointerEvents="none"
+              x={x0 + c * cell + cell / 2}
+              y={y0 + r * cell + cell / 2 + 4}
+              textAnchor="middle"
+              fontSize={11}
+              fill={rate > 0.5 ? '#fff' : '#111'}
+              pointerEvents="none"
             >
               {Math.round(rate * 100)}
             </text>
@@ -136,8 +170,20 @@ const FocusCells = memo(function FocusCells({ norm, confusion, order, names, L, 
       const n = confusion[t]?.[pc] ?? 0;
       out.push(
         <rect
-          key={`${r}-${c}`} className="ltc-cm-cell" x={x0 + c * cell} y={y0 + r * cell} width={cell} height={cell} fill="transparent"
-          role="button" tabIndex={r === rove.r && c === rove.c ? 0 : -1} data-r={r} data-c={c} data-true={t} data-pred={pc} data-count={n}
+          key={`${r}-${c}`}
+          className="ltc-cm-cell"
+          x={x0 + c * cell}
+          y={y0 + r * cell}
+          width={cell}
+          height={cell}
+          fill="transparent"
+          role="button"
+          tabIndex={r === rove.r && c === rove.c ? 0 : -1}
+          data-r={r}
+          data-c={c}
+          data-true={t}
+          data-pred={pc}
+          data-count={n}
           aria-label={`true ${names[t] ?? `class ${t}`}, predicted ${names[pc] ?? `class ${pc}`}: ${pctText(norm.rates[t]?.[pc] ?? 0)} (${n} of ${norm.totals[t]} test images)`}
           onFocus={() => onFocusCell(r, c)}
         />,
@@ -154,9 +200,16 @@ const Labels = memo(function Labels({ order, names, L }: { order: readonly numbe
   for (let i = 0; i < C; i += labelEvery) {
     const name = ellipsize(names[order[i]] ?? `class ${order[i]}`, maxChars);
     items.push(
-      <text key={`y${i}`} x={x0 - 6} y={y0 + i * cell + cell / 2 + fontSize / 3} textAnchor="end" fontSize={fontSize} fill="#222">{name}</text>,
+      <text key={`y${i}`} x={x0 - 6} y={y0 + i * cell + cell / 2 + fontSize / 3} textAnchor="end" fontSize={fontSize} fill="#222">
+        {name}
+      </text>,
       <text
-        key={`x${i}`} x={0} y={0} textAnchor="start" fontSize={fontSize} fill="#222"
+        key={`x${i}`}
+        x={0}
+        y={0}
+        textAnchor="start"
+        fontSize={fontSize}
+        fill="#222"
         transform={`translate(${x0 + i * cell + cell / 2 + fontSize / 3}, ${y0 - 6}) rotate(-90)`}
       >
         {name}
@@ -166,8 +219,18 @@ const Labels = memo(function Labels({ order, names, L }: { order: readonly numbe
   return (
     <g>
       {items}
-      <text x={x0 + (C * cell) / 2} y={14} textAnchor="middle" fontSize={13} fontWeight={600} fill="#222">predicted class</text>
-      <text x={0} y={0} textAnchor="middle" fontSize={13} fontWeight={600} fill="#222" transform={`translate(14, ${y0 + (C * cell) / 2}) rotate(-90)`}>
+      <text x={x0 + (C * cell) / 2} y={14} textAnchor="middle" fontSize={13} fontWeight={600} fill="#222">
+        predicted class
+      </text>
+      <text
+        x={0}
+        y={0}
+        textAnchor="middle"
+        fontSize={13}
+        fontWeight={600}
+        fill="#222"
+        transform={`translate(14, ${y0 + (C * cell) / 2}) rotate(-90)`}
+      >
         true class
       </text>
     </g>
@@ -181,7 +244,9 @@ function ColourScale({ L, gid }: { L: Layout; gid: string }) {
     <g aria-hidden="true">
       <defs>
         <linearGradient id={gid} x1="0" x2="1" y1="0" y2="0">
-          {HEAT_STOPS.map((s, i) => <stop key={s} offset={i / (HEAT_STOPS.length - 1)} stopColor={s} />)}
+          {HEAT_STOPS.map((s, i) => (
+            <stop key={s} offset={i / (HEAT_STOPS.length - 1)} stopColor={s} />
+          ))}
         </linearGradient>
       </defs>
       <rect x={L.x0} y={y} width={w} height={12} fill={`url(#${gid})`} stroke="#888" strokeWidth={0.5} />
@@ -190,7 +255,9 @@ function ColourScale({ L, gid }: { L: Layout; gid: string }) {
           {`${t * 100} %`}
         </text>
       ))}
-      <text x={L.x0} y={y + 46} fontSize={12} fill="#222">colour: share of the true class’ test images</text>
+      <text x={L.x0} y={y + 46} fontSize={12} fill="#222">
+        colour: share of the true class’ test images
+      </text>
     </g>
   );
 }
@@ -226,18 +293,21 @@ function ConfusionMatrixChartImpl(p: ConfusionMatrixProps) {
   const gid = useId().replace(/[^a-zA-Z0-9_-]/g, '');
   const nameOf = (c: number) => classNames[c] ?? `class ${c}`;
 
-  const cellAt = useCallback((e: MouseEvent<SVGSVGElement>) => {
-    const svg = svgRef.current;
-    if (!svg) return null;
-    const b = svg.getBoundingClientRect();
-    if (b.width === 0) return null;
-    const k = L.vbW / b.width;
-    const x = (e.clientX - b.left) * k;
-    const y = (e.clientY - b.top) * k;
-    const c = Math.floor((x - L.x0) / L.cell);
-    const r = Math.floor((y - L.y0) / L.cell);
-    return r >= 0 && r < L.C && c >= 0 && c < L.C ? { r, c } : null;
-  }, [L]);
+  const cellAt = useCallback(
+    (e: MouseEvent<SVGSVGElement>) => {
+      const svg = svgRef.current;
+      if (!svg) return null;
+      const b = svg.getBoundingClientRect();
+      if (b.width === 0) return null;
+      const k = L.vbW / b.width;
+      const x = (e.clientX - b.left) * k;
+      const y = (e.clientY - b.top) * k;
+      const c = Math.floor((x - L.x0) / L.cell);
+      const r = Math.floor((y - L.y0) / L.cell);
+      return r >= 0 && r < L.C && c >= 0 && c < L.C ? { r, c } : null;
+    },
+    [L],
+  );
 
   const onMove = (e: MouseEvent<SVGSVGElement>) => {
     const at = cellAt(e);
@@ -253,7 +323,12 @@ function ConfusionMatrixChartImpl(p: ConfusionMatrixProps) {
     const t = order[r];
     const pc = order[c];
     const info: ConfusionCellInfo = {
-      runId: run.id, runLabel: run.label, stage: last.stage, epoch: last.epoch, count: confusion[t]?.[pc] ?? 0, classTotal: norm.totals[t] ?? 0,
+      runId: run.id,
+      runLabel: run.label,
+      stage: last.stage,
+      epoch: last.epoch,
+      count: confusion[t]?.[pc] ?? 0,
+      classTotal: norm.totals[t] ?? 0,
     };
     onCellClick(t, pc, info);
   };
@@ -295,20 +370,34 @@ function ConfusionMatrixChartImpl(p: ConfusionMatrixProps) {
     return `true ${nameOf(t)} → predicted ${nameOf(pc)}: ${pctText(norm.rates[t]?.[pc] ?? 0)} (${confusion[t]?.[pc] ?? 0} of ${norm.totals[t]} test images)`;
   };
 
-  const label = summary && run
-    ? `Confusion matrix of ${C} classes for ${run.label}, rows normalised per true class, classes ordered by training count. `
-      + `Mean per-class accuracy (diagonal) ${summary.meanDiagonal === null ? 'unknown' : pctText(summary.meanDiagonal)}`
-      + (summary.worst ? `; largest confusion: true ${nameOf(summary.worst.t)} predicted as ${nameOf(summary.worst.p)} ${pctText(summary.worst.rate)}.` : '.')
-    : 'Confusion matrix: no data yet.';
+  const label =
+    summary && run
+      ? `Confusion matrix of ${C} classes for ${run.label}, rows normalised per true class, classes ordered by training count. ` +
+        `Mean per-class accuracy (diagonal) ${summary.meanDiagonal === null ? 'unknown' : pctText(summary.meanDiagonal)}` +
+        (summary.worst
+          ? `; largest confusion: true ${nameOf(summary.worst.t)} predicted as ${nameOf(summary.worst.p)} ${pctText(summary.worst.rate)}.`
+          : '.')
+      : 'Confusion matrix: no data yet.';
 
-  const controls = withData.length > 1 ? (
-    <label className="ltc-select">
-      Run{' '}
-      <select value={run?.id ?? ''} onChange={(e) => { setRunId(e.target.value); setActive(null); }}>
-        {withData.map((r) => <option key={r.id} value={r.id}>{r.label}</option>)}
-      </select>
-    </label>
-  ) : undefined;
+  const controls =
+    withData.length > 1 ? (
+      <label className="ltc-select">
+        Run{' '}
+        <select
+          value={run?.id ?? ''}
+          onChange={(e) => {
+            setRunId(e.target.value);
+            setActive(null);
+          }}
+        >
+          {withData.map((r) => (
+            <option key={r.id} value={r.id}>
+              {r.label}
+            </option>
+          ))}
+        </select>
+      </label>
+    ) : undefined;
 
   let tooltip: ReactNode = null;
   if (active && norm && confusion && svgRef.current) {
@@ -335,50 +424,83 @@ function ConfusionMatrixChartImpl(p: ConfusionMatrixProps) {
 
   return (
     <ChartCard
-      id="confusion" points={C * C} controls={controls}
-      note={onCellClick ? 'Click a cell (or Tab to the matrix, move with the arrow keys and press Enter) to see its test images.' : undefined}
+      id="confusion"
+      points={C * C}
+      controls={controls}
+      note={
+        onCellClick ? 'Click a cell (or Tab to the matrix, move with the arrow keys and press Enter) to see its test images.' : undefined
+      }
     >
       {norm && confusion && (
         <div
-          className="ltc-cm-wrap" tabIndex={buttons ? undefined : 0} onKeyDown={onKey} onFocus={onWrapFocus} onBlur={() => setActive(null)}
+          className="ltc-cm-wrap"
+          tabIndex={buttons ? undefined : 0}
+          onKeyDown={onKey}
+          onFocus={onWrapFocus}
+          onBlur={() => setActive(null)}
           role={buttons ? undefined : 'group'}
-          aria-label={buttons ? undefined : `Confusion matrix cells: use the arrow keys to read cells${onCellClick ? ', Enter to see their test images' : ''}`}
+          aria-label={
+            buttons
+              ? undefined
+              : `Confusion matrix cells: use the arrow keys to read cells${onCellClick ? ', Enter to see their test images' : ''}`
+          }
         >
           <svg
-            ref={svgRef} role="img" aria-label={label} viewBox={`0 0 ${L.vbW} ${L.vbH}`}
+            ref={svgRef}
+            role="img"
+            aria-label={label}
+            viewBox={`0 0 ${L.vbW} ${L.vbH}`}
             width={p.width ? Math.min(p.width, Math.round(L.vbW * 1.3)) : '100%'}
             style={{ maxWidth: Math.round(L.vbW * 1.3), cursor: onCellClick ? 'pointer' : 'default' }}
-            onMouseMove={onMove} onMouseLeave={() => setActive(null)} onClick={onClick}
+            onMouseMove={onMove}
+            onMouseLeave={() => setActive(null)}
+            onClick={onClick}
           >
             <rect x={L.x0} y={L.y0} width={C * L.cell} height={C * L.cell} fill={heatColor(0)} stroke="#999" strokeWidth={0.5} />
             <Cells norm={norm} confusion={confusion} order={order} names={classNames} L={L} />
             <Labels order={order} names={classNames} L={L} />
             {active && (
               <rect
-                x={L.x0 + active.c * L.cell} y={L.y0 + active.r * L.cell} width={L.cell} height={L.cell}
-                fill="none" stroke="#D55E00" strokeWidth={Math.max(1.5, L.cell / 12)} pointerEvents="none"
+                x={L.x0 + active.c * L.cell}
+                y={L.y0 + active.r * L.cell}
+                width={L.cell}
+                height={L.cell}
+                fill="none"
+                stroke="#D55E00"
+                strokeWidth={Math.max(1.5, L.cell / 12)}
+                pointerEvents="none"
               />
             )}
             <ColourScale L={L} gid={`cm${gid}`} />
           </svg>
           {buttons && (
             <svg
-              ref={keysRef} className="ltc-cm-keys" role="group" viewBox={`0 0 ${L.vbW} ${L.vbH}`}
+              ref={keysRef}
+              className="ltc-cm-keys"
+              role="group"
+              viewBox={`0 0 ${L.vbW} ${L.vbH}`}
               aria-label="Confusion matrix cells: the arrow keys move between cells, Enter shows a cell's test images"
-              width={p.width ? Math.min(p.width, Math.round(L.vbW * 1.3)) : '100%'} style={{ maxWidth: Math.round(L.vbW * 1.3) }}
+              width={p.width ? Math.min(p.width, Math.round(L.vbW * 1.3)) : '100%'}
+              style={{ maxWidth: Math.round(L.vbW * 1.3) }}
             >
               <FocusCells norm={norm} confusion={confusion} order={order} names={classNames} L={L} rove={rove} onFocusCell={onFocusCell} />
             </svg>
           )}
           {tooltip}
-          <p className="ltc-sr-only" aria-live="polite">{active && !buttons ? describe(active.r, active.c) : ''}</p>
+          <p className="ltc-sr-only" aria-live="polite">
+            {active && !buttons ? describe(active.r, active.c) : ''}
+          </p>
           {C <= TITLE_MAX ? (
             <table className="ltc-sr-only">
               <caption>Confusion matrix, share of each true class (rows) predicted as each class (columns)</caption>
               <thead>
                 <tr>
                   <th scope="col">true \ predicted</th>
-                  {order.map((c) => <th key={c} scope="col">{nameOf(c)}</th>)}
+                  {order.map((c) => (
+                    <th key={c} scope="col">
+                      {nameOf(c)}
+                    </th>
+                  ))}
                 </tr>
               </thead>
               <tbody>
@@ -411,7 +533,5 @@ function ConfusionMatrixChartImpl(p: ConfusionMatrixProps) {
   );
 }
 
-export const ConfusionMatrixChart = memo(
-  ConfusionMatrixChartImpl, (a, b) => a.initialRunId === b.initialRunId && epochPropsEqual(a, b),
-);
+export const ConfusionMatrixChart = memo(ConfusionMatrixChartImpl, (a, b) => a.initialRunId === b.initialRunId && epochPropsEqual(a, b));
 ConfusionMatrixChart.displayName = 'ConfusionMatrixChart';

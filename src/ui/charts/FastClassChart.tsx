@@ -5,7 +5,7 @@
  * recharts for the per-class charts, whose internal store made every epoch update cost 100–500 ms on 2 cores.
  */
 import { useMemo, useState, type MouseEvent as ReactMouseEvent, type ReactNode } from 'react';
-import { AXIS_LABEL_STYLE, AXIS_STROKE, TICK_STYLE, type classAxis } from './common';
+import { AXIS_LABEL_STYLE, AXIS_STROKE, TICK_STYLE, type classAxis } from './ChartCard';
 import { niceScale, useWidth, type FastAxis } from './FastLineChart';
 
 export interface ClassScales {
@@ -37,7 +37,11 @@ export interface FastClassChartProps<R extends { key: string; name: string }> {
 }
 
 /** "M… L…" through the band centres of the finite values (skips gaps like recharts without connectNulls). */
-export function centreLine(values: ReadonlyArray<number | null | undefined>, s: ClassScales, y: (v: number) => number): { d: string; pts: Array<[number, number]> } {
+export function centreLine(
+  values: ReadonlyArray<number | null | undefined>,
+  s: ClassScales,
+  y: (v: number) => number,
+): { d: string; pts: Array<[number, number]> } {
   let d = '';
   let pen = false;
   const pts: Array<[number, number]> = [];
@@ -101,17 +105,29 @@ export function FastClassChart<R extends { key: string; name: string }>(p: FastC
     <div ref={ref} className="ltc-fast" style={{ position: 'relative', width: p.width ?? '100%', height }}>
       {width > 0 && (
         <svg
-          width={width} height={height} role="img" aria-label="bar chart by class" onMouseMove={onMove} onMouseLeave={() => setHover(null)}
+          width={width}
+          height={height}
+          role="img"
+          aria-label="bar chart by class"
+          onMouseMove={onMove}
+          onMouseLeave={() => setHover(null)}
           style={{ display: 'block', overflow: 'visible' }}
         >
           {p.bands?.map((b, k) => (
             <rect
-              key={`band${k}`} x={scales.band(b.from).a} width={scales.band(b.to).b - scales.band(b.from).a} y={y0} height={y1 - y0}
-              fill={b.color} fillOpacity={b.opacity}
+              key={`band${k}`}
+              x={scales.band(b.from).a}
+              width={scales.band(b.to).b - scales.band(b.from).a}
+              y={y0}
+              height={y1 - y0}
+              fill={b.color}
+              fillOpacity={b.opacity}
             />
           ))}
           <g stroke="#e3e3e3">
-            {geo.ls.ticks.map((t) => <line key={`h${t}`} x1={x0} x2={x1} y1={scales.yL(t)} y2={scales.yL(t)} />)}
+            {geo.ls.ticks.map((t) => (
+              <line key={`h${t}`} x1={x0} x2={x1} y1={scales.yL(t)} y2={scales.yL(t)} />
+            ))}
           </g>
           {hovered && (
             <rect x={scales.band(hover!).a} width={geo.bw} y={y0} height={y1 - y0} fill="rgba(0,0,0,0.06)" pointerEvents="none" />
@@ -124,29 +140,43 @@ export function FastClassChart<R extends { key: string; name: string }>(p: FastC
                 const { a, b } = scales.band(i);
                 return (
                   <text
-                    key={row.key} transform={`translate(${((a + b) / 2).toFixed(1)} ${y1 + 8}) rotate(${ax.angle})`}
-                    textAnchor={ax.textAnchor} dy="0.71em"
-                  >{p.tickLabel(row)}</text>
+                    key={row.key}
+                    transform={`translate(${((a + b) / 2).toFixed(1)} ${y1 + 8}) rotate(${ax.angle})`}
+                    textAnchor={ax.textAnchor}
+                    dy="0.71em"
+                  >
+                    {p.tickLabel(row)}
+                  </text>
                 );
               })}
             </g>
-            <text x={(x0 + x1) / 2} y={y1 + ax.height - 4} textAnchor="middle" style={AXIS_LABEL_STYLE}>{p.xLabel}</text>
+            <text x={(x0 + x1) / 2} y={y1 + ax.height - 4} textAnchor="middle" style={AXIS_LABEL_STYLE}>
+              {p.xLabel}
+            </text>
             <line x1={x0} x2={x0} y1={y0} y2={y1} stroke={left.stroke ?? AXIS_STROKE} />
             {geo.ls.ticks.map((t) => (
-              <text key={`lt${t}`} x={x0 - 8} y={scales.yL(t) + 4} textAnchor="end">{fmtL(t)}</text>
+              <text key={`lt${t}`} x={x0 - 8} y={scales.yL(t) + 4} textAnchor="end">
+                {fmtL(t)}
+              </text>
             ))}
-            <text
-              transform={`translate(${m.left + 8} ${(y0 + y1) / 2}) rotate(-90)`} textAnchor="middle" style={AXIS_LABEL_STYLE}
-            >{left.label}</text>
+            <text transform={`translate(${m.left + 8} ${(y0 + y1) / 2}) rotate(-90)`} textAnchor="middle" style={AXIS_LABEL_STYLE}>
+              {left.label}
+            </text>
             {right && geo.rs && (
               <>
                 <line x1={x1} x2={x1} y1={y0} y2={y1} stroke={right.stroke ?? AXIS_STROKE} />
                 {geo.rs.ticks.map((t) => (
-                  <text key={`rt${t}`} x={x1 + 8} y={scales.yR(t) + 4} textAnchor="start">{fmtR(t)}</text>
+                  <text key={`rt${t}`} x={x1 + 8} y={scales.yR(t) + 4} textAnchor="start">
+                    {fmtR(t)}
+                  </text>
                 ))}
                 <text
-                  transform={`translate(${width - m.right - 8} ${(y0 + y1) / 2}) rotate(90)`} textAnchor="middle" style={AXIS_LABEL_STYLE}
-                >{right.label}</text>
+                  transform={`translate(${width - m.right - 8} ${(y0 + y1) / 2}) rotate(90)`}
+                  textAnchor="middle"
+                  style={AXIS_LABEL_STYLE}
+                >
+                  {right.label}
+                </text>
               </>
             )}
           </g>
@@ -157,10 +187,15 @@ export function FastClassChart<R extends { key: string; name: string }>(p: FastC
         <div
           className="ltc-fast-tip"
           style={{
-            position: 'absolute', top: y0, pointerEvents: 'none', zIndex: 2,
+            position: 'absolute',
+            top: y0,
+            pointerEvents: 'none',
+            zIndex: 2,
             ...(scales.band(hover!).a > (x0 + x1) / 2 ? { right: width - scales.band(hover!).a + 8 } : { left: scales.band(hover!).b + 8 }),
           }}
-        >{tip}</div>
+        >
+          {tip}
+        </div>
       )}
     </div>
   );
@@ -176,9 +211,19 @@ export interface ClassBarSeries<R> {
 }
 
 /** Grouped bars (one slot per series in each band) as one <path> per series and colour, from the value-axis baseline. */
-export function ClassBars<R extends { v: Record<string, number | null> }>(
-  { rows, series, s, axis = 'left', gap = 0.14 }: { rows: readonly R[]; series: ReadonlyArray<ClassBarSeries<R>>; s: ClassScales; axis?: 'left' | 'right'; gap?: number },
-) {
+export function ClassBars<R extends { v: Record<string, number | null> }>({
+  rows,
+  series,
+  s,
+  axis = 'left',
+  gap = 0.14,
+}: {
+  rows: readonly R[];
+  series: ReadonlyArray<ClassBarSeries<R>>;
+  s: ClassScales;
+  axis?: 'left' | 'right';
+  gap?: number;
+}) {
   if (!series.length) return null;
   const y = axis === 'right' ? s.yR : s.yL;
   const base = y(0);
@@ -199,15 +244,21 @@ export function ClassBars<R extends { v: Record<string, number | null> }>(
         p = { color, ser, d: [] };
         paths.set(id, p);
       }
-      p.d.push(`M${(x0 + k * w).toFixed(2)} ${top.toFixed(2)}H${(x0 + (k + 1) * w).toFixed(2)}V${base.toFixed(2)}H${(x0 + k * w).toFixed(2)}Z`);
+      p.d.push(
+        `M${(x0 + k * w).toFixed(2)} ${top.toFixed(2)}H${(x0 + (k + 1) * w).toFixed(2)}V${base.toFixed(2)}H${(x0 + k * w).toFixed(2)}Z`,
+      );
     });
   });
   return (
     <g className="ltc-bars">
       {[...paths].map(([id, p]) => (
         <path
-          key={id} d={p.d.join('')} fill={p.color} fillOpacity={p.ser.fillOpacity ?? 1}
-          stroke={p.ser.outline ? p.color : 'none'} strokeWidth={p.ser.outline ? 1 : 0}
+          key={id}
+          d={p.d.join('')}
+          fill={p.color}
+          fillOpacity={p.ser.fillOpacity ?? 1}
+          stroke={p.ser.outline ? p.color : 'none'}
+          strokeWidth={p.ser.outline ? 1 : 0}
         />
       ))}
     </g>

@@ -5,8 +5,8 @@
  * (tens of ms per update and 100–500 ms to mount on a 2-core machine), this costs one string join per line.
  */
 import { useLayoutEffect, useMemo, useRef, useState, type MouseEvent as ReactMouseEvent } from 'react';
-import { AXIS_LABEL_STYLE, AXIS_STROKE, TICK_STYLE, TooltipBox } from './common';
-import type { TimeRow } from './data';
+import { AXIS_LABEL_STYLE, AXIS_STROKE, TICK_STYLE, TooltipBox } from './ChartCard';
+import type { TimeRow } from './chart-data';
 
 export interface FastLine {
   /** Key in the rows. */
@@ -69,7 +69,14 @@ function niceStep(span: number, count: number, integer: boolean): number {
 export function niceScale(dataMin: number, dataMax: number, axis: Pick<FastAxis, 'domain' | 'integer'>, count = 5) {
   const [dLo, dHi] = axis.domain ?? [0, 'auto'];
   let lo = dLo === 'auto' ? (Number.isFinite(dataMin) ? dataMin : 0) : dLo;
-  let hi = typeof dHi === 'function' ? dHi(Number.isFinite(dataMax) ? dataMax : 0) : dHi === 'auto' ? (Number.isFinite(dataMax) ? dataMax : 1) : dHi;
+  let hi =
+    typeof dHi === 'function'
+      ? dHi(Number.isFinite(dataMax) ? dataMax : 0)
+      : dHi === 'auto'
+        ? Number.isFinite(dataMax)
+          ? dataMax
+          : 1
+        : dHi;
   if (!(hi > lo)) hi = lo + 1;
   const step = niceStep(hi - lo, count, !!axis.integer);
   if (dLo === 'auto') lo = Math.floor(lo / step) * step;
@@ -167,9 +174,9 @@ export function FastLineChart(p: FastLineChartProps) {
   const hovered = hover !== null && hover < rows.length ? rows[hover] : null;
   const tipLines = hovered
     ? lines.flatMap((l) => {
-      const v = hovered[l.key];
-      return typeof v === 'number' && Number.isFinite(v) ? [{ name: l.name, value: p.tipFormat(v, l), color: l.color }] : [];
-    })
+        const v = hovered[l.key];
+        return typeof v === 'number' && Number.isFinite(v) ? [{ name: l.name, value: p.tipFormat(v, l), color: l.color }] : [];
+      })
     : [];
   const { x0, x1, y0, y1 } = geo;
   const fmtL = left.format ?? String;
@@ -179,73 +186,115 @@ export function FastLineChart(p: FastLineChartProps) {
     <div ref={ref} className="ltc-fast" style={{ position: 'relative', width: p.width ?? '100%', height }}>
       {width > 0 && (
         <svg
-          width={width} height={height} role="img" aria-label="line chart" onMouseMove={onMove} onMouseLeave={() => setHover(null)}
+          width={width}
+          height={height}
+          role="img"
+          aria-label="line chart"
+          onMouseMove={onMove}
+          onMouseLeave={() => setHover(null)}
           style={{ display: 'block', overflow: 'visible' }}
         >
           <g stroke="#e3e3e3" fill="none">
             <rect x={x0} y={y0} width={x1 - x0} height={y1 - y0} />
-            {geo.ls.ticks.map((t) => <line key={`h${t}`} x1={x0} x2={x1} y1={geo.syL(t)} y2={geo.syL(t)} />)}
-            {geo.xs.ticks.map((t) => <line key={`v${t}`} x1={geo.sx(t)} x2={geo.sx(t)} y1={y0} y2={y1} />)}
+            {geo.ls.ticks.map((t) => (
+              <line key={`h${t}`} x1={x0} x2={x1} y1={geo.syL(t)} y2={geo.syL(t)} />
+            ))}
+            {geo.xs.ticks.map((t) => (
+              <line key={`v${t}`} x1={geo.sx(t)} x2={geo.sx(t)} y1={y0} y2={y1} />
+            ))}
           </g>
           <g fontSize={TICK_STYLE.fontSize} fill={TICK_STYLE.fill}>
             <line x1={x0} x2={x1} y1={y1} y2={y1} stroke={AXIS_STROKE} />
             {geo.xs.ticks.map((t) => (
-              <text key={`xt${t}`} x={geo.sx(t)} y={y1 + 20} textAnchor="middle">{t}</text>
+              <text key={`xt${t}`} x={geo.sx(t)} y={y1 + 20} textAnchor="middle">
+                {t}
+              </text>
             ))}
-            <text x={(x0 + x1) / 2} y={y1 + X_AXIS_H + 12} textAnchor="middle" style={AXIS_LABEL_STYLE}>epoch</text>
+            <text x={(x0 + x1) / 2} y={y1 + X_AXIS_H + 12} textAnchor="middle" style={AXIS_LABEL_STYLE}>
+              epoch
+            </text>
             <line x1={x0} x2={x0} y1={y0} y2={y1} stroke={AXIS_STROKE} />
             {geo.ls.ticks.map((t) => (
-              <text key={`lt${t}`} x={x0 - 8} y={geo.syL(t) + 4} textAnchor="end">{fmtL(t)}</text>
+              <text key={`lt${t}`} x={x0 - 8} y={geo.syL(t) + 4} textAnchor="end">
+                {fmtL(t)}
+              </text>
             ))}
-            <text
-              transform={`translate(${m.left + 8} ${(y0 + y1) / 2}) rotate(-90)`} textAnchor="middle" style={AXIS_LABEL_STYLE}
-            >{left.label}</text>
+            <text transform={`translate(${m.left + 8} ${(y0 + y1) / 2}) rotate(-90)`} textAnchor="middle" style={AXIS_LABEL_STYLE}>
+              {left.label}
+            </text>
             {right && geo.rs && (
               <>
                 <line x1={x1} x2={x1} y1={y0} y2={y1} stroke={AXIS_STROKE} />
                 {geo.rs.ticks.map((t) => (
-                  <text key={`rt${t}`} x={x1 + 8} y={geo.syR(t) + 4} textAnchor="start">{fmtR(t)}</text>
+                  <text key={`rt${t}`} x={x1 + 8} y={geo.syR(t) + 4} textAnchor="start">
+                    {fmtR(t)}
+                  </text>
                 ))}
                 <text
-                  transform={`translate(${width - m.right - 8} ${(y0 + y1) / 2}) rotate(90)`} textAnchor="middle" style={AXIS_LABEL_STYLE}
-                >{right.label}</text>
+                  transform={`translate(${width - m.right - 8} ${(y0 + y1) / 2}) rotate(90)`}
+                  textAnchor="middle"
+                  style={AXIS_LABEL_STYLE}
+                >
+                  {right.label}
+                </text>
               </>
             )}
           </g>
-          {markers.filter((k) => k.x >= geo.xs.lo && k.x <= geo.xs.hi).map((k) => (
-            <g key={`m${k.label}`}>
-              <line x1={geo.sx(k.x)} x2={geo.sx(k.x)} y1={y0} y2={y1} stroke={k.color} strokeWidth={2} strokeDasharray={k.dash} />
-              <text
-                x={geo.sx(k.x) + (k.align === 'left' ? 5 : -5)} y={y0 + 15} textAnchor={k.align === 'left' ? 'start' : 'end'}
-                fontSize={13} fill="#222"
-              >{k.label}</text>
-            </g>
-          ))}
-          <g fill="none" pointerEvents="none">
-            {geo.paths.map(({ l, d }) => d && (
-              <path key={l.key} d={d} stroke={l.color} strokeWidth={l.width ?? 1.5} strokeDasharray={l.dash} strokeLinejoin="round" />
+          {markers
+            .filter((k) => k.x >= geo.xs.lo && k.x <= geo.xs.hi)
+            .map((k) => (
+              <g key={`m${k.label}`}>
+                <line x1={geo.sx(k.x)} x2={geo.sx(k.x)} y1={y0} y2={y1} stroke={k.color} strokeWidth={2} strokeDasharray={k.dash} />
+                <text
+                  x={geo.sx(k.x) + (k.align === 'left' ? 5 : -5)}
+                  y={y0 + 15}
+                  textAnchor={k.align === 'left' ? 'start' : 'end'}
+                  fontSize={13}
+                  fill="#222"
+                >
+                  {k.label}
+                </text>
+              </g>
             ))}
+          <g fill="none" pointerEvents="none">
+            {geo.paths.map(
+              ({ l, d }) =>
+                d && (
+                  <path key={l.key} d={d} stroke={l.color} strokeWidth={l.width ?? 1.5} strokeDasharray={l.dash} strokeLinejoin="round" />
+                ),
+            )}
           </g>
           {geo.paths.some((x) => x.dots.length) && (
             <g pointerEvents="none">
-              {geo.paths.map(({ l, dots }) => dots.length > 0 && (
-                <path
-                  key={`d${l.key}`} fill={l.color} stroke="none"
-                  d={dots.map(([x, y]) => `M${(x - l.dot!).toFixed(1)} ${y.toFixed(1)}a${l.dot} ${l.dot} 0 1 0 ${2 * l.dot!} 0a${l.dot} ${l.dot} 0 1 0 ${-2 * l.dot!} 0`).join('')}
-                />
-              ))}
+              {geo.paths.map(
+                ({ l, dots }) =>
+                  dots.length > 0 && (
+                    <path
+                      key={`d${l.key}`}
+                      fill={l.color}
+                      stroke="none"
+                      d={dots
+                        .map(
+                          ([x, y]) =>
+                            `M${(x - l.dot!).toFixed(1)} ${y.toFixed(1)}a${l.dot} ${l.dot} 0 1 0 ${2 * l.dot!} 0a${l.dot} ${l.dot} 0 1 0 ${-2 * l.dot!} 0`,
+                        )
+                        .join('')}
+                    />
+                  ),
+              )}
             </g>
           )}
-          {hovered && (
-            <line x1={geo.sx(hovered.x)} x2={geo.sx(hovered.x)} y1={y0} y2={y1} stroke="#999" pointerEvents="none" />
-          )}
+          {hovered && <line x1={geo.sx(hovered.x)} x2={geo.sx(hovered.x)} y1={y0} y2={y1} stroke="#999" pointerEvents="none" />}
         </svg>
       )}
       {hovered && tipLines.length > 0 && (
         <div
           className="ltc-fast-tip"
           style={{
-            position: 'absolute', top: y0, pointerEvents: 'none', zIndex: 2,
+            position: 'absolute',
+            top: y0,
+            pointerEvents: 'none',
+            zIndex: 2,
             ...(geo.sx(hovered.x) > (x0 + x1) / 2 ? { right: width - geo.sx(hovered.x) + 12 } : { left: geo.sx(hovered.x) + 12 }),
           }}
         >

@@ -7,11 +7,25 @@ import { memo, useId, useMemo, useState } from 'react';
 import { FastLineChart, type FastAxis, type FastLine } from './FastLineChart';
 import type { ChartProps } from './types';
 import type { Group } from '../../core/data/types';
-import { ChartCard, DEFAULT_HEIGHT, MAX_EPOCH_POINTS, epochLabel, epochPropsEqual, fastMarkers, type LegendItem } from './common';
+import { ChartCard, DEFAULT_HEIGHT, MAX_EPOCH_POINTS, epochLabel, epochPropsEqual, fastMarkers, type LegendItem } from './ChartCard';
 import {
-  GROUP_COLORS, GROUP_DASH, GROUP_LABELS, ellipsize, featureNormRows, fmt, hasStage2, normKey, presentGroups, rankOf,
-  sequentialColor, sortByCount, thinRows, timeMax, type NormMode, type NormSide,
-} from './data';
+  GROUP_COLORS,
+  GROUP_DASH,
+  GROUP_LABELS,
+  ellipsize,
+  featureNormRows,
+  fmt,
+  hasStage2,
+  normKey,
+  presentGroups,
+  rankOf,
+  sequentialColor,
+  sortByCount,
+  thinRows,
+  timeMax,
+  type NormMode,
+  type NormSide,
+} from './chart-data';
 
 export const PER_CLASS_MAX = 10;
 const ALPHA_COLOR = '#000';
@@ -41,11 +55,14 @@ function FeatureNormChartImpl(p: ChartProps) {
   const gs = useMemo(() => presentGroups(groups), [groups]);
   const rank = useMemo(() => rankOf(sortByCount(counts)), [counts]);
 
-  const shaped = useMemo(() => ({
-    rows: thinRows(featureNormRows(runs, groups, totalEpochs, mode), MAX_EPOCH_POINTS),
-    xMax: timeMax(runs, totalEpochs),
-    stage2: hasStage2(runs),
-  }), [runs, groups, totalEpochs, mode]);
+  const shaped = useMemo(
+    () => ({
+      rows: thinRows(featureNormRows(runs, groups, totalEpochs, mode), MAX_EPOCH_POINTS),
+      xMax: timeMax(runs, totalEpochs),
+      stage2: hasStage2(runs),
+    }),
+    [runs, groups, totalEpochs, mode],
+  );
 
   const sideName = (s: NormSide) => (s === 'tr' ? 'train' : 'test');
   const lines: LineSpec[] = [];
@@ -56,21 +73,36 @@ function FeatureNormChartImpl(p: ChartProps) {
       const color = sequentialColor(C > 1 ? rank[c] / (C - 1) : 0);
       legend.push({ label: ellipsize(classNames[c] ?? `class ${c}`, 18), color });
       for (const s of sides) {
-        lines.push({ key: normKey(0, s, c), name: `${classNames[c] ?? `class ${c}`} (${sideName(s)})`, color, dash: s === 'te' ? TEST_DASH : undefined });
+        lines.push({
+          key: normKey(0, s, c),
+          name: `${classNames[c] ?? `class ${c}`} (${sideName(s)})`,
+          color,
+          dash: s === 'te' ? TEST_DASH : undefined,
+        });
       }
     }
   } else if (single) {
     for (const g of gs) {
       legend.push({ label: `${GROUP_LABELS[g]} (mean)`, color: GROUP_COLORS[g], shape: 'square' });
       for (const s of sides) {
-        lines.push({ key: normKey(0, s, g), name: `${g} mean (${sideName(s)})`, color: GROUP_COLORS[g], dash: s === 'te' ? TEST_DASH : undefined });
+        lines.push({
+          key: normKey(0, s, g),
+          name: `${g} mean (${sideName(s)})`,
+          color: GROUP_COLORS[g],
+          dash: s === 'te' ? TEST_DASH : undefined,
+        });
       }
     }
   } else {
     runs.forEach((r, i) => {
       legend.push({ label: r.label, color: r.color, shape: 'square' });
       for (const g of gs as Group[]) {
-        lines.push({ key: normKey(i, sides[0], g), name: `${r.label} — ${g} mean (${sideName(sides[0])})`, color: r.color, dash: GROUP_DASH[g] });
+        lines.push({
+          key: normKey(i, sides[0], g),
+          name: `${r.label} — ${g} mean (${sideName(sides[0])})`,
+          color: r.color,
+          dash: GROUP_DASH[g],
+        });
       }
     });
     for (const g of gs) legend.push({ label: `${GROUP_LABELS[g]} (mean)`, color: '#333', dash: GROUP_DASH[g] });
@@ -84,8 +116,15 @@ function FeatureNormChartImpl(p: ChartProps) {
   for (const row of shaped.rows) for (const l of lines) if (row[l.key] !== undefined && row[l.key] !== null) points++;
   const name = useId();
   const options: Array<{ v: View; label: string }> = single
-    ? [{ v: 'both', label: 'train + test' }, { v: 'tr', label: 'train' }, { v: 'te', label: 'test' }]
-    : [{ v: 'tr', label: 'train' }, { v: 'te', label: 'test' }];
+    ? [
+        { v: 'both', label: 'train + test' },
+        { v: 'tr', label: 'train' },
+        { v: 'te', label: 'test' },
+      ]
+    : [
+        { v: 'tr', label: 'train' },
+        { v: 'te', label: 'test' },
+      ];
   const controls = (
     <fieldset className="ltc-toggle">
       <legend>Features of</legend>
@@ -99,7 +138,15 @@ function FeatureNormChartImpl(p: ChartProps) {
   );
   const showDots = runs.every((r) => r.epochs.length <= 30);
   const fastLines: FastLine[] = [
-    ...lines.map((l): FastLine => ({ key: l.key, name: l.name, color: l.color, axis: 'left', width: 2.5, dash: l.dash, dot: showDots ? 2.5 : 0 })),
+    ...lines.map((l): FastLine => ({
+      key: l.key,
+      name: l.name,
+      color: l.color,
+      axis: 'left',
+      width: 2.5,
+      dash: l.dash,
+      dot: showDots ? 2.5 : 0,
+    })),
     { key: 'alpha', name: 'α(t)', color: ALPHA_COLOR, axis: 'right', width: 2.5, dash: ALPHA_DASH },
   ];
   const markers = fastMarkers({ gaStartEpoch, stage2At: shaped.stage2 ? totalEpochs : null });
@@ -107,12 +154,23 @@ function FeatureNormChartImpl(p: ChartProps) {
 
   return (
     <ChartCard
-      id="feature-norm" points={points} legend={legend} controls={controls}
+      id="feature-norm"
+      points={points}
+      legend={legend}
+      controls={controls}
       note={mode === 'group' ? 'Lines are the mean feature norm over the classes of each group.' : undefined}
     >
       <FastLineChart
-        rows={shaped.rows} lines={fastLines} xMax={xMax} left={NORM_AXIS} right={ALPHA_AXIS} markers={markers}
-        width={p.width} height={p.height ?? DEFAULT_HEIGHT} tipTitle={epochLabel} tipFormat={tipFormat}
+        rows={shaped.rows}
+        lines={fastLines}
+        xMax={xMax}
+        left={NORM_AXIS}
+        right={ALPHA_AXIS}
+        markers={markers}
+        width={p.width}
+        height={p.height ?? DEFAULT_HEIGHT}
+        tipTitle={epochLabel}
+        tipFormat={tipFormat}
       />
     </ChartCard>
   );

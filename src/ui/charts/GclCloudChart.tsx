@@ -8,10 +8,18 @@ import { useScheduled } from './schedule';
 import { ClassBars, FastClassChart, centreLine, dotsPath, extent, type ClassScales } from './FastClassChart';
 import type { FastAxis } from './FastLineChart';
 import type { ChartProps, RunSeries } from './types';
-import { ChartCard, TooltipBox, classAxis, epochPropsEqual, type LegendItem } from './common';
+import { ChartCard, TooltipBox, classAxis, epochPropsEqual, type LegendItem } from './ChartCard';
 import {
-  GROUP_LABELS, classRows, ellipsize, fillPerClass, fmt, gclBoxRows, lastEpochWhere, type BoxRow, type ClassRow,
-} from './data';
+  GROUP_LABELS,
+  classRows,
+  ellipsize,
+  fillPerClass,
+  fmt,
+  gclBoxRows,
+  lastEpochWhere,
+  type BoxRow,
+  type ClassRow,
+} from './chart-data';
 
 const BOX_DELAY_MS = 30;
 
@@ -21,7 +29,17 @@ const isGclEpoch = (e: { lossPerClass?: Record<string, number[]> }) => !!e.lossP
  * Box-and-whisker glyphs of every class and GCL run as three paths per run (whiskers and caps, boxes, medians)
  * (one element per class would cost ~0.3 ms each to mount).
  */
-function BoxPaths({ rows, runs, s: sc, gap = 0.14 }: { rows: readonly BoxRow[]; runs: ReadonlyArray<{ r: RunSeries; i: number }>; s: ClassScales; gap?: number }) {
+function BoxPaths({
+  rows,
+  runs,
+  s: sc,
+  gap = 0.14,
+}: {
+  rows: readonly BoxRow[];
+  runs: ReadonlyArray<{ r: RunSeries; i: number }>;
+  s: ClassScales;
+  gap?: number;
+}) {
   if (runs.length === 0) return null;
   const f = (v: number) => v.toFixed(2);
   const y = sc.yL;
@@ -75,25 +93,29 @@ const LOGIT_AXIS: FastAxis = { label: 'amplitude × s (logit)', width: 60, domai
 const SHIFT_AXIS: FastAxis = { label: 'sampled shift (cosine)', width: 60, domain: [0, 'auto'], format: (v) => fmt(v) };
 const X_LABEL = 'class (most training images → fewest)';
 
-
 /** The lower chart, drawn in its own task shortly after the upper one (it follows its rows with a small delay). */
 function BoxPlot(props: BoxPlotProps) {
   const { rows, gcl, width, height, ax, tickLabel, tip } = useScheduled(props, BOX_DELAY_MS, 0, true, 'ltpg:chart:gcl-box');
   const ext = useMemo(() => extent(rows.flatMap((r) => gcl.map(({ i }) => r.stats[`r${i}`]?.max))), [rows, gcl]);
   return (
     <FastClassChart
-      rows={rows} ax={ax} xLabel={X_LABEL} tickLabel={tickLabel} left={SHIFT_AXIS} leftExtent={ext}
-      width={width} height={height} tip={tip} draw={(sc) => <BoxPaths rows={rows} runs={gcl} s={sc} />}
+      rows={rows}
+      ax={ax}
+      xLabel={X_LABEL}
+      tickLabel={tickLabel}
+      left={SHIFT_AXIS}
+      leftExtent={ext}
+      width={width}
+      height={height}
+      tip={tip}
+      draw={(sc) => <BoxPaths rows={rows} runs={gcl} s={sc} />}
     />
   );
 }
 
 function GclCloudChartImpl(p: ChartProps) {
   const { runs, counts, groups, classNames } = p;
-  const gcl = useMemo(
-    () => runs.map((r, i) => ({ r, i, last: lastEpochWhere(r.epochs, isGclEpoch) })).filter((x) => x.last),
-    [runs],
-  );
+  const gcl = useMemo(() => runs.map((r, i) => ({ r, i, last: lastEpochWhere(r.epochs, isGclEpoch) })).filter((x) => x.last), [runs]);
   const ampRows = useMemo(() => {
     const rows = classRows(counts, groups, classNames);
     for (const { i, last } of gcl) {
@@ -153,20 +175,36 @@ function GclCloudChartImpl(p: ChartProps) {
 
   return (
     <ChartCard
-      id="gcl-cloud" points={points} legend={legend}
+      id="gcl-cloud"
+      points={points}
+      legend={legend}
       empty={anyEpochs ? 'Train with GCL to see the clouds.' : 'No data yet — the GCL clouds appear after the first epoch of a GCL run.'}
     >
       <FastClassChart
-        rows={ampRows} ax={ax} xLabel={X_LABEL} tickLabel={tickLabel} left={AMP_AXIS} right={LOGIT_AXIS}
-        leftExtent={ampExt} rightExtent={logitExt} width={p.width} height={h} tip={ampTip}
+        rows={ampRows}
+        ax={ax}
+        xLabel={X_LABEL}
+        tickLabel={tickLabel}
+        left={AMP_AXIS}
+        right={LOGIT_AXIS}
+        leftExtent={ampExt}
+        rightExtent={logitExt}
+        width={p.width}
+        height={h}
+        tip={ampTip}
         draw={(sc) => (
           <>
             <ClassBars
-              rows={ampRows} s={sc}
+              rows={ampRows}
+              s={sc}
               series={gcl.map(({ r, i }) => ({ key: `r${i}amp`, color: r.color, fillOpacity: 0.4, outline: true }))}
             />
             {gcl.map(({ r, i }) => {
-              const l = centreLine(ampRows.map((row) => row.v[`r${i}logit`]), sc, sc.yR);
+              const l = centreLine(
+                ampRows.map((row) => row.v[`r${i}logit`]),
+                sc,
+                sc.yR,
+              );
               return (
                 <g key={`l${i}`}>
                   <path d={l.d} fill="none" stroke={r.color} strokeWidth={2} strokeDasharray="6 3" />
@@ -177,9 +215,7 @@ function GclCloudChartImpl(p: ChartProps) {
           </>
         )}
       />
-      {boxPoints > 0 && (
-        <BoxPlot rows={boxRows} gcl={gcl} width={p.width} height={h} ax={ax} tickLabel={tickLabel} tip={boxTip} />
-      )}
+      {boxPoints > 0 && <BoxPlot rows={boxRows} gcl={gcl} width={p.width} height={h} ax={ax} tickLabel={tickLabel} tip={boxTip} />}
     </ChartCard>
   );
 }

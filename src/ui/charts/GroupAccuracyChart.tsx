@@ -4,12 +4,20 @@
  */
 import { memo, useMemo } from 'react';
 import type { ChartProps } from './types';
-import { ChartCard, DEFAULT_HEIGHT, MAX_EPOCH_POINTS, epochLabel, epochPropsEqual, fastMarkers, type LegendItem } from './common';
+import { ChartCard, DEFAULT_HEIGHT, MAX_EPOCH_POINTS, epochLabel, epochPropsEqual, fastMarkers, type LegendItem } from './ChartCard';
 import { FastLineChart, type FastAxis, type FastLine } from './FastLineChart';
 import {
-  GROUP_COLORS, GROUP_DASH, GROUP_LABELS, fmtPct, groupAccuracySeries, hasStage2, mergeByX, presentGroups, thinRows,
+  GROUP_COLORS,
+  GROUP_DASH,
+  GROUP_LABELS,
+  fmtPct,
+  groupAccuracySeries,
+  hasStage2,
+  mergeByX,
+  presentGroups,
+  thinRows,
   timeMax,
-} from './data';
+} from './chart-data';
 
 const ACC_AXIS: FastAxis = { label: 'test accuracy (%)', width: 56, domain: [0, 100] };
 const MARGIN = { top: 16, right: 24, bottom: 24, left: 12 };
@@ -34,22 +42,37 @@ function GroupAccuracyChartImpl(p: ChartProps) {
   const legend: LegendItem[] = single
     ? gs.map((g) => ({ label: GROUP_LABELS[g], color: GROUP_COLORS[g], dash: GROUP_DASH[g] }))
     : [
-      ...runs.map((r) => ({ label: r.label, color: r.color })),
-      ...gs.map((g) => ({ label: GROUP_LABELS[g], color: '#333', dash: GROUP_DASH[g] })),
-    ];
+        ...runs.map((r) => ({ label: r.label, color: r.color })),
+        ...gs.map((g) => ({ label: GROUP_LABELS[g], color: '#333', dash: GROUP_DASH[g] })),
+      ];
   const showDots = runs.every((r) => r.epochs.length <= 60);
-  const lines: FastLine[] = runs.flatMap((r, i) => gs.map((g): FastLine => ({
-    key: `r${i}${g}`, name: single ? GROUP_LABELS[g] : `${r.label} — ${g}`, color: colorOf(i, g), axis: 'left', width: 3,
-    dash: GROUP_DASH[g], dot: showDots ? 3 : 0,
-  })));
+  const lines: FastLine[] = runs.flatMap((r, i) =>
+    gs.map((g): FastLine => ({
+      key: `r${i}${g}`,
+      name: single ? GROUP_LABELS[g] : `${r.label} — ${g}`,
+      color: colorOf(i, g),
+      axis: 'left',
+      width: 3,
+      dash: GROUP_DASH[g],
+      dot: showDots ? 3 : 0,
+    })),
+  );
   const markers = fastMarkers({ gaStartEpoch, stage2At: shaped.stage2 ? totalEpochs : null });
   const xMax = Math.max(shaped.xMax, ...markers.map((k) => Math.ceil(k.x)));
 
   return (
     <ChartCard id="groups" points={shaped.points} legend={legend}>
       <FastLineChart
-        rows={shaped.rows} lines={lines} xMax={xMax} left={ACC_AXIS} markers={markers} margin={MARGIN}
-        width={p.width} height={p.height ?? DEFAULT_HEIGHT} tipTitle={epochLabel} tipFormat={tipFormat}
+        rows={shaped.rows}
+        lines={lines}
+        xMax={xMax}
+        left={ACC_AXIS}
+        markers={markers}
+        margin={MARGIN}
+        width={p.width}
+        height={p.height ?? DEFAULT_HEIGHT}
+        tipTitle={epochLabel}
+        tipFormat={tipFormat}
       />
     </ChartCard>
   );

@@ -6,8 +6,8 @@ import { memo, useMemo } from 'react';
 import { ClassBars, FastClassChart, centreLine, dotsPath, extent } from './FastClassChart';
 import type { FastAxis } from './FastLineChart';
 import type { ChartProps, RunSeries } from './types';
-import { ChartCard, TooltipBox, classAxis, epochPropsEqual, type LegendItem } from './common';
-import { GROUP_LABELS, classRows, ellipsize, fillPerClass, fmt, lastEpochWhere, type ClassRow } from './data';
+import { ChartCard, TooltipBox, classAxis, epochPropsEqual, type LegendItem } from './ChartCard';
+import { GROUP_LABELS, classRows, ellipsize, fillPerClass, fmt, lastEpochWhere, type ClassRow } from './chart-data';
 
 const SCALE_AXIS: FastAxis = { label: 'scale s̃_c (×)', width: 56, domain: [0, 'auto'], format: (v) => fmt(v) };
 const MARGIN_AXIS: FastAxis = { label: 'margin Δ_c (cosine)', width: 60, domain: [0, 'auto'], format: (v) => fmt(v) };
@@ -16,10 +16,7 @@ const isKpsEpoch = (e: { lossPerClass?: Record<string, number[]> }) => !!(e.loss
 
 function KpsChartImpl(p: ChartProps) {
   const { runs, counts, groups, classNames, gaStartEpoch } = p;
-  const kps = useMemo(
-    () => runs.map((r, i) => ({ r, i, last: lastEpochWhere(r.epochs, isKpsEpoch) })).filter((x) => x.last),
-    [runs],
-  );
+  const kps = useMemo(() => runs.map((r, i) => ({ r, i, last: lastEpochWhere(r.epochs, isKpsEpoch) })).filter((x) => x.last), [runs]);
   const rows = useMemo(() => {
     const out = classRows(counts, groups, classNames);
     for (const { i, last } of kps) {
@@ -41,9 +38,10 @@ function KpsChartImpl(p: ChartProps) {
     { label: `${pre(r)}margin Δ_c (right axis, cosine units)`, color: r.color, dash: '6 3' },
   ]);
   const gaNow = kps.some(({ last }) => last?.gaActive);
-  const note = gaStartEpoch !== null && gaStartEpoch !== undefined
-    ? `Gradient adjustment switches on at epoch ${gaStartEpoch} (marked “GA on” on the time charts)${kps.length ? ` — ${gaNow ? 'on now' : 'not yet on'}` : ''}.`
-    : undefined;
+  const note =
+    gaStartEpoch !== null && gaStartEpoch !== undefined
+      ? `Gradient adjustment switches on at epoch ${gaStartEpoch} (marked “GA on” on the time charts)${kps.length ? ` — ${gaNow ? 'on now' : 'not yet on'}` : ''}.`
+      : undefined;
 
   const tickLabel = (row: ClassRow) => ellipsize(row.name, ax.maxChars);
   const tip = (row: ClassRow) => {
@@ -63,20 +61,41 @@ function KpsChartImpl(p: ChartProps) {
 
   return (
     <ChartCard
-      id="kps" points={points} legend={legend} note={note}
-      empty={anyEpochs ? 'Train with KPS to see its per-class scales and margins.' : 'No data yet — the KPS scales and margins appear after the first epoch of a KPS run.'}
+      id="kps"
+      points={points}
+      legend={legend}
+      note={note}
+      empty={
+        anyEpochs
+          ? 'Train with KPS to see its per-class scales and margins.'
+          : 'No data yet — the KPS scales and margins appear after the first epoch of a KPS run.'
+      }
     >
       <FastClassChart
-        rows={rows} ax={ax} xLabel="class (most training images → fewest)" tickLabel={tickLabel} left={SCALE_AXIS} right={MARGIN_AXIS}
-        leftExtent={scaleExt} rightExtent={marginExt} width={p.width} height={(p.height ?? 300) + ax.height - 50} tip={tip}
+        rows={rows}
+        ax={ax}
+        xLabel="class (most training images → fewest)"
+        tickLabel={tickLabel}
+        left={SCALE_AXIS}
+        right={MARGIN_AXIS}
+        leftExtent={scaleExt}
+        rightExtent={marginExt}
+        width={p.width}
+        height={(p.height ?? 300) + ax.height - 50}
+        tip={tip}
         draw={(sc) => (
           <>
             <ClassBars
-              rows={rows} s={sc}
+              rows={rows}
+              s={sc}
               series={kps.map(({ r, i }) => ({ key: `r${i}scale`, color: r.color, fillOpacity: 0.4, outline: true }))}
             />
             {kps.map(({ r, i }) => {
-              const l = centreLine(rows.map((row) => row.v[`r${i}margin`]), sc, sc.yR);
+              const l = centreLine(
+                rows.map((row) => row.v[`r${i}margin`]),
+                sc,
+                sc.yR,
+              );
               return (
                 <g key={`m${i}`}>
                   <path d={l.d} fill="none" stroke={r.color} strokeWidth={2.5} strokeDasharray="6 3" />

@@ -1,9 +1,9 @@
 /** Chart 1: per-batch training loss (fractional epochs, decimated) and test accuracy per epoch (right axis, %). */
 import { memo, useMemo } from 'react';
 import type { ChartProps } from './types';
-import { ChartCard, DEFAULT_HEIGHT, MAX_EPOCH_POINTS, batchPropsEqual, epochLabel, fastMarkers, type LegendItem } from './common';
+import { ChartCard, DEFAULT_HEIGHT, MAX_EPOCH_POINTS, batchPropsEqual, epochLabel, fastMarkers, type LegendItem } from './ChartCard';
 import { FastLineChart, type FastAxis, type FastLine } from './FastLineChart';
-import { accuracyPoints, fmt, fmtPct, hasStage2, lossPoints, mergeByX, thinRows, timeMax } from './data';
+import { accuracyPoints, fmt, fmtPct, hasStage2, lossPoints, mergeByX, thinRows, timeMax } from './chart-data';
 
 /**
  * Loss points per run: LTTB keeps the shape; a card is ~500 px wide, so more points would not show. This chart
@@ -35,20 +35,37 @@ function LossAccuracyChartImpl(p: ChartProps) {
       { label: `${pre}test accuracy (%)`, color: r.color, dash: '7 4' },
     ];
   });
-  const lines: FastLine[] = useMemo(() => [
-    ...runs.map((r, i): FastLine => ({ key: `r${i}loss`, name: `${r.label} train loss`, color: r.color, axis: 'left', width: 1.5 })),
-    ...runs.map((r, i): FastLine => ({
-      key: `r${i}acc`, name: `${r.label} test accuracy`, color: r.color, axis: 'right', width: 3, dash: '7 4', dot: showDots ? 3 : 0,
-    })),
-  ], [runs, showDots]);
+  const lines: FastLine[] = useMemo(
+    () => [
+      ...runs.map((r, i): FastLine => ({ key: `r${i}loss`, name: `${r.label} train loss`, color: r.color, axis: 'left', width: 1.5 })),
+      ...runs.map((r, i): FastLine => ({
+        key: `r${i}acc`,
+        name: `${r.label} test accuracy`,
+        color: r.color,
+        axis: 'right',
+        width: 3,
+        dash: '7 4',
+        dot: showDots ? 3 : 0,
+      })),
+    ],
+    [runs, showDots],
+  );
   const markers = fastMarkers({ gaStartEpoch, stage2At: shaped.stage2 ? totalEpochs : null });
   const xMax = Math.max(shaped.xMax, ...markers.map((k) => Math.ceil(k.x)));
 
   return (
     <ChartCard id="loss" points={shaped.points} legend={legend} empty="No data yet — press Train to see the loss.">
       <FastLineChart
-        rows={shaped.rows} lines={lines} xMax={xMax} left={LOSS_AXIS} right={ACC_AXIS} markers={markers}
-        width={p.width} height={p.height ?? DEFAULT_HEIGHT} tipTitle={epochLabel} tipFormat={tipFormat}
+        rows={shaped.rows}
+        lines={lines}
+        xMax={xMax}
+        left={LOSS_AXIS}
+        right={ACC_AXIS}
+        markers={markers}
+        width={p.width}
+        height={p.height ?? DEFAULT_HEIGHT}
+        tipTitle={epochLabel}
+        tipFormat={tipFormat}
       />
     </ChartCard>
   );

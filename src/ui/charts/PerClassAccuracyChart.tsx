@@ -5,12 +5,19 @@
  */
 import { memo, useMemo } from 'react';
 import type { ChartProps } from './types';
-import { ChartCard, TooltipBox, classAxis, epochPropsEqual, type LegendItem } from './common';
+import { ChartCard, TooltipBox, classAxis, epochPropsEqual, type LegendItem } from './ChartCard';
 import { ClassBars, FastClassChart, centreLine, dotsPath } from './FastClassChart';
 import type { FastAxis } from './FastLineChart';
 import {
-  GROUP_COLORS, GROUP_LABELS, ellipsize, fmtPct, groupBands, perClassAccuracyRows, presentGroups, type ClassRow,
-} from './data';
+  GROUP_COLORS,
+  GROUP_LABELS,
+  ellipsize,
+  fmtPct,
+  groupBands,
+  perClassAccuracyRows,
+  presentGroups,
+  type ClassRow,
+} from './chart-data';
 
 const COUNT_COLOR = '#555';
 const ACC_AXIS: FastAxis = { label: 'test accuracy (%)', width: 56, domain: [0, 100] };
@@ -27,7 +34,11 @@ function PerClassAccuracyChartImpl(p: ChartProps) {
   const ax = useMemo(() => classAxis(rows.map((r) => r.name)), [rows]);
 
   const legend: LegendItem[] = [
-    ...presentGroups(groups).map((g) => ({ label: GROUP_LABELS[g], color: GROUP_COLORS[g], shape: single ? ('square' as const) : ('band' as const) })),
+    ...presentGroups(groups).map((g) => ({
+      label: GROUP_LABELS[g],
+      color: GROUP_COLORS[g],
+      shape: single ? ('square' as const) : ('band' as const),
+    })),
     ...(single ? [] : withData.map(({ r }) => ({ label: r.label, color: r.color, shape: 'square' as const }))),
     { label: 'training count (right axis)', color: COUNT_COLOR, dash: '4 3' },
   ];
@@ -40,7 +51,11 @@ function PerClassAccuracyChartImpl(p: ChartProps) {
       <TooltipBox
         title={`${row.name} — ${GROUP_LABELS[row.group]}`}
         lines={[
-          ...withData.map(({ r, i }) => ({ name: `${r.label} accuracy`, value: fmtPct(row.v[`r${i}`]), color: single ? GROUP_COLORS[row.group] : r.color })),
+          ...withData.map(({ r, i }) => ({
+            name: `${r.label} accuracy`,
+            value: fmtPct(row.v[`r${i}`]),
+            color: single ? GROUP_COLORS[row.group] : r.color,
+          })),
           { name: 'training images', value: String(row.count), color: COUNT_COLOR },
         ]}
       />
@@ -50,18 +65,37 @@ function PerClassAccuracyChartImpl(p: ChartProps) {
   return (
     <ChartCard id="per-class" points={points} legend={legend}>
       <FastClassChart
-        rows={rows} ax={ax} xLabel="class (most training images → fewest)" tickLabel={tickLabel}
-        left={ACC_AXIS} right={COUNT_AXIS} leftExtent={ACC_EXTENT} rightExtent={countExtent}
-        bands={single ? undefined : bands.map((b) => ({ from: index.get(b.from) ?? 0, to: index.get(b.to) ?? 0, color: GROUP_COLORS[b.group], opacity: 0.12 }))}
-        width={p.width} height={(p.height ?? 300) + ax.height - 50} tip={tip}
+        rows={rows}
+        ax={ax}
+        xLabel="class (most training images → fewest)"
+        tickLabel={tickLabel}
+        left={ACC_AXIS}
+        right={COUNT_AXIS}
+        leftExtent={ACC_EXTENT}
+        rightExtent={countExtent}
+        bands={
+          single
+            ? undefined
+            : bands.map((b) => ({ from: index.get(b.from) ?? 0, to: index.get(b.to) ?? 0, color: GROUP_COLORS[b.group], opacity: 0.12 }))
+        }
+        width={p.width}
+        height={(p.height ?? 300) + ax.height - 50}
+        tip={tip}
         draw={(sc) => {
-          const count = centreLine(rows.map((r) => r.count), sc, sc.yR);
+          const count = centreLine(
+            rows.map((r) => r.count),
+            sc,
+            sc.yR,
+          );
           return (
             <>
               <ClassBars
-                rows={rows} s={sc}
+                rows={rows}
+                s={sc}
                 series={withData.map(({ r, i }) => ({
-                  key: `r${i}`, color: r.color, colorOf: single ? (row: ClassRow) => GROUP_COLORS[row.group] : undefined,
+                  key: `r${i}`,
+                  color: r.color,
+                  colorOf: single ? (row: ClassRow) => GROUP_COLORS[row.group] : undefined,
                 }))}
               />
               <path d={count.d} fill="none" stroke={COUNT_COLOR} strokeWidth={2} strokeDasharray="4 3" />

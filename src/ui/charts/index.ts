@@ -18,4 +18,4 @@ export { KpsChart } from './KpsChart';
 export { ConfusionMatrixChart, type ConfusionMatrixProps } from './ConfusionMatrixChart';
 export { CHARTS, chartMeta, type ChartId, type ChartMeta } from './meta';
 export { decimate, type XY } from './decimate';
-export { GROUPS, GROUP_COLORS, GROUP_LABELS, sequentialColor, heatColor } from './data';
+export { GROUPS, GROUP_COLORS, GROUP_LABELS, sequentialColor, heatColor } from './chart-data';

@@ -16,12 +16,14 @@ export const CHARTS: readonly ChartMeta[] = [
   {
     id: 'per-class',
     title: 'Per-class test accuracy, classes sorted by training count',
-    caption: 'with plain cross-entropy accuracy drops from the head (left) to the tail (right); a long-tail loss should flatten that slope.',
+    caption:
+      'with plain cross-entropy accuracy drops from the head (left) to the tail (right); a long-tail loss should flatten that slope.',
   },
   {
     id: 'groups',
     title: 'Many / medium / few accuracy over epochs',
-    caption: 'the gap between the many-shot and few-shot lines is the long-tail problem; good losses close it without sinking the many line.',
+    caption:
+      'the gap between the many-shot and few-shot lines is the long-tail problem; good losses close it without sinking the many line.',
   },
   {
     id: 'feature-norm',
@@ -31,17 +33,20 @@ export const CHARTS: readonly ChartMeta[] = [
   {
     id: 'gcl-cloud',
     title: 'GCL logit cloud: noise amplitude and sampled shifts per class',
-    caption: 'rarer classes (right) get a larger cloud, so their cosine is pushed down harder during training and they learn wider margins.',
+    caption:
+      'rarer classes (right) get a larger cloud, so their cosine is pushed down harder during training and they learn wider margins.',
   },
   {
     id: 'kps',
     title: 'KPS: per-class scale s̃ and margin Δ',
-    caption: 'head classes (left) get the larger scales s̃, tail classes (right) the larger margins Δ; the “GA on” line on the time charts marks when tail samples also get a larger logit scale.',
+    caption:
+      'head classes (left) get the larger scales s̃, tail classes (right) the larger margins Δ; the “GA on” line on the time charts marks when tail samples also get a larger logit scale.',
   },
   {
     id: 'confusion',
     title: 'Confusion matrix (last epoch, normalised per true class)',
-    caption: 'a strong diagonal is good; tail classes (bottom rows) leaking into head columns (left) show the bias towards frequent classes.',
+    caption:
+      'a strong diagonal is good; tail classes (bottom rows) leaking into head columns (left) show the bias towards frequent classes.',
   },
 ];
 

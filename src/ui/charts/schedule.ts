@@ -37,10 +37,13 @@ export function useScheduled<T>(value: T, delayMs: number, minIntervalMs: number
     }, wait);
   }, [value, delayMs, minIntervalMs, enabled, label]);
 
-  useEffect(() => () => {
-    if (timer.current !== null) clearTimeout(timer.current);
-    timer.current = null;
-  }, []);
+  useEffect(
+    () => () => {
+      if (timer.current !== null) clearTimeout(timer.current);
+      timer.current = null;
+    },
+    [],
+  );
 
   return enabled ? shown : value;
 }

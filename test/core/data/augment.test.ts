@@ -4,7 +4,15 @@ import { Rng } from '../../../src/core/train/rng';
 import type { DatasetMeta, ImageSet } from '../../../src/core/data/types';
 import { syntheticSet } from './helpers';
 
-const meta3: DatasetMeta = { id: 't', title: 't', mean: [0.4914, 0.4822, 0.4465], std: [0.2023, 0.1994, 0.201], hflip: true, cropPad: 4, licence: '' };
+const meta3: DatasetMeta = {
+  id: 't',
+  title: 't',
+  mean: [0.4914, 0.4822, 0.4465],
+  std: [0.2023, 0.1994, 0.201],
+  hflip: true,
+  cropPad: 4,
+  licence: '',
+};
 const meta1: DatasetMeta = { id: 'f', title: 'f', mean: [0.286], std: [0.353], hflip: true, cropPad: 2, licence: '' };
 const rgb = syntheticSet([10, 10], { height: 8, width: 6, channels: 3 }, 11, 'rgb');
 const grey = syntheticSet([10, 10], { height: 28, width: 28, channels: 1 }, 12, 'grey');
@@ -42,7 +50,10 @@ function explain(set: ImageSet, idx: number, meta: DatasetMeta, got: ArrayLike<n
 describe('makeBatch', () => {
   it('without augmentation equals ((px/255) − mean)/std, NHWC, per channel', () => {
     const idx = [3, 0, 19, 3];
-    for (const [set, meta] of [[rgb, meta3], [grey, meta1]] as const) {
+    for (const [set, meta] of [
+      [rgb, meta3],
+      [grey, meta1],
+    ] as const) {
       const out = makeBatch(set, idx, meta, { augment: false, rng: new Rng(1) });
       const img = set.height * set.width * set.channels;
       expect(out.length).toBe(idx.length * img);
@@ -106,7 +117,7 @@ describe('makeBatch', () => {
       expect(plain !== mirror).toBe(true);
       if (mirror) {
         flipped++;
-        for (let y = 0; y < 28; y++) expect(got[y * 28]).toBeCloseTo(((grey.images[4 * img + y * 28 + 27] / 255) - 0.286) / 0.353, 5);
+        for (let y = 0; y < 28; y++) expect(got[y * 28]).toBeCloseTo((grey.images[4 * img + y * 28 + 27] / 255 - 0.286) / 0.353, 5);
       }
     }
     expect(flipped).toBeGreaterThan(0);
@@ -135,5 +146,4 @@ describe('makeBatch', () => {
     expect(() => makeBatch(rgb, [0], { ...meta3, mean: [0, 0] }, { augment: false, rng: new Rng(1) })).toThrow(/2 entries for 3 channels/);
     expect(Array.from(batchLabels(rgb, [0, 19]))).toEqual([rgb.labels[0], rgb.labels[19]]);
   });
-
 });

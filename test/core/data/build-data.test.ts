@@ -33,15 +33,20 @@ describe('build-data', () => {
   });
 
   const src = '/usr/share/datasets/fashion-mnist';
-  it.runIf(existsSync(`${src}/train-images-idx3-ubyte.gz`))('the shipped pool is exactly the documented selection of the official training set', () => {
-    const read = (f: string) => new Uint8Array(readFileSync(`${src}/${f}`));
-    const train = imageSetFromIdx(read('train-images-idx3-ubyte.gz'), read('train-labels-idx1-ubyte.gz'), {
-      imagesFile: 'train-images', labelsFile: 'train-labels', classNames: FMNIST_CLASSES,
-    });
-    const expected = buildPool(train, poolCounts(), POOL_SEED);
-    const { dataset, header } = decodePack(new Uint8Array(readFileSync(EMBEDDED_FILE_PATH)), 'fmnist-lt.ltpg');
-    expect(header.extra?.poolSeed).toBe(POOL_SEED);
-    expect(Buffer.compare(Buffer.from(dataset.pool.images), Buffer.from(expected.images))).toBe(0);
-    expect(Buffer.compare(Buffer.from(dataset.pool.labels.buffer), Buffer.from(expected.labels.buffer))).toBe(0);
-  });
+  it.runIf(existsSync(`${src}/train-images-idx3-ubyte.gz`))(
+    'the shipped pool is exactly the documented selection of the official training set',
+    () => {
+      const read = (f: string) => new Uint8Array(readFileSync(`${src}/${f}`));
+      const train = imageSetFromIdx(read('train-images-idx3-ubyte.gz'), read('train-labels-idx1-ubyte.gz'), {
+        imagesFile: 'train-images',
+        labelsFile: 'train-labels',
+        classNames: FMNIST_CLASSES,
+      });
+      const expected = buildPool(train, poolCounts(), POOL_SEED);
+      const { dataset, header } = decodePack(new Uint8Array(readFileSync(EMBEDDED_FILE_PATH)), 'fmnist-lt.ltpg');
+      expect(header.extra?.poolSeed).toBe(POOL_SEED);
+      expect(Buffer.compare(Buffer.from(dataset.pool.images), Buffer.from(expected.images))).toBe(0);
+      expect(Buffer.compare(Buffer.from(dataset.pool.labels.buffer), Buffer.from(expected.labels.buffer))).toBe(0);
+    },
+  );
 });

@@ -8,8 +8,18 @@ import { syntheticSet, thrown } from './helpers';
 const shape = { height: 32, width: 32, channels: 3 };
 const c10train = syntheticSet([3, 2, 2, 1, 1, 1, 1, 1, 2, 1], shape, 1, 'c10 train');
 const c10test = syntheticSet([1, 1, 1, 1, 1, 1, 1, 1, 1, 1], shape, 2, 'c10 test');
-const c100train = syntheticSet(Array.from({ length: 100 }, (_, c) => (c % 3 === 0 ? 1 : 0)), shape, 3, 'c100 train');
-const c100test = syntheticSet(Array.from({ length: 100 }, (_, c) => (c % 7 === 0 ? 1 : 0)), shape, 4, 'c100 test');
+const c100train = syntheticSet(
+  Array.from({ length: 100 }, (_, c) => (c % 3 === 0 ? 1 : 0)),
+  shape,
+  3,
+  'c100 train',
+);
+const c100test = syntheticSet(
+  Array.from({ length: 100 }, (_, c) => (c % 7 === 0 ? 1 : 0)),
+  shape,
+  4,
+  'c100 test',
+);
 const loose = { strictCounts: false };
 
 /** Replaces one member's data and re-packs (tar + gzip). */
@@ -31,9 +41,15 @@ describe('tar', () => {
     bad[512 + 10] ^= 1; // name byte of the second header
     expect(thrown(() => readTar(bad, 't.tar')).message).toBe('t.tar: corrupt tar archive: header checksum mismatch at byte 512');
     expect(thrown(() => readTar(new Uint8Array(1024).fill(65), 'x')).message).toMatch(/not a tar archive/);
-    expect(thrown(() => readTar(tar.subarray(0, 2048 + 100), 't.tar')).message).toMatch(/truncated tar archive: member "d+\/f+\.bin" needs 1000 bytes, the archive ends 100 bytes into it/);
-    expect(thrown(() => readTar(tar.subarray(0, 1536 + 100), 't.tar')).message).toBe('t.tar: truncated tar archive: it ends 100 bytes into a 512-byte header (after 1 files)');
-    expect(thrown(() => readTar(tar.subarray(0, 1536), 't.tar')).message).toBe('t.tar: truncated tar archive: no end-of-archive marker after 1 files');
+    expect(thrown(() => readTar(tar.subarray(0, 2048 + 100), 't.tar')).message).toMatch(
+      /truncated tar archive: member "d+\/f+\.bin" needs 1000 bytes, the archive ends 100 bytes into it/,
+    );
+    expect(thrown(() => readTar(tar.subarray(0, 1536 + 100), 't.tar')).message).toBe(
+      't.tar: truncated tar archive: it ends 100 bytes into a 512-byte header (after 1 files)',
+    );
+    expect(thrown(() => readTar(tar.subarray(0, 1536), 't.tar')).message).toBe(
+      't.tar: truncated tar archive: no end-of-archive marker after 1 files',
+    );
   });
 });
 
@@ -41,10 +57,14 @@ describe('CIFAR binary archives', () => {
   it('round-trips CIFAR-10 into NHWC ImageSets with official layout', () => {
     const gz = writeCifarArchive('cifar10', c10train, c10test);
     const names = readTar(gunzipSync(gz), 'a').map((e) => e.name);
-    expect(names).toEqual(expect.arrayContaining([
-      'cifar-10-batches-bin/data_batch_1.bin', 'cifar-10-batches-bin/data_batch_5.bin',
-      'cifar-10-batches-bin/test_batch.bin', 'cifar-10-batches-bin/batches.meta.txt',
-    ]));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'cifar-10-batches-bin/data_batch_1.bin',
+        'cifar-10-batches-bin/data_batch_5.bin',
+        'cifar-10-batches-bin/test_batch.bin',
+        'cifar-10-batches-bin/batches.meta.txt',
+      ]),
+    );
     const progress: number[] = [];
     const ds = readCifarArchive(gz, 'cifar-10-binary.tar.gz', { ...loose, onProgress: (f) => progress.push(f) });
     expect(ds.meta.id).toBe('cifar10-lt');
@@ -91,7 +111,9 @@ describe('CIFAR binary archives', () => {
       expect(e).toBeInstanceOf(DataError);
       return e.message;
     };
-    expect(msg(new TextEncoder().encode('hello world, not an archive at all'.repeat(20)))).toMatch(/^up\.tar\.gz: neither gzip data nor a tar archive/);
+    expect(msg(new TextEncoder().encode('hello world, not an archive at all'.repeat(20)))).toMatch(
+      /^up\.tar\.gz: neither gzip data nor a tar archive/,
+    );
     expect(msg(gzipSync(new Uint8Array(2048).fill(7)))).toMatch(/^up\.tar\.gz: not a tar archive/);
     expect(msg(c10.subarray(0, c10.length - 100))).toMatch(/^up\.tar\.gz: .*(truncated|corrupt)/);
     expect(msg(gzipSync(writeTar([{ name: 'foo/bar.txt', data: new Uint8Array(3) }])))).toMatch(/not a CIFAR binary archive/);
@@ -101,13 +123,31 @@ describe('CIFAR binary archives', () => {
     expect(msg(patch(c10, 'data_batch_2.bin', (d) => d.subarray(0, d.length - 5)))).toBe(
       'up.tar.gz:cifar-10-batches-bin/data_batch_2.bin: size 9214 is not a multiple of the 3073-byte record (2 whole records + 3068 bytes) — truncated or not a CIFAR batch',
     );
-    expect(msg(patch(c10, 'test_batch.bin', (d) => { const x = d.slice(); x[3073] = 10; return x; }))).toBe(
-      'up.tar.gz:cifar-10-batches-bin/test_batch.bin: label 10 of record 1 is out of range (expected 0..9)',
+    expect(
+      msg(
+        patch(c10, 'test_batch.bin', (d) => {
+          const x = d.slice();
+          x[3073] = 10;
+          return x;
+        }),
+      ),
+    ).toBe('up.tar.gz:cifar-10-batches-bin/test_batch.bin: label 10 of record 1 is out of range (expected 0..9)');
+    expect(
+      msg(
+        patch(c100, 'train.bin', (d) => {
+          const x = d.slice();
+          x[1] = 100;
+          return x;
+        }),
+      ),
+    ).toMatch(/train\.bin: fine label 100 of record 0 is out of range \(expected 0\.\.99\)/);
+    expect(msg(patch(c10, 'batches.meta.txt', () => new TextEncoder().encode('a\nb\n')))).toMatch(
+      /batches\.meta\.txt: lists 2 class names, expected 10/,
     );
-    expect(msg(patch(c100, 'train.bin', (d) => { const x = d.slice(); x[1] = 100; return x; }))).toMatch(/train\.bin: fine label 100 of record 0 is out of range \(expected 0\.\.99\)/);
-    expect(msg(patch(c10, 'batches.meta.txt', () => new TextEncoder().encode('a\nb\n')))).toMatch(/batches\.meta\.txt: lists 2 class names, expected 10/);
     // strict (default) mode insists on the official record counts
-    expect(thrown(() => readCifarArchive(c10, 'up.tar.gz')).message).toMatch(/data_batch_1\.bin: holds 3 records, the official file has 10000/);
+    expect(thrown(() => readCifarArchive(c10, 'up.tar.gz')).message).toMatch(
+      /data_batch_1\.bin: holds 3 records, the official file has 10000/,
+    );
     expect(thrown(() => readCifar100(c100, 'up.tar.gz')).message).toMatch(/train\.bin: holds 34 records, the official file has 50000/);
   });
 });

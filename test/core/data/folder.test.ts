@@ -35,7 +35,10 @@ function folder(counts: Record<string, number>, root = 'pets'): FolderFile[] {
   const files: FolderFile[] = [];
   for (const [cls, n] of Object.entries(counts)) {
     for (let i = 0; i < n; i++) {
-      files.push({ path: `${root ? `${root}/` : ''}${cls}/img_${i}.png`, bytes: solid(COLOURS[cls] ?? [50, 50, 50], 30 + (i % 5) * 7, 30 + (i % 3) * 11) });
+      files.push({
+        path: `${root ? `${root}/` : ''}${cls}/img_${i}.png`,
+        bytes: solid(COLOURS[cls] ?? [50, 50, 50], 30 + (i % 5) * 7, 30 + (i % 3) * 11),
+      });
     }
   }
   return files;
@@ -67,7 +70,10 @@ async function failure(p: Promise<unknown>): Promise<DataError> {
 describe('buildFolderDataset', () => {
   it('builds pool + held-out test from a directory-picker file list', async () => {
     const progress: number[] = [];
-    const { dataset, report } = await buildFolderDataset(folder({ dog: 10, cat: 4, bird: 1 }), { ...base, onProgress: (f) => progress.push(f) });
+    const { dataset, report } = await buildFolderDataset(folder({ dog: 10, cat: 4, bird: 1 }), {
+      ...base,
+      onProgress: (f) => progress.push(f),
+    });
     expect(report.root).toBe('pets');
     expect(report.classes).toEqual(['bird', 'cat', 'dog']);
     expect(report.perClassTotal).toEqual([1, 4, 10]);
@@ -131,7 +137,8 @@ describe('buildFolderDataset', () => {
   it('is reproducible for a seed, independent of upload order, and different for another seed', async () => {
     // images differ within a class (by size → same colour; so mark them by colour shade)
     const files: FolderFile[] = [];
-    for (const cls of ['a', 'b']) for (let i = 0; i < 30; i++) files.push({ path: `r/${cls}/${i}.png`, bytes: solid([i * 8, cls === 'a' ? 0 : 255, 0], 8, 8) });
+    for (const cls of ['a', 'b'])
+      for (let i = 0; i < 30; i++) files.push({ path: `r/${cls}/${i}.png`, bytes: solid([i * 8, cls === 'a' ? 0 : 255, 0], 8, 8) });
     const one = await buildFolderDataset(files, base);
     const two = await buildFolderDataset(files.slice().reverse(), base);
     expect(same(two.dataset.test.images, one.dataset.test.images)).toBe(true);
@@ -164,7 +171,10 @@ describe('buildFolderDataset', () => {
     expect(flat.report.classes).toEqual(['cat', 'dog']);
     expect(flat.dataset.meta.title).toBe('My animals');
     // stored (uncompressed) members and deeper nesting (root/data/class/sub/img)
-    const nested: FolderFile[] = folder({ cat: 2, dog: 2 }).map((f) => ({ ...f, path: f.path.replace('pets/', 'pets/data/').replace('/img_1', '/sub/img_1') }));
+    const nested: FolderFile[] = folder({ cat: 2, dog: 2 }).map((f) => ({
+      ...f,
+      path: f.path.replace('pets/', 'pets/data/').replace('/img_1', '/sub/img_1'),
+    }));
     const z0 = zipSync(Object.fromEntries(nested.map((f) => [f.path, f.bytes])), { level: 0 });
     const deep = await buildFolderDataset(z0, base);
     expect(deep.report.root).toBe('pets/data');
@@ -174,7 +184,9 @@ describe('buildFolderDataset', () => {
   it('class names are sorted naturally and kept verbatim as plain text', async () => {
     const xss = '<img src=x onerror=alert(1)>';
     const names = ['class10', 'class2', xss, '&amp; "quoted"', 'Ünïcødé 🐱', `bell\u0007name`, 'x'.repeat(100)];
-    const files: FolderFile[] = names.flatMap((n, i) => [0, 1].map((k) => ({ path: `root/${n}/${k}.png`, bytes: solid([i * 30, k, 0], 4, 4) })));
+    const files: FolderFile[] = names.flatMap((n, i) =>
+      [0, 1].map((k) => ({ path: `root/${n}/${k}.png`, bytes: solid([i * 30, k, 0], 4, 4) })),
+    );
     const { report, dataset } = await buildFolderDataset(files, base);
     expect(report.classes).toEqual(['&amp; "quoted"', xss, 'bellname', 'class2', 'class10', 'x'.repeat(63) + '…', 'Ünïcødé 🐱']);
     expect(report.folders).toContain(xss);
@@ -221,17 +233,22 @@ describe('buildFolderDataset', () => {
   it('names zip members as archive:path; a build can be cancelled', async () => {
     const files = [...folder({ cat: 2, dog: 2 }), { path: 'pets/cat/broken.png', bytes: new Uint8Array([1, 2, 3]) }];
     const { report } = await buildFolderDataset(toZip(files), { ...base, archiveName: 'pets.zip' });
-    expect(report.skipped).toEqual([
-      { file: 'pets.zip:pets/cat/broken.png', reason: 'not a PNG image (missing the PNG signature)' },
-    ]);
-    const e = await failure(buildFolderDataset(toZip([...folder({ cat: 2, dog: 2 }), { path: 'pets/fish/x.txt', bytes: new Uint8Array(1) }]), { ...base, archiveName: 'pets.zip' }));
+    expect(report.skipped).toEqual([{ file: 'pets.zip:pets/cat/broken.png', reason: 'not a PNG image (missing the PNG signature)' }]);
+    const e = await failure(
+      buildFolderDataset(toZip([...folder({ cat: 2, dog: 2 }), { path: 'pets/fish/x.txt', bytes: new Uint8Array(1) }]), {
+        ...base,
+        archiveName: 'pets.zip',
+      }),
+    );
     expect(e.file).toBe('pets.zip:pets/fish');
     const ctl = new AbortController();
     const decoder: ImageDecoder = async (b, n) => {
       ctl.abort(new Error('cancelled by the user'));
       return pngDecoder(b, n);
     };
-    await expect(buildFolderDataset(folder({ cat: 2, dog: 2 }), { ...base, decoder, signal: ctl.signal })).rejects.toThrow('cancelled by the user');
+    await expect(buildFolderDataset(folder({ cat: 2, dog: 2 }), { ...base, decoder, signal: ctl.signal })).rejects.toThrow(
+      'cancelled by the user',
+    );
   });
 
   it('uses an injected decoder (e.g. the browser one); decoder exceptions become skipped entries', async () => {
@@ -276,21 +293,39 @@ describe('buildFolderDataset', () => {
     });
 
     it('unknown layouts', async () => {
-      let e = await failure(buildFolderDataset(toZip([{ path: 'a.png', bytes: solid([1, 1, 1]) }, { path: 'b.png', bytes: solid([1, 1, 1]) }]), { ...base, archiveName: 'flat.zip' }));
+      let e = await failure(
+        buildFolderDataset(
+          toZip([
+            { path: 'a.png', bytes: solid([1, 1, 1]) },
+            { path: 'b.png', bytes: solid([1, 1, 1]) },
+          ]),
+          { ...base, archiveName: 'flat.zip' },
+        ),
+      );
       expect(e.message).toBe(
         'flat.zip: unknown layout: the images are not in class folders — expected one folder per class with the images inside, ' +
           'e.g. pets/cat/001.jpg, pets/dog/002.png (pick the "pets" folder, or zip it)',
       );
       e = await failure(buildFolderDataset(toZip([], { '__MACOSX/x': new Uint8Array(1) }), { ...base, archiveName: 'e.zip' }));
       expect(e.message).toMatch(/^e\.zip: holds no files/);
-      e = await failure(buildFolderDataset([...folder({ cat: 2 }, 'ds/train'), ...folder({ cat: 2 }, 'ds/test'), ...folder({ dog: 2 }, 'ds/train')], base));
+      e = await failure(
+        buildFolderDataset([...folder({ cat: 2 }, 'ds/train'), ...folder({ cat: 2 }, 'ds/test'), ...folder({ dog: 2 }, 'ds/train')], base),
+      );
       expect(e.message).toMatch(/^ds: unknown layout: "ds" holds "test\/" and "train\/", which look like a train\/test split/);
     });
 
     it('a single class (or a folder of images without class folders)', async () => {
       let e = await failure(buildFolderDataset(folder({ cat: 4 }), base));
       expect(e.message).toMatch(/^pets: only one class folder \("cat"\) — at least 2 classes are needed/);
-      e = await failure(buildFolderDataset([{ path: 'holiday/1.png', bytes: solid([1, 1, 1]) }, { path: 'holiday/2.png', bytes: solid([1, 1, 1]) }], base));
+      e = await failure(
+        buildFolderDataset(
+          [
+            { path: 'holiday/1.png', bytes: solid([1, 1, 1]) },
+            { path: 'holiday/2.png', bytes: solid([1, 1, 1]) },
+          ],
+          base,
+        ),
+      );
       expect(e.message).toMatch(/^holiday: only one class folder \("holiday"\)/);
     });
 

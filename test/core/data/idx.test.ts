@@ -45,9 +45,7 @@ describe('IDX reader', () => {
     const e = thrown(() => readIdxImages(gzipBytes(cut), 'train-images-idx3-ubyte.gz'));
     expect(e).toBeInstanceOf(DataError);
     expect((e as DataError).file).toBe('train-images-idx3-ubyte.gz');
-    expect(e.message).toBe(
-      'train-images-idx3-ubyte.gz: truncated — header says 60000×28×28 images (47040000 bytes), file holds 1234',
-    );
+    expect(e.message).toBe('train-images-idx3-ubyte.gz: truncated — header says 60000×28×28 images (47040000 bytes), file holds 1234');
   });
 
   it('rejects a truncated or corrupted gzip stream', () => {
@@ -85,8 +83,8 @@ describe('IDX reader', () => {
     const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 16) & 0xff;
     const base = encodeIdx([N, 28, 28], pixels, { gzip: true });
     for (let t = 0; t < 200; t++) {
-      const b = base.slice(0, 20 + (t * 37) % (base.length - 20));
-      for (let k = 0; k < 3; k++) b[10 + (rand() * 97 + t) % (b.length - 10)] = rand();
+      const b = base.slice(0, 20 + ((t * 37) % (base.length - 20)));
+      for (let k = 0; k < 3; k++) b[10 + ((rand() * 97 + t) % (b.length - 10))] = rand();
       expect(() => readIdxImages(b, 'fuzz.gz')).toThrow(DataError);
     }
   });

@@ -8,7 +8,9 @@ const golden = JSON.parse(readFileSync(new URL('../../fixtures/golden/losses.jso
 const tiny = { height: 1, width: 1, channels: 1 };
 
 describe('long-tail counts', () => {
-  const entries = Object.entries(golden.longTail as Record<string, { counts: number[]; total: number; many: number; medium: number; few: number }>);
+  const entries = Object.entries(
+    golden.longTail as Record<string, { counts: number[]; total: number; many: number; medium: number; few: number }>,
+  );
   it('has the eight golden CIFAR-LT cases', () => expect(entries.length).toBe(8));
   for (const [name, ref] of entries) {
     it(`reproduces golden ${name}`, () => {
@@ -26,7 +28,9 @@ describe('long-tail counts', () => {
     expect(countsFor(10, 5000, { imbalance: 100, profile: 'exp' })).toEqual([5000, 2997, 1796, 1077, 645, 387, 232, 139, 83, 50]);
     expect(countsFor(10, 5000, { imbalance: 1, profile: 'exp' })).toEqual(new Array(10).fill(5000));
     expect(countsFor(10, 5000, { imbalance: 100, profile: 'step' })).toEqual([5000, 5000, 5000, 5000, 5000, 50, 50, 50, 50, 50]);
-    expect(countsFor(10, 5000, { imbalance: 10, profile: 'step', stepMu: 0.75 })).toEqual([5000, 5000, 5000, 500, 500, 500, 500, 500, 500, 500]);
+    expect(countsFor(10, 5000, { imbalance: 10, profile: 'step', stepMu: 0.75 })).toEqual([
+      5000, 5000, 5000, 500, 500, 500, 500, 500, 500, 500,
+    ]);
     expect(countsFor(100, 500, { imbalance: 100, profile: 'step', stepMu: 0.5 }).filter((n) => n === 5).length).toBe(50);
     expect(countsFor(5, 333, { imbalance: 7, profile: 'step', stepMu: 0.4 })).toEqual([333, 333, 333, 47, 47]);
   });
@@ -36,12 +40,18 @@ describe('long-tail counts', () => {
   });
 
   it('rejects impossible options clearly', () => {
-    expect(thrown(() => countsFor(10, 5000, { imbalance: 0.5, profile: 'exp' })).message).toMatch(/imbalance factor must be a finite number ≥ 1, got 0\.5/);
+    expect(thrown(() => countsFor(10, 5000, { imbalance: 0.5, profile: 'exp' })).message).toMatch(
+      /imbalance factor must be a finite number ≥ 1, got 0\.5/,
+    );
     expect(thrown(() => countsFor(10, 5000, { imbalance: NaN, profile: 'exp' })).message).toMatch(/imbalance factor/);
-    expect(thrown(() => countsFor(2.5, 5000, { imbalance: 10, profile: 'exp' })).message).toMatch(/number of classes must be a positive integer, got 2\.5/);
+    expect(thrown(() => countsFor(2.5, 5000, { imbalance: 10, profile: 'exp' })).message).toMatch(
+      /number of classes must be a positive integer, got 2\.5/,
+    );
     expect(thrown(() => countsFor(10, 0, { imbalance: 10, profile: 'exp' })).message).toMatch(/n_max must be a positive integer/);
     expect(thrown(() => countsFor(10, 50, { imbalance: 10, profile: 'step', stepMu: 1.5 })).message).toMatch(/μ must be in \[0, 1\]/);
-    expect(thrown(() => countsFor(10, 50, { imbalance: 10, profile: 'zipf' as never })).message).toMatch(/unknown long-tail profile "zipf"/);
+    expect(thrown(() => countsFor(10, 50, { imbalance: 10, profile: 'zipf' as never })).message).toMatch(
+      /unknown long-tail profile "zipf"/,
+    );
   });
 });
 
@@ -56,7 +66,11 @@ describe('makeLongTail', () => {
     expect(sub.options).toEqual({ imbalance: 10, profile: 'exp', stepMu: 0.5, nMax: 40, seed: 5 });
     expect(new Set(sub.indices).size).toBe(sub.indices.length);
     sub.indices.forEach((idx, k) => expect(pool.labels[idx]).toBe(sub.labels[k]));
-    expect(Array.from(sub.labels)).toEqual(Array.from(sub.labels).slice().sort((a, b) => a - b));
+    expect(Array.from(sub.labels)).toEqual(
+      Array.from(sub.labels)
+        .slice()
+        .sort((a, b) => a - b),
+    );
     expect(classCounts(sub.labels, 5)).toEqual(sub.counts);
   });
 
@@ -90,8 +104,12 @@ describe('makeLongTail', () => {
     const e = thrown(() => makeLongTail(pool, { imbalance: 2, profile: 'step', stepMu: 0.2, nMax: 50, seed: 1 }));
     expect(e).toBeInstanceOf(DataError);
     expect(e.message).toBe('toy pool: step μ=0.2 profile at IF 2 with n_max 50 needs 50 images of class 3 ("class 3"), the pool holds 45');
-    expect(thrown(() => makeLongTail(pool, { imbalance: 100, profile: 'exp', nMax: 40, seed: 1 })).message).toMatch(/leaves class 4 \("class 4"\) with no images/);
+    expect(thrown(() => makeLongTail(pool, { imbalance: 100, profile: 'exp', nMax: 40, seed: 1 })).message).toMatch(
+      /leaves class 4 \("class 4"\) with no images/,
+    );
     expect(thrown(() => makeLongTail(pool, { imbalance: 0, profile: 'exp', seed: 1 })).message).toMatch(/imbalance factor/);
-    expect(thrown(() => makeLongTail({ ...pool, numClasses: 4.5 }, { imbalance: 2, profile: 'exp', seed: 1 })).message).toMatch(/positive integer/);
+    expect(thrown(() => makeLongTail({ ...pool, numClasses: 4.5 }, { imbalance: 2, profile: 'exp', seed: 1 })).message).toMatch(
+      /positive integer/,
+    );
   });
 });

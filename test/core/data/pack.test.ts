@@ -28,7 +28,12 @@ describe('LTPG pack format', () => {
     expect([gz[0], gz[1]]).toEqual([0x1f, 0x8b]);
     const raw = encodeDataset(ds, { gzip: false });
     expect(new TextDecoder().decode(raw.subarray(0, 4))).toBe('LTPG');
-    expect(same(gunzipSync(gz).subarray(10 + new DataView(gunzipSync(gz).buffer).getUint32(6, true)), raw.subarray(10 + new DataView(raw.buffer).getUint32(6, true)))).toBe(true);
+    expect(
+      same(
+        gunzipSync(gz).subarray(10 + new DataView(gunzipSync(gz).buffer).getUint32(6, true)),
+        raw.subarray(10 + new DataView(raw.buffer).getUint32(6, true)),
+      ),
+    ).toBe(true);
     for (const bytes of [gz, raw, gunzipSync(gz)]) {
       const out = decodeDataset(bytes, 'toy.ltpg');
       expect(out.meta).toEqual(ds.meta);
@@ -53,7 +58,9 @@ describe('LTPG pack format', () => {
       expect((e as DataError).file).toBe('f.ltpg');
       return e.message;
     };
-    expect(err(new TextEncoder().encode('<!doctype html><html>404</html>'))).toBe('f.ltpg: not an LTPG data file (magic "<!do", expected "LTPG")');
+    expect(err(new TextEncoder().encode('<!doctype html><html>404</html>'))).toBe(
+      'f.ltpg: not an LTPG data file (magic "<!do", expected "LTPG")',
+    );
     expect(err(raw.subarray(0, 6))).toMatch(/too short/);
     const v2 = raw.slice();
     v2[4] = 2;
@@ -69,9 +76,13 @@ describe('LTPG pack format', () => {
     // a header that lies about the shape (re-encoded with a consistent CRC)
     const bad = { ...ds, pool: { ...ds.pool, height: 6 } };
     expect(() => encodeDataset(bad)).toThrow(DataError);
-    const lying = rewriteHeader(raw, (h) => { h.sets[0].n = 9; });
+    const lying = rewriteHeader(raw, (h) => {
+      h.sets[0].n = 9;
+    });
     expect(err(lying)).toMatch(/9 images/);
-    const badMeta = rewriteHeader(raw, (h) => { h.meta.std = [0.5, 0, 1]; });
+    const badMeta = rewriteHeader(raw, (h) => {
+      h.meta.std = [0.5, 0, 1];
+    });
     expect(err(badMeta)).toMatch(/meta\.std/);
     const badLabel = raw.slice();
     const hlen = new DataView(raw.buffer).getUint32(6, true);
@@ -115,10 +126,15 @@ describe('embedded Fashion-MNIST-LT file', () => {
   it('injected fetchers get the BASE_URL-relative URL; loadDatasetFile reads any path', async () => {
     let asked = '';
     const toy = encodeDataset(ds);
-    const d2 = await loadEmbeddedDataset(async (url) => { asked = url; return toy; });
+    const d2 = await loadEmbeddedDataset(async (url) => {
+      asked = url;
+      return toy;
+    });
     expect(asked).toBe(`/data/${EMBEDDED_FILE}`);
     expect(d2.pool.labels.length).toBe(8);
-    await expect(loadEmbeddedDataset({ url: '/x/y.ltpg', fetchBytes: async () => new Uint8Array(3) })).rejects.toThrow(/^fmnist-lt\.ltpg: not an LTPG data file/);
+    await expect(loadEmbeddedDataset({ url: '/x/y.ltpg', fetchBytes: async () => new Uint8Array(3) })).rejects.toThrow(
+      /^fmnist-lt\.ltpg: not an LTPG data file/,
+    );
     const file = join(mkdtempSync(join(tmpdir(), 'ltpg-')), 'toy.ltpg');
     writeFileSync(file, toy);
     expect((await loadDatasetFile(file)).test.labels.length).toBe(6);
@@ -128,7 +144,18 @@ describe('embedded Fashion-MNIST-LT file', () => {
   it('exists, decodes through loadEmbeddedDataset (Node path) and has the documented content', () => {
     expect(existsSync(EMBEDDED_FILE_PATH)).toBe(true);
     expect(d.meta).toMatchObject({ id: 'fmnist-lt', mean: [0.286], std: [0.353], hflip: true, cropPad: 2 });
-    expect(d.pool.classNames).toEqual(['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']);
+    expect(d.pool.classNames).toEqual([
+      'T-shirt/top',
+      'Trouser',
+      'Pullover',
+      'Dress',
+      'Coat',
+      'Sandal',
+      'Shirt',
+      'Sneaker',
+      'Bag',
+      'Ankle boot',
+    ]);
     expect([d.pool.height, d.pool.width, d.pool.channels]).toEqual([28, 28, 1]);
     expect(classCounts(d.pool.labels, 10)).toEqual([5000, 5000, 5000, 5000, 5000, 1391, 1077, 834, 645, 500]);
     expect(classCounts(d.test.labels, 10)).toEqual(new Array(10).fill(1000));
@@ -138,7 +165,9 @@ describe('embedded Fashion-MNIST-LT file', () => {
       expect(makeLongTail(d.pool, { imbalance, profile: 'step', stepMu: 0.5, seed: 1 }).counts[9]).toBe(Math.floor(5000 / imbalance));
       expect(makeLongTail(d.pool, { imbalance, profile: 'step', stepMu: 0.9, seed: 1 }).counts[9]).toBe(Math.floor(5000 / imbalance));
     }
-    expect(() => makeLongTail(d.pool, { imbalance: 5, profile: 'exp', seed: 1 })).toThrow(/needs 2044 images of class 5 \("Sandal"\), the pool holds 1391/);
+    expect(() => makeLongTail(d.pool, { imbalance: 5, profile: 'exp', seed: 1 })).toThrow(
+      /needs 2044 images of class 5 \("Sandal"\), the pool holds 1391/,
+    );
   });
 
   const src = '/usr/share/datasets/fashion-mnist';

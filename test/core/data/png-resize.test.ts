@@ -5,15 +5,27 @@ import { Rng } from '../../../src/core/train/rng';
 
 function image(width: number, height: number, channels: 1 | 3 | 4, f: (x: number, y: number, c: number) => number): DecodedImage {
   const data = new Uint8Array(width * height * channels);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) for (let c = 0; c < channels; c++) data[(y * width + x) * channels + c] = f(x, y, c);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) for (let c = 0; c < channels; c++) data[(y * width + x) * channels + c] = f(x, y, c);
   return { width, height, channels, data };
 }
 
 describe('resizeImage', () => {
   it('a constant image stays constant at every size, up or down, any aspect', () => {
-    for (const [w, h] of [[1, 1], [7, 3], [32, 32], [100, 37], [20, 250], [33, 31]]) {
+    for (const [w, h] of [
+      [1, 1],
+      [7, 3],
+      [32, 32],
+      [100, 37],
+      [20, 250],
+      [33, 31],
+    ]) {
       const img = image(w, h, 3, (_x, _y, c) => [12, 200, 77][c]);
-      for (const t of [{ height: 32, width: 32, channels: 3 as const }, { height: 28, width: 28, channels: 3 as const }, { height: 5, width: 9, channels: 3 as const }]) {
+      for (const t of [
+        { height: 32, width: 32, channels: 3 as const },
+        { height: 28, width: 28, channels: 3 as const },
+        { height: 5, width: 9, channels: 3 as const },
+      ]) {
         const out = resizeImage(img, t);
         expect(out.length).toBe(t.height * t.width * 3);
         expect(out.every((v, i) => v === [12, 200, 77][i % 3])).toBe(true);
@@ -82,8 +94,14 @@ describe('resizeImage', () => {
 
   it('writes into a shared buffer at an offset; rejects inconsistent input', () => {
     const out = new Uint8Array(10).fill(7);
-    resizeImage({ width: 2, height: 2, channels: 1, data: Uint8Array.from([10, 20, 30, 40]) }, { height: 1, width: 1, channels: 3 }, { out, offset: 4 });
+    resizeImage(
+      { width: 2, height: 2, channels: 1, data: Uint8Array.from([10, 20, 30, 40]) },
+      { height: 1, width: 1, channels: 3 },
+      { out, offset: 4 },
+    );
     expect(Array.from(out)).toEqual([7, 7, 7, 7, 25, 25, 25, 7, 7, 7]);
-    expect(() => resizeImage({ width: 4, height: 4, channels: 3, data: new Uint8Array(10) }, { height: 2, width: 2, channels: 3 })).toThrow(/10 bytes for 4×4×3/);
+    expect(() => resizeImage({ width: 4, height: 4, channels: 3, data: new Uint8Array(10) }, { height: 2, width: 2, channels: 3 })).toThrow(
+      /10 bytes for 4×4×3/,
+    );
   });
 });

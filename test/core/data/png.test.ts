@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { unzlibSync, zlibSync } from 'fflate';
 import { DataError } from '../../../src/core/data/errors';
 import { crc32 } from '../../../src/core/data/gzip';
-import { browserDecoder, decodePng, defaultDecoder, encodePng, pngChunk, pngDecoder, type PngEncodeInput } from '../../../src/core/data/png';
+import {
+  browserDecoder,
+  decodePng,
+  defaultDecoder,
+  encodePng,
+  pngChunk,
+  pngDecoder,
+  type PngEncodeInput,
+} from '../../../src/core/data/png';
 import { Rng } from '../../../src/core/train/rng';
 import { thrown } from './helpers';
 
@@ -70,7 +78,14 @@ describe('PNG decoder', () => {
       const raw = Uint8Array.from([...row0Sub, f, ...row1.map((v) => v & 0xff)]);
       const ihdr = Uint8Array.from([0, 0, 0, 3, 0, 0, 0, 2, 8, 2, 0, 0, 0]);
       const png = Uint8Array.from([
-        0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a,
+        0x89,
+        0x50,
+        0x4e,
+        0x47,
+        0x0d,
+        0x0a,
+        0x1a,
+        0x0a,
         ...pngChunk('IHDR', ihdr),
         ...pngChunk('IDAT', zlibSync(raw)),
         ...pngChunk('IEND', new Uint8Array(0)),
@@ -126,7 +141,10 @@ describe('PNG decoder', () => {
     cases.push({
       label: `palette ${depth}-bit + tRNS`,
       input: { width: W, height: H, colorType: 3, bitDepth: depth, data, palette, trns },
-      expected: (d) => ({ channels: 4, data: Array.from(d).flatMap((i) => [...palette.slice(i * 3, i * 3 + 3), i < trns.length ? trns[i] : 255]) }),
+      expected: (d) => ({
+        channels: 4,
+        data: Array.from(d).flatMap((i) => [...palette.slice(i * 3, i * 3 + 3), i < trns.length ? trns[i] : 255]),
+      }),
     });
   }
   {
@@ -165,7 +183,9 @@ describe('PNG decoder', () => {
     expect(Array.from(img.data)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(browserDecoder()).toBeNull();
     expect(defaultDecoder()).toBe(pngDecoder);
-    await expect(pngDecoder(new Uint8Array([0xff, 0xd8, 0xff, 0xe0]), 'cat/1.jpg')).rejects.toThrow('cat/1.jpg: JPEG image, not a PNG (only PNG can be decoded here)');
+    await expect(pngDecoder(new Uint8Array([0xff, 0xd8, 0xff, 0xe0]), 'cat/1.jpg')).rejects.toThrow(
+      'cat/1.jpg: JPEG image, not a PNG (only PNG can be decoded here)',
+    );
   });
 
   describe('corrupt and unsupported files give a DataError naming the file', () => {
@@ -194,10 +214,18 @@ describe('PNG decoder', () => {
 
     it('image data that inflates short, or cut inside the zlib stream', () => {
       const raw = new Uint8Array(7 * 25); // 7 of the 8 rows (1 filter byte + 24 bytes each)
-      const short = [...good.subarray(0, chunkAt(good, 'IDAT')), ...pngChunk('IDAT', zlibSync(raw)), ...pngChunk('IEND', new Uint8Array(0))];
+      const short = [
+        ...good.subarray(0, chunkAt(good, 'IDAT')),
+        ...pngChunk('IDAT', zlibSync(raw)),
+        ...pngChunk('IEND', new Uint8Array(0)),
+      ];
       expect(msg(Uint8Array.from(short))).toMatch(/truncated PNG \(image data holds 175 of 200 bytes\)/);
       const z = zlibSync(Uint8Array.from(randomSamples(200, 255, 3), (v, i) => (i % 25 === 0 ? 0 : v)));
-      const cut = [...good.subarray(0, chunkAt(good, 'IDAT')), ...pngChunk('IDAT', z.subarray(0, z.length - 8)), ...pngChunk('IEND', new Uint8Array(0))];
+      const cut = [
+        ...good.subarray(0, chunkAt(good, 'IDAT')),
+        ...pngChunk('IDAT', z.subarray(0, z.length - 8)),
+        ...pngChunk('IEND', new Uint8Array(0)),
+      ];
       expect(msg(Uint8Array.from(cut))).toBe('pets/cat/bad.png: truncated PNG (the compressed image data ends early)');
     });
 
@@ -213,7 +241,11 @@ describe('PNG decoder', () => {
       expect(msg(patchIhdr(good, 0, 0x40))).toMatch(/larger than the \d+ pixels this reader accepts/);
       const raw = new Uint8Array(8 * 25);
       raw[25] = 7;
-      const badFilter = [...good.subarray(0, chunkAt(good, 'IDAT')), ...pngChunk('IDAT', zlibSync(raw)), ...pngChunk('IEND', new Uint8Array(0))];
+      const badFilter = [
+        ...good.subarray(0, chunkAt(good, 'IDAT')),
+        ...pngChunk('IDAT', zlibSync(raw)),
+        ...pngChunk('IEND', new Uint8Array(0)),
+      ];
       expect(msg(Uint8Array.from(badFilter))).toMatch(/unknown filter type 7 on row 1/);
       const pal = encodePng({ width: 2, height: 1, colorType: 3, data: [0, 2], palette: [1, 2, 3, 4, 5, 6] });
       expect(msg(pal)).toMatch(/palette index 2 at \(1, 0\) beyond the 2-entry palette/);
@@ -234,7 +266,9 @@ describe('PNG decoder', () => {
     });
 
     it('other formats are named', () => {
-      expect(msg(Uint8Array.from([0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0, 0]))).toBe('pets/cat/bad.png: GIF image, not a PNG (only PNG can be decoded here)');
+      expect(msg(Uint8Array.from([0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0, 0]))).toBe(
+        'pets/cat/bad.png: GIF image, not a PNG (only PNG can be decoded here)',
+      );
       expect(msg(new TextEncoder().encode('hello world'))).toBe('pets/cat/bad.png: not a PNG image (missing the PNG signature)');
     });
   });

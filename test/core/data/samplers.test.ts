@@ -9,7 +9,9 @@ const cases = golden.cases as { name: string; counts: number[]; perClass: Record
 
 function labelsFor(counts: number[], seed = 1): Uint16Array {
   const l: number[] = [];
-  counts.forEach((n, c) => { for (let i = 0; i < n; i++) l.push(c); });
+  counts.forEach((n, c) => {
+    for (let i = 0; i < n; i++) l.push(c);
+  });
   return Uint16Array.from(new Rng(seed).shuffle(l));
 }
 
@@ -75,7 +77,12 @@ describe('samplers', () => {
     const s = createSampler('classBalanced', labels, counts, new Rng(4));
     const hits = new Map<number, number>();
     let draws = 0;
-    for (let e = 0; e < 200; e++) for (const pos of s.epoch()) if (labels[pos] === 1) { hits.set(pos, (hits.get(pos) ?? 0) + 1); draws++; }
+    for (let e = 0; e < 200; e++)
+      for (const pos of s.epoch())
+        if (labels[pos] === 1) {
+          hits.set(pos, (hits.get(pos) ?? 0) + 1);
+          draws++;
+        }
     expect(hits.size).toBe(20);
     const p = 1 / 20;
     const se = Math.sqrt((p * (1 - p)) / draws);

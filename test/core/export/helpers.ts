@@ -16,8 +16,20 @@ export async function useCpu(): Promise<void> {
 export function tinyConfig(over: Partial<TrainConfig> = {}): TrainConfig {
   return {
     ...structuredClone(DEFAULT_CONFIG),
-    dataset: 'tiny', imbalance: 10, model: 'resnet8', head: 'linear', loss: 'ce', batchSize: 16, epochs: 2,
-    lr: 0.05, schedule: 'constant', warmup: false, augment: true, logEvery: 1, seed: 5, ...over,
+    dataset: 'tiny',
+    imbalance: 10,
+    model: 'resnet8',
+    head: 'linear',
+    loss: 'ce',
+    batchSize: 16,
+    epochs: 2,
+    lr: 0.05,
+    schedule: 'constant',
+    warmup: false,
+    augment: true,
+    logEvery: 1,
+    seed: 5,
+    ...over,
   };
 }
 
@@ -58,7 +70,9 @@ export function maxAbsDiff(a: number[][], b: number[][]): number {
   let d = 0;
   a.forEach((row, i) => {
     if (row.length !== b[i].length) throw new Error(`row ${i}: ${row.length} vs ${b[i].length} columns`);
-    row.forEach((v, j) => { d = Math.max(d, Math.abs(v - b[i][j])); });
+    row.forEach((v, j) => {
+      d = Math.max(d, Math.abs(v - b[i][j]));
+    });
   });
   return d;
 }

@@ -25,7 +25,11 @@ describe('testLogits', () => {
     for (let i = 0; i < x.length; i++) x[i] = (data.test.images[i] / 255 - data.meta.mean[i % C]) / data.meta.std[i % C];
     const out = tf.tidy(() => t.model.forward(tf.tensor4d(x, [50, H, W, C]), 'eval').output.arraySync());
     let d = 0;
-    out.forEach((row, i) => row.forEach((v, j) => { d = Math.max(d, Math.abs(v - r.logits[i][j])); }));
+    out.forEach((row, i) =>
+      row.forEach((v, j) => {
+        d = Math.max(d, Math.abs(v - r.logits[i][j]));
+      }),
+    );
     expect(d).toBeLessThan(1e-5);
     // the predictions are the trainer's (first 50 of its whole-test-set evaluation)
     const ev = await t.evaluate();

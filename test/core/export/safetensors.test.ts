@@ -12,7 +12,12 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  decodeSafetensors, encodeSafetensors, exportInfoFromTrainer, exportSafetensors, importSafetensors, PYTORCH_SNIPPET,
+  decodeSafetensors,
+  encodeSafetensors,
+  exportInfoFromTrainer,
+  exportSafetensors,
+  importSafetensors,
+  PYTORCH_SNIPPET,
   testLogits,
 } from '../../../src/core/export';
 import { buildSpec, createModel, setWeights } from '../../../src/core/models';
@@ -26,18 +31,40 @@ const hasTorch = probeTorch('safetensors → PyTorch test');
 
 // ---------------------------------------------------------------------------------------------------------------
 // An independent minimal safetensors reader (only what this test needs: F32 and I64, little-endian).
-interface RawTensor { dtype: string; shape: number[]; begin: number; end: number; values: number[] }
-function readSafetensorsIndependently(bytes: Uint8Array): { headerLen: number; header: string; tensors: Map<string, RawTensor>; metadata: Record<string, string>; dataLen: number } {
+interface RawTensor {
+  dtype: string;
+  shape: number[];
+  begin: number;
+  end: number;
+  values: number[];
+}
+function readSafetensorsIndependently(bytes: Uint8Array): {
+  headerLen: number;
+  header: string;
+  tensors: Map<string, RawTensor>;
+  metadata: Record<string, string>;
+  dataLen: number;
+} {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = Number(dv.getBigUint64(0, true));
   const header = Buffer.from(bytes.subarray(8, 8 + headerLen)).toString('utf8');
-  const obj = JSON.parse(header) as Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>>;
+  const obj = JSON.parse(header) as Record<
+    string,
+    { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>
+  >;
   const start = 8 + headerLen;
   const tensors = new Map<string, RawTensor>();
   let metadata: Record<string, string> = {};
   for (const [name, e] of Object.entries(obj)) {
-    if (name === '__metadata__') { metadata = e as Record<string, string>; continue; }
-    const { dtype, shape, data_offsets: [b, en] } = e as { dtype: string; shape: number[]; data_offsets: [number, number] };
+    if (name === '__metadata__') {
+      metadata = e as Record<string, string>;
+      continue;
+    }
+    const {
+      dtype,
+      shape,
+      data_offsets: [b, en],
+    } = e as { dtype: string; shape: number[]; data_offsets: [number, number] };
     const values: number[] = [];
     if (dtype === 'F32') for (let o = b; o < en; o += 4) values.push(dv.getFloat32(start + o, true));
     else if (dtype === 'I64') for (let o = b; o < en; o += 8) values.push(Number(dv.getBigInt64(start + o, true)));
@@ -50,7 +77,8 @@ function readSafetensorsIndependently(bytes: Uint8Array): { headerLen: number; h
 function expectedNames(head: 'linear' | 'cosine'): string[] {
   const bn = (m: string) => ['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked'].map((s) => `${m}.${s}`);
   const names = ['conv1.weight', ...bn('bn1')];
-  for (let s = 1; s <= 3; s++) names.push(`layer${s}.0.conv1.weight`, ...bn(`layer${s}.0.bn1`), `layer${s}.0.conv2.weight`, ...bn(`layer${s}.0.bn2`));
+  for (let s = 1; s <= 3; s++)
+    names.push(`layer${s}.0.conv1.weight`, ...bn(`layer${s}.0.bn1`), `layer${s}.0.conv2.weight`, ...bn(`layer${s}.0.bn2`));
   names.push('linear.weight');
   if (head === 'linear') names.push('linear.bias');
   return names;
@@ -69,12 +97,15 @@ afterAll(() => {
 
 describe('safetensors encode/decode', () => {
   it('round-trips F32 / I64 / scalars / empty tensors and metadata, aligned, space-padded header', () => {
-    const bytes = encodeSafetensors([
-      ['a', { dtype: 'F32', shape: [2, 3], data: Float32Array.of(1, -2, 3.5, 0, 1e-30, -0) }],
-      ['odd', { dtype: 'F32', shape: [1], data: Float32Array.of(7) }],
-      ['n', { dtype: 'I64', shape: [], data: BigInt64Array.of(123456789012n) }],
-      ['e', { dtype: 'F32', shape: [0, 4], data: new Float32Array(0) }],
-    ], { hello: 'wörld', json: '[1,2]' });
+    const bytes = encodeSafetensors(
+      [
+        ['a', { dtype: 'F32', shape: [2, 3], data: Float32Array.of(1, -2, 3.5, 0, 1e-30, -0) }],
+        ['odd', { dtype: 'F32', shape: [1], data: Float32Array.of(7) }],
+        ['n', { dtype: 'I64', shape: [], data: BigInt64Array.of(123456789012n) }],
+        ['e', { dtype: 'F32', shape: [0, 4], data: new Float32Array(0) }],
+      ],
+      { hello: 'wörld', json: '[1,2]' },
+    );
     const raw = readSafetensorsIndependently(bytes);
     expect((8 + raw.headerLen) % 8).toBe(0);
     expect(raw.header.trimEnd().length).toBeLessThanOrEqual(raw.headerLen);
@@ -91,7 +122,9 @@ describe('safetensors encode/decode', () => {
 
   it('rejects bad input with clear messages', () => {
     expect(() => encodeSafetensors([['x', { dtype: 'F32', shape: [3], data: new Float32Array(2) }]])).toThrow(/2 values for shape \[3\]/);
-    expect(() => encodeSafetensors([['x', { dtype: 'I64', shape: [1], data: new Float32Array(1) }]])).toThrow(/I64 but its data is a Float32Array/);
+    expect(() => encodeSafetensors([['x', { dtype: 'I64', shape: [1], data: new Float32Array(1) }]])).toThrow(
+      /I64 but its data is a Float32Array/,
+    );
     const good = encodeSafetensors([['x', { dtype: 'F32', shape: [4], data: new Float32Array(4) }]]);
     expect(() => decodeSafetensors(good.subarray(0, good.length - 3))).toThrow(/truncated|cover/);
     expect(() => decodeSafetensors(new Uint8Array(5))).toThrow(/too short/);
@@ -109,8 +142,8 @@ const trained = new Map<string, { t: Trainer; data: Dataset }>();
 async function getTrained(key: 'linear3' | 'cosine3' | 'linear1' | 'convnet1'): Promise<{ t: Trainer; data: Dataset }> {
   if (!trained.has(key)) {
     const data = tinyData(key.endsWith('3') ? 3 : 1);
-    const over = key === 'cosine3' ? { head: 'cosine' as const, loss: 'gcl' as const }
-      : key === 'convnet1' ? { model: 'convnet' as const } : {};
+    const over =
+      key === 'cosine3' ? { head: 'cosine' as const, loss: 'gcl' as const } : key === 'convnet1' ? { model: 'convnet' as const } : {};
     trained.set(key, { t: await trainTiny(data, over), data });
   }
   return trained.get(key)!;
@@ -130,7 +163,10 @@ describe('safetensors export of a trained ResNet-8', () => {
       // the tensors tile the data section
       const spans = [...raw.tensors.values()].sort((a, b) => a.begin - b.begin);
       let pos = 0;
-      for (const s of spans) { expect(s.begin).toBe(pos); pos = s.end; }
+      for (const s of spans) {
+        expect(s.begin).toBe(pos);
+        pos = s.end;
+      }
       expect(pos).toBe(raw.dataLen);
 
       const T = (n: string) => raw.tensors.get(n)!;
@@ -148,17 +184,21 @@ describe('safetensors export of a trained ResNet-8', () => {
         expect(f.dtype).toBe('F32');
         const [O, I, KH, KW] = f.shape;
         const v = vals(t, name);
-        for (let o = 0; o < O; o++) for (let i = 0; i < I; i++) for (let y = 0; y < KH; y++) for (let x = 0; x < KW; x++) {
-          const a = f.values[((o * I + i) * KH + y) * KW + x];
-          const b = v[((y * KW + x) * I + i) * O + o];
-          if (a !== b) throw new Error(`${name}[${o},${i},${y},${x}] = ${a}, tfjs [${y},${x},${i},${o}] = ${b}`);
-        }
+        for (let o = 0; o < O; o++)
+          for (let i = 0; i < I; i++)
+            for (let y = 0; y < KH; y++)
+              for (let x = 0; x < KW; x++) {
+                const a = f.values[((o * I + i) * KH + y) * KW + x];
+                const b = v[((y * KW + x) * I + i) * O + o];
+                if (a !== b) throw new Error(`${name}[${o},${i},${y},${x}] = ${a}, tfjs [${y},${x},${i},${o}] = ${b}`);
+              }
       }
       const lw = vals(t, 'linear.weight'); // tfjs [64, 4]
       const fw = T('linear.weight').values;
-      for (let d = 0; d < 64; d++) for (let c = 0; c < 4; c++) {
-        expect(head === 'linear' ? fw[c * 64 + d] : fw[d * 4 + c]).toBe(lw[d * 4 + c]);
-      }
+      for (let d = 0; d < 64; d++)
+        for (let c = 0; c < 4; c++) {
+          expect(head === 'linear' ? fw[c * 64 + d] : fw[d * 4 + c]).toBe(lw[d * 4 + c]);
+        }
       if (head === 'linear') expect(T('linear.bias').values).toEqual(Array.from(vals(t, 'linear.bias')));
       for (const n of ['bn1.weight', 'bn1.bias', 'layer2.0.bn1.running_mean', 'layer3.0.bn2.running_var']) {
         expect(T(n).values).toEqual(Array.from(vals(t, n)));
@@ -211,12 +251,31 @@ describe('safetensors export of a trained ResNet-8', () => {
 
   it('refuses non-finite weights and foreign files', async () => {
     const m = createModel(buildSpec({ kind: 'convnet', head: 'linear', inputShape: [8, 8, 1], numClasses: 3 }), new Rng(1));
-    const info = { mean: [0.5], std: [0.5], loss: null, lossParams: {}, trainConfig: null, stage2Config: null, stage: 1, epoch: 0, globalStep: 0, seed: null, classCounts: null, classNames: ['a', 'b', 'c'], datasetId: null, datasetTitle: null, backend: 'cpu', tfjsVersion: tf.version.tfjs };
+    const info = {
+      mean: [0.5],
+      std: [0.5],
+      loss: null,
+      lossParams: {},
+      trainConfig: null,
+      stage2Config: null,
+      stage: 1,
+      epoch: 0,
+      globalStep: 0,
+      seed: null,
+      classCounts: null,
+      classNames: ['a', 'b', 'c'],
+      datasetId: null,
+      datasetTitle: null,
+      backend: 'cpu',
+      tfjsVersion: tf.version.tfjs,
+    };
     expect(() => exportSafetensors(m, { ...info, mean: [0.5, 0.5] })).toThrow(/mean\/std need 1 entries/);
     m.vars.get('bn2.bias')!.assign(tf.tensor1d(new Array(32).fill(NaN)));
     expect(() => exportSafetensors(m, info)).toThrow(/bn2.bias.*non-finite/);
     m.dispose();
-    expect(() => importSafetensors(encodeSafetensors([['x', { dtype: 'F32', shape: [1], data: new Float32Array(1) }]], { format: 'other' }))).toThrow(/not a Long-Tail Playground export/);
+    expect(() =>
+      importSafetensors(encodeSafetensors([['x', { dtype: 'F32', shape: [1], data: new Float32Array(1) }]], { format: 'other' })),
+    ).toThrow(/not a Long-Tail Playground export/);
   });
 });
 
@@ -268,15 +327,18 @@ describe.skipIf(!hasTorch)('safetensors → PyTorch (strict load, same outputs)'
         // Stand-in for `pip install safetensors` (not packaged for Debian): load_file via the test's own parser.
         mkdirSync(join(work, 'safetensors'));
         writeFileSync(join(work, 'safetensors', '__init__.py'), '');
-        writeFileSync(join(work, 'safetensors', 'torch.py'), [
-          'import sys',
-          `sys.path.insert(0, ${JSON.stringify(here)})`,
-          'from load_safetensors import read_safetensors',
-          '',
-          'def load_file(filename, device="cpu"):',
-          '    return read_safetensors(filename)[0]',
-          '',
-        ].join('\n'));
+        writeFileSync(
+          join(work, 'safetensors', 'torch.py'),
+          [
+            'import sys',
+            `sys.path.insert(0, ${JSON.stringify(here)})`,
+            'from load_safetensors import read_safetensors',
+            '',
+            'def load_file(filename, device="cpu"):',
+            '    return read_safetensors(filename)[0]',
+            '',
+          ].join('\n'),
+        );
       }
       writeFileSync(join(work, 'model.safetensors'), exportSafetensors(t.model, exportInfoFromTrainer(t, 'cpu')));
       const n = 40;

@@ -6,9 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  exportInfoFromTrainer, exportTfjsZip, loadLayersModelFromZip, loadPlaygroundModel, testLogits,
-} from '../../../src/core/export';
+import { exportInfoFromTrainer, exportTfjsZip, loadLayersModelFromZip, loadPlaygroundModel, testLogits } from '../../../src/core/export';
 import { makeBatch } from '../../../src/core/data/augment';
 import { setWeights, cloneWeights } from '../../../src/core/models';
 import { Trainer } from '../../../src/core/train/trainer';
@@ -16,8 +14,19 @@ import { Rng } from '../../../src/core/train/rng';
 import type { Dataset } from '../../../src/core/data/types';
 import { maxAbsDiff, tinyData, trainTiny, useCpu } from './helpers';
 
-const STOCK = new Set(['InputLayer', 'Conv2D', 'ZeroPadding2D', 'BatchNormalization', 'ReLU', 'Add', 'MaxPooling2D',
-  'GlobalAveragePooling2D', 'Dense', 'Reshape', 'Dot']);
+const STOCK = new Set([
+  'InputLayer',
+  'Conv2D',
+  'ZeroPadding2D',
+  'BatchNormalization',
+  'ReLU',
+  'Add',
+  'MaxPooling2D',
+  'GlobalAveragePooling2D',
+  'Dense',
+  'Reshape',
+  'Dot',
+]);
 
 beforeAll(useCpu);
 
@@ -33,7 +42,12 @@ afterAll(() => trainers.forEach((t) => t.dispose()));
 /** The layers model's outputs on the first n test images, fed exactly as model.json's metadata documents. */
 function layersOutputs(lm: tf.LayersModel, data: Dataset, n: number, mean: number[], std: number[]): number[][] {
   const { height: H, width: W, channels: C } = data.test;
-  const x = makeBatch(data.test, Array.from({ length: n }, (_, i) => i), { ...data.meta, mean, std }, { augment: false, rng: new Rng(0) });
+  const x = makeBatch(
+    data.test,
+    Array.from({ length: n }, (_, i) => i),
+    { ...data.meta, mean, std },
+    { augment: false, rng: new Rng(0) },
+  );
   const y = tf.tidy(() => lm.predict(tf.tensor4d(x, [n, H, W, C])) as tf.Tensor2D);
   const v = y.arraySync();
   y.dispose();
@@ -60,7 +74,9 @@ describe('TensorFlow.js zip export', () => {
       expect(names).toContain('conv1/kernel');
       expect(names).toContain(c.over.model === 'convnet' ? 'bn3/moving_variance' : 'layer2.0.bn1/moving_variance');
       if (c.over.model !== 'convnet') expect(names).toContain('layer3.0.shortcut/kernel');
-      const classes = ((json.modelTopology.model_config ?? json.modelTopology).config.layers as { class_name: string }[]).map((l) => l.class_name);
+      const classes = ((json.modelTopology.model_config ?? json.modelTopology).config.layers as { class_name: string }[]).map(
+        (l) => l.class_name,
+      );
       for (const cls of classes) expect(STOCK.has(cls), cls).toBe(true);
       const meta = json.userDefinedMetadata.longTailPlayground;
       expect(meta.config).toEqual(t.spec.config);
@@ -71,10 +87,13 @@ describe('TensorFlow.js zip export', () => {
       const app = await testLogits(t.model, data, n);
 
       // 1. tf.loadLayersModel from the unzipped files (no custom layer registered).
-      const lm = await tf.loadLayersModel(tf.io.fromMemory({
-        modelTopology: json.modelTopology, weightSpecs: specs as tf.io.WeightsManifestEntry[],
-        weightData: files['weights.bin'].slice().buffer,
-      }));
+      const lm = await tf.loadLayersModel(
+        tf.io.fromMemory({
+          modelTopology: json.modelTopology,
+          weightSpecs: specs as tf.io.WeightsManifestEntry[],
+          weightData: files['weights.bin'].slice().buffer,
+        }),
+      );
       const lmOut = layersOutputs(lm, data, n, meta.mean, meta.std);
       const dLayers = maxAbsDiff(app.logits, lmOut);
       console.log(`[export] ${c.label}: max |app − tf.loadLayersModel| = ${dLayers.toExponential(2)}`);
@@ -91,7 +110,14 @@ describe('TensorFlow.js zip export', () => {
       const yb = tf.oneHot(tf.tensor1d(Array.from(data.test.labels.subarray(0, 8)), 'int32'), 4).toFloat();
       const loss = await lm.trainOnBatch(xb, yb);
       expect(Number.isFinite(loss as number)).toBe(true);
-      const changed = (n: string) => { const a = before.get(n)!, b = lm.weights.find((w) => w.originalName === n)!.read().dataSync(); return a.some((v, i) => v !== b[i]); };
+      const changed = (n: string) => {
+        const a = before.get(n)!,
+          b = lm.weights
+            .find((w) => w.originalName === n)!
+            .read()
+            .dataSync();
+        return a.some((v, i) => v !== b[i]);
+      };
       expect(changed('linear/kernel')).toBe(true);
       expect(changed('conv1/kernel')).toBe(true);
       if (c.over.model !== 'convnet') expect(changed('layer2.0.shortcut/kernel')).toBe(false);
@@ -132,9 +158,14 @@ describe('TensorFlow.js zip export', () => {
   it('rejects files that are not an export, naming what is wrong', async () => {
     expect(() => loadPlaygroundModel(strToU8('hello'))).toThrow(/not a readable zip/);
     expect(() => loadPlaygroundModel(zipSync({ 'a.txt': strToU8('x') }))).toThrow(/no model.json/);
-    const foreign = zipSync({ 'model.json': strToU8(JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['w.bin'], weights: [] }] })), 'w.bin': new Uint8Array(0) });
+    const foreign = zipSync({
+      'model.json': strToU8(JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['w.bin'], weights: [] }] })),
+      'w.bin': new Uint8Array(0),
+    });
     expect(() => loadPlaygroundModel(foreign)).toThrow(/no Long-Tail Playground metadata/);
-    const missing = zipSync({ 'model.json': strToU8(JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['w.bin'], weights: [] }] })) });
+    const missing = zipSync({
+      'model.json': strToU8(JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['w.bin'], weights: [] }] })),
+    });
     expect(() => loadPlaygroundModel(missing)).toThrow(/lacks the weights file 'w.bin'/);
   });
 });

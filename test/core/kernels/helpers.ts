@@ -1,7 +1,7 @@
 /** Shared cases and naive float64 references for the kernel tests. */
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
-import { convGeom, type ConvGeom } from '../../../src/core/kernels/conv_util';
+import { convGeom, type ConvGeom } from '../../../src/core/kernels/conv-util';
 import { mulberry32, randomArray } from '../../../src/core/kernels/refnet';
 
 export type PadCase = 'same' | 'valid' | number | [[0, 0], [number, number], [number, number], [0, 0]];
@@ -19,10 +19,43 @@ export const CONV_CASES: ConvCase[] = [
   { name: 'stride2 same odd size', x: [2, 9, 7, 3], f: [3, 3, 3, 5], strides: 2, pad: 'same' },
   { name: 'valid, strides [2,1], non-square filter', x: [1, 9, 8, 2], f: [3, 2, 2, 3], strides: [2, 1], pad: 'valid' },
   { name: 'explicit number pad, 1 channel, batch 1', x: [1, 6, 5, 1], f: [3, 3, 1, 2], strides: 2, pad: 1 },
-  { name: 'explicit asymmetric pads', x: [2, 5, 6, 4], f: [2, 3, 4, 6], strides: 1, pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
+  {
+    name: 'explicit asymmetric pads',
+    x: [2, 5, 6, 4],
+    f: [2, 3, 4, 6],
+    strides: 1,
+    pad: [
+      [0, 0],
+      [1, 2],
+      [0, 1],
+      [0, 0],
+    ],
+  },
   { name: '1x1 stride 2 valid', x: [3, 6, 6, 5], f: [1, 1, 5, 8], strides: 2, pad: 'valid' },
-  { name: 'resnet-like 16→32 stride 2', x: [4, 12, 12, 16], f: [3, 3, 16, 32], strides: 2, pad: [[0, 0], [1, 1], [1, 1], [0, 0]] },
-  { name: 'resnet-like 8→8 stride 1', x: [3, 10, 10, 8], f: [3, 3, 8, 8], strides: 1, pad: [[0, 0], [1, 1], [1, 1], [0, 0]] },
+  {
+    name: 'resnet-like 16→32 stride 2',
+    x: [4, 12, 12, 16],
+    f: [3, 3, 16, 32],
+    strides: 2,
+    pad: [
+      [0, 0],
+      [1, 1],
+      [1, 1],
+      [0, 0],
+    ],
+  },
+  {
+    name: 'resnet-like 8→8 stride 1',
+    x: [3, 10, 10, 8],
+    f: [3, 3, 8, 8],
+    strides: 1,
+    pad: [
+      [0, 0],
+      [1, 1],
+      [1, 1],
+      [0, 0],
+    ],
+  },
 ];
 
 export function geomOf(c: ConvCase): ConvGeom {
@@ -34,8 +67,14 @@ export function caseData(c: ConvCase, seed = 7): { x: Float32Array; w: Float32Ar
   const rng = mulberry32(seed);
   return {
     g,
-    x: randomArray(c.x.reduce((a, b) => a * b, 1), rng),
-    w: randomArray(c.f.reduce((a, b) => a * b, 1), rng),
+    x: randomArray(
+      c.x.reduce((a, b) => a * b, 1),
+      rng,
+    ),
+    w: randomArray(
+      c.f.reduce((a, b) => a * b, 1),
+      rng,
+    ),
     dy: randomArray(g.n * g.ho * g.wo * g.co, rng),
   };
 }
@@ -52,7 +91,11 @@ function forEachTap(g: ConvGeom, fn: (xi: number, wi: number, yi: number) => voi
             if (wi < 0 || wi >= g.w) continue;
             for (let c = 0; c < g.ci; c++)
               for (let o = 0; o < g.co; o++)
-                fn(((n * g.h + hi) * g.w + wi) * g.ci + c, ((kh * g.kw + kw) * g.ci + c) * g.co + o, ((n * g.ho + ho) * g.wo + wo) * g.co + o);
+                fn(
+                  ((n * g.h + hi) * g.w + wi) * g.ci + c,
+                  ((kh * g.kw + kw) * g.ci + c) * g.co + o,
+                  ((n * g.ho + ho) * g.wo + wo) * g.co + o,
+                );
           }
         }
 }

@@ -46,9 +46,7 @@ describe(`golden parity (${FILE.split('/').slice(-2).join('/')})`, () => {
         const rows = checkPerClass(c);
         const checked = rows.filter((p) => !p.skipped);
         // Every key a loss owns is checked (sampler keys such as cben* are skipped and reported as such).
-        expect(checked.map((p) => p.key)).toEqual(
-          Object.keys(c.perClass ?? {}).filter((k) => computePerClass(k, c.counts) !== null),
-        );
+        expect(checked.map((p) => p.key)).toEqual(Object.keys(c.perClass ?? {}).filter((k) => computePerClass(k, c.counts) !== null));
         for (const p of rows) expect(p.pass, formatPerClass(p)).toBe(true);
       });
     });

@@ -26,9 +26,7 @@ import {
 import { Rng } from '../../../src/core/train/rng';
 import type { GoldenFile } from '../../../src/core/losses/golden-check';
 
-const golden = JSON.parse(
-  readFileSync(resolve(__dirname, '../../fixtures/golden/losses.json'), 'utf8'),
-) as GoldenFile;
+const golden = JSON.parse(readFileSync(resolve(__dirname, '../../fixtures/golden/losses.json'), 'utf8')) as GoldenFile;
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -56,12 +54,11 @@ function randomInputs(B: number, C: number, D: number, seed: number) {
 }
 
 function evalLoss(def: LossDef, out: number[][], feat: number[][], labels: number[], params: LossParams, ctx: LossContext): number {
-  return tf.tidy(() =>
-    def.compute(
-      { output: tf.tensor2d(out), labels: tf.tensor1d(labels, 'int32'), features: tf.tensor2d(feat) },
-      params,
-      ctx,
-    ).dataSync()[0],
+  return tf.tidy(
+    () =>
+      def
+        .compute({ output: tf.tensor2d(out), labels: tf.tensor1d(labels, 'int32'), features: tf.tensor2d(feat) }, params, ctx)
+        .dataSync()[0],
   );
 }
 
@@ -117,7 +114,11 @@ describe('registry and schema', () => {
     expect(Object.keys(getLoss('ldam').perClass({}, base))).toEqual(['margin']);
     const drw = getLoss('ldam').perClass({}, { ...base, drwActive: true });
     expect(drw.weights.reduce((a, b) => a + b, 0)).toBeCloseTo(4, 10);
-    expect(getLoss('cbce').perClass({}, base).weights.reduce((a, b) => a + b, 0)).toBeCloseTo(4, 10);
+    expect(
+      getLoss('cbce')
+        .perClass({}, base)
+        .weights.reduce((a, b) => a + b, 0),
+    ).toBeCloseTo(4, 10);
     expect(getLoss('ce').perClass({}, base)).toEqual({});
   });
 });
@@ -131,7 +132,9 @@ describe('count validation', () => {
     for (const id of ['gcl', 'fbl'] as const) {
       const def = getLoss(id);
       const ctx = ctxOf([100, 100, 100, 100]);
-      expect(() => evalLoss(def, out, feat, labels, {}, ctx)).toThrow(new RegExp(`^${id.toUpperCase()}: all classes have the same training count`));
+      expect(() => evalLoss(def, out, feat, labels, {}, ctx)).toThrow(
+        new RegExp(`^${id.toUpperCase()}: all classes have the same training count`),
+      );
       expect(() => def.perClass({}, ctx)).toThrow(/max d = 0/);
     }
   });
@@ -145,8 +148,13 @@ describe('count validation', () => {
 
   it('a zero-count class: every count-based loss refuses, naming itself and the class', () => {
     const names: Record<string, string> = {
-      gcl: 'GCL', fbl: 'FBL', kps: 'KPS', ldam: 'LDAM', cbce: 'Class-balanced CE',
-      balancedSoftmax: 'Balanced Softmax', logitAdjust: 'Logit adjustment',
+      gcl: 'GCL',
+      fbl: 'FBL',
+      kps: 'KPS',
+      ldam: 'LDAM',
+      cbce: 'Class-balanced CE',
+      balancedSoftmax: 'Balanced Softmax',
+      logitAdjust: 'Logit adjustment',
     };
     for (const [id, name] of Object.entries(names)) {
       const ctx = ctxOf([100, 50, 0, 10], { drwActive: true });
@@ -173,7 +181,11 @@ describe('KPS is computed from the counts, not the class order', () => {
     };
   }
 
-  for (const [caseIdx, ga] of [[0, false], [0, true], [2, true]] as const) {
+  for (const [caseIdx, ga] of [
+    [0, false],
+    [0, true],
+    [2, true],
+  ] as const) {
     it(`shuffled classes give the same loss and permuted gradients (${golden.cases[caseIdx].name}, GA ${ga ? 'on' : 'off'})`, () => {
       const c = golden.cases[caseIdx];
       const e = c.losses.kps;
@@ -197,7 +209,7 @@ describe('KPS is computed from the counts, not the class order', () => {
       expect(Math.abs(a.v - b.v) / a.v).toBeLessThan(1e-6);
       const gPerm = a.g.map((row) => perm.map((old) => row[old]));
       b.g.forEach((row, i) => row.forEach((v, j) => expect(Math.abs(v - gPerm[i][j])).toBeLessThan(1e-6)));
-      const ref = ga ? (c.losses.kps_ga.loss) : e.loss;
+      const ref = ga ? c.losses.kps_ga.loss : e.loss;
       expect(Math.abs(b.v - ref) / ref).toBeLessThan(1e-5);
     });
   }
@@ -222,7 +234,7 @@ describe('KPS is computed from the counts, not the class order', () => {
     });
   });
 
-  it('count-rank mirror equals the authors\' index flip for head-first counts', () => {
+  it("count-rank mirror equals the authors' index flip for head-first counts", () => {
     const counts = golden.cases[1].counts;
     const s = kpsScale(counts);
     expect(mirrorByCountRank(s, counts)).toEqual([...s].reverse());
@@ -247,12 +259,21 @@ describe('GCL noise', () => {
   it('matches N(0, 1/3) clipped to [−1, 1] (before |·|) statistically', () => {
     const n = 200_000;
     const x = drawClippedNormal(new Rng(2024), new Float32Array(n));
-    let sum = 0, sq = 0, abs = 0, clipped = 0, lo = Infinity, hi = -Infinity, neg = 0;
+    let sum = 0,
+      sq = 0,
+      abs = 0,
+      clipped = 0,
+      lo = Infinity,
+      hi = -Infinity,
+      neg = 0;
     for (const v of x) {
-      sum += v; sq += v * v; abs += Math.abs(v);
+      sum += v;
+      sq += v * v;
+      abs += Math.abs(v);
       if (Math.abs(v) === 1) clipped++;
       if (v < 0) neg++;
-      lo = Math.min(lo, v); hi = Math.max(hi, v);
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
     }
     const mean = sum / n;
     const std = Math.sqrt(sq / n - mean * mean);
@@ -298,14 +319,17 @@ describe('focal factor (GCL stage 2) has no gradient through p', () => {
       const noiseM = Array.from({ length: 5 }, (_, b) => Array.from({ length: 4 }, (_, c) => ((b * 4 + c) % 7) / 10 - 0.3));
       const params = { ...GCL_STAGE2_PARAMS, focalGamma: gamma };
       const def = getLoss('gcl');
-      const g = tf.tidy(() =>
-        tf.grad((o: tf.Tensor) =>
-          def.compute(
-            { output: o as tf.Tensor2D, labels: tf.tensor1d(labels, 'int32'), features: tf.tensor2d(feat) },
-            params,
-            ctxOf(counts, { noise: fixedNoise([noiseM]) }),
-          ),
-        )(tf.tensor2d(out)).arraySync() as number[][],
+      const g = tf.tidy(
+        () =>
+          tf
+            .grad((o: tf.Tensor) =>
+              def.compute(
+                { output: o as tf.Tensor2D, labels: tf.tensor1d(labels, 'int32'), features: tf.tensor2d(feat) },
+                params,
+                ctxOf(counts, { noise: fixedNoise([noiseM]) }),
+              ),
+            )(tf.tensor2d(out))
+            .arraySync() as number[][],
       );
       // Analytic in double precision.
       const maxLog = Math.log(400);
@@ -315,7 +339,9 @@ describe('focal factor (GCL stage 2) has no gradient through p', () => {
       let maxErr = 0;
       let maxWithP = 0;
       for (let b = 0; b < B; b++) {
-        const o = out[b].map((v, c) => params.s * (v - params.noiseMul * Math.abs(noiseM[b][c]) * dh[c] - (c === labels[b] ? params.m : 0)));
+        const o = out[b].map(
+          (v, c) => params.s * (v - params.noiseMul * Math.abs(noiseM[b][c]) * dh[c] - (c === labels[b] ? params.m : 0)),
+        );
         const mx = Math.max(...o);
         const ex = o.map((v) => Math.exp(v - mx));
         const Z = ex.reduce((a, v) => a + v, 0);
@@ -326,7 +352,7 @@ describe('focal factor (GCL stage 2) has no gradient through p', () => {
         // d/dnll of (1−p)^γ·nll WITH gradient through p (what we must NOT get):
         const wFull = wConst + nll * gamma * Math.pow(1 - p, gamma - 1) * p;
         for (let c = 0; c < 4; c++) {
-          const dl = (sm[c] - (c === labels[b] ? 1 : 0)) * params.s / B;
+          const dl = ((sm[c] - (c === labels[b] ? 1 : 0)) * params.s) / B;
           maxErr = Math.max(maxErr, Math.abs(g[b][c] - wConst * dl));
           maxWithP = Math.max(maxWithP, Math.abs(wFull * dl - wConst * dl));
         }
@@ -340,8 +366,12 @@ describe('focal factor (GCL stage 2) has no gradient through p', () => {
     const x = tf.tensor1d([0.1, 1, 3]);
     const w = focalWeightNoGrad(x, 2).arraySync();
     [0.1, 1, 3].forEach((v, i) => expect(w[i]).toBeCloseTo(Math.pow(1 - Math.exp(-v), 2), 6));
-    const g1 = tf.grad((t: tf.Tensor) => tf.sum(focalWeightNoGrad(t as tf.Tensor1D, 2)))(x).arraySync();
-    const g2 = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(detach(t), t)))(x).arraySync() as number[];
+    const g1 = tf
+      .grad((t: tf.Tensor) => tf.sum(focalWeightNoGrad(t as tf.Tensor1D, 2)))(x)
+      .arraySync();
+    const g2 = tf
+      .grad((t: tf.Tensor) => tf.sum(tf.mul(detach(t), t)))(x)
+      .arraySync() as number[];
     expect(g1).toEqual([0, 0, 0]);
     expect(g2.map((v) => +v.toFixed(5))).toEqual([0.1, 1, 3]); // d/dt (c·t) with c = detached t
   });
@@ -354,7 +384,8 @@ describe('cross-entropy details', () => {
     const beta = 0.99;
     const raw = counts.map((n) => (1 - beta) / (1 - Math.pow(beta, n)));
     const w = raw.map((v) => (v * 3) / raw.reduce((a, b) => a + b, 0));
-    let num = 0, den = 0;
+    let num = 0,
+      den = 0;
     out.forEach((row, b) => {
       const mx = Math.max(...row);
       const lse = mx + Math.log(row.reduce((a, v) => a + Math.exp(v - mx), 0));
@@ -369,7 +400,14 @@ describe('cross-entropy details', () => {
     const { out, feat, labels } = randomInputs(4, 3, 2, 8);
     const lin = evalLoss(getLoss('ce'), out, feat, labels, { scale: 30 }, ctxOf([3, 2, 1], { head: 'linear' }));
     const cos = evalLoss(getLoss('ce'), out, feat, labels, { scale: 30 }, ctxOf([3, 2, 1], { head: 'cosine' }));
-    const scaledLin = evalLoss(getLoss('ce'), out.map((r) => r.map((v) => v * 30)), feat, labels, {}, ctxOf([3, 2, 1], { head: 'linear' }));
+    const scaledLin = evalLoss(
+      getLoss('ce'),
+      out.map((r) => r.map((v) => v * 30)),
+      feat,
+      labels,
+      {},
+      ctxOf([3, 2, 1], { head: 'linear' }),
+    );
     expect(cos).toBeCloseTo(scaledLin, 4);
     expect(Math.abs(lin - cos)).toBeGreaterThan(0.1);
   });
@@ -391,14 +429,17 @@ describe('FBL', () => {
     const counts = [600, 60, 6];
     // features → linear head → loss, as in training (tf.grads needs every x to reach the loss).
     const gradF = (id: 'fbl' | 'ce', alpha: number) =>
-      tf.tidy(() =>
-        tf.grad((f: tf.Tensor) =>
-          getLoss(id).compute(
-            { output: tf.matMul(f as tf.Tensor2D, tf.tensor2d(W)), labels: tf.tensor1d(labels, 'int32'), features: f as tf.Tensor2D },
-            {},
-            ctxOf(counts, { alpha, head: 'linear' }),
-          ),
-        )(tf.tensor2d(feat)).arraySync() as number[][],
+      tf.tidy(
+        () =>
+          tf
+            .grad((f: tf.Tensor) =>
+              getLoss(id).compute(
+                { output: tf.matMul(f as tf.Tensor2D, tf.tensor2d(W)), labels: tf.tensor1d(labels, 'int32'), features: f as tf.Tensor2D },
+                {},
+                ctxOf(counts, { alpha, head: 'linear' }),
+              ),
+            )(tf.tensor2d(feat))
+            .arraySync() as number[][],
       );
     const ce = gradF('ce', 0);
     const fbl0 = gradF('fbl', 0);

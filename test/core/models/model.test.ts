@@ -1,8 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  buildSpec, cloneWeights, createModel, optionAKernel, optionAShortcut, bnTrain, setWeights, applyHead,
-  type HeadKind, type ModelKind,
+  buildSpec,
+  cloneWeights,
+  createModel,
+  optionAKernel,
+  optionAShortcut,
+  bnTrain,
+  setWeights,
+  applyHead,
+  type HeadKind,
+  type ModelKind,
 } from '../../../src/core/models';
 import { Rng } from '../../../src/core/train/rng';
 import { countKernels, randInput, seq, trainStep, useCpu } from './helpers';
@@ -14,7 +22,10 @@ const make = (kind: ModelKind, head: HeadKind, inputShape: [number, number, numb
 
 describe('forward shapes', () => {
   for (const kind of ['convnet', 'resnet8', 'resnet20', 'resnet32'] as const) {
-    for (const inputShape of [[28, 28, 1], [32, 32, 3]] as [number, number, number][]) {
+    for (const inputShape of [
+      [28, 28, 1],
+      [32, 32, 3],
+    ] as [number, number, number][]) {
       it(`${kind} ${inputShape.join('×')}`, () => {
         const m = make(kind, kind === 'resnet20' ? 'linear' : 'cosine', inputShape, 10);
         const x = randInput(2, ...inputShape);
@@ -58,7 +69,10 @@ describe('init', () => {
 
   it('conv weights: kaiming normal, fan_in, std √(2/fan_in), not truncated', () => {
     const w = cloneWeights(make('resnet32', 'cosine'));
-    for (const [name, fanIn] of [['layer3.1.conv1.weight', 9 * 64], ['layer2.2.conv2.weight', 9 * 32]] as const) {
+    for (const [name, fanIn] of [
+      ['layer3.1.conv1.weight', 9 * 64],
+      ['layer2.2.conv2.weight', 9 * 32],
+    ] as const) {
       const v = w.get(name)!;
       const mean = v.reduce((a, x) => a + x, 0) / v.length;
       const std = Math.sqrt(v.reduce((a, x) => a + (x - mean) ** 2, 0) / v.length);
@@ -126,11 +140,12 @@ describe('heads', () => {
     const W = m.vars.get('linear.weight')!.arraySync() as number[][];
     const bias = m.vars.get('linear.bias')!.arraySync() as number[];
     const o = output.arraySync();
-    for (let b = 0; b < 2; b++) for (let c = 0; c < 4; c++) {
-      let z = bias[c];
-      for (let d = 0; d < 64; d++) z += f[b][d] * W[d][c];
-      expect(o[b][c]).toBeCloseTo(z, 5);
-    }
+    for (let b = 0; b < 2; b++)
+      for (let c = 0; c < 4; c++) {
+        let z = bias[c];
+        for (let d = 0; d < 64; d++) z += f[b][d] * W[d][c];
+        expect(o[b][c]).toBeCloseTo(z, 5);
+      }
     tf.dispose([x, features, output]);
     m.dispose();
   });
@@ -138,26 +153,36 @@ describe('heads', () => {
 
 describe('option-A shortcut', () => {
   it('x[:, ::2, ::2] plus planes//4 zero channels each side (even and odd sizes)', () => {
-    for (const [h, w] of [[4, 4], [5, 3]]) {
-      const inC = 2, outC = 4;
+    for (const [h, w] of [
+      [4, 4],
+      [5, 3],
+    ]) {
+      const inC = 2,
+        outC = 4;
       const data = Array.from({ length: h * w * inC }, (_, i) => i + 1);
       const x = tf.tensor4d(data, [1, h, w, inC]);
       const k = optionAKernel(inC, outC);
       const y = optionAShortcut(x, k);
-      const oh = Math.ceil(h / 2), ow = Math.ceil(w / 2);
+      const oh = Math.ceil(h / 2),
+        ow = Math.ceil(w / 2);
       expect(y.shape).toEqual([1, oh, ow, outC]);
       const yv = y.arraySync()[0];
-      for (let i = 0; i < oh; i++) for (let j = 0; j < ow; j++) {
-        const src = (c: number) => data[((2 * i) * w + 2 * j) * inC + c];
-        expect(yv[i][j]).toEqual([0, src(0), src(1), 0]);
-      }
+      for (let i = 0; i < oh; i++)
+        for (let j = 0; j < ow; j++) {
+          const src = (c: number) => data[(2 * i * w + 2 * j) * inC + c];
+          expect(yv[i][j]).toEqual([0, src(0), src(1), 0]);
+        }
       // gradient: scattered back onto the even positions of the kept channels
-      const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(optionAShortcut(t as tf.Tensor4D, k), tf.range(1, 1 + oh * ow * outC).reshape([1, oh, ow, outC]))))(x) as tf.Tensor4D;
+      const g = tf.grad((t: tf.Tensor) =>
+        tf.sum(tf.mul(optionAShortcut(t as tf.Tensor4D, k), tf.range(1, 1 + oh * ow * outC).reshape([1, oh, ow, outC]))),
+      )(x) as tf.Tensor4D;
       const gv = g.arraySync()[0];
-      for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) for (let c = 0; c < inC; c++) {
-        const expected = i % 2 === 0 && j % 2 === 0 ? ((i / 2) * ow + j / 2) * outC + c + 1 + 1 : 0;
-        expect(gv[i][j][c]).toBe(expected);
-      }
+      for (let i = 0; i < h; i++)
+        for (let j = 0; j < w; j++)
+          for (let c = 0; c < inC; c++) {
+            const expected = i % 2 === 0 && j % 2 === 0 ? ((i / 2) * ow + j / 2) * outC + c + 1 + 1 : 0;
+            expect(gv[i][j][c]).toBe(expected);
+          }
       tf.dispose([x, k, y, g]);
     }
     expect(() => optionAKernel(16, 48)).toThrow(/option-A/);
@@ -174,27 +199,49 @@ function naiveBn(x: tf.Tensor4D, g: tf.Tensor1D, b: tf.Tensor1D, relu: boolean, 
 
 describe('BatchNorm', () => {
   it('training mode uses batch statistics (hand computation) and its gradient matches autograd of the formula', () => {
-    const x = tf.tensor4d(seq(2 * 3 * 2 * 3, 5).map((v, i) => v * (1 + (i % 3)) + (i % 3)), [2, 3, 2, 3]);
+    const x = tf.tensor4d(
+      seq(2 * 3 * 2 * 3, 5).map((v, i) => v * (1 + (i % 3)) + (i % 3)),
+      [2, 3, 2, 3],
+    );
     const g = tf.tensor1d([1.5, -0.5, 2]);
     const b = tf.tensor1d([0.1, 0.2, -0.3]);
     const res = tf.tensor4d(seq(36, 9), [2, 3, 2, 3]);
     const coef = tf.tensor4d(seq(36, 11), [2, 3, 2, 3]);
     const xs = x.dataSync();
-    for (const [relu, withRes] of [[false, false], [true, false], [true, true], [false, true]] as const) {
+    for (const [relu, withRes] of [
+      [false, false],
+      [true, false],
+      [true, true],
+      [false, true],
+    ] as const) {
       const r = withRes ? res : null;
       let stats: { mean: tf.Tensor1D; variance: tf.Tensor1D } | null = null;
       const ours = tf.grads((...t: tf.Tensor[]) => {
-        const out = bnTrain(t[0] as tf.Tensor4D, t[1] as tf.Tensor1D, t[2] as tf.Tensor1D, 1e-5, relu, withRes ? (t[3] as tf.Tensor4D) : null);
+        const out = bnTrain(
+          t[0] as tf.Tensor4D,
+          t[1] as tf.Tensor1D,
+          t[2] as tf.Tensor1D,
+          1e-5,
+          relu,
+          withRes ? (t[3] as tf.Tensor4D) : null,
+        );
         stats = out.stats;
         return tf.sum(tf.mul(out.y, coef));
       });
       const ref = tf.grads((...t: tf.Tensor[]) =>
-        tf.sum(tf.mul(naiveBn(t[0] as tf.Tensor4D, t[1] as tf.Tensor1D, t[2] as tf.Tensor1D, relu, withRes ? (t[3] as tf.Tensor4D) : null), coef)));
+        tf.sum(
+          tf.mul(
+            naiveBn(t[0] as tf.Tensor4D, t[1] as tf.Tensor1D, t[2] as tf.Tensor1D, relu, withRes ? (t[3] as tf.Tensor4D) : null),
+            coef,
+          ),
+        ),
+      );
       const inputs = withRes ? [x, g, b, res] : [x, g, b];
       const a = ours(inputs);
       const e = ref(inputs);
       for (let i = 0; i < (withRes ? 4 : 3); i++) {
-        const av = a[i].dataSync(), ev = e[i].dataSync();
+        const av = a[i].dataSync(),
+          ev = e[i].dataSync();
         for (let j = 0; j < av.length; j++) expect(av[j]).toBeCloseTo(ev[j], 4);
       }
       // forward value and batch statistics by hand
@@ -273,7 +320,8 @@ describe('BatchNorm', () => {
 
   it('two train forwards before a commit are applied in order', () => {
     const m = make('convnet', 'cosine', [4, 4, 1], 3);
-    const x1 = randInput(2, 4, 4, 1, 3), x2 = randInput(2, 4, 4, 1, 4);
+    const x1 = randInput(2, 4, 4, 1, 3),
+      x2 = randInput(2, 4, 4, 1, 4);
     const ref = make('convnet', 'cosine', [4, 4, 1], 3);
     for (const x of [x1, x2]) {
       const r = ref.forward(x, 'train');
@@ -285,7 +333,8 @@ describe('BatchNorm', () => {
       tf.dispose([r.features, r.output]);
     }
     m.commitBnUpdates();
-    const a = cloneWeights(m), b = cloneWeights(ref);
+    const a = cloneWeights(m),
+      b = cloneWeights(ref);
     for (const [k, v] of a) v.forEach((x, i) => expect(x).toBeCloseTo(b.get(k)![i], 6));
     expect(m.bnBatchesTracked.get('bn2')).toBe(2);
     tf.dispose([x1, x2]);
@@ -295,7 +344,12 @@ describe('BatchNorm', () => {
 });
 
 describe('training step', () => {
-  for (const [kind, head] of [['resnet8', 'cosine'], ['resnet8', 'linear'], ['convnet', 'cosine'], ['resnet20', 'linear']] as const) {
+  for (const [kind, head] of [
+    ['resnet8', 'cosine'],
+    ['resnet8', 'linear'],
+    ['convnet', 'cosine'],
+    ['resnet20', 'linear'],
+  ] as const) {
     it(`${kind}/${head}: gradients reach every trainable parameter`, () => {
       const m = make(kind, head, [8, 8, 3], 4);
       const x = randInput(3, 8, 8, 3);
@@ -321,7 +375,10 @@ describe('training step', () => {
     const before = cloneWeights(m);
     const x = randInput(2, 8, 8, 3);
     const coef = tf.tensor2d(seq(8, 3), [2, 4]);
-    const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(m.forward(x, 'eval').output, coef)) as tf.Scalar, m.trainable('classifier'));
+    const { value, grads } = tf.variableGrads(
+      () => tf.sum(tf.mul(m.forward(x, 'eval').output, coef)) as tf.Scalar,
+      m.trainable('classifier'),
+    );
     expect(Object.keys(grads)).toEqual([m.vars.get('linear.weight')!.name]);
     expect(Math.max(...Array.from(Object.values(grads)[0].dataSync()).map(Math.abs))).toBeGreaterThan(0);
     m.commitBnUpdates(); // nothing pending
@@ -376,7 +433,8 @@ describe('weights helpers', () => {
     setWeights(b, cloneWeights(a));
     expect(cloneWeights(b)).toEqual(cloneWeights(a));
     const x = randInput(2, 8, 8, 3);
-    const oa = a.forward(x, 'eval'), ob = b.forward(x, 'eval');
+    const oa = a.forward(x, 'eval'),
+      ob = b.forward(x, 'eval');
     expect(ob.output.dataSync()).toEqual(oa.output.dataSync());
     const w = cloneWeights(a);
     w.set('conv1.weight', new Float32Array(3));
@@ -394,7 +452,13 @@ describe('weights helpers', () => {
 describe('kernel count per training step', () => {
   it('stays low (forward + backward, cpu)', async () => {
     const counts: Record<string, number> = {};
-    for (const [kind, head] of [['convnet', 'linear'], ['convnet', 'cosine'], ['resnet8', 'cosine'], ['resnet32', 'cosine'], ['resnet32', 'linear']] as const) {
+    for (const [kind, head] of [
+      ['convnet', 'linear'],
+      ['convnet', 'cosine'],
+      ['resnet8', 'cosine'],
+      ['resnet32', 'cosine'],
+      ['resnet32', 'linear'],
+    ] as const) {
       const m = make(kind, head, [8, 8, 3], 10);
       const x = randInput(2, 8, 8, 3);
       const coef = tf.tensor2d(seq(20, 3), [2, 10]);
@@ -404,7 +468,9 @@ describe('kernel count per training step', () => {
       });
       const commit = await countKernels(() => m.commitBnUpdates());
       counts[`${kind}/${head}`] = total;
-      console.log(`${kind}/${head}: ${total} kernels per step (${byName.Identity ?? 0} Identity copies of saved tensors), commit ${commit.total}`);
+      console.log(
+        `${kind}/${head}: ${total} kernels per step (${byName.Identity ?? 0} Identity copies of saved tensors), commit ${commit.total}`,
+      );
       tf.dispose([x, coef]);
       m.dispose();
     }

@@ -36,10 +36,14 @@ afterAll(() => {
 
 function expectClose(name: string, actual: ArrayLike<number>, expected: ArrayLike<number>, atol: number, rtol = 0) {
   expect(actual.length, name).toBe(expected.length);
-  let worst = 0, at = -1;
+  let worst = 0,
+    at = -1;
   for (let i = 0; i < actual.length; i++) {
     const err = Math.abs(actual[i] - expected[i]) - rtol * Math.abs(expected[i]);
-    if (err > worst) { worst = err; at = i; }
+    if (err > worst) {
+      worst = err;
+      at = i;
+    }
   }
   expect(worst, `${name}[${at}]: ${actual[at]} vs ${expected[at]}`).toBeLessThanOrEqual(atol);
 }
@@ -87,7 +91,8 @@ describe.skipIf(!hasTorch)('PyTorch ResNet_s parity', () => {
 
       const x = tf.tensor4d(xData, [c.b, h, wd, ch]);
       const coef = tf.tensor2d(coefData, [c.b, classes]);
-      let feats: Float32Array = new Float32Array(), out: Float32Array = new Float32Array();
+      let feats: Float32Array = new Float32Array(),
+        out: Float32Array = new Float32Array();
       const { value, grads } = tf.variableGrads(() => {
         const r = m.forward(x, 'train');
         feats = r.features.dataSync() as Float32Array;

@@ -70,8 +70,17 @@ describe('buildSpec', () => {
   it('convnet names and sizes', () => {
     const spec = buildSpec({ kind: 'convnet', head: 'linear', inputShape: [28, 28, 1], numClasses: 10 });
     expect(spec.params.filter((p) => p.trainable).map((p) => p.name)).toEqual([
-      'conv1.weight', 'bn1.weight', 'bn1.bias', 'conv2.weight', 'bn2.weight', 'bn2.bias',
-      'conv3.weight', 'bn3.weight', 'bn3.bias', 'linear.weight', 'linear.bias',
+      'conv1.weight',
+      'bn1.weight',
+      'bn1.bias',
+      'conv2.weight',
+      'bn2.weight',
+      'bn2.bias',
+      'conv3.weight',
+      'bn3.weight',
+      'bn3.bias',
+      'linear.weight',
+      'linear.bias',
     ]);
     expect(paramCount(spec)).toBe(144 + 32 + 4608 + 64 + 18432 + 128 + 650);
     expect(spec.layers.filter((l) => l.op === 'maxpool')).toHaveLength(2);
@@ -83,9 +92,13 @@ describe('buildSpec', () => {
   });
 
   it('rejects bad configs with clear messages', () => {
-    expect(() => buildSpec({ kind: 'resnet99' as ModelKind, head: 'cosine', inputShape: [32, 32, 3], numClasses: 10 })).toThrow(/unknown model kind/);
+    expect(() => buildSpec({ kind: 'resnet99' as ModelKind, head: 'cosine', inputShape: [32, 32, 3], numClasses: 10 })).toThrow(
+      /unknown model kind/,
+    );
     expect(() => buildSpec({ kind: 'convnet', head: 'cosine', inputShape: [32, 32, 3], numClasses: 1 })).toThrow(/numClasses/);
     expect(() => buildSpec({ kind: 'convnet', head: 'cosine', inputShape: [2, 2, 3], numClasses: 10 })).toThrow(/H, W/);
-    expect(() => buildSpec({ kind: 'convnet', head: 'cosine', inputShape: [32, 32] as unknown as [number, number, number], numClasses: 10 })).toThrow(/inputShape/);
+    expect(() =>
+      buildSpec({ kind: 'convnet', head: 'cosine', inputShape: [32, 32] as unknown as [number, number, number], numClasses: 10 }),
+    ).toThrow(/inputShape/);
   });
 });

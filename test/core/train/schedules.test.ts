@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import {
-  drwStartEpoch, fblAlpha, gaStartEpoch, stage1Lr, stage2Lr,
-} from '../../../src/core/train/schedules';
+import { drwStartEpoch, fblAlpha, gaStartEpoch, stage1Lr, stage2Lr } from '../../../src/core/train/schedules';
 
 const golden = JSON.parse(readFileSync(new URL('../../fixtures/golden/losses.json', import.meta.url), 'utf8'));
 const S = golden.schedules;

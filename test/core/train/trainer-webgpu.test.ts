@@ -28,8 +28,18 @@ if (!ok && !CI) console.warn(`[trainer-webgpu.test] SKIPPED: WebGPU (Dawn) could
 
 const data = tinyDataset({ classes: 4, poolPerClass: 24, testPerClass: 4 });
 const cfg: TrainConfig = {
-  ...structuredClone(DEFAULT_CONFIG), dataset: 'tiny', imbalance: 4, model: 'convnet', head: 'cosine', loss: 'gcl',
-  batchSize: 8, epochs: 1, schedule: 'constant', warmup: false, augment: false, logEvery: 1,
+  ...structuredClone(DEFAULT_CONFIG),
+  dataset: 'tiny',
+  imbalance: 4,
+  model: 'convnet',
+  head: 'cosine',
+  loss: 'gcl',
+  batchSize: 8,
+  epochs: 1,
+  schedule: 'constant',
+  warmup: false,
+  augment: false,
+  logEvery: 1,
 };
 
 async function threeLosses(backend: 'cpu' | 'webgpu'): Promise<number[]> {

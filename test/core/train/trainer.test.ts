@@ -12,8 +12,19 @@ const data = tinyDataset();
 function cfg(over: Partial<TrainConfig> = {}): TrainConfig {
   return {
     ...structuredClone(DEFAULT_CONFIG),
-    dataset: 'tiny', imbalance: 10, model: 'convnet', head: 'linear', loss: 'ce', batchSize: 16, epochs: 4,
-    lr: 0.05, schedule: 'constant', warmup: false, augment: true, logEvery: 1, ...over,
+    dataset: 'tiny',
+    imbalance: 10,
+    model: 'convnet',
+    head: 'linear',
+    loss: 'ce',
+    batchSize: 16,
+    epochs: 4,
+    lr: 0.05,
+    schedule: 'constant',
+    warmup: false,
+    augment: true,
+    logEvery: 1,
+    ...over,
   };
 }
 
@@ -149,7 +160,12 @@ describe('Trainer', () => {
     expect(s2[0].stage).toBe(2);
     expect(s2[0].lr).toBeCloseTo(0.002, 12);
     expect(maxDiff(before, snapshot(t, backbone))).toBe(0);
-    expect(maxDiff(clsBefore, snapshot(t, (k) => k.startsWith('linear')))).toBeGreaterThan(0);
+    expect(
+      maxDiff(
+        clsBefore,
+        snapshot(t, (k) => k.startsWith('linear')),
+      ),
+    ).toBeGreaterThan(0);
     expect(s2[1].lossPerClass.cloudAmplitude).toHaveLength(4);
     t.dispose();
   });
@@ -184,6 +200,8 @@ describe('Trainer checkpoints', () => {
     const r = Trainer.fromCheckpoint(data, ck);
     const rest = await runEpochs(r, 2);
     r.dispose();
-    expect(rest.map((m) => [m.epoch, m.trainLoss, m.testAccuracy])).toEqual(full.slice(1).map((m) => [m.epoch, m.trainLoss, m.testAccuracy]));
+    expect(rest.map((m) => [m.epoch, m.trainLoss, m.testAccuracy])).toEqual(
+      full.slice(1).map((m) => [m.epoch, m.trainLoss, m.testAccuracy]),
+    );
   });
 });

@@ -23,7 +23,9 @@ describe('confusion matrix cells', () => {
       const p = Number(/data-pred="(\d+)"/.exec(c)![1]);
       expect(Number(/data-count="(\d+)"/.exec(c)![1])).toBe(confusion[t][p]);
       const total = confusion[t].reduce((a, b) => a + b, 0);
-      expect(c).toMatch(new RegExp(`aria-label="true class-${t}, predicted class-${p}: \\d+\\.\\d % \\(${confusion[t][p]} of ${total} test images\\)"`));
+      expect(c).toMatch(
+        new RegExp(`aria-label="true class-${t}, predicted class-${p}: \\d+\\.\\d % \\(${confusion[t][p]} of ${total} test images\\)"`),
+      );
     }
     // the cells sit in an overlay group (the picture keeps role="img"); the matrix itself is no extra Tab stop
     expect(html).toMatch(/<svg[^>]*class="ltc-cm-keys"[^>]*role="group"/);
@@ -36,7 +38,9 @@ describe('confusion matrix cells', () => {
     expect(plain).toMatch(/class="ltc-cm-wrap"[^>]*tabindex="0"/);
     const big = renderToString(createElement(ConfusionMatrixChart, props(synthRun({ C: 30, epochs: 1 }), { onCellClick: () => {} })));
     expect(big).not.toContain('role="button"');
-    expect(big).toMatch(/class="ltc-cm-wrap"[^>]*tabindex="0"[^>]*aria-label="Confusion matrix cells: use the arrow keys to read cells, Enter to see their test images"/);
+    expect(big).toMatch(
+      /class="ltc-cm-wrap"[^>]*tabindex="0"[^>]*aria-label="Confusion matrix cells: use the arrow keys to read cells, Enter to see their test images"/,
+    );
   });
 
   it('never renders class names as markup in the cell names', () => {

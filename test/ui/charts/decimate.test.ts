@@ -45,7 +45,12 @@ describe('decimate (LTTB)', () => {
 
   it('works with accessors on arbitrary objects', () => {
     const pts = Array.from({ length: 1000 }, (_, i) => ({ t: i * 0.01, v: Math.sin(i / 30) }));
-    const out = decimate(pts, 50, (p) => p.t, (p) => p.v);
+    const out = decimate(
+      pts,
+      50,
+      (p) => p.t,
+      (p) => p.v,
+    );
     expect(out).toHaveLength(50);
     expect(out[0]).toBe(pts[0]);
   });

@@ -25,7 +25,13 @@ describe('niceScale', () => {
 
 describe('plain-SVG charts', () => {
   const base = (runs: ReturnType<typeof synthRun>[]) => ({
-    runs, counts: runs[0].counts, groups: runs[0].groups, classNames: runs[0].classNames, totalEpochs: 8, width: 640, height: 280,
+    runs,
+    counts: runs[0].counts,
+    groups: runs[0].groups,
+    classNames: runs[0].classNames,
+    totalEpochs: 8,
+    width: 640,
+    height: 280,
   });
 
   it('loss chart: one path per series however many batches', () => {

@@ -2,12 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import { createElement } from 'react';
 import { renderToString } from 'react-dom/server';
-import {
-  CHARTS, ChartsPanel, ConfusionMatrixChart, type ChartsPanelExtraProps, type ChartsPanelProps,
-} from '../../../src/ui/charts';
+import { CHARTS, ChartsPanel, ConfusionMatrixChart, type ChartsPanelExtraProps, type ChartsPanelProps } from '../../../src/ui/charts';
 import { synthRun } from './synthetic';
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#x27;');
+const esc = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#x27;');
 
 function points(html: string, id: string): number {
   const m = new RegExp(`data-testid="chart-${id}"[^>]*data-points="(\\d+)"`).exec(html);
@@ -15,11 +14,20 @@ function points(html: string, id: string): number {
   return Number(m[1]);
 }
 
-function props(runs: ReturnType<typeof synthRun>[], extra: Partial<ChartsPanelProps & ChartsPanelExtraProps> = {},
+function props(
+  runs: ReturnType<typeof synthRun>[],
+  extra: Partial<ChartsPanelProps & ChartsPanelExtraProps> = {},
 ): ChartsPanelProps & ChartsPanelExtraProps {
   const r = runs[0];
   return {
-    runs, counts: r.counts, groups: r.groups, classNames: r.classNames, totalEpochs: 8, width: 640, height: 280, ...extra,
+    runs,
+    counts: r.counts,
+    groups: r.groups,
+    classNames: r.classNames,
+    totalEpochs: 8,
+    width: 640,
+    height: 280,
+    ...extra,
   };
 }
 

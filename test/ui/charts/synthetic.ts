@@ -36,9 +36,17 @@ export function synthRun(o: SynthOptions = {}): RunSeries & { counts: number[]; 
   for (let e = 0; e < E; e++) {
     for (let b = 0; b < nb; b++) {
       step++;
-      batches.push({ stage: 1, epoch: e, batch: b, batchesPerEpoch: nb, step, loss: 2.3 / (1 + step / 50) + 0.1 * Math.sin(step), lr: 0.1 });
+      batches.push({
+        stage: 1,
+        epoch: e,
+        batch: b,
+        batchesPerEpoch: nb,
+        step,
+        loss: 2.3 / (1 + step / 50) + 0.1 * Math.sin(step),
+        lr: 0.1,
+      });
     }
-    const perClassAccuracy = counts.map((_, c) => Math.max(0, 0.9 - c / C) * (e + 1) / E);
+    const perClassAccuracy = counts.map((_, c) => (Math.max(0, 0.9 - c / C) * (e + 1)) / E);
     const confusion = counts.map((_, t) => counts.map((__, p) => (t === p ? 60 + e : p === 0 ? 10 : (t + p) % 3)));
     const mean = (g: Group) => {
       const v = perClassAccuracy.filter((_, c) => groups[c] === g);
@@ -49,21 +57,49 @@ export function synthRun(o: SynthOptions = {}): RunSeries & { counts: number[]; 
     if (o.loss === 'gcl') {
       lossPerClass.cloudAmplitude = counts.map((n) => 0.5 * (1 - Math.log(n) / Math.log(5000)) + 0.01);
       lossPerClass.cloudLogit = lossPerClass.cloudAmplitude.map((a) => a * 30);
-      gclNoiseLastBatch = lossPerClass.cloudAmplitude.map((a, c) => Array.from({ length: B }, (_, b) => a * Math.abs(Math.sin(b * 1.7 + c))));
+      gclNoiseLastBatch = lossPerClass.cloudAmplitude.map((a, c) =>
+        Array.from({ length: B }, (_, b) => a * Math.abs(Math.sin(b * 1.7 + c))),
+      );
     }
     if (o.loss === 'kps') {
       lossPerClass.scale = counts.map((n) => Math.log((50 * n) / counts[C - 1]) / Math.log(50));
-      lossPerClass.margin = lossPerClass.scale.slice().reverse().map((v) => 0.2 * v / lossPerClass.scale[0]);
+      lossPerClass.margin = lossPerClass.scale
+        .slice()
+        .reverse()
+        .map((v) => (0.2 * v) / lossPerClass.scale[0]);
     }
     epochs.push({
-      stage: 1, epoch: e, epochsInStage: E, step, lr: 0.1, alpha: (e / (E - E / 20)) ** 2, gaActive: false, drwActive: false,
-      trainLoss: 1 / (e + 1), trainAccuracy: 0.5 + e / (2 * E), testLoss: 1.2 / (e + 1), testAccuracy: 0.4 + e / (2 * E),
-      perClassAccuracy, groupAccuracy: { many: mean('many'), medium: mean('medium'), few: mean('few') }, confusion,
-      featureNormTrain: counts.map((_, c) => 5 + c * 0.1 * e), featureNormTest: counts.map((_, c) => 4 + c * 0.08 * e),
-      lossPerClass, gclNoiseLastBatch, seconds: 1, imagesPerSecond: 1000,
+      stage: 1,
+      epoch: e,
+      epochsInStage: E,
+      step,
+      lr: 0.1,
+      alpha: (e / (E - E / 20)) ** 2,
+      gaActive: false,
+      drwActive: false,
+      trainLoss: 1 / (e + 1),
+      trainAccuracy: 0.5 + e / (2 * E),
+      testLoss: 1.2 / (e + 1),
+      testAccuracy: 0.4 + e / (2 * E),
+      perClassAccuracy,
+      groupAccuracy: { many: mean('many'), medium: mean('medium'), few: mean('few') },
+      confusion,
+      featureNormTrain: counts.map((_, c) => 5 + c * 0.1 * e),
+      featureNormTest: counts.map((_, c) => 4 + c * 0.08 * e),
+      lossPerClass,
+      gclNoiseLastBatch,
+      seconds: 1,
+      imagesPerSecond: 1000,
     });
   }
   return {
-    id: o.id ?? 'run-1', label: o.label ?? 'CE', color: o.color ?? '#009E73', batches, epochs, counts, groups, classNames,
+    id: o.id ?? 'run-1',
+    label: o.label ?? 'CE',
+    color: o.color ?? '#009E73',
+    batches,
+    epochs,
+    counts,
+    groups,
+    classNames,
   };
 }

@@ -1,0 +1,430 @@
+/**
+ * Pure data shaping for the live charts (no React, no DOM): sorting classes by training count, time axes,
+ * merging runs into one row array, many/medium/few series, box statistics, confusion normalisation, palettes.
+ */
+import type { BatchInfo, EpochMetrics } from '../../core/train/trainer';
+import type { Group } from '../../core/data/types';
+import { decimateIndices, scratchBuffers, type XY } from './decimate';
+import type { RunSeries } from './types';
+
+export const GROUPS: readonly Group[] = ['many', 'medium', 'few'];
+/** Okabe–Ito colours (colour-blind safe). */
+export const GROUP_COLORS: Readonly<Record<Group, string>> = { many: '#0072B2', medium: '#E69F00', few: '#D55E00' };
+export const GROUP_LABELS: Readonly<Record<Group, string>> = {
+  many: 'Many (> 100 images)',
+  medium: 'Medium (20–100)',
+  few: 'Few (< 20)',
+};
+/** Dash pattern per group (redundant with colour, and the group cue when colour encodes the run). */
+export const GROUP_DASH: Readonly<Record<Group, string | undefined>> = { many: undefined, medium: '9 4', few: '2 3' };
+
+// ---------------------------------------------------------------- formatting
+
+/** Compact number: 3 significant digits, "—" for missing values. */
+export function fmt(v: number | null | undefined, digits = 3): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '—';
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a >= 1e5 || a < 1e-3) return v.toExponential(digits - 1);
+  return String(Number(v.toPrecision(digits)));
+}
+
+/** Percentage from a value already in percent (one decimal). */
+export function fmtPct(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '—';
+  return `${v.toFixed(1)} %`;
+}
+
+export function ellipsize(s: string, max: number): string {
+  if (max < 2 || s.length <= max) return s;
+  return `${s.slice(0, max - 1)}…`;
+}
+
+/** Finite number or null (a missing value: the line charts connect over it). */
+export function finiteOrNull(v: number | null | undefined): number | null {
+  return v === null || v === undefined || !Number.isFinite(v) ? null : v;
+}
+
+// ---------------------------------------------------------------- classes
+
+/** Class indices ordered by training count, largest first (ties: lower index first). */
+export function sortByCount(counts: readonly number[]): number[] {
+  return counts.map((_, i) => i).sort((a, b) => counts[b] - counts[a] || a - b);
+}
+
+/** rank[c] = position of class c in `order`. */
+export function rankOf(order: readonly number[]): number[] {
+  const r = new Array<number>(order.length);
+  order.forEach((c, i) => {
+    r[c] = i;
+  });
+  return r;
+}
+
+/** Groups that have at least one class, in many → medium → few order. */
+export function presentGroups(groups: readonly Group[]): Group[] {
+  return GROUPS.filter((g) => groups.includes(g));
+}
+
+/** Mean of the finite values of the classes in group `g` (null when there are none). */
+export function groupMean(values: readonly number[] | undefined, groups: readonly Group[], g: Group): number | null {
+  if (!values) return null;
+  let s = 0;
+  let n = 0;
+  for (let c = 0; c < groups.length; c++) {
+    if (groups[c] !== g) continue;
+    const v = values[c];
+    if (v === undefined || !Number.isFinite(v)) continue;
+    s += v;
+    n++;
+  }
+  return n ? s / n : null;
+}
+
+// ---------------------------------------------------------------- colours
+
+function hexToRgb(h: string): [number, number, number] {
+  const n = parseInt(h.slice(1), 16);
+  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+}
+
+/** Linear interpolation through colour stops (#rrggbb), t in [0, 1]. */
+export function interpolateColor(stops: readonly string[], t: number): string {
+  const x = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * (stops.length - 1);
+  const i = Math.min(stops.length - 2, Math.floor(x));
+  const f = x - i;
+  const a = hexToRgb(stops[i]);
+  const b = hexToRgb(stops[i + 1]);
+  const c = a.map((v, k) => Math.round(v + (b[k] - v) * f));
+  return `#${c.map((v) => v.toString(16).padStart(2, '0')).join('')}`;
+}
+
+/** Head → tail sequential palette (plasma, cut before the light yellow so every line reads on white). */
+export const SEQUENTIAL_STOPS = ['#0d0887', '#5c01a6', '#9c179e', '#cc4778', '#e66c5c', '#f89540'] as const;
+export const sequentialColor = (t: number): string => interpolateColor(SEQUENTIAL_STOPS, t);
+
+/** Confusion-matrix ramp (ColorBrewer Blues). */
+export const HEAT_STOPS = ['#f7fbff', '#c6dbef', '#6baed6', '#2171b5', '#08306b'] as const;
+export const heatColor = (t: number): string => interpolateColor(HEAT_STOPS, t);
+
+// ---------------------------------------------------------------- time axis
+
+/** x of an epoch's metrics: the end of the epoch (stage 2 continues after the stage-1 epochs). */
+export function epochX(m: Pick<EpochMetrics, 'stage' | 'epoch'>, totalEpochs: number): number {
+  return (m.stage === 2 ? totalEpochs : 0) + m.epoch + 1;
+}
+
+/** x of a batch: fractional epoch at the end of the batch, so the last batch of epoch e sits at e + 1. */
+export function batchX(b: Pick<BatchInfo, 'stage' | 'epoch' | 'batch' | 'batchesPerEpoch'>, totalEpochs: number): number {
+  return (b.stage === 2 ? totalEpochs : 0) + b.epoch + (b.batch + 1) / Math.max(1, b.batchesPerEpoch);
+}
+
+export function hasStage2(runs: readonly RunSeries[]): boolean {
+  return runs.some((r) => r.epochs.some((e) => e.stage === 2) || r.batches.some((b) => b.stage === 2));
+}
+
+/** Upper end of the shared time axis: the stage-1 epochs plus the longest stage 2 seen. */
+export function timeMax(runs: readonly RunSeries[], totalEpochs: number): number {
+  let max = Math.max(1, totalEpochs);
+  for (const r of runs) {
+    const t = r.stage1Epochs ?? totalEpochs;
+    for (const e of r.epochs)
+      if (e.stage === 2) max = Math.max(max, t + e.epochsInStage, epochX(e, t));
+      else max = Math.max(max, epochX(e, t));
+    const b = r.batches[r.batches.length - 1];
+    if (b) max = Math.max(max, Math.ceil(batchX(b, t)));
+  }
+  return max;
+}
+
+/** Per-batch training loss as (fractional epoch, loss), decimated to at most `maxPoints`. */
+export function lossPoints(batches: readonly BatchInfo[], totalEpochs: number, maxPoints: number): XY[] {
+  const n = batches.length;
+  const [xs, ys] = scratchBuffers(n);
+  for (let i = 0; i < n; i++) {
+    const b = batches[i];
+    xs[i] = (b.stage === 2 ? totalEpochs : 0) + b.epoch + (b.batch + 1) / (b.batchesPerEpoch > 0 ? b.batchesPerEpoch : 1);
+    ys[i] = b.loss;
+  }
+  const idx = decimateIndices(xs, ys, maxPoints, n);
+  const out = new Array<XY>(idx.length);
+  for (let k = 0; k < idx.length; k++) out[k] = { x: xs[idx[k]], y: ys[idx[k]] };
+  return out;
+}
+
+/**
+ * A row of a time chart: x and one value per series key, flat.
+ * Series keys never equal "x".
+ */
+export type TimeRow = { x: number } & Record<string, number | null>;
+
+/** Merges several (x, y) series into rows sorted by x; a series without a value at some x is absent there. */
+export function mergeByX(series: ReadonlyArray<{ key: string; points: readonly XY[] }>): TimeRow[] {
+  const byX = new Map<number, TimeRow>();
+  for (const s of series) {
+    for (const p of s.points) {
+      if (!Number.isFinite(p.x)) continue;
+      let row = byX.get(p.x);
+      if (!row) {
+        row = { x: p.x } as TimeRow;
+        byX.set(p.x, row);
+      }
+      row[s.key] = finiteOrNull(p.y);
+    }
+  }
+  return [...byX.values()].sort((a, b) => a.x - b.x);
+}
+
+/**
+ * At most `maxRows` rows, evenly spaced by index, first and last kept (for per-epoch series, which are smooth:
+ * 200 epochs draw as 120 points). Returns `rows` itself when short enough.
+ */
+export function thinRows<T>(rows: readonly T[], maxRows: number): readonly T[] {
+  const n = rows.length;
+  const m = Math.floor(maxRows);
+  if (n <= m) return rows;
+  if (m <= 1) return m === 1 ? [rows[n - 1]] : [];
+  const out: T[] = [];
+  let prev = -1;
+  for (let i = 0; i < m; i++) {
+    const j = Math.round((i * (n - 1)) / (m - 1));
+    if (j !== prev) out.push(rows[j]);
+    prev = j;
+  }
+  return out;
+}
+
+/** Test accuracy (%) per epoch. */
+export function accuracyPoints(epochs: readonly EpochMetrics[], totalEpochs: number): XY[] {
+  return epochs.map((e) => ({ x: epochX(e, totalEpochs), y: e.testAccuracy * 100 }));
+}
+
+/** Many/medium/few accuracy (%) per epoch: one row per epoch, null where a group has no class. */
+export function groupAccuracySeries(
+  epochs: readonly EpochMetrics[],
+  totalEpochs: number,
+): Array<{ x: number } & Record<Group, number | null>> {
+  const p = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? null : v * 100);
+  return epochs.map((e) => ({
+    x: epochX(e, totalEpochs),
+    many: p(e.groupAccuracy.many),
+    medium: p(e.groupAccuracy.medium),
+    few: p(e.groupAccuracy.few),
+  }));
+}
+
+export type NormMode = 'class' | 'group';
+export type NormSide = 'tr' | 'te';
+
+/** Key of a feature-norm series: run index, train/test, class index or group. */
+export const normKey = (run: number, side: NormSide, what: number | Group): string =>
+  `r${run}${side}${typeof what === 'number' ? `c${what}` : what}`;
+
+/**
+ * Feature norms over epochs for every run: per class (`mode` 'class') or the mean over each group ('group'),
+ * train and test, plus the FBL curriculum α(t) of the longest run under key `alpha`.
+ */
+export function featureNormRows(runs: readonly RunSeries[], groups: readonly Group[], totalEpochs: number, mode: NormMode): TimeRow[] {
+  const series: Array<{ key: string; points: XY[] }> = [];
+  const C = groups.length;
+  const gs = presentGroups(groups);
+  let longest: RunSeries | null = null;
+  runs.forEach((r, i) => {
+    if (!longest || r.epochs.length > longest.epochs.length) longest = r;
+    const t = r.stage1Epochs ?? totalEpochs;
+    for (const side of ['tr', 'te'] as const) {
+      const get = (e: EpochMetrics) => (side === 'tr' ? e.featureNormTrain : e.featureNormTest);
+      if (mode === 'class') {
+        for (let c = 0; c < C; c++) {
+          series.push({
+            key: normKey(i, side, c),
+            points: r.epochs.map((e) => ({ x: epochX(e, t), y: get(e)?.[c] ?? NaN })),
+          });
+        }
+      } else {
+        for (const g of gs) {
+          series.push({
+            key: normKey(i, side, g),
+            points: r.epochs.map((e) => ({ x: epochX(e, t), y: groupMean(get(e), groups, g) ?? NaN })),
+          });
+        }
+      }
+    }
+  });
+  const lr = longest as RunSeries | null;
+  if (lr) series.push({ key: 'alpha', points: lr.epochs.map((e) => ({ x: epochX(e, lr.stage1Epochs ?? totalEpochs), y: e.alpha })) });
+  return mergeByX(series);
+}
+
+// ---------------------------------------------------------------- per-class (last epoch) charts
+
+export interface ClassRow {
+  /** Unique category key (class index as text; class names may repeat). */
+  key: string;
+  cls: number;
+  name: string;
+  count: number;
+  group: Group;
+  v: Record<string, number | null>;
+}
+
+/** One row per class, sorted by training count (descending). */
+export function classRows(counts: readonly number[], groups: readonly Group[], classNames: readonly string[]): ClassRow[] {
+  return sortByCount(counts).map((c) => ({
+    key: String(c),
+    cls: c,
+    name: classNames[c] ?? `class ${c}`,
+    count: counts[c],
+    group: groups[c] ?? 'many',
+    v: {},
+  }));
+}
+
+/** Last epoch of a run satisfying `pred` (e.g. the last one with a GCL cloud). */
+export function lastEpochWhere(epochs: readonly EpochMetrics[], pred: (e: EpochMetrics) => boolean = () => true): EpochMetrics | undefined {
+  for (let i = epochs.length - 1; i >= 0; i--) if (pred(epochs[i])) return epochs[i];
+  return undefined;
+}
+
+/** Per-class test accuracy (%) of each run's last epoch under keys r0, r1, …; sorted by training count. */
+export function perClassAccuracyRows(
+  runs: readonly RunSeries[],
+  counts: readonly number[],
+  groups: readonly Group[],
+  classNames: readonly string[],
+): ClassRow[] {
+  const rows = classRows(counts, groups, classNames);
+  runs.forEach((r, i) => {
+    const last = lastEpochWhere(r.epochs);
+    if (!last) return;
+    for (const row of rows) {
+      const a = last.perClassAccuracy[row.cls];
+      row.v[`r${i}`] = a === undefined || !Number.isFinite(a) ? null : a * 100;
+    }
+  });
+  return rows;
+}
+
+/** Contiguous stretches of one group in sorted rows (for background bands). */
+export function groupBands(rows: readonly ClassRow[]): Array<{ group: Group; from: string; to: string; n: number }> {
+  const out: Array<{ group: Group; from: string; to: string; n: number }> = [];
+  for (const r of rows) {
+    const last = out[out.length - 1];
+    if (last && last.group === r.group) {
+      last.to = r.key;
+      last.n++;
+    } else out.push({ group: r.group, from: r.key, to: r.key, n: 1 });
+  }
+  return out;
+}
+
+/** Copies per-class `values` (× `mul`) into each row's `v[key]` (null where missing or not finite). */
+export function fillPerClass(rows: ClassRow[], values: readonly number[] | undefined, key: string, mul = 1): void {
+  for (const row of rows) {
+    const v = values?.[row.cls];
+    row.v[key] = v === undefined || !Number.isFinite(v) ? null : v * mul;
+  }
+}
+
+// ---------------------------------------------------------------- box statistics
+
+export interface BoxStats {
+  n: number;
+  min: number;
+  q1: number;
+  median: number;
+  q3: number;
+  max: number;
+  mean: number;
+}
+
+/** Five-number summary and mean of the finite values (quantiles by linear interpolation); null when empty. */
+export function boxStats(values: readonly number[] | undefined): BoxStats | null {
+  if (!values) return null;
+  const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  const n = v.length;
+  if (n === 0) return null;
+  const q = (p: number) => {
+    const h = (n - 1) * p;
+    const lo = Math.floor(h);
+    const hi = Math.min(n - 1, lo + 1);
+    return v[lo] + (v[hi] - v[lo]) * (h - lo);
+  };
+  let s = 0;
+  for (const x of v) s += x;
+  return { n, min: v[0], q1: q(0.25), median: q(0.5), q3: q(0.75), max: v[n - 1], mean: s / n };
+}
+
+export interface BoxRow extends ClassRow {
+  /** Per run key: [min, max] for the range bar, and the full statistics for the custom shape and tooltip. */
+  range: Record<string, [number, number] | null>;
+  stats: Record<string, BoxStats | null>;
+}
+
+/** Box statistics of the GCL noise sampled in each run's last GCL batch, per class, sorted by count. */
+export function gclBoxRows(
+  runs: readonly RunSeries[],
+  counts: readonly number[],
+  groups: readonly Group[],
+  classNames: readonly string[],
+): BoxRow[] {
+  const rows: BoxRow[] = classRows(counts, groups, classNames).map((r) => ({ ...r, range: {}, stats: {} }));
+  runs.forEach((r, i) => {
+    const e = lastEpochWhere(r.epochs, (m) => !!m.gclNoiseLastBatch);
+    if (!e) return;
+    for (const row of rows) {
+      const st = boxStats(e.gclNoiseLastBatch?.[row.cls]);
+      row.stats[`r${i}`] = st;
+      row.range[`r${i}`] = st ? [st.min, st.max] : null;
+      row.v[`r${i}max`] = st ? st.max : null;
+      row.v[`r${i}median`] = st ? st.median : null;
+    }
+  });
+  return rows;
+}
+
+// ---------------------------------------------------------------- confusion matrix
+
+export interface NormalisedConfusion {
+  /** rates[t][p] = confusion[t][p] / totals[t] (0 for a class without test images). */
+  rates: number[][];
+  /** Test images per true class. */
+  totals: number[];
+}
+
+export function normaliseConfusion(confusion: readonly (readonly number[])[]): NormalisedConfusion {
+  const totals = confusion.map((row) => row.reduce((a, b) => a + b, 0));
+  const rates = confusion.map((row, t) => row.map((v) => (totals[t] > 0 ? v / totals[t] : 0)));
+  return { rates, totals };
+}
+
+export interface ConfusionSummary {
+  /** Mean of the diagonal over classes with test images (= balanced accuracy). */
+  meanDiagonal: number | null;
+  /** The largest off-diagonal rate. */
+  worst: { t: number; p: number; rate: number } | null;
+}
+
+export function confusionSummary(n: NormalisedConfusion): ConfusionSummary {
+  let s = 0;
+  let k = 0;
+  let worst: ConfusionSummary['worst'] = null;
+  n.rates.forEach((row, t) => {
+    if (n.totals[t] === 0) return;
+    s += row[t] ?? 0;
+    k++;
+    row.forEach((r, p) => {
+      if (p !== t && r > 0 && (!worst || r > worst.rate)) worst = { t, p, rate: r };
+    });
+  });
+  return { meanDiagonal: k ? s / k : null, worst };
+}
+
+/** The most frequent wrong prediction of true class t (null when it has none). */
+export function topConfusion(row: readonly number[], t: number): { p: number; rate: number } | null {
+  let best: { p: number; rate: number } | null = null;
+  row.forEach((r, p) => {
+    if (p !== t && r > 0 && (!best || r > best.rate)) best = { p, rate: r };
+  });
+  return best;
+}

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { csvField, epochsCsv, metricsJson, metricsStem, perClassCsv, type MetricsInput } from '../../src/state/metrics-export';
+import { defaultSettings } from '../../src/state/settings';
+import type { EpochMetrics } from '../../src/worker/protocol';
+
+function epoch(e: number): EpochMetrics {
+  return {
+    stage: 1,
+    epoch: e,
+    epochsInStage: 2,
+    step: 5 * (e + 1),
+    lr: 0.1,
+    alpha: 0.5,
+    gaActive: false,
+    drwActive: false,
+    trainLoss: 1.5 - e,
+    trainAccuracy: 0.4,
+    testLoss: 1.2,
+    testAccuracy: 0.5 + e / 10,
+    perClassAccuracy: [0.9, 0.5, 0.1],
+    groupAccuracy: { many: 0.9, medium: 0.5, few: 0.1 },
+    confusion: [
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ],
+    featureNormTrain: [3, 2, 1],
+    featureNormTest: [3.5, 2.5, NaN],
+    lossPerClass: { cloud: [0.1, 0.2, 0.3] },
+    seconds: 1,
+    imagesPerSecond: 100,
+  };
+}
+
+const input: MetricsInput = {
+  label: 'GCL · ConvNet',
+  settings: defaultSettings(),
+  classNames: ['T-shirt/top', 'Trouser', 'say "hi", =1'],
+  counts: [100, 30, 10],
+  groups: ['many', 'medium', 'few'],
+  epochs: [epoch(0), epoch(1)],
+  batches: [{ stage: 1, epoch: 0, batch: 0, batchesPerEpoch: 5, step: 1, loss: 2, lr: 0.1 }],
+};
+
+describe('metrics export', () => {
+  it('per-epoch CSV: a header and one row per epoch', () => {
+    const lines = epochsCsv(input).trimEnd().split('\r\n');
+    expect(lines.length).toBe(3);
+    expect(lines[0]).toMatch(/^stage,epoch,epochs_in_stage,step,lr,alpha,train_loss,train_accuracy,test_loss,test_accuracy,many_accuracy/);
+    expect(lines[2].split(',').slice(0, 2)).toEqual(['1', '2']);
+    expect(lines[2].split(',')[9]).toBe('0.6');
+  });
+
+  it('per-class CSV: one row per epoch and class, names quoted, formulas defused', () => {
+    const lines = perClassCsv(input).trimEnd().split('\r\n');
+    expect(lines.length).toBe(1 + 2 * 3);
+    expect(lines[0]).toBe('stage,epoch,class,class_name,train_count,group,test_accuracy,feature_norm_train,feature_norm_test,cloud');
+    expect(lines[1]).toBe('1,1,0,T-shirt/top,100,many,0.9,3,3.5,0.1');
+    expect(lines[3]).toBe(`1,1,2,"say ""hi"", =1",10,few,0.1,1,,0.3`);
+    expect(csvField('=cmd()')).toBe(`'=cmd()`);
+  });
+
+  it('JSON: settings, classes, epochs (1-based) and batches; non-finite numbers become null', () => {
+    const j = JSON.parse(metricsJson(input));
+    expect(j.format).toBe('long-tail-playground/metrics');
+    expect(j.classes[2]).toEqual({ index: 2, name: 'say "hi", =1', trainCount: 10, group: 'few' });
+    expect(j.epochs.map((e: { epoch: number }) => e.epoch)).toEqual([1, 2]);
+    expect(j.epochs[0].featureNormTest[2]).toBeNull();
+    expect(j.batches.length).toBe(1);
+    expect(j.settings.config.loss).toBe('gcl');
+    expect(metricsStem(input.settings, input.epochs)).toBe('ltpg-gcl-convnet-s1-e2');
+  });
+});
