@@ -10,9 +10,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { buildSpec, createModel } from '../core/models';
 import type { ModelKind } from '../core/models/types';
-import { getLoss, defaultParams } from '../core/losses/registry';
-import { seededNoise } from '../core/losses/noise';
-import type { LossContext } from '../core/losses/types';
+import { defaultParams } from '../core/losses/registry';
+import { seededNoise } from '../core/losses/compute/noise';
+import { computeLoss, type ComputeContext } from '../core/losses/compute';
 import { Rng } from '../core/train/rng';
 import { Sgd } from '../core/train/sgd';
 
@@ -101,10 +101,9 @@ export function buildStep(cfg: StepConfig, seed = 1): BuiltStep {
   const spec = buildSpec({ kind: cfg.model, head, inputShape: cfg.input, numClasses: C });
   const rng = new Rng(seed);
   const model = createModel(spec, rng.fork('init'));
-  const def = getLoss(cfg.loss);
   const params = defaultParams(cfg.loss);
   const noise = seededNoise(rng.fork('noise'));
-  const ctx: LossContext = { counts: LT_COUNTS, head, alpha: 0, gaActive: false, drwActive: false, noise };
+  const ctx: ComputeContext = { counts: LT_COUNTS, head, alpha: 0, gaActive: false, drwActive: false, noise };
   const sgd = new Sgd({ momentum: 0.9, weightDecay: 2e-4 });
   const vars = model.trainable('all');
   const [H, W, Cc] = cfg.input;
@@ -117,7 +116,7 @@ export function buildStep(cfg: StepConfig, seed = 1): BuiltStep {
   const stepSync = (): tf.Scalar => {
     const { value, grads } = tf.variableGrads(() => {
       const { features, output } = model.forward(x, 'train');
-      return def.compute({ output, labels: y, features }, params, ctx);
+      return computeLoss(cfg.loss, { output, labels: y, features }, params, ctx);
     }, vars);
     if (!memSample) {
       const m = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number };

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { checkGolden, formatReport, GoldenFormatError } from '../core/losses/golden-check';
+import { checkGolden, formatReport, GoldenFormatError } from '../core/losses/compute/golden-check';
 
 async function main(argv: string[]): Promise<number> {
   const args = argv.filter((a) => a !== '--');

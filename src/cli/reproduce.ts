@@ -21,7 +21,8 @@ import { DEFAULT_CONFIG, type Stage2Config, type TrainConfig } from '../core/tra
 import { Trainer, type EpochMetrics, type TrainerCheckpoint } from '../core/train/trainer';
 import type { LossId } from '../core/losses/types';
 import type { HeadKind, ModelKind } from '../core/models/types';
-import { drwStartEpoch, gaStartEpoch, stage1Lr, defaultScheduleFor } from '../core/train/schedules';
+import { drwStartEpoch, gaStartEpoch, stage1Lr } from '../core/train/schedules';
+import { getLoss } from '../core/losses/registry';
 import { initBackend, initNodeWebGPU, type BackendName } from '../core/backend';
 import { loadDatasetForCli } from './datasets';
 import { renderGroupedBars, renderGroupedBarsSvg, type GroupedBarChart } from './bench-png';
@@ -531,7 +532,15 @@ async function trainRun(run: RunDef, ctx: Ctx): Promise<RunRecord> {
         ctx.log(
           `${run.label} epoch ${m.epoch + 1}/${m.epochsInStage}: loss ${m.trainLoss.toFixed(3)}, lr ${m.lr.toPrecision(2)}, test ${pc(m.testAccuracy)}% (many ${pc(g.many)}, medium ${pc(g.medium)}, few ${pc(g.few)}), ${m.imagesPerSecond.toFixed(0)} img/s`,
         );
-        const ckf: CheckpointFile = { run: run.id, fingerprint: fp, checkpoint: trainer.checkpoint(), epochs, initHash, seconds, sessions };
+        const ckf: CheckpointFile = {
+          run: run.id,
+          fingerprint: fp,
+          checkpoint: await trainer.checkpoint(),
+          epochs,
+          initHash,
+          seconds,
+          sessions,
+        };
         mkdirSync(join(dir, 'checkpoints'), { recursive: true });
         writeAtomic(ck, stringifyWithArrays(ckf));
       }
@@ -564,7 +573,15 @@ async function trainRun(run: RunDef, ctx: Ctx): Promise<RunRecord> {
     writeAtomic(file, JSON.stringify(rec, null, 1));
     // Keep the final state of runs another run continues from (GCL stage 1 → stage 2).
     if (RUNS.some((r) => r.stage2Of === run.id) && !halted) {
-      const ckf: CheckpointFile = { run: run.id, fingerprint: fp, checkpoint: trainer.checkpoint(), epochs, initHash, seconds, sessions };
+      const ckf: CheckpointFile = {
+        run: run.id,
+        fingerprint: fp,
+        checkpoint: await trainer.checkpoint(),
+        epochs,
+        initHash,
+        seconds,
+        sessions,
+      };
       mkdirSync(join(dir, 'checkpoints'), { recursive: true });
       writeAtomic(finalCkptFile(dir, run.id), stringifyWithArrays(ckf));
     }
@@ -649,7 +666,7 @@ export function aggregate(outDir: string, runs: RunId[], png = true): { markdown
 /** What the scaled schedule looks like (for the log and the README). */
 export function scheduleNote(p: Profile): string {
   const T = p.epochs;
-  const lrs = (loss: string) => Array.from({ length: T }, (_, e) => stage1Lr(e, T, 0.1, defaultScheduleFor(loss), true).toPrecision(2));
+  const lrs = (loss: string) => Array.from({ length: T }, (_, e) => stage1Lr(e, T, 0.1, getLoss(loss).schedule, true).toPrecision(2));
   return [
     `T = ${T} epochs: warm-up epochs (E ≤ ${(5 * T) / 200}): ${Math.floor((5 * T) / 200)}; KPS GA from epoch ${gaStartEpoch(T) + 1}; LDAM DRW from epoch ${drwStartEpoch(T) + 1} (1-based)`,
     `lr GCL/KPS: ${lrs('gcl').join(' ')}`,

@@ -6,16 +6,16 @@
  * serialised on one queue; `pause` and `update` act immediately so they reach a running loop between two batches,
  * and `testExamples` (a read of the last evaluation) is answered at once, also while a run is going.
  */
-import * as tf from '@tensorflow/tfjs';
 import type { Dataset, ImageSet } from '../core/data/types';
 import { Trainer, type StepOutcome } from '../core/train/trainer';
 import { TrainController, type ControllerEvent } from '../core/train/controller';
 import type {
+  RequestHandlers,
+  RequestOf,
   DataOptions,
   DatasetProgress,
   InitParams,
   InitResult,
-  Request,
   RequestType,
   ResultOf,
   RunCheckpoint,
@@ -93,57 +93,44 @@ export class TrainEngine {
     this.uploads = new UploadedDatasets({ decoder: deps.decoder ?? defaultDecoder });
   }
 
+  /** Requests answered at once (they must reach a running loop between two batches); the rest are queued. */
+  private static readonly IMMEDIATE: ReadonlySet<RequestType> = new Set<RequestType>(['pause', 'update', 'testExamples']);
+
+  /** One handler per request type (the compiler checks every type has one, with its result type). */
+  private readonly handlers: RequestHandlers = {
+    init: (r) => this.init(r.order, r.wasmPaths),
+    configure: (r) => this.configure(r.spec),
+    run: () => this.run(),
+    pause: () => this.pause(),
+    step: () => this.step(),
+    reset: () => this.reset(),
+    update: async (r) => this.update(r.settings),
+    startStage2: (r) => this.startStage2(r.stage2),
+    restore: (r) => this.restore(r.checkpoint),
+    exportTfjs: () => tfjsExport(this.requireTrainer('exportTfjs').trainer, this.spec),
+    exportSafetensors: () => safetensorsExport(this.requireTrainer('exportSafetensors').trainer, this.spec),
+    loadTfjs: (r) => this.loadTfjs(new Uint8Array(r.bytes)),
+    dispose: async () => {
+      await this.teardown();
+      return { disposed: true };
+    },
+    loadData: (r) => this.loadUpload(r.source),
+    testExamples: (r) => this.testExamples(r),
+  };
+
   /** Handles one request; resolves with its result or rejects with an Error. */
-  handle(req: Request): Promise<unknown> {
+  handle<K extends RequestType>(req: RequestOf<K>): Promise<ResultOf<K>> {
     if (this.dead && req.type !== 'dispose') return Promise.reject(new Error(`the backend failed: ${this.dead}`));
-    switch (req.type) {
-      case 'pause':
-        return this.pause();
-      case 'update':
-        return Promise.resolve(this.update(req.settings));
-      case 'testExamples':
-        return this.testExamples(req);
-      default:
-        return this.enqueue(() => this.dispatch(req));
-    }
+    const handler = this.handlers[req.type] as ((r: RequestOf<K>) => Promise<ResultOf<K>>) | undefined;
+    if (!handler) return Promise.reject(new Error(`unknown request type '${String(req.type)}'`));
+    if (TrainEngine.IMMEDIATE.has(req.type)) return handler(req);
+    return this.enqueue(() => handler(req));
   }
 
   private enqueue<T>(f: () => Promise<T>): Promise<T> {
     const p = this.queue.then(f, f);
     this.queue = p.catch(() => undefined);
     return p;
-  }
-
-  private async dispatch(req: Request): Promise<unknown> {
-    switch (req.type) {
-      case 'init':
-        return this.init(req.order, req.wasmPaths);
-      case 'configure':
-        return this.configure(req.spec);
-      case 'run':
-        return this.run();
-      case 'step':
-        return this.step();
-      case 'reset':
-        return this.reset();
-      case 'startStage2':
-        return this.startStage2(req.stage2);
-      case 'restore':
-        return this.restore(req.checkpoint);
-      case 'exportTfjs':
-        return tfjsExport(this.requireTrainer('exportTfjs').trainer, this.spec);
-      case 'exportSafetensors':
-        return safetensorsExport(this.requireTrainer('exportSafetensors').trainer, this.spec);
-      case 'loadTfjs':
-        return this.loadTfjs(new Uint8Array(req.bytes));
-      case 'loadData':
-        return this.loadUpload(req.source);
-      case 'dispose':
-        await this.teardown();
-        return { disposed: true } satisfies ResultOf<'dispose'>;
-      default:
-        throw new Error(`unknown request type '${(req as { type: string }).type}'`);
-    }
   }
 
   private emit(e: WorkerEvent, transfer?: ArrayBuffer[]): void {
@@ -230,26 +217,20 @@ export class TrainEngine {
   }
 
   private attach(trainer: Trainer): void {
-    const inner = trainer.step.bind(trainer);
-    // After every finished epoch: snapshot for crash recovery (async reads first, so no synchronous GPU read).
-    trainer.step = async (): Promise<StepOutcome> => {
-      const out = await inner();
-      if (out.epoch) await this.emitCheckpoint(trainer);
-      return out;
-    };
     this.trainer = trainer;
-    this.ctl = new TrainController(trainer, (e: ControllerEvent) => this.emit(e));
+    // after every finished epoch: a checkpoint for crash recovery and autosave
+    this.ctl = new TrainController(
+      trainer,
+      (e: ControllerEvent) => this.emit(e),
+      (t) => this.emitCheckpoint(t),
+    );
     this.emit({ type: 'state', state: 'idle' });
   }
 
   private async emitCheckpoint(trainer: Trainer): Promise<void> {
     if (!this.spec || trainer.batchInEpoch !== 0) return;
     try {
-      // cache every variable's values on the CPU so checkpoint()'s dataSync does not block on the GPU
-      await Promise.all(Object.values(tf.engine().state.registeredVariables).map((v) => v.data()));
-      const ck = trainer.checkpoint();
-      // momentum arrays may be the backend's own cache: copy before transferring
-      for (const k of Object.keys(ck.momentum)) ck.momentum[k] = ck.momentum[k].slice();
+      const ck = await trainer.checkpoint();
       const checkpoint: RunCheckpoint = { spec: structuredClone(this.spec), trainer: ck };
       this.emit({ type: 'checkpoint', checkpoint }, checkpointTransfers(checkpoint));
     } catch {

@@ -81,8 +81,7 @@ export async function checkpointFromTfjsZip(bytes: Uint8Array, dataset: Dataset,
         `the zip holds a ${got.kind} (${got.head} head, ${got.numClasses} classes) but its configuration builds a ${want.kind} (${want.head} head, ${want.numClasses} classes)`,
       );
     }
-    await primeVariables();
-    const ck = fresh.checkpoint();
+    const ck = await fresh.checkpoint();
     ck.weights = Object.fromEntries(loaded.weights);
     ck.bnBatchesTracked = Object.fromEntries(loaded.bnBatchesTracked);
     ck.momentum = {};

@@ -11,7 +11,8 @@ import type { BackendName } from '../core/backend';
 import type { Group } from '../core/data/types';
 import type { TrainConfig, Stage2Config } from '../core/train/config';
 import type { ControllerState } from '../core/train/controller';
-import type { BatchInfo, EpochMetrics, Halt, LiveSettings, Stage, TrainerCheckpoint } from '../core/train/trainer';
+import type { BatchInfo, EpochMetrics, Halt, Stage, TrainerCheckpoint } from '../core/train/trainer';
+import type { LiveSettings } from '../core/train/config-fields';
 
 export type { BackendName, BatchInfo, EpochMetrics, Halt, LiveSettings, Stage, TrainerCheckpoint, TrainConfig, Stage2Config };
 
@@ -165,8 +166,13 @@ export type Request = {
 export type RequestOf<K extends RequestType> = Extract<Request, { type: K }>;
 export type ResultOf<K extends RequestType> = RequestMap[K]['result'];
 
+/** The answer to request `id` of type `type`: its typed result, or an error message. */
 export type Response =
-  { kind: 'response'; id: number; ok: true; result: unknown } | { kind: 'response'; id: number; ok: false; error: string };
+  | { [K in RequestType]: { kind: 'response'; id: number; type: K; ok: true; result: ResultOf<K> } }[RequestType]
+  | { kind: 'response'; id: number; type: RequestType; ok: false; error: string };
+
+/** The worker's side of the protocol: one handler per request type, typed by the request map. */
+export type RequestHandlers = { [K in RequestType]: (req: RequestOf<K>) => Promise<ResultOf<K>> };
 
 export type DatasetProgress = { phase: 'fetch' | 'decode' | 'ready'; loaded: number; total: number | null };
 
@@ -233,4 +239,11 @@ export function resultTransfers(result: unknown): ArrayBuffer[] {
       out.add(px.buffer);
   }
   return [...out];
+}
+
+/** The worker's answer to `req`: its result, or the error it threw. */
+export function answer<K extends RequestType>(req: RequestOf<K>, outcome: { result: ResultOf<K> } | { error: unknown }): Response {
+  if ('result' in outcome) return { kind: 'response', id: req.id, type: req.type, ok: true, result: outcome.result } as Response;
+  const e = outcome.error;
+  return { kind: 'response', id: req.id, type: req.type, ok: false, error: e instanceof Error ? e.message : String(e) };
 }

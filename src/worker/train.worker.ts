@@ -16,7 +16,7 @@ import {
   resultTransfers,
   type DatasetProgress,
   type InitResult,
-  type Response,
+  answer,
   type WorkerEvent,
   type WorkerMessage,
 } from './protocol';
@@ -119,8 +119,8 @@ self.addEventListener('message', (ev: MessageEvent) => {
   const req = ev.data;
   if (!isRequest(req)) return;
   engine.handle(req).then(
-    (result) => post({ kind: 'response', id: req.id, ok: true, result } satisfies Response, resultTransfers(result)),
-    (e: unknown) => post({ kind: 'response', id: req.id, ok: false, error: e instanceof Error ? e.message : String(e) } satisfies Response),
+    (result) => post(answer(req, { result }), resultTransfers(result)),
+    (error: unknown) => post(answer(req, { error })),
   );
 });
 

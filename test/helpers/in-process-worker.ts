@@ -10,7 +10,7 @@ import type { Dataset } from '../../src/core/data/types';
 import type { TrainConfig } from '../../src/core/train/config';
 import { TrainClient, type WorkerLike } from '../../src/worker/client';
 import { TrainEngine, type EngineDeps } from '../../src/worker/engine';
-import type { Request, WorkerMessage } from '../../src/worker/protocol';
+import { answer, type Request, type WorkerMessage } from '../../src/worker/protocol';
 import { PLAYGROUND_DEFAULTS, cloneSettings, type Settings } from '../../src/state/settings';
 import { tinyDataset } from './tiny-dataset';
 
@@ -68,8 +68,8 @@ export class InProcessWorker implements WorkerLike {
     this.transfers.push(transfer.length);
     const req = structuredClone(m) as Request;
     this.engine.handle(req).then(
-      (result) => this.deliver({ kind: 'response', id: req.id, ok: true, result }),
-      (e: Error) => this.deliver({ kind: 'response', id: req.id, ok: false, error: e.message }),
+      (result) => this.deliver(answer(req, { result })),
+      (error: unknown) => this.deliver(answer(req, { error })),
     );
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TrainClient, nextBackends, type WorkerLike } from '../../src/worker/client';
-import type { Request, RunCheckpoint, WorkerMessage } from '../../src/worker/protocol';
+import { answer, type Request, type RequestOf, type RunCheckpoint, type WorkerMessage } from '../../src/worker/protocol';
 
 /** A fake worker: records requests; the test answers them. */
 class FakeWorker implements WorkerLike {
@@ -43,8 +43,8 @@ describe('TrainClient', () => {
       [1, 'pause'],
       [2, 'run'],
     ]);
-    w.deliver({ kind: 'response', id: 2, ok: true, result: { started: true } });
-    w.deliver({ kind: 'response', id: 1, ok: false, error: 'nope' });
+    w.deliver({ kind: 'response', id: 2, type: 'run', ok: true, result: { started: true } });
+    w.deliver({ kind: 'response', id: 1, type: 'pause', ok: false, error: 'nope' });
     await expect(p2).resolves.toEqual({ started: true });
     await expect(p1).rejects.toThrow('nope');
     w.deliver({ kind: 'event', event: { type: 'state', state: 'running' } });
@@ -56,7 +56,7 @@ describe('TrainClient', () => {
   it('a worker error rejects pending requests and reports a crash with the backends left', async () => {
     const w = new FakeWorker((r, fw) => {
       if (r.type === 'init')
-        fw.deliver({ kind: 'response', id: r.id, ok: true, result: { backend: 'webgpu', reason: 'webgpu (first choice)', tried: [] } });
+        fw.deliver(answer(r as RequestOf<'init'>, { result: { backend: 'webgpu', reason: 'webgpu (first choice)', tried: [] } }));
     });
     const c = new TrainClient(() => w);
     await c.init(['webgpu', 'webgl', 'wasm', 'cpu']);
@@ -76,9 +76,10 @@ describe('TrainClient', () => {
     const workers: FakeWorker[] = [];
     const c = new TrainClient(() => {
       const w = new FakeWorker((r, fw) => {
-        const answer = (result: unknown) => queueMicrotask(() => fw.deliver({ kind: 'response', id: r.id, ok: true, result }));
-        if (r.type === 'init') answer({ backend: r.order[0], reason: `${r.order[0]} (first choice)`, tried: [] });
-        if (r.type === 'restore') answer({ stage: 1, epoch: r.checkpoint.trainer.epoch, step: 30 });
+        const reply = (result: unknown) =>
+          queueMicrotask(() => fw.deliver({ kind: 'response', id: r.id, type: r.type, ok: true, result } as WorkerMessage));
+        if (r.type === 'init') reply({ backend: r.order[0], reason: `${r.order[0]} (first choice)`, tried: [] });
+        if (r.type === 'restore') reply({ stage: 1, epoch: r.checkpoint.trainer.epoch, step: 30 });
       });
       workers.push(w);
       return w;

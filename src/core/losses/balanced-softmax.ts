@@ -6,27 +6,29 @@
  *
  * o = z on a linear head, scale · cos on a cosine head. Inference uses the unshifted o.
  */
-import type { LossDef } from './types';
-import { SCALE_PARAM, checkClassCount, crossEntropy, headLogits, oneHotF, resolveParams, rowVec } from './common';
+import type { LossDescription } from './types';
+import { SCALE_PARAM } from './schema';
+import { neutralForm } from './logit-form';
 import { logCounts } from './perclass';
-import * as tf from '@tensorflow/tfjs';
+import { headScale } from './head-scale';
 
 const WHO = 'Balanced Softmax';
 
-export const balancedSoftmaxLoss: LossDef = {
+export const balancedSoftmaxLoss: LossDescription = {
   id: 'balancedSoftmax',
   label: 'Balanced Softmax',
   summary: 'Adds log n_c to every logit during training so the softmax models the long-tailed label prior (Ren et al. 2020).',
   head: 'any',
   schema: [SCALE_PARAM],
-  compute(inp, params, ctx) {
-    const p = resolveParams(this.schema, params, WHO);
-    const C = inp.output.shape[1];
-    checkClassCount(ctx.counts, C, WHO);
-    const logits = tf.add(headLogits(inp.output, p, ctx), rowVec(logCounts(ctx.counts, WHO))) as tf.Tensor2D;
-    return crossEntropy(logits, oneHotF(inp.labels, C));
-  },
+  schedule: 'step001',
+  usesNoise: false,
+  twoStage: false,
+  switch: null,
+  inferenceScale: (params, head) => headScale(params, head),
   perClass(_params, ctx) {
     return { logitShift: logCounts(ctx.counts, WHO) };
+  },
+  logitForm(params, ctx) {
+    return { ...neutralForm(ctx.counts.length, headScale(params, ctx.head)), logitBias: logCounts(ctx.counts, WHO) };
   },
 };

@@ -8,13 +8,15 @@
  * The weights are in force from epoch 0 (compare LDAM-DRW, which switches the same weights on late).
  * o = z on a linear head, scale · cos on a cosine head.
  */
-import type { LossDef } from './types';
-import { SCALE_PARAM, checkClassCount, crossEntropy, headLogits, numParam, oneHotF, resolveParams } from './common';
+import type { LossDescription } from './types';
+import { SCALE_PARAM, numParam, resolveParams } from './schema';
+import { neutralForm } from './logit-form';
 import { classBalancedWeights } from './perclass';
+import { headScale } from './head-scale';
 
 const WHO = 'Class-balanced CE';
 
-export const cbceLoss: LossDef = {
+export const cbceLoss: LossDescription = {
   id: 'cbce',
   label: 'Class-balanced CE',
   summary: 'Cross-entropy weighted per class by the inverse effective number of samples (Cui et al. 2019).',
@@ -31,15 +33,17 @@ export const cbceLoss: LossDef = {
     ),
     SCALE_PARAM,
   ],
-  compute(inp, params, ctx) {
-    const p = resolveParams(this.schema, params, WHO);
-    const C = inp.output.shape[1];
-    checkClassCount(ctx.counts, C, WHO);
-    const w = classBalancedWeights(ctx.counts, p.beta, WHO);
-    return crossEntropy(headLogits(inp.output, p, ctx), oneHotF(inp.labels, C), w);
-  },
+  schedule: 'step001',
+  usesNoise: false,
+  twoStage: false,
+  switch: null,
+  inferenceScale: (params, head) => headScale(params, head),
   perClass(params, ctx) {
     const p = resolveParams(this.schema, params, WHO);
     return { weights: classBalancedWeights(ctx.counts, p.beta, WHO) };
+  },
+  logitForm(params, ctx) {
+    const p = resolveParams(this.schema, params, WHO);
+    return { ...neutralForm(ctx.counts.length, headScale(p, ctx.head)), classWeight: classBalancedWeights(ctx.counts, p.beta, WHO) };
   },
 };

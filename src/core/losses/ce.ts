@@ -6,22 +6,28 @@
  * A cosine head's outputs lie in [−1, 1]; without a scale the softmax would be nearly uniform, so CE on a
  * cosine head multiplies by `scale` (golden entry 'ce_cosine_s30'). On a linear head `scale` is ignored.
  */
-import type { LossDef } from './types';
-import { SCALE_PARAM, checkClassCount, crossEntropy, headLogits, oneHotF, resolveParams } from './common';
+import type { LossDescription } from './types';
+import { SCALE_PARAM } from './schema';
+import { neutralForm } from './logit-form';
+import { validateCounts } from './perclass';
+import { headScale } from './head-scale';
 
-export const ceLoss: LossDef = {
+export const ceLoss: LossDescription = {
   id: 'ce',
   label: 'Cross-entropy',
   summary: 'Plain softmax cross-entropy; every sample counts the same, so the head classes dominate.',
   head: 'any',
   schema: [SCALE_PARAM],
-  compute(inp, params, ctx) {
-    const p = resolveParams(this.schema, params, 'CE');
-    const C = inp.output.shape[1];
-    if (ctx.counts && ctx.counts.length > 0) checkClassCount(ctx.counts, C, 'CE');
-    return crossEntropy(headLogits(inp.output, p, ctx), oneHotF(inp.labels, C));
-  },
+  schedule: 'step001',
+  usesNoise: false,
+  twoStage: false,
+  switch: null,
+  inferenceScale: (params, head) => headScale(params, head),
   perClass() {
     return {};
+  },
+  logitForm(params, ctx) {
+    validateCounts(ctx.counts, 'CE');
+    return neutralForm(ctx.counts.length, headScale(params, ctx.head));
   },
 };

@@ -5,40 +5,43 @@
  *   d̂_c = (log n_max − log n_c) / max_k(log n_max − log n_k)
  *   ẑ_{bc} = z_{bc} − α(t) · A · d̂_c / (‖f_b‖₂ + 1e-12),   L = CE(ẑ)
  *
- * The gradient flows through ‖f_b‖ (this is what grows the tail feature norms), so `inp.features` must be the
+ * The gradient flows through ‖f_b‖ (this is what grows the tail feature norms), so the compute needs the
  * differentiable pooled features. α(t) = (t/(T−10))² comes from the trainer (ctx.alpha); A (λ in the authors'
  * code) defaults to 60. Defined on the linear head; validation uses plain CE (α = 0).
  */
-import * as tf from '@tensorflow/tfjs';
-import type { LossDef } from './types';
-import { checkClassCount, crossEntropy, numParam, oneHotF, resolveParams, rowVec } from './common';
+import type { LossContext, LossDescription, LossParams } from './types';
+import { numParam, resolveParams } from './schema';
+import { neutralForm } from './logit-form';
 import { logGapNormalized } from './perclass';
 
 const WHO = 'FBL';
 
-export const fblLoss: LossDef = {
+/** α·A, the stimulus numerator in force (throws when not finite). */
+export function fblStrength(params: LossParams, ctx: Pick<LossContext, 'alpha'>): number {
+  const k = ctx.alpha * params.A;
+  if (!Number.isFinite(k)) throw new Error(`${WHO}: α·A must be finite (α = ${ctx.alpha}, A = ${params.A})`);
+  return k;
+}
+
+export const fblLoss: LossDescription = {
   id: 'fbl',
   label: 'Feature-balanced loss',
   summary: 'Subtracts a class-dependent stimulus α·A·d̂_c/‖f‖ from the logits so tail samples must grow larger features (Li et al. 2022).',
   head: 'linear',
   schema: [numParam('A', 'Stimulus strength A (λ)', 60, 0, 200, 1, 'Scale of the tail stimulus α·A·d̂_c / ‖f‖ (60 for CIFAR-sized data).')],
-  compute(inp, params, ctx) {
-    const p = resolveParams(this.schema, params, WHO);
-    const C = inp.output.shape[1];
-    checkClassCount(ctx.counts, C, WHO);
-    const dHat = logGapNormalized(ctx.counts, WHO);
-    const oh = oneHotF(inp.labels, C);
-    const k = ctx.alpha * p.A;
-    if (!Number.isFinite(k)) throw new Error(`${WHO}: α·A must be finite (α = ${ctx.alpha}, A = ${p.A})`);
-    if (k === 0) return crossEntropy(inp.output, oh);
-    // ‖f_b‖ = sqrt(Σ f² + 1e-24): identical value in float32 for any non-zero row, and a zero (not NaN)
-    // gradient for an all-zero feature row (matches PyTorch's norm subgradient).
-    const norm = tf.sqrt(tf.add(tf.sum(tf.square(inp.features), 1, true), 1e-24));
-    const stim = tf.div(rowVec(dHat.map((d) => k * d)), tf.add(norm, 1e-12));
-    return crossEntropy(tf.sub(inp.output, stim) as tf.Tensor2D, oh);
-  },
+  schedule: 'step001',
+  usesNoise: false,
+  twoStage: false,
+  switch: null,
+  inferenceScale: () => 1,
   perClass(params, ctx) {
     const p = resolveParams(this.schema, params, WHO);
     return { stimulus: logGapNormalized(ctx.counts, WHO).map((d) => ctx.alpha * p.A * d) };
+  },
+  logitForm(params, ctx) {
+    const p = resolveParams(this.schema, params, WHO);
+    const k = fblStrength(p, ctx);
+    const base = neutralForm(ctx.counts.length, 1);
+    return k === 0 ? base : { ...base, featureStimulus: logGapNormalized(ctx.counts, WHO).map((d) => k * d) };
   },
 };

@@ -3,7 +3,7 @@
  * As computed by the authors' GCLLoss (methods.md, "GCL"):
  *
  *   d̂_c = (log n_max − log n_c) / max_k(log n_max − log n_k)
- *   ε_{bc} ~ N(0, σ = 1/3) clipped to [−1, 1], drawn fresh per call (ctx.noise)
+ *   ε_{bc} ~ N(0, σ = 1/3) clipped to [−1, 1], drawn fresh per call
  *   c̃_{bc} = cos_{bc} − noiseMul · |ε_{bc}| · d̂_c          (every class, always downward)
  *   o_{bc} = s · (c̃_{bc} − m·[c = y_b])
  *   stage 1:  L = CE(o)                                     (defaults s 30, m 0, noiseMul 0.5, γ 0)
@@ -13,9 +13,9 @@
  * Chartable: cloud amplitude noiseMul·d̂_c (cosine units) and s·noiseMul·d̂_c (logit units). The expected
  * downward shift is amplitude·σ·√(2/π). Defined on the cosine head.
  */
-import * as tf from '@tensorflow/tfjs';
-import type { LossDef } from './types';
-import { checkClassCount, crossEntropy, focalWeightNoGrad, nllPerSample, numParam, oneHotF, resolveParams, rowVec } from './common';
+import type { LossDescription } from './types';
+import { numParam, resolveParams } from './schema';
+import { neutralForm } from './logit-form';
 import { logGapNormalized } from './perclass';
 
 const WHO = 'GCL';
@@ -24,7 +24,7 @@ const WHO = 'GCL';
 export type GclParams = { s: number; m: number; noiseMul: number; focalGamma: number };
 export const GCL_STAGE2_PARAMS: Readonly<GclParams> = Object.freeze({ s: 20, m: 0.1, noiseMul: 0.5, focalGamma: 1 });
 
-export const gclLoss: LossDef = {
+export const gclLoss: LossDescription = {
   id: 'gcl',
   label: 'GCL (Gaussian clouded logit)',
   summary:
@@ -36,23 +36,12 @@ export const gclLoss: LossDef = {
     numParam('noiseMul', 'Cloud size', 0.5, 0, 2, 0.05, 'Amplitude of the Gaussian cloud of the rarest class (others ∝ d̂_c).'),
     numParam('focalGamma', 'Focal γ', 0, 0, 5, 0.5, 'Focal exponent on (1 − p), p without gradient (stage 1: 0, stage 2: 1).'),
   ],
-  compute(inp, params, ctx) {
-    const p = resolveParams(this.schema, params, WHO);
-    const [B, C] = inp.output.shape;
-    checkClassCount(ctx.counts, C, WHO);
-    const dHat = logGapNormalized(ctx.counts, WHO);
-    const oh = oneHotF(inp.labels, C);
-    const eps = ctx.noise(B, C);
-    if (eps.shape[0] !== B || eps.shape[1] !== C) {
-      throw new Error(`${WHO}: noise source returned shape [${eps.shape}] but [${B}, ${C}] was requested`);
-    }
-    const cloud = tf.mul(tf.abs(eps), rowVec(dHat.map((d) => p.noiseMul * d)));
-    let shifted = tf.sub(inp.output, cloud);
-    if (p.m !== 0) shifted = tf.sub(shifted, tf.mul(oh, p.m));
-    const logits = tf.mul(shifted, p.s) as tf.Tensor2D;
-    if (p.focalGamma === 0) return crossEntropy(logits, oh);
-    const nll = nllPerSample(logits, oh);
-    return tf.mean(tf.mul(focalWeightNoGrad(nll, p.focalGamma), nll)) as tf.Scalar;
+  schedule: 'step01',
+  usesNoise: true,
+  twoStage: true,
+  switch: null,
+  inferenceScale(params, head) {
+    return head === 'cosine' ? resolveParams(this.schema, params, WHO).s : 1;
   },
   perClass(params, ctx) {
     const p = resolveParams(this.schema, params, WHO);
@@ -60,6 +49,16 @@ export const gclLoss: LossDef = {
     return {
       cloudAmplitude: dHat.map((d) => p.noiseMul * d),
       cloudLogit: dHat.map((d) => p.s * p.noiseMul * d),
+    };
+  },
+  logitForm(params, ctx) {
+    const p = resolveParams(this.schema, params, WHO);
+    return {
+      ...neutralForm(ctx.counts.length, p.s),
+      noiseAmp: logGapNormalized(ctx.counts, WHO).map((d) => p.noiseMul * d),
+      targetMargin: new Array<number>(ctx.counts.length).fill(p.m),
+      focalGamma: p.focalGamma,
+      usesNoise: true,
     };
   },
 };

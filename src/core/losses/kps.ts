@@ -13,9 +13,9 @@
  * option is set and the current epoch ≥ the GA start epoch (120 of 200 in the paper; the trainer sets gaActive).
  * Defaults maxM 0.2, s 15. Defined on the cosine head.
  */
-import * as tf from '@tensorflow/tfjs';
-import type { LossContext, LossDef, LossParams } from './types';
-import { boolParam, checkClassCount, crossEntropy, numParam, oneHotF, perSample, resolveParams, rowVec } from './common';
+import type { LossContext, LossDescription, LossParams } from './types';
+import { boolParam, numParam, resolveParams } from './schema';
+import { neutralForm } from './logit-form';
 import { kpsGaScale, kpsMargin, kpsScale } from './perclass';
 
 const WHO = 'KPS';
@@ -25,7 +25,7 @@ export function kpsGaOn(params: LossParams, ctx: Pick<LossContext, 'gaActive'>):
   return params.ga >= 0.5 && ctx.gaActive === true;
 }
 
-export const kpsLoss: LossDef = {
+export const kpsLoss: LossDescription = {
   id: 'kps',
   label: 'KPS (+GA)',
   summary: 'Per-class cosine scales and tail-sized margins on a cosine head; optional late gradient adjustment (Li et al. 2022).',
@@ -35,15 +35,12 @@ export const kpsLoss: LossDef = {
     numParam('s', 'Scale s', 15, 1, 50, 1, 'Base logit scale (with GA: per-sample scale clamp(s·s̃′_y, s, 50)).'),
     boolParam('ga', 'Gradient adjustment', 1, 'Per-sample scale from the sample’s class, on only from the GA start epoch onward.'),
   ],
-  compute(inp, params, ctx) {
-    const p = resolveParams(this.schema, params, WHO);
-    const C = inp.output.shape[1];
-    checkClassCount(ctx.counts, C, WHO);
-    const oh = oneHotF(inp.labels, C);
-    const scaled = tf.mul(inp.output, rowVec(kpsScale(ctx.counts, WHO)));
-    const shifted = tf.sub(scaled, tf.mul(oh, rowVec(kpsMargin(ctx.counts, p.maxM, WHO))));
-    const S = kpsGaOn(p, ctx) ? perSample(kpsGaScale(ctx.counts, p.s, WHO), inp.labels) : tf.scalar(p.s);
-    return crossEntropy(tf.mul(shifted, S) as tf.Tensor2D, oh);
+  schedule: 'step01',
+  usesNoise: false,
+  twoStage: false,
+  switch: { kind: 'ga', param: 'ga' },
+  inferenceScale(params, head) {
+    return head === 'cosine' ? resolveParams(this.schema, params, WHO).s : 1;
   },
   perClass(params, ctx) {
     const p = resolveParams(this.schema, params, WHO);
@@ -53,5 +50,15 @@ export const kpsLoss: LossDef = {
     };
     if (kpsGaOn(p, ctx)) out.gaScale = kpsGaScale(ctx.counts, p.s, WHO);
     return out;
+  },
+  logitForm(params, ctx) {
+    const p = resolveParams(this.schema, params, WHO);
+    const base = neutralForm(ctx.counts.length, p.s);
+    return {
+      ...base,
+      outScale: kpsScale(ctx.counts, WHO),
+      targetMargin: kpsMargin(ctx.counts, p.maxM, WHO),
+      sampleScale: kpsGaOn(p, ctx) ? kpsGaScale(ctx.counts, p.s, WHO) : base.sampleScale,
+    };
   },
 };

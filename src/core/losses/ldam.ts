@@ -10,14 +10,14 @@
  * Defaults follow the authors' code: maxM 0.5, s 30, β 0.9999 (DRW from epoch 160 of 200 — the trainer sets
  * ctx.drwActive). Defined on the cosine (normalised) head.
  */
-import * as tf from '@tensorflow/tfjs';
-import type { LossDef } from './types';
-import { checkClassCount, crossEntropy, numParam, oneHotF, resolveParams, rowVec } from './common';
+import type { LossDescription } from './types';
+import { numParam, resolveParams } from './schema';
+import { neutralForm } from './logit-form';
 import { classBalancedWeights, ldamMargin } from './perclass';
 
 const WHO = 'LDAM';
 
-export const ldamLoss: LossDef = {
+export const ldamLoss: LossDescription = {
   id: 'ldam',
   label: 'LDAM-DRW',
   summary:
@@ -28,20 +28,25 @@ export const ldamLoss: LossDef = {
     numParam('s', 'Scale s', 30, 1, 64, 1, 'Logit scale applied to the margin-shifted cosines.'),
     numParam('beta', 'DRW β', 0.9999, 0.9, 0.99999, 0.0001, 'Effective-number β of the deferred class weights (used once DRW is on).'),
   ],
-  compute(inp, params, ctx) {
-    const p = resolveParams(this.schema, params, WHO);
-    const C = inp.output.shape[1];
-    checkClassCount(ctx.counts, C, WHO);
-    const oh = oneHotF(inp.labels, C);
-    const margin = rowVec(ldamMargin(ctx.counts, p.maxM, WHO));
-    const logits = tf.mul(tf.sub(inp.output, tf.mul(oh, margin)), p.s) as tf.Tensor2D;
-    const w = ctx.drwActive ? classBalancedWeights(ctx.counts, p.beta, `${WHO} (DRW weights)`) : undefined;
-    return crossEntropy(logits, oh, w);
+  schedule: 'step001',
+  usesNoise: false,
+  twoStage: false,
+  switch: { kind: 'drw', param: null },
+  inferenceScale(params, head) {
+    return head === 'cosine' ? resolveParams(this.schema, params, WHO).s : 1;
   },
   perClass(params, ctx) {
     const p = resolveParams(this.schema, params, WHO);
     const out: Record<string, number[]> = { margin: ldamMargin(ctx.counts, p.maxM, WHO) };
     if (ctx.drwActive) out.weights = classBalancedWeights(ctx.counts, p.beta, `${WHO} (DRW weights)`);
     return out;
+  },
+  logitForm(params, ctx) {
+    const p = resolveParams(this.schema, params, WHO);
+    return {
+      ...neutralForm(ctx.counts.length, p.s),
+      targetMargin: ldamMargin(ctx.counts, p.maxM, WHO),
+      classWeight: ctx.drwActive ? classBalancedWeights(ctx.counts, p.beta, `${WHO} (DRW weights)`) : null,
+    };
   },
 };

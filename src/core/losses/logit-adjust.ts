@@ -7,14 +7,15 @@
  * With τ = 1 this equals Balanced Softmax up to a constant shift of all logits (same loss and gradients).
  * o = z on a linear head, scale · cos on a cosine head.
  */
-import type { LossDef } from './types';
-import { SCALE_PARAM, checkClassCount, crossEntropy, headLogits, numParam, oneHotF, resolveParams, rowVec } from './common';
+import type { LossDescription } from './types';
+import { SCALE_PARAM, numParam, resolveParams } from './schema';
+import { neutralForm } from './logit-form';
 import { logPriors } from './perclass';
-import * as tf from '@tensorflow/tfjs';
+import { headScale } from './head-scale';
 
 const WHO = 'Logit adjustment';
 
-export const logitAdjustLoss: LossDef = {
+export const logitAdjustLoss: LossDescription = {
   id: 'logitAdjust',
   label: 'Logit adjustment',
   summary: 'Adds τ·log(class prior) to the logits during training (Menon et al. 2021); τ = 1 matches Balanced Softmax.',
@@ -23,15 +24,17 @@ export const logitAdjustLoss: LossDef = {
     numParam('tau', 'τ (adjustment strength)', 1, 0, 3, 0.05, 'Multiplies log(n_c/N) added to each logit; 0 = plain CE.'),
     SCALE_PARAM,
   ],
-  compute(inp, params, ctx) {
-    const p = resolveParams(this.schema, params, WHO);
-    const C = inp.output.shape[1];
-    checkClassCount(ctx.counts, C, WHO);
-    const logits = tf.add(headLogits(inp.output, p, ctx), rowVec(logPriors(ctx.counts, p.tau, WHO))) as tf.Tensor2D;
-    return crossEntropy(logits, oneHotF(inp.labels, C));
-  },
+  schedule: 'step001',
+  usesNoise: false,
+  twoStage: false,
+  switch: null,
+  inferenceScale: (params, head) => headScale(params, head),
   perClass(params, ctx) {
     const p = resolveParams(this.schema, params, WHO);
     return { logitShift: logPriors(ctx.counts, p.tau, WHO) };
+  },
+  logitForm(params, ctx) {
+    const p = resolveParams(this.schema, params, WHO);
+    return { ...neutralForm(ctx.counts.length, headScale(p, ctx.head)), logitBias: logPriors(ctx.counts, p.tau, WHO) };
   },
 };

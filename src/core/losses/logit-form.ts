@@ -19,21 +19,9 @@
  *   FBL           K = α·A·d̂_c
  *   GCL           S = s, amp = noiseMul·d̂_c, M = m, γ = focalGamma
  *
- * The per-loss tfjs implementations (./ce.ts …) stay the reference; a test checks this form against them and
- * against the authors' golden outputs.
+ * Each loss description (./ce.ts …) gives its form (`logitForm`); the tfjs implementations (./compute/) stay the
+ * reference, and a test checks the form against the authors' golden outputs.
  */
-import type { LossContext, LossId, LossParams } from './types';
-import {
-  classBalancedWeights,
-  kpsGaScale,
-  kpsMargin,
-  kpsScale,
-  ldamMargin,
-  logCounts,
-  logGapNormalized,
-  logPriors,
-  validateCounts,
-} from './perclass';
 
 export interface LogitForm {
   /** A_c: per-class multiplier of the classifier output. */
@@ -58,7 +46,8 @@ export interface LogitForm {
 
 const fill = (C: number, v: number) => new Array<number>(C).fill(v);
 
-function neutral(C: number, scale: number): LogitForm {
+/** The form of plain cross-entropy on C classes with logit scale `scale`; losses override the parts they change. */
+export function neutralForm(C: number, scale: number): LogitForm {
   return {
     outScale: fill(C, 1),
     sampleScale: fill(C, scale),
@@ -70,65 +59,6 @@ function neutral(C: number, scale: number): LogitForm {
     focalGamma: 0,
     usesNoise: false,
   };
-}
-
-function param(params: LossParams, key: string, def: number): number {
-  const v = params[key];
-  return v === undefined ? def : v;
-}
-
-/**
- * The logit form of loss `id` with `params` (schema defaults filled in by the caller) in context `ctx`
- * (class counts, head, α, GA / DRW switches). Throws the same errors as the loss' own per-class vectors.
- */
-export function logitForm(id: LossId, params: LossParams, ctx: Omit<LossContext, 'noise'>): LogitForm {
-  const counts = ctx.counts;
-  validateCounts(counts, id);
-  const C = counts.length;
-  const headScale = ctx.head === 'cosine' ? param(params, 'scale', 30) : 1;
-  switch (id) {
-    case 'ce':
-      return neutral(C, headScale);
-    case 'balancedSoftmax':
-      return { ...neutral(C, headScale), logitBias: logCounts(counts) };
-    case 'logitAdjust':
-      return { ...neutral(C, headScale), logitBias: logPriors(counts, param(params, 'tau', 1)) };
-    case 'cbce':
-      return { ...neutral(C, headScale), classWeight: classBalancedWeights(counts, param(params, 'beta', 0.9999), 'Class-balanced CE') };
-    case 'ldam':
-      return {
-        ...neutral(C, param(params, 's', 30)),
-        targetMargin: ldamMargin(counts, param(params, 'maxM', 0.5)),
-        classWeight: ctx.drwActive ? classBalancedWeights(counts, param(params, 'beta', 0.9999), 'LDAM (DRW weights)') : null,
-      };
-    case 'kps': {
-      const s = param(params, 's', 15);
-      const ga = param(params, 'ga', 1) >= 0.5 && ctx.gaActive === true;
-      return {
-        ...neutral(C, s),
-        outScale: kpsScale(counts),
-        targetMargin: kpsMargin(counts, param(params, 'maxM', 0.2)),
-        sampleScale: ga ? kpsGaScale(counts, s) : fill(C, s),
-      };
-    }
-    case 'fbl': {
-      const k = ctx.alpha * param(params, 'A', 60);
-      if (!Number.isFinite(k)) throw new Error(`FBL: α·A must be finite (α = ${ctx.alpha}, A = ${param(params, 'A', 60)})`);
-      const base = neutral(C, 1);
-      return k === 0 ? base : { ...base, featureStimulus: logGapNormalized(counts, 'FBL').map((d) => k * d) };
-    }
-    case 'gcl': {
-      const dHat = logGapNormalized(counts, 'GCL');
-      const noiseMul = param(params, 'noiseMul', 0.5);
-      return {
-        ...neutral(C, param(params, 's', 30)),
-        noiseAmp: dHat.map((d) => noiseMul * d),
-        targetMargin: fill(C, param(params, 'm', 0)),
-        focalGamma: param(params, 'focalGamma', 0),
-        usesNoise: true,
-      };
-    }
-  }
 }
 
 /**

@@ -1,5 +1,6 @@
-/** All losses by id, plus lookup and default hyperparameters. */
-import type { LossDef, LossId, LossParams } from './types';
+/** All loss descriptions by id, plus lookup and default hyperparameters (pure: no tfjs). */
+import type { LossContext, LossDescription, LossId, LossParams } from './types';
+import type { LogitForm } from './logit-form';
 import { ceLoss } from './ce';
 import { ldamLoss } from './ldam';
 import { balancedSoftmaxLoss } from './balanced-softmax';
@@ -8,9 +9,9 @@ import { cbceLoss } from './cbce';
 import { kpsLoss } from './kps';
 import { fblLoss } from './fbl';
 import { gclLoss } from './gcl';
-import { schemaDefaults } from './common';
+import { schemaDefaults } from './schema';
 
-export const LOSSES: Record<LossId, LossDef> = {
+export const LOSSES: Record<LossId, LossDescription> = {
   ce: ceLoss,
   ldam: ldamLoss,
   balancedSoftmax: balancedSoftmaxLoss,
@@ -28,7 +29,7 @@ export function isLossId(id: string): id is LossId {
 }
 
 /** The loss with this id; throws with the list of known ids otherwise. */
-export function getLoss(id: string): LossDef {
+export function getLoss(id: string): LossDescription {
   if (!isLossId(id)) throw new Error(`Unknown loss '${id}'; known: ${LOSS_IDS.join(', ')}`);
   return LOSSES[id];
 }
@@ -36,4 +37,10 @@ export function getLoss(id: string): LossDef {
 /** Schema defaults of a loss (a fresh object). */
 export function defaultParams(id: LossId | string): LossParams {
   return schemaDefaults(getLoss(id).schema);
+}
+
+/** The logit form of loss `id` (schema defaults filled in for missing params). */
+export function logitForm(id: LossId, params: LossParams, ctx: LossContext): LogitForm {
+  const def = getLoss(id);
+  return def.logitForm({ ...defaultParams(id), ...params }, ctx);
 }

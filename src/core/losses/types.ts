@@ -1,6 +1,11 @@
-/** Loss contracts: a pure function plus a hyperparameter schema the UI renders as controls. */
-import type * as tf from '@tensorflow/tfjs';
+/**
+ * Loss descriptions: what the page, the URL schema and the trainer need to know about a loss without tfjs —
+ * identity, head, hyperparameter schema, capabilities, chartable per-class vectors and the common logit form
+ * (./logit-form.ts). The tfjs computation of each loss lives in ./compute/ and is used only by the trainer.
+ */
 import type { HeadKind } from '../models/types';
+import type { LrSchedule } from '../train/schedules';
+import type { LogitForm } from './logit-form';
 
 export type LossId = 'ce' | 'ldam' | 'balancedSoftmax' | 'logitAdjust' | 'cbce' | 'kps' | 'fbl' | 'gcl';
 
@@ -19,12 +24,7 @@ export interface HyperParamSpec {
 
 export type LossParams = Record<string, number>;
 
-/**
- * Draws the GCL noise: a [rows, cols] matrix of N(0, σ = 1/3) clipped to [−1, 1], BEFORE the absolute value.
- * Injectable so tests can feed the authors' noise; the default is seeded.
- */
-export type NoiseSource = (rows: number, cols: number) => tf.Tensor2D;
-
+/** What a loss needs to know about the run at a step: class counts, head, and the schedule switches in force. */
 export interface LossContext {
   /** Training count per class, in the model's class order (per-class vectors are computed from these). */
   counts: number[];
@@ -34,37 +34,40 @@ export interface LossContext {
   gaActive: boolean;
   /** LDAM: DRW class weights switched on (after the DRW start epoch). */
   drwActive: boolean;
-  /** GCL noise source. */
-  noise: NoiseSource;
   /**
-   * Optional: the head producing `output`. Losses defined on either head (CE, CB-CE, Balanced Softmax, logit
+   * Optional: the head producing the output. Losses defined on either head (CE, CB-CE, Balanced Softmax, logit
    * adjustment) multiply a cosine head's output by their `scale` hyperparameter; absent = 'linear' (no scale).
    */
   head?: HeadKind;
 }
 
-export interface LossInputs {
-  /** Classifier output [B, C] (cosine similarities or linear logits). */
-  output: tf.Tensor2D;
-  /** int32 labels [B]. */
-  labels: tf.Tensor1D;
-  /** Pooled features [B, D] (FBL uses their norm). */
-  features: tf.Tensor2D;
-}
+/** A schedule switch a loss reacts to: KPS gradient adjustment ('ga'), LDAM's deferred re-weighting ('drw'). */
+export type LossSwitch = 'ga' | 'drw';
 
-export interface LossDef {
+export interface LossDescription {
   id: LossId;
   label: string;
   /** One sentence for the UI. */
   summary: string;
   /** Head the loss is defined on ('any': works with both; CE uses `scale` on a cosine head). */
   head: HeadKind | 'any';
-  schema: HyperParamSpec[];
-  /** Scalar batch-mean loss; differentiable w.r.t. output and features. */
-  compute(inp: LossInputs, params: LossParams, ctx: LossContext): tf.Scalar;
+  schema: readonly HyperParamSpec[];
+  /** The lr schedule of the authors' scripts for this loss (the 'auto' schedule). */
+  schedule: LrSchedule;
+  /** The loss draws GCL noise every step (its sampled cloud is charted). */
+  usesNoise: boolean;
+  /** The loss has a second stage (GCL: classifier re-training with CBEN sampling on the frozen backbone). */
+  twoStage: boolean;
+  /** The schedule switch this loss reacts to, and the hyperparameter that enables it (null: always when in force). */
+  switch: { kind: LossSwitch; param: string | null } | null;
+  /** Logit scale on a cosine head with these params (test loss, softmax confidence); 1 on a linear head. */
+  inferenceScale(params: LossParams, head: HeadKind): number;
   /**
-   * Chartable per-class quantities actually in force, as plain numbers (e.g. GCL cloud amplitude,
-   * KPS scale and margin, FBL stimulus α·A·d̂_c, LDAM margin, class weights). Keys are stable identifiers.
+   * Chartable per-class quantities actually in force, as plain numbers (e.g. GCL cloud amplitude, KPS scale and
+   * margin, FBL stimulus α·A·d̂_c, LDAM margin, class weights). Keys are stable identifiers. Throws on counts the
+   * loss cannot use (equal counts, a zero count).
    */
-  perClass(params: LossParams, ctx: Omit<LossContext, 'noise'>): Record<string, number[]>;
+  perClass(params: LossParams, ctx: LossContext): Record<string, number[]>;
+  /** The loss as per-class numbers of the common logit form (for executors other than tfjs). */
+  logitForm(params: LossParams, ctx: LossContext): LogitForm;
 }

@@ -63,3 +63,54 @@ export class PerClassMean {
     this.n.fill(0);
   }
 }
+
+/** Per-sample results of a classifier output: what an evaluation needs from the logits. */
+export interface ScoredOutputs {
+  /** Arg max of the output per sample. */
+  preds: Int32Array;
+  /** Softmax probability of the predicted class (output × scale). */
+  confidence: Float32Array;
+  /** Σ over samples of the cross-entropy of (output × scale) against the label. */
+  lossSum: number;
+}
+
+/**
+ * Scores a classifier output [n×C] (row-major) against the labels: arg max, softmax confidence of the arg max
+ * and the summed cross-entropy, with the logits taken as output × scale (a cosine head's inference scale).
+ */
+export function scoreOutputs(output: ArrayLike<number>, labels: ArrayLike<number>, numClasses: number, scale: number): ScoredOutputs {
+  const n = labels.length;
+  const C = numClasses;
+  const preds = new Int32Array(n);
+  const confidence = new Float32Array(n);
+  let lossSum = 0;
+  for (let i = 0; i < n; i++) {
+    let arg = 0;
+    let mx = -Infinity;
+    for (let c = 0; c < C; c++) {
+      const v = output[i * C + c];
+      if (v > mx) {
+        mx = v;
+        arg = c;
+      }
+    }
+    const top = mx * scale;
+    let sum = 0;
+    for (let c = 0; c < C; c++) sum += Math.exp(output[i * C + c] * scale - top);
+    preds[i] = arg;
+    confidence[i] = 1 / sum;
+    lossSum += top + Math.log(sum) - output[i * C + labels[i]] * scale;
+  }
+  return { preds, confidence, lossSum };
+}
+
+/** L2 norm of each row of a [n×D] matrix. */
+export function rowNorms(m: ArrayLike<number>, n: number, D: number): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let d = 0; d < D; d++) s += m[i * D + d] ** 2;
+    out[i] = Math.sqrt(s);
+  }
+  return out;
+}

@@ -47,6 +47,9 @@ export interface TrainConfig {
   stage2: Stage2Config;
 }
 
+/** The loss GCL stage 2 re-trains the classifier with (the authors' stage-2 recipe), with the stage-2 parameters. */
+export const STAGE2_LOSS: LossId = 'gcl';
+
 export const STAGE2_DEFAULTS: Stage2Config = {
   epochs: 30,
   sampler: 'cben',

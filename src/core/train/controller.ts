@@ -1,6 +1,8 @@
 /**
  * Run / pause / single-step / stop at batch granularity over a Trainer. The loop yields to the event loop
  * between batches so a worker can receive messages (pause, hyperparameter changes) while training.
+ * `onEpochEnd` (optional) runs after every finished epoch, before the next step and before the epoch's events are
+ * emitted (the worker takes its crash-recovery checkpoint there).
  */
 import type { Trainer, StepOutcome, BatchInfo, EpochMetrics, Halt } from './trainer';
 
@@ -21,7 +23,15 @@ export class TrainController {
   constructor(
     readonly trainer: Trainer,
     private readonly emit: (e: ControllerEvent) => void,
+    private readonly onEpochEnd?: (trainer: Trainer) => Promise<void>,
   ) {}
+
+  /** One trainer step, then the epoch hook when it finished an epoch. */
+  private async stepTrainer(): Promise<StepOutcome> {
+    const out = await this.trainer.step();
+    if (out.epoch && this.onEpochEnd) await this.onEpochEnd(this.trainer);
+    return out;
+  }
 
   private setState(s: ControllerState): void {
     if (this.state === s) return;
@@ -46,7 +56,7 @@ export class TrainController {
   /** One batch (only while not running). */
   async stepOnce(): Promise<StepOutcome | null> {
     if (this.state === 'running' || this.state === 'stopped' || this.trainer.stageDone) return null;
-    this.stepping = this.trainer.step();
+    this.stepping = this.stepTrainer();
     const out = await this.stepping;
     this.stepping = null;
     if (out) this.handle(out);
@@ -61,7 +71,7 @@ export class TrainController {
     this.loop = (async () => {
       if (this.stepping) await this.stepping;
       while (this.state === 'running' && !this.trainer.stageDone) {
-        const out = await this.trainer.step();
+        const out = await this.stepTrainer();
         this.handle(out);
         await yieldToEventLoop();
       }

@@ -50,8 +50,3 @@ export function fblAlpha(epoch: number, T: number): number {
 export function stage2Lr(epoch: number, E2: number, lrMax: number): number {
   return 0.01 * lrMax * (1 + Math.cos((Math.PI * epoch) / E2));
 }
-
-/** The schedule the authors use with each loss. */
-export function defaultScheduleFor(loss: string): LrSchedule {
-  return loss === 'gcl' || loss === 'kps' ? 'step01' : 'step001';
-}

@@ -7,22 +7,23 @@
  * mode, running statistics untouched), keeps the stage-1 classifier and re-trains it with the GCL loss (focal γ),
  * a CBEN or class-balanced sampler and the cosine learning-rate schedule.
  */
-import * as tf from '@tensorflow/tfjs';
 import type { Dataset, Group, LongTailSubset } from '../data/types';
 import { capPerClass, makeLongTail } from '../data/longtail';
 import { createSampler } from '../data/samplers';
 import { makeBatch } from '../data/augment';
 import type { Model, ModelSpec } from '../models/types';
 import { buildSpec, createModel } from '../models';
-import type { LossContext, LossDef, LossParams, NoiseSource } from '../losses/types';
+import type { LossContext, LossDescription, LossId, LossParams, LossSwitch } from '../losses/types';
 import { getLoss, defaultParams } from '../losses/registry';
-import { seededNoise } from '../losses/noise';
-import { classificationMetrics, groupAccuracy, PerClassMean, type GroupAccuracy } from '../metrics/classification';
+import { drawClippedNormal } from '../losses/noise';
+import { classificationMetrics, groupAccuracy, PerClassMean, rowNorms, scoreOutputs, type GroupAccuracy } from '../metrics/classification';
 import { Rng, type RngState } from './rng';
 import { cloneWeights, setWeights } from '../models';
-import { Sgd } from './sgd';
-import { type TrainConfig, type Stage2Config, validateConfig, ConfigError } from './config';
-import { defaultScheduleFor, drwStartEpoch, fblAlpha, gaStartEpoch, stage1Lr, stage2Lr, type LrSchedule } from './schedules';
+import { type TrainConfig, type Stage2Config, STAGE2_LOSS, validateConfig, ConfigError } from './config';
+import { drwStartEpoch, fblAlpha, gaStartEpoch, stage1Lr, stage2Lr, type LrSchedule } from './schedules';
+import { applyLive, type LiveSettings } from './config-fields';
+import type { StepEngine } from './step-engine';
+import { TfjsEngine } from './tfjs-engine';
 
 export type Stage = 1 | 2;
 
@@ -100,16 +101,6 @@ export interface StepOutcome {
   halt?: Halt;
 }
 
-/** Settings that may change between steps without resetting anything. */
-export interface LiveSettings {
-  lr?: number;
-  lossParams?: LossParams;
-  sampler?: TrainConfig['sampler'];
-  augment?: boolean;
-  hflip?: boolean;
-  weightDecay?: number;
-}
-
 export interface TrainerCheckpoint {
   version: 1;
   config: TrainConfig;
@@ -126,20 +117,23 @@ export interface TrainerCheckpoint {
   rng: { sampler: RngState; augment: RngState; noise: RngState };
 }
 
+/** Draws GCL noise ε before |·|: rows·cols values of N(0, 1/3) clipped to [−1, 1]. */
+export type NoiseDraw = (rows: number, cols: number) => Float32Array;
+
 export interface TrainerOptions {
-  /** Replace the GCL noise source (tests feed fixed noise). */
-  noise?: NoiseSource;
+  /** Replace the GCL noise draw (tests feed fixed noise); default: the run's seeded noise stream. */
+  noise?: NoiseDraw;
 }
 
 export class Trainer {
-  readonly config: TrainConfig;
   readonly dataset: Dataset;
   readonly subset: LongTailSubset;
   readonly counts: number[];
   readonly groups: Group[];
   readonly spec: ModelSpec;
+  /** The model's tfjs variables (trained by the tfjs engine; kept in step by others for exports and checkpoints). */
   readonly model: Model;
-  readonly loss: LossDef;
+  readonly loss: LossDescription;
   /** Head actually used ('forced' when the loss needs a particular one). */
   readonly headNote: string | null;
 
@@ -150,14 +144,15 @@ export class Trainer {
   lossParams: LossParams;
   stage2: Stage2Config;
 
+  private cfg: TrainConfig;
+  private readonly engine: StepEngine;
   private readonly rngs: { sampler: Rng; augment: Rng; noise: Rng };
-  private sgd: Sgd;
   private sampler: ReturnType<typeof createSampler>;
   private positions: Int32Array | null = null;
   private batchBuf: Float32Array | null = null;
-  private readonly noise: NoiseSource;
-  private lastNoise: tf.Tensor2D | null = null;
-  private captureNoise = false;
+  private readonly noise: NoiseDraw;
+  /** The noise of the stage's last batch, |ε| (B×C), for the GCL cloud chart. */
+  private lastNoise: { values: Float32Array; rows: number; cols: number } | null = null;
   private readonly testIndices: Int32Array;
   /** Predictions of the last `evaluate()` (null until one ran). */
   lastEvaluation: EvaluationRecord | null = null;
@@ -171,7 +166,7 @@ export class Trainer {
 
   constructor(dataset: Dataset, config: TrainConfig, opts: TrainerOptions = {}) {
     validateConfig(config);
-    this.config = structuredClone(config);
+    this.cfg = structuredClone(config);
     this.dataset = capPerClass(dataset, config.headImages);
     dataset = this.dataset;
     const root = new Rng(config.seed);
@@ -190,20 +185,30 @@ export class Trainer {
       this.headNote = `${this.loss.label} needs the ${this.loss.head} head; using it instead of ${head}`;
       head = this.loss.head;
     }
-    this.config.head = head;
+    this.cfg.head = head;
     const { height, width, channels, numClasses } = dataset.pool;
     this.spec = buildSpec({ kind: config.model, head, inputShape: [height, width, channels], numClasses });
     this.model = createModel(this.spec, root.fork('init'));
+    this.engine = new TfjsEngine(this.model, { momentum: config.momentum, weightDecay: config.weightDecay });
     this.lossParams = { ...defaultParams(config.loss), ...config.lossParams };
     this.stage2 = { ...config.stage2 };
     this.rngs = { sampler: root.fork('sampler'), augment: root.fork('augment'), noise: root.fork('noise') };
-    this.noise = opts.noise ?? seededNoise(this.rngs.noise);
+    this.noise = opts.noise ?? ((rows, cols) => drawClippedNormal(this.rngs.noise, new Float32Array(rows * cols)));
     this.sampler = createSampler(config.sampler, this.subset.labels, this.counts, this.rngs.sampler);
-    this.sgd = new Sgd({ momentum: config.momentum, weightDecay: config.weightDecay });
     this.normAcc = new PerClassMean(numClasses);
     this.testIndices = pickTestIndices(dataset.test.labels, numClasses, config.evalPerClass);
     // Fail early on counts the loss cannot use (equal counts, zero-count class).
-    this.loss.perClass(this.lossParams, this.lossContextBase());
+    this.loss.perClass(this.lossParams, this.lossContext());
+  }
+
+  /** The run's configuration (the head the loss forces, live changes applied). */
+  get config(): TrainConfig {
+    return this.cfg;
+  }
+
+  /** Which engine computes the steps. */
+  get engineKind(): StepEngine['kind'] {
+    return this.engine.kind;
   }
 
   /** Number of test images evaluated each epoch. */
@@ -212,11 +217,11 @@ export class Trainer {
   }
 
   get epochsInStage(): number {
-    return this.stage === 1 ? this.config.epochs : this.stage2.epochs;
+    return this.stage === 1 ? this.cfg.epochs : this.stage2.epochs;
   }
 
   get schedule(): LrSchedule {
-    return this.config.schedule === 'auto' ? defaultScheduleFor(this.config.loss) : this.config.schedule;
+    return this.cfg.schedule === 'auto' ? this.loss.schedule : this.cfg.schedule;
   }
 
   /** True when the current stage has run all its epochs. */
@@ -226,7 +231,7 @@ export class Trainer {
 
   currentLr(): number {
     if (this.stage === 2) return stage2Lr(this.epoch, this.stage2.epochs, this.stage2.lrMax);
-    return stage1Lr(this.epoch, this.config.epochs, this.config.lr, this.schedule, this.config.warmup);
+    return stage1Lr(this.epoch, this.cfg.epochs, this.cfg.lr, this.schedule, this.cfg.warmup);
   }
 
   batchesPerEpoch(): number {
@@ -237,11 +242,11 @@ export class Trainer {
   }
 
   private batchSize(): number {
-    return this.stage === 1 ? this.config.batchSize : this.stage2.batchSize;
+    return this.stage === 1 ? this.cfg.batchSize : this.stage2.batchSize;
   }
 
-  private lossContextBase(): Omit<LossContext, 'noise'> {
-    const T = this.config.epochs;
+  private lossContext(): LossContext {
+    const T = this.cfg.epochs;
     const e = this.stage === 1 ? this.epoch : T - 1;
     return {
       counts: this.counts,
@@ -252,38 +257,41 @@ export class Trainer {
     };
   }
 
-  /** Loss and parameters in force now (stage 2 = GCL with the stage-2 parameters). */
-  private activeLoss(): { def: LossDef; params: LossParams } {
-    if (this.stage === 1) return { def: this.loss, params: this.lossParams };
+  /** Loss and parameters in force now (stage 2: the stage-2 loss with the stage-2 parameters). */
+  private activeLoss(): { id: LossId; def: LossDescription; params: LossParams } {
+    if (this.stage === 1) return { id: this.loss.id, def: this.loss, params: this.lossParams };
     const s2 = this.stage2;
     return {
-      def: getLoss('gcl'),
-      params: { ...defaultParams('gcl'), s: s2.s, m: s2.m, noiseMul: s2.noiseMul, focalGamma: s2.focalGamma },
+      id: STAGE2_LOSS,
+      def: getLoss(STAGE2_LOSS),
+      params: { ...defaultParams(STAGE2_LOSS), s: s2.s, m: s2.m, noiseMul: s2.noiseMul, focalGamma: s2.focalGamma },
     };
+  }
+
+  /** Whether the loss' schedule switch `kind` (KPS gradient adjustment, LDAM DRW) is in force in this epoch. */
+  private switchOn(kind: LossSwitch, ctx: LossContext, params: LossParams): boolean {
+    const sw = this.loss.switch;
+    if (this.stage !== 1 || !sw || sw.kind !== kind) return false;
+    const inForce = kind === 'ga' ? ctx.gaActive : ctx.drwActive;
+    return inForce && (sw.param === null || params[sw.param] >= 0.5);
   }
 
   /** Apply settings that take effect at the next step; weights and momentum stay. */
   update(s: LiveSettings): void {
-    if (s.lr !== undefined) {
-      if (!(s.lr > 0)) throw new ConfigError(`lr must be > 0 (got ${s.lr})`);
-      this.config.lr = s.lr;
-    }
+    if (s.lr !== undefined && !(s.lr > 0)) throw new ConfigError(`lr must be > 0 (got ${s.lr})`);
     if (s.lossParams) {
-      const next = { ...this.lossParams, ...s.lossParams };
-      this.loss.perClass(next, this.lossContextBase());
+      const next = { ...defaultParams(this.loss.id), ...s.lossParams };
+      this.loss.perClass(next, this.lossContext());
       this.lossParams = next;
     }
-    if (s.augment !== undefined) this.config.augment = s.augment;
-    if (s.hflip !== undefined) this.config.hflip = s.hflip;
-    if (s.weightDecay !== undefined) {
-      this.config.weightDecay = s.weightDecay;
-      this.sgd.setWeightDecay(s.weightDecay);
-    }
-    if (s.sampler && s.sampler !== this.config.sampler) {
-      this.config.sampler = s.sampler;
-      this.sampler = createSampler(s.sampler, this.subset.labels, this.counts, this.rngs.sampler);
+    const prevSampler = this.cfg.sampler;
+    this.cfg = applyLive(this.cfg, s);
+    if (s.lossParams) this.cfg.lossParams = { ...this.lossParams };
+    if (s.weightDecay !== undefined) this.engine.setWeightDecay(s.weightDecay);
+    if (this.cfg.sampler !== prevSampler) {
+      this.sampler = createSampler(this.cfg.sampler, this.subset.labels, this.counts, this.rngs.sampler);
       // the rest of this epoch is drawn by the new sampler
-      if (this.positions) this.positions = null;
+      this.positions = null;
     }
   }
 
@@ -299,8 +307,7 @@ export class Trainer {
     this.positions = null;
     this.resetEpochAccumulators();
     this.sampler = createSampler(this.stage2.sampler, this.subset.labels, this.counts, this.rngs.sampler);
-    this.sgd.dispose();
-    this.sgd = new Sgd({ momentum: this.config.momentum, weightDecay: this.config.weightDecay });
+    this.engine.resetMomentum();
   }
 
   private resetEpochAccumulators(): void {
@@ -329,7 +336,7 @@ export class Trainer {
       poolIdx[i] = this.subset.indices[pos[i]];
       labels[i] = this.subset.labels[pos[i]];
     }
-    const { height: H, width: W, channels: Cc } = this.dataset.pool;
+    const { height: H, width: W, channels: Cc, numClasses: C } = this.dataset.pool;
     const need = pos.length * H * W * Cc;
     if (!this.batchBuf || this.batchBuf.length !== need) this.batchBuf = new Float32Array(need);
     makeBatch(
@@ -337,34 +344,26 @@ export class Trainer {
       poolIdx,
       this.dataset.meta,
       {
-        augment: this.config.augment,
-        hflip: this.config.hflip && this.dataset.meta.hflip,
+        augment: this.cfg.augment,
+        hflip: this.cfg.hflip && this.dataset.meta.hflip,
         rng: this.rngs.augment,
       },
       this.batchBuf,
     );
 
     const lr = this.currentLr();
-    const { def, params } = this.activeLoss();
-    const ctx: LossContext = { ...this.lossContextBase(), noise: this.wrappedNoise() };
-    this.captureNoise = this.batchInEpoch === nb - 1 && (this.stage === 2 || this.config.loss === 'gcl');
-    const frozen = this.stage === 2;
-    const vars = this.model.trainable(frozen ? 'classifier' : 'all');
-
-    const x = tf.tensor4d(this.batchBuf, [pos.length, H, W, Cc]);
-    const y = tf.tensor1d(labels, 'int32');
-    let kept: tf.Tensor[] = [];
-    const { value, grads } = tf.variableGrads(() => {
-      const { features, output } = this.model.forward(x, frozen ? 'eval' : 'train');
-      const l = def.compute({ output, labels: y, features }, params, ctx);
-      kept = [tf.keep(tf.norm(features, 'euclidean', 1)), tf.keep(tf.argMax(output, 1))];
-      return l;
-    }, vars);
-    // One op per gradient: a NaN/Inf anywhere makes the plain sum non-finite, which is all the check needs.
-    const health = tf.tidy(() => tf.stack([value, sumScalars(Object.values(grads).map((g) => tf.sum(g)))]));
-    const [hv, norms, preds] = await Promise.all([health.data(), kept[0].data(), kept[1].data()]);
-    tf.dispose([x, y, value, health, ...kept]);
-    const lossValue = hv[0];
+    const { id, def, params } = this.activeLoss();
+    const ctx = this.lossContext();
+    const noise = def.usesNoise ? this.noise(pos.length, C) : null;
+    const r = await this.engine.train({
+      x: this.batchBuf,
+      n: pos.length,
+      labels,
+      lr,
+      loss: { id, params, ctx },
+      noise,
+      frozen: this.stage === 2,
+    });
     const step = this.globalStep + 1;
     const batch: BatchInfo = {
       stage: this.stage,
@@ -372,13 +371,11 @@ export class Trainer {
       batch: this.batchInEpoch,
       batchesPerEpoch: nb,
       step,
-      loss: lossValue,
+      loss: r.loss,
       lr,
     };
-    if (!Number.isFinite(lossValue) || !Number.isFinite(hv[1])) {
-      tf.dispose(grads);
-      this.model.discardBnUpdates();
-      const what = !Number.isFinite(lossValue) ? `the loss became ${lossValue}` : `the gradient became ${hv[1]}`;
+    if (!r.applied) {
+      const what = !Number.isFinite(r.loss) ? `the loss became ${r.loss}` : `the gradient became ${r.gradientSum}`;
       return {
         batch,
         halt: {
@@ -390,17 +387,14 @@ export class Trainer {
         },
       };
     }
-    this.sgd.apply(vars, grads, lr);
-    tf.dispose(grads);
-    if (!frozen) this.model.commitBnUpdates();
-    else this.model.discardBnUpdates();
+    if (noise && this.batchInEpoch === nb - 1) this.lastNoise = { values: noise.map(Math.abs), rows: pos.length, cols: C };
 
     this.globalStep = step;
-    this.lossSum += lossValue * pos.length;
+    this.lossSum += r.loss * pos.length;
     this.lossCount += pos.length;
-    for (let i = 0; i < preds.length; i++) if (preds[i] === labels[i]) this.correct++;
+    for (let i = 0; i < r.preds.length; i++) if (r.preds[i] === labels[i]) this.correct++;
     this.seen += pos.length;
-    this.normAcc.add(norms, labels);
+    this.normAcc.add(r.featureNorms, labels);
     this.batchInEpoch++;
     if (this.batchInEpoch < nb) return { batch };
 
@@ -408,28 +402,15 @@ export class Trainer {
     return { batch, epoch: epochMetrics, stageDone: this.stageDone };
   }
 
-  private wrappedNoise(): NoiseSource {
-    return (rows, cols) => {
-      const n = this.noise(rows, cols);
-      if (this.captureNoise) {
-        this.lastNoise?.dispose();
-        this.lastNoise = tf.keep(tf.abs(n)) as tf.Tensor2D;
-      }
-      return n;
-    };
-  }
-
   private async finishEpoch(lr: number): Promise<EpochMetrics> {
     const trainSeconds = (now() - this.epochStart) / 1000;
     const ev = await this.evaluate(this.epoch);
-    const base = this.lossContextBase();
+    const ctx = this.lossContext();
     const { def, params } = this.activeLoss();
-    const lossPerClass = def.perClass(params, base);
+    const lossPerClass = def.perClass(params, ctx);
     let gclNoiseLastBatch: number[][] | undefined;
     if (this.lastNoise) {
-      const [B, C] = this.lastNoise.shape;
-      const v = await this.lastNoise.data();
-      this.lastNoise.dispose();
+      const { values: v, rows: B, cols: C } = this.lastNoise;
       this.lastNoise = null;
       const amp = lossPerClass.cloudAmplitude;
       gclNoiseLastBatch = Array.from({ length: C }, (_, c) => Array.from({ length: B }, (_, b) => v[b * C + c] * (amp ? amp[c] : 1)));
@@ -440,9 +421,9 @@ export class Trainer {
       epochsInStage: this.epochsInStage,
       step: this.globalStep,
       lr,
-      alpha: fblAlpha(this.stage === 1 ? this.epoch : this.config.epochs - 1, this.config.epochs),
-      gaActive: base.gaActive && this.stage === 1 && this.config.loss === 'kps' && !!params.ga,
-      drwActive: base.drwActive && this.stage === 1 && this.config.loss === 'ldam',
+      alpha: fblAlpha(this.stage === 1 ? this.epoch : this.cfg.epochs - 1, this.cfg.epochs),
+      gaActive: this.switchOn('ga', ctx, params),
+      drwActive: this.switchOn('drw', ctx, params),
       trainLoss: this.lossSum / Math.max(1, this.lossCount),
       trainAccuracy: this.correct / Math.max(1, this.seen),
       testLoss: ev.loss,
@@ -479,34 +460,29 @@ export class Trainer {
     const test = this.dataset.test;
     const { height: H, width: W, channels: Cc } = test;
     const C = test.numClasses;
+    const D = this.spec.featureDim;
     const idx = this.testIndices;
     const preds = new Int32Array(idx.length);
     const confidence = new Float32Array(idx.length);
     const labels = new Int32Array(idx.length);
     const norms = new PerClassMean(C);
-    const scale = this.spec.config.head === 'cosine' ? this.inferenceScale() : 1;
+    const { def, params } = this.activeLoss();
+    const scale = def.inferenceScale(params, this.spec.config.head);
     let lossSum = 0;
     const EB = 256;
     const buf = new Float32Array(EB * H * W * Cc);
     for (let s = 0; s < idx.length; s += EB) {
       const part = idx.subarray(s, Math.min(s + EB, idx.length));
       const n = part.length;
-      for (let i = 0; i < n; i++) labels[s + i] = test.labels[part[i]];
-      const xb = makeBatch(test, part, this.dataset.meta, { augment: false, rng: this.rngs.augment }, buf.subarray(0, n * H * W * Cc));
-      const [p, nr, l, pr] = tf.tidy(() => {
-        const x = tf.tensor4d(xb, [n, H, W, Cc]);
-        const { features, output } = this.model.forward(x, 'eval');
-        const y = tf.oneHot(tf.tensor1d(labels.subarray(s, s + n), 'int32'), C);
-        const logits = tf.mul(output, scale);
-        const ce = tf.losses.softmaxCrossEntropy(y, logits, undefined, 0, tf.Reduction.SUM);
-        return [tf.argMax(output, 1), tf.norm(features, 'euclidean', 1), ce, tf.max(tf.softmax(logits), 1)];
-      });
-      const [pv, nv, lv, prv] = await Promise.all([p.data(), nr.data(), l.data(), pr.data()]);
-      tf.dispose([p, nr, l, pr]);
-      preds.set(pv as Int32Array, s);
-      confidence.set(prv as Float32Array, s);
-      norms.add(nv, labels.subarray(s, s + n));
-      lossSum += lv[0];
+      const lab = labels.subarray(s, s + n);
+      for (let i = 0; i < n; i++) lab[i] = test.labels[part[i]];
+      makeBatch(test, part, this.dataset.meta, { augment: false, rng: this.rngs.augment }, buf.subarray(0, n * H * W * Cc));
+      const { output, features } = await this.engine.evaluate(buf, n);
+      const scored = scoreOutputs(output, lab, C, scale);
+      preds.set(scored.preds, s);
+      confidence.set(scored.confidence, s);
+      norms.add(rowNorms(features, n, D), lab);
+      lossSum += scored.lossSum;
     }
     const cm = classificationMetrics(preds, labels, C);
     this.lastEvaluation = {
@@ -528,32 +504,30 @@ export class Trainer {
     };
   }
 
-  private inferenceScale(): number {
-    const p = this.activeLoss().params;
-    return p.s ?? p.scale ?? 30;
+  /** Brings the tfjs model's variables up to date with the engine (before an export). */
+  async syncModel(): Promise<void> {
+    await this.engine.syncToModel();
   }
 
   /**
    * Everything needed to continue this run elsewhere (another backend, a reloaded page): plain data, buffers
    * transferable. Only at an epoch boundary.
    */
-  checkpoint(): TrainerCheckpoint {
+  async checkpoint(): Promise<TrainerCheckpoint> {
     if (this.batchInEpoch !== 0) throw new Error('checkpoint() is only possible at an epoch boundary');
-    const names = new Map<string, string>();
-    for (const [name, v] of this.model.vars) names.set(v.name, name);
-    const momentum: Record<string, Float32Array> = {};
-    for (const [vn, data] of this.sgd.exportState()) momentum[names.get(vn) ?? vn] = data;
+    await this.engine.syncToModel();
+    const momentum = await this.engine.readMomentum();
     return {
       version: 1,
-      config: structuredClone(this.config),
+      config: structuredClone(this.cfg),
       stage: this.stage,
       epoch: this.epoch,
       globalStep: this.globalStep,
       lossParams: { ...this.lossParams },
       stage2: { ...this.stage2 },
-      weights: Object.fromEntries(cloneWeights(this.model)),
+      weights: Object.fromEntries(await readWeights(this.model)),
       bnBatchesTracked: Object.fromEntries(this.model.bnBatchesTracked),
-      momentum,
+      momentum: Object.fromEntries(momentum),
       rng: { sampler: this.rngs.sampler.getState(), augment: this.rngs.augment.getState(), noise: this.rngs.noise.getState() },
     };
   }
@@ -564,6 +538,7 @@ export class Trainer {
     const t = new Trainer(dataset, ck.config, opts);
     setWeights(t.model, new Map(Object.entries(ck.weights)));
     for (const [k, n] of Object.entries(ck.bnBatchesTracked)) t.model.bnBatchesTracked.set(k, n);
+    t.engine.syncFromModel();
     t.stage = ck.stage;
     t.epoch = ck.epoch;
     t.globalStep = ck.globalStep;
@@ -572,36 +547,21 @@ export class Trainer {
     t.rngs.sampler.setState(ck.rng.sampler);
     t.rngs.augment.setState(ck.rng.augment);
     t.rngs.noise.setState(ck.rng.noise);
-    const vars = t.model.trainable(t.stage === 2 ? 'classifier' : 'all');
     if (t.stage === 2) t.sampler = createSampler(t.stage2.sampler, t.subset.labels, t.counts, t.rngs.sampler);
-    const byVar = new Map<string, Float32Array>();
-    for (const [name, v] of t.model.vars) if (ck.momentum[name]) byVar.set(v.name, ck.momentum[name]);
-    t.sgd.importState(vars, byVar);
+    t.engine.writeMomentum(new Map(Object.entries(ck.momentum)), t.stage === 2 ? 'classifier' : 'all');
     return t;
   }
 
   dispose(): void {
-    this.lastNoise?.dispose();
-    this.sgd.dispose();
+    this.engine.dispose();
     this.model.dispose();
   }
 }
 
-/**
- * Sum of many scalars as a tree of small AddN calls: WebGPU's AddN binds one storage buffer per input and
- * devices only guarantee 8 per shader stage, so one AddN over every gradient fails there.
- */
-function sumScalars(xs: tf.Tensor[]): tf.Tensor {
-  let level = xs;
-  while (level.length > 1) {
-    const next: tf.Tensor[] = [];
-    for (let i = 0; i < level.length; i += 6) {
-      const chunk = level.slice(i, i + 6);
-      next.push(chunk.length === 1 ? chunk[0] : tf.addN(chunk));
-    }
-    level = next;
-  }
-  return level[0];
+/** Every parameter and buffer of `model` by name, read without a synchronous GPU read-back. */
+async function readWeights(model: Model): Promise<Map<string, Float32Array>> {
+  await Promise.all([...model.vars.values()].map((v) => v.data()));
+  return cloneWeights(model);
 }
 
 function pickTestIndices(labels: Uint16Array, C: number, perClass: number | null): Int32Array {

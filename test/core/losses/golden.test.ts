@@ -17,7 +17,7 @@ import {
   parseGoldenFile,
   GoldenFormatError,
   type GoldenFile,
-} from '../../../src/core/losses/golden-check';
+} from '../../../src/core/losses/compute/golden-check';
 
 const FILE = process.env.GOLDEN_FILE ?? resolve(__dirname, '../../fixtures/golden/losses.json');
 const golden: GoldenFile = parseGoldenFile(JSON.parse(readFileSync(FILE, 'utf8')));

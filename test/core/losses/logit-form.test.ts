@@ -5,9 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { evalLogitForm, logitForm } from '../../../src/core/losses/logit-form';
-import { mapSpec, parseGoldenFile } from '../../../src/core/losses/golden-check';
-import { defaultParams } from '../../../src/core/losses/registry';
+import { evalLogitForm } from '../../../src/core/losses/logit-form';
+import { mapSpec, parseGoldenFile } from '../../../src/core/losses/compute/golden-check';
+import { defaultParams, logitForm } from '../../../src/core/losses/registry';
 
 const golden = parseGoldenFile(JSON.parse(readFileSync(new URL('../../fixtures/golden/losses.json', import.meta.url), 'utf8')));
 

@@ -3,28 +3,16 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  LOSSES,
-  LOSS_IDS,
-  getLoss,
-  defaultParams,
-  seededNoise,
-  fixedNoise,
-  drawClippedNormal,
-  focalWeightNoGrad,
-  detach,
-  GCL_STAGE2_PARAMS,
-  kpsMargin,
-  kpsScale,
-  kpsGaScale,
-  mirrorByCountRank,
-  countRankOrder,
-  type LossContext,
-  type LossDef,
-  type LossParams,
-} from '../../../src/core/losses';
+import { LOSSES, LOSS_IDS, getLoss, defaultParams } from '../../../src/core/losses/registry';
+import type { LossDescription, LossParams } from '../../../src/core/losses/types';
+import { drawClippedNormal } from '../../../src/core/losses/noise';
+import { GCL_STAGE2_PARAMS } from '../../../src/core/losses/gcl';
+import { countRankOrder, kpsGaScale, kpsMargin, kpsScale, mirrorByCountRank } from '../../../src/core/losses/perclass';
+import { computeLoss, type ComputeContext as LossContext } from '../../../src/core/losses/compute';
+import { detach, focalWeightNoGrad } from '../../../src/core/losses/compute/common';
+import { fixedNoise, seededNoise } from '../../../src/core/losses/compute/noise';
 import { Rng } from '../../../src/core/train/rng';
-import type { GoldenFile } from '../../../src/core/losses/golden-check';
+import type { GoldenFile } from '../../../src/core/losses/compute/golden-check';
 
 const golden = JSON.parse(readFileSync(resolve(__dirname, '../../fixtures/golden/losses.json'), 'utf8')) as GoldenFile;
 
@@ -53,12 +41,15 @@ function randomInputs(B: number, C: number, D: number, seed: number) {
   return { out, feat, labels };
 }
 
-function evalLoss(def: LossDef, out: number[][], feat: number[][], labels: number[], params: LossParams, ctx: LossContext): number {
+function evalLoss(def: LossDescription, out: number[][], feat: number[][], labels: number[], params: LossParams, ctx: LossContext): number {
   return tf.tidy(
     () =>
-      def
-        .compute({ output: tf.tensor2d(out), labels: tf.tensor1d(labels, 'int32'), features: tf.tensor2d(feat) }, params, ctx)
-        .dataSync()[0],
+      computeLoss(
+        def.id,
+        { output: tf.tensor2d(out), labels: tf.tensor1d(labels, 'int32'), features: tf.tensor2d(feat) },
+        params,
+        ctx,
+      ).dataSync()[0],
   );
 }
 
@@ -200,7 +191,7 @@ describe('KPS is computed from the counts, not the class order', () => {
           const lab = tf.tensor1d(labels, 'int32');
           const f = tf.tensor2d(c.features);
           const { value, grad } = tf.valueAndGrad((o: tf.Tensor) =>
-            def.compute({ output: o as tf.Tensor2D, labels: lab, features: f }, params, ctxOf(counts, { gaActive: ga })),
+            computeLoss(def.id, { output: o as tf.Tensor2D, labels: lab, features: f }, params, ctxOf(counts, { gaActive: ga })),
           )(tf.tensor2d(out));
           return { v: value.dataSync()[0], g: grad.arraySync() as number[][] };
         });
@@ -323,7 +314,8 @@ describe('focal factor (GCL stage 2) has no gradient through p', () => {
         () =>
           tf
             .grad((o: tf.Tensor) =>
-              def.compute(
+              computeLoss(
+                def.id,
                 { output: o as tf.Tensor2D, labels: tf.tensor1d(labels, 'int32'), features: tf.tensor2d(feat) },
                 params,
                 ctxOf(counts, { noise: fixedNoise([noiseM]) }),
@@ -433,7 +425,8 @@ describe('FBL', () => {
         () =>
           tf
             .grad((f: tf.Tensor) =>
-              getLoss(id).compute(
+              computeLoss(
+                id,
                 { output: tf.matMul(f as tf.Tensor2D, tf.tensor2d(W)), labels: tf.tensor1d(labels, 'int32'), features: f as tf.Tensor2D },
                 {},
                 ctxOf(counts, { alpha, head: 'linear' }),
@@ -462,7 +455,8 @@ describe('memory', () => {
         const f = tf.tensor2d(feat);
         const W = tf.tensor2d(randomInputs(3, 5, 1, 13).out);
         tf.grads((ff: tf.Tensor, w: tf.Tensor) =>
-          getLoss(id).compute(
+          computeLoss(
+            id,
             { output: tf.matMul(ff as tf.Tensor2D, w as tf.Tensor2D), labels: tf.tensor1d(labels, 'int32'), features: ff as tf.Tensor2D },
             id === 'gcl' ? GCL_STAGE2_PARAMS : {},
             ctxOf(counts, { gaActive: true, drwActive: true }),

@@ -195,7 +195,7 @@ describe('Trainer checkpoints', () => {
     a.dispose();
     const b = new Trainer(data, c);
     await runEpochs(b, 1);
-    const ck = structuredClone(b.checkpoint());
+    const ck = structuredClone(await b.checkpoint());
     b.dispose();
     const r = Trainer.fromCheckpoint(data, ck);
     const rest = await runEpochs(r, 2);

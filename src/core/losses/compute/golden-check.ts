@@ -10,11 +10,12 @@
  *
  * Pure apart from tfjs (whatever backend the caller set): takes parsed JSON, returns numbers; no I/O.
  */
-import { cbenWeights } from '../data/samplers';
+import { cbenWeights } from '../../data/samplers';
 import * as tf from '@tensorflow/tfjs';
-import type { LossContext, LossId, LossParams } from './types';
-import { getLoss, isLossId } from './registry';
+import type { LossContext, LossId, LossParams } from '../types';
+import { getLoss, isLossId } from '../registry';
 import { fixedNoise } from './noise';
+import { computeLoss, type ComputeContext } from './index';
 
 /** Tolerances of the golden README (float32). */
 export const LOSS_REL_TOL = 1e-5;
@@ -314,13 +315,12 @@ export function checkEntry(c: GoldenCase, entryName: string): EntryCheck {
     return { ...base, error: `spec: ${(err as Error).message}` };
   }
   const { id, params } = mapped;
-  const def = getLoss(id);
   const linear = e.classifier === 'linear';
   const noiseMatrix = mapped.noiseKey !== undefined ? (c[mapped.noiseKey] as Matrix | undefined) : undefined;
   if (mapped.noiseKey !== undefined && !Array.isArray(noiseMatrix)) {
     return { ...base, lossId: id, params, error: `case has no noise matrix '${mapped.noiseKey}'` };
   }
-  const makeCtx = (): LossContext => ({
+  const makeCtx = (): ComputeContext => ({
     counts: c.counts,
     alpha: mapped.ctx.alpha,
     gaActive: mapped.ctx.gaActive,
@@ -342,7 +342,7 @@ export function checkEntry(c: GoldenCase, entryName: string): EntryCheck {
       const W = tf.tensor2d(c.cosWeight);
       const b = tf.tensor1d(c.linearBias);
       const lossOf = (output: tf.Tensor2D, features: tf.Tensor2D): tf.Scalar =>
-        def.compute({ output, labels, features }, params, makeCtx());
+        computeLoss(id, { output, labels, features }, params, makeCtx());
       // Full graph: features → classifier → loss.
       const full = linear
         ? tf.valueAndGrads((ff: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) =>

@@ -1,73 +1,31 @@
 /**
- * Shared building blocks of the losses: schema helpers, parameter resolution, one-hot, (weighted) cross-entropy
- * with PyTorch semantics, a focal weight without gradient, and the head-dependent logit scale.
- * Every helper is a handful of tfjs ops on [B, C] tensors; per-class vectors come from perclass.ts as plain
- * numbers and are uploaded as one small [1, C] tensor each.
+ * tfjs building blocks of the loss computations: one-hot, (weighted) cross-entropy with PyTorch semantics, a
+ * focal weight without gradient, and the head-dependent logit scale. Every helper is a handful of tfjs ops on
+ * [B, C] tensors; per-class vectors come from ../perclass.ts as plain numbers and are uploaded as one small
+ * [1, C] tensor each.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { HyperParamSpec, LossContext, LossParams } from './types';
+import type { HeadKind } from '../../models/types';
+import type { LossContext, LossParams } from '../types';
+import type { NoiseSource } from './noise';
+import { headScale } from '../head-scale';
 
-/** Number hyperparameter spec. */
-export function numParam(
-  key: string,
-  label: string,
-  def: number,
-  min: number,
-  max: number,
-  step: number,
-  help: string,
-  unit?: string,
-): HyperParamSpec {
-  const spec: HyperParamSpec = { key, label, kind: 'number', default: def, min, max, step, help };
-  if (unit !== undefined) spec.unit = unit;
-  return spec;
+/** The context of a loss computation: the description's context plus the GCL noise source. */
+export interface ComputeContext extends LossContext {
+  noise: NoiseSource;
 }
 
-/** Boolean (0/1) hyperparameter spec. */
-export function boolParam(key: string, label: string, def: 0 | 1, help: string): HyperParamSpec {
-  return { key, label, kind: 'boolean', default: def, min: 0, max: 1, step: 1, help };
+export interface LossInputs {
+  /** Classifier output [B, C] (cosine similarities or linear logits). */
+  output: tf.Tensor2D;
+  /** int32 labels [B]. */
+  labels: tf.Tensor1D;
+  /** Pooled features [B, D] (FBL uses their norm). */
+  features: tf.Tensor2D;
 }
 
-/** Cosine-head logit scale used by the losses that work on either head. */
-export const SCALE_PARAM: HyperParamSpec = numParam(
-  'scale',
-  'Cosine scale s',
-  30,
-  1,
-  100,
-  1,
-  'Multiplies cosine-head outputs before the softmax (ignored on a linear head).',
-);
-
-/**
- * Fill missing keys from the schema defaults; reject non-finite values. Unknown keys are passed through.
- * `who` names the loss in the error message.
- */
-export function resolveParams(schema: readonly HyperParamSpec[], params: LossParams | undefined, who: string): LossParams {
-  const out: LossParams = { ...(params ?? {}) };
-  for (const spec of schema) {
-    const v = out[spec.key];
-    if (v === undefined) out[spec.key] = spec.default;
-    else if (typeof v !== 'number' || !Number.isFinite(v)) {
-      throw new Error(`${who}: hyperparameter '${spec.key}' must be a finite number, got ${String(v)}`);
-    }
-  }
-  return out;
-}
-
-/** Schema defaults as a params object. */
-export function schemaDefaults(schema: readonly HyperParamSpec[]): LossParams {
-  const out: LossParams = {};
-  for (const spec of schema) out[spec.key] = spec.default;
-  return out;
-}
-
-/** Throws when the counts don't match the classifier width. */
-export function checkClassCount(counts: readonly number[], C: number, who: string): void {
-  if (counts.length !== C) {
-    throw new Error(`${who}: ctx.counts has ${counts.length} classes but the classifier output has ${C} columns`);
-  }
-}
+/** Scalar batch-mean loss; differentiable w.r.t. output and features. `params` must be complete (defaults filled). */
+export type LossCompute = (inp: LossInputs, params: LossParams, ctx: ComputeContext) => tf.Scalar;
 
 /** Float one-hot [B, C] of int labels. */
 export function oneHotF(labels: tf.Tensor1D, C: number): tf.Tensor2D {
@@ -126,6 +84,6 @@ export function detach<T extends tf.Tensor>(x: T): T {
 }
 
 /** Logits of a loss that works on either head: cosine outputs × scale, linear outputs unchanged. */
-export function headLogits(output: tf.Tensor2D, params: LossParams, ctx: Pick<LossContext, 'head'>): tf.Tensor2D {
-  return ctx.head === 'cosine' ? (tf.mul(output, params.scale) as tf.Tensor2D) : output;
+export function headLogits(output: tf.Tensor2D, params: LossParams, head: HeadKind | undefined): tf.Tensor2D {
+  return head === 'cosine' ? (tf.mul(output, headScale(params, head)) as tf.Tensor2D) : output;
 }

@@ -1,0 +1,7 @@
+/** The logit scale of losses defined on either head: `scale` (default 30) on a cosine head, 1 on a linear one. */
+import type { HeadKind } from '../models/types';
+import type { LossParams } from './types';
+
+export function headScale(params: LossParams, head: HeadKind | undefined): number {
+  return head === 'cosine' ? (params.scale ?? 30) : 1;
+}

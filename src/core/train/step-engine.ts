@@ -1,0 +1,63 @@
+/**
+ * What executes a training step and an evaluation for the Trainer. The Trainer owns everything else (data,
+ * sampling, augmentation, schedules, the loss context, metrics, checkpoints); an engine owns the model's
+ * computation and the optimiser state. Two engines: the tfjs reference path (./tfjs-engine.ts, every tfjs backend)
+ * and the fused WebGPU executor.
+ *
+ * Both keep the same tfjs `Model` up to date for what needs tfjs variables (exports, checkpoints): the tfjs engine
+ * trains it directly; another engine copies its weights into it on `syncToModel()`.
+ */
+import type { LossContext, LossId, LossParams } from '../losses/types';
+
+export type EngineKind = 'tfjs' | 'fused';
+
+export interface EngineStep {
+  /** NHWC input, normalised and augmented (at least n·H·W·C values). */
+  x: Float32Array;
+  /** Samples in this batch (≥ 2). */
+  n: number;
+  labels: Int32Array;
+  lr: number;
+  loss: { id: LossId; params: LossParams; ctx: LossContext };
+  /** GCL noise ε before |·| (n×C), when the loss draws noise. */
+  noise: Float32Array | null;
+  /** GCL stage 2: BN in eval mode (running statistics untouched), only the classifier is trained. */
+  frozen: boolean;
+}
+
+export interface EngineStepResult {
+  loss: number;
+  /** Sum of every gradient entry (non-finite when any gradient is). */
+  gradientSum: number;
+  /** Loss and gradients were finite and the update was applied; false: nothing changed. */
+  applied: boolean;
+  /** L2 norm of each sample's pooled feature. */
+  featureNorms: Float32Array;
+  /** Arg max of the classifier output per sample. */
+  preds: Int32Array;
+}
+
+export interface EngineEval {
+  /** Classifier output [n×C] (cosine similarities or linear logits), eval mode. */
+  output: Float32Array;
+  /** Pooled features [n×D]. */
+  features: Float32Array;
+}
+
+export interface StepEngine {
+  readonly kind: EngineKind;
+  train(step: EngineStep): Promise<EngineStepResult>;
+  evaluate(x: Float32Array, n: number): Promise<EngineEval>;
+  /** Writes the engine's weights and BN statistics/counters into the trainer's tfjs model (no-op for tfjs). */
+  syncToModel(): Promise<void>;
+  /** The model's weights were set from outside (restore): the engine takes them. */
+  syncFromModel(): void;
+  /** Momentum buffers by parameter name (those that exist). */
+  readMomentum(): Promise<Map<string, Float32Array>>;
+  /** Restores momentum buffers by parameter name for the trainable parameters of `which`. */
+  writeMomentum(m: Map<string, Float32Array>, which: 'all' | 'classifier'): void;
+  /** Fresh (zero) momentum, e.g. at the start of GCL stage 2. */
+  resetMomentum(): void;
+  setWeightDecay(wd: number): void;
+  dispose(): void;
+}
