@@ -7,8 +7,9 @@
  * the same metrics. Storage failures (quota, private mode) become a notice; training goes on.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { PlaygroundSession, RunSnapshot } from './session';
-import { cloneSettings } from './settings';
+import type { PlaygroundSession } from './session';
+import type { RunSnapshot } from './snapshots';
+import { patchSettings } from './settings';
 import { isUploadId } from './data-shape';
 import { loadRecipe } from './upload';
 import { isUploadRecipe, recipeLabel } from './upload-recipe';
@@ -203,25 +204,14 @@ export class Autosaver {
           throw new Error('the run trained on uploaded data that was not saved with it; upload the files again and start a new run');
         await session.whenStarted();
         const info = await loadRecipe({ store: this.store, session }, r.upload);
-        settings = cloneSettings(settings);
-        settings.config.dataset = info.id;
+        settings = patchSettings(settings, { config: { dataset: info.id } });
         checkpoint = {
           ...checkpoint,
           spec: { ...checkpoint.spec, config: { ...checkpoint.spec.config, dataset: info.id } },
           trainer: { ...checkpoint.trainer, config: { ...checkpoint.trainer.config, dataset: info.id } },
         };
       }
-      const ck = checkpoint;
-      const summary = await session.adoptRun(
-        settings,
-        async (client) => {
-          const s = await client.request('restore', { checkpoint: ck });
-          client.lastCheckpoint = ck;
-          client.lastSpec = structuredClone(ck.spec);
-          return s;
-        },
-        { label: r.label, batches: r.batches, epochs: r.epochs },
-      );
+      const summary = await session.resumeSaved(settings, checkpoint, { label: r.label, batches: r.batches, epochs: r.epochs });
       const st = this.store.getState();
       if (r.compare && Array.isArray(r.compare.runs)) st.restoreRuns(r.compare.runs, !!r.compare.currentPinned);
       st.patchRun({
@@ -232,14 +222,12 @@ export class Autosaver {
       return true;
     } catch (e) {
       this.offerStore.setState({ offer: null, busy: false });
-      this.store
-        .getState()
-        .pushNotice({
-          id: 'autosave',
-          level: 'error',
-          title: 'Could not resume the saved run:',
-          items: [e instanceof Error ? e.message : String(e)],
-        });
+      this.store.getState().pushNotice({
+        id: 'autosave',
+        level: 'error',
+        title: 'Could not resume the saved run:',
+        items: [e instanceof Error ? e.message : String(e)],
+      });
       return false;
     }
   }

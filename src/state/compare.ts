@@ -5,12 +5,11 @@
  * it needs — change), pins each when it is done (GCL after its stage 2) and starts the next.
  * No React here: the page (src/ui/RunsTable.tsx) renders what these functions return; Node tests drive them.
  */
-import { defaultParams } from '../core/losses/registry';
 import type { LossId } from '../core/losses/types';
 import type { EpochMetrics } from '../worker/protocol';
 import { toCsv } from './metrics-export';
 import { dataText, LOSS_SHORT, modelName, runHead, trainText } from './run-label';
-import { cloneSettings, forcedHead, type Settings } from './settings';
+import { forcedHead, patchSettings, withLoss, type Settings } from './settings';
 import type { PlaygroundSession } from './session';
 import { MAX_PINNED, pinnedCount, type RunRecord } from './slices/metrics';
 import type { Phase } from './slices/run';
@@ -241,11 +240,7 @@ export const PRESET_NAMES: Readonly<Record<string, string>> = { ce: 'CE', kps: '
  * KPS and GCL need the cosine head and FBL the linear one (forced by the loss).
  */
 export function presetSettings(base: Settings, loss: LossId): Settings {
-  const s = cloneSettings(base);
-  s.config.loss = loss;
-  s.config.lossParams = defaultParams(loss);
-  s.config.head = forcedHead(loss)?.head ?? 'linear';
-  return s;
+  return patchSettings(withLoss(base, loss), { config: { head: forcedHead(loss)?.head ?? 'linear' } });
 }
 
 export type PresetOutcome = 'done' | 'cancelled' | 'declined' | 'failed' | 'busy';
@@ -305,7 +300,7 @@ export class PresetRunner {
     }
     this.active = true;
     this.cancelled = false;
-    const base = cloneSettings(this.st.settings);
+    const base = this.st.settings;
     const names = this.losses.map((l) => PRESET_NAMES[l] ?? LOSS_SHORT[l]);
     try {
       for (let i = 0; i < this.losses.length; i++) {

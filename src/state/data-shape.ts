@@ -10,8 +10,8 @@
  *   class); the default for folders is "as is": every image, the data's real imbalance.
  */
 import { countsFor, DEFAULT_N_MAX } from '../core/data/longtail';
-import type { UploadedDataInfo } from '../worker/datasets';
-import { isUploadId } from '../worker/datasets';
+import type { UploadedDataInfo } from '../worker/upload-info';
+import { isUploadId } from '../worker/upload-info';
 import { EMBEDDED, FMNIST_CLASS_NAMES, type Settings } from './settings';
 
 export interface DataShape {
@@ -65,8 +65,8 @@ export function shapeFor(id: string, uploads: readonly UploadedDataInfo[]): Data
 }
 
 /** Training count per class the settings give on this data (head first; 'asis': the pool's own counts). */
-export function previewCountsFor(s: Settings, shape: DataShape): number[] {
-  const nMax = Math.min(s.nMax ?? shape.poolMax, shape.poolMax);
+export function previewCountsFor(s: Settings, shape: DataShape = EMBEDDED_SHAPE): number[] {
+  const nMax = Math.min(s.config.headImages ?? shape.poolMax, shape.poolMax);
   const C = shape.classNames.length;
   if (s.config.profile === 'asis' && shape.poolCounts) return shape.poolCounts.map((n) => Math.min(n, nMax));
   return countsFor(C, nMax, { imbalance: s.config.imbalance, profile: s.config.profile, stepMu: s.config.stepMu });
@@ -86,21 +86,6 @@ export function infeasibility(counts: number[], shape: DataShape): string | null
     }
   }
   return null;
-}
-
-/**
- * Switches `s` to data set `id` in place: the imbalance factor is clamped to its range, folders start "as is",
- * "as is" is dropped where it is not offered, and the head-class size is raised if a class would be empty.
- */
-export function switchDataset(s: Settings, id: string, uploads: readonly UploadedDataInfo[]): void {
-  const from = s.config.dataset;
-  const shape = shapeFor(id, uploads) ?? EMBEDDED_SHAPE;
-  s.config.dataset = shape.id;
-  const c = s.config;
-  c.imbalance = Math.min(shape.maxIF, Math.max(shape.minIF, c.imbalance));
-  if (shape.asIs && from !== shape.id) c.profile = 'asis';
-  if (!shape.asIs && c.profile === 'asis') c.profile = 'exp';
-  while (s.nMax !== null && s.nMax < shape.poolMax && Math.min(...previewCountsFor(s, shape)) < 1) s.nMax++;
 }
 
 export { isUploadId };

@@ -76,7 +76,7 @@ export function runLabel(s: Settings, stage: 1 | 2 = 1): string {
 export function dataText(s: Settings): string {
   const c = s.config;
   const prof = c.profile === 'asis' ? 'as is' : `IF ${c.imbalance} (${c.profile}${c.profile === 'step' ? ` μ=${c.stepMu}` : ''})`;
-  return `${c.dataset} ${prof}, ${s.nMax ?? 'all'} head images, seed ${c.seed}`;
+  return `${c.dataset} ${prof}, ${c.headImages ?? 'all'} head images, seed ${c.seed}`;
 }
 
 /** The training settings in words (what the label leaves out). */

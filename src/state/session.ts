@@ -1,200 +1,95 @@
 /**
- * The session: connects the store to the training worker client. It owns the decisions the page makes —
- * which setting changes apply live (lr, loss hyperparameters, sampler, augmentation, weight decay: an `update`
- * at the next step) and which rebuild the run (data, model, loss type, …: asks first once something has been
- * trained) — and batches worker events into one store update per animation frame so the main thread only renders.
+ * The session: the page's commands (start, train, pause, step, reset, change settings, stage 2, continue after a
+ * crash, resume a saved run, load / export a model, uploads) over the training worker. It is a small facade over
+ * separate services, wired one way (the session calls them; they never call back):
+ *  - WorkerLink (./worker-link.ts): the worker client — private to the session — and the upload recipes;
+ *  - MetricsPump (./metrics-pump.ts): worker events → one store update per frame, ETA, announcements;
+ *  - SnapshotFeed (./snapshots.ts): checkpoint + metrics → autosave snapshots;
+ *  - recovery (./recovery.ts): a new worker after a backend change or a crash, uploads made again;
+ *  - the change policy (./change-policy.ts, pure): which changes apply live and which need new weights.
  */
-import { gaStartEpoch } from '../core/train/schedules';
-import type { BackendName } from '../core/backend';
-import { BACKEND_ORDER, TrainClient, type ClientEvent, type CrashInfo } from '../worker/client';
-import type { BatchInfo, EpochMetrics, LiveSettings, RunCheckpoint, RunSummary } from '../worker/protocol';
-import { cloneSettings, toRunSpec, type BackendChoice, type Settings } from './settings';
+import type { ClientEvent, CrashInfo } from '../worker/client';
+import { TrainClient } from '../worker/client';
+import type {
+  BatchInfo,
+  EpochMetrics,
+  ExportedFile,
+  LoadedRun,
+  RunCheckpoint,
+  RunSummary,
+  TestExamplesParams,
+  TestExamplesResult,
+  UploadSource,
+  UploadedDataInfo,
+} from '../worker/protocol';
+import { backendOrder, dataKey, planChange } from './change-policy';
+import { MetricsPump, type MetricsPumpOptions } from './metrics-pump';
+import { continueAfterCrash, remakeUpload, respawn, type RecoveryContext } from './recovery';
+import { runLabel } from './run-label';
+import { applyLive } from '../core/train/config-fields';
+import { makeSettings, patchSettings, toRunSpec, trainConfigOf, type Settings } from './settings';
+import { getLoss } from '../core/losses/registry';
+import { SnapshotFeed, type RunSnapshot } from './snapshots';
 import { progressFromSummary } from './slices/run';
 import type { PlaygroundStore } from './store';
-import { serialiseSettings } from './url-schema';
-import { forgetUploads, loadRecipe } from './upload';
+import { loadRecipe } from './upload';
 import type { UploadRecipe } from './upload-recipe';
-import { isUploadId } from '../worker/datasets';
-import { runLabel } from './run-label';
-import type { RunRecord } from './slices/metrics';
+import { serialiseSettings } from './url-schema';
+import { WorkerLink } from './worker-link';
 
-export type ChangeKind = 'none' | 'live' | 'stage2' | 'reset' | 'backend';
+export type { RunSnapshot } from './snapshots';
 
-export interface ChangePlan {
-  kind: ChangeKind;
-  /** Live settings to send (kind 'live'). */
-  live: LiveSettings;
-  /** Names of the settings that force a reset (for the confirm message). */
-  resetBecause: string[];
-}
-
-const RESET_LABELS: Partial<Record<keyof Settings['config'], string>> = {
-  dataset: 'data set',
-  imbalance: 'imbalance factor',
-  profile: 'profile',
-  stepMu: 'step μ',
-  seed: 'seed',
-  model: 'model',
-  head: 'head',
-  batchSize: 'batch size',
-  epochs: 'epochs',
-  momentum: 'momentum',
-  schedule: 'lr schedule',
-  warmup: 'warm-up',
-  loss: 'loss type',
-  evalPerClass: 'test images per class',
-  logEvery: 'log interval',
-};
-
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-
-/** How going from `from` (the run's settings) to `to` can be applied. */
-export function planChange(from: Settings, to: Settings): ChangePlan {
-  const a = toRunSpec(from).config;
-  const b = toRunSpec(to).config;
-  const resetBecause: string[] = [];
-  for (const [k, label] of Object.entries(RESET_LABELS) as [keyof typeof a, string][]) {
-    if (!same(a[k], b[k])) resetBecause.push(label);
-  }
-  if (from.nMax !== to.nMax) resetBecause.push('head-class images');
-  if (from.backend !== to.backend) return { kind: 'backend', live: {}, resetBecause: ['backend', ...resetBecause] };
-  if (resetBecause.length) return { kind: 'reset', live: {}, resetBecause };
-  const live: LiveSettings = {};
-  if (a.lr !== b.lr) live.lr = b.lr;
-  if (!same(a.lossParams, b.lossParams)) live.lossParams = { ...b.lossParams };
-  if (a.sampler !== b.sampler) live.sampler = b.sampler;
-  if (a.augment !== b.augment) live.augment = b.augment;
-  if (a.hflip !== b.hflip) live.hflip = b.hflip;
-  if (a.weightDecay !== b.weightDecay) live.weightDecay = b.weightDecay;
-  if (Object.keys(live).length) return { kind: 'live', live, resetBecause };
-  if (!same(a.stage2, b.stage2)) return { kind: 'stage2', live, resetBecause };
-  return { kind: 'none', live, resetBecause };
-}
-
-export function backendOrder(choice: BackendChoice): BackendName[] {
-  if (choice === 'auto') return BACKEND_ORDER.slice();
-  // a forced backend still falls back to cpu so the page always works
-  return choice === 'cpu' ? ['cpu'] : [choice, 'cpu'];
-}
-
-/** Identifies the training subset (runs on the same subset can be compared). */
-export function dataKey(s: Settings): string {
-  const c = s.config;
-  return [c.dataset, c.imbalance, c.profile, c.profile === 'step' ? c.stepMu : '', s.nMax ?? 'all', c.seed].join('|');
-}
-
-export function gaStartFor(s: Settings): number | undefined {
-  return s.config.loss === 'kps' && (s.config.lossParams.ga ?? 1) ? gaStartEpoch(s.config.epochs) : undefined;
-}
-
-export interface SessionOptions {
+export interface SessionOptions extends MetricsPumpOptions {
   createClient?: () => TrainClient;
   wasmPaths?: string;
-  /** Runs `cb` before the next paint (requestAnimationFrame in the browser). */
-  schedule?: (cb: () => void) => void;
-  now?: () => number;
-  /** Minimum time between two store updates from batch events (default 250 ms). */
-  flushIntervalMs?: number;
   /** Writes the query string to the address bar (history.replaceState in the browser). */
   writeUrl?: (query: string) => void;
   /** Called once per finished epoch with the checkpoint and the metrics history up to it (autosave). */
   onCheckpoint?: (snapshot: RunSnapshot) => void;
 }
 
-/** A finished epoch: the worker's checkpoint plus the page's settings and metrics history up to that epoch. */
-export interface RunSnapshot {
-  checkpoint: RunCheckpoint;
-  settings: Settings;
-  label: string;
-  dataKey: string;
+/** The metrics history a replaced run brings along (a resumed run). */
+export interface RunHistory {
+  label?: string;
   batches: BatchInfo[];
   epochs: EpochMetrics[];
-  stage1Done: boolean;
-  /** How the run's uploaded data set was made (runs on uploaded data only), so it can be made again on resume. */
-  upload?: UploadRecipe;
-  /** The pinned earlier runs and whether this run is pinned (compare runs), so a resume keeps the comparison. */
-  compare?: { runs: RunRecord[]; currentPinned: boolean };
 }
-
-function defaultSchedule(cb: () => void): void {
-  let done = false;
-  const run = () => {
-    if (done) return;
-    done = true;
-    cb();
-  };
-  if (typeof requestAnimationFrame === 'function') requestAnimationFrame(run);
-  // hidden tabs get no animation frames: flush anyway
-  setTimeout(run, 250);
-}
-
-const pct = (v: number | null | undefined) => (v === null || v === undefined || Number.isNaN(v) ? '–' : `${(100 * v).toFixed(1)}%`);
 
 export class PlaygroundSession {
-  client: TrainClient;
-  /** Uploaded data sets of the current worker by id: how to make each again in another worker. */
-  readonly uploadRecipes = new Map<string, UploadRecipe>();
-  private readonly createClient: () => TrainClient;
-  private readonly schedule: (cb: () => void) => void;
-  private readonly now: () => number;
-  private unsubscribe: (() => void) | null = null;
-  private pendingBatches: BatchInfo[] = [];
-  private pendingEpochs: EpochMetrics[] = [];
-  private flushScheduled = false;
-  private lastBatchAt: number | null = null;
-  private lastBatchStep = 0;
-  private secPerStep: number | null = null;
+  private readonly link: WorkerLink;
+  private readonly pump: MetricsPump;
+  private readonly snapshots: SnapshotFeed;
+  private readonly recovery: RecoveryContext;
   private changeChain: Promise<unknown> = Promise.resolve();
   private started = false;
-  private lastFlushAt = -Infinity;
-  private readonly flushInterval: number;
-  /** The last epoch's checkpoint, until that epoch's metrics reach the store (then it is autosaved). */
-  private pendingCheckpoint: RunCheckpoint | null = null;
-  /** The current run's last autosave snapshot: saved again when runs are pinned / unpinned (compare runs). */
-  private lastSnapshot: { runId: string; snap: RunSnapshot } | null = null;
-  private readonly unsubscribePins: () => void;
 
   constructor(
     readonly store: PlaygroundStore,
     private readonly opts: SessionOptions = {},
   ) {
-    this.createClient = opts.createClient ?? (() => new TrainClient());
-    this.schedule = opts.schedule ?? defaultSchedule;
-    this.now = opts.now ?? (() => (typeof performance !== 'undefined' ? performance.now() : Date.now()));
-    this.flushInterval = opts.flushIntervalMs ?? 250;
-    this.client = this.createClient();
-    this.listen();
-    this.unsubscribePins = store.subscribe((st, prev) => {
-      if (st.archived !== prev.archived || st.current?.pinned !== prev.current?.pinned) this.resaveCompare();
-    });
-  }
-
-  private compareOf(): { runs: RunRecord[]; currentPinned: boolean } {
-    return { runs: this.s.archived.filter((r) => r.pinned), currentPinned: !!this.s.current?.pinned };
-  }
-
-  /** The pinned runs changed after the current run's last autosave: save it again with them. */
-  private resaveCompare(): void {
-    const last = this.lastSnapshot;
-    if (!last || !this.opts.onCheckpoint || this.s.current?.id !== last.runId) return;
-    const compare = this.compareOf();
-    const key = (c: RunSnapshot['compare']) => (c ? `${c.currentPinned}|${c.runs.map((r) => r.id).join()}` : '');
-    if (key(compare) === key(last.snap.compare)) return;
-    last.snap = { ...last.snap, compare };
-    this.opts.onCheckpoint(last.snap);
+    this.link = new WorkerLink(opts.createClient ?? (() => new TrainClient()), (e) => this.onEvent(e));
+    this.snapshots = new SnapshotFeed(store, opts.onCheckpoint, (id) => this.link.recipeOf(id));
+    this.pump = new MetricsPump(store, () => this.snapshots.afterFlush(), opts);
+    this.recovery = {
+      store,
+      link: this.link,
+      wasmPaths: opts.wasmPaths,
+      loadRecipe: (recipe) => loadRecipe({ store, session: this }, recipe),
+    };
   }
 
   private get s() {
     return this.store.getState();
   }
 
-  private listen(): void {
-    this.unsubscribe?.();
-    this.unsubscribe = this.client.on((e) => this.onEvent(e));
-  }
-
   private writeUrl(): void {
     this.opts.writeUrl?.(serialiseSettings(this.s.settings));
+  }
+
+  /** The controls show `next` (and the address bar). */
+  private show(next: Settings): void {
+    this.s.setSettings(next);
+    this.writeUrl();
   }
 
   /** Chooses the backend, loads the data and configures the first run. */
@@ -204,7 +99,7 @@ export class PlaygroundSession {
     const settings = this.s.settings;
     this.s.patchRun({ phase: 'starting', error: null });
     try {
-      const init = await this.client.init(backendOrder(settings.backend), this.opts.wasmPaths);
+      const init = await this.link.init(backendOrder(settings.backend), this.opts.wasmPaths);
       this.s.patchRun({ backend: init });
       await this.configure(settings);
     } catch (e) {
@@ -220,12 +115,13 @@ export class PlaygroundSession {
     this.s.pushNotice({ id: 'error', level: 'error', title: 'Something went wrong', items: [msg] });
   }
 
+  /** A new run in the worker with `settings` (fresh weights from the seed). */
   private async configure(settings: Settings): Promise<void> {
-    this.flushNow();
+    this.pump.flushNow();
     this.s.patchRun({ phase: 'loading', busy: true, etaSeconds: null });
-    const summary = await this.client.configure(toRunSpec(settings));
-    this.s.setRunSettings(cloneSettings(settings));
-    this.s.beginRun(runLabel(settings), dataKey(settings), cloneSettings(settings));
+    const summary = await this.link.configure(toRunSpec(settings));
+    this.s.setRunSettings(settings);
+    this.s.beginRun(runLabel(settings), dataKey(settings), settings);
     this.afterSummary(summary, 'ready');
     this.s.patchRun({
       stage1Done: false,
@@ -234,11 +130,8 @@ export class PlaygroundSession {
   }
 
   private afterSummary(summary: RunSummary, phase: 'ready' | 'paused' | 'stageDone'): void {
-    this.pendingBatches = [];
-    this.pendingEpochs = [];
-    this.pendingCheckpoint = null;
-    this.lastBatchAt = null;
-    this.secPerStep = null;
+    this.pump.reset();
+    this.snapshots.reset();
     this.s.patchRun({
       summary,
       progress: progressFromSummary(summary),
@@ -256,49 +149,43 @@ export class PlaygroundSession {
   private onEvent(e: ClientEvent): void {
     switch (e.type) {
       case 'batch':
-        this.pendingBatches.push(e.batch);
-        this.trackEta(e.batch);
-        this.requestFlush();
+        this.pump.batch(e.batch);
         break;
       case 'epoch':
-        this.pendingEpochs.push(e.metrics);
-        this.requestFlush();
+        this.pump.epoch(e.metrics);
         break;
       case 'state':
-        this.flushNow();
+        this.pump.flushNow();
         if (e.state === 'running') this.s.patchRun({ phase: 'running', announcement: 'Training.' });
         else if (e.state === 'paused' && this.s.phase === 'running') {
-          this.lastBatchAt = null;
+          this.pump.paused();
           this.s.patchRun({ phase: 'paused', etaSeconds: null, announcement: `Paused at step ${this.s.progress?.step ?? 0}.` });
         } else if (e.state === 'paused' && this.s.phase === 'ready') this.s.patchRun({ phase: 'paused' });
         break;
-      case 'stageDone':
-        this.flushNow();
+      case 'stageDone': {
+        this.pump.flushNow();
+        const twoStage = this.s.runSettings ? this.twoStage(this.s.runSettings) : false;
         this.s.patchRun({
           phase: 'stageDone',
           etaSeconds: null,
           stage1Done: this.s.stage1Done || e.stage === 1,
-          announcement:
-            e.stage === 1
-              ? 'Stage 1 finished.' + (this.s.runSettings?.config.loss === 'gcl' ? ' GCL stage 2 can start now.' : '')
-              : 'Stage 2 finished.',
+          announcement: e.stage === 1 ? 'Stage 1 finished.' + (twoStage ? ' GCL stage 2 can start now.' : '') : 'Stage 2 finished.',
         });
         break;
+      }
       case 'halt':
-        this.flushNow();
+        this.pump.flushNow();
         this.s.pushNotice({ id: 'halt', level: 'warning', title: 'Training paused', items: [e.halt.message] });
         this.s.patchRun({ announcement: e.halt.message });
         break;
-      case 'dataset': {
-        const p = e.progress;
-        this.s.patchRun({ dataset: p });
+      case 'dataset':
+        this.s.patchRun({ dataset: e.progress });
         break;
-      }
       case 'upload':
         if (this.s.uploadStatus) this.s.setUploadStatus({ file: e.progress.file, phase: 'parse', fraction: e.progress.fraction });
         break;
       case 'checkpoint':
-        this.pendingCheckpoint = e.checkpoint;
+        this.snapshots.checkpoint(e.checkpoint);
         break;
       case 'crash':
         this.onCrash(e.crash);
@@ -308,82 +195,18 @@ export class PlaygroundSession {
     }
   }
 
+  private twoStage(s: Settings): boolean {
+    return getLoss(s.config.loss).twoStage;
+  }
+
   private onCrash(c: CrashInfo): void {
-    this.flushNow();
+    this.pump.flushNow();
     this.s.patchRun({ phase: 'crashed', crash: c, busy: false, etaSeconds: null, announcement: `Training stopped: ${c.message}` });
   }
 
-  private trackEta(b: BatchInfo): void {
-    const t = this.now();
-    if (this.lastBatchAt !== null && b.step > this.lastBatchStep) {
-      const per = (t - this.lastBatchAt) / 1000 / (b.step - this.lastBatchStep);
-      this.secPerStep = this.secPerStep === null ? per : 0.8 * this.secPerStep + 0.2 * per;
-    }
-    this.lastBatchAt = t;
-    this.lastBatchStep = b.step;
-  }
-
-  private requestFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    // at most one store update per animation frame, and no more often than flushIntervalMs: a chart re-render
-    // costs tens of ms, so batch events are coalesced rather than drawn one by one
-    const wait = Math.max(0, this.lastFlushAt + this.flushInterval - this.now());
-    const go = () => this.schedule(() => this.flushNow());
-    if (wait > 0) setTimeout(go, wait);
-    else go();
-  }
-
-  /** Applies the buffered batch and epoch events in one store update. */
+  /** Applies the buffered batch and epoch events now. */
   flushNow(): void {
-    this.flushScheduled = false;
-    this.lastFlushAt = this.now();
-    const batches = this.pendingBatches;
-    const epochs = this.pendingEpochs;
-    if (!batches.length && !epochs.length) return;
-    this.pendingBatches = [];
-    this.pendingEpochs = [];
-    const s = this.s;
-    s.appendMetrics(batches, epochs);
-    const last = batches[batches.length - 1];
-    if (last) {
-      s.applyBatch(last);
-      const p = this.s.progress!;
-      const left = (p.epochsInStage - p.epoch - 1) * p.batchesPerEpoch + (p.batchesPerEpoch - p.batch - 1);
-      if (this.s.phase === 'running' && this.secPerStep !== null) s.patchRun({ etaSeconds: left * this.secPerStep });
-    }
-    this.snapshotCheckpoint();
-    const m = epochs[epochs.length - 1];
-    if (m) {
-      const g = m.groupAccuracy;
-      s.patchRun({
-        announcement: `Stage ${m.stage}, epoch ${m.epoch + 1} of ${m.epochsInStage} finished: test accuracy ${pct(m.testAccuracy)} (many ${pct(g.many)}, medium ${pct(g.medium)}, few ${pct(g.few)}).`,
-      });
-    }
-  }
-
-  /** Hands the pending checkpoint to `onCheckpoint` once its epoch's metrics are in the store. */
-  private snapshotCheckpoint(): void {
-    const ck = this.pendingCheckpoint;
-    const cur = this.s.current;
-    const rs = this.s.runSettings;
-    if (!ck || !cur || !rs || !this.opts.onCheckpoint) return;
-    const { globalStep: step, stage } = ck.trainer;
-    if (!cur.epochs.some((m) => m.step === step && m.stage === stage)) return;
-    this.pendingCheckpoint = null;
-    const snap: RunSnapshot = {
-      checkpoint: ck,
-      settings: cloneSettings(rs),
-      label: cur.label,
-      dataKey: cur.dataKey,
-      batches: cur.batches.filter((b) => b.step <= step),
-      epochs: cur.epochs.filter((m) => m.step <= step),
-      stage1Done: stage === 2 || this.s.stage1Done || (stage === 1 && ck.trainer.epoch >= ck.trainer.config.epochs),
-      upload: this.uploadRecipes.get(rs.config.dataset),
-      compare: this.compareOf(),
-    };
-    this.lastSnapshot = { runId: cur.id, snap };
-    this.opts.onCheckpoint(snap);
+    this.pump.flushNow();
   }
 
   /** Resolves once the first backend and run are set up (or failed). */
@@ -405,25 +228,22 @@ export class PlaygroundSession {
    * `settings` (a function is called after `load`; the backend choice is kept) and the URL, the charts `history`.
    * The run is left paused.
    */
-  async adoptRun(
+  private async adoptRun(
     settings: Settings | (() => Settings),
-    load: (client: TrainClient) => Promise<RunSummary>,
-    history?: { label?: string; batches: BatchInfo[]; epochs: EpochMetrics[] },
+    load: () => Promise<RunSummary>,
+    history?: RunHistory,
   ): Promise<RunSummary> {
     await this.whenStarted();
-    await this.client.request('pause', {}).catch(() => undefined);
-    this.flushNow();
+    await this.link.pause().catch(() => undefined);
+    this.pump.flushNow();
     this.s.patchRun({ busy: true });
     try {
-      const summary = await load(this.client);
-      const next = cloneSettings(typeof settings === 'function' ? settings() : settings);
-      next.backend = this.s.settings.backend;
-      this.s.setSettings(next);
-      this.s.setRunSettings(cloneSettings(next));
-      this.writeUrl();
-      this.s.beginRun(history?.label ?? runLabel(next, summary.stage), dataKey(next), cloneSettings(next));
-      const cur = this.s.current;
-      if (cur && history) this.store.setState({ current: { ...cur, batches: history.batches.slice(), epochs: history.epochs.slice() } });
+      const summary = await load();
+      const next = patchSettings(typeof settings === 'function' ? settings() : settings, { backend: this.s.settings.backend });
+      this.show(next);
+      this.s.setRunSettings(next);
+      this.s.beginRun(history?.label ?? runLabel(next, summary.stage), dataKey(next), next);
+      if (history) this.s.setCurrentHistory(history.batches, history.epochs);
       this.afterSummary(summary, 'paused');
       const last = history?.batches[history.batches.length - 1];
       if (last && last.stage === summary.stage) this.s.applyBatch(last);
@@ -439,6 +259,46 @@ export class PlaygroundSession {
     }
   }
 
+  /** Continues a saved run (autosave): restores its checkpoint with its settings and metrics history. */
+  resumeSaved(settings: Settings, checkpoint: RunCheckpoint, history: RunHistory): Promise<RunSummary> {
+    return this.adoptRun(settings, () => this.link.restore(checkpoint), history);
+  }
+
+  /** Rebuilds the run from an exported TensorFlow.js zip and evaluates it; the controls get its settings. */
+  async loadModel(bytes: ArrayBuffer, label: string): Promise<LoadedRun> {
+    let loaded: LoadedRun | null = null;
+    await this.adoptRun(
+      () => makeSettings(loaded!.spec.config, this.s.settings.backend),
+      async () => {
+        loaded = await this.link.loadModel(bytes);
+        return loaded.summary;
+      },
+      { label, batches: [], epochs: [] },
+    );
+    return loaded!;
+  }
+
+  /** The current run's model as a file (training pauses for the export and continues afterwards). */
+  async exportModel(format: 'tfjs' | 'safetensors'): Promise<ExportedFile> {
+    const wasRunning = this.s.phase === 'running';
+    if (wasRunning) await this.pause();
+    try {
+      return await this.link.exportModel(format);
+    } finally {
+      if (wasRunning) void this.train();
+    }
+  }
+
+  /** The test images behind one confusion-matrix cell of the last evaluation. */
+  testExamples(p: TestExamplesParams): Promise<TestExamplesResult> {
+    return this.link.testExamples(p);
+  }
+
+  /** Has the worker parse an upload (bytes transferred); the recipe lets another worker make it again. */
+  loadUpload(source: UploadSource, transfer: Transferable[], recipe: UploadRecipe): Promise<UploadedDataInfo> {
+    return this.link.loadData(source, transfer, recipe);
+  }
+
   // ---- commands ------------------------------------------------------------------------------------------
 
   private canTrain(): boolean {
@@ -449,7 +309,7 @@ export class PlaygroundSession {
   async train(): Promise<void> {
     if (!this.canTrain()) return;
     try {
-      await this.client.request('run', {});
+      await this.link.run();
     } catch (e) {
       this.fail(e);
     }
@@ -458,7 +318,7 @@ export class PlaygroundSession {
   async pause(): Promise<void> {
     if (this.s.phase !== 'running') return;
     try {
-      await this.client.request('pause', {});
+      await this.link.pause();
     } catch (e) {
       this.fail(e);
     }
@@ -474,8 +334,8 @@ export class PlaygroundSession {
     if (!this.canTrain()) return;
     this.s.patchRun({ busy: true });
     try {
-      const r = await this.client.request('step', {});
-      this.flushNow();
+      const r = await this.link.step();
+      this.pump.flushNow();
       this.s.patchRun({ busy: false });
       if (r.batch) this.s.patchRun({ announcement: `Step ${r.batch.step}: loss ${r.batch.loss.toFixed(4)}.` });
     } catch (e) {
@@ -490,14 +350,14 @@ export class PlaygroundSession {
     if (p === 'starting' || p === 'loading' || p === 'crashed' || this.s.busy) return;
     const settings = this.s.settings;
     try {
-      await this.client.request('pause', {});
+      await this.link.pause();
       if (this.s.runSettings && planChange(this.s.runSettings, settings).kind !== 'none') {
         await this.configure(settings);
       } else {
-        this.flushNow();
+        this.pump.flushNow();
         this.s.patchRun({ busy: true });
-        const summary = await this.client.reset();
-        this.s.beginRun(runLabel(settings), dataKey(settings), cloneSettings(settings));
+        const summary = await this.link.reset();
+        this.s.beginRun(runLabel(settings), dataKey(settings), settings);
         this.afterSummary(summary, 'ready');
         this.s.patchRun({ stage1Done: false });
       }
@@ -526,12 +386,11 @@ export class PlaygroundSession {
     const p = this.changeChain.then(async () => {
       await this.whenStarted();
       const run = this.s.runSettings;
-      this.s.setSettings(cloneSettings(next));
-      this.writeUrl();
+      this.show(next);
       try {
-        if (run && planChange(run, next).kind === 'backend') await this.respawn(next);
+        if (run && planChange(run, next).kind === 'backend') await this.replaceWorker(next);
         else {
-          await this.client.request('pause', {}).catch(() => undefined);
+          await this.link.pause().catch(() => undefined);
           await this.configure(next);
         }
         this.s.dismissNotice('halt');
@@ -548,8 +407,7 @@ export class PlaygroundSession {
     const run = this.s.runSettings;
     if (!run || this.s.phase === 'starting' || this.s.phase === 'loading' || this.s.phase === 'crashed') {
       // nothing is configured yet (or it failed): just remember the settings
-      this.s.setSettings(cloneSettings(next));
-      this.writeUrl();
+      this.show(next);
       if (this.s.phase === 'error' && this.s.backend) {
         try {
           await this.configure(next);
@@ -562,25 +420,16 @@ export class PlaygroundSession {
     }
     const plan = planChange(run, next);
     if (plan.kind === 'none' || plan.kind === 'stage2') {
-      this.s.setSettings(cloneSettings(next));
-      this.writeUrl();
+      this.show(next);
       return true;
     }
     if (plan.kind === 'live') {
-      this.s.setSettings(cloneSettings(next));
-      this.writeUrl();
+      this.show(next);
       try {
-        await this.client.request('update', { settings: plan.live });
-        const rs = cloneSettings(run);
-        const c = rs.config;
-        if (plan.live.lr !== undefined) c.lr = plan.live.lr;
-        if (plan.live.lossParams) c.lossParams = { ...plan.live.lossParams };
-        if (plan.live.sampler) c.sampler = plan.live.sampler;
-        if (plan.live.augment !== undefined) c.augment = plan.live.augment;
-        if (plan.live.hflip !== undefined) c.hflip = plan.live.hflip;
-        if (plan.live.weightDecay !== undefined) c.weightDecay = plan.live.weightDecay;
+        await this.link.update(plan.live);
+        const rs = makeSettings(applyLive(trainConfigOf(run), plan.live), run.backend);
         this.s.setRunSettings(rs);
-        this.s.relabelCurrent(runLabel(rs, this.s.summary?.stage ?? 1), cloneSettings(rs));
+        this.s.relabelCurrent(runLabel(rs, this.s.summary?.stage ?? 1), rs);
         this.s.dismissNotice('update');
       } catch (e) {
         this.s.pushNotice({
@@ -600,13 +449,12 @@ export class PlaygroundSession {
       );
       if (!ok) return false;
     }
-    this.s.setSettings(cloneSettings(next));
-    this.writeUrl();
+    this.show(next);
     try {
       if (plan.kind === 'backend') {
-        await this.respawn(next);
+        await this.replaceWorker(next);
       } else {
-        await this.client.request('pause', {});
+        await this.link.pause();
         await this.configure(next);
       }
       this.s.dismissNotice('halt');
@@ -616,60 +464,33 @@ export class PlaygroundSession {
     return true;
   }
 
-  private async respawn(settings: Settings): Promise<void> {
-    this.client.dispose();
-    this.client = this.createClient();
-    this.listen();
-    // uploaded data lived in the old worker: make the run's data set again from its recipe, forget the others
-    const recipe = isUploadId(settings.config.dataset) ? this.uploadRecipes.get(settings.config.dataset) : undefined;
-    this.uploadRecipes.clear();
-    if (!recipe) settings = forgetUploads(this.store, settings);
-    this.s.patchRun({ phase: 'starting', backend: null, crash: null });
-    const init = await this.client.init(backendOrder(settings.backend), this.opts.wasmPaths);
-    this.s.patchRun({ backend: init });
-    if (recipe) settings = await this.remakeUpload(settings, recipe);
-    await this.configure(settings);
+  /** A new worker on the backend of `settings`, then a run on it. */
+  private async replaceWorker(settings: Settings): Promise<void> {
+    const r = await respawn(this.recovery, settings);
+    await this.configure(r.settings);
   }
 
-  /**
-   * Makes an uploaded data set again in the current worker from its recipe and returns `settings` pointing at the
-   * new data-set id (they become the controls' settings). If that fails, falls back to the embedded set (notice).
-   */
-  async remakeUpload(settings: Settings, recipe: UploadRecipe): Promise<Settings> {
-    this.s.clearUploads();
-    try {
-      const info = await loadRecipe({ store: this.store, session: this }, recipe);
-      const next = cloneSettings(settings);
-      next.config.dataset = info.id;
-      this.s.setSettings(next);
-      return next;
-    } catch (e) {
-      this.s.pushNotice({
-        id: 'upload-error',
-        level: 'error',
-        title: 'Could not load the uploaded data again',
-        items: [e instanceof Error ? e.message : String(e)],
-      });
-      return forgetUploads(this.store, settings);
-    }
+  /** Makes an uploaded data set again in the current worker (see recovery.ts). */
+  remakeUpload(settings: Settings, recipe: UploadRecipe): Promise<Settings> {
+    return remakeUpload(this.recovery, settings, recipe);
   }
 
   /** GCL stage 2 on the frozen backbone, with the stage-2 settings of the panel. */
   async startStage2(): Promise<void> {
     if (!this.s.stage1Done || this.s.busy || this.s.summary?.stage === 2) return;
-    this.flushNow();
+    this.pump.flushNow();
     this.s.patchRun({ busy: true });
     try {
-      const summary = await this.client.request('startStage2', { stage2: { ...this.s.settings.config.stage2 } });
-      const rs = this.s.runSettings ? cloneSettings(this.s.runSettings) : null;
-      if (rs) {
-        rs.config.stage2 = { ...this.s.settings.config.stage2 };
+      const summary = await this.link.startStage2({ ...this.s.settings.config.stage2 });
+      const run = this.s.runSettings;
+      if (run) {
+        const rs = patchSettings(run, { stage2: this.s.settings.config.stage2 });
         this.s.setRunSettings(rs);
-        this.s.relabelCurrent(runLabel(rs, 2), cloneSettings(rs));
+        this.s.relabelCurrent(runLabel(rs, 2), rs);
       }
       this.afterSummary(summary, 'paused');
       this.s.patchRun({ announcement: `Stage 2 ready: ${summary.epochsInStage} epochs re-training the classifier.` });
-      await this.client.request('run', {});
+      await this.link.run();
     } catch (e) {
       this.s.patchRun({ busy: false });
       this.fail(e);
@@ -678,50 +499,18 @@ export class PlaygroundSession {
 
   /** After a crash: a fresh worker on the next backend, from the last finished epoch. */
   async continueAfterCrash(): Promise<void> {
-    const crash = this.s.crash;
-    if (!crash) return;
+    if (!this.s.crash) return;
     this.s.patchRun({ phase: 'starting', busy: true });
     try {
-      let runSettings = this.s.runSettings;
-      const upId = runSettings && isUploadId(runSettings.config.dataset) ? runSettings.config.dataset : null;
-      const recipe = upId ? this.uploadRecipes.get(upId) : undefined;
-      if (runSettings && upId && !recipe) {
-        // uploaded data died with the worker and can't be made again: restart on the embedded set
-        if (this.client.crashInfo) this.client.crashInfo.checkpoint = null;
-        runSettings = forgetUploads(this.store, runSettings);
-        this.s.setRunSettings(cloneSettings(runSettings));
-      } else if (!upId && this.s.uploads.length) {
-        this.s.clearUploads();
-        this.uploadRecipes.clear();
-      }
-      // uploaded data: made again in the new worker from the kept files, then the checkpoint is restored on it
-      const remap =
-        recipe && runSettings
-          ? async () => {
-              this.uploadRecipes.clear();
-              const next = await this.remakeUpload(runSettings!, recipe);
-              runSettings = next;
-              this.s.setRunSettings(cloneSettings(next));
-              return isUploadId(next.config.dataset) ? next.config.dataset : null;
-            }
-          : undefined;
-      const r = await this.client.continueOnNextBackend(
-        this.opts.wasmPaths,
-        () => (runSettings ? toRunSpec(runSettings) : undefined),
-        remap,
-      );
+      const r = await continueAfterCrash(this.recovery, this.s.runSettings);
+      if (r.runSettings) this.s.setRunSettings(r.runSettings);
       this.s.patchRun({ backend: r.init, crash: null });
       if (!r.summary) throw new Error('nothing to continue');
       // drop the metrics of the lost, unfinished epoch
-      const cur = this.s.current;
-      if (cur && r.restored) {
-        const step = r.summary.step;
-        this.store.setState({
-          current: { ...cur, batches: cur.batches.filter((b) => b.step <= step), epochs: cur.epochs.filter((m) => m.step <= step) },
-        });
-      }
-      if (!r.restored) {
-        this.s.beginRun(runLabel(this.s.settings), dataKey(this.s.settings), cloneSettings(this.s.settings));
+      if (r.restored) this.s.truncateCurrent(r.summary.step);
+      else {
+        const s = this.s.settings;
+        this.s.beginRun(runLabel(s), dataKey(s), s);
         this.s.patchRun({ stage1Done: false });
       }
       this.afterSummary(r.summary, r.restored ? 'paused' : 'ready');
@@ -744,8 +533,7 @@ export class PlaygroundSession {
   }
 
   dispose(): void {
-    this.unsubscribe?.();
-    this.unsubscribePins();
-    this.client.dispose();
+    this.snapshots.dispose();
+    this.link.dispose();
   }
 }

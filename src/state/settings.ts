@@ -1,21 +1,37 @@
 /**
- * Everything the user can set: the trainer's config, the playground's data cap and the backend choice.
+ * The settings model: everything the user can set — the trainer's config (data, model, optimiser, loss, stage 2)
+ * and the backend choice — as one immutable value. Every change makes a new object (`patchSettings`,
+ * `withLoss`); nothing edits a Settings in place (the type is read-only and values are frozen).
  * PLAYGROUND_DEFAULTS is the first-visit configuration (quick on any machine, see the README of the app).
+ *
+ * How each field may change during a run (live / stage 2 / reset) is the core table CONFIG_FIELDS
+ * (src/core/train/config-fields.ts); the cross-field rules live in ./rules.ts.
  */
 import type { BackendName } from '../core/backend';
-import { countsFor } from '../core/data/longtail';
 import { getLoss, defaultParams } from '../core/losses/registry';
-import type { LossId } from '../core/losses/types';
-import { DEFAULT_CONFIG, type TrainConfig } from '../core/train/config';
+import type { LossId, LossParams } from '../core/losses/types';
+import { DEFAULT_CONFIG, type Stage2Config, type TrainConfig } from '../core/train/config';
 import type { RunSpec } from '../worker/protocol';
 
 export type BackendChoice = 'auto' | BackendName;
 
+/** The training config as the settings hold it (read-only, nested objects too). */
+export type SettingsConfig = Readonly<Omit<TrainConfig, 'stage2' | 'lossParams'>> & {
+  readonly stage2: Readonly<Stage2Config>;
+  readonly lossParams: Readonly<LossParams>;
+};
+
 export interface Settings {
-  config: TrainConfig;
-  /** Images per class kept from the pool before the long-tail subset is drawn (null: all, i.e. 5000). */
-  nMax: number | null;
-  backend: BackendChoice;
+  readonly config: SettingsConfig;
+  readonly backend: BackendChoice;
+}
+
+/** A change to the settings: the fields given replace the current ones (`lossParams` as a whole set). */
+export interface SettingsPatch {
+  config?: Partial<Omit<TrainConfig, 'stage2' | 'lossParams'>>;
+  stage2?: Partial<Stage2Config>;
+  lossParams?: LossParams;
+  backend?: BackendChoice;
 }
 
 /** Classes and head-class size of the embedded pool. */
@@ -41,18 +57,32 @@ export const FMNIST_CLASS_NAMES = [
   'Ankle boot',
 ];
 
+function freeze(s: Settings): Settings {
+  Object.freeze(s.config.stage2);
+  Object.freeze(s.config.lossParams);
+  Object.freeze(s.config);
+  return Object.freeze(s);
+}
+
+/** Settings from plain data (copied and frozen). */
+export function makeSettings(config: TrainConfig | SettingsConfig, backend: BackendChoice): Settings {
+  const c = structuredClone(config) as TrainConfig;
+  return freeze({ config: c, backend });
+}
+
 /**
  * First visit: GCL on a ConvNet, IF 100 with 1000 images in the head class (2.5k training images; many, medium and
  * few classes all present), 6 epochs of batch 64, 50 test images per class evaluated per epoch. On a laptop GPU an
  * epoch takes a few seconds; GCL stage 2 (3 epochs) can be started right after.
  */
-export const PLAYGROUND_DEFAULTS: Settings = {
-  config: {
+export const PLAYGROUND_DEFAULTS: Settings = makeSettings(
+  {
     ...DEFAULT_CONFIG,
     stage2: { ...DEFAULT_CONFIG.stage2, epochs: 3, batchSize: 64 },
     dataset: EMBEDDED.id,
     imbalance: 100,
     profile: 'exp',
+    headImages: 1000,
     seed: 1,
     model: 'convnet',
     head: 'cosine',
@@ -64,16 +94,33 @@ export const PLAYGROUND_DEFAULTS: Settings = {
     evalPerClass: 50,
     logEvery: 1,
   },
-  nMax: 1000,
-  backend: 'auto',
-};
-
-export function cloneSettings(s: Settings): Settings {
-  return structuredClone(s);
-}
+  'auto',
+);
 
 export function defaultSettings(): Settings {
-  return cloneSettings(PLAYGROUND_DEFAULTS);
+  return PLAYGROUND_DEFAULTS;
+}
+
+/** `s` with `p` applied (a new, frozen object; `s` is unchanged). */
+export function patchSettings(s: Settings, p: SettingsPatch): Settings {
+  if (!p.config && !p.stage2 && !p.lossParams && p.backend === undefined) return s;
+  const config: TrainConfig = {
+    ...(s.config as TrainConfig),
+    ...p.config,
+    stage2: p.stage2 ? { ...s.config.stage2, ...p.stage2 } : s.config.stage2,
+    lossParams: p.lossParams ? { ...p.lossParams } : s.config.lossParams,
+  };
+  return freeze({ config, backend: p.backend ?? s.backend });
+}
+
+/** `s` with another loss and that loss' default hyperparameters. */
+export function withLoss(s: Settings, loss: LossId): Settings {
+  return patchSettings(s, { config: { loss }, lossParams: defaultParams(loss) });
+}
+
+/** A mutable copy of the config (for the worker, the CLI, tests). */
+export function trainConfigOf(s: Settings): TrainConfig {
+  return structuredClone(s.config) as TrainConfig;
 }
 
 /** The head a loss forces (null when it works with both), with the reason shown next to the disabled control. */
@@ -83,24 +130,10 @@ export function forcedHead(loss: LossId): { head: TrainConfig['head']; reason: s
   return { head: def.head, reason: `${def.label} is defined on the ${def.head} classifier` };
 }
 
-/** Settings → what the worker gets. */
+/** Settings → what the worker gets (the head a loss forces applied). */
 export function toRunSpec(s: Settings): RunSpec {
-  const config = structuredClone(s.config);
+  const config = trainConfigOf(s);
   const forced = forcedHead(config.loss);
   if (forced) config.head = forced.head;
-  return { config, data: { nMax: s.nMax } };
-}
-
-/** Training counts per class of the current settings (head first), without the data. */
-export function previewCounts(s: Settings): number[] {
-  return countsFor(EMBEDDED.classes, s.nMax ?? EMBEDDED.poolMax, {
-    imbalance: s.config.imbalance,
-    profile: s.config.profile,
-    stepMu: s.config.stepMu,
-  });
-}
-
-/** Smallest head-class size for which every class keeps ≥ 1 image at this imbalance. */
-export function minNMaxFor(imbalance: number): number {
-  return Math.ceil(imbalance - 1e-9);
+  return { config };
 }

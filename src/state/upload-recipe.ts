@@ -5,7 +5,7 @@
  * the same data set — which is what lets an autosaved run on uploaded data resume after a reload.
  */
 import { DataError } from '../core/data/errors';
-import type { FolderTargetId, UploadSource } from '../worker/datasets';
+import type { FolderTargetId, UploadSource } from '../worker/upload-info';
 
 /** A file of a recipe; the name travels beside the Blob (a File stored by structured clone may lose it). */
 export interface RecipeFile {

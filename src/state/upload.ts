@@ -5,14 +5,14 @@
  * and the earlier uploads stay.
  */
 import { DataError } from '../core/data/errors';
-import { DEFAULT_MAX_BYTES } from '../core/data/folder';
-import type { FolderTargetId, UploadedDataInfo } from '../worker/datasets';
+import { DEFAULT_MAX_BYTES } from '../core/data/folder-limits';
+import type { FolderTargetId, UploadedDataInfo } from '../worker/upload-info';
 import { recipeBytes, recipeLabel, recipeToSource, type UploadRecipe } from './upload-recipe';
 import type { PlaygroundSession } from './session';
-import { cloneSettings, type Settings } from './settings';
-import { EMBEDDED_SHAPE, isUploadId, switchDataset } from './data-shape';
+import type { Settings } from './settings';
+import { EMBEDDED_SHAPE, isUploadId } from './data-shape';
+import { switchDataset } from './rules';
 import type { PlaygroundStore } from './store';
-import { normalise } from './url-schema';
 
 export interface UploadContext {
   store: PlaygroundStore;
@@ -44,10 +44,7 @@ async function runUpload(ctx: UploadContext, label: string, makeRecipe: () => Up
     const info = await loadRecipe(ctx, recipe, label);
     s().setUploadStatus(null);
     s().dismissNotice('upload-error');
-    const next = cloneSettings(s().settings);
-    switchDataset(next, info.id, s().uploads);
-    normalise(next);
-    await ctx.session.changeSettings(next);
+    await ctx.session.changeSettings(switchDataset(s().settings, info.id, s().uploads));
     return true;
   } catch (e) {
     const msg = message(e);
@@ -76,9 +73,8 @@ export async function loadRecipe(ctx: UploadContext, recipe: UploadRecipe, label
     if (s().uploadStatus) s().setUploadStatus({ file: label, phase: 'read', fraction: total ? done / total : 1 });
   });
   if (s().uploadStatus) s().setUploadStatus({ file: label, phase: 'parse', fraction: 0 });
-  const info = await ctx.session.client.request('loadData', { source }, transfer);
+  const info = await ctx.session.loadUpload(source, transfer, recipe);
   s().addUpload(info);
-  ctx.session.uploadRecipes.set(info.id, recipe);
   return info;
 }
 
@@ -147,9 +143,7 @@ export function forgetUploads(store: PlaygroundStore, settings: Settings): Setti
   const hadUploads = st.uploads.length > 0;
   st.clearUploads();
   if (!isUploadId(settings.config.dataset)) return settings;
-  const next = cloneSettings(settings);
-  switchDataset(next, EMBEDDED_SHAPE.id, []);
-  normalise(next);
+  const next = switchDataset(settings, EMBEDDED_SHAPE.id, []);
   st.setSettings(next);
   st.pushNotice({
     id: 'upload-lost',

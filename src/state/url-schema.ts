@@ -9,11 +9,12 @@
  * `hide=<id>,<id>…` (the "classroom link") is not a setting but the list of controls the page does not render; its
  * ids come from the table in ./classroom.ts (`parseHide` / `withHide`).
  */
-import { LOSSES, LOSS_IDS, defaultParams, isLossId } from '../core/losses/registry';
+import { LOSSES, LOSS_IDS } from '../core/losses/registry';
 import type { HyperParamSpec, LossId } from '../core/losses/types';
 import { MODEL_KINDS } from '../core/models/spec';
 import type { TrainConfig } from '../core/train/config';
-import { EMBEDDED, PLAYGROUND_DEFAULTS, cloneSettings, forcedHead, previewCounts, type BackendChoice, type Settings } from './settings';
+import { EMBEDDED, PLAYGROUND_DEFAULTS, patchSettings, withLoss, type BackendChoice, type Settings } from './settings';
+import { normalise } from './rules';
 import { HIDE_IDS, canonicalHide, isHideId, type HideId } from './classroom';
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; why: string };
@@ -85,18 +86,24 @@ export interface Field<T> {
   label: string;
   codec: Codec<T>;
   get(s: Settings): T;
-  set(s: Settings, v: T): void;
+  /** `s` with this setting at `v` (a new Settings). */
+  with(s: Settings, v: T): Settings;
 }
 
-function field<T>(param: string, label: string, codec: Codec<T>, get: (s: Settings) => T, set: (s: Settings, v: T) => void): Field<T> {
-  return { param, label, codec, get, set };
+function field<T>(
+  param: string,
+  label: string,
+  codec: Codec<T>,
+  acc: { get: (s: Settings) => T; with: (s: Settings, v: T) => Settings },
+): Field<T> {
+  return { param, label, codec, get: acc.get, with: acc.with };
 }
 
 /** Bound for one TrainConfig number: [min, max] and integer-ness (the UI sliders use the same numbers). */
 export const RANGES = {
   imbalance: { min: EMBEDDED.minIF, max: EMBEDDED.maxIF, step: 1 },
   stepMu: { min: 0.1, max: 0.9, step: 0.1 },
-  nMax: { min: 20, max: EMBEDDED.poolMax, step: 1 },
+  headImages: { min: 20, max: EMBEDDED.poolMax, step: 1 },
   seed: { min: 0, max: 2 ** 31 - 1, step: 1 },
   batchSize: { min: 2, max: 512, step: 1 },
   epochs: { min: 1, max: 400, step: 1 },
@@ -114,17 +121,14 @@ export const RANGES = {
 } as const;
 
 const r = (k: keyof typeof RANGES, integer = false) => numberCodec(RANGES[k].min, RANGES[k].max, { integer });
-const cfg = <K extends keyof TrainConfig>(k: K) => ({
-  get: (s: Settings) => s.config[k],
-  set: (s: Settings, v: TrainConfig[K]) => {
-    s.config[k] = v;
-  },
+type PlainKey = Exclude<keyof TrainConfig, 'stage2' | 'lossParams'>;
+const cfg = <K extends PlainKey>(k: K) => ({
+  get: (s: Settings): TrainConfig[K] => s.config[k],
+  with: (s: Settings, v: TrainConfig[K]) => patchSettings(s, { config: { [k]: v } as Partial<Pick<TrainConfig, K>> }),
 });
 const s2 = <K extends keyof TrainConfig['stage2']>(k: K) => ({
-  get: (s: Settings) => s.config.stage2[k],
-  set: (s: Settings, v: TrainConfig['stage2'][K]) => {
-    s.config.stage2[k] = v;
-  },
+  get: (s: Settings): TrainConfig['stage2'][K] => s.config.stage2[k],
+  with: (s: Settings, v: TrainConfig['stage2'][K]) => patchSettings(s, { stage2: { [k]: v } as Partial<TrainConfig['stage2']> }),
 });
 
 const MODEL_IDS = MODEL_KINDS.map((m) => m.kind);
@@ -152,52 +156,39 @@ const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'webgl', 'w
  * lossParamFields(loss).
  */
 export const URL_FIELDS = [
-  field('dataset', 'Data set', datasetCodec, cfg('dataset').get, cfg('dataset').set),
-  field('if', 'Imbalance factor', r('imbalance'), cfg('imbalance').get, cfg('imbalance').set),
-  field('profile', 'Profile', enumCodec(['exp', 'step'] as const), cfg('profile').get, cfg('profile').set),
-  field('mu', 'Step tail fraction μ', r('stepMu'), cfg('stepMu').get, cfg('stepMu').set),
-  field(
-    'nmax',
-    'Head-class images',
-    nullableCodec(r('nMax', true)),
-    (s) => s.nMax,
-    (s, v) => {
-      s.nMax = v;
-    },
-  ),
-  field('seed', 'Seed', r('seed', true), cfg('seed').get, cfg('seed').set),
-  field('model', 'Model', enumCodec(MODEL_IDS), cfg('model').get, cfg('model').set),
-  field('head', 'Head', enumCodec(['cosine', 'linear'] as const), cfg('head').get, cfg('head').set),
-  field('loss', 'Loss', enumCodec(LOSS_IDS), cfg('loss').get, cfg('loss').set),
-  field('batch', 'Batch size', r('batchSize', true), cfg('batchSize').get, cfg('batchSize').set),
-  field('epochs', 'Epochs', r('epochs', true), cfg('epochs').get, cfg('epochs').set),
-  field('lr', 'Learning rate', r('lr'), cfg('lr').get, cfg('lr').set),
-  field('momentum', 'Momentum', r('momentum'), cfg('momentum').get, cfg('momentum').set),
-  field('wd', 'Weight decay', r('weightDecay'), cfg('weightDecay').get, cfg('weightDecay').set),
-  field('schedule', 'LR schedule', enumCodec(['auto', 'step01', 'step001', 'constant'] as const), cfg('schedule').get, cfg('schedule').set),
-  field('warmup', 'Warm-up', boolCodec, cfg('warmup').get, cfg('warmup').set),
-  field('sampler', 'Sampler', enumCodec(['instance', 'classBalanced', 'cben'] as const), cfg('sampler').get, cfg('sampler').set),
-  field('augment', 'Augmentation', boolCodec, cfg('augment').get, cfg('augment').set),
-  field('hflip', 'Horizontal flips', boolCodec, cfg('hflip').get, cfg('hflip').set),
-  field('eval', 'Test images per class', nullableCodec(r('evalPerClass', true)), cfg('evalPerClass').get, cfg('evalPerClass').set),
-  field('log', 'Log every N batches', r('logEvery', true), cfg('logEvery').get, cfg('logEvery').set),
-  field('s2.epochs', 'Stage-2 epochs', r('s2epochs', true), s2('epochs').get, s2('epochs').set),
-  field('s2.sampler', 'Stage-2 sampler', enumCodec(['cben', 'classBalanced'] as const), s2('sampler').get, s2('sampler').set),
-  field('s2.lr', 'Stage-2 max lr', r('s2lr'), s2('lrMax').get, s2('lrMax').set),
-  field('s2.s', 'Stage-2 scale s', r('s2s'), s2('s').get, s2('s').set),
-  field('s2.m', 'Stage-2 margin m', r('s2m'), s2('m').get, s2('m').set),
-  field('s2.noise', 'Stage-2 cloud size', r('s2noise'), s2('noiseMul').get, s2('noiseMul').set),
-  field('s2.gamma', 'Stage-2 focal γ', r('s2gamma'), s2('focalGamma').get, s2('focalGamma').set),
-  field('s2.batch', 'Stage-2 batch size', r('batchSize', true), s2('batchSize').get, s2('batchSize').set),
-  field(
-    'backend',
-    'Backend',
-    enumCodec(BACKEND_CHOICES),
-    (s) => s.backend,
-    (s, v) => {
-      s.backend = v;
-    },
-  ),
+  field('dataset', 'Data set', datasetCodec, cfg('dataset')),
+  field('if', 'Imbalance factor', r('imbalance'), cfg('imbalance')),
+  field('profile', 'Profile', enumCodec(['exp', 'step'] as const), cfg('profile')),
+  field('mu', 'Step tail fraction μ', r('stepMu'), cfg('stepMu')),
+  field('nmax', 'Head-class images', nullableCodec(r('headImages', true)), {
+    get: (s) => s.config.headImages ?? null,
+    with: (s, v) => patchSettings(s, { config: { headImages: v } }),
+  }),
+  field('seed', 'Seed', r('seed', true), cfg('seed')),
+  field('model', 'Model', enumCodec(MODEL_IDS), cfg('model')),
+  field('head', 'Head', enumCodec(['cosine', 'linear'] as const), cfg('head')),
+  field('loss', 'Loss', enumCodec(LOSS_IDS), cfg('loss')),
+  field('batch', 'Batch size', r('batchSize', true), cfg('batchSize')),
+  field('epochs', 'Epochs', r('epochs', true), cfg('epochs')),
+  field('lr', 'Learning rate', r('lr'), cfg('lr')),
+  field('momentum', 'Momentum', r('momentum'), cfg('momentum')),
+  field('wd', 'Weight decay', r('weightDecay'), cfg('weightDecay')),
+  field('schedule', 'LR schedule', enumCodec(['auto', 'step01', 'step001', 'constant'] as const), cfg('schedule')),
+  field('warmup', 'Warm-up', boolCodec, cfg('warmup')),
+  field('sampler', 'Sampler', enumCodec(['instance', 'classBalanced', 'cben'] as const), cfg('sampler')),
+  field('augment', 'Augmentation', boolCodec, cfg('augment')),
+  field('hflip', 'Horizontal flips', boolCodec, cfg('hflip')),
+  field('eval', 'Test images per class', nullableCodec(r('evalPerClass', true)), cfg('evalPerClass')),
+  field('log', 'Log every N batches', r('logEvery', true), cfg('logEvery')),
+  field('s2.epochs', 'Stage-2 epochs', r('s2epochs', true), s2('epochs')),
+  field('s2.sampler', 'Stage-2 sampler', enumCodec(['cben', 'classBalanced'] as const), s2('sampler')),
+  field('s2.lr', 'Stage-2 max lr', r('s2lr'), s2('lrMax')),
+  field('s2.s', 'Stage-2 scale s', r('s2s'), s2('s')),
+  field('s2.m', 'Stage-2 margin m', r('s2m'), s2('m')),
+  field('s2.noise', 'Stage-2 cloud size', r('s2noise'), s2('noiseMul')),
+  field('s2.gamma', 'Stage-2 focal γ', r('s2gamma'), s2('focalGamma')),
+  field('s2.batch', 'Stage-2 batch size', r('batchSize', true), s2('batchSize')),
+  field('backend', 'Backend', enumCodec(BACKEND_CHOICES), { get: (s) => s.backend, with: (s, v) => patchSettings(s, { backend: v }) }),
 ] as const;
 
 export const LOSS_PARAM_PREFIX = 'lp.';
@@ -219,15 +210,10 @@ export function hyperParamCodec(spec: HyperParamSpec): Codec<number> {
 
 export function lossParamFields(loss: LossId): Field<number>[] {
   return LOSSES[loss].schema.map((spec) =>
-    field(
-      LOSS_PARAM_PREFIX + spec.key,
-      `${LOSSES[loss].label}: ${spec.label}`,
-      hyperParamCodec(spec),
-      (s) => s.config.lossParams[spec.key] ?? spec.default,
-      (s, v) => {
-        s.config.lossParams[spec.key] = v;
-      },
-    ),
+    field(LOSS_PARAM_PREFIX + spec.key, `${LOSSES[loss].label}: ${spec.label}`, hyperParamCodec(spec), {
+      get: (s) => s.config.lossParams[spec.key] ?? spec.default,
+      with: (s, v) => patchSettings(s, { lossParams: { ...s.config.lossParams, [spec.key]: v } }),
+    }),
   );
 }
 
@@ -255,27 +241,29 @@ function clip(v: string): string {
  */
 export function parseSettings(search: string | URLSearchParams, base: Settings = PLAYGROUND_DEFAULTS): ParsedSettings {
   const q = typeof search === 'string' ? new URLSearchParams(search) : search;
-  const settings = cloneSettings(base);
+  let settings = base;
   const problems: UrlProblem[] = [];
   const apply = <T>(f: Field<T>): void => {
     const all = q.getAll(f.param);
     if (all.length === 0) return;
     const raw = all[all.length - 1];
     const p = f.codec.parse(raw);
-    if (p.ok) f.set(settings, p.value);
+    if (p.ok) settings = f.with(settings, p.value);
     else problems.push({ param: f.param, value: clip(raw), why: `${p.why} (expected ${f.codec.accepts})` });
   };
   const lossBefore = settings.config.loss;
   for (const f of URL_FIELDS) apply(f as Field<unknown>);
   const loss = settings.config.loss;
-  if (loss !== lossBefore) settings.config.lossParams = defaultParams(loss);
+  if (loss !== lossBefore) settings = withLoss(settings, loss);
   for (const f of lossParamFields(loss)) apply(f);
   for (const key of new Set(q.keys())) {
     if (key.startsWith(LOSS_PARAM_PREFIX) && !LOSSES[loss].schema.some((h) => LOSS_PARAM_PREFIX + h.key === key)) {
       problems.push({ param: key, value: clip(q.get(key) ?? ''), why: `not a hyperparameter of ${LOSSES[loss].label}` });
     }
   }
-  problems.push(...normalise(settings, base).filter((p) => p.param !== 'head' || q.has('head')));
+  const norm = normalise(settings);
+  settings = norm.settings;
+  problems.push(...norm.changes.filter((p) => p.param !== 'head' || q.has('head')));
   const hide = parseHide(q.getAll(HIDE_PARAM));
   problems.push(...hide.problems);
   return { settings, problems, hidden: hide.ids };
@@ -324,32 +312,6 @@ export function withHide(query: string, hidden: Iterable<string>): string {
 /** Settings and hidden controls → query string (without '?'): what the address bar and the classroom link hold. */
 export function serialiseUrl(s: Settings, hidden: Iterable<string> = []): string {
   return withHide(serialiseSettings(s), hidden);
-}
-
-/**
- * Cross-field rules: a forced head, and an n_max large enough that every class keeps an image at this IF.
- * Fixes `s` in place and returns what it changed.
- */
-export function normalise(s: Settings, base: Settings = PLAYGROUND_DEFAULTS): UrlProblem[] {
-  const out: UrlProblem[] = [];
-  if (!isLossId(s.config.loss)) s.config.loss = base.config.loss;
-  const forced = forcedHead(s.config.loss);
-  if (forced && s.config.head !== forced.head) {
-    out.push({ param: 'head', value: s.config.head, why: `${forced.reason}; using ${forced.head}` });
-    s.config.head = forced.head;
-  }
-  if (Math.min(...previewCounts(s)) < 1) {
-    const was = s.nMax;
-    let n = Math.ceil(s.config.imbalance);
-    while (Math.min(...previewCounts({ ...s, nMax: n })) < 1) n++;
-    s.nMax = n;
-    out.push({
-      param: 'nmax',
-      value: String(was),
-      why: `too small for IF ${s.config.imbalance} (a class would have no images); using ${n}`,
-    });
-  }
-  return out;
 }
 
 /** Settings → query string (without '?'), every parameter in table order. */

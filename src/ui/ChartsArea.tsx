@@ -7,7 +7,7 @@
 import { useMemo, useState } from 'react';
 import { ChartsPanel, type RunSeries } from './charts';
 import { FMNIST_CLASS_NAMES } from '../state/settings';
-import { gaStartFor } from '../state/session';
+import { switchEpochs } from '../state/change-policy';
 import { LOSSES } from '../core/losses/registry';
 import { MODEL_KINDS } from '../core/models/spec';
 import { usePg } from './context';
@@ -52,8 +52,8 @@ export function ChartsArea() {
   }, [archived, current]);
   // GA switch marker: the current run's, else the first shown KPS run's
   const gaStart = useMemo(() => {
-    const s = [run, ...runs.map((r) => r.settings)].find((x) => x && gaStartFor(x) !== undefined);
-    return s ? (gaStartFor(s) ?? null) : null;
+    const s = [run, ...runs.map((r) => r.settings)].find((x) => x && switchEpochs(x.config).ga !== undefined);
+    return s ? (switchEpochs(s.config).ga ?? null) : null;
   }, [run, runs]);
   const counts = summary?.counts ?? [];
   const groups = summary?.groups ?? [];

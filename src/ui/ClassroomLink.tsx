@@ -6,8 +6,8 @@
 import { useId, useMemo, useRef, useState } from 'react';
 import { useModalDialog } from './use-modal-dialog';
 import { HIDEABLE, HIDE_AREAS, type HideId } from '../state/classroom';
-import { EMBEDDED, cloneSettings } from '../state/settings';
-import { switchDataset } from '../state/data-shape';
+import { EMBEDDED } from '../state/settings';
+import { switchDataset } from '../state/rules';
 import { serialiseUrl } from '../state/url-schema';
 import { usePg, usePlayground } from './context';
 import './classroom.css';
@@ -52,9 +52,7 @@ export function ClassroomDialog({ open, onClose }: { open: boolean; onClose: () 
   const uploaded = settings.config.dataset !== EMBEDDED.id;
   const linkSettings = useMemo(() => {
     if (!uploaded) return settings;
-    const s = cloneSettings(settings);
-    switchDataset(s, EMBEDDED.id, uploads);
-    return s;
+    return switchDataset(settings, EMBEDDED.id, uploads);
   }, [settings, uploads, uploaded]);
   const url = linkFor(serialiseUrl(linkSettings, picked));
   const toggle = (id: HideId, on: boolean) => {

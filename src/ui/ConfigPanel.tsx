@@ -8,15 +8,16 @@
  */
 import { useMemo, useState } from 'react';
 import { groupOf } from '../core/data/longtail';
-import { LOSSES, LOSS_IDS, defaultParams } from '../core/losses/registry';
+import { LOSSES, LOSS_IDS } from '../core/losses/registry';
 import type { HyperParamSpec, LossId } from '../core/losses/types';
 import { HEAD_KINDS, MODEL_KINDS } from '../core/models/spec';
 import type { TrainConfig } from '../core/train/config';
-import { EMBEDDED, forcedHead, type BackendChoice } from '../state/settings';
+import { EMBEDDED, forcedHead, patchSettings, withLoss, type BackendChoice } from '../state/settings';
 import { RANGES } from '../state/url-schema';
 import { ClassHistogram } from './ClassHistogram';
 import { DataSource } from './DataSource';
-import { EMBEDDED_SHAPE, infeasibility, previewCountsFor, shapeFor, switchDataset } from '../state/data-shape';
+import { EMBEDDED_SHAPE, infeasibility, previewCountsFor, shapeFor } from '../state/data-shape';
+import { switchDataset } from '../state/rules';
 import { usePg, usePlayground } from './context';
 import { CheckField, NumberField, SelectField } from './Fields';
 import { useChange } from './use-change';
@@ -40,12 +41,13 @@ function DataSection() {
   const uploads = usePg((s) => s.uploads);
   const change = useChange();
   const c = settings.config;
+  const headImages = c.headImages ?? null;
   const shape = shapeFor(c.dataset, uploads) ?? EMBEDDED_SHAPE;
   // the histogram follows the IF slider while it moves (before the change is committed)
   const [draftIf, setDraftIf] = useState<number | null>(null);
   const counts = useMemo(() => {
     try {
-      return previewCountsFor(draftIf === null ? settings : { ...settings, config: { ...settings.config, imbalance: draftIf } }, shape);
+      return previewCountsFor(draftIf === null ? settings : patchSettings(settings, { config: { imbalance: draftIf } }), shape);
     } catch {
       return [];
     }
@@ -86,11 +88,7 @@ function DataSection() {
             disabledReason={c.profile === 'asis' ? 'The profile "as is" keeps the data’s own imbalance.' : undefined}
             help={`IF = n_max / n_min: images of the largest class over the smallest (this pool serves ${shape.minIF}–${shape.maxIF}).`}
             onDraft={setDraftIf}
-            onCommit={(v) =>
-              change((s) => {
-                s.config.imbalance = v;
-              }).finally(() => setDraftIf(null))
-            }
+            onCommit={(v) => change({ config: { imbalance: v } }).finally(() => setDraftIf(null))}
             testId="field-imbalance"
           />
           <SelectField
@@ -103,11 +101,7 @@ function DataSection() {
             ]}
             help="Exponential: counts fall geometrically from head to tail; step: the tail half shares one small count; as is: no subsampling."
             testId="field-profile"
-            onCommit={(v) =>
-              change((s) => {
-                s.config.profile = v;
-              })
-            }
+            onCommit={(v) => change({ config: { profile: v } })}
           />
           {c.profile === 'step' && (
             <NumberField
@@ -117,32 +111,24 @@ function DataSection() {
               max={RANGES.stepMu.max}
               step={RANGES.stepMu.step}
               help="Step profile: fraction of the classes that are in the tail."
-              onCommit={(v) =>
-                change((s) => {
-                  s.config.stepMu = v;
-                })
-              }
+              onCommit={(v) => change({ config: { stepMu: v } })}
             />
           )}
           <SelectField
             label="Head-class images"
-            value={settings.nMax === null ? 'all' : (String(settings.nMax) as (typeof N_MAX_OPTIONS)[number])}
+            value={headImages === null ? 'all' : (String(headImages) as (typeof N_MAX_OPTIONS)[number])}
             options={[
               ...N_MAX_OPTIONS.filter((v) => v === 'all' || Number(v) < shape.poolMax).map((v) => ({
                 value: v,
                 label: v === 'all' ? `${shape.poolMax} (full)` : v,
               })),
-              ...(settings.nMax !== null &&
-              !(N_MAX_OPTIONS.includes(String(settings.nMax) as (typeof N_MAX_OPTIONS)[number]) && settings.nMax < shape.poolMax)
-                ? [{ value: String(settings.nMax) as (typeof N_MAX_OPTIONS)[number], label: String(settings.nMax) }]
+              ...(headImages !== null &&
+              !(N_MAX_OPTIONS.includes(String(headImages) as (typeof N_MAX_OPTIONS)[number]) && headImages < shape.poolMax)
+                ? [{ value: String(headImages) as (typeof N_MAX_OPTIONS)[number], label: String(headImages) }]
                 : []),
             ]}
             help="n_max: images of the largest class; the others follow the profile. Smaller = faster epochs and a real few-shot tail."
-            onCommit={(v) =>
-              change((s) => {
-                s.nMax = v === 'all' ? null : Number(v);
-              })
-            }
+            onCommit={(v) => change({ config: { headImages: v === 'all' ? null : Number(v) } })}
             testId="field-nmax"
           />
           <NumberField
@@ -153,11 +139,7 @@ function DataSection() {
             max={RANGES.seed.max}
             step={1}
             help="Seeds the subset, the initial weights, the sampler, the augmentation and the GCL noise."
-            onCommit={(v) =>
-              change((s) => {
-                s.config.seed = v;
-              })
-            }
+            onCommit={(v) => change({ config: { seed: v } })}
           />
         </>
       )}
@@ -195,11 +177,7 @@ function ModelSection() {
             value={c.model}
             options={MODEL_KINDS.map((m) => ({ value: m.kind, label: m.label }))}
             help={MODEL_KINDS.find((m) => m.kind === c.model)?.help}
-            onCommit={(v) =>
-              change((s) => {
-                s.config.model = v;
-              })
-            }
+            onCommit={(v) => change({ config: { model: v } })}
             testId="field-model"
           />
           <SelectField
@@ -209,11 +187,7 @@ function ModelSection() {
             disabled={!!forced}
             disabledReason={forced ? `Forced: ${forced.reason}.` : undefined}
             help="Cosine: logits are cosines of normalised features and weights (scaled by s); linear: z = fW + b."
-            onCommit={(v) =>
-              change((s) => {
-                s.config.head = v;
-              })
-            }
+            onCommit={(v) => change({ config: { head: v } })}
             testId="field-head"
           />
         </>
@@ -229,11 +203,7 @@ function ModelSection() {
             step={1}
             help="Images per training step."
             unit="images"
-            onCommit={(v) =>
-              change((s) => {
-                s.config.batchSize = v;
-              })
-            }
+            onCommit={(v) => change({ config: { batchSize: v } })}
           />
           <NumberField
             label="Epochs"
@@ -243,11 +213,7 @@ function ModelSection() {
             max={RANGES.epochs.max}
             step={1}
             help="Stage-1 epochs; the lr steps, KPS GA and LDAM DRW switch at fixed fractions of it (0.8/0.9, 0.6, 0.8)."
-            onCommit={(v) =>
-              change((s) => {
-                s.config.epochs = v;
-              })
-            }
+            onCommit={(v) => change({ config: { epochs: v } })}
           />
           <NumberField
             label="Learning rate"
@@ -256,11 +222,7 @@ function ModelSection() {
             max={RANGES.lr.max}
             step={0.001}
             help="Base SGD learning rate (changes apply at the next step, without a reset)."
-            onCommit={(v) =>
-              change((s) => {
-                s.config.lr = v;
-              })
-            }
+            onCommit={(v) => change({ config: { lr: v } })}
             testId="field-lr"
           />
           <SelectField
@@ -273,11 +235,7 @@ function ModelSection() {
               { value: 'constant', label: 'Constant' },
             ]}
             help="Learning-rate steps at 80 % and 90 % of the epochs (after a short warm-up)."
-            onCommit={(v) =>
-              change((s) => {
-                s.config.schedule = v;
-              })
-            }
+            onCommit={(v) => change({ config: { schedule: v } })}
           />
           <NumberField
             label="Momentum"
@@ -286,11 +244,7 @@ function ModelSection() {
             max={RANGES.momentum.max}
             step={0.01}
             help="SGD momentum (changing it restarts the run)."
-            onCommit={(v) =>
-              change((s) => {
-                s.config.momentum = v;
-              })
-            }
+            onCommit={(v) => change({ config: { momentum: v } })}
           />
           <NumberField
             label="Weight decay"
@@ -299,11 +253,7 @@ function ModelSection() {
             max={RANGES.weightDecay.max}
             step={0.0001}
             help="L2 weight decay (applies at the next step)."
-            onCommit={(v) =>
-              change((s) => {
-                s.config.weightDecay = v;
-              })
-            }
+            onCommit={(v) => change({ config: { weightDecay: v } })}
           />
         </>
       )}
@@ -318,32 +268,20 @@ function ModelSection() {
               { value: 'cben', label: 'CBEN (effective-number balanced)' },
             ]}
             help="How training images are drawn; applies from the next step."
-            onCommit={(v) =>
-              change((s) => {
-                s.config.sampler = v;
-              })
-            }
+            onCommit={(v) => change({ config: { sampler: v } })}
             testId="field-sampler"
           />
           <CheckField
             label="Augmentation (random crop)"
             checked={c.augment}
             help="Random crop with zero padding (applies at the next step)."
-            onCommit={(v) =>
-              change((s) => {
-                s.config.augment = v;
-              })
-            }
+            onCommit={(v) => change({ config: { augment: v } })}
           />
           <CheckField
             label="Horizontal flips"
             checked={c.hflip}
             help="Random left-right flips (applies at the next step)."
-            onCommit={(v) =>
-              change((s) => {
-                s.config.hflip = v;
-              })
-            }
+            onCommit={(v) => change({ config: { hflip: v } })}
           />
           <NumberField
             label="Test images per class"
@@ -353,11 +291,7 @@ function ModelSection() {
             max={RANGES.evalPerClass.max}
             step={1}
             help="Evaluated after every epoch (1000 = the whole Fashion-MNIST test set); fewer = faster epochs."
-            onCommit={(v) =>
-              change((s) => {
-                s.config.evalPerClass = v >= 1000 ? null : v;
-              })
-            }
+            onCommit={(v) => change({ config: { evalPerClass: v >= 1000 ? null : v } })}
           />
         </>
       )}
@@ -373,11 +307,7 @@ function ModelSection() {
             { value: 'cpu', label: 'CPU (plain JS)' },
           ]}
           help="Compute backend of the training worker; changing it restarts the worker."
-          onCommit={(v) =>
-            change((s) => {
-              s.backend = v;
-            })
-          }
+          onCommit={(v) => change({ backend: v })}
         />
       )}
     </section>
@@ -431,12 +361,7 @@ function LossSection() {
           value={c.loss}
           options={LOSS_IDS.map((id) => ({ value: id, label: LOSSES[id].label }))}
           help="Changing the loss type restarts the run (the earlier run stays on the charts)."
-          onCommit={(v) =>
-            change((s) => {
-              s.config.loss = v;
-              s.config.lossParams = defaultParams(v);
-            })
-          }
+          onCommit={(v) => change((s) => withLoss(s, v))}
           testId="field-loss"
         />
       )}
@@ -448,11 +373,7 @@ function LossSection() {
               key={`${c.loss}-${spec.key}`}
               spec={spec}
               value={c.lossParams[spec.key] ?? spec.default}
-              onCommit={(v) =>
-                change((s) => {
-                  s.config.lossParams = { ...s.config.lossParams, [spec.key]: v };
-                })
-              }
+              onCommit={(v) => change((s) => patchSettings(s, { lossParams: { ...s.config.lossParams, [spec.key]: v } }))}
             />
           ))}
         </div>
@@ -474,9 +395,7 @@ function Stage2Section() {
   const set =
     <K extends keyof TrainConfig['stage2']>(k: K) =>
     (v: TrainConfig['stage2'][K]) =>
-      change((s) => {
-        s.config.stage2 = { ...s.config.stage2, [k]: v };
-      });
+      change({ stage2: { [k]: v } as Partial<TrainConfig['stage2']> });
   let reason = '';
   if (head === 'linear') reason = 'Stage 2 re-trains a cosine classifier: train stage 1 with a cosine head.';
   else if (stage === 2) reason = phase === 'stageDone' ? 'Stage 2 finished.' : 'Stage 2 is running.';

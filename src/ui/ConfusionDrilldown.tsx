@@ -99,7 +99,7 @@ export function ConfusionDrilldown({ target, onClose }: { target: DrillTarget | 
       return;
     }
     setLoaded({ kind: 'loading' });
-    session.client.testExamples({ trueClass: target.trueClass, predClass: target.predClass, limit: DRILLDOWN_LIMIT }).then(
+    session.testExamples({ trueClass: target.trueClass, predClass: target.predClass, limit: DRILLDOWN_LIMIT }).then(
       (result) => live && setLoaded({ kind: 'done', result }),
       (e: unknown) => live && setLoaded({ kind: 'error', message: e instanceof Error ? e.message : String(e) }),
     );

@@ -5,8 +5,8 @@
  * text only, never as markup.
  */
 import { useId, useState, type ChangeEvent } from 'react';
-import { FOLDER_TARGETS, MIN_TEST_FRACTION, MAX_TEST_FRACTION, estimateMemory, folderLimitsText } from '../core/data/folder';
-import { MAX_FOLDER_IMAGES, type FolderTargetId } from '../worker/datasets';
+import { FOLDER_TARGETS, MIN_TEST_FRACTION, MAX_TEST_FRACTION, estimateMemory, folderLimitsText } from '../core/data/folder-limits';
+import { MAX_FOLDER_IMAGES, type FolderTargetId } from '../worker/upload-info';
 import { MAX_ARCHIVE_BYTES, uploadCifar, uploadFolderFiles, uploadFolderZip } from '../state/upload';
 import { usePg, usePlayground } from './context';
 

@@ -5,13 +5,12 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { useModalDialog } from './use-modal-dialog';
-import { PYTORCH_SNIPPET } from '../core/export/safetensors';
+import { PYTORCH_SNIPPET } from '../core/export/pytorch-snippet';
 import { chartMeta, CHARTS, type ChartId } from './charts/meta';
 import { chartCardToPng, downloadFile } from './chart-png';
 import { usePg, usePlayground } from './context';
 import { epochsCsv, metricsJson, metricsStem, perClassCsv, type MetricsInput } from '../state/metrics-export';
-import { FMNIST_CLASS_NAMES, type Settings } from '../state/settings';
-import type { ExportedFile, LoadedRun } from '../worker/protocol';
+import { FMNIST_CLASS_NAMES } from '../state/settings';
 import type { PlaygroundState } from '../state/store';
 import './export.css';
 
@@ -80,14 +79,7 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose: () => 
   /** Model exports pause a running run (the weights must not change mid-read) and resume it after. */
   const exportModel = (type: 'exportTfjs' | 'exportSafetensors', what: string) =>
     act(what, async () => {
-      const wasRunning = store.getState().phase === 'running';
-      if (wasRunning) await session.pause();
-      let f: ExportedFile;
-      try {
-        f = await session.client.request(type, {});
-      } finally {
-        if (wasRunning) void session.train();
-      }
+      const f = await session.exportModel(type === 'exportTfjs' ? 'tfjs' : 'safetensors');
       downloadFile(f.bytes, f.fileName, f.mime);
       return `Saved ${f.fileName} (${(f.bytes.byteLength / 1024).toFixed(0)} KiB).`;
     });
@@ -116,22 +108,7 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose: () => 
   const loadZip = (file: File) =>
     act('Loading the model', async () => {
       const bytes = await file.arrayBuffer();
-      let loaded: LoadedRun | null = null;
-      const backend = store.getState().settings.backend;
-      const settingsOf = (r: LoadedRun): Settings => ({ config: structuredClone(r.spec.config), nMax: r.spec.data.nMax, backend });
-      await session.adoptRun(
-        () => settingsOf(loaded!),
-        async (client) => {
-          const r = await client.request('loadTfjs', { bytes }, [bytes]);
-          loaded = r;
-          client.lastCheckpoint = null;
-          client.lastSpec = structuredClone(r.spec);
-          return r.summary;
-        },
-        { label: `${file.name} (loaded)`, batches: [], epochs: [] },
-      );
-      const r = loaded as LoadedRun | null;
-      if (!r) throw new Error('nothing was loaded');
+      const r = await session.loadModel(bytes, `${file.name} (loaded)`);
       const ev = r.evaluation;
       const where = `stage ${r.summary.stage}, epoch ${r.summary.epoch} of ${r.summary.epochsInStage}`;
       const text = `Loaded ${file.name} (${where}): test accuracy ${pct(ev.testAccuracy)} on ${ev.testImages} test images. Train continues from here (momentum starts at zero).`;

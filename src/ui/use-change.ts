@@ -1,17 +1,20 @@
-/** Builds the next settings from the current ones and hands them to the session (which may ask first). */
+/** Builds the next settings from the current ones (the cross-field rules applied) and hands them to the session. */
 import { useCallback } from 'react';
-import { cloneSettings, type Settings } from '../state/settings';
-import { normalise } from '../state/url-schema';
+import { patchSettings, type Settings, type SettingsPatch } from '../state/settings';
+import { normalise } from '../state/rules';
+import { EMBEDDED_SHAPE, shapeFor } from '../state/data-shape';
 import { usePlayground } from './context';
 
-export function useChange(): (mutate: (s: Settings) => void) => Promise<boolean> {
+export type SettingsUpdate = SettingsPatch | ((s: Settings) => Settings);
+
+export function useChange(): (update: SettingsUpdate) => Promise<boolean> {
   const { store, session } = usePlayground();
   return useCallback(
-    (mutate) => {
-      const next = cloneSettings(store.getState().settings);
-      mutate(next);
-      normalise(next);
-      return session.changeSettings(next);
+    (update) => {
+      const st = store.getState();
+      const next = typeof update === 'function' ? update(st.settings) : patchSettings(st.settings, update);
+      const shape = shapeFor(next.config.dataset, st.uploads) ?? EMBEDDED_SHAPE;
+      return session.changeSettings(normalise(next, shape).settings);
     },
     [store, session],
   );

@@ -6,13 +6,12 @@
  * serialised on one queue; `pause` and `update` act immediately so they reach a running loop between two batches,
  * and `testExamples` (a read of the last evaluation) is answered at once, also while a run is going.
  */
-import type { Dataset, ImageSet } from '../core/data/types';
+import type { Dataset } from '../core/data/types';
 import { Trainer, type StepOutcome } from '../core/train/trainer';
 import { TrainController, type ControllerEvent } from '../core/train/controller';
 import type {
   RequestHandlers,
   RequestOf,
-  DataOptions,
   DatasetProgress,
   InitParams,
   InitResult,
@@ -26,7 +25,8 @@ import type {
 } from './protocol';
 import { checkpointTransfers, type LoadedRun } from './protocol';
 import { checkpointFromTfjsZip, safetensorsExport, specFromTfjsZip, tfjsExport } from './exports';
-import { UploadedDatasets, isUploadId, type UploadSource, type UploadedDataInfo } from './datasets';
+import { UploadedDatasets } from './datasets';
+import { isUploadId, type UploadSource, type UploadedDataInfo } from './upload-info';
 import { defaultDecoder, type ImageDecoder } from '../core/data/png';
 import { cellExamples } from './examples';
 import type { TestExamplesParams, TestExamplesResult } from './protocol';
@@ -48,38 +48,9 @@ function errorMessage(e: unknown): string {
   return String(e);
 }
 
-/**
- * Keeps at most `nMax` images of each class of the pool (in pool order). The embedded pool's tail classes hold
- * the IF-10 counts, so for IF ≥ 10 the capped pool still serves every class of the subset.
- */
-export function capPool(ds: Dataset, nMax: number | null): Dataset {
-  if (nMax === null) return ds;
-  const p = ds.pool;
-  const px = p.height * p.width * p.channels;
-  const taken = new Array<number>(p.numClasses).fill(0);
-  const keep: number[] = [];
-  for (let i = 0; i < p.labels.length; i++) {
-    const c = p.labels[i];
-    if (taken[c] < nMax) {
-      taken[c]++;
-      keep.push(i);
-    }
-  }
-  if (keep.length === p.labels.length) return ds;
-  const images = new Uint8Array(keep.length * px);
-  const labels = new Uint16Array(keep.length);
-  keep.forEach((src, dst) => {
-    images.set(p.images.subarray(src * px, (src + 1) * px), dst * px);
-    labels[dst] = p.labels[src];
-  });
-  const pool: ImageSet = { ...p, name: `${p.name} (≤ ${nMax} per class)`, images, labels };
-  return { ...ds, pool };
-}
-
 export class TrainEngine {
   private backend: InitResult | null = null;
   private readonly datasets = new Map<string, Promise<Dataset>>();
-  private readonly capped = new Map<string, Dataset>();
   private spec: RunSpec | null = null;
   private dataset: Dataset | null = null;
   private trainer: Trainer | null = null;
@@ -163,25 +134,18 @@ export class TrainEngine {
     return this.uploads.load(source, (progress) => this.emit({ type: 'upload', progress }));
   }
 
-  private async loadData(data: DataOptions, id: string): Promise<Dataset> {
-    let p = this.datasets.get(id);
+  /** The data set `id`: an uploaded one this worker holds, or a loaded (cached) one. */
+  private async loadData(id: string): Promise<Dataset> {
     const uploaded = this.uploads.get(id);
-    if (uploaded) p = Promise.resolve(uploaded);
-    else if (isUploadId(id)) throw new Error(`the uploaded data set '${id}' is not loaded in this worker any more — upload the file again`);
+    if (uploaded) return uploaded;
+    if (isUploadId(id)) throw new Error(`the uploaded data set '${id}' is not loaded in this worker any more — upload the file again`);
+    let p = this.datasets.get(id);
     if (!p) {
       p = this.deps.loadDataset(id, (progress) => this.emit({ type: 'dataset', progress }));
       this.datasets.set(id, p);
       p.catch(() => this.datasets.delete(id));
     }
-    const full = await p;
-    const key = `${id}|${data.nMax ?? 'all'}`;
-    let ds = this.capped.get(key);
-    if (!ds) {
-      ds = capPool(full, data.nMax);
-      this.capped.clear(); // keep one capped copy at a time
-      this.capped.set(key, ds);
-    }
-    return ds;
+    return p;
   }
 
   private async teardown(): Promise<void> {
@@ -241,7 +205,7 @@ export class TrainEngine {
   private async configure(spec: RunSpec): Promise<RunSummary> {
     if (!this.backend) throw new Error('configure: call init first');
     await this.teardown();
-    const ds = await this.loadData(spec.data, spec.config.dataset);
+    const ds = await this.loadData(spec.config.dataset);
     this.dataset = ds;
     this.spec = structuredClone(spec);
     this.attach(new Trainer(ds, spec.config));
@@ -258,7 +222,7 @@ export class TrainEngine {
   private async restore(ck: RunCheckpoint): Promise<RunSummary> {
     if (!this.backend) throw new Error('restore: call init first');
     await this.teardown();
-    const ds = await this.loadData(ck.spec.data, ck.spec.config.dataset);
+    const ds = await this.loadData(ck.spec.config.dataset);
     this.dataset = ds;
     this.spec = structuredClone(ck.spec);
     this.attach(Trainer.fromCheckpoint(ds, ck.trainer));
@@ -269,7 +233,7 @@ export class TrainEngine {
   private async loadTfjs(bytes: Uint8Array): Promise<LoadedRun> {
     if (!this.backend) throw new Error('loadTfjs: call init first');
     const { spec } = specFromTfjsZip(bytes);
-    const ds = await this.loadData(spec.data, spec.config.dataset);
+    const ds = await this.loadData(spec.config.dataset);
     const ck = await checkpointFromTfjsZip(bytes, ds, spec);
     const summary = await this.restore(ck);
     const ev = await this.trainer!.evaluate();

@@ -53,7 +53,10 @@ export function specFromTfjsZip(bytes: Uint8Array): { spec: RunSpec; info: Playg
   loaded.model.dispose();
   const i = loaded.metadata.info as PlaygroundExportInfo;
   if (!i.trainConfig) throw new Error('this zip records no training configuration, so the app cannot continue training it');
-  const spec: RunSpec = { config: structuredClone(i.trainConfig), data: i.runSpec?.data ? { ...i.runSpec.data } : { nMax: null } };
+  const spec: RunSpec = { config: structuredClone(i.trainConfig) };
+  // zips written before the head-class cap moved into the config kept it in runSpec.data.nMax
+  const legacyCap = (i.runSpec as { data?: { nMax?: number | null } } | undefined)?.data?.nMax;
+  if (spec.config.headImages == null && legacyCap != null) spec.config.headImages = legacyCap;
   // live changes (lr, loss hyperparameters) at export time
   spec.config.lossParams = { ...spec.config.lossParams, ...(i.stage === 1 ? i.lossParams : {}) };
   return { spec, info: i };

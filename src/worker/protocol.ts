@@ -16,19 +16,10 @@ import type { LiveSettings } from '../core/train/config-fields';
 
 export type { BackendName, BatchInfo, EpochMetrics, Halt, LiveSettings, Stage, TrainerCheckpoint, TrainConfig, Stage2Config };
 
-/**
- * Data options of the playground that are not part of the trainer's config: `nMax` caps the number of pool
- * images per class before the long-tail subset is drawn, so the head class has `nMax` images (null = the pool's
- * own maximum, 5000 for the embedded Fashion-MNIST-LT).
- */
-export interface DataOptions {
-  nMax: number | null;
-}
-
 /** What the playground sends to configure a run. */
 export interface RunSpec {
+  /** The run's configuration; `headImages` caps the pool per class before the long tail is drawn. */
   config: TrainConfig;
-  data: DataOptions;
 }
 
 /** A checkpoint plus what the worker needs to rebuild the same data (sent after every finished epoch). */
@@ -78,8 +69,8 @@ export interface StepResult {
 }
 
 /** Uploaded data ("bring your own data"): the source as sent to the worker, and what the page gets back. */
-export type { UploadSource, UploadedDataInfo, UploadProgress } from './datasets';
-import type { UploadSource, UploadedDataInfo, UploadProgress } from './datasets';
+export type { UploadSource, UploadedDataInfo, UploadProgress } from './upload-info';
+import type { UploadSource, UploadedDataInfo, UploadProgress } from './upload-info';
 
 /** A file made in the worker; `bytes` travels as a transfer. */
 export interface ExportedFile {

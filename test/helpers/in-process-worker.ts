@@ -11,7 +11,7 @@ import type { TrainConfig } from '../../src/core/train/config';
 import { TrainClient, type WorkerLike } from '../../src/worker/client';
 import { TrainEngine, type EngineDeps } from '../../src/worker/engine';
 import { answer, type Request, type WorkerMessage } from '../../src/worker/protocol';
-import { PLAYGROUND_DEFAULTS, cloneSettings, type Settings } from '../../src/state/settings';
+import { PLAYGROUND_DEFAULTS, makeSettings, type Settings } from '../../src/state/settings';
 import { tinyDataset } from './tiny-dataset';
 
 /** An engine's `initBackend`: the tfjs cpu backend, reported as such. */
@@ -102,17 +102,25 @@ export function inProcessClients(opts: InProcessWorkerOptions = {}): { createCli
 }
 
 /**
- * Playground settings for a tiny run: cpu, every image of the tiny data (nMax null), IF 10, batch 16, 2 epochs,
+ * Playground settings for a tiny run: cpu, every image of the tiny data (headImages null), IF 10, batch 16, 2 epochs,
  * 5 test images per class, constant lr without warm-up; stage 2 one epoch at the stage-1 batch size.
  * `config` overrides any of it (`stage2` replaces the stage-2 settings).
  */
 export function tinySettings(config: Partial<TrainConfig> = {}): Settings {
-  const s = cloneSettings(PLAYGROUND_DEFAULTS);
-  s.nMax = null;
-  s.backend = 'cpu';
-  Object.assign(s.config, { imbalance: 10, batchSize: 16, epochs: 2, evalPerClass: 5, schedule: 'constant', warmup: false }, config);
-  s.config.stage2 = { ...s.config.stage2, epochs: 1, batchSize: s.config.batchSize, ...config.stage2 };
-  return s;
+  const base = PLAYGROUND_DEFAULTS.config;
+  const c: TrainConfig = {
+    ...(base as TrainConfig),
+    headImages: null,
+    imbalance: 10,
+    batchSize: 16,
+    epochs: 2,
+    evalPerClass: 5,
+    schedule: 'constant',
+    warmup: false,
+    ...config,
+  };
+  c.stage2 = { ...base.stage2, epochs: 1, batchSize: c.batchSize, ...config.stage2 };
+  return makeSettings(c, 'cpu');
 }
 
 /** Resolves once `cond()` holds (checked every 5 ms); throws after `ms`. */

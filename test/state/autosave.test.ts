@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/core/backend';
 import type { EpochMetrics } from '../../src/worker/protocol';
+import type { TrainConfig } from '../../src/core/train/config';
 import { PlaygroundSession, type RunSnapshot } from '../../src/state/session';
 import { createPlaygroundStore } from '../../src/state/store';
 import {
@@ -18,7 +19,7 @@ import { uploadCifar } from '../../src/state/upload';
 import { isUploadId } from '../../src/state/data-shape';
 
 /** Stage 1 of 3 epochs. */
-const tinySettings = () => baseSettings({ epochs: 3 });
+const tinySettings = (over: Partial<TrainConfig> = {}) => baseSettings({ epochs: 3, ...over });
 
 /** A page: store + session (+ autosaver on `storage`). */
 function page(storage: MemoryAutosaveStorage | null, settings = tinySettings()) {
@@ -41,7 +42,7 @@ const strip = (es: readonly EpochMetrics[]) => es.map(({ seconds: _s, imagesPerS
 function fakeSnapshot(epoch: number): RunSnapshot {
   return {
     checkpoint: {
-      spec: { config: tinySettings().config, data: { nMax: null } },
+      spec: { config: structuredClone(tinySettings().config) as TrainConfig },
       trainer: {
         version: 1,
         config: tinySettings().config,
@@ -158,8 +159,7 @@ describe('autosave → reload → resume (session + real engine, cpu)', () => {
     a.session.dispose();
 
     // reload: a fresh page with different controls offers the saved run
-    const other = tinySettings();
-    other.config.lr = 0.01;
+    const other = tinySettings({ lr: 0.01 });
     const b = page(storage, other);
     const offer = await b.autosave!.init();
     expect(offer).not.toBeNull();

@@ -10,7 +10,7 @@ import {
   isHideId,
   type HideId,
 } from '../../src/state/classroom';
-import { PLAYGROUND_DEFAULTS, cloneSettings } from '../../src/state/settings';
+import { PLAYGROUND_DEFAULTS, patchSettings, withLoss } from '../../src/state/settings';
 import {
   HIDE_PARAM,
   describeProblems,
@@ -74,10 +74,8 @@ describe('classroom link: hide= in the URL', () => {
   });
 
   it('round-trips: settings + hidden → URL → the same settings and hidden controls', () => {
-    const s = cloneSettings(PLAYGROUND_DEFAULTS);
-    s.config.loss = 'kps';
-    s.config.lossParams = { ...s.config.lossParams, maxM: 0.3 };
-    s.config.imbalance = 50;
+    const kps = withLoss(PLAYGROUND_DEFAULTS, 'kps');
+    const s = patchSettings(kps, { config: { imbalance: 50 }, lossParams: { ...kps.config.lossParams, maxM: 0.3 } });
     const hidden: HideId[] = ['chart-confusion', 'loss', 'imbalance', 'reset'];
     const q = serialiseUrl(s, hidden);
     // settings first (unchanged), then hide= in table order with readable commas

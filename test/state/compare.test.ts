@@ -11,8 +11,9 @@ import { Trainer } from '../../src/core/train/trainer';
 import { defaultParams } from '../../src/core/losses/registry';
 import type { LossId } from '../../src/core/losses/types';
 import type { EpochMetrics } from '../../src/worker/protocol';
-import { PlaygroundSession, dataKey } from '../../src/state/session';
-import { PLAYGROUND_DEFAULTS, cloneSettings, type Settings } from '../../src/state/settings';
+import { PlaygroundSession } from '../../src/state/session';
+import { dataKey } from '../../src/state/change-policy';
+import { PLAYGROUND_DEFAULTS, makeSettings } from '../../src/state/settings';
 import { createPlaygroundStore } from '../../src/state/store';
 import { MAX_PINNED, RUN_COLORS, pinnedCount, type RunRecord } from '../../src/state/slices/metrics';
 import { runLabel } from '../../src/state/run-label';
@@ -35,7 +36,8 @@ import { timeMax } from '../../src/ui/charts/chart-data';
 import { synthRun } from '../ui/charts/synthetic';
 
 /** One epoch of batch 32, seed 3, lr 0.05. */
-const tinySettings = () => baseSettings({ batchSize: 32, epochs: 1, evalPerClass: 3, seed: 3, lr: 0.05 });
+const tinySettings = (over: Partial<TrainConfig> = {}) =>
+  baseSettings({ batchSize: 32, epochs: 1, evalPerClass: 3, seed: 3, lr: 0.05, ...over });
 
 function page(settings = tinySettings(), storage?: MemoryAutosaveStorage) {
   const store = createPlaygroundStore(settings);
@@ -61,12 +63,13 @@ function ep(n: number, acc: number, g: [number | null, number | null, number | n
   } as unknown as EpochMetrics;
 }
 
-const withLoss = (loss: LossId, f?: (s: Settings) => void) => {
-  const s = cloneSettings(PLAYGROUND_DEFAULTS);
-  s.config.loss = loss;
-  s.config.lossParams = defaultParams(loss);
-  f?.(s);
-  return s;
+/** The defaults with `loss`, then `f` edits a plain copy of the config. */
+const withLoss = (loss: LossId, f?: (c: TrainConfig) => void) => {
+  const c = structuredClone(PLAYGROUND_DEFAULTS.config) as TrainConfig;
+  c.loss = loss;
+  c.lossParams = defaultParams(loss);
+  f?.(c);
+  return makeSettings(c, PLAYGROUND_DEFAULTS.backend);
 };
 
 beforeAll(async () => {
@@ -160,16 +163,16 @@ describe('run labels', () => {
     expect(runLabel(withLoss('kps'))).toBe('KPS s=15 GA · ConvNet');
     expect(
       runLabel(
-        withLoss('kps', (s) => {
-          s.config.lossParams.ga = 0;
-          s.config.lossParams.maxM = 0.3;
+        withLoss('kps', (c) => {
+          c.lossParams.ga = 0;
+          c.lossParams.maxM = 0.3;
         }),
       ),
     ).toBe('KPS m=0.3 s=15 no GA · ConvNet');
     expect(
       runLabel(
-        withLoss('ldam', (s) => {
-          s.config.model = 'resnet32';
+        withLoss('ldam', (c) => {
+          c.model = 'resnet32';
         }),
       ),
     ).toBe('LDAM-DRW m=0.5 · ResNet-32');
@@ -177,31 +180,31 @@ describe('run labels', () => {
     expect(runLabel(withLoss('gcl'), 2)).toBe('GCL stage 2 · ConvNet');
     expect(
       runLabel(
-        withLoss('gcl', (s) => {
-          s.config.lossParams.noiseMul = 1;
+        withLoss('gcl', (c) => {
+          c.lossParams.noiseMul = 1;
         }),
       ),
     ).toBe('GCL cloud=1 · ConvNet');
     expect(
       runLabel(
-        withLoss('fbl', (s) => {
-          s.config.lossParams.A = 30;
+        withLoss('fbl', (c) => {
+          c.lossParams.A = 30;
         }),
       ),
     ).toBe('FBL A=30 · ConvNet');
     expect(
       runLabel(
-        withLoss('ce', (s) => {
-          s.config.head = 'linear';
-          s.config.lossParams.scale = 20;
+        withLoss('ce', (c) => {
+          c.head = 'linear';
+          c.lossParams.scale = 20;
         }),
       ),
     ).toBe('CE · ConvNet');
     expect(
       runLabel(
-        withLoss('ce', (s) => {
-          s.config.head = 'cosine';
-          s.config.lossParams.scale = 20;
+        withLoss('ce', (c) => {
+          c.head = 'cosine';
+          c.lossParams.scale = 20;
         }),
       ),
     ).toBe('CE s=20 · ConvNet (cosine head)');
@@ -215,8 +218,8 @@ describe('runs table', () => {
     s().beginRun(
       'CE · ConvNet',
       'a',
-      withLoss('ce', (x) => {
-        x.config.head = 'linear';
+      withLoss('ce', (c) => {
+        c.head = 'linear';
       }),
     );
     s().appendMetrics([], [ep(1, 0.5, [0.8, 0.4, 0.1]), ep(2, 0.62, [0.85, 0.5, 0.2]), ep(3, 0.6, [0.9, 0.45, 0.1])]);
@@ -230,8 +233,8 @@ describe('runs table', () => {
     s().beginRun(
       'KPS s=15 GA · ConvNet',
       'b',
-      withLoss('kps', (x) => {
-        x.config.imbalance = 10;
+      withLoss('kps', (c) => {
+        c.imbalance = 10;
       }),
     );
     s().appendMetrics([], [ep(1, 0.45, [0.6, 0.3, null], 1, 3)]);
@@ -425,8 +428,7 @@ describe('preset CE vs KPS vs FBL vs GCL (real engine, cpu, tiny data)', () => {
   }, 120_000);
 
   it('Cancel stops the queue and leaves the current run; the preset refuses to start without 4 free pins', async () => {
-    const settings = tinySettings();
-    settings.config.epochs = 30;
+    const settings = tinySettings({ epochs: 30 });
     const t = page(settings);
     await t.session.start();
     const runner = presetFor(t.session);

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/core/backend';
-import { PlaygroundSession, backendOrder, planChange } from '../../src/state/session';
-import { PLAYGROUND_DEFAULTS, cloneSettings, type Settings } from '../../src/state/settings';
+import { PlaygroundSession } from '../../src/state/session';
+import { backendOrder, planChange } from '../../src/state/change-policy';
+import { PLAYGROUND_DEFAULTS, patchSettings, type SettingsPatch } from '../../src/state/settings';
 import { createPlaygroundStore } from '../../src/state/store';
 import { inProcessClients, tinySettings, until } from '../helpers/in-process-worker';
 
@@ -29,74 +30,23 @@ beforeAll(async () => {
 
 describe('planChange', () => {
   const base = PLAYGROUND_DEFAULTS;
-  const with_ = (f: (s: Settings) => void) => {
-    const s = cloneSettings(base);
-    f(s);
-    return s;
-  };
+  const with_ = (p: SettingsPatch) => patchSettings(base, p);
   it('lr, loss hyperparameters, sampler, augmentation and weight decay are live', () => {
     const p = planChange(
       base,
-      with_((s) => {
-        s.config.lr = 0.01;
-        s.config.lossParams = { ...s.config.lossParams, noiseMul: 1 };
-        s.config.sampler = 'cben';
-        s.config.augment = false;
-      }),
+      with_({ config: { lr: 0.01, sampler: 'cben', augment: false }, lossParams: { ...base.config.lossParams, noiseMul: 1 } }),
     );
     expect(p.kind).toBe('live');
     expect(p.live).toEqual({ lr: 0.01, lossParams: { ...base.config.lossParams, noiseMul: 1 }, sampler: 'cben', augment: false });
   });
   it('data, model and loss type need a reset; stage-2 settings wait for stage 2', () => {
-    expect(
-      planChange(
-        base,
-        with_((s) => {
-          s.config.imbalance = 50;
-        }),
-      ).resetBecause,
-    ).toEqual(['imbalance factor']);
-    expect(
-      planChange(
-        base,
-        with_((s) => {
-          s.config.model = 'resnet8';
-        }),
-      ).kind,
-    ).toBe('reset');
-    expect(
-      planChange(
-        base,
-        with_((s) => {
-          s.config.loss = 'ce';
-        }),
-      ).kind,
-    ).toBe('reset');
-    expect(
-      planChange(
-        base,
-        with_((s) => {
-          s.nMax = 500;
-        }),
-      ).kind,
-    ).toBe('reset');
-    expect(
-      planChange(
-        base,
-        with_((s) => {
-          s.config.stage2.epochs = 9;
-        }),
-      ).kind,
-    ).toBe('stage2');
-    expect(
-      planChange(
-        base,
-        with_((s) => {
-          s.backend = 'wasm';
-        }),
-      ).kind,
-    ).toBe('backend');
-    expect(planChange(base, cloneSettings(base)).kind).toBe('none');
+    expect(planChange(base, with_({ config: { imbalance: 50 } })).resetBecause).toEqual(['imbalance factor']);
+    expect(planChange(base, with_({ config: { model: 'resnet8' } })).kind).toBe('reset');
+    expect(planChange(base, with_({ config: { loss: 'ce' } })).kind).toBe('reset');
+    expect(planChange(base, with_({ config: { headImages: 500 } })).kind).toBe('reset');
+    expect(planChange(base, with_({ stage2: { epochs: 9 } })).kind).toBe('stage2');
+    expect(planChange(base, with_({ backend: 'wasm' })).kind).toBe('backend');
+    expect(planChange(base, patchSettings(base, { config: { lr: base.config.lr } })).kind).toBe('none');
   });
   it('backend order', () => {
     expect(backendOrder('auto')).toEqual(['webgpu', 'webgl', 'wasm', 'cpu']);
@@ -118,9 +68,7 @@ describe('PlaygroundSession with the real engine (cpu, tiny data)', () => {
     expect(t.s().current?.batches).toHaveLength(1);
 
     // live: lr applies at the next step, no reset
-    const next = cloneSettings(t.s().settings);
-    next.config.lr = 0.02;
-    await t.session.changeSettings(next);
+    await t.session.changeSettings(patchSettings(t.s().settings, { config: { lr: 0.02 } }));
     expect(t.s().confirm).toBeNull();
     expect(t.s().runSettings?.config.lr).toBe(0.02);
     await t.session.step();
@@ -128,9 +76,7 @@ describe('PlaygroundSession with the real engine (cpu, tiny data)', () => {
     expect(t.s().progress?.lr).toBeCloseTo(0.02, 10);
 
     // a loss change after training asks first; cancel keeps everything
-    const ce = cloneSettings(t.s().settings);
-    ce.config.loss = 'ce';
-    ce.config.lossParams = {};
+    const ce = patchSettings(t.s().settings, { config: { loss: 'ce' }, lossParams: {} });
     const pending = t.session.changeSettings(ce);
     await until(() => t.s().confirm !== null);
     expect(t.s().confirm?.message).toMatch(/loss type/);
@@ -164,9 +110,7 @@ describe('PlaygroundSession with the real engine (cpu, tiny data)', () => {
   });
 
   it('Space toggles run/pause; reset returns to epoch 0', async () => {
-    const t = setup();
-    const s = t.s().settings;
-    s.config.epochs = 50;
+    const t = setup(patchSettings(tinySettings(), { config: { epochs: 50 } }));
     await t.session.start();
     await t.session.toggle();
     await until(() => t.s().phase === 'running' && (t.s().progress?.step ?? 0) >= 2);
@@ -181,9 +125,7 @@ describe('PlaygroundSession with the real engine (cpu, tiny data)', () => {
   });
 
   it('a lost GPU device: the crash is shown and the run continues on the next backend from the last finished epoch', async () => {
-    const settings = tinySettings();
-    settings.backend = 'wasm'; // order wasm → cpu
-    settings.config.epochs = 3;
+    const settings = patchSettings(tinySettings(), { backend: 'wasm', config: { epochs: 3 } }); // order wasm → cpu
     const t = setup(settings);
     await t.session.start();
     expect(t.s().backend?.backend).toBe('wasm');

@@ -2,9 +2,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/core/backend';
 import { pngDecoder } from '../../src/core/data/png';
 import type { UploadedDataInfo } from '../../src/worker/protocol';
-import { EMBEDDED_SHAPE, infeasibility, previewCountsFor, shapeFor, switchDataset, uploadShape } from '../../src/state/data-shape';
+import { EMBEDDED_SHAPE, infeasibility, previewCountsFor, shapeFor, uploadShape } from '../../src/state/data-shape';
+import { switchDataset } from '../../src/state/rules';
 import { PlaygroundSession } from '../../src/state/session';
-import { PLAYGROUND_DEFAULTS, cloneSettings, previewCounts } from '../../src/state/settings';
+import { PLAYGROUND_DEFAULTS, patchSettings } from '../../src/state/settings';
+import { countsFor } from '../../src/core/data/longtail';
 import { createPlaygroundStore } from '../../src/state/store';
 import { uploadCifar, uploadFolderFiles, uploadFolderZip } from '../../src/state/upload';
 import { parseSettings, serialiseSettings } from '../../src/state/url-schema';
@@ -56,9 +58,9 @@ describe('data shapes', () => {
     skippedCount: 0,
   };
 
-  it('embedded shape previews exactly like previewCounts', () => {
-    const s = tinySettings();
-    expect(previewCountsFor(s, EMBEDDED_SHAPE)).toEqual(previewCounts(s));
+  it('embedded shape previews the exponential profile from the head-class size', () => {
+    const s = patchSettings(tinySettings(), { config: { headImages: 500 } });
+    expect(previewCountsFor(s, EMBEDDED_SHAPE)).toEqual(countsFor(10, 500, { imbalance: s.config.imbalance, profile: 'exp' }));
     expect(shapeFor('fmnist-lt', [])).toBe(EMBEDDED_SHAPE);
     expect(shapeFor('folder@9', [folder])).toBeNull();
   });
@@ -67,20 +69,17 @@ describe('data shapes', () => {
     const shape = uploadShape(folder);
     expect(shape.poolMax).toBe(40);
     expect(shape.asIs).toBe(true);
-    const s = tinySettings();
-    switchDataset(s, folder.id, [folder]);
+    const s = switchDataset(tinySettings(), folder.id, [folder]);
     expect(s.config.dataset).toBe('folder@1');
     expect(s.config.profile).toBe('asis');
     expect(previewCountsFor(s, shape)).toEqual([40, 12, 3]);
-    expect(previewCountsFor({ ...s, nMax: 10 }, shape)).toEqual([10, 10, 3]);
-    s.config.profile = 'exp';
-    expect(infeasibility(previewCountsFor(s, shape), shape)).toMatch(/needs 4 images of class "emu", which has 3/);
+    expect(previewCountsFor(patchSettings(s, { config: { headImages: 10 } }), shape)).toEqual([10, 10, 3]);
+    const exp = patchSettings(s, { config: { profile: 'exp' } });
+    expect(infeasibility(previewCountsFor(exp, shape), shape)).toMatch(/needs 4 images of class "emu", which has 3/);
     // back to the embedded set: 'as is' is dropped, IF clamped into 10–200
-    s.config.imbalance = 1;
-    s.config.profile = 'asis';
-    switchDataset(s, 'fmnist-lt', [folder]);
-    expect(s.config.profile).toBe('exp');
-    expect(s.config.imbalance).toBe(10);
+    const back = switchDataset(patchSettings(s, { config: { imbalance: 1, profile: 'asis' } }), 'fmnist-lt', [folder]);
+    expect(back.config.profile).toBe('exp');
+    expect(back.config.imbalance).toBe(10);
   });
 });
 
@@ -93,8 +92,7 @@ describe('URL state with uploaded data', () => {
     expect(problems[0].param).toBe('dataset');
     expect(problems[0].why).toMatch(/uploaded data is not loaded in this tab/);
     expect(parseSettings('dataset=fmnist-lt').problems).toEqual([]);
-    const s = tinySettings();
-    s.config.dataset = 'folder@1';
+    const s = patchSettings(tinySettings(), { config: { dataset: 'folder@1' } });
     expect(serialiseSettings(s)).toContain('dataset=folder%401');
   });
 });
@@ -143,9 +141,7 @@ describe('uploads through the session', () => {
 
     // backend change: a new worker; the session makes the data set again there from the kept files
     const countsBefore = s().summary?.counts;
-    const next = cloneSettings(s().settings);
-    next.backend = 'wasm';
-    await session.changeSettings(next).catch(() => undefined);
+    await session.changeSettings(patchSettings(s().settings, { backend: 'wasm' })).catch(() => undefined);
     const t1 = Date.now();
     while ((s().phase !== 'ready' || s().backend?.backend !== 'wasm') && Date.now() - t1 < 20_000)
       await new Promise((r) => setTimeout(r, 5));
@@ -163,19 +159,11 @@ describe('uploads through the session', () => {
   it('a backend change whose data cannot be made again falls back to the embedded set with a notice', async () => {
     const { session, s } = setup();
     await session.start();
-    expect(await uploadCifar({ store: session.store, session }, file(cifarArchive('cifar10', 20, 2), 'cifar-10-binary.tar.gz'))).toBe(true);
+    const kept = file(cifarArchive('cifar10', 20, 2), 'cifar-10-binary.tar.gz');
+    expect(await uploadCifar({ store: session.store, session }, kept)).toBe(true);
     // the kept file became unreadable (e.g. deleted from disk)
-    const id = s().settings.config.dataset;
-    session.uploadRecipes.set(id, {
-      kind: 'cifar',
-      file: {
-        name: 'cifar-10-binary.tar.gz',
-        blob: { arrayBuffer: () => Promise.reject(new Error('NotFoundError')), size: 1 } as unknown as Blob,
-      },
-    });
-    const next = cloneSettings(s().settings);
-    next.backend = 'wasm';
-    await session.changeSettings(next).catch(() => undefined);
+    kept.arrayBuffer = () => Promise.reject(new Error('NotFoundError'));
+    await session.changeSettings(patchSettings(s().settings, { backend: 'wasm' })).catch(() => undefined);
     const t1 = Date.now();
     while ((s().phase !== 'ready' || s().backend?.backend !== 'wasm') && Date.now() - t1 < 20_000)
       await new Promise((r) => setTimeout(r, 5));
@@ -188,8 +176,7 @@ describe('uploads through the session', () => {
   }, 60_000);
 
   it('after a worker crash, a run on uploaded data continues on the next backend on the same data made again', async () => {
-    const settings = tinySettings();
-    settings.backend = 'wasm'; // order wasm → cpu
+    const settings = patchSettings(tinySettings(), { backend: 'wasm' }); // order wasm → cpu
     const { store, session, s, workers } = setup(settings);
     await session.start();
     expect(await uploadCifar({ store, session }, file(cifarArchive('cifar10', 20, 2), 'c10.tar.gz'))).toBe(true);
@@ -199,7 +186,8 @@ describe('uploads through the session', () => {
     const bpe = s().summary!.batchesPerEpoch;
     for (let i = 0; i < bpe; i++) await session.step();
     const t1 = Date.now();
-    while (!session.client.lastCheckpoint && Date.now() - t1 < 10_000) await new Promise((r) => setTimeout(r, 5));
+    // the checkpoint of an epoch arrives before its metrics
+    while (s().current?.epochs.length !== 1 && Date.now() - t1 < 10_000) await new Promise((r) => setTimeout(r, 5));
     workers[workers.length - 1].engine.fail('GPU device lost: simulated');
     const t0 = Date.now();
     while (s().phase !== 'crashed' && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 5));

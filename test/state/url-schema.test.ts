@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LOSSES, LOSS_IDS } from '../../src/core/losses/registry';
-import { PLAYGROUND_DEFAULTS, cloneSettings, previewCounts } from '../../src/state/settings';
+import { PLAYGROUND_DEFAULTS, patchSettings } from '../../src/state/settings';
+import { previewCountsFor as previewCounts } from '../../src/state/data-shape';
 import { URL_FIELDS, describeProblems, lossParamFields, numberCodec, parseSettings, serialiseSettings } from '../../src/state/url-schema';
 import { validateConfig } from '../../src/core/train/config';
 
@@ -19,42 +20,42 @@ describe('URL schema', () => {
   });
 
   it('round-trips every setting (serialise → parse)', () => {
-    const s = cloneSettings(PLAYGROUND_DEFAULTS);
-    Object.assign(s.config, {
-      imbalance: 50,
-      profile: 'step',
-      stepMu: 0.3,
-      seed: 7,
-      model: 'resnet20',
-      head: 'linear',
-      loss: 'fbl',
+    const s = patchSettings(PLAYGROUND_DEFAULTS, {
+      config: {
+        imbalance: 50,
+        profile: 'step',
+        stepMu: 0.3,
+        seed: 7,
+        model: 'resnet20',
+        head: 'linear',
+        loss: 'fbl',
+        batchSize: 32,
+        epochs: 12,
+        lr: 0.05,
+        momentum: 0.8,
+        weightDecay: 0.0005,
+        schedule: 'constant',
+        warmup: false,
+        sampler: 'cben',
+        augment: false,
+        hflip: false,
+        evalPerClass: null,
+        logEvery: 3,
+        headImages: 500,
+      },
       lossParams: { A: 42 },
-      batchSize: 32,
-      epochs: 12,
-      lr: 0.05,
-      momentum: 0.8,
-      weightDecay: 0.0005,
-      schedule: 'constant',
-      warmup: false,
-      sampler: 'cben',
-      augment: false,
-      hflip: false,
-      evalPerClass: null,
-      logEvery: 3,
+      stage2: {
+        epochs: 9,
+        sampler: 'classBalanced',
+        lrMax: 0.2,
+        s: 25,
+        m: 0.2,
+        noiseMul: 0.7,
+        focalGamma: 2,
+        batchSize: 48,
+      },
+      backend: 'wasm',
     });
-    s.config.stage2 = {
-      ...s.config.stage2,
-      epochs: 9,
-      sampler: 'classBalanced',
-      lrMax: 0.2,
-      s: 25,
-      m: 0.2,
-      noiseMul: 0.7,
-      focalGamma: 2,
-      batchSize: 48,
-    };
-    s.nMax = 500;
-    s.backend = 'wasm';
     const q = serialiseSettings(s);
     expect(q).toContain('lp.A=42');
     const back = parseSettings(q);
@@ -121,7 +122,7 @@ describe('URL schema', () => {
 
   it('raises n_max when a class would get no image at this imbalance', () => {
     const r = parseSettings('?if=200&nmax=50');
-    expect(r.settings.nMax).toBeGreaterThanOrEqual(200);
+    expect(r.settings.config.headImages).toBeGreaterThanOrEqual(200);
     expect(Math.min(...previewCounts(r.settings))).toBeGreaterThanOrEqual(1);
     expect(r.problems.map((p) => p.param)).toEqual(['nmax']);
   });
@@ -129,7 +130,7 @@ describe('URL schema', () => {
   it("'all' means the whole pool for n_max and the test set", () => {
     const r = parseSettings('?nmax=all&eval=all');
     expect(r.problems).toEqual([]);
-    expect(r.settings.nMax).toBeNull();
+    expect(r.settings.config.headImages).toBeNull();
     expect(r.settings.config.evalPerClass).toBeNull();
   });
 });

@@ -3,7 +3,8 @@ import { initBackend } from '../../src/core/backend';
 import { countsFor } from '../../src/core/data/longtail';
 import { pngDecoder } from '../../src/core/data/png';
 import { DEFAULT_CONFIG, type TrainConfig } from '../../src/core/train/config';
-import { MAX_UPLOADS, UploadedDatasets, isUploadId, parseUpload } from '../../src/worker/datasets';
+import { UploadedDatasets, parseUpload } from '../../src/worker/datasets';
+import { MAX_UPLOADS, isUploadId } from '../../src/worker/upload-info';
 import { TrainEngine } from '../../src/worker/engine';
 import type { Request, RunSpec, RunSummary, UploadedDataInfo, WorkerEvent } from '../../src/worker/protocol';
 import { tinyDataset } from '../helpers/tiny-dataset';
@@ -115,9 +116,9 @@ describe('TrainEngine loadData', () => {
       logEvery: 1,
       evalPerClass: 2,
       stage2: { ...DEFAULT_CONFIG.stage2, epochs: 1, batchSize: 16 },
+      headImages: nMax,
       ...over,
     },
-    data: { nMax },
   });
 
   beforeAll(async () => {

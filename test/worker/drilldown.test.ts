@@ -42,9 +42,9 @@ function spec(over: Partial<TrainConfig> = {}): RunSpec {
       warmup: false,
       logEvery: 1,
       evalPerClass: null,
+      headImages: 30,
       ...over,
     },
-    data: { nMax: 30 },
   };
 }
 

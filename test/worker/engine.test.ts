@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/core/backend';
 import { DEFAULT_CONFIG, type TrainConfig } from '../../src/core/train/config';
-import { TrainEngine, capPool } from '../../src/worker/engine';
+import { TrainEngine } from '../../src/worker/engine';
+import { capPerClass } from '../../src/core/data/longtail';
 import {
   checkpointTransfers,
   type Request,
@@ -33,9 +34,9 @@ function spec(over: Partial<TrainConfig> = {}, nMax: number | null = null): RunS
       logEvery: 1,
       evalPerClass: 5,
       stage2: { ...DEFAULT_CONFIG.stage2, epochs: 1, batchSize: 16 },
+      headImages: nMax,
       ...over,
     },
-    data: { nMax },
   };
 }
 
@@ -64,16 +65,16 @@ beforeAll(async () => {
   await initBackend({ order: ['cpu'] });
 });
 
-describe('capPool', () => {
-  it('keeps at most nMax images per class, in pool order', () => {
-    const capped = capPool(data, 20);
+describe('capPerClass (the head-class image cap)', () => {
+  it('keeps at most headImages images per class, in pool order', () => {
+    const capped = capPerClass(data, 20);
     const counts = new Array(4).fill(0);
     for (const l of capped.pool.labels) counts[l]++;
     expect(counts).toEqual([20, 20, 20, 20]);
     expect(capped.pool.images.length).toBe(80 * 64);
     expect(capped.test).toBe(data.test);
-    expect(capPool(data, null)).toBe(data);
-    expect(capPool(data, 1000)).toBe(data);
+    expect(capPerClass(data, null)).toBe(data);
+    expect(capPerClass(data, 1000)).toBe(data);
   });
 });
 
@@ -116,7 +117,7 @@ describe('TrainEngine (Node, cpu backend)', () => {
     const ck = (last.e as { checkpoint: RunCheckpoint }).checkpoint;
     expect(ck.trainer.epoch).toBe(2);
     expect(ck.spec.config.lr).toBeCloseTo(0.0123, 10);
-    expect(ck.spec.data.nMax).toBe(30);
+    expect(ck.spec.config.headImages).toBe(30);
     expect(last.transfer?.length).toBe(checkpointTransfers(ck).length);
     expect(last.transfer!.length).toBeGreaterThan(0);
     const epochs = events.filter(({ e }) => e.type === 'epoch');

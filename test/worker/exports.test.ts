@@ -31,8 +31,8 @@ const spec: RunSpec = {
     logEvery: 1,
     evalPerClass: 5,
     stage2: { ...DEFAULT_CONFIG.stage2, epochs: 1, batchSize: 16 },
+    headImages: 30,
   },
-  data: { nMax: 30 },
 };
 
 let nextId = 1;
@@ -81,7 +81,7 @@ describe('worker exports (Node, cpu)', () => {
       /not a readable zip|zip/,
     );
     const loaded = (await other.engine.handle(req('loadTfjs', { bytes: zip.bytes.slice(0) }))) as LoadedRun;
-    expect(loaded.spec.data).toEqual({ nMax: 30 });
+    expect(loaded.spec.config.headImages).toBe(30);
     expect(loaded.spec.config.loss).toBe('gcl');
     expect(loaded.summary.epoch).toBe(1);
     expect(loaded.summary.trainImages).toBe(summary.trainImages);

@@ -37,32 +37,22 @@ import { sniffImageType, type ImageDecoder } from './png';
 import { resizeImage, type ResizeFit } from './resize';
 import { Rng } from '../train/rng';
 import type { Dataset, DatasetMeta, ImageSet } from './types';
+import {
+  DEFAULT_MAX_BYTES,
+  DEFAULT_MAX_IMAGES,
+  MAX_CLASS_NAME,
+  MAX_TEST_FRACTION,
+  MIN_TEST_FRACTION,
+  estimateMemory,
+  type FolderTarget,
+  type SkippedFile,
+} from './folder-limits';
 
 export interface FolderFile {
   /** Path relative to the picked folder's parent ("pets/cat/001.jpg", as webkitRelativePath gives it). */
   path: string;
   bytes: Uint8Array;
 }
-
-export interface FolderTarget {
-  height: number;
-  width: number;
-  channels: 1 | 3;
-}
-
-/** The two supported input shapes: CIFAR-like colour and MNIST-like grey. */
-export const FOLDER_TARGETS = {
-  rgb32: { height: 32, width: 32, channels: 3 },
-  grey28: { height: 28, width: 28, channels: 1 },
-} as const satisfies Record<string, FolderTarget>;
-
-export const DEFAULT_MAX_IMAGES = 20000;
-/** Default cap on the total (uncompressed) size of the uploaded files: 1 GiB. */
-export const DEFAULT_MAX_BYTES = 1024 * 1024 * 1024;
-export const MIN_TEST_FRACTION = 0.05;
-export const MAX_TEST_FRACTION = 0.5;
-/** Longest class name kept (in characters); longer names are cut and end with "…". */
-export const MAX_CLASS_NAME = 64;
 
 export interface FolderOptions {
   decoder: ImageDecoder;
@@ -86,11 +76,6 @@ export interface FolderOptions {
   signal?: AbortSignal;
 }
 
-export interface SkippedFile {
-  file: string;
-  reason: string;
-}
-
 export interface FolderReport {
   /** Root folder path ("" when the zip holds the class folders directly). */
   root: string;
@@ -111,21 +96,6 @@ export interface FolderReport {
 export interface FolderResult {
   dataset: Dataset;
   report: FolderReport;
-}
-
-/** Bytes a data set of `nImages` images of `target` shape occupies (pixels + 16-bit labels). */
-export function estimateMemory(nImages: number, target: { height: number; width: number; channels: number }): number {
-  return nImages * (target.height * target.width * target.channels + 2);
-}
-
-/** The limits as one sentence for the upload dialog, e.g. "Up to 20000 images (about 61.5 MB as 32×32 RGB)…". */
-export function folderLimitsText(target: FolderTarget, maxImages = DEFAULT_MAX_IMAGES, maxBytes = DEFAULT_MAX_BYTES): string {
-  const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
-  return (
-    `Up to ${maxImages} images and ${mb(maxBytes)} of files; the images are resized to ` +
-    `${target.height}×${target.width} ${target.channels === 1 ? 'grey' : 'RGB'}, ` +
-    `about ${mb(estimateMemory(maxImages, target))} of memory at the limit.`
-  );
 }
 
 const IMAGE_EXT = new Set(['png', 'jpg', 'jpeg', 'jpe', 'jfif', 'pjpeg', 'pjp', 'gif', 'bmp', 'dib', 'webp', 'avif', 'tif', 'tiff', 'ico']);

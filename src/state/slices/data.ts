@@ -1,7 +1,7 @@
 /** Data slice: uploaded data sets (names / counts only — the pixels stay in the worker) and the upload's progress. */
 import type { StateCreator } from 'zustand';
-import type { UploadedDataInfo } from '../../worker/datasets';
-import { MAX_UPLOADS } from '../../worker/datasets';
+import type { UploadedDataInfo } from '../../worker/upload-info';
+import { MAX_UPLOADS } from '../../worker/upload-info';
 import type { PlaygroundState } from '../store';
 
 export interface UploadStatus {

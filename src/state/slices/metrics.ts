@@ -52,6 +52,10 @@ export interface MetricsSlice {
   /** Starts a new current run: a pinned current run is frozen and kept, an unpinned one becomes "earlier". */
   beginRun(label: string, dataKey: string, settings?: Settings | null): void;
   appendMetrics(batches: BatchInfo[], epochs: EpochMetrics[]): void;
+  /** Replaces the current run's history (a resumed run brings its own). */
+  setCurrentHistory(batches: readonly BatchInfo[], epochs: readonly EpochMetrics[]): void;
+  /** Drops the current run's metrics after global step `step` (an epoch lost in a crash). */
+  truncateCurrent(step: number): void;
   /** New label (kept unique) and optionally settings of the current run (live changes, stage 2). */
   relabelCurrent(label: string, settings?: Settings | null): void;
   /** Pins the current run; false when there is none or MAX_PINNED runs are pinned already. */
@@ -129,6 +133,20 @@ export const createMetricsSlice: StateCreator<PlaygroundState, [], [], MetricsSl
         },
       };
     }),
+  setCurrentHistory: (batches, epochs) =>
+    set((s) => (s.current ? { current: { ...s.current, batches: batches.slice(), epochs: epochs.slice() } } : {})),
+  truncateCurrent: (step) =>
+    set((s) =>
+      s.current
+        ? {
+            current: {
+              ...s.current,
+              batches: s.current.batches.filter((b) => b.step <= step),
+              epochs: s.current.epochs.filter((m) => m.step <= step),
+            },
+          }
+        : {},
+    ),
   relabelCurrent: (label, settings) =>
     set((s) => {
       if (!s.current) return {};

@@ -2,16 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { gzipSync, zipSync, type Zippable } from 'fflate';
 import { decodeDataset, encodeDataset } from '../../../src/core/data/pack';
 import { DataError } from '../../../src/core/data/errors';
-import {
-  buildFolderDataset,
-  cleanName,
-  estimateMemory,
-  folderLimitsText,
-  naturalCompare,
-  FOLDER_TARGETS,
-  type FolderFile,
-  type FolderOptions,
-} from '../../../src/core/data/folder';
+import { buildFolderDataset, cleanName, naturalCompare, type FolderFile, type FolderOptions } from '../../../src/core/data/folder';
+import { estimateMemory, folderLimitsText, FOLDER_TARGETS } from '../../../src/core/data/folder-limits';
 import { encodePng, pngDecoder, type ImageDecoder } from '../../../src/core/data/png';
 
 const RGB32 = FOLDER_TARGETS.rgb32;

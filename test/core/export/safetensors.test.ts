@@ -4,6 +4,7 @@
  * PyTorch (a ResNet_s / ConvNet with strict=True) where python3 + torch exist — the outputs on the exported test
  * images must match the app's to 1e-4 — and the PYTORCH_SNIPPET shown by the export dialog is run verbatim.
  */
+import { PYTORCH_SNIPPET } from '../../../src/core/export/pytorch-snippet';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +18,6 @@ import {
   exportInfoFromTrainer,
   exportSafetensors,
   importSafetensors,
-  PYTORCH_SNIPPET,
   testLogits,
 } from '../../../src/core/export';
 import { buildSpec, createModel, setWeights } from '../../../src/core/models';
