@@ -5,7 +5,7 @@
  */
 import { Gunzip, gzipSync } from 'fflate';
 import { DataError } from './errors';
-import { BoundedSink, DEFAULT_MAX_INFLATE, feed, type InflateLimit } from './inflate';
+import { BoundedSink, DEFAULT_MAX_INFLATE, feed, type InflateLimit, type LimitFrom } from './inflate';
 
 export type ProgressFn = (fraction: number) => void;
 
@@ -56,7 +56,7 @@ export interface GunzipOptions {
   /** What the limit is, for the message ("a CIFAR binary archive can hold"). */
   reason?: string;
   /** See InflateLimit.limitFrom: a lower limit read from the first output bytes (e.g. a header). */
-  limitFrom?: (head: Uint8Array) => number | undefined;
+  limitFrom?: LimitFrom;
 }
 
 function u32le(b: Uint8Array, o: number): number {

@@ -26,11 +26,13 @@ export interface InflateLimit {
   /** What the limit is, completing "more than the N bytes …", e.g. "a CIFAR binary archive can hold". */
   reason?: string;
   /**
-   * Called with the output so far until it returns a number: the limit then becomes min(maxBytes, that number)
-   * (e.g. the size a header declares). It may throw to refuse the data before more is inflated.
+   * Called with the output so far until it returns a limit: the limit then becomes min(maxBytes, that one) (e.g.
+   * the size a header declares, with its own reason). It may throw to refuse the data before more is inflated.
    */
-  limitFrom?: (head: Uint8Array) => number | undefined;
+  limitFrom?: LimitFrom;
 }
+
+export type LimitFrom = (head: Uint8Array) => { maxBytes: number; reason?: string } | undefined;
 
 /** Thrown when data would decompress to more than its limit (a damaged file or a decompression bomb). */
 export class SizeLimitError extends DataError {
@@ -50,6 +52,7 @@ export class BoundedSink {
   private buf: Uint8Array;
   private n = 0;
   private max: number;
+  private reason: string | undefined;
   private refined: boolean;
 
   /** `what` prefixes the limit message (e.g. 'member "x.png" '). */
@@ -61,6 +64,7 @@ export class BoundedSink {
   ) {
     if (!(limit.maxBytes >= 0)) throw new RangeError(`maxBytes must be ≥ 0, got ${limit.maxBytes}`);
     this.max = limit.maxBytes;
+    this.reason = limit.reason;
     this.refined = !limit.limitFrom;
     this.buf = new Uint8Array(Math.min(this.max, Math.max(0, Math.floor(sizeHint)) || 64 * 1024));
   }
@@ -76,7 +80,7 @@ export class BoundedSink {
 
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
-    if (chunk.length > this.max - this.n) throw new SizeLimitError(this.file, this.max, this.limit.reason, this.what);
+    if (chunk.length > this.max - this.n) throw new SizeLimitError(this.file, this.max, this.reason, this.what);
     const need = this.n + chunk.length;
     if (need > this.buf.length) {
       const grown = new Uint8Array(Math.min(this.max, Math.max(need, this.buf.length * 2)));
@@ -89,9 +93,10 @@ export class BoundedSink {
       const cap = this.limit.limitFrom!(this.buf.subarray(0, this.n));
       if (cap !== undefined) {
         this.refined = true;
-        if (cap < this.max) {
-          if (this.n > cap) throw new SizeLimitError(this.file, cap, this.limit.reason, this.what);
-          this.max = cap;
+        if (cap.maxBytes < this.max) {
+          this.max = cap.maxBytes;
+          this.reason = cap.reason ?? this.reason;
+          if (this.n > this.max) throw new SizeLimitError(this.file, this.max, this.reason, this.what);
         }
       }
     }
