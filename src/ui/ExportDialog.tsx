@@ -122,7 +122,7 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose: () => 
       await session.adoptRun(
         () => settingsOf(loaded!),
         async (client) => {
-          const r = await client.request('loadTfjs', { bytes }, [bytes]);
+          const r = await client.request('loadTfjs', { bytes, fileName: file.name }, [bytes]);
           loaded = r;
           client.lastCheckpoint = null;
           client.lastSpec = structuredClone(r.spec);

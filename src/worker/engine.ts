@@ -135,7 +135,7 @@ export class TrainEngine {
       case 'exportSafetensors':
         return safetensorsExport(this.requireTrainer('exportSafetensors').trainer, this.spec);
       case 'loadTfjs':
-        return this.loadTfjs(new Uint8Array(req.bytes));
+        return this.loadTfjs(new Uint8Array(req.bytes), req.fileName);
       case 'loadData':
         return this.loadUpload(req.source);
       case 'dispose':
@@ -285,11 +285,11 @@ export class TrainEngine {
   }
 
   /** An exported TensorFlow.js zip becomes the run (weights, BN counters, stage, epoch; fresh momentum). */
-  private async loadTfjs(bytes: Uint8Array): Promise<LoadedRun> {
+  private async loadTfjs(bytes: Uint8Array, fileName?: string): Promise<LoadedRun> {
     if (!this.backend) throw new Error('loadTfjs: call init first');
-    const { spec } = specFromTfjsZip(bytes);
+    const { spec } = specFromTfjsZip(bytes, fileName);
     const ds = await this.loadData(spec.data, spec.config.dataset);
-    const ck = await checkpointFromTfjsZip(bytes, ds, spec);
+    const ck = await checkpointFromTfjsZip(bytes, ds, spec, fileName);
     const summary = await this.restore(ck);
     const ev = await this.trainer!.evaluate();
     return {
