@@ -111,6 +111,9 @@ export function gunzipChecked(bytes: Uint8Array, fileName: string, opts: Progres
     if (e instanceof DataError) throw e;
     const msg = e instanceof Error ? e.message : String(e);
     if (/EOF/i.test(msg)) throw new DataError(fileName, 'truncated gzip data (the compressed stream ends early)');
+    if (/invalid gzip data/.test(msg) && sink.length > 0) {
+      throw new DataError(fileName, `corrupt gzip data (the bytes after member ${members + 1} are not another gzip member)`);
+    }
     throw new DataError(fileName, `corrupt gzip data (${members > 0 ? `member ${members + 1}: ` : ''}${msg})`);
   }
   checkTrailer(n - 8);
