@@ -48,7 +48,9 @@ describe('gunzipChecked', () => {
       /^ab\.gz: corrupt or truncated gzip data \(member 2: trailer says/,
     );
     const junk = concat(a, text('not gzip at all'));
-    expect(thrown(() => gunzipChecked(junk, 'junk.gz')).message).toMatch(/^junk\.gz: corrupt gzip data \(the bytes after member 1 are not another gzip member\)/);
+    expect(thrown(() => gunzipChecked(junk, 'junk.gz')).message).toMatch(
+      /^junk\.gz: corrupt gzip data \(the bytes after member 1 are not another gzip member\)/,
+    );
   });
 
   it('refuses a bomb after at most a few slices of input, with the limit and its reason in the message', () => {

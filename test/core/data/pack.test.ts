@@ -204,7 +204,7 @@ describe('LTPG limits (bombs, image sizes, header size, names)', () => {
 });
 
 /** Edits the JSON header of a raw LTPG file and fixes the CRC so only the edit is wrong. */
-function rewriteHeader(raw: Uint8Array, edit: (h: any) => void): Uint8Array {
+function rewriteHeader(raw: Uint8Array, edit: (h: PackHeader) => void): Uint8Array {
   const hlen = new DataView(raw.buffer, raw.byteOffset).getUint32(6, true);
   const h = JSON.parse(new TextDecoder().decode(raw.subarray(10, 10 + hlen)));
   const payload = raw.subarray(10 + hlen);
