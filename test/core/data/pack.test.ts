@@ -6,7 +6,15 @@ import { gunzipSync } from 'fflate';
 import { existsSync, readFileSync } from 'node:fs';
 import { gzipSync as nodeGzip } from 'node:zlib';
 import { gzipSync } from 'fflate';
-import { PACK_LIMITS, PACK_MAX_BYTES, PACK_MAX_HEADER_BYTES, decodeDataset, decodePack, encodeDataset } from '../../../src/core/data/pack';
+import {
+  PACK_LIMITS,
+  PACK_MAX_BYTES,
+  PACK_MAX_HEADER_BYTES,
+  decodeDataset,
+  decodePack,
+  encodeDataset,
+  type PackHeader,
+} from '../../../src/core/data/pack';
 import { crc32 } from '../../../src/core/data/gzip';
 import { SizeLimitError } from '../../../src/core/data/inflate';
 import { DataError } from '../../../src/core/data/errors';
