@@ -74,8 +74,9 @@ export function gunzipChecked(bytes: Uint8Array, fileName: string, opts: Progres
   if (bytes.length < 18) throw new DataError(fileName, `truncated gzip file (${bytes.length} bytes)`);
   const n = bytes.length;
   const limit: InflateLimit = { maxBytes: o.maxBytes ?? DEFAULT_MAX_INFLATE, reason: o.reason, limitFrom: o.limitFrom };
-  // the last member's ISIZE is the whole output of a single-member file: allocate that once (capped at the limit)
-  const sink = new BoundedSink(fileName, limit, u32le(bytes, n - 4));
+  // the last member's ISIZE is the whole output of a single-member file: allocate that once (capped at the limit,
+  // and at what DEFLATE can expand this input to, so a forged ISIZE in a tiny file allocates little)
+  const sink = new BoundedSink(fileName, limit, Math.min(u32le(bytes, n - 4), 1032 * n));
   let members = 0;
   let crc = 0;
   let size = 0;
