@@ -5,7 +5,7 @@
  */
 import { Gunzip, gzipSync } from 'fflate';
 import { DataError } from './errors';
-import { BoundedSink, DEFAULT_MAX_INFLATE, feed, type InflateLimit, type LimitFrom } from './inflate';
+import { BoundedSink, DEFAULT_MAX_INFLATE, MAX_DEFLATE_RATIO, feed, type InflateLimit, type LimitFrom } from './inflate';
 
 export type ProgressFn = (fraction: number) => void;
 
@@ -76,7 +76,7 @@ export function gunzipChecked(bytes: Uint8Array, fileName: string, opts: Progres
   const limit: InflateLimit = { maxBytes: o.maxBytes ?? DEFAULT_MAX_INFLATE, reason: o.reason, limitFrom: o.limitFrom };
   // the last member's ISIZE is the whole output of a single-member file: allocate that once (capped at the limit,
   // and at what DEFLATE can expand this input to, so a forged ISIZE in a tiny file allocates little)
-  const sink = new BoundedSink(fileName, limit, Math.min(u32le(bytes, n - 4), 1032 * n));
+  const sink = new BoundedSink(fileName, limit, Math.min(u32le(bytes, n - 4), MAX_DEFLATE_RATIO * n), '', MAX_DEFLATE_RATIO * n);
   let members = 0;
   let crc = 0;
   let size = 0;

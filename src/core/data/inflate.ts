@@ -55,12 +55,17 @@ export class BoundedSink {
   private reason: string | undefined;
   private refined: boolean;
 
-  /** `what` prefixes the limit message (e.g. 'member "x.png" '). */
+  /**
+   * `sizeHint`: the expected output size (allocated at once, capped at the limit); `what` prefixes the limit message
+   * (e.g. 'member "x.png" '); `expansionCap`: the most the input can inflate to (MAX_RATIO × its length), so that a
+   * limit read from a header is reserved at once only when the input could really fill it.
+   */
   constructor(
     private readonly file: string,
     private readonly limit: InflateLimit,
     sizeHint = 0,
     private readonly what = '',
+    private readonly expansionCap = Infinity,
   ) {
     if (!(limit.maxBytes >= 0)) throw new RangeError(`maxBytes must be ≥ 0, got ${limit.maxBytes}`);
     this.max = limit.maxBytes;
@@ -98,6 +103,13 @@ export class BoundedSink {
           this.reason = cap.reason ?? this.reason;
           if (this.n > this.max) throw new SizeLimitError(this.file, this.max, this.reason, this.what);
         }
+        // the declared size, when the input can hold that much: one allocation instead of doubling (and copying) to it
+        const want = Math.min(this.max, this.expansionCap);
+        if (want > this.buf.length) {
+          const sized = new Uint8Array(want);
+          sized.set(this.buf.subarray(0, this.n));
+          this.buf = sized;
+        }
       }
     }
   }
@@ -107,6 +119,9 @@ export class BoundedSink {
     return this.n === this.buf.length ? this.buf : this.buf.slice(0, this.n);
   }
 }
+
+/** The largest DEFLATE expansion ratio, for callers that bound an allocation by what their input can produce. */
+export const MAX_DEFLATE_RATIO = MAX_RATIO;
 
 /** Input slice length that keeps one push's worst-case output near what the limit still allows. */
 export function sliceFor(room: number): number {

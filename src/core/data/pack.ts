@@ -225,11 +225,6 @@ function readHeader(raw: Uint8Array, fileName: string, hlen: number): PackHeader
   }
   if (!isObj(header)) fail('corrupt header (not a JSON object)');
   if (!isInt(header.payloadLength)) fail('corrupt header (payloadLength missing)');
-  if (PREAMBLE + hlen + header.payloadLength > PACK_MAX_BYTES) {
-    fail(
-      `corrupt header (it declares ${bytesText(header.payloadLength)} of data, more than the ${bytesText(PACK_MAX_BYTES)} an LTPG file may hold)`,
-    );
-  }
   if (!isInt(header.payloadCrc32)) fail('corrupt header (payloadCrc32 missing)');
   const meta = checkMeta(header.meta, fileName);
   if (!Array.isArray(header.sets)) fail('corrupt header (sets missing)');
@@ -284,6 +279,11 @@ function readHeader(raw: Uint8Array, fileName: string, hlen: number): PackHeader
     }
     if (typeof set.name !== 'string') set.name = '';
     byRole.set(set.role, set);
+  }
+  if (PREAMBLE + hlen + header.payloadLength > PACK_MAX_BYTES) {
+    fail(
+      `corrupt header (it declares ${bytesText(header.payloadLength)} of data, more than the ${bytesText(PACK_MAX_BYTES)} an LTPG file may hold)`,
+    );
   }
   const pool = byRole.get('pool');
   const test = byRole.get('test');
