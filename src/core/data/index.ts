@@ -1,8 +1,11 @@
 /** Public API of the data layer (browser-, worker- and Node-safe; Node-only helpers live in ./node-load). */
 export type * from './types';
 export { DataError } from './errors';
-export { isGzip, gunzipChecked, maybeGunzip, gzipBytes, crc32, type ProgressFn } from './gzip';
-export { parseIdx, readIdxImages, readIdxLabels, imageSetFromIdx, encodeIdx, type IdxArray } from './idx';
+export { isGzip, gunzipChecked, maybeGunzip, gzipBytes, crc32, type ProgressFn, type GunzipOptions } from './gzip';
+export { DEFAULT_MAX_INFLATE, SizeLimitError, type InflateLimit } from './inflate';
+export { isZip, listZip, readZipMember, type ZipMember, type ZipReadLimit } from './zip';
+export { cleanName, classDisplayNames, MAX_CLASS_NAME } from './names';
+export { parseIdx, readIdxImages, readIdxLabels, imageSetFromIdx, encodeIdx, IDX_MAX_BYTES, type IdxArray } from './idx';
 export { readTar, writeTar, type TarEntry } from './tar';
 export {
   readCifarArchive,
@@ -11,6 +14,7 @@ export {
   writeCifarArchive,
   CIFAR10_META,
   CIFAR100_META,
+  CIFAR_MAX_TAR_BYTES,
   type CifarKind,
   type CifarReadOptions,
   type CifarWriteOptions,
@@ -21,6 +25,10 @@ export {
   decodePack,
   PACK_MAGIC,
   PACK_VERSION,
+  PACK_LIMITS,
+  PACK_MAX_BYTES,
+  PACK_MAX_HEADER_BYTES,
+  type PackReadOptions,
   type PackHeader,
   type PackSetHeader,
   type DecodedPack,
@@ -60,14 +68,13 @@ export {
   readFolderZip,
   estimateMemory,
   folderLimitsText,
-  cleanName,
   naturalCompare,
   FOLDER_TARGETS,
   DEFAULT_MAX_IMAGES,
   DEFAULT_MAX_BYTES,
   MIN_TEST_FRACTION,
   MAX_TEST_FRACTION,
-  MAX_CLASS_NAME,
+  FILES_PER_IMAGE,
   type FolderFile,
   type FolderTarget,
   type FolderOptions,
