@@ -4,9 +4,9 @@
  * fflate's streaming classes inflate whatever input they are given in one go, so the input is fed in small slices
  * (at most 16 KiB, fewer when little of the limit is left) and the output is counted as it arrives: the first chunk
  * that would take the output past the limit stops the work with a SizeLimitError. DEFLATE expands at most ~1032:1,
- * so at most one slice's output (≤ 17 MB, about the limit for small limits) exists beyond what is kept, and what is kept is
- * never more than the limit. The output goes into one growing buffer (sized from a hint such as the gzip ISIZE
- * field, capped at the limit), so a valid file costs its size once, not twice.
+ * so at most one slice's output (≤ 17 MB; about the limit itself for small limits) exists beyond what is kept, and
+ * what is kept is never more than the limit. The output goes into one growing buffer (sized from a hint such as the
+ * gzip ISIZE field or a header's declared size, capped at the limit), so a valid file costs its size once.
  */
 import { Inflate } from 'fflate';
 import { DataError, bytesText } from './errors';
