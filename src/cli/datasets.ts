@@ -1,10 +1,10 @@
 /** Dataset loading for the Node entry points (CLI, benchmarks): the embedded pack or an official CIFAR archive. */
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { basename } from 'node:path';
 import type { Dataset } from '../core/data/types';
 import { decodeDataset } from '../core/data/pack';
 import { readCifarArchive } from '../core/data/cifar';
+import { readBytes } from '../core/data/node-load';
 
 export const DATASET_IDS = ['fmnist-lt', 'cifar10-lt', 'cifar100-lt'] as const;
 export type DatasetId = (typeof DATASET_IDS)[number];
@@ -14,11 +14,11 @@ export const EMBEDDED_PACK = fileURLToPath(new URL('../../public/data/fmnist-lt.
 export async function loadDatasetForCli(id: string, file?: string): Promise<Dataset> {
   if (id === 'fmnist-lt') {
     const path = file ?? EMBEDDED_PACK;
-    return decodeDataset(new Uint8Array(readFileSync(path)), basename(path));
+    return decodeDataset(await readBytes(path), basename(path));
   }
   if (id === 'cifar10-lt' || id === 'cifar100-lt') {
     if (!file) throw new Error(`${id} needs the official archive (--data FILE)`);
-    const ds = readCifarArchive(new Uint8Array(readFileSync(file)), basename(file));
+    const ds = readCifarArchive(await readBytes(file), basename(file));
     const want = id === 'cifar10-lt' ? 10 : 100;
     if (ds.pool.numClasses !== want) throw new Error(`${basename(file)} holds ${ds.pool.numClasses} classes, but ${id} needs ${want}`);
     return ds;

@@ -265,15 +265,15 @@ export class PlaygroundSession {
   }
 
   /** Rebuilds the run from an exported TensorFlow.js zip and evaluates it; the controls get its settings. */
-  async loadModel(bytes: ArrayBuffer, label: string): Promise<LoadedRun> {
+  async loadModel(bytes: ArrayBuffer, fileName: string): Promise<LoadedRun> {
     let loaded: LoadedRun | null = null;
     await this.adoptRun(
       () => makeSettings(loaded!.spec.config, this.s.settings.backend),
       async () => {
-        loaded = await this.link.loadModel(bytes);
+        loaded = await this.link.loadModel(bytes, fileName);
         return loaded.summary;
       },
-      { label, batches: [], epochs: [] },
+      { label: `${fileName} (loaded)`, batches: [], epochs: [] },
     );
     return loaded!;
   }

@@ -103,8 +103,8 @@ export class WorkerLink {
   }
 
   /** Rebuilds the run from an exported TensorFlow.js zip (its bytes are transferred). */
-  async loadModel(bytes: ArrayBuffer): Promise<LoadedRun> {
-    const r = await this.client.request('loadTfjs', { bytes }, [bytes]);
+  async loadModel(bytes: ArrayBuffer, fileName: string): Promise<LoadedRun> {
+    const r = await this.client.request('loadTfjs', { bytes, fileName }, [bytes]);
     this.client.lastCheckpoint = null;
     this.client.lastSpec = structuredClone(r.spec);
     return r;

@@ -108,7 +108,7 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose: () => 
   const loadZip = (file: File) =>
     act('Loading the model', async () => {
       const bytes = await file.arrayBuffer();
-      const r = await session.loadModel(bytes, `${file.name} (loaded)`);
+      const r = await session.loadModel(bytes, file.name);
       const ev = r.evaluation;
       const where = `stage ${r.summary.stage}, epoch ${r.summary.epoch} of ${r.summary.epochsInStage}`;
       const text = `Loaded ${file.name} (${where}): test accuracy ${pct(ev.testAccuracy)} on ${ev.testImages} test images. Train continues from here (momentum starts at zero).`;

@@ -16,6 +16,7 @@ import { DataError } from '../core/data/errors';
 import { buildFolderDataset, type FolderFile } from '../core/data/folder';
 import { FOLDER_TARGETS } from '../core/data/folder-limits';
 import { classCounts } from '../core/data/longtail';
+import { cleanName } from '../core/data/names';
 import type { ImageDecoder } from '../core/data/png';
 import type { Dataset } from '../core/data/types';
 import {
@@ -52,11 +53,12 @@ export async function parseUpload(
   opts: ParseOptions,
 ): Promise<{ dataset: Dataset; info: Omit<UploadedDataInfo, 'id'> }> {
   if (src.kind === 'cifar') {
+    const fileName = cleanName(src.fileName, 200) || 'the uploaded file';
     const bytes = new Uint8Array(src.bytes);
-    if (bytes.length === 0) throw new DataError(src.fileName, 'is empty (0 bytes)');
-    const progress = throttled(src.fileName, opts.onProgress);
+    if (bytes.length === 0) throw new DataError(fileName, 'is empty (0 bytes)');
+    const progress = throttled(fileName, opts.onProgress);
     progress(0);
-    const ds = readCifarArchive(bytes, src.fileName, { onProgress: progress, strictCounts: false });
+    const ds = readCifarArchive(bytes, fileName, { onProgress: progress, strictCounts: false });
     const kind = ds.meta.id === 'cifar100-lt' ? 'cifar100' : 'cifar10';
     const notes: string[] = [];
     const off = OFFICIAL[kind];
@@ -68,10 +70,23 @@ export async function parseUpload(
       );
     }
     const poolCounts = classCounts(ds.pool.labels, ds.pool.numClasses);
+    const testCounts = classCounts(ds.test.labels, ds.test.numClasses);
+    const noTest = testCounts.map((n, c) => (n === 0 ? ds.test.classNames[c] : null)).filter((x): x is string => x !== null);
+    if (noTest.length) {
+      notes.push(
+        `${noTest.length} class${noTest.length === 1 ? '' : 'es'} (${noTest
+          .slice(0, 5)
+          .map((n) => `"${n}"`)
+          .join(
+            ', ',
+          )}${noTest.length > 5 ? ` and ${noTest.length - 5} more` : ''}) ha${noTest.length === 1 ? 's' : 've'} no test record: ` +
+          `no test accuracy for ${noTest.length === 1 ? 'it' : 'them'}`,
+      );
+    }
     const empty = poolCounts.map((n, c) => (n === 0 ? ds.pool.classNames[c] : null)).filter((x): x is string => x !== null);
     if (empty.length) {
       throw new DataError(
-        src.fileName,
+        fileName,
         `class${empty.length > 1 ? 'es' : ''} ${empty
           .slice(0, 5)
           .map((n) => `"${n}"`)
@@ -84,10 +99,10 @@ export async function parseUpload(
       info: {
         kind,
         title: ds.meta.title,
-        source: src.fileName,
+        source: fileName,
         classNames: ds.pool.classNames.slice(),
         poolCounts,
-        testCounts: classCounts(ds.test.labels, ds.test.numClasses),
+        testCounts,
         height: 32,
         width: 32,
         channels: 3,
@@ -104,10 +119,10 @@ export async function parseUpload(
   let name: string;
   if (src.zip) {
     input = new Uint8Array(src.zip.bytes);
-    name = src.zip.fileName;
+    name = cleanName(src.zip.fileName, 200) || 'the uploaded zip';
   } else if (src.files && src.files.length) {
     input = src.files.map((f) => ({ path: f.path, bytes: new Uint8Array(f.bytes) }));
-    name = src.files[0].path.split('/')[0] || 'the selected folder';
+    name = cleanName(src.files[0].path.split('/')[0], 200) || 'the selected folder';
   } else {
     throw new DataError('the selected folder', 'holds no files');
   }
@@ -119,7 +134,7 @@ export async function parseUpload(
     testFraction: src.testFraction,
     seed: src.seed,
     maxImages: MAX_FOLDER_IMAGES,
-    archiveName: src.zip?.fileName,
+    archiveName: src.zip ? name : undefined,
     onProgress: progress,
     signal: opts.signal,
   });
@@ -127,6 +142,7 @@ export async function parseUpload(
   const notes: string[] = [];
   if (r.report.skipped.length)
     notes.push(`${r.report.skipped.length} file${r.report.skipped.length === 1 ? '' : 's'} skipped (listed below)`);
+  notes.push(...r.report.notes);
   if (ds.pool.numClasses < 2) notes.push('only one class: a classifier needs at least two');
   return {
     dataset: ds,

@@ -80,7 +80,7 @@ export class TrainEngine {
     restore: (r) => this.restore(r.checkpoint),
     exportTfjs: () => tfjsExport(this.requireTrainer('exportTfjs').trainer, this.spec),
     exportSafetensors: () => safetensorsExport(this.requireTrainer('exportSafetensors').trainer, this.spec),
-    loadTfjs: (r) => this.loadTfjs(new Uint8Array(r.bytes)),
+    loadTfjs: (r) => this.loadTfjs(new Uint8Array(r.bytes), r.fileName),
     dispose: async () => {
       await this.teardown();
       return { disposed: true };
@@ -230,11 +230,11 @@ export class TrainEngine {
   }
 
   /** An exported TensorFlow.js zip becomes the run (weights, BN counters, stage, epoch; fresh momentum). */
-  private async loadTfjs(bytes: Uint8Array): Promise<LoadedRun> {
+  private async loadTfjs(bytes: Uint8Array, fileName?: string): Promise<LoadedRun> {
     if (!this.backend) throw new Error('loadTfjs: call init first');
-    const { spec } = specFromTfjsZip(bytes);
+    const { spec } = specFromTfjsZip(bytes, fileName);
     const ds = await this.loadData(spec.config.dataset);
-    const ck = await checkpointFromTfjsZip(bytes, ds, spec);
+    const ck = await checkpointFromTfjsZip(bytes, ds, spec, fileName);
     const summary = await this.restore(ck);
     const ev = await this.trainer!.evaluate();
     return {

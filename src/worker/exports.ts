@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { exportInfoFromTrainer, exportSafetensors, exportTfjsZip, loadPlaygroundModel, type ExportInfo } from '../core/export';
+import { DataError } from '../core/data/errors';
 import type { Dataset } from '../core/data/types';
 import { Trainer } from '../core/train/trainer';
 import type { ExportedFile, RunCheckpoint, RunSpec } from './protocol';
@@ -47,27 +48,51 @@ export async function safetensorsExport(trainer: Trainer, spec: RunSpec | null):
   return { bytes: ownBuffer(bytes), fileName: `${exportStem(trainer)}.safetensors`, mime: 'application/octet-stream' };
 }
 
-/** What a TensorFlow.js zip needs before it can be restored: its run spec (data set + config). */
-export function specFromTfjsZip(bytes: Uint8Array): { spec: RunSpec; info: PlaygroundExportInfo } {
-  const loaded = loadPlaygroundModel(bytes);
+/** How a model zip is named in messages when the page sends no file name. */
+export const DEFAULT_MODEL_ZIP = 'the model zip';
+
+/**
+ * What a TensorFlow.js zip needs before it can be restored: its run spec (data set + config). The zip is checked by
+ * loadPlaygroundModel (sizes, every metadata field, the training configuration through validateConfig); the run
+ * spec the worker adds is checked here. Errors are DataErrors naming `fileName`.
+ */
+export function specFromTfjsZip(bytes: Uint8Array, fileName = DEFAULT_MODEL_ZIP): { spec: RunSpec; info: PlaygroundExportInfo } {
+  const loaded = loadPlaygroundModel(bytes, fileName);
   loaded.model.dispose();
   const i = loaded.metadata.info as PlaygroundExportInfo;
-  if (!i.trainConfig) throw new Error('this zip records no training configuration, so the app cannot continue training it');
+  if (!i.trainConfig) throw new DataError(fileName, 'records no training configuration, so the app cannot continue training it');
   const spec: RunSpec = { config: structuredClone(i.trainConfig) };
   // zips written before the head-class cap moved into the config kept it in runSpec.data.nMax
-  const legacyCap = (i.runSpec as { data?: { nMax?: number | null } } | undefined)?.data?.nMax;
-  if (spec.config.headImages == null && legacyCap != null) spec.config.headImages = legacyCap;
+  const legacyCap = nMaxOf(i.runSpec, fileName);
+  if (spec.config.headImages == null && legacyCap !== null) spec.config.headImages = legacyCap;
   // live changes (lr, loss hyperparameters) at export time
   spec.config.lossParams = { ...spec.config.lossParams, ...(i.stage === 1 ? i.lossParams : {}) };
   return { spec, info: i };
+}
+
+/** The run spec's head-class cap: null or a positive integer (the only data option a run spec carries). */
+function nMaxOf(runSpec: unknown, fileName: string): number | null {
+  if (runSpec === undefined || runSpec === null) return null;
+  const data = typeof runSpec === 'object' ? (runSpec as { data?: unknown }).data : undefined;
+  const nMax = data && typeof data === 'object' ? (data as { nMax?: unknown }).nMax : undefined;
+  if (nMax === undefined || nMax === null) return null;
+  if (typeof nMax !== 'number' || !Number.isInteger(nMax) || nMax < 1 || nMax > 1e7) {
+    throw new DataError(fileName, `model.json: info.runSpec.data.nMax is ${String(nMax)}, expected null or a positive integer`);
+  }
+  return nMax;
 }
 
 /**
  * A checkpoint holding the zip's weights, BN counters, stage and epoch (no optimiser state: momentum restarts at
  * zero; the random streams start from the seed). `dataset` must be the one `spec` names.
  */
-export async function checkpointFromTfjsZip(bytes: Uint8Array, dataset: Dataset, spec: RunSpec): Promise<RunCheckpoint> {
-  const loaded = loadPlaygroundModel(bytes);
+export async function checkpointFromTfjsZip(
+  bytes: Uint8Array,
+  dataset: Dataset,
+  spec: RunSpec,
+  fileName = DEFAULT_MODEL_ZIP,
+): Promise<RunCheckpoint> {
+  const loaded = loadPlaygroundModel(bytes, fileName);
   loaded.model.dispose();
   const i = loaded.metadata.info as PlaygroundExportInfo;
   const fresh = new Trainer(dataset, spec.config);
@@ -80,8 +105,10 @@ export async function checkpointFromTfjsZip(bytes: Uint8Array, dataset: Dataset,
       want.numClasses !== got.numClasses ||
       want.inputShape.join() !== got.inputShape.join()
     ) {
-      throw new Error(
-        `the zip holds a ${got.kind} (${got.head} head, ${got.numClasses} classes) but its configuration builds a ${want.kind} (${want.head} head, ${want.numClasses} classes)`,
+      throw new DataError(
+        fileName,
+        `holds a ${got.kind} (${got.head} head, ${got.numClasses} classes, ${got.inputShape.join('×')} input) but its configuration builds ` +
+          `a ${want.kind} (${want.head} head, ${want.numClasses} classes, ${want.inputShape.join('×')} input) on its data set`,
       );
     }
     const ck = await fresh.checkpoint();

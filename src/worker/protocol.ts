@@ -140,7 +140,7 @@ export interface RequestMap {
   exportTfjs: { params: NoParams; result: ExportedFile };
   exportSafetensors: { params: NoParams; result: ExportedFile };
   /** Rebuilds the run from an exported TensorFlow.js zip (transfer `bytes`) and evaluates it on the test set. */
-  loadTfjs: { params: { bytes: ArrayBuffer }; result: LoadedRun };
+  loadTfjs: { params: { bytes: ArrayBuffer; fileName?: string }; result: LoadedRun };
   dispose: { params: NoParams; result: { disposed: true } };
   /** Parses uploaded files (bytes transferred) and keeps the data set in the worker; the current run is untouched. */
   loadData: { params: { source: UploadSource }; result: UploadedDataInfo };

@@ -8,6 +8,8 @@ import { MAX_UPLOADS, isUploadId } from '../../src/worker/upload-info';
 import { TrainEngine } from '../../src/worker/engine';
 import type { Request, RunSpec, RunSummary, UploadedDataInfo, WorkerEvent } from '../../src/worker/protocol';
 import { tinyDataset } from '../helpers/tiny-dataset';
+import { writeCifarArchive } from '../../src/core/data/cifar';
+import { syntheticSet } from '../core/data/helpers';
 import { initCpuBackend, loadTinyOnly } from '../helpers/in-process-worker';
 import { CIFAR10_NAMES, ab, cifarArchive, pngFolder, zipFolder } from '../helpers/upload-fixtures';
 
@@ -64,6 +66,28 @@ describe('parseUpload', () => {
     expect(z.info.poolCounts).toEqual([15, 6, 2]);
     expect(z.info.channels).toBe(1);
     expect(z.dataset.pool.width).toBe(28);
+  });
+
+  it('notes classes without test images (folder: a single image; CIFAR: no test record) and cleans the file name', async () => {
+    const files = pngFolder('pets', ['cat', 'dog'], [1, 1]);
+    const { info, dataset } = await parseUpload(
+      { kind: 'folder', files: files.map((f) => ({ path: f.path, bytes: ab(f.bytes) })), target: 'rgb32', testFraction: 0.2, seed: 1 },
+      { decoder },
+    );
+    expect(info.testCounts).toEqual([0, 0]);
+    expect(dataset.test.labels.length).toBe(0);
+    expect(info.notes).toEqual([expect.stringMatching(/^no test images: every class has a single readable image/)]);
+    // CIFAR: a test batch without records of some classes
+    const shape = { height: 32, width: 32, channels: 3 };
+    const train = { ...syntheticSet(new Array(10).fill(2), shape, 1), classNames: CIFAR10_NAMES };
+    const test = { ...syntheticSet([1, 1, 1, 1, 1, 1, 1, 1, 0, 0], shape, 2), classNames: CIFAR10_NAMES };
+    const c10 = await parseUpload(
+      { kind: 'cifar', fileName: 'c\u202e10.tar.gz', bytes: ab(writeCifarArchive('cifar10', train, test)) },
+      { decoder },
+    );
+    expect(c10.info.source).toBe('c10.tar.gz');
+    expect(c10.info.testCounts).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 0, 0]);
+    expect(c10.info.notes).toContain('2 classes ("ship", "truck") have no test record: no test accuracy for them');
   });
 
   it('an empty class is an error naming its folder', async () => {

@@ -1,3 +1,4 @@
+import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/core/backend';
 import { decodeSafetensors } from '../../src/core/export/safetensors';
@@ -94,6 +95,35 @@ describe('worker exports (Node, cpu)', () => {
     expect(Number.isFinite(next[0].trainLoss)).toBe(true);
     await engine.handle(req('dispose'));
     await other.engine.handle(req('dispose'));
+  }, 60_000);
+
+  it('loadTfjs names the file in every error and leaves the current run alone', async () => {
+    const { engine } = makeEngine();
+    await engine.handle(req('init', { order: ['cpu'] }));
+    const summary = (await engine.handle(req('configure', { spec }))) as RunSummary;
+    for (let i = 0; i < summary.batchesPerEpoch; i++) await engine.handle(req('step'));
+    const zip = (await engine.handle(req('exportTfjs'))) as ExportedFile;
+    const files = unzipSync(new Uint8Array(zip.bytes));
+    const json = JSON.parse(strFromU8(files['model.json']));
+    json.userDefinedMetadata.longTailPlayground.info.epoch = -3;
+    const bad = zipSync({ 'model.json': strToU8(JSON.stringify(json)), 'weights.bin': files['weights.bin'] });
+    await expect(engine.handle(req('loadTfjs', { bytes: bad.slice().buffer, fileName: 'mine.tfjs.zip' }))).rejects.toThrow(
+      "mine.tfjs.zip: model.json: info.epoch is -3, expected an integer in [0, 3] (the run's epochs)",
+    );
+    await expect(engine.handle(req('loadTfjs', { bytes: new Uint8Array(10).buffer }))).rejects.toThrow(
+      /^the model zip: not a readable zip/,
+    );
+    json.userDefinedMetadata.longTailPlayground.info.epoch = 1;
+    // a zip of the earlier format kept the head-class cap in runSpec.data.nMax: still checked
+    json.userDefinedMetadata.longTailPlayground.info.runSpec.data = { nMax: -1 };
+    const badSpec = zipSync({ 'model.json': strToU8(JSON.stringify(json)), 'weights.bin': files['weights.bin'] });
+    await expect(engine.handle(req('loadTfjs', { bytes: badSpec.slice().buffer, fileName: 'mine.tfjs.zip' }))).rejects.toThrow(
+      'mine.tfjs.zip: model.json: info.runSpec.data.nMax is -1, expected null or a positive integer',
+    );
+    // the run that was there is untouched: it still steps
+    const r = (await engine.handle(req('step'))) as { batch?: { loss: number } };
+    expect(Number.isFinite(r.batch?.loss)).toBe(true);
+    await engine.handle(req('dispose'));
   }, 60_000);
 
   it('exports need a configured run', async () => {

@@ -10,6 +10,7 @@
  */
 import { DataError } from './errors';
 import { gzipBytes, isGzip, gunzipChecked, type ProgressFn } from './gzip';
+import { classDisplayNames, cleanName } from './names';
 import { readTar, writeTar, type TarEntry } from './tar';
 import type { Dataset, DatasetMeta, ImageSet } from './types';
 
@@ -23,7 +24,16 @@ export interface CifarReadOptions {
    * fixtures with fewer records pass false. Truncation is caught either way (size not a multiple of the record).
    */
   strictCounts?: boolean;
+  /** Most bytes the .tar.gz may inflate to (default and ceiling CIFAR_MAX_TAR_BYTES; tests pass less). */
+  maxBytes?: number;
 }
+
+/**
+ * Most bytes a CIFAR .tar.gz may inflate to: 190,000,000, about 3 % above the official binary archives' tar
+ * (CIFAR-10: 6 batches of 10,000 × 3,073 bytes + headers ≈ 184.39 MB; CIFAR-100: 60,000 × 3,074 bytes + name lists
+ * ≈ 184.45 MB). More cannot be a CIFAR archive, so the inflation stops there (a decompression bomb costs ≤ 190 MB).
+ */
+export const CIFAR_MAX_TAR_BYTES = 190_000_000;
 
 const SIDE = 32;
 const PIXELS = SIDE * SIDE * 3;
@@ -110,8 +120,15 @@ function detectKind(entries: TarEntry[]): CifarKind | null {
 }
 
 /** Unpacks (gunzip + tar) an archive; accepts .tar.gz or an already decompressed .tar. */
-function unpack(bytes: Uint8Array, fileName: string, onProgress?: ProgressFn): TarEntry[] {
-  if (isGzip(bytes)) return readTar(gunzipChecked(bytes, fileName, onProgress), fileName);
+function unpack(bytes: Uint8Array, fileName: string, onProgress: ProgressFn | undefined, maxBytes = CIFAR_MAX_TAR_BYTES): TarEntry[] {
+  if (isGzip(bytes)) {
+    const tar = gunzipChecked(bytes, fileName, {
+      onProgress,
+      maxBytes: Math.min(maxBytes, CIFAR_MAX_TAR_BYTES),
+      reason: 'a CIFAR binary archive can hold (the official ones hold about 184.4 MB)',
+    });
+    return readTar(tar, fileName);
+  }
   try {
     const entries = readTar(bytes, fileName);
     onProgress?.(1);
@@ -127,7 +144,7 @@ function unpack(bytes: Uint8Array, fileName: string, onProgress?: ProgressFn): T
 /** Reads a CIFAR-10 or CIFAR-100 binary archive, detecting which from its members. */
 export function readCifarArchive(bytes: Uint8Array, fileName: string, opts: CifarReadOptions = {}): Dataset {
   const split = splitProgress(opts.onProgress, 0.5);
-  const entries = unpack(bytes, fileName, split.first);
+  const entries = unpack(bytes, fileName, split.first, opts.maxBytes);
   const kind = detectKind(entries);
   if (!kind) {
     throw new DataError(
@@ -151,7 +168,7 @@ export function readCifar100(bytes: Uint8Array, fileName: string, opts: CifarRea
 
 function readKind(kind: CifarKind, bytes: Uint8Array, fileName: string, opts: CifarReadOptions): Dataset {
   const split = splitProgress(opts.onProgress, 0.5);
-  const entries = unpack(bytes, fileName, split.first);
+  const entries = unpack(bytes, fileName, split.first, opts.maxBytes);
   return fromEntries(entries, LAYOUTS[kind], fileName, opts.strictCounts ?? true, split.second);
 }
 
@@ -167,6 +184,12 @@ function splitProgress(fn: ProgressFn | undefined, at: number): { first?: Progre
   return { first: (f) => emit(f * at), second: (f) => emit(at + f * (1 - at)) };
 }
 
+/** "archive.tar.gz:member" for messages (the member path cleaned of control characters). */
+function memberLabel(archive: string, entry: TarEntry): string {
+  return `${archive}:${cleanName(entry.name, 200)}`;
+}
+
+/** The class names of the meta file, one per non-empty line, cleaned like every class name (names.ts). */
 function parseNames(entry: TarEntry, expected: number, archive: string): string[] {
   const names = new TextDecoder()
     .decode(entry.data)
@@ -174,9 +197,9 @@ function parseNames(entry: TarEntry, expected: number, archive: string): string[
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
   if (names.length !== expected) {
-    throw new DataError(`${archive}:${entry.name}`, `lists ${names.length} class names, expected ${expected}`);
+    throw new DataError(memberLabel(archive, entry), `lists ${names.length} class names, expected ${expected}`);
   }
-  return names;
+  return classDisplayNames(names);
 }
 
 function fromEntries(entries: TarEntry[], layout: Layout, archive: string, strict: boolean, onProgress?: ProgressFn): Dataset {
@@ -188,7 +211,7 @@ function fromEntries(entries: TarEntry[], layout: Layout, archive: string, stric
   // validate sizes and counts of every member before converting anything
   let totalRecords = 0;
   for (const { spec, entry } of all) {
-    const where = `${archive}:${entry.name}`;
+    const where = memberLabel(archive, entry);
     if (entry.data.length % recSize !== 0) {
       throw new DataError(
         where,
@@ -215,12 +238,12 @@ function fromEntries(entries: TarEntry[], layout: Layout, archive: string, stric
       for (let r = 0; r < count; r++, i++) {
         const base = r * recSize;
         if (layout.labelBytes === 2 && d[base] >= 20) {
-          throw new DataError(`${archive}:${entry.name}`, `coarse label ${d[base]} of record ${r} is out of range (expected 0..19)`);
+          throw new DataError(memberLabel(archive, entry), `coarse label ${d[base]} of record ${r} is out of range (expected 0..19)`);
         }
         const y = d[base + layout.labelBytes - 1];
         if (y >= layout.numClasses) {
           throw new DataError(
-            `${archive}:${entry.name}`,
+            memberLabel(archive, entry),
             `${layout.labelBytes === 2 ? 'fine ' : ''}label ${y} of record ${r} is out of range (expected 0..${layout.numClasses - 1})`,
           );
         }

@@ -20,8 +20,8 @@ export const DEFAULT_MAX_IMAGES = 20000;
 export const DEFAULT_MAX_BYTES = 1024 * 1024 * 1024;
 export const MIN_TEST_FRACTION = 0.05;
 export const MAX_TEST_FRACTION = 0.5;
-/** Longest class name kept (in characters); longer names are cut and end with "…". */
-export const MAX_CLASS_NAME = 64;
+/** Most files (images or not) an upload may list: 5 per accepted image, so a zip of millions of empty files is refused. */
+export const FILES_PER_IMAGE = 5;
 
 export interface SkippedFile {
   file: string;

@@ -11,9 +11,9 @@
  * are listed as skipped.
  *
  * Class names are the folder names — user strings, kept verbatim as plain text (never parsed or rendered as
- * markup) except that control / bidi-override characters are removed, the name is NFC-normalised and trimmed,
- * and capped at 64 characters. Classes are sorted in natural order ("class2" before "class10"), with a
- * locale-independent comparison so every machine numbers them the same.
+ * markup) except for the one cleaning every class name gets (names.ts: control / bidi-override characters
+ * removed, NFC, trimmed, capped at 64 characters, made distinct). Classes are sorted in natural order ("class2"
+ * before "class10"), with a locale-independent comparison so every machine numbers them the same.
  *
  * Unreadable images (decoder error, corrupt data) are SKIPPED and listed in `report.skipped` with the reason,
  * as long as their class keeps at least one readable image; a class with no readable image is an error naming
@@ -21,8 +21,12 @@
  * before the data set is returned: it is complete or an error is thrown. Messages name the file: a picked file
  * by its relative path, a zip member as "archive.zip:path" (like the CIFAR reader).
  *
- * Limits (checked before anything is decoded): `maxImages` (default 20000) image files and `maxBytes` (default
- * 1 GiB) of uncompressed file data; `estimateMemory` / `folderLimitsText` state them for the upload dialog.
+ * Limits (checked before anything is decoded): `maxImages` (default 20000) image files, 5× that many files in
+ * all, and `maxBytes` (default 1 GiB) of uncompressed file data — for a zip, the sizes its directory declares,
+ * and each member inflates into at most its declared size (zip.ts, checked while it streams), so a zip bomb is
+ * refused after at most `maxBytes` of output. `estimateMemory` / `folderLimitsText` state them for the upload
+ * dialog. A class whose only readable image is kept for training, or a whole upload without test images, is
+ * accepted with a note (`report.notes`).
  * The build yields to the event loop every ~50 ms (so a worker stays responsive) and honours an AbortSignal.
  *
  * Split. Per class, the readable images are sorted by path (so the result does not depend on upload order),
@@ -30,9 +34,9 @@
  * n ≥ 2, never all) form the test set; the rest is the pool. The pool keeps the data's real per-class counts
  * (the long-tail controls may subsample it). mean / std are computed per channel over the pool's pixels.
  */
-import { inflateSync } from 'fflate';
 import { DataError, bytesText } from './errors';
-import { crc32, type ProgressFn } from './gzip';
+import type { ProgressFn } from './gzip';
+import { MAX_CLASS_NAME, classDisplayNames, cleanName } from './names';
 import { sniffImageType, type ImageDecoder } from './png';
 import { resizeImage, type ResizeFit } from './resize';
 import { Rng } from '../train/rng';
@@ -40,19 +44,22 @@ import type { Dataset, DatasetMeta, ImageSet } from './types';
 import {
   DEFAULT_MAX_BYTES,
   DEFAULT_MAX_IMAGES,
-  MAX_CLASS_NAME,
+  FILES_PER_IMAGE,
   MAX_TEST_FRACTION,
   MIN_TEST_FRACTION,
   estimateMemory,
   type FolderTarget,
   type SkippedFile,
 } from './folder-limits';
+import { isZip, listZip, readZipMember } from './zip';
 
 export interface FolderFile {
   /** Path relative to the picked folder's parent ("pets/cat/001.jpg", as webkitRelativePath gives it). */
   path: string;
   bytes: Uint8Array;
 }
+
+export { MAX_CLASS_NAME, cleanName };
 
 export interface FolderOptions {
   decoder: ImageDecoder;
@@ -91,6 +98,11 @@ export interface FolderReport {
   skipped: SkippedFile[];
   /** Bytes held by the built data set (pixels + labels of pool and test). */
   memoryBytes: number;
+  /**
+   * Remarks that do not stop the upload, e.g. classes with no test image (a class with a single readable image
+   * keeps it for training) or no test set at all; the page shows them and "–" for accuracies it cannot measure.
+   */
+  notes: string[];
 }
 
 export interface FolderResult {
@@ -106,15 +118,6 @@ const LAYOUT_HELP =
 
 // ---------------------------------------------------------------------------------------------------------------
 // strings
-
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
-
-/** A user string made safe to show as text: control / bidi characters removed, NFC, trimmed, capped. */
-export function cleanName(s: string, max = MAX_CLASS_NAME): string {
-  const t = s.normalize('NFC').replace(CONTROL, '').trim();
-  const cps = Array.from(t);
-  return cps.length > max ? cps.slice(0, max - 1).join('') + '…' : t;
-}
 
 /** Paths in messages: control characters removed, capped at 200 characters. */
 function showPath(p: string): string {
@@ -161,13 +164,6 @@ function extOf(name: string): string {
 // ---------------------------------------------------------------------------------------------------------------
 // zip
 
-function b2(d: Uint8Array, o: number): number {
-  return d[o] | (d[o + 1] << 8);
-}
-function b4(d: Uint8Array, o: number): number {
-  return (d[o] | (d[o + 1] << 8) | (d[o + 2] << 16) | (d[o + 3] << 24)) >>> 0;
-}
-
 /** What a non-zip upload looks like, for the message. */
 function sniffArchive(b: Uint8Array): string | null {
   if (b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b) return 'gzip data (a .tar.gz?)';
@@ -178,121 +174,37 @@ function sniffArchive(b: Uint8Array): string | null {
   return img ? `a single ${img} image` : null;
 }
 
-interface ZipEntry {
-  name: string;
-  crc: number;
-  method: number;
-  compressedSize: number;
-  size: number;
-  localOffset: number;
-}
-
-/** Reads the central directory (zip64 aware). Null when it does not parse. */
-function centralDirectory(d: Uint8Array, eocd: number): ZipEntry[] | null {
-  let count = b2(d, eocd + 10);
-  let off = b4(d, eocd + 16);
-  if (eocd >= 20 && b4(d, eocd - 20) === 0x07064b50) {
-    const ze = b4(d, eocd - 12);
-    if (ze + 56 <= d.length && b4(d, ze) === 0x06064b50) {
-      count = b4(d, ze + 32);
-      off = b4(d, ze + 48);
-    }
-  }
-  const utf8 = new TextDecoder('utf-8', { fatal: true });
-  const out: ZipEntry[] = [];
-  for (let i = 0; i < count; i++) {
-    if (off + 46 > d.length || b4(d, off) !== 0x02014b50) return null;
-    const fnl = b2(d, off + 28);
-    const exl = b2(d, off + 30);
-    if (off + 46 + fnl + exl > d.length) return null;
-    const raw = d.subarray(off + 46, off + 46 + fnl);
-    let name: string;
-    try {
-      // many zip tools write UTF-8 names without setting the UTF-8 flag: try UTF-8 first, then Latin-1
-      name = utf8.decode(raw);
-    } catch {
-      name = String.fromCharCode(...raw);
-    }
-    let compressedSize = b4(d, off + 20);
-    let size = b4(d, off + 24);
-    let localOffset = b4(d, off + 42);
-    if (compressedSize === 0xffffffff || size === 0xffffffff || localOffset === 0xffffffff) {
-      // zip64 extended information extra field (id 1): the 0xffffffff fields in the order size, csize, offset
-      for (let e = off + 46 + fnl; e + 4 <= off + 46 + fnl + exl; e += 4 + b2(d, e + 2)) {
-        if (b2(d, e) !== 1) continue;
-        let q = e + 4;
-        const big = () => {
-          const v = b4(d, q) + b4(d, q + 4) * 4294967296;
-          q += 8;
-          return v;
-        };
-        if (size === 0xffffffff) size = big();
-        if (compressedSize === 0xffffffff) compressedSize = big();
-        if (localOffset === 0xffffffff) localOffset = big();
-        break;
-      }
-    }
-    out.push({ name, crc: b4(d, off + 16), method: b2(d, off + 10), compressedSize, size, localOffset });
-    off += 46 + fnl + exl + b2(d, off + 32);
-  }
-  return out;
-}
-
-/** Unpacks a zip of an image folder (directories and junk entries skipped), checking sizes and CRC-32s. */
-export function readFolderZip(bytes: Uint8Array, archive: string, maxBytes = DEFAULT_MAX_BYTES): FolderFile[] {
-  const fail = (msg: string): never => {
-    throw new DataError(archive, msg);
-  };
-  const sig = bytes.length >= 4 ? b4(bytes, 0) : 0;
-  if (sig !== 0x04034b50 && sig !== 0x06054b50 && sig !== 0x08074b50) {
+/**
+ * Unpacks a zip of an image folder (directories and junk entries skipped): the members' declared sizes must add up
+ * to at most `maxBytes`, and each member inflates into at most its declared size (checked while it streams), then
+ * its size and CRC-32 are checked. Errors name the archive and the member.
+ */
+export function readFolderZip(
+  bytes: Uint8Array,
+  archive: string,
+  maxBytes = DEFAULT_MAX_BYTES,
+  maxFiles = FILES_PER_IMAGE * DEFAULT_MAX_IMAGES,
+): FolderFile[] {
+  if (!isZip(bytes)) {
     const what = sniffArchive(bytes);
-    fail(
+    throw new DataError(
+      archive,
       `not a .zip archive${bytes.length === 0 ? ' (the file is empty)' : what ? ` (it is ${what})` : ''} — ` +
         'upload a .zip of the image folder, or pick the folder itself',
     );
   }
-  let eocd = -1;
-  for (let e = bytes.length - 22; e >= 0 && bytes.length - e <= 65557; e--) {
-    if (b4(bytes, e) === 0x06054b50) {
-      eocd = e;
-      break;
-    }
+  const wanted = listZip(bytes, archive).filter((e) => !/[\\/]$/.test(e.name) && !isJunk(splitPath(e.name)));
+  if (wanted.length > maxFiles) {
+    throw new DataError(archive, `holds ${wanted.length} files, more than the ${maxFiles} accepted — use fewer images`);
   }
-  if (eocd < 0) fail(`truncated .zip archive (no end-of-central-directory record in its ${bytesText(bytes.length)}: the file is cut off)`);
-  const entries = centralDirectory(bytes, eocd);
-  if (!entries) return fail('corrupt or truncated .zip archive (its central directory is unreadable)');
-  const wanted = entries.filter((e) => !/[\\/]$/.test(e.name) && !isJunk(splitPath(e.name)));
   const total = wanted.reduce((s, e) => s + e.size, 0);
   if (total > maxBytes) {
-    fail(
+    throw new DataError(
+      archive,
       `its files add up to ${bytesText(total)} uncompressed, more than the ${bytesText(maxBytes)} accepted — use fewer or smaller images`,
     );
   }
-  const files: FolderFile[] = [];
-  for (const e of wanted) {
-    const member = (msg: string): never => fail(`member "${showPath(e.name)}" ${msg}`);
-    const lo = e.localOffset;
-    if (lo + 30 > bytes.length || b4(bytes, lo) !== 0x04034b50)
-      member('is corrupt or truncated (no local header where the directory says)');
-    const start = lo + 30 + b2(bytes, lo + 26) + b2(bytes, lo + 28);
-    if (start + e.compressedSize > bytes.length) member(`is truncated (needs ${bytesText(e.compressedSize)}, the archive ends first)`);
-    const comp = bytes.subarray(start, start + e.compressedSize);
-    let data: Uint8Array;
-    if (e.method === 0) data = comp;
-    else if (e.method === 8) {
-      try {
-        data = inflateSync(comp, { out: new Uint8Array(e.size) });
-      } catch (err) {
-        return member(`is corrupt or truncated (${err instanceof Error ? err.message : String(err)})`);
-      }
-    } else {
-      return member(`uses compression method ${e.method}, which is not supported — re-create the zip with standard (deflate) compression`);
-    }
-    if (data.length !== e.size) member(`is corrupt or truncated (${bytesText(data.length)} instead of ${bytesText(e.size)})`);
-    if (crc32(data) !== e.crc) member('is corrupt (CRC-32 mismatch)');
-    files.push({ path: e.name, bytes: data });
-  }
-  return files;
+  return wanted.map((e) => ({ path: e.name, bytes: readZipMember(bytes, archive, e, { label: `"${showPath(e.name)}"` }) }));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -380,13 +292,8 @@ function layoutOf(files: FolderFile[], where: string, label: (path: string) => s
     throw new DataError(where, `only one class folder ("${showPath(classes[0].folder)}") — at least 2 classes are needed; ${LAYOUT_HELP}`);
   }
   // display names: cleaned, non-empty and distinct
-  const used = new Set<string>();
-  classes.forEach((c, i) => {
-    let name = cleanName(c.folder) || `class ${i + 1}`;
-    for (let k = 2; used.has(name); k++) name = `${cleanName(c.folder, MAX_CLASS_NAME - 5) || `class ${i + 1}`} (${k})`;
-    used.add(name);
-    c.name = name;
-  });
+  const names = classDisplayNames(classes.map((c) => c.folder));
+  classes.forEach((c, i) => (c.name = names[i]));
   for (const c of classes) {
     if (c.files.length === 0) {
       throw new DataError(
@@ -435,13 +342,16 @@ export async function buildFolderDataset(input: FolderFile[] | Uint8Array, opts:
   // names in messages: zip members as "archive.zip:path" (as the CIFAR reader does), picked files by their path
   const label = (path: string) => showPath(isZip ? `${archive}:${path}` : path);
   if (isZip) {
-    files = readFolderZip(input, archive, maxBytes);
+    files = readFolderZip(input, archive, maxBytes, FILES_PER_IMAGE * maxImages);
     where = archive;
   } else {
     files = input;
     const total = files.reduce((s, f) => s + f.bytes.length, 0);
     const first = files.length ? (splitPath(files[0].path)[0] ?? '') : '';
     where = first && files.every((f) => splitPath(f.path)[0] === first) ? showPath(first) : 'the selected folder';
+    if (files.length > FILES_PER_IMAGE * maxImages) {
+      throw new DataError(where, `holds ${files.length} files, more than the ${FILES_PER_IMAGE * maxImages} accepted — use fewer images`);
+    }
     if (total > maxBytes) {
       throw new DataError(
         where,
@@ -578,8 +488,30 @@ export async function buildFolderDataset(input: FolderFile[] | Uint8Array, opts:
       perClassTest,
       skipped,
       memoryBytes: estimateMemory(pool.labels.length + test.labels.length, target),
+      notes: splitNotes(classNames, perClassTest),
     },
   };
+}
+
+/** Notes on classes left without a test image (a single readable image stays in the pool). */
+function splitNotes(classes: string[], perClassTest: number[]): string[] {
+  const empty = classes.filter((_, c) => perClassTest[c] === 0);
+  if (empty.length === 0) return [];
+  if (empty.length === classes.length) {
+    return [
+      'no test images: every class has a single readable image, which is kept for training, so test accuracy cannot be ' +
+        'measured — add at least 2 images per class',
+    ];
+  }
+  const shown = empty
+    .slice(0, 5)
+    .map((n) => `"${n}"`)
+    .join(', ');
+  const more = empty.length > 5 ? ` and ${empty.length - 5} more` : '';
+  return [
+    `${empty.length} class${empty.length === 1 ? '' : 'es'} (${shown}${more}) ha${empty.length === 1 ? 's' : 've'} a single readable image, ` +
+      `kept for training: no test image, so no test accuracy for ${empty.length === 1 ? 'it' : 'them'}`,
+  ];
 }
 
 /** Per-channel mean / std of the pixels scaled to [0, 1] (std 1 for a constant channel). */

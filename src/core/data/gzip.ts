@@ -1,10 +1,11 @@
 /**
  * gzip helpers on top of fflate that work the same in Node, a Web Worker and the browser. fflate does not check
  * the gzip trailer (CRC-32, size), so a flipped byte or a cut-off trailer would pass silently; `gunzipChecked`
- * verifies both and reports progress while it inflates in chunks.
+ * verifies both for every member, bounds the output while it streams (inflate.ts) and reports progress.
  */
 import { Gunzip, gzipSync } from 'fflate';
 import { DataError } from './errors';
+import { BoundedSink, DEFAULT_MAX_INFLATE, MAX_DEFLATE_RATIO, feed, type InflateLimit, type LimitFrom } from './inflate';
 
 export type ProgressFn = (fraction: number) => void;
 
@@ -47,58 +48,83 @@ export function crc32(data: Uint8Array, prev = 0): number {
   return ~c >>> 0;
 }
 
-const CHUNK = 1 << 22;
+export interface GunzipOptions {
+  /** Fraction of the compressed input consumed, 0..1. */
+  onProgress?: ProgressFn;
+  /** Most output bytes accepted (default DEFAULT_MAX_INFLATE = 1 GiB); the reader of each format passes its own. */
+  maxBytes?: number;
+  /** What the limit is, for the message ("a CIFAR binary archive can hold"). */
+  reason?: string;
+  /** See InflateLimit.limitFrom: a lower limit read from the first output bytes (e.g. a header). */
+  limitFrom?: LimitFrom;
+}
+
+function u32le(b: Uint8Array, o: number): number {
+  return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
+}
 
 /**
- * Inflates a single-member gzip file and checks its trailer. Throws DataError naming `fileName` when the data
- * is not gzip, is truncated or is corrupt. `onProgress` receives the fraction of the compressed input consumed.
+ * Inflates gzip data — one member or several concatenated (`cat a.gz b.gz`, RFC 1952) — checking every member's
+ * trailer (CRC-32 and size) and refusing output beyond `maxBytes` while it streams (see inflate.ts). Throws
+ * DataError naming `fileName` when the data is not gzip, is truncated, is corrupt or decompresses to too much.
  */
-export function gunzipChecked(bytes: Uint8Array, fileName: string, onProgress?: ProgressFn): Uint8Array {
+export function gunzipChecked(bytes: Uint8Array, fileName: string, opts: ProgressFn | GunzipOptions = {}): Uint8Array {
+  const o: GunzipOptions = typeof opts === 'function' ? { onProgress: opts } : opts;
   if (!isGzip(bytes)) throw new DataError(fileName, 'not gzip data (missing the 1f 8b magic bytes)');
   if (bytes.length < 18) throw new DataError(fileName, `truncated gzip file (${bytes.length} bytes)`);
-  const parts: Uint8Array[] = [];
-  let total = 0;
+  const n = bytes.length;
+  const limit: InflateLimit = { maxBytes: o.maxBytes ?? DEFAULT_MAX_INFLATE, reason: o.reason, limitFrom: o.limitFrom };
+  // the last member's ISIZE is the whole output of a single-member file: allocate that once (capped at the limit,
+  // and at what DEFLATE can expand this input to, so a forged ISIZE in a tiny file allocates little)
+  const sink = new BoundedSink(fileName, limit, Math.min(u32le(bytes, n - 4), MAX_DEFLATE_RATIO * n), '', MAX_DEFLATE_RATIO * n);
+  let members = 0;
   let crc = 0;
-  const inflater = new Gunzip((chunk) => {
-    parts.push(chunk);
-    total += chunk.length;
-    crc = crc32(chunk, crc);
-  });
-  try {
-    for (let off = 0; off < bytes.length; off += CHUNK) {
-      const end = Math.min(bytes.length, off + CHUNK);
-      inflater.push(bytes.subarray(off, end), end === bytes.length);
-      onProgress?.(end / bytes.length);
+  let size = 0;
+  const checkTrailer = (at: number) => {
+    members++;
+    const wantCrc = u32le(bytes, at);
+    const wantSize = u32le(bytes, at + 4);
+    if (wantSize !== size % 4294967296 || wantCrc !== crc) {
+      throw new DataError(
+        fileName,
+        `corrupt or truncated gzip data (${members > 1 ? `member ${members}: ` : ''}trailer says ${wantSize} bytes with CRC ${hex(wantCrc)}, ` +
+          `inflated ${size} bytes with CRC ${hex(crc)})`,
+      );
     }
+    crc = 0;
+    size = 0;
+  };
+  const inflater = new Gunzip((chunk) => {
+    sink.push(chunk);
+    crc = crc32(chunk, crc);
+    size += chunk.length;
+  });
+  // a further member starts at `offset`: the previous one's 8-byte trailer ends there
+  inflater.onmember = (offset) => checkTrailer(offset - 8);
+  try {
+    feed(
+      bytes,
+      (s, f) => inflater.push(s, f),
+      () => sink.room,
+      o.onProgress,
+    );
   } catch (e) {
+    if (e instanceof DataError) throw e;
     const msg = e instanceof Error ? e.message : String(e);
     if (/EOF/i.test(msg)) throw new DataError(fileName, 'truncated gzip data (the compressed stream ends early)');
-    throw new DataError(fileName, `corrupt gzip data (${msg})`);
+    if (/invalid gzip data/.test(msg) && sink.length > 0) {
+      throw new DataError(fileName, `corrupt gzip data (the bytes after member ${members + 1} are not another gzip member)`);
+    }
+    throw new DataError(fileName, `corrupt gzip data (${members > 0 ? `member ${members + 1}: ` : ''}${msg})`);
   }
-  const n = bytes.length;
-  const wantCrc = (bytes[n - 8] | (bytes[n - 7] << 8) | (bytes[n - 6] << 16) | (bytes[n - 5] << 24)) >>> 0;
-  const wantSize = (bytes[n - 4] | (bytes[n - 3] << 8) | (bytes[n - 2] << 16) | (bytes[n - 1] << 24)) >>> 0;
-  if (wantSize !== total % 4294967296 || wantCrc !== crc) {
-    throw new DataError(
-      fileName,
-      `corrupt or truncated gzip data (trailer says ${wantSize} bytes with CRC ${hex(wantCrc)}, ` +
-        `inflated ${total} bytes with CRC ${hex(crc)})`,
-    );
-  }
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  checkTrailer(n - 8);
+  return sink.result();
 }
 
 /** Inflates when the bytes are gzip, otherwise returns them unchanged (a server may already have decoded). */
-export function maybeGunzip(bytes: Uint8Array, fileName: string, onProgress?: ProgressFn): Uint8Array {
-  if (isGzip(bytes)) return gunzipChecked(bytes, fileName, onProgress);
-  onProgress?.(1);
+export function maybeGunzip(bytes: Uint8Array, fileName: string, opts: ProgressFn | GunzipOptions = {}): Uint8Array {
+  if (isGzip(bytes)) return gunzipChecked(bytes, fileName, opts);
+  (typeof opts === 'function' ? opts : opts.onProgress)?.(1);
   return bytes;
 }
 

@@ -24,6 +24,29 @@ const DTYPES: Record<number, string> = {
   0x0e: 'float64',
 };
 
+/**
+ * Most bytes an IDX file may inflate to here: 256 MiB, over 5× the largest official (Fashion-)MNIST file (the
+ * training images, 47,040,016 bytes). Within it, a gzip file is cut off at the size its header declares.
+ */
+export const IDX_MAX_BYTES = 256 * 1024 * 1024;
+
+/** Inflates (when gzip) with the limit the IDX header declares, as soon as the header is out. */
+function inflateIdx(bytes: Uint8Array, fileName: string, onProgress?: ProgressFn): Uint8Array {
+  return maybeGunzip(bytes, fileName, {
+    onProgress,
+    maxBytes: IDX_MAX_BYTES,
+    reason: 'an IDX file may hold here',
+    limitFrom: (head) => {
+      if (head.length < 4) return undefined;
+      const headerLen = 4 + 4 * head[3];
+      if (head.length < headerLen) return undefined;
+      let prod = 1;
+      for (let i = 4; i < headerLen; i += 4) prod *= ((head[i] << 24) | (head[i + 1] << 16) | (head[i + 2] << 8) | head[i + 3]) >>> 0;
+      return { maxBytes: headerLen + prod, reason: 'its header declares' };
+    },
+  });
+}
+
 /** What the array holds, for messages ("images", "labels"). */
 export type IdxKind = 'images' | 'labels' | 'array';
 
@@ -33,7 +56,7 @@ export function parseIdx(
   fileName: string,
   opts: { expectDims?: number; kind?: IdxKind; onProgress?: ProgressFn } = {},
 ): IdxArray {
-  const raw = maybeGunzip(bytes, fileName, opts.onProgress);
+  const raw = inflateIdx(bytes, fileName, opts.onProgress);
   const kind = opts.kind ?? 'array';
   if (raw.length < 4) {
     throw new DataError(fileName, `not an IDX file: ${bytesText(raw.length)}, shorter than the 4-byte magic`);
@@ -92,7 +115,7 @@ export function readIdxImages(
   fileName: string,
   onProgress?: ProgressFn,
 ): { n: number; height: number; width: number; channels: number; images: Uint8Array } {
-  const raw = maybeGunzip(bytes, fileName, onProgress);
+  const raw = inflateIdx(bytes, fileName, onProgress);
   const ndim = raw.length >= 4 ? raw[3] : 0;
   const arr = parseIdx(raw, fileName, { expectDims: ndim === 4 ? 4 : 3, kind: 'images' });
   const [n, height, width, channels = 1] = arr.dims;

@@ -9,8 +9,9 @@
  *  10+L payload: per set, N uint8 labels then N·H·W·C uint8 pixels (NHWC); offsets in the header are relative
  *      to the payload start; the header also carries the payload length and its CRC-32.
  */
-import { DataError } from './errors';
+import { DataError, bytesText } from './errors';
 import { crc32, gzipBytes, isGzip, gunzipChecked, type ProgressFn } from './gzip';
+import { classDisplayNames, cleanName } from './names';
 import type { Dataset, DatasetMeta, ImageSet } from './types';
 
 export const PACK_MAGIC = 'LTPG';
@@ -99,34 +100,65 @@ export function encodeDataset(
   return opts.gzip === false ? out : gzipBytes(out, opts.level ?? 9);
 }
 
-/** Parses an LTPG file (gzip or raw). Throws DataError naming `fileName` on any inconsistency. */
-export function decodeDataset(bytes: Uint8Array, fileName: string, onProgress?: ProgressFn): Dataset {
-  return decodePack(bytes, fileName, onProgress).dataset;
+/** Most bytes an LTPG file may hold uncompressed (preamble + header + payload): 1 GiB, as a folder upload. */
+export const PACK_MAX_BYTES = 1024 * 1024 * 1024;
+/** Most bytes of JSON header (class names, meta, build information). */
+export const PACK_MAX_HEADER_BYTES = 4 * 1024 * 1024;
+/**
+ * Image sizes a pack may hold: 4…32 pixels a side, 1 or 3 channels, at most 256 classes (labels are uint8). 32×32
+ * is what every source of the app produces (CIFAR 32×32, Fashion-MNIST 28×28, folder uploads resized to 32×32 or
+ * 28×28) and what the models are built for; larger images multiply the activation memory: ResNet-32 at batch 128
+ * on the wasm backend takes 1.9 GB at 32×32, 4.2 GB at 48×48 and aborts at 64×64 (the 4 GB wasm heap is full).
+ * Below 4 pixels the two down-sampling stages have nothing left.
+ */
+export const PACK_LIMITS = { minSide: 4, maxSide: 32, channels: [1, 3], maxClasses: 256 } as const;
+
+export interface PackReadOptions {
+  /** Fraction done, 0..1. */
+  onProgress?: ProgressFn;
+  /** Most bytes the file may inflate to (default and ceiling PACK_MAX_BYTES; tests pass less). */
+  maxBytes?: number;
 }
 
-/** Like decodeDataset, also returning the version and the header (with `extra`). */
-export function decodePack(bytes: Uint8Array, fileName: string, onProgress?: ProgressFn): DecodedPack {
-  const raw = isGzip(bytes) ? gunzipChecked(bytes, fileName, onProgress && ((f) => onProgress(f * 0.9))) : bytes;
+const PREAMBLE = 10;
+
+/** Parses an LTPG file (gzip or raw). Throws DataError naming `fileName` on any inconsistency. */
+export function decodeDataset(bytes: Uint8Array, fileName: string, opts?: ProgressFn | PackReadOptions): Dataset {
+  return decodePack(bytes, fileName, opts).dataset;
+}
+
+/**
+ * Like decodeDataset, also returning the version and the header (with `extra`). A gzip file is inflated by the
+ * bounded decompressor: the preamble and header are checked as soon as they are out (a foreign file, a header
+ * over PACK_MAX_HEADER_BYTES or images over PACK_LIMITS are refused before the payload is inflated), and the
+ * output is then capped at exactly the size the header declares.
+ */
+export function decodePack(bytes: Uint8Array, fileName: string, opts: ProgressFn | PackReadOptions = {}): DecodedPack {
+  const o: PackReadOptions = typeof opts === 'function' ? { onProgress: opts } : opts;
+  const maxBytes = Math.min(o.maxBytes ?? PACK_MAX_BYTES, PACK_MAX_BYTES);
+  const onProgress = o.onProgress;
+  let early: { version: number; hlen: number; header: PackHeader } | null = null;
+  const raw = isGzip(bytes)
+    ? gunzipChecked(bytes, fileName, {
+        onProgress: onProgress && ((f) => onProgress(f * 0.9)),
+        maxBytes,
+        reason: 'an LTPG file may hold',
+        limitFrom: (head) => {
+          const pre = readPreamble(head, fileName, true);
+          if (!pre || head.length < PREAMBLE + pre.hlen) return undefined;
+          early = { ...pre, header: readHeader(head, fileName, pre.hlen) };
+          return { maxBytes: PREAMBLE + pre.hlen + early.header.payloadLength, reason: 'its header declares' };
+        },
+      })
+    : bytes;
   const fail = (msg: string): never => {
     throw new DataError(fileName, msg);
   };
-  if (raw.length < 10) fail(`not an LTPG data file (${raw.length} bytes, too short for the header)`);
-  const magic = String.fromCharCode(raw[0], raw[1], raw[2], raw[3]);
-  if (magic !== PACK_MAGIC) fail(`not an LTPG data file (magic "${printable(magic)}", expected "${PACK_MAGIC}")`);
-  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  const version = view.getUint16(4, true);
-  if (version !== PACK_VERSION) fail(`unsupported LTPG version ${version} (this build reads version ${PACK_VERSION})`);
-  const hlen = view.getUint32(6, true);
-  if (10 + hlen > raw.length) fail(`truncated — header length ${hlen} exceeds the ${raw.length - 10} bytes after the preamble`);
-  let header: PackHeader;
-  try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw.subarray(10, 10 + hlen))) as PackHeader;
-  } catch (e) {
-    return fail(`corrupt header (${e instanceof Error ? e.message : String(e)})`);
-  }
-  const payload = raw.subarray(10 + hlen);
-  if (!isObj(header)) fail('corrupt header (not a JSON object)');
-  if (!isInt(header.payloadLength)) fail('corrupt header (payloadLength missing)');
+  if (raw.length > maxBytes) fail(`${bytesText(raw.length)}, more than the ${bytesText(maxBytes)} an LTPG file may hold`);
+  const { version, hlen } = readPreamble(raw, fileName, false)!;
+  if (PREAMBLE + hlen > raw.length) fail(`truncated — header length ${hlen} exceeds the ${raw.length - PREAMBLE} bytes after the preamble`);
+  const header = (early as { header: PackHeader } | null)?.header ?? readHeader(raw, fileName, hlen);
+  const payload = raw.subarray(PREAMBLE + hlen);
   if (payload.length !== header.payloadLength) {
     fail(
       payload.length < header.payloadLength
@@ -134,12 +166,72 @@ export function decodePack(bytes: Uint8Array, fileName: string, onProgress?: Pro
         : `${payload.length - header.payloadLength} unexpected trailing bytes after the payload`,
     );
   }
-  if (!isInt(header.payloadCrc32) || crc32(payload) !== header.payloadCrc32) fail('corrupt payload (CRC-32 mismatch)');
-  const meta = checkMeta(header.meta, fileName);
-  if (!Array.isArray(header.sets)) fail('corrupt header (sets missing)');
+  if (crc32(payload) !== header.payloadCrc32) fail('corrupt payload (CRC-32 mismatch)');
   const byRole = new Map<string, ImageSet>();
   for (const s of header.sets) {
-    if (!isObj(s) || (s.role !== 'pool' && s.role !== 'test')) fail('corrupt header (a set without role pool/test)');
+    const where = `set "${s.role}"`;
+    const lb = payload.subarray(s.labelsOffset, s.labelsOffset + s.n);
+    const labels = new Uint16Array(s.n);
+    for (let i = 0; i < s.n; i++) {
+      if (lb[i] >= s.numClasses) fail(`${where}: label ${lb[i]} at index ${i} is out of range (expected 0..${s.numClasses - 1})`);
+      labels[i] = lb[i];
+    }
+    byRole.set(s.role, {
+      name: cleanName(s.name, 200) || `${fileName} (${s.role})`,
+      height: s.height,
+      width: s.width,
+      channels: s.channels,
+      numClasses: s.numClasses,
+      classNames: classDisplayNames(s.classNames),
+      images: payload.subarray(s.pixelsOffset, s.pixelsOffset + s.pixelsLength),
+      labels,
+    });
+  }
+  onProgress?.(1);
+  return { dataset: { meta: header.meta, pool: byRole.get('pool')!, test: byRole.get('test')! }, version, header };
+}
+
+/** Magic, version and header length; undefined when fewer than 10 bytes are there yet (`partial`). */
+function readPreamble(raw: Uint8Array, fileName: string, partial: boolean): { version: number; hlen: number } | undefined {
+  const fail = (msg: string): never => {
+    throw new DataError(fileName, msg);
+  };
+  if (raw.length < PREAMBLE) {
+    if (partial) return undefined;
+    fail(`not an LTPG data file (${raw.length} bytes, too short for the header)`);
+  }
+  const magic = String.fromCharCode(raw[0], raw[1], raw[2], raw[3]);
+  if (magic !== PACK_MAGIC) fail(`not an LTPG data file (magic "${printable(magic)}", expected "${PACK_MAGIC}")`);
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const version = view.getUint16(4, true);
+  if (version !== PACK_VERSION) fail(`unsupported LTPG version ${version} (this build reads version ${PACK_VERSION})`);
+  const hlen = view.getUint32(6, true);
+  if (hlen > PACK_MAX_HEADER_BYTES) {
+    fail(`corrupt header (it declares ${bytesText(hlen)} of header, more than the ${bytesText(PACK_MAX_HEADER_BYTES)} accepted)`);
+  }
+  return { version, hlen };
+}
+
+/** The JSON header, checked in full (shapes, limits, offsets) before any payload byte is looked at. */
+function readHeader(raw: Uint8Array, fileName: string, hlen: number): PackHeader {
+  const fail = (msg: string): never => {
+    throw new DataError(fileName, msg);
+  };
+  let header: PackHeader;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw.subarray(PREAMBLE, PREAMBLE + hlen))) as PackHeader;
+  } catch (e) {
+    return fail(`corrupt header (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (!isObj(header)) fail('corrupt header (not a JSON object)');
+  if (!isInt(header.payloadLength)) fail('corrupt header (payloadLength missing)');
+  if (!isInt(header.payloadCrc32)) fail('corrupt header (payloadCrc32 missing)');
+  const meta = checkMeta(header.meta, fileName);
+  if (!Array.isArray(header.sets)) fail('corrupt header (sets missing)');
+  const L = PACK_LIMITS;
+  const byRole = new Map<string, PackSetHeader>();
+  for (const s of header.sets as unknown[]) {
+    if (!isObj(s) || (s.role !== 'pool' && s.role !== 'test')) return fail('corrupt header (a set without role pool/test)');
     if (byRole.has(s.role)) fail(`corrupt header (two "${s.role}" sets)`);
     const where = `set "${s.role}"`;
     for (const k of [
@@ -155,34 +247,43 @@ export function decodePack(bytes: Uint8Array, fileName: string, onProgress?: Pro
     ] as const) {
       if (!isInt(s[k])) fail(`corrupt header (${where}: ${k} is not a non-negative integer)`);
     }
-    if (s.n < 1 || s.height < 1 || s.width < 1 || s.channels < 1 || s.numClasses < 1) fail(`corrupt header (${where}: empty dimension)`);
-    if (!Array.isArray(s.classNames) || s.classNames.length !== s.numClasses || !s.classNames.every((c) => typeof c === 'string')) {
-      fail(`corrupt header (${where}: ${s.numClasses} classes but classNames does not list ${s.numClasses} strings)`);
+    const set = s as unknown as PackSetHeader;
+    if (set.n < 1 || set.height < 1 || set.width < 1 || set.channels < 1 || set.numClasses < 1) {
+      fail(`corrupt header (${where}: empty dimension)`);
     }
-    if (s.labelsLength !== s.n) fail(`corrupt header (${where}: ${s.labelsLength} label bytes for ${s.n} images)`);
-    const px = s.n * s.height * s.width * s.channels;
-    if (s.pixelsLength !== px) {
-      fail(`corrupt header (${where}: ${s.pixelsLength} pixel bytes, ${s.n}×${s.height}×${s.width}×${s.channels} needs ${px})`);
+    if (
+      set.height > L.maxSide ||
+      set.width > L.maxSide ||
+      set.height < L.minSide ||
+      set.width < L.minSide ||
+      !(L.channels as readonly number[]).includes(set.channels)
+    ) {
+      fail(
+        `${where} holds ${set.height}×${set.width}×${set.channels} images; this app trains on ${L.minSide}–${L.maxSide} pixels a side ` +
+          `with ${L.channels.join(' or ')} channels (its models are built for 28×28 and 32×32 inputs; larger images exhaust ` +
+          'the memory of the wasm backend) — resize the images before packing them',
+      );
     }
-    if (s.labelsOffset + s.labelsLength > payload.length || s.pixelsOffset + s.pixelsLength > payload.length) {
+    if (set.numClasses > L.maxClasses)
+      fail(`corrupt header (${where}: ${set.numClasses} classes, LTPG labels hold at most ${L.maxClasses})`);
+    if (!Array.isArray(set.classNames) || set.classNames.length !== set.numClasses || !set.classNames.every((c) => typeof c === 'string')) {
+      fail(`corrupt header (${where}: ${set.numClasses} classes but classNames does not list ${set.numClasses} strings)`);
+    }
+    if (set.labelsLength !== set.n) fail(`corrupt header (${where}: ${set.labelsLength} label bytes for ${set.n} images)`);
+    const px = set.n * set.height * set.width * set.channels;
+    if (set.pixelsLength !== px) {
+      fail(`corrupt header (${where}: ${set.pixelsLength} pixel bytes, ${set.n}×${set.height}×${set.width}×${set.channels} needs ${px})`);
+    }
+    if (set.labelsOffset + set.labelsLength > header.payloadLength || set.pixelsOffset + set.pixelsLength > header.payloadLength) {
       fail(`corrupt header (${where}: data extends past the payload)`);
     }
-    const lb = payload.subarray(s.labelsOffset, s.labelsOffset + s.n);
-    const labels = new Uint16Array(s.n);
-    for (let i = 0; i < s.n; i++) {
-      if (lb[i] >= s.numClasses) fail(`${where}: label ${lb[i]} at index ${i} is out of range (expected 0..${s.numClasses - 1})`);
-      labels[i] = lb[i];
-    }
-    byRole.set(s.role, {
-      name: typeof s.name === 'string' ? s.name : `${fileName} (${s.role})`,
-      height: s.height,
-      width: s.width,
-      channels: s.channels,
-      numClasses: s.numClasses,
-      classNames: s.classNames.slice(),
-      images: payload.subarray(s.pixelsOffset, s.pixelsOffset + s.pixelsLength),
-      labels,
-    });
+    if (typeof set.name !== 'string') set.name = '';
+    byRole.set(set.role, set);
+  }
+  if (PREAMBLE + hlen + header.payloadLength > PACK_MAX_BYTES) {
+    fail(
+      `corrupt header (it declares ${bytesText(header.payloadLength)} of data, more than the ${bytesText(PACK_MAX_BYTES)} an LTPG file may hold)`,
+    );
   }
   const pool = byRole.get('pool');
   const test = byRole.get('test');
@@ -193,12 +294,24 @@ export function decodePack(bytes: Uint8Array, fileName: string, onProgress?: Pro
   if (meta.mean.length !== pool.channels || meta.std.length !== pool.channels) {
     fail(`meta has ${meta.mean.length} means / ${meta.std.length} stds for ${pool.channels} channels`);
   }
-  onProgress?.(1);
-  return { dataset: { meta, pool, test }, version, header };
+  return { ...header, meta, sets: [pool, test] };
 }
 
 function checkSet(s: ImageSet, name: string): void {
   const n = s.labels.length;
+  const L = PACK_LIMITS;
+  if (
+    s.height < L.minSide ||
+    s.height > L.maxSide ||
+    s.width < L.minSide ||
+    s.width > L.maxSide ||
+    !(L.channels as readonly number[]).includes(s.channels)
+  ) {
+    throw new DataError(
+      name,
+      `${s.height}×${s.width}×${s.channels} images; LTPG holds ${L.minSide}–${L.maxSide} pixels a side with ${L.channels.join(' or ')} channels`,
+    );
+  }
   if (s.images.length !== n * s.height * s.width * s.channels) {
     throw new DataError(name, `${s.images.length} pixel bytes for ${n} images of ${s.height}×${s.width}×${s.channels}`);
   }
@@ -223,7 +336,7 @@ function checkMeta(m: unknown, file: string): DatasetMeta {
   if (typeof meta.licence !== 'string') fail('licence is not a string');
   return {
     id: meta.id,
-    title: meta.title,
+    title: cleanName(meta.title, 200),
     mean: meta.mean.slice(),
     std: meta.std.slice(),
     hflip: meta.hflip,
@@ -232,7 +345,7 @@ function checkMeta(m: unknown, file: string): DatasetMeta {
   };
 }
 
-function isObj(v: unknown): v is Record<string, any> {
+function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 

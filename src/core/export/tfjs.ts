@@ -29,14 +29,18 @@
  * or from the zip bytes with `loadLayersModelFromZip(bytes)` below.
  */
 import * as tf from '@tensorflow/tfjs';
-import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
-import type { Model, ModelConfig, ModelSpec, ParamSpec, HeadKind, ModelKind } from '../models/types';
+import { strFromU8, strToU8, zipSync } from 'fflate';
+import type { Model, ModelConfig, ModelSpec, ParamSpec } from '../models/types';
 import { BN_EPS, BN_MOMENTUM, buildSpec, bnLayerNames } from '../models/spec';
 import { createModel } from '../models/executor';
 import { setWeights } from '../models/weights';
 import { optionAKernel } from '../models/ops';
 import { Rng } from '../train/rng';
+import { DataError, bytesText } from '../data/errors';
+import { cleanName } from '../data/names';
+import { isZip, listZip, readZipMember, type ZipMember } from '../data/zip';
 import type { ExportInfo } from './info';
+import { checkPlaygroundMetadata } from './validate';
 
 export const TFJS_FORMAT = 'long-tail-playground/tfjs';
 export const TFJS_FORMAT_VERSION = 1;
@@ -274,6 +278,16 @@ export async function exportTfjsZip(model: Model, info: ExportInfo): Promise<Uin
   );
 }
 
+/** Most bytes model.json may hold: 4 MiB (a ResNet-32's is about 60 KB: the topology, manifest and metadata). */
+export const MODEL_JSON_MAX_BYTES = 4 * 1024 * 1024;
+/** Most bytes of weights a model zip may hold: 8 MiB, 4× the largest model the app builds (ResNet-32, 256 classes: 1.93 MB). */
+export const WEIGHTS_MAX_BYTES = 8 * 1024 * 1024;
+/** Default name of a model zip in messages when the caller gives none. */
+const DEFAULT_ZIP_NAME = 'model zip';
+
+/** Bytes per element of a manifest entry (quantized weights are stored in their quantized type). */
+const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
+
 interface ParsedZip {
   json: {
     format?: string;
@@ -285,48 +299,116 @@ interface ParsedZip {
   weightData: ArrayBuffer;
 }
 
-function parseZip(bytes: Uint8Array): ParsedZip {
-  let files: Record<string, Uint8Array>;
+/** Bytes the manifest's weights occupy in the weights files; throws DataError naming the entry that is malformed. */
+function manifestBytes(manifest: unknown[], file: string): number {
+  const fail = (msg: string): never => {
+    throw new DataError(file, `${MODEL_JSON}: ${msg}`);
+  };
+  let total = 0;
+  manifest.forEach((group, g) => {
+    if (!isObj(group) || !Array.isArray(group.paths) || !Array.isArray(group.weights)) {
+      fail(`weightsManifest[${g}] has no paths / weights lists`);
+    }
+    const grp = group as { paths: unknown[]; weights: unknown[] };
+    if (!grp.paths.every((p) => typeof p === 'string')) fail(`weightsManifest[${g}].paths is not a list of file names`);
+    grp.weights.forEach((w, k) => {
+      const where = `weightsManifest[${g}].weights[${k}]`;
+      if (!isObj(w) || typeof w.name !== 'string') return fail(`${where} has no name`);
+      const q = isObj(w.quantization) ? w.quantization.dtype : undefined;
+      const per = DTYPE_BYTES[String(q ?? w.dtype)];
+      if (!per) fail(`${where} ("${cleanName(w.name, 80)}") has an unsupported dtype ${JSON.stringify(q ?? w.dtype)}`);
+      if (!Array.isArray(w.shape) || !w.shape.every((d) => Number.isInteger(d) && d >= 0 && d <= WEIGHTS_MAX_BYTES)) {
+        fail(`${where} ("${cleanName(w.name, 80)}") has a malformed shape`);
+      }
+      total += per * (w.shape as number[]).reduce((a, d) => a * d, 1);
+    });
+  });
+  return total;
+}
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Reads model.json and the weights files of a model zip. Every size is bounded before anything is inflated:
+ * model.json by MODEL_JSON_MAX_BYTES, the weights files by what the manifest describes (which must be at most
+ * WEIGHTS_MAX_BYTES), and the weights files must hold exactly that many bytes — both the sizes the zip declares and
+ * the bytes they inflate to (checked while they stream). Errors name the file and what differs.
+ */
+function parseZip(bytes: Uint8Array, file: string): ParsedZip {
+  const fail = (msg: string): never => {
+    throw new DataError(file, msg);
+  };
+  if (!isZip(bytes)) fail(`not a readable zip (${bytes.length === 0 ? 'the file is empty' : 'no zip signature at its start'})`);
+  let members: ZipMember[];
   try {
-    files = unzipSync(bytes);
+    members = listZip(bytes, file);
   } catch (e) {
-    throw new Error(`tfjs export: not a readable zip (${(e as Error).message})`);
+    return fail(`not a readable zip (${e instanceof DataError ? e.detail : String(e)})`);
   }
-  // Accept the files at the top level or inside one folder (a re-zipped download).
-  const jsonPath = Object.keys(files).find((p) => p === MODEL_JSON || p.endsWith(`/${MODEL_JSON}`));
-  if (!jsonPath) throw new Error(`tfjs export: the zip has no ${MODEL_JSON}`);
+  // Accept the files at the top level or inside one folder (a re-zipped download); macOS metadata is ignored.
+  members = members.filter((m) => !m.name.startsWith('__MACOSX/') && !m.name.endsWith('/'));
+  const jsons = members.filter((m) => m.name === MODEL_JSON || m.name.endsWith(`/${MODEL_JSON}`));
+  if (jsons.length === 0) fail(`the zip has no ${MODEL_JSON}`);
+  if (jsons.length > 1)
+    fail(`the zip holds ${jsons.length} ${MODEL_JSON} files (${jsons.map((m) => `"${cleanName(m.name, 80)}"`).join(', ')}); expected one`);
+  const jsonPath = jsons[0].name;
   const dir = jsonPath.slice(0, jsonPath.length - MODEL_JSON.length);
+  const jsonBytes = readZipMember(bytes, file, jsons[0], { maxBytes: MODEL_JSON_MAX_BYTES, reason: `a ${MODEL_JSON} may hold` });
   let json: ParsedZip['json'];
   try {
-    json = JSON.parse(strFromU8(files[jsonPath]));
+    json = JSON.parse(strFromU8(jsonBytes));
   } catch (e) {
-    throw new Error(`tfjs export: ${MODEL_JSON} is not valid JSON (${(e as Error).message})`);
+    return fail(`${MODEL_JSON} is not valid JSON (${(e as Error).message})`);
   }
-  if (!json || !json.modelTopology || !Array.isArray(json.weightsManifest))
-    throw new Error(`tfjs export: ${MODEL_JSON} has no modelTopology / weightsManifest`);
+  if (!isObj(json) || !isObj(json.modelTopology) || !Array.isArray(json.weightsManifest)) {
+    fail(`${MODEL_JSON} has no modelTopology / weightsManifest`);
+  }
+  const expected = manifestBytes(json.weightsManifest as unknown[], file);
+  if (expected > WEIGHTS_MAX_BYTES) {
+    fail(
+      `${MODEL_JSON}: the weights manifest describes ${bytesText(expected)}, more than the ${bytesText(WEIGHTS_MAX_BYTES)} a model of this app can hold`,
+    );
+  }
   const weightSpecs: tf.io.WeightsManifestEntry[] = [];
-  const parts: Uint8Array[] = [];
+  const files: ZipMember[] = [];
   for (const group of json.weightsManifest) {
     weightSpecs.push(...group.weights);
     for (const p of group.paths) {
-      const f = files[dir + p.replace(/^\.\//, '')];
-      if (!f) throw new Error(`tfjs export: the zip lacks the weights file '${p}' named in ${MODEL_JSON}`);
-      parts.push(f);
+      const path = dir + p.replace(/^\.\//, '');
+      const found = members.filter((m) => m.name === path);
+      if (found.length === 0) fail(`the zip lacks the weights file '${cleanName(p, 80)}' named in ${MODEL_JSON}`);
+      if (found.length > 1) fail(`the zip holds ${found.length} members named "${cleanName(path, 80)}"; expected one`);
+      files.push(found[0]);
     }
   }
-  const total = parts.reduce((s, p) => s + p.length, 0);
-  const data = new Uint8Array(total);
+  const names = files.map((m) => `"${cleanName(m.name.slice(dir.length), 80)}"`).join(' + ');
+  const declared = files.reduce((a, m) => a + m.size, 0);
+  const differs = (got: number) =>
+    fail(
+      `${names} ${files.length === 1 ? 'holds' : 'hold'} ${bytesText(got)}, but the weights manifest in ${MODEL_JSON} describes ` +
+        `${bytesText(expected)} (${bytesText(Math.abs(got - expected))} too ${got > expected ? 'many' : 'few'})`,
+    );
+  if (declared !== expected) differs(declared);
+  const data = new Uint8Array(expected);
   let o = 0;
-  for (const p of parts) {
-    data.set(p, o);
-    o += p.length;
+  for (const m of files) {
+    const part = readZipMember(bytes, file, m, {
+      maxBytes: expected - o,
+      reason: `the weights manifest in ${MODEL_JSON} describes`,
+      label: `"${cleanName(m.name, 80)}"`,
+    });
+    data.set(part, o);
+    o += part.length;
   }
+  if (o !== expected) differs(o);
   return { json, weightSpecs, weightData: data.buffer };
 }
 
 /** Opens the zip's model.json + weights as a tf.LayersModel (stock layers only; nothing to register). */
-export async function loadLayersModelFromZip(bytes: Uint8Array): Promise<tf.LayersModel> {
-  const { json, weightSpecs, weightData } = parseZip(bytes);
+export async function loadLayersModelFromZip(bytes: Uint8Array, fileName = DEFAULT_ZIP_NAME): Promise<tf.LayersModel> {
+  const { json, weightSpecs, weightData } = parseZip(bytes, fileName);
   return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs, weightData, format: json.format }));
 }
 
@@ -345,31 +427,47 @@ export interface LoadedPlaygroundModel {
  * backend. To continue training, create a Trainer with `metadata.info.trainConfig` and
  * `setWeights(trainer.model, weights)` (plus the BN counters).
  */
-export function loadPlaygroundModel(bytes: Uint8Array): LoadedPlaygroundModel {
-  const { json, weightSpecs, weightData } = parseZip(bytes);
-  const meta = json.userDefinedMetadata?.longTailPlayground;
-  if (!meta || meta.format !== TFJS_FORMAT)
-    throw new Error('tfjs export: model.json carries no Long-Tail Playground metadata (not exported by this app)');
-  if (meta.formatVersion > TFJS_FORMAT_VERSION)
-    throw new Error(`tfjs export: format version ${meta.formatVersion} is newer than this app's ${TFJS_FORMAT_VERSION}`);
-  const c = meta.config;
-  const config: ModelConfig = {
-    kind: c.kind as ModelKind,
-    head: c.head as HeadKind,
-    inputShape: [...c.inputShape] as [number, number, number],
-    numClasses: c.numClasses,
+export function loadPlaygroundModel(bytes: Uint8Array, fileName = DEFAULT_ZIP_NAME): LoadedPlaygroundModel {
+  const { json, weightSpecs, weightData } = parseZip(bytes, fileName);
+  const raw: unknown = json.userDefinedMetadata?.longTailPlayground;
+  if (!isObj(raw) || raw.format !== TFJS_FORMAT) {
+    throw new DataError(fileName, `${MODEL_JSON} carries no Long-Tail Playground metadata (not exported by this app)`);
+  }
+  if (!(typeof raw.formatVersion === 'number' && raw.formatVersion >= 1)) {
+    throw new DataError(fileName, `${MODEL_JSON}: formatVersion is ${String(raw.formatVersion)}, expected a number ≥ 1`);
+  }
+  if (raw.formatVersion > TFJS_FORMAT_VERSION) {
+    throw new DataError(fileName, `format version ${raw.formatVersion} is newer than this app's ${TFJS_FORMAT_VERSION}`);
+  }
+  const checked = checkPlaygroundMetadata(raw, fileName);
+  const meta: PlaygroundTfjsMetadata = {
+    ...(raw as unknown as PlaygroundTfjsMetadata),
+    config: checked.config,
+    inputShape: checked.inputShape,
+    mean: checked.mean,
+    std: checked.std,
+    bnBatchesTracked: checked.bnBatchesTracked,
+    weightNames: checked.weightNames,
+    info: checked.info,
   };
+  const config = checked.config;
   const spec = buildSpec(config);
   const decoded = tf.io.decodeWeights(weightData, weightSpecs);
   const weights = new Map<string, Float32Array>();
   try {
     for (const p of spec.params) {
-      const wn = meta.weightNames[p.name] ?? tfjsWeightName(p);
-      const t = decoded[wn];
-      if (!t) throw new Error(`tfjs export: weights lack '${wn}' (${p.name})`);
+      const wn = Object.hasOwn(meta.weightNames, p.name) ? meta.weightNames[p.name] : tfjsWeightName(p);
+      const t = Object.hasOwn(decoded, wn) ? decoded[wn] : undefined;
+      if (!t) throw new DataError(fileName, `the weights lack '${cleanName(wn, 80)}' (${p.name})`);
       const size = p.shape.reduce((a, d) => a * d, 1);
-      if (t.size !== size) throw new Error(`tfjs export: '${wn}' has shape [${t.shape}], expected ${size} values ([${p.shape}])`);
-      weights.set(p.name, Float32Array.from(t.dataSync() as Float32Array));
+      if (t.size !== size) {
+        throw new DataError(fileName, `weight '${cleanName(wn, 80)}' has shape [${t.shape}], expected ${size} values ([${p.shape}])`);
+      }
+      const values = Float32Array.from(t.dataSync() as Float32Array);
+      const bad = values.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0)
+        throw new DataError(fileName, `weight '${cleanName(wn, 80)}' holds a non-finite value (${values[bad]}) at index ${bad}`);
+      weights.set(p.name, values);
     }
   } finally {
     tf.dispose(Object.values(decoded));
@@ -383,7 +481,7 @@ export function loadPlaygroundModel(bytes: Uint8Array): LoadedPlaygroundModel {
   }
   const bnBatchesTracked = new Map<string, number>();
   for (const name of bnLayerNames(spec)) {
-    const v = meta.bnBatchesTracked?.[name] ?? 0;
+    const v = Object.hasOwn(meta.bnBatchesTracked, name) ? meta.bnBatchesTracked[name] : 0;
     bnBatchesTracked.set(name, v);
     model.bnBatchesTracked.set(name, v);
   }

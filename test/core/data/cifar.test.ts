@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { gunzipSync, gzipSync } from 'fflate';
-import { readCifar10, readCifar100, readCifarArchive, writeCifarArchive } from '../../../src/core/data/cifar';
+import { gzipSync as nodeGzip } from 'node:zlib';
+import { CIFAR_MAX_TAR_BYTES, readCifar10, readCifar100, readCifarArchive, writeCifarArchive } from '../../../src/core/data/cifar';
+import { SizeLimitError } from '../../../src/core/data/inflate';
 import { DataError } from '../../../src/core/data/errors';
 import { readTar, writeTar } from '../../../src/core/data/tar';
 import { syntheticSet, thrown } from './helpers';
@@ -149,5 +151,53 @@ describe('CIFAR binary archives', () => {
       /data_batch_1\.bin: holds 3 records, the official file has 10000/,
     );
     expect(thrown(() => readCifar100(c100, 'up.tar.gz')).message).toMatch(/train\.bin: holds 34 records, the official file has 50000/);
+  });
+
+  it('refuses a decompression bomb at the CIFAR limit (set low here), naming the file', () => {
+    expect(CIFAR_MAX_TAR_BYTES).toBe(190_000_000);
+    // a valid archive whose tar is followed by megabytes of zeros (tar padding a reader would otherwise accept)
+    const c10 = writeCifarArchive('cifar10', c10train, c10test);
+    const tar = gunzipSync(c10);
+    const padded = new Uint8Array(tar.length + 8 * 1024 * 1024);
+    padded.set(tar);
+    const bomb = nodeGzip(padded, { level: 9 });
+    expect(readCifarArchive(bomb, 'pad.tar.gz', loose).pool.labels.length).toBe(15); // fine under the real limit
+    const e = thrown(() => readCifarArchive(bomb, 'bomb.tar.gz', { ...loose, maxBytes: 2 * tar.length }));
+    expect(e).toBeInstanceOf(SizeLimitError);
+    expect(e.message).toBe(
+      `bomb.tar.gz: decompresses to more than the ${2 * tar.length} bytes a CIFAR binary archive can hold (the official ones hold ` +
+        'about 184.4 MB) — refused (a damaged file or a decompression bomb)',
+    );
+  });
+
+  it('reads a multi-member .tar.gz (the tar split over two gzip members)', () => {
+    const tar = gunzipSync(writeCifarArchive('cifar10', c10train, c10test));
+    const cut = 5000;
+    const a = gzipSync(tar.subarray(0, cut));
+    const b = gzipSync(tar.subarray(cut));
+    const two = new Uint8Array(a.length + b.length);
+    two.set(a);
+    two.set(b, a.length);
+    const ds = readCifarArchive(two, 'two.tar.gz', loose);
+    expect(Array.from(ds.pool.labels)).toEqual(Array.from(c10train.labels));
+  });
+
+  it('cleans class names like every other source (bidi overrides, control characters, 100k-character names)', () => {
+    const names = ['air\u202eplane', 'x'.repeat(100_000), 'bird\u0007', 'cat', 'cat', 'dog', 'frog', 'horse', 'ship', '\u200f'];
+    const evil = writeCifarArchive('cifar10', { ...c10train, classNames: names }, { ...c10test, classNames: names });
+    const ds = readCifarArchive(evil, 'evil.tar.gz', loose);
+    expect(ds.pool.classNames).toEqual([
+      'airplane',
+      'x'.repeat(63) + '…',
+      'bird',
+      'cat',
+      'cat (2)',
+      'dog',
+      'frog',
+      'horse',
+      'ship',
+      'class 10',
+    ]);
+    expect(ds.test.classNames).toEqual(ds.pool.classNames);
   });
 });

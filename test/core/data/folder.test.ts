@@ -349,6 +349,22 @@ describe('buildFolderDataset', () => {
     });
   });
 
+  it('a class left without a test image, or an upload without any, is accepted with a note', async () => {
+    const some = await buildFolderDataset(folder({ cat: 1, dog: 4, bird: 1 }), base);
+    expect(some.report.perClassTest).toEqual([0, 0, 1]);
+    expect(some.report.notes).toEqual([
+      '2 classes ("bird", "cat") have a single readable image, kept for training: no test image, so no test accuracy for them',
+    ]);
+    const none = await buildFolderDataset(folder({ cat: 1, dog: 1 }), base);
+    expect(none.dataset.test.labels.length).toBe(0);
+    expect(none.dataset.pool.labels.length).toBe(2);
+    expect(none.report.notes).toEqual([
+      'no test images: every class has a single readable image, which is kept for training, so test accuracy cannot be measured — add at least 2 images per class',
+    ]);
+    const full = await buildFolderDataset(folder({ cat: 2, dog: 3 }), base);
+    expect(full.report.notes).toEqual([]);
+  });
+
   it('limits stated up front', () => {
     expect(estimateMemory(20000, RGB32)).toBe(20000 * 3074);
     expect(estimateMemory(1000, GREY28)).toBe(1000 * 786);

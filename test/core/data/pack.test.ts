@@ -4,7 +4,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'fflate';
 import { existsSync, readFileSync } from 'node:fs';
-import { decodeDataset, decodePack, encodeDataset } from '../../../src/core/data/pack';
+import { gzipSync as nodeGzip } from 'node:zlib';
+import { gzipSync } from 'fflate';
+import {
+  PACK_LIMITS,
+  PACK_MAX_BYTES,
+  PACK_MAX_HEADER_BYTES,
+  decodeDataset,
+  decodePack,
+  encodeDataset,
+  type PackHeader,
+} from '../../../src/core/data/pack';
+import { crc32 } from '../../../src/core/data/gzip';
+import { SizeLimitError } from '../../../src/core/data/inflate';
 import { DataError } from '../../../src/core/data/errors';
 import { EMBEDDED_FILE, loadEmbeddedDataset } from '../../../src/core/data/embedded';
 import { EMBEDDED_FILE_PATH, loadDatasetFile } from '../../../src/core/data/node-load';
@@ -91,8 +103,116 @@ describe('LTPG pack format', () => {
   });
 });
 
+describe('LTPG limits (bombs, image sizes, header size, names)', () => {
+  /** A raw pack of `n` zero images H×W×C with a consistent header (the CRC of the zero payload included). */
+  function rawPack(H: number, W: number, C: number, n = 1, extraPayload = 0): Uint8Array {
+    const setOf = (role: 'pool' | 'test', off: number) => ({
+      role,
+      name: role,
+      n,
+      height: H,
+      width: W,
+      channels: C,
+      numClasses: 2,
+      classNames: ['a', 'b'],
+      labelsOffset: off,
+      labelsLength: n,
+      pixelsOffset: off + n,
+      pixelsLength: n * H * W * C,
+    });
+    const per = n + n * H * W * C;
+    const payload = new Uint8Array(2 * per);
+    const header = {
+      meta: { id: 'big', title: 'Big', mean: new Array(C).fill(0.5), std: new Array(C).fill(0.25), hflip: false, cropPad: 0, licence: '' },
+      sets: [setOf('pool', 0), setOf('test', per)],
+      payloadLength: payload.length,
+      payloadCrc32: crc32(payload),
+    };
+    const json = new TextEncoder().encode(JSON.stringify(header));
+    const out = new Uint8Array(10 + json.length + payload.length + extraPayload);
+    out.set(new TextEncoder().encode('LTPG'));
+    new DataView(out.buffer).setUint16(4, 1, true);
+    new DataView(out.buffer).setUint32(6, json.length, true);
+    out.set(json, 10);
+    return out;
+  }
+
+  it('images over 32×32 or with 2 / 4 channels are refused from the header, before the payload is inflated', () => {
+    expect(PACK_LIMITS).toEqual({ minSide: 4, maxSide: 32, channels: [1, 3], maxClasses: 256 });
+    const big = nodeGzip(rawPack(1024, 1024, 3, 2), { level: 9 }); // 12 MiB of zero pixels in ~12 KB
+    const seen: number[] = [];
+    const e = thrown(() => decodeDataset(big, 'big.ltpg', { onProgress: (f) => seen.push(f) }));
+    expect(e).toBeInstanceOf(DataError);
+    expect(e.message).toBe(
+      'big.ltpg: set "pool" holds 1024×1024×3 images; this app trains on 4–32 pixels a side with 1 or 3 channels (its models are ' +
+        'built for 28×28 and 32×32 inputs; larger images exhaust the memory of the wasm backend) — resize the images before packing them',
+    );
+    expect(seen.length === 0 || seen[seen.length - 1] < 0.5).toBe(true);
+    for (const [H, W, C] of [
+      [33, 32, 1],
+      [32, 2, 1],
+      [8, 8, 4],
+      [8, 8, 2],
+    ]) {
+      expect(thrown(() => decodeDataset(rawPack(H, W, C), 'p.ltpg')).message).toMatch(new RegExp(`holds ${H}×${W}×${C} images`));
+    }
+    expect(decodeDataset(rawPack(32, 32, 3), 'ok.ltpg').pool.height).toBe(32);
+    expect(decodeDataset(gzipSync(rawPack(4, 4, 1)), 'ok.ltpg').pool.channels).toBe(1);
+    // and the writer refuses what the reader would
+    const wide = { ...ds, pool: syntheticSet([1, 1], { height: 64, width: 64, channels: 3 }, 1, 'wide'), test: ds.test };
+    expect(() => encodeDataset(wide)).toThrow(/64×64×3 images; LTPG holds 4–32 pixels a side/);
+  });
+
+  it('a payload that inflates past what the header declares is refused while it streams (bomb)', () => {
+    const bomb = nodeGzip(rawPack(8, 8, 1, 2, 16 * 1024 * 1024), { level: 9 }); // the declared pack + 16 MiB of zeros
+    const e = thrown(() => decodeDataset(bomb, 'bomb.ltpg'));
+    expect(e).toBeInstanceOf(SizeLimitError);
+    const declared = rawPack(8, 8, 1, 2).length;
+    expect(e.message).toBe(
+      `bomb.ltpg: decompresses to more than the ${declared} bytes its header declares — refused (a damaged file or a decompression bomb)`,
+    );
+    // the file-level limit (1 GiB; lowered here) applies before the header is known
+    expect(PACK_MAX_BYTES).toBe(1024 ** 3);
+    expect(thrown(() => decodeDataset(bomb, 'b.ltpg', { maxBytes: 100 })).message).toMatch(
+      /^b\.ltpg: decompresses to more than the 100 bytes an LTPG file may hold/,
+    );
+    // a raw file longer than the limit is refused too
+    expect(thrown(() => decodeDataset(rawPack(8, 8, 1), 'r.ltpg', { maxBytes: 100 })).message).toMatch(
+      /more than the 100 bytes an LTPG file may hold/,
+    );
+  });
+
+  it('a header length over 4 MiB or a payload over 1 GiB declared in the header is refused at once', () => {
+    const raw = rawPack(8, 8, 1);
+    const long = raw.slice();
+    new DataView(long.buffer).setUint32(6, PACK_MAX_HEADER_BYTES + 1, true);
+    expect(thrown(() => decodeDataset(gzipSync(long), 'h.ltpg')).message).toBe(
+      `h.ltpg: corrupt header (it declares ${PACK_MAX_HEADER_BYTES + 1} bytes of header, more than the ${PACK_MAX_HEADER_BYTES} bytes accepted)`,
+    );
+    const huge = rewriteHeader(raw, (h) => {
+      h.payloadLength = 2 ** 31;
+    });
+    expect(thrown(() => decodeDataset(gzipSync(huge), 'p.ltpg')).message).toMatch(
+      /^p\.ltpg: corrupt header \(it declares 2147483648 bytes of data/,
+    );
+  });
+
+  it('class names, set names and the title are cleaned like every other source', () => {
+    const evil = rewriteHeader(encodeDataset(ds, { gzip: false }), (h) => {
+      for (const s of h.sets) s.classNames = ['a\u202eb', 'x'.repeat(100_000), 'a\u202eb'];
+      h.sets[0].name = 'pool\u0000name';
+      h.meta.title = 'T\u2066itle';
+    });
+    const out = decodeDataset(evil, 'e.ltpg');
+    expect(out.pool.classNames).toEqual(['ab', 'x'.repeat(63) + '…', 'ab (2)']);
+    expect(out.test.classNames).toEqual(out.pool.classNames);
+    expect(out.pool.name).toBe('poolname');
+    expect(out.meta.title).toBe('Title');
+  });
+});
+
 /** Edits the JSON header of a raw LTPG file and fixes the CRC so only the edit is wrong. */
-function rewriteHeader(raw: Uint8Array, edit: (h: any) => void): Uint8Array {
+function rewriteHeader(raw: Uint8Array, edit: (h: PackHeader) => void): Uint8Array {
   const hlen = new DataView(raw.buffer, raw.byteOffset).getUint32(6, true);
   const h = JSON.parse(new TextDecoder().decode(raw.subarray(10, 10 + hlen)));
   const payload = raw.subarray(10 + hlen);
