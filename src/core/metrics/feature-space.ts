@@ -202,7 +202,7 @@ export function leadingEigen(
   orthonormalise(q, D, k);
   const z = new Float64Array(D * k);
   const prev = new Float64Array(count).fill(NaN);
-  let ritz = { values: new Float64Array(k), vectors: new Float64Array(k * k) };
+  let ritz: { values: Float64Array; vectors: Float64Array } = { values: new Float64Array(k), vectors: new Float64Array(k * k) };
   for (let it = 0; it < maxIter; it++) {
     // z = A q
     z.fill(0);
