@@ -8,6 +8,7 @@ import { useMemo, useState } from 'react';
 import { ChartsPanel, type RunSeries } from './charts';
 import { FMNIST_CLASS_NAMES } from '../state/settings';
 import { gaStartFor } from '../state/session';
+import { drwStartEpoch } from '../core/train/schedules';
 import { LOSSES } from '../core/losses/registry';
 import { MODEL_KINDS } from '../core/models/spec';
 import { usePg } from './context';
@@ -55,6 +56,11 @@ export function ChartsArea() {
     const s = [run, ...runs.map((r) => r.settings)].find((x) => x && gaStartFor(x) !== undefined);
     return s ? (gaStartFor(s) ?? null) : null;
   }, [run, runs]);
+  // LDAM-DRW re-weighting switch marker: the current run's, else the first shown LDAM-DRW run's
+  const drwStart = useMemo(() => {
+    const s = [run, ...runs.map((r) => r.settings)].find((x) => x?.config.loss === 'ldam');
+    return s ? drwStartEpoch(s.config.epochs) : null;
+  }, [run, runs]);
   const counts = summary?.counts ?? [];
   const groups = summary?.groups ?? [];
   const classNames = summary?.classNames ?? FMNIST_CLASS_NAMES;
@@ -76,6 +82,7 @@ export function ChartsArea() {
           classNames={classNames}
           totalEpochs={run?.config.epochs ?? 1}
           gaStartEpoch={gaStart}
+          drwStartEpoch={drwStart}
           only={only}
           onCellClick={(trueClass, predClass, cell) => setDrill({ trueClass, predClass, cell })}
         />

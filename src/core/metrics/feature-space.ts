@@ -10,7 +10,7 @@
  *    magnitude of each eigenvector is positive (first index on ties), so equal inputs give equal pictures;
  *  - the fraction of the total variance (trace Σ) each of the two components explains;
  *  - ‖f_i‖₂ per point (of the raw feature, not the centred one: the norm the losses act on);
- *  - per class: test images, mean position in the plane, mean norm;
+ *  - per class: test images, mean position in the plane, mean norm; where the feature-space origin lands;
  *  - cosine heads: each class weight direction ŵ_c = w_c / ‖w_c‖ projected on (v1, v2) (an arrow of length ≤ 1 that is
  *    1 when ŵ_c lies in the plane), and per class the box statistics of cos(f_i, w_{y_i}) over its test images.
  */
@@ -51,6 +51,11 @@ export interface FeatureSpace {
   explained: [number, number];
   /** The unit directions of PC1 and PC2 in feature space (length D each; largest component positive). */
   components: [number[], number[]];
+  /**
+   * Where the origin of feature space lands in the plane: −(v1·μ, v2·μ). Cosine heads classify by the angle seen
+   * from there, so the class weight arrows start at this point.
+   */
+  origin: [number, number];
   /** Per class (length numClasses). */
   classes: FeatureSpaceClass[];
   /** Cosine heads: per class the unit weight direction projected on (PC1, PC2). */
@@ -280,6 +285,12 @@ export function principalPlane(
   return { v1, v2, l1: Math.max(0, e.values[0]), l2: Math.max(0, e.values[1]), total };
 }
 
+function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s + 0; // no −0
+}
+
 // ---------------------------------------------------------------- statistics
 
 /** Box statistics of the finite values (null when there are none). */
@@ -377,6 +388,7 @@ export function featureSpace(features: ArrayLike<number>, labels: ArrayLike<numb
     norms: nm,
     explained: total > 0 ? [l1 / total, l2 / total] : [0, 0],
     components: [Array.from(v1), Array.from(v2)],
+    origin: [-dot(v1, mean), -dot(v2, mean)],
     classes,
   };
 

@@ -1,9 +1,22 @@
 /** Chart 1: per-batch training loss (fractional epochs, decimated) and test accuracy per epoch (right axis, %). */
 import { memo, useMemo } from 'react';
 import type { ChartProps } from './types';
-import { ChartCard, DEFAULT_HEIGHT, MAX_EPOCH_POINTS, batchPropsEqual, epochLabel, fastMarkers, type LegendItem } from './ChartCard';
-import { FastLineChart, type FastAxis, type FastLine } from './FastLineChart';
-import { accuracyPoints, fmt, fmtPct, hasStage2, lossPoints, mergeByX, thinRows, timeMax } from './chart-data';
+import {
+  ChartCard,
+  DEFAULT_HEIGHT,
+  MAX_EPOCH_POINTS,
+  batchPropsEqual,
+  drwMarkerEpoch,
+  epochLabel,
+  timeMarkers,
+  type LegendItem,
+} from './ChartCard';
+import { TimeChart } from './TimeChart';
+import type { SeriesLine } from './PlotLayers';
+import type { AxisSpec } from './scale';
+import { accuracyPoints, epochX, fmt, fmtPct, hasStage2, lossPoints, mergeByX, thinRows, timeMax } from './chart-data';
+import { chartMeta } from './meta';
+import { lossSummary, lossTable } from './text-alternatives';
 
 /**
  * Loss points per run: LTTB keeps the shape; a card is ~500 px wide, so more points would not show. This chart
@@ -11,34 +24,56 @@ import { accuracyPoints, fmt, fmtPct, hasStage2, lossPoints, mergeByX, thinRows,
  */
 const DEFAULT_MAX_POINTS = 200;
 
-const LOSS_AXIS: FastAxis = { label: 'train loss (nats)', width: 60, format: (v) => fmt(v) };
-const ACC_AXIS: FastAxis = { label: 'test accuracy (%)', width: 60, domain: [0, 100] };
-const tipFormat = (v: number, l: FastLine) => (l.key.endsWith('acc') ? fmtPct(v) : fmt(v, 4));
+const LOSS_AXIS: AxisSpec = { label: 'train loss (nats)', width: 60, format: (v) => fmt(v) };
+const ACC_AXIS: AxisSpec = { label: 'test accuracy (%)', width: 60, domain: [0, 100] };
+const tipFormat = (v: number, l: SeriesLine) => (l.key.endsWith('acc') ? fmtPct(v) : fmt(v, 4));
+
+const TITLE = chartMeta('loss').title;
 
 function LossAccuracyChartImpl(p: ChartProps) {
   const { runs, totalEpochs, gaStartEpoch } = p;
   const maxPoints = p.maxPoints ?? DEFAULT_MAX_POINTS;
-  const shaped = useMemo(() => {
-    const series = runs.flatMap((r, i) => [
-      { key: `r${i}loss`, points: lossPoints(r.batches, r.stage1Epochs ?? totalEpochs, maxPoints) },
-      { key: `r${i}acc`, points: thinRows(accuracyPoints(r.epochs, r.stage1Epochs ?? totalEpochs), MAX_EPOCH_POINTS) },
-    ]);
-    const points = series.reduce((s, x) => s + x.points.length, 0);
-    return { rows: mergeByX(series), points, xMax: timeMax(runs, totalEpochs), stage2: hasStage2(runs) };
-  }, [runs, totalEpochs, maxPoints]);
   const showDots = runs.every((r) => r.epochs.length <= 60);
+  // the per-epoch rows are recharts' data (tooltip, keyboard); the per-batch loss is drawn from its own points
+  const shaped = useMemo(() => {
+    const perEpoch = runs.flatMap((r, i) => {
+      const t = r.stage1Epochs ?? totalEpochs;
+      const ep = thinRows(r.epochs, MAX_EPOCH_POINTS);
+      return [
+        { key: `r${i}acc`, points: accuracyPoints(ep, t) },
+        { key: `r${i}tl`, points: ep.map((e) => ({ x: epochX(e, t), y: e.trainLoss })) },
+      ];
+    });
+    const loss = runs.map((r, i) => ({
+      line: { key: `r${i}loss`, name: `${r.label} train loss`, color: r.color, axis: 'left' as const, width: 1.5 },
+      points: lossPoints(r.batches, r.stage1Epochs ?? totalEpochs, maxPoints),
+    }));
+    const points =
+      loss.reduce((s, x) => s + x.points.length, 0) + runs.reduce((s, r) => s + Math.min(r.epochs.length, MAX_EPOCH_POINTS), 0);
+    return { rows: mergeByX(perEpoch), loss, points, xMax: timeMax(runs, totalEpochs), stage2: hasStage2(runs) };
+  }, [runs, totalEpochs, maxPoints]);
 
-  const legend: LegendItem[] = runs.flatMap((r) => {
-    const pre = runs.length > 1 ? `${r.label}: ` : '';
-    return [
-      { label: `${pre}train loss (per batch)`, color: r.color },
-      { label: `${pre}test accuracy (%)`, color: r.color, dash: '7 4' },
-    ];
-  });
-  const lines: FastLine[] = useMemo(
+  const legend: LegendItem[] = useMemo(
+    () =>
+      runs.flatMap((r) => {
+        const pre = runs.length > 1 ? `${r.label}: ` : '';
+        return [
+          { label: `${pre}train loss (per batch)`, color: r.color },
+          { label: `${pre}test accuracy (%)`, color: r.color, dash: '7 4' },
+        ];
+      }),
+    [runs],
+  );
+  const lines: SeriesLine[] = useMemo(
     () => [
-      ...runs.map((r, i): FastLine => ({ key: `r${i}loss`, name: `${r.label} train loss`, color: r.color, axis: 'left', width: 1.5 })),
-      ...runs.map((r, i): FastLine => ({
+      ...runs.map((r, i): SeriesLine => ({
+        key: `r${i}tl`,
+        name: `${r.label} train loss (epoch mean)`,
+        color: r.color,
+        axis: 'left',
+        hidden: true,
+      })),
+      ...runs.map((r, i): SeriesLine => ({
         key: `r${i}acc`,
         name: `${r.label} test accuracy`,
         color: r.color,
@@ -50,22 +85,36 @@ function LossAccuracyChartImpl(p: ChartProps) {
     ],
     [runs, showDots],
   );
-  const markers = fastMarkers({ gaStartEpoch, stage2At: shaped.stage2 ? totalEpochs : null });
+  const drw = drwMarkerEpoch(runs, p.drwStartEpoch);
+  const markers = useMemo(
+    () => timeMarkers({ gaStartEpoch, drwStartEpoch: drw, stage2At: shaped.stage2 ? totalEpochs : null }),
+    [gaStartEpoch, drw, shaped.stage2, totalEpochs],
+  );
   const xMax = Math.max(shaped.xMax, ...markers.map((k) => Math.ceil(k.x)));
 
   return (
-    <ChartCard id="loss" points={shaped.points} legend={legend} empty="No data yet — press Train to see the loss.">
-      <FastLineChart
+    <ChartCard
+      id="loss"
+      points={shaped.points}
+      runs={runs.filter((r) => r.batches.length || r.epochs.length).map((r) => r.id)}
+      empty="No data yet — press Train to see the loss."
+      summary={lossSummary(runs)}
+      table={() => lossTable(runs)}
+    >
+      <TimeChart
         rows={shaped.rows}
         lines={lines}
+        series={shaped.loss}
         xMax={xMax}
         left={LOSS_AXIS}
         right={ACC_AXIS}
         markers={markers}
+        legend={legend}
         width={p.width}
         height={p.height ?? DEFAULT_HEIGHT}
         tipTitle={epochLabel}
         tipFormat={tipFormat}
+        title={TITLE}
       />
     </ChartCard>
   );

@@ -103,6 +103,30 @@ export function interpolateColor(stops: readonly string[], t: number): string {
 export const SEQUENTIAL_STOPS = ['#0d0887', '#5c01a6', '#9c179e', '#cc4778', '#e66c5c', '#f89540'] as const;
 export const sequentialColor = (t: number): string => interpolateColor(SEQUENTIAL_STOPS, t);
 
+/** Categorical palette for up to 10 classes (Tableau 10). */
+export const CLASS_PALETTE = [
+  '#4e79a7',
+  '#f28e2b',
+  '#e15759',
+  '#76b7b2',
+  '#59a14f',
+  '#edc948',
+  '#b07aa1',
+  '#ff9da7',
+  '#9c755f',
+  '#bab0ac',
+] as const;
+
+/**
+ * One colour per class, by its rank in training count: up to 10 classes the categorical palette (head first),
+ * above that the head → tail sequential palette.
+ */
+export function classColors(counts: readonly number[]): string[] {
+  const C = counts.length;
+  const rank = rankOf(sortByCount(counts));
+  return counts.map((_, c) => (C <= CLASS_PALETTE.length ? CLASS_PALETTE[rank[c]] : sequentialColor(C > 1 ? rank[c] / (C - 1) : 0)));
+}
+
 /** Confusion-matrix ramp (ColorBrewer Blues). */
 export const HEAT_STOPS = ['#f7fbff', '#c6dbef', '#6baed6', '#2171b5', '#08306b'] as const;
 export const heatColor = (t: number): string => interpolateColor(HEAT_STOPS, t);
@@ -220,17 +244,21 @@ export type NormSide = 'tr' | 'te';
 export const normKey = (run: number, side: NormSide, what: number | Group): string =>
   `r${run}${side}${typeof what === 'number' ? `c${what}` : what}`;
 
+/** Whether a run trained with FBL (its epochs carry the FBL stimulus α(t)·A·d̂_c). */
+export const isFblRun = (r: RunSeries): boolean => r.epochs.some((e) => !!e.lossPerClass?.stimulus);
+
+/** Key of a run's FBL curriculum α(t) series. */
+export const alphaKey = (run: number): string => `a${run}`;
+
 /**
  * Feature norms over epochs for every run: per class (`mode` 'class') or the mean over each group ('group'),
- * train and test, plus the FBL curriculum α(t) of the longest run under key `alpha`.
+ * train and test, plus the FBL curriculum α(t) of each FBL run (its own epochs) under `alphaKey(run)`.
  */
 export function featureNormRows(runs: readonly RunSeries[], groups: readonly Group[], totalEpochs: number, mode: NormMode): TimeRow[] {
   const series: Array<{ key: string; points: XY[] }> = [];
   const C = groups.length;
   const gs = presentGroups(groups);
-  let longest: RunSeries | null = null;
   runs.forEach((r, i) => {
-    if (!longest || r.epochs.length > longest.epochs.length) longest = r;
     const t = r.stage1Epochs ?? totalEpochs;
     for (const side of ['tr', 'te'] as const) {
       const get = (e: EpochMetrics) => (side === 'tr' ? e.featureNormTrain : e.featureNormTest);
@@ -250,9 +278,8 @@ export function featureNormRows(runs: readonly RunSeries[], groups: readonly Gro
         }
       }
     }
+    if (isFblRun(r)) series.push({ key: alphaKey(i), points: r.epochs.map((e) => ({ x: epochX(e, t), y: e.alpha })) });
   });
-  const lr = longest as RunSeries | null;
-  if (lr) series.push({ key: 'alpha', points: lr.epochs.map((e) => ({ x: epochX(e, lr.stage1Epochs ?? totalEpochs), y: e.alpha })) });
   return mergeByX(series);
 }
 

@@ -138,6 +138,9 @@ describe('featureSpace: PCA plane against a float64 reference', () => {
       const big = v.reduce((b, x, d) => (Math.abs(x) > Math.abs(v[b]) ? d : b), 0);
       expect(v[big]).toBeGreaterThan(0);
     }
+    // the feature-space origin in the plane: −(v·μ)
+    expect(fs.origin[0]).toBeCloseTo(-ref.vecs[0].reduce((a, v, d) => a + v * ref.mean[d], 0), 9);
+    expect(fs.origin[1]).toBeCloseTo(-ref.vecs[1].reduce((a, v, d) => a + v * ref.mean[d], 0), 9);
     // centred: the projections average to zero
     expect(Math.abs(fs.x.reduce((s, v) => s + v, 0) / n)).toBeLessThan(1e-9 * scale);
   });
