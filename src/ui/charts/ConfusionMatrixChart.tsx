@@ -34,7 +34,7 @@ import { confusionTable, confusionText } from './text-alternatives';
 
 const TITLE_MAX = 20; // per-cell <title> and focusable cell buttons up to this many classes
 const VALUES_MAX = 12; // percentages written in the cells up to this many classes
-const LEGEND_H = 72;
+const LEGEND_H = 86;
 const MAX_CELL = 44;
 /** recharts' data (none: the cells are a layer); a constant, since a new array would be re-dispatched on every render. */
 const NO_DATA: never[] = [];
@@ -237,7 +237,10 @@ function Furniture({ L, gid }: { L: Layout; gid: string }) {
           </text>
         ))}
         <text x={L.x0} y={y + 46} fontSize={12} fill="#222">
-          colour: share of the true class’ test images
+          colour: share of the true
+        </text>
+        <text x={L.x0} y={y + 61} fontSize={12} fill="#222">
+          class’ test images
         </text>
       </g>
     </g>
@@ -464,7 +467,7 @@ function ConfusionMatrixChartImpl(p: ConfusionMatrixProps) {
                 aria-label={summary}
               >
                 <XAxis
-                  xAxisId={0}
+                  dataKey="x"
                   type="number"
                   orientation="top"
                   domain={[0, C]}

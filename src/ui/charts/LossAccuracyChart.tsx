@@ -53,15 +53,19 @@ function LossAccuracyChartImpl(p: ChartProps) {
     return { rows: mergeByX(perEpoch), loss, points, xMax: timeMax(runs, totalEpochs), stage2: hasStage2(runs) };
   }, [runs, totalEpochs, maxPoints]);
 
+  // one run: its two lines; several: one colour per run and the line styles once
   const legend: LegendItem[] = useMemo(
     () =>
-      runs.flatMap((r) => {
-        const pre = runs.length > 1 ? `${r.label}: ` : '';
-        return [
-          { label: `${pre}train loss (per batch)`, color: r.color },
-          { label: `${pre}test accuracy (%)`, color: r.color, dash: '7 4' },
-        ];
-      }),
+      runs.length === 1
+        ? [
+            { label: 'train loss (per batch)', color: runs[0].color },
+            { label: 'test accuracy (%)', color: runs[0].color, dash: '7 4' },
+          ]
+        : [
+            ...runs.map((r) => ({ label: r.label, color: r.color, shape: 'square' as const })),
+            { label: 'train loss (per batch)', color: '#333' },
+            { label: 'test accuracy (%)', color: '#333', dash: '7 4' },
+          ],
     [runs],
   );
   const lines: SeriesLine[] = useMemo(

@@ -75,6 +75,6 @@ describe('layout helpers', () => {
     expect(hundred.labelEvery).toBeGreaterThan(1);
     const phone = layoutFor(100, 340);
     expect(phone.cell).toBeGreaterThanOrEqual(2);
-    expect(phone.h).toBe(Math.ceil(phone.y0 + 100 * phone.cell + 72));
+    expect(phone.h).toBe(Math.ceil(phone.y0 + 100 * phone.cell + 86));
   });
 });

@@ -6,13 +6,14 @@
  *
  * URL: ?scenario=demo (1 GCL run, 10 classes) | compare (CE, KPS, FBL, LDAM-DRW on 10 classes) | cifar100 (9 runs ×
  * 100 classes, the benchmark's) | empty; &live=1 starts the current (last) run from scratch.
- * window.__charts: { ready, scenario, startLive(opts), stopLive() → record, touchAll(), clicked }.
+ * window.__charts: { ready, scenario, startLive(opts), stopLive() → record, touchAll(), clicked, png(id) }.
  */
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { flushSync } from 'react-dom';
 import { ChartsPanel, type ChartId, type ConfusionCellInfo, type RunSeries } from '../../../../src/ui/charts';
 import type { EpochMetrics, BatchInfo } from '../../../../src/core/train/trainer';
+import { cardLayout, chartCardToPng } from '../../../../src/ui/chart-png';
 import { cifar100Runs, synthBatch, synthEpoch, synthRun, withFeatureSpace, RUN_COLORS, type SynthContext } from '../synthetic';
 
 interface Scenario {
@@ -105,6 +106,27 @@ const api = {
   startLive: (_o?: { flushMs?: number; batchesPerFlush?: number }) => {},
   stopLive: (): Record | null => null,
   touchAll: () => {},
+  /** The PNG export of a chart card: its layout (boxes of the legend items and plot surfaces) and the PNG's bytes. */
+  png: async (id: string) => {
+    const card = document.querySelector<HTMLElement>(`[data-testid="chart-${id}"]`);
+    if (!card) throw new Error(`no chart ${id}`);
+    const L = cardLayout(card);
+    const blob = await chartCardToPng(card);
+    const bytes = Array.from(new Uint8Array(await blob.arrayBuffer()));
+    // the top of the plot area (recharts' grid) of the first surface, in the PNG's coordinates
+    const surface = L.pieces.find((q) => q.kind === 'svg')!;
+    const grid = surface.el.querySelector('.recharts-cartesian-grid');
+    const sr = surface.el.getBoundingClientRect();
+    const gr = grid?.getBoundingClientRect();
+    return {
+      width: L.width,
+      height: L.height,
+      legend: L.pieces.filter((q) => q.kind === 'legend').map((q) => ({ x: q.x, y: q.y, w: q.w, h: q.h, label: q.label })),
+      plotTop: gr ? surface.y + (gr.top - sr.top) : null,
+      kinds: L.pieces.map((q) => q.kind),
+      bytes,
+    };
+  },
 };
 (window as unknown as { __charts: typeof api }).__charts = api;
 
