@@ -188,9 +188,15 @@ export function ChartCard({ id, points, runs, title, empty, controls, note, summ
           )}
         </>
       ) : (
-        <p className="ltc-empty" role="status">
-          {empty ?? 'No data yet — train for one epoch to fill this chart.'}
-        </p>
+        <>
+          <p className="ltc-empty" role="status">
+            {empty ?? 'No data yet — train for one epoch to fill this chart.'}
+          </p>
+          {/* the chart mounts while idle (mount-queue.ts), out of sight: the first data is then an update */}
+          <div className="ltc-plot ltc-plot-idle" aria-hidden="true" inert>
+            {children}
+          </div>
+        </>
       )}
       <p className="ltc-caption">
         <strong>What to look for:</strong> {meta.caption}

@@ -19,6 +19,7 @@ import { ChartLegend, legendHeight, type LegendItem, type classAxis } from './Ch
 import { AXIS_STROKE, AxisTitles, BandRects, ClassLayer, GRID_STROKE, RIGHT, valueTick, type ClassScales } from './PlotLayers';
 import { niceScale, type AxisSpec } from './scale';
 import { useWidth } from './use-width';
+import { useMountTurn } from './mount-queue';
 
 export interface ClassChartProps<R extends { key: string; name: string }> {
   rows: readonly R[];
@@ -48,6 +49,7 @@ export function ClassChart<R extends { key: string; name: string }>(p: ClassChar
   const { rows, ax, left, right, legend, tip: tipOf, tickLabel, bands, draw } = p;
   const m = p.margin ?? DEFAULT_MARGIN;
   const { ref, width } = useWidth(p.width);
+  const turn = useMountTurn(p.title);
   const ls = useMemo(() => niceScale(p.leftExtent[0], p.leftExtent[1], left), [p.leftExtent, left]);
   const rs = useMemo(() => (right ? niceScale(p.rightExtent?.[0] ?? 0, p.rightExtent?.[1] ?? 1, right) : null), [p.rightExtent, right]);
   const keys = useMemo(() => rows.map((r) => r.key), [rows]);
@@ -85,7 +87,7 @@ export function ClassChart<R extends { key: string; name: string }>(p: ClassChar
   const h = p.height + legendHeight(legend, width - m.left - m.right);
   return (
     <div ref={ref} className="ltc-chart" style={{ width: p.width ?? '100%', height: h }}>
-      {width > 0 && (
+      {width > 0 && turn && (
         <ComposedChart width={width} height={h} data={rows as R[]} margin={m} title={p.title}>
           <CartesianGrid stroke={GRID_STROKE} vertical={false} horizontalValues={ls.ticks} />
           <XAxis

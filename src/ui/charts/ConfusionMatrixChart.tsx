@@ -29,6 +29,7 @@ import type { ChartProps, ConfusionCellInfo } from './types';
 import { ChartCard, TooltipBox, epochPropsEqual } from './ChartCard';
 import { AXIS_LABEL_STYLE } from './PlotLayers';
 import { useWidth } from './use-width';
+import { useMountTurn } from './mount-queue';
 import { HEAT_STOPS, ellipsize, heatColor, lastEpochWhere, normaliseConfusion, sortByCount, type NormalisedConfusion } from './chart-data';
 import { confusionTable, confusionText } from './text-alternatives';
 
@@ -260,19 +261,21 @@ function ConfusionMatrixChartImpl(p: ConfusionMatrixProps) {
   const run = withData.find((r) => r.id === runId) ?? withData[withData.length - 1];
   const last = run ? lastEpochWhere(run.epochs) : undefined;
   const confusion = last?.confusion;
-  const C = confusion?.length ?? 0;
+  // before the first epoch: an empty matrix of the data's classes (so the chart mounts while idle)
+  const C = confusion?.length ?? counts.length;
   const order = useMemo(() => {
     const o = sortByCount(counts);
     return o.length === C ? o : Array.from({ length: C }, (_, i) => i);
   }, [counts, C]);
   const norm = useMemo(() => (confusion ? normaliseConfusion(confusion) : null), [confusion]);
   const { ref, width } = useWidth(p.width);
+  const turn = useMountTurn('Confusion matrix');
   const L = useMemo(() => layoutFor(C, width), [C, width]);
   const [active, setActive] = useState<{ r: number; c: number } | null>(null);
   // the cell in the Tab order / the one focus returns to (kept across blur)
   const [roveAt, setRove] = useState<{ r: number; c: number }>({ r: 0, c: 0 });
   const rove = roveAt.r < C && roveAt.c < C ? roveAt : { r: 0, c: 0 };
-  const buttons = !!onCellClick && C > 0 && C <= TITLE_MAX;
+  const buttons = !!onCellClick && !!norm && C > 0 && C <= TITLE_MAX;
   const areaRef = useRef<HTMLDivElement>(null);
   const keysRef = useRef<SVGSVGElement>(null);
   const gid = useId().replace(/[^a-zA-Z0-9_-]/g, '');
@@ -425,8 +428,8 @@ function ConfusionMatrixChartImpl(p: ConfusionMatrixProps) {
   return (
     <ChartCard
       id="confusion"
-      points={C * C}
-      runs={run && C ? [run.id] : []}
+      points={confusion ? C * C : 0}
+      runs={run && confusion ? [run.id] : []}
       controls={controls}
       note={
         onCellClick ? 'Click a cell (or Tab to the matrix, move with the arrow keys and press Enter) to see its test images.' : undefined
@@ -435,7 +438,7 @@ function ConfusionMatrixChartImpl(p: ConfusionMatrixProps) {
       table={() => confusionTable(run, counts, classNames)}
     >
       <div ref={ref} className="ltc-cm-outer">
-        {norm && confusion && (
+        {C > 0 && (
           <div
             className="ltc-cm-wrap"
             tabIndex={buttons ? undefined : 0}
@@ -457,57 +460,59 @@ function ConfusionMatrixChartImpl(p: ConfusionMatrixProps) {
               onMouseLeave={() => setActive(null)}
               onClick={onClick}
             >
-              <ComposedChart
-                width={L.w}
-                height={L.h}
-                data={NO_DATA}
-                margin={MARGIN}
-                accessibilityLayer={false}
-                role="img"
-                aria-label={summary}
-              >
-                <XAxis
-                  dataKey="x"
-                  type="number"
-                  orientation="top"
-                  domain={[0, C]}
-                  ticks={ticks}
-                  interval={0}
-                  allowDataOverflow
-                  height={L.labelSpace}
-                  tick={xTick}
-                  tickLine={false}
-                  axisLine={false}
-                />
-                <YAxis
-                  type="number"
-                  domain={[0, C]}
-                  reversed
-                  ticks={ticks}
-                  interval={0}
-                  allowDataOverflow
-                  width={L.labelSpace}
-                  tick={yTick}
-                  tickLine={false}
-                  axisLine={false}
-                />
-                <rect x={L.x0} y={L.y0} width={C * L.cell} height={C * L.cell} fill={heatColor(0)} stroke="#999" strokeWidth={0.5} />
-                <Cells norm={norm} confusion={confusion} order={order} names={classNames} L={L} />
-                {active && (
-                  <rect
-                    x={L.x0 + active.c * L.cell}
-                    y={L.y0 + active.r * L.cell}
-                    width={L.cell}
-                    height={L.cell}
-                    fill="none"
-                    stroke="#D55E00"
-                    strokeWidth={Math.max(1.5, L.cell / 12)}
-                    pointerEvents="none"
+              {turn && (
+                <ComposedChart
+                  width={L.w}
+                  height={L.h}
+                  data={NO_DATA}
+                  margin={MARGIN}
+                  accessibilityLayer={false}
+                  role="img"
+                  aria-label={summary}
+                >
+                  <XAxis
+                    dataKey="x"
+                    type="number"
+                    orientation="top"
+                    domain={[0, C]}
+                    ticks={ticks}
+                    interval={0}
+                    allowDataOverflow
+                    height={L.labelSpace}
+                    tick={xTick}
+                    tickLine={false}
+                    axisLine={false}
                   />
-                )}
-                <Furniture L={L} gid={`cm${gid}`} />
-              </ComposedChart>
-              {buttons && (
+                  <YAxis
+                    type="number"
+                    domain={[0, C]}
+                    reversed
+                    ticks={ticks}
+                    interval={0}
+                    allowDataOverflow
+                    width={L.labelSpace}
+                    tick={yTick}
+                    tickLine={false}
+                    axisLine={false}
+                  />
+                  <rect x={L.x0} y={L.y0} width={C * L.cell} height={C * L.cell} fill={heatColor(0)} stroke="#999" strokeWidth={0.5} />
+                  {norm && confusion && <Cells norm={norm} confusion={confusion} order={order} names={classNames} L={L} />}
+                  {active && (
+                    <rect
+                      x={L.x0 + active.c * L.cell}
+                      y={L.y0 + active.r * L.cell}
+                      width={L.cell}
+                      height={L.cell}
+                      fill="none"
+                      stroke="#D55E00"
+                      strokeWidth={Math.max(1.5, L.cell / 12)}
+                      pointerEvents="none"
+                    />
+                  )}
+                  <Furniture L={L} gid={`cm${gid}`} />
+                </ComposedChart>
+              )}
+              {buttons && norm && confusion && (
                 <svg
                   ref={keysRef}
                   className="ltc-cm-keys"

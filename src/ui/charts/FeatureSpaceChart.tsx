@@ -18,6 +18,7 @@ import { useScheduled } from './schedule';
 import { AXIS_STROKE, AxisTitles, BoxPaths, GRID_STROKE, valueTick, xValueTick, type ClassScales } from './PlotLayers';
 import { niceScale, type AxisSpec } from './scale';
 import { useWidth } from './use-width';
+import { useMountTurn } from './mount-queue';
 import { GROUP_LABELS, classColors, classRows, ellipsize, fmt, lastEpochWhere, sortByCount, type ClassRow } from './chart-data';
 import { chartMeta } from './meta';
 import { featureSpaceTable, featureSpaceText } from './text-alternatives';
@@ -91,6 +92,14 @@ function geometryOf(fs: FeatureSpace): Geometry {
   }
   return { x: xs, y: ys, maxNorm: maxNorm || 1, arrowLen: dist || half };
 }
+
+/** The axes before there is a feature space (the chart mounts while idle). */
+const EMPTY_GEOMETRY: Geometry = {
+  x: { lo: -1, hi: 1, ticks: [-1, 0, 1] },
+  y: { lo: -1, hi: 1, ticks: [-1, 0, 1] },
+  maxNorm: 1,
+  arrowLen: 1,
+};
 
 /** Dot radius (CSS px) of a point with feature norm `norm`. */
 export const dotRadius = (norm: number, maxNorm: number) => 1.2 + 3.3 * Math.max(0, Math.min(1, norm / maxNorm));
@@ -200,7 +209,8 @@ function FeatureSpaceChartImpl(p: ChartProps) {
   const fs = featureSpaceOf(epoch);
   const { ref, width } = useWidth(p.width);
   const colors = useMemo(() => classColors(fs ? Array.from({ length: fs.numClasses }, (_, c) => counts[c] ?? 0) : counts), [counts, fs]);
-  const g = useMemo(() => (fs ? geometryOf(fs) : null), [fs]);
+  const g = useMemo(() => (fs ? geometryOf(fs) : EMPTY_GEOMETRY), [fs]);
+  const turn = useMountTurn(TITLE);
   const [hover, setHover] = useState<{ i: number; left: number; top: number } | null>(null);
   const areaRef = useRef<HTMLDivElement>(null);
 
@@ -238,7 +248,7 @@ function FeatureSpaceChartImpl(p: ChartProps) {
 
   const onMove = (e: MouseEvent<HTMLDivElement>) => {
     const area = areaRef.current;
-    if (!fs || !g || !area) return;
+    if (!fs || !area) return;
     const b = area.getBoundingClientRect();
     const x0 = MARGIN.left + AXIS_W;
     const y0 = MARGIN.top + lh;
@@ -331,7 +341,7 @@ function FeatureSpaceChartImpl(p: ChartProps) {
       table={() => featureSpaceTable(run, fs, counts, groups, classNames)}
     >
       <div ref={ref} className="ltc-fs-outer">
-        {fs && g && width > 0 && (
+        {width > 0 && turn && (
           <div
             ref={areaRef}
             className="ltc-fs-area"
@@ -363,10 +373,10 @@ function FeatureSpaceChartImpl(p: ChartProps) {
                 stroke={AXIS_STROKE}
               />
               <Legend verticalAlign="top" align="left" content={legendContent} />
-              <PointsLayer fs={fs} g={g} colors={colors} />
+              {fs && <PointsLayer fs={fs} g={g} colors={colors} />}
               <AxisTitles x={xLabel} xTitleDy={X_AXIS_H + 12} left={yLabel} leftWidth={AXIS_W} />
             </ComposedChart>
-            {hovered !== null && hover && (
+            {hovered !== null && hover && fs && (
               <div
                 className="ltc-cm-tip"
                 style={

@@ -191,7 +191,9 @@ function GclCloudChartImpl(p: ChartProps) {
         draw={draw}
         title={TITLE}
       />
-      {boxPoints > 0 && <BoxPlot rows={boxRows} gcl={gcl} width={p.width} height={h} ax={ax} tickLabel={tickLabel} tip={boxTip} />}
+      {(boxPoints > 0 || points === 0) && (
+        <BoxPlot rows={boxRows} gcl={gcl} width={p.width} height={h} ax={ax} tickLabel={tickLabel} tip={boxTip} />
+      )}
     </ChartCard>
   );
 }

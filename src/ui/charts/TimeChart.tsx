@@ -22,6 +22,7 @@ import {
 } from './PlotLayers';
 import { niceScale, type AxisSpec } from './scale';
 import { useWidth } from './use-width';
+import { useMountTurn } from './mount-queue';
 import type { TimeRow } from './chart-data';
 
 export interface TimeChartProps {
@@ -53,6 +54,7 @@ export function TimeChart(p: TimeChartProps) {
   const { rows, lines, series, xMax, left, right, markers, legend, tipTitle, tipFormat } = p;
   const m = p.margin ?? DEFAULT_MARGIN;
   const { ref, width } = useWidth(p.width);
+  const turn = useMountTurn(p.title);
 
   const scales = useMemo(() => {
     const ext = { left: [Infinity, -Infinity], right: [Infinity, -Infinity] };
@@ -101,7 +103,7 @@ export function TimeChart(p: TimeChartProps) {
   const { xs, ls, rs } = scales;
   return (
     <div ref={ref} className="ltc-chart" style={{ width: p.width ?? '100%', height: h }}>
-      {width > 0 && (
+      {width > 0 && turn && (
         <ComposedChart width={width} height={h} data={rows as TimeRow[]} margin={m} title={p.title}>
           <CartesianGrid stroke={GRID_STROKE} horizontalValues={ls.ticks} verticalValues={xs.ticks} />
           <XAxis

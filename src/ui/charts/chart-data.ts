@@ -368,8 +368,11 @@ export interface BoxStats {
 /** Five-number summary and mean of the finite values (quantiles by linear interpolation); null when empty. */
 export function boxStats(values: readonly number[] | undefined): BoxStats | null {
   if (!values) return null;
-  const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  const n = v.length;
+  // a typed array sorts numerically without a comparator (several times faster for 100 classes × 128 samples)
+  const v = new Float64Array(values.length);
+  let n = 0;
+  for (const x of values) if (Number.isFinite(x)) v[n++] = x;
+  v.subarray(0, n).sort();
   if (n === 0) return null;
   const q = (p: number) => {
     const h = (n - 1) * p;
@@ -378,8 +381,19 @@ export function boxStats(values: readonly number[] | undefined): BoxStats | null
     return v[lo] + (v[hi] - v[lo]) * (h - lo);
   };
   let s = 0;
-  for (const x of v) s += x;
+  for (let i = 0; i < n; i++) s += v[i];
   return { n, min: v[0], q1: q(0.25), median: q(0.5), q3: q(0.75), max: v[n - 1], mean: s / n };
+}
+
+/** Box statistics per class of an epoch's sampled GCL noise, computed once per epoch (epochs are immutable). */
+const noiseStats = new WeakMap<readonly (readonly number[])[], Array<BoxStats | null>>();
+function noiseStatsOf(noise: readonly (readonly number[])[]): Array<BoxStats | null> {
+  let st = noiseStats.get(noise);
+  if (!st) {
+    st = noise.map((v) => boxStats(v as number[]));
+    noiseStats.set(noise, st);
+  }
+  return st;
 }
 
 export interface BoxRow extends ClassRow {
@@ -398,9 +412,10 @@ export function gclBoxRows(
   const rows: BoxRow[] = classRows(counts, groups, classNames).map((r) => ({ ...r, range: {}, stats: {} }));
   runs.forEach((r, i) => {
     const e = lastEpochWhere(r.epochs, (m) => !!m.gclNoiseLastBatch);
-    if (!e) return;
+    if (!e?.gclNoiseLastBatch) return;
+    const all = noiseStatsOf(e.gclNoiseLastBatch);
     for (const row of rows) {
-      const st = boxStats(e.gclNoiseLastBatch?.[row.cls]);
+      const st = all[row.cls] ?? null;
       row.stats[`r${i}`] = st;
       row.range[`r${i}`] = st ? [st.min, st.max] : null;
       row.v[`r${i}max`] = st ? st.max : null;
