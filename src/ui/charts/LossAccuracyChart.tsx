@@ -1,6 +1,7 @@
 /** Chart 1: per-batch training loss (fractional epochs, decimated) and test accuracy per epoch (right axis, %). */
 import { memo, useMemo } from 'react';
-import type { ChartProps } from './types';
+import type { ChartProps, RunSeries } from './types';
+import type { XY } from './decimate';
 import {
   ChartCard,
   DEFAULT_HEIGHT,
@@ -12,9 +13,10 @@ import {
   type LegendItem,
 } from './ChartCard';
 import { TimeChart } from './TimeChart';
+import { useStableBy } from './schedule';
 import type { SeriesLine } from './PlotLayers';
 import type { AxisSpec } from './scale';
-import { accuracyPoints, epochX, fmt, fmtPct, hasStage2, lossPoints, mergeByX, thinRows, timeMax } from './chart-data';
+import { accuracyPoints, epochX, epochsKey, fmt, fmtPct, hasStage2, lossPoints, mergeByX, thinRows, timeMax } from './chart-data';
 import { chartMeta } from './meta';
 import { lossSummary, lossTable } from './text-alternatives';
 
@@ -30,13 +32,26 @@ const tipFormat = (v: number, l: SeriesLine) => (l.key.endsWith('acc') ? fmtPct(
 
 const TITLE = chartMeta('loss').title;
 
+/** Decimated loss points per `batches` array (immutable): the finished runs are not decimated again every batch. */
+const lossCache = new WeakMap<object, { t: number; max: number; points: XY[] }>();
+function cachedLossPoints(batches: RunSeries['batches'], t: number, max: number): XY[] {
+  const hit = lossCache.get(batches);
+  if (hit && hit.t === t && hit.max === max) return hit.points;
+  const points = lossPoints(batches, t, max);
+  lossCache.set(batches, { t, max, points });
+  return points;
+}
+
 function LossAccuracyChartImpl(p: ChartProps) {
   const { runs, totalEpochs, gaStartEpoch } = p;
   const maxPoints = p.maxPoints ?? DEFAULT_MAX_POINTS;
   const showDots = runs.every((r) => r.epochs.length <= 60);
-  // the per-epoch rows are recharts' data (tooltip, keyboard); the per-batch loss is drawn from its own points
-  const shaped = useMemo(() => {
-    const perEpoch = runs.flatMap((r, i) => {
+  // The per-epoch rows are recharts' data (tooltip, keyboard); they, the legend and the lines change only when an
+  // epoch ends (keyed by the epochs arrays), so a new batch re-renders the loss layer, not recharts' data.
+  const er = useStableBy(runs, epochsKey(runs));
+  const perEpoch = useMemo(() => {
+    const rs = er;
+    const series = rs.flatMap((r, i) => {
       const t = r.stage1Epochs ?? totalEpochs;
       const ep = thinRows(r.epochs, MAX_EPOCH_POINTS);
       return [
@@ -44,40 +59,43 @@ function LossAccuracyChartImpl(p: ChartProps) {
         { key: `r${i}tl`, points: ep.map((e) => ({ x: epochX(e, t), y: e.trainLoss })) },
       ];
     });
+    return { rows: mergeByX(series), stage2: hasStage2(rs) };
+  }, [er, totalEpochs]);
+  const shaped = useMemo(() => {
     const loss = runs.map((r, i) => ({
       line: { key: `r${i}loss`, name: `${r.label} train loss`, color: r.color, axis: 'left' as const, width: 1.5 },
-      points: lossPoints(r.batches, r.stage1Epochs ?? totalEpochs, maxPoints),
+      points: cachedLossPoints(r.batches, r.stage1Epochs ?? totalEpochs, maxPoints),
     }));
     const points =
       loss.reduce((s, x) => s + x.points.length, 0) + runs.reduce((s, r) => s + Math.min(r.epochs.length, MAX_EPOCH_POINTS), 0);
-    return { rows: mergeByX(perEpoch), loss, points, xMax: timeMax(runs, totalEpochs), stage2: hasStage2(runs) };
+    return { loss, points, xMax: timeMax(runs, totalEpochs) };
   }, [runs, totalEpochs, maxPoints]);
 
   // one run: its two lines; several: one colour per run and the line styles once
   const legend: LegendItem[] = useMemo(
     () =>
-      runs.length === 1
+      er.length === 1
         ? [
-            { label: 'train loss (per batch)', color: runs[0].color },
-            { label: 'test accuracy (%)', color: runs[0].color, dash: '7 4' },
+            { label: 'train loss (per batch)', color: er[0].color },
+            { label: 'test accuracy (%)', color: er[0].color, dash: '7 4' },
           ]
         : [
-            ...runs.map((r) => ({ label: r.label, color: r.color, shape: 'square' as const })),
+            ...er.map((r) => ({ label: r.label, color: r.color, shape: 'square' as const })),
             { label: 'train loss (per batch)', color: '#333' },
             { label: 'test accuracy (%)', color: '#333', dash: '7 4' },
           ],
-    [runs],
+    [er],
   );
   const lines: SeriesLine[] = useMemo(
     () => [
-      ...runs.map((r, i): SeriesLine => ({
+      ...er.map((r, i): SeriesLine => ({
         key: `r${i}tl`,
         name: `${r.label} train loss (epoch mean)`,
         color: r.color,
         axis: 'left',
         hidden: true,
       })),
-      ...runs.map((r, i): SeriesLine => ({
+      ...er.map((r, i): SeriesLine => ({
         key: `r${i}acc`,
         name: `${r.label} test accuracy`,
         color: r.color,
@@ -87,12 +105,12 @@ function LossAccuracyChartImpl(p: ChartProps) {
         dot: showDots ? 3 : 0,
       })),
     ],
-    [runs, showDots],
+    [er, showDots],
   );
   const drw = drwMarkerEpoch(runs, p.drwStartEpoch);
   const markers = useMemo(
-    () => timeMarkers({ gaStartEpoch, drwStartEpoch: drw, stage2At: shaped.stage2 ? totalEpochs : null }),
-    [gaStartEpoch, drw, shaped.stage2, totalEpochs],
+    () => timeMarkers({ gaStartEpoch, drwStartEpoch: drw, stage2At: perEpoch.stage2 ? totalEpochs : null }),
+    [gaStartEpoch, drw, perEpoch.stage2, totalEpochs],
   );
   const xMax = Math.max(shaped.xMax, ...markers.map((k) => Math.ceil(k.x)));
 
@@ -106,7 +124,7 @@ function LossAccuracyChartImpl(p: ChartProps) {
       table={() => lossTable(runs)}
     >
       <TimeChart
-        rows={shaped.rows}
+        rows={perEpoch.rows}
         lines={lines}
         series={shaped.loss}
         xMax={xMax}

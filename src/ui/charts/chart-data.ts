@@ -143,6 +143,23 @@ export function batchX(b: Pick<BatchInfo, 'stage' | 'epoch' | 'batch' | 'batches
   return (b.stage === 2 ? totalEpochs : 0) + b.epoch + (b.batch + 1) / Math.max(1, b.batchesPerEpoch);
 }
 
+const ids = new WeakMap<object, number>();
+let nextId = 1;
+/** A number per object (arrays, runs' epochs), stable for its lifetime: for memo keys. */
+export function idOf(o: object): number {
+  let id = ids.get(o);
+  if (id === undefined) ids.set(o, (id = nextId++));
+  return id;
+}
+
+/**
+ * What the per-epoch data of the runs depends on, as a string: the identity of each run's `epochs` array (treated as
+ * immutable), its label, colour and stage-1 epochs. A new batch (new `batches` array) leaves it unchanged.
+ */
+export function epochsKey(runs: readonly RunSeries[]): string {
+  return runs.map((r) => `${idOf(r.epochs)}|${r.id}|${r.label}|${r.color}|${r.stage1Epochs ?? ''}`).join('\n');
+}
+
 export function hasStage2(runs: readonly RunSeries[]): boolean {
   return runs.some((r) => r.epochs.some((e) => e.stage === 2) || r.batches.some((b) => b.stage === 2));
 }
