@@ -261,11 +261,26 @@ function buildApp(log: (s: string) => void): { dir: string } | { error: string }
 }
 
 /**
+ * The UI part of `npm run bench`: the app while it trains (measureApp) and the charts at 9 runs × 100 classes on
+ * their fixture page, per chart (measureCharts, in `charts`).
+ */
+export async function measureUi(
+  seconds: number,
+  log: (s: string) => void,
+  appDir?: string,
+  reuseDist = false,
+): Promise<UiResult & { app?: string }> {
+  const app = await measureApp(seconds, log, appDir, reuseDist);
+  const charts = await measureCharts(Math.max(10, seconds), log);
+  return { ...app, charts };
+}
+
+/**
  * Opens the built app, presses its Train button, records main-thread long tasks (PerformanceObserver) and
  * requestAnimationFrame gaps for `seconds`, then presses Pause. Skips (with the reason) when the app does not
  * build or shows no Train button.
  */
-export async function measureUi(
+async function measureApp(
   seconds: number,
   log: (s: string) => void,
   appDir?: string,
