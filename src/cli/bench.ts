@@ -19,7 +19,7 @@ import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, initNodeWebGPU } from '../core/backend';
 import { benchStep, configKey, useWallClockKernelTimer, type StepConfig, type StepPlan, type StepResult } from './bench-step';
-import { measureUi, runBrowserBench, type BrowserRun, type BrowserResult, type UiResult } from './bench-browser';
+import { chartsMarkdown, measureUi, runBrowserBench, type BrowserRun, type BrowserResult, type UiResult } from './bench-browser';
 
 type Mode = 'quick' | 'full' | 'dry';
 
@@ -181,7 +181,7 @@ export function estimateMs(p: Plan): number {
       5000 + b.plans.reduce((a, s) => a + perStep(s, b.backend === 'wasm' ? 1.2 : b.backend === 'cpu' ? 8 : 15) * runs(s), 0),
     );
   if (p.browser.length) ms += 8000;
-  if (p.uiSeconds) ms += 30_000 + p.uiSeconds * 1000;
+  if (p.uiSeconds) ms += 60_000 + p.uiSeconds * 1000 + Math.max(10, p.uiSeconds) * 1000; // app + charts
   return ms;
 }
 
@@ -426,6 +426,7 @@ export function markdown(report: BenchReport): string {
       ? `UI while training (headless Chromium, ${ui.seconds} s, app: ${(ui as UiResult & { app?: string }).app ?? '?'}, backend shown: ${ui.backend ?? '?'}): worst long task ${f(ui.worstLongTaskMs ?? null, 0)} ms (${ui.longTasks} long tasks), p95 frame gap ${f(ui.p95FrameGapMs ?? null, 1)} ms, max gap ${f(ui.maxFrameGapMs ?? null, 0)} ms (target ≤ 50 ms)`
       : `UI responsiveness: ${ui.status} — ${ui.message}`,
   );
+  if (ui.charts) lines.push('', chartsMarkdown(ui.charts));
   lines.push(`Dawn (Node WebGPU): ${report.dawn.status} — ${report.dawn.reason}`);
   return lines.join('\n');
 }

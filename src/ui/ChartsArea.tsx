@@ -51,9 +51,18 @@ export function ChartsArea() {
     return { runs, timeRuns: (current ? [...other, current] : other) as RunSeries[] };
   }, [archived, current]);
   // GA switch marker: the current run's, else the first shown KPS run's
-  const gaStart = useMemo(() => {
-    const s = [run, ...runs.map((r) => r.settings)].find((x) => x && switchEpochs(x.config).ga !== undefined);
-    return s ? (switchEpochs(s.config).ga ?? null) : null;
+  // schedule switch markers (KPS gradient adjustment, LDAM's deferred re-weighting): the current run's, else the
+  // first shown run's with that switch
+  const { gaStart, drwStart } = useMemo(() => {
+    const shown = [run, ...runs.map((r) => r.settings)];
+    const first = (k: 'ga' | 'drw') => {
+      for (const s of shown) {
+        const e = s ? switchEpochs(s.config)[k] : undefined;
+        if (e !== undefined) return e;
+      }
+      return null;
+    };
+    return { gaStart: first('ga'), drwStart: first('drw') };
   }, [run, runs]);
   const counts = summary?.counts ?? [];
   const groups = summary?.groups ?? [];
@@ -76,6 +85,7 @@ export function ChartsArea() {
           classNames={classNames}
           totalEpochs={run?.config.epochs ?? 1}
           gaStartEpoch={gaStart}
+          drwStartEpoch={drwStart}
           only={only}
           onCellClick={(trueClass, predClass, cell) => setDrill({ trueClass, predClass, cell })}
         />

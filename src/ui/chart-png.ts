@@ -1,7 +1,8 @@
 /**
- * A chart card as a PNG, without any library: the card's SVGs are serialised with their computed styles inlined
- * (so CSS classes survive outside the page), loaded into <img> elements and drawn on a canvas together with the
- * card's title and legend, then canvas.toBlob('image/png').
+ * A chart card as a PNG, without any library: the card's title, then everything inside its plot area drawn where
+ * the page lays it out — the recharts SVGs (serialised with their computed styles inlined, so CSS classes survive
+ * outside the page), the canvases (feature-space dots), and the legend items (recharts' legend is HTML above the
+ * plot, in space recharts reserves for it, so nothing overlaps) — on a canvas, then canvas.toBlob('image/png').
  */
 
 const STYLE_PROPS = [
@@ -69,6 +70,9 @@ export function serialiseSvg(svg: SVGSVGElement): { markup: string; width: numbe
     }
     (dst[i] as SVGElement).setAttribute('style', parts.join(';'));
   }
+  // a <foreignObject> (the feature-space canvas) would taint the canvas the image is drawn on: the canvases are
+  // drawn separately
+  for (const fo of Array.from(clone.querySelectorAll('foreignObject'))) fo.remove();
   clone.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
   clone.setAttribute('xmlns:xlink', 'http://www.w3.org/1999/xlink');
   clone.setAttribute('width', String(width));
@@ -94,92 +98,102 @@ function loadImage(markup: string): Promise<HTMLImageElement> {
   });
 }
 
-/** Draws a chart card (title, legend, plot SVGs) at `scale`× and resolves with the PNG. */
-export async function chartCardToPng(card: HTMLElement, scale = 2): Promise<Blob> {
-  const cardRect = card.getBoundingClientRect();
-  const title = card.querySelector('h3')?.textContent ?? '';
-  const legend = Array.from(card.querySelectorAll<HTMLLIElement>('.ltc-legend li')).map((li) => ({
-    svg: li.querySelector('svg'),
-    label: li.textContent ?? '',
-  }));
-  const plotSvgs = Array.from(card.querySelectorAll<SVGSVGElement>('.ltc-plot svg')).filter((s) => {
-    if (s.parentElement?.closest('svg')) return false; // nested svg: drawn with its parent
-    const r = s.getBoundingClientRect();
-    return r.width > 40 && r.height > 40;
-  });
-  // charts drawn on a canvas are copied as they are
-  const canvases = Array.from(card.querySelectorAll<HTMLCanvasElement>('.ltc-plot canvas')).filter((c) => c.width > 0 && c.height > 0);
-  if (!plotSvgs.length && !canvases.length) throw new Error('this chart has nothing to draw yet');
-  const serialised = plotSvgs.map((s) => serialiseSvg(s));
-  const plotTop = Math.min(...plotSvgs.map((s) => s.getBoundingClientRect().top), ...canvases.map((c) => c.getBoundingClientRect().top));
-  const plotBottom = Math.max(
-    ...plotSvgs.map((s, i) => s.getBoundingClientRect().top + serialised[i].dy + serialised[i].height),
-    ...canvases.map((c) => c.getBoundingClientRect().bottom),
-  );
-  // content drawn above the surfaces (overflowing labels)
-  const extraTop = Math.max(0, ...plotSvgs.map((s, i) => plotTop - (s.getBoundingClientRect().top + serialised[i].dy)));
+export interface CardPiece {
+  kind: 'svg' | 'canvas' | 'legend';
+  /** Box in PNG coordinates (CSS px, before `scale`). */
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  el: Element;
+  /** Legend items: the label. */
+  label?: string;
+}
+
+/** Tooltips and focus overlays are not part of the picture. */
+const SKIP = '.recharts-tooltip-wrapper, .ltc-cm-tip, .ltc-cm-keys';
+
+/**
+ * What the PNG of a card holds and where (pure DOM reading): the title on top, then the card's plot area as laid
+ * out in the page — plot SVGs, canvases, legend items (swatch + label) — shifted under the title.
+ */
+export function cardLayout(card: HTMLElement): {
+  width: number;
+  height: number;
+  title: string;
+  titleH: number;
+  pad: number;
+  pieces: CardPiece[];
+} {
   const pad = 16;
-  const ctx0 = document.createElement('canvas').getContext('2d')!;
+  const title = card.querySelector('h3')?.textContent ?? '';
   const titleH = title ? 34 : 0;
-  ctx0.font = `14px ${getComputedStyle(card).fontFamily || 'sans-serif'}`;
-  let rowsNeeded = legend.length ? 1 : 0;
-  {
-    let x = pad;
-    for (const it of legend) {
-      const w = 28 + ctx0.measureText(it.label).width + 18;
-      if (x + w > cardRect.width - pad && x > pad) {
-        rowsNeeded++;
-        x = pad;
-      }
-      x += w;
-    }
-  }
-  const legendH = legend.length ? 6 + 22 * rowsNeeded : 0;
+  const plot = card.querySelector<HTMLElement>('.ltc-plot');
+  const cardRect = card.getBoundingClientRect();
   const width = Math.ceil(cardRect.width);
-  const height = Math.ceil(pad + titleH + legendH + extraTop + (plotBottom - plotTop) + pad);
+  if (!plot) return { width, height: pad * 2 + titleH, title, titleH, pad, pieces: [] };
+  const p = plot.getBoundingClientRect();
+  const top = pad + titleH;
+  const place = (r: DOMRect) => ({ x: r.left - cardRect.left, y: top + (r.top - p.top), w: r.width, h: r.height });
+  const pieces: CardPiece[] = [];
+  for (const li of Array.from(plot.querySelectorAll<HTMLLIElement>('.ltc-legend li'))) {
+    if (li.closest(SKIP)) continue;
+    pieces.push({ kind: 'legend', ...place(li.getBoundingClientRect()), el: li, label: li.textContent ?? '' });
+  }
+  for (const svg of Array.from(plot.querySelectorAll<SVGSVGElement>('svg'))) {
+    if (svg.parentElement?.closest('svg') || svg.closest('.ltc-legend') || svg.closest(SKIP)) continue;
+    const r = svg.getBoundingClientRect();
+    if (r.width > 40 && r.height > 40) pieces.push({ kind: 'svg', ...place(r), el: svg });
+  }
+  for (const c of Array.from(plot.querySelectorAll<HTMLCanvasElement>('canvas'))) {
+    if (c.width > 0 && c.height > 0 && !c.closest(SKIP)) pieces.push({ kind: 'canvas', ...place(c.getBoundingClientRect()), el: c });
+  }
+  const bottom = Math.max(top, ...pieces.map((q) => q.y + q.h));
+  return { width, height: Math.ceil(bottom + pad), title, titleH, pad, pieces };
+}
+
+/** Draws a chart card (title, legend, plot SVGs and canvases where the page has them) at `scale`× → PNG. */
+export async function chartCardToPng(card: HTMLElement, scale = 2): Promise<Blob> {
+  const L = cardLayout(card);
+  if (!L.pieces.some((q) => q.kind !== 'legend')) throw new Error('this chart has nothing to draw yet');
   const canvas = document.createElement('canvas');
-  canvas.width = Math.round(width * scale);
-  canvas.height = Math.round(height * scale);
+  canvas.width = Math.round(L.width * scale);
+  canvas.height = Math.round(L.height * scale);
   const ctx = canvas.getContext('2d');
   if (!ctx) throw new Error('no 2D canvas in this browser');
   ctx.scale(scale, scale);
   ctx.fillStyle = '#fff';
-  ctx.fillRect(0, 0, width, height);
+  ctx.fillRect(0, 0, L.width, L.height);
+  const font = getComputedStyle(card).fontFamily || 'sans-serif';
   ctx.fillStyle = '#111';
   ctx.textBaseline = 'middle';
-  const font = getComputedStyle(card).fontFamily || 'sans-serif';
-  if (title) {
+  if (L.title) {
     ctx.font = `600 18px ${font}`;
-    ctx.fillText(title, pad, pad + titleH / 2 - 4, width - 2 * pad);
+    ctx.fillText(L.title, L.pad, L.pad + L.titleH / 2 - 4, L.width - 2 * L.pad);
   }
-  if (legend.length) {
-    ctx.font = `14px ${font}`;
-    let x = pad;
-    let y = pad + titleH + legendH / 2 - 4;
-    for (const it of legend) {
-      const w = 28 + ctx.measureText(it.label).width + 18;
-      if (x + w > width - pad && x > pad) {
-        x = pad;
-        y += 22;
-      }
-      if (it.svg) {
-        const s = serialiseSvg(it.svg);
-        ctx.drawImage(await loadImage(s.markup), x + s.dx, y - 7 + s.dy, s.width, s.height);
-      }
-      ctx.fillStyle = '#222';
-      ctx.fillText(it.label, x + 30, y);
-      x += w;
+  // canvases first (the SVG above them holds the axes and the grid)
+  for (const q of L.pieces.filter((x) => x.kind === 'canvas')) ctx.drawImage(q.el as HTMLCanvasElement, q.x, q.y, q.w, q.h);
+  for (const q of L.pieces.filter((x) => x.kind === 'svg')) {
+    const s = serialiseSvg(q.el as SVGSVGElement);
+    ctx.drawImage(await loadImage(s.markup), q.x + s.dx, q.y + s.dy, s.width, s.height);
+  }
+  for (const q of L.pieces.filter((x) => x.kind === 'legend')) {
+    const swatch = q.el.querySelector('svg');
+    const label = q.el.querySelector('span');
+    if (swatch) {
+      const r = swatch.getBoundingClientRect();
+      const li = q.el.getBoundingClientRect();
+      const s = serialiseSvg(swatch);
+      ctx.drawImage(await loadImage(s.markup), q.x + (r.left - li.left) + s.dx, q.y + (r.top - li.top) + s.dy, s.width, s.height);
     }
-  }
-  const top = pad + titleH + legendH;
-  for (const c of canvases) {
-    const r = c.getBoundingClientRect();
-    ctx.drawImage(c, r.left - cardRect.left, top + extraTop + (r.top - plotTop), r.width, r.height);
-  }
-  for (const [i, svg] of plotSvgs.entries()) {
-    const r = svg.getBoundingClientRect();
-    const s = serialised[i];
-    ctx.drawImage(await loadImage(s.markup), r.left - cardRect.left + s.dx, top + extraTop + (r.top - plotTop) + s.dy, s.width, s.height);
+    if (label) {
+      const r = label.getBoundingClientRect();
+      const li = q.el.getBoundingClientRect();
+      const cs = getComputedStyle(label);
+      ctx.font = `${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily || font}`;
+      ctx.fillStyle = '#222';
+      ctx.fillText(label.textContent ?? '', q.x + (r.left - li.left), q.y + (r.top - li.top) + r.height / 2);
+    }
   }
   return new Promise((resolve, reject) =>
     canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('canvas.toBlob gave no PNG'))), 'image/png'),

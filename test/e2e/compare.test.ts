@@ -123,6 +123,8 @@ describe.runIf(RUN)('compare runs in Chromium (production build)', () => {
     expect(await page.getByTestId('chart-gcl-cloud').getAttribute('data-points')).toBe('0');
     const options = await page.getByTestId('chart-confusion').locator('select option').allTextContents();
     expect(options).toEqual(['CE · ConvNet', 'KPS s=15 GA · ConvNet']);
+    // nothing in the charts makes the page scroll sideways (the confusion matrix's hidden table once did: 1,068 px)
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth)).toBe(true);
 
     // sorting: by run name both ways (aria-sort follows), by last overall accuracy (numbers in order)
     const runHeader = page.locator('th[data-col=label]');

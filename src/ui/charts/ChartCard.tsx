@@ -1,15 +1,16 @@
-/** Building blocks shared by the charts: the card, the HTML legend, the tooltip, time markers, memo comparators. */
-import { useId, type ReactNode } from 'react';
+/**
+ * Building blocks shared by the charts: the card (title, text alternative, "Show data" table, caption), the legend
+ * content, the tooltip body, time markers, memo comparators and the class-axis layout.
+ */
+import { useId, useState, type ReactNode } from 'react';
 import type { ChartProps, RunSeries } from './types';
 import { chartMeta, type ChartId } from './meta';
-import type { FastMarker } from './FastLineChart';
+import type { TimeMarker } from './PlotLayers';
+import type { DataTable } from './text-alternatives';
 
 export const DEFAULT_HEIGHT = 300;
 /** Per-epoch series are thinned to this many points (200 epochs stay cheap to draw; they are smooth). */
 export const MAX_EPOCH_POINTS = 100;
-export const AXIS_STROKE = '#333';
-export const TICK_STYLE = { fontSize: 13, fill: '#222' } as const;
-export const AXIS_LABEL_STYLE = { fontSize: 13, fill: '#222', fontWeight: 600 } as const;
 
 // ---------------------------------------------------------------- legend
 
@@ -18,9 +19,10 @@ export interface LegendItem {
   color: string;
   /** SVG dash pattern of a line sample. */
   dash?: string;
-  shape?: 'line' | 'square' | 'band' | 'box';
+  shape?: 'line' | 'square' | 'band' | 'box' | 'dot';
 }
 
+/** The legend list (rendered by recharts' <Legend> as its content, above the plot). */
 export function ChartLegend({ items }: { items: readonly LegendItem[] }) {
   if (!items.length) return null;
   return (
@@ -29,6 +31,7 @@ export function ChartLegend({ items }: { items: readonly LegendItem[] }) {
         <li key={i}>
           <svg width="26" height="14" aria-hidden="true" focusable="false">
             {it.shape === 'square' && <rect x="6" y="1" width="13" height="12" fill={it.color} />}
+            {it.shape === 'dot' && <circle cx="13" cy="7" r="5" fill={it.color} />}
             {it.shape === 'band' && <rect x="1" y="1" width="24" height="12" fill={it.color} fillOpacity={0.3} stroke={it.color} />}
             {it.shape === 'box' && (
               <g stroke={it.color} fill={it.color} fillOpacity={0.3}>
@@ -45,6 +48,25 @@ export function ChartLegend({ items }: { items: readonly LegendItem[] }) {
       ))}
     </ul>
   );
+}
+
+/**
+ * Height the legend will take at `width` (px): recharts measures the real one and shrinks the plot by it, so the
+ * chart is made taller by about as much to keep the plot's height. Items are laid out like the CSS (flex-wrap).
+ */
+export function legendHeight(items: readonly LegendItem[] | undefined, width: number): number {
+  if (!items?.length || width <= 0) return 0;
+  let rows = 1;
+  let x = 0;
+  for (const it of items) {
+    const w = 26 + 6 + it.label.length * 7.6 + 16;
+    if (x > 0 && x + w > width) {
+      rows++;
+      x = 0;
+    }
+    x += w;
+  }
+  return rows * 22 + 8;
 }
 
 // ---------------------------------------------------------------- tooltip
@@ -71,30 +93,110 @@ export interface ChartCardProps {
   id: ChartId;
   /** Number of data points plotted (0 → the empty state). */
   points: number;
+  /** Ids of the runs drawn (→ data-runs, a test hook like data-points). */
+  runs?: readonly string[];
+  /** Title instead of the chart's default one (e.g. the feature-norm chart with an FBL run). */
+  title?: string;
   empty?: ReactNode;
   controls?: ReactNode;
-  legend?: readonly LegendItem[];
   note?: ReactNode;
+  /** Text alternative: one or two sentences with the latest values (read by screen readers; shown with the data). */
+  summary?: string;
+  /** The chart's numbers as a table, built only when "Show data" is open. */
+  table?: () => DataTable | null;
   children?: ReactNode;
 }
 
-export function ChartCard({ id, points, empty, controls, legend, note, children }: ChartCardProps) {
+/** The numbers behind a chart as an HTML table in a horizontally scrollable, focusable region. */
+export function DataTableView({ table, id, label }: { table: DataTable; id: string; label: string }) {
+  return (
+    <div className="ltc-data" id={id} role="region" aria-label={label} tabIndex={0}>
+      <table>
+        <caption>{table.caption}</caption>
+        <thead>
+          <tr>
+            {table.columns.map((c, i) => (
+              <th key={i} scope="col">
+                {c}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {table.rows.map((r, i) => (
+            <tr key={i}>
+              {r.map((v, j) =>
+                j === 0 ? (
+                  <th key={j} scope="row">
+                    {v}
+                  </th>
+                ) : (
+                  <td key={j}>{v}</td>
+                ),
+              )}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {table.note && <p className="ltc-note">{table.note}</p>}
+    </div>
+  );
+}
+
+export function ChartCard({ id, points, runs, title, empty, controls, note, summary, table, children }: ChartCardProps) {
   const meta = chartMeta(id);
   const hid = useId();
+  const sid = useId();
+  const tid = useId();
+  const [open, setOpen] = useState(false);
+  const heading = title ?? meta.title;
+  const has = points > 0;
+  const data = has && open && table ? table() : null;
   return (
-    <section className="ltc-card" data-testid={`chart-${id}`} data-points={points} aria-labelledby={hid}>
-      <h3 id={hid}>{meta.title}</h3>
+    <section
+      className="ltc-card"
+      data-testid={`chart-${id}`}
+      data-points={points}
+      data-runs={runs?.join(' ')}
+      aria-labelledby={hid}
+      aria-describedby={has && summary ? sid : undefined}
+    >
+      <h3 id={hid}>{heading}</h3>
       {controls && <div className="ltc-controls">{controls}</div>}
-      {points > 0 ? (
+      {has ? (
         <>
-          {legend && <ChartLegend items={legend} />}
+          {summary && (
+            <p id={sid} className={open ? 'ltc-summary' : 'ltc-summary ltc-sr-only'}>
+              {summary}
+            </p>
+          )}
           <div className="ltc-plot">{children}</div>
           {note && <p className="ltc-note">{note}</p>}
+          {table && (
+            <div className="ltc-data-wrap">
+              <button
+                type="button"
+                className="ltc-data-toggle"
+                aria-expanded={open}
+                aria-controls={open ? tid : undefined}
+                onClick={() => setOpen((o) => !o)}
+              >
+                {open ? 'Hide data' : 'Show data'}
+              </button>
+              {data && <DataTableView table={data} id={tid} label={`${heading}: data`} />}
+            </div>
+          )}
         </>
       ) : (
-        <p className="ltc-empty" role="status">
-          {empty ?? 'No data yet — train for one epoch to fill this chart.'}
-        </p>
+        <>
+          <p className="ltc-empty" role="status">
+            {empty ?? 'No data yet — train for one epoch to fill this chart.'}
+          </p>
+          {/* the chart mounts while idle (mount-queue.ts), out of sight: the first data is then an update */}
+          <div className="ltc-plot ltc-plot-idle" aria-hidden="true" inert>
+            {children}
+          </div>
+        </>
       )}
       <p className="ltc-caption">
         <strong>What to look for:</strong> {meta.caption}
@@ -105,15 +207,24 @@ export function ChartCard({ id, points, empty, controls, legend, note, children 
 
 // ---------------------------------------------------------------- time markers
 
-/** GA switch and stage-2 start as vertical markers of a FastLineChart. */
-export function fastMarkers(opts: { gaStartEpoch?: number | null; stage2At?: number | null }): FastMarker[] {
-  const out: FastMarker[] = [];
-  if (opts.gaStartEpoch !== null && opts.gaStartEpoch !== undefined && Number.isFinite(opts.gaStartEpoch)) {
-    out.push({ x: opts.gaStartEpoch, label: 'GA on', color: '#444', dash: '6 3', align: 'left' });
-  }
-  if (opts.stage2At !== null && opts.stage2At !== undefined)
-    out.push({ x: opts.stage2At, label: 'stage 2', color: '#666', align: 'right' });
+/** GA switch, DRW switch and stage-2 start as vertical markers of the time charts. */
+export function timeMarkers(opts: { gaStartEpoch?: number | null; drwStartEpoch?: number | null; stage2At?: number | null }): TimeMarker[] {
+  const out: TimeMarker[] = [];
+  const ok = (v: number | null | undefined): v is number => v !== null && v !== undefined && Number.isFinite(v);
+  if (ok(opts.gaStartEpoch)) out.push({ x: opts.gaStartEpoch, label: 'GA on', color: '#444', dash: '6 3', align: 'left' });
+  if (ok(opts.drwStartEpoch)) out.push({ x: opts.drwStartEpoch, label: 'DRW on', color: '#7a3b00', dash: '2 3', align: 'left' });
+  if (ok(opts.stage2At)) out.push({ x: opts.stage2At, label: 'stage 2', color: '#666', align: 'right' });
   return out;
+}
+
+/**
+ * The DRW switch of the runs drawn: the prop when given (from the run settings, so it shows before it happens),
+ * else the first stage-1 epoch of any run whose metrics say DRW is on (its start on the time axis).
+ */
+export function drwMarkerEpoch(runs: readonly RunSeries[], given: number | null | undefined): number | null {
+  if (given !== undefined) return given;
+  for (const r of runs) for (const e of r.epochs) if (e.stage === 1 && e.drwActive) return e.epoch;
+  return null;
 }
 
 export const epochLabel = (x: unknown): string => {
@@ -130,6 +241,7 @@ function sameBase(a: ChartProps, b: ChartProps): boolean {
     a.classNames === b.classNames &&
     a.totalEpochs === b.totalEpochs &&
     a.gaStartEpoch === b.gaStartEpoch &&
+    a.drwStartEpoch === b.drwStartEpoch &&
     a.width === b.width &&
     a.height === b.height &&
     a.onCellClick === b.onCellClick &&
@@ -149,12 +261,31 @@ function sameRuns(a: readonly RunSeries[], b: readonly RunSeries[], withBatches:
   return true;
 }
 
+/**
+ * Charts that draw only the runs satisfying `pred` (the KPS chart: KPS runs; the GCL chart: GCL runs): an epoch of
+ * another run does not re-render them (only whether any run has epochs, for the empty state's text).
+ */
+export function runsWherePropsEqual(pred: (r: RunSeries) => boolean) {
+  const pick = (runs: readonly RunSeries[]) => {
+    const out: Array<[number, RunSeries]> = [];
+    runs.forEach((r, i) => {
+      if (pred(r)) out.push([i, r]);
+    });
+    return out;
+  };
+  return (a: ChartProps, b: ChartProps): boolean => {
+    if (!sameBase(a, b)) return false;
+    if (a.runs === b.runs) return true;
+    if (a.runs.some((r) => r.epochs.length > 0) !== b.runs.some((r) => r.epochs.length > 0)) return false;
+    const x = pick(a.runs);
+    const y = pick(b.runs);
+    return x.length === y.length && x.every(([i, r], k) => i === y[k][0] && sameRuns([r], [y[k][1]], false));
+  };
+}
+
 /** Charts that only read epochs: a new batch (new `batches` array) does not re-render them. */
 export const epochPropsEqual = (a: ChartProps, b: ChartProps): boolean => sameBase(a, b) && sameRuns(a.runs, b.runs, false);
 export const batchPropsEqual = (a: ChartProps, b: ChartProps): boolean => sameBase(a, b) && sameRuns(a.runs, b.runs, true);
-
-// Derived data is memoised on the `runs` array itself: the memo comparators above decide when a chart re-renders,
-// so `runs` only changes identity inside a chart when its data did (or the parent re-rendered with new data).
 
 /** Tick settings for a category axis of class names (rotated and ellipsised when there are many). */
 export function classAxis(names: readonly string[]) {

@@ -7,6 +7,7 @@ import { LossAccuracyChart } from './LossAccuracyChart';
 import { PerClassAccuracyChart } from './PerClassAccuracyChart';
 import { GroupAccuracyChart } from './GroupAccuracyChart';
 import { FeatureNormChart } from './FeatureNormChart';
+import { FeatureSpaceChart } from './FeatureSpaceChart';
 import { GclCloudChart } from './GclCloudChart';
 import { KpsChart } from './KpsChart';
 import { ConfusionMatrixChart } from './ConfusionMatrixChart';
@@ -16,12 +17,13 @@ export const CHART_COMPONENTS: Readonly<Record<ChartId, ComponentType<ChartProps
   'per-class': PerClassAccuracyChart,
   groups: GroupAccuracyChart,
   'feature-norm': FeatureNormChart,
+  'feature-space': FeatureSpaceChart,
   'gcl-cloud': GclCloudChart,
   kps: KpsChart,
   confusion: ConfusionMatrixChart,
 };
 
-const ORDER: readonly ChartId[] = ['loss', 'per-class', 'groups', 'feature-norm', 'gcl-cloud', 'kps', 'confusion'];
+const ORDER: readonly ChartId[] = ['loss', 'per-class', 'groups', 'feature-norm', 'feature-space', 'gcl-cloud', 'kps', 'confusion'];
 /** Charts of per-run numbers over epochs only (no per-class data): they may also show `timeRuns`. */
 const TIME_CHARTS: ReadonlySet<ChartId> = new Set<ChartId>(['loss', 'groups']);
 
@@ -72,7 +74,7 @@ export function ChartsPanel(props: ChartsPanelProps & ChartsPanelExtraProps) {
   });
   const stableClick = useCallback((t: number, p: number, cell?: ConfusionCellInfo) => latest.current?.(t, p, cell), []);
   const hasClick = !!onCellClick;
-  const { runs, counts, groups, classNames, totalEpochs, gaStartEpoch, width, height, maxPoints } = rest;
+  const { runs, counts, groups, classNames, totalEpochs, gaStartEpoch, drwStartEpoch, width, height, maxPoints } = rest;
   // one props object per change of an input, so the scheduled snapshots compare by identity
   const chartProps: ChartProps = useMemo(
     () => ({
@@ -82,12 +84,13 @@ export function ChartsPanel(props: ChartsPanelProps & ChartsPanelExtraProps) {
       classNames,
       totalEpochs,
       gaStartEpoch,
+      drwStartEpoch,
       width,
       height,
       maxPoints,
       onCellClick: hasClick ? stableClick : undefined,
     }),
-    [runs, counts, groups, classNames, totalEpochs, gaStartEpoch, width, height, maxPoints, hasClick, stableClick],
+    [runs, counts, groups, classNames, totalEpochs, gaStartEpoch, drwStartEpoch, width, height, maxPoints, hasClick, stableClick],
   );
   const timeProps: ChartProps = useMemo(
     () => (timeRuns && timeRuns !== runs ? { ...chartProps, runs: timeRuns } : chartProps),

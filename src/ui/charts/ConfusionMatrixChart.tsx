@@ -1,8 +1,10 @@
 /**
  * Chart 7: confusion matrix of the last epoch, each row normalised by the test images of its true class, classes
- * ordered by training count (head top/left, tail bottom/right). Plain SVG: the cells are a memoised layer (only
- * non-zero cells are drawn); hover, keyboard focus and clicks are resolved from coordinates, so moving the pointer
- * re-renders only the highlight and the tooltip.
+ * ordered by training count (head top/left, tail bottom/right). On recharts: a <ComposedChart> whose two numeric
+ * axes (predicted class on top, true class on the left, reversed) carry the class names as ticks; the heat-map is a
+ * memoised layer in that coordinate system (one <rect> with a <title> per cell up to TITLE_MAX classes, above that
+ * one <path> per colour level), the colour scale another. Hover, keyboard focus and clicks are resolved from
+ * coordinates, so moving the pointer re-renders only the highlight and the tooltip.
  *
  * Keyboard: with a click handler and up to TITLE_MAX classes every cell is a focusable button (one Tab stop, the
  * arrow keys move between cells, Enter / Space activate; named "true X, predicted Y: 12.0 % (6 of 50 test
@@ -22,45 +24,61 @@ import {
   type MouseEvent,
   type ReactNode,
 } from 'react';
+import { ComposedChart, XAxis, YAxis, type XAxisTickContentProps, type YAxisTickContentProps } from 'recharts';
 import type { ChartProps, ConfusionCellInfo } from './types';
 import { ChartCard, TooltipBox, epochPropsEqual } from './ChartCard';
-import {
-  HEAT_STOPS,
-  confusionSummary,
-  ellipsize,
-  heatColor,
-  lastEpochWhere,
-  normaliseConfusion,
-  sortByCount,
-  topConfusion,
-  type NormalisedConfusion,
-} from './chart-data';
+import { AXIS_LABEL_STYLE } from './PlotLayers';
+import { useWidth } from './use-width';
+import { useMountTurn } from './mount-queue';
+import { HEAT_STOPS, ellipsize, heatColor, lastEpochWhere, normaliseConfusion, sortByCount, type NormalisedConfusion } from './chart-data';
+import { confusionTable, confusionText } from './text-alternatives';
 
-const TITLE_MAX = 20; // per-cell <title> and the hidden table up to this many classes
+const TITLE_MAX = 20; // per-cell <title> and focusable cell buttons up to this many classes
 const VALUES_MAX = 12; // percentages written in the cells up to this many classes
+const LEGEND_H = 86;
+const MAX_CELL = 44;
+/** recharts' data (none: the cells are a layer); a constant, since a new array would be re-dispatched on every render. */
+const NO_DATA: never[] = [];
+const MARGIN = { top: 24, left: 24, right: 12, bottom: LEGEND_H };
 
-interface Layout {
+export interface Layout {
   C: number;
+  /** Cell size (px, may be fractional). */
   cell: number;
+  /** Top-left corner of the matrix. */
   x0: number;
   y0: number;
-  vbW: number;
-  vbH: number;
+  /** Chart size. */
+  w: number;
+  h: number;
+  labelSpace: number;
   labelEvery: number;
   maxChars: number;
   fontSize: number;
 }
 
-function layoutFor(C: number): Layout {
-  const cell = Math.max(5, Math.min(44, Math.floor(560 / Math.max(1, C))));
+/** Matrix geometry for C classes in `avail` px of width (cells between 2 and 44 px, square). */
+export function layoutFor(C: number, avail: number): Layout {
   const fontSize = C > 40 ? 10 : 12;
-  const labelEvery = Math.max(1, Math.ceil((fontSize + 2) / cell));
   const maxChars = C > 40 ? 8 : 12;
-  const labelSpace = maxChars * fontSize * 0.62 + 12;
+  const labelSpace = Math.round(maxChars * fontSize * 0.62 + 12);
   const x0 = 24 + labelSpace;
   const y0 = 24 + labelSpace;
-  const legendH = 72;
-  return { C, cell, x0, y0, vbW: x0 + C * cell + 12, vbH: y0 + C * cell + legendH, labelEvery, maxChars, fontSize };
+  const room = (avail > 0 ? avail : 560 + x0 + 12) - x0 - 12;
+  const cell = Math.max(2, Math.min(MAX_CELL, room / Math.max(1, C)));
+  const labelEvery = Math.max(1, Math.ceil((fontSize + 2) / cell));
+  return {
+    C,
+    cell,
+    x0,
+    y0,
+    w: Math.ceil(x0 + C * cell + 12),
+    h: Math.ceil(y0 + C * cell + LEGEND_H),
+    labelSpace,
+    labelEvery,
+    maxChars,
+    fontSize,
+  };
 }
 
 const pctText = (r: number) => `${(r * 100).toFixed(1)} %`;
@@ -83,6 +101,7 @@ const LEVELS = 48;
  */
 const Cells = memo(function Cells({ norm, confusion, order, names, L }: CellsProps) {
   const { C, cell, x0, y0 } = L;
+  const f = (v: number) => Number(v.toFixed(2));
   if (C > TITLE_MAX) {
     const paths: string[][] = Array.from({ length: LEVELS + 1 }, () => []);
     for (let r = 0; r < C; r++) {
@@ -90,14 +109,14 @@ const Cells = memo(function Cells({ norm, confusion, order, names, L }: CellsPro
       for (let c = 0; c < C; c++) {
         const rate = row[order[c]] ?? 0;
         if (!(rate > 0)) continue;
-        paths[Math.max(1, Math.round(rate * LEVELS))].push(`M${x0 + c * cell} ${y0 + r * cell}h${cell}v${cell}h${-cell}z`);
+        paths[Math.max(1, Math.round(rate * LEVELS))].push(`M${f(x0 + c * cell)} ${f(y0 + r * cell)}h${f(cell)}v${f(cell)}h${f(-cell)}z`);
       }
     }
     return (
-      <g>
+      <g className="ltc-cm-cells">
         {paths.map((p, lv) => (p.length ? <path key={lv} d={p.join('')} fill={heatColor(lv / LEVELS)} /> : null))}
-        {Array.from({ length: C }, (_, i) =>
-          cell >= 8 ? (
+        {cell >= 8 &&
+          Array.from({ length: C }, (_, i) => (
             <rect
               key={`d${i}`}
               x={x0 + i * cell}
@@ -108,12 +127,11 @@ const Cells = memo(function Cells({ norm, confusion, order, names, L }: CellsPro
               stroke="#000"
               strokeWidth={0.4}
             />
-          ) : null,
-        )}
+          ))}
       </g>
     );
   }
-  const values = C <= VALUES_MAX;
+  const values = C <= VALUES_MAX && cell >= 18;
   const out: ReactNode[] = [];
   for (let r = 0; r < C; r++) {
     const t = order[r];
@@ -150,7 +168,7 @@ const Cells = memo(function Cells({ norm, confusion, order, names, L }: CellsPro
       );
     }
   }
-  return <g>{out}</g>;
+  return <g className="ltc-cm-cells">{out}</g>;
 });
 
 interface FocusCellsProps extends CellsProps {
@@ -193,77 +211,45 @@ const FocusCells = memo(function FocusCells({ norm, confusion, order, names, L, 
   return <g>{out}</g>;
 });
 
-/** Class-name labels along both axes (text nodes only). */
-const Labels = memo(function Labels({ order, names, L }: { order: readonly number[]; names: readonly string[]; L: Layout }) {
-  const { C, cell, x0, y0, labelEvery, maxChars, fontSize } = L;
-  const items: ReactNode[] = [];
-  for (let i = 0; i < C; i += labelEvery) {
-    const name = ellipsize(names[order[i]] ?? `class ${order[i]}`, maxChars);
-    items.push(
-      <text key={`y${i}`} x={x0 - 6} y={y0 + i * cell + cell / 2 + fontSize / 3} textAnchor="end" fontSize={fontSize} fill="#222">
-        {name}
-      </text>,
-      <text
-        key={`x${i}`}
-        x={0}
-        y={0}
-        textAnchor="start"
-        fontSize={fontSize}
-        fill="#222"
-        transform={`translate(${x0 + i * cell + cell / 2 + fontSize / 3}, ${y0 - 6}) rotate(-90)`}
-      >
-        {name}
-      </text>,
-    );
-  }
-  return (
-    <g>
-      {items}
-      <text x={x0 + (C * cell) / 2} y={14} textAnchor="middle" fontSize={13} fontWeight={600} fill="#222">
-        predicted class
-      </text>
-      <text
-        x={0}
-        y={0}
-        textAnchor="middle"
-        fontSize={13}
-        fontWeight={600}
-        fill="#222"
-        transform={`translate(14, ${y0 + (C * cell) / 2}) rotate(-90)`}
-      >
-        true class
-      </text>
-    </g>
-  );
-});
-
-function ColourScale({ L, gid }: { L: Layout; gid: string }) {
+/** Axis titles and the colour scale (in the chart's coordinate system, below the matrix). */
+function Furniture({ L, gid }: { L: Layout; gid: string }) {
   const w = Math.min(260, L.C * L.cell);
   const y = L.y0 + L.C * L.cell + 16;
   return (
-    <g aria-hidden="true">
-      <defs>
-        <linearGradient id={gid} x1="0" x2="1" y1="0" y2="0">
-          {HEAT_STOPS.map((s, i) => (
-            <stop key={s} offset={i / (HEAT_STOPS.length - 1)} stopColor={s} />
-          ))}
-        </linearGradient>
-      </defs>
-      <rect x={L.x0} y={y} width={w} height={12} fill={`url(#${gid})`} stroke="#888" strokeWidth={0.5} />
-      {[0, 0.5, 1].map((t) => (
-        <text key={t} x={L.x0 + t * w} y={y + 28} textAnchor={t === 0 ? 'start' : t === 1 ? 'end' : 'middle'} fontSize={12} fill="#222">
-          {`${t * 100} %`}
-        </text>
-      ))}
-      <text x={L.x0} y={y + 46} fontSize={12} fill="#222">
-        colour: share of the true class’ test images
+    <g className="ltc-cm-furniture">
+      <text x={L.x0 + (L.C * L.cell) / 2} y={14} textAnchor="middle" {...AXIS_LABEL_STYLE}>
+        predicted class
       </text>
+      <text x={0} y={0} textAnchor="middle" transform={`translate(14, ${L.y0 + (L.C * L.cell) / 2}) rotate(-90)`} {...AXIS_LABEL_STYLE}>
+        true class
+      </text>
+      <g aria-hidden="true">
+        <defs>
+          <linearGradient id={gid} x1="0" x2="1" y1="0" y2="0">
+            {HEAT_STOPS.map((s, i) => (
+              <stop key={s} offset={i / (HEAT_STOPS.length - 1)} stopColor={s} />
+            ))}
+          </linearGradient>
+        </defs>
+        <rect x={L.x0} y={y} width={w} height={12} fill={`url(#${gid})`} stroke="#888" strokeWidth={0.5} />
+        {[0, 0.5, 1].map((t) => (
+          <text key={t} x={L.x0 + t * w} y={y + 28} textAnchor={t === 0 ? 'start' : t === 1 ? 'end' : 'middle'} fontSize={12} fill="#222">
+            {`${t * 100} %`}
+          </text>
+        ))}
+        <text x={L.x0} y={y + 46} fontSize={12} fill="#222">
+          colour: share of the true
+        </text>
+        <text x={L.x0} y={y + 61} fontSize={12} fill="#222">
+          class’ test images
+        </text>
+      </g>
     </g>
   );
 }
 
 export interface ConfusionMatrixProps extends ChartProps {
-  /** Id of the run to show first (default: the first run with data). */
+  /** Id of the run to show first (default: the newest run with data). */
   initialRunId?: string;
 }
 
@@ -275,41 +261,36 @@ function ConfusionMatrixChartImpl(p: ConfusionMatrixProps) {
   const run = withData.find((r) => r.id === runId) ?? withData[withData.length - 1];
   const last = run ? lastEpochWhere(run.epochs) : undefined;
   const confusion = last?.confusion;
-  const C = confusion?.length ?? 0;
+  // before the first epoch: an empty matrix of the data's classes (so the chart mounts while idle)
+  const C = confusion?.length ?? counts.length;
   const order = useMemo(() => {
     const o = sortByCount(counts);
     return o.length === C ? o : Array.from({ length: C }, (_, i) => i);
   }, [counts, C]);
   const norm = useMemo(() => (confusion ? normaliseConfusion(confusion) : null), [confusion]);
-  const summary = useMemo(() => (norm ? confusionSummary(norm) : null), [norm]);
-  const L = useMemo(() => layoutFor(C), [C]);
+  const { ref, width } = useWidth(p.width);
+  const turn = useMountTurn('Confusion matrix');
+  const L = useMemo(() => layoutFor(C, width), [C, width]);
   const [active, setActive] = useState<{ r: number; c: number } | null>(null);
   // the cell in the Tab order / the one focus returns to (kept across blur)
   const [roveAt, setRove] = useState<{ r: number; c: number }>({ r: 0, c: 0 });
   const rove = roveAt.r < C && roveAt.c < C ? roveAt : { r: 0, c: 0 };
-  const buttons = !!onCellClick && C > 0 && C <= TITLE_MAX;
-  const svgRef = useRef<SVGSVGElement>(null);
+  const buttons = !!onCellClick && !!norm && C > 0 && C <= TITLE_MAX;
+  const areaRef = useRef<HTMLDivElement>(null);
   const keysRef = useRef<SVGSVGElement>(null);
   const gid = useId().replace(/[^a-zA-Z0-9_-]/g, '');
-  const nameOf = (c: number) => classNames[c] ?? `class ${c}`;
+  const nameOf = useCallback((c: number) => classNames[c] ?? `class ${c}`, [classNames]);
 
-  const cellAt = useCallback(
-    (e: MouseEvent<SVGSVGElement>) => {
-      const svg = svgRef.current;
-      if (!svg) return null;
-      const b = svg.getBoundingClientRect();
-      if (b.width === 0) return null;
-      const k = L.vbW / b.width;
-      const x = (e.clientX - b.left) * k;
-      const y = (e.clientY - b.top) * k;
-      const c = Math.floor((x - L.x0) / L.cell);
-      const r = Math.floor((y - L.y0) / L.cell);
-      return r >= 0 && r < L.C && c >= 0 && c < L.C ? { r, c } : null;
-    },
-    [L],
-  );
+  const cellAt = (e: MouseEvent<HTMLDivElement>) => {
+    const area = areaRef.current;
+    if (!area) return null;
+    const b = area.getBoundingClientRect();
+    const c = Math.floor((e.clientX - b.left - L.x0) / L.cell);
+    const r = Math.floor((e.clientY - b.top - L.y0) / L.cell);
+    return r >= 0 && r < L.C && c >= 0 && c < L.C ? { r, c } : null;
+  };
 
-  const onMove = (e: MouseEvent<SVGSVGElement>) => {
+  const onMove = (e: MouseEvent<HTMLDivElement>) => {
     const at = cellAt(e);
     if (at?.r !== active?.r || at?.c !== active?.c) setActive(at);
   };
@@ -332,7 +313,7 @@ function ConfusionMatrixChartImpl(p: ConfusionMatrixProps) {
     };
     onCellClick(t, pc, info);
   };
-  const onClick = (e: MouseEvent<SVGSVGElement>) => {
+  const onClick = (e: MouseEvent<HTMLDivElement>) => {
     const at = cellAt(e);
     if (!at || !onCellClick) return;
     setRove(at);
@@ -370,15 +351,7 @@ function ConfusionMatrixChartImpl(p: ConfusionMatrixProps) {
     return `true ${nameOf(t)} → predicted ${nameOf(pc)}: ${pctText(norm.rates[t]?.[pc] ?? 0)} (${confusion[t]?.[pc] ?? 0} of ${norm.totals[t]} test images)`;
   };
 
-  const label =
-    summary && run
-      ? `Confusion matrix of ${C} classes for ${run.label}, rows normalised per true class, classes ordered by training count. ` +
-        `Mean per-class accuracy (diagonal) ${summary.meanDiagonal === null ? 'unknown' : pctText(summary.meanDiagonal)}` +
-        (summary.worst
-          ? `; largest confusion: true ${nameOf(summary.worst.t)} predicted as ${nameOf(summary.worst.p)} ${pctText(summary.worst.rate)}.`
-          : '.')
-      : 'Confusion matrix: no data yet.';
-
+  const summary = confusionText(run, classNames);
   const controls =
     withData.length > 1 ? (
       <label className="ltc-select">
@@ -399,17 +372,47 @@ function ConfusionMatrixChartImpl(p: ConfusionMatrixProps) {
       </label>
     ) : undefined;
 
+  // ticks at the cell centres, every labelEvery-th class named
+  const ticks = useMemo(() => {
+    const out: number[] = [];
+    for (let i = 0; i < C; i += L.labelEvery) out.push(i + 0.5);
+    return out;
+  }, [C, L.labelEvery]);
+  const tickName = useCallback(
+    (v: unknown) => ellipsize(nameOf(order[Math.floor(Number(v))] ?? 0), L.maxChars),
+    [nameOf, order, L.maxChars],
+  );
+  const xTick = useCallback(
+    (t: XAxisTickContentProps) => (
+      <text
+        transform={`translate(${(Number(t.x) + L.fontSize / 3).toFixed(1)} ${Number(t.y) - 6}) rotate(-90)`}
+        textAnchor="start"
+        fontSize={L.fontSize}
+        fill="#222"
+      >
+        {tickName(t.payload.value)}
+      </text>
+    ),
+    [tickName, L.fontSize],
+  );
+  const yTick = useCallback(
+    (t: YAxisTickContentProps) => (
+      <text x={Number(t.x) - 6} y={Number(t.y)} dy="0.32em" textAnchor="end" fontSize={L.fontSize} fill="#222">
+        {tickName(t.payload.value)}
+      </text>
+    ),
+    [tickName, L.fontSize],
+  );
+
   let tooltip: ReactNode = null;
-  if (active && norm && confusion && svgRef.current) {
-    const b = svgRef.current.getBoundingClientRect();
-    const k = b.width > 0 ? b.width / L.vbW : 1;
+  if (active && norm && confusion) {
     const t = order[active.r];
     const pc = order[active.c];
-    const left = (L.x0 + (active.c + 1) * L.cell) * k + 8;
-    const top = (L.y0 + active.r * L.cell) * k;
-    const flip = left > b.width * 0.6;
+    const left = L.x0 + (active.c + 1) * L.cell + 8;
+    const top = L.y0 + active.r * L.cell;
+    const flip = left > L.w * 0.6;
     tooltip = (
-      <div className="ltc-cm-tip" style={flip ? { right: b.width - (L.x0 + active.c * L.cell) * k + 8, top } : { left, top }}>
+      <div className="ltc-cm-tip" style={flip ? { right: L.w - (L.x0 + active.c * L.cell) + 8, top } : { left, top }}>
         <TooltipBox
           title={`true ${nameOf(t)} → predicted ${nameOf(pc)}`}
           lines={[
@@ -425,110 +428,118 @@ function ConfusionMatrixChartImpl(p: ConfusionMatrixProps) {
   return (
     <ChartCard
       id="confusion"
-      points={C * C}
+      points={confusion ? C * C : 0}
+      runs={run && confusion ? [run.id] : []}
       controls={controls}
       note={
         onCellClick ? 'Click a cell (or Tab to the matrix, move with the arrow keys and press Enter) to see its test images.' : undefined
       }
+      summary={summary}
+      table={() => confusionTable(run, counts, classNames)}
     >
-      {norm && confusion && (
-        <div
-          className="ltc-cm-wrap"
-          tabIndex={buttons ? undefined : 0}
-          onKeyDown={onKey}
-          onFocus={onWrapFocus}
-          onBlur={() => setActive(null)}
-          role={buttons ? undefined : 'group'}
-          aria-label={
-            buttons
-              ? undefined
-              : `Confusion matrix cells: use the arrow keys to read cells${onCellClick ? ', Enter to see their test images' : ''}`
-          }
-        >
-          <svg
-            ref={svgRef}
-            role="img"
-            aria-label={label}
-            viewBox={`0 0 ${L.vbW} ${L.vbH}`}
-            width={p.width ? Math.min(p.width, Math.round(L.vbW * 1.3)) : '100%'}
-            style={{ maxWidth: Math.round(L.vbW * 1.3), cursor: onCellClick ? 'pointer' : 'default' }}
-            onMouseMove={onMove}
-            onMouseLeave={() => setActive(null)}
-            onClick={onClick}
+      <div ref={ref} className="ltc-cm-outer">
+        {C > 0 && (
+          <div
+            className="ltc-cm-wrap"
+            tabIndex={buttons ? undefined : 0}
+            onKeyDown={onKey}
+            onFocus={onWrapFocus}
+            onBlur={() => setActive(null)}
+            role={buttons ? undefined : 'group'}
+            aria-label={
+              buttons
+                ? undefined
+                : `Confusion matrix cells: use the arrow keys to read cells${onCellClick ? ', Enter to see their test images' : ''}`
+            }
           >
-            <rect x={L.x0} y={L.y0} width={C * L.cell} height={C * L.cell} fill={heatColor(0)} stroke="#999" strokeWidth={0.5} />
-            <Cells norm={norm} confusion={confusion} order={order} names={classNames} L={L} />
-            <Labels order={order} names={classNames} L={L} />
-            {active && (
-              <rect
-                x={L.x0 + active.c * L.cell}
-                y={L.y0 + active.r * L.cell}
-                width={L.cell}
-                height={L.cell}
-                fill="none"
-                stroke="#D55E00"
-                strokeWidth={Math.max(1.5, L.cell / 12)}
-                pointerEvents="none"
-              />
-            )}
-            <ColourScale L={L} gid={`cm${gid}`} />
-          </svg>
-          {buttons && (
-            <svg
-              ref={keysRef}
-              className="ltc-cm-keys"
-              role="group"
-              viewBox={`0 0 ${L.vbW} ${L.vbH}`}
-              aria-label="Confusion matrix cells: the arrow keys move between cells, Enter shows a cell's test images"
-              width={p.width ? Math.min(p.width, Math.round(L.vbW * 1.3)) : '100%'}
-              style={{ maxWidth: Math.round(L.vbW * 1.3) }}
+            <div
+              ref={areaRef}
+              className="ltc-cm-area"
+              style={{ width: L.w, height: L.h, cursor: onCellClick ? 'pointer' : 'default' }}
+              onMouseMove={onMove}
+              onMouseLeave={() => setActive(null)}
+              onClick={onClick}
             >
-              <FocusCells norm={norm} confusion={confusion} order={order} names={classNames} L={L} rove={rove} onFocusCell={onFocusCell} />
-            </svg>
-          )}
-          {tooltip}
-          <p className="ltc-sr-only" aria-live="polite">
-            {active && !buttons ? describe(active.r, active.c) : ''}
-          </p>
-          {C <= TITLE_MAX ? (
-            <table className="ltc-sr-only">
-              <caption>Confusion matrix, share of each true class (rows) predicted as each class (columns)</caption>
-              <thead>
-                <tr>
-                  <th scope="col">true \ predicted</th>
-                  {order.map((c) => (
-                    <th key={c} scope="col">
-                      {nameOf(c)}
-                    </th>
-                  ))}
-                </tr>
-              </thead>
-              <tbody>
-                {order.map((t) => (
-                  <tr key={t}>
-                    <th scope="row">{nameOf(t)}</th>
-                    {order.map((pc) => (
-                      <td key={pc}>{`${pctText(norm.rates[t]?.[pc] ?? 0)} (${confusion[t]?.[pc] ?? 0})`}</td>
-                    ))}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          ) : (
-            <ul className="ltc-sr-only">
-              {order.map((t) => {
-                const top = topConfusion(norm.rates[t] ?? [], t);
-                return (
-                  <li key={t}>
-                    {`${nameOf(t)}: ${pctText(norm.rates[t]?.[t] ?? 0)} correct`}
-                    {top ? `, most often predicted as ${nameOf(top.p)} (${pctText(top.rate)})` : ''}
-                  </li>
-                );
-              })}
-            </ul>
-          )}
-        </div>
-      )}
+              {turn && (
+                <ComposedChart
+                  width={L.w}
+                  height={L.h}
+                  data={NO_DATA}
+                  margin={MARGIN}
+                  accessibilityLayer={false}
+                  role="img"
+                  aria-label={summary}
+                >
+                  <XAxis
+                    dataKey="x"
+                    type="number"
+                    orientation="top"
+                    domain={[0, C]}
+                    ticks={ticks}
+                    interval={0}
+                    allowDataOverflow
+                    height={L.labelSpace}
+                    tick={xTick}
+                    tickLine={false}
+                    axisLine={false}
+                  />
+                  <YAxis
+                    type="number"
+                    domain={[0, C]}
+                    reversed
+                    ticks={ticks}
+                    interval={0}
+                    allowDataOverflow
+                    width={L.labelSpace}
+                    tick={yTick}
+                    tickLine={false}
+                    axisLine={false}
+                  />
+                  <rect x={L.x0} y={L.y0} width={C * L.cell} height={C * L.cell} fill={heatColor(0)} stroke="#999" strokeWidth={0.5} />
+                  {norm && confusion && <Cells norm={norm} confusion={confusion} order={order} names={classNames} L={L} />}
+                  {active && (
+                    <rect
+                      x={L.x0 + active.c * L.cell}
+                      y={L.y0 + active.r * L.cell}
+                      width={L.cell}
+                      height={L.cell}
+                      fill="none"
+                      stroke="#D55E00"
+                      strokeWidth={Math.max(1.5, L.cell / 12)}
+                      pointerEvents="none"
+                    />
+                  )}
+                  <Furniture L={L} gid={`cm${gid}`} />
+                </ComposedChart>
+              )}
+              {buttons && norm && confusion && (
+                <svg
+                  ref={keysRef}
+                  className="ltc-cm-keys"
+                  role="group"
+                  width={L.w}
+                  height={L.h}
+                  aria-label="Confusion matrix cells: the arrow keys move between cells, Enter shows a cell's test images"
+                >
+                  <FocusCells
+                    norm={norm}
+                    confusion={confusion}
+                    order={order}
+                    names={classNames}
+                    L={L}
+                    rove={rove}
+                    onFocusCell={onFocusCell}
+                  />
+                </svg>
+              )}
+              {tooltip}
+            </div>
+            <p className="ltc-sr-only" aria-live="polite">
+              {active && !buttons ? describe(active.r, active.c) : ''}
+            </p>
+          </div>
+        )}
+      </div>
     </ChartCard>
   );
 }

@@ -1,21 +1,35 @@
 /**
- * Chart 4: mean feature norm per class over epochs (train and test) with the FBL curriculum α(t) on the right axis.
- * Up to PER_CLASS_MAX classes (one run): one line per class, coloured head → tail; otherwise the mean per
- * many/medium/few group. Shown for every loss so CE can be compared with FBL.
+ * Chart 4: mean feature norm per class over epochs (train and test). Up to PER_CLASS_MAX classes (one run): one
+ * line per class, coloured head → tail; otherwise the mean per many/medium/few group. Shown for every loss so CE
+ * can be compared with FBL; the FBL curriculum α(t) (right axis) and the FBL title only when an FBL run is drawn,
+ * one α(t) curve per FBL run, over that run's own epochs.
  */
 import { memo, useId, useMemo, useState } from 'react';
-import { FastLineChart, type FastAxis, type FastLine } from './FastLineChart';
+import { TimeChart } from './TimeChart';
+import type { SeriesLine } from './PlotLayers';
+import type { AxisSpec } from './scale';
 import type { ChartProps } from './types';
 import type { Group } from '../../core/data/types';
-import { ChartCard, DEFAULT_HEIGHT, MAX_EPOCH_POINTS, epochLabel, epochPropsEqual, fastMarkers, type LegendItem } from './ChartCard';
+import {
+  ChartCard,
+  DEFAULT_HEIGHT,
+  MAX_EPOCH_POINTS,
+  drwMarkerEpoch,
+  epochLabel,
+  epochPropsEqual,
+  timeMarkers,
+  type LegendItem,
+} from './ChartCard';
 import {
   GROUP_COLORS,
   GROUP_DASH,
   GROUP_LABELS,
+  alphaKey,
   ellipsize,
   featureNormRows,
   fmt,
   hasStage2,
+  isFblRun,
   normKey,
   presentGroups,
   rankOf,
@@ -26,22 +40,19 @@ import {
   type NormMode,
   type NormSide,
 } from './chart-data';
+import { chartMeta } from './meta';
+import { featureNormSummary, featureNormTable } from './text-alternatives';
 
 export const PER_CLASS_MAX = 10;
 const ALPHA_COLOR = '#000';
 const ALPHA_DASH = '12 4 2 4';
 const TEST_DASH = '7 4';
 type View = 'both' | 'tr' | 'te';
-const NORM_AXIS: FastAxis = { label: 'mean ‖feature‖₂', width: 60, format: (v) => fmt(v) };
-const ALPHA_AXIS: FastAxis = { label: 'α(t)', width: 48, domain: [0, (max) => Math.max(1, Math.ceil(max * 10) / 10)] };
+const NORM_AXIS: AxisSpec = { label: 'mean ‖feature‖₂', width: 60, format: (v) => fmt(v) };
+const ALPHA_AXIS: AxisSpec = { label: 'α(t)', width: 48, domain: [0, (max) => Math.max(1, Math.ceil(max * 10) / 10)] };
 const tipFormat = (v: number) => fmt(v, 4);
-
-interface LineSpec {
-  key: string;
-  name: string;
-  color: string;
-  dash?: string;
-}
+/** Title when an FBL run is drawn. */
+export const FBL_TITLE = 'Feature norm per class — FBL: tail norms rise as α(t) grows';
 
 function FeatureNormChartImpl(p: ChartProps) {
   const { runs, counts, groups, classNames, totalEpochs, gaStartEpoch } = p;
@@ -51,9 +62,8 @@ function FeatureNormChartImpl(p: ChartProps) {
   const [viewState, setView] = useState<View | null>(null);
   const view: View = viewState ?? (single ? 'both' : 'te');
   const effView: View = !single && view === 'both' ? 'te' : view;
-  const sides: NormSide[] = effView === 'both' ? ['tr', 'te'] : [effView];
   const gs = useMemo(() => presentGroups(groups), [groups]);
-  const rank = useMemo(() => rankOf(sortByCount(counts)), [counts]);
+  const fbl = useMemo(() => runs.map((r, i) => ({ r, i })).filter(({ r }) => isFblRun(r)), [runs]);
 
   const shaped = useMemo(
     () => ({
@@ -64,56 +74,57 @@ function FeatureNormChartImpl(p: ChartProps) {
     [runs, groups, totalEpochs, mode],
   );
 
-  const sideName = (s: NormSide) => (s === 'tr' ? 'train' : 'test');
-  const lines: LineSpec[] = [];
-  const legend: LegendItem[] = [];
-  if (mode === 'class') {
-    const order = sortByCount(counts);
-    for (const c of order) {
-      const color = sequentialColor(C > 1 ? rank[c] / (C - 1) : 0);
-      legend.push({ label: ellipsize(classNames[c] ?? `class ${c}`, 18), color });
-      for (const s of sides) {
-        lines.push({
-          key: normKey(0, s, c),
-          name: `${classNames[c] ?? `class ${c}`} (${sideName(s)})`,
-          color,
-          dash: s === 'te' ? TEST_DASH : undefined,
-        });
-      }
-    }
-  } else if (single) {
-    for (const g of gs) {
-      legend.push({ label: `${GROUP_LABELS[g]} (mean)`, color: GROUP_COLORS[g], shape: 'square' });
-      for (const s of sides) {
-        lines.push({
-          key: normKey(0, s, g),
-          name: `${g} mean (${sideName(s)})`,
-          color: GROUP_COLORS[g],
-          dash: s === 'te' ? TEST_DASH : undefined,
-        });
-      }
-    }
-  } else {
-    runs.forEach((r, i) => {
-      legend.push({ label: r.label, color: r.color, shape: 'square' });
-      for (const g of gs as Group[]) {
-        lines.push({
-          key: normKey(i, sides[0], g),
-          name: `${r.label} — ${g} mean (${sideName(sides[0])})`,
-          color: r.color,
-          dash: GROUP_DASH[g],
-        });
-      }
+  const { lines, legend } = useMemo(() => {
+    const sides: NormSide[] = effView === 'both' ? ['tr', 'te'] : [effView];
+    const sideName = (s: NormSide) => (s === 'tr' ? 'train' : 'test');
+    const lines: SeriesLine[] = [];
+    const legend: LegendItem[] = [];
+    const showDots = runs.every((r) => r.epochs.length <= 30);
+    const line = (key: string, name: string, color: string, dash?: string): SeriesLine => ({
+      key,
+      name,
+      color,
+      axis: 'left',
+      width: 2.5,
+      dash,
+      dot: showDots ? 2.5 : 0,
     });
-    for (const g of gs) legend.push({ label: `${GROUP_LABELS[g]} (mean)`, color: '#333', dash: GROUP_DASH[g] });
-  }
-  if (single && effView === 'both') {
-    legend.push({ label: 'train', color: '#333' }, { label: 'test', color: '#333', dash: TEST_DASH });
-  }
-  legend.push({ label: 'FBL curriculum α(t) (right axis)', color: ALPHA_COLOR, dash: ALPHA_DASH });
+    if (mode === 'class') {
+      const order = sortByCount(counts);
+      const rank = rankOf(order);
+      for (const c of order) {
+        const color = sequentialColor(C > 1 ? rank[c] / (C - 1) : 0);
+        legend.push({ label: ellipsize(classNames[c] ?? `class ${c}`, 18), color });
+        for (const s of sides)
+          lines.push(
+            line(normKey(0, s, c), `${classNames[c] ?? `class ${c}`} (${sideName(s)})`, color, s === 'te' ? TEST_DASH : undefined),
+          );
+      }
+    } else if (single) {
+      for (const g of gs) {
+        legend.push({ label: `${GROUP_LABELS[g]} (mean)`, color: GROUP_COLORS[g], shape: 'square' });
+        for (const s of sides)
+          lines.push(line(normKey(0, s, g), `${g} mean (${sideName(s)})`, GROUP_COLORS[g], s === 'te' ? TEST_DASH : undefined));
+      }
+    } else {
+      runs.forEach((r, i) => {
+        legend.push({ label: r.label, color: r.color, shape: 'square' });
+        for (const g of gs as Group[])
+          lines.push(line(normKey(i, sides[0], g), `${r.label} — ${g} mean (${sideName(sides[0])})`, r.color, GROUP_DASH[g]));
+      });
+      for (const g of gs) legend.push({ label: `${GROUP_LABELS[g]} (mean)`, color: '#333', dash: GROUP_DASH[g] });
+    }
+    if (single && effView === 'both') legend.push({ label: 'train', color: '#333' }, { label: 'test', color: '#333', dash: TEST_DASH });
+    for (const { r, i } of fbl) {
+      const color = single ? ALPHA_COLOR : r.color;
+      legend.push({ label: `${single ? '' : `${r.label}: `}FBL curriculum α(t) (right axis)`, color, dash: ALPHA_DASH });
+      lines.push({ key: alphaKey(i), name: single ? 'α(t)' : `${r.label} α(t)`, color, axis: 'right', width: 2.5, dash: ALPHA_DASH });
+    }
+    return { lines, legend };
+  }, [effView, mode, runs, counts, C, classNames, single, gs, fbl]);
 
   let points = 0;
-  for (const row of shaped.rows) for (const l of lines) if (row[l.key] !== undefined && row[l.key] !== null) points++;
+  for (const row of shaped.rows) for (const l of lines) if (l.axis === 'left' && row[l.key] !== undefined && row[l.key] !== null) points++;
   const name = useId();
   const options: Array<{ v: View; label: string }> = single
     ? [
@@ -136,41 +147,38 @@ function FeatureNormChartImpl(p: ChartProps) {
       ))}
     </fieldset>
   );
-  const showDots = runs.every((r) => r.epochs.length <= 30);
-  const fastLines: FastLine[] = [
-    ...lines.map((l): FastLine => ({
-      key: l.key,
-      name: l.name,
-      color: l.color,
-      axis: 'left',
-      width: 2.5,
-      dash: l.dash,
-      dot: showDots ? 2.5 : 0,
-    })),
-    { key: 'alpha', name: 'α(t)', color: ALPHA_COLOR, axis: 'right', width: 2.5, dash: ALPHA_DASH },
-  ];
-  const markers = fastMarkers({ gaStartEpoch, stage2At: shaped.stage2 ? totalEpochs : null });
+  const drw = drwMarkerEpoch(runs, p.drwStartEpoch);
+  const markers = useMemo(
+    () => timeMarkers({ gaStartEpoch, drwStartEpoch: drw, stage2At: shaped.stage2 ? totalEpochs : null }),
+    [gaStartEpoch, drw, shaped.stage2, totalEpochs],
+  );
   const xMax = Math.max(shaped.xMax, ...markers.map((k) => Math.ceil(k.x)));
+  const title = fbl.length ? FBL_TITLE : chartMeta('feature-norm').title;
 
   return (
     <ChartCard
       id="feature-norm"
+      title={title}
       points={points}
-      legend={legend}
+      runs={runs.filter((r) => r.epochs.length).map((r) => r.id)}
       controls={controls}
       note={mode === 'group' ? 'Lines are the mean feature norm over the classes of each group.' : undefined}
+      summary={featureNormSummary(runs, groups)}
+      table={() => featureNormTable(runs, groups)}
     >
-      <FastLineChart
+      <TimeChart
         rows={shaped.rows}
-        lines={fastLines}
+        lines={lines}
         xMax={xMax}
         left={NORM_AXIS}
-        right={ALPHA_AXIS}
+        right={fbl.length ? ALPHA_AXIS : undefined}
         markers={markers}
+        legend={legend}
         width={p.width}
         height={p.height ?? DEFAULT_HEIGHT}
         tipTitle={epochLabel}
         tipFormat={tipFormat}
+        title={title}
       />
     </ChartCard>
   );

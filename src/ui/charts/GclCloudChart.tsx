@@ -3,12 +3,13 @@
  * units (× s, right axis). Bottom: box-and-whisker summary of the downward shifts actually sampled per class in the
  * last batch (min, q1, median, q3, max). Classes sorted by training count.
  */
-import { memo, useMemo, type ReactNode } from 'react';
+import { memo, useCallback, useMemo, type ReactNode } from 'react';
 import { useScheduled } from './schedule';
-import { ClassBars, FastClassChart, centreLine, dotsPath, extent, type ClassScales } from './FastClassChart';
-import type { FastAxis } from './FastLineChart';
+import { ClassChart } from './ClassChart';
+import { BoxPaths, ClassBars, centreLine, dotsPath, type ClassScales } from './PlotLayers';
+import { extent, type AxisSpec } from './scale';
 import type { ChartProps, RunSeries } from './types';
-import { ChartCard, TooltipBox, classAxis, epochPropsEqual, type LegendItem } from './ChartCard';
+import { ChartCard, TooltipBox, classAxis, runsWherePropsEqual, type LegendItem } from './ChartCard';
 import {
   GROUP_LABELS,
   classRows,
@@ -20,63 +21,13 @@ import {
   type BoxRow,
   type ClassRow,
 } from './chart-data';
+import { chartMeta } from './meta';
+import { gclSummary, gclTable } from './text-alternatives';
 
 const BOX_DELAY_MS = 30;
+const TITLE = chartMeta('gcl-cloud').title;
 
 const isGclEpoch = (e: { lossPerClass?: Record<string, number[]> }) => !!e.lossPerClass?.cloudAmplitude;
-
-/**
- * Box-and-whisker glyphs of every class and GCL run as three paths per run (whiskers and caps, boxes, medians)
- * (one element per class would cost ~0.3 ms each to mount).
- */
-function BoxPaths({
-  rows,
-  runs,
-  s: sc,
-  gap = 0.14,
-}: {
-  rows: readonly BoxRow[];
-  runs: ReadonlyArray<{ r: RunSeries; i: number }>;
-  s: ClassScales;
-  gap?: number;
-}) {
-  if (runs.length === 0) return null;
-  const f = (v: number) => v.toFixed(2);
-  const y = sc.yL;
-  const out = runs.map(() => ({ whisk: [] as string[], box: [] as string[], med: [] as string[] }));
-  rows.forEach((row, ri) => {
-    const { a, b } = sc.band(ri);
-    const band = b - a;
-    const w = (band * (1 - gap)) / runs.length;
-    runs.forEach(({ i }, k) => {
-      const st = row.stats[`r${i}`];
-      if (!st) return;
-      const cx = a + (band * gap) / 2 + (k + 0.5) * w;
-      const bw = Math.max(2, Math.min(w * 0.8, 36));
-      const cap = bw / 4;
-      const o = out[k];
-      o.whisk.push(
-        `M${f(cx)} ${f(y(st.max))}V${f(y(st.q3))}M${f(cx)} ${f(y(st.q1))}V${f(y(st.min))}`,
-        `M${f(cx - cap)} ${f(y(st.max))}H${f(cx + cap)}M${f(cx - cap)} ${f(y(st.min))}H${f(cx + cap)}`,
-      );
-      const top = y(st.q3);
-      const bottom = Math.max(top + 1, y(st.q1));
-      o.box.push(`M${f(cx - bw / 2)} ${f(top)}H${f(cx + bw / 2)}V${f(bottom)}H${f(cx - bw / 2)}Z`);
-      o.med.push(`M${f(cx - bw / 2)} ${f(y(st.median))}H${f(cx + bw / 2)}`);
-    });
-  });
-  return (
-    <g className="ltc-boxes" pointerEvents="none">
-      {runs.map(({ r }, k) => (
-        <g key={k} stroke={r.color}>
-          <path d={out[k].box.join('')} fill={r.color} fillOpacity={0.3} strokeWidth={1.5} />
-          <path d={out[k].whisk.join('')} fill="none" strokeWidth={1.5} />
-          <path d={out[k].med.join('')} fill="none" strokeWidth={3} />
-        </g>
-      ))}
-    </g>
-  );
-}
 
 interface BoxPlotProps {
   rows: BoxRow[];
@@ -88,17 +39,23 @@ interface BoxPlotProps {
   tip: (row: BoxRow) => ReactNode;
 }
 
-const AMP_AXIS: FastAxis = { label: 'amplitude (cosine)', width: 60, domain: [0, 'auto'], format: (v) => fmt(v) };
-const LOGIT_AXIS: FastAxis = { label: 'amplitude × s (logit)', width: 60, domain: [0, 'auto'], format: (v) => fmt(v) };
-const SHIFT_AXIS: FastAxis = { label: 'sampled shift (cosine)', width: 60, domain: [0, 'auto'], format: (v) => fmt(v) };
+const AMP_AXIS: AxisSpec = { label: 'amplitude (cosine)', width: 60, domain: [0, 'auto'], format: (v) => fmt(v) };
+const LOGIT_AXIS: AxisSpec = { label: 'amplitude × s (logit)', width: 60, domain: [0, 'auto'], format: (v) => fmt(v) };
+const SHIFT_AXIS: AxisSpec = { label: 'sampled shift (cosine)', width: 60, domain: [0, 'auto'], format: (v) => fmt(v) };
 const X_LABEL = 'class (most training images → fewest)';
 
 /** The lower chart, drawn in its own task shortly after the upper one (it follows its rows with a small delay). */
 function BoxPlot(props: BoxPlotProps) {
   const { rows, gcl, width, height, ax, tickLabel, tip } = useScheduled(props, BOX_DELAY_MS, 0, true, 'ltpg:chart:gcl-box');
   const ext = useMemo(() => extent(rows.flatMap((r) => gcl.map(({ i }) => r.stats[`r${i}`]?.max))), [rows, gcl]);
+  const draw = useCallback(
+    (sc: ClassScales) => (
+      <BoxPaths s={sc} series={gcl.map(({ r, i }) => ({ color: r.color, stats: rows.map((row) => row.stats[`r${i}`]) }))} />
+    ),
+    [rows, gcl],
+  );
   return (
-    <FastClassChart
+    <ClassChart
       rows={rows}
       ax={ax}
       xLabel={X_LABEL}
@@ -108,7 +65,8 @@ function BoxPlot(props: BoxPlotProps) {
       width={width}
       height={height}
       tip={tip}
-      draw={(sc) => <BoxPaths rows={rows} runs={gcl} s={sc} />}
+      draw={draw}
+      title="GCL: downward shifts sampled per class in the last batch"
     />
   );
 }
@@ -131,56 +89,93 @@ function GclCloudChartImpl(p: ChartProps) {
   const points = ampPoints + boxPoints;
   const anyEpochs = runs.some((r) => r.epochs.length > 0);
   const ax = useMemo(() => classAxis(ampRows.map((r) => r.name)), [ampRows]);
-  const tickLabel = (row: ClassRow) => ellipsize(row.name, ax.maxChars);
+  const tickLabel = useCallback((row: ClassRow) => ellipsize(row.name, ax.maxChars), [ax]);
   const ampExt = useMemo(() => extent(ampRows.flatMap((r) => gcl.map(({ i }) => r.v[`r${i}amp`]))), [ampRows, gcl]);
   const logitExt = useMemo(() => extent(ampRows.flatMap((r) => gcl.map(({ i }) => r.v[`r${i}logit`]))), [ampRows, gcl]);
   const multi = gcl.length > 1;
-  const pre = (r: RunSeries) => (multi ? `${r.label}: ` : '');
-  const legend: LegendItem[] = gcl.flatMap(({ r }) => [
-    { label: `${pre(r)}amplitude noiseMul·d̂_c (bars, cosine units)`, color: r.color, shape: 'band' as const },
-    { label: `${pre(r)}× s (logit units, right axis)`, color: r.color, dash: '6 3' },
-    { label: `${pre(r)}sampled shifts in the last batch (lower chart)`, color: r.color, shape: 'box' as const },
-  ]);
+  const legend: LegendItem[] = useMemo(() => {
+    const pre = (r: RunSeries) => (multi ? `${r.label}: ` : '');
+    return gcl.flatMap(({ r }) => [
+      { label: `${pre(r)}amplitude noiseMul·d̂_c (bars, cosine units)`, color: r.color, shape: 'band' as const },
+      { label: `${pre(r)}× s (logit units, right axis)`, color: r.color, dash: '6 3' },
+      { label: `${pre(r)}sampled shifts in the last batch (lower chart)`, color: r.color, shape: 'box' as const },
+    ]);
+  }, [gcl, multi]);
 
-  const ampTip = (row: ClassRow) => {
-    return (
-      <TooltipBox
-        title={`${row.name} — ${GROUP_LABELS[row.group]}, ${row.count} training images`}
-        lines={gcl.flatMap(({ r, i }) => [
-          { name: `${pre(r)}amplitude`, value: `${fmt(row.v[`r${i}amp`], 4)} (cosine)`, color: r.color },
-          { name: `${pre(r)}× s`, value: `${fmt(row.v[`r${i}logit`], 4)} (logit)`, color: r.color },
-        ])}
-      />
-    );
-  };
-  const boxTip = (row: BoxRow) => {
-    return (
-      <TooltipBox
-        title={`${row.name}: sampled shift, last batch (cosine units)`}
-        lines={gcl.flatMap(({ r, i }) => {
-          const st = row.stats[`r${i}`];
-          if (!st) return [];
-          return [
-            { name: `${pre(r)}median`, value: fmt(st.median, 4), color: r.color },
-            { name: 'quartiles q1 – q3', value: `${fmt(st.q1, 4)} – ${fmt(st.q3, 4)}` },
-            { name: 'min – max', value: `${fmt(st.min, 4)} – ${fmt(st.max, 4)}` },
-            { name: 'mean', value: fmt(st.mean, 4) },
-            { name: 'samples', value: String(st.n) },
-          ];
+  const ampTip = useCallback(
+    (row: ClassRow) => {
+      const pre = (r: RunSeries) => (multi ? `${r.label}: ` : '');
+      return (
+        <TooltipBox
+          title={`${row.name} — ${GROUP_LABELS[row.group]}, ${row.count} training images`}
+          lines={gcl.flatMap(({ r, i }) => [
+            { name: `${pre(r)}amplitude`, value: `${fmt(row.v[`r${i}amp`], 4)} (cosine)`, color: r.color },
+            { name: `${pre(r)}× s`, value: `${fmt(row.v[`r${i}logit`], 4)} (logit)`, color: r.color },
+          ])}
+        />
+      );
+    },
+    [gcl, multi],
+  );
+  const boxTip = useCallback(
+    (row: BoxRow) => {
+      const pre = (r: RunSeries) => (multi ? `${r.label}: ` : '');
+      return (
+        <TooltipBox
+          title={`${row.name}: sampled shift, last batch (cosine units)`}
+          lines={gcl.flatMap(({ r, i }) => {
+            const st = row.stats[`r${i}`];
+            if (!st) return [];
+            return [
+              { name: `${pre(r)}median`, value: fmt(st.median, 4), color: r.color },
+              { name: 'quartiles q1 – q3', value: `${fmt(st.q1, 4)} – ${fmt(st.q3, 4)}` },
+              { name: 'min – max', value: `${fmt(st.min, 4)} – ${fmt(st.max, 4)}` },
+              { name: 'mean', value: fmt(st.mean, 4) },
+              { name: 'samples', value: String(st.n) },
+            ];
+          })}
+        />
+      );
+    },
+    [gcl, multi],
+  );
+  const draw = useCallback(
+    (sc: ClassScales) => (
+      <>
+        <ClassBars
+          rows={ampRows}
+          s={sc}
+          series={gcl.map(({ r, i }) => ({ key: `r${i}amp`, color: r.color, fillOpacity: 0.4, outline: true }))}
+        />
+        {gcl.map(({ r, i }) => {
+          const l = centreLine(
+            ampRows.map((row) => row.v[`r${i}logit`]),
+            sc,
+            sc.yR,
+          );
+          return (
+            <g key={`l${i}`}>
+              <path d={l.d} fill="none" stroke={r.color} strokeWidth={2} strokeDasharray="6 3" />
+              {ampRows.length <= 30 && <path d={dotsPath(l.pts, 3)} fill={r.color} />}
+            </g>
+          );
         })}
-      />
-    );
-  };
+      </>
+    ),
+    [ampRows, gcl],
+  );
   const h = Math.round((p.height ?? 300) * 0.85) + ax.height - 50;
 
   return (
     <ChartCard
       id="gcl-cloud"
       points={points}
-      legend={legend}
+      runs={gcl.map(({ r }) => r.id)}
       empty={anyEpochs ? 'Train with GCL to see the clouds.' : 'No data yet — the GCL clouds appear after the first epoch of a GCL run.'}
+      summary={gclSummary(runs, counts)}
+      table={() => gclTable(runs, counts, groups, classNames)}
     >
-      <FastClassChart
+      <ClassChart
         rows={ampRows}
         ax={ax}
         xLabel={X_LABEL}
@@ -189,36 +184,22 @@ function GclCloudChartImpl(p: ChartProps) {
         right={LOGIT_AXIS}
         leftExtent={ampExt}
         rightExtent={logitExt}
+        legend={legend}
         width={p.width}
         height={h}
         tip={ampTip}
-        draw={(sc) => (
-          <>
-            <ClassBars
-              rows={ampRows}
-              s={sc}
-              series={gcl.map(({ r, i }) => ({ key: `r${i}amp`, color: r.color, fillOpacity: 0.4, outline: true }))}
-            />
-            {gcl.map(({ r, i }) => {
-              const l = centreLine(
-                ampRows.map((row) => row.v[`r${i}logit`]),
-                sc,
-                sc.yR,
-              );
-              return (
-                <g key={`l${i}`}>
-                  <path d={l.d} fill="none" stroke={r.color} strokeWidth={2} strokeDasharray="6 3" />
-                  {ampRows.length <= 30 && <path d={dotsPath(l.pts, 3)} fill={r.color} />}
-                </g>
-              );
-            })}
-          </>
-        )}
+        draw={draw}
+        title={TITLE}
       />
-      {boxPoints > 0 && <BoxPlot rows={boxRows} gcl={gcl} width={p.width} height={h} ax={ax} tickLabel={tickLabel} tip={boxTip} />}
+      {(boxPoints > 0 || points === 0) && (
+        <BoxPlot rows={boxRows} gcl={gcl} width={p.width} height={h} ax={ax} tickLabel={tickLabel} tip={boxTip} />
+      )}
     </ChartCard>
   );
 }
 
-export const GclCloudChart = memo(GclCloudChartImpl, epochPropsEqual);
+export const GclCloudChart = memo(
+  GclCloudChartImpl,
+  runsWherePropsEqual((r) => r.epochs.some(isGclEpoch)),
+);
 GclCloudChart.displayName = 'GclCloudChart';

@@ -4,8 +4,19 @@
  */
 import { memo, useMemo } from 'react';
 import type { ChartProps } from './types';
-import { ChartCard, DEFAULT_HEIGHT, MAX_EPOCH_POINTS, epochLabel, epochPropsEqual, fastMarkers, type LegendItem } from './ChartCard';
-import { FastLineChart, type FastAxis, type FastLine } from './FastLineChart';
+import {
+  ChartCard,
+  DEFAULT_HEIGHT,
+  MAX_EPOCH_POINTS,
+  drwMarkerEpoch,
+  epochLabel,
+  epochPropsEqual,
+  timeMarkers,
+  type LegendItem,
+} from './ChartCard';
+import { TimeChart } from './TimeChart';
+import type { SeriesLine } from './PlotLayers';
+import type { AxisSpec } from './scale';
 import {
   GROUP_COLORS,
   GROUP_DASH,
@@ -18,10 +29,13 @@ import {
   thinRows,
   timeMax,
 } from './chart-data';
+import { chartMeta } from './meta';
+import { groupsSummary, groupsTable } from './text-alternatives';
 
-const ACC_AXIS: FastAxis = { label: 'test accuracy (%)', width: 56, domain: [0, 100] };
-const MARGIN = { top: 16, right: 24, bottom: 24, left: 12 };
+const ACC_AXIS: AxisSpec = { label: 'test accuracy (%)', width: 56, domain: [0, 100] };
+const MARGIN = { top: 8, right: 24, bottom: 24, left: 12 };
 const tipFormat = (v: number) => fmtPct(v);
+const TITLE = chartMeta('groups').title;
 
 function GroupAccuracyChartImpl(p: ChartProps) {
   const { runs, groups, totalEpochs, gaStartEpoch } = p;
@@ -38,41 +52,60 @@ function GroupAccuracyChartImpl(p: ChartProps) {
   }, [runs, gs, totalEpochs]);
 
   const single = runs.length === 1;
-  const colorOf = (i: number, g: (typeof gs)[number]) => (single ? GROUP_COLORS[g] : runs[i].color);
-  const legend: LegendItem[] = single
-    ? gs.map((g) => ({ label: GROUP_LABELS[g], color: GROUP_COLORS[g], dash: GROUP_DASH[g] }))
-    : [
-        ...runs.map((r) => ({ label: r.label, color: r.color })),
-        ...gs.map((g) => ({ label: GROUP_LABELS[g], color: '#333', dash: GROUP_DASH[g] })),
-      ];
-  const showDots = runs.every((r) => r.epochs.length <= 60);
-  const lines: FastLine[] = runs.flatMap((r, i) =>
-    gs.map((g): FastLine => ({
-      key: `r${i}${g}`,
-      name: single ? GROUP_LABELS[g] : `${r.label} — ${g}`,
-      color: colorOf(i, g),
-      axis: 'left',
-      width: 3,
-      dash: GROUP_DASH[g],
-      dot: showDots ? 3 : 0,
-    })),
+  const legend: LegendItem[] = useMemo(
+    () =>
+      single
+        ? gs.map((g) => ({ label: GROUP_LABELS[g], color: GROUP_COLORS[g], dash: GROUP_DASH[g] }))
+        : [
+            ...runs.map((r) => ({ label: r.label, color: r.color })),
+            ...gs.map((g) => ({ label: GROUP_LABELS[g], color: '#333', dash: GROUP_DASH[g] })),
+          ],
+    [single, gs, runs],
   );
-  const markers = fastMarkers({ gaStartEpoch, stage2At: shaped.stage2 ? totalEpochs : null });
+  const showDots = runs.every((r) => r.epochs.length <= 60) && runs.length * gs.length <= 9;
+  const lines: SeriesLine[] = useMemo(
+    () =>
+      runs.flatMap((r, i) =>
+        gs.map((g): SeriesLine => ({
+          key: `r${i}${g}`,
+          name: single ? GROUP_LABELS[g] : `${r.label} — ${g}`,
+          color: single ? GROUP_COLORS[g] : r.color,
+          axis: 'left',
+          width: 3,
+          dash: GROUP_DASH[g],
+          dot: showDots ? 3 : 0,
+        })),
+      ),
+    [runs, gs, single, showDots],
+  );
+  const drw = drwMarkerEpoch(runs, p.drwStartEpoch);
+  const markers = useMemo(
+    () => timeMarkers({ gaStartEpoch, drwStartEpoch: drw, stage2At: shaped.stage2 ? totalEpochs : null }),
+    [gaStartEpoch, drw, shaped.stage2, totalEpochs],
+  );
   const xMax = Math.max(shaped.xMax, ...markers.map((k) => Math.ceil(k.x)));
 
   return (
-    <ChartCard id="groups" points={shaped.points} legend={legend}>
-      <FastLineChart
+    <ChartCard
+      id="groups"
+      points={shaped.points}
+      runs={runs.filter((r) => r.epochs.length).map((r) => r.id)}
+      summary={groupsSummary(runs, groups)}
+      table={() => groupsTable(runs, groups)}
+    >
+      <TimeChart
         rows={shaped.rows}
         lines={lines}
         xMax={xMax}
         left={ACC_AXIS}
         markers={markers}
+        legend={legend}
         margin={MARGIN}
         width={p.width}
         height={p.height ?? DEFAULT_HEIGHT}
         tipTitle={epochLabel}
         tipFormat={tipFormat}
+        title={TITLE}
       />
     </ChartCard>
   );

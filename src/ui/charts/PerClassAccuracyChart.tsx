@@ -3,11 +3,12 @@
  * bars coloured many/medium/few (one run) or by run (several runs, groups as background bands), training count on
  * the right axis.
  */
-import { memo, useMemo } from 'react';
+import { memo, useCallback, useMemo } from 'react';
 import type { ChartProps } from './types';
 import { ChartCard, TooltipBox, classAxis, epochPropsEqual, type LegendItem } from './ChartCard';
-import { ClassBars, FastClassChart, centreLine, dotsPath } from './FastClassChart';
-import type { FastAxis } from './FastLineChart';
+import { ClassChart } from './ClassChart';
+import { ClassBars, centreLine, dotsPath, type ClassScales } from './PlotLayers';
+import type { AxisSpec } from './scale';
 import {
   GROUP_COLORS,
   GROUP_LABELS,
@@ -18,36 +19,49 @@ import {
   presentGroups,
   type ClassRow,
 } from './chart-data';
+import { chartMeta } from './meta';
+import { perClassSummary, perClassTable } from './text-alternatives';
 
 const COUNT_COLOR = '#555';
-const ACC_AXIS: FastAxis = { label: 'test accuracy (%)', width: 56, domain: [0, 100] };
-const COUNT_AXIS: FastAxis & { stroke: string } = { label: 'training images', width: 64, domain: [0, 'auto'], stroke: COUNT_COLOR };
+const ACC_AXIS: AxisSpec = { label: 'test accuracy (%)', width: 56, domain: [0, 100] };
+const COUNT_AXIS: AxisSpec = { label: 'training images', width: 64, domain: [0, 'auto'], stroke: COUNT_COLOR };
 const ACC_EXTENT: [number, number] = [0, 100];
+const TITLE = chartMeta('per-class').title;
 
 function PerClassAccuracyChartImpl(p: ChartProps) {
   const { runs, counts, groups, classNames } = p;
   const rows = useMemo(() => perClassAccuracyRows(runs, counts, groups, classNames), [runs, counts, groups, classNames]);
-  const bands = useMemo(() => groupBands(rows), [rows]);
-  const withData = runs.map((r, i) => ({ r, i })).filter(({ r }) => r.epochs.length > 0);
+  const withData = useMemo(() => runs.map((r, i) => ({ r, i })).filter(({ r }) => r.epochs.length > 0), [runs]);
   const points = withData.length * rows.length;
   const single = runs.length === 1;
   const ax = useMemo(() => classAxis(rows.map((r) => r.name)), [rows]);
 
-  const legend: LegendItem[] = [
-    ...presentGroups(groups).map((g) => ({
-      label: GROUP_LABELS[g],
-      color: GROUP_COLORS[g],
-      shape: single ? ('square' as const) : ('band' as const),
-    })),
-    ...(single ? [] : withData.map(({ r }) => ({ label: r.label, color: r.color, shape: 'square' as const }))),
-    { label: 'training count (right axis)', color: COUNT_COLOR, dash: '4 3' },
-  ];
-
-  const index = useMemo(() => new Map(rows.map((r, i) => [r.key, i])), [rows]);
+  const legend: LegendItem[] = useMemo(
+    () => [
+      ...presentGroups(groups).map((g) => ({
+        label: GROUP_LABELS[g],
+        color: GROUP_COLORS[g],
+        shape: single ? ('square' as const) : ('band' as const),
+      })),
+      ...(single ? [] : withData.map(({ r }) => ({ label: r.label, color: r.color, shape: 'square' as const }))),
+      { label: 'training count (right axis)', color: COUNT_COLOR, dash: '4 3' },
+    ],
+    [groups, single, withData],
+  );
+  const bands = useMemo(() => {
+    if (single) return undefined;
+    const index = new Map(rows.map((r, i) => [r.key, i]));
+    return groupBands(rows).map((b) => ({
+      from: index.get(b.from) ?? 0,
+      to: index.get(b.to) ?? 0,
+      color: GROUP_COLORS[b.group],
+      opacity: 0.12,
+    }));
+  }, [rows, single]);
   const countExtent = useMemo((): [number, number] => [0, Math.max(0, ...rows.map((r) => r.count))], [rows]);
-  const tickLabel = (row: ClassRow) => ellipsize(row.name, ax.maxChars);
-  const tip = (row: ClassRow) => {
-    return (
+  const tickLabel = useCallback((row: ClassRow) => ellipsize(row.name, ax.maxChars), [ax]);
+  const tip = useCallback(
+    (row: ClassRow) => (
       <TooltipBox
         title={`${row.name} — ${GROUP_LABELS[row.group]}`}
         lines={[
@@ -59,12 +73,44 @@ function PerClassAccuracyChartImpl(p: ChartProps) {
           { name: 'training images', value: String(row.count), color: COUNT_COLOR },
         ]}
       />
-    );
-  };
+    ),
+    [withData, single],
+  );
+  const draw = useCallback(
+    (sc: ClassScales) => {
+      const count = centreLine(
+        rows.map((r) => r.count),
+        sc,
+        sc.yR,
+      );
+      return (
+        <>
+          <ClassBars
+            rows={rows}
+            s={sc}
+            series={withData.map(({ r, i }) => ({
+              key: `r${i}`,
+              color: r.color,
+              colorOf: single ? (row: ClassRow) => GROUP_COLORS[row.group] : undefined,
+            }))}
+          />
+          <path d={count.d} fill="none" stroke={COUNT_COLOR} strokeWidth={2} strokeDasharray="4 3" />
+          {rows.length <= 30 && <path d={dotsPath(count.pts, 3)} fill={COUNT_COLOR} />}
+        </>
+      );
+    },
+    [rows, withData, single],
+  );
 
   return (
-    <ChartCard id="per-class" points={points} legend={legend}>
-      <FastClassChart
+    <ChartCard
+      id="per-class"
+      points={points}
+      runs={withData.map(({ r }) => r.id)}
+      summary={perClassSummary(runs, counts, classNames)}
+      table={() => perClassTable(runs, counts, groups, classNames)}
+    >
+      <ClassChart
         rows={rows}
         ax={ax}
         xLabel="class (most training images → fewest)"
@@ -73,36 +119,13 @@ function PerClassAccuracyChartImpl(p: ChartProps) {
         right={COUNT_AXIS}
         leftExtent={ACC_EXTENT}
         rightExtent={countExtent}
-        bands={
-          single
-            ? undefined
-            : bands.map((b) => ({ from: index.get(b.from) ?? 0, to: index.get(b.to) ?? 0, color: GROUP_COLORS[b.group], opacity: 0.12 }))
-        }
+        bands={bands}
+        legend={legend}
         width={p.width}
         height={(p.height ?? 300) + ax.height - 50}
         tip={tip}
-        draw={(sc) => {
-          const count = centreLine(
-            rows.map((r) => r.count),
-            sc,
-            sc.yR,
-          );
-          return (
-            <>
-              <ClassBars
-                rows={rows}
-                s={sc}
-                series={withData.map(({ r, i }) => ({
-                  key: `r${i}`,
-                  color: r.color,
-                  colorOf: single ? (row: ClassRow) => GROUP_COLORS[row.group] : undefined,
-                }))}
-              />
-              <path d={count.d} fill="none" stroke={COUNT_COLOR} strokeWidth={2} strokeDasharray="4 3" />
-              {rows.length <= 30 && <path d={dotsPath(count.pts, 3)} fill={COUNT_COLOR} />}
-            </>
-          );
-        }}
+        draw={draw}
+        title={TITLE}
       />
     </ChartCard>
   );

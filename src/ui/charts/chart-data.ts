@@ -103,6 +103,30 @@ export function interpolateColor(stops: readonly string[], t: number): string {
 export const SEQUENTIAL_STOPS = ['#0d0887', '#5c01a6', '#9c179e', '#cc4778', '#e66c5c', '#f89540'] as const;
 export const sequentialColor = (t: number): string => interpolateColor(SEQUENTIAL_STOPS, t);
 
+/** Categorical palette for up to 10 classes (Tableau 10). */
+export const CLASS_PALETTE = [
+  '#4e79a7',
+  '#f28e2b',
+  '#e15759',
+  '#76b7b2',
+  '#59a14f',
+  '#edc948',
+  '#b07aa1',
+  '#ff9da7',
+  '#9c755f',
+  '#bab0ac',
+] as const;
+
+/**
+ * One colour per class, by its rank in training count: up to 10 classes the categorical palette (head first),
+ * above that the head → tail sequential palette.
+ */
+export function classColors(counts: readonly number[]): string[] {
+  const C = counts.length;
+  const rank = rankOf(sortByCount(counts));
+  return counts.map((_, c) => (C <= CLASS_PALETTE.length ? CLASS_PALETTE[rank[c]] : sequentialColor(C > 1 ? rank[c] / (C - 1) : 0)));
+}
+
 /** Confusion-matrix ramp (ColorBrewer Blues). */
 export const HEAT_STOPS = ['#f7fbff', '#c6dbef', '#6baed6', '#2171b5', '#08306b'] as const;
 export const heatColor = (t: number): string => interpolateColor(HEAT_STOPS, t);
@@ -117,6 +141,23 @@ export function epochX(m: Pick<EpochMetrics, 'stage' | 'epoch'>, totalEpochs: nu
 /** x of a batch: fractional epoch at the end of the batch, so the last batch of epoch e sits at e + 1. */
 export function batchX(b: Pick<BatchInfo, 'stage' | 'epoch' | 'batch' | 'batchesPerEpoch'>, totalEpochs: number): number {
   return (b.stage === 2 ? totalEpochs : 0) + b.epoch + (b.batch + 1) / Math.max(1, b.batchesPerEpoch);
+}
+
+const ids = new WeakMap<object, number>();
+let nextId = 1;
+/** A number per object (arrays, runs' epochs), stable for its lifetime: for memo keys. */
+export function idOf(o: object): number {
+  let id = ids.get(o);
+  if (id === undefined) ids.set(o, (id = nextId++));
+  return id;
+}
+
+/**
+ * What the per-epoch data of the runs depends on, as a string: the identity of each run's `epochs` array (treated as
+ * immutable), its label, colour and stage-1 epochs. A new batch (new `batches` array) leaves it unchanged.
+ */
+export function epochsKey(runs: readonly RunSeries[]): string {
+  return runs.map((r) => `${idOf(r.epochs)}|${r.id}|${r.label}|${r.color}|${r.stage1Epochs ?? ''}`).join('\n');
 }
 
 export function hasStage2(runs: readonly RunSeries[]): boolean {
@@ -220,17 +261,21 @@ export type NormSide = 'tr' | 'te';
 export const normKey = (run: number, side: NormSide, what: number | Group): string =>
   `r${run}${side}${typeof what === 'number' ? `c${what}` : what}`;
 
+/** Whether a run trained with FBL (its epochs carry the FBL stimulus α(t)·A·d̂_c). */
+export const isFblRun = (r: RunSeries): boolean => r.epochs.some((e) => !!e.lossPerClass?.stimulus);
+
+/** Key of a run's FBL curriculum α(t) series. */
+export const alphaKey = (run: number): string => `a${run}`;
+
 /**
  * Feature norms over epochs for every run: per class (`mode` 'class') or the mean over each group ('group'),
- * train and test, plus the FBL curriculum α(t) of the longest run under key `alpha`.
+ * train and test, plus the FBL curriculum α(t) of each FBL run (its own epochs) under `alphaKey(run)`.
  */
 export function featureNormRows(runs: readonly RunSeries[], groups: readonly Group[], totalEpochs: number, mode: NormMode): TimeRow[] {
   const series: Array<{ key: string; points: XY[] }> = [];
   const C = groups.length;
   const gs = presentGroups(groups);
-  let longest: RunSeries | null = null;
   runs.forEach((r, i) => {
-    if (!longest || r.epochs.length > longest.epochs.length) longest = r;
     const t = r.stage1Epochs ?? totalEpochs;
     for (const side of ['tr', 'te'] as const) {
       const get = (e: EpochMetrics) => (side === 'tr' ? e.featureNormTrain : e.featureNormTest);
@@ -250,9 +295,8 @@ export function featureNormRows(runs: readonly RunSeries[], groups: readonly Gro
         }
       }
     }
+    if (isFblRun(r)) series.push({ key: alphaKey(i), points: r.epochs.map((e) => ({ x: epochX(e, t), y: e.alpha })) });
   });
-  const lr = longest as RunSeries | null;
-  if (lr) series.push({ key: 'alpha', points: lr.epochs.map((e) => ({ x: epochX(e, lr.stage1Epochs ?? totalEpochs), y: e.alpha })) });
   return mergeByX(series);
 }
 
@@ -341,8 +385,11 @@ export interface BoxStats {
 /** Five-number summary and mean of the finite values (quantiles by linear interpolation); null when empty. */
 export function boxStats(values: readonly number[] | undefined): BoxStats | null {
   if (!values) return null;
-  const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  const n = v.length;
+  // a typed array sorts numerically without a comparator (several times faster for 100 classes × 128 samples)
+  const v = new Float64Array(values.length);
+  let n = 0;
+  for (const x of values) if (Number.isFinite(x)) v[n++] = x;
+  v.subarray(0, n).sort();
   if (n === 0) return null;
   const q = (p: number) => {
     const h = (n - 1) * p;
@@ -351,8 +398,19 @@ export function boxStats(values: readonly number[] | undefined): BoxStats | null
     return v[lo] + (v[hi] - v[lo]) * (h - lo);
   };
   let s = 0;
-  for (const x of v) s += x;
+  for (let i = 0; i < n; i++) s += v[i];
   return { n, min: v[0], q1: q(0.25), median: q(0.5), q3: q(0.75), max: v[n - 1], mean: s / n };
+}
+
+/** Box statistics per class of an epoch's sampled GCL noise, computed once per epoch (epochs are immutable). */
+const noiseStats = new WeakMap<readonly (readonly number[])[], Array<BoxStats | null>>();
+function noiseStatsOf(noise: readonly (readonly number[])[]): Array<BoxStats | null> {
+  let st = noiseStats.get(noise);
+  if (!st) {
+    st = noise.map((v) => boxStats(v as number[]));
+    noiseStats.set(noise, st);
+  }
+  return st;
 }
 
 export interface BoxRow extends ClassRow {
@@ -371,9 +429,10 @@ export function gclBoxRows(
   const rows: BoxRow[] = classRows(counts, groups, classNames).map((r) => ({ ...r, range: {}, stats: {} }));
   runs.forEach((r, i) => {
     const e = lastEpochWhere(r.epochs, (m) => !!m.gclNoiseLastBatch);
-    if (!e) return;
+    if (!e?.gclNoiseLastBatch) return;
+    const all = noiseStatsOf(e.gclNoiseLastBatch);
     for (const row of rows) {
-      const st = boxStats(e.gclNoiseLastBatch?.[row.cls]);
+      const st = all[row.cls] ?? null;
       row.stats[`r${i}`] = st;
       row.range[`r${i}`] = st ? [st.min, st.max] : null;
       row.v[`r${i}max`] = st ? st.max : null;

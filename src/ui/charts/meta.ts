@@ -5,7 +5,7 @@ export interface ChartMeta {
   caption: string;
 }
 
-export type ChartId = 'loss' | 'per-class' | 'groups' | 'feature-norm' | 'gcl-cloud' | 'kps' | 'confusion';
+export type ChartId = 'loss' | 'per-class' | 'groups' | 'feature-norm' | 'feature-space' | 'gcl-cloud' | 'kps' | 'confusion';
 
 export const CHARTS: readonly ChartMeta[] = [
   {
@@ -27,8 +27,14 @@ export const CHARTS: readonly ChartMeta[] = [
   },
   {
     id: 'feature-norm',
-    title: 'Feature norm per class — FBL: tail norms rise as α(t) grows',
+    title: 'Feature norm per class over epochs',
     caption: 'under CE tail classes keep smaller feature norms; with FBL the tail norms climb as the curriculum α(t) rises towards 1.',
+  },
+  {
+    id: 'feature-space',
+    title: 'Feature space of the test images (PCA)',
+    caption:
+      'under CE the tail classes crowd together with small norms (small dots); FBL pushes their norms out; with a cosine head GCL and KPS spread the class arrows apart and raise the tail classes’ cosines to their own weight.',
   },
   {
     id: 'gcl-cloud',

@@ -47,3 +47,16 @@ export function useScheduled<T>(value: T, delayMs: number, minIntervalMs: number
 
   return enabled ? shown : value;
 }
+
+/**
+ * `value` as of the last render where `key` changed: later values with the same key are ignored, so what is derived
+ * from it (memoised on it) is not recomputed (e.g. the runs, keyed by their epochs arrays, while only batches arrive).
+ */
+export function useStableBy<T>(value: T, key: string): T {
+  const [held, setHeld] = useState({ key, value });
+  if (held.key !== key) {
+    setHeld({ key, value });
+    return value;
+  }
+  return held.value;
+}

@@ -36,6 +36,11 @@ export interface ChartsPanelProps {
   totalEpochs: number;
   /** KPS: epoch where gradient adjustment switches on (marked on the time axes). */
   gaStartEpoch?: number | null;
+  /**
+   * LDAM-DRW: epoch where the class re-weighting switches on (marked on the time axes). When absent, the first
+   * epoch whose metrics say `drwActive` is marked.
+   */
+  drwStartEpoch?: number | null;
   /** Fixed chart width in px (server rendering, tests); responsive to the card width when omitted. */
   width?: number;
   /** Chart height in px (default 300). */

@@ -7,7 +7,9 @@ import {
   confusionSummary,
   ellipsize,
   epochX,
+  alphaKey,
   featureNormRows,
+  isFblRun,
   fmt,
   fmtPct,
   gclBoxRows,
@@ -149,13 +151,23 @@ describe('group series', () => {
     expect(groupMean(undefined, ['many'], 'many')).toBeNull();
   });
 
-  it('feature norm rows: per class or per group, train and test, plus α', () => {
+  it('feature norm rows: per class or per group, train and test, plus α(t) of each FBL run only, over its own epochs', () => {
     const r = synthRun({ C: 10, epochs: 4 });
     const perClass = featureNormRows([r], r.groups, 4, 'class');
     expect(perClass).toHaveLength(4);
     expect(perClass[3][normKey(0, 'tr', 9)]).toBeCloseTo(5 + 9 * 0.1 * 3);
     expect(perClass[3][normKey(0, 'te', 0)]).toBe(4);
-    expect(perClass[3].alpha).toBeCloseTo(r.epochs[3].alpha);
+    expect(isFblRun(r)).toBe(false);
+    expect(perClass.every((row) => !(alphaKey(0) in row))).toBe(true); // CE: no α(t)
+    // a longer CE run and a shorter FBL run: α follows the FBL run (issue 11.8), not the longest run
+    const ce = synthRun({ C: 10, epochs: 8, id: 'ce' });
+    const fbl = synthRun({ C: 10, epochs: 4, loss: 'fbl', id: 'fbl' });
+    expect(isFblRun(fbl)).toBe(true);
+    const mixed = featureNormRows([ce, fbl], r.groups, 8, 'group');
+    const alphas = mixed.filter((row) => row[alphaKey(1)] !== undefined);
+    expect(alphas.map((row) => row.x)).toEqual([1, 2, 3, 4]);
+    expect(alphas.map((row) => row[alphaKey(1)])).toEqual(fbl.epochs.map((e) => e.alpha));
+    expect(mixed.some((row) => alphaKey(0) in row)).toBe(false);
     const byGroup = featureNormRows([r, { ...r, id: 'x' }], r.groups, 4, 'group');
     const keys = Object.keys(byGroup[0]).sort();
     expect(keys).toContain(normKey(1, 'te', 'medium'));
@@ -242,8 +254,17 @@ describe('formatting and palettes', () => {
     expect(GROUP_COLORS).toEqual({ many: '#0072B2', medium: '#E69F00', few: '#D55E00' });
   });
 
-  it('lists the seven charts with a title and a caption', () => {
-    expect(CHARTS.map((c) => c.id)).toEqual(['loss', 'per-class', 'groups', 'feature-norm', 'gcl-cloud', 'kps', 'confusion']);
+  it('lists the eight charts with a title and a caption', () => {
+    expect(CHARTS.map((c) => c.id)).toEqual([
+      'loss',
+      'per-class',
+      'groups',
+      'feature-norm',
+      'feature-space',
+      'gcl-cloud',
+      'kps',
+      'confusion',
+    ]);
     for (const c of CHARTS) {
       expect(c.title.length).toBeGreaterThan(5);
       expect(c.caption.length).toBeGreaterThan(20);
