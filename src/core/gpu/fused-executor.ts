@@ -412,9 +412,14 @@ export class FusedExecutor {
     };
   }
 
-  /** Labels of the recorded training dispatches, in order (for inspection). */
+  /** Labels of the recorded dispatches, in order (for inspection). */
   dispatchLabels(which: 'train' | 'frozen' | 'eval' = 'train'): string[] {
     return this.plan[which].map((d) => d.label);
+  }
+
+  /** Kernel (pipeline) names of the recorded dispatches, in order (for inspection). */
+  dispatchKernels(which: 'train' | 'frozen' | 'eval' = 'train'): string[] {
+    return this.plan[which].map((d) => d.src.name);
   }
 
   dispose(): void {

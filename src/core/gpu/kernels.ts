@@ -96,6 +96,10 @@ fn reduce2(lid : i32, a : f32, b : f32, maxB : bool) {
 /** Meta of the convolution kernels: the layer geometry. */
 export const CONV_META = ['H', 'W', 'CI', 'HO', 'WO', 'CO', 'KS', 'ST', 'PD'] as const;
 
+/** Four copies of a code fragment, `$` replaced by 0…3 (register blocking without indexed private arrays, which
+ * software adapters emulate slowly). */
+const x4 = (code: string, sep = '\n') => [0, 1, 2, 3].map((p) => code.replaceAll('$', String(p))).join(sep);
+
 /**
  * y[n·HO·WO, CO] = im2col(x)·W, each thread 4 consecutive output positions × 4 output channels.
  * Bindings: bm (meta: conv geometry), bx, bw, by. Threads: CO/4 · ⌈n·HO·WO/4⌉.
@@ -107,42 +111,29 @@ export function convForwardKernel(): KernelSource {
     CONV_META,
     `  let c4n = CO / 4;
   let c4 = i % c4n;
-  let m0 = (i / c4n) * 4;
+  let mb = (i / c4n) * 4;
   let M = n * HO * WO;
-  if (m0 >= M) { return; }
-  var hb : array<i32, 4>;
-  var wb : array<i32, 4>;
-  var xb : array<i32, 4>;
-  for (var p = 0; p < 4; p = p + 1) {
-    let m = min(m0 + p, M - 1);
-    let wo = m % WO; let q = m / WO; let ho = q % HO; let nb = q / HO;
-    hb[p] = ho * ST - PD; wb[p] = wo * ST - PD; xb[p] = nb * H;
-  }
-  var acc : array<vec4<f32>, 4>;
+  if (mb >= M) { return; }
+${x4(`  let m$ = min(mb + $, M - 1);
+  let wo$ = m$ % WO; let q$ = m$ / WO; let hb$ = (q$ % HO) * ST - PD; let wb$ = wo$ * ST - PD; let xb$ = (q$ / HO) * H;`)}
+${x4('  var acc$ = vec4<f32>(0.0);')}
   for (var kh = 0; kh < KS; kh = kh + 1) {
     for (var kw = 0; kw < KS; kw = kw + 1) {
-      var base : array<i32, 4>;
-      for (var p = 0; p < 4; p = p + 1) {
-        let hi = hb[p] + kh; let wi = wb[p] + kw;
-        base[p] = select(-1, ((xb[p] + hi) * W + wi) * CI, hi >= 0 && hi < H && wi >= 0 && wi < W);
-      }
+${x4(`      let hi$ = hb$ + kh; let wi$ = wb$ + kw;
+      let ok$ = hi$ >= 0 && hi$ < H && wi$ >= 0 && wi$ < W;
+      let b$ = select(0, ((xb$ + hi$) * W + wi$) * CI, ok$);`)}
       let wrow = ((kh * KS + kw) * CI) * CO + c4 * 4;
       for (var ci = 0; ci < CI; ci = ci + 1) {
         let o = wrow + ci * CO;
         let wv = vec4<f32>(bw[o], bw[o + 1], bw[o + 2], bw[o + 3]);
-        for (var p = 0; p < 4; p = p + 1) {
-          if (base[p] >= 0) { acc[p] = acc[p] + bx[base[p] + ci] * wv; }
-        }
+${x4('        acc$ = acc$ + select(0.0, bx[b$ + ci], ok$) * wv;')}
       }
     }
   }
-  for (var p = 0; p < 4; p = p + 1) {
-    let m = m0 + p;
-    if (m < M) {
-      let o = m * CO + c4 * 4;
-      by[o] = acc[p].x; by[o + 1] = acc[p].y; by[o + 2] = acc[p].z; by[o + 3] = acc[p].w;
-    }
-  }`,
+${x4(`  if (mb + $ < M) {
+    let o = (mb + $) * CO + c4 * 4;
+    by[o] = acc$.x; by[o + 1] = acc$.y; by[o + 2] = acc$.z; by[o + 3] = acc$.w;
+  }`)}`,
     CONV_WG,
   );
 }
@@ -157,15 +148,17 @@ export type ResidualGradKind = 'none' | 'identity' | 'optionA';
  */
 export function convInputGradKernel(res: ResidualGradKind): KernelSource {
   const names = res === 'none' ? ['bm', 'bdy', 'bw', 'bdx'] : ['bm', 'bdy', 'bw', 'bdx', 'bgout', 'bout'];
+  const mask = (o: string) =>
+    `select(vec4<f32>(0.0), vec4<f32>(bgout[${o}], bgout[${o} + 1], bgout[${o} + 2], bgout[${o} + 3]), vec4<f32>(bout[${o}], bout[${o} + 1], bout[${o} + 2], bout[${o} + 3]) > vec4<f32>(0.0))`;
   let resCode = '';
   if (res === 'identity') {
-    resCode = `let o = m * CI + c4 * 4 + j;
-        v = v + bgout[o] * select(0.0, 1.0, bout[o] > 0.0);`;
+    resCode = `    let ro = (mb + $) * CI + c4 * 4;
+    v = v + ${mask('ro')};`;
   } else if (res === 'optionA') {
-    resCode = `if (hh[p] % 2 == 0 && ww[p] % 2 == 0) {
-          let o = ((nn[p] * HO + hh[p] / 2) * WO + ww[p] / 2) * CO + c4 * 4 + j + PADC;
-          v = v + bgout[o] * select(0.0, 1.0, bout[o] > 0.0);
-        }`;
+    resCode = `    if (hh$ % 2 == 0 && ww$ % 2 == 0) {
+      let ro = ((nn$ * HO + hh$ / 2) * WO + ww$ / 2) * CO + c4 * 4 + PADC;
+      v = v + ${mask('ro')};
+    }`;
   }
   return indexed(
     `conv-input-grad${res === 'none' ? '' : `-${res}`}`,
@@ -173,45 +166,31 @@ export function convInputGradKernel(res: ResidualGradKind): KernelSource {
     [...CONV_META, 'PADC'],
     `  let c4n = CI / 4;
   let c4 = i % c4n;
-  let m0 = (i / c4n) * 4;
+  let mb = (i / c4n) * 4;
   let M = n * H * W;
-  if (m0 >= M) { return; }
-  var hh : array<i32, 4>;
-  var ww : array<i32, 4>;
-  var nn : array<i32, 4>;
-  for (var p = 0; p < 4; p = p + 1) {
-    let m = min(m0 + p, M - 1);
-    ww[p] = m % W; let q = m / W; hh[p] = q % H; nn[p] = q / H;
-  }
-  var acc : array<vec4<f32>, 4>;
+  if (mb >= M) { return; }
+${x4(`  let m$ = min(mb + $, M - 1);
+  let ww$ = m$ % W; let q$ = m$ / W; let hh$ = q$ % H; let nn$ = q$ / H;`)}
+${x4('  var acc$ = vec4<f32>(0.0);')}
   for (var kh = 0; kh < KS; kh = kh + 1) {
     for (var kw = 0; kw < KS; kw = kw + 1) {
-      var base : array<i32, 4>;
-      for (var p = 0; p < 4; p = p + 1) {
-        let th = hh[p] + PD - kh; let tw = ww[p] + PD - kw;
-        let ho = th / ST; let wo = tw / ST;
-        let ok = th >= 0 && tw >= 0 && th % ST == 0 && tw % ST == 0 && ho < HO && wo < WO;
-        base[p] = select(-1, ((nn[p] * HO + ho) * WO + wo) * CO, ok);
-      }
+${x4(`      let th$ = hh$ + PD - kh; let tw$ = ww$ + PD - kw;
+      let ho$ = th$ / ST; let wo$ = tw$ / ST;
+      let ok$ = th$ >= 0 && tw$ >= 0 && th$ % ST == 0 && tw$ % ST == 0 && ho$ < HO && wo$ < WO;
+      let b$ = select(0, ((nn$ * HO + ho$) * WO + wo$) * CO, ok$);`)}
       let wrow = ((kh * KS + kw) * CI + c4 * 4) * CO;
       for (var co = 0; co < CO; co = co + 1) {
         let wv = vec4<f32>(bw[wrow + co], bw[wrow + CO + co], bw[wrow + 2 * CO + co], bw[wrow + 3 * CO + co]);
-        for (var p = 0; p < 4; p = p + 1) {
-          if (base[p] >= 0) { acc[p] = acc[p] + bdy[base[p] + co] * wv; }
-        }
+${x4('        acc$ = acc$ + select(0.0, bdy[b$ + co], ok$) * wv;')}
       }
     }
   }
-  for (var p = 0; p < 4; p = p + 1) {
-    let m = m0 + p;
-    if (m < M) {
-      for (var j = 0; j < 4; j = j + 1) {
-        var v = acc[p][j];
-        ${resCode}
-        bdx[m * CI + c4 * 4 + j] = v;
-      }
-    }
-  }`,
+${x4(`  if (mb + $ < M) {
+    var v = acc$;
+${resCode}
+    let o = (mb + $) * CI + c4 * 4;
+    bdx[o] = v.x; bdx[o + 1] = v.y; bdx[o + 2] = v.z; bdx[o + 3] = v.w;
+  }`)}`,
     CONV_WG,
   );
 }
@@ -248,16 +227,11 @@ export function convWeightGradKernel(): KernelSource {
   let kg = q0 % kgn;
   let chunk = q0 / kgn;
   if (chunk >= CHUNKS) { return; }
-  var dh : array<i32, 4>;
-  var dw : array<i32, 4>;
-  var ci : array<i32, 4>;
-  for (var j = 0; j < 4; j = j + 1) {
-    let kk = min(kg * 4 + j, K - 1);
-    ci[j] = kk % CI; let t = kk / CI; dw[j] = t % KS - PD; dh[j] = t / KS - PD;
-  }
+${x4(`  let kk$ = min(kg * 4 + $, K - 1);
+  let ci$ = kk$ % CI; let t$ = kk$ / CI; let dw$ = t$ % KS - PD; let dh$ = t$ / KS - PD;`)}
   let mStart = chunk * LEN;
   let mEnd = min(mStart + LEN, n * HO * WO);
-  var acc : array<vec4<f32>, 4>;
+${x4('  var acc$ = vec4<f32>(0.0);')}
   if (mStart < mEnd) {
     var wo = mStart % WO;
     var q = mStart / WO;
@@ -266,23 +240,17 @@ export function convWeightGradKernel(): KernelSource {
     for (var m = mStart; m < mEnd; m = m + 1) {
       let o = m * CO + c4 * 4;
       let g = vec4<f32>(bdy[o], bdy[o + 1], bdy[o + 2], bdy[o + 3]);
-      for (var j = 0; j < 4; j = j + 1) {
-        let hi = ho * ST + dh[j]; let wi = wo * ST + dw[j];
-        if (hi >= 0 && hi < H && wi >= 0 && wi < W) {
-          acc[j] = acc[j] + bx[((nb * H + hi) * W + wi) * CI + ci[j]] * g;
-        }
-      }
+${x4(`      let hi$ = ho * ST + dh$; let wi$ = wo * ST + dw$;
+      let ok$ = hi$ >= 0 && hi$ < H && wi$ >= 0 && wi$ < W;
+      acc$ = acc$ + select(0.0, bx[select(0, ((nb * H + hi$) * W + wi$) * CI + ci$, ok$)], ok$) * g;`)}
       wo = wo + 1;
       if (wo == WO) { wo = 0; ho = ho + 1; if (ho == HO) { ho = 0; nb = nb + 1; } }
     }
   }
-  for (var j = 0; j < 4; j = j + 1) {
-    let kk = kg * 4 + j;
-    if (kk < K) {
-      let o = (chunk * K + kk) * CO + c4 * 4;
-      bout[o] = acc[j].x; bout[o + 1] = acc[j].y; bout[o + 2] = acc[j].z; bout[o + 3] = acc[j].w;
-    }
-  }`,
+${x4(`  if (kg * 4 + $ < K) {
+    let o = (chunk * K + kg * 4 + $) * CO + c4 * 4;
+    bout[o] = acc$.x; bout[o + 1] = acc$.y; bout[o + 2] = acc$.z; bout[o + 3] = acc$.w;
+  }`)}`,
     CONV_WG,
   );
 }
@@ -356,13 +324,7 @@ export function bnStatsFinalKernel(): KernelSource {
 var<workgroup> sn : array<f32, ${FINAL_WG}>;
 var<workgroup> sm : array<f32, ${FINAL_WG}>;
 var<workgroup> sq : array<f32, ${FINAL_WG}>;
-fn combine(na : f32, ma : f32, qa : f32, nb : f32, mb : f32, qb : f32) -> vec3<f32> {
-  let nn = na + nb;
-  if (nb == 0.0) { return vec3<f32>(na, ma, qa); }
-  if (na == 0.0) { return vec3<f32>(nb, mb, qb); }
-  let d = mb - ma;
-  return vec3<f32>(nn, ma + d * (nb / nn), qa + qb + d * d * (na * nb / nn));
-}
+${CHAN_COMBINE}
 @compute @workgroup_size(${FINAL_WG})
 fn main(@builtin(workgroup_id) wid : vec3<u32>, @builtin(local_invocation_index) lidu : u32) {
   let lid = i32(lidu);
@@ -384,6 +346,37 @@ ${metaLets(['C', 'P', 'CS'])}
   }
 }`;
   return { name: 'bn-stats-final', code, bindings: names.length };
+}
+
+/** Partition counts up to which the per-channel final passes run one thread per channel (no barrier). */
+export const SERIAL_FINAL_MAX_P = 256;
+
+const CHAN_COMBINE = `fn combine(na : f32, ma : f32, qa : f32, nb : f32, mb : f32, qb : f32) -> vec3<f32> {
+  let nn = na + nb;
+  if (nb == 0.0) { return vec3<f32>(na, ma, qa); }
+  if (na == 0.0) { return vec3<f32>(nb, mb, qb); }
+  let d = mb - ma;
+  return vec3<f32>(nn, ma + d * (nb / nn), qa + qb + d * d * (na * nb / nn));
+}`;
+
+/** bnStatsFinalKernel for few partitions: one thread per channel. Bindings: bm (C, P, CS), bpart, bst. Threads: C. */
+export function bnStatsFinalSerialKernel(): KernelSource {
+  return indexed(
+    'bn-stats-final-serial',
+    ['bm', 'bpart', 'bst'],
+    ['C', 'P', 'CS'],
+    `  if (i >= C) { return; }
+  var t = vec3<f32>(0.0);
+  for (var p = 0; p < P; p = p + 1) {
+    let o = (p * C + i) * 3;
+    t = combine(t.x, t.y, t.z, bpart[o], bpart[o + 1], bpart[o + 2]);
+  }
+  bst[i] = t.y;
+  bst[CS + i] = t.z / t.x;
+  bst[2 * CS + i] = t.x;`,
+    FINAL_WG,
+    CHAN_COMBINE,
+  );
 }
 
 export type ResidualFwdKind = 'none' | 'identity' | 'optionA';
@@ -492,6 +485,32 @@ ${metaLets(['C', 'P', 'SIZE', 'CHUNKS'])}
   bcgrad[i] = s;
 }`;
   return { name: 'bn-backward-final', code, bindings: names.length };
+}
+
+/**
+ * bnBackwardFinalKernel for few partitions: threads 0…C−1 one channel each, threads C… the pending chunk sum.
+ * Bindings: bm (C, P, SIZE, CHUNKS), bpart, bgrad, bcpart, bcgrad. Threads: C + SIZE.
+ */
+export function bnBackwardFinalSerialKernel(): KernelSource {
+  return indexed(
+    'bn-backward-final-serial',
+    ['bm', 'bpart', 'bgrad', 'bcpart', 'bcgrad'],
+    ['C', 'P', 'SIZE', 'CHUNKS'],
+    `  if (i < C) {
+    var a = 0.0;
+    var b = 0.0;
+    for (var p = 0; p < P; p = p + 1) { a = a + bpart[(p * C + i) * 2]; b = b + bpart[(p * C + i) * 2 + 1]; }
+    bgrad[i] = a;
+    bgrad[C + i] = b;
+    return;
+  }
+  let j = i - C;
+  if (j >= SIZE) { return; }
+  var s = 0.0;
+  for (var k = 0; k < CHUNKS; k = k + 1) { s = s + bcpart[k * SIZE + j]; }
+  bcgrad[j] = s;`,
+    FINAL_WG,
+  );
 }
 
 /**
@@ -971,20 +990,23 @@ ${metaLets(['P'])}
 
 /**
  * SGD with momentum and coupled weight decay (PyTorch): d = g + wd·w; v ← μ·v + d; w ← w − lr·v, over [0, LEN)
- * of the bound ranges, only when the result block says the step is finite. Bindings: bm (LEN), bstep (lr, wd, μ),
- * bres, bp, bg, bv.
+ * of the bound ranges (LEN a multiple of 4; 4 per thread), only when the result block says the step is finite.
+ * Bindings: bm (LEN), bstep (lr, wd, μ), bres, bp, bg, bv.
  */
 export function sgdKernel(): KernelSource {
   return indexed(
     'sgd',
     ['bm', 'bstep', 'bres', 'bp', 'bg', 'bv'],
     ['LEN'],
-    `  if (i >= LEN || bres[2] < 0.5) { return; }
+    `  let e = i * 4;
+  if (e >= LEN || bres[2] < 0.5) { return; }
   let lr = bstep[1]; let wd = bstep[2]; let mu = bstep[3];
-  let w = bp[i];
-  let d = bg[i] + wd * w;
-  let v = mu * bv[i] + d;
-  bv[i] = v;
-  bp[i] = w - lr * v;`,
+  let w = vec4<f32>(bp[e], bp[e + 1], bp[e + 2], bp[e + 3]);
+  let d = vec4<f32>(bg[e], bg[e + 1], bg[e + 2], bg[e + 3]) + wd * w;
+  let v = mu * vec4<f32>(bv[e], bv[e + 1], bv[e + 2], bv[e + 3]) + d;
+  bv[e] = v.x; bv[e + 1] = v.y; bv[e + 2] = v.z; bv[e + 3] = v.w;
+  let w2 = w - lr * v;
+  bp[e] = w2.x; bp[e + 1] = w2.y; bp[e + 2] = w2.z; bp[e + 3] = w2.w;`,
+    CONV_WG,
   );
 }

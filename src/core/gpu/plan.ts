@@ -26,6 +26,9 @@ import {
   bnCommitKernel,
   bnPartitions,
   bnStatsFinalKernel,
+  bnStatsFinalSerialKernel,
+  bnBackwardFinalSerialKernel,
+  SERIAL_FINAL_MAX_P,
   bnStatsPartialKernel,
   FINAL_WG,
   chunkSumKernel,
@@ -234,6 +237,8 @@ const K = {
   bnStatsPart: bnStatsPartialKernel(),
   bnStatsFinal: bnStatsFinalKernel(),
   bnBwdFinal: bnBackwardFinalKernel(),
+  bnStatsFinalSerial: bnStatsFinalSerialKernel(),
+  bnBwdFinalSerial: bnBackwardFinalSerialKernel(),
   bnCommit: bnCommitKernel(),
   maxPool: maxPoolKernel(),
   maxPoolBwd: maxPoolBackwardKernel(),
@@ -485,10 +490,10 @@ export function buildPlan(spec: ModelSpec, maxBatch: number, limits: DeviceLimit
       },
       {
         label: `${b.name} batch statistics`,
-        src: K.bnStatsFinal,
+        src: parts <= SERIAL_FINAL_MAX_P ? K.bnStatsFinalSerial : K.bnStatsFinal,
         meta: [c, parts, CS],
         binds: [bnPart, statSlot(b.index)],
-        groups: [c, 1, 1],
+        groups: parts <= SERIAL_FINAL_MAX_P ? ew(c, FINAL_WG) : [c, 1, 1],
       },
       apply,
     ];
@@ -558,10 +563,10 @@ export function buildPlan(spec: ModelSpec, maxBatch: number, limits: DeviceLimit
       },
       {
         label: `${b.name} backward (final)${ps ? ' + weight-gradient chunk sum' : ''}`,
-        src: K.bnBwdFinal,
+        src: parts <= SERIAL_FINAL_MAX_P ? K.bnBwdFinalSerial : K.bnBwdFinal,
         meta: [c, parts, ps ? ps.size : 0, ps ? ps.chunks : 0],
         binds: [bnPart, gbG(b.name, c), ps ? sub(partial!, 0, ps.chunks * ps.size) : dummy[0], ps ? ps.grad : dummy[1]],
-        groups: [c + (ps ? Math.ceil(ps.size / FINAL_WG) : 0), 1, 1],
+        groups: parts <= SERIAL_FINAL_MAX_P ? ew(c + (ps ? ps.size : 0), FINAL_WG) : [c + (ps ? Math.ceil(ps.size / FINAL_WG) : 0), 1, 1],
       },
       {
         label: `${b.name} backward (apply)`,
@@ -630,7 +635,7 @@ export function buildPlan(spec: ModelSpec, maxBatch: number, limits: DeviceLimit
         src: K.sgd,
         meta: [len],
         binds: [STEP_PLACEHOLDER, result, ar.state(start, len, 'parameters'), grads, ar.state(2 * T + start, len, 'momentum')],
-        groups: ew(len),
+        groups: ew(len / 4, CONV_WG),
       },
     ];
   };

@@ -53,11 +53,10 @@ interface Pair {
 
 const pairs = new Map<string, Pair>();
 
-async function pair(kind: ModelKind, head: HeadKind): Promise<Pair> {
-  const key = `${kind}/${head}`;
+async function pair(kind: ModelKind, head: HeadKind, shape = SHAPES[kind]): Promise<Pair> {
+  const key = `${kind}/${head}/${shape.join('x')}`;
   let p = pairs.get(key);
   if (!p) {
-    const shape = SHAPES[kind];
     const spec = buildSpec({ kind, head, inputShape: shape, numClasses: C });
     const model = createModel(spec, new Rng(kind.length * 31 + (head === 'cosine' ? 1 : 2)));
     const w0 = cloneWeights(model);
@@ -201,6 +200,23 @@ describe.skipIf(!device && !CI)('fused WebGPU executor vs the tfjs reference (Da
       }
     },
   );
+
+  it('larger inputs: the workgroup variants of the BN final passes (> 256 partitions) and chunked weight gradients', async () => {
+    const p = await pair('convnet', 'linear', [24, 24, 1]); // conv1: 5·24·24 = 2880 rows → 720 partitions per channel
+    const sgd = reset(p);
+    const form = formFor('balancedSoftmax', 'linear');
+    for (let s = 0; s < 2; s++) {
+      const { got, ref } = await bothStep(p, sgd, form, { seed: 30 + s, n: s === 1 ? 4 : MAX_B });
+      expectLoss(got.loss, ref.loss, 1e-5);
+      expectTensorsClose(await p.ex.readGradients(), ref.grads, 1e-4, 'gradient');
+    }
+    await expectWeightsMatch(p);
+    expect(p.ex.dispatchLabels().some((l) => l.includes('chunk sum'))).toBe(true);
+    const kernels = p.ex.dispatchKernels();
+    expect(kernels).toContain('bn-stats-final');
+    expect(kernels).toContain('bn-backward-final');
+    expect(kernels).toContain('bn-stats-final-serial'); // conv3's 6×6 maps: few partitions
+  });
 
   it('a partial batch (n = 2 of 5): gradients and BN statistics of those 2 samples only', async () => {
     const p = await pair('resnet8', 'cosine');
