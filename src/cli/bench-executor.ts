@@ -53,6 +53,8 @@ export interface ExecRow {
   setupMs: number | null;
   firstStepMs: number | null;
   medianMs: number | null;
+  /** Median ms the calling thread spends recording and submitting a step (the CPU-side cost per step). */
+  cpuMs: number | null;
   /** Executor: mean ms per step with two steps in flight. */
   pipelinedMs: number | null;
   imgPerSec: number | null;
@@ -139,9 +141,13 @@ async function runFused(it: ExecItem): Promise<ExecRow> {
   const labels = Int32Array.from({ length: c.batch }, (_, i) => i % C);
   const form = logitForm(c.loss, defaultParams(c.loss), { counts: LT_COUNTS, head, alpha: 0, gaActive: false, drwActive: false });
   const noiseRng = rng.fork('noise');
+  const cpu: number[] = [];
   const submit = () => {
     const noise = form.usesNoise ? drawClippedNormal(noiseRng, new Float32Array(c.batch * C)) : undefined;
-    return ex.trainStep({ x, n: c.batch, labels, lr: 0.1, form, noise }).result;
+    const t0 = now();
+    const r = ex.trainStep({ x, n: c.batch, labels, lr: 0.1, form, noise }).result;
+    cpu.push(now() - t0);
+    return r;
   };
   const step = async () => (await submit()).loss;
   const { first, steps, loss, dispatches } = await timeSteps(it, step);
@@ -173,6 +179,7 @@ async function runFused(it: ExecItem): Promise<ExecRow> {
     setupMs,
     firstStepMs: first,
     medianMs: med,
+    cpuMs: median(cpu.slice(1)),
     pipelinedMs,
     imgPerSec: (c.batch / med) * 1000,
     stepsMs: steps,
@@ -185,7 +192,16 @@ async function runTfjs(it: ExecItem): Promise<ExecRow> {
   const c = it.cfg;
   await initBackend({ order: ['webgpu'] });
   const s = buildStep(c);
-  const { first, steps, loss, dispatches } = await timeSteps(it, () => s.step());
+  const cpu: number[] = [];
+  const step = async () => {
+    const t0 = now();
+    const v = s.stepSync();
+    cpu.push(now() - t0);
+    const d = await v.data();
+    v.dispose();
+    return d[0];
+  };
+  const { first, steps, loss, dispatches } = await timeSteps(it, step);
   let kernels: number | null = null;
   if (it.kind === 'floor') {
     const prof = await tf.profile(() => s.stepSync());
@@ -205,6 +221,7 @@ async function runTfjs(it: ExecItem): Promise<ExecRow> {
     setupMs: null,
     firstStepMs: first,
     medianMs: med,
+    cpuMs: median(cpu.length > 1 ? cpu.slice(1) : cpu),
     pipelinedMs: null,
     imgPerSec: (c.batch / med) * 1000,
     stepsMs: steps,
@@ -293,6 +310,7 @@ export function runExecutorBench(items: ExecItem[], log: (s: string) => void): E
         setupMs: null,
         firstStepMs: null,
         medianMs: null,
+        cpuMs: null,
         pipelinedMs: null,
         imgPerSec: null,
         stepsMs: [],
@@ -317,14 +335,15 @@ export function executorMarkdown(o: ExecutorOutcome): string {
   const lines = [
     `Fused WebGPU executor vs tfjs WebGPU, Node Dawn${o.software ? ' (**software**: SwiftShader — proxies, not GPU speed)' : ''}; ${o.reason}`,
     '',
-    '| engine | model/batch/input/loss | dispatches/step | tfjs kernels | setup ms | first step ms | median ms/step | 2 in flight ms/step | img/s | tfjs ÷ fused | note |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| engine | model/batch/input/loss | dispatches/step | tfjs kernels | setup ms | first step ms | median ms/step | CPU ms/step (record + submit) | 2 in flight ms/step | img/s | tfjs ÷ fused (wall; CPU) | note |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   ];
   for (const r of o.rows) {
     const other = o.rows.find((q) => q.engine === 'tfjs' && q.config === r.config);
     const ratio = r.engine === 'fused' && other?.medianMs && r.medianMs ? other.medianMs / r.medianMs : null;
+    const cpuRatio = r.engine === 'fused' && other?.cpuMs && r.cpuMs ? other.cpuMs / r.cpuMs : null;
     lines.push(
-      `| ${r.engine === 'fused' ? 'fused executor' : 'tfjs webgpu'} | ${r.config} | ${r.dispatches ?? '–'} | ${r.kernels ?? '–'} | ${f(r.setupMs, 0)} | ${f(r.firstStepMs, 0)} | ${f(r.medianMs)} | ${f(r.pipelinedMs)} | ${f(r.imgPerSec, 1)} | ${ratio === null ? '–' : ratio.toFixed(1)} | ${r.error ?? `${r.kind === 'floor' ? 'overhead floor' : 'real shape'}${r.memory ? `; ${r.memory}` : ''}`} |`,
+      `| ${r.engine === 'fused' ? 'fused executor' : 'tfjs webgpu'} | ${r.config} | ${r.dispatches ?? '–'} | ${r.kernels ?? '–'} | ${f(r.setupMs, 0)} | ${f(r.firstStepMs, 0)} | ${f(r.medianMs)} | ${f(r.cpuMs, 2)} | ${f(r.pipelinedMs)} | ${f(r.imgPerSec, 1)} | ${ratio === null ? '–' : `${ratio.toFixed(1)}; ${cpuRatio === null ? '–' : cpuRatio.toFixed(0)}`} | ${r.error ?? `${r.kind === 'floor' ? 'overhead floor' : 'real shape'}${r.memory ? `; ${r.memory}` : ''}`} |`,
     );
   }
   return lines.join('\n');
