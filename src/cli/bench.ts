@@ -20,6 +20,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend, initNodeWebGPU } from '../core/backend';
 import { benchStep, configKey, useWallClockKernelTimer, type StepConfig, type StepPlan, type StepResult } from './bench-step';
 import { chartsMarkdown, measureUi, runBrowserBench, type BrowserRun, type BrowserResult, type UiResult } from './bench-browser';
+import { executorMarkdown, executorPlan, runExecutorBench, type ExecutorOutcome } from './bench-executor';
 
 type Mode = 'quick' | 'full' | 'dry';
 
@@ -34,6 +35,9 @@ export interface BenchArgs {
   dawn: boolean;
   nodeBackends: ('wasm' | 'cpu')[];
   appDir?: string;
+  /** Fused WebGPU executor rows (bench-executor.ts): with the Dawn part, or alone (--executor-only). */
+  executor: boolean;
+  executorOnly: boolean;
 }
 
 const MODELS = ['convnet', 'resnet8', 'resnet32'] as const;
@@ -428,6 +432,7 @@ export function markdown(report: BenchReport): string {
   );
   if (ui.charts) lines.push('', chartsMarkdown(ui.charts));
   lines.push(`Dawn (Node WebGPU): ${report.dawn.status} — ${report.dawn.reason}`);
+  if (report.executor) lines.push('', executorMarkdown(report.executor));
   return lines.join('\n');
 }
 
@@ -449,6 +454,7 @@ export interface BenchReport {
   torch: { version: string | null; threads: number[]; results: Record<string, unknown>[]; error?: string };
   browser: { chromium: string | null; args: string[]; results: BrowserResult[]; error?: string };
   ui: UiResult;
+  executor?: ExecutorOutcome;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -458,7 +464,8 @@ const USAGE = `Usage: npm run bench -- [--quick | --dry] [options]
   (default: the full matrix — ConvNet/ResNet-8/ResNet-32 × batch 64/128 × 28×28×1/32×32×3 × CE/GCL; it prints its expected duration first)
   --quick            a representative subset, under 3 minutes on this 2-core machine
   --dry              a tiny Node-cpu-only config (tests: the JSON shape); no browser, no UI
-  --no-torch  --no-browser  --no-ui  --no-dawn
+  --executor-only    only the fused WebGPU executor rows vs the tfjs WebGPU path (dispatches, overhead floor, real shapes)
+  --no-torch  --no-browser  --no-ui  --no-dawn  --no-executor
   --backends LIST    Node backends among wasm,cpu (default both)
   --torch-threads L  PyTorch thread counts, the first one for the ratios (default 1,2 full; 1 quick/dry)
   --ui-seconds N     how long to watch the app train (default 6 quick, 20 full)
@@ -481,6 +488,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
         'no-browser': { type: 'boolean' },
         'no-ui': { type: 'boolean' },
         'no-dawn': { type: 'boolean' },
+        'no-executor': { type: 'boolean' },
+        'executor-only': { type: 'boolean' },
         backends: { type: 'string' },
         'torch-threads': { type: 'string' },
         'ui-seconds': { type: 'string' },
@@ -524,6 +533,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     dawn: !v['no-dawn'] && mode !== 'dry',
     nodeBackends: mode === 'dry' && !v.backends ? ['cpu'] : nodeBackends,
     appDir: v['app-dir'],
+    executor: !v['no-executor'] && !v['no-dawn'] && mode !== 'dry',
+    executorOnly: !!v['executor-only'],
   };
 }
 
@@ -532,9 +543,10 @@ function torchVersion(results: Record<string, unknown>[]): string | null {
   return t ? (t.torch as string) : null;
 }
 
-export async function main(argv: string[]): Promise<BenchReport> {
+export async function main(argv: string[]): Promise<BenchReport | ExecutorOutcome> {
   const args = parseBenchArgs(argv);
   const log = (s: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
+  if (args.executorOnly) return executorOnly(args, log);
   const plan = makePlan(args);
   const expected = estimateMs(plan) / 1000;
   log(
@@ -559,6 +571,11 @@ export async function main(argv: string[]): Promise<BenchReport> {
     ? runDawn(plan.dawn, args.mode === 'quick' ? 90_000 : 600_000, log)
     : { status: 'unavailable', reason: args.dawn ? 'no Dawn config in this mode' : 'turned off (--no-dawn)', software: false, results: [] };
   savePart('dawn', dawn);
+  let executor: ExecutorOutcome | undefined;
+  if (args.executor && args.mode !== 'dry') {
+    executor = runExecutorBench(executorPlan(args.mode === 'quick' ? 'quick' : 'full'), log);
+    savePart('executor', executor);
+  }
   let browser: BenchReport['browser'] = { chromium: null, args: [], results: [] };
   if (plan.browser.length) {
     const { CHROMIUM_ARGS } = await import('./bench-browser');
@@ -597,6 +614,7 @@ export async function main(argv: string[]): Promise<BenchReport> {
     torch: { version: torchVersion(torch.results), threads: args.torchThreads, results: torch.results, error: torch.error },
     browser,
     ui,
+    executor,
   };
   const json = JSON.stringify(report, null, 1);
   writeFileSync(runFile, json);
@@ -606,6 +624,33 @@ export async function main(argv: string[]): Promise<BenchReport> {
   process.stdout.write(`${md}\n`);
   log(`done in ${report.seconds.toFixed(0)} s (expected ≈ ${report.expectedSeconds} s); JSON in ${args.out}`);
   return report;
+}
+
+/** `--executor-only`: the fused executor rows alone, written to executor-<start>.json, latest-executor.{json,md}. */
+async function executorOnly(args: BenchArgs, log: (s: string) => void): Promise<ExecutorOutcome> {
+  const started = new Date();
+  mkdirSync(args.out, { recursive: true });
+  log(
+    'fused executor vs tfjs WebGPU (Dawn): overhead floor, dispatches, real shapes — a few minutes, up to ~15 with the capped ResNet-32 b128 rows',
+  );
+  const outcome = runExecutorBench(executorPlan('executor'), log);
+  const doc = {
+    tool: 'long-tail-playground bench',
+    part: 'fused-executor',
+    date: new Date().toISOString(),
+    seconds: (Date.now() - started.getTime()) / 1000,
+    host: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? '?', node: process.version, load1: os.loadavg()[0] },
+    tfjs: tf.version.tfjs,
+    gpuNote: 'No hardware GPU here: Dawn runs on SwiftShader (software). The ≥ 0.5× PyTorch CUDA target for ResNet-32 b128 is unmeasured.',
+    ...outcome,
+  };
+  const json = JSON.stringify(doc, null, 1);
+  writeFileSync(path.join(args.out, `executor-${started.toISOString().replace(/[:.]/g, '-')}.json`), json);
+  writeFileSync(path.join(args.out, 'latest-executor.json'), json);
+  const md = executorMarkdown(outcome);
+  writeFileSync(path.join(args.out, 'latest-executor.md'), `${md}\n`);
+  process.stdout.write(`${md}\n`);
+  return outcome;
 }
 
 const invokedDirectly = process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href;

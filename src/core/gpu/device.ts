@@ -1,0 +1,65 @@
+/**
+ * Pipelines and bind-group layouts, created once per (device, shader source) and shared by every executor on that
+ * device (tests build many executors; pipelines compile slowly on a software adapter).
+ */
+import type { KernelSource } from './kernels';
+
+const layouts = new WeakMap<GPUDevice, Map<number, { bgl: GPUBindGroupLayout; pl: GPUPipelineLayout }>>();
+const pipelines = new WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline>>>();
+
+/** Bind-group and pipeline layout for `n` read-write storage bindings. */
+export function storageLayout(device: GPUDevice, n: number): { bgl: GPUBindGroupLayout; pl: GPUPipelineLayout } {
+  let m = layouts.get(device);
+  if (!m) layouts.set(device, (m = new Map()));
+  let l = m.get(n);
+  if (!l) {
+    const bgl = device.createBindGroupLayout({
+      entries: Array.from({ length: n }, (_, i) => ({
+        binding: i,
+        visibility: GPUShaderStage.COMPUTE,
+        buffer: { type: 'storage' as const },
+      })),
+    });
+    l = { bgl, pl: device.createPipelineLayout({ bindGroupLayouts: [bgl] }) };
+    m.set(n, l);
+  }
+  return l;
+}
+
+async function compile(device: GPUDevice, src: KernelSource): Promise<GPUComputePipeline> {
+  const module = device.createShaderModule({ code: src.code, label: src.name });
+  try {
+    return await device.createComputePipelineAsync({
+      label: src.name,
+      layout: storageLayout(device, src.bindings).pl,
+      compute: { module, entryPoint: 'main' },
+    });
+  } catch (e) {
+    let detail = '';
+    try {
+      const info = await module.getCompilationInfo();
+      detail = info.messages
+        .filter((m) => m.type === 'error')
+        .map((m) => `line ${m.lineNum}: ${m.message}`)
+        .join('; ');
+    } catch {
+      /* compilation info unavailable */
+    }
+    throw new Error(`FusedExecutor: kernel '${src.name}' failed to compile: ${(e as Error).message}${detail ? ` (${detail})` : ''}`, {
+      cause: e,
+    });
+  }
+}
+
+/** The pipeline of `src` on `device`, compiled at most once. */
+export function pipelineFor(device: GPUDevice, src: KernelSource): Promise<GPUComputePipeline> {
+  let m = pipelines.get(device);
+  if (!m) pipelines.set(device, (m = new Map()));
+  let p = m.get(src.code);
+  if (!p) {
+    p = compile(device, src);
+    m.set(src.code, p);
+    p.catch(() => m.delete(src.code));
+  }
+  return p;
+}

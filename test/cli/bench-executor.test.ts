@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { parseBenchArgs } from '../../src/cli/bench';
+import { executorMarkdown, executorPlan, type ExecRow } from '../../src/cli/bench-executor';
+import { configKey } from '../../src/cli/bench-step';
+
+describe('fused-executor bench rows', () => {
+  it('--executor-only: both engines on every floor config, ConvNet b64 28×28×1 and ResNet-32 b128 32×32×3, each under a time cap', () => {
+    expect(parseBenchArgs(['--executor-only']).executorOnly).toBe(true);
+    expect(parseBenchArgs(['--quick', '--no-executor']).executor).toBe(false);
+    expect(parseBenchArgs(['--dry']).executor).toBe(false);
+    const plan = executorPlan('executor');
+    const keys = (engine: string, kind: string) => plan.filter((p) => p.engine === engine && p.kind === kind).map((p) => configKey(p.cfg));
+    for (const engine of ['fused', 'tfjs']) {
+      expect(keys(engine, 'floor')).toEqual([
+        'convnet/b2/8x8x3/ce',
+        'resnet8/b2/8x8x3/ce',
+        'resnet32/b2/8x8x3/ce',
+        'resnet32/b2/8x8x3/gcl',
+      ]);
+      expect(keys(engine, 'real')).toEqual(['convnet/b64/28x28x1/ce', 'resnet32/b128/32x32x3/ce']);
+    }
+    expect(plan.every((p) => p.timeoutMs > 0 && p.timeoutMs <= 600_000)).toBe(true);
+    expect(executorPlan('quick').map((p) => `${p.engine} ${configKey(p.cfg)}`)).toEqual([
+      'fused resnet32/b2/8x8x3/ce',
+      'tfjs resnet32/b2/8x8x3/ce',
+    ]);
+  });
+
+  it('the table pairs each executor row with the tfjs row of the same config (wall and CPU ratios)', () => {
+    const row = (engine: 'fused' | 'tfjs', medianMs: number, cpuMs: number, dispatches: number): ExecRow => ({
+      engine,
+      kind: 'floor',
+      config: 'resnet32/b2/8x8x3/ce',
+      batch: 2,
+      dispatches,
+      kernels: engine === 'tfjs' ? 1650 : null,
+      setupMs: null,
+      firstStepMs: 1,
+      medianMs,
+      cpuMs,
+      pipelinedMs: null,
+      imgPerSec: (2 / medianMs) * 1000,
+      stepsMs: [medianMs],
+      lastLoss: 1,
+      memory: '',
+    });
+    const md = executorMarkdown({
+      status: 'measured',
+      reason: 'Dawn',
+      software: true,
+      rows: [row('fused', 100, 2, 288), row('tfjs', 1000, 900, 1686)],
+    });
+    expect(md).toMatch(/\| fused executor \| resnet32\/b2\/8x8x3\/ce \| 288 \|.*\| 10\.0; 450 \|/);
+    expect(md).toMatch(/\| tfjs webgpu \| resnet32\/b2\/8x8x3\/ce \| 1686 \| 1650 \|/);
+    expect(md).toMatch(/software/);
+    const failed = { ...row('tfjs', NaN, NaN, 0), medianMs: null, error: 'not finished within 300 s (cap)' };
+    expect(executorMarkdown({ status: 'measured', reason: '', software: true, rows: [row('fused', 100, 2, 288), failed] })).toMatch(
+      /not finished within 300 s/,
+    );
+  });
+});
