@@ -1,12 +1,12 @@
 /**
  * Bench page for `npm run bench` (bundled by src/cli/bench-browser.ts with esbuild, served on 127.0.0.1):
- * exposes window.ltpBench.run(backend, plan) → the same StepResult as the Node bench, on any browser backend.
+ * exposes window.ltpBench.run(backend, plan) → the same BenchStepResult as the Node bench, on any browser backend.
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendName } from '../../src/core/backend';
-import { benchStep, useWallClockKernelTimer, type StepPlan, type StepResult } from '../../src/cli/bench-step';
+import { benchStep, installWallClockKernelTimer, type StepPlan, type BenchStepResult } from '../../src/cli/bench-step';
 
-interface PageResult extends Partial<StepResult> {
+interface PageResult extends Partial<BenchStepResult> {
   ok: boolean;
   error?: string;
   init?: string;
@@ -48,7 +48,7 @@ async function run(backend: BackendName, plan: StepPlan): Promise<PageResult> {
     if (backend === 'webgpu') {
       timestampQuery = !!(tf.backend() as unknown as { supportTimestampQuery?: boolean }).supportTimestampQuery;
       if (plan.profile && !timestampQuery) {
-        undo = useWallClockKernelTimer();
+        undo = installWallClockKernelTimer();
         timing =
           'FALLBACK: no WebGPU timestamp queries on this adapter — per-kernel CPU-side wall time (encode + dispatch) measured around each kernel during tf.profile, NOT GPU execution time';
       } else {

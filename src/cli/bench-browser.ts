@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { BackendName } from '../core/backend';
-import type { StepPlan, StepResult } from './bench-step';
+import type { StepPlan, BenchStepResult } from './bench-step';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
@@ -132,7 +132,7 @@ export interface BrowserRun {
   timeoutMs: number;
 }
 
-export type BrowserResult = Partial<StepResult> & {
+export type BrowserResult = Partial<BenchStepResult> & {
   ok: boolean;
   error?: string;
   init?: string;

@@ -1,73 +1,8 @@
 /**
- * A tiny PNG writer (RGB, 8 bit, filter 0, zlib via fflate) and a raster canvas with rectangles, lines and a
+ * A raster canvas (written as PNG by src/core/data/png.ts) with rectangles, lines and a
  * 5×7 bitmap font — enough for the reproduction's per-class accuracy chart without a canvas dependency.
  */
-import { zlibSync } from 'fflate';
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-/** CRC-32 (ISO-HDLC, as PNG uses it). */
-export function crc32(bytes: Uint8Array, crc = 0xffffffff): number {
-  let c = crc;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return c >>> 0;
-}
-
-function finalCrc(bytes: Uint8Array): number {
-  return (crc32(bytes) ^ 0xffffffff) >>> 0;
-}
-
-function chunk(type: string, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(12 + data.length);
-  const dv = new DataView(out.buffer);
-  dv.setUint32(0, data.length);
-  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
-  out.set(data, 8);
-  dv.setUint32(8 + data.length, finalCrc(out.subarray(4, 8 + data.length)));
-  return out;
-}
-
-export const PNG_SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
-
-/** Encodes an RGB image (row-major, 3 bytes per pixel) as a PNG file. */
-export function encodePng(width: number, height: number, rgb: Uint8Array): Uint8Array {
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
-    throw new Error(`encodePng: bad size ${width}×${height}`);
-  }
-  if (rgb.length !== width * height * 3) throw new Error(`encodePng: expected ${width * height * 3} bytes, got ${rgb.length}`);
-  const ihdr = new Uint8Array(13);
-  const dv = new DataView(ihdr.buffer);
-  dv.setUint32(0, width);
-  dv.setUint32(4, height);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // colour type: truecolour
-  ihdr[10] = 0; // deflate
-  ihdr[11] = 0; // filter method 0
-  ihdr[12] = 0; // no interlace
-  const stride = width * 3;
-  const raw = new Uint8Array(height * (stride + 1));
-  for (let y = 0; y < height; y++) {
-    raw[y * (stride + 1)] = 0; // filter type None
-    raw.set(rgb.subarray(y * stride, (y + 1) * stride), y * (stride + 1) + 1);
-  }
-  const parts = [PNG_SIGNATURE, chunk('IHDR', ihdr), chunk('IDAT', zlibSync(raw, { level: 9 })), chunk('IEND', new Uint8Array(0))];
-  const total = parts.reduce((a, p) => a + p.length, 0);
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+import { encodePng } from '../core/data/png';
 
 export type Rgb = [number, number, number];
 
@@ -181,7 +116,7 @@ export class Raster {
   }
 
   toPng(): Uint8Array {
-    return encodePng(this.width, this.height, this.pixels);
+    return encodePng({ width: this.width, height: this.height, colorType: 2, data: this.pixels }, { level: 9 });
   }
 }
 

@@ -43,7 +43,7 @@ export interface KernelStat {
   ms: number;
 }
 
-export interface StepResult extends StepConfig {
+export interface BenchStepResult extends StepConfig {
   backend: string;
   firstStepMs: number;
   medianMs: number;
@@ -112,7 +112,7 @@ export function buildStep(cfg: StepConfig, seed = 1): BuiltStep {
     Int32Array.from({ length: cfg.batch }, (_, i) => i % C),
     'int32',
   );
-  let memSample: StepResult['memory'] | null = null;
+  let memSample: BenchStepResult['memory'] | null = null;
   const stepSync = (): tf.Scalar => {
     const { value, grads } = tf.variableGrads(() => {
       const { features, output } = model.forward(x, 'train');
@@ -150,14 +150,14 @@ export function buildStep(cfg: StepConfig, seed = 1): BuiltStep {
     resetMemory() {
       memSample = null;
     },
-  } as BuiltStep & { memory: StepResult['memory'] | null; resetMemory(): void };
+  } as BuiltStep & { memory: BenchStepResult['memory'] | null; resetMemory(): void };
 }
 
 /**
  * Timing fallback for backends whose timer gives no per-kernel time (WebGPU without timestamp queries): each
  * kernel's CPU-side wall time (encode + dispatch) measured around the kernel call. Returns an undo function.
  */
-export function useWallClockKernelTimer(): () => void {
+export function installWallClockKernelTimer(): () => void {
   const backend = tf.backend() as unknown as { time: (f: () => void) => Promise<unknown>; timerAvailable?: () => boolean };
   const orig = backend.time.bind(backend);
   backend.time = async (f: () => void) => {
@@ -170,7 +170,7 @@ export function useWallClockKernelTimer(): () => void {
   };
 }
 
-export async function profileStep(s: BuiltStep, timing: string): Promise<NonNullable<StepResult['profile']>> {
+export async function profileStep(s: BuiltStep, timing: string): Promise<NonNullable<BenchStepResult['profile']>> {
   const t0 = now();
   const info = await tf.profile(() => s.stepSync());
   const agg = new Map<string, KernelStat>();
@@ -200,9 +200,9 @@ export async function profileStep(s: BuiltStep, timing: string): Promise<NonNull
 }
 
 /** Runs the plan on the current tfjs backend. */
-export async function benchStep(plan: StepPlan, timingNote?: () => string): Promise<StepResult> {
+export async function benchStep(plan: StepPlan, timingNote?: () => string): Promise<BenchStepResult> {
   const before = tf.memory().numTensors;
-  const s = buildStep(plan) as BuiltStep & { memory: StepResult['memory'] | null; resetMemory(): void };
+  const s = buildStep(plan) as BuiltStep & { memory: BenchStepResult['memory'] | null; resetMemory(): void };
   let t = now();
   const firstLoss = await s.step();
   const firstStepMs = now() - t;
@@ -218,7 +218,7 @@ export async function benchStep(plan: StepPlan, timingNote?: () => string): Prom
     if (plan.budgetMs !== undefined && now() - start > plan.budgetMs) break;
   }
   const memory = s.memory ?? { numTensors: -1, numBytes: -1 };
-  let profile: StepResult['profile'];
+  let profile: BenchStepResult['profile'];
   if (plan.profile) profile = await profileStep(s, timingNote ? timingNote() : 'backend timer (tf.profile kernelTimeMs)');
   s.dispose();
   const med = median(stepsMs);

@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, initNodeWebGPU } from '../core/backend';
-import { benchStep, configKey, useWallClockKernelTimer, type StepConfig, type StepPlan, type StepResult } from './bench-step';
+import { benchStep, configKey, installWallClockKernelTimer, type StepConfig, type StepPlan, type BenchStepResult } from './bench-step';
 import { chartsMarkdown, measureUi, runBrowserBench, type BrowserRun, type BrowserResult, type UiResult } from './bench-browser';
 import { executorMarkdown, executorPlan, runExecutorBench, type ExecutorOutcome } from './bench-executor';
 
@@ -223,8 +223,8 @@ function runTorch(plan: Plan['torch'], log: (s: string) => void): { results: Rec
 async function runNode(
   plan: NodePlan[],
   log: (s: string) => void,
-): Promise<(StepResult | (StepConfig & { backend: string; error: string }))[]> {
-  const out: (StepResult | (StepConfig & { backend: string; error: string }))[] = [];
+): Promise<(BenchStepResult | (StepConfig & { backend: string; error: string }))[]> {
+  const out: (BenchStepResult | (StepConfig & { backend: string; error: string }))[] = [];
   for (const backend of ['wasm', 'cpu'] as const) {
     const mine = plan.filter((p) => p.backend === backend);
     if (!mine.length) continue;
@@ -238,7 +238,7 @@ async function runNode(
     for (const p of mine) {
       try {
         const r = await benchStep(p);
-        out.push({ ...r, init } as StepResult & { init: string });
+        out.push({ ...r, init } as BenchStepResult & { init: string });
         log(
           `node ${backend} ${configKey(p)}: ${r.medianMs.toFixed(1)} ms/step (${r.imgPerSec.toFixed(0)} img/s), first ${r.firstStepMs.toFixed(0)} ms`,
         );
@@ -259,7 +259,7 @@ interface DawnOutcome {
   status: 'measured' | 'unavailable' | 'error';
   reason: string;
   software: boolean;
-  results: (StepResult | { error: string })[];
+  results: (BenchStepResult | { error: string })[];
 }
 
 /** Dawn runs in a child process (a software adapter can take minutes; the parent enforces the limit). */
@@ -309,14 +309,14 @@ async function childDawn(plansJson: string): Promise<void> {
   }
   const be = tf.backend() as unknown as { supportTimestampQuery?: boolean; adapterInfo?: Record<string, unknown> };
   const ts = !!be.supportTimestampQuery;
-  const results: (StepResult | { error: string })[] = [];
+  const results: (BenchStepResult | { error: string })[] = [];
   for (const p of plans) {
     let undo: (() => void) | null = null;
     const timing = ts
       ? 'GPU time per kernel from WebGPU timestamp queries'
       : 'FALLBACK: no timestamp queries — per-kernel CPU-side wall time (encode + dispatch), not GPU time';
     try {
-      if (p.profile && !ts) undo = useWallClockKernelTimer();
+      if (p.profile && !ts) undo = installWallClockKernelTimer();
       results.push(await benchStep(p, () => timing));
     } catch (e) {
       results.push({ error: (e as Error).message });
@@ -353,7 +353,7 @@ export function tableRows(report: BenchReport): Row[] {
     if (typeof t.medianMs === 'number' && t.threads === report.torch.threads[0])
       torch.set(configKey(t as unknown as StepConfig), t.medianMs);
   const rows: Row[] = [];
-  const push = (where: Row['where'], r: Partial<StepResult> & { backend?: string; error?: string; ok?: boolean }, note = '') => {
+  const push = (where: Row['where'], r: Partial<BenchStepResult> & { backend?: string; error?: string; ok?: boolean }, note = '') => {
     const key = configKey(r as StepConfig);
     const ok = typeof r.medianMs === 'number' && Number.isFinite(r.medianMs) && !r.error;
     if (!ok && !r.error && r.profile)
@@ -374,7 +374,7 @@ export function tableRows(report: BenchReport): Row[] {
       note: r.error ? `error: ${r.error.slice(0, 120)}` : note,
     });
   };
-  for (const r of report.node.results) push('node', r as StepResult);
+  for (const r of report.node.results) push('node', r as BenchStepResult);
   for (const r of report.dawn.results)
     if ('medianMs' in r) push('node', { ...r, backend: 'webgpu (Dawn)' }, report.dawn.software ? 'software (SwiftShader)' : '');
   for (const r of report.browser.results)
@@ -409,8 +409,8 @@ export function markdown(report: BenchReport): string {
     );
   }
   const prof = [...report.browser.results, ...report.dawn.results].find(
-    (r) => 'profile' in r && r.profile && (r as StepResult).backend === 'webgpu',
-  ) as StepResult | undefined;
+    (r) => 'profile' in r && r.profile && (r as BenchStepResult).backend === 'webgpu',
+  ) as BenchStepResult | undefined;
   if (prof?.profile) {
     lines.push(
       '',
@@ -449,7 +449,7 @@ export interface BenchReport {
   tfjs: string;
   step: string;
   gpuNote: string;
-  node: { results: (StepResult | (StepConfig & { backend: string; error: string }))[] };
+  node: { results: (BenchStepResult | (StepConfig & { backend: string; error: string }))[] };
   dawn: DawnOutcome;
   torch: { version: string | null; threads: number[]; results: Record<string, unknown>[]; error?: string };
   browser: { chromium: string | null; args: string[]; results: BrowserResult[]; error?: string };

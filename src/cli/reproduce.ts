@@ -128,7 +128,7 @@ export function runConfig(run: RunDef, p: Profile): TrainConfig {
 /** Per-epoch metrics as stored (no per-batch GCL noise dump). */
 export type SlimEpoch = Omit<EpochMetrics, 'gclNoiseLastBatch'>;
 
-export interface RunRecord {
+export interface ReproducedRun {
   tool: 'long-tail-playground reproduce';
   version: 1;
   id: RunId;
@@ -169,7 +169,7 @@ export interface Point {
   perClass: number[];
 }
 
-export interface RunSummary {
+export interface ReproducedSummary {
   id: RunId;
   label: string;
   epochs: number;
@@ -211,7 +211,7 @@ function point(m: SlimEpoch, counts: number[]): Point {
   };
 }
 
-export function summarize(r: RunRecord): RunSummary {
+export function summarize(r: ReproducedRun): ReproducedSummary {
   if (!r.epochs.length) throw new Error(`run ${r.id} has no finished epoch`);
   const last = r.epochs[r.epochs.length - 1];
   let best = r.epochs[0];
@@ -238,7 +238,7 @@ export function summarize(r: RunRecord): RunSummary {
 const pc = (v: number | null | undefined) => (v === null || v === undefined || Number.isNaN(v) ? '–' : (100 * v).toFixed(1));
 
 /** The markdown tables (final epoch; best epoch) plus the checks of the papers' orderings. */
-export function markdownTable(sums: RunSummary[], records: RunRecord[]): string {
+export function markdownTable(sums: ReproducedSummary[], records: ReproducedRun[]): string {
   const lines: string[] = [];
   const r0 = records[0];
   const order = classesByCount(r0.counts);
@@ -292,7 +292,7 @@ export interface ClaimCheck {
 }
 
 /** The orderings the papers claim, checked on tail-3 accuracy (final and best epoch) and final norms. */
-export function claimChecks(sums: RunSummary[]): ClaimCheck[] {
+export function claimChecks(sums: ReproducedSummary[]): ClaimCheck[] {
   const by = new Map(sums.map((s) => [s.id, s]));
   const out: ClaimCheck[] = [];
   const ce = by.get('ce');
@@ -335,7 +335,7 @@ export function claimChecks(sums: RunSummary[]): ClaimCheck[] {
   return out;
 }
 
-export function perClassChart(sums: RunSummary[], r0: RunRecord, title: string): GroupedBarChart {
+export function perClassChart(sums: ReproducedSummary[], r0: ReproducedRun, title: string): GroupedBarChart {
   const order = classesByCount(r0.counts);
   return {
     title,
@@ -451,14 +451,14 @@ function finalCkptFile(dir: string, id: RunId) {
   return join(dir, 'checkpoints', `${id}.final.json`);
 }
 
-async function trainRun(run: RunDef, ctx: Ctx): Promise<RunRecord> {
+async function trainRun(run: RunDef, ctx: Ctx): Promise<ReproducedRun> {
   const { opts, dataset } = ctx;
   const dir = opts.outDir;
   const cfg = runConfig(run, opts.profile);
   const fp = fingerprint(run, cfg, ctx.datasetName, ctx.backend);
   const file = runFile(dir, run.id);
   if (existsSync(file)) {
-    const rec = JSON.parse(readFileSync(file, 'utf8')) as RunRecord & { fingerprint?: string };
+    const rec = JSON.parse(readFileSync(file, 'utf8')) as ReproducedRun & { fingerprint?: string };
     if (rec.fingerprint !== fp) {
       throw new Error(
         `${file} was made with another configuration (${describeDiff(rec.fingerprint ?? '', fp)}); pass --fresh to discard it or choose another --out`,
@@ -545,7 +545,7 @@ async function trainRun(run: RunDef, ctx: Ctx): Promise<RunRecord> {
         writeAtomic(ck, stringifyWithArrays(ckf));
       }
     }
-    const rec: RunRecord & { fingerprint: string } = {
+    const rec: ReproducedRun & { fingerprint: string } = {
       tool: 'long-tail-playground reproduce',
       version: 1,
       id: run.id,
@@ -617,12 +617,16 @@ function hostLine(): string {
 }
 
 /** Reads the finished runs, writes table.md, summary.json and the per-class chart; returns the markdown. */
-export function aggregate(outDir: string, runs: RunId[], png = true): { markdown: string; summaries: RunSummary[]; missing: RunId[] } {
-  const records: RunRecord[] = [];
+export function aggregate(
+  outDir: string,
+  runs: RunId[],
+  png = true,
+): { markdown: string; summaries: ReproducedSummary[]; missing: RunId[] } {
+  const records: ReproducedRun[] = [];
   const missing: RunId[] = [];
   for (const id of runs) {
     const f = runFile(outDir, id);
-    if (existsSync(f)) records.push(JSON.parse(readFileSync(f, 'utf8')) as RunRecord);
+    if (existsSync(f)) records.push(JSON.parse(readFileSync(f, 'utf8')) as ReproducedRun);
     else missing.push(id);
   }
   if (!records.length) return { markdown: '(no finished run)', summaries: [], missing };

@@ -137,7 +137,7 @@ export class Autosaver {
 
   /** Looks for a saved run to offer. */
   async init(): Promise<SavedRun | null> {
-    let r: SavedRun | null = null;
+    let r: SavedRun | null;
     try {
       r = await this.storage.load();
     } catch (e) {

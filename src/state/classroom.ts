@@ -6,7 +6,7 @@
  *
  * Ids are lower-case words (`[a-z0-9-]`), so they travel in a URL as they are.
  */
-import { CHARTS, type ChartId } from '../ui/charts/meta';
+import { CHARTS, type ChartId } from './chart-catalog';
 
 /** Where a hideable control lives; `config-*` are the sections of the configuration panel. */
 export type HideArea = 'config-data' | 'config-model' | 'config-loss' | 'config-stage2' | 'header' | 'charts';

@@ -1,9 +1,8 @@
 /**
- * The playground store, composed of small slices (config, run, metrics, ui). `createPlaygroundStore()` returns a
+ * The playground store, composed of five small slices (config, run, metrics, ui, data). `createPlaygroundStore()` returns a
  * vanilla store (tests use it in Node); the app shares one instance through `usePlayground(selector)`.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import { useStore } from 'zustand';
 import { createConfigSlice, type ConfigSlice } from './slices/config';
 import { createRunSlice, type RunSlice } from './slices/run';
 import { createMetricsSlice, type MetricsSlice } from './slices/metrics';
@@ -25,11 +24,3 @@ export function createPlaygroundStore(initial?: Settings): PlaygroundStore {
 }
 
 export type { ConfigSlice, RunSlice, MetricsSlice, UiSlice };
-export type { Phase, Progress } from './slices/run';
-export type { RunRecord } from './slices/metrics';
-export type { Notice, NoticeLevel, ConfirmRequest } from './slices/ui';
-
-/** React binding for a store instance. */
-export function useStoreOf<T>(store: PlaygroundStore, selector: (s: PlaygroundState) => T): T {
-  return useStore(store, selector);
-}

@@ -13,7 +13,7 @@ import { MODEL_KINDS } from '../core/models/spec';
 import { usePg } from './context';
 import { useHidden } from './ClassroomLink';
 import { chartHideId } from '../state/classroom';
-import { CHARTS } from './charts/meta';
+import { CHARTS } from '../state/chart-catalog';
 import { ConfusionDrilldown, type DrillTarget } from './ConfusionDrilldown';
 import { CompareRuns } from './RunsTable';
 import type { RunRecord } from '../state/slices/metrics';

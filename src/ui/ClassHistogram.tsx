@@ -2,8 +2,7 @@
 import { useId, useState } from 'react';
 import type { Group } from '../core/data/types';
 
-export const GROUP_COLORS: Record<Group, string> = { many: '#2563eb', medium: '#d97706', few: '#dc2626' };
-const GROUP_LABELS: Record<Group, string> = { many: 'many (> 100)', medium: 'medium (20–100)', few: 'few (< 20)' };
+import { GROUP_COLORS, GROUP_LABELS } from './charts/chart-data';
 
 export interface ClassHistogramProps {
   counts: number[];

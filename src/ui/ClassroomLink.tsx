@@ -80,7 +80,7 @@ export function ClassroomDialog({ open, onClose }: { open: boolean; onClose: () 
     const input = inputRef.current;
     input?.focus();
     input?.select();
-    let ok = false;
+    let ok: boolean;
     try {
       ok = document.execCommand('copy');
     } catch {

@@ -6,7 +6,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { useModalDialog } from './use-modal-dialog';
 import { PYTORCH_SNIPPET } from '../core/export/pytorch-snippet';
-import { chartMeta, CHARTS, type ChartId } from './charts/meta';
+import { chartMeta, CHARTS, type ChartId } from '../state/chart-catalog';
 import { chartCardToPng, downloadFile } from './chart-png';
 import { usePg, usePlayground } from './context';
 import { epochsCsv, metricsJson, metricsStem, perClassCsv, type MetricsInput } from '../state/metrics-export';

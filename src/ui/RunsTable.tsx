@@ -4,6 +4,8 @@
  * aria-sort; Download CSV of the same rows in the same order). Logic in src/state/compare.ts.
  */
 import { useMemo, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import type { BatchInfo } from '../worker/protocol';
 import { usePg, usePlayground } from './context';
 import { downloadFile } from './chart-png';
 import {
@@ -136,18 +138,28 @@ function PresetBar() {
   );
 }
 
+/** Stands for "some batches ran" in the table's view of the current run (the rows only test the length). */
+const PLACEHOLDER_BATCH: BatchInfo[] = [{ stage: 1, epoch: 0, batch: 0, batchesPerEpoch: 1, step: 1, loss: 0, lr: 0 }];
+
 export function CompareRuns() {
   const { store } = usePlayground();
   const current = usePg((s) => s.current);
   const archived = usePg((s) => s.archived);
   const phase = usePg((s) => s.phase);
   const [sort, setSort] = useState<{ key: SortKey | null; dir: SortDir }>({ key: null, dir: 'descending' });
-  // the current run object changes with every batch; the table only needs its epochs and a few fields
-  const cur = current;
-  const trained = !!cur && cur.batches.length > 0;
+  // the current run object changes with every batch; the table needs its epochs, a few fields and whether any batch
+  // ran: a view of the run that only changes with those
+  const tableRun = usePg(
+    useShallow((s) => {
+      const c = s.current;
+      if (!c) return null;
+      const { batches, ...rest } = c;
+      return { ...rest, trained: batches.length > 0 };
+    }),
+  );
   const rows = useMemo(
-    () => compareRows({ current: cur, archived, phase }),
-    [archived, phase, cur?.id, cur?.epochs, cur?.label, cur?.pinned, cur?.color, cur?.settings, trained],
+    () => compareRows({ current: tableRun && { ...tableRun, batches: tableRun.trained ? PLACEHOLDER_BATCH : [] }, archived, phase }),
+    [archived, phase, tableRun],
   );
   const sorted = useMemo(() => sortRows(rows, sort.key, sort.dir), [rows, sort]);
   const onSort = (key: SortKey) =>

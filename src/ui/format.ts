@@ -16,6 +16,3 @@ export function formatNumber(v: number): string {
   if (a < 1e-3) return String(Number(v.toPrecision(3)));
   return Number(v.toPrecision(4)).toString();
 }
-
-export const pct = (v: number | null | undefined): string =>
-  v === null || v === undefined || Number.isNaN(v) ? '–' : `${(100 * v).toFixed(1)}%`;

@@ -7,6 +7,7 @@
  * abort), no message that does not say which file. Limits are set low so a mutation that inflates to a lot is
  * refused cheaply. The seed is fixed: a failure reproduces; FUZZ_SEED=n tries other inputs.
  */
+import { seeded } from '../helpers/random';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readCifarArchive, writeCifarArchive } from '../../src/core/data/cifar';
@@ -24,16 +25,9 @@ import { tinyData, trainTiny, useCpu } from '../core/export/helpers';
 const SEED = Number(process.env.FUZZ_SEED ?? 20240611);
 const LIMIT = 4 * 1024 * 1024;
 
-/** mulberry32: a small seeded generator. */
+/** A small seeded generator (the project's Rng) with the helpers the mutations use. */
 function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seeded(seed);
   return { next, int: (n: number) => Math.floor(next() * n), pick: <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)] };
 }
 type R = ReturnType<typeof rng>;

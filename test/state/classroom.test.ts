@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CHARTS } from '../../src/ui/charts/meta';
+import { CHARTS } from '../../src/state/chart-catalog';
 import {
   HIDEABLE,
   HIDE_AREAS,

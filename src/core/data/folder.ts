@@ -36,7 +36,7 @@
  */
 import { DataError, bytesText } from './errors';
 import type { ProgressFn } from './gzip';
-import { MAX_CLASS_NAME, classDisplayNames, cleanName } from './names';
+import { classDisplayNames, cleanName } from './names';
 import { sniffImageType, type ImageDecoder } from './png';
 import { resizeImage, type ResizeFit } from './resize';
 import { Rng } from '../train/rng';
@@ -59,7 +59,7 @@ export interface FolderFile {
   bytes: Uint8Array;
 }
 
-export { MAX_CLASS_NAME, cleanName };
+export { cleanName };
 
 export interface FolderOptions {
   decoder: ImageDecoder;

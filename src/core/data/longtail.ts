@@ -136,26 +136,6 @@ export function makeLongTail(pool: ImageSet, opts: LongTailOptions): LongTailSub
   return { indices, labels, counts, groups: counts.map(groupOf), options: full };
 }
 
-/** Copies the selected images of a subset out of the pool into a compact ImageSet. */
-export function subsetImages(pool: ImageSet, subset: Pick<LongTailSubset, 'indices' | 'labels'>, name?: string): ImageSet {
-  const px = pool.height * pool.width * pool.channels;
-  const images = new Uint8Array(subset.indices.length * px);
-  for (let i = 0; i < subset.indices.length; i++) {
-    const s = subset.indices[i] * px;
-    images.set(pool.images.subarray(s, s + px), i * px);
-  }
-  return {
-    name: name ?? `${pool.name} (long-tail subset)`,
-    height: pool.height,
-    width: pool.width,
-    channels: pool.channels,
-    numClasses: pool.numClasses,
-    classNames: pool.classNames.slice(),
-    images,
-    labels: subset.labels.slice(),
-  };
-}
-
 /**
  * Keeps the first `perClass` images of every class in pool order (the embedded pool is already a seeded
  * shuffle per class), e.g. to make small demo subsets; returns the same dataset when nothing is cut.

@@ -4,8 +4,7 @@
  * Shared by the safetensors and TensorFlow.js exports.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Dataset } from '../data/types';
-import type { Model, ModelConfig } from '../models/types';
+import type { ModelConfig } from '../models/types';
 import type { Stage2Config, TrainConfig } from '../train/config';
 import type { Trainer } from '../train/trainer';
 
@@ -61,29 +60,6 @@ export function exportInfoFromTrainer(trainer: Trainer, backend: string = tf.get
     datasetTitle: meta.title,
     mean: perChannel(meta.mean, ch, 'mean'),
     std: perChannel(meta.std, ch, 'std'),
-    backend,
-    tfjsVersion: tf.version.tfjs,
-  };
-}
-
-/** Minimal info for a bare model and dataset (no training run attached). */
-export function exportInfoFromDataset(model: Model, dataset: Dataset, backend: string = tf.getBackend()): ExportInfo {
-  const ch = model.spec.config.inputShape[2];
-  return {
-    loss: null,
-    lossParams: {},
-    trainConfig: null,
-    stage2Config: null,
-    stage: 1,
-    epoch: 0,
-    globalStep: 0,
-    seed: null,
-    classCounts: null,
-    classNames: [...dataset.pool.classNames],
-    datasetId: dataset.meta.id,
-    datasetTitle: dataset.meta.title,
-    mean: perChannel(dataset.meta.mean, ch, 'mean'),
-    std: perChannel(dataset.meta.std, ch, 'std'),
     backend,
     tfjsVersion: tf.version.tfjs,
   };

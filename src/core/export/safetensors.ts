@@ -170,7 +170,7 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n)));
   } catch (e) {
-    throw new Error(`safetensors: the header is not valid UTF-8 JSON (${(e as Error).message})`);
+    throw new Error(`safetensors: the header is not valid UTF-8 JSON (${(e as Error).message})`, { cause: e });
   }
   if (!header || typeof header !== 'object' || Array.isArray(header)) throw new Error('safetensors: the header is not a JSON object');
   const base = 8 + n;

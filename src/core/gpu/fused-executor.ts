@@ -17,7 +17,7 @@ import type { ModelSpec } from '../models/types';
 import { pipelineFor, storageLayout } from './device';
 import { resultLayout } from './kernels';
 import { checkLossInputs, fail, writeStepBlock, type LossInputs } from './step-block';
-import { buildPlan, type Dispatch, type Plan, type Region } from './plan';
+import { buildPlan, type Dispatch, type Plan } from './plan';
 
 export interface FusedExecutorOptions {
   /** The caller's device (tfjs' own WebGPU device or a fresh one). */
@@ -428,5 +428,3 @@ export class FusedExecutor {
     for (const b of [...this.buffers, ...this.staging.map((s) => s.buffer), this.evalStaging, this.bulkStaging]) b.destroy();
   }
 }
-
-export type { Region };

@@ -113,6 +113,3 @@ export function registerFastKernels(): Partial<Record<FastKernelBackend, string[
   }
   return done;
 }
-
-export { conv2dBackpropFilterJS, conv2dBackpropInputJS, conv2dForwardJS } from './conv-js';
-export { convGeom, type ConvGeom } from './conv-util';

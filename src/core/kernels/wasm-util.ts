@@ -16,13 +16,6 @@ export interface WasmBackendLike {
   disposeData(dataId: object, force?: boolean): boolean;
 }
 
-/** Float32 view of a tensor's storage on the wasm heap (re-take after any allocation: the heap may grow). */
-export function heapView(backend: WasmBackendLike, t: TensorInfo, size?: number): Float32Array {
-  const off = backend.dataIdMap.get(t.dataId).memoryOffset;
-  const n = size ?? t.shape.reduce((a, b) => a * b, 1);
-  return new Float32Array(backend.wasm.HEAPF32.buffer, off, n);
-}
-
 /** Offset (in floats) of a tensor's storage in HEAPF32. */
 export function heapIndex(backend: WasmBackendLike, t: TensorInfo): number {
   return backend.dataIdMap.get(t.dataId).memoryOffset >>> 2;

@@ -4,7 +4,7 @@
  */
 import { useId, useState, type ReactNode } from 'react';
 import type { ChartProps, RunSeries } from './types';
-import { chartMeta, type ChartId } from './meta';
+import { chartMeta, type ChartId } from '../../state/chart-catalog';
 import type { TimeMarker } from './PlotLayers';
 import type { DataTable } from './text-alternatives';
 

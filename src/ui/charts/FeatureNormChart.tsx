@@ -40,7 +40,7 @@ import {
   type NormMode,
   type NormSide,
 } from './chart-data';
-import { chartMeta } from './meta';
+import { chartMeta } from '../../state/chart-catalog';
 import { featureNormSummary, featureNormTable } from './text-alternatives';
 
 export const PER_CLASS_MAX = 10;

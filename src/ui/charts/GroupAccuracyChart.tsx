@@ -29,7 +29,7 @@ import {
   thinRows,
   timeMax,
 } from './chart-data';
-import { chartMeta } from './meta';
+import { chartMeta } from '../../state/chart-catalog';
 import { groupsSummary, groupsTable } from './text-alternatives';
 
 const ACC_AXIS: AxisSpec = { label: 'test accuracy (%)', width: 56, domain: [0, 100] };

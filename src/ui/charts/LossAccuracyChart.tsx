@@ -17,7 +17,7 @@ import { useStableBy } from './schedule';
 import type { SeriesLine } from './PlotLayers';
 import type { AxisSpec } from './scale';
 import { accuracyPoints, epochX, epochsKey, fmt, fmtPct, hasStage2, lossPoints, mergeByX, thinRows, timeMax } from './chart-data';
-import { chartMeta } from './meta';
+import { chartMeta } from '../../state/chart-catalog';
 import { lossSummary, lossTable } from './text-alternatives';
 
 /**

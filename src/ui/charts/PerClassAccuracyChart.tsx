@@ -19,7 +19,7 @@ import {
   presentGroups,
   type ClassRow,
 } from './chart-data';
-import { chartMeta } from './meta';
+import { chartMeta } from '../../state/chart-catalog';
 import { perClassSummary, perClassTable } from './text-alternatives';
 
 const COUNT_COLOR = '#555';

@@ -8,17 +8,9 @@
  */
 import './charts.css';
 
-export type { RunSeries, ChartsPanelProps, ChartProps, ConfusionCellInfo } from './types';
-export { ChartsPanel, CHART_COMPONENTS, type ChartsPanelExtraProps } from './ChartsPanel';
-export { LossAccuracyChart } from './LossAccuracyChart';
-export { PerClassAccuracyChart } from './PerClassAccuracyChart';
-export { GroupAccuracyChart } from './GroupAccuracyChart';
-export { FeatureNormChart, PER_CLASS_MAX, FBL_TITLE } from './FeatureNormChart';
-export { FeatureSpaceChart, featureSpaceOf } from './FeatureSpaceChart';
-export { GclCloudChart } from './GclCloudChart';
-export { KpsChart } from './KpsChart';
-export { ConfusionMatrixChart, type ConfusionMatrixProps } from './ConfusionMatrixChart';
-export { CHARTS, chartMeta, type ChartId, type ChartMeta } from './meta';
-export { decimate, type XY } from './decimate';
-export { GROUPS, GROUP_COLORS, GROUP_LABELS, sequentialColor, heatColor, classColors } from './chart-data';
-export type { DataTable } from './text-alternatives';
+export type { RunSeries, ChartsPanelProps, ConfusionCellInfo } from './types';
+export { ChartsPanel, type ChartsPanelExtraProps } from './ChartsPanel';
+export { FeatureNormChart, FBL_TITLE } from './FeatureNormChart';
+export { FeatureSpaceChart } from './FeatureSpaceChart';
+export { ConfusionMatrixChart } from './ConfusionMatrixChart';
+export { CHARTS, type ChartId } from '../../state/chart-catalog';

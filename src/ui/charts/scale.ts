@@ -45,8 +45,6 @@ export function niceScale(dataMin: number, dataMax: number, axis: Pick<AxisSpec,
   return { lo, hi, ticks };
 }
 
-export type NiceScale = ReturnType<typeof niceScale>;
-
 /** [min, max] of the finite values ([Infinity, -Infinity] when none). */
 export function extent(values: Iterable<number | null | undefined>): [number, number] {
   let lo = Infinity;

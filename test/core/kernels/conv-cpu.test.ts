@@ -87,7 +87,10 @@ describe('fast cpu conv kernels', () => {
   });
 
   it('broadcasting Add/Sub/Multiply/RealDiv and leading-axis Sum/Mean match the original cpu kernels', async () => {
-    const { mulberry32, randomArray } = await import('../../../src/core/kernels/refnet');
+    const { mulberry32, randomArray } = await import('../../helpers/random').then((m) => ({
+      mulberry32: m.seeded,
+      randomArray: m.randomArray,
+    }));
     const rng = mulberry32(4);
     const big = tf.tensor4d(randomArray(2 * 3 * 4 * 5, rng), [2, 3, 4, 5]);
     const vec = tf.tensor1d(randomArray(5, rng).map((v) => v + 2));

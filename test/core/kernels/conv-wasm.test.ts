@@ -2,7 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerFastKernels, unregisterFastKernelsFor } from '../../../src/core/kernels/index';
-import { createRefNet, crossEntropy, mulberry32, randomArray } from '../../../src/core/kernels/refnet';
+import { randomArray, seeded as mulberry32 } from '../../helpers/random';
+import { buildSpec, createModel } from '../../../src/core/models';
+import { Rng } from '../../../src/core/train/rng';
+import { computeLoss } from '../../../src/core/losses/compute';
 import {
   CONV_CASES,
   caseData,
@@ -116,14 +119,28 @@ describe('fast wasm kernels', () => {
     expect(y.arraySync()).toEqual([1.5, -2.5, 3]);
   });
 
-  it('a ResNet training step (conv, BN via moments, relu, option-A shortcut, GAP, linear) matches cpu', async () => {
+  it('a ResNet-8 training step of the real model (conv, BN, relu, option-A shortcut, GAP, linear, CE) matches cpu', async () => {
     const step = () => {
-      const net = createRefNet({ inputShape: [8, 8, 1], numClasses: 3, blocksPerStage: 1, widths: [4, 8, 8], seed: 2 });
+      const spec = buildSpec({ kind: 'resnet8', head: 'linear', inputShape: [8, 8, 1], numClasses: 3 });
+      const net = createModel(spec, new Rng(2));
+      const vars = net.trainable('all');
       const xs = tf.tensor4d(randomArray(4 * 64, mulberry32(9)), [4, 8, 8, 1]);
       const ys = tf.tensor1d([0, 1, 2, 1], 'int32');
-      const { value, grads } = tf.variableGrads(() => crossEntropy(net.forward(xs), ys, 3), net.vars);
-      const out = { loss: value.dataSync()[0], grads: net.vars.map((v) => Array.from(grads[v.name].dataSync())) };
+      const noise = () => {
+        throw new Error('CE draws no noise');
+      };
+      const { value, grads } = tf.variableGrads(() => {
+        const { output, features } = net.forward(xs, 'train');
+        return computeLoss(
+          'ce',
+          { output, labels: ys, features },
+          {},
+          { counts: [4, 4, 4], alpha: 0, gaActive: false, drwActive: false, noise },
+        );
+      }, vars);
+      const out = { loss: value.dataSync()[0], grads: vars.map((v) => Array.from(grads[v.name].dataSync())) };
       tf.dispose([value, xs, ys, ...Object.values(grads)]);
+      net.discardBnUpdates();
       net.dispose();
       return out;
     };

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
 import { convGeom, type ConvGeom } from '../../../src/core/kernels/conv-util';
-import { mulberry32, randomArray } from '../../../src/core/kernels/refnet';
+import { randomArray, seeded as mulberry32 } from '../../helpers/random';
 
 export type PadCase = 'same' | 'valid' | number | [[0, 0], [number, number], [number, number], [0, 0]];
 

@@ -30,7 +30,7 @@ import {
   timeMax,
   topConfusion,
 } from '../../../src/ui/charts/chart-data';
-import { CHARTS } from '../../../src/ui/charts/meta';
+import { CHARTS } from '../../../src/state/chart-catalog';
 import { synthRun } from './synthetic';
 
 describe('sort by count', () => {

@@ -7,6 +7,10 @@ import type { BatchInfo, EpochMetrics } from '../../../src/core/train/trainer';
 import type { Group } from '../../../src/core/data/types';
 import type { RunSeries } from '../../../src/ui/charts/types';
 import { featureSpace, type FeatureSpace } from '../../../src/core/metrics/feature-space';
+import { seeded } from '../../helpers/random';
+
+/** Seeded uniform numbers in [0, 1). */
+export const rng = seeded;
 
 export function longTailCounts(C: number, nMax = 5000, imbalance = 100): number[] {
   return Array.from({ length: C }, (_, c) => Math.floor(nMax * imbalance ** (-c / Math.max(1, C - 1))));
@@ -14,18 +18,6 @@ export function longTailCounts(C: number, nMax = 5000, imbalance = 100): number[
 
 export function groupsOf(counts: number[]): Group[] {
   return counts.map((n) => (n > 100 ? 'many' : n >= 20 ? 'medium' : 'few'));
-}
-
-/** Seeded uniform numbers in [0, 1) (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const gauss = (r: () => number) => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());

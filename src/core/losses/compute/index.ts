@@ -33,5 +33,4 @@ export function computeLoss(id: LossId, inp: LossInputs, params: LossParams, ctx
   return COMPUTE[def.id](inp, resolveParams(def.schema, params, def.label), ctx);
 }
 
-export type { ComputeContext, LossCompute, LossInputs } from './common';
-export type { NoiseSource } from './noise';
+export type { ComputeContext, LossInputs } from './common';
