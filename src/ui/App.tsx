@@ -10,6 +10,7 @@ import { useShortcuts } from './shortcuts';
 import { ResumeBanner } from './ResumeBanner';
 import { HiddenControlsLine, useHidden } from './ClassroomLink';
 import { configPanelShown } from '../state/classroom';
+import { IntroPanel } from './IntroPanel';
 
 function Shell({ pg }: { pg: Playground }) {
   useShortcuts(pg.session);
@@ -22,6 +23,7 @@ function Shell({ pg }: { pg: Playground }) {
       <ResumeBanner />
       <Notices />
       <HiddenControlsLine />
+      <IntroPanel />
       <div className={withConfig ? 'layout' : 'layout no-config'}>
         <ConfigPanel />
         <ChartsArea />

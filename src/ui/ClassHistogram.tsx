@@ -8,9 +8,11 @@ export interface ClassHistogramProps {
   counts: number[];
   groups: Group[];
   classNames: string[];
+  /** data-testid of the SVG (default 'class-histogram'). */
+  testId?: string;
 }
 
-export function ClassHistogram({ counts, groups, classNames }: ClassHistogramProps) {
+export function ClassHistogram({ counts, groups, classNames, testId = 'class-histogram' }: ClassHistogramProps) {
   const [log, setLog] = useState(true);
   const id = useId();
   const W = 320;
@@ -41,7 +43,7 @@ export function ClassHistogram({ counts, groups, classNames }: ClassHistogramPro
         width="100%"
         role="img"
         aria-label={`Class histogram: ${counts.map((n, i) => `${classNames[i] ?? i} ${n}`).join(', ')}`}
-        data-testid="class-histogram"
+        data-testid={testId}
       >
         {ticks.map((t) => (
           <g key={t}>
