@@ -208,14 +208,14 @@ export class TrainEngine {
     const ds = await this.loadData(spec.config.dataset);
     this.dataset = ds;
     this.spec = structuredClone(spec);
-    this.attach(new Trainer(ds, spec.config));
+    this.attach(new Trainer(ds, spec.config, { featureSpace: true }));
     return this.summary();
   }
 
   private async reset(): Promise<RunSummary> {
     if (!this.spec || !this.dataset) throw new Error('reset: no run is configured yet');
     await this.teardown();
-    this.attach(new Trainer(this.dataset, this.spec.config));
+    this.attach(new Trainer(this.dataset, this.spec.config, { featureSpace: true }));
     return this.summary();
   }
 
@@ -225,7 +225,7 @@ export class TrainEngine {
     const ds = await this.loadData(ck.spec.config.dataset);
     this.dataset = ds;
     this.spec = structuredClone(ck.spec);
-    this.attach(Trainer.fromCheckpoint(ds, ck.trainer));
+    this.attach(Trainer.fromCheckpoint(ds, ck.trainer, { featureSpace: true }));
     return this.summary();
   }
 
