@@ -11,6 +11,7 @@ import { ResumeBanner } from './ResumeBanner';
 import { HiddenControlsLine, useHidden } from './ClassroomLink';
 import { configPanelShown } from '../state/classroom';
 import { IntroPanel } from './IntroPanel';
+import { ClassGallery } from './ClassGallery';
 
 function Shell({ pg }: { pg: Playground }) {
   useShortcuts(pg.session);
@@ -33,6 +34,7 @@ function Shell({ pg }: { pg: Playground }) {
         adjustment, class-balanced CE. Everything trains in a Web Worker in this tab.
       </footer>
       <ConfirmDialog />
+      <ClassGallery />
     </div>
   );
 }

@@ -23,6 +23,7 @@ import { CheckField, NumberField, SelectField } from './Fields';
 import { useChange } from './use-change';
 import { useHidden } from './ClassroomLink';
 import { LossExplainer } from './LossExplainer';
+import { openGallery } from './gallery-state';
 import { areaShown, configPanelShown, type HideArea } from '../state/classroom';
 
 const N_MAX_OPTIONS = ['all', '2000', '1000', '500', '200', '100', '50', '20'] as const;
@@ -31,6 +32,7 @@ const N_MAX_OPTIONS = ['all', '2000', '1000', '500', '200', '100', '50', '20'] a
 function sortedBySize(counts: number[], groups: ReturnType<typeof groupOf>[], names: string[]) {
   const order = counts.map((_, i) => i).sort((a, b) => counts[b] - counts[a] || a - b);
   return {
+    order,
     counts: order.map((i) => counts[i]),
     groups: order.map((i) => groups[i]),
     classNames: order.map((i) => names[i] ?? `class ${i}`),
@@ -148,6 +150,7 @@ function DataSection() {
       {!hidden.has('histogram') && (
         <ClassHistogram
           {...(c.profile === 'asis' ? sortedBySize(counts, groups, shape.classNames) : { counts, groups, classNames: shape.classNames })}
+          onBar={(i) => openGallery(c.profile === 'asis' ? sortedBySize(counts, groups, shape.classNames).order[i] : i)}
         />
       )}
       {problem && (

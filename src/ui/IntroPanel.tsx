@@ -8,6 +8,7 @@ import { useRef, useState } from 'react';
 import { groupOf } from '../core/data/longtail';
 import { usePg } from './context';
 import { ClassHistogram } from './ClassHistogram';
+import { openGallery } from './gallery-state';
 import { dismissIntro, reopenIntro, useIntroOpen } from './intro-state';
 import './teach.css';
 
@@ -67,7 +68,7 @@ export function IntroPanel() {
                 smallest <strong>{min.toLocaleString('en')}</strong> (imbalance factor {min > 0 ? Math.round(max / min) : '∞'}). The test
                 set stays balanced, so a model that just favours the big classes is caught out.
               </p>
-              <ClassHistogram counts={counts} groups={groups} classNames={names} testId="intro-histogram" />
+              <ClassHistogram counts={counts} groups={groups} classNames={names} testId="intro-histogram" onBar={openGallery} />
             </>
           ) : (
             <p>
