@@ -19,6 +19,8 @@ import type {
   RunSummary,
   TestExamplesParams,
   TestExamplesResult,
+  TrainExamplesParams,
+  TrainExamplesResult,
   UploadSource,
   UploadedDataInfo,
 } from '../worker/protocol';
@@ -292,6 +294,11 @@ export class PlaygroundSession {
   /** The test images behind one confusion-matrix cell of the last evaluation. */
   testExamples(p: TestExamplesParams): Promise<TestExamplesResult> {
     return this.link.testExamples(p);
+  }
+
+  /** One class' training images in the current subset (the dataset gallery). */
+  trainExamples(p: TrainExamplesParams): Promise<TrainExamplesResult> {
+    return this.link.trainExamples(p);
   }
 
   /** Has the worker parse an upload (bytes transferred); the recipe lets another worker make it again. */

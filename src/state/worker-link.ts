@@ -17,6 +17,8 @@ import type {
   StepResult,
   TestExamplesParams,
   TestExamplesResult,
+  TrainExamplesParams,
+  TrainExamplesResult,
   UploadSource,
   UploadedDataInfo,
 } from '../worker/protocol';
@@ -116,6 +118,10 @@ export class WorkerLink {
 
   testExamples(p: TestExamplesParams): Promise<TestExamplesResult> {
     return this.client.testExamples(p);
+  }
+
+  trainExamples(p: TrainExamplesParams): Promise<TrainExamplesResult> {
+    return this.client.request('trainExamples', p);
   }
 
   /** Has this worker parse an upload; remembers how it was made. */

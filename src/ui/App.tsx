@@ -10,6 +10,8 @@ import { useShortcuts } from './shortcuts';
 import { ResumeBanner } from './ResumeBanner';
 import { HiddenControlsLine, useHidden } from './ClassroomLink';
 import { configPanelShown } from '../state/classroom';
+import { IntroPanel } from './IntroPanel';
+import { ClassGallery } from './ClassGallery';
 
 function Shell({ pg }: { pg: Playground }) {
   useShortcuts(pg.session);
@@ -22,6 +24,7 @@ function Shell({ pg }: { pg: Playground }) {
       <ResumeBanner />
       <Notices />
       <HiddenControlsLine />
+      <IntroPanel />
       <div className={withConfig ? 'layout' : 'layout no-config'}>
         <ConfigPanel />
         <ChartsArea />
@@ -31,6 +34,7 @@ function Shell({ pg }: { pg: Playground }) {
         adjustment, class-balanced CE. Everything trains in a Web Worker in this tab.
       </footer>
       <ConfirmDialog />
+      <ClassGallery />
     </div>
   );
 }

@@ -1,5 +1,5 @@
 /** Training images per class (head first) as SVG bars, coloured many / medium / few, with a log-scale option. */
-import { useId, useState } from 'react';
+import { useId, useState, type KeyboardEvent } from 'react';
 import type { Group } from '../core/data/types';
 
 import { GROUP_COLORS, GROUP_LABELS } from './charts/chart-data';
@@ -8,9 +8,13 @@ export interface ClassHistogramProps {
   counts: number[];
   groups: Group[];
   classNames: string[];
+  /** data-testid of the SVG (default 'class-histogram'). */
+  testId?: string;
+  /** Makes each bar a button (click, Enter, Space): called with the bar's index (e.g. to open the class' images). */
+  onBar?: (i: number) => void;
 }
 
-export function ClassHistogram({ counts, groups, classNames }: ClassHistogramProps) {
+export function ClassHistogram({ counts, groups, classNames, testId = 'class-histogram', onBar }: ClassHistogramProps) {
   const [log, setLog] = useState(true);
   const id = useId();
   const W = 320;
@@ -39,9 +43,9 @@ export function ClassHistogram({ counts, groups, classNames }: ClassHistogramPro
       <svg
         viewBox={`0 0 ${W} ${H}`}
         width="100%"
-        role="img"
-        aria-label={`Class histogram: ${counts.map((n, i) => `${classNames[i] ?? i} ${n}`).join(', ')}`}
-        data-testid="class-histogram"
+        role={onBar ? 'group' : 'img'}
+        aria-label={`Class histogram${onBar ? ' (press a bar to see its training images)' : ''}: ${counts.map((n, i) => `${classNames[i] ?? i} ${n}`).join(', ')}`}
+        data-testid={testId}
       >
         {ticks.map((t) => (
           <g key={t}>
@@ -60,6 +64,21 @@ export function ClassHistogram({ counts, groups, classNames }: ClassHistogramPro
               height={Math.max(0, top + plotH - y(n))}
               fill={GROUP_COLORS[groups[i] ?? 'many']}
               data-count={n}
+              {...(onBar
+                ? {
+                    role: 'button',
+                    tabIndex: 0,
+                    'aria-label': `${classNames[i] ?? `class ${i}`}: ${n} training images (${groups[i]}); show them`,
+                    className: 'histogram-bar',
+                    onClick: () => onBar(i),
+                    onKeyDown: (e: KeyboardEvent<SVGRectElement>) => {
+                      if (e.key === 'Enter' || e.key === ' ') {
+                        e.preventDefault();
+                        onBar(i);
+                      }
+                    },
+                  }
+                : {})}
             >
               <title>{`${classNames[i] ?? `class ${i}`}: ${n} images (${groups[i]})`}</title>
             </rect>

@@ -22,6 +22,8 @@ import { usePg, usePlayground } from './context';
 import { CheckField, NumberField, SelectField } from './Fields';
 import { useChange } from './use-change';
 import { useHidden } from './ClassroomLink';
+import { LossExplainer } from './LossExplainer';
+import { openGallery } from './gallery-state';
 import { areaShown, configPanelShown, type HideArea } from '../state/classroom';
 
 const N_MAX_OPTIONS = ['all', '2000', '1000', '500', '200', '100', '50', '20'] as const;
@@ -30,6 +32,7 @@ const N_MAX_OPTIONS = ['all', '2000', '1000', '500', '200', '100', '50', '20'] a
 function sortedBySize(counts: number[], groups: ReturnType<typeof groupOf>[], names: string[]) {
   const order = counts.map((_, i) => i).sort((a, b) => counts[b] - counts[a] || a - b);
   return {
+    order,
     counts: order.map((i) => counts[i]),
     groups: order.map((i) => groups[i]),
     classNames: order.map((i) => names[i] ?? `class ${i}`),
@@ -147,6 +150,7 @@ function DataSection() {
       {!hidden.has('histogram') && (
         <ClassHistogram
           {...(c.profile === 'asis' ? sortedBySize(counts, groups, shape.classNames) : { counts, groups, classNames: shape.classNames })}
+          onBar={(i) => openGallery(c.profile === 'asis' ? sortedBySize(counts, groups, shape.classNames).order[i] : i)}
         />
       )}
       {problem && (
@@ -348,6 +352,7 @@ function LossSection() {
   const change = useChange();
   const def = LOSSES[c.loss];
   const hidden = useHidden();
+  const [explain, setExplain] = useState(false);
   return (
     <section className="panel-section" aria-labelledby="sec-loss">
       <h2 id="sec-loss">Loss</h2>
@@ -365,7 +370,13 @@ function LossSection() {
           testId="field-loss"
         />
       )}
-      <p className="loss-summary">{def.summary}</p>
+      <p className="loss-summary">
+        {def.summary}{' '}
+        <button type="button" className="link-button" data-testid="explain-loss" onClick={() => setExplain(true)}>
+          About this loss
+        </button>
+      </p>
+      <LossExplainer loss={c.loss} open={explain} onClose={() => setExplain(false)} />
       {!hidden.has('loss-params') && (
         <div className="hyper" aria-label={`${def.label} hyperparameters`} role="group">
           {def.schema.map((spec) => (

@@ -37,7 +37,7 @@ export function evaluationLabel(stage: 1 | 2, epoch: number): string {
 }
 
 /** Draws uint8 HWC pixels (1 channel: grey; 3+: RGB) onto a canvas of the image's own size. */
-function ExampleCanvas({
+export function ExampleCanvas({
   ex,
   height,
   width,
@@ -45,7 +45,7 @@ function ExampleCanvas({
   scale,
   label,
 }: {
-  ex: TestExample;
+  ex: Pick<TestExample, 'index' | 'pixels'>;
   height: number;
   width: number;
   channels: number;

@@ -13,6 +13,7 @@ import { epochsCsv, metricsJson, metricsStem, perClassCsv, type MetricsInput } f
 import { FMNIST_CLASS_NAMES } from '../state/settings';
 import type { PlaygroundState } from '../state/store';
 import './export.css';
+import { PytorchHandoff } from './PytorchHandoff';
 
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
 
@@ -175,6 +176,8 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose: () => 
               </button>
             </div>
           </section>
+
+          <PytorchHandoff />
 
           <section aria-labelledby="export-metrics">
             <h3 id="export-metrics">Metrics</h3>

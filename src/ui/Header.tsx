@@ -3,6 +3,7 @@ import { activeShortcuts, shortcutFor } from './shortcuts';
 import { usePg, usePlayground } from './context';
 import { formatEta } from './format';
 import { ExportButton } from './ExportDialog';
+import { IntroButton } from './IntroPanel';
 import { ClassroomButton, useShown } from './ClassroomLink';
 
 export function BackendBadge() {
@@ -146,6 +147,7 @@ export function Header() {
       <div className="title-row">
         <h1>Long-Tail Playground</h1>
         <BackendBadge />
+        <IntroButton />
       </div>
       <div className="control-row">
         <Controls />

@@ -28,8 +28,8 @@ import { checkpointFromTfjsZip, safetensorsExport, specFromTfjsZip, tfjsExport }
 import { UploadedDatasets } from './datasets';
 import { isUploadId, type UploadSource, type UploadedDataInfo } from './upload-info';
 import { defaultDecoder, type ImageDecoder } from '../core/data/png';
-import { cellExamples } from './examples';
-import type { TestExamplesParams, TestExamplesResult } from './protocol';
+import { cellExamples, classTrainExamples } from './examples';
+import type { TestExamplesParams, TestExamplesResult, TrainExamplesParams, TrainExamplesResult } from './protocol';
 
 export interface EngineDeps {
   /** Pushes an event to the page; `transfer` lists buffers that may be moved instead of copied. */
@@ -65,7 +65,7 @@ export class TrainEngine {
   }
 
   /** Requests answered at once (they must reach a running loop between two batches); the rest are queued. */
-  private static readonly IMMEDIATE: ReadonlySet<RequestType> = new Set<RequestType>(['pause', 'update', 'testExamples']);
+  private static readonly IMMEDIATE: ReadonlySet<RequestType> = new Set<RequestType>(['pause', 'update', 'testExamples', 'trainExamples']);
 
   /** One handler per request type (the compiler checks every type has one, with its result type). */
   private readonly handlers: RequestHandlers = {
@@ -87,6 +87,7 @@ export class TrainEngine {
     },
     loadData: (r) => this.loadUpload(r.source),
     testExamples: (r) => this.testExamples(r),
+    trainExamples: (r) => this.trainExamples(r),
   };
 
   /** Handles one request; resolves with its result or rejects with an Error. */
@@ -208,14 +209,14 @@ export class TrainEngine {
     const ds = await this.loadData(spec.config.dataset);
     this.dataset = ds;
     this.spec = structuredClone(spec);
-    this.attach(new Trainer(ds, spec.config));
+    this.attach(new Trainer(ds, spec.config, { featureSpace: true }));
     return this.summary();
   }
 
   private async reset(): Promise<RunSummary> {
     if (!this.spec || !this.dataset) throw new Error('reset: no run is configured yet');
     await this.teardown();
-    this.attach(new Trainer(this.dataset, this.spec.config));
+    this.attach(new Trainer(this.dataset, this.spec.config, { featureSpace: true }));
     return this.summary();
   }
 
@@ -225,7 +226,7 @@ export class TrainEngine {
     const ds = await this.loadData(ck.spec.config.dataset);
     this.dataset = ds;
     this.spec = structuredClone(ck.spec);
-    this.attach(Trainer.fromCheckpoint(ds, ck.trainer));
+    this.attach(Trainer.fromCheckpoint(ds, ck.trainer, { featureSpace: true }));
     return this.summary();
   }
 
@@ -287,6 +288,12 @@ export class TrainEngine {
       if (settings.weightDecay !== undefined) c.weightDecay = settings.weightDecay;
     }
     return { lossParams: { ...trainer.lossParams }, lr: trainer.currentLr() };
+  }
+
+  /** One class' training images in the current subset (the dataset gallery; not queued: a read of the data). */
+  private async trainExamples(p: TrainExamplesParams): Promise<TrainExamplesResult> {
+    const { trainer } = this.requireTrainer('trainExamples');
+    return classTrainExamples(trainer.subset, trainer.dataset.pool, p);
   }
 
   /** The test images of one confusion-matrix cell, from the last evaluation (not queued: never waits for a run). */

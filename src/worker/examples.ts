@@ -2,9 +2,9 @@
  * The test images behind one confusion-matrix cell ("drill-down"): picked from the trainer's last evaluation, so
  * they are exactly what that epoch's confusion matrix counted. Pure data, no tensors.
  */
-import type { ImageSet } from '../core/data/types';
+import type { ImageSet, LongTailSubset } from '../core/data/types';
 import type { EvaluationRecord } from '../core/train/trainer';
-import type { TestExample, TestExamplesParams, TestExamplesResult } from './protocol';
+import type { TestExample, TestExamplesParams, TestExamplesResult, TrainExamplesParams, TrainExamplesResult } from './protocol';
 
 export const DEFAULT_EXAMPLE_LIMIT = 60;
 export const MAX_EXAMPLE_LIMIT = 1000;
@@ -55,6 +55,40 @@ export function cellExamples(ev: EvaluationRecord, test: ImageSet, p: TestExampl
     total,
     classTotal,
     examples,
+    height,
+    width,
+    channels,
+  };
+}
+
+/** Classes with at most this many training images are shown in full in the gallery (many: n > 100). */
+export const GALLERY_ALL_UP_TO = 100;
+
+/**
+ * The training images of class `p.cls` in the long-tail subset `subset` of `pool` (the dataset gallery): all of them
+ * when the class has at most GALLERY_ALL_UP_TO, else `limit` evenly spaced ones (deterministic), in subset order.
+ */
+export function classTrainExamples(subset: LongTailSubset, pool: ImageSet, p: TrainExamplesParams): TrainExamplesResult {
+  const C = pool.numClasses;
+  if (typeof p.cls !== 'number' || !Number.isInteger(p.cls) || p.cls < 0 || p.cls >= C) {
+    throw new Error(`trainExamples: cls must be a class index from 0 to ${C - 1} (got ${String(p.cls)})`);
+  }
+  const lim = p.limit === undefined ? DEFAULT_EXAMPLE_LIMIT : Number(p.limit);
+  if (!Number.isFinite(lim) || lim < 1) throw new Error(`trainExamples: limit must be a number ≥ 1 (got ${String(p.limit)})`);
+  const limit = Math.min(MAX_EXAMPLE_LIMIT, Math.floor(lim));
+  const mine: number[] = [];
+  for (let i = 0; i < subset.indices.length; i++) if (subset.labels[i] === p.cls) mine.push(subset.indices[i]);
+  const n = mine.length;
+  const sampled = n > GALLERY_ALL_UP_TO && n > limit;
+  const picked = sampled ? Array.from({ length: limit }, (_, k) => mine[Math.floor((k * n) / limit)]) : mine;
+  const { height, width, channels } = pool;
+  const px = height * width * channels;
+  return {
+    cls: p.cls,
+    classTotal: n,
+    sampled,
+    allUpTo: GALLERY_ALL_UP_TO,
+    examples: picked.map((index) => ({ index, pixels: pool.images.slice(index * px, (index + 1) * px) })),
     height,
     width,
     channels,

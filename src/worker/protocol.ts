@@ -104,6 +104,29 @@ export interface TestExample {
   confidence: number;
 }
 
+/** Which class' training images to show in the dataset gallery (original class index). */
+export interface TrainExamplesParams {
+  cls: number;
+  /** Size of the sample drawn from a class with more than `allUpTo` images (default 60, at most 1000). */
+  limit?: number;
+}
+
+/** One class' training images in the current long-tail subset (all of a medium / few class, a sample of a head class). */
+export interface TrainExamplesResult {
+  cls: number;
+  /** Training images of the class in the current subset. */
+  classTotal: number;
+  /** True when `examples` is an evenly spaced sample (the class has more than `allUpTo` images). */
+  sampled: boolean;
+  /** Classes with at most this many images are shown in full (the many / medium threshold). */
+  allUpTo: number;
+  /** Pool index and raw pixels (uint8 HWC; each in its own transferable buffer), in subset order. */
+  examples: Array<{ index: number; pixels: Uint8Array }>;
+  height: number;
+  width: number;
+  channels: number;
+}
+
 /** The test images behind one confusion-matrix cell, from the trainer's last evaluation. */
 export interface TestExamplesResult {
   /** The evaluation they come from (same stage / 0-based epoch / step as that epoch's EpochMetrics). */
@@ -146,6 +169,8 @@ export interface RequestMap {
   loadData: { params: { source: UploadSource }; result: UploadedDataInfo };
   /** The test images of one confusion-matrix cell from the last evaluation (answered at once, also while running). */
   testExamples: { params: TestExamplesParams; result: TestExamplesResult };
+  /** One class' training images in the current subset, for the dataset gallery (answered at once). */
+  trainExamples: { params: TrainExamplesParams; result: TrainExamplesResult };
 }
 
 export type RequestType = keyof RequestMap;

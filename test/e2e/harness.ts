@@ -98,6 +98,8 @@ export interface OpenOptions {
   init?: () => void;
   /** How long to wait for the phase 'ready' (default 120 s); false: don't wait. */
   ready?: number | false;
+  /** Show the first-visit introduction (default false: it is marked dismissed before the page's scripts run). */
+  intro?: boolean;
 }
 
 /**
@@ -113,6 +115,7 @@ export async function openApp(
   const page = 'goto' in from ? from : await from.newPage({ viewport: opts.viewport ?? { width: 1400, height: 1000 } });
   const errors = collectErrors(page);
   if (opts.init) await page.addInitScript(opts.init);
+  if (!opts.intro) await page.addInitScript(() => localStorage.setItem('ltpg:intro-dismissed', '1'));
   await page.goto(`${url}/${query ? `?${query}` : ''}`);
   if (opts.ready !== false) await waitPhase(page, ['ready'], opts.ready ?? 120_000);
   return { page, errors };

@@ -8,13 +8,34 @@
  * The weights are in force from epoch 0 (compare LDAM-DRW, which switches the same weights on late).
  * o = z on a linear head, scale · cos on a cosine head.
  */
-import type { LossDescription } from './types';
+import type { LossDescription, LossExplainer } from './types';
 import { SCALE_PARAM, numParam, resolveParams } from './schema';
 import { neutralForm } from './logit-form';
 import { classBalancedWeights } from './perclass';
 import { headScale } from './head-scale';
 
 const WHO = 'Class-balanced CE';
+
+const EXPLAINER: LossExplainer = {
+  equations: [
+    String.raw`E_n = \frac{1-\beta^{n}}{1-\beta}, \qquad w_c = \frac{1-\beta}{1-\beta^{n_c}},\ \textstyle\sum_c w_c = C`,
+    String.raw`L = \frac{\sum_b w_{y_b}\,\mathrm{nll}_b}{\sum_b w_{y_b}}, \qquad \mathrm{nll}_b = -\log \operatorname{softmax}(o_b)_{y_b}`,
+  ],
+  intuition:
+    'Images of one class overlap in what they teach, so the value of n images grows more slowly than n: the effective number (1−β^n)/(1−β). Weighting each class by its inverse effective number gives tail images more of the gradient from the first epoch on. β → 0 is plain cross-entropy, β → 1 inverse class frequency.',
+  chart: 'groups',
+  chartHint: 'the few-shot line starts higher than under cross-entropy, sometimes at the cost of the many-shot line.',
+  params: {
+    beta: 'Effective-number β: the closer to 1, the closer the weights get to 1/n_c (stronger re-weighting of the tail).',
+    scale: 'Only on a cosine head: multiplies the cosines before the softmax. Ignored on a linear head.',
+  },
+  paper: {
+    authors: 'Cui, Jia, Lin, Song, Belongie',
+    title: 'Class-Balanced Loss Based on Effective Number of Samples',
+    venue: 'CVPR',
+    year: 2019,
+  },
+};
 
 export const cbceLoss: LossDescription = {
   id: 'cbce',
@@ -33,6 +54,7 @@ export const cbceLoss: LossDescription = {
     ),
     SCALE_PARAM,
   ],
+  explainer: EXPLAINER,
   schedule: 'step001',
   usesNoise: false,
   twoStage: false,

@@ -44,6 +44,35 @@ export interface LossContext {
 /** A schedule switch a loss reacts to: KPS gradient adjustment ('ga'), LDAM's deferred re-weighting ('drw'). */
 export type LossSwitch = 'ga' | 'drw';
 
+/** The charts an explainer can point to (the ids of src/state/chart-catalog.ts; the UI checks the match by type). */
+export type MechanismChartId = 'loss' | 'per-class' | 'groups' | 'feature-norm' | 'feature-space' | 'gcl-cloud' | 'kps' | 'confusion';
+
+/** A further part of an explainer (e.g. GCL's stage 2): its own equations and intuition. */
+export interface ExplainerSection {
+  title: string;
+  /** TeX, each rendered as a display equation (KaTeX). */
+  equations: readonly string[];
+  intuition: string;
+}
+
+/**
+ * Why the loss works, for the "About this loss" dialog (issue 10.2): lives next to the schema so adding a loss
+ * means adding its explainer (a unit test checks every registered loss has a complete one that KaTeX renders).
+ */
+export interface LossExplainer {
+  /** TeX, each rendered as a display equation (KaTeX); the notation of /work/shared/methods.md. */
+  equations: readonly string[];
+  /** Two or three sentences of intuition. */
+  intuition: string;
+  /** The chart that shows the mechanism, and what to look for on it. */
+  chart: MechanismChartId;
+  chartHint: string;
+  /** What each hyperparameter of the schema does (one entry per schema key). */
+  params: Readonly<Record<string, string>>;
+  paper: { authors: string; title: string; venue: string; year: number };
+  more?: readonly ExplainerSection[];
+}
+
 export interface LossDescription {
   id: LossId;
   label: string;
@@ -52,6 +81,8 @@ export interface LossDescription {
   /** Head the loss is defined on ('any': works with both; CE uses `scale` on a cosine head). */
   head: HeadKind | 'any';
   schema: readonly HyperParamSpec[];
+  /** Equations, intuition, mechanism chart, hyperparameters and paper (the "About this loss" dialog). */
+  explainer: LossExplainer;
   /** The lr schedule of the authors' scripts for this loss (the 'auto' schedule). */
   schedule: LrSchedule;
   /** The loss draws GCL noise every step (its sampled cloud is charted). */

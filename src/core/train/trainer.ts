@@ -17,6 +17,7 @@ import type { LossContext, LossDescription, LossId, LossParams, LossSwitch } fro
 import { getLoss, defaultParams } from '../losses/registry';
 import { drawClippedNormal } from '../losses/noise';
 import { classificationMetrics, groupAccuracy, PerClassMean, rowNorms, scoreOutputs, type GroupAccuracy } from '../metrics/classification';
+import { featureSpace, type FeatureSpace } from '../metrics/feature-space';
 import { Rng, type RngState } from './rng';
 import { cloneWeights, setWeights } from '../models';
 import { type TrainConfig, type Stage2Config, STAGE2_LOSS, validateConfig, ConfigError } from './config';
@@ -61,6 +62,11 @@ export interface EpochMetrics {
   lossPerClass: Record<string, number[]>;
   /** GCL only: the downward shift noiseMul·|ε|·d̂_c actually sampled in the last batch, per class (C × B). */
   gclNoiseLastBatch?: number[][];
+  /**
+   * With `TrainerOptions.featureSpace`: PCA of the pooled features of the evaluated test images (at most
+   * FEATURE_SPACE_POINTS points; class weight arrows and per-class cosines for a cosine head).
+   */
+  featureSpace?: FeatureSpace;
   seconds: number;
   imagesPerSecond: number;
 }
@@ -123,7 +129,12 @@ export type NoiseDraw = (rows: number, cols: number) => Float32Array;
 export interface TrainerOptions {
   /** Replace the GCL noise draw (tests feed fixed noise); default: the run's seeded noise stream. */
   noise?: NoiseDraw;
+  /** Compute the feature space of the test images after every epoch (EpochMetrics.featureSpace; the page's chart). */
+  featureSpace?: boolean;
 }
+
+/** Points of the feature-space chart sent per epoch (the statistics use every evaluated image). */
+export const FEATURE_SPACE_POINTS = 2000;
 
 export class Trainer {
   readonly dataset: Dataset;
@@ -163,6 +174,7 @@ export class Trainer {
   private seen = 0;
   private epochStart = 0;
   private readonly normAcc: PerClassMean;
+  private readonly withFeatureSpace: boolean;
 
   constructor(dataset: Dataset, config: TrainConfig, opts: TrainerOptions = {}) {
     validateConfig(config);
@@ -196,6 +208,7 @@ export class Trainer {
     this.noise = opts.noise ?? ((rows, cols) => drawClippedNormal(this.rngs.noise, new Float32Array(rows * cols)));
     this.sampler = createSampler(config.sampler, this.subset.labels, this.counts, this.rngs.sampler);
     this.normAcc = new PerClassMean(numClasses);
+    this.withFeatureSpace = !!opts.featureSpace;
     this.testIndices = pickTestIndices(dataset.test.labels, numClasses, config.evalPerClass);
     // Fail early on counts the loss cannot use (equal counts, zero-count class).
     this.loss.perClass(this.lossParams, this.lossContext());
@@ -415,6 +428,7 @@ export class Trainer {
       const amp = lossPerClass.cloudAmplitude;
       gclNoiseLastBatch = Array.from({ length: C }, (_, c) => Array.from({ length: B }, (_, b) => v[b * C + c] * (amp ? amp[c] : 1)));
     }
+    const fs = this.withFeatureSpace ? await this.featureSpaceOf(ev.features, ev.labels) : undefined;
     const m: EpochMetrics = {
       stage: this.stage,
       epoch: this.epoch,
@@ -435,6 +449,7 @@ export class Trainer {
       featureNormTest: ev.featureNorm,
       lossPerClass,
       gclNoiseLastBatch,
+      ...(fs ? { featureSpace: fs } : {}),
       seconds: trainSeconds,
       imagesPerSecond: this.seen / Math.max(1e-9, trainSeconds),
     };
@@ -456,6 +471,9 @@ export class Trainer {
     confusion: number[][];
     featureNorm: number[];
     preds: Int32Array;
+    /** Pooled features of the evaluated images (n × D, evaluation order) and their labels. */
+    features: Float32Array;
+    labels: Int32Array;
   }> {
     const test = this.dataset.test;
     const { height: H, width: W, channels: Cc } = test;
@@ -466,6 +484,7 @@ export class Trainer {
     const confidence = new Float32Array(idx.length);
     const labels = new Int32Array(idx.length);
     const norms = new PerClassMean(C);
+    const feats = new Float32Array(idx.length * D);
     const { def, params } = this.activeLoss();
     const scale = def.inferenceScale(params, this.spec.config.head);
     let lossSum = 0;
@@ -482,6 +501,7 @@ export class Trainer {
       preds.set(scored.preds, s);
       confidence.set(scored.confidence, s);
       norms.add(rowNorms(features, n, D), lab);
+      feats.set(features.subarray(0, n * D), s * D);
       lossSum += scored.lossSum;
     }
     const cm = classificationMetrics(preds, labels, C);
@@ -501,7 +521,20 @@ export class Trainer {
       confusion: cm.confusion,
       featureNorm: norms.means(),
       preds,
+      features: feats,
+      labels,
     };
+  }
+
+  /** The feature-space chart's data of an evaluation: PCA of its features (+ class weights of a cosine head). */
+  private async featureSpaceOf(features: Float32Array, labels: Int32Array): Promise<FeatureSpace> {
+    let weights: Float32Array | undefined;
+    if (this.spec.config.head === 'cosine') {
+      await this.engine.syncToModel();
+      const w = this.model.vars.get('linear.weight');
+      if (w) weights = (await w.data()) as Float32Array;
+    }
+    return featureSpace(features, labels, { numClasses: this.dataset.test.numClasses, weights, maxPoints: FEATURE_SPACE_POINTS });
   }
 
   /** Brings the tfjs model's variables up to date with the engine (before an export). */

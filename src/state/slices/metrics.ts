@@ -70,6 +70,26 @@ export interface MetricsSlice {
   setPreset(p: PresetStatus | null): void;
 }
 
+/**
+ * `old` followed by `added`, with the feature space (up to 2,000 points, the chart shows the latest) kept on the
+ * newest epoch that has one only, so a long run's history stays small (memory, autosave).
+ */
+export function appendEpochs(old: readonly EpochMetrics[], added: readonly EpochMetrics[]): EpochMetrics[] {
+  const all = old.concat(added);
+  let keep = -1;
+  for (let i = all.length - 1; i >= 0; i--)
+    if (all[i].featureSpace) {
+      keep = i;
+      break;
+    }
+  for (let i = 0; i < keep; i++)
+    if (all[i].featureSpace) {
+      const { featureSpace: _drop, ...rest } = all[i];
+      all[i] = rest;
+    }
+  return all;
+}
+
 let runCounter = 0;
 /** Unique per page load, so restored runs (autosave) never share an id with new ones. */
 const idPrefix = `run-${Date.now().toString(36)}`;
@@ -129,7 +149,7 @@ export const createMetricsSlice: StateCreator<PlaygroundState, [], [], MetricsSl
         current: {
           ...s.current,
           batches: batches.length ? s.current.batches.concat(batches) : s.current.batches,
-          epochs: epochs.length ? s.current.epochs.concat(epochs) : s.current.epochs,
+          epochs: epochs.length ? appendEpochs(s.current.epochs, epochs) : s.current.epochs,
         },
       };
     }),
