@@ -177,14 +177,12 @@ export class Autosaver {
       this.offerStore.setState({ unreadable: null });
     } catch (e) {
       this.offerStore.setState({ unreadable: null });
-      this.store
-        .getState()
-        .pushNotice({
-          id: 'autosave',
-          level: 'warning',
-          title: 'Could not delete the unreadable saved run:',
-          items: [storageErrorMessage(e)],
-        });
+      this.store.getState().pushNotice({
+        id: 'autosave',
+        level: 'warning',
+        title: 'Could not delete the unreadable saved run:',
+        items: [storageErrorMessage(e)],
+      });
     }
   }
 
