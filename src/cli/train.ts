@@ -3,8 +3,7 @@
  *   --epochs 10 --seed 1 --out run.json`. Progress on stderr, one JSON document on stdout or in --out.
  */
 import { parseArgs } from 'node:util';
-import { existsSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_CONFIG, ConfigError, type TrainConfig } from '../core/train/config';
 import { Trainer, type EpochMetrics } from '../core/train/trainer';
@@ -16,6 +15,8 @@ import { exportInfoFromTrainer } from '../core/export/info';
 import { exportSafetensors } from '../core/export/safetensors';
 import { exportTfjsZip } from '../core/export/tfjs';
 import { testLogits } from '../core/export/logits';
+import { LossWatch } from '../core/train/halt-cause';
+import { checkConfigFlags, checkOutputs } from './checks';
 
 const MODELS = ['convnet', 'resnet8', 'resnet20', 'resnet32'];
 
@@ -184,15 +185,15 @@ function parse(argv: string[]) {
   if ((c.dataset === 'cifar10-lt' || c.dataset === 'cifar100-lt') && !v.data)
     usage(`--dataset ${c.dataset} needs --data FILE (the official binary archive)`);
   const save = { tfjs: v['save-tfjs'], safetensors: v['save-safetensors'], testLogits: v['save-test-logits'] };
-  for (const [flag, file] of [
-    ['save-tfjs', save.tfjs],
-    ['save-safetensors', save.safetensors],
-    ['save-test-logits', save.testLogits],
-  ] as const) {
-    if (file === undefined) continue;
-    if (file.trim() === '') usage(`--${flag} needs a file name`);
-    if (!existsSync(dirname(resolve(file)))) usage(`--${flag}: the folder of "${file}" does not exist`);
-  }
+  const bad =
+    checkConfigFlags(c) ??
+    checkOutputs([
+      ['--out', v.out],
+      ['--save-tfjs', save.tfjs],
+      ['--save-safetensors', save.safetensors],
+      ['--save-test-logits', save.testLogits],
+    ]);
+  if (bad) usage(bad);
   return { config: c, stage2: !!v.stage2, backend, out: v.out, quiet: !!v.quiet, data: v.data, save };
 }
 
@@ -210,6 +211,10 @@ class Progress {
     if (this.quiet) return;
     process.stderr.write(`\r\x1b[K${text}\n`);
   }
+  /** Errors and warnings: printed even with --quiet. */
+  always(text: string): void {
+    process.stderr.write(`${this.quiet ? '' : '\r\x1b[K'}${text}\n`);
+  }
 }
 
 function bar(frac: number, width = 24): string {
@@ -224,13 +229,14 @@ async function main(): Promise<void> {
   const progress = new Progress(args.quiet);
   // In Node, auto = wasm → cpu: Dawn without a hardware GPU is a software rasteriser, slower than wasm.
   const order = args.backend === 'auto' ? (['wasm', 'cpu'] as const) : ([args.backend] as const);
+  // the data first: a bad file (an endless stream, images too large for the backend) is refused before any backend runs
+  const dataset = await loadDatasetForCli(args.config.dataset, args.data);
   if (args.backend === 'webgpu') {
     const gpu = await initNodeWebGPU();
     if (!gpu.ok) throw new Error(`--backend webgpu: ${gpu.reason}`);
   }
   const backend = await initBackend({ order: [...order] });
   progress.line(`backend: ${backend.name} (${backend.reason})`);
-  const dataset = await loadDatasetForCli(args.config.dataset, args.data);
   const trainer = new Trainer(dataset, args.config);
   if (trainer.headNote) progress.line(trainer.headNote);
   progress.line(
@@ -240,9 +246,16 @@ async function main(): Promise<void> {
   const stage2: EpochMetrics[] = [];
   let halted: string | null = null;
   const started = Date.now();
+  const watch = new LossWatch();
+  let watchedStage = 0;
   const ctl = new TrainController(trainer, (e) => {
     if (e.type === 'batch') {
       const b = e.batch;
+      if (b.stage !== watchedStage) {
+        watchedStage = b.stage;
+        watch.reset();
+      }
+      watch.batch(b.loss);
       const total = trainer.epochsInStage;
       const frac = (b.epoch + (b.batch + 1) / b.batchesPerEpoch) / total;
       progress.update(
@@ -251,13 +264,15 @@ async function main(): Promise<void> {
     } else if (e.type === 'epoch') {
       const m = e.metrics;
       (m.stage === 1 ? stage1 : stage2).push(m);
+      const warning = watch.epoch(m.trainLoss, m.epoch, m.stage);
+      if (warning) progress.always(warning);
       const g = m.groupAccuracy;
       progress.line(
         `stage ${m.stage} epoch ${m.epoch + 1}/${m.epochsInStage}: train loss ${m.trainLoss.toFixed(4)}, test acc ${pct(m.testAccuracy)} (many ${pct(g.many)}, medium ${pct(g.medium)}, few ${pct(g.few)}), ${m.imagesPerSecond.toFixed(0)} img/s`,
       );
     } else if (e.type === 'halt') {
       halted = e.halt.message;
-      progress.line(e.halt.message);
+      progress.always(e.halt.message);
     }
   });
   await ctl.run();

@@ -2,15 +2,18 @@
  * The browser's AutosaveStorage: one IndexedDB record (database 'long-tail-playground', store 'runs', key 'last')
  * holding the latest run. Typed arrays are stored by structured clone. Quota errors arrive as the transaction's
  * error (QuotaExceededError) and reject `save`. A run on uploaded data references its upload recipe (the picked
- * files as Blobs, possibly 170 MB), which is written once under key 'upload' rather than with every epoch.
+ * files as Blobs, possibly 170 MB), which is written once under key 'upload' rather than with every epoch. A
+ * record that fails the check (saved-run-check.ts) is moved to key 'unreadable' until the user discards it.
  */
-import { isSavedRun, type AutosaveStorage, type SavedRun } from './autosave';
+import type { AutosaveStorage, SavedRun } from './autosave';
 import { isUploadRecipe, recipeFingerprint, type UploadRecipe } from './upload-recipe';
 
 const DB_NAME = 'long-tail-playground';
 const STORE = 'runs';
 const KEY = 'last';
 const UPLOAD_KEY = 'upload';
+/** A record that could not be read, kept until the user discards it. */
+const ASIDE_KEY = 'unreadable';
 
 interface StoredUpload {
   fingerprint: string;
@@ -56,19 +59,45 @@ export class IdbAutosaveStorage implements AutosaveStorage {
     return this.db;
   }
 
-  async load(): Promise<SavedRun | null> {
+  /** The stored record as it is, with its upload recipe attached when the reference matches (checked by the caller). */
+  async load(): Promise<unknown> {
     if (!this.idb) return null;
     const db = await this.open();
     const store = db.transaction(STORE, 'readonly').objectStore(STORE);
     const [v, u] = (await Promise.all([reqPromise(store.get(KEY)), reqPromise(store.get(UPLOAD_KEY))])) as [unknown, unknown];
-    if (!isSavedRun(v)) return null;
-    const { uploadRef, ...run } = v as SavedRun & { uploadRef?: string };
+    if (v === undefined || v === null) return null;
+    if (typeof v !== 'object' || Array.isArray(v)) return v;
+    const { uploadRef, ...run } = v as Record<string, unknown>;
     const up = u as Partial<StoredUpload> | undefined;
-    if (up && typeof up.fingerprint === 'string' && isUploadRecipe(up.recipe)) {
+    if (up && typeof up === 'object' && typeof up.fingerprint === 'string' && isUploadRecipe(up.recipe)) {
       this.storedUpload = up.fingerprint;
       if (uploadRef === up.fingerprint) return { ...run, upload: up.recipe };
     }
     return run;
+  }
+
+  /** Moves the record under ASIDE_KEY (kept, replacing an older one set aside) so the next save does not overwrite it. */
+  async setAside(): Promise<void> {
+    if (!this.idb) return;
+    const db = await this.open();
+    const tx = db.transaction(STORE, 'readwrite');
+    const done = txDone(tx);
+    const store = tx.objectStore(STORE);
+    const g = store.get(KEY);
+    g.onsuccess = () => {
+      if (g.result !== undefined) store.put(g.result, ASIDE_KEY);
+      store.delete(KEY);
+    };
+    await done;
+  }
+
+  async clearAside(): Promise<void> {
+    if (!this.idb) return;
+    const db = await this.open();
+    const tx = db.transaction(STORE, 'readwrite');
+    const done = txDone(tx);
+    tx.objectStore(STORE).delete(ASIDE_KEY);
+    await done;
   }
 
   async save(run: SavedRun): Promise<void> {

@@ -12,7 +12,8 @@ import type { RunSnapshot } from './snapshots';
 import { patchSettings } from './settings';
 import { isUploadId } from './data-shape';
 import { loadRecipe } from './upload';
-import { isUploadRecipe, recipeLabel } from './upload-recipe';
+import { recipeLabel } from './upload-recipe';
+import { checkSavedRun } from './saved-run-check';
 import type { PlaygroundStore } from './store';
 
 export const AUTOSAVE_VERSION = 1;
@@ -24,19 +25,27 @@ export interface SavedRun extends RunSnapshot {
   savedAt: number;
 }
 
-/** Where saved runs live. `load` resolves null when nothing (usable) is stored. */
+/**
+ * Where saved runs live. `load` resolves the stored record as it is (null: none), unchecked: the Autosaver checks
+ * it (saved-run-check.ts). A record that fails is moved aside (`setAside`: kept under another key, so the next
+ * save does not overwrite it) until the user discards it (`clearAside`).
+ */
 export interface AutosaveStorage {
-  load(): Promise<SavedRun | null>;
+  load(): Promise<unknown>;
   save(run: SavedRun): Promise<void>;
   clear(): Promise<void>;
+  setAside(): Promise<void>;
+  clearAside(): Promise<void>;
 }
 
 /** Storage in memory (tests, and browsers without IndexedDB). `failWith` makes `save` reject (quota tests). */
 export class MemoryAutosaveStorage implements AutosaveStorage {
   run: SavedRun | null = null;
+  /** The record set aside (unreadable), if any. */
+  aside: unknown = null;
   saves = 0;
   failWith: Error | null = null;
-  async load(): Promise<SavedRun | null> {
+  async load(): Promise<unknown> {
     return this.run ? structuredClone(this.run) : null;
   }
   async save(run: SavedRun): Promise<void> {
@@ -47,22 +56,18 @@ export class MemoryAutosaveStorage implements AutosaveStorage {
   async clear(): Promise<void> {
     this.run = null;
   }
+  async setAside(): Promise<void> {
+    this.aside = this.run;
+    this.run = null;
+  }
+  async clearAside(): Promise<void> {
+    this.aside = null;
+  }
 }
 
-/** Whether a stored value looks like a SavedRun this version can resume. */
+/** Whether a stored value is a SavedRun this version can resume (the full check of saved-run-check.ts). */
 export function isSavedRun(v: unknown): v is SavedRun {
-  if (!v || typeof v !== 'object') return false;
-  const r = v as Partial<SavedRun>;
-  return (
-    r.version === AUTOSAVE_VERSION &&
-    typeof r.savedAt === 'number' &&
-    !!r.settings &&
-    !!r.checkpoint &&
-    !!r.checkpoint.trainer &&
-    !!r.checkpoint.spec &&
-    Array.isArray(r.epochs) &&
-    Array.isArray(r.batches)
-  );
+  return checkSavedRun(v).ok;
 }
 
 export function snapshotToSaved(s: RunSnapshot, savedAt: number): SavedRun {
@@ -112,6 +117,8 @@ export interface OfferState {
   /** The saved run offered for resuming (null: none, or decided). */
   offer: SavedRun | null;
   busy: boolean;
+  /** Why the stored record could not be read (it was set aside); null: nothing to report. */
+  unreadable: string | null;
 }
 
 export interface AutosaverOptions {
@@ -119,7 +126,7 @@ export interface AutosaverOptions {
 }
 
 export class Autosaver {
-  readonly offerStore: StoreApi<OfferState> = createStore<OfferState>()(() => ({ offer: null, busy: false }));
+  readonly offerStore: StoreApi<OfferState> = createStore<OfferState>()(() => ({ offer: null, busy: false, unreadable: null }));
   private saving: Promise<void> | null = null;
   private next: RunSnapshot | null = null;
   private readonly now: () => number;
@@ -137,19 +144,46 @@ export class Autosaver {
 
   /** Looks for a saved run to offer. */
   async init(): Promise<SavedRun | null> {
-    let r: SavedRun | null;
+    let raw: unknown;
     try {
-      r = await this.storage.load();
+      raw = await this.storage.load();
     } catch (e) {
       this.store
         .getState()
         .pushNotice({ id: 'autosave', level: 'warning', title: 'Saved run unavailable:', items: [storageErrorMessage(e)] });
       return null;
     }
-    if (r && !isSavedRun(r)) r = null;
-    if (r?.upload && !isUploadRecipe(r.upload)) r = { ...r, upload: undefined };
-    this.offerStore.setState({ offer: r });
-    return r;
+    if (raw === null || raw === undefined) return null;
+    const checked = checkSavedRun(raw);
+    if (!checked.ok) {
+      // kept (not deleted) under another key, so this page's saves do not overwrite it; the banner offers Discard
+      let why = checked.why;
+      try {
+        await this.storage.setAside();
+      } catch (e) {
+        why += `; setting it aside failed too: ${storageErrorMessage(e)}`;
+      }
+      this.offerStore.setState({ offer: null, unreadable: why });
+      return null;
+    }
+    this.offerStore.setState({ offer: checked.run });
+    return checked.run;
+  }
+
+  /** Deletes the record that could not be read (set aside by `init`). */
+  async discardUnreadable(): Promise<void> {
+    try {
+      await this.storage.clearAside();
+      this.offerStore.setState({ unreadable: null });
+    } catch (e) {
+      this.offerStore.setState({ unreadable: null });
+      this.store.getState().pushNotice({
+        id: 'autosave',
+        level: 'warning',
+        title: 'Could not delete the unreadable saved run:',
+        items: [storageErrorMessage(e)],
+      });
+    }
   }
 
   /** Saves a finished epoch (later snapshots replace one still waiting; one write at a time). */

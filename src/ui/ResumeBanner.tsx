@@ -1,4 +1,7 @@
-/** "Resume the run from <date> (epoch N of M)?" with Resume / Discard, when an autosaved run exists. */
+/**
+ * "Resume the run from <date> (epoch N of M)?" with Resume / Discard, when an autosaved run exists; or "A saved run
+ * could not be read (…); it was set aside" with Discard, when the stored record failed its check.
+ */
 import { useStore } from 'zustand';
 import { resumeQuestion } from '../state/autosave';
 import { usePlayground } from './context';
@@ -18,7 +21,20 @@ function ResumeBannerOf({
   pg: ReturnType<typeof usePlayground>;
   autosave: NonNullable<ReturnType<typeof usePlayground>['autosave']>;
 }) {
-  const { offer, busy } = useStore(autosave.offerStore);
+  const { offer, busy, unreadable } = useStore(autosave.offerStore);
+  if (unreadable !== null) {
+    return (
+      <div className="notice notice-warning resume-banner" role="region" aria-label="Unreadable saved run" data-testid="unreadable-run">
+        <strong>A saved run could not be read ({unreadable}); it was set aside.</strong>{' '}
+        <span className="resume-detail">It stays in this browser until you discard it; new runs are saved as usual.</span>
+        <span className="resume-buttons">
+          <button type="button" onClick={() => void autosave.discardUnreadable()}>
+            Discard
+          </button>
+        </span>
+      </div>
+    );
+  }
   if (!offer) return null;
   return (
     <div className="notice notice-info resume-banner" role="region" aria-label="Saved run" data-testid="resume-banner">

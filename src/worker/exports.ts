@@ -3,6 +3,7 @@
  * trainer, and a TensorFlow.js zip turned back into a checkpoint the engine can restore (evaluate, continue training).
  * All bytes leave as plain ArrayBuffers (transferred, not copied).
  */
+import { legacyHeadCap } from '../core/train/legacy';
 import * as tf from '@tensorflow/tfjs';
 import { exportInfoFromTrainer, exportSafetensors, exportTfjsZip, loadPlaygroundModel, type ExportInfo } from '../core/export';
 import { DataError } from '../core/data/errors';
@@ -70,16 +71,13 @@ export function specFromTfjsZip(bytes: Uint8Array, fileName = DEFAULT_MODEL_ZIP)
   return { spec, info: i };
 }
 
-/** The run spec's head-class cap: null or a positive integer (the only data option a run spec carries). */
+/** The run spec's head-class cap (legacyHeadCap), errors as DataErrors naming the file. */
 function nMaxOf(runSpec: unknown, fileName: string): number | null {
-  if (runSpec === undefined || runSpec === null) return null;
-  const data = typeof runSpec === 'object' ? (runSpec as { data?: unknown }).data : undefined;
-  const nMax = data && typeof data === 'object' ? (data as { nMax?: unknown }).nMax : undefined;
-  if (nMax === undefined || nMax === null) return null;
-  if (typeof nMax !== 'number' || !Number.isInteger(nMax) || nMax < 1 || nMax > 1e7) {
-    throw new DataError(fileName, `model.json: info.runSpec.data.nMax is ${String(nMax)}, expected null or a positive integer`);
+  try {
+    return legacyHeadCap(runSpec);
+  } catch (e) {
+    throw new DataError(fileName, `model.json: info.${(e as Error).message}`);
   }
-  return nMax;
 }
 
 /**

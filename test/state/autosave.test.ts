@@ -16,6 +16,7 @@ import {
 import { inProcessClients, tinySettings as baseSettings, until } from '../helpers/in-process-worker';
 import { cifarArchive } from '../helpers/upload-fixtures';
 import { uploadCifar } from '../../src/state/upload';
+import { checkSavedRun } from '../../src/state/saved-run-check';
 import { isUploadId } from '../../src/state/data-shape';
 
 /** Stage 1 of 3 epochs. */
@@ -54,7 +55,11 @@ function fakeSnapshot(epoch: number): RunSnapshot {
         weights: { w: new Float32Array([1, 2]) },
         bnBatchesTracked: {},
         momentum: {},
-        rng: { sampler: { s: [1] }, augment: { s: [2] }, noise: { s: [3] } } as never,
+        rng: {
+          sampler: { s: [1, 2, 3, 4], spare: null },
+          augment: { s: [5, 6, 7, 8], spare: null },
+          noise: { s: [9, 1, 2, 3], spare: 0.5 },
+        },
       },
     },
     settings: tinySettings(),
@@ -109,6 +114,11 @@ describe('Autosaver (in-memory storage)', () => {
     expect(await a.init()).toBeNull();
     storage.run = { version: 99 } as unknown as SavedRun;
     expect(await a.init()).toBeNull();
+    expect(a.offerStore.getState().unreadable).toMatch(/^version is 99: it was saved by a newer version of the app/);
+    expect(storage.aside).toEqual({ version: 99 });
+    await a.discardUnreadable();
+    expect(storage.aside).toBeNull();
+    expect(a.offerStore.getState().unreadable).toBeNull();
     storage.run = snapshotToSaved(fakeSnapshot(2), Date.UTC(2026, 10, 26, 15, 30));
     const r = await a.init();
     expect(r).not.toBeNull();
@@ -245,15 +255,88 @@ describe('autosave → reload → resume (session + real engine, cpu)', () => {
     await until(() => storage.run?.checkpoint.trainer.epoch === 1);
     await a.autosave!.idle;
     a.session.dispose();
-    (storage.run!.checkpoint.trainer as { version: number }).version = 2;
+    // well-formed, but the weights belong to another model: refused by the worker on resume
+    storage.run!.checkpoint.trainer.weights = { 'no.such.weight': new Float32Array(3) };
     const b = page(storage);
     await b.autosave!.init();
+    expect(b.autosave!.offerStore.getState().offer).not.toBeNull();
     await b.session.start();
     expect(await b.autosave!.resume(b.session)).toBe(false);
-    expect(b.s().notices.find((n) => n.id === 'autosave')?.items[0]).toMatch(/unknown checkpoint version 2/);
+    expect(b.s().notices.find((n) => n.id === 'autosave')?.items[0]).toBeTruthy();
     expect(b.s().phase).toBe('ready');
     await b.session.step();
     expect(b.s().progress!.step).toBe(1);
     b.session.dispose();
   }, 60_000);
+
+  it('a malformed record (a version-1 checkpoint without trainer.config) is set aside with a reason, never thrown', async () => {
+    const storage = new MemoryAutosaveStorage();
+    const bad = structuredClone(snapshotToSaved(fakeSnapshot(2), 5));
+    delete (bad.checkpoint.trainer as Partial<typeof bad.checkpoint.trainer>).config;
+    storage.run = bad;
+    const store = createPlaygroundStore(tinySettings());
+    const a = new Autosaver(storage, store);
+    expect(await a.init()).toBeNull();
+    expect(a.offerStore.getState().offer).toBeNull();
+    expect(a.offerStore.getState().unreadable).toBe('checkpoint.trainer.config is undefined, expected an object');
+    expect(storage.run).toBeNull();
+    expect((storage.aside as SavedRun).checkpoint.trainer.epoch).toBe(2); // kept, not deleted
+    // the next save does not touch the record set aside
+    await a.save(fakeSnapshot(1));
+    expect((storage.aside as SavedRun).checkpoint.trainer.epoch).toBe(2);
+    expect(storage.run!.checkpoint.trainer.epoch).toBe(1);
+  });
+
+  it('checks every part of the record, naming the field', () => {
+    const good = () => structuredClone(snapshotToSaved(fakeSnapshot(2), 5));
+    expect(checkSavedRun(good())).toMatchObject({ ok: true, migrated: [] });
+    const cases: [(r: SavedRun) => void, string][] = [
+      [(r) => ((r as { savedAt: unknown }).savedAt = 'yesterday'), 'savedAt is "yesterday", expected a time'],
+      [(r) => (r.checkpoint.trainer.epoch = 7), 'checkpoint.trainer.epoch is 7, expected an integer in [0, 3]'],
+      [(r) => (r.checkpoint.trainer.config.lr = 1e300), 'checkpoint.trainer.config.lr is 1e+300, expected a number in (0, 10]'],
+      [(r) => (r.checkpoint.trainer.stage2.s = 0), 'checkpoint.trainer.stage2.s is 0, expected a number in [1, 64]'],
+      [
+        (r) => (r.settings = { ...r.settings, backend: 'gpu' as never }),
+        'settings.backend is "gpu", expected one of auto, webgpu, webgl, wasm, cpu',
+      ],
+      [(r) => (r.checkpoint.trainer.weights = { w: [1, 2] as never }), 'checkpoint.trainer.weights.w is a list, expected a Float32Array'],
+      [(r) => (r.checkpoint.trainer.rng.noise = { s: [1] } as never), 'checkpoint.trainer.rng.noise.s is not four 32-bit integers'],
+      [(r) => (r.epochs = [{ stage: 1 }] as never), 'epochs[0].epoch is undefined, expected an integer in [0, 9007199254740991]'],
+      [(r) => (r.batches = [null] as never), 'batches[0] is null, expected an object'],
+      [(r) => (r.upload = { kind: 'x' } as never), 'upload is not a list of uploaded files this page can read'],
+      [(r) => (r.compare = { runs: [{}], currentPinned: false } as never), 'compare.runs[0] has no id or colour'],
+    ];
+    for (const [edit, why] of cases) {
+      const r = good();
+      edit(r);
+      expect(checkSavedRun(r)).toEqual({ ok: false, why });
+    }
+    for (const junk of [null, 1, 'x', [], {}, { version: 0 }]) expect(checkSavedRun(junk).ok).toBe(false);
+    expect(checkSavedRun({ version: 0 })).toEqual({
+      ok: false,
+      why: 'version is 0: it was saved by another version of the app, which this page cannot read',
+    });
+  });
+
+  it('an older record (head-class cap in checkpoint.spec.data.nMax) is migrated to config.headImages', async () => {
+    const old = structuredClone(snapshotToSaved(fakeSnapshot(2), 5)) as SavedRun & { checkpoint: { spec: { data?: unknown } } };
+    old.checkpoint.spec.data = { nMax: 40 };
+    for (const c of [old.checkpoint.spec.config, old.checkpoint.trainer.config, old.settings.config])
+      delete (c as Partial<TrainConfig>).headImages;
+    const r = checkSavedRun(old);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.migrated).toEqual(['the head-class cap (checkpoint.spec.data.nMax = 40) moved to config.headImages']);
+    expect(r.run.checkpoint.spec.config.headImages).toBe(40);
+    expect(r.run.checkpoint.trainer.config.headImages).toBe(40);
+    expect(r.run.settings.config.headImages).toBe(40);
+    expect('data' in r.run.checkpoint.spec).toBe(false);
+    old.checkpoint.spec.data = { nMax: -3 };
+    expect(checkSavedRun(old)).toEqual({ ok: false, why: 'checkpoint.spec.data.nMax is -3, expected null or a positive integer' });
+    const storage = new MemoryAutosaveStorage();
+    old.checkpoint.spec.data = { nMax: 40 };
+    storage.run = old;
+    const a = new Autosaver(storage, createPlaygroundStore(tinySettings()));
+    expect((await a.init())!.checkpoint.trainer.config.headImages).toBe(40);
+  });
 });

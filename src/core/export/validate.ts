@@ -12,12 +12,11 @@ import { LOSSES, isLossId } from '../losses/registry';
 import type { HyperParamSpec, LossParams } from '../losses/types';
 import type { HeadKind, ModelConfig, ModelKind } from '../models/types';
 import { ConfigError, validateConfig, type Stage2Config, type TrainConfig } from '../train/config';
+import { MAX_SEED } from '../train/config-limits';
 import type { ExportInfo } from './info';
 
 const MODEL_KINDS: readonly ModelKind[] = ['convnet', 'resnet8', 'resnet20', 'resnet32'];
 const HEADS: readonly HeadKind[] = ['linear', 'cosine'];
-/** Largest seed (seeds are 32-bit). */
-const MAX_SEED = 2 ** 32 - 1;
 
 type Obj = Record<string, unknown>;
 
@@ -171,7 +170,7 @@ export function checkPlaygroundMetadata(meta: Obj, file: string): CheckedMetadat
     try {
       validateConfig(inForce);
     } catch (e) {
-      if (e instanceof ConfigError) f.fail('info.trainConfig', `is not a valid training configuration: ${e.message}`);
+      if (e instanceof ConfigError) f.fail(e.field ? `info.trainConfig.${e.field}` : 'info.trainConfig', e.detail);
       f.fail('info.trainConfig', `is incomplete (${e instanceof Error ? e.message : String(e)})`);
     }
     trainConfig = tc as unknown as TrainConfig;

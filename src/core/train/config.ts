@@ -3,6 +3,7 @@ import type { LtProfile, SamplerKind } from '../data/types';
 import type { HeadKind, ModelKind } from '../models/types';
 import type { LossId, LossParams } from '../losses/types';
 import type { LrSchedule } from './schedules';
+import { firstLimitProblem } from './config-limits';
 
 export interface Stage2Config {
   epochs: number;
@@ -88,38 +89,23 @@ export const DEFAULT_CONFIG: TrainConfig = {
 };
 
 export class ConfigError extends Error {
-  constructor(message: string) {
+  /** The field at fault: "lr", "stage2.s", "lossParams.tau" ('' for the whole object). */
+  readonly field: string;
+  /** The message without the field's name: "is 1e+300, expected a number in (0, 10]". */
+  readonly detail: string;
+  constructor(message: string, field = '', detail = message) {
     super(message);
     this.name = 'ConfigError';
+    this.field = field;
+    this.detail = detail;
   }
 }
 
-function check(cond: boolean, msg: string): void {
-  if (!cond) throw new ConfigError(msg);
-}
-
-/** Throws ConfigError with a readable message on the first problem. */
+/**
+ * Throws ConfigError naming the first field outside its limits (the one table in config-limits.ts: types, enums,
+ * ranges with upper bounds, stage-2 and loss hyperparameters). Safe on any value (saved runs, model zips, JSON).
+ */
 export function validateConfig(c: TrainConfig): void {
-  const posInt = (v: number) => Number.isInteger(v) && v > 0;
-  check(Number.isFinite(c.imbalance) && c.imbalance >= 1, `imbalance must be ≥ 1 (got ${c.imbalance})`);
-  check(c.profile === 'exp' || c.profile === 'step' || c.profile === 'asis', `profile must be exp, step or asis (got ${c.profile})`);
-  check(c.stepMu > 0 && c.stepMu < 1, `stepMu must be in (0, 1) (got ${c.stepMu})`);
-  check(
-    c.headImages == null || (Number.isInteger(c.headImages) && c.headImages >= 1),
-    `head-class images must be a positive integer (got ${c.headImages})`,
-  );
-  check(Number.isInteger(c.seed) && c.seed >= 0, `seed must be a non-negative integer (got ${c.seed})`);
-  check(posInt(c.batchSize) && c.batchSize >= 2, `batch size must be an integer ≥ 2 (got ${c.batchSize})`);
-  check(posInt(c.epochs), `epochs must be a positive integer (got ${c.epochs})`);
-  check(Number.isFinite(c.lr) && c.lr > 0, `lr must be > 0 (got ${c.lr})`);
-  check(c.momentum >= 0 && c.momentum < 1, `momentum must be in [0, 1) (got ${c.momentum})`);
-  check(c.weightDecay >= 0, `weight decay must be ≥ 0 (got ${c.weightDecay})`);
-  check(['instance', 'classBalanced', 'cben'].includes(c.sampler), `sampler must be instance, classBalanced or cben (got ${c.sampler})`);
-  check(c.evalPerClass === null || posInt(c.evalPerClass), `evalPerClass must be a positive integer (got ${c.evalPerClass})`);
-  check(posInt(c.logEvery), `logEvery must be a positive integer (got ${c.logEvery})`);
-  const s2 = c.stage2;
-  check(posInt(s2.epochs), `stage-2 epochs must be a positive integer (got ${s2.epochs})`);
-  check(s2.sampler === 'cben' || s2.sampler === 'classBalanced', `stage-2 sampler must be cben or classBalanced (got ${s2.sampler})`);
-  check(s2.lrMax > 0, `stage-2 lrMax must be > 0 (got ${s2.lrMax})`);
-  check(posInt(s2.batchSize) && s2.batchSize >= 2, `stage-2 batch size must be an integer ≥ 2 (got ${s2.batchSize})`);
+  const p = firstLimitProblem(c);
+  if (p) throw new ConfigError(p.message, p.field, p.detail);
 }

@@ -21,6 +21,7 @@ import { featureSpace, type FeatureSpace } from '../metrics/feature-space';
 import { Rng, type RngState } from './rng';
 import { cloneWeights, setWeights } from '../models';
 import { type TrainConfig, type Stage2Config, STAGE2_LOSS, validateConfig, ConfigError } from './config';
+import { haltMessage } from './halt-cause';
 import { drwStartEpoch, fblAlpha, gaStartEpoch, stage1Lr, stage2Lr, type LrSchedule } from './schedules';
 import { applyLive, type LiveSettings } from './config-fields';
 import type { StepEngine } from './step-engine';
@@ -291,7 +292,7 @@ export class Trainer {
 
   /** Apply settings that take effect at the next step; weights and momentum stay. */
   update(s: LiveSettings): void {
-    if (s.lr !== undefined && !(s.lr > 0)) throw new ConfigError(`lr must be > 0 (got ${s.lr})`);
+    validateConfig(applyLive(this.cfg, s)); // the same limits as a new run's (ConfigError naming the field)
     if (s.lossParams) {
       const next = { ...defaultParams(this.loss.id), ...s.lossParams };
       this.loss.perClass(next, this.lossContext());
@@ -313,6 +314,7 @@ export class Trainer {
     if (this.spec.config.head !== 'cosine') {
       throw new ConfigError('GCL stage 2 re-trains a cosine classifier: train stage 1 with a cosine head (GCL, KPS, LDAM or CE-cosine)');
     }
+    validateConfig({ ...this.cfg, stage2: { ...this.stage2, ...s2 } });
     this.stage2 = { ...this.stage2, ...s2 };
     this.stage = 2;
     this.epoch = 0;
@@ -388,17 +390,19 @@ export class Trainer {
       lr,
     };
     if (!r.applied) {
-      const what = !Number.isFinite(r.loss) ? `the loss became ${r.loss}` : `the gradient became ${r.gradientSum}`;
-      return {
-        batch,
-        halt: {
-          reason: 'non-finite',
-          step,
-          message:
-            `Paused at step ${step} (stage ${this.stage}, epoch ${this.epoch + 1}, batch ${this.batchInEpoch + 1}): ${what}. ` +
-            `The learning rate (${fmt(lr)}) is probably too high — lower it and resume; the weights are those of the last good step.`,
-        },
-      };
+      const message = haltMessage({
+        step,
+        stage: this.stage,
+        epoch: this.epoch,
+        batch: this.batchInEpoch,
+        loss: r.loss,
+        gradientSum: r.gradientSum,
+        lr,
+        weightDecay: this.cfg.weightDecay,
+        momentum: this.cfg.momentum,
+        stepsBefore: this.globalStep,
+      });
+      return { batch, halt: { reason: 'non-finite', step, message } };
     }
     if (noise && this.batchInEpoch === nb - 1) this.lastNoise = { values: noise.map(Math.abs), rows: pos.length, cols: C };
 
@@ -612,8 +616,4 @@ function pickTestIndices(labels: Uint16Array, C: number, perClass: number | null
 
 function now(): number {
   return typeof performance !== 'undefined' ? performance.now() : Date.now();
-}
-
-function fmt(v: number): string {
-  return Number(v.toPrecision(3)).toString();
 }

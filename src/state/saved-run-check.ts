@@ -1,0 +1,206 @@
+/**
+ * Validates a stored saved run in full before anything uses it (a small hand-written validator, no schema
+ * library): the record's version and stamp, the settings and both copies of the training config through the one
+ * config validator (`firstLimitProblem`), the trainer checkpoint (stage, epoch within the stage's epochs, weights
+ * and momentum as Float32Arrays, random-stream states), every epoch's metrics and batch record the page reads, the
+ * upload recipe and the pinned runs. A record of an earlier shape is migrated (the head-class cap in
+ * `checkpoint.spec.data.nMax` → `config.headImages`, as for model zips); one of another version is reported.
+ * Never throws: the answer is the run (a copy, migrated) or the reason it cannot be used.
+ */
+import { firstLimitProblem } from '../core/train/config-limits';
+import { legacyHeadCap } from '../core/train/legacy';
+import type { SavedRun } from './autosave';
+import { isUploadRecipe } from './upload-recipe';
+
+export type SavedRunCheck = { ok: true; run: SavedRun; migrated: string[] } | { ok: false; why: string };
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isNum = (v: unknown): v is number => typeof v === 'number';
+const isInt = (v: unknown, min = 0, max = Number.MAX_SAFE_INTEGER): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+const BACKENDS = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
+/** The only record version this page reads (autosave.ts AUTOSAVE_VERSION). */
+const VERSION = 1;
+
+class Bad extends Error {}
+
+function fail(field: string, detail: string): never {
+  throw new Bad(`${field} ${detail}`);
+}
+
+function show(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
+  return Array.isArray(v) ? 'a list' : `a ${typeof v}`;
+}
+
+function obj(v: unknown, field: string): Obj {
+  if (!isObj(v)) fail(field, `is ${show(v)}, expected an object`);
+  return v;
+}
+
+function list(v: unknown, field: string, max = 1_000_000): unknown[] {
+  if (!Array.isArray(v)) fail(field, `is ${show(v)}, expected a list`);
+  if (v.length > max) fail(field, `has ${v.length} entries, more than ${max}`);
+  return v;
+}
+
+function int(v: unknown, field: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  if (!isInt(v, min, max)) fail(field, `is ${show(v)}, expected an integer in [${min}, ${max}]`);
+  return v;
+}
+
+function numbers(v: unknown, field: string, length?: number, nullable = false): void {
+  const a = list(v, field);
+  if (length !== undefined && a.length !== length) fail(field, `has ${a.length} entries, expected ${length}`);
+  a.forEach((x, i) => {
+    if (!isNum(x) && !(nullable && x === null)) fail(`${field}[${i}]`, `is ${show(x)}, expected a number`);
+  });
+}
+
+function config(v: unknown, field: string): void {
+  obj(v, field);
+  const p = firstLimitProblem(v);
+  if (p) fail(p.field ? `${field}.${p.field}` : field, p.detail);
+}
+
+function float32s(v: unknown, field: string): void {
+  for (const [k, x] of Object.entries(obj(v, field)))
+    if (!(x instanceof Float32Array)) fail(`${field}.${k}`, `is ${show(x)}, expected a Float32Array`);
+}
+
+function rngState(v: unknown, field: string): void {
+  const r = obj(v, field);
+  const s = list(r.s, `${field}.s`);
+  if (s.length !== 4 || !s.every((x) => isInt(x, -(2 ** 31), 2 ** 32 - 1))) fail(`${field}.s`, 'is not four 32-bit integers');
+  if (r.spare !== null && !isNum(r.spare)) fail(`${field}.spare`, `is ${show(r.spare)}, expected a number or null`);
+}
+
+/** The fields of one epoch's metrics the page reads (charts, tables, exports); C = number of classes. */
+function epochMetrics(v: unknown, field: string, C: number | null): number {
+  const e = obj(v, field);
+  if (e.stage !== 1 && e.stage !== 2) fail(`${field}.stage`, `is ${show(e.stage)}, expected 1 or 2`);
+  int(e.epoch, `${field}.epoch`);
+  int(e.epochsInStage, `${field}.epochsInStage`, 1);
+  int(e.step, `${field}.step`);
+  for (const k of ['lr', 'alpha', 'trainLoss', 'trainAccuracy', 'testLoss', 'seconds', 'imagesPerSecond'])
+    if (!isNum(e[k])) fail(`${field}.${k}`, `is ${show(e[k])}, expected a number`);
+  if (!isNum(e.testAccuracy) && e.testAccuracy !== null) fail(`${field}.testAccuracy`, `is ${show(e.testAccuracy)}, expected a number`);
+  for (const k of ['gaActive', 'drwActive'])
+    if (typeof e[k] !== 'boolean') fail(`${field}.${k}`, `is ${show(e[k])}, expected true or false`);
+  const n = C ?? list(e.perClassAccuracy, `${field}.perClassAccuracy`).length;
+  numbers(e.perClassAccuracy, `${field}.perClassAccuracy`, n, true);
+  numbers(e.featureNormTrain, `${field}.featureNormTrain`, n, true);
+  numbers(e.featureNormTest, `${field}.featureNormTest`, n, true);
+  const g = obj(e.groupAccuracy, `${field}.groupAccuracy`);
+  for (const k of ['many', 'medium', 'few']) if (!isNum(g[k]) && g[k] !== null) fail(`${field}.groupAccuracy.${k}`, `is ${show(g[k])}`);
+  const cm = list(e.confusion, `${field}.confusion`);
+  if (cm.length !== n) fail(`${field}.confusion`, `has ${cm.length} rows, expected ${n}`);
+  cm.forEach((row, i) => numbers(row, `${field}.confusion[${i}]`, n));
+  for (const [k, a] of Object.entries(obj(e.lossPerClass, `${field}.lossPerClass`))) numbers(a, `${field}.lossPerClass.${k}`, n, true);
+  if (e.gclNoiseLastBatch !== undefined)
+    list(e.gclNoiseLastBatch, `${field}.gclNoiseLastBatch`).forEach((r, i) => numbers(r, `${field}.gclNoiseLastBatch[${i}]`));
+  return n;
+}
+
+function batchInfo(v: unknown, field: string): void {
+  const b = obj(v, field);
+  for (const k of ['stage', 'epoch', 'batch', 'batchesPerEpoch', 'step', 'loss', 'lr'])
+    if (!isNum(b[k])) fail(`${field}.${k}`, `is ${show(b[k])}, expected a number`);
+}
+
+function history(r: Obj, field: string): void {
+  const epochs = list(r.epochs, `${field}epochs`);
+  let C: number | null = null;
+  epochs.forEach((e, i) => (C = epochMetrics(e, `${field}epochs[${i}]`, C)));
+  list(r.batches, `${field}batches`).forEach((b, i) => batchInfo(b, `${field}batches[${i}]`));
+  if (typeof r.label !== 'string') fail(`${field}label`, `is ${show(r.label)}, expected a string`);
+  if (typeof r.dataKey !== 'string') fail(`${field}dataKey`, `is ${show(r.dataKey)}, expected a string`);
+}
+
+/** Moves an old run spec's `data.nMax` into the configs (returns what was migrated). */
+function migrate(r: Obj): string[] {
+  const done: string[] = [];
+  const ck = isObj(r.checkpoint) ? r.checkpoint : null;
+  const spec = ck && isObj(ck.spec) ? ck.spec : null;
+  if (spec && 'data' in spec) {
+    let cap: number | null;
+    try {
+      cap = legacyHeadCap(spec);
+    } catch (e) {
+      fail('checkpoint.spec.data.nMax', (e as Error).message.replace(/^runSpec\.data\.nMax /, ''));
+    }
+    delete spec.data;
+    if (cap !== null) {
+      for (const c of [spec.config, isObj(ck!.trainer) ? ck!.trainer.config : null, isObj(r.settings) ? r.settings.config : null])
+        if (isObj(c) && (c.headImages === undefined || c.headImages === null)) c.headImages = cap;
+      done.push(`the head-class cap (checkpoint.spec.data.nMax = ${cap}) moved to config.headImages`);
+    }
+  }
+  return done;
+}
+
+function checkRecord(v: unknown): { run: SavedRun; migrated: string[] } {
+  const r = obj(v, 'the record');
+  if (r.version !== VERSION) {
+    fail(
+      'version',
+      `is ${show(r.version)}: it was saved by ${isInt(r.version) && r.version > VERSION ? 'a newer' : 'another'} version of the app, which this page cannot read`,
+    );
+  }
+  if (!isNum(r.savedAt) || !Number.isFinite(r.savedAt) || r.savedAt < 0) fail('savedAt', `is ${show(r.savedAt)}, expected a time`);
+  const copy = structuredClone(r);
+  const migrated = migrate(copy);
+  const settings = obj(copy.settings, 'settings');
+  config(settings.config, 'settings.config');
+  if (typeof settings.backend !== 'string' || !BACKENDS.includes(settings.backend))
+    fail('settings.backend', `is ${show(settings.backend)}, expected one of ${BACKENDS.join(', ')}`);
+  history(copy, '');
+  if (typeof copy.stage1Done !== 'boolean') fail('stage1Done', `is ${show(copy.stage1Done)}, expected true or false`);
+
+  const ck = obj(copy.checkpoint, 'checkpoint');
+  const spec = obj(ck.spec, 'checkpoint.spec');
+  config(spec.config, 'checkpoint.spec.config');
+  const t = obj(ck.trainer, 'checkpoint.trainer');
+  if (t.version !== 1) fail('checkpoint.trainer.version', `is ${show(t.version)}, expected 1`);
+  config(t.config, 'checkpoint.trainer.config');
+  const tc = t.config as Obj;
+  if (t.stage !== 1 && t.stage !== 2) fail('checkpoint.trainer.stage', `is ${show(t.stage)}, expected 1 or 2`);
+  config({ ...tc, stage2: t.stage2 }, 'checkpoint.trainer');
+  const stageEpochs = (t.stage === 2 ? (t.stage2 as Obj).epochs : tc.epochs) as number;
+  int(t.epoch, 'checkpoint.trainer.epoch', 0, stageEpochs);
+  int(t.globalStep, 'checkpoint.trainer.globalStep');
+  for (const [k, x] of Object.entries(obj(t.lossParams, 'checkpoint.trainer.lossParams')))
+    if (!isNum(x) || !Number.isFinite(x)) fail(`checkpoint.trainer.lossParams.${k}`, `is ${show(x)}, expected a finite number`);
+  float32s(t.weights, 'checkpoint.trainer.weights');
+  if (Object.keys(t.weights as Obj).length === 0) fail('checkpoint.trainer.weights', 'is empty');
+  float32s(t.momentum, 'checkpoint.trainer.momentum');
+  for (const [k, x] of Object.entries(obj(t.bnBatchesTracked, 'checkpoint.trainer.bnBatchesTracked')))
+    int(x, `checkpoint.trainer.bnBatchesTracked.${k}`);
+  const rng = obj(t.rng, 'checkpoint.trainer.rng');
+  for (const k of ['sampler', 'augment', 'noise']) rngState(rng[k], `checkpoint.trainer.rng.${k}`);
+
+  if (copy.upload !== undefined && !isUploadRecipe(copy.upload)) fail('upload', 'is not a list of uploaded files this page can read');
+  if (copy.compare !== undefined) {
+    const c = obj(copy.compare, 'compare');
+    if (typeof c.currentPinned !== 'boolean') fail('compare.currentPinned', `is ${show(c.currentPinned)}, expected true or false`);
+    list(c.runs, 'compare.runs', 100).forEach((run, i) => {
+      const o = obj(run, `compare.runs[${i}]`);
+      if (typeof o.id !== 'string' || typeof o.color !== 'string') fail(`compare.runs[${i}]`, 'has no id or colour');
+      history(o, `compare.runs[${i}].`);
+    });
+  }
+  return { run: copy as unknown as SavedRun, migrated };
+}
+
+/** Checks (and migrates) a stored record. */
+export function checkSavedRun(v: unknown): SavedRunCheck {
+  try {
+    return { ok: true, ...checkRecord(v) };
+  } catch (e) {
+    if (e instanceof Bad) return { ok: false, why: e.message };
+    // a getter that throws, a structuredClone of something uncloneable …: still a reason, never a crash
+    return { ok: false, why: e instanceof Error ? e.message : String(e) };
+  }
+}
