@@ -285,6 +285,7 @@ export class TrainEngine {
       if (settings.augment !== undefined) c.augment = settings.augment;
       if (settings.hflip !== undefined) c.hflip = settings.hflip;
       if (settings.weightDecay !== undefined) c.weightDecay = settings.weightDecay;
+      if (settings.engine !== undefined) c.engine = settings.engine;
     }
     return { lossParams: { ...trainer.lossParams }, lr: trainer.currentLr() };
   }

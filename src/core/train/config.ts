@@ -45,7 +45,15 @@ export interface TrainConfig {
   /** Emit a batch event with the loss every this many batches. */
   logEvery: number;
   stage2: Stage2Config;
+  /**
+   * What computes the steps: 'fused' = the fused WebGPU executor, 'tfjs' = tfjs on the active backend, 'auto'
+   * (default; also when absent) = fused when a WebGPU device is available (the tfjs backend is webgpu), else tfjs.
+   */
+  engine?: EngineChoice;
 }
+
+export type EngineChoice = 'auto' | 'fused' | 'tfjs';
+export const ENGINE_CHOICES: readonly EngineChoice[] = ['auto', 'fused', 'tfjs'];
 
 /** The loss GCL stage 2 re-trains the classifier with (the authors' stage-2 recipe), with the stage-2 parameters. */
 export const STAGE2_LOSS: LossId = 'gcl';
@@ -117,6 +125,7 @@ export function validateConfig(c: TrainConfig): void {
   check(['instance', 'classBalanced', 'cben'].includes(c.sampler), `sampler must be instance, classBalanced or cben (got ${c.sampler})`);
   check(c.evalPerClass === null || posInt(c.evalPerClass), `evalPerClass must be a positive integer (got ${c.evalPerClass})`);
   check(posInt(c.logEvery), `logEvery must be a positive integer (got ${c.logEvery})`);
+  check(c.engine == null || ENGINE_CHOICES.includes(c.engine), `engine must be auto, fused or tfjs (got ${c.engine})`);
   const s2 = c.stage2;
   check(posInt(s2.epochs), `stage-2 epochs must be a positive integer (got ${s2.epochs})`);
   check(s2.sampler === 'cben' || s2.sampler === 'classBalanced', `stage-2 sampler must be cben or classBalanced (got ${s2.sampler})`);
