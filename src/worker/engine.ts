@@ -177,6 +177,8 @@ export class TrainEngine {
       epochsInStage: t.epochsInStage,
       stageDone: t.stageDone,
       lossParams: { ...t.lossParams },
+      engine: t.engineResolution().kind,
+      engineNote: t.engineResolution().note,
     };
   }
 
@@ -287,7 +289,8 @@ export class TrainEngine {
       if (settings.weightDecay !== undefined) c.weightDecay = settings.weightDecay;
       if (settings.engine !== undefined) c.engine = settings.engine;
     }
-    return { lossParams: { ...trainer.lossParams }, lr: trainer.currentLr() };
+    const e = trainer.engineResolution();
+    return { lossParams: { ...trainer.lossParams }, lr: trainer.currentLr(), engine: e.kind, engineNote: e.note };
   }
 
   /** The test images of one confusion-matrix cell, from the last evaluation (not queued: never waits for a run). */

@@ -65,6 +65,8 @@ export interface EpochMetrics {
   gclNoiseLastBatch?: number[][];
   seconds: number;
   imagesPerSecond: number;
+  /** The engine that trained this epoch's last step ('fused' WebGPU executor or 'tfjs'). */
+  engine?: EngineKind;
 }
 
 /**
@@ -489,6 +491,7 @@ export class Trainer {
       gclNoiseLastBatch,
       seconds: trainSeconds,
       imagesPerSecond: this.seen / Math.max(1e-9, trainSeconds),
+      engine: this.engine.kind,
     };
     this.epoch++;
     this.batchInEpoch = 0;
