@@ -41,6 +41,8 @@ export interface EngineDeps {
   watchBackend?(r: InitResult, onLost: (message: string) => void): void;
   /** Image decoder for folder uploads (default: the browser's codecs where available, else PNG only). */
   decoder?: () => ImageDecoder;
+  /** The fused engine's WebGPU device (default: tfjs' own when its backend is webgpu). Node tests pass Dawn's. */
+  gpuDevice?: () => GPUDevice | null;
 }
 
 function errorMessage(e: unknown): string {
@@ -210,14 +212,18 @@ export class TrainEngine {
     const ds = await this.loadData(spec.config.dataset);
     this.dataset = ds;
     this.spec = structuredClone(spec);
-    this.attach(new Trainer(ds, spec.config));
+    this.attach(new Trainer(ds, spec.config, this.trainerOptions()));
     return this.summary();
+  }
+
+  private trainerOptions(): { gpuDevice?: GPUDevice | null } {
+    return this.deps.gpuDevice ? { gpuDevice: this.deps.gpuDevice() } : {};
   }
 
   private async reset(): Promise<RunSummary> {
     if (!this.spec || !this.dataset) throw new Error('reset: no run is configured yet');
     await this.teardown();
-    this.attach(new Trainer(this.dataset, this.spec.config));
+    this.attach(new Trainer(this.dataset, this.spec.config, this.trainerOptions()));
     return this.summary();
   }
 
@@ -227,7 +233,7 @@ export class TrainEngine {
     const ds = await this.loadData(ck.spec.config.dataset);
     this.dataset = ds;
     this.spec = structuredClone(ck.spec);
-    this.attach(Trainer.fromCheckpoint(ds, ck.trainer));
+    this.attach(Trainer.fromCheckpoint(ds, ck.trainer, this.trainerOptions()));
     return this.summary();
   }
 
