@@ -41,7 +41,7 @@ export interface CompareRow {
   /** The run's data subset in words, and whether it is the current run's (only those are on the per-class charts). */
   data: string;
   sameData: boolean;
-  /** Training settings in words (epochs, batch, lr, head, sampler). */
+  /** Training settings in words (epochs, batch, lr, head, sampler; the engine(s) that trained its epochs). */
   training: string;
   current: boolean;
   pinned: boolean;
@@ -81,6 +81,13 @@ function complete(r: RunRecord): boolean {
   return !!last && last.epoch + 1 >= last.epochsInStage;
 }
 
+/** The engines that trained the epochs, in order of first use ('' when the epochs do not say). */
+function engineText(epochs: readonly EpochMetrics[]): string {
+  const seen: string[] = [];
+  for (const e of epochs) if (e.engine && !seen.includes(e.engine)) seen.push(e.engine);
+  return seen.length ? `engine ${seen.join(' → ')}` : '';
+}
+
 export function rowOf(r: RunRecord, opts: { current: boolean; phase?: Phase; dataKey: string | null }): CompareRow {
   const s = r.settings ?? null;
   const last = r.epochs[r.epochs.length - 1];
@@ -111,7 +118,7 @@ export function rowOf(r: RunRecord, opts: { current: boolean; phase?: Phase; dat
     head: s ? runHead(s) : '',
     data: s ? dataText(s) : r.dataKey,
     sameData: opts.dataKey !== null && r.dataKey === opts.dataKey,
-    training: s ? trainText(s) : '',
+    training: [s ? trainText(s) : '', engineText(r.epochs)].filter(Boolean).join(', '),
     current: opts.current,
     pinned: !!r.pinned,
     earlier: !opts.current && !r.pinned,

@@ -144,6 +144,13 @@ export class PlaygroundSession {
     });
     if (summary.headNote) this.s.pushNotice({ id: 'head', level: 'info', title: 'Head', items: [summary.headNote] });
     else this.s.dismissNotice('head');
+    this.noteEngine(summary.engineNote ?? null);
+  }
+
+  /** Why the run does not train on the engine asked for (e.g. fused without WebGPU), as a notice. */
+  private noteEngine(note: string | null): void {
+    if (note) this.s.pushNotice({ id: 'engine', level: 'info', title: 'Engine', items: [note] });
+    else this.s.dismissNotice('engine');
   }
 
   // ---- events --------------------------------------------------------------------------------------------
@@ -433,7 +440,12 @@ export class PlaygroundSession {
     if (plan.kind === 'live') {
       this.show(next);
       try {
-        await this.link.update(plan.live);
+        const u = await this.link.update(plan.live);
+        const sum = this.s.summary;
+        if (sum && u.engine && (u.engine !== sum.engine || (u.engineNote ?? null) !== (sum.engineNote ?? null))) {
+          this.s.patchRun({ summary: { ...sum, engine: u.engine, engineNote: u.engineNote ?? null } });
+          this.noteEngine(u.engineNote ?? null);
+        }
         const rs = makeSettings(applyLive(trainConfigOf(run), plan.live), run.backend);
         this.s.setRunSettings(rs);
         this.s.relabelCurrent(runLabel(rs, this.s.summary?.stage ?? 1), rs);

@@ -93,6 +93,7 @@ export const PLAYGROUND_DEFAULTS: Settings = makeSettings(
     lossParams: defaultParams('gcl'),
     evalPerClass: 50,
     logEvery: 1,
+    engine: 'auto',
   },
   'auto',
 );

@@ -12,7 +12,7 @@
 import { LOSSES, LOSS_IDS } from '../core/losses/registry';
 import type { HyperParamSpec, LossId } from '../core/losses/types';
 import { MODEL_KINDS } from '../core/models/spec';
-import type { TrainConfig } from '../core/train/config';
+import { ENGINE_CHOICES, type TrainConfig } from '../core/train/config';
 import { EMBEDDED, PLAYGROUND_DEFAULTS, patchSettings, withLoss, type BackendChoice, type Settings } from './settings';
 import { normalise } from './rules';
 import { HIDE_IDS, canonicalHide, isHideId, type HideId } from './classroom';
@@ -189,6 +189,10 @@ export const URL_FIELDS = [
   field('s2.gamma', 'Stage-2 focal γ', r('s2gamma'), s2('focalGamma')),
   field('s2.batch', 'Stage-2 batch size', r('batchSize', true), s2('batchSize')),
   field('backend', 'Backend', enumCodec(BACKEND_CHOICES), { get: (s) => s.backend, with: (s, v) => patchSettings(s, { backend: v }) }),
+  field('engine', 'Engine', enumCodec(ENGINE_CHOICES), {
+    get: (s) => s.config.engine ?? 'auto',
+    with: (s, v) => patchSettings(s, { config: { engine: v } }),
+  }),
 ] as const;
 
 export const LOSS_PARAM_PREFIX = 'lp.';

@@ -13,6 +13,7 @@ import type {
   RunCheckpoint,
   RunSpec,
   RunSummary,
+  ResultOf,
   Stage2Config,
   StepResult,
   TestExamplesParams,
@@ -88,7 +89,7 @@ export class WorkerLink {
     return this.client.request('step', {});
   }
 
-  update(settings: LiveSettings): Promise<{ lossParams: Record<string, number>; lr: number }> {
+  update(settings: LiveSettings): Promise<ResultOf<'update'>> {
     return this.client.request('update', { settings });
   }
 

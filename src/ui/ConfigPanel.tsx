@@ -11,7 +11,7 @@ import { groupOf } from '../core/data/longtail';
 import { LOSSES, LOSS_IDS } from '../core/losses/registry';
 import type { HyperParamSpec, LossId } from '../core/losses/types';
 import { HEAD_KINDS, MODEL_KINDS } from '../core/models/spec';
-import type { TrainConfig } from '../core/train/config';
+import type { EngineChoice, TrainConfig } from '../core/train/config';
 import { EMBEDDED, forcedHead, patchSettings, withLoss, type BackendChoice } from '../state/settings';
 import { RANGES } from '../state/url-schema';
 import { ClassHistogram } from './ClassHistogram';
@@ -312,6 +312,20 @@ function ModelSection() {
           ]}
           help="Compute backend of the training worker; changing it restarts the worker."
           onCommit={(v) => change({ backend: v })}
+        />
+      )}
+      {!hidden.has('backend') && (backend === 'auto' || backend === 'webgpu') && (
+        <SelectField<EngineChoice>
+          label="Engine"
+          value={c.engine ?? 'auto'}
+          options={[
+            { value: 'auto', label: 'Auto (fused on WebGPU, else tfjs)' },
+            { value: 'fused', label: 'Fused WebGPU' },
+            { value: 'tfjs', label: 'tfjs' },
+          ]}
+          help="Fused WebGPU: the whole training step as a few hundred prepared GPU dispatches; tfjs: one tfjs kernel per operation. Changing it keeps the weights: the run switches at the next step."
+          onCommit={(v) => change({ config: { engine: v } })}
+          testId="field-engine"
         />
       )}
     </section>

@@ -9,6 +9,7 @@ import { ClassroomButton, useShown } from './ClassroomLink';
 export function BackendBadge() {
   const backend = usePg((s) => s.backend);
   const phase = usePg((s) => s.phase);
+  const engine = usePg((s) => s.summary?.engine ?? null);
   if (!backend) {
     return (
       <span className="badge badge-pending" aria-label="Backend: choosing" data-backend="">
@@ -21,11 +22,13 @@ export function BackendBadge() {
   return (
     <span
       className={`badge badge-${backend.backend}`}
-      aria-label={`Backend: ${backend.backend} (${reason})`}
+      aria-label={`Backend: ${backend.backend}${engine ? `, engine ${engine}` : ''} (${reason})`}
       title={backend.reason}
       data-backend={backend.backend}
+      data-engine={engine ?? ''}
     >
       <strong>{backend.backend}</strong>
+      {engine && <span className="badge-engine">{engine === 'fused' ? ' · fused' : ' · tfjs'}</span>}
       <span className="badge-reason">{reason}</span>
     </span>
   );

@@ -7,7 +7,7 @@
  * and `testExamples` (a read of the last evaluation) is answered at once, also while a run is going.
  */
 import type { Dataset } from '../core/data/types';
-import { Trainer, type StepOutcome } from '../core/train/trainer';
+import { Trainer, type StepOutcome, type TrainerOptions } from '../core/train/trainer';
 import { TrainController, type ControllerEvent } from '../core/train/controller';
 import type {
   RequestHandlers,
@@ -41,6 +41,8 @@ export interface EngineDeps {
   watchBackend?(r: InitResult, onLost: (message: string) => void): void;
   /** Image decoder for folder uploads (default: the browser's codecs where available, else PNG only). */
   decoder?: () => ImageDecoder;
+  /** The fused engine's WebGPU device (default: tfjs' own when its backend is webgpu). Node tests pass Dawn's. */
+  gpuDevice?: () => GPUDevice | null;
 }
 
 function errorMessage(e: unknown): string {
@@ -178,6 +180,8 @@ export class TrainEngine {
       epochsInStage: t.epochsInStage,
       stageDone: t.stageDone,
       lossParams: { ...t.lossParams },
+      engine: t.engineResolution().kind,
+      engineNote: t.engineResolution().note,
     };
   }
 
@@ -209,14 +213,18 @@ export class TrainEngine {
     const ds = await this.loadData(spec.config.dataset);
     this.dataset = ds;
     this.spec = structuredClone(spec);
-    this.attach(new Trainer(ds, spec.config, { featureSpace: true }));
+    this.attach(new Trainer(ds, spec.config, this.trainerOptions()));
     return this.summary();
+  }
+
+  private trainerOptions(): TrainerOptions {
+    return { featureSpace: true, ...(this.deps.gpuDevice ? { gpuDevice: this.deps.gpuDevice() } : {}) };
   }
 
   private async reset(): Promise<RunSummary> {
     if (!this.spec || !this.dataset) throw new Error('reset: no run is configured yet');
     await this.teardown();
-    this.attach(new Trainer(this.dataset, this.spec.config, { featureSpace: true }));
+    this.attach(new Trainer(this.dataset, this.spec.config, this.trainerOptions()));
     return this.summary();
   }
 
@@ -226,7 +234,7 @@ export class TrainEngine {
     const ds = await this.loadData(ck.spec.config.dataset);
     this.dataset = ds;
     this.spec = structuredClone(ck.spec);
-    this.attach(Trainer.fromCheckpoint(ds, ck.trainer, { featureSpace: true }));
+    this.attach(Trainer.fromCheckpoint(ds, ck.trainer, this.trainerOptions()));
     return this.summary();
   }
 
@@ -286,8 +294,10 @@ export class TrainEngine {
       if (settings.augment !== undefined) c.augment = settings.augment;
       if (settings.hflip !== undefined) c.hflip = settings.hflip;
       if (settings.weightDecay !== undefined) c.weightDecay = settings.weightDecay;
+      if (settings.engine !== undefined) c.engine = settings.engine;
     }
-    return { lossParams: { ...trainer.lossParams }, lr: trainer.currentLr() };
+    const e = trainer.engineResolution();
+    return { lossParams: { ...trainer.lossParams }, lr: trainer.currentLr(), engine: e.kind, engineNote: e.note };
   }
 
   /** One class' training images in the current subset (the dataset gallery; not queued: a read of the data). */

@@ -12,6 +12,7 @@ import type { Group } from '../core/data/types';
 import type { TrainConfig, Stage2Config } from '../core/train/config';
 import type { ControllerState } from '../core/train/controller';
 import type { BatchInfo, EpochMetrics, Halt, Stage, TrainerCheckpoint } from '../core/train/trainer';
+import type { EngineKind } from '../core/train/step-engine';
 import type { LiveSettings } from '../core/train/config-fields';
 
 export type { BackendName, BatchInfo, EpochMetrics, Halt, LiveSettings, Stage, TrainerCheckpoint, TrainConfig, Stage2Config };
@@ -59,6 +60,9 @@ export interface RunSummary {
   epochsInStage: number;
   stageDone: boolean;
   lossParams: Record<string, number>;
+  /** The engine the run trains with on this backend ('fused' WebGPU executor or 'tfjs'), and why when not the one asked for. */
+  engine?: EngineKind;
+  engineNote?: string | null;
 }
 
 export interface StepResult {
@@ -157,7 +161,10 @@ export interface RequestMap {
   pause: { params: NoParams; result: { state: ControllerState } };
   step: { params: NoParams; result: StepResult };
   reset: { params: NoParams; result: RunSummary };
-  update: { params: { settings: LiveSettings }; result: { lossParams: Record<string, number>; lr: number } };
+  update: {
+    params: { settings: LiveSettings };
+    result: { lossParams: Record<string, number>; lr: number; engine?: EngineKind; engineNote?: string | null };
+  };
   startStage2: { params: { stage2: Partial<Stage2Config> }; result: RunSummary };
   restore: { params: { checkpoint: RunCheckpoint }; result: RunSummary };
   exportTfjs: { params: NoParams; result: ExportedFile };

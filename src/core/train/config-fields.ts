@@ -2,7 +2,7 @@
  * How each field of the training config may change during a run — the one table the trainer, the worker and the
  * page's change policy share:
  *  - 'live':   applied at the next step; weights, momentum and BN statistics stay (lr, loss hyperparameters, sampler,
- *              augmentation, weight decay);
+ *              augmentation, weight decay, engine);
  *  - 'stage2': the GCL stage-2 settings, read when stage 2 starts;
  *  - 'reset':  needs new weights (a new run from epoch 0): data, model, loss type, schedule, …
  * `Record<keyof TrainConfig, …>` makes the table exhaustive: a new config field does not compile until it is listed.
@@ -41,6 +41,8 @@ export const CONFIG_FIELDS = {
   evalPerClass: { label: 'test images per class', change: 'reset' },
   logEvery: { label: 'log interval', change: 'reset' },
   stage2: { label: 'stage-2 settings', change: 'stage2' },
+  // checkpoints are engine-independent: the trainer swaps engines at the next step, weights and momentum kept
+  engine: { label: 'engine', change: 'live' },
 } as const satisfies Readonly<Record<keyof TrainConfig, ConfigField>>;
 
 type FieldsOf<M extends ChangeMode> = {
@@ -48,7 +50,7 @@ type FieldsOf<M extends ChangeMode> = {
 }[keyof TrainConfig];
 
 /** The config fields that apply at the next step. */
-export type LiveKey = 'lr' | 'weightDecay' | 'lossParams' | 'sampler' | 'augment' | 'hflip';
+export type LiveKey = 'lr' | 'weightDecay' | 'lossParams' | 'sampler' | 'augment' | 'hflip' | 'engine';
 
 /** Settings that may change between steps without resetting anything (`lossParams` replaces the whole set). */
 export type LiveSettings = Partial<Pick<TrainConfig, LiveKey>>;

@@ -27,7 +27,7 @@ export interface NumberRule {
 
 export type FieldRule =
   | NumberRule
-  | { kind: 'enum'; values: readonly string[] }
+  | { kind: 'enum'; values: readonly string[]; optional?: boolean }
   | { kind: 'boolean' }
   | { kind: 'string' }
   /** The loss hyperparameters: finite numbers, within the chosen loss' schema for the keys it knows. */
@@ -73,6 +73,7 @@ export const CONFIG_LIMITS = {
   evalPerClass: int(1, 1_000_000, { nullable: true }),
   logEvery: int(1, 1_000_000),
   stage2: { kind: 'stage2' },
+  engine: { kind: 'enum', values: ['auto', 'fused', 'tfjs'], optional: true },
 } as const satisfies Readonly<Record<keyof TrainConfig, FieldRule>>;
 
 const gcl = (key: string): NumberRule => {
@@ -145,6 +146,7 @@ function checkRule(rule: FieldRule, v: unknown, field: string, label: string, lo
     case 'number':
       return numberOk(rule, v) ? null : bad(describeRule(rule));
     case 'enum':
+      if (v === undefined && rule.optional) return null;
       return typeof v === 'string' && rule.values.includes(v) ? null : bad(`one of ${rule.values.join(', ')}`);
     case 'boolean':
       return typeof v === 'boolean' ? null : bad('true or false');

@@ -46,7 +46,15 @@ export interface TrainConfig {
   /** Emit a batch event with the loss every this many batches. */
   logEvery: number;
   stage2: Stage2Config;
+  /**
+   * What computes the steps: 'fused' = the fused WebGPU executor, 'tfjs' = tfjs on the active backend, 'auto'
+   * (default; also when absent) = fused when a WebGPU device is available (the tfjs backend is webgpu), else tfjs.
+   */
+  engine?: EngineChoice;
 }
+
+export type EngineChoice = 'auto' | 'fused' | 'tfjs';
+export const ENGINE_CHOICES: readonly EngineChoice[] = ['auto', 'fused', 'tfjs'];
 
 /** The loss GCL stage 2 re-trains the classifier with (the authors' stage-2 recipe), with the stage-2 parameters. */
 export const STAGE2_LOSS: LossId = 'gcl';

@@ -88,8 +88,9 @@ export class TrainController {
 
   async stop(): Promise<void> {
     this.setState('stopped');
-    await this.loop;
-    if (this.stepping) await this.stepping;
+    // a loop or step that failed (a lost device) has already reported its error to whoever started it
+    await this.loop?.catch(() => undefined);
+    if (this.stepping) await this.stepping.catch(() => null);
   }
 }
 

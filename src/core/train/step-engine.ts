@@ -50,8 +50,8 @@ export interface StepEngine {
   evaluate(x: Float32Array, n: number): Promise<EngineEval>;
   /** Writes the engine's weights and BN statistics/counters into the trainer's tfjs model (no-op for tfjs). */
   syncToModel(): Promise<void>;
-  /** The model's weights were set from outside (restore): the engine takes them. */
-  syncFromModel(): void;
+  /** The model's weights were set from outside (restore, an engine swap): the engine takes them. */
+  syncFromModel(): Promise<void>;
   /** Momentum buffers by parameter name (those that exist). */
   readMomentum(): Promise<Map<string, Float32Array>>;
   /** Restores momentum buffers by parameter name for the trainable parameters of `which`. */

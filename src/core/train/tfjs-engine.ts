@@ -74,7 +74,7 @@ export class TfjsEngine implements StepEngine {
 
   async syncToModel(): Promise<void> {}
 
-  syncFromModel(): void {}
+  async syncFromModel(): Promise<void> {}
 
   async readMomentum(): Promise<Map<string, Float32Array>> {
     const out = new Map<string, Float32Array>();

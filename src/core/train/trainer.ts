@@ -24,8 +24,10 @@ import { type TrainConfig, type Stage2Config, STAGE2_LOSS, validateConfig, Confi
 import { haltMessage } from './halt-cause';
 import { drwStartEpoch, fblAlpha, gaStartEpoch, stage1Lr, stage2Lr, type LrSchedule } from './schedules';
 import { applyLive, type LiveSettings } from './config-fields';
-import type { StepEngine } from './step-engine';
+import type { EngineKind, StepEngine } from './step-engine';
 import { TfjsEngine } from './tfjs-engine';
+import { FusedEngine } from './fused-engine';
+import { resolveEngine, type EngineResolution } from './engine-choice';
 
 export type Stage = 1 | 2;
 
@@ -70,6 +72,8 @@ export interface EpochMetrics {
   featureSpace?: FeatureSpace;
   seconds: number;
   imagesPerSecond: number;
+  /** The engine that trained this epoch's last step ('fused' WebGPU executor or 'tfjs'). */
+  engine?: EngineKind;
 }
 
 /**
@@ -132,6 +136,11 @@ export interface TrainerOptions {
   noise?: NoiseDraw;
   /** Compute the feature space of the test images after every epoch (EpochMetrics.featureSpace; the page's chart). */
   featureSpace?: boolean;
+  /**
+   * The WebGPU device of the fused engine; default: tfjs' own when its backend is webgpu (the browser, the worker),
+   * else none (then the engine is tfjs). Node passes a Dawn device here.
+   */
+  gpuDevice?: GPUDevice | null;
 }
 
 /** Points of the feature-space chart sent per epoch (the statistics use every evaluated image). */
@@ -157,7 +166,10 @@ export class Trainer {
   stage2: Stage2Config;
 
   private cfg: TrainConfig;
-  private readonly engine: StepEngine;
+  private engine: StepEngine;
+  private readonly gpuDevice: GPUDevice | null | undefined;
+  /** Why the engine differs from the one asked for (e.g. 'fused' without WebGPU), or null. */
+  engineNote: string | null = null;
   private readonly rngs: { sampler: Rng; augment: Rng; noise: Rng };
   private sampler: ReturnType<typeof createSampler>;
   private positions: Int32Array | null = null;
@@ -202,7 +214,9 @@ export class Trainer {
     const { height, width, channels, numClasses } = dataset.pool;
     this.spec = buildSpec({ kind: config.model, head, inputShape: [height, width, channels], numClasses });
     this.model = createModel(this.spec, root.fork('init'));
+    // the tfjs engine holds the state until the first step swaps in the configured engine (see ensureEngine)
     this.engine = new TfjsEngine(this.model, { momentum: config.momentum, weightDecay: config.weightDecay });
+    this.gpuDevice = opts.gpuDevice;
     this.lossParams = { ...defaultParams(config.loss), ...config.lossParams };
     this.stage2 = { ...config.stage2 };
     this.rngs = { sampler: root.fork('sampler'), augment: root.fork('augment'), noise: root.fork('noise') };
@@ -220,9 +234,48 @@ export class Trainer {
     return this.cfg;
   }
 
-  /** Which engine computes the steps. */
-  get engineKind(): StepEngine['kind'] {
+  /** Which engine computes the steps (the configured one once the first step has run). */
+  get engineKind(): EngineKind {
     return this.engine.kind;
+  }
+
+  /** The engine the configuration asks for on this machine, and why when it is not the one asked for. */
+  engineResolution(): EngineResolution {
+    return resolveEngine(this.cfg.engine, this.gpuDevice);
+  }
+
+  /** Buffer count and bytes the fused engine holds (null with the tfjs engine). */
+  engineStats(): { buffers: number; bytes: number } | null {
+    return this.engine instanceof FusedEngine ? this.engine.stats() : null;
+  }
+
+  /**
+   * Puts the configured engine in place (at construction the tfjs engine holds the state; an `engine` change swaps
+   * at the next step): the old engine's weights, BN statistics and momentum move over, so the run goes on unchanged.
+   */
+  async ensureEngine(): Promise<void> {
+    const r = this.engineResolution();
+    this.engineNote = r.note;
+    const maxBatch = Math.max(this.cfg.batchSize, this.stage2.batchSize);
+    // the fused executor is sized for the largest batch at creation: a larger stage-2 batch needs a new one
+    if (this.engine.kind === r.kind && !(this.engine instanceof FusedEngine && this.engine.maxBatch < maxBatch)) return;
+    const old = this.engine;
+    await old.syncToModel();
+    const momentum = await old.readMomentum();
+    const opts = { momentum: this.cfg.momentum, weightDecay: this.cfg.weightDecay };
+    const next: StepEngine =
+      r.kind === 'fused'
+        ? await FusedEngine.create(this.model, { ...opts, device: r.device!, maxBatch })
+        : new TfjsEngine(this.model, opts);
+    try {
+      await next.syncFromModel();
+      next.writeMomentum(momentum, this.stage === 2 ? 'classifier' : 'all');
+    } catch (e) {
+      next.dispose();
+      throw e;
+    }
+    old.dispose();
+    this.engine = next;
   }
 
   /** Number of test images evaluated each epoch. */
@@ -337,6 +390,7 @@ export class Trainer {
   /** One training batch; at the end of an epoch also evaluates on the test set. */
   async step(): Promise<StepOutcome> {
     if (this.stageDone) throw new Error(`stage ${this.stage} has finished its ${this.epochsInStage} epochs`);
+    await this.ensureEngine();
     if (!this.positions) {
       this.positions = this.sampler.epoch();
       if (this.batchInEpoch === 0) this.resetEpochAccumulators();
@@ -456,6 +510,7 @@ export class Trainer {
       ...(fs ? { featureSpace: fs } : {}),
       seconds: trainSeconds,
       imagesPerSecond: this.seen / Math.max(1e-9, trainSeconds),
+      engine: this.engine.kind,
     };
     this.epoch++;
     this.batchInEpoch = 0;
@@ -575,7 +630,7 @@ export class Trainer {
     const t = new Trainer(dataset, ck.config, opts);
     setWeights(t.model, new Map(Object.entries(ck.weights)));
     for (const [k, n] of Object.entries(ck.bnBatchesTracked)) t.model.bnBatchesTracked.set(k, n);
-    t.engine.syncFromModel();
+    void t.engine.syncFromModel(); // the tfjs engine: nothing to do; another engine is swapped in by the first step
     t.stage = ck.stage;
     t.epoch = ck.epoch;
     t.globalStep = ck.globalStep;

@@ -42,27 +42,33 @@ const cfg: TrainConfig = {
   logEvery: 1,
 };
 
-async function threeLosses(backend: 'cpu' | 'webgpu'): Promise<number[]> {
+async function threeLosses(backend: 'cpu' | 'webgpu', engine: 'auto' | 'tfjs' = 'auto'): Promise<number[]> {
   await tf.setBackend(backend);
   await tf.ready();
   expect(tf.getBackend()).toBe(backend);
   registerFastKernels();
-  const t = new Trainer(data, cfg);
+  const t = new Trainer(data, { ...cfg, engine });
   const out: number[] = [];
   for (let i = 0; i < 3; i++) {
     const r = await t.step();
     expect(r.halt).toBeUndefined();
     out.push(r.batch.loss);
   }
+  // auto on webgpu = the fused engine on tfjs' own device; the tfjs engine otherwise
+  expect(t.engineKind).toBe(backend === 'webgpu' && engine === 'auto' ? 'fused' : 'tfjs');
   t.dispose();
   return out;
 }
 
 describe.skipIf(!ok && !CI)('Trainer on WebGPU (Dawn + SwiftShader)', () => {
-  it('trains and matches the cpu backend step by step', async () => {
+  it("trains with the tfjs engine and the fused engine (sharing tfjs' device) and both match the cpu backend step by step", async () => {
     if (!ok) throw new Error(`WebGPU must start under CI but did not: ${why}`);
-    const gpu = await threeLosses('webgpu');
+    const gpu = await threeLosses('webgpu', 'tfjs');
+    const fused = await threeLosses('webgpu');
     const cpu = await threeLosses('cpu');
-    for (let i = 0; i < 3; i++) expect(Math.abs(gpu[i] - cpu[i])).toBeLessThan(1e-3 * Math.max(1, Math.abs(cpu[i])));
+    for (let i = 0; i < 3; i++) {
+      expect(Math.abs(gpu[i] - cpu[i])).toBeLessThan(1e-3 * Math.max(1, Math.abs(cpu[i])));
+      expect(Math.abs(fused[i] - cpu[i])).toBeLessThan(1e-3 * Math.max(1, Math.abs(cpu[i])));
+    }
   });
 });
