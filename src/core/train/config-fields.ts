@@ -41,6 +41,10 @@ export const CONFIG_FIELDS = {
   evalPerClass: { label: 'test images per class', change: 'reset' },
   logEvery: { label: 'log interval', change: 'reset' },
   stage2: { label: 'stage-2 settings', change: 'stage2' },
+  mixupAlpha: { label: 'mixup α', change: 'live' },
+  linearInit: { label: 'linear-head init', change: 'reset' },
+  fblCurriculum: { label: 'FBL curriculum', change: 'reset' },
+  valFraction: { label: 'validation split', change: 'reset' },
 } as const satisfies Readonly<Record<keyof TrainConfig, ConfigField>>;
 
 type FieldsOf<M extends ChangeMode> = {
@@ -48,7 +52,7 @@ type FieldsOf<M extends ChangeMode> = {
 }[keyof TrainConfig];
 
 /** The config fields that apply at the next step. */
-export type LiveKey = 'lr' | 'weightDecay' | 'lossParams' | 'sampler' | 'augment' | 'hflip';
+export type LiveKey = 'lr' | 'weightDecay' | 'lossParams' | 'sampler' | 'augment' | 'hflip' | 'mixupAlpha';
 
 /** Settings that may change between steps without resetting anything (`lossParams` replaces the whole set). */
 export type LiveSettings = Partial<Pick<TrainConfig, LiveKey>>;

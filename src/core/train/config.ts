@@ -13,7 +13,18 @@ export interface Stage2Config {
   noiseMul: number;
   focalGamma: number;
   batchSize: number;
+  /**
+   * Which stage-1 weights stage 2 starts from: 'last' (the final stage-1 epoch; default) or 'best' (the stage-1
+   * epoch with the best selection score — validation when a validation split is on, else test — as the authors'
+   * GCL classifier script does: `--resume ckpt.best.pth.tar`, GCLLoss cifar_train_classifier.py line 60).
+   */
+  from?: 'last' | 'best';
 }
+
+/** Head weight init of the linear head: PyTorch's nn.Linear default U(±1/√D), or kaiming_normal_ N(0, 2/D). */
+export type LinearInit = 'uniform' | 'kaiming';
+/** FBL curriculum α(t): ours (t/(T − T/20))², or the official script's (t/(T − 10))² (FBL train.py line 226). */
+export type FblCurriculum = 'scaled' | 'official';
 
 export interface TrainConfig {
   dataset: string;
@@ -45,7 +56,23 @@ export interface TrainConfig {
   /** Emit a batch event with the loss every this many batches. */
   logEvery: number;
   stage2: Stage2Config;
+  /** Mixup α (Beta(α, α) mixing weight per batch; 0 or absent: no mixup). */
+  mixupAlpha?: number;
+  /** Init of the linear head's weight (absent: 'uniform'). The cosine head is unaffected. */
+  linearInit?: LinearInit;
+  /** FBL curriculum α(t) (absent: 'scaled'). */
+  fblCurriculum?: FblCurriculum;
+  /**
+   * Hold out this fraction of each class's training images (seeded) as a validation split, used to choose the
+   * best epoch (mean per-class validation accuracy) instead of the test set. 0 or absent: off (as the papers).
+   */
+  valFraction?: number;
 }
+
+/** Largest validation fraction accepted. */
+export const MAX_VAL_FRACTION = 0.5;
+/** Largest mixup α accepted. */
+export const MAX_MIXUP_ALPHA = 10;
 
 /** The loss GCL stage 2 re-trains the classifier with (the authors' stage-2 recipe), with the stage-2 parameters. */
 export const STAGE2_LOSS: LossId = 'gcl';
@@ -122,4 +149,20 @@ export function validateConfig(c: TrainConfig): void {
   check(s2.sampler === 'cben' || s2.sampler === 'classBalanced', `stage-2 sampler must be cben or classBalanced (got ${s2.sampler})`);
   check(s2.lrMax > 0, `stage-2 lrMax must be > 0 (got ${s2.lrMax})`);
   check(posInt(s2.batchSize) && s2.batchSize >= 2, `stage-2 batch size must be an integer ≥ 2 (got ${s2.batchSize})`);
+  check(s2.from === undefined || s2.from === 'last' || s2.from === 'best', `stage-2 start must be last or best (got ${s2.from})`);
+  const mix = c.mixupAlpha ?? 0;
+  check(Number.isFinite(mix) && mix >= 0 && mix <= MAX_MIXUP_ALPHA, `mixup α must be in [0, ${MAX_MIXUP_ALPHA}] (got ${c.mixupAlpha})`);
+  check(
+    c.linearInit === undefined || c.linearInit === 'uniform' || c.linearInit === 'kaiming',
+    `linear-head init must be uniform or kaiming (got ${c.linearInit})`,
+  );
+  check(
+    c.fblCurriculum === undefined || c.fblCurriculum === 'scaled' || c.fblCurriculum === 'official',
+    `FBL curriculum must be scaled or official (got ${c.fblCurriculum})`,
+  );
+  const vf = c.valFraction ?? 0;
+  check(
+    Number.isFinite(vf) && vf >= 0 && vf <= MAX_VAL_FRACTION,
+    `validation fraction must be in [0, ${MAX_VAL_FRACTION}] (got ${c.valFraction})`,
+  );
 }
