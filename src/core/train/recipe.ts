@@ -12,8 +12,6 @@ import { DEFAULT_CONFIG, type TrainConfig } from './config';
 
 export type RecipeId = 'ours' | 'authors';
 
-export const RECIPE_IDS: readonly RecipeId[] = ['ours', 'authors'];
-
 /** One setting the recipe sets: where, to what, and the script line it comes from. */
 export interface RecipeSetting {
   key: 'batchSize' | 'mixupAlpha' | 'linearInit' | 'fblCurriculum' | 'stage2.from' | 'stage2.sampler' | 'stage2.batchSize';

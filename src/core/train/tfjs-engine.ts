@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Model } from '../models/types';
-import { computeLoss } from '../losses/compute';
+import { computeMixedLoss } from '../losses/compute/mix';
 import type { NoiseSource } from '../losses/compute/noise';
 import { Sgd } from './sgd';
 import type { EngineEval, EngineStep, EngineStepResult, StepEngine } from './step-engine';
@@ -34,18 +34,20 @@ export class TfjsEngine implements StepEngine {
         return tf.tensor2d(values.subarray(0, rows * cols), [rows, cols], 'float32');
       };
     const mix = s.mix;
-    if (mix && !(mix.lambda >= 0 && mix.lambda <= 1)) throw new Error(`mixup λ must be in [0, 1], got ${mix.lambda}`);
     const yb = mix ? tf.tensor1d(mix.labels.subarray(0, s.n), 'int32') : null;
     const vars = this.model.trainable(s.frozen ? 'classifier' : 'all');
     let kept: tf.Tensor[] = [];
     const { value, grads } = tf.variableGrads(() => {
       const { features, output } = this.model.forward(x, s.frozen ? 'eval' : 'train');
-      const term = (labels: tf.Tensor1D, noise: Float32Array | null | undefined) =>
-        computeLoss(s.loss.id, { output, labels, features }, s.loss.params, { ...s.loss.ctx, noise: source(noise) });
-      // mixup: two calls of the loss, each with its own labels and noise draw, weighted λ and 1 − λ
-      const l = mix && yb ? tf.add(tf.mul(term(y, s.noise), mix.lambda), tf.mul(term(yb, mix.noise), 1 - mix.lambda)) : term(y, s.noise);
+      const l = computeMixedLoss(
+        s.loss.id,
+        { output, labels: y, features },
+        s.loss.params,
+        { ...s.loss.ctx, noise: source(s.noise) },
+        mix && yb ? { labels: yb, lambda: mix.lambda, noise: source(mix.noise) } : undefined,
+      );
       kept = [tf.keep(tf.norm(features, 'euclidean', 1)), tf.keep(tf.argMax(output, 1))];
-      return l as tf.Scalar;
+      return l;
     }, vars);
     // One op per gradient: a NaN/Inf anywhere makes the plain sum non-finite, which is all the check needs.
     const health = tf.tidy(() => tf.stack([value, sumScalars(Object.values(grads).map((g) => tf.sum(g)))]));
