@@ -25,6 +25,7 @@ import { drwStartEpoch, gaStartEpoch, stage1Lr } from '../core/train/schedules';
 import { getLoss } from '../core/losses/registry';
 import { initBackend, initNodeWebGPU, type BackendName } from '../core/backend';
 import { loadDatasetForCli } from './datasets';
+import { applyRecipe, type RecipeId } from '../core/train/recipe';
 import { renderGroupedBars, renderGroupedBarsSvg, type GroupedBarChart } from './bench-png';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -65,6 +66,8 @@ export interface Profile {
   backend: BackendName;
   imbalance: number;
   seed: number;
+  /** 'authors': each run with the authors' recipe for its loss (src/core/train/recipe.ts). Absent: ours. */
+  recipe?: RecipeId;
   /** Expected wall time, said up front. */
   expected: string;
 }
@@ -119,7 +122,19 @@ export function runConfig(run: RunDef, p: Profile): TrainConfig {
   c.evalPerClass = p.evalPerClass;
   c.logEvery = 1_000_000;
   c.stage2 = { ...c.stage2, epochs: p.stage2Epochs, batchSize: p.stage2Batch, sampler: 'cben' };
+  if (p.recipe === 'authors') {
+    const r = applyRecipe(c, 'authors', run.loss);
+    // an explicit --batch wins over the recipe's per-loss batch size
+    if (p.batch !== null) r.batchSize = p.batch;
+    return r;
+  }
   return c;
+}
+
+/** The run's label, naming the stage-2 sampler and start under the authors' recipe. */
+export function runLabel(run: RunDef, p: Profile): string {
+  if (run.id === 'gcl2' && p.recipe === 'authors') return 'GCL stage 2 (class-balanced, from best)';
+  return run.label;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -150,6 +165,8 @@ export interface ReproducedRun {
   classNames: string[];
   testImages: number;
   halted: string | null;
+  /** Stage-2 runs: which stage-1 epoch (0-based) the classifier re-training started from. */
+  stage2Origin?: { from: 'last' | 'best'; epoch: number } | null;
   /** Wall seconds spent on this run (summed over sessions when resumed). */
   seconds: number;
   sessions: number;
@@ -174,8 +191,10 @@ export interface ReproducedSummary {
   label: string;
   epochs: number;
   final: Point;
-  /** Best epoch by overall test accuracy (ties: the earliest). */
+  /** Best epoch by the selection score — overall test accuracy, or validation when a split was on (ties: the earliest). */
   best: Point;
+  /** What chose the best epoch. */
+  bestOn: 'validation' | 'test';
   /** Mean test feature norm of the 3 classes with the fewest images / of the 3 with the most (final epoch). */
   normRatioTail3Head3: number;
   /** Mean test feature norm of the medium+few classes / of the many classes (final epoch; null if a side is empty). */
@@ -214,8 +233,9 @@ function point(m: SlimEpoch, counts: number[]): Point {
 export function summarize(r: ReproducedRun): ReproducedSummary {
   if (!r.epochs.length) throw new Error(`run ${r.id} has no finished epoch`);
   const last = r.epochs[r.epochs.length - 1];
+  const score = (e: SlimEpoch) => e.selectionScore ?? e.testAccuracy;
   let best = r.epochs[0];
-  for (const e of r.epochs) if (e.testAccuracy > best.testAccuracy) best = e;
+  for (const e of r.epochs) if (score(e) > score(best)) best = e;
   const order = classesByCount(r.counts);
   const k = Math.min(3, Math.floor(r.counts.length / 2)) || 1;
   const nm = (cls: number[]) => mean(cls.map((c) => last.featureNormTest[c]).filter((v) => Number.isFinite(v)));
@@ -227,6 +247,7 @@ export function summarize(r: ReproducedRun): ReproducedSummary {
     epochs: r.epochs.length,
     final: point(last, r.counts),
     best: point(best, r.counts),
+    bestOn: best.selection ?? 'test',
     normRatioTail3Head3: nm(order.slice(-k)) / nm(order.slice(0, k)),
     normRatioTailGroups: tailCls.length && headCls.length ? nm(tailCls) / nm(headCls) : null,
     featureNormTest: last.featureNormTest,
@@ -261,17 +282,20 @@ export function markdownTable(sums: ReproducedSummary[], records: ReproducedRun[
       `| ${s.label}${s.halted ? ' (halted)' : ''} | ${s.epochs} | ${pc(f.overall)} | ${pc(f.many)} | ${pc(f.medium)} | ${pc(f.few)} | ${pc(f.tail3)} | ${pc(f.head3)} | ${s.normRatioTail3Head3.toFixed(2)} |`,
     );
   }
+  const onVal = sums.some((s) => s.bestOn === 'validation');
   lines.push(
     '',
-    '**Best epoch** (the epoch with the highest overall test accuracy of each run — selected on the test set, as the papers report; the epoch is 1-based):',
+    onVal
+      ? '**Best epoch** (the epoch with the highest mean per-class accuracy on the held-out validation split of each run — the "chosen on" column says which; test accuracy of that epoch shown; the epoch is 1-based):'
+      : '**Best epoch** (the epoch with the highest overall test accuracy of each run — selected on the test set, as the papers report; the epoch is 1-based):',
     '',
   );
-  lines.push(`| run | best epoch | overall | many | medium | few | tail-${k} | head-${k} |`);
-  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push(`| run | best epoch | chosen on | overall | many | medium | few | tail-${k} | head-${k} |`);
+  lines.push('|---|---:|---|---:|---:|---:|---:|---:|---:|');
   for (const s of sums) {
     const b = s.best;
     lines.push(
-      `| ${s.label} | ${b.epoch + 1} | ${pc(b.overall)} | ${pc(b.many)} | ${pc(b.medium)} | ${pc(b.few)} | ${pc(b.tail3)} | ${pc(b.head3)} |`,
+      `| ${s.label} | ${b.epoch + 1} | ${s.bestOn ?? 'test'} | ${pc(b.overall)} | ${pc(b.many)} | ${pc(b.medium)} | ${pc(b.few)} | ${pc(b.tail3)} | ${pc(b.head3)} |`,
     );
   }
   lines.push('');
@@ -385,6 +409,7 @@ interface CheckpointFile {
   initHash: string;
   seconds: number;
   sessions: number;
+  stage2Origin?: ReproducedRun['stage2Origin'];
 }
 
 function fnv1a(bytes: Uint8Array, h = 0x811c9dc5): number {
@@ -455,6 +480,8 @@ async function trainRun(run: RunDef, ctx: Ctx): Promise<ReproducedRun> {
   const { opts, dataset } = ctx;
   const dir = opts.outDir;
   const cfg = runConfig(run, opts.profile);
+  const label = runLabel(run, opts.profile);
+  let stage2Origin: ReproducedRun['stage2Origin'] = null;
   const fp = fingerprint(run, cfg, ctx.datasetName, ctx.backend);
   const file = runFile(dir, run.id);
   if (existsSync(file)) {
@@ -464,7 +491,7 @@ async function trainRun(run: RunDef, ctx: Ctx): Promise<ReproducedRun> {
         `${file} was made with another configuration (${describeDiff(rec.fingerprint ?? '', fp)}); pass --fresh to discard it or choose another --out`,
       );
     }
-    ctx.log(`${run.label}: done already (${file})`);
+    ctx.log(`${label}: done already (${file})`);
     return rec;
   }
   let trainer: Trainer;
@@ -481,11 +508,12 @@ async function trainRun(run: RunDef, ctx: Ctx): Promise<ReproducedRun> {
     seconds = saved.seconds;
     sessions = saved.sessions + 1;
     initHash = saved.initHash;
-    ctx.log(`${run.label}: resuming after epoch ${epochs.length} (${ck})`);
+    stage2Origin = saved.stage2Origin ?? null;
+    ctx.log(`${label}: resuming after epoch ${epochs.length} (${ck})`);
   } else if (run.stage2Of) {
     const srcFinal = finalCkptFile(dir, run.stage2Of);
     if (!existsSync(srcFinal))
-      throw new Error(`${run.label} needs the final checkpoint of ${run.stage2Of} (${srcFinal}); run ${run.stage2Of} first`);
+      throw new Error(`${label} needs the final checkpoint of ${run.stage2Of} (${srcFinal}); run ${run.stage2Of} first`);
     const saved = parseWithArrays<CheckpointFile>(readFileSync(srcFinal, 'utf8'));
     const parentCfg = runConfig(
       RUNS.find((r) => r.id === run.stage2Of)!,
@@ -505,7 +533,11 @@ async function trainRun(run: RunDef, ctx: Ctx): Promise<ReproducedRun> {
     trainer = Trainer.fromCheckpoint(dataset, saved.checkpoint);
     trainer.startStage2(cfg.stage2);
     initHash = saved.initHash;
-    ctx.log(`${run.label}: stage 2 from the final stage-1 checkpoint of ${run.stage2Of} (epoch ${saved.epochs.length})`);
+    const o = trainer.stage2Origin;
+    stage2Origin = o;
+    ctx.log(
+      `${label}: stage 2 from the ${o?.from ?? 'last'} stage-1 epoch (${(o?.epoch ?? saved.epochs.length - 1) + 1}) of ${run.stage2Of}`,
+    );
   } else {
     trainer = new Trainer(dataset, cfg);
     initHash = backboneHash(trainer);
@@ -519,7 +551,7 @@ async function trainRun(run: RunDef, ctx: Ctx): Promise<ReproducedRun> {
       const out = await trainer.step();
       if (out.halt) {
         halted = out.halt.message;
-        ctx.log(`${run.label}: ${halted}`);
+        ctx.log(`${label}: ${halted}`);
         break;
       }
       if (out.epoch) {
@@ -530,7 +562,7 @@ async function trainRun(run: RunDef, ctx: Ctx): Promise<ReproducedRun> {
         ctx.epochsThisSession++;
         const g = m.groupAccuracy;
         ctx.log(
-          `${run.label} epoch ${m.epoch + 1}/${m.epochsInStage}: loss ${m.trainLoss.toFixed(3)}, lr ${m.lr.toPrecision(2)}, test ${pc(m.testAccuracy)}% (many ${pc(g.many)}, medium ${pc(g.medium)}, few ${pc(g.few)}), ${m.imagesPerSecond.toFixed(0)} img/s`,
+          `${label} epoch ${m.epoch + 1}/${m.epochsInStage}: loss ${m.trainLoss.toFixed(3)}, lr ${m.lr.toPrecision(2)}, test ${pc(m.testAccuracy)}% (many ${pc(g.many)}, medium ${pc(g.medium)}, few ${pc(g.few)}), ${m.imagesPerSecond.toFixed(0)} img/s`,
         );
         const ckf: CheckpointFile = {
           run: run.id,
@@ -540,6 +572,7 @@ async function trainRun(run: RunDef, ctx: Ctx): Promise<ReproducedRun> {
           initHash,
           seconds,
           sessions,
+          stage2Origin,
         };
         mkdirSync(join(dir, 'checkpoints'), { recursive: true });
         writeAtomic(ck, stringifyWithArrays(ckf));
@@ -549,7 +582,7 @@ async function trainRun(run: RunDef, ctx: Ctx): Promise<ReproducedRun> {
       tool: 'long-tail-playground reproduce',
       version: 1,
       id: run.id,
-      label: run.label,
+      label: label,
       profile: opts.profile.name,
       config: trainer.config,
       stage: trainer.stage,
@@ -565,6 +598,7 @@ async function trainRun(run: RunDef, ctx: Ctx): Promise<ReproducedRun> {
       classNames: dataset.pool.classNames,
       testImages: trainer.testCount,
       halted,
+      stage2Origin,
       seconds,
       sessions,
       epochs,
@@ -586,7 +620,7 @@ async function trainRun(run: RunDef, ctx: Ctx): Promise<ReproducedRun> {
       writeAtomic(finalCkptFile(dir, run.id), stringifyWithArrays(ckf));
     }
     if (!opts.keepCheckpoints && existsSync(ck)) rmSync(ck);
-    ctx.log(`${run.label}: finished in ${seconds.toFixed(0)} s → ${file}`);
+    ctx.log(`${label}: finished in ${seconds.toFixed(0)} s → ${file}`);
     return rec;
   } finally {
     trainer.dispose();
@@ -686,7 +720,10 @@ const USAGE = `Usage: npm run reproduce -- (--quick | --full) [options]
   --quick               small model (ConvNet), ${PROFILES.quick.epochs} epochs, batch 128, ${PROFILES.quick.evalPerClass} test images per class, wasm
                         (${PROFILES.quick.expected})
   --full                ResNet-32, 200 epochs, the authors' batch sizes, the whole test set, WebGPU (Dawn) — for a GPU
-  --out DIR             results folder (default results/reproduce/<profile>)
+  --recipe R            ours (default) | authors: each loss with the authors' recipe (per-loss batch size, mixup α,
+                        kaiming linear head, official FBL curriculum, GCL stage 2 from the best stage-1 epoch with
+                        the class-balanced sampler and batch 64; src/core/train/recipe.ts cites the script lines)
+  --out DIR             results folder (default results/reproduce/<profile>, or <profile>-authors)
   --runs LIST           comma-separated subset of ${RUNS.map((r) => r.id).join(',')} (gcl2 needs gcl1)
   --backend B           wasm | cpu | webgpu (default: the profile's)
   --model M --epochs N --batch N --eval-per-class N --stage2-epochs N --imbalance IF --seed N   override the profile
@@ -717,6 +754,7 @@ export function parseCli(argv: string[]): ReproduceOptions & { data?: string } {
         quick: { type: 'boolean' },
         full: { type: 'boolean' },
         out: { type: 'string' },
+        recipe: { type: 'string' },
         runs: { type: 'string' },
         backend: { type: 'string' },
         model: { type: 'string' },
@@ -772,6 +810,14 @@ export function parseCli(argv: string[]): ReproduceOptions & { data?: string } {
     if (!['wasm', 'cpu', 'webgpu'].includes(v.backend)) usage(`--backend must be wasm, cpu or webgpu`);
     p.backend = v.backend as BackendName;
   }
+  if (v.recipe !== undefined && v.recipe !== 'ours' && v.recipe !== 'authors') usage(`--recipe must be ours or authors`);
+  const recipe: RecipeId = v.recipe === 'authors' ? 'authors' : 'ours';
+  if (recipe === 'authors') {
+    p.recipe = 'authors';
+    // the recipe's per-loss batch sizes (RunDef.refBatch = the authors' scripts) unless --batch says otherwise
+    if (v.batch === undefined) p.batch = null;
+    p.stage2Batch = 64;
+  }
   if (custom) p.name = 'custom';
   const runs = (v.runs ?? RUNS.map((r) => r.id).join(',')).split(',').map((s) => s.trim()) as RunId[];
   for (const r of runs) if (!RUNS.some((d) => d.id === r)) usage(`unknown run "${r}" (known: ${RUNS.map((d) => d.id).join(', ')})`);
@@ -779,7 +825,7 @@ export function parseCli(argv: string[]): ReproduceOptions & { data?: string } {
   const ordered = RUNS.map((r) => r.id).filter((id) => runs.includes(id));
   return {
     profile: p,
-    outDir: resolve(v.out ?? join('results', 'reproduce', base.name)),
+    outDir: resolve(v.out ?? join('results', 'reproduce', recipe === 'authors' ? `${base.name}-authors` : base.name)),
     runs: ordered,
     stopAfterEpochs: int('stop-after-epochs', v['stop-after-epochs']) ?? null,
     quiet: !!v.quiet,
@@ -797,7 +843,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   const p = opts.profile;
   log(
-    `profile ${p.name}: ${p.model}, ${p.epochs} epochs, batch ${p.batch ?? 'per loss (authors)'}, eval ${p.evalPerClass ?? 'all'} per class, stage 2 ${p.stage2Epochs} epochs, backend ${p.backend}`,
+    `profile ${p.name}${p.recipe === 'authors' ? " with the authors' recipe" : ''}: ${p.model}, ${p.epochs} epochs, batch ${p.batch ?? 'per loss (authors)'}, eval ${p.evalPerClass ?? 'all'} per class, stage 2 ${p.stage2Epochs} epochs, backend ${p.backend}`,
   );
   log(
     `expected duration: ${PROFILES[p.name === 'full' ? 'full' : 'quick'].expected}${p.name === 'custom' ? ' (for the unmodified profile)' : ''}`,

@@ -17,6 +17,9 @@ import { exportTfjsZip } from '../core/export/tfjs';
 import { testLogits } from '../core/export/logits';
 import { LossWatch } from '../core/train/halt-cause';
 import { checkConfigFlags, checkOutputs } from './checks';
+import { applyRecipe } from '../core/train/recipe';
+import { runSweep, SWEEP_USAGE } from './train-sweep';
+import { parseSweepArg, type SweepPlan } from '../state/sweep';
 
 const MODELS = ['convnet', 'resnet8', 'resnet20', 'resnet32'];
 
@@ -44,6 +47,17 @@ Optimiser
   --epochs N  --batch N  --lr LR  --momentum M  --wd WD
   --schedule S          auto | step01 | step001 | constant (auto: the authors' schedule for the loss)
   --no-warmup
+Recipe (each option cites the authors' script line in src/core/train/recipe.ts)
+  --recipe R            ours (default) | authors: the authors' per-loss batch size, mixup α, kaiming linear
+                        head, official FBL curriculum, stage 2 from the best stage-1 epoch with a class-balanced
+                        sampler; the options below (and --batch, --stage2-*) override single settings
+  --mixup A             mixup α (0 = off)
+  --linear-init I       uniform (PyTorch default) | kaiming
+  --fbl-curriculum F    scaled | official
+  --stage2-from W       last | best (stage-1 epoch that stage 2 starts from)
+  --val-fraction F      hold out this fraction of each class's training images (seeded) to choose the best
+                        epoch on (0 = off: best chosen on the test set, as the papers)
+${SWEEP_USAGE}
 GCL stage 2 (after stage 1; needs a cosine head)
   --stage2              run stage 2 after stage 1
   --stage2-epochs N  --stage2-sampler cben|classBalanced  --stage2-lr LRMAX  --stage2-batch N
@@ -129,6 +143,14 @@ function parse(argv: string[]) {
         'save-tfjs': { type: 'string' },
         'save-safetensors': { type: 'string' },
         'save-test-logits': { type: 'string' },
+        recipe: { type: 'string' },
+        mixup: { type: 'string' },
+        'linear-init': { type: 'string' },
+        'fbl-curriculum': { type: 'string' },
+        'stage2-from': { type: 'string' },
+        'val-fraction': { type: 'string' },
+        sweep: { type: 'string' },
+        'sweep-when': { type: 'string' },
       },
     });
   } catch (e) {
@@ -163,6 +185,12 @@ function parse(argv: string[]) {
     if (val < spec.min || val > spec.max) usage(`--param ${m[1]}=${val} is outside [${spec.min}, ${spec.max}]`);
     c.lossParams[m[1]] = val;
   }
+  const recipe = oneOf('recipe', v.recipe, ['ours', 'authors'] as const) ?? 'ours';
+  if (recipe === 'authors') Object.assign(c, applyRecipe(c, 'authors'));
+  set('mixupAlpha', num('mixup', v.mixup));
+  set('linearInit', oneOf('linear-init', v['linear-init'], ['uniform', 'kaiming'] as const));
+  set('fblCurriculum', oneOf('fbl-curriculum', v['fbl-curriculum'], ['scaled', 'official'] as const));
+  set('valFraction', num('val-fraction', v['val-fraction']));
   set('epochs', num('epochs', v.epochs, true));
   set('batchSize', num('batch', v.batch, true));
   set('lr', num('lr', v.lr));
@@ -181,10 +209,20 @@ function parse(argv: string[]) {
   s2.m = num('stage2-m', v['stage2-m']) ?? s2.m;
   s2.noiseMul = num('stage2-noise-mul', v['stage2-noise-mul']) ?? s2.noiseMul;
   s2.focalGamma = num('stage2-gamma', v['stage2-gamma']) ?? s2.focalGamma;
+  const from = oneOf('stage2-from', v['stage2-from'], ['last', 'best'] as const);
+  if (from) s2.from = from;
   const backend = oneOf('backend', v.backend, ['auto', 'wasm', 'cpu', 'webgpu'] as const) ?? 'auto';
   if ((c.dataset === 'cifar10-lt' || c.dataset === 'cifar100-lt') && !v.data)
     usage(`--dataset ${c.dataset} needs --data FILE (the official binary archive)`);
   const save = { tfjs: v['save-tfjs'], safetensors: v['save-safetensors'], testLogits: v['save-test-logits'] };
+  let sweep: SweepPlan | null = null;
+  if (v.sweep !== undefined) {
+    const plan = parseSweepArg(v.sweep, c);
+    if (!plan.ok) usage(plan.why);
+    sweep = plan.value;
+    if (save.tfjs || save.safetensors || save.testLogits) usage('--save-* exports one model; not with --sweep');
+  }
+  const sweepWhen = oneOf('sweep-when', v['sweep-when'], ['last', 'best'] as const) ?? 'last';
   const bad =
     checkConfigFlags(c) ??
     checkOutputs([
@@ -194,7 +232,7 @@ function parse(argv: string[]) {
       ['--save-test-logits', save.testLogits],
     ]);
   if (bad) usage(bad);
-  return { config: c, stage2: !!v.stage2, backend, out: v.out, quiet: !!v.quiet, data: v.data, save };
+  return { config: c, stage2: !!v.stage2, backend, out: v.out, quiet: !!v.quiet, data: v.data, save, sweep, sweepWhen };
 }
 
 class Progress {
@@ -237,6 +275,54 @@ async function main(): Promise<void> {
   }
   const backend = await initBackend({ order: [...order] });
   progress.line(`backend: ${backend.name} (${backend.reason})`);
+  if (args.sweep) {
+    const doc = await runSweep(args.sweep, args.sweepWhen, (config, label) => {
+      progress.line(`sweep: ${label}`);
+      return trainOnce({ ...args, config }, dataset, backend, progress);
+    });
+    writeResult(args.out, JSON.stringify(doc, null, 1), progress);
+    if (!args.quiet) process.stderr.write(`${doc.table}\n`);
+    return;
+  }
+  const { result, trainer } = await trainOnce(args, dataset, backend, progress);
+  writeResult(args.out, JSON.stringify(result, null, 1), progress);
+  const save = args.save;
+  if (save.tfjs || save.safetensors || save.testLogits) {
+    const info = exportInfoFromTrainer(trainer, backend.name);
+    if (save.safetensors) {
+      writeFileSync(save.safetensors, exportSafetensors(trainer.model, info));
+      progress.line(`wrote ${save.safetensors} (safetensors, PyTorch ResNet_s layout)`);
+    }
+    if (save.tfjs) {
+      writeFileSync(save.tfjs, await exportTfjsZip(trainer.model, info));
+      progress.line(`wrote ${save.tfjs} (TensorFlow.js model.json + weights.bin)`);
+    }
+    if (save.testLogits) {
+      const tl = await testLogits(trainer.model, dataset, 256);
+      writeFileSync(save.testLogits, JSON.stringify(tl));
+      progress.line(`wrote ${save.testLogits} (outputs of the first ${tl.indices.length} test images)`);
+    }
+  }
+  trainer.dispose();
+  if (result.halted) process.exitCode = 3;
+}
+
+function writeResult(out: string | undefined, json: string, progress: Progress): void {
+  if (out) {
+    writeFileSync(out, json);
+    progress.line(`wrote ${out}`);
+  } else {
+    process.stdout.write(`${json}\n`);
+  }
+}
+
+/** Trains one run (stage 1, then stage 2 when asked); the caller disposes the trainer. */
+async function trainOnce(
+  args: ReturnType<typeof parse>,
+  dataset: Awaited<ReturnType<typeof loadDatasetForCli>>,
+  backend: Awaited<ReturnType<typeof initBackend>>,
+  progress: Progress,
+) {
   const trainer = new Trainer(dataset, args.config);
   if (trainer.headNote) progress.line(trainer.headNote);
   progress.line(
@@ -302,6 +388,8 @@ async function main(): Promise<void> {
     lossParams: trainer.lossParams,
     halted,
     seconds: (Date.now() - started) / 1000,
+    bestEpoch: trainer.bestEpoch,
+    stage2Origin: trainer.stage2Origin,
     epochs: stage1,
     stage2Epochs: stage2,
     final: last
@@ -315,32 +403,7 @@ async function main(): Promise<void> {
         }
       : null,
   };
-  const json = JSON.stringify(result, null, 1);
-  if (args.out) {
-    writeFileSync(args.out, json);
-    progress.line(`wrote ${args.out}`);
-  } else {
-    process.stdout.write(`${json}\n`);
-  }
-  const save = args.save;
-  if (save.tfjs || save.safetensors || save.testLogits) {
-    const info = exportInfoFromTrainer(trainer, backend.name);
-    if (save.safetensors) {
-      writeFileSync(save.safetensors, exportSafetensors(trainer.model, info));
-      progress.line(`wrote ${save.safetensors} (safetensors, PyTorch ResNet_s layout)`);
-    }
-    if (save.tfjs) {
-      writeFileSync(save.tfjs, await exportTfjsZip(trainer.model, info));
-      progress.line(`wrote ${save.tfjs} (TensorFlow.js model.json + weights.bin)`);
-    }
-    if (save.testLogits) {
-      const tl = await testLogits(trainer.model, dataset, 256);
-      writeFileSync(save.testLogits, JSON.stringify(tl));
-      progress.line(`wrote ${save.testLogits} (outputs of the first ${tl.indices.length} test images)`);
-    }
-  }
-  trainer.dispose();
-  if (halted) process.exitCode = 3;
+  return { result, trainer };
 }
 
 main().catch((e) => {

@@ -11,6 +11,7 @@ import {
   claimChecks,
   classesByCount,
   markdownTable,
+  parseCli,
   parseWithArrays,
   stringifyWithArrays,
   summarize,
@@ -215,6 +216,32 @@ describe('npm run reproduce (tiny data, cpu)', () => {
     const other = cli([...common.map((x) => (x === '2' ? '3' : x)), '--out', a]);
     expect(other.status).toBe(1);
     expect(other.stderr).toMatch(/another configuration/);
+  }, 600_000);
+
+  it("--recipe authors: the recipe's settings per run, stage 2 from the best stage-1 epoch, its own folder name", () => {
+    const out = join(dir, 'authors');
+    const r = cli([...common.filter((x, i) => x !== '--batch' && common[i - 1] !== '--batch'), '--recipe', 'authors', '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    const ce = JSON.parse(readFileSync(join(out, 'ce.json'), 'utf8'));
+    const g1 = JSON.parse(readFileSync(join(out, 'gcl1.json'), 'utf8'));
+    const g2 = JSON.parse(readFileSync(join(out, 'gcl2.json'), 'utf8'));
+    expect([ce.config.batchSize, ce.config.mixupAlpha, ce.config.linearInit]).toEqual([64, 0, 'kaiming']);
+    expect([g1.config.mixupAlpha, g1.config.stage2.from, g1.config.stage2.sampler, g1.config.stage2.batchSize]).toEqual([
+      1,
+      'best',
+      'classBalanced',
+      64,
+    ]);
+    const bestStage1 = g1.epochs.reduce((a: { testAccuracy: number }, b: { testAccuracy: number }) =>
+      b.testAccuracy > a.testAccuracy ? b : a,
+    );
+    expect(g2.stage2Origin).toEqual({ from: 'best', epoch: bestStage1.epoch });
+    expect(g2.label).toBe('GCL stage 2 (class-balanced, from best)');
+    expect(r.stdout).toMatch(/\| chosen on \|/);
+    expect(parseCli(['--quick', '--recipe', 'authors']).outDir).toMatch(/results\/reproduce\/quick-authors$/);
+    expect(parseCli(['--quick']).outDir).toMatch(/results\/reproduce\/quick$/);
+    const bad = cli(['--quick', '--recipe', 'theirs']);
+    expect(bad.status).toBe(2);
   }, 600_000);
 
   it('rejects wrong flags with the usage and exit code 2', () => {

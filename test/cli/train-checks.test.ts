@@ -25,20 +25,23 @@ const tiny = ['--data', pack, '--imbalance', '10', '--model', 'convnet', '--loss
 function packOfSide(H: number, W: number, C: number): Uint8Array {
   const n = 2;
   const per = n + n * H * W * C;
-  const setOf = (role: 'pool' | 'test', off: number) => ({
-    role,
-    name: role,
-    n,
-    height: H,
-    width: W,
-    channels: C,
-    numClasses: 2,
-    classNames: ['a', 'b'],
-    labelsOffset: off,
-    labelsLength: n,
-    pixelsOffset: off + n,
-    pixelsLength: n * H * W * C,
-  });
+  const setOf = (role: 'pool' | 'test', off: number) => (
+    {
+      role,
+      name: role,
+      n,
+      height: H,
+      width: W,
+      channels: C,
+      numClasses: 2,
+      classNames: ['a', 'b'],
+      labelsOffset: off,
+      labelsLength: n,
+      pixelsOffset: off + n,
+      pixelsLength: n * H * W * C,
+    },
+    400_000
+  );
   const payload = new Uint8Array(2 * per);
   const meta = {
     id: 'big',
@@ -83,7 +86,7 @@ describe('CLI checks before training', () => {
       expect(r.stderr).toContain(`error: ${want}`);
       expect(r.stderr).not.toMatch(/backend:/);
     }
-  });
+  }, 400_000);
 
   it('every output path is checked before training: missing folder, a folder, two outputs on one file', () => {
     const sub = join(dir, 'a-folder');
@@ -103,7 +106,7 @@ describe('CLI checks before training', () => {
       expect(r.stderr).not.toMatch(/backend:|epoch 1\/1/);
     }
     expect(existsSync(missing)).toBe(false);
-  });
+  }, 400_000);
 
   it('--data /dev/zero and a pack of 1024×1024 images are refused before any backend runs', () => {
     const zero = cli(['--data', '/dev/zero', '--epochs', '1']);
@@ -115,7 +118,7 @@ describe('CLI checks before training', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/big\.ltpg: set "pool" holds 1024×1024×1 images; this app trains on 4–32 pixels a side/);
     expect(r.stderr).not.toMatch(/backend:|Aborted/);
-  });
+  }, 400_000);
 });
 
 describe('CLI messages with --quiet', () => {
@@ -128,5 +131,5 @@ describe('CLI messages with --quiet', () => {
     expect(r.stderr).toMatch(/^Paused at step \d+ .*The weight decay \(1\) and the learning rate \(4\) are too high together/m);
     expect(r.stderr).not.toMatch(/backend:|test acc/);
     expect(existsSync(out)).toBe(true);
-  });
+  }, 400_000);
 });

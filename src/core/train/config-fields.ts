@@ -43,6 +43,10 @@ export const CONFIG_FIELDS = {
   stage2: { label: 'stage-2 settings', change: 'stage2' },
   // checkpoints are engine-independent: the trainer swaps engines at the next step, weights and momentum kept
   engine: { label: 'engine', change: 'live' },
+  mixupAlpha: { label: 'mixup α', change: 'live' },
+  linearInit: { label: 'linear-head init', change: 'reset' },
+  fblCurriculum: { label: 'FBL curriculum', change: 'reset' },
+  valFraction: { label: 'validation split', change: 'reset' },
 } as const satisfies Readonly<Record<keyof TrainConfig, ConfigField>>;
 
 type FieldsOf<M extends ChangeMode> = {
@@ -50,7 +54,7 @@ type FieldsOf<M extends ChangeMode> = {
 }[keyof TrainConfig];
 
 /** The config fields that apply at the next step. */
-export type LiveKey = 'lr' | 'weightDecay' | 'lossParams' | 'sampler' | 'augment' | 'hflip' | 'engine';
+export type LiveKey = 'lr' | 'weightDecay' | 'lossParams' | 'sampler' | 'augment' | 'hflip' | 'engine' | 'mixupAlpha';
 
 /** Settings that may change between steps without resetting anything (`lossParams` replaces the whole set). */
 export type LiveSettings = Partial<Pick<TrainConfig, LiveKey>>;

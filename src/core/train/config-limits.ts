@@ -48,6 +48,10 @@ const int = (min: number, max: number, more: Omit<NumberRule, 'kind' | 'min' | '
 export const MAX_SEED = 2 ** 32 - 1;
 const MAX_BATCH = 4096;
 const MAX_EPOCHS = 10_000;
+/** Largest mixup α accepted. */
+const MAX_MIXUP_ALPHA = 10;
+/** Largest validation fraction accepted. */
+const MAX_VAL_FRACTION = 0.5;
 
 export const CONFIG_LIMITS = {
   dataset: { kind: 'string' },
@@ -74,6 +78,10 @@ export const CONFIG_LIMITS = {
   logEvery: int(1, 1_000_000),
   stage2: { kind: 'stage2' },
   engine: { kind: 'enum', values: ['auto', 'fused', 'tfjs'], optional: true },
+  mixupAlpha: num(0, MAX_MIXUP_ALPHA, { nullable: true }),
+  linearInit: { kind: 'enum', values: ['uniform', 'kaiming'], optional: true },
+  fblCurriculum: { kind: 'enum', values: ['scaled', 'official'], optional: true },
+  valFraction: num(0, MAX_VAL_FRACTION, { nullable: true }),
 } as const satisfies Readonly<Record<keyof TrainConfig, FieldRule>>;
 
 const gcl = (key: string): NumberRule => {
@@ -91,6 +99,7 @@ export const STAGE2_LIMITS = {
   noiseMul: gcl('noiseMul'),
   focalGamma: gcl('focalGamma'),
   batchSize: int(2, MAX_BATCH),
+  from: { kind: 'enum', values: ['last', 'best'], optional: true },
 } as const satisfies Readonly<Record<keyof Stage2Config, FieldRule>>;
 
 const STAGE2_LABELS: Readonly<Record<keyof Stage2Config, string>> = {
@@ -102,6 +111,7 @@ const STAGE2_LABELS: Readonly<Record<keyof Stage2Config, string>> = {
   noiseMul: 'stage-2 cloud size',
   focalGamma: 'stage-2 focal γ',
   batchSize: 'stage-2 batch size',
+  from: 'stage-2 start',
 };
 
 /** One failed check: the field's path ("lr", "stage2.s", "lossParams.tau") and a sentence naming it. */

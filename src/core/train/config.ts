@@ -14,7 +14,18 @@ export interface Stage2Config {
   noiseMul: number;
   focalGamma: number;
   batchSize: number;
+  /**
+   * Which stage-1 weights stage 2 starts from: 'last' (the final stage-1 epoch; default) or 'best' (the stage-1
+   * epoch with the best selection score — validation when a validation split is on, else test — as the authors'
+   * GCL classifier script does: `--resume ckpt.best.pth.tar`, GCLLoss cifar_train_classifier.py line 60).
+   */
+  from?: 'last' | 'best';
 }
+
+/** Head weight init of the linear head: PyTorch's nn.Linear default U(±1/√D), or kaiming_normal_ N(0, 2/D). */
+export type LinearInit = 'uniform' | 'kaiming';
+/** FBL curriculum α(t): ours (t/(T − T/20))², or the official script's (t/(T − 10))² (FBL train.py line 226). */
+export type FblCurriculum = 'scaled' | 'official';
 
 export interface TrainConfig {
   dataset: string;
@@ -51,6 +62,17 @@ export interface TrainConfig {
    * (default; also when absent) = fused when a WebGPU device is available (the tfjs backend is webgpu), else tfjs.
    */
   engine?: EngineChoice;
+  /** Mixup α (Beta(α, α) mixing weight per batch; 0 or absent: no mixup). */
+  mixupAlpha?: number;
+  /** Init of the linear head's weight (absent: 'uniform'). The cosine head is unaffected. */
+  linearInit?: LinearInit;
+  /** FBL curriculum α(t) (absent: 'scaled'). */
+  fblCurriculum?: FblCurriculum;
+  /**
+   * Hold out this fraction of each class's training images (seeded) as a validation split, used to choose the
+   * best epoch (mean per-class validation accuracy) instead of the test set. 0 or absent: off (as the papers).
+   */
+  valFraction?: number;
 }
 
 export type EngineChoice = 'auto' | 'fused' | 'tfjs';

@@ -101,6 +101,7 @@ export class FusedEngine implements StepEngine {
       form,
       noise: s.noise ?? undefined,
       frozen: s.frozen,
+      ...(s.mix ? { mix: s.mix } : {}),
     });
     const r = await this.guard(result);
     if (r.finite && !s.frozen) this.tracked++;

@@ -39,8 +39,17 @@ export function drwStartEpoch(T: number): number {
   return Math.round(frac(T, 160));
 }
 
-/** FBL curriculum factor α(t). */
-export function fblAlpha(epoch: number, T: number): number {
+/**
+ * FBL curriculum factor α(t). 'scaled' (ours): (t / (T − T/20))². 'official': the official script's
+ * `curr = (epoch / (args.epochs-10)) ** 2` (juyongjiang/FBL train.py line 226) taken at T = 200 and sampled at the
+ * reference epoch where our epoch ends, t_ref = (t+1)·200/T − 1: α = (t_ref / 190)² — equal to the script at
+ * T = 200, reaching (199/190)² ≈ 1.10 in the last epoch of any run (the literal formula is undefined at T = 10).
+ */
+export function fblAlpha(epoch: number, T: number, form: 'scaled' | 'official' = 'scaled'): number {
+  if (form === 'official') {
+    const tRef = ((epoch + 1) * REFERENCE_EPOCHS) / T - 1;
+    return (Math.max(0, tRef) / (REFERENCE_EPOCHS - 10)) ** 2;
+  }
   const denom = T - T / 20;
   if (denom <= 0) return 1;
   return (epoch / denom) ** 2;

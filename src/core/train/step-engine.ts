@@ -23,6 +23,21 @@ export interface EngineStep {
   noise: Float32Array | null;
   /** GCL stage 2: BN in eval mode (running statistics untouched), only the classifier is trained. */
   frozen: boolean;
+  /**
+   * Mixup (`x` already holds λ·x_i + (1 − λ)·x_perm(i)): the loss is λ·L(labels, noise) + (1 − λ)·L(mix.labels,
+   * mix.noise), each term a separate call of the loss with its own noise draw (as the authors' GCL scripts call
+   * the criterion twice). Same fields as the fused executor's `trainStep({ mix })` (src/core/gpu/step-block.ts).
+   */
+  mix?: EngineMix;
+}
+
+export interface EngineMix {
+  /** Labels of the second image of each pair (labels[perm[i]]). */
+  labels: Int32Array;
+  /** Weight of the first term, in [0, 1]. */
+  lambda: number;
+  /** GCL noise of the second term (n×C, before |·|), when the loss draws noise. */
+  noise?: Float32Array;
 }
 
 export interface EngineStepResult {

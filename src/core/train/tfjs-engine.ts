@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Model } from '../models/types';
-import { computeLoss } from '../losses/compute';
+import { computeMixedLoss } from '../losses/compute/mix';
 import type { NoiseSource } from '../losses/compute/noise';
 import { Sgd } from './sgd';
 import type { EngineEval, EngineStep, EngineStepResult, StepEngine } from './step-engine';
@@ -26,23 +26,33 @@ export class TfjsEngine implements StepEngine {
     const [H, W, C] = this.model.spec.config.inputShape;
     const x = tf.tensor4d(s.x.subarray(0, s.n * H * W * C), [s.n, H, W, C]);
     const y = tf.tensor1d(s.labels.subarray(0, s.n), 'int32');
-    const noise: NoiseSource = (rows, cols) => {
-      if (!s.noise || s.noise.length < rows * cols)
-        throw new Error(`the loss asked for [${rows}, ${cols}] noise values but none were drawn`);
-      return tf.tensor2d(s.noise.subarray(0, rows * cols), [rows, cols], 'float32');
-    };
+    const source =
+      (values: Float32Array | null | undefined): NoiseSource =>
+      (rows, cols) => {
+        if (!values || values.length < rows * cols)
+          throw new Error(`the loss asked for [${rows}, ${cols}] noise values but none were drawn`);
+        return tf.tensor2d(values.subarray(0, rows * cols), [rows, cols], 'float32');
+      };
+    const mix = s.mix;
+    const yb = mix ? tf.tensor1d(mix.labels.subarray(0, s.n), 'int32') : null;
     const vars = this.model.trainable(s.frozen ? 'classifier' : 'all');
     let kept: tf.Tensor[] = [];
     const { value, grads } = tf.variableGrads(() => {
       const { features, output } = this.model.forward(x, s.frozen ? 'eval' : 'train');
-      const l = computeLoss(s.loss.id, { output, labels: y, features }, s.loss.params, { ...s.loss.ctx, noise });
+      const l = computeMixedLoss(
+        s.loss.id,
+        { output, labels: y, features },
+        s.loss.params,
+        { ...s.loss.ctx, noise: source(s.noise) },
+        mix && yb ? { labels: yb, lambda: mix.lambda, noise: source(mix.noise) } : undefined,
+      );
       kept = [tf.keep(tf.norm(features, 'euclidean', 1)), tf.keep(tf.argMax(output, 1))];
       return l;
     }, vars);
     // One op per gradient: a NaN/Inf anywhere makes the plain sum non-finite, which is all the check needs.
     const health = tf.tidy(() => tf.stack([value, sumScalars(Object.values(grads).map((g) => tf.sum(g)))]));
     const [hv, norms, preds] = await Promise.all([health.data(), kept[0].data(), kept[1].data()]);
-    tf.dispose([x, y, value, health, ...kept]);
+    tf.dispose([x, y, value, health, ...kept, ...(yb ? [yb] : [])]);
     const out = {
       loss: hv[0],
       gradientSum: hv[1],

@@ -8,7 +8,7 @@
  * a CBEN or class-balanced sampler and the cosine learning-rate schedule.
  */
 import type { Dataset, Group, LongTailSubset } from '../data/types';
-import { capPerClass, makeLongTail } from '../data/longtail';
+import { capPerClass, groupOf, makeLongTail } from '../data/longtail';
 import { createSampler } from '../data/samplers';
 import { makeBatch } from '../data/augment';
 import type { Model, ModelSpec } from '../models/types';
@@ -24,7 +24,8 @@ import { type TrainConfig, type Stage2Config, STAGE2_LOSS, validateConfig, Confi
 import { haltMessage } from './halt-cause';
 import { drwStartEpoch, fblAlpha, gaStartEpoch, stage1Lr, stage2Lr, type LrSchedule } from './schedules';
 import { applyLive, type LiveSettings } from './config-fields';
-import type { EngineKind, StepEngine } from './step-engine';
+import type { EngineKind, EngineMix, StepEngine } from './step-engine';
+import { drawMix, mixRows } from './mixup';
 import { TfjsEngine } from './tfjs-engine';
 import { FusedEngine } from './fused-engine';
 import { resolveEngine, type EngineResolution } from './engine-choice';
@@ -63,6 +64,16 @@ export interface EpochMetrics {
   featureNormTest: number[];
   /** Per-class quantities of the loss actually in force (GCL cloud, KPS scale/margin, FBL stimulus, …). */
   lossPerClass: Record<string, number[]>;
+  /**
+   * Validation split on (config.valFraction > 0): mean per-class accuracy on the held-out training images, and
+   * per class. Absent when the split is off.
+   */
+  valAccuracy?: number;
+  valPerClassAccuracy?: number[];
+  /** What chooses the best epoch: the validation split when on, else the test set (as the papers report). */
+  selection?: 'validation' | 'test';
+  /** The score the best epoch is chosen by (valAccuracy, or testAccuracy). */
+  selectionScore?: number;
   /** GCL only: the downward shift noiseMul·|ε|·d̂_c actually sampled in the last batch, per class (C × B). */
   gclNoiseLastBatch?: number[][];
   /**
@@ -125,7 +136,19 @@ export interface TrainerCheckpoint {
   bnBatchesTracked: Record<string, number>;
   /** SGD momentum buffers by parameter name. */
   momentum: Record<string, Float32Array>;
-  rng: { sampler: RngState; augment: RngState; noise: RngState };
+  rng: { sampler: RngState; augment: RngState; noise: RngState; mix?: RngState };
+  /** The best stage-1 epoch so far (kept for GCL stage 2 from the best epoch; cosine head only). */
+  best?: BestSnapshot;
+}
+
+/** The weights of the best stage-1 epoch (by the selection score), for stage 2 from the best epoch. */
+export interface BestSnapshot {
+  /** 0-based stage-1 epoch. */
+  epoch: number;
+  score: number;
+  selection: 'validation' | 'test';
+  weights: Record<string, Float32Array>;
+  bnBatchesTracked: Record<string, number>;
 }
 
 /** Draws GCL noise ε before |·|: rows·cols values of N(0, 1/3) clipped to [−1, 1]. */
@@ -170,7 +193,14 @@ export class Trainer {
   private readonly gpuDevice: GPUDevice | null | undefined;
   /** Why the engine differs from the one asked for (e.g. 'fused' without WebGPU), or null. */
   engineNote: string | null = null;
-  private readonly rngs: { sampler: Rng; augment: Rng; noise: Rng };
+  private readonly rngs: { sampler: Rng; augment: Rng; noise: Rng; mix: Rng };
+  /** Validation split (pool indices and labels); empty when off. */
+  private readonly valIndices: Int32Array;
+  private readonly valLabels: Int32Array;
+  /** Best stage-1 epoch (weights kept when a stage 2 could follow). */
+  private best: BestSnapshot | null = null;
+  /** Which stage-1 epoch stage 2 started from (null before stage 2). */
+  stage2Origin: { from: 'last' | 'best'; epoch: number } | null = null;
   private sampler: ReturnType<typeof createSampler>;
   private positions: Int32Array | null = null;
   private batchBuf: Float32Array | null = null;
@@ -201,6 +231,10 @@ export class Trainer {
       stepMu: config.stepMu,
       seed: config.seed,
     });
+    const split = splitValidation(this.subset, config.valFraction ?? 0, root.fork('val'));
+    this.subset = split.train;
+    this.valIndices = split.valIndices;
+    this.valLabels = split.valLabels;
     this.counts = this.subset.counts;
     this.groups = this.subset.groups;
     this.loss = getLoss(config.loss);
@@ -214,12 +248,14 @@ export class Trainer {
     const { height, width, channels, numClasses } = dataset.pool;
     this.spec = buildSpec({ kind: config.model, head, inputShape: [height, width, channels], numClasses });
     this.model = createModel(this.spec, root.fork('init'));
+    if (config.linearInit === 'kaiming' && head === 'linear')
+      kaimingLinear(this.model, root.fork('init').fork('init/linear.weight/kaiming'));
     // the tfjs engine holds the state until the first step swaps in the configured engine (see ensureEngine)
     this.engine = new TfjsEngine(this.model, { momentum: config.momentum, weightDecay: config.weightDecay });
     this.gpuDevice = opts.gpuDevice;
     this.lossParams = { ...defaultParams(config.loss), ...config.lossParams };
     this.stage2 = { ...config.stage2 };
-    this.rngs = { sampler: root.fork('sampler'), augment: root.fork('augment'), noise: root.fork('noise') };
+    this.rngs = { sampler: root.fork('sampler'), augment: root.fork('augment'), noise: root.fork('noise'), mix: root.fork('mixup') };
     this.noise = opts.noise ?? ((rows, cols) => drawClippedNormal(this.rngs.noise, new Float32Array(rows * cols)));
     this.sampler = createSampler(config.sampler, this.subset.labels, this.counts, this.rngs.sampler);
     this.normAcc = new PerClassMean(numClasses);
@@ -318,7 +354,7 @@ export class Trainer {
     return {
       counts: this.counts,
       head: this.spec.config.head,
-      alpha: fblAlpha(e, T),
+      alpha: fblAlpha(e, T, this.cfg.fblCurriculum),
       gaActive: this.stage === 1 && e >= gaStartEpoch(T),
       drwActive: e >= drwStartEpoch(T),
     };
@@ -369,6 +405,15 @@ export class Trainer {
     }
     validateConfig({ ...this.cfg, stage2: { ...this.stage2, ...s2 } });
     this.stage2 = { ...this.stage2, ...s2 };
+    if (this.stage === 1) {
+      const useBest = this.stage2.from === 'best' && this.best !== null;
+      if (useBest) {
+        setWeights(this.model, new Map(Object.entries(this.best!.weights)));
+        for (const [k, n] of Object.entries(this.best!.bnBatchesTracked)) this.model.bnBatchesTracked.set(k, n);
+        this.engine.syncFromModel();
+      }
+      this.stage2Origin = { from: useBest ? 'best' : 'last', epoch: useBest ? this.best!.epoch : this.epoch - 1 };
+    }
     this.stage = 2;
     this.epoch = 0;
     this.batchInEpoch = 0;
@@ -424,6 +469,15 @@ export class Trainer {
     const { id, def, params } = this.activeLoss();
     const ctx = this.lossContext();
     const noise = def.usesNoise ? this.noise(pos.length, C) : null;
+    const alphaMix = this.cfg.mixupAlpha ?? 0;
+    let mix: EngineMix | undefined;
+    if (alphaMix > 0) {
+      const d = drawMix(this.rngs.mix, alphaMix, pos.length);
+      mixRows(this.batchBuf, pos.length, H * W * Cc, d);
+      const labelsB = Int32Array.from(d.perm, (j) => labels[j]);
+      // the second call of the loss draws its own noise (the authors' mixup_criterion calls GCL twice)
+      mix = { labels: labelsB, lambda: d.lambda, ...(def.usesNoise ? { noise: this.noise(pos.length, C) } : {}) };
+    }
     const r = await this.engine.train({
       x: this.batchBuf,
       n: pos.length,
@@ -432,6 +486,7 @@ export class Trainer {
       loss: { id, params, ctx },
       noise,
       frozen: this.stage === 2,
+      ...(mix ? { mix } : {}),
     });
     const step = this.globalStep + 1;
     const batch: BatchInfo = {
@@ -463,7 +518,11 @@ export class Trainer {
     this.globalStep = step;
     this.lossSum += r.loss * pos.length;
     this.lossCount += pos.length;
-    for (let i = 0; i < r.preds.length; i++) if (r.preds[i] === labels[i]) this.correct++;
+    if (mix) {
+      // the authors' accuracy under mixup: λ·acc(y_a) + (1 − λ)·acc(y_b)
+      for (let i = 0; i < r.preds.length; i++)
+        this.correct += mix.lambda * +(r.preds[i] === labels[i]) + (1 - mix.lambda) * +(r.preds[i] === mix.labels[i]);
+    } else for (let i = 0; i < r.preds.length; i++) if (r.preds[i] === labels[i]) this.correct++;
     this.seen += pos.length;
     this.normAcc.add(r.featureNorms, labels);
     this.batchInEpoch++;
@@ -476,6 +535,19 @@ export class Trainer {
   private async finishEpoch(lr: number): Promise<EpochMetrics> {
     const trainSeconds = (now() - this.epochStart) / 1000;
     const ev = await this.evaluate(this.epoch);
+    const val = this.valIndices.length ? await this.evaluateValidation() : null;
+    const selection = val ? ('validation' as const) : ('test' as const);
+    const selectionScore = val ? val.accuracy : ev.accuracy;
+    if (this.stage === 1 && (this.best === null || selectionScore > this.best.score)) {
+      this.best = {
+        epoch: this.epoch,
+        score: selectionScore,
+        selection,
+        // weights only where a stage 2 can follow (cosine head); the score alone otherwise
+        weights: this.spec.config.head === 'cosine' ? Object.fromEntries(await this.readModelWeights()) : {},
+        bnBatchesTracked: Object.fromEntries(this.model.bnBatchesTracked),
+      };
+    }
     const ctx = this.lossContext();
     const { def, params } = this.activeLoss();
     const lossPerClass = def.perClass(params, ctx);
@@ -493,13 +565,16 @@ export class Trainer {
       epochsInStage: this.epochsInStage,
       step: this.globalStep,
       lr,
-      alpha: fblAlpha(this.stage === 1 ? this.epoch : this.cfg.epochs - 1, this.cfg.epochs),
+      alpha: ctx.alpha,
       gaActive: this.switchOn('ga', ctx, params),
       drwActive: this.switchOn('drw', ctx, params),
       trainLoss: this.lossSum / Math.max(1, this.lossCount),
       trainAccuracy: this.correct / Math.max(1, this.seen),
       testLoss: ev.loss,
       testAccuracy: ev.accuracy,
+      ...(val ? { valAccuracy: val.accuracy, valPerClassAccuracy: val.perClassAccuracy } : {}),
+      selection,
+      selectionScore,
       perClassAccuracy: ev.perClassAccuracy,
       groupAccuracy: groupAccuracy(ev.perClassAccuracy, this.groups),
       confusion: ev.confusion,
@@ -596,6 +671,45 @@ export class Trainer {
     return featureSpace(features, labels, { numClasses: this.dataset.test.numClasses, weights, maxPoints: FEATURE_SPACE_POINTS });
   }
 
+  /** Mean per-class accuracy (and per class) on the validation split, eval mode. */
+  private async evaluateValidation(): Promise<{ accuracy: number; perClassAccuracy: number[] }> {
+    const pool = this.dataset.pool;
+    const { height: H, width: W, channels: Cc, numClasses: C } = pool;
+    const idx = this.valIndices;
+    const preds = new Int32Array(idx.length);
+    const EB = 256;
+    const buf = new Float32Array(EB * H * W * Cc);
+    for (let s = 0; s < idx.length; s += EB) {
+      const part = idx.subarray(s, Math.min(s + EB, idx.length));
+      const n = part.length;
+      makeBatch(pool, part, this.dataset.meta, { augment: false, rng: this.rngs.augment }, buf.subarray(0, n * H * W * Cc));
+      const { output } = await this.engine.evaluate(buf, n);
+      for (let i = 0; i < n; i++) {
+        let b = 0;
+        for (let c = 1; c < C; c++) if (output[i * C + c] > output[i * C + b]) b = c;
+        preds[s + i] = b;
+      }
+    }
+    const cm = classificationMetrics(preds, this.valLabels, C);
+    const present = cm.perClassAccuracy.filter((v) => !Number.isNaN(v));
+    return { accuracy: present.reduce((a, b) => a + b, 0) / Math.max(1, present.length), perClassAccuracy: cm.perClassAccuracy };
+  }
+
+  /** Number of validation images (0: no split). */
+  get valCount(): number {
+    return this.valIndices.length;
+  }
+
+  /** The best stage-1 epoch so far by the selection score (null before the first epoch). */
+  get bestEpoch(): { epoch: number; score: number; selection: 'validation' | 'test' } | null {
+    return this.best && { epoch: this.best.epoch, score: this.best.score, selection: this.best.selection };
+  }
+
+  private async readModelWeights(): Promise<Map<string, Float32Array>> {
+    await this.engine.syncToModel();
+    return readWeights(this.model);
+  }
+
   /** Brings the tfjs model's variables up to date with the engine (before an export). */
   async syncModel(): Promise<void> {
     await this.engine.syncToModel();
@@ -620,7 +734,13 @@ export class Trainer {
       weights: Object.fromEntries(await readWeights(this.model)),
       bnBatchesTracked: Object.fromEntries(this.model.bnBatchesTracked),
       momentum: Object.fromEntries(momentum),
-      rng: { sampler: this.rngs.sampler.getState(), augment: this.rngs.augment.getState(), noise: this.rngs.noise.getState() },
+      rng: {
+        sampler: this.rngs.sampler.getState(),
+        augment: this.rngs.augment.getState(),
+        noise: this.rngs.noise.getState(),
+        mix: this.rngs.mix.getState(),
+      },
+      ...(this.best ? { best: structuredClone(this.best) } : {}),
     };
   }
 
@@ -639,6 +759,8 @@ export class Trainer {
     t.rngs.sampler.setState(ck.rng.sampler);
     t.rngs.augment.setState(ck.rng.augment);
     t.rngs.noise.setState(ck.rng.noise);
+    if (ck.rng.mix) t.rngs.mix.setState(ck.rng.mix);
+    if (ck.best) t.best = structuredClone(ck.best);
     if (t.stage === 2) t.sampler = createSampler(t.stage2.sampler, t.subset.labels, t.counts, t.rngs.sampler);
     t.engine.writeMomentum(new Map(Object.entries(ck.momentum)), t.stage === 2 ? 'classifier' : 'all');
     return t;
@@ -654,6 +776,56 @@ export class Trainer {
 async function readWeights(model: Model): Promise<Map<string, Float32Array>> {
   await Promise.all([...model.vars.values()].map((v) => v.data()));
   return cloneWeights(model);
+}
+
+/** kaiming_normal_ on the linear head's weight: N(0, 2/fan_in), fan_in = D (the bias keeps nn.Linear's default). */
+function kaimingLinear(model: Model, rng: Rng): void {
+  const w = model.vars.get('linear.weight');
+  if (!w) return;
+  const [D] = w.shape;
+  const std = Math.sqrt(2 / D);
+  const v = new Float32Array(w.size);
+  for (let i = 0; i < v.length; i++) v[i] = rng.normal() * std;
+  setWeights(model, new Map([['linear.weight', v]]), { partial: true });
+}
+
+/**
+ * Splits `fraction` of each class's images off the long-tail subset as a validation set (seeded; at least one
+ * image stays in training, at least one goes to validation when the class has two or more and fraction > 0).
+ */
+export function splitValidation(
+  subset: LongTailSubset,
+  fraction: number,
+  rng: Rng,
+): { train: LongTailSubset; valIndices: Int32Array; valLabels: Int32Array } {
+  if (!(fraction > 0)) return { train: subset, valIndices: new Int32Array(0), valLabels: new Int32Array(0) };
+  const C = subset.counts.length;
+  const byClass: number[][] = Array.from({ length: C }, () => []);
+  for (let i = 0; i < subset.labels.length; i++) byClass[subset.labels[i]].push(i);
+  const isVal = new Uint8Array(subset.labels.length);
+  for (let c = 0; c < C; c++) {
+    const pos = byClass[c];
+    if (pos.length < 2) continue;
+    const k = Math.min(pos.length - 1, Math.max(1, Math.round(fraction * pos.length)));
+    const order = rng.fork(`class/${c}`).shuffle(pos.slice());
+    for (let j = 0; j < k; j++) isVal[order[j]] = 1;
+  }
+  const keep: number[] = [];
+  const held: number[] = [];
+  for (let i = 0; i < isVal.length; i++) (isVal[i] ? held : keep).push(i);
+  const counts = new Array<number>(C).fill(0);
+  for (const i of keep) counts[subset.labels[i]]++;
+  return {
+    train: {
+      ...subset,
+      indices: Int32Array.from(keep, (i) => subset.indices[i]),
+      labels: Uint16Array.from(keep, (i) => subset.labels[i]),
+      counts,
+      groups: counts.map(groupOf),
+    },
+    valIndices: Int32Array.from(held, (i) => subset.indices[i]),
+    valLabels: Int32Array.from(held, (i) => subset.labels[i]),
+  };
 }
 
 function pickTestIndices(labels: Uint16Array, C: number, perClass: number | null): Int32Array {

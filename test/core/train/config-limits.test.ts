@@ -93,6 +93,6 @@ describe('config limits', () => {
       expect(numberOk(rule, range.max), `${path} max`).toBe(true);
     }
     expect(Object.keys(CONFIG_LIMITS).length).toBeGreaterThan(20);
-    expect(Object.keys(STAGE2_LIMITS)).toHaveLength(8);
+    expect(Object.keys(STAGE2_LIMITS)).toHaveLength(9);
   });
 });

@@ -1,0 +1,237 @@
+/**
+ * Sweep one hyperparameter (pure; the page's Compare-runs queue and `npm run train -- --sweep` share it): a loss
+ * hyperparameter from the loss' schema, or the learning rate, the batch size or the imbalance factor; 2–8 values
+ * given as a list or as a range and a count → one run config per value, everything else equal (same seed, so the
+ * same long-tail subset — unless IF is the swept value — and the same initial weights). Then the chosen metric of
+ * each finished run against the value.
+ */
+import type { TrainConfig } from '../core/train/config';
+import type { GroupAccuracy } from '../core/metrics/classification';
+import { getLoss } from '../core/losses/registry';
+
+export const SWEEP_MIN_VALUES = 2;
+export const SWEEP_MAX_VALUES = 8;
+
+/** A parameter that can be swept for the current loss. */
+export interface SweepParam {
+  /** 'lr' | 'batchSize' | 'imbalance' | a loss hyperparameter key. */
+  id: string;
+  label: string;
+  min: number;
+  max: number;
+  integer: boolean;
+  /** Suggested range scale. */
+  log: boolean;
+}
+
+const GENERAL: SweepParam[] = [
+  { id: 'lr', label: 'learning rate', min: 1e-4, max: 1, integer: false, log: true },
+  { id: 'batchSize', label: 'batch size', min: 2, max: 512, integer: true, log: true },
+  { id: 'imbalance', label: 'imbalance factor', min: 1, max: 1000, integer: false, log: true },
+];
+
+/** The loss' numeric hyperparameters (booleans are not swept), then lr, batch size and IF. */
+export function sweepParams(loss: string): SweepParam[] {
+  const own = getLoss(loss)
+    .schema.filter((s) => s.kind === 'number')
+    .map((s) => ({ id: s.key, label: s.label, min: s.min, max: s.max, integer: Number.isInteger(s.step) && s.step >= 1, log: false }));
+  return [...own, ...GENERAL];
+}
+
+/** Aliases the CLI accepts for the general parameters. */
+const ALIASES: Record<string, string> = { batch: 'batchSize', if: 'imbalance', IF: 'imbalance' };
+
+export function findSweepParam(loss: string, id: string): SweepParam | null {
+  const key = ALIASES[id] ?? id;
+  return sweepParams(loss).find((p) => p.id === key) ?? null;
+}
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; why: string };
+
+/** `count` values from `from` to `to` inclusive, evenly spaced (log-spaced when `log` and both ends > 0). */
+export function rangeValues(from: number, to: number, count: number, log = false): number[] {
+  if (count === 1) return [from];
+  const useLog = log && from > 0 && to > 0;
+  const a = useLog ? Math.log(from) : from;
+  const b = useLog ? Math.log(to) : to;
+  return Array.from({ length: count }, (_, i) => {
+    const t = a + ((b - a) * i) / (count - 1);
+    return Number((useLog ? Math.exp(t) : t).toPrecision(6));
+  });
+}
+
+/**
+ * Values from text: a comma-separated list ("0.1,0.3,0.5,1") or a range and a count ("0.1:1:4", "0.1..1 x4";
+ * a trailing "log" spaces them geometrically). Checked against the parameter's bounds; 2–8 distinct values.
+ */
+export function parseSweepValues(text: string, p: SweepParam): Parsed<number[]> {
+  const t = text.trim();
+  let values: number[];
+  const range = /^([^:,\s]+)\s*(?::|\.\.)\s*([^:,\s]+)\s*(?::|x|×)\s*(\d+)\s*(log)?$/i.exec(t);
+  if (range) {
+    const [from, to, count] = [Number(range[1]), Number(range[2]), Number(range[3])];
+    if (!Number.isFinite(from) || !Number.isFinite(to)) return { ok: false, why: `the range ends must be numbers (got "${t}")` };
+    if (count < SWEEP_MIN_VALUES || count > SWEEP_MAX_VALUES)
+      return { ok: false, why: `a range needs a count of ${SWEEP_MIN_VALUES}–${SWEEP_MAX_VALUES} values (got ${count})` };
+    values = rangeValues(from, to, count, !!range[4] || p.log);
+    if (p.integer) values = values.map((v) => Math.round(v));
+  } else {
+    const parts = t.split(',').map((s) => s.trim());
+    if (parts.some((s) => s === '')) return { ok: false, why: `give values as "a,b,c" or a range "from:to:count" (got "${t}")` };
+    values = parts.map(Number);
+    const bad = parts.find((s, i) => !Number.isFinite(values[i]));
+    if (bad !== undefined) return { ok: false, why: `"${bad}" is not a number` };
+  }
+  return checkValues(values, p);
+}
+
+/** 2–8 distinct values inside the parameter's bounds (integers where it needs them). */
+export function checkValues(values: number[], p: SweepParam): Parsed<number[]> {
+  if (values.length < SWEEP_MIN_VALUES || values.length > SWEEP_MAX_VALUES)
+    return { ok: false, why: `a sweep takes ${SWEEP_MIN_VALUES}–${SWEEP_MAX_VALUES} values (got ${values.length})` };
+  for (const v of values) {
+    if (!Number.isFinite(v)) return { ok: false, why: `${v} is not a number` };
+    if (v < p.min || v > p.max) return { ok: false, why: `${p.label} ${v} is outside [${p.min}, ${p.max}]` };
+    if (p.integer && !Number.isInteger(v)) return { ok: false, why: `${p.label} must be a whole number (got ${v})` };
+  }
+  if (new Set(values).size !== values.length) return { ok: false, why: `the values repeat (${values.join(', ')})` };
+  return { ok: true, value: values };
+}
+
+/** `config` with the swept parameter set to `value` (a new object). */
+export function withSweepValue(config: TrainConfig, paramId: string, value: number): TrainConfig {
+  const c: TrainConfig = { ...config, lossParams: { ...config.lossParams }, stage2: { ...config.stage2 } };
+  if (paramId === 'lr') c.lr = value;
+  else if (paramId === 'batchSize') c.batchSize = value;
+  else if (paramId === 'imbalance') c.imbalance = value;
+  else c.lossParams[paramId] = value;
+  return c;
+}
+
+export interface SweepRunSpec {
+  index: number;
+  value: number;
+  /** Short name for tables and pins, e.g. "noiseMul = 0.3". */
+  label: string;
+  config: TrainConfig;
+}
+
+export interface SweepPlan {
+  param: SweepParam;
+  values: number[];
+  runs: SweepRunSpec[];
+}
+
+/** The queue: one config per value, the rest of `config` unchanged. */
+export function planSweep(config: TrainConfig, paramId: string, values: number[]): Parsed<SweepPlan> {
+  const param = findSweepParam(config.loss, paramId);
+  if (!param) {
+    const known = sweepParams(config.loss)
+      .map((p) => p.id)
+      .join(', ');
+    return { ok: false, why: `"${paramId}" cannot be swept with ${getLoss(config.loss).label} (choose one of: ${known})` };
+  }
+  const checked = checkValues(values, param);
+  if (!checked.ok) return checked;
+  const runs = checked.value.map((value, index) => ({
+    index,
+    value,
+    label: `${param.id} = ${value}`,
+    config: withSweepValue(config, param.id, value),
+  }));
+  return { ok: true, value: { param, values: checked.value, runs } };
+}
+
+/** Parses "KEY=VALUES" (the CLI's --sweep) against `config`'s loss. */
+export function parseSweepArg(arg: string, config: TrainConfig): Parsed<SweepPlan> {
+  const m = /^([A-Za-z][A-Za-z0-9_]*)=(.+)$/.exec(arg.trim());
+  if (!m) return { ok: false, why: `--sweep needs KEY=VALUES, e.g. noiseMul=0.1,0.3,0.5,1 or lr=0.01:0.1:3 (got "${arg}")` };
+  const param = findSweepParam(config.loss, m[1]);
+  if (!param) return planSweep(config, m[1], []);
+  const values = parseSweepValues(m[2], param);
+  if (!values.ok) return values;
+  return planSweep(config, param.id, values.value);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Results
+
+export type SweepWhen = 'last' | 'best';
+
+/** What the summary needs of an epoch (EpochMetrics has it). */
+export interface SweepEpoch {
+  epoch: number;
+  testAccuracy: number;
+  groupAccuracy: GroupAccuracy;
+  perClassAccuracy: number[];
+  selection?: 'validation' | 'test';
+  selectionScore?: number;
+}
+
+export interface SweepRunResult {
+  value: number;
+  label: string;
+  /** Training count per class (tail-3 = the 3 classes with the fewest). */
+  counts: number[];
+  epochs: SweepEpoch[];
+}
+
+export interface SweepRow {
+  value: number;
+  label: string;
+  /** 1-based epoch the metrics are read at. */
+  epoch: number;
+  /** What chose the best epoch (when = 'best'). */
+  chosenOn: 'validation' | 'test' | null;
+  overall: number;
+  many: number | null;
+  medium: number | null;
+  few: number | null;
+  tail3: number;
+}
+
+/** Mean accuracy of the k (≤ 3) classes with the fewest training images (ties: the higher class index first). */
+export function tailMean(perClass: number[], counts: number[], k = 3): number {
+  const order = counts
+    .map((n, c) => [n, c])
+    .sort((a, b) => a[0] - b[0] || b[1] - a[1])
+    .map(([, c]) => c);
+  const pick = order.slice(0, Math.min(k, Math.max(1, Math.floor(counts.length / 2)))).map((c) => perClass[c]);
+  const ok = pick.filter((v) => !Number.isNaN(v));
+  return ok.length ? ok.reduce((a, b) => a + b, 0) / ok.length : NaN;
+}
+
+/** One row per finished run (runs without an epoch are left out), at the last or the best epoch. */
+export function sweepRows(results: SweepRunResult[], when: SweepWhen): SweepRow[] {
+  const rows: SweepRow[] = [];
+  for (const r of results) {
+    if (!r.epochs.length) continue;
+    const score = (e: SweepEpoch) => e.selectionScore ?? e.testAccuracy;
+    const e = when === 'last' ? r.epochs[r.epochs.length - 1] : r.epochs.reduce((a, b) => (score(b) > score(a) ? b : a));
+    rows.push({
+      value: r.value,
+      label: r.label,
+      epoch: e.epoch + 1,
+      chosenOn: when === 'best' ? (e.selection ?? 'test') : null,
+      overall: e.testAccuracy,
+      many: e.groupAccuracy.many,
+      medium: e.groupAccuracy.medium,
+      few: e.groupAccuracy.few,
+      tail3: tailMean(e.perClassAccuracy, r.counts),
+    });
+  }
+  return rows.sort((a, b) => a.value - b.value);
+}
+
+const pc = (v: number | null) => (v === null || Number.isNaN(v) ? '–' : (100 * v).toFixed(1));
+
+/** A markdown table of the rows (test accuracy %). */
+export function sweepTable(param: SweepParam, rows: SweepRow[], when: SweepWhen): string {
+  const head = `| ${param.id} | ${when} epoch |${when === 'best' ? ' chosen on |' : ''} overall | many | medium | few | tail-3 |`;
+  const sep = `|---:|---:|${when === 'best' ? '---|' : ''}---:|---:|---:|---:|---:|`;
+  const body = rows.map(
+    (r) =>
+      `| ${r.value} | ${r.epoch} |${when === 'best' ? ` ${r.chosenOn} |` : ''} ${pc(r.overall)} | ${pc(r.many)} | ${pc(r.medium)} | ${pc(r.few)} | ${pc(r.tail3)} |`,
+  );
+  return [head, sep, ...body].join('\n');
+}

@@ -1,0 +1,91 @@
+/** `npm run train` with --recipe authors, --val-fraction and --sweep on tiny data (cpu). */
+import { describe, expect, it, beforeAll } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeDataset } from '../../src/core/data/pack';
+import { tinyDataset } from '../helpers/tiny-dataset';
+
+const dir = mkdtempSync(join(tmpdir(), 'ltp-sweep-'));
+const pack = join(dir, 'tiny.ltpg');
+
+function cli(args: string[]) {
+  return spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/train.ts', ...args],
+    {
+      encoding: 'utf8',
+      timeout: 300_000,
+      cwd: process.cwd(),
+    },
+    400_000,
+  );
+}
+
+const common = () => ['--data', pack, '--imbalance', '10', '--model', 'convnet', '--epochs', '1', '--backend', 'cpu', '--quiet'];
+
+beforeAll(() => {
+  writeFileSync(pack, encodeDataset(tinyDataset({ classes: 4, poolPerClass: 60 })));
+});
+
+describe('npm run train: recipe, validation split, sweep', () => {
+  it('--recipe authors with overrides, --val-fraction: best epoch chosen on validation', () => {
+    const out = join(dir, 'authors.json');
+    const r = cli([
+      ...common(),
+      '--loss',
+      'gcl',
+      '--recipe',
+      'authors',
+      '--mixup',
+      '0.5',
+      '--val-fraction',
+      '0.2',
+      '--epochs',
+      '2',
+      '--out',
+      out,
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const doc = JSON.parse(readFileSync(out, 'utf8'));
+    expect(doc.config.batchSize).toBe(64);
+    expect(doc.config.mixupAlpha).toBe(0.5);
+    expect(doc.config.stage2.from).toBe('best');
+    expect(doc.config.valFraction).toBe(0.2);
+    expect(doc.epochs[0].selection).toBe('validation');
+    expect(doc.bestEpoch.selection).toBe('validation');
+    expect(typeof doc.epochs[0].valAccuracy).toBe('number');
+  }, 300_000);
+
+  it('--sweep noiseMul=0.1,1: one run per value, same data and initial weights, one JSON with the table', () => {
+    const out = join(dir, 'sweep.json');
+    const r = cli([...common(), '--loss', 'gcl', '--batch', '16', '--sweep', 'noiseMul=0.1,1', '--sweep-when', 'best', '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    const doc = JSON.parse(readFileSync(out, 'utf8'));
+    expect(doc.tool).toBe('long-tail-playground sweep');
+    expect(doc.values).toEqual([0.1, 1]);
+    expect(doc.runs.map((x: { result: { lossParams: { noiseMul: number } } }) => x.result.lossParams.noiseMul)).toEqual([0.1, 1]);
+    const [a, b] = doc.runs.map((x: { result: { dataset: { counts: number[] }; epochs: { trainLoss: number }[] } }) => x.result);
+    expect(a.dataset.counts).toEqual(b.dataset.counts);
+    // the values change the training
+    expect(a.epochs[0].trainLoss).not.toBe(b.epochs[0].trainLoss);
+    expect(doc.summary).toHaveLength(2);
+    expect(doc.summary[0].overall).toBe(a.epochs[0].testAccuracy);
+    expect(doc.table).toMatch(/^\| noiseMul \| best epoch \| chosen on \|/);
+  }, 300_000);
+
+  it('rejects a bad sweep with the usage and exit code 2', () => {
+    for (const [args, msg] of [
+      [['--loss', 'gcl', '--sweep', 'noiseMul=0.1'], /2–8 values/],
+      [['--loss', 'ce', '--sweep', 'noiseMul=0.1,0.2'], /cannot be swept/],
+      [['--loss', 'gcl', '--sweep', 'lr=5,6'], /outside/],
+      [['--loss', 'gcl', '--recipe', 'theirs'], /recipe/],
+      [['--loss', 'gcl', '--val-fraction', '0.9'], /validation split \(valFraction\)/],
+    ] as const) {
+      const r = cli([...common(), ...args]);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(msg);
+    }
+  }, 120_000);
+});

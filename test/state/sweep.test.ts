@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, type TrainConfig } from '../../src/core/train/config';
+import {
+  parseSweepArg,
+  parseSweepValues,
+  planSweep,
+  rangeValues,
+  sweepParams,
+  sweepRows,
+  sweepTable,
+  tailMean,
+  type SweepEpoch,
+} from '../../src/state/sweep';
+
+const gcl: TrainConfig = { ...structuredClone(DEFAULT_CONFIG), loss: 'gcl', lossParams: { m: 0.2 } };
+
+describe('sweep planner', () => {
+  it("offers the loss schema's numeric hyperparameters, then lr, batch size and IF", () => {
+    const ids = sweepParams('gcl').map((p) => p.id);
+    expect(ids).toContain('noiseMul');
+    expect(ids.slice(-3)).toEqual(['lr', 'batchSize', 'imbalance']);
+    // booleans (e.g. LDAM's DRW switch) are not swept
+    expect(sweepParams('ldam').every((p) => p.id !== 'drw')).toBe(true);
+  });
+
+  it('plans one config per value with everything else equal', () => {
+    const p = planSweep(gcl, 'noiseMul', [0.1, 0.3, 0.5, 1]);
+    if (!p.ok) throw new Error(p.why);
+    expect(p.value.runs.map((r) => r.config.lossParams.noiseMul)).toEqual([0.1, 0.3, 0.5, 1]);
+    for (const r of p.value.runs) {
+      expect(r.config.lossParams.m).toBe(0.2);
+      expect({ ...r.config, lossParams: {} }).toEqual({ ...gcl, lossParams: {} });
+    }
+    expect(gcl.lossParams).toEqual({ m: 0.2 });
+    const lr = planSweep(gcl, 'lr', [0.01, 0.1]);
+    expect(lr.ok && lr.value.runs.map((r) => r.config.lr)).toEqual([0.01, 0.1]);
+    const b = parseSweepArg('batch=32,64', gcl);
+    expect(b.ok && b.value.runs.map((r) => r.config.batchSize)).toEqual([32, 64]);
+    const f = parseSweepArg('if=10,100', gcl);
+    expect(f.ok && f.value.runs.map((r) => r.config.imbalance)).toEqual([10, 100]);
+  });
+
+  it('reads lists and ranges with a count, linear or log', () => {
+    const noise = sweepParams('gcl').find((p) => p.id === 'noiseMul')!;
+    expect(parseSweepValues('0.1, 0.3,0.5 ,1', noise)).toEqual({ ok: true, value: [0.1, 0.3, 0.5, 1] });
+    expect(parseSweepValues('0:1:5', noise)).toEqual({ ok: true, value: [0, 0.25, 0.5, 0.75, 1] });
+    expect(parseSweepValues('0.1..1 x3 log', noise)).toEqual({ ok: true, value: rangeValues(0.1, 1, 3, true) });
+    expect(rangeValues(0.01, 1, 3, true)).toEqual([0.01, 0.1, 1]);
+    const batch = sweepParams('gcl').find((p) => p.id === 'batchSize')!;
+    // batch sizes are whole numbers, lr/batch/IF ranges are geometric
+    expect(parseSweepValues('16:128:4', batch)).toEqual({ ok: true, value: [16, 32, 64, 128] });
+  });
+
+  it('refuses what it cannot run, saying why', () => {
+    const noise = sweepParams('gcl').find((p) => p.id === 'noiseMul')!;
+    const why = (r: { ok: boolean; why?: string }) => (r.ok ? '' : r.why);
+    expect(why(parseSweepValues('0.1', noise))).toMatch(/2–8 values/);
+    expect(why(parseSweepValues('0:1:9', noise))).toMatch(/count of 2–8/);
+    expect(why(parseSweepValues('0.1,abc', noise))).toMatch(/"abc" is not a number/);
+    expect(why(parseSweepValues('0.1,0.1', noise))).toMatch(/repeat/);
+    expect(why(parseSweepValues('0.1,99', noise))).toMatch(/outside/);
+    expect(why(parseSweepValues('0.1,,2', noise))).toMatch(/give values/);
+    expect(why(planSweep(gcl, 'kappa', [1, 2]))).toMatch(/cannot be swept.*noiseMul/);
+    expect(why(parseSweepArg('noiseMul', gcl))).toMatch(/KEY=VALUES/);
+    expect(why(parseSweepArg('batch=16.5,32', gcl))).toMatch(/whole number/);
+  });
+});
+
+describe('sweep results', () => {
+  const ep = (epoch: number, acc: number, perClass: number[], score?: number): SweepEpoch => ({
+    epoch,
+    testAccuracy: acc,
+    groupAccuracy: { many: acc + 0.1, medium: acc, few: null },
+    perClassAccuracy: perClass,
+    ...(score !== undefined ? { selection: 'validation' as const, selectionScore: score } : {}),
+  });
+  const counts = [100, 50, 20, 10, 5];
+
+  it('tail-3 = the 3 classes with the fewest training images (at most half the classes, as in reproduce)', () => {
+    expect(tailMean([1, 1, 0.3, 0.6, 0.9, 0], [...counts, 200])).toBeCloseTo(0.6, 12);
+    expect(tailMean([1, 1, 0.3, 0.6, 0.9], counts)).toBeCloseTo(0.75, 12);
+  });
+
+  it('reads the last or the best epoch (best by the selection score when a validation split was on)', () => {
+    const results = [
+      { value: 1, label: 'noiseMul = 1', counts, epochs: [ep(0, 0.5, [1, 1, 0, 0, 0]), ep(1, 0.4, [1, 1, 0, 0, 1])] },
+      { value: 0.1, label: 'noiseMul = 0.1', counts, epochs: [ep(0, 0.7, [1, 1, 1, 0, 0], 0.2), ep(1, 0.6, [1, 1, 1, 1, 1], 0.9)] },
+      { value: 0.5, label: 'unfinished', counts, epochs: [] },
+    ];
+    const last = sweepRows(results, 'last');
+    expect(last.map((r) => [r.value, r.epoch, r.overall, r.chosenOn])).toEqual([
+      [0.1, 2, 0.6, null],
+      [1, 2, 0.4, null],
+    ]);
+    const best = sweepRows(results, 'best');
+    expect(best.map((r) => [r.value, r.epoch, r.overall, r.chosenOn])).toEqual([
+      [0.1, 2, 0.6, 'validation'],
+      [1, 1, 0.5, 'test'],
+    ]);
+    expect(best[1].tail3).toBe(0);
+    const table = sweepTable(
+      sweepParams('gcl').find((p) => p.id === 'noiseMul')!,
+      best,
+      'best',
+    );
+    expect(table.split('\n')).toHaveLength(4);
+    expect(table).toMatch(/\| 0.1 \| 2 \| validation \| 60.0 \| 70.0 \| 60.0 \| – \| 100.0 \|/);
+  });
+});
