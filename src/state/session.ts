@@ -22,7 +22,8 @@ import type {
   UploadSource,
   UploadedDataInfo,
 } from '../worker/protocol';
-import { backendOrder, dataKey, planChange } from './change-policy';
+import { dataKey, planChange } from './change-policy';
+import { initBackendFor } from './backend-choice';
 import { MetricsPump, type MetricsPumpOptions } from './metrics-pump';
 import { continueAfterCrash, remakeUpload, respawn, type RecoveryContext } from './recovery';
 import { runLabel } from './run-label';
@@ -99,7 +100,7 @@ export class PlaygroundSession {
     const settings = this.s.settings;
     this.s.patchRun({ phase: 'starting', error: null });
     try {
-      const init = await this.link.init(backendOrder(settings.backend), this.opts.wasmPaths);
+      const init = await initBackendFor(this.link, settings, { wasmPaths: this.opts.wasmPaths, uploads: this.s.uploads });
       this.s.patchRun({ backend: init });
       await this.configure(settings);
     } catch (e) {

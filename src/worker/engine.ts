@@ -69,7 +69,7 @@ export class TrainEngine {
 
   /** One handler per request type (the compiler checks every type has one, with its result type). */
   private readonly handlers: RequestHandlers = {
-    init: (r) => this.init(r.order, r.wasmPaths),
+    init: (r) => this.init(r.order, r.wasmPaths, r.probe),
     configure: (r) => this.configure(r.spec),
     run: () => this.run(),
     pause: () => this.pause(),
@@ -113,9 +113,9 @@ export class TrainEngine {
     return { trainer: this.trainer, ctl: this.ctl };
   }
 
-  private async init(order: InitParams['order'], wasmPaths?: string): Promise<InitResult> {
+  private async init(order: InitParams['order'], wasmPaths?: string, probe?: InitParams['probe']): Promise<InitResult> {
     if (this.backend) return this.backend;
-    const r = await this.deps.initBackend({ order, wasmPaths });
+    const r = await this.deps.initBackend({ order, wasmPaths, probe });
     this.backend = r;
     this.deps.watchBackend?.(r, (message) => this.fail(message));
     return r;

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../core/backend';
+import { probeBackends } from '../core/backend-probe';
 import { loadEmbeddedDataset, EMBEDDED_FILE } from '../core/data/embedded';
 import { DataError } from '../core/data/errors';
 import { TrainEngine } from './engine';
@@ -27,9 +28,42 @@ function post(m: WorkerMessage, transfer: Transferable[] = []): void {
   self.postMessage(m, transfer);
 }
 
+/** Cache Storage for the data pack: a new worker (backend change, crash) and a second visit download nothing. */
+const DATA_CACHE = 'ltpg-data-v1';
+
+async function openDataCache(): Promise<Cache | null> {
+  try {
+    return typeof caches !== 'undefined' ? await caches.open(DATA_CACHE) : null;
+  } catch {
+    return null; // no Cache Storage (insecure context, privacy mode): plain fetch
+  }
+}
+
+/**
+ * The response for `url` from Cache Storage, else from the network (then stored). A cached copy is checked against
+ * the server in the background (HEAD: ETag / length); a changed file is dropped so the next load fetches it.
+ */
+async function cachedFetch(url: string): Promise<Response> {
+  const cache = await openDataCache();
+  const hit = await cache?.match(url);
+  if (hit && cache) {
+    void fetch(url, { method: 'HEAD', cache: 'no-cache' })
+      .then((head) => {
+        if (!head.ok) return;
+        const changed = (h: string) => head.headers.get(h) && hit.headers.get(h) && head.headers.get(h) !== hit.headers.get(h);
+        if (changed('etag') || changed('content-length')) void cache.delete(url);
+      })
+      .catch(() => undefined); // offline: the cached copy is all there is
+    return hit;
+  }
+  const res = await fetch(url);
+  if (res.ok && cache) void cache.put(url, res.clone()).catch(() => undefined); // stored while the page reads it
+  return res;
+}
+
 /** fetch() with download progress (the loader itself sniffs gzip magic, so no Content-Encoding is needed). */
 async function fetchWithProgress(url: string, onProgress: (p: DatasetProgress) => void): Promise<Uint8Array> {
-  const res = await fetch(url);
+  const res = await cachedFetch(url);
   if (!res.ok || !res.body) throw new DataError(EMBEDDED_FILE, `could not be fetched from ${url} (HTTP ${res.status})`);
   const lenHeader = res.headers.get('content-length');
   const total = lenHeader && !res.headers.get('content-encoding') ? Number(lenHeader) : null;
@@ -107,8 +141,13 @@ const engine = new TrainEngine({
         'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl,
       });
     }
-    const r = await initBackend({ order: p.order, wasmPaths: p.wasmPaths });
+    // "Auto": time a step of the model on the candidates and start on the fastest (not merely the first available)
+    const probed = p.probe ? await probeBackends(p.probe, p.order, { wasmPaths: p.wasmPaths }) : null;
+    const r = await initBackend({ order: probed ? probed.order : p.order, wasmPaths: p.wasmPaths });
     const tried = await Promise.all(r.tried.map(async (t) => ({ name: t.name, error: await explain(t.name, t.error) })));
+    if (probed && r.name === probed.order[0]) {
+      return { backend: r.name, reason: probed.why, tried, measured: { timings: probed.timings, why: probed.why } };
+    }
     return { backend: r.name, reason: r.reason, tried };
   },
   loadDataset,
