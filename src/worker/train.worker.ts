@@ -6,9 +6,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../core/backend';
 import { probeBackends } from '../core/backend-probe';
-import { loadEmbeddedDataset, EMBEDDED_FILE } from '../core/data/embedded';
+import { embeddedUrl, EMBEDDED_FILE } from '../core/data/embedded';
+import { decodePart, joinParts, parseManifest, partsNeeded, PARTS_MANIFEST, type PartsManifest } from '../core/data/pack-parts';
+import type { Dataset } from '../core/data/types';
 import { DataError } from '../core/data/errors';
-import { TrainEngine } from './engine';
+import { TrainEngine, type DataNeed } from './engine';
 import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
@@ -76,7 +78,7 @@ async function fetchWithProgress(url: string, onProgress: (p: DatasetProgress) =
     if (done) break;
     parts.push(value);
     loaded += value.length;
-    if (loaded - lastReport > 1 << 20) {
+    if (loaded - lastReport > 1 << 18) {
       lastReport = loaded;
       onProgress({ phase: 'fetch', loaded, total });
     }
@@ -90,12 +92,40 @@ async function fetchWithProgress(url: string, onProgress: (p: DatasetProgress) =
   return out;
 }
 
-async function loadDataset(id: string, onProgress: (p: DatasetProgress) => void) {
+let manifest: Promise<PartsManifest> | null = null;
+const decodedParts = new Map<string, Promise<Dataset>>();
+
+/**
+ * The embedded data set, only the parts a run needs (core/data/pack-parts.ts: the default run fetches the first two
+ * of four); parts stay decoded in this worker and in Cache Storage for the next worker / visit.
+ */
+async function loadDataset(id: string, onProgress: (p: DatasetProgress) => void, need?: DataNeed): Promise<Dataset> {
   if (id !== 'fmnist-lt') throw new Error(`unknown data set '${id}' (the playground embeds fmnist-lt)`);
-  const ds = await loadEmbeddedDataset({
-    fetchBytes: (url) => fetchWithProgress(url, onProgress),
-    onProgress: (f) => onProgress({ phase: 'decode', loaded: f, total: 1 }),
+  const base = embeddedUrl().replace(/[^/]*$/, '');
+  manifest ??= cachedFetch(base + PARTS_MANIFEST).then(async (res) => {
+    if (!res.ok) throw new DataError(PARTS_MANIFEST, `could not be fetched (HTTP ${res.status})`);
+    return parseManifest(await res.text(), PARTS_MANIFEST);
   });
+  const m = await manifest.catch((e: unknown) => {
+    manifest = null;
+    throw e;
+  });
+  const wanted = m.parts.slice(0, partsNeeded(m, need?.headImages ?? null, need?.evalPerClass ?? null));
+  const missing = wanted.filter((p) => !decodedParts.has(p.file));
+  const total = missing.reduce((a, p) => a + p.bytes, 0);
+  let done = 0;
+  for (const p of missing) {
+    const at = done;
+    const part = fetchWithProgress(base + p.file, (q) => onProgress({ ...q, loaded: at + q.loaded, total })).then((bytes) =>
+      decodePart(bytes, p.file),
+    );
+    decodedParts.set(p.file, part);
+    part.catch(() => decodedParts.delete(p.file));
+    await part;
+    done += p.bytes;
+  }
+  onProgress({ phase: 'decode', loaded: 1, total: 1 });
+  const ds = joinParts(await Promise.all(wanted.map((p) => decodedParts.get(p.file)!)));
   onProgress({ phase: 'ready', loaded: 1, total: 1 });
   return ds;
 }
