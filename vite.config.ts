@@ -1,9 +1,10 @@
 /// <reference types="vitest/config" />
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
+import { packParts } from './src/cli/vite-pack-parts';
 
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), packParts()],
   worker: { format: 'es' },
   build: { target: 'es2022', chunkSizeWarningLimit: 4000 },
   test: {

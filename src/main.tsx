@@ -39,6 +39,26 @@ store.subscribe((s, prev) => {
 const pg = { store, session, autosave };
 void autosave.init();
 
+// offline after the first visit (public/sw.js); the app shell is precached once the first run is ready, so it does not
+// compete with the first download
+if (import.meta.env.PROD && 'serviceWorker' in navigator) {
+  navigator.serviceWorker
+    .register(`${import.meta.env.BASE_URL}sw.js`)
+    .then(() => navigator.serviceWorker.ready)
+    .then((reg) => {
+      const post = () => reg.active?.postMessage('precache');
+      if (store.getState().phase === 'ready') post();
+      else {
+        const off = store.subscribe((s) => {
+          if (s.phase !== 'ready') return;
+          off();
+          post();
+        });
+      }
+    })
+    .catch(() => undefined); // no service worker (private mode, file://): online only
+}
+
 createRoot(root).render(
   <StrictMode>
     <App pg={pg} />

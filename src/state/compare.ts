@@ -7,7 +7,7 @@
  */
 import type { LossId } from '../core/losses/types';
 import type { EpochMetrics } from '../worker/protocol';
-import { toCsv } from './metrics-export';
+import { fixed, toCsv } from './metrics-export';
 import { dataText, LOSS_SHORT, modelName, runHead, trainText } from './run-label';
 import { forcedHead, patchSettings, withLoss, type Settings } from './settings';
 import type { PlaygroundSession } from './session';
@@ -212,7 +212,8 @@ export const CSV_COLUMNS = [
 
 /** The table as CSV, rows in the given (displayed) order; accuracies as fractions in [0, 1] (the table shows %). */
 export function compareCsv(rows: readonly CompareRow[]): string {
-  const acc = (c: AccuracyCell | null) => (c ? [c.stage, c.epoch, c.overall, c.many, c.medium, c.few] : ['', '', '', '', '', '']);
+  const acc = (c: AccuracyCell | null) =>
+    c ? [c.stage, c.epoch, ...[c.overall, c.many, c.medium, c.few].map((v) => fixed(v, 4))] : ['', '', '', '', '', ''];
   return toCsv(
     CSV_COLUMNS,
     rows.map((r) => [

@@ -25,6 +25,21 @@ export function csvField(v: unknown): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+/**
+ * Numbers as the data holds them, without float noise (`0.05000000000000001` → `0.05`): `sig` keeps 6 significant
+ * digits (lr, α, losses, norms: float32 values carry ~7), `fixed` a number of decimals (accuracies are counts over
+ * at most a few thousand images: 4 decimals; seconds: 3). Non-numbers pass through.
+ */
+export function sig(v: unknown, digits = 6): unknown {
+  return typeof v === 'number' && Number.isFinite(v) && v !== 0 ? Number(v.toPrecision(digits)) : v;
+}
+
+export function fixed(v: unknown, decimals: number): unknown {
+  return typeof v === 'number' && Number.isFinite(v) ? Number(v.toFixed(decimals)) + 0 : v;
+}
+
+const acc4 = (v: unknown) => fixed(v, 4);
+
 export function toCsv(header: readonly string[], rows: readonly (readonly unknown[])[]): string {
   return [header, ...rows].map((r) => r.map(csvField).join(',')).join('\r\n') + '\r\n';
 }
@@ -56,17 +71,17 @@ export function epochsCsv(m: MetricsInput): string {
       e.epoch + 1,
       e.epochsInStage,
       e.step,
-      e.lr,
-      e.alpha,
-      e.trainLoss,
-      e.trainAccuracy,
-      e.testLoss,
-      e.testAccuracy,
-      e.groupAccuracy.many,
-      e.groupAccuracy.medium,
-      e.groupAccuracy.few,
-      e.seconds,
-      e.imagesPerSecond,
+      sig(e.lr),
+      sig(e.alpha),
+      sig(e.trainLoss),
+      acc4(e.trainAccuracy),
+      sig(e.testLoss),
+      acc4(e.testAccuracy),
+      acc4(e.groupAccuracy.many),
+      acc4(e.groupAccuracy.medium),
+      acc4(e.groupAccuracy.few),
+      fixed(e.seconds, 3),
+      fixed(e.imagesPerSecond, 1),
     ]),
   );
 }
@@ -96,10 +111,10 @@ export function perClassCsv(m: MetricsInput): string {
         m.classNames[c] ?? `class ${c}`,
         m.counts[c] ?? '',
         m.groups[c] ?? '',
-        e.perClassAccuracy[c],
-        e.featureNormTrain[c],
-        e.featureNormTest[c],
-        ...lossKeys.map((k) => e.lossPerClass[k]?.[c]),
+        acc4(e.perClassAccuracy[c]),
+        sig(e.featureNormTrain[c]),
+        sig(e.featureNormTest[c]),
+        ...lossKeys.map((k) => sig(e.lossPerClass[k]?.[c])),
       ]);
     }
   }

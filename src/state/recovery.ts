@@ -6,7 +6,7 @@
  */
 import { isUploadId } from '../worker/upload-info';
 import type { InitResult, RunSummary, UploadedDataInfo } from '../worker/protocol';
-import { backendOrder } from './change-policy';
+import { initBackendFor } from './backend-choice';
 import { patchSettings, toRunSpec, type Settings } from './settings';
 import { forgetUploads } from './upload';
 import type { UploadRecipe } from './upload-recipe';
@@ -50,7 +50,7 @@ export async function respawn(ctx: RecoveryContext, settings: Settings): Promise
   // uploaded data lived in the old worker: the run's data set is made again from its recipe, the others forgotten
   if (!recipe) settings = forgetUploads(ctx.store, settings);
   ctx.store.getState().patchRun({ phase: 'starting', backend: null, crash: null });
-  const init = await ctx.link.init(backendOrder(settings.backend), ctx.wasmPaths);
+  const init = await initBackendFor(ctx.link, settings, { wasmPaths: ctx.wasmPaths, uploads: ctx.store.getState().uploads });
   ctx.store.getState().patchRun({ backend: init });
   if (recipe) settings = await remakeUpload(ctx, settings, recipe);
   return { init, settings };

@@ -24,7 +24,8 @@ import type {
   UploadSource,
   UploadedDataInfo,
 } from '../worker/protocol';
-import { backendOrder, dataKey, planChange } from './change-policy';
+import { dataKey, planChange } from './change-policy';
+import { initBackendFor } from './backend-choice';
 import { MetricsPump, type MetricsPumpOptions } from './metrics-pump';
 import { continueAfterCrash, remakeUpload, respawn, type RecoveryContext } from './recovery';
 import { runLabel } from './run-label';
@@ -101,7 +102,7 @@ export class PlaygroundSession {
     const settings = this.s.settings;
     this.s.patchRun({ phase: 'starting', error: null });
     try {
-      const init = await this.link.init(backendOrder(settings.backend), this.opts.wasmPaths);
+      const init = await initBackendFor(this.link, settings, { wasmPaths: this.opts.wasmPaths, uploads: this.s.uploads });
       this.s.patchRun({ backend: init });
       await this.configure(settings);
     } catch (e) {
@@ -362,6 +363,16 @@ export class PlaygroundSession {
   async reset(): Promise<void> {
     const p = this.s.phase;
     if (p === 'starting' || p === 'loading' || p === 'crashed' || this.s.busy) return;
+    const cur = this.s.current;
+    if (p === 'stageDone' && cur && !cur.pinned && cur.epochs.length > 0) {
+      // a finished run is a result: Reset / R asks before it goes (it stays only as "earlier" until the next run)
+      const ok = await this.s.askConfirm(
+        'Reset the finished run?',
+        'This run has finished and is not pinned: Reset starts new weights at epoch 0, and its charts stay only until the next run starts. “Pin run” keeps them.',
+        'Reset',
+      );
+      if (!ok) return;
+    }
     const settings = this.s.settings;
     try {
       await this.link.pause();
@@ -497,11 +508,12 @@ export class PlaygroundSession {
   /** GCL stage 2 on the frozen backbone, with the stage-2 settings of the panel. */
   async startStage2(): Promise<void> {
     if (!this.s.stage1Done || this.s.busy || this.s.summary?.stage === 2) return;
+    const run = this.s.runSettings;
+    if (run && !this.twoStage(run)) return; // stage 2 belongs to two-stage losses (GCL)
     this.pump.flushNow();
     this.s.patchRun({ busy: true });
     try {
       const summary = await this.link.startStage2({ ...this.s.settings.config.stage2 });
-      const run = this.s.runSettings;
       if (run) {
         const rs = patchSettings(run, { stage2: this.s.settings.config.stage2 });
         this.s.setRunSettings(rs);

@@ -4,6 +4,7 @@
  * worker when the backend changes or after a crash. Events of whichever worker is current go to `onEvent`.
  */
 import type { BackendName } from '../core/backend';
+import type { ProbeSpec } from '../core/backend-probe';
 import { TrainClient, type ClientEvent, type CrashInfo } from '../worker/client';
 import type {
   ExportedFile,
@@ -65,8 +66,8 @@ export class WorkerLink {
     this.recipes.clear();
   }
 
-  init(order: BackendName[], wasmPaths?: string): Promise<InitResult> {
-    return this.client.init(order, wasmPaths);
+  init(order: BackendName[], wasmPaths?: string, probe?: ProbeSpec): Promise<InitResult> {
+    return this.client.init(order, wasmPaths, probe);
   }
 
   configure(spec: RunSpec): Promise<RunSummary> {

@@ -8,7 +8,7 @@
  */
 import { useMemo, useState } from 'react';
 import { groupOf } from '../core/data/longtail';
-import { LOSSES, LOSS_IDS } from '../core/losses/registry';
+import { LOSSES, LOSS_IDS, getLoss } from '../core/losses/registry';
 import type { HyperParamSpec, LossId } from '../core/losses/types';
 import { HEAD_KINDS, MODEL_KINDS } from '../core/models/spec';
 import type { EngineChoice, TrainConfig } from '../core/train/config';
@@ -417,6 +417,8 @@ function Stage2Section() {
   const head = usePg((s) => s.summary?.head);
   const change = useChange();
   const s2 = c.stage2;
+  // only two-stage losses (GCL) get a stage 2: the run's loss once one exists, else the chosen one
+  const twoStage = getLoss(runLoss ?? c.loss).twoStage;
   const set =
     <K extends keyof TrainConfig['stage2']>(k: K) =>
     (v: TrainConfig['stage2'][K]) =>
@@ -425,6 +427,7 @@ function Stage2Section() {
   if (head === 'linear') reason = 'Stage 2 re-trains a cosine classifier: train stage 1 with a cosine head.';
   else if (stage === 2) reason = phase === 'stageDone' ? 'Stage 2 finished.' : 'Stage 2 is running.';
   else if (!stage1Done) reason = 'Available once stage 1 has run all its epochs.';
+  if (!twoStage) return null;
   return (
     <section className="panel-section" aria-labelledby="sec-stage2">
       <h2 id="sec-stage2">GCL stage 2: classifier re-training</h2>

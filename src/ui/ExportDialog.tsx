@@ -165,7 +165,7 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose: () => 
             <p className="export-hint">
               The .zip holds <code>model.json</code> + <code>weights.bin</code> (<code>tf.loadLayersModel</code> opens it; this app loads it
               back below). The .safetensors file uses the state-dict names of the authors&apos; <code>ResNet_s</code>, with the
-              preprocessing and run in its metadata. Load it in PyTorch:
+              preprocessing and run in its metadata. Load it in PyTorch (the snippet defines the model, any model and head):
             </p>
             <div className="snippet">
               <pre data-testid="pytorch-snippet">

@@ -18,7 +18,8 @@ export function BackendBadge() {
     );
   }
   const skipped = backend.tried.map((t) => t.error).join('; ');
-  const reason = skipped ? `${skipped}` : 'first choice';
+  // "Auto" measured the candidates: say what won and by how much (e.g. a software WebGPU adapter, 40× slower)
+  const reason = backend.measured ? backend.measured.why : skipped ? `${skipped}` : 'first choice';
   return (
     <span
       className={`badge badge-${backend.backend}`}

@@ -32,12 +32,41 @@ export function activeShortcuts(hidden: readonly HideId[]): readonly Shortcut[] 
   return off.size ? SHORTCUTS.filter((s) => !off.has(s.action)) : SHORTCUTS;
 }
 
-/** True when a key press belongs to the focused element (typing, choosing) rather than to the shortcuts. */
+/** Elements whose keys are their own: typing, choosing, pressing (Space on a focused button presses it). */
+const CONTROLS = [
+  'input',
+  'select',
+  'textarea',
+  'button',
+  'a[href]',
+  'summary',
+  'details',
+  '[contenteditable=""]',
+  '[contenteditable="true"]',
+  'dialog',
+  '[role="dialog"]',
+  '[role="button"]',
+  '[role="slider"]',
+  '[role="checkbox"]',
+  '[role="radio"]',
+  '[role="switch"]',
+  '[role="tab"]',
+  '[role="menuitem"]',
+  '[role="option"]',
+  '[role="listbox"]',
+  '[role="combobox"]',
+  '[role="spinbutton"]',
+  '[role="textbox"]',
+  '[role="grid"]',
+  '[role="application"]',
+].join(', ');
+
+/** True when a key press belongs to the focused element (a control, a dialog) rather than to the shortcuts. */
 export function isTypingTarget(t: EventTarget | null): boolean {
   if (!t || typeof (t as Element).closest !== 'function') return false;
   const el = t as HTMLElement;
   if (el.isContentEditable) return true;
-  return !!el.closest('input, select, textarea, [contenteditable=""], [contenteditable="true"], dialog, [role="dialog"]');
+  return !!el.closest(CONTROLS);
 }
 
 export function matchShortcut(e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'altKey' | 'target'>): Shortcut | null {
@@ -53,7 +82,7 @@ export function useShortcuts(session: PlaygroundSession): void {
     const onDown = (e: KeyboardEvent) => {
       const sc = matchShortcut(e);
       if (!sc || !activeShortcuts(session.store.getState().hidden).includes(sc)) return;
-      e.preventDefault(); // no page scroll, no click on a focused button
+      e.preventDefault(); // no page scroll (focus is on no control here)
       if (e.repeat) return;
       void session[sc.action]();
     };

@@ -1,4 +1,7 @@
-/** Opens / closes a modal <dialog> with `open` (showModal where supported); `onOpen` runs just before it opens. */
+/**
+ * Opens / closes a modal <dialog> with `open` (showModal where supported); `onOpen` runs just before it opens. Focus goes
+ * back to the opener when it closes (Cancel, Escape, the action), unless `returnFocus: false`.
+ */
 import { useEffect, useRef, type RefObject } from 'react';
 
 export function useModalDialog(
@@ -9,7 +12,7 @@ export function useModalDialog(
   const returnTo = useRef<Element | null>(null);
   const onOpen = useRef(opts.onOpen);
   onOpen.current = opts.onOpen;
-  const returnFocus = !!opts.returnFocus;
+  const returnFocus = opts.returnFocus ?? true;
   useEffect(() => {
     const d = ref.current;
     if (!d) return;

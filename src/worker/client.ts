@@ -5,6 +5,7 @@
  * backend from the last finished epoch (`continueOnNextBackend`).
  */
 import type { BackendName } from '../core/backend';
+import type { ProbeSpec } from '../core/backend-probe';
 import {
   isWorkerMessage,
   type InitResult,
@@ -156,9 +157,9 @@ export class TrainClient {
     });
   }
 
-  async init(order: BackendName[] = BACKEND_ORDER, wasmPaths?: string): Promise<InitResult> {
+  async init(order: BackendName[] = BACKEND_ORDER, wasmPaths?: string, probe?: ProbeSpec): Promise<InitResult> {
     this.order = order.slice();
-    const r = await this.request('init', { order: this.order, wasmPaths });
+    const r = await this.request('init', { order: this.order, wasmPaths, probe });
     this.backend = r;
     return r;
   }

@@ -35,14 +35,23 @@ export interface EngineDeps {
   /** Pushes an event to the page; `transfer` lists buffers that may be moved instead of copied. */
   emit(event: WorkerEvent, transfer?: ArrayBuffer[]): void;
   initBackend(p: InitParams): Promise<InitResult>;
-  /** Loads a data set by id (the embedded one: fetch + decode), reporting progress. */
-  loadDataset(id: string, onProgress: (p: DatasetProgress) => void): Promise<Dataset>;
+  /**
+   * Loads a data set by id (the embedded one: fetch + decode), reporting progress. `need` says how many head-class
+   * and test images per class the run uses (null: all): a loader may return only those (the embedded pack's parts).
+   */
+  loadDataset(id: string, onProgress: (p: DatasetProgress) => void, need?: DataNeed): Promise<Dataset>;
   /** Called once the backend is up so the host can watch for GPU device loss. */
   watchBackend?(r: InitResult, onLost: (message: string) => void): void;
   /** Image decoder for folder uploads (default: the browser's codecs where available, else PNG only). */
   decoder?: () => ImageDecoder;
   /** The fused engine's WebGPU device (default: tfjs' own when its backend is webgpu). Node tests pass Dawn's. */
   gpuDevice?: () => GPUDevice | null;
+}
+
+/** Images per class a run uses: the head-class cap and the test images evaluated (null: all). */
+export interface DataNeed {
+  headImages: number | null;
+  evalPerClass: number | null;
 }
 
 function errorMessage(e: unknown): string {
@@ -71,7 +80,7 @@ export class TrainEngine {
 
   /** One handler per request type (the compiler checks every type has one, with its result type). */
   private readonly handlers: RequestHandlers = {
-    init: (r) => this.init(r.order, r.wasmPaths),
+    init: (r) => this.init(r.order, r.wasmPaths, r.probe),
     configure: (r) => this.configure(r.spec),
     run: () => this.run(),
     pause: () => this.pause(),
@@ -116,9 +125,9 @@ export class TrainEngine {
     return { trainer: this.trainer, ctl: this.ctl };
   }
 
-  private async init(order: InitParams['order'], wasmPaths?: string): Promise<InitResult> {
+  private async init(order: InitParams['order'], wasmPaths?: string, probe?: InitParams['probe']): Promise<InitResult> {
     if (this.backend) return this.backend;
-    const r = await this.deps.initBackend({ order, wasmPaths });
+    const r = await this.deps.initBackend({ order, wasmPaths, probe });
     this.backend = r;
     this.deps.watchBackend?.(r, (message) => this.fail(message));
     return r;
@@ -138,15 +147,18 @@ export class TrainEngine {
   }
 
   /** The data set `id`: an uploaded one this worker holds, or a loaded (cached) one. */
-  private async loadData(id: string): Promise<Dataset> {
+  private async loadData(config: { dataset: string; headImages?: number | null; evalPerClass: number | null }): Promise<Dataset> {
+    const id = config.dataset;
     const uploaded = this.uploads.get(id);
     if (uploaded) return uploaded;
     if (isUploadId(id)) throw new Error(`the uploaded data set '${id}' is not loaded in this worker any more — upload the file again`);
-    let p = this.datasets.get(id);
+    const need: DataNeed = { headImages: config.headImages ?? null, evalPerClass: config.evalPerClass };
+    const key = `${id}|${need.headImages ?? 'all'}|${need.evalPerClass ?? 'all'}`;
+    let p = this.datasets.get(key);
     if (!p) {
-      p = this.deps.loadDataset(id, (progress) => this.emit({ type: 'dataset', progress }));
-      this.datasets.set(id, p);
-      p.catch(() => this.datasets.delete(id));
+      p = this.deps.loadDataset(id, (progress) => this.emit({ type: 'dataset', progress }), need);
+      this.datasets.set(key, p);
+      p.catch(() => this.datasets.delete(key));
     }
     return p;
   }
@@ -210,7 +222,7 @@ export class TrainEngine {
   private async configure(spec: RunSpec): Promise<RunSummary> {
     if (!this.backend) throw new Error('configure: call init first');
     await this.teardown();
-    const ds = await this.loadData(spec.config.dataset);
+    const ds = await this.loadData(spec.config);
     this.dataset = ds;
     this.spec = structuredClone(spec);
     this.attach(new Trainer(ds, spec.config, this.trainerOptions()));
@@ -231,7 +243,7 @@ export class TrainEngine {
   private async restore(ck: RunCheckpoint): Promise<RunSummary> {
     if (!this.backend) throw new Error('restore: call init first');
     await this.teardown();
-    const ds = await this.loadData(ck.spec.config.dataset);
+    const ds = await this.loadData(ck.spec.config);
     this.dataset = ds;
     this.spec = structuredClone(ck.spec);
     this.attach(Trainer.fromCheckpoint(ds, ck.trainer, this.trainerOptions()));
@@ -242,7 +254,7 @@ export class TrainEngine {
   private async loadTfjs(bytes: Uint8Array, fileName?: string): Promise<LoadedRun> {
     if (!this.backend) throw new Error('loadTfjs: call init first');
     const { spec } = specFromTfjsZip(bytes, fileName);
-    const ds = await this.loadData(spec.config.dataset);
+    const ds = await this.loadData(spec.config);
     const ck = await checkpointFromTfjsZip(bytes, ds, spec, fileName);
     const summary = await this.restore(ck);
     const ev = await this.trainer!.evaluate();

@@ -8,6 +8,7 @@
  * Everything here is plain, structured-clone-able data; checkpoints move their Float32Array buffers as transfers.
  */
 import type { BackendName } from '../core/backend';
+import type { BackendTiming, ProbeSpec } from '../core/backend-probe';
 import type { Group } from '../core/data/types';
 import type { TrainConfig, Stage2Config } from '../core/train/config';
 import type { ControllerState } from '../core/train/controller';
@@ -33,6 +34,17 @@ export interface InitParams {
   order: BackendName[];
   /** URL prefix (ending in '/') the tfjs wasm binaries are served from. */
   wasmPaths?: string;
+  /** "Auto": time a step of this model on the candidates in `order` first and start on the fastest. */
+  probe?: ProbeSpec;
+}
+
+/** What the "Auto" measurement found (see core/backend-probe.ts). */
+export interface BackendMeasurement {
+  timings: BackendTiming[];
+  /** The badge's sentence ("wasm (40 ms/step, fastest measured) — WebGPU here is a software renderer …"). */
+  why: string;
+  /** True when it comes from this browser's cache rather than a measurement now. */
+  cached?: boolean;
 }
 
 export interface InitResult {
@@ -40,6 +52,7 @@ export interface InitResult {
   /** Why this backend: "webgpu (first choice)" or the reasons the ones before it were skipped. */
   reason: string;
   tried: { name: BackendName; error: string }[];
+  measured?: BackendMeasurement;
 }
 
 /** Summary of a configured (or restored) run, for the histogram and counters. */

@@ -5,9 +5,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../core/backend';
-import { loadEmbeddedDataset, EMBEDDED_FILE } from '../core/data/embedded';
+import { probeBackends } from '../core/backend-probe';
+import { embeddedUrl, EMBEDDED_FILE } from '../core/data/embedded';
+import { decodePart, joinParts, parseManifest, partsNeeded, PARTS_MANIFEST, type PartsManifest } from '../core/data/pack-parts';
+import type { Dataset } from '../core/data/types';
 import { DataError } from '../core/data/errors';
-import { TrainEngine } from './engine';
+import { TrainEngine, type DataNeed } from './engine';
 import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
@@ -27,9 +30,42 @@ function post(m: WorkerMessage, transfer: Transferable[] = []): void {
   self.postMessage(m, transfer);
 }
 
+/** Cache Storage for the data pack: a new worker (backend change, crash) and a second visit download nothing. */
+const DATA_CACHE = 'ltpg-data-v1';
+
+async function openDataCache(): Promise<Cache | null> {
+  try {
+    return typeof caches !== 'undefined' ? await caches.open(DATA_CACHE) : null;
+  } catch {
+    return null; // no Cache Storage (insecure context, privacy mode): plain fetch
+  }
+}
+
+/**
+ * The response for `url` from Cache Storage, else from the network (then stored). A cached copy is checked against
+ * the server in the background (HEAD: ETag / length); a changed file is dropped so the next load fetches it.
+ */
+async function cachedFetch(url: string): Promise<Response> {
+  const cache = await openDataCache();
+  const hit = await cache?.match(url);
+  if (hit && cache) {
+    void fetch(url, { method: 'HEAD', cache: 'no-cache' })
+      .then((head) => {
+        if (!head.ok) return;
+        const changed = (h: string) => head.headers.get(h) && hit.headers.get(h) && head.headers.get(h) !== hit.headers.get(h);
+        if (changed('etag') || changed('content-length')) void cache.delete(url);
+      })
+      .catch(() => undefined); // offline: the cached copy is all there is
+    return hit;
+  }
+  const res = await fetch(url);
+  if (res.ok && cache) void cache.put(url, res.clone()).catch(() => undefined); // stored while the page reads it
+  return res;
+}
+
 /** fetch() with download progress (the loader itself sniffs gzip magic, so no Content-Encoding is needed). */
 async function fetchWithProgress(url: string, onProgress: (p: DatasetProgress) => void): Promise<Uint8Array> {
-  const res = await fetch(url);
+  const res = await cachedFetch(url);
   if (!res.ok || !res.body) throw new DataError(EMBEDDED_FILE, `could not be fetched from ${url} (HTTP ${res.status})`);
   const lenHeader = res.headers.get('content-length');
   const total = lenHeader && !res.headers.get('content-encoding') ? Number(lenHeader) : null;
@@ -42,7 +78,7 @@ async function fetchWithProgress(url: string, onProgress: (p: DatasetProgress) =
     if (done) break;
     parts.push(value);
     loaded += value.length;
-    if (loaded - lastReport > 1 << 20) {
+    if (loaded - lastReport > 1 << 18) {
       lastReport = loaded;
       onProgress({ phase: 'fetch', loaded, total });
     }
@@ -56,12 +92,40 @@ async function fetchWithProgress(url: string, onProgress: (p: DatasetProgress) =
   return out;
 }
 
-async function loadDataset(id: string, onProgress: (p: DatasetProgress) => void) {
+let manifest: Promise<PartsManifest> | null = null;
+const decodedParts = new Map<string, Promise<Dataset>>();
+
+/**
+ * The embedded data set, only the parts a run needs (core/data/pack-parts.ts: the default run fetches the first two
+ * of four); parts stay decoded in this worker and in Cache Storage for the next worker / visit.
+ */
+async function loadDataset(id: string, onProgress: (p: DatasetProgress) => void, need?: DataNeed): Promise<Dataset> {
   if (id !== 'fmnist-lt') throw new Error(`unknown data set '${id}' (the playground embeds fmnist-lt)`);
-  const ds = await loadEmbeddedDataset({
-    fetchBytes: (url) => fetchWithProgress(url, onProgress),
-    onProgress: (f) => onProgress({ phase: 'decode', loaded: f, total: 1 }),
+  const base = embeddedUrl().replace(/[^/]*$/, '');
+  manifest ??= cachedFetch(base + PARTS_MANIFEST).then(async (res) => {
+    if (!res.ok) throw new DataError(PARTS_MANIFEST, `could not be fetched (HTTP ${res.status})`);
+    return parseManifest(await res.text(), PARTS_MANIFEST);
   });
+  const m = await manifest.catch((e: unknown) => {
+    manifest = null;
+    throw e;
+  });
+  const wanted = m.parts.slice(0, partsNeeded(m, need?.headImages ?? null, need?.evalPerClass ?? null));
+  const missing = wanted.filter((p) => !decodedParts.has(p.file));
+  const total = missing.reduce((a, p) => a + p.bytes, 0);
+  let done = 0;
+  for (const p of missing) {
+    const at = done;
+    const part = fetchWithProgress(base + p.file, (q) => onProgress({ ...q, loaded: at + q.loaded, total })).then((bytes) =>
+      decodePart(bytes, p.file),
+    );
+    decodedParts.set(p.file, part);
+    part.catch(() => decodedParts.delete(p.file));
+    await part;
+    done += p.bytes;
+  }
+  onProgress({ phase: 'decode', loaded: 1, total: 1 });
+  const ds = joinParts(await Promise.all(wanted.map((p) => decodedParts.get(p.file)!)));
   onProgress({ phase: 'ready', loaded: 1, total: 1 });
   return ds;
 }
@@ -107,8 +171,13 @@ const engine = new TrainEngine({
         'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl,
       });
     }
-    const r = await initBackend({ order: p.order, wasmPaths: p.wasmPaths });
+    // "Auto": time a step of the model on the candidates and start on the fastest (not merely the first available)
+    const probed = p.probe ? await probeBackends(p.probe, p.order, { wasmPaths: p.wasmPaths }) : null;
+    const r = await initBackend({ order: probed ? probed.order : p.order, wasmPaths: p.wasmPaths });
     const tried = await Promise.all(r.tried.map(async (t) => ({ name: t.name, error: await explain(t.name, t.error) })));
+    if (probed && r.name === probed.order[0]) {
+      return { backend: r.name, reason: probed.why, tried, measured: { timings: probed.timings, why: probed.why } };
+    }
     return { backend: r.name, reason: r.reason, tried };
   },
   loadDataset,

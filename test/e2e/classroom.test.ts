@@ -13,7 +13,7 @@ import { ARTIFACTS, POLL, collectErrors, e2eEnabled, stepOf, useApp, waitPhase, 
 const RUN = e2eEnabled();
 
 /** Tiny run on the embedded data (78 training images in 5 batches of 16) with KPS fixed by the teacher. */
-const TINY = 'nmax=20&if=10&batch=16&eval=2&log=1&model=convnet&epochs=2&loss=kps';
+const TINY = 'backend=webgpu&nmax=20&if=10&batch=16&eval=2&log=1&model=convnet&epochs=2&loss=kps';
 /** What the test ticks in the dialog, and what the link must then say (table order). */
 const TICK = ['Loss picker', 'Model and head', 'Reset button and the R shortcut', 'Confusion matrix'];
 const HIDE = 'hide=model,loss,reset,chart-confusion';

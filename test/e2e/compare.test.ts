@@ -62,7 +62,7 @@ describe.runIf(RUN)('compare runs in Chromium (production build)', () => {
     const t0 = Date.now();
     const context = await app.browser.newContext({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
     const page = await context.newPage();
-    const { errors } = await openApp(page, app.url, `${TINY}&loss=ce&head=linear`);
+    const { errors } = await openApp(page, app.url, `backend=webgpu&${TINY}&loss=ce&head=linear`);
     const badge = page.locator('[data-backend]');
     expect(await badge.getAttribute('data-backend')).toBe('webgpu');
     expect(await badge.getAttribute('aria-label')).toMatch(/^Backend: webgpu/);

@@ -12,7 +12,7 @@ import { ARTIFACTS, POLL, e2eEnabled, openApp, useApp, waitPhase } from './harne
 const RUN = e2eEnabled();
 
 /** Tiny run on the embedded data (78 training images in 5 batches of 16), 6 test images per class, one epoch of CE. */
-const TINY = 'nmax=20&if=10&batch=16&eval=6&log=1&model=convnet&loss=ce&head=linear&epochs=1';
+const TINY = 'backend=webgpu&nmax=20&if=10&batch=16&eval=6&log=1&model=convnet&loss=ce&head=linear&epochs=1';
 const LIMIT = 60;
 
 interface Cell {

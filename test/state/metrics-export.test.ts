@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { csvField, epochsCsv, metricsJson, metricsStem, perClassCsv, type MetricsInput } from '../../src/state/metrics-export';
+import { csvField, epochsCsv, fixed, sig, metricsJson, metricsStem, perClassCsv, type MetricsInput } from '../../src/state/metrics-export';
 import { defaultSettings } from '../../src/state/settings';
 import type { EpochMetrics } from '../../src/worker/protocol';
 
@@ -49,6 +49,36 @@ describe('metrics export', () => {
     expect(lines[0]).toMatch(/^stage,epoch,epochs_in_stage,step,lr,alpha,train_loss,train_accuracy,test_loss,test_accuracy,many_accuracy/);
     expect(lines[2].split(',').slice(0, 2)).toEqual(['1', '2']);
     expect(lines[2].split(',')[9]).toBe('0.6');
+  });
+
+  it('numbers rounded to what the data holds: no float noise in the CSVs', () => {
+    const noisy: MetricsInput = {
+      ...input,
+      epochs: [
+        {
+          ...epoch(0),
+          lr: 0.1 * 0.5000000000000001, // 0.05000000000000001
+          trainAccuracy: 1 / 3,
+          testAccuracy: 0.7000000000000001,
+          perClassAccuracy: [2 / 3, 0.1 + 0.2, 0],
+          featureNormTrain: [3.1234567891, 2, 1],
+          seconds: 1.23456789,
+        },
+      ],
+    };
+    const row = epochsCsv(noisy).trimEnd().split('\r\n')[1].split(',');
+    expect(row[4]).toBe('0.05');
+    expect(row[7]).toBe('0.3333');
+    expect(row[9]).toBe('0.7');
+    expect(row[13]).toBe('1.235');
+    const pc = perClassCsv(noisy).trimEnd().split('\r\n');
+    expect(pc[1]).toContain(',0.6667,3.12346,');
+    expect(pc[2]).toContain(',0.3,2,');
+    expect(perClassCsv(noisy)).not.toMatch(/\d{8}/);
+    expect(sig(0)).toBe(0);
+    expect(sig('x')).toBe('x');
+    expect(fixed(-0.00001, 4)).toBe(0);
+    expect(Object.is(fixed(-0.00001, 4), -0)).toBe(false);
   });
 
   it('per-class CSV: one row per epoch and class, names quoted, formulas defused', () => {

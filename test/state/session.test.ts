@@ -124,6 +124,37 @@ describe('PlaygroundSession with the real engine (cpu, tiny data)', () => {
     t.session.dispose();
   });
 
+  it('Reset of a finished, unpinned run asks first (cancel keeps it); a pinned one resets at once', async () => {
+    const t = setup(tinySettings({ loss: 'ce', head: 'linear', epochs: 1 }));
+    await t.session.start();
+    await t.session.train();
+    await until(() => t.s().phase === 'stageDone');
+    const id = t.s().current!.id;
+    let pending = t.session.reset();
+    await until(() => t.s().confirm !== null);
+    expect(t.s().confirm?.title).toMatch(/finished run/);
+    t.s().answerConfirm(false);
+    await pending;
+    expect(t.s().phase).toBe('stageDone');
+    expect(t.s().current?.id).toBe(id);
+    expect(t.s().current?.epochs).toHaveLength(1);
+
+    pending = t.session.reset();
+    await until(() => t.s().confirm !== null);
+    t.s().answerConfirm(true);
+    await pending;
+    expect(t.s().phase).toBe('ready');
+    expect(t.s().progress?.step).toBe(0);
+
+    await t.session.train();
+    await until(() => t.s().phase === 'stageDone');
+    expect(t.s().pinCurrent()).toBe(true);
+    await t.session.reset(); // pinned: kept whatever happens, no question
+    expect(t.s().confirm).toBeNull();
+    expect(t.s().phase).toBe('ready');
+    t.session.dispose();
+  });
+
   it('a lost GPU device: the crash is shown and the run continues on the next backend from the last finished epoch', async () => {
     const settings = patchSettings(tinySettings(), { backend: 'wasm', config: { epochs: 3 } }); // order wasm → cpu
     const t = setup(settings);

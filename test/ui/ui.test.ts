@@ -29,11 +29,18 @@ describe('keyboard shortcuts table', () => {
     expect(ev('r', null, { ctrlKey: true })).toBeNull(); // Ctrl+R reloads
     expect(ev('x')).toBeNull();
   });
-  it('is ignored while typing in a field or inside a dialog', () => {
+  it('is ignored while focus is on a control or inside a dialog', () => {
     expect(isTypingTarget(el('input') as unknown as EventTarget)).toBe(true);
     expect(isTypingTarget(el('select') as unknown as EventTarget)).toBe(true);
+    expect(isTypingTarget(el('textarea') as unknown as EventTarget)).toBe(true);
     expect(isTypingTarget(el('div', 'dialog') as unknown as EventTarget)).toBe(true);
-    expect(isTypingTarget(el('button') as unknown as EventTarget)).toBe(false);
+    // Space on a focused "Reset" / "Classroom link…" button presses that button
+    expect(isTypingTarget(el('button') as unknown as EventTarget)).toBe(true);
+    expect(isTypingTarget(el('div', 'role="button"') as unknown as EventTarget)).toBe(true);
+    expect(isTypingTarget(el('div', 'role="slider"') as unknown as EventTarget)).toBe(true);
+    expect(isTypingTarget(el('div', '[contenteditable="true"]') as unknown as EventTarget)).toBe(true);
+    expect(isTypingTarget(el('div') as unknown as EventTarget)).toBe(false);
+    expect(isTypingTarget(el('body') as unknown as EventTarget)).toBe(false);
     expect(isTypingTarget(null)).toBe(false);
   });
 });
@@ -70,7 +77,11 @@ describe('App (server-rendered markup)', () => {
     expect(html).toContain('aria-live="polite"');
     expect(html).toContain('aria-keyshortcuts="Space"');
     expect(html).toContain('aria-label="Backend: choosing"');
-    expect(html).toContain('Start stage 2');
+    expect(html).toContain('Start stage 2'); // the default loss is GCL (two stages)
+  });
+
+  it('offers stage 2 only for two-stage losses', () => {
+    for (const loss of ['kps', 'ldam', 'balancedSoftmax', 'ce']) expect(render(`?loss=${loss}`)).not.toContain('Start stage 2');
   });
 
   it('renders one control per hyperparameter of the chosen loss, with its help linked by aria-describedby', () => {

@@ -6,7 +6,10 @@
  *   GCL/KPS ('step01'): ×0.1 then ×0.01.  LDAM/FBL ('step001'): ×0.01 then ×0.0001.
  *   KPS gradient adjustment from epoch 0.6·T (120), LDAM DRW from epoch 0.8·T (160), 0-based.
  *   FBL α(t) = (t / (T − T/20))², t 0-based (T − 10 = 190 when T = 200), not clipped.
- *   GCL stage 2: lr(e) = 0.01·lrMax·(1 + cos(π·e/E2)), once per epoch.
+ *   GCL stage 2: lr(e) = 0.01·lrMax·(1 + cos(π·e/E2)).
+ * The authors set the lr once per epoch; here the epoch may be fractional (epoch + batch / batchesPerEpoch, see
+ * Trainer.currentLr), so the schedules switch at batch granularity: identical to the authors' at every epoch's first
+ * batch, and a 3–4-epoch run still reaches its decay steps (at 0.8·T and 0.9·T, inside the last epoch).
  */
 
 export type LrSchedule = 'step01' | 'step001' | 'constant';
@@ -17,7 +20,7 @@ function frac(T: number, atRef: number): number {
   return (atRef * T) / REFERENCE_EPOCHS;
 }
 
-/** Learning rate for a 0-based epoch. */
+/** Learning rate at a 0-based, possibly fractional epoch (2.5 = half-way through the third epoch). */
 export function stage1Lr(epoch: number, T: number, baseLr: number, schedule: LrSchedule, warmup = true): number {
   const E = epoch + 1;
   let lr = baseLr;
@@ -25,7 +28,7 @@ export function stage1Lr(epoch: number, T: number, baseLr: number, schedule: LrS
   if (warmup && E <= W) lr = (baseLr * E) / W;
   if (schedule === 'constant') return lr;
   const [f1, f2] = schedule === 'step01' ? [0.1, 0.01] : [0.01, 0.0001];
-  // epoch ≥ 0.9·T ⇔ E > 180 at T = 200; comparing the epoch's start keeps very short runs at the base lr
+  // epoch ≥ 0.9·T ⇔ E > 180 at T = 200 (at an epoch's first batch, as the authors); in between at the batch
   if (epoch >= frac(T, 180)) return baseLr * f2;
   if (epoch >= frac(T, 160)) return baseLr * f1;
   return lr;
@@ -55,7 +58,7 @@ export function fblAlpha(epoch: number, T: number, form: 'scaled' | 'official' =
   return (epoch / denom) ** 2;
 }
 
-/** GCL stage-2 cosine schedule (0-based epoch e of E2). */
+/** GCL stage-2 cosine schedule (0-based, possibly fractional epoch e of E2). */
 export function stage2Lr(epoch: number, E2: number, lrMax: number): number {
   return 0.01 * lrMax * (1 + Math.cos((Math.PI * epoch) / E2));
 }

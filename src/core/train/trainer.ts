@@ -332,9 +332,11 @@ export class Trainer {
     return this.epoch >= this.epochsInStage;
   }
 
+  /** The lr of the next batch: the schedules run on the fractional epoch, so they switch at batch granularity. */
   currentLr(): number {
-    if (this.stage === 2) return stage2Lr(this.epoch, this.stage2.epochs, this.stage2.lrMax);
-    return stage1Lr(this.epoch, this.cfg.epochs, this.cfg.lr, this.schedule, this.cfg.warmup);
+    const t = this.epoch + Math.min(this.batchInEpoch / this.batchesPerEpoch(), 1);
+    if (this.stage === 2) return stage2Lr(t, this.stage2.epochs, this.stage2.lrMax);
+    return stage1Lr(t, this.cfg.epochs, this.cfg.lr, this.schedule, this.cfg.warmup);
   }
 
   batchesPerEpoch(): number {

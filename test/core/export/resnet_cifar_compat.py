@@ -3,8 +3,8 @@
 Same public names, constructor signatures, module names (hence state-dict keys) and forward as the authors'
 CIFAR ResNet_s: `ResNet_s(block, num_blocks, num_classes=10, use_norm=False)`, `BasicBlock(in_planes, planes,
 stride=1, option='A')` with the option-A shortcut as a parameter-free LambdaLayer, `NormedLinear(in, out)` storing
-its weight as [in, out], `resnet32()`; forward returns the classifier output. The export test runs the app's
-PYTORCH_SNIPPET against it (as `models.resnet_cifar`).
+its weight as [in, out], `resnet32()`; forward returns the classifier output. The export test checks that the
+ResNet_s defined in the app's PYTORCH_SNIPPET has exactly these state-dict keys.
 """
 import torch
 import torch.nn as nn

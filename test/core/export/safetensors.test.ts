@@ -23,6 +23,7 @@ import {
 import { buildSpec, createModel, setWeights } from '../../../src/core/models';
 import { Rng } from '../../../src/core/train/rng';
 import type { Trainer } from '../../../src/core/train/trainer';
+import type { TrainConfig } from '../../../src/core/train/config';
 import type { Dataset } from '../../../src/core/data/types';
 import { maxAbsDiff, PY, probeTorch, tinyData, trainTiny, useCpu } from './helpers';
 
@@ -139,12 +140,20 @@ describe('safetensors encode/decode', () => {
 });
 
 const trained = new Map<string, { t: Trainer; data: Dataset }>();
-async function getTrained(key: 'linear3' | 'cosine3' | 'linear1' | 'convnet1'): Promise<{ t: Trainer; data: Dataset }> {
+type TrainedKey = 'linear3' | 'cosine3' | 'linear1' | 'convnet1' | 'convnetCosine3' | 'resnet32Linear3' | 'resnet32Cosine1';
+const TRAINED: Record<TrainedKey, Partial<TrainConfig>> = {
+  linear3: {},
+  cosine3: { head: 'cosine', loss: 'gcl' },
+  linear1: {},
+  convnet1: { model: 'convnet' },
+  convnetCosine3: { model: 'convnet', head: 'cosine', loss: 'gcl' },
+  resnet32Linear3: { model: 'resnet32', epochs: 1 },
+  resnet32Cosine1: { model: 'resnet32', head: 'cosine', loss: 'gcl', epochs: 1 },
+};
+async function getTrained(key: TrainedKey): Promise<{ t: Trainer; data: Dataset }> {
   if (!trained.has(key)) {
     const data = tinyData(key.endsWith('3') ? 3 : 1);
-    const over =
-      key === 'cosine3' ? { head: 'cosine' as const, loss: 'gcl' as const } : key === 'convnet1' ? { model: 'convnet' as const } : {};
-    trained.set(key, { t: await trainTiny(data, over), data });
+    trained.set(key, { t: await trainTiny(data, TRAINED[key]), data });
   }
   return trained.get(key)!;
 }
@@ -315,16 +324,26 @@ describe.skipIf(!hasTorch)('safetensors → PyTorch (strict load, same outputs)'
     });
   }
 
-  for (const key of ['cosine3', 'linear1'] as const) {
-    it(`PYTORCH_SNIPPET, run verbatim against an authors'-style models/resnet_cifar.py (${key})`, async () => {
+  // every model the app trains, both heads; the snippet defines its own classes (nothing but torch + safetensors)
+  const snippetCases = [
+    { key: 'convnet1', label: 'ConvNet linear, grey', blocks: null },
+    { key: 'convnetCosine3', label: 'ConvNet cosine, RGB', blocks: null },
+    { key: 'linear3', label: 'ResNet-8 linear, RGB', blocks: [1, 1, 1] },
+    { key: 'cosine3', label: 'ResNet-8 cosine, RGB', blocks: [1, 1, 1] },
+    { key: 'linear1', label: 'ResNet-8 linear, grey', blocks: [1, 1, 1] },
+    { key: 'resnet32Linear3', label: 'ResNet-32 linear, RGB', blocks: [5, 5, 5] },
+    { key: 'resnet32Cosine1', label: 'ResNet-32 cosine, grey', blocks: [5, 5, 5] },
+  ] as const;
+  for (const { key, label, blocks } of snippetCases) {
+    it(`PYTORCH_SNIPPET, run verbatim, loads ${label} (strict) and gives the app's outputs to 1e-4`, async () => {
       const { t, data } = await getTrained(key);
       const work = join(dir, `snippet-${key}`);
-      mkdirSync(join(work, 'models'), { recursive: true });
-      writeFileSync(join(work, 'models', '__init__.py'), '');
-      copyFileSync(join(here, 'resnet_cifar_compat.py'), join(work, 'models', 'resnet_cifar.py'));
+      mkdirSync(work, { recursive: true });
+      // the authors'-style resnet_cifar.py, only to check that the snippet's ResNet_s has the authors' state-dict keys
+      copyFileSync(join(here, 'resnet_cifar_compat.py'), join(work, 'authors_resnet.py'));
       const hasSafetensors = spawnSync(PY, ['-c', 'import safetensors.torch'], { encoding: 'utf8' }).status === 0;
       if (!hasSafetensors) {
-        // Stand-in for `pip install safetensors` (not packaged for Debian): load_file via the test's own parser.
+        // Stand-in for \`pip install safetensors\` (not packaged for Debian): load_file via the test's own parser.
         mkdirSync(join(work, 'safetensors'));
         writeFileSync(join(work, 'safetensors', '__init__.py'), '');
         writeFileSync(
@@ -344,8 +363,19 @@ describe.skipIf(!hasTorch)('safetensors → PyTorch (strict load, same outputs)'
       const n = 40;
       writeImages(data, n, join(work, 'images.u8'));
       const { height, width, channels } = data.test;
+      const authorsKeys = blocks
+        ? `
+import authors_resnet
+_ref = authors_resnet.ResNet_s(authors_resnet.BasicBlock, ${JSON.stringify(blocks)}, num_classes=int(meta["num_classes"]),
+                               use_norm=meta["head"] == "cosine")
+_ref.conv1 = torch.nn.Conv2d(int(meta["in_channels"]), 16, 3, 1, 1, bias=False)
+assert sorted(_ref.state_dict().keys()) == sorted(model.state_dict().keys()), "state-dict keys differ from the authors' ResNet_s"
+assert isinstance(model, ResNet_s) and json.loads(meta["num_blocks"]) == ${JSON.stringify(blocks)}
+`
+        : '\nassert isinstance(model, ConvNet)\n';
       const script = `${PYTORCH_SNIPPET}
 import numpy as np
+${authorsKeys}
 _imgs = np.fromfile("images.u8", dtype=np.uint8).reshape(${n}, ${height}, ${width}, ${channels})
 json.dump(predict(_imgs).double().tolist(), open("out.json", "w"))
 `;
@@ -355,7 +385,7 @@ json.dump(predict(_imgs).double().tolist(), open("out.json", "w"))
       const ref = JSON.parse(readFileSync(join(work, 'out.json'), 'utf8')) as number[][];
       const app = await testLogits(t.model, data, n);
       const diff = maxAbsDiff(app.logits, ref);
-      console.log(`[export] PYTORCH_SNIPPET (${key}): max |app − PyTorch| = ${diff.toExponential(2)}`);
+      console.log(`[export] PYTORCH_SNIPPET (${label}): max |app − PyTorch| = ${diff.toExponential(2)}`);
       expect(diff).toBeLessThan(1e-4);
     });
   }

@@ -42,6 +42,20 @@ describe('schedules scale with T', () => {
     close(stage1Lr(0, 1, 0.1, 'step01'), 0.1);
     close(stage1Lr(0, 1, 0.1, 'step001'), 0.1);
   });
+  it("fractional epochs: the authors' values at every epoch boundary, steps inside the epoch for short runs", () => {
+    for (const [t, v] of Object.entries(S['lrGclKps_base0.1'])) close(stage1Lr(Number(t) + 0, 200, 0.1, 'step01'), v as number);
+    // T = 4: steps at 3.2 and 3.6 epochs (0.8·T, 0.9·T), i.e. inside the last epoch
+    close(stage1Lr(3, 4, 0.1, 'step01'), 0.1);
+    close(stage1Lr(3.19, 4, 0.1, 'step01'), 0.1);
+    close(stage1Lr(3.2, 4, 0.1, 'step01'), 0.01);
+    close(stage1Lr(3.75, 4, 0.1, 'step01'), 0.001);
+    close(stage1Lr(2.7, 3, 0.1, 'step001'), 0.1 * 0.0001);
+    // warm-up grows within an epoch too (T = 200: W = 5) and meets the per-epoch values at the boundaries
+    close(stage1Lr(0.5, 200, 0.1, 'step01'), 0.03);
+    close(stage1Lr(4, 200, 0.1, 'step01'), 0.1);
+    // stage-2 cosine between epochs
+    close(stage2Lr(7.5, 30, 0.1), 0.001 * (1 + Math.cos((Math.PI * 7.5) / 30)));
+  });
   it('warm-up is monotone and reaches the base lr', () => {
     const lrs = Array.from({ length: 10 }, (_, e) => stage1Lr(e, 400, 0.1, 'step01'));
     for (let i = 1; i < lrs.length; i++) expect(lrs[i]).toBeGreaterThanOrEqual(lrs[i - 1]);

@@ -154,6 +154,26 @@ describe('Trainer', () => {
     t.dispose();
   });
 
+  it('the lr schedule switches at batch granularity: a 4-epoch step schedule decays inside its last epoch', async () => {
+    const t = new Trainer(data, cfg({ loss: 'ldam', head: 'linear', schedule: 'auto', epochs: 4, lr: 0.1 }));
+    expect(t.schedule).toBe('step001');
+    const nb = t.batchesPerEpoch();
+    expect(nb).toBeGreaterThanOrEqual(5); // enough batches for both steps (at 3.2 and 3.6 epochs) to fall inside epoch 4
+    const lrs: number[][] = [[], [], [], []];
+    for (let n = 0; n < 4 * nb; n++) {
+      const r = await t.step();
+      lrs[r.batch.epoch].push(r.batch.lr);
+    }
+    // epochs 1–3 and the first batch of epoch 4 at the base lr (the authors' value at every epoch boundary)
+    for (const e of [0, 1, 2]) expect(new Set(lrs[e])).toEqual(new Set([0.1]));
+    expect(lrs[3][0]).toBe(0.1);
+    // then ×0.01 from 3.2 epochs and ×0.0001 from 3.6, batch by batch
+    const expected = lrs[3].map((_, b) => (3 + b / nb >= 3.6 ? 0.1 * 0.0001 : 3 + b / nb >= 3.2 ? 0.1 * 0.01 : 0.1));
+    expect(lrs[3]).toEqual(expected);
+    expect(lrs[3].at(-1)).toBeCloseTo(1e-5, 12);
+    t.dispose();
+  });
+
   it('every loss trains a step with a finite loss', async () => {
     for (const loss of LOSS_IDS) {
       const t = new Trainer(data, cfg({ loss, head: loss === 'fbl' ? 'linear' : 'cosine', epochs: 1 }));
@@ -173,9 +193,12 @@ describe('Trainer', () => {
     const before = snapshot(t, backbone);
     const clsBefore = snapshot(t, (k) => k.startsWith('linear'));
     t.startStage2({ epochs: 2, batchSize: 16 });
+    const nb = t.batchesPerEpoch();
+    expect(t.currentLr()).toBeCloseTo(0.002, 12); // 0.01·lrMax·(1 + cos 0) at the first batch
     const s2 = await runEpochs(t, 2);
     expect(s2[0].stage).toBe(2);
-    expect(s2[0].lr).toBeCloseTo(0.002, 12);
+    // an epoch reports the lr of its last batch (the cosine runs per batch)
+    expect(s2[0].lr).toBeCloseTo(0.001 * (1 + Math.cos((Math.PI * ((nb - 1) / nb)) / 2)), 12);
     expect(maxDiff(before, snapshot(t, backbone))).toBe(0);
     expect(
       maxDiff(
