@@ -25,23 +25,20 @@ const tiny = ['--data', pack, '--imbalance', '10', '--model', 'convnet', '--loss
 function packOfSide(H: number, W: number, C: number): Uint8Array {
   const n = 2;
   const per = n + n * H * W * C;
-  const setOf = (role: 'pool' | 'test', off: number) => (
-    {
-      role,
-      name: role,
-      n,
-      height: H,
-      width: W,
-      channels: C,
-      numClasses: 2,
-      classNames: ['a', 'b'],
-      labelsOffset: off,
-      labelsLength: n,
-      pixelsOffset: off + n,
-      pixelsLength: n * H * W * C,
-    },
-    400_000
-  );
+  const setOf = (role: 'pool' | 'test', off: number) => ({
+    role,
+    name: role,
+    n,
+    height: H,
+    width: W,
+    channels: C,
+    numClasses: 2,
+    classNames: ['a', 'b'],
+    labelsOffset: off,
+    labelsLength: n,
+    pixelsOffset: off + n,
+    pixelsLength: n * H * W * C,
+  });
   const payload = new Uint8Array(2 * per);
   const meta = {
     id: 'big',

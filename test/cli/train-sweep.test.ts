@@ -11,16 +11,11 @@ const dir = mkdtempSync(join(tmpdir(), 'ltp-sweep-'));
 const pack = join(dir, 'tiny.ltpg');
 
 function cli(args: string[]) {
-  return spawnSync(
-    process.execPath,
-    ['--import', 'tsx', 'src/cli/train.ts', ...args],
-    {
-      encoding: 'utf8',
-      timeout: 300_000,
-      cwd: process.cwd(),
-    },
-    400_000,
-  );
+  return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/train.ts', ...args], {
+    encoding: 'utf8',
+    timeout: 300_000,
+    cwd: process.cwd(),
+  });
 }
 
 const common = () => ['--data', pack, '--imbalance', '10', '--model', 'convnet', '--epochs', '1', '--backend', 'cpu', '--quiet'];
@@ -87,5 +82,5 @@ describe('npm run train: recipe, validation split, sweep', () => {
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(msg);
     }
-  }, 120_000);
+  }, 400_000);
 });
