@@ -123,6 +123,13 @@ describe.runIf(RUN)('issue 10 in Chromium: explainers, intro, feature space, gal
     await trainToEnd(page);
     const ceTable = await featureSpaceTable(page);
     expect(ceTable.length).toBeGreaterThan(50);
+    // a class name on the per-class chart's axis opens the same gallery
+    await page.locator(`[data-testid=chart-per-class] .ltc-class-tick[data-class="${tail}"]`).click();
+    await expect.poll(() => gallery.isVisible(), POLL).toBe(true);
+    await expect.poll(() => summary.getAttribute('data-total').then(Number), POLL).toBe(counts[tail]);
+    expect(await gallery.locator('canvas').count()).toBe(counts[tail]);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => gallery.isVisible(), POLL).toBe(false);
 
     // --- Continue in PyTorch
     await page.getByRole('button', { name: 'Export…' }).click();
