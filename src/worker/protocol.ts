@@ -8,6 +8,7 @@
  * Everything here is plain, structured-clone-able data; checkpoints move their Float32Array buffers as transfers.
  */
 import type { BackendName } from '../core/backend';
+import type { PackedFeatureSpace } from './feature-space-wire';
 import type { Group } from '../core/data/types';
 import type { TrainConfig, Stage2Config } from '../core/train/config';
 import type { ControllerState } from '../core/train/controller';
@@ -194,7 +195,8 @@ export type DatasetProgress = { phase: 'fetch' | 'decode' | 'ready'; loaded: num
 
 export type WorkerEvent =
   | { type: 'batch'; batch: BatchInfo }
-  | { type: 'epoch'; metrics: EpochMetrics }
+  /** `packedFeatureSpace`: the epoch's feature space as float32 (metrics.featureSpace is then absent; the page unpacks). */
+  | { type: 'epoch'; metrics: EpochMetrics; packedFeatureSpace?: PackedFeatureSpace }
   | { type: 'halt'; halt: Halt }
   | { type: 'state'; state: ControllerState }
   | { type: 'stageDone'; stage: Stage }
