@@ -9,6 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { POLL, e2eEnabled, openApp, useApp, waitPhase } from './harness';
+import { cifarArchive } from '../helpers/upload-fixtures';
 
 const RUN = e2eEnabled();
 
@@ -154,4 +155,26 @@ describe.runIf(RUN)('issue 10 in Chromium: explainers, intro, feature space, gal
     await fbl.page.close();
     await page.close();
   }, 400_000);
+
+  it('the gallery works on uploaded data (a CIFAR-10 archive): every image of its tail class at 32×32', async () => {
+    const { page, errors } = await openApp(app.browser, app.url, `${TINY}&loss=ce`, { ready: 90_000 });
+    await page.locator('[data-testid=data-source] > summary').click();
+    const archive = Buffer.from(cifarArchive('cifar10', 60, 10));
+    await page.getByTestId('upload-cifar').setInputFiles({ name: 'cifar-10-binary.tar.gz', mimeType: 'application/gzip', buffer: archive });
+    await expect.poll(() => page.locator('[data-testid=field-dataset] select').inputValue(), POLL).toBe('cifar10-lt@1');
+    await waitPhase(page, ['ready'], 90_000);
+    const bars = page.locator('[data-testid=class-histogram] rect[data-count]');
+    const counts = (await bars.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-count'))))) as number[];
+    const tail = counts.indexOf(Math.min(...counts));
+    await bars.nth(tail).click();
+    const gallery = page.getByTestId('gallery');
+    await expect.poll(() => gallery.getByTestId('gallery-summary').getAttribute('data-total').then(Number), POLL).toBe(counts[tail]);
+    const sizes = await gallery
+      .locator('canvas')
+      .evaluateAll((els) => els.map((e) => `${(e as HTMLCanvasElement).width}x${(e as HTMLCanvasElement).height}`));
+    expect(sizes).toEqual(new Array(counts[tail]).fill('32x32'));
+    expect(await gallery.locator('h2').innerText()).toMatch(/Training images: \S/);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 300_000);
 });
