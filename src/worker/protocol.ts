@@ -8,7 +8,6 @@
  * Everything here is plain, structured-clone-able data; checkpoints move their Float32Array buffers as transfers.
  */
 import type { BackendName } from '../core/backend';
-import type { PackedFeatureSpace } from './feature-space-wire';
 import type { Group } from '../core/data/types';
 import type { TrainConfig, Stage2Config } from '../core/train/config';
 import type { ControllerState } from '../core/train/controller';
@@ -72,6 +71,7 @@ export interface StepResult {
 /** Uploaded data ("bring your own data"): the source as sent to the worker, and what the page gets back. */
 export type { UploadSource, UploadedDataInfo, UploadProgress } from './upload-info';
 import type { UploadSource, UploadedDataInfo, UploadProgress } from './upload-info';
+import type { PackedFeatureSpace } from './feature-space-wire';
 
 /** A file made in the worker; `bytes` travels as a transfer. */
 export interface ExportedFile {
