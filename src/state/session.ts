@@ -38,6 +38,7 @@ import type { PlaygroundStore } from './store';
 import { loadRecipe } from './upload';
 import type { UploadRecipe } from './upload-recipe';
 import { serialiseSettings } from './url-schema';
+import { unpackFeatureSpace } from '../worker/feature-space-wire';
 import { WorkerLink } from './worker-link';
 
 export type { RunSnapshot } from './snapshots';
@@ -162,7 +163,7 @@ export class PlaygroundSession {
         this.pump.batch(e.batch);
         break;
       case 'epoch':
-        this.pump.epoch(e.metrics);
+        this.pump.epoch(e.packedFeatureSpace ? { ...e.metrics, featureSpace: unpackFeatureSpace(e.packedFeatureSpace) } : e.metrics);
         break;
       case 'state':
         this.pump.flushNow();

@@ -29,6 +29,7 @@ import { UploadedDatasets } from './datasets';
 import { isUploadId, type UploadSource, type UploadedDataInfo } from './upload-info';
 import { defaultDecoder, type ImageDecoder } from '../core/data/png';
 import { cellExamples, classTrainExamples } from './examples';
+import { packFeatureSpace } from './feature-space-wire';
 import type { TestExamplesParams, TestExamplesResult, TrainExamplesParams, TrainExamplesResult } from './protocol';
 
 export interface EngineDeps {
@@ -202,10 +203,19 @@ export class TrainEngine {
     // after every finished epoch: a checkpoint for crash recovery and autosave
     this.ctl = new TrainController(
       trainer,
-      (e: ControllerEvent) => this.emit(e),
+      (e: ControllerEvent) => this.emitEvent(e),
       (t) => this.emitCheckpoint(t),
     );
     this.emit({ type: 'state', state: 'idle' });
+  }
+
+  /** Controller events to the page; an epoch's feature space travels packed as float32 (transferred). */
+  private emitEvent(e: ControllerEvent): void {
+    if (e.type === 'epoch' && e.metrics.featureSpace) {
+      const { featureSpace, ...metrics } = e.metrics;
+      const { packed, transfer } = packFeatureSpace(featureSpace);
+      this.emit({ type: 'epoch', metrics, packedFeatureSpace: packed }, transfer);
+    } else this.emit(e);
   }
 
   private async emitCheckpoint(trainer: Trainer): Promise<void> {

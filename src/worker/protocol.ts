@@ -88,6 +88,7 @@ export interface StepResult {
 /** Uploaded data ("bring your own data"): the source as sent to the worker, and what the page gets back. */
 export type { UploadSource, UploadedDataInfo, UploadProgress } from './upload-info';
 import type { UploadSource, UploadedDataInfo, UploadProgress } from './upload-info';
+import type { PackedFeatureSpace } from './feature-space-wire';
 
 /** A file made in the worker; `bytes` travels as a transfer. */
 export interface ExportedFile {
@@ -214,7 +215,8 @@ export type DatasetProgress = { phase: 'fetch' | 'decode' | 'ready'; loaded: num
 
 export type WorkerEvent =
   | { type: 'batch'; batch: BatchInfo }
-  | { type: 'epoch'; metrics: EpochMetrics }
+  /** `packedFeatureSpace`: the epoch's feature space as float32 (metrics.featureSpace is then absent; the page unpacks). */
+  | { type: 'epoch'; metrics: EpochMetrics; packedFeatureSpace?: PackedFeatureSpace }
   | { type: 'halt'; halt: Halt }
   | { type: 'state'; state: ControllerState }
   | { type: 'stageDone'; stage: Stage }

@@ -23,7 +23,8 @@ function pageChunks(dir: string): string[] {
     seen.add(f);
     const src = readFileSync(join(dir, f), 'utf8');
     const base = f.slice(0, f.lastIndexOf('/') + 1);
-    for (const m of src.matchAll(/(?:from\s*|import\s*\(\s*|import\s*)["'](\.\/[^"']+\.js)["']/g)) queue.push(base + m[1].slice(2));
+    // Vite writes dynamic imports with template literals: import(`./tex-….js`)
+    for (const m of src.matchAll(/(?:from\s*|import\s*\(\s*|import\s*)["'`](\.\/[^"'`]+\.js)["'`]/g)) queue.push(base + m[1].slice(2));
   }
   return [...seen];
 }
@@ -45,5 +46,15 @@ describe('bundle split', () => {
     const bytes = Buffer.byteLength(pageText);
     const gz = page.reduce((a, f) => a + gzipSync(readFileSync(join(dir, f))).length, 0);
     console.log(`[bundle] page JS: ${page.length} chunk(s), ${(bytes / 1024).toFixed(0)} KiB, ${(gz / 1024).toFixed(0)} KiB gzip`);
+    // the first chunk is the entry (what loads before the page shows); KaTeX is a lazy chunk (first explainer opened)
+    const entry = page[0];
+    const entryGz = gzipSync(readFileSync(join(dir, entry))).length;
+    const tex = page.find((f) => /\/tex-[^/]+\.js$/.test(f));
+    expect(tex, 'KaTeX is a chunk of its own, loaded on demand').toBeDefined();
+    expect(readFileSync(join(dir, tex!), 'utf8').includes('KaTeX parse error'), 'the marker is in the KaTeX chunk').toBe(true);
+    expect(readFileSync(join(dir, entry), 'utf8').includes('KaTeX parse error'), 'KaTeX is not in the entry chunk').toBe(false);
+    console.log(
+      `[bundle] entry chunk ${(readFileSync(join(dir, entry)).length / 1024).toFixed(0)} KiB (${(entryGz / 1024).toFixed(0)} KiB gzip); lazy KaTeX ${(readFileSync(join(dir, tex!)).length / 1024).toFixed(0)} KiB`,
+    );
   });
 });

@@ -20,6 +20,7 @@ import { AXIS_STROKE, AxisTitles, BandRects, ClassLayer, GRID_STROKE, RIGHT, val
 import { niceScale, type AxisSpec } from './scale';
 import { useWidth } from './use-width';
 import { useMountTurn } from './mount-queue';
+import { openGallery } from '../gallery-state';
 
 export interface ClassChartProps<R extends { key: string; name: string }> {
   rows: readonly R[];
@@ -54,6 +55,15 @@ export function ClassChart<R extends { key: string; name: string }>(p: ClassChar
   const rs = useMemo(() => (right ? niceScale(p.rightExtent?.[0] ?? 0, p.rightExtent?.[1] ?? 1, right) : null), [p.rightExtent, right]);
   const keys = useMemo(() => rows.map((r) => r.key), [rows]);
   const labels = useMemo(() => new Map(rows.map((r) => [r.key, tickLabel(r)])), [rows, tickLabel]);
+  // class-name ticks open the dataset gallery of that class (rows that carry a class index)
+  const classOf = useMemo(() => {
+    const m = new Map<string, number>();
+    for (const r of rows) {
+      const c = (r as { cls?: unknown }).cls;
+      if (typeof c === 'number') m.set(r.key, c);
+    }
+    return m;
+  }, [rows]);
   const leftTick = useMemo(() => valueTick(left.format ?? String, 'left'), [left]);
   const rightTick = useMemo(() => valueTick(right?.format ?? String, 'right'), [right]);
   const classTick = useCallback(
@@ -64,11 +74,18 @@ export function ClassChart<R extends { key: string; name: string }>(p: ClassChar
         dy="0.71em"
         fontSize={ax.fontSize}
         fill="#222"
+        {...(classOf.has(String(t.payload.value))
+          ? {
+              className: 'ltc-class-tick',
+              'data-class': classOf.get(String(t.payload.value)),
+              onClick: () => openGallery(classOf.get(String(t.payload.value))!),
+            }
+          : {})}
       >
         {labels.get(String(t.payload.value)) ?? ''}
       </text>
     ),
-    [labels, ax],
+    [labels, ax, classOf],
   );
   const legendContent = useCallback(() => (legend ? <ChartLegend items={legend} /> : null), [legend]);
   const tip = useCallback(
