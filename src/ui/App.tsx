@@ -10,6 +10,18 @@ import { useShortcuts } from './shortcuts';
 import { ResumeBanner } from './ResumeBanner';
 import { HiddenControlsLine, useHidden } from './ClassroomLink';
 import { configPanelShown } from '../state/classroom';
+import { PanelBoundary } from './PanelBoundary';
+import { usePg } from './context';
+
+/** The confirm dialog in its boundary (Dismiss answers Cancel). */
+function GuardedConfirm() {
+  const answer = usePg((s) => s.answerConfirm);
+  return (
+    <PanelBoundary name="confirm dialog" onDismiss={() => answer(false)}>
+      <ConfirmDialog />
+    </PanelBoundary>
+  );
+}
 
 function Shell({ pg }: { pg: Playground }) {
   useShortcuts(pg.session);
@@ -17,20 +29,28 @@ function Shell({ pg }: { pg: Playground }) {
   const withConfig = configPanelShown(useHidden());
   return (
     <div className="app">
-      <Header />
+      <PanelBoundary name="header">
+        <Header />
+      </PanelBoundary>
       <CrashBanner />
-      <ResumeBanner />
+      <PanelBoundary name="saved-run banner">
+        <ResumeBanner />
+      </PanelBoundary>
       <Notices />
       <HiddenControlsLine />
       <div className={withConfig ? 'layout' : 'layout no-config'}>
-        <ConfigPanel />
-        <ChartsArea />
+        <PanelBoundary name="configuration panel">
+          <ConfigPanel />
+        </PanelBoundary>
+        <PanelBoundary name="charts area">
+          <ChartsArea />
+        </PanelBoundary>
       </div>
       <footer className="app-footer">
         Fashion-MNIST © 2017 Zalando SE (MIT). Losses: KPS, FBL and GCL of Li &amp; Cheung; baselines CE, LDAM-DRW, Balanced Softmax, logit
         adjustment, class-balanced CE. Everything trains in a Web Worker in this tab.
       </footer>
-      <ConfirmDialog />
+      <GuardedConfirm />
     </div>
   );
 }

@@ -3,6 +3,7 @@
  * safetensors file with PyTorch names (made in the worker, which owns the model) plus the Python snippet that loads
  * it, the metrics as CSV / JSON, each chart as PNG, and loading an exported zip back (evaluate, continue training).
  */
+import { PanelBoundary } from './PanelBoundary';
 import { useEffect, useRef, useState } from 'react';
 import { useModalDialog } from './use-modal-dialog';
 import { PYTORCH_SNIPPET } from '../core/export/pytorch-snippet';
@@ -261,7 +262,9 @@ export function ExportButton() {
       <button type="button" className="export-open" onClick={() => setOpen(true)} aria-haspopup="dialog">
         Export…
       </button>
-      <ExportDialog open={open} onClose={() => setOpen(false)} />
+      <PanelBoundary name="export dialog" onDismiss={() => setOpen(false)}>
+        <ExportDialog open={open} onClose={() => setOpen(false)} />
+      </PanelBoundary>
     </>
   );
 }
