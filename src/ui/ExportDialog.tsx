@@ -15,7 +15,7 @@ import { FMNIST_CLASS_NAMES } from '../state/settings';
 import type { PlaygroundState } from '../state/store';
 import './export.css';
 
-const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+const pct = (v: number | null) => (v === null || !Number.isFinite(v) ? '–' : `${(100 * v).toFixed(1)}%`);
 
 function metricsInput(s: PlaygroundState): MetricsInput {
   const cur = s.current;
@@ -30,7 +30,7 @@ function metricsInput(s: PlaygroundState): MetricsInput {
   };
 }
 
-type Status = { text: string; level: 'info' | 'error'; accuracy?: number };
+type Status = { text: string; level: 'info' | 'error'; accuracy?: number | null };
 
 export function ExportDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
   const { session, store } = usePlayground();

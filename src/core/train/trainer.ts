@@ -51,13 +51,15 @@ export interface EpochMetrics {
   drwActive: boolean;
   trainLoss: number;
   trainAccuracy: number;
-  testLoss: number;
-  testAccuracy: number;
-  perClassAccuracy: number[];
+  /** null without test images (an upload may have none): never NaN. */
+  testLoss: number | null;
+  testAccuracy: number | null;
+  /** null for a class without test images. */
+  perClassAccuracy: (number | null)[];
   groupAccuracy: GroupAccuracy;
   confusion: number[][];
-  featureNormTrain: number[];
-  featureNormTest: number[];
+  featureNormTrain: (number | null)[];
+  featureNormTest: (number | null)[];
   /** Per-class quantities of the loss actually in force (GCL cloud, KPS scale/margin, FBL stimulus, …). */
   lossPerClass: Record<string, number[]>;
   /** GCL only: the downward shift noiseMul·|ε|·d̂_c actually sampled in the last batch, per class (C × B). */
@@ -454,11 +456,11 @@ export class Trainer {
    * (default: the last finished one).
    */
   async evaluate(afterEpoch = this.epoch - 1): Promise<{
-    accuracy: number;
-    loss: number;
-    perClassAccuracy: number[];
+    accuracy: number | null;
+    loss: number | null;
+    perClassAccuracy: (number | null)[];
     confusion: number[][];
-    featureNorm: number[];
+    featureNorm: (number | null)[];
     preds: Int32Array;
   }> {
     const test = this.dataset.test;
@@ -500,7 +502,7 @@ export class Trainer {
     };
     return {
       accuracy: cm.accuracy,
-      loss: lossSum / Math.max(1, idx.length),
+      loss: idx.length ? lossSum / idx.length : null,
       perClassAccuracy: cm.perClassAccuracy,
       confusion: cm.confusion,
       featureNorm: norms.means(),
