@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { POLL, e2eEnabled, openApp, stepOf, useApp, waitPhase, waitStep } from './harness';
 import { CONTENT_SECURITY_POLICY } from '../../src/csp';
+import { pngFolder, zipFolder } from '../helpers/upload-fixtures';
 
 const RUN = e2eEnabled();
 const WASM = 'backend=wasm&nmax=20&if=10&batch=16&eval=2&log=1&model=convnet&loss=ce&head=linear&epochs=3';
@@ -181,4 +182,26 @@ describe.runIf(RUN)('nothing a saved run or a failing panel does breaks the page
     expect(errors.filter((e) => !/is broken in this browser|The above error occurred/.test(e))).toEqual([]);
     await context.close();
   }, 240_000);
+
+  it('a folder zip with one image per class: a note, training works, and no NaN anywhere on the page', async () => {
+    const context = await app.browser.newContext({ viewport: { width: 1400, height: 1100 } });
+    const page = await context.newPage();
+    await page.addInitScript(recordCsp);
+    const { errors } = await openApp(page, app.url, 'backend=wasm&batch=16&eval=2&log=1&model=convnet&loss=ce&head=linear&epochs=2');
+    await page.locator('[data-testid=data-source] > summary').click();
+    const zip = zipFolder(pngFolder('single', ['ant', 'bee', 'cow'], [1, 1, 1]));
+    await page.getByTestId('upload-zip').setInputFiles({ name: 'single.zip', mimeType: 'application/zip', buffer: Buffer.from(zip) });
+    await expect.poll(() => page.locator('[data-testid=field-dataset] select').inputValue(), POLL).toMatch(/^folder@\d+$/);
+    await waitPhase(page, ['ready']);
+    const notes = await page.getByTestId('upload-note').allTextContents();
+    expect(notes.join(' ')).toMatch(/no test images: every class has a single readable image, which is kept for training/);
+    await step(page);
+    await expect.poll(async () => Number(await page.getByTestId('epoch-counter').getAttribute('data-epochs-done')), POLL).toBe(1);
+    const text = await page.evaluate(() => document.body.innerText);
+    expect(text).not.toMatch(/NaN/);
+    expect(await page.locator('svg text').evaluateAll((els) => els.filter((e) => /NaN/.test(e.textContent ?? '')).length)).toBe(0);
+    expect(await violations(page)).toEqual([]);
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 180_000);
 });
