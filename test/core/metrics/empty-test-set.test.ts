@@ -85,7 +85,7 @@ describe('metrics without test images', () => {
     expect(perClassCsv(input)).not.toMatch(/NaN/);
     expect(metricsJson(input)).not.toMatch(/NaN/);
     const rows = perClassAccuracyRows(
-      [{ id: 'r', label: 'run', color: '#000', dataKey: 'k', batches: [], epochs: [e] }],
+      [{ id: 'r', label: 'run', color: '#000', batches: [], epochs: [e] }],
       input.counts,
       ['many', 'many', 'few', 'few'],
       input.classNames,
