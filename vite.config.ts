@@ -1,12 +1,25 @@
 /// <reference types="vitest/config" />
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
+import { CONTENT_SECURITY_POLICY } from './src/csp.ts';
 import { packParts } from './src/cli/vite-pack-parts';
 
+/** Writes the Content-Security-Policy into the built index.html (see src/csp.ts; not in dev, whose preamble is inline). */
+function cspMeta(): Plugin {
+  return {
+    name: 'ltpg-csp-meta',
+    apply: 'build',
+    transformIndexHtml: () => [
+      { tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: CONTENT_SECURITY_POLICY }, injectTo: 'head-prepend' },
+    ],
+  };
+}
+
 export default defineConfig({
-  plugins: [react(), packParts()],
+  plugins: [react(), packParts(), cspMeta()],
   worker: { format: 'es' },
   build: { target: 'es2022', chunkSizeWarningLimit: 4000 },
+  preview: { headers: { 'Content-Security-Policy': CONTENT_SECURITY_POLICY } },
   test: {
     include: ['test/**/*.test.ts'],
     environment: 'node',

@@ -175,7 +175,7 @@ export interface ReproducedRun {
 
 export interface Point {
   epoch: number;
-  overall: number;
+  overall: number | null;
   many: number | null;
   medium: number | null;
   few: number | null;
@@ -183,7 +183,7 @@ export interface Point {
   tail3: number;
   /** Mean accuracy of the 3 classes with the most training images. */
   head3: number;
-  perClass: number[];
+  perClass: (number | null)[];
 }
 
 export interface ReproducedSummary {
@@ -199,7 +199,7 @@ export interface ReproducedSummary {
   normRatioTail3Head3: number;
   /** Mean test feature norm of the medium+few classes / of the many classes (final epoch; null if a side is empty). */
   normRatioTailGroups: number | null;
-  featureNormTest: number[];
+  featureNormTest: (number | null)[];
   seconds: number;
   halted: string | null;
 }
@@ -217,7 +217,7 @@ export function classesByCount(counts: number[]): number[] {
 function point(m: SlimEpoch, counts: number[]): Point {
   const order = classesByCount(counts);
   const k = Math.min(3, Math.floor(counts.length / 2)) || 1;
-  const pick = (cls: number[]) => mean(cls.map((c) => m.perClassAccuracy[c]).filter((v) => !Number.isNaN(v)));
+  const pick = (cls: number[]) => mean(cls.map((c) => m.perClassAccuracy[c]).filter((v): v is number => v !== null && !Number.isNaN(v)));
   return {
     epoch: m.epoch,
     overall: m.testAccuracy,
@@ -233,12 +233,12 @@ function point(m: SlimEpoch, counts: number[]): Point {
 export function summarize(r: ReproducedRun): ReproducedSummary {
   if (!r.epochs.length) throw new Error(`run ${r.id} has no finished epoch`);
   const last = r.epochs[r.epochs.length - 1];
-  const score = (e: SlimEpoch) => e.selectionScore ?? e.testAccuracy;
+  const score = (e: SlimEpoch) => e.selectionScore ?? e.testAccuracy ?? -1;
   let best = r.epochs[0];
   for (const e of r.epochs) if (score(e) > score(best)) best = e;
   const order = classesByCount(r.counts);
   const k = Math.min(3, Math.floor(r.counts.length / 2)) || 1;
-  const nm = (cls: number[]) => mean(cls.map((c) => last.featureNormTest[c]).filter((v) => Number.isFinite(v)));
+  const nm = (cls: number[]) => mean(cls.map((c) => last.featureNormTest[c]).filter((v): v is number => v !== null && Number.isFinite(v)));
   const tailCls = r.groups.map((g, c) => (g === 'many' ? -1 : c)).filter((c) => c >= 0);
   const headCls = r.groups.map((g, c) => (g === 'many' ? c : -1)).filter((c) => c >= 0);
   return {
@@ -320,7 +320,7 @@ export function claimChecks(sums: ReproducedSummary[]): ClaimCheck[] {
   const by = new Map(sums.map((s) => [s.id, s]));
   const out: ClaimCheck[] = [];
   const ce = by.get('ce');
-  const f1 = (v: number) => (100 * v).toFixed(1);
+  const f1 = (v: number | null) => (v === null ? '–' : (100 * v).toFixed(1));
   if (ce) {
     for (const id of ['kps', 'fbl', 'gcl1', 'gcl2'] as RunId[]) {
       const s = by.get(id);
@@ -346,7 +346,7 @@ export function claimChecks(sums: ReproducedSummary[]): ClaimCheck[] {
     for (const when of ['final', 'best'] as const) {
       out.push({
         id: `gcl2-overall-${when}`,
-        holds: g2[when].overall > g1[when].overall,
+        holds: (g2[when].overall ?? -1) > (g1[when].overall ?? -1),
         text: `overall accuracy (${when}): GCL stage 2 ${f1(g2[when].overall)} > stage 1 ${f1(g1[when].overall)}`,
       });
       out.push({

@@ -21,7 +21,7 @@ export interface AccuracyCell {
   stage: 1 | 2;
   /** 1-based epoch within the stage. */
   epoch: number;
-  overall: number;
+  overall: number | null;
   many: number | null;
   medium: number | null;
   few: number | null;
@@ -62,7 +62,7 @@ function cell(e: EpochMetrics): AccuracyCell {
   return {
     stage: e.stage,
     epoch: e.epoch + 1,
-    overall: e.testAccuracy,
+    overall: finite(e.testAccuracy),
     many: finite(e.groupAccuracy.many),
     medium: finite(e.groupAccuracy.medium),
     few: finite(e.groupAccuracy.few),
@@ -71,7 +71,10 @@ function cell(e: EpochMetrics): AccuracyCell {
 
 export function bestEpoch(epochs: readonly EpochMetrics[]): EpochMetrics | null {
   let best: EpochMetrics | null = null;
-  for (const e of epochs) if (Number.isFinite(e.testAccuracy) && (!best || e.testAccuracy > best.testAccuracy)) best = e;
+  for (const e of epochs) {
+    const a = finite(e.testAccuracy);
+    if (a !== null && (!best || a > (best.testAccuracy ?? -1))) best = e;
+  }
   return best;
 }
 

@@ -161,11 +161,11 @@ export type SweepWhen = 'last' | 'best';
 /** What the summary needs of an epoch (EpochMetrics has it). */
 export interface SweepEpoch {
   epoch: number;
-  testAccuracy: number;
+  testAccuracy: number | null;
   groupAccuracy: GroupAccuracy;
-  perClassAccuracy: number[];
+  perClassAccuracy: (number | null)[];
   selection?: 'validation' | 'test';
-  selectionScore?: number;
+  selectionScore?: number | null;
 }
 
 export interface SweepRunResult {
@@ -183,22 +183,22 @@ export interface SweepRow {
   epoch: number;
   /** What chose the best epoch (when = 'best'). */
   chosenOn: 'validation' | 'test' | null;
-  overall: number;
+  overall: number | null;
   many: number | null;
   medium: number | null;
   few: number | null;
-  tail3: number;
+  tail3: number | null;
 }
 
 /** Mean accuracy of the k (≤ 3) classes with the fewest training images (ties: the higher class index first). */
-export function tailMean(perClass: number[], counts: number[], k = 3): number {
+export function tailMean(perClass: (number | null)[], counts: number[], k = 3): number | null {
   const order = counts
     .map((n, c) => [n, c])
     .sort((a, b) => a[0] - b[0] || b[1] - a[1])
     .map(([, c]) => c);
   const pick = order.slice(0, Math.min(k, Math.max(1, Math.floor(counts.length / 2)))).map((c) => perClass[c]);
-  const ok = pick.filter((v) => !Number.isNaN(v));
-  return ok.length ? ok.reduce((a, b) => a + b, 0) / ok.length : NaN;
+  const ok = pick.filter((v): v is number => v !== null && !Number.isNaN(v));
+  return ok.length ? ok.reduce((a, b) => a + b, 0) / ok.length : null;
 }
 
 /** One row per finished run (runs without an epoch are left out), at the last or the best epoch. */
@@ -206,7 +206,7 @@ export function sweepRows(results: SweepRunResult[], when: SweepWhen): SweepRow[
   const rows: SweepRow[] = [];
   for (const r of results) {
     if (!r.epochs.length) continue;
-    const score = (e: SweepEpoch) => e.selectionScore ?? e.testAccuracy;
+    const score = (e: SweepEpoch) => e.selectionScore ?? e.testAccuracy ?? -1;
     const e = when === 'last' ? r.epochs[r.epochs.length - 1] : r.epochs.reduce((a, b) => (score(b) > score(a) ? b : a));
     rows.push({
       value: r.value,

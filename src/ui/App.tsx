@@ -12,6 +12,18 @@ import { HiddenControlsLine, useHidden } from './ClassroomLink';
 import { configPanelShown } from '../state/classroom';
 import { IntroPanel } from './IntroPanel';
 import { ClassGallery } from './ClassGallery';
+import { PanelBoundary } from './PanelBoundary';
+import { usePg } from './context';
+
+/** The confirm dialog in its boundary (Dismiss answers Cancel). */
+function GuardedConfirm() {
+  const answer = usePg((s) => s.answerConfirm);
+  return (
+    <PanelBoundary name="confirm dialog" onDismiss={() => answer(false)}>
+      <ConfirmDialog />
+    </PanelBoundary>
+  );
+}
 
 function Shell({ pg }: { pg: Playground }) {
   useShortcuts(pg.session);
@@ -19,22 +31,32 @@ function Shell({ pg }: { pg: Playground }) {
   const withConfig = configPanelShown(useHidden());
   return (
     <div className="app">
-      <Header />
+      <PanelBoundary name="header">
+        <Header />
+      </PanelBoundary>
       <CrashBanner />
-      <ResumeBanner />
+      <PanelBoundary name="saved-run banner">
+        <ResumeBanner />
+      </PanelBoundary>
       <Notices />
       <HiddenControlsLine />
       <IntroPanel />
       <div className={withConfig ? 'layout' : 'layout no-config'}>
-        <ConfigPanel />
-        <ChartsArea />
+        <PanelBoundary name="configuration panel">
+          <ConfigPanel />
+        </PanelBoundary>
+        <PanelBoundary name="charts area">
+          <ChartsArea />
+        </PanelBoundary>
       </div>
       <footer className="app-footer">
         Fashion-MNIST © 2017 Zalando SE (MIT). Losses: KPS, FBL and GCL of Li &amp; Cheung; baselines CE, LDAM-DRW, Balanced Softmax, logit
         adjustment, class-balanced CE. Everything trains in a Web Worker in this tab.
       </footer>
-      <ConfirmDialog />
-      <ClassGallery />
+      <GuardedConfirm />
+      <PanelBoundary name="class gallery">
+        <ClassGallery />
+      </PanelBoundary>
     </div>
   );
 }

@@ -16,6 +16,7 @@ import { chartHideId } from '../state/classroom';
 import { CHARTS } from '../state/chart-catalog';
 import { ConfusionDrilldown, type DrillTarget } from './ConfusionDrilldown';
 import { CompareRuns } from './RunsTable';
+import { PanelBoundary } from './PanelBoundary';
 import type { RunRecord } from '../state/slices/metrics';
 
 function RunningLine() {
@@ -75,24 +76,32 @@ export function ChartsArea() {
   return (
     <main className="charts-area" aria-label="Live charts">
       <RunningLine />
-      {!hidden.has('compare') && <CompareRuns />}
+      {!hidden.has('compare') && (
+        <PanelBoundary name="runs table">
+          <CompareRuns />
+        </PanelBoundary>
+      )}
       {summary ? (
-        <ChartsPanel
-          runs={runs}
-          timeRuns={timeRuns}
-          counts={counts}
-          groups={groups}
-          classNames={classNames}
-          totalEpochs={run?.config.epochs ?? 1}
-          gaStartEpoch={gaStart}
-          drwStartEpoch={drwStart}
-          only={only}
-          onCellClick={(trueClass, predClass, cell) => setDrill({ trueClass, predClass, cell })}
-        />
+        <PanelBoundary name="charts">
+          <ChartsPanel
+            runs={runs}
+            timeRuns={timeRuns}
+            counts={counts}
+            groups={groups}
+            classNames={classNames}
+            totalEpochs={run?.config.epochs ?? 1}
+            gaStartEpoch={gaStart}
+            drwStartEpoch={drwStart}
+            only={only}
+            onCellClick={(trueClass, predClass, cell) => setDrill({ trueClass, predClass, cell })}
+          />
+        </PanelBoundary>
       ) : (
         <p className="charts-placeholder">The charts appear once the data is loaded.</p>
       )}
-      <ConfusionDrilldown target={drill} onClose={() => setDrill(null)} />
+      <PanelBoundary name="confusion drill-down" onDismiss={() => setDrill(null)}>
+        <ConfusionDrilldown target={drill} onClose={() => setDrill(null)} />
+      </PanelBoundary>
     </main>
   );
 }

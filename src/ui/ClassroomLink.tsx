@@ -3,6 +3,7 @@
  * src/state/classroom.ts) and copies a URL with the current settings plus `hide=…`. Opened, that URL renders the page
  * without those controls and with a small line offering "Show all controls" (which drops `hide` from the URL).
  */
+import { PanelBoundary } from './PanelBoundary';
 import { useId, useMemo, useRef, useState } from 'react';
 import { useModalDialog } from './use-modal-dialog';
 import { HIDEABLE, HIDE_AREAS, type HideId } from '../state/classroom';
@@ -202,7 +203,9 @@ export function ClassroomButton() {
       <button type="button" className="classroom-open" onClick={() => setOpen(true)} aria-haspopup="dialog">
         Classroom link…
       </button>
-      <ClassroomDialog open={open} onClose={() => setOpen(false)} />
+      <PanelBoundary name="classroom-link dialog" onDismiss={() => setOpen(false)}>
+        <ClassroomDialog open={open} onClose={() => setOpen(false)} />
+      </PanelBoundary>
     </>
   );
 }

@@ -3,6 +3,7 @@
  * safetensors file with PyTorch names (made in the worker, which owns the model) plus the Python snippet that loads
  * it, the metrics as CSV / JSON, each chart as PNG, and loading an exported zip back (evaluate, continue training).
  */
+import { PanelBoundary } from './PanelBoundary';
 import { useEffect, useRef, useState } from 'react';
 import { useModalDialog } from './use-modal-dialog';
 import { PYTORCH_SNIPPET } from '../core/export/pytorch-snippet';
@@ -15,7 +16,7 @@ import type { PlaygroundState } from '../state/store';
 import './export.css';
 import { PytorchHandoff } from './PytorchHandoff';
 
-const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+const pct = (v: number | null) => (v === null || !Number.isFinite(v) ? '–' : `${(100 * v).toFixed(1)}%`);
 
 function metricsInput(s: PlaygroundState): MetricsInput {
   const cur = s.current;
@@ -30,7 +31,7 @@ function metricsInput(s: PlaygroundState): MetricsInput {
   };
 }
 
-type Status = { text: string; level: 'info' | 'error'; accuracy?: number };
+type Status = { text: string; level: 'info' | 'error'; accuracy?: number | null };
 
 export function ExportDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
   const { session, store } = usePlayground();
@@ -264,7 +265,9 @@ export function ExportButton() {
       <button type="button" className="export-open" onClick={() => setOpen(true)} aria-haspopup="dialog">
         Export…
       </button>
-      <ExportDialog open={open} onClose={() => setOpen(false)} />
+      <PanelBoundary name="export dialog" onDismiss={() => setOpen(false)}>
+        <ExportDialog open={open} onClose={() => setOpen(false)} />
+      </PanelBoundary>
     </>
   );
 }

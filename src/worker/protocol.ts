@@ -101,7 +101,8 @@ export interface ExportedFile {
 export interface LoadedRun {
   summary: RunSummary;
   spec: RunSpec;
-  evaluation: { testAccuracy: number; testLoss: number; perClassAccuracy: number[]; testImages: number };
+  /** null accuracies / loss: no test images (or none of that class). */
+  evaluation: { testAccuracy: number | null; testLoss: number | null; perClassAccuracy: (number | null)[]; testImages: number };
 }
 
 /** Which confusion-matrix cell to show the test images of (original class indices). */

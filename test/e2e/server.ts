@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { CONTENT_SECURITY_POLICY } from '../../src/csp';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -53,6 +54,8 @@ export async function serveStatic(rootDir: string, port = 0): Promise<StaticServ
         'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
         'content-length': body.length,
         'cache-control': 'no-store',
+        // the same policy `vite preview` sends (src/csp.ts); the built index.html carries it as a <meta> too
+        ...(extname(file) === '.html' ? { 'content-security-policy': CONTENT_SECURITY_POLICY } : {}),
       });
       res.end(req.method === 'HEAD' ? undefined : body);
     } catch (e) {

@@ -123,7 +123,7 @@ describe('testExamples (confusion-matrix drill-down)', () => {
     }
     expect(seen).toBe(data.test.labels.length);
     expect(offDiagonal).toBeGreaterThan(0); // the check covers misclassified images (60 of 80 after one epoch)
-    expect(offDiagonal).toBe(data.test.labels.length - Math.round(m.testAccuracy * data.test.labels.length));
+    expect(offDiagonal).toBe(data.test.labels.length - Math.round(m.testAccuracy! * data.test.labels.length));
     expect(tf.memory().numTensors).toBe(tensors);
     // the limit caps the images, not the count
     const diag = await examples(engine, 0, 0, 2);

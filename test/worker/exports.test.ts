@@ -87,7 +87,7 @@ describe('worker exports (Node, cpu)', () => {
     expect(loaded.summary.epoch).toBe(1);
     expect(loaded.summary.trainImages).toBe(summary.trainImages);
     expect(loaded.evaluation.testAccuracy).toBe(epoch[0].testAccuracy);
-    expect(loaded.evaluation.testLoss).toBeCloseTo(epoch[0].testLoss, 5);
+    expect(loaded.evaluation.testLoss).toBeCloseTo(epoch[0].testLoss!, 5);
     // continue training from epoch 1
     for (let i = 0; i < summary.batchesPerEpoch; i++) await other.engine.handle(req('step'));
     const next = other.events.filter((e) => e.type === 'epoch').map((e) => (e as { metrics: EpochMetrics }).metrics);

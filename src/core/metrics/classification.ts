@@ -2,8 +2,10 @@
 import type { Group } from '../data/types';
 
 export interface ClassificationMetrics {
-  accuracy: number;
-  perClassAccuracy: number[];
+  /** null without predictions (an upload with no test image). */
+  accuracy: number | null;
+  /** null for a class without test images: no accuracy can be measured (never NaN). */
+  perClassAccuracy: (number | null)[];
   /** confusion[true][predicted] counts. */
   confusion: number[][];
 }
@@ -20,9 +22,9 @@ export function classificationMetrics(preds: ArrayLike<number>, labels: ArrayLik
   }
   const perClassAccuracy = confusion.map((row, c) => {
     const n = row.reduce((a, b) => a + b, 0);
-    return n === 0 ? NaN : row[c] / n;
+    return n === 0 ? null : row[c] / n;
   });
-  return { accuracy: preds.length ? correct / preds.length : NaN, perClassAccuracy, confusion };
+  return { accuracy: preds.length ? correct / preds.length : null, perClassAccuracy, confusion };
 }
 
 export interface GroupAccuracy {
@@ -32,10 +34,10 @@ export interface GroupAccuracy {
 }
 
 /** Mean per-class accuracy over the classes of each group (null when a group has no class). */
-export function groupAccuracy(perClassAccuracy: number[], groups: Group[]): GroupAccuracy {
+export function groupAccuracy(perClassAccuracy: readonly (number | null)[], groups: Group[]): GroupAccuracy {
   const acc: Record<Group, number[]> = { many: [], medium: [], few: [] };
   perClassAccuracy.forEach((a, c) => {
-    if (!Number.isNaN(a)) acc[groups[c]].push(a);
+    if (a !== null && !Number.isNaN(a)) acc[groups[c]].push(a);
   });
   const mean = (v: number[]) => (v.length ? v.reduce((x, y) => x + y, 0) / v.length : null);
   return { many: mean(acc.many), medium: mean(acc.medium), few: mean(acc.few) };
@@ -55,8 +57,9 @@ export class PerClassMean {
       this.n[labels[i]]++;
     }
   }
-  means(): number[] {
-    return Array.from(this.sum, (s, c) => (this.n[c] ? s / this.n[c] : NaN));
+  /** Per-class means; null for a class without samples (never NaN). */
+  means(): (number | null)[] {
+    return Array.from(this.sum, (s, c) => (this.n[c] ? s / this.n[c] : null));
   }
   reset(): void {
     this.sum.fill(0);

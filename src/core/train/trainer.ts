@@ -55,25 +55,27 @@ export interface EpochMetrics {
   drwActive: boolean;
   trainLoss: number;
   trainAccuracy: number;
-  testLoss: number;
-  testAccuracy: number;
-  perClassAccuracy: number[];
+  /** null without test images (an upload may have none): never NaN. */
+  testLoss: number | null;
+  testAccuracy: number | null;
+  /** null for a class without test images. */
+  perClassAccuracy: (number | null)[];
   groupAccuracy: GroupAccuracy;
   confusion: number[][];
-  featureNormTrain: number[];
-  featureNormTest: number[];
+  featureNormTrain: (number | null)[];
+  featureNormTest: (number | null)[];
   /** Per-class quantities of the loss actually in force (GCL cloud, KPS scale/margin, FBL stimulus, …). */
   lossPerClass: Record<string, number[]>;
   /**
    * Validation split on (config.valFraction > 0): mean per-class accuracy on the held-out training images, and
    * per class. Absent when the split is off.
    */
-  valAccuracy?: number;
-  valPerClassAccuracy?: number[];
+  valAccuracy?: number | null;
+  valPerClassAccuracy?: (number | null)[];
   /** What chooses the best epoch: the validation split when on, else the test set (as the papers report). */
   selection?: 'validation' | 'test';
   /** The score the best epoch is chosen by (valAccuracy, or testAccuracy). */
-  selectionScore?: number;
+  selectionScore?: number | null;
   /** GCL only: the downward shift noiseMul·|ε|·d̂_c actually sampled in the last batch, per class (C × B). */
   gclNoiseLastBatch?: number[][];
   /**
@@ -540,7 +542,7 @@ export class Trainer {
     const val = this.valIndices.length ? await this.evaluateValidation() : null;
     const selection = val ? ('validation' as const) : ('test' as const);
     const selectionScore = val ? val.accuracy : ev.accuracy;
-    if (this.stage === 1 && (this.best === null || selectionScore > this.best.score)) {
+    if (this.stage === 1 && selectionScore !== null && (this.best === null || selectionScore > this.best.score)) {
       this.best = {
         epoch: this.epoch,
         score: selectionScore,
@@ -601,11 +603,11 @@ export class Trainer {
    * (default: the last finished one).
    */
   async evaluate(afterEpoch = this.epoch - 1): Promise<{
-    accuracy: number;
-    loss: number;
-    perClassAccuracy: number[];
+    accuracy: number | null;
+    loss: number | null;
+    perClassAccuracy: (number | null)[];
     confusion: number[][];
-    featureNorm: number[];
+    featureNorm: (number | null)[];
     preds: Int32Array;
     /** Pooled features of the evaluated images (n × D, evaluation order) and their labels. */
     features: Float32Array;
@@ -652,7 +654,7 @@ export class Trainer {
     };
     return {
       accuracy: cm.accuracy,
-      loss: lossSum / Math.max(1, idx.length),
+      loss: idx.length ? lossSum / idx.length : null,
       perClassAccuracy: cm.perClassAccuracy,
       confusion: cm.confusion,
       featureNorm: norms.means(),
@@ -674,7 +676,7 @@ export class Trainer {
   }
 
   /** Mean per-class accuracy (and per class) on the validation split, eval mode. */
-  private async evaluateValidation(): Promise<{ accuracy: number; perClassAccuracy: number[] }> {
+  private async evaluateValidation(): Promise<{ accuracy: number | null; perClassAccuracy: (number | null)[] }> {
     const pool = this.dataset.pool;
     const { height: H, width: W, channels: Cc, numClasses: C } = pool;
     const idx = this.valIndices;
@@ -693,8 +695,9 @@ export class Trainer {
       }
     }
     const cm = classificationMetrics(preds, this.valLabels, C);
-    const present = cm.perClassAccuracy.filter((v) => !Number.isNaN(v));
-    return { accuracy: present.reduce((a, b) => a + b, 0) / Math.max(1, present.length), perClassAccuracy: cm.perClassAccuracy };
+    const present = cm.perClassAccuracy.filter((v): v is number => v !== null && !Number.isNaN(v));
+    const accuracy = present.length ? present.reduce((a, b) => a + b, 0) / present.length : null;
+    return { accuracy, perClassAccuracy: cm.perClassAccuracy };
   }
 
   /** Number of validation images (0: no split). */

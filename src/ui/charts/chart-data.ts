@@ -67,14 +67,14 @@ export function presentGroups(groups: readonly Group[]): Group[] {
 }
 
 /** Mean of the finite values of the classes in group `g` (null when there are none). */
-export function groupMean(values: readonly number[] | undefined, groups: readonly Group[], g: Group): number | null {
+export function groupMean(values: readonly (number | null)[] | undefined, groups: readonly Group[], g: Group): number | null {
   if (!values) return null;
   let s = 0;
   let n = 0;
   for (let c = 0; c < groups.length; c++) {
     if (groups[c] !== g) continue;
     const v = values[c];
-    if (v === undefined || !Number.isFinite(v)) continue;
+    if (v === undefined || v === null || !Number.isFinite(v)) continue;
     s += v;
     n++;
   }
@@ -237,7 +237,8 @@ export function thinRows<T>(rows: readonly T[], maxRows: number): readonly T[] {
 
 /** Test accuracy (%) per epoch. */
 export function accuracyPoints(epochs: readonly EpochMetrics[], totalEpochs: number): XY[] {
-  return epochs.map((e) => ({ x: epochX(e, totalEpochs), y: e.testAccuracy * 100 }));
+  // no test images: a gap (the tables and tooltips show "–")
+  return epochs.map((e) => ({ x: epochX(e, totalEpochs), y: e.testAccuracy === null ? NaN : e.testAccuracy * 100 }));
 }
 
 /** Many/medium/few accuracy (%) per epoch: one row per epoch, null where a group has no class. */
@@ -343,7 +344,7 @@ export function perClassAccuracyRows(
     if (!last) return;
     for (const row of rows) {
       const a = last.perClassAccuracy[row.cls];
-      row.v[`r${i}`] = a === undefined || !Number.isFinite(a) ? null : a * 100;
+      row.v[`r${i}`] = a === undefined || a === null || !Number.isFinite(a) ? null : a * 100;
     }
   });
   return rows;

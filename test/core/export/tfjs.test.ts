@@ -144,7 +144,7 @@ describe('TensorFlow.js zip export', () => {
       for (const [k, v] of loaded.bnBatchesTracked) t2.model.bnBatchesTracked.set(k, v);
       const [e1, e2] = [await t.evaluate(), await t2.evaluate()];
       expect(e2.accuracy).toBe(e1.accuracy);
-      expect(e2.loss).toBeCloseTo(e1.loss, 6);
+      expect(e2.loss).toBeCloseTo(e1.loss!, 6);
       const w0 = cloneWeights(t2.model);
       const r = await t2.step();
       expect(r.halt).toBeUndefined();

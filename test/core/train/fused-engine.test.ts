@@ -126,7 +126,7 @@ describe.skipIf(!device && !CI)('Trainer on the fused WebGPU engine (Dawn + Swif
       expect(t.engineKind).toBe('tfjs');
       expectCurvesClose(lf, lt, 1e-3, loss);
       const [ef, et] = [await f.evaluate(), await t.evaluate()];
-      expect(Math.abs(ef.loss - et.loss)).toBeLessThan(1e-3 * Math.max(1, et.loss));
+      expect(Math.abs(ef.loss! - et.loss!)).toBeLessThan(1e-3 * Math.max(1, et.loss!));
       f.dispose();
       t.dispose();
     });

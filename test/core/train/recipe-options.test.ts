@@ -217,7 +217,7 @@ describe('GCL stage 2 from the best stage-1 epoch', () => {
     }
     const best = t.bestEpoch!;
     expect(best.selection).toBe('test');
-    expect(best.score).toBe(Math.max(...ms.map((m) => m.testAccuracy)));
+    expect(best.score).toBe(Math.max(...ms.map((m) => m.testAccuracy!)));
     const ck = await t.checkpoint();
     expect(ck.best?.epoch).toBe(best.epoch);
     // from a restored checkpoint (as reproduce's gcl2 run does)

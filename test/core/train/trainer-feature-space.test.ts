@@ -58,7 +58,7 @@ describe('Trainer feature space (issue 10.3)', () => {
     expect(fs.x.length).toBe(Math.min(t.testCount, FEATURE_SPACE_POINTS));
     expect(fs.classes.reduce((s, c) => s + c.n, 0)).toBe(t.testCount);
     // the norms are the raw pooled features' norms: their class means are the epoch's featureNormTest
-    for (let c = 0; c < fs.numClasses; c++) expect(fs.classes[c].meanNorm).toBeCloseTo(a.featureNormTest[c], 4);
+    for (let c = 0; c < fs.numClasses; c++) expect(fs.classes[c].meanNorm).toBeCloseTo(a.featureNormTest[c]!, 4);
     expect(fs.arrows).toBeUndefined(); // linear head: no weight arrows
     expect(b.featureSpace!.x).not.toEqual(fs.x); // training moved the features
     t.dispose();

@@ -67,8 +67,8 @@ describe('Trainer', () => {
     expect(m.testAccuracy).toBeGreaterThan(0.6); // chance is 0.25
     expect(m.perClassAccuracy).toHaveLength(4);
     expect(m.confusion.flat().reduce((a, b) => a + b, 0)).toBe(80);
-    expect(m.featureNormTrain.every((v) => v > 0)).toBe(true);
-    expect(m.featureNormTest.every((v) => v > 0)).toBe(true);
+    expect(m.featureNormTrain.every((v) => v! > 0)).toBe(true);
+    expect(m.featureNormTest.every((v) => v! > 0)).toBe(true);
     expect(m.groupAccuracy.few).not.toBeNull();
     expect(JSON.parse(JSON.stringify(m)).stage).toBe(1);
     t.dispose();

@@ -174,7 +174,7 @@ describe('group series', () => {
     expect(keys).not.toContain(normKey(0, 'te', 'few')); // no class has < 20 images here
     expect(keys).not.toContain(normKey(0, 'tr', 3));
     const manyIdx = r.groups.map((g, c) => (g === 'many' ? c : -1)).filter((c) => c >= 0);
-    const expected = manyIdx.reduce((s, c) => s + r.epochs[2].featureNormTrain[c], 0) / manyIdx.length;
+    const expected = manyIdx.reduce((s, c) => s + r.epochs[2].featureNormTrain[c]!, 0) / manyIdx.length;
     expect(byGroup[2][normKey(0, 'tr', 'many')]).toBeCloseTo(expected);
   });
 });

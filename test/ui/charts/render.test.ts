@@ -82,11 +82,11 @@ describe('ChartsPanel server render', () => {
     const html = renderToString(createElement(ChartsPanel, props([r])));
     const e = r.epochs[2];
     expect(summaryOf(html, 'loss')).toBe(
-      `Epoch 3 of 3: test accuracy ${(e.testAccuracy * 100).toFixed(1)} %, training loss ${Number(e.trainLoss.toPrecision(3))}.`,
+      `Epoch 3 of 3: test accuracy ${(e.testAccuracy! * 100).toFixed(1)} %, training loss ${Number(e.trainLoss.toPrecision(3))}.`,
     );
     expect(summaryOf(html, 'groups')).toMatch(/^Epoch 3 of 3: test accuracy many \d+\.\d %, medium \d+\.\d %\.$/); // no class has < 20 images
     expect(summaryOf(html, 'per-class')).toContain(
-      `most frequent class class-0 (${r.counts[0]} images) ${(e.perClassAccuracy[0] * 100).toFixed(1)} %`,
+      `most frequent class class-0 (${r.counts[0]} images) ${(e.perClassAccuracy[0]! * 100).toFixed(1)} %`,
     );
     expect(summaryOf(html, 'confusion')).toMatch(
       /^Confusion matrix of 10 classes for CE, epoch 3 of 3, .*Mean per-class accuracy \(diagonal\) \d+\.\d %/,

@@ -27,7 +27,7 @@ describe('summary sentences', () => {
     const first = { ...synthRun({ epochs: 1, id: 'b', label: 'KPS' }), epochs: [] };
     const s = lossSummary([r, first]);
     expect(s).toBe(
-      `CE, epoch 2 of 2: test accuracy ${(r.epochs[1].testAccuracy * 100).toFixed(1)} %, training loss ${Number(r.epochs[1].trainLoss.toPrecision(3))}. ` +
+      `CE, epoch 2 of 2: test accuracy ${(r.epochs[1].testAccuracy! * 100).toFixed(1)} %, training loss ${Number(r.epochs[1].trainLoss.toPrecision(3))}. ` +
         `KPS, epoch 1 in progress: training loss ${Number(first.batches.at(-1)!.loss.toPrecision(3))} in the last batch.`,
     );
     expect(lossSummary([])).toBe('No training yet.');
@@ -55,7 +55,7 @@ describe('data tables', () => {
     const t = lossTable([a, b]);
     expect(t.columns).toEqual(['Run', 'Stage', 'Epoch', 'Training loss', 'Test loss', 'Test accuracy']);
     expect(t.rows).toHaveLength(3 + TABLE_EPOCHS);
-    expect(t.rows[0]).toEqual(['A', '1', '1', '1', '1.2', `${(a.epochs[0].testAccuracy * 100).toFixed(1)} %`]);
+    expect(t.rows[0]).toEqual(['A', '1', '1', '1', '1.2', `${(a.epochs[0].testAccuracy! * 100).toFixed(1)} %`]);
     expect(t.rows.at(-1)![2]).toBe(String(TABLE_EPOCHS + 40)); // the last epoch is kept
     expect(t.note).toMatch(/60 evenly spaced epochs/);
     expect(lossTable([a]).note).toBeUndefined();
