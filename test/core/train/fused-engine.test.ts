@@ -132,18 +132,22 @@ describe.skipIf(!device && !CI)('Trainer on the fused WebGPU engine (Dawn + Swif
     });
   }
 
-  it('gcl stage 1 and stage 2 (frozen backbone, CBEN): the same loss curve; the backbone stays untouched in stage 2', async () => {
-    const c = cfg({ loss: 'gcl', epochs: 1 });
+  it('gcl stage 1 and stage 2 (frozen backbone, CBEN, another batch size): the same loss curve; the backbone stays untouched', async () => {
+    // stage 2 with batch 4: the fused engine gets an executor sized for it at the first stage-2 step
+    const c = cfg({ loss: 'gcl', epochs: 1, stage2: { ...DEFAULT_CONFIG.stage2, epochs: 1, batchSize: 4 } });
     const f = new Trainer(data, c, { gpuDevice: dev() });
     const t = new Trainer(data, c);
     const s1f = await losses(f, 1);
     const s1t = await losses(t, 1);
     expectCurvesClose(s1f, s1t, 1e-3, 'gcl stage 1');
     const before = (await f.checkpoint()).weights;
+    const stage1Bytes = f.engineStats()!.bytes;
     f.startStage2();
     t.startStage2();
     const s2f = await losses(f, 1);
     const s2t = await losses(t, 1);
+    expect(f.engineKind).toBe('fused');
+    expect(f.engineStats()!.bytes).toBeLessThan(stage1Bytes);
     expectCurvesClose(s2f, s2t, 1e-3, 'gcl stage 2');
     const after = (await f.checkpoint()).weights;
     for (const k of Object.keys(before)) {
