@@ -27,6 +27,13 @@ export interface FusedEngineOptions {
   maxBatch: number;
 }
 
+/** Mixup as the executor takes it: L = λ·L(labels, noise) + (1 − λ)·L(mix.labels, mix.noise). */
+interface StepMix {
+  labels: Int32Array;
+  lambda: number;
+  noise?: Float32Array | null;
+}
+
 export class FusedEngine implements StepEngine {
   readonly kind = 'fused' as const;
   /** Applied training-mode steps since the last sync (each adds one to every BN layer's num_batches_tracked). */
@@ -93,6 +100,8 @@ export class FusedEngine implements StepEngine {
   async train(s: EngineStep): Promise<EngineStepResult> {
     this.check();
     const form = logitForm(s.loss.id, s.loss.params, s.loss.ctx);
+    // mixup (issue 13 may add `mix` to EngineStep): passed as the executor's mix, whose checks reject another shape
+    const mix = (s as EngineStep & { mix?: StepMix | null }).mix ?? undefined;
     const { result } = this.ex.trainStep({
       x: s.x,
       n: s.n,
@@ -101,6 +110,7 @@ export class FusedEngine implements StepEngine {
       form,
       noise: s.noise ?? undefined,
       frozen: s.frozen,
+      mix: mix && { labels: mix.labels, lambda: mix.lambda, noise: mix.noise ?? undefined },
     });
     const r = await this.guard(result);
     if (r.finite && !s.frozen) this.tracked++;
