@@ -138,7 +138,7 @@ async function runRow(it: TrainerItem): Promise<TrainerRow> {
 /** The rows of a bench mode: fused and tfjs for each configuration. */
 export function trainerPlan(mode: 'quick' | 'full'): TrainerItem[] {
   const cfgs: Omit<TrainerItem, 'engine'>[] = [
-    { model: 'convnet', loss: 'gcl', batch: 8, input: [8, 8, 3], perClass: 24, timeoutMs: 180_000 },
+    { model: 'convnet', loss: 'gcl', batch: 8, input: [8, 8, 3], perClass: 24, timeoutMs: 300_000 },
   ];
   if (mode === 'full') {
     cfgs.push({ model: 'resnet8', loss: 'gcl', batch: 8, input: [8, 8, 3], perClass: 24, timeoutMs: 300_000 });
