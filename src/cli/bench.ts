@@ -21,6 +21,7 @@ import { initBackend, initNodeWebGPU } from '../core/backend';
 import { benchStep, configKey, installWallClockKernelTimer, type StepConfig, type StepPlan, type BenchStepResult } from './bench-step';
 import { chartsMarkdown, measureUi, runBrowserBench, type BrowserRun, type BrowserResult, type UiResult } from './bench-browser';
 import { executorMarkdown, executorPlan, runExecutorBench, type ExecutorOutcome } from './bench-executor';
+import { runTrainerBench, trainerMarkdown, trainerPlan, type TrainerBenchOutcome } from './bench-trainer';
 
 type Mode = 'quick' | 'full' | 'dry';
 
@@ -433,6 +434,7 @@ export function markdown(report: BenchReport): string {
   if (ui.charts) lines.push('', chartsMarkdown(ui.charts));
   lines.push(`Dawn (Node WebGPU): ${report.dawn.status} — ${report.dawn.reason}`);
   if (report.executor) lines.push('', executorMarkdown(report.executor));
+  if (report.trainerEngines) lines.push('', trainerMarkdown(report.trainerEngines));
   return lines.join('\n');
 }
 
@@ -455,6 +457,8 @@ export interface BenchReport {
   browser: { chromium: string | null; args: string[]; results: BrowserResult[]; error?: string };
   ui: UiResult;
   executor?: ExecutorOutcome;
+  /** Trainer-level rows: the fused WebGPU engine vs the tfjs engine (bench-trainer.ts). */
+  trainerEngines?: TrainerBenchOutcome;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -465,7 +469,7 @@ const USAGE = `Usage: npm run bench -- [--quick | --dry] [options]
   --quick            a representative subset, under 3 minutes on this 2-core machine
   --dry              a tiny Node-cpu-only config (tests: the JSON shape); no browser, no UI
   --executor-only    only the fused WebGPU executor rows vs the tfjs WebGPU path (dispatches, overhead floor, real shapes)
-  --no-torch  --no-browser  --no-ui  --no-dawn  --no-executor
+  --no-torch  --no-browser  --no-ui  --no-dawn  --no-executor (no executor rows and no trainer-level fused vs tfjs rows)
   --backends LIST    Node backends among wasm,cpu (default both)
   --torch-threads L  PyTorch thread counts, the first one for the ratios (default 1,2 full; 1 quick/dry)
   --ui-seconds N     how long to watch the app train (default 6 quick, 20 full)
@@ -576,6 +580,11 @@ export async function main(argv: string[]): Promise<BenchReport | ExecutorOutcom
     executor = runExecutorBench(executorPlan(args.mode === 'quick' ? 'quick' : 'full'), log);
     savePart('executor', executor);
   }
+  let trainerEngines: TrainerBenchOutcome | undefined;
+  if (args.executor && args.mode !== 'dry') {
+    trainerEngines = runTrainerBench(trainerPlan(args.mode === 'quick' ? 'quick' : 'full'), log);
+    savePart('trainerEngines', trainerEngines);
+  }
   let browser: BenchReport['browser'] = { chromium: null, args: [], results: [] };
   if (plan.browser.length) {
     const { CHROMIUM_ARGS } = await import('./bench-browser');
@@ -615,6 +624,7 @@ export async function main(argv: string[]): Promise<BenchReport | ExecutorOutcom
     browser,
     ui,
     executor,
+    trainerEngines,
   };
   const json = JSON.stringify(report, null, 1);
   writeFileSync(runFile, json);

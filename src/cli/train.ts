@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { DEFAULT_CONFIG, ConfigError, type TrainConfig } from '../core/train/config';
+import { DEFAULT_CONFIG, ConfigError, ENGINE_CHOICES, type TrainConfig } from '../core/train/config';
 import { Trainer, type EpochMetrics } from '../core/train/trainer';
 import { TrainController } from '../core/train/controller';
 import { LOSS_IDS, getLoss } from '../core/losses/registry';
@@ -65,6 +65,9 @@ GCL stage 2 (after stage 1; needs a cosine head)
 Run
   --seed N              (default 1)
   --backend B           auto | wasm | cpu | webgpu (default auto: wasm, else cpu; webgpu uses Dawn)
+  --engine E            auto | fused | tfjs (default auto: the fused WebGPU executor when the backend is webgpu,
+                        else tfjs). fused with another backend runs the executor on its own Dawn device while
+                        tfjs (wasm/cpu) only mirrors the weights for checkpoints and exports
   --out FILE            write the JSON there instead of stdout
   --quiet               no progress bar
   --help
@@ -136,6 +139,7 @@ function parse(argv: string[]) {
         'stage2-gamma': { type: 'string' },
         seed: { type: 'string' },
         backend: { type: 'string' },
+        engine: { type: 'string' },
         out: { type: 'string' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean' },
@@ -212,6 +216,7 @@ function parse(argv: string[]) {
   const from = oneOf('stage2-from', v['stage2-from'], ['last', 'best'] as const);
   if (from) s2.from = from;
   const backend = oneOf('backend', v.backend, ['auto', 'wasm', 'cpu', 'webgpu'] as const) ?? 'auto';
+  set('engine', oneOf('engine', v.engine, ENGINE_CHOICES));
   if ((c.dataset === 'cifar10-lt' || c.dataset === 'cifar100-lt') && !v.data)
     usage(`--dataset ${c.dataset} needs --data FILE (the official binary archive)`);
   const save = { tfjs: v['save-tfjs'], safetensors: v['save-safetensors'], testLogits: v['save-test-logits'] };
@@ -288,6 +293,7 @@ async function main(): Promise<void> {
   writeResult(args.out, JSON.stringify(result, null, 1), progress);
   const save = args.save;
   if (save.tfjs || save.safetensors || save.testLogits) {
+    await trainer.syncModel(); // the fused engine's weights into the tfjs model
     const info = exportInfoFromTrainer(trainer, backend.name);
     if (save.safetensors) {
       writeFileSync(save.safetensors, exportSafetensors(trainer.model, info));
@@ -323,8 +329,11 @@ async function trainOnce(
   backend: Awaited<ReturnType<typeof initBackend>>,
   progress: Progress,
 ) {
-  const trainer = new Trainer(dataset, args.config);
+  const trainer = new Trainer(dataset, args.config, { gpuDevice: await fusedDevice(args.config.engine, backend.name) });
   if (trainer.headNote) progress.line(trainer.headNote);
+  const engine = trainer.engineResolution();
+  if (engine.note) throw new Error(`--engine fused: ${engine.note}`);
+  progress.line(`engine: ${engine.kind === 'fused' ? 'fused WebGPU executor' : 'tfjs'}`);
   progress.line(
     `data: ${dataset.meta.title}, IF ${args.config.imbalance} (${args.config.profile}), ${trainer.subset.indices.length} training images, counts ${trainer.counts.join(' ')}`,
   );
@@ -374,6 +383,7 @@ async function trainOnce(
     config: trainer.config,
     stage2Config: args.stage2 ? trainer.stage2 : null,
     backend,
+    engine: trainer.engineKind,
     tfjsVersion: tf.version.tfjs,
     dataset: {
       id: dataset.meta.id,
@@ -404,6 +414,19 @@ async function trainOnce(
       : null,
   };
   return { result, trainer };
+}
+
+/**
+ * The fused engine's device: tfjs' own on the webgpu backend (found by the trainer: undefined here); with
+ * `--engine fused` on another backend, a Dawn device of its own.
+ */
+async function fusedDevice(engine: TrainConfig['engine'], backend: string): Promise<GPUDevice | undefined> {
+  if (engine !== 'fused' || backend === 'webgpu') return undefined;
+  const gpu = await initNodeWebGPU();
+  if (!gpu.ok) throw new Error(`--engine fused needs WebGPU (Dawn): ${gpu.reason}`);
+  const adapter = await navigator.gpu.requestAdapter();
+  if (!adapter) throw new Error('--engine fused: no WebGPU adapter (navigator.gpu.requestAdapter() returned null)');
+  return adapter.requestDevice();
 }
 
 main().catch((e) => {

@@ -38,12 +38,14 @@ function ownBuffer(u8: Uint8Array): ArrayBuffer {
 }
 
 export async function tfjsExport(trainer: Trainer, spec: RunSpec | null): Promise<ExportedFile> {
+  await trainer.syncModel(); // the fused engine's weights into the tfjs model
   await primeVariables();
   const bytes = await exportTfjsZip(trainer.model, info(trainer, spec));
   return { bytes: ownBuffer(bytes), fileName: `${exportStem(trainer)}.tfjs.zip`, mime: 'application/zip' };
 }
 
 export async function safetensorsExport(trainer: Trainer, spec: RunSpec | null): Promise<ExportedFile> {
+  await trainer.syncModel();
   await primeVariables();
   const bytes = exportSafetensors(trainer.model, info(trainer, spec));
   return { bytes: ownBuffer(bytes), fileName: `${exportStem(trainer)}.safetensors`, mime: 'application/octet-stream' };

@@ -5,6 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeDataset } from '../../src/core/data/pack';
 import { tinyDataset } from '../helpers/tiny-dataset';
+import { initNodeWebGPU } from '../../src/core/backend';
+
+const dawn = await initNodeWebGPU();
+const CI = process.env.CI === 'true';
+if (!dawn.ok && !CI) console.warn(`[train-cli.test] SKIPPING --engine fused: WebGPU (Dawn) could not start: ${dawn.reason}`);
 
 const dir = mkdtempSync(join(tmpdir(), 'ltp-cli-'));
 const pack = join(dir, 'tiny.ltpg');
@@ -75,12 +80,34 @@ describe('npm run train (CLI)', () => {
       ['--epochs', 'abc'],
       ['--loss', 'gcl', '--param', 'zzz=1'],
       ['--dataset', 'cifar10-lt'],
+      ['--engine', 'cuda'],
     ]) {
       const r = cli(args);
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/Usage: npm run train/);
     }
   });
+
+  it.skipIf(!dawn.ok && !CI)(
+    '--engine fused trains on the fused WebGPU executor (own Dawn device) with the same losses as --engine tfjs',
+    () => {
+      const run = (engine: string) => {
+        const out = join(dir, `engine-${engine}.json`);
+        const args = ['--dataset', 'fmnist-lt', '--data', pack, '--imbalance', '10', '--model', 'convnet', '--loss', 'kps'];
+        const r = cli([...args, '--epochs', '1', '--batch', '16', '--no-augment', '--backend', 'cpu', '--engine', engine, '--out', out]);
+        expect(r.status, r.stderr).toBe(0);
+        return { stderr: r.stderr, doc: JSON.parse(readFileSync(out, 'utf8')) };
+      };
+      const f = run('fused');
+      const t = run('tfjs');
+      expect(f.stderr).toMatch(/engine: fused WebGPU executor/);
+      expect(f.doc.engine).toBe('fused');
+      expect(f.doc.epochs[0].engine).toBe('fused');
+      expect(t.doc.engine).toBe('tfjs');
+      const [lf, lt] = [f.doc.epochs[0].trainLoss, t.doc.epochs[0].trainLoss];
+      expect(Math.abs(lf - lt)).toBeLessThan(1e-3 * Math.max(1, Math.abs(lt)));
+    },
+  );
 
   it('names the file when the data is not a dataset', () => {
     const bad = join(dir, 'bad.ltpg');

@@ -294,9 +294,10 @@ export class Trainer {
   async ensureEngine(): Promise<void> {
     const r = this.engineResolution();
     this.engineNote = r.note;
-    const maxBatch = Math.max(this.cfg.batchSize, this.stage2.batchSize);
-    // the fused executor is sized for the largest batch at creation: a larger stage-2 batch needs a new one
-    if (this.engine.kind === r.kind && !(this.engine instanceof FusedEngine && this.engine.maxBatch < maxBatch)) return;
+    // the fused executor is sized for the stage's batch (its dispatch grids cover maxBatch whatever n is, so a larger
+    // executor wastes work on every step): a stage with another batch size gets a new one
+    const maxBatch = this.batchSize();
+    if (this.engine.kind === r.kind && !(this.engine instanceof FusedEngine && this.engine.maxBatch !== maxBatch)) return;
     const old = this.engine;
     await old.syncToModel();
     const momentum = await old.readMomentum();

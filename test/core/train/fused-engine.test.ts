@@ -10,6 +10,10 @@ import { registerFastKernels } from '../../../src/core/kernels';
 import { DEFAULT_CONFIG, type TrainConfig } from '../../../src/core/train/config';
 import { Trainer, type TrainerCheckpoint } from '../../../src/core/train/trainer';
 import { tinyDataset } from '../../helpers/tiny-dataset';
+import { buildSpec, createModel } from '../../../src/core/models';
+import { Rng } from '../../../src/core/train/rng';
+import { FusedEngine } from '../../../src/core/train/fused-engine';
+import type { EngineStep } from '../../../src/core/train/step-engine';
 import { CI, dawnDevice } from '../gpu/helpers';
 
 const { device, why } = await dawnDevice();
@@ -132,18 +136,22 @@ describe.skipIf(!device && !CI)('Trainer on the fused WebGPU engine (Dawn + Swif
     });
   }
 
-  it('gcl stage 1 and stage 2 (frozen backbone, CBEN): the same loss curve; the backbone stays untouched in stage 2', async () => {
-    const c = cfg({ loss: 'gcl', epochs: 1 });
+  it('gcl stage 1 and stage 2 (frozen backbone, CBEN, another batch size): the same loss curve; the backbone stays untouched', async () => {
+    // stage 2 with batch 4: the fused engine gets an executor sized for it at the first stage-2 step
+    const c = cfg({ loss: 'gcl', epochs: 1, stage2: { ...DEFAULT_CONFIG.stage2, epochs: 1, batchSize: 4 } });
     const f = new Trainer(data, c, { gpuDevice: dev() });
     const t = new Trainer(data, c);
     const s1f = await losses(f, 1);
     const s1t = await losses(t, 1);
     expectCurvesClose(s1f, s1t, 1e-3, 'gcl stage 1');
     const before = (await f.checkpoint()).weights;
+    const stage1Bytes = f.engineStats()!.bytes;
     f.startStage2();
     t.startStage2();
     const s2f = await losses(f, 1);
     const s2t = await losses(t, 1);
+    expect(f.engineKind).toBe('fused');
+    expect(f.engineStats()!.bytes).toBeLessThan(stage1Bytes);
     expectCurvesClose(s2f, s2t, 1e-3, 'gcl stage 2');
     const after = (await f.checkpoint()).weights;
     for (const k of Object.keys(before)) {
@@ -152,6 +160,41 @@ describe.skipIf(!device && !CI)('Trainer on the fused WebGPU engine (Dawn + Swif
     }
     f.dispose();
     t.dispose();
+  });
+
+  it('passes a mixup term (EngineStep.mix, when present) to the executor: λ = 0 makes the mixed labels the only ones', async () => {
+    const spec = buildSpec({ kind: 'convnet', head: 'cosine', inputShape: [8, 8, 1], numClasses: 4 });
+    const x = Float32Array.from({ length: 4 * 64 }, (_, i) => Math.sin(i));
+    const y = Int32Array.from([0, 1, 2, 3]);
+    const z = Int32Array.from([3, 3, 0, 1]);
+    const loss = {
+      id: 'ce' as const,
+      params: {},
+      ctx: { counts: [8, 5, 3, 2], head: 'cosine' as const, alpha: 0, gaActive: false, drwActive: false },
+    };
+    const run = async (labels: Int32Array, mix?: { labels: Int32Array; lambda: number }) => {
+      const model = createModel(spec, new Rng(5));
+      const e = await FusedEngine.create(model, { device: dev(), momentum: 0.9, weightDecay: 0, maxBatch: 4 });
+      const step: EngineStep & { mix?: { labels: Int32Array; lambda: number } } = {
+        x,
+        n: 4,
+        labels,
+        lr: 0.01,
+        loss,
+        noise: null,
+        frozen: false,
+        mix,
+      };
+      const r = await e.train(step);
+      e.dispose();
+      model.dispose();
+      return r.loss;
+    };
+    const plainY = await run(y);
+    const plainZ = await run(z);
+    expect(Math.abs(plainY - plainZ)).toBeGreaterThan(1e-4);
+    expect(await run(z, { labels: y, lambda: 0 })).toBeCloseTo(plainY, 5);
+    expect(await run(z, { labels: y, lambda: 1 })).toBeCloseTo(plainZ, 5);
   });
 
   it('holds no more GPU buffers after epoch 3 than after epoch 1', async () => {
