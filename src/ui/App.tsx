@@ -2,7 +2,7 @@
 import { useEffect } from 'react';
 import { PlaygroundContext, type Playground } from './context';
 import { Header } from './Header';
-import { ConfigPanel } from './ConfigPanel';
+import { SettingsDrawer } from './SettingsDrawer';
 import { ChartsArea } from './ChartsArea';
 import { CrashBanner, Notices } from './Notices';
 import { ConfirmDialog } from './ConfirmDialog';
@@ -23,7 +23,7 @@ function Shell({ pg }: { pg: Playground }) {
       <Notices />
       <HiddenControlsLine />
       <div className={withConfig ? 'layout' : 'layout no-config'}>
-        <ConfigPanel />
+        <SettingsDrawer />
         <ChartsArea />
       </div>
       <footer className="app-footer">
