@@ -2,7 +2,7 @@
 import { useEffect } from 'react';
 import { PlaygroundContext, type Playground } from './context';
 import { Header } from './Header';
-import { ConfigPanel } from './ConfigPanel';
+import { SettingsDrawer } from './SettingsDrawer';
 import { ChartsArea } from './ChartsArea';
 import { CrashBanner, Notices } from './Notices';
 import { ConfirmDialog } from './ConfirmDialog';
@@ -43,7 +43,7 @@ function Shell({ pg }: { pg: Playground }) {
       <IntroPanel />
       <div className={withConfig ? 'layout' : 'layout no-config'}>
         <PanelBoundary name="configuration panel">
-          <ConfigPanel />
+          <SettingsDrawer />
         </PanelBoundary>
         <PanelBoundary name="charts area">
           <ChartsArea />

@@ -169,7 +169,7 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose: () => 
               preprocessing and run in its metadata. Load it in PyTorch (the snippet defines the model, any model and head):
             </p>
             <div className="snippet">
-              <pre data-testid="pytorch-snippet">
+              <pre data-testid="pytorch-snippet" tabIndex={0} aria-label="PyTorch code (scrolls)">
                 <code>{PYTORCH_SNIPPET}</code>
               </pre>
               <button type="button" className="copy" onClick={() => void copySnippet()}>

@@ -137,7 +137,12 @@ function Counters() {
         <dt>ETA</dt>
         <dd data-testid="eta">{phase === 'running' ? formatEta(eta) : '–'}</dd>
       </div>
-      <progress className="run-progress" max={1} value={Math.min(1, frac)} aria-label="Stage progress" />
+      <div>
+        <dt className="ltc-sr-only">Progress</dt>
+        <dd>
+          <progress className="run-progress" max={1} value={Math.min(1, frac)} aria-label="Stage progress" />
+        </dd>
+      </div>
     </dl>
   );
 }

@@ -233,7 +233,7 @@ export function CompareRuns() {
           : ''}
       </p>
       {rows.length > 0 && (
-        <div className="runs-scroll">
+        <div className="runs-scroll" tabIndex={0} role="region" aria-label="Runs table (scrolls sideways on a narrow screen)">
           <table className="runs-table" data-testid="runs-table">
             <caption className="ltc-sr-only">Runs: test accuracy of the last epoch and of the epoch with the best overall accuracy</caption>
             <thead>
