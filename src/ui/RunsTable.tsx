@@ -245,7 +245,7 @@ export function CompareRuns() {
                   Last epoch
                 </th>
                 <th scope="colgroup" colSpan={5} className="runs-group">
-                  Best epoch (by overall accuracy)
+                  Best epoch (by test accuracy, or validation when the run holds one out)
                 </th>
                 <SortHeader col={{ key: 'status', label: 'Status', value: statusText }} sort={sort} onSort={onSort} rowSpan={2} />
               </tr>
@@ -289,8 +289,13 @@ export function CompareRuns() {
                       {c.value(r)}
                     </td>
                   ))}
-                  <td className="num" data-col="bestEpoch">
-                    {epochText(r.best)}
+                  <td className="num" title={r.bestOn ? `best epoch chosen on the ${r.bestOn} set` : undefined}>
+                    <span data-col="bestEpoch">{epochText(r.best)}</span>
+                    {r.bestOn && (
+                      <span className="runs-detail" data-col="bestOn">
+                        {r.bestOn === 'validation' ? 'on val' : 'on test'}
+                      </span>
+                    )}
                   </td>
                   {columns.best.map((c) => (
                     <td key={c.key} className="num" data-col={c.key}>
