@@ -21,6 +21,7 @@ import {
   type SortKey,
 } from '../state/compare';
 import { MAX_PINNED, pinnedCount } from '../state/slices/metrics';
+import { SweepPanel } from './SweepPanel';
 import './compare.css';
 
 const pct = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : `${(100 * v).toFixed(1)}%`);
@@ -223,6 +224,7 @@ export function CompareRuns() {
           Download CSV
         </button>
       </div>
+      <SweepPanel />
       <p className="compare-note">
         Pin a run to keep its curves on every chart while you change the loss, model or data and train the next one. With the same seed,
         runs train on the same data subset and start from the same initial backbone weights (same model); the classifier head can differ —
