@@ -137,7 +137,7 @@ export function SweepPanel() {
             <Tooltip />
             <Line type="linear" dataKey="y" name={metricLabel} stroke="#2563eb" isAnimationActive={false} connectNulls />
           </LineChart>
-          <table className="runs-table" data-testid="sweep-table">
+          <table className="runs-table" style={{ width: 'auto' }} data-testid="sweep-table">
             <caption className="ltc-sr-only">
               {metricLabel} ({when} epoch) for each value of {status.plan.param.label}
             </caption>
