@@ -54,6 +54,8 @@ export interface CompareRow {
   /** Last finished epoch, and the epoch with the best overall test accuracy (first one on ties). */
   last: AccuracyCell | null;
   best: AccuracyCell | null;
+  /** What chose the best epoch: the validation split when the run had one, else the test set. */
+  bestOn: 'validation' | 'test' | null;
 }
 
 const finite = (v: number | null | undefined): number | null => (v === null || v === undefined || !Number.isFinite(v) ? null : v);
@@ -69,11 +71,13 @@ function cell(e: EpochMetrics): AccuracyCell {
   };
 }
 
+/** The epoch with the best selection score: validation accuracy when the run had a validation split, else test accuracy. */
 export function bestEpoch(epochs: readonly EpochMetrics[]): EpochMetrics | null {
+  const score = (e: EpochMetrics) => e.selectionScore ?? e.testAccuracy;
   let best: EpochMetrics | null = null;
   for (const e of epochs) {
-    const a = finite(e.testAccuracy);
-    if (a !== null && (!best || a > (best.testAccuracy ?? -1))) best = e;
+    const a = finite(score(e));
+    if (a !== null && (!best || a > (score(best) ?? -1))) best = e;
   }
   return best;
 }
@@ -130,6 +134,7 @@ export function rowOf(r: RunRecord, opts: { current: boolean; phase?: Phase; dat
     epochs2: r.epochs.filter((e) => e.stage === 2).length,
     last: last ? cell(last) : null,
     best: best ? cell(best) : null,
+    bestOn: best ? (best.selection ?? 'test') : null,
   };
 }
 
@@ -210,6 +215,7 @@ export const CSV_COLUMNS = [
   'best_many_accuracy',
   'best_medium_accuracy',
   'best_few_accuracy',
+  'best_chosen_on',
   'color',
 ] as const;
 
@@ -233,6 +239,7 @@ export function compareCsv(rows: readonly CompareRow[]): string {
       r.epochs2,
       ...acc(r.last),
       ...acc(r.best),
+      r.bestOn ?? '',
       r.color,
     ]),
   );

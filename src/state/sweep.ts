@@ -156,6 +156,14 @@ export function parseSweepArg(arg: string, config: TrainConfig): Parsed<SweepPla
 // ---------------------------------------------------------------------------------------------------------------
 // Results
 
+export type SweepMetric = 'overall' | 'many' | 'medium' | 'few' | 'tail3';
+export const SWEEP_METRICS: readonly { id: SweepMetric; label: string }[] = [
+  { id: 'overall', label: 'overall accuracy' },
+  { id: 'many', label: 'many-shot accuracy' },
+  { id: 'medium', label: 'medium-shot accuracy' },
+  { id: 'few', label: 'few-shot accuracy' },
+  { id: 'tail3', label: 'tail-3 accuracy' },
+];
 export type SweepWhen = 'last' | 'best';
 
 /** What the summary needs of an epoch (EpochMetrics has it). */

@@ -15,6 +15,7 @@ import { MODEL_KINDS } from '../core/models/spec';
 import { ENGINE_CHOICES, type TrainConfig } from '../core/train/config';
 import { EMBEDDED, PLAYGROUND_DEFAULTS, patchSettings, withLoss, type BackendChoice, type Settings } from './settings';
 import { normalise } from './rules';
+import { recipeOf, withRecipe } from './recipe-settings';
 import { HIDE_IDS, canonicalHide, isHideId, type HideId } from './classroom';
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; why: string };
@@ -118,6 +119,8 @@ export const RANGES = {
   s2m: { min: 0, max: 0.5, step: 0.01 },
   s2noise: { min: 0, max: 2, step: 0.05 },
   s2gamma: { min: 0, max: 5, step: 0.5 },
+  mixupAlpha: { min: 0, max: 10, step: 0.1 },
+  valFraction: { min: 0, max: 0.5, step: 0.05 },
 } as const;
 
 const r = (k: keyof typeof RANGES, integer = false) => numberCodec(RANGES[k].min, RANGES[k].max, { integer });
@@ -168,6 +171,8 @@ export const URL_FIELDS = [
   field('model', 'Model', enumCodec(MODEL_IDS), cfg('model')),
   field('head', 'Head', enumCodec(['cosine', 'linear'] as const), cfg('head')),
   field('loss', 'Loss', enumCodec(LOSS_IDS), cfg('loss')),
+  // after the loss (the recipe is per loss), before the fields it sets (so an edited value in the URL wins)
+  field('recipe', 'Authors’ recipe', enumCodec(['ours', 'authors'] as const), { get: recipeOf, with: withRecipe }),
   field('batch', 'Batch size', r('batchSize', true), cfg('batchSize')),
   field('epochs', 'Epochs', r('epochs', true), cfg('epochs')),
   field('lr', 'Learning rate', r('lr'), cfg('lr')),
@@ -180,6 +185,23 @@ export const URL_FIELDS = [
   field('hflip', 'Horizontal flips', boolCodec, cfg('hflip')),
   field('eval', 'Test images per class', nullableCodec(r('evalPerClass', true)), cfg('evalPerClass')),
   field('log', 'Log every N batches', r('logEvery', true), cfg('logEvery')),
+  // the recipe options: absent = the default (so default settings round-trip unchanged)
+  field('mixup', 'Mixup α', r('mixupAlpha'), {
+    get: (s) => s.config.mixupAlpha ?? 0,
+    with: (s, v) => patchSettings(s, { config: { mixupAlpha: v || undefined } }),
+  }),
+  field('linit', 'Linear-head init', enumCodec(['uniform', 'kaiming'] as const), {
+    get: (s) => s.config.linearInit ?? 'uniform',
+    with: (s, v) => patchSettings(s, { config: { linearInit: v === 'uniform' ? undefined : v } }),
+  }),
+  field('fblc', 'FBL curriculum', enumCodec(['scaled', 'official'] as const), {
+    get: (s) => s.config.fblCurriculum ?? 'scaled',
+    with: (s, v) => patchSettings(s, { config: { fblCurriculum: v === 'scaled' ? undefined : v } }),
+  }),
+  field('val', 'Validation split', r('valFraction'), {
+    get: (s) => s.config.valFraction ?? 0,
+    with: (s, v) => patchSettings(s, { config: { valFraction: v || undefined } }),
+  }),
   field('s2.epochs', 'Stage-2 epochs', r('s2epochs', true), s2('epochs')),
   field('s2.sampler', 'Stage-2 sampler', enumCodec(['cben', 'classBalanced'] as const), s2('sampler')),
   field('s2.lr', 'Stage-2 max lr', r('s2lr'), s2('lrMax')),
@@ -188,6 +210,10 @@ export const URL_FIELDS = [
   field('s2.noise', 'Stage-2 cloud size', r('s2noise'), s2('noiseMul')),
   field('s2.gamma', 'Stage-2 focal γ', r('s2gamma'), s2('focalGamma')),
   field('s2.batch', 'Stage-2 batch size', r('batchSize', true), s2('batchSize')),
+  field('s2.from', 'Stage 2 starts from', enumCodec(['last', 'best'] as const), {
+    get: (s) => s.config.stage2.from ?? 'last',
+    with: (s, v) => patchSettings(s, { stage2: { from: v === 'last' ? undefined : v } }),
+  }),
   field('backend', 'Backend', enumCodec(BACKEND_CHOICES), { get: (s) => s.backend, with: (s, v) => patchSettings(s, { backend: v }) }),
   field('engine', 'Engine', enumCodec(ENGINE_CHOICES), {
     get: (s) => s.config.engine ?? 'auto',

@@ -12,7 +12,7 @@ import { LOSSES, LOSS_IDS, getLoss } from '../core/losses/registry';
 import type { HyperParamSpec, LossId } from '../core/losses/types';
 import { HEAD_KINDS, MODEL_KINDS } from '../core/models/spec';
 import type { EngineChoice, TrainConfig } from '../core/train/config';
-import { EMBEDDED, forcedHead, patchSettings, withLoss, type BackendChoice } from '../state/settings';
+import { EMBEDDED, forcedHead, patchSettings, type BackendChoice } from '../state/settings';
 import { RANGES } from '../state/url-schema';
 import { ClassHistogram } from './ClassHistogram';
 import { DataSource } from './DataSource';
@@ -20,6 +20,8 @@ import { EMBEDDED_SHAPE, infeasibility, previewCountsFor, shapeFor } from '../st
 import { switchDataset } from '../state/rules';
 import { usePg, usePlayground } from './context';
 import { CheckField, NumberField, SelectField } from './Fields';
+import { RecipeOptions } from './RecipeOptions';
+import { withLossKeepingRecipe } from '../state/recipe-settings';
 import { useChange } from './use-change';
 import { useHidden } from './ClassroomLink';
 import { LossExplainer } from './LossExplainer';
@@ -380,10 +382,11 @@ function LossSection() {
           value={c.loss}
           options={LOSS_IDS.map((id) => ({ value: id, label: LOSSES[id].label }))}
           help="Changing the loss type restarts the run (the earlier run stays on the charts)."
-          onCommit={(v) => change((s) => withLoss(s, v))}
+          onCommit={(v) => change((s) => withLossKeepingRecipe(s, v))}
           testId="field-loss"
         />
       )}
+      {!hidden.has('loss') && <RecipeOptions />}
       <p className="loss-summary">
         {def.summary}{' '}
         <button type="button" className="link-button" data-testid="explain-loss" onClick={() => setExplain(true)}>

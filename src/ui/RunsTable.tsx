@@ -21,6 +21,7 @@ import {
   type SortKey,
 } from '../state/compare';
 import { MAX_PINNED, pinnedCount } from '../state/slices/metrics';
+import { SweepPanel } from './SweepPanel';
 import './compare.css';
 
 const pct = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : `${(100 * v).toFixed(1)}%`);
@@ -223,6 +224,7 @@ export function CompareRuns() {
           Download CSV
         </button>
       </div>
+      <SweepPanel />
       <p className="compare-note">
         Pin a run to keep its curves on every chart while you change the loss, model or data and train the next one. With the same seed,
         runs train on the same data subset and start from the same initial backbone weights (same model); the classifier head can differ —
@@ -245,7 +247,7 @@ export function CompareRuns() {
                   Last epoch
                 </th>
                 <th scope="colgroup" colSpan={5} className="runs-group">
-                  Best epoch (by overall accuracy)
+                  Best epoch (by test accuracy, or validation when the run holds one out)
                 </th>
                 <SortHeader col={{ key: 'status', label: 'Status', value: statusText }} sort={sort} onSort={onSort} rowSpan={2} />
               </tr>
@@ -289,8 +291,13 @@ export function CompareRuns() {
                       {c.value(r)}
                     </td>
                   ))}
-                  <td className="num" data-col="bestEpoch">
-                    {epochText(r.best)}
+                  <td className="num" title={r.bestOn ? `best epoch chosen on the ${r.bestOn} set` : undefined}>
+                    <span data-col="bestEpoch">{epochText(r.best)}</span>
+                    {r.bestOn && (
+                      <span className="runs-detail" data-col="bestOn">
+                        {r.bestOn === 'validation' ? 'on val' : 'on test'}
+                      </span>
+                    )}
                   </td>
                   {columns.best.map((c) => (
                     <td key={c.key} className="num" data-col={c.key}>

@@ -93,16 +93,24 @@ export function authorsSettings(loss: LossId): RecipeSetting[] {
   return out;
 }
 
-/** `config` with the recipe's settings for `loss` (default: config.loss); a new object. */
-export function applyRecipe(config: TrainConfig, recipe: RecipeId, loss: LossId = config.loss): TrainConfig {
+/**
+ * `config` with the recipe's settings for `loss` (default: config.loss); a new object. 'ours' takes the stage-2
+ * sampler and batch size from `defaults` (the page passes its own defaults).
+ */
+export function applyRecipe(
+  config: TrainConfig,
+  recipe: RecipeId,
+  loss: LossId = config.loss,
+  defaults: Pick<TrainConfig, 'stage2'> = DEFAULT_CONFIG,
+): TrainConfig {
   const c: TrainConfig = { ...config, stage2: { ...config.stage2 } };
   if (recipe === 'ours') {
     delete c.mixupAlpha;
     delete c.linearInit;
     delete c.fblCurriculum;
     delete c.stage2.from;
-    c.stage2.sampler = DEFAULT_CONFIG.stage2.sampler;
-    c.stage2.batchSize = DEFAULT_CONFIG.stage2.batchSize;
+    c.stage2.sampler = defaults.stage2.sampler;
+    c.stage2.batchSize = defaults.stage2.batchSize;
     return c;
   }
   for (const s of authorsSettings(loss)) {

@@ -84,6 +84,8 @@ describe('config limits', () => {
       s2m: 'stage2.m',
       s2noise: 'stage2.noiseMul',
       s2gamma: 'stage2.focalGamma',
+      mixupAlpha: 'mixupAlpha',
+      valFraction: 'valFraction',
     };
     for (const [k, path] of Object.entries(map)) {
       const range = RANGES[k as keyof typeof RANGES];

@@ -1,0 +1,174 @@
+/**
+ * The page's sweep queue (Compare runs, next to the preset): trains one run per value of the plan
+ * (src/state/sweep.ts: same data, seed and so initial weights), pins each when its stage 1 is done, and keeps the
+ * finished runs when cancelled. Its progress is its own small observable (the page reads it with
+ * useSyncExternalStore); the results are the pinned runs themselves, read from the store by id.
+ */
+import type { PlaygroundSession } from './session';
+import type { PlaygroundState } from './store';
+import { MAX_PINNED, pinnedCount } from './slices/metrics';
+import { makeSettings, trainConfigOf, type Settings } from './settings';
+import { withSweepValue, type SweepPlan, type SweepRunResult } from './sweep';
+
+export interface SweepStatus {
+  plan: SweepPlan;
+  /** 0-based index of the run in training (plan.runs.length when done). */
+  index: number;
+  /** Run ids of the finished (pinned) runs, by plan index. */
+  done: { index: number; runId: string; counts: number[] }[];
+  state: 'running' | 'done' | 'cancelled' | 'failed';
+  message?: string;
+}
+
+type WaitResult = 'ok' | 'failed' | 'replaced' | 'cancelled';
+
+export class SweepRunner {
+  private status: SweepStatus | null = null;
+  private cancelled = false;
+  private wake: (() => void) | null = null;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(private readonly session: PlaygroundSession) {}
+
+  private get st(): PlaygroundState {
+    return this.session.store.getState();
+  }
+
+  subscribe = (f: () => void): (() => void) => {
+    this.listeners.add(f);
+    return () => this.listeners.delete(f);
+  };
+
+  getStatus = (): SweepStatus | null => this.status;
+
+  private set(s: SweepStatus | null): void {
+    this.status = s;
+    for (const f of this.listeners) f();
+  }
+
+  get running(): boolean {
+    return this.status?.state === 'running';
+  }
+
+  /** Why a sweep of `n` runs cannot start now (null: it can). */
+  blocker(n: number): string | null {
+    const s = this.st;
+    if (this.running) return 'A sweep is running.';
+    if (s.preset) return 'The preset is running.';
+    if (!s.runSettings || s.phase === 'starting' || s.phase === 'loading' || s.busy) return 'Wait until the data is loaded.';
+    if (s.phase === 'crashed') return 'Continue after the crash first.';
+    const free = MAX_PINNED - pinnedCount(s);
+    if (free < n) return `The sweep pins ${n} runs: unpin ${n - free} of the ${pinnedCount(s)} pinned runs first (at most ${MAX_PINNED}).`;
+    return null;
+  }
+
+  /** The finished runs as sweep results (value, counts, epochs), in plan order. */
+  results(): SweepRunResult[] {
+    const st = this.status;
+    if (!st) return [];
+    const s = this.st;
+    const runs = [...s.archived, ...(s.current ? [s.current] : [])];
+    const out: SweepRunResult[] = [];
+    for (const d of st.done) {
+      const r = runs.find((x) => x.id === d.runId);
+      if (!r) continue;
+      const spec = st.plan.runs[d.index];
+      const last = r.epochs[r.epochs.length - 1]?.stage ?? 1;
+      out.push({ value: spec.value, label: spec.label, counts: d.counts, epochs: r.epochs.filter((e) => e.stage === last) });
+    }
+    return out;
+  }
+
+  async start(plan: SweepPlan, base: Settings): Promise<SweepStatus['state']> {
+    const why = this.blocker(plan.runs.length);
+    if (why) {
+      this.set({ plan, index: 0, done: [], state: 'failed', message: why });
+      return 'failed';
+    }
+    this.cancelled = false;
+    const status: SweepStatus = { plan, index: 0, done: [], state: 'running' };
+    this.set(status);
+    const finish = (state: SweepStatus['state'], message?: string) => {
+      this.set({ ...this.status!, state, ...(message ? { message } : {}) });
+      return state;
+    };
+    try {
+      for (let i = 0; i < plan.runs.length; i++) {
+        if (this.cancelled) return finish('cancelled');
+        this.set({ ...this.status!, index: i });
+        const spec = plan.runs[i];
+        const settings = makeSettings(withSweepValue(trainConfigOf(base), plan.param.id, spec.value), base.backend);
+        const r = await this.trainOne(settings);
+        if (r === 'cancelled') return finish('cancelled');
+        if (r !== 'ok')
+          return finish('failed', r === 'replaced' ? 'the run was replaced by another one (settings changed)' : 'training failed');
+        const cur = this.st.current;
+        const counts = this.st.summary?.counts ?? [];
+        if (!cur || !this.st.pinCurrent()) return finish('failed', `run ${i + 1} could not be pinned (at most ${MAX_PINNED} pinned runs)`);
+        this.set({ ...this.status!, done: [...this.status!.done, { index: i, runId: cur.id, counts }] });
+      }
+      this.set({ ...this.status!, index: plan.runs.length });
+      this.st.patchRun({ announcement: `Sweep of ${plan.param.label} finished: ${plan.runs.length} runs pinned.` });
+      return finish('done');
+    } catch (e) {
+      return finish('failed', e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  /** Stops the queue; finished runs stay pinned, the run in training stays as it is (not pinned). */
+  cancel(): void {
+    if (!this.running) return;
+    this.cancelled = true;
+    this.wake?.();
+  }
+
+  private async trainOne(settings: Settings): Promise<WaitResult> {
+    await this.session.startRun(settings);
+    if (this.cancelled) return 'cancelled';
+    const id = this.st.current?.id;
+    if (!id) return 'failed';
+    await this.session.train();
+    return this.waitStageDone(id);
+  }
+
+  private waitStageDone(id: string): Promise<WaitResult> {
+    const store = this.session.store;
+    return new Promise<WaitResult>((resolve) => {
+      const check = (s: PlaygroundState): WaitResult | null => {
+        if (this.cancelled) return 'cancelled';
+        if (s.current?.id !== id) return 'replaced';
+        if (s.phase === 'crashed' || s.phase === 'error') return 'failed';
+        if (s.phase === 'stageDone' && s.summary?.stage === 1 && !s.busy) return 'ok';
+        return null;
+      };
+      let off: () => void = () => undefined;
+      const done = (r: WaitResult) => {
+        off();
+        this.wake = null;
+        resolve(r);
+      };
+      const now = check(store.getState());
+      if (now) {
+        resolve(now);
+        return;
+      }
+      this.wake = () => done('cancelled');
+      off = store.subscribe((s) => {
+        const r = check(s);
+        if (r) done(r);
+      });
+    });
+  }
+}
+
+const runners = new WeakMap<PlaygroundSession, SweepRunner>();
+
+/** The sweep runner of a session (one per session). */
+export function sweepFor(session: PlaygroundSession): SweepRunner {
+  let r = runners.get(session);
+  if (!r) {
+    r = new SweepRunner(session);
+    runners.set(session, r);
+  }
+  return r;
+}
