@@ -14,6 +14,7 @@ import type { PlaygroundSession } from './session';
 import { MAX_PINNED, pinnedCount, type RunRecord } from './slices/metrics';
 import type { Phase } from './slices/run';
 import type { PlaygroundState } from './store';
+import { waitStageDone, type WaitHooks, type WaitResult } from './run-wait';
 
 // ---------------------------------------------------------------- the table
 
@@ -263,8 +264,6 @@ export function presetSettings(base: Settings, loss: LossId): Settings {
 
 export type PresetOutcome = 'done' | 'cancelled' | 'declined' | 'failed' | 'busy';
 
-type WaitResult = 'ok' | 'failed' | 'replaced' | 'cancelled';
-
 /**
  * Runs the preset queue on a session. One per session (`presetFor`). `start()` resolves when the queue is done,
  * cancelled or failed; the progress is in the store (`preset`).
@@ -273,6 +272,7 @@ export class PresetRunner {
   private active = false;
   private cancelled = false;
   private wake: (() => void) | null = null;
+  private readonly waitHooks: WaitHooks = { cancelled: () => this.cancelled, setWake: (w) => (this.wake = w) };
 
   constructor(
     private readonly session: PlaygroundSession,
@@ -377,41 +377,11 @@ export class PresetRunner {
     const id = this.st.current?.id;
     if (!id) return 'failed';
     await this.session.train();
-    const r1 = await this.waitStageDone(id, 1);
+    const r1 = await waitStageDone(this.session.store, id, 1, this.waitHooks);
     if (r1 !== 'ok' || settings.config.loss !== 'gcl') return r1;
     // GCL is two-stage: re-train the classifier on the frozen backbone (stage-2 settings of the panel)
     await this.session.startStage2();
-    return this.waitStageDone(id, 2);
-  }
-
-  /** Resolves when the run `id` has finished `stage` (or failed, was replaced, or the queue was cancelled). */
-  private waitStageDone(id: string, stage: 1 | 2): Promise<WaitResult> {
-    const store = this.session.store;
-    return new Promise<WaitResult>((resolve) => {
-      const check = (s: PlaygroundState): WaitResult | null => {
-        if (this.cancelled) return 'cancelled';
-        if (s.current?.id !== id) return 'replaced';
-        if (s.phase === 'crashed' || s.phase === 'error') return 'failed';
-        if (s.phase === 'stageDone' && s.summary?.stage === stage && !s.busy) return 'ok';
-        return null;
-      };
-      let off: () => void = () => undefined;
-      const done = (r: WaitResult) => {
-        off();
-        this.wake = null;
-        resolve(r);
-      };
-      const now = check(store.getState());
-      if (now) {
-        resolve(now);
-        return;
-      }
-      this.wake = () => done('cancelled');
-      off = store.subscribe((s) => {
-        const r = check(s);
-        if (r) done(r);
-      });
-    });
+    return waitStageDone(this.session.store, id, 2, this.waitHooks);
   }
 }
 

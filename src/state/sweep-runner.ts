@@ -6,6 +6,7 @@
  */
 import type { PlaygroundSession } from './session';
 import type { PlaygroundState } from './store';
+import { waitStageDone, type WaitHooks, type WaitResult } from './run-wait';
 import { MAX_PINNED, pinnedCount } from './slices/metrics';
 import { makeSettings, trainConfigOf, type Settings } from './settings';
 import { withSweepValue, type SweepPlan, type SweepRunResult } from './sweep';
@@ -20,12 +21,11 @@ export interface SweepStatus {
   message?: string;
 }
 
-type WaitResult = 'ok' | 'failed' | 'replaced' | 'cancelled';
-
 export class SweepRunner {
   private status: SweepStatus | null = null;
   private cancelled = false;
   private wake: (() => void) | null = null;
+  private readonly waitHooks: WaitHooks = { cancelled: () => this.cancelled, setWake: (w) => (this.wake = w) };
   private readonly listeners = new Set<() => void>();
 
   constructor(private readonly session: PlaygroundSession) {}
@@ -128,36 +128,7 @@ export class SweepRunner {
     const id = this.st.current?.id;
     if (!id) return 'failed';
     await this.session.train();
-    return this.waitStageDone(id);
-  }
-
-  private waitStageDone(id: string): Promise<WaitResult> {
-    const store = this.session.store;
-    return new Promise<WaitResult>((resolve) => {
-      const check = (s: PlaygroundState): WaitResult | null => {
-        if (this.cancelled) return 'cancelled';
-        if (s.current?.id !== id) return 'replaced';
-        if (s.phase === 'crashed' || s.phase === 'error') return 'failed';
-        if (s.phase === 'stageDone' && s.summary?.stage === 1 && !s.busy) return 'ok';
-        return null;
-      };
-      let off: () => void = () => undefined;
-      const done = (r: WaitResult) => {
-        off();
-        this.wake = null;
-        resolve(r);
-      };
-      const now = check(store.getState());
-      if (now) {
-        resolve(now);
-        return;
-      }
-      this.wake = () => done('cancelled');
-      off = store.subscribe((s) => {
-        const r = check(s);
-        if (r) done(r);
-      });
-    });
+    return waitStageDone(this.session.store, id, 1, this.waitHooks);
   }
 }
 

@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { Trainer, splitValidation, type EpochMetrics } from '../../../src/core/train/trainer';
-import { ConfigError, DEFAULT_CONFIG, validateConfig, type TrainConfig } from '../../../src/core/train/config';
+import { ConfigError, validateConfig, type TrainConfig } from '../../../src/core/train/config';
 import { fblAlpha } from '../../../src/core/train/schedules';
 import { drawMix, mixRows, sampleBeta } from '../../../src/core/train/mixup';
 import { Rng } from '../../../src/core/train/rng';
@@ -13,37 +13,11 @@ import { drawClippedNormal } from '../../../src/core/losses/noise';
 import { makeLongTail } from '../../../src/core/data/longtail';
 import { registerFastKernels } from '../../../src/core/kernels';
 import { tinyDataset } from '../../helpers/tiny-dataset';
+import { tinyTrainConfig, runEpochs } from '../../helpers/tiny-trainer';
 
 const data = tinyDataset();
 
-function cfg(over: Partial<TrainConfig> = {}): TrainConfig {
-  return {
-    ...structuredClone(DEFAULT_CONFIG),
-    dataset: 'tiny',
-    imbalance: 10,
-    model: 'convnet',
-    head: 'linear',
-    loss: 'ce',
-    batchSize: 16,
-    epochs: 3,
-    lr: 0.05,
-    schedule: 'constant',
-    warmup: false,
-    augment: true,
-    logEvery: 1,
-    ...over,
-  };
-}
-
-async function runEpochs(t: Trainer, n: number): Promise<EpochMetrics[]> {
-  const out: EpochMetrics[] = [];
-  while (out.length < n) {
-    const r = await t.step();
-    if (r.halt) throw new Error(r.halt.message);
-    if (r.epoch) out.push(r.epoch);
-  }
-  return out;
-}
+const cfg = (over: Partial<TrainConfig> = {}): TrainConfig => tinyTrainConfig({ epochs: 3, ...over });
 
 const weightsOf = (t: Trainer) => new Map([...t.model.vars].map(([k, v]) => [k, Float32Array.from(v.dataSync() as Float32Array)]));
 

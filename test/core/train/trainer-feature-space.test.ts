@@ -1,41 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { FEATURE_SPACE_POINTS, Trainer, type EpochMetrics } from '../../../src/core/train/trainer';
-import { DEFAULT_CONFIG, type TrainConfig } from '../../../src/core/train/config';
+import type { TrainConfig } from '../../../src/core/train/config';
 import { registerFastKernels } from '../../../src/core/kernels';
 import { appendEpochs } from '../../../src/state/slices/metrics';
 import { tinyDataset } from '../../helpers/tiny-dataset';
+import { tinyTrainConfig, runEpochs as epochs } from '../../helpers/tiny-trainer';
 
 const data = tinyDataset();
 
-function cfg(over: Partial<TrainConfig> = {}): TrainConfig {
-  return {
-    ...structuredClone(DEFAULT_CONFIG),
-    dataset: 'tiny',
-    imbalance: 10,
-    model: 'convnet',
-    head: 'linear',
-    loss: 'ce',
-    batchSize: 16,
-    epochs: 4,
-    lr: 0.05,
-    schedule: 'constant',
-    warmup: false,
-    augment: false,
-    logEvery: 1,
-    ...over,
-  };
-}
-
-async function epochs(t: Trainer, n: number): Promise<EpochMetrics[]> {
-  const out: EpochMetrics[] = [];
-  while (out.length < n) {
-    const r = await t.step();
-    if (r.halt) throw new Error(r.halt.message);
-    if (r.epoch) out.push(r.epoch);
-  }
-  return out;
-}
+const cfg = (over: Partial<TrainConfig> = {}): TrainConfig => tinyTrainConfig({ augment: false, ...over });
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -1,42 +1,16 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { Trainer, type EpochMetrics } from '../../../src/core/train/trainer';
+import { Trainer } from '../../../src/core/train/trainer';
 import { TrainController } from '../../../src/core/train/controller';
-import { DEFAULT_CONFIG, type TrainConfig } from '../../../src/core/train/config';
+import type { TrainConfig } from '../../../src/core/train/config';
 import { LOSS_IDS } from '../../../src/core/losses/registry';
 import { registerFastKernels } from '../../../src/core/kernels';
 import { tinyDataset } from '../../helpers/tiny-dataset';
+import { tinyTrainConfig, runEpochs } from '../../helpers/tiny-trainer';
 
 const data = tinyDataset();
 
-function cfg(over: Partial<TrainConfig> = {}): TrainConfig {
-  return {
-    ...structuredClone(DEFAULT_CONFIG),
-    dataset: 'tiny',
-    imbalance: 10,
-    model: 'convnet',
-    head: 'linear',
-    loss: 'ce',
-    batchSize: 16,
-    epochs: 4,
-    lr: 0.05,
-    schedule: 'constant',
-    warmup: false,
-    augment: true,
-    logEvery: 1,
-    ...over,
-  };
-}
-
-async function runEpochs(t: Trainer, n: number): Promise<EpochMetrics[]> {
-  const out: EpochMetrics[] = [];
-  while (out.length < n) {
-    const r = await t.step();
-    if (r.halt) throw new Error(r.halt.message);
-    if (r.epoch) out.push(r.epoch);
-  }
-  return out;
-}
+const cfg = (over: Partial<TrainConfig> = {}): TrainConfig => tinyTrainConfig({ ...over });
 
 function snapshot(t: Trainer, filter: (name: string) => boolean = () => true): Map<string, Float32Array> {
   const m = new Map<string, Float32Array>();

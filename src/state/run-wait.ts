@@ -1,0 +1,43 @@
+/**
+ * Waiting for a queued run to finish a stage — shared by the run queues of the page (the Compare runs preset in
+ * compare.ts and the sweep in sweep-runner.ts).
+ */
+import type { PlaygroundState, PlaygroundStore } from './store';
+
+export type WaitResult = 'ok' | 'failed' | 'replaced' | 'cancelled';
+
+export interface WaitHooks {
+  /** Whether the queue was cancelled (checked on every store change). */
+  cancelled(): boolean;
+  /** Receives the function that ends the wait with 'cancelled' (and null once the wait is over). */
+  setWake(wake: (() => void) | null): void;
+}
+
+/** Resolves when the run `id` has finished `stage` (or failed, was replaced, or the queue was cancelled). */
+export function waitStageDone(store: PlaygroundStore, id: string, stage: 1 | 2, hooks: WaitHooks): Promise<WaitResult> {
+  return new Promise<WaitResult>((resolve) => {
+    const check = (s: PlaygroundState): WaitResult | null => {
+      if (hooks.cancelled()) return 'cancelled';
+      if (s.current?.id !== id) return 'replaced';
+      if (s.phase === 'crashed' || s.phase === 'error') return 'failed';
+      if (s.phase === 'stageDone' && s.summary?.stage === stage && !s.busy) return 'ok';
+      return null;
+    };
+    const now = check(store.getState());
+    if (now) {
+      resolve(now);
+      return;
+    }
+    let off: () => void = () => undefined;
+    const done = (r: WaitResult) => {
+      off();
+      hooks.setWake(null);
+      resolve(r);
+    };
+    hooks.setWake(() => done('cancelled'));
+    off = store.subscribe((s) => {
+      const r = check(s);
+      if (r) done(r);
+    });
+  });
+}
