@@ -18,7 +18,12 @@ function cspMeta(): Plugin {
 export default defineConfig({
   plugins: [react(), packParts(), cspMeta()],
   worker: { format: 'es' },
-  build: { target: 'es2022', chunkSizeWarningLimit: 4000 },
+  build: {
+    target: 'es2022',
+    chunkSizeWarningLimit: 4000,
+    // fonts (KaTeX's) stay files: the CSP allows fonts from the page's origin only, not data: URLs
+    assetsInlineLimit: (file) => (/\.(woff2?|ttf)$/.test(file) ? false : undefined),
+  },
   preview: { headers: { 'Content-Security-Policy': CONTENT_SECURITY_POLICY } },
   test: {
     include: ['test/**/*.test.ts'],

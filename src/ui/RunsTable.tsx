@@ -22,6 +22,7 @@ import {
 } from '../state/compare';
 import { MAX_PINNED, pinnedCount } from '../state/slices/metrics';
 import { SweepPanel } from './SweepPanel';
+import { useHidden } from './ClassroomLink';
 import './compare.css';
 
 const pct = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : `${(100 * v).toFixed(1)}%`);
@@ -144,6 +145,8 @@ const PLACEHOLDER_BATCH: BatchInfo[] = [{ stage: 1, epoch: 0, batch: 0, batchesP
 
 export function CompareRuns() {
   const { store } = usePlayground();
+  // a classroom link that fixes the loss hyperparameters also takes away the sweep (it would change them)
+  const sweepShown = !useHidden().has('loss-params');
   const current = usePg((s) => s.current);
   const archived = usePg((s) => s.archived);
   const phase = usePg((s) => s.phase);
@@ -224,7 +227,7 @@ export function CompareRuns() {
           Download CSV
         </button>
       </div>
-      <SweepPanel />
+      {sweepShown && <SweepPanel />}
       <p className="compare-note">
         Pin a run to keep its curves on every chart while you change the loss, model or data and train the next one. With the same seed,
         runs train on the same data subset and start from the same initial backbone weights (same model); the classifier head can differ —

@@ -16,13 +16,14 @@ const pct = (v: number | null) => (v === null || !Number.isFinite(v) ? '—' : `
 export function SweepPanel() {
   const { session, store } = usePlayground();
   const runner = sweepFor(session);
-  const status = useSyncExternalStore(runner.subscribe, runner.getStatus);
+  const status = useSyncExternalStore(runner.subscribe, runner.getStatus, runner.getStatus);
   const loss = usePg((s) => s.settings.config.loss);
   // re-render when the pinned runs change (the chart reads them)
   const archived = usePg((s) => s.archived);
   const phase = usePg((s) => s.phase);
   const busy = usePg((s) => s.busy);
   const params = useMemo(() => sweepParams(loss), [loss]);
+  const [open, setOpen] = useState(false);
   const [paramId, setParamId] = useState<string>('');
   const param = params.find((p) => p.id === paramId) ?? params[0];
   const [text, setText] = useState('');
@@ -48,10 +49,18 @@ export function SweepPanel() {
   };
 
   return (
-    <div className="compare-sweep" role="group" aria-label="Sweep one hyperparameter" data-testid="sweep">
+    // folded until asked for (or while a sweep has a status): Compare runs stays short, on a phone above all
+    <details className="compare-sweep" data-testid="sweep" open={open || !!status} onToggle={(e) => setOpen(e.currentTarget.open)}>
+      <summary>Sweep one hyperparameter…</summary>
       <label>
         Sweep{' '}
-        <select value={param.id} onChange={(e) => setParamId(e.target.value)} disabled={running} data-testid="sweep-param">
+        <select
+          value={param.id}
+          onChange={(e) => setParamId(e.target.value)}
+          disabled={running}
+          aria-label="Sweep parameter"
+          data-testid="sweep-param"
+        >
           {params.map((p) => (
             <option key={p.id} value={p.id}>
               {p.label} ({p.id})
@@ -68,6 +77,7 @@ export function SweepPanel() {
           placeholder="0.1,0.3,0.5 or 0.1:1:4"
           disabled={running}
           aria-invalid={parsed !== null && !parsed.ok}
+          aria-label="Sweep values"
           aria-describedby="sweep-why"
           data-testid="sweep-values"
           size={18}
@@ -107,7 +117,12 @@ export function SweepPanel() {
           <figcaption>
             <label>
               Metric{' '}
-              <select value={metric} onChange={(e) => setMetric(e.target.value as SweepMetric)} data-testid="sweep-metric">
+              <select
+                value={metric}
+                onChange={(e) => setMetric(e.target.value as SweepMetric)}
+                aria-label="Sweep metric"
+                data-testid="sweep-metric"
+              >
                 {SWEEP_METRICS.map((m) => (
                   <option key={m.id} value={m.id}>
                     {m.label}
@@ -117,7 +132,7 @@ export function SweepPanel() {
             </label>{' '}
             <label>
               at{' '}
-              <select value={when} onChange={(e) => setWhen(e.target.value as SweepWhen)} data-testid="sweep-when">
+              <select value={when} onChange={(e) => setWhen(e.target.value as SweepWhen)} aria-label="Sweep epoch" data-testid="sweep-when">
                 <option value="last">the last epoch</option>
                 <option value="best">the best epoch</option>
               </select>
@@ -165,6 +180,6 @@ export function SweepPanel() {
           </table>
         </figure>
       )}
-    </div>
+    </details>
   );
 }

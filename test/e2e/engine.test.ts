@@ -10,12 +10,12 @@ import { POLL, chartPoints, e2eEnabled, openApp, stepOf, useApp, waitPhase } fro
 const RUN = e2eEnabled();
 
 /** 78 training images in 5 batches of 16, 20 test images per evaluation, two epochs of CE on a ConvNet. */
-const TINY = 'nmax=20&if=10&batch=16&eval=2&log=1&model=convnet&loss=ce&epochs=2&augment=0';
+const TINY = 'backend=webgpu&nmax=20&if=10&batch=16&eval=2&log=1&model=convnet&loss=ce&epochs=2&augment=0';
 
 describe.runIf(RUN)('fused WebGPU engine in Chromium (production build)', () => {
   const app = useApp();
 
-  it('trains a tiny epoch on the fused engine by default, charts fill, and a switch to tfjs is live', async () => {
+  it('on the WebGPU backend, engine Auto trains a tiny epoch on the fused engine, charts fill, and a switch to tfjs is live', async () => {
     const { page, errors } = await openApp(app.browser, app.url, TINY, { ready: 120_000 });
     const badge = page.locator('[data-backend]');
     expect(await badge.getAttribute('data-backend')).toBe('webgpu');

@@ -223,7 +223,9 @@ describe.runIf(RUN)('export dialog and autosave in Chromium (production build, w
     await waitPhase(page, ['stageDone']);
     const done = await metricsJson(page, app.tmp);
     expect(done.epochs.length).toBe(4);
-    expect(done.epochs.slice(0, 2)).toEqual(before.epochs);
+    // the feature space is kept on the newest epoch only (state/slices/metrics.ts appendEpochs): compare without it
+    const noFeatureSpace = (es: typeof before.epochs) => es.map(({ featureSpace: _fs, ...e }) => e);
+    expect(noFeatureSpace(done.epochs.slice(0, 2))).toEqual(noFeatureSpace(before.epochs));
     expect(done.epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4]);
     expect(await stepOf(page)).toBe(20);
     await page.evaluate(() => window.scrollTo(0, 0));

@@ -51,7 +51,7 @@ describe.runIf(RUN)('playground in Chromium (production build)', () => {
     const { page, errors } = await open('');
     const badge = page.locator('[data-backend]');
     expect(['webgpu', 'wasm', 'webgl']).toContain(await badge.getAttribute('data-backend'));
-    expect(await badge.getAttribute('aria-label')).toMatch(/^Backend: \w+ \(.*fastest measured/);
+    expect(await badge.getAttribute('aria-label')).toMatch(/^Backend: \w+(, engine \w+)? \(.*fastest measured/);
     await expect.poll(() => page.url(), POLL).toContain('dataset=fmnist-lt');
     const q = new URL(page.url()).searchParams;
     for (const k of [
@@ -234,9 +234,7 @@ describe.runIf(RUN)('playground in Chromium (production build)', () => {
     await lr.fill('0.05');
     await lr.press('Enter');
     await page.getByLabel('Profile').selectOption('step');
-    await page.getByLabel('Stage-2 epochs').fill('7');
-    await page.getByLabel('Stage-2 epochs').press('Enter');
-    await expect.poll(() => page.url(), POLL).toContain('s2.epochs=7');
+    await expect.poll(() => page.url(), POLL).toContain('profile=step');
     const url = page.url();
     for (const part of ['if=15', 'loss=kps', 'lp.maxM=0.35', 'lr=0.05', 'profile=step', 'head=cosine']) expect(url).toContain(part);
     await page.close();
@@ -249,9 +247,20 @@ describe.runIf(RUN)('playground in Chromium (production build)', () => {
     expect(await again.getByLabel('Max margin').inputValue()).toBe('0.35');
     expect(await again.getByLabel('Learning rate', { exact: true }).inputValue()).toBe('0.05');
     expect(await again.getByLabel('Profile').inputValue()).toBe('step');
-    expect(await again.getByLabel('Stage-2 epochs').inputValue()).toBe('7');
     expect(await again.locator('.notices').count()).toBe(0);
     expect(again.url()).toBe(url);
+    // the stage-2 settings (shown for GCL, the two-stage loss) round-trip too
+    await again.getByLabel('Loss function').selectOption('gcl');
+    await expect.poll(() => again.url(), POLL).toContain('loss=gcl');
+    await waitPhase(again, ['ready']);
+    await again.getByLabel('Stage-2 epochs').fill('7');
+    await again.getByLabel('Stage-2 epochs').press('Enter');
+    await expect.poll(() => again.url(), POLL).toContain('s2.epochs=7');
+    const url2 = again.url();
+    await again.goto(url2);
+    await waitPhase(again, ['ready']);
+    expect(await again.getByLabel('Stage-2 epochs').inputValue()).toBe('7');
+    expect(again.url()).toBe(url2);
     expect(errors).toEqual([]);
     await again.close();
   }, 120_000);

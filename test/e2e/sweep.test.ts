@@ -42,6 +42,7 @@ describe.runIf(RUN)('recipe switch and sweep in Chromium (production build)', ()
     await page.getByLabel('Recipe: batch size').press('Enter');
 
     // the sweep: 2 values of noiseMul
+    await page.getByTestId('sweep').locator('summary').click();
     await page.getByTestId('sweep-param').selectOption('noiseMul');
     await page.getByTestId('sweep-values').fill('0.1,1');
     await expect.poll(() => page.getByTestId('sweep-start').isEnabled(), POLL).toBe(true);

@@ -563,7 +563,8 @@ export class Trainer {
       const amp = lossPerClass.cloudAmplitude;
       gclNoiseLastBatch = Array.from({ length: C }, (_, c) => Array.from({ length: B }, (_, b) => v[b * C + c] * (amp ? amp[c] : 1)));
     }
-    const fs = this.withFeatureSpace ? await this.featureSpaceOf(ev.features, ev.labels) : undefined;
+    // no test images (an upload with one image per class): no feature space, as no accuracy
+    const fs = this.withFeatureSpace && ev.labels.length > 0 ? await this.featureSpaceOf(ev.features, ev.labels) : undefined;
     const m: EpochMetrics = {
       stage: this.stage,
       epoch: this.epoch,

@@ -24,16 +24,21 @@ beforeAll(async () => {
 
 async function oneEpoch(testPerClass: number): Promise<EpochMetrics> {
   const data = tinyDataset({ classes: 4, poolPerClass: 30, testPerClass });
-  const t = new Trainer(data, {
-    ...structuredClone(DEFAULT_CONFIG),
-    dataset: 'tiny',
-    imbalance: 5,
-    model: 'convnet',
-    head: 'linear',
-    loss: 'ce',
-    batchSize: 16,
-    epochs: 1,
-  });
+  const t = new Trainer(
+    data,
+    {
+      ...structuredClone(DEFAULT_CONFIG),
+      dataset: 'tiny',
+      imbalance: 5,
+      model: 'convnet',
+      head: 'linear',
+      loss: 'ce',
+      batchSize: 16,
+      epochs: 1,
+    },
+    // as in the worker: the feature-space chart's data after every epoch
+    { featureSpace: true },
+  );
   for (;;) {
     const r = await t.step();
     if (r.halt) throw new Error(r.halt.message);
@@ -70,6 +75,7 @@ describe('metrics without test images', () => {
     expect(e.perClassAccuracy).toEqual([null, null, null, null]);
     expect(e.featureNormTest).toEqual([null, null, null, null]);
     expect(e.groupAccuracy).toEqual({ many: null, medium: null, few: null });
+    expect(e.featureSpace).toBeUndefined();
     expect(hasNaN(e)).toBe(false);
     const input = {
       label: 'run',
