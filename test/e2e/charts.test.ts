@@ -141,8 +141,9 @@ describe.runIf(RUN)('charts on recharts in Chromium (fixture page, production bu
   it('confusion matrix: a click and Enter on a focused cell reach the drill-down callback; 100 classes: the matrix is the Tab stop', async () => {
     const { page, errors } = await open('scenario=demo');
     const cm = card(page, 'confusion');
-    expect(await cm.locator('rect.ltc-cm-cell').count()).toBe(100);
-    expect(await cm.locator('.ltc-cm-cells rect title').count()).toBe(100);
+    // the charts mount one per idle task (mount-queue.ts): wait for the matrix, the last of them
+    await expect.poll(() => cm.locator('rect.ltc-cm-cell').count(), POLL).toBe(100);
+    await expect.poll(() => cm.locator('.ltc-cm-cells rect title').count(), POLL).toBe(100);
     // class names on both axes (predicted on top, true on the left), most training images first
     expect(await cm.locator('.recharts-xAxis-tick-labels text').allTextContents()).toEqual(
       await cm.locator('.recharts-yAxis-tick-labels text').allTextContents(),
