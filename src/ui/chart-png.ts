@@ -111,7 +111,7 @@ export interface CardPiece {
 }
 
 /** Tooltips and focus overlays are not part of the picture. */
-const SKIP = '.recharts-tooltip-wrapper, .ltc-cm-tip, .ltc-cm-keys';
+const SKIP = '.recharts-tooltip-wrapper, .ltc-cm-tip, .ltc-cm-keys, .ltc-cm-labels';
 
 /**
  * What the PNG of a card holds and where (pure DOM reading): the title on top, then the card's plot area as laid
@@ -179,7 +179,7 @@ export async function chartCardToPng(card: HTMLElement, scale = 2): Promise<Blob
   }
   for (const q of L.pieces.filter((x) => x.kind === 'legend')) {
     const swatch = q.el.querySelector('svg');
-    const label = q.el.querySelector('span');
+    const label = q.el.querySelector('span, .ltc-legend-link');
     if (swatch) {
       const r = swatch.getBoundingClientRect();
       const li = q.el.getBoundingClientRect();

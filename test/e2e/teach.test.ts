@@ -3,12 +3,13 @@
  * from the loss picker with equations rendered by KaTeX (its fonts load from the build) and its chart link moves
  * focus to the chart; the first-visit introduction shows once and stays dismissed after a reload (the "?" brings it
  * back); the feature-space chart fills after an epoch and its data differs between a CE and an FBL run; the dataset
- * gallery shows every training image of the tail class; Export → Continue in PyTorch shows the authors' command.
+ * gallery shows every training image of the tail class, opened from the class histogram and from class names on
+ * the charts (mouse and keyboard: a confusion-matrix label, a per-class axis label); Export → Continue in PyTorch shows the authors' command.
  * Part of `npm test`; under CI=true it always runs (a missing Chromium fails it).
  */
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { POLL, e2eEnabled, openApp, useApp, waitPhase } from './harness';
+import { POLL, e2eEnabled, openApp, phaseOf, useApp, waitPhase } from './harness';
 import { cifarArchive } from '../helpers/upload-fixtures';
 
 const RUN = e2eEnabled();
@@ -129,6 +130,52 @@ describe.runIf(RUN)('issue 10 in Chromium: explainers, intro, feature space, gal
     await expect.poll(() => gallery.isVisible(), POLL).toBe(true);
     await expect.poll(() => summary.getAttribute('data-total').then(Number), POLL).toBe(counts[tail]);
     expect(await gallery.locator('canvas').count()).toBe(counts[tail]);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => gallery.isVisible(), POLL).toBe(false);
+    // keyboard: from the confusion matrix' cells, Tab reaches its class names (one Tab stop per axis: predicted,
+    // then true classes); End moves to the rarest class (the matrix orders classes by training count), Enter opens
+    // its training images, Escape brings focus back to the label
+    const active = () =>
+      page.evaluate(() => {
+        const el = document.activeElement;
+        return {
+          label: el?.getAttribute('aria-label') ?? '',
+          cls: el?.getAttribute('data-class') ?? '',
+          axis: el?.closest('[data-class-links]')?.getAttribute('data-class-links') ?? '',
+          inConfusion: !!el?.closest('[data-testid=chart-confusion]'),
+        };
+      });
+    await page.locator('[data-testid=chart-confusion] .ltc-cm-cell[tabindex="0"]').focus();
+    await page.keyboard.press('Tab');
+    expect(await active()).toMatchObject({
+      axis: 'predicted',
+      inConfusion: true,
+      label: expect.stringMatching(/^Show training images of /),
+    });
+    await page.keyboard.press('Tab');
+    expect(await active()).toMatchObject({ axis: 'true', inConfusion: true });
+    await page.keyboard.press('End');
+    // the rarest class (classes with equal counts keep their order, so it may be another class of the same count)
+    const last = await active();
+    const rare = Number(last.cls);
+    expect(counts[rare]).toBe(counts[tail]);
+    const rareName = (await bars.nth(rare).getAttribute('aria-label'))!.split(':')[0];
+    expect(last).toEqual({ label: `Show training images of ${rareName}`, cls: String(rare), axis: 'true', inConfusion: true });
+    await page.keyboard.press('Enter');
+    await expect.poll(() => gallery.isVisible(), POLL).toBe(true);
+    await expect.poll(() => summary.getAttribute('data-total').then(Number), POLL).toBe(counts[rare]);
+    expect(await gallery.locator('canvas').count()).toBe(counts[rare]);
+    expect(await gallery.locator('h2').innerText()).toBe(`Training images: ${rareName}`);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => gallery.isVisible(), POLL).toBe(false);
+    await expect.poll(() => active().then((a) => a.cls), POLL).toBe(String(rare));
+    // Space on the per-class chart's axis label of the head class (a focusable button; focused directly here)
+    const headTick = page.locator(`[data-testid=chart-per-class] .ltc-class-tick[data-class="${head}"]`);
+    expect(await headTick.getAttribute('role')).toBe('button');
+    await headTick.focus();
+    await page.keyboard.press(' ');
+    await expect.poll(() => summary.getAttribute('data-total').then(Number), POLL).toBe(counts[head]);
+    expect(await phaseOf(page)).toBe('stageDone'); // Space opened the gallery; it was not the train / pause shortcut
     await page.keyboard.press('Escape');
     await expect.poll(() => gallery.isVisible(), POLL).toBe(false);
 

@@ -7,6 +7,7 @@ import type { ChartProps, RunSeries } from './types';
 import { chartMeta, type ChartId } from '../../state/chart-catalog';
 import type { TimeMarker } from './PlotLayers';
 import type { DataTable } from './text-alternatives';
+import { CLASS_LINK, CLASS_LINK_GROUP, classLinkHandlers, classLinkName } from './class-link';
 
 export const DEFAULT_HEIGHT = 300;
 /** Per-epoch series are thinned to this many points (200 epochs stay cheap to draw; they are smooth). */
@@ -20,13 +21,16 @@ export interface LegendItem {
   /** SVG dash pattern of a line sample. */
   dash?: string;
   shape?: 'line' | 'square' | 'band' | 'box' | 'dot';
+  /** The item stands for this class: its label is a link to the class' training images (`name`: full class name). */
+  cls?: { index: number; name: string };
 }
 
 /** The legend list (rendered by recharts' <Legend> as its content, above the plot). */
 export function ChartLegend({ items }: { items: readonly LegendItem[] }) {
   if (!items.length) return null;
+  const firstLink = items.find((it) => it.cls);
   return (
-    <ul className="ltc-legend" aria-label="Legend">
+    <ul className="ltc-legend" aria-label="Legend" {...{ [CLASS_LINK_GROUP]: '' }}>
       {items.map((it, i) => (
         <li key={i}>
           <svg width="26" height="14" aria-hidden="true" focusable="false">
@@ -43,7 +47,21 @@ export function ChartLegend({ items }: { items: readonly LegendItem[] }) {
               <line x1="1" x2="25" y1="7" y2="7" stroke={it.color} strokeWidth={3} strokeDasharray={it.dash} />
             )}
           </svg>
-          <span>{it.label}</span>
+          {it.cls ? (
+            <button
+              type="button"
+              className={`${CLASS_LINK} ltc-legend-link`}
+              data-class={it.cls.index}
+              aria-label={classLinkName(it.cls.name)}
+              title={classLinkName(it.cls.name)}
+              tabIndex={it === firstLink ? 0 : -1}
+              {...classLinkHandlers}
+            >
+              {it.label}
+            </button>
+          ) : (
+            <span>{it.label}</span>
+          )}
         </li>
       ))}
     </ul>
@@ -122,13 +140,26 @@ export function DataTableView({ table, id, label }: { table: DataTable; id: stri
             ))}
           </tr>
         </thead>
-        <tbody>
+        <tbody {...(table.rowClasses ? { [CLASS_LINK_GROUP]: '' } : {})}>
           {table.rows.map((r, i) => (
             <tr key={i}>
               {r.map((v, j) =>
                 j === 0 ? (
                   <th key={j} scope="row">
-                    {v}
+                    {table.rowClasses?.[i] !== undefined ? (
+                      <button
+                        type="button"
+                        className={`${CLASS_LINK} ltc-table-link`}
+                        data-class={table.rowClasses[i]}
+                        title={classLinkName(v)}
+                        tabIndex={i === 0 ? 0 : -1}
+                        {...classLinkHandlers}
+                      >
+                        {v}
+                      </button>
+                    ) : (
+                      v
+                    )}
                   </th>
                 ) : (
                   <td key={j}>{v}</td>

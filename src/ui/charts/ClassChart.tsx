@@ -20,7 +20,11 @@ import { AXIS_STROKE, AxisTitles, BandRects, ClassLayer, GRID_STROKE, RIGHT, val
 import { niceScale, type AxisSpec } from './scale';
 import { useWidth } from './use-width';
 import { useMountTurn } from './mount-queue';
-import { openGallery } from '../gallery-state';
+import { CLASS_LINK, classLinkProps } from './class-link';
+
+const TICK_LINK = `${CLASS_LINK} ltc-class-tick`;
+const linkProps = (c: { cls: number; name: string } | undefined, first: boolean) =>
+  c ? classLinkProps(c.cls, c.name, first, TICK_LINK) : {};
 
 export interface ClassChartProps<R extends { key: string; name: string }> {
   rows: readonly R[];
@@ -55,12 +59,12 @@ export function ClassChart<R extends { key: string; name: string }>(p: ClassChar
   const rs = useMemo(() => (right ? niceScale(p.rightExtent?.[0] ?? 0, p.rightExtent?.[1] ?? 1, right) : null), [p.rightExtent, right]);
   const keys = useMemo(() => rows.map((r) => r.key), [rows]);
   const labels = useMemo(() => new Map(rows.map((r) => [r.key, tickLabel(r)])), [rows, tickLabel]);
-  // class-name ticks open the dataset gallery of that class (rows that carry a class index)
+  // class-name ticks open the dataset gallery of that class (rows that carry a class index), by mouse and keyboard
   const classOf = useMemo(() => {
-    const m = new Map<string, number>();
+    const m = new Map<string, { cls: number; name: string }>();
     for (const r of rows) {
       const c = (r as { cls?: unknown }).cls;
-      if (typeof c === 'number') m.set(r.key, c);
+      if (typeof c === 'number') m.set(r.key, { cls: c, name: r.name });
     }
     return m;
   }, [rows]);
@@ -74,13 +78,7 @@ export function ClassChart<R extends { key: string; name: string }>(p: ClassChar
         dy="0.71em"
         fontSize={ax.fontSize}
         fill="#222"
-        {...(classOf.has(String(t.payload.value))
-          ? {
-              className: 'ltc-class-tick',
-              'data-class': classOf.get(String(t.payload.value)),
-              onClick: () => openGallery(classOf.get(String(t.payload.value))!),
-            }
-          : {})}
+        {...linkProps(classOf.get(String(t.payload.value)), t.index === 0)}
       >
         {labels.get(String(t.payload.value)) ?? ''}
       </text>

@@ -32,6 +32,7 @@ import { useWidth } from './use-width';
 import { useMountTurn } from './mount-queue';
 import { HEAT_STOPS, ellipsize, heatColor, lastEpochWhere, normaliseConfusion, sortByCount, type NormalisedConfusion } from './chart-data';
 import { confusionTable, confusionText } from './text-alternatives';
+import { CLASS_LINK_GROUP, classLinkProps } from './class-link';
 
 const TITLE_MAX = 20; // per-cell <title> and focusable cell buttons up to this many classes
 const VALUES_MAX = 12; // percentages written in the cells up to this many classes
@@ -209,6 +210,64 @@ const FocusCells = memo(function FocusCells({ norm, confusion, order, names, L, 
     }
   }
   return <g>{out}</g>;
+});
+
+/**
+ * The class names of both axes as links to the class' training images (the dataset gallery): one transparent hit
+ * area per labelled class over recharts' tick text, in an overlay next to the picture (which keeps role="img", whose
+ * children must not be focusable). One Tab stop per axis; the arrow keys move along it. Memoised: re-rendered only
+ * when the layout, order or names change, never by an epoch.
+ */
+const ClassLabelLinks = memo(function ClassLabelLinks({
+  L,
+  order,
+  names,
+}: {
+  L: Layout;
+  order: readonly number[];
+  names: readonly string[];
+}) {
+  const { C, cell, x0, y0, labelEvery, labelSpace, fontSize } = L;
+  const band = fontSize + 4;
+  const cols: ReactNode[] = [];
+  const rows: ReactNode[] = [];
+  for (let i = 0, k = 0; i < C; i += labelEvery, k++) {
+    const cls = order[i] ?? i;
+    const name = names[cls] ?? `class ${cls}`;
+    const mid = (i + 0.5) * cell;
+    cols.push(
+      <rect
+        key={i}
+        x={x0 + mid - band / 2}
+        y={MARGIN.top}
+        width={band}
+        height={labelSpace - 4}
+        fill="transparent"
+        {...classLinkProps(cls, name, k === 0)}
+      />,
+    );
+    rows.push(
+      <rect
+        key={i}
+        x={MARGIN.left}
+        y={y0 + mid - band / 2}
+        width={labelSpace - 4}
+        height={band}
+        fill="transparent"
+        {...classLinkProps(cls, name, k === 0)}
+      />,
+    );
+  }
+  return (
+    <svg className="ltc-cm-labels" width={L.w} height={L.h} role="group" aria-label="Class names: show a class' training images">
+      <g {...{ [CLASS_LINK_GROUP]: 'predicted' }} role="group" aria-label="Predicted classes">
+        {cols}
+      </g>
+      <g {...{ [CLASS_LINK_GROUP]: 'true' }} role="group" aria-label="True classes">
+        {rows}
+      </g>
+    </svg>
+  );
 });
 
 /** Axis titles and the colour scale (in the chart's coordinate system, below the matrix). */
@@ -532,6 +591,7 @@ function ConfusionMatrixChartImpl(p: ConfusionMatrixProps) {
                   />
                 </svg>
               )}
+              {turn && <ClassLabelLinks L={L} order={order} names={classNames} />}
               {tooltip}
             </div>
             <p className="ltc-sr-only" aria-live="polite">

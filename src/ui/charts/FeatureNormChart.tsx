@@ -94,7 +94,7 @@ function FeatureNormChartImpl(p: ChartProps) {
       const rank = rankOf(order);
       for (const c of order) {
         const color = sequentialColor(C > 1 ? rank[c] / (C - 1) : 0);
-        legend.push({ label: ellipsize(classNames[c] ?? `class ${c}`, 18), color });
+        legend.push({ label: ellipsize(classNames[c] ?? `class ${c}`, 18), color, cls: { index: c, name: classNames[c] ?? `class ${c}` } });
         for (const s of sides)
           lines.push(
             line(normKey(0, s, c), `${classNames[c] ?? `class ${c}`} (${sideName(s)})`, color, s === 'te' ? TEST_DASH : undefined),

@@ -217,18 +217,17 @@ function FeatureSpaceChartImpl(p: ChartProps) {
   const legend: LegendItem[] = useMemo(() => {
     if (!fs) return [];
     const order = sortByCount(counts).filter((c) => c < fs.numClasses);
-    const name = (c: number) => ellipsize(classNames[c] ?? `class ${c}`, 18);
+    const full = (c: number) => classNames[c] ?? `class ${c}`;
+    const name = (c: number) => ellipsize(full(c), 18);
+    // each class item is a link to the class' training images (the dataset gallery)
+    const item = (c: number, label: string): LegendItem => ({ label, color: colors[c], shape: 'dot', cls: { index: c, name: full(c) } });
     const items: LegendItem[] =
       order.length <= 12
-        ? order.map((c) => ({ label: name(c), color: colors[c], shape: 'dot' as const }))
+        ? order.map((c) => item(c, name(c)))
         : [
-            { label: `most images: ${name(order[0])}`, color: colors[order[0]], shape: 'dot' as const },
-            {
-              label: `… ${name(order[Math.floor(order.length / 2)])} …`,
-              color: colors[order[Math.floor(order.length / 2)]],
-              shape: 'dot' as const,
-            },
-            { label: `fewest: ${name(order[order.length - 1])}`, color: colors[order[order.length - 1]], shape: 'dot' as const },
+            item(order[0], `most images: ${name(order[0])}`),
+            item(order[Math.floor(order.length / 2)], `… ${name(order[Math.floor(order.length / 2)])} …`),
+            item(order[order.length - 1], `fewest: ${name(order[order.length - 1])}`),
           ];
     items.push({ label: 'dot size: feature norm ‖f‖', color: '#666', shape: 'dot' });
     if (fs.arrows) items.push({ label: 'arrows: class weight directions (from the origin ●)', color: '#333' });

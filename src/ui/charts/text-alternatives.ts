@@ -27,6 +27,8 @@ export interface DataTable {
   columns: string[];
   /** One array per row; the first cell is the row's header. */
   rows: string[][];
+  /** Rows that stand for a class: its index (the row header is then a link to the class' training images). */
+  rowClasses?: number[];
   note?: string;
 }
 
@@ -113,6 +115,7 @@ export function perClassTable(
   return {
     caption: 'Test accuracy per class after the last epoch, classes by training images (most first)',
     columns: ['Class', 'Training images', 'Group', ...rs.map((r) => `${r.label}: accuracy`)],
+    rowClasses: rows.map((row) => row.cls),
     rows: rows.map((row) => [
       row.name,
       String(row.count),
@@ -222,6 +225,7 @@ export function gclTable(
       'Training images',
       ...gcl.flatMap(({ r }) => [`${r.label}: amplitude`, `${r.label}: × s`, `${r.label}: median shift`]),
     ],
+    rowClasses: classRows(counts, groups, classNames).map((row) => row.cls),
     rows: classRows(counts, groups, classNames).map((row) => [
       row.name,
       String(row.count),
@@ -265,6 +269,7 @@ export function kpsTable(
       'Training images',
       ...kps.flatMap(({ r }) => [`${r.label}: scale s̃`, `${r.label}: margin Δ`, ...(ga ? [`${r.label}: GA logit scale`] : [])]),
     ],
+    rowClasses: classRows(counts, groups, classNames).map((row) => row.cls),
     rows: classRows(counts, groups, classNames).map((row) => [
       row.name,
       String(row.count),
@@ -306,11 +311,13 @@ export function confusionTable(run: RunSeries | undefined, counts: readonly numb
     return {
       caption: `${run.label}: share of each true class (rows) predicted as each class (columns), with the image counts`,
       columns: ['True \\ predicted', ...order.map(name)],
+      rowClasses: [...order],
       rows: order.map((t) => [name(t), ...order.map((p) => `${pct(n.rates[t]?.[p] ?? 0)} (${e.confusion[t]?.[p] ?? 0})`)]),
     };
   return {
     caption: `${run.label}: per true class, the share predicted correctly and the most frequent wrong prediction`,
     columns: ['True class', 'Test images', 'Correct', 'Most often predicted as', 'Share'],
+    rowClasses: [...order],
     rows: order.map((t) => {
       const top = topConfusion(n.rates[t] ?? [], t);
       return [name(t), String(n.totals[t]), pct(n.rates[t]?.[t] ?? 0), top ? name(top.p) : '—', top ? pct(top.rate) : '—'];
@@ -354,22 +361,22 @@ export function featureSpaceTable(
 ): DataTable | null {
   if (!run || !fs) return null;
   const cos = !!fs.cosine;
+  const rows = classRows(counts, groups, classNames).filter((row) => row.cls < fs.numClasses);
   return {
     caption: `${run.label}: per class, test images, mean position on the two principal components and mean feature norm${cos ? ', and the median cosine between a feature and its class weight' : ''}`,
     columns: ['Class', 'Training images', 'Test images', 'Mean PC1', 'Mean PC2', 'Mean ‖f‖', ...(cos ? ['Median cos(f, w_y)'] : [])],
-    rows: classRows(counts, groups, classNames)
-      .filter((row) => row.cls < fs.numClasses)
-      .map((row) => {
-        const k = fs.classes[row.cls];
-        return [
-          row.name,
-          String(row.count),
-          String(k?.n ?? 0),
-          fmt(k?.cx, 4),
-          fmt(k?.cy, 4),
-          fmt(k?.meanNorm, 4),
-          ...(cos ? [fmt(fs.cosine?.[row.cls]?.median, 4)] : []),
-        ];
-      }),
+    rowClasses: rows.map((row) => row.cls),
+    rows: rows.map((row) => {
+      const k = fs.classes[row.cls];
+      return [
+        row.name,
+        String(row.count),
+        String(k?.n ?? 0),
+        fmt(k?.cx, 4),
+        fmt(k?.cy, 4),
+        fmt(k?.meanNorm, 4),
+        ...(cos ? [fmt(fs.cosine?.[row.cls]?.median, 4)] : []),
+      ];
+    }),
   };
 }
