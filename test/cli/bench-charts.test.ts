@@ -52,7 +52,7 @@ describe('chartCostsFromTrace', () => {
     ).toBe(9);
   });
 
-  it('the table flags a chart over 50 ms of CPU', () => {
+  it('the table flags a chart over 50 ms of wall-clock or CPU time and names the points drawn', () => {
     const cost = {
       updates: 3,
       renders: 2,
@@ -65,12 +65,14 @@ describe('chartCostsFromTrace', () => {
     };
     const r = {
       status: 'measured',
-      perChart: { loss: cost, kps: { ...cost, worstTaskCpuMs: 12 } },
+      perChart: { loss: cost, kps: { ...cost, worstTaskCpuMs: 12 }, groups: { ...cost, worstTaskMs: 45, worstTaskCpuMs: 12 } },
+      points: { 'feature-space': 5000, kps: 100 },
       targetMs: 50,
       load1: { before: 1, after: 2 },
     } as unknown as ChartsUiResult;
     const md = chartsMarkdown(r);
-    expect(md).toContain('| loss | 2 (3) | 40 / 80 | 30 / 61 | 25 / 55 | **no** |');
-    expect(md).toContain('| kps | 2 (3) | 40 / 80 | 30 / 12 | 25 / 55 | yes |');
+    expect(md).toContain('| loss | 2 (3) | 40 / 80 | 30 / 61 | 25 / 55 | **no** | **no** |');
+    expect(md).toContain('| kps (100 points) | 2 (3) | 40 / 80 | 30 / 12 | 25 / 55 | **no** | yes |');
+    expect(md).toContain('| groups | 2 (3) | 40 / 45 | 30 / 12 | 25 / 55 | yes | yes |');
   });
 });
