@@ -62,6 +62,13 @@ export interface ExecRow {
   lastLoss: number | null;
   /** Buffers / bytes the executor holds. */
   memory: string;
+  /**
+   * Fused floor rows: ms to run the step's exact dispatch list (same grids and workgroup sizes) with empty kernels —
+   * what the adapter costs per launch, without the kernels' arithmetic.
+   */
+  launchMs?: number | null;
+  /** Fused floor rows: per kernel, ms a step spends in it (only its dispatches run, minus none run), largest first. */
+  kernelMs?: { kernel: string; count: number; ms: number }[];
   error?: string;
 }
 
@@ -165,6 +172,12 @@ async function runFused(it: ExecItem): Promise<ExecRow> {
     await prev;
     pipelinedMs = (now() - t) / k;
   }
+  let launchMs: number | null = null;
+  let kernelMs: ExecRow['kernelMs'];
+  if (it.kind === 'floor') {
+    launchMs = await timeLaunches(device, ex.dispatchShapes('train'), 7);
+    kernelMs = await timeKernels(ex.dispatchKernels('train'), step, 5);
+  }
   const st = ex.stats();
   ex.dispose();
   device.destroy();
@@ -185,7 +198,89 @@ async function runFused(it: ExecItem): Promise<ExecRow> {
     stepsMs: steps,
     lastLoss: loss,
     memory: `${st.buffers} buffers, ${(st.bytes / 2 ** 20).toFixed(1)} MB; ${st.pipelines} pipelines`,
+    launchMs,
+    kernelMs,
   };
+}
+
+/**
+ * Median ms of one submit of `shapes` — the same grids and workgroup sizes — with empty kernels (each invocation
+ * reads one word and stores nothing): the adapter's own cost of launching the list.
+ */
+async function timeLaunches(device: GPUDevice, shapes: ReturnType<FusedExecutor['dispatchShapes']>, reps: number): Promise<number> {
+  const buf = device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE });
+  const pipes = new Map<number, { p: GPUComputePipeline; bg: GPUBindGroup }>();
+  for (const wg of new Set(shapes.map((s) => s.workgroupSize))) {
+    const code = `@group(0) @binding(0) var<storage, read_write> b : array<f32>;
+@compute @workgroup_size(${wg}) fn main(@builtin(local_invocation_index) l : u32) { if (f32(l) < b[1]) { b[0] = 1.0; } }`;
+    const p = device.createComputePipeline({
+      layout: 'auto',
+      compute: { module: device.createShaderModule({ code }), entryPoint: 'main' },
+    });
+    pipes.set(wg, {
+      p,
+      bg: device.createBindGroup({ layout: p.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: buf } }] }),
+    });
+  }
+  const once = async () => {
+    const enc = device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    for (const s of shapes) {
+      const q = pipes.get(s.workgroupSize)!;
+      pass.setPipeline(q.p);
+      pass.setBindGroup(0, q.bg);
+      pass.dispatchWorkgroups(...s.groups);
+    }
+    pass.end();
+    device.queue.submit([enc.finish()]);
+    await device.queue.onSubmittedWorkDone();
+  };
+  await once();
+  const ts: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t = now();
+    await once();
+    ts.push(now() - t);
+  }
+  buf.destroy();
+  return median(ts);
+}
+
+/**
+ * Per kernel: the median step time with only that kernel's dispatches issued, minus the step with none issued
+ * (dispatchWorkgroups skipped by index; the values computed are meaningless, the timing is what is kept).
+ */
+async function timeKernels(kernels: string[], step: () => Promise<number>, reps: number): Promise<ExecRow['kernelMs']> {
+  const proto = (globalThis as unknown as { GPUComputePassEncoder: { prototype: GPUComputePassEncoder } }).GPUComputePassEncoder.prototype;
+  const orig = proto.dispatchWorkgroups;
+  let idx = 0;
+  let keep: (i: number) => boolean = () => false;
+  proto.dispatchWorkgroups = function (this: GPUComputePassEncoder, ...a: Parameters<GPUComputePassEncoder['dispatchWorkgroups']>) {
+    const i = idx++ % kernels.length;
+    if (keep(i)) orig.apply(this, a);
+  };
+  const timed = async () => {
+    const ts: number[] = [];
+    for (let r = 0; r < reps; r++) {
+      idx = 0;
+      const t = now();
+      await step();
+      ts.push(now() - t);
+    }
+    return median(ts);
+  };
+  try {
+    keep = () => false;
+    const none = await timed();
+    const out: NonNullable<ExecRow['kernelMs']> = [];
+    for (const k of new Set(kernels)) {
+      keep = (i) => kernels[i] === k;
+      out.push({ kernel: k, count: kernels.filter((q) => q === k).length, ms: Math.max(0, (await timed()) - none) });
+    }
+    return out.sort((a, b) => b.ms - a.ms);
+  } finally {
+    proto.dispatchWorkgroups = orig;
+  }
 }
 
 async function runTfjs(it: ExecItem): Promise<ExecRow> {
@@ -335,16 +430,24 @@ export function executorMarkdown(o: ExecutorOutcome): string {
   const lines = [
     `Fused WebGPU executor vs tfjs WebGPU, Node Dawn${o.software ? ' (**software**: SwiftShader — proxies, not GPU speed)' : ''}; ${o.reason}`,
     '',
-    '| engine | model/batch/input/loss | dispatches/step | tfjs kernels | setup ms | first step ms | median ms/step | CPU ms/step (record + submit) | 2 in flight ms/step | img/s | tfjs ÷ fused (wall; CPU) | note |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| engine | model/batch/input/loss | dispatches/step | tfjs kernels | setup ms | first step ms | median ms/step | launch-only ms (same grids, empty kernels) | CPU ms/step (record + submit) | 2 in flight ms/step | img/s | tfjs ÷ fused (wall; CPU) | note |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   ];
   for (const r of o.rows) {
     const other = o.rows.find((q) => q.engine === 'tfjs' && q.config === r.config);
     const ratio = r.engine === 'fused' && other?.medianMs && r.medianMs ? other.medianMs / r.medianMs : null;
     const cpuRatio = r.engine === 'fused' && other?.cpuMs && r.cpuMs ? other.cpuMs / r.cpuMs : null;
     lines.push(
-      `| ${r.engine === 'fused' ? 'fused executor' : 'tfjs webgpu'} | ${r.config} | ${r.dispatches ?? '–'} | ${r.kernels ?? '–'} | ${f(r.setupMs, 0)} | ${f(r.firstStepMs, 0)} | ${f(r.medianMs)} | ${f(r.cpuMs, 2)} | ${f(r.pipelinedMs)} | ${f(r.imgPerSec, 1)} | ${ratio === null ? '–' : `${ratio.toFixed(1)}; ${cpuRatio === null ? '–' : cpuRatio.toFixed(0)}`} | ${r.error ?? `${r.kind === 'floor' ? 'overhead floor' : 'real shape'}${r.memory ? `; ${r.memory}` : ''}`} |`,
+      `| ${r.engine === 'fused' ? 'fused executor' : 'tfjs webgpu'} | ${r.config} | ${r.dispatches ?? '–'} | ${r.kernels ?? '–'} | ${f(r.setupMs, 0)} | ${f(r.firstStepMs, 0)} | ${f(r.medianMs)} | ${f(r.launchMs ?? null)} | ${f(r.cpuMs, 2)} | ${f(r.pipelinedMs)} | ${f(r.imgPerSec, 1)} | ${ratio === null ? '–' : `${ratio.toFixed(1)}; ${cpuRatio === null ? '–' : cpuRatio.toFixed(0)}`} | ${r.error ?? `${r.kind === 'floor' ? 'overhead floor' : 'real shape'}${r.memory ? `; ${r.memory}` : ''}`} |`,
     );
+  }
+  const split = o.rows.filter((r) => r.kernelMs?.length);
+  if (split.length) {
+    lines.push('', 'Where a fused step spends its time (ms per step with only that kernel dispatched, minus none; top 6):', '');
+    for (const r of split) {
+      const top = r.kernelMs!.slice(0, 6).map((k) => `${k.kernel} ${k.count}× ${k.ms.toFixed(1)}`);
+      lines.push(`- ${r.config}: ${top.join(' · ')}`);
+    }
   }
   return lines.join('\n');
 }

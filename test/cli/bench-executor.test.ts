@@ -53,6 +53,15 @@ describe('fused-executor bench rows', () => {
     expect(md).toMatch(/\| fused executor \| resnet32\/b2\/8x8x3\/ce \| 288 \|.*\| 10\.0; 450 \|/);
     expect(md).toMatch(/\| tfjs webgpu \| resnet32\/b2\/8x8x3\/ce \| 1686 \| 1650 \|/);
     expect(md).toMatch(/software/);
+    const split = executorMarkdown({
+      status: 'measured',
+      reason: 'Dawn',
+      software: true,
+      rows: [{ ...row('fused', 100, 2, 288), launchMs: 12, kernelMs: [{ kernel: 'conv-weight-grad', count: 31, ms: 70.44 }] }],
+    });
+    expect(split).toMatch(/\| 100\.0 \| 12\.0 \| 2\.00 \|/);
+    expect(split).toMatch(/- resnet32\/b2\/8x8x3\/ce: conv-weight-grad 31× 70\.4/);
+    expect(md).not.toMatch(/Where a fused step spends/);
     const failed = { ...row('tfjs', NaN, NaN, 0), medianMs: null, error: 'not finished within 300 s (cap)' };
     expect(executorMarkdown({ status: 'measured', reason: '', software: true, rows: [row('fused', 100, 2, 288), failed] })).toMatch(
       /not finished within 300 s/,

@@ -417,6 +417,20 @@ export class FusedExecutor {
     return this.plan[which].map((d) => d.label);
   }
 
+  /**
+   * Kernel name, workgroup grid and workgroup size of each recorded dispatch, in order (for the bench's
+   * launch-cost replay: the same grids with empty kernels).
+   */
+  dispatchShapes(
+    which: 'train' | 'frozen' | 'eval' = 'train',
+  ): { kernel: string; groups: [number, number, number]; workgroupSize: number }[] {
+    return this.plan[which].map((d) => ({
+      kernel: d.src.name,
+      groups: d.groups,
+      workgroupSize: Number(/@workgroup_size\((\d+)/.exec(d.src.code)?.[1] ?? 1),
+    }));
+  }
+
   /** Kernel (pipeline) names of the recorded dispatches, in order (for inspection). */
   dispatchKernels(which: 'train' | 'frozen' | 'eval' = 'train'): string[] {
     return this.plan[which].map((d) => d.src.name);
