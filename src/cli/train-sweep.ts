@@ -27,6 +27,10 @@ export interface SweepDocument {
   param: SweepPlan['param'];
   values: number[];
   when: SweepWhen;
+  /** The validation split of every run (0: none). */
+  valFraction: number;
+  /** What chooses each run's best epoch (the summary's "best" rows, and GCL stage 2's start when from best). */
+  bestChosenOn: 'validation' | 'test';
   runs: { value: number; label: string; result: OneRun['result'] }[];
   summary: SweepRow[];
   table: string;
@@ -60,6 +64,8 @@ export async function runSweep(
     param: plan.param,
     values: plan.values,
     when,
+    valFraction: plan.runs[0]?.config.valFraction ?? 0,
+    bestChosenOn: (plan.runs[0]?.config.valFraction ?? 0) > 0 ? 'validation' : 'test',
     runs,
     summary,
     table: sweepTable(plan.param, summary, when),
