@@ -17,7 +17,7 @@ import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../core/data/types';
-import { DEFAULT_CONFIG, type Stage2Config, type TrainConfig } from '../core/train/config';
+import { ConfigError, DEFAULT_CONFIG, validateConfig, type Stage2Config, type TrainConfig } from '../core/train/config';
 import { Trainer, type EpochMetrics, type TrainerCheckpoint } from '../core/train/trainer';
 import type { LossId } from '../core/losses/types';
 import type { HeadKind, ModelKind } from '../core/models/types';
@@ -68,6 +68,11 @@ export interface Profile {
   seed: number;
   /** 'authors': each run with the authors' recipe for its loss (src/core/train/recipe.ts). Absent: ours. */
   recipe?: RecipeId;
+  /**
+   * Hold out this fraction of each class's training images (seeded) as a validation split that chooses the best
+   * epoch (and GCL stage 2's start under the authors' recipe). Absent or 0: none, best chosen on the test set.
+   */
+  valFraction?: number;
   /** Expected wall time, said up front. */
   expected: string;
 }
@@ -122,6 +127,8 @@ export function runConfig(run: RunDef, p: Profile): TrainConfig {
   c.evalPerClass = p.evalPerClass;
   c.logEvery = 1_000_000;
   c.stage2 = { ...c.stage2, epochs: p.stage2Epochs, batchSize: p.stage2Batch, sampler: 'cben' };
+  // only when on: the configs (and so the fingerprints of earlier results) without a split stay as they were
+  if (p.valFraction) c.valFraction = p.valFraction;
   if (p.recipe === 'authors') {
     const r = applyRecipe(c, 'authors', run.loss);
     // an explicit --batch wins over the recipe's per-loss batch size
@@ -273,6 +280,7 @@ export function markdownTable(sums: ReproducedSummary[], records: ReproducedRun[
     .map((c) => `${r0.classNames[c]} (${r0.counts[c]})`)
     .join(', ');
   const groupsHave = (g: string) => r0.groups.some((x) => x === g);
+  lines.push(selectionLine(sums, r0), '');
   lines.push('**Final epoch** (test accuracy %, the last epoch of each run):', '');
   lines.push(`| run | epochs | overall | many | medium | few | tail-${k} | head-${k} | tail/head feature norm |`);
   lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
@@ -307,6 +315,21 @@ export function markdownTable(sums: ReproducedSummary[], records: ReproducedRun[
   lines.push('');
   lines.push(...claimChecks(sums).map((c) => `- ${c.holds ? '✓' : '✗'} ${c.text}`));
   return lines.join('\n');
+}
+
+/** What chose the best epochs of the table, in one sentence (every table says it). */
+export function bestChosenOn(sums: ReproducedSummary[]): 'validation' | 'test' | 'mixed' {
+  const on = new Set(sums.map((s) => s.bestOn));
+  return on.size > 1 ? 'mixed' : on.has('validation') ? 'validation' : 'test';
+}
+
+function selectionLine(sums: ReproducedSummary[], r0: ReproducedRun): string {
+  const f = r0.config.valFraction ?? 0;
+  const on = bestChosenOn(sums);
+  if (on === 'test') return '"Best" epochs are chosen on **the test set** (no validation split), as the papers report.';
+  const split = `a validation split of ${+(100 * f).toFixed(1)} % of each class's training images (seeded, held out of training)`;
+  if (on === 'validation') return `"Best" epochs are chosen on **${split}**; every accuracy shown is test accuracy.`;
+  return `"Best" epochs are chosen on **validation for some runs and on the test set for others** (see the "chosen on" column).`;
 }
 
 export interface ClaimCheck {
@@ -683,6 +706,8 @@ export function aggregate(
     testImages: r0.testImages,
     sameInit,
     sameSubset,
+    valFraction: r0.config.valFraction ?? 0,
+    bestChosenOn: bestChosenOn(sums),
     runs: sums,
     claims: claimChecks(sums),
     missing,
@@ -723,7 +748,11 @@ const USAGE = `Usage: npm run reproduce -- (--quick | --full) [options]
   --recipe R            ours (default) | authors: each loss with the authors' recipe (per-loss batch size, mixup α,
                         kaiming linear head, official FBL curriculum, GCL stage 2 from the best stage-1 epoch with
                         the class-balanced sampler and batch 64; src/core/train/recipe.ts cites the script lines)
-  --out DIR             results folder (default results/reproduce/<profile>, or <profile>-authors)
+  --val-fraction F      hold out this fraction (≤ 0.5) of each class's training images (seeded) as a validation
+                        split that chooses the best epochs (and GCL stage 2's start under the authors' recipe);
+                        default 0: best chosen on the test set, as the papers; the table says which
+  --out DIR             results folder (default results/reproduce/<profile>, <profile>-authors, with -val
+                        appended when a validation split is on)
   --runs LIST           comma-separated subset of ${RUNS.map((r) => r.id).join(',')} (gcl2 needs gcl1)
   --backend B           wasm | cpu | webgpu (default: the profile's)
   --model M --epochs N --batch N --eval-per-class N --stage2-epochs N --imbalance IF --seed N   override the profile
@@ -755,6 +784,7 @@ export function parseCli(argv: string[]): ReproduceOptions & { data?: string } {
         full: { type: 'boolean' },
         out: { type: 'string' },
         recipe: { type: 'string' },
+        'val-fraction': { type: 'string' },
         runs: { type: 'string' },
         backend: { type: 'string' },
         model: { type: 'string' },
@@ -818,14 +848,34 @@ export function parseCli(argv: string[]): ReproduceOptions & { data?: string } {
     if (v.batch === undefined) p.batch = null;
     p.stage2Batch = 64;
   }
+  if (v['val-fraction'] !== undefined) {
+    const f = Number(v['val-fraction']);
+    if (v['val-fraction'].trim() === '' || !Number.isFinite(f)) usage(`--val-fraction needs a number, got "${v['val-fraction']}"`);
+    if (f !== 0) p.valFraction = f;
+  }
   if (custom) p.name = 'custom';
   const runs = (v.runs ?? RUNS.map((r) => r.id).join(',')).split(',').map((s) => s.trim()) as RunId[];
   for (const r of runs) if (!RUNS.some((d) => d.id === r)) usage(`unknown run "${r}" (known: ${RUNS.map((d) => d.id).join(', ')})`);
   // keep the canonical order (gcl2 after gcl1)
   const ordered = RUNS.map((r) => r.id).filter((id) => runs.includes(id));
+  // every run's config through the one validator (ranges: --val-fraction ≤ 0.5, …) before anything trains
+  for (const id of ordered) {
+    try {
+      validateConfig(
+        runConfig(
+          RUNS.find((r) => r.id === id)!,
+          p,
+        ),
+      );
+    } catch (e) {
+      if (e instanceof ConfigError) usage(e.field === 'valFraction' ? `--val-fraction: ${e.message}` : e.message);
+      throw e;
+    }
+  }
+  const folder = `${base.name}${recipe === 'authors' ? '-authors' : ''}${p.valFraction ? '-val' : ''}`;
   return {
     profile: p,
-    outDir: resolve(v.out ?? join('results', 'reproduce', recipe === 'authors' ? `${base.name}-authors` : base.name)),
+    outDir: resolve(v.out ?? join('results', 'reproduce', folder)),
     runs: ordered,
     stopAfterEpochs: int('stop-after-epochs', v['stop-after-epochs']) ?? null,
     quiet: !!v.quiet,
@@ -843,7 +893,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   const p = opts.profile;
   log(
-    `profile ${p.name}${p.recipe === 'authors' ? " with the authors' recipe" : ''}: ${p.model}, ${p.epochs} epochs, batch ${p.batch ?? 'per loss (authors)'}, eval ${p.evalPerClass ?? 'all'} per class, stage 2 ${p.stage2Epochs} epochs, backend ${p.backend}`,
+    `profile ${p.name}${p.recipe === 'authors' ? " with the authors' recipe" : ''}: ${p.model}, ${p.epochs} epochs, batch ${p.batch ?? 'per loss (authors)'}, eval ${p.evalPerClass ?? 'all'} per class, stage 2 ${p.stage2Epochs} epochs, backend ${p.backend}; best epoch chosen on ${p.valFraction ? `a validation split of ${p.valFraction} of each class` : 'the test set'}`,
   );
   log(
     `expected duration: ${PROFILES[p.name === 'full' ? 'full' : 'quick'].expected}${p.name === 'custom' ? ' (for the unmodified profile)' : ''}`,

@@ -7,8 +7,10 @@ import type { EpochMetrics, Trainer } from '../core/train/trainer';
 import { sweepRows, sweepTable, type SweepPlan, type SweepRow, type SweepWhen } from '../state/sweep';
 
 export const SWEEP_USAGE = `Sweep (one run per value, everything else equal: same data, seed and initial weights)
-  --sweep KEY=VALUES    KEY: a loss hyperparameter (e.g. noiseMul), lr, batch or if; VALUES: 2–8 values "a,b,c"
-                        or a range and a count "from:to:count" (add "log" for geometric spacing, e.g. 0.01:0.1:3log)
+  --sweep KEY=VALUES    KEY: a loss hyperparameter that acts on this loss and head (e.g. noiseMul; not the
+                        cosine scale on a linear head; GCL: stage-1 settings), lr, batch or if; VALUES: 2–8 values
+                        "a,b,c" or a range and a count "from:to:count" (add "log" for geometric spacing, e.g.
+                        0.01:0.1:3log)
   --sweep-when W        last | best: the epoch the summary table reads (default last)
   --out FILE gets one JSON with every run and the table`;
 
@@ -25,6 +27,10 @@ export interface SweepDocument {
   param: SweepPlan['param'];
   values: number[];
   when: SweepWhen;
+  /** The validation split of every run (0: none). */
+  valFraction: number;
+  /** What chooses each run's best epoch (the summary's "best" rows, and GCL stage 2's start when from best). */
+  bestChosenOn: 'validation' | 'test';
   runs: { value: number; label: string; result: OneRun['result'] }[];
   summary: SweepRow[];
   table: string;
@@ -58,6 +64,8 @@ export async function runSweep(
     param: plan.param,
     values: plan.values,
     when,
+    valFraction: plan.runs[0]?.config.valFraction ?? 0,
+    bestChosenOn: (plan.runs[0]?.config.valFraction ?? 0) > 0 ? 'validation' : 'test',
     runs,
     summary,
     table: sweepTable(plan.param, summary, when),

@@ -1,18 +1,22 @@
 /**
  * Sweep one hyperparameter (pure; the page's Compare-runs queue and `npm run train -- --sweep` share it): a loss
- * hyperparameter from the loss' schema, or the learning rate, the batch size or the imbalance factor; 2–8 values
+ * hyperparameter from the loss' schema that acts on the run (its loss and head; see sweepOptions), or the learning
+ * rate, the batch size or the imbalance factor; 2–8 values
  * given as a list or as a range and a count → one run config per value, everything else equal (same seed, so the
  * same long-tail subset — unless IF is the swept value — and the same initial weights). Then the chosen metric of
  * each finished run against the value.
  */
 import type { TrainConfig } from '../core/train/config';
 import type { GroupAccuracy } from '../core/metrics/classification';
+import type { HeadKind } from '../core/models/types';
+import type { HyperParamSpec } from '../core/losses/types';
 import { getLoss } from '../core/losses/registry';
+import { drwStartEpoch, fblAlpha } from '../core/train/schedules';
 
 export const SWEEP_MIN_VALUES = 2;
 export const SWEEP_MAX_VALUES = 8;
 
-/** A parameter that can be swept for the current loss. */
+/** A parameter that can be swept for the current run. */
 export interface SweepParam {
   /** 'lr' | 'batchSize' | 'imbalance' | a loss hyperparameter key. */
   id: string;
@@ -24,26 +28,108 @@ export interface SweepParam {
   log: boolean;
 }
 
+/** A parameter the run does not use, and why (shown under the picker; the CLI's error names it). */
+export interface SweepSkipped {
+  id: string;
+  label: string;
+  why: string;
+}
+
 const GENERAL: SweepParam[] = [
   { id: 'lr', label: 'learning rate', min: 1e-4, max: 1, integer: false, log: true },
   { id: 'batchSize', label: 'batch size', min: 2, max: 512, integer: true, log: true },
   { id: 'imbalance', label: 'imbalance factor', min: 1, max: 1000, integer: false, log: true },
 ];
 
-/** The loss' numeric hyperparameters (booleans are not swept), then lr, batch size and IF. */
-export function sweepParams(loss: string): SweepParam[] {
-  const own = getLoss(loss)
-    .schema.filter((s) => s.kind === 'number')
-    .map((s) => ({ id: s.key, label: s.label, min: s.min, max: s.max, integer: Number.isInteger(s.step) && s.step >= 1, log: false }));
-  return [...own, ...GENERAL];
+/** What decides which parameters a run uses: the loss and its head, and a few switches of the schedule and data. */
+export type SweepBase = Pick<TrainConfig, 'loss' | 'head'> & Partial<Pick<TrainConfig, 'epochs' | 'profile' | 'fblCurriculum'>>;
+
+/** The head the run trains with: the loss' own when it is defined on one, else the chosen one (as the trainer). */
+export function sweepHead(c: Pick<TrainConfig, 'loss' | 'head'>): HeadKind {
+  const own = getLoss(c.loss).head;
+  return own === 'any' ? c.head : own;
+}
+
+/** "Cross-entropy on the linear head". */
+export function runWords(c: Pick<TrainConfig, 'loss' | 'head'>): string {
+  return `${getLoss(c.loss).label} on the ${sweepHead(c)} head`;
+}
+
+/** Why loss hyperparameter `spec` has no effect on run `c` (null: it has one). */
+function unusedWhy(spec: HyperParamSpec, c: SweepBase): string | null {
+  const def = getLoss(c.loss);
+  if (spec.kind !== 'number') return 'it is an on/off switch, not a number';
+  // the scale of the losses defined on either head multiplies a cosine head's outputs (head-scale.ts)
+  if (def.head === 'any' && spec.key === 'scale' && sweepHead(c) !== 'cosine')
+    return "the linear head ignores it (it scales a cosine head's outputs)";
+  const T = c.epochs;
+  if (T !== undefined && T >= 1) {
+    // LDAM: β only sets the DRW class weights, on from drwStartEpoch(T) (0-based) to the end
+    if (def.switch?.kind === 'drw' && spec.key === 'beta' && drwStartEpoch(T) > T - 1)
+      return `it sets the DRW class weights, and DRW would start at epoch ${drwStartEpoch(T) + 1}, after the run's ${T} epoch${T === 1 ? '' : 's'}`;
+    // FBL: the stimulus is α(t)·A·d̂_c; with α(t) = 0 in every epoch A does nothing
+    if (c.loss === 'fbl' && spec.key === 'A' && Array.from({ length: T }, (_, e) => fblAlpha(e, T, c.fblCurriculum)).every((a) => a === 0))
+      return `the curriculum α(t) is 0 in every epoch of a ${T}-epoch run`;
+  }
+  return null;
+}
+
+/**
+ * The parameters a sweep can vary for run `c`: the loss' numeric hyperparameters that act on this run (not the
+ * cosine scale on a linear head; not LDAM's DRW β or FBL's A when the run is too short for DRW or α(t) to switch
+ * on), then lr and batch size, and IF unless the data is used as is. Two-stage losses (GCL): the loss
+ * hyperparameters, lr and batch size are those of stage 1 — stage 2 has its own settings, which are not swept.
+ */
+export function sweepOptions(c: SweepBase): { params: SweepParam[]; skipped: SweepSkipped[] } {
+  const def = getLoss(c.loss);
+  const stage = def.twoStage ? ', stage 1' : '';
+  const params: SweepParam[] = [];
+  const skipped: SweepSkipped[] = [];
+  for (const s of def.schema) {
+    const why = unusedWhy(s, c);
+    if (why) skipped.push({ id: s.key, label: s.label, why });
+    else
+      params.push({
+        id: s.key,
+        label: `${s.label}${stage}`,
+        min: s.min,
+        max: s.max,
+        integer: Number.isInteger(s.step) && s.step >= 1,
+        log: false,
+      });
+  }
+  for (const g of GENERAL) {
+    if (g.id === 'imbalance' && c.profile === 'asis')
+      skipped.push({ id: g.id, label: g.label, why: 'the data is used as is (no long-tail profile)' });
+    else params.push({ ...g, label: `${g.label}${stage}` });
+  }
+  return { params, skipped };
+}
+
+/** The parameters a sweep can vary for run `c` (sweepOptions' list). */
+export function sweepParams(c: SweepBase): SweepParam[] {
+  return sweepOptions(c).params;
 }
 
 /** Aliases the CLI accepts for the general parameters. */
 const ALIASES: Record<string, string> = { batch: 'batchSize', if: 'imbalance', IF: 'imbalance' };
 
-export function findSweepParam(loss: string, id: string): SweepParam | null {
+export function findSweepParam(c: SweepBase, id: string): SweepParam | null {
   const key = ALIASES[id] ?? id;
-  return sweepParams(loss).find((p) => p.id === key) ?? null;
+  return sweepParams(c).find((p) => p.id === key) ?? null;
+}
+
+/** Why `id` cannot be swept for run `c`: not a parameter of the run, or one it does not use. */
+export function sweepRefusal(c: SweepBase, id: string): string {
+  const key = ALIASES[id] ?? id;
+  const known = sweepParams(c)
+    .map((p) => p.id)
+    .join(', ');
+  const skipped = sweepOptions(c).skipped.find((s) => s.id === key);
+  if (skipped) return `"${key}" does not apply to ${runWords(c)}: ${skipped.why} (sweep one of: ${known})`;
+  if (/^(stage2|s2)[._]/.test(key) && getLoss(c.loss).twoStage)
+    return `"${key}" is a stage-2 setting: a sweep varies stage 1, and stage 2 runs with its own fixed settings (sweep one of: ${known})`;
+  return `"${key}" cannot be swept with ${runWords(c)} (choose one of: ${known})`;
 }
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; why: string };
@@ -124,13 +210,8 @@ export interface SweepPlan {
 
 /** The queue: one config per value, the rest of `config` unchanged. */
 export function planSweep(config: TrainConfig, paramId: string, values: number[]): Parsed<SweepPlan> {
-  const param = findSweepParam(config.loss, paramId);
-  if (!param) {
-    const known = sweepParams(config.loss)
-      .map((p) => p.id)
-      .join(', ');
-    return { ok: false, why: `"${paramId}" cannot be swept with ${getLoss(config.loss).label} (choose one of: ${known})` };
-  }
+  const param = findSweepParam(config, paramId);
+  if (!param) return { ok: false, why: sweepRefusal(config, paramId) };
   const checked = checkValues(values, param);
   if (!checked.ok) return checked;
   const runs = checked.value.map((value, index) => ({
@@ -144,9 +225,9 @@ export function planSweep(config: TrainConfig, paramId: string, values: number[]
 
 /** Parses "KEY=VALUES" (the CLI's --sweep) against `config`'s loss. */
 export function parseSweepArg(arg: string, config: TrainConfig): Parsed<SweepPlan> {
-  const m = /^([A-Za-z][A-Za-z0-9_]*)=(.+)$/.exec(arg.trim());
+  const m = /^([A-Za-z][A-Za-z0-9_.]*)=(.+)$/.exec(arg.trim());
   if (!m) return { ok: false, why: `--sweep needs KEY=VALUES, e.g. noiseMul=0.1,0.3,0.5,1 or lr=0.01:0.1:3 (got "${arg}")` };
-  const param = findSweepParam(config.loss, m[1]);
+  const param = findSweepParam(config, m[1]);
   if (!param) return planSweep(config, m[1], []);
   const values = parseSweepValues(m[2], param);
   if (!values.ok) return values;

@@ -7,7 +7,17 @@
  */
 import { useMemo, useState, useSyncExternalStore } from 'react';
 import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
-import { parseSweepValues, planSweep, SWEEP_METRICS, sweepParams, sweepRows, type SweepMetric, type SweepWhen } from '../state/sweep';
+import {
+  parseSweepValues,
+  planSweep,
+  runWords,
+  SWEEP_METRICS,
+  sweepOptions,
+  sweepRows,
+  type SweepMetric,
+  type SweepWhen,
+} from '../state/sweep';
+import { getLoss } from '../core/losses/registry';
 import { sweepFor } from '../state/sweep-runner';
 import { usePg, usePlayground } from './context';
 
@@ -18,11 +28,18 @@ export function SweepPanel() {
   const runner = sweepFor(session);
   const status = useSyncExternalStore(runner.subscribe, runner.getStatus, runner.getStatus);
   const loss = usePg((s) => s.settings.config.loss);
+  const head = usePg((s) => s.settings.config.head);
+  const epochs = usePg((s) => s.settings.config.epochs);
+  const profile = usePg((s) => s.settings.config.profile);
+  const fblCurriculum = usePg((s) => s.settings.config.fblCurriculum);
   // re-render when the pinned runs change (the chart reads them)
   const archived = usePg((s) => s.archived);
   const phase = usePg((s) => s.phase);
   const busy = usePg((s) => s.busy);
-  const params = useMemo(() => sweepParams(loss), [loss]);
+  // only what acts on this run: its loss and head (no cosine scale on a linear head), epochs, data profile
+  const base = { loss, head, epochs, profile, fblCurriculum };
+  const { params, skipped } = useMemo(() => sweepOptions(base), [loss, head, epochs, profile, fblCurriculum]); // eslint-disable-line react-hooks/exhaustive-deps
+  const twoStage = getLoss(loss).twoStage;
   const [open, setOpen] = useState(false);
   const [paramId, setParamId] = useState<string>('');
   const param = params.find((p) => p.id === paramId) ?? params[0];
@@ -96,6 +113,23 @@ export function SweepPanel() {
         <button type="button" onClick={() => runner.cancel()} data-testid="sweep-cancel">
           Cancel sweep
         </button>
+      )}
+      {(skipped.length > 0 || twoStage) && (
+        <p className="compare-note" data-testid="sweep-skipped">
+          {skipped.length > 0 && (
+            <>
+              Not offered for {runWords(base)}:{' '}
+              {skipped.map((k, i) => (
+                <span key={k.id}>
+                  {i > 0 && '; '}
+                  {k.label} ({k.id}) — {k.why}
+                </span>
+              ))}
+              .{' '}
+            </>
+          )}
+          {twoStage && 'The sweep trains stage 1 only: stage 2 keeps its own settings and is not run.'}
+        </p>
       )}
       <span id="sweep-why" className="compare-progress" role="status" data-testid="sweep-status">
         {parsed && !parsed.ok

@@ -8,6 +8,7 @@ import { encodeDataset } from '../../src/core/data/pack';
 import { tinyDataset } from '../helpers/tiny-dataset';
 import { Raster, renderGroupedBars } from '../../src/cli/bench-png';
 import {
+  bestChosenOn,
   claimChecks,
   classesByCount,
   markdownTable,
@@ -127,6 +128,25 @@ describe('reproduce: aggregation and table', () => {
     expect(md).toMatch(/\*\*Best epoch\*\*/);
     expect(md).toMatch(/\| CE \| 3 \| 57\.5 \|/);
     expect(md).toMatch(/\| CE \| 2 \| test \| 62\.5 \|/);
+    // the table says up front which set chose "best"
+    expect(md.split('\n')[0]).toMatch(/chosen on \*\*the test set\*\* \(no validation split\)/);
+  });
+
+  it('says when a validation split chose the best epochs (score = validation accuracy, not test)', () => {
+    const onVal = (e: SlimEpoch, score: number): SlimEpoch => ({ ...e, selection: 'validation', selectionScore: score });
+    const rec = record('ce', 'CE', [
+      onVal(epoch(0, [0.9, 0.8, 0.2, 0.0], [4, 4, 2, 1]), 0.7),
+      onVal(epoch(1, [1, 0.9, 0.5, 0.1], [5, 5, 2, 1]), 0.2),
+    ]);
+    rec.config = { valFraction: 0.2 } as ReproducedRun['config'];
+    const s = summarize(rec);
+    // epoch 1 has the higher test accuracy, epoch 0 the higher validation score
+    expect([s.best.epoch, s.bestOn]).toEqual([0, 'validation']);
+    expect(bestChosenOn([s])).toBe('validation');
+    expect(bestChosenOn([s, summarize(ce)])).toBe('mixed');
+    const md = markdownTable([s], [rec]);
+    expect(md.split('\n')[0]).toMatch(/chosen on \*\*a validation split of 20 % of each class's training images/);
+    expect(md).toMatch(/\| CE \| 1 \| validation \| 47\.5 \|/);
   });
 
   it('round-trips checkpoints with Float32Arrays', () => {
@@ -244,15 +264,50 @@ describe('npm run reproduce (tiny data, cpu)', () => {
     expect(bad.status).toBe(2);
   }, 600_000);
 
+  it('--val-fraction: best epochs and the GCL stage-2 start chosen on validation; the table and summary say so', () => {
+    const out = join(dir, 'val');
+    const r = cli([
+      ...common.filter((x, i) => x !== '--batch' && common[i - 1] !== '--batch'),
+      '--recipe',
+      'authors',
+      '--val-fraction',
+      '0.2',
+      '--out',
+      out,
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const g1 = JSON.parse(readFileSync(join(out, 'gcl1.json'), 'utf8'));
+    const g2 = JSON.parse(readFileSync(join(out, 'gcl2.json'), 'utf8'));
+    expect(g1.config.valFraction).toBe(0.2);
+    expect(g1.epochs.every((e: { selection: string }) => e.selection === 'validation')).toBe(true);
+    // stage 2 starts from the stage-1 epoch with the best validation score
+    const bestVal = g1.epochs.reduce((a: { selectionScore: number }, b: { selectionScore: number }) =>
+      b.selectionScore > a.selectionScore ? b : a,
+    );
+    expect(g2.stage2Origin).toEqual({ from: 'best', epoch: bestVal.epoch });
+    const sum = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect([sum.valFraction, sum.bestChosenOn]).toEqual([0.2, 'validation']);
+    expect(sum.runs.map((x: { bestOn: string }) => x.bestOn)).toEqual(['validation', 'validation', 'validation']);
+    const table = readFileSync(join(out, 'table.md'), 'utf8');
+    expect(table).toMatch(/^"Best" epochs are chosen on \*\*a validation split of 20 % /);
+    expect(table).toMatch(/\| CE \| \d \| validation \|/);
+    expect(parseCli(['--quick', '--val-fraction', '0.2']).outDir).toMatch(/results\/reproduce\/quick-val$/);
+    expect(parseCli(['--quick', '--recipe', 'authors', '--val-fraction', '0.2']).outDir).toMatch(/quick-authors-val$/);
+    expect(parseCli(['--quick', '--val-fraction', '0']).profile.valFraction).toBeUndefined();
+  }, 600_000);
+
   it('rejects wrong flags with the usage and exit code 2', () => {
-    for (const args of [
-      ['--quick', '--full'],
-      ['--quick', '--runs', 'nope'],
-      ['--quick', '--bogus'],
-    ]) {
-      const r = cli(args);
+    for (const [args, msg] of [
+      [['--quick', '--full'], /exactly one/],
+      [['--quick', '--runs', 'nope'], /unknown run/],
+      [['--quick', '--bogus'], /bogus/],
+      [['--quick', '--val-fraction', '0.9'], /--val-fraction: validation split \(valFraction\) is 0\.9/],
+      [['--quick', '--val-fraction', 'x'], /--val-fraction needs a number/],
+    ] as const) {
+      const r = cli([...args]);
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/Usage: npm run reproduce/);
+      expect(r.stderr).toMatch(msg);
     }
   }, 120_000);
 });

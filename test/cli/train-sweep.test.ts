@@ -53,9 +53,23 @@ describe('npm run train: recipe, validation split, sweep', () => {
     expect(typeof doc.epochs[0].valAccuracy).toBe('number');
   }, 300_000);
 
-  it('--sweep noiseMul=0.1,1: one run per value, same data and initial weights, one JSON with the table', () => {
+  it('--sweep noiseMul=0.1,1 with a validation split: one run per value, same data and initial weights, one JSON with the table', () => {
     const out = join(dir, 'sweep.json');
-    const r = cli([...common(), '--loss', 'gcl', '--batch', '16', '--sweep', 'noiseMul=0.1,1', '--sweep-when', 'best', '--out', out]);
+    const r = cli([
+      ...common(),
+      '--loss',
+      'gcl',
+      '--batch',
+      '16',
+      '--sweep',
+      'noiseMul=0.1,1',
+      '--sweep-when',
+      'best',
+      '--val-fraction',
+      '0.2',
+      '--out',
+      out,
+    ]);
     expect(r.status, r.stderr).toBe(0);
     const doc = JSON.parse(readFileSync(out, 'utf8'));
     expect(doc.tool).toBe('long-tail-playground sweep');
@@ -68,12 +82,21 @@ describe('npm run train: recipe, validation split, sweep', () => {
     expect(doc.summary).toHaveLength(2);
     expect(doc.summary[0].overall).toBe(a.epochs[0].testAccuracy);
     expect(doc.table).toMatch(/^\| noiseMul \| best epoch \| chosen on \|/);
+    // the document and every row say what chose the best epoch
+    expect([doc.valFraction, doc.bestChosenOn]).toEqual([0.2, 'validation']);
+    expect(doc.summary.map((r: { chosenOn: string }) => r.chosenOn)).toEqual(['validation', 'validation']);
   }, 300_000);
 
   it('rejects a bad sweep with the usage and exit code 2', () => {
     for (const [args, msg] of [
       [['--loss', 'gcl', '--sweep', 'noiseMul=0.1'], /2–8 values/],
-      [['--loss', 'ce', '--sweep', 'noiseMul=0.1,0.2'], /cannot be swept/],
+      [['--loss', 'ce', '--sweep', 'noiseMul=0.1,0.2'], /"noiseMul" cannot be swept with Cross-entropy on the linear head/],
+      // a parameter of the loss that the head does not use: named with the loss and the head
+      [
+        ['--loss', 'ce', '--sweep', 'scale=10,30'],
+        /"scale" does not apply to Cross-entropy on the linear head: the linear head ignores it/,
+      ],
+      [['--loss', 'gcl', '--sweep', 'stage2.s=10,20'], /stage-2 setting/],
       [['--loss', 'gcl', '--sweep', 'lr=5,6'], /outside/],
       [['--loss', 'gcl', '--recipe', 'theirs'], /recipe/],
       [['--loss', 'gcl', '--val-fraction', '0.9'], /validation split \(valFraction\)/],

@@ -25,6 +25,7 @@ import {
   compareRows,
   presetFor,
   presetSettings,
+  rowOf,
   sortRows,
 } from '../../src/state/compare';
 import { Autosaver, MemoryAutosaveStorage } from '../../src/state/autosave';
@@ -262,6 +263,24 @@ describe('runs table', () => {
     expect(kps).toMatchObject({ status: 'running', current: true, pinned: false, sameData: true, last: { few: null } });
     expect(kps.data).toMatch(/IF 10 \(exp\)/);
     expect(bestEpoch([])).toBeNull();
+  });
+
+  it('"best" is chosen on the validation split when the run had one, and the row and CSV say which set chose it', () => {
+    const onVal = (e: EpochMetrics, score: number) => ({ ...e, selection: 'validation', selectionScore: score }) as EpochMetrics;
+    // epoch 2 has the higher test accuracy, epoch 1 the higher validation score
+    const epochs = [onVal(ep(1, 0.7, [0.8, 0.6, 0.4]), 0.9), onVal(ep(2, 0.8, [0.9, 0.7, 0.5]), 0.5)];
+    expect(bestEpoch(epochs)?.epoch).toBe(0);
+    const rec: RunRecord = { id: 'v', label: 'CE val', color: '#000', dataKey: 'x', batches: [], epochs };
+    const val = rowOf(rec, { current: false, dataKey: 'x' });
+    expect(val).toMatchObject({ bestOn: 'validation', best: { epoch: 1, overall: 0.7 } });
+    const test = rowOf(
+      { ...rec, id: 't', epochs: [ep(1, 0.7, [0.8, 0.6, 0.4]), ep(2, 0.8, [0.9, 0.7, 0.5])] },
+      { current: false, dataKey: 'x' },
+    );
+    expect(test).toMatchObject({ bestOn: 'test', best: { epoch: 2, overall: 0.8 } });
+    const lines = compareCsv([val, test]).trimEnd().split('\r\n');
+    const col = CSV_COLUMNS.indexOf('best_chosen_on');
+    expect(lines.slice(1).map((l) => l.split(',')[col])).toEqual(['validation', 'test']);
   });
 
   it('sorts by any column, both directions, rows without a value last', () => {

@@ -5,6 +5,7 @@ import {
   parseSweepValues,
   planSweep,
   rangeValues,
+  sweepOptions,
   sweepParams,
   sweepRows,
   sweepTable,
@@ -16,11 +17,43 @@ const gcl: TrainConfig = { ...structuredClone(DEFAULT_CONFIG), loss: 'gcl', loss
 
 describe('sweep planner', () => {
   it("offers the loss schema's numeric hyperparameters, then lr, batch size and IF", () => {
-    const ids = sweepParams('gcl').map((p) => p.id);
-    expect(ids).toContain('noiseMul');
-    expect(ids.slice(-3)).toEqual(['lr', 'batchSize', 'imbalance']);
-    // booleans (e.g. LDAM's DRW switch) are not swept
-    expect(sweepParams('ldam').every((p) => p.id !== 'drw')).toBe(true);
+    const ids = sweepParams(gcl).map((p) => p.id);
+    expect(ids).toEqual(['s', 'm', 'noiseMul', 'focalGamma', 'lr', 'batchSize', 'imbalance']);
+    // GCL's are its stage-1 settings (stage 2 has its own, not swept)
+    expect(sweepParams(gcl).every((p) => p.label.endsWith(', stage 1'))).toBe(true);
+    // booleans (KPS' gradient-adjustment switch) are not swept
+    const kps = sweepOptions({ ...gcl, loss: 'kps' });
+    expect(kps.params.map((p) => p.id)).toEqual(['maxM', 's', 'lr', 'batchSize', 'imbalance']);
+    expect(kps.skipped).toEqual([{ id: 'ga', label: 'Gradient adjustment', why: expect.stringMatching(/on\/off switch/) }]);
+  });
+
+  it('offers only what acts on the loss and head: the cosine scale only on a cosine head', () => {
+    const ids = (c: Partial<TrainConfig>) => sweepParams({ ...gcl, lossParams: {}, ...c }).map((p) => p.id);
+    // losses defined on either head: `scale` multiplies a cosine head's outputs, the linear head ignores it
+    expect(ids({ loss: 'ce', head: 'linear' })).toEqual(['lr', 'batchSize', 'imbalance']);
+    expect(ids({ loss: 'ce', head: 'cosine' })).toEqual(['scale', 'lr', 'batchSize', 'imbalance']);
+    expect(ids({ loss: 'balancedSoftmax', head: 'linear' })).toEqual(['lr', 'batchSize', 'imbalance']);
+    expect(ids({ loss: 'cbce', head: 'linear' })).toEqual(['beta', 'lr', 'batchSize', 'imbalance']);
+    expect(ids({ loss: 'logitAdjust', head: 'linear' })).toEqual(['tau', 'lr', 'batchSize', 'imbalance']);
+    expect(ids({ loss: 'logitAdjust', head: 'cosine' })).toEqual(['tau', 'scale', 'lr', 'batchSize', 'imbalance']);
+    // losses defined on one head use it whatever the config says (as the trainer): their s always acts
+    expect(ids({ loss: 'gcl', head: 'linear' })).toContain('s');
+    expect(ids({ loss: 'ldam', head: 'linear', epochs: 10 })).toEqual(['maxM', 's', 'beta', 'lr', 'batchSize', 'imbalance']);
+    expect(ids({ loss: 'fbl', head: 'cosine', epochs: 10 })).toEqual(['A', 'lr', 'batchSize', 'imbalance']);
+    const ce = sweepOptions({ loss: 'ce', head: 'linear' });
+    expect(ce.skipped).toEqual([{ id: 'scale', label: 'Cosine scale s', why: expect.stringMatching(/linear head ignores it/) }]);
+  });
+
+  it('leaves out what the run is too short to use, and IF on data used as is', () => {
+    const ids = (c: Partial<TrainConfig>) => sweepParams({ ...gcl, ...c }).map((p) => p.id);
+    // LDAM's β sets the DRW weights, on from epoch 0.8·T (0-based, rounded): never within 1 or 2 epochs
+    expect(ids({ loss: 'ldam', epochs: 2 })).not.toContain('beta');
+    expect(ids({ loss: 'ldam', epochs: 3 })).toContain('beta');
+    // FBL's A multiplies α(t), which is 0 at t = 0: a 1-epoch run never uses it (the official curriculum does)
+    expect(ids({ loss: 'fbl', head: 'linear', epochs: 1 })).not.toContain('A');
+    expect(ids({ loss: 'fbl', head: 'linear', epochs: 1, fblCurriculum: 'official' })).toContain('A');
+    expect(ids({ loss: 'fbl', head: 'linear', epochs: 2 })).toContain('A');
+    expect(ids({ profile: 'asis' })).not.toContain('imbalance');
   });
 
   it('plans one config per value with everything else equal', () => {
@@ -41,18 +74,18 @@ describe('sweep planner', () => {
   });
 
   it('reads lists and ranges with a count, linear or log', () => {
-    const noise = sweepParams('gcl').find((p) => p.id === 'noiseMul')!;
+    const noise = sweepParams(gcl).find((p) => p.id === 'noiseMul')!;
     expect(parseSweepValues('0.1, 0.3,0.5 ,1', noise)).toEqual({ ok: true, value: [0.1, 0.3, 0.5, 1] });
     expect(parseSweepValues('0:1:5', noise)).toEqual({ ok: true, value: [0, 0.25, 0.5, 0.75, 1] });
     expect(parseSweepValues('0.1..1 x3 log', noise)).toEqual({ ok: true, value: rangeValues(0.1, 1, 3, true) });
     expect(rangeValues(0.01, 1, 3, true)).toEqual([0.01, 0.1, 1]);
-    const batch = sweepParams('gcl').find((p) => p.id === 'batchSize')!;
+    const batch = sweepParams(gcl).find((p) => p.id === 'batchSize')!;
     // batch sizes are whole numbers, lr/batch/IF ranges are geometric
     expect(parseSweepValues('16:128:4', batch)).toEqual({ ok: true, value: [16, 32, 64, 128] });
   });
 
   it('refuses what it cannot run, saying why', () => {
-    const noise = sweepParams('gcl').find((p) => p.id === 'noiseMul')!;
+    const noise = sweepParams(gcl).find((p) => p.id === 'noiseMul')!;
     const why = (r: { ok: boolean; why?: string }) => (r.ok ? '' : r.why);
     expect(why(parseSweepValues('0.1', noise))).toMatch(/2–8 values/);
     expect(why(parseSweepValues('0:1:9', noise))).toMatch(/count of 2–8/);
@@ -60,7 +93,23 @@ describe('sweep planner', () => {
     expect(why(parseSweepValues('0.1,0.1', noise))).toMatch(/repeat/);
     expect(why(parseSweepValues('0.1,99', noise))).toMatch(/outside/);
     expect(why(parseSweepValues('0.1,,2', noise))).toMatch(/give values/);
-    expect(why(planSweep(gcl, 'kappa', [1, 2]))).toMatch(/cannot be swept.*noiseMul/);
+    expect(why(planSweep(gcl, 'kappa', [1, 2]))).toMatch(/cannot be swept with GCL .* on the cosine head.*noiseMul/);
+    // a parameter the run does not use: named with the loss and the head, and why
+    const ceLinear: TrainConfig = { ...gcl, loss: 'ce', head: 'linear', lossParams: {} };
+    expect(why(parseSweepArg('scale=10,30', ceLinear))).toBe(
+      `"scale" does not apply to Cross-entropy on the linear head: the linear head ignores it (it scales a cosine head's outputs) (sweep one of: lr, batchSize, imbalance)`,
+    );
+    expect(why(planSweep(ceLinear, 'scale', [10, 30]))).toMatch(/does not apply to Cross-entropy on the linear head/);
+    const ceCosine = parseSweepArg('scale=10,30', { ...ceLinear, head: 'cosine' });
+    expect(ceCosine.ok && ceCosine.value.runs.map((r) => r.config.lossParams.scale)).toEqual([10, 30]);
+    expect(why(parseSweepArg('ga=0,1', { ...gcl, loss: 'kps' }))).toMatch(
+      /"ga" does not apply to KPS \(\+GA\) on the cosine head: .*on\/off switch/,
+    );
+    expect(why(parseSweepArg('beta=0.99,0.999', { ...gcl, loss: 'ldam', epochs: 1 }))).toMatch(
+      /DRW would start at epoch 2, after the run's 1 epoch \(/,
+    );
+    // GCL's stage-2 settings are not swept
+    expect(why(parseSweepArg('stage2.s=10,20', gcl))).toMatch(/stage-2 setting: a sweep varies stage 1/);
     expect(why(parseSweepArg('noiseMul', gcl))).toMatch(/KEY=VALUES/);
     expect(why(parseSweepArg('batch=16.5,32', gcl))).toMatch(/whole number/);
   });
@@ -99,7 +148,7 @@ describe('sweep results', () => {
     ]);
     expect(best[1].tail3).toBe(0);
     const table = sweepTable(
-      sweepParams('gcl').find((p) => p.id === 'noiseMul')!,
+      sweepParams(gcl).find((p) => p.id === 'noiseMul')!,
       best,
       'best',
     );
