@@ -2,7 +2,7 @@
  * Starting a worker's backend from the page: a forced backend is tried as chosen; "Auto" asks the worker to time a
  * step of the model on the candidates (core/backend-probe.ts) unless this browser measured that model before — the
  * result is cached in localStorage per model, head, input shape, batch size and user agent (a new browser version or
- * another machine measures again).
+ * another machine measures again). Changing the model (or head) under "Auto" decides again (`autoAfterChange`).
  */
 import type { ProbeSpec } from '../core/backend-probe';
 import type { BackendName } from '../core/backend';
@@ -64,23 +64,45 @@ function readCache(store: KeyValueStore | null, key: string): Cached | null {
   }
 }
 
+/** Where measurements are cached and which browser measures (tests pass their own). */
+export interface ChoiceOptions {
+  uploads?: readonly UploadedDataInfo[];
+  /** Default: localStorage (null: no cache). */
+  store?: KeyValueStore | null;
+  /** Default: navigator.userAgent. */
+  userAgent?: string;
+}
+
+function storeOf(opts: ChoiceOptions): KeyValueStore | null {
+  return opts.store === undefined ? defaultStore() : opts.store;
+}
+
+function keyFor(probe: ProbeSpec, opts: ChoiceOptions): string {
+  return cacheKey(probe, opts.userAgent ?? (typeof navigator !== 'undefined' ? navigator.userAgent : 'node'));
+}
+
+/** `r` (the cached winner, running) with the cached measurement as its reason. */
+function withCached(r: InitResult, cached: Cached): InitResult {
+  const why = `${cached.why} (measured earlier in this browser)`;
+  return { ...r, reason: why, measured: { timings: cached.timings, why, cached: true } };
+}
+
 /** Starts the worker's backend for `settings` (measuring or using the cached measurement for "Auto"). */
 export async function initBackendFor(
   link: InitLink,
   settings: Settings,
-  opts: { wasmPaths?: string; uploads?: readonly UploadedDataInfo[]; store?: KeyValueStore | null; userAgent?: string } = {},
+  opts: ChoiceOptions & { wasmPaths?: string } = {},
 ): Promise<InitResult> {
   const order = backendOrder(settings.backend);
   if (settings.backend !== 'auto') return link.init(order, opts.wasmPaths);
-  const store = opts.store === undefined ? defaultStore() : opts.store;
+  const store = storeOf(opts);
   const probe = probeSpecFor(settings, opts.uploads);
-  const key = cacheKey(probe, opts.userAgent ?? (typeof navigator !== 'undefined' ? navigator.userAgent : 'node'));
+  const key = keyFor(probe, opts);
   const cached = readCache(store, key);
   if (cached) {
     const r = await link.init([...cached.order, ...order.filter((b) => !cached.order.includes(b))], opts.wasmPaths);
     if (r.backend !== cached.order[0]) return r; // the measured winner failed here now: the plain fallback reason
-    const why = `${cached.why} (measured earlier in this browser)`;
-    return { ...r, reason: why, measured: { timings: cached.timings, why, cached: true } };
+    return withCached(r, cached);
   }
   const r = await link.init(order, opts.wasmPaths, probe);
   if (r.measured && store) {
@@ -92,4 +114,25 @@ export async function initBackendFor(
     }
   }
   return r;
+}
+
+/**
+ * "Auto" when a settings change gives the run another model or head: the measurement belongs to the model it timed,
+ * so the new one needs its own. 'keep': this browser measured the new model before and its winner is the backend the
+ * worker runs (`result`: the badge's reason for it); 'respawn': a new worker measures it (or starts on its cached,
+ * different winner). null: nothing to decide (not "Auto" before and after, or the same model and head).
+ */
+export function autoAfterChange(
+  current: InitResult | null,
+  from: Settings,
+  to: Settings,
+  opts: ChoiceOptions = {},
+): { action: 'keep'; result: InitResult } | { action: 'respawn' } | null {
+  if (!current || from.backend !== 'auto' || to.backend !== 'auto') return null;
+  const before = probeSpecFor(from, opts.uploads);
+  const after = probeSpecFor(to, opts.uploads);
+  if (before.model === after.model && before.head === after.head) return null;
+  const cached = readCache(storeOf(opts), keyFor(after, opts));
+  if (cached && cached.order[0] === current.backend) return { action: 'keep', result: withCached(current, cached) };
+  return { action: 'respawn' };
 }

@@ -6,7 +6,7 @@
  */
 import { isUploadId } from '../worker/upload-info';
 import type { InitResult, RunSummary, UploadedDataInfo } from '../worker/protocol';
-import { initBackendFor } from './backend-choice';
+import { initBackendFor, type KeyValueStore } from './backend-choice';
 import { patchSettings, toRunSpec, type Settings } from './settings';
 import { forgetUploads } from './upload';
 import type { UploadRecipe } from './upload-recipe';
@@ -17,6 +17,8 @@ export interface RecoveryContext {
   store: PlaygroundStore;
   link: WorkerLink;
   wasmPaths?: string;
+  /** Where "Auto" caches its measurements (default localStorage). */
+  backendStore?: KeyValueStore | null;
   /** Parses an upload recipe in the current worker (records the data set in the store and the link). */
   loadRecipe(recipe: UploadRecipe): Promise<UploadedDataInfo>;
 }
@@ -50,7 +52,11 @@ export async function respawn(ctx: RecoveryContext, settings: Settings): Promise
   // uploaded data lived in the old worker: the run's data set is made again from its recipe, the others forgotten
   if (!recipe) settings = forgetUploads(ctx.store, settings);
   ctx.store.getState().patchRun({ phase: 'starting', backend: null, crash: null });
-  const init = await initBackendFor(ctx.link, settings, { wasmPaths: ctx.wasmPaths, uploads: ctx.store.getState().uploads });
+  const init = await initBackendFor(ctx.link, settings, {
+    wasmPaths: ctx.wasmPaths,
+    uploads: ctx.store.getState().uploads,
+    store: ctx.backendStore,
+  });
   ctx.store.getState().patchRun({ backend: init });
   if (recipe) settings = await remakeUpload(ctx, settings, recipe);
   return { init, settings };

@@ -25,7 +25,7 @@ import type {
   UploadedDataInfo,
 } from '../worker/protocol';
 import { dataKey, planChange } from './change-policy';
-import { initBackendFor } from './backend-choice';
+import { autoAfterChange, initBackendFor, type KeyValueStore } from './backend-choice';
 import { MetricsPump, type MetricsPumpOptions } from './metrics-pump';
 import { continueAfterCrash, remakeUpload, respawn, type RecoveryContext } from './recovery';
 import { runLabel } from './run-label';
@@ -46,6 +46,8 @@ export type { RunSnapshot } from './snapshots';
 export interface SessionOptions extends MetricsPumpOptions {
   createClient?: () => TrainClient;
   wasmPaths?: string;
+  /** Where "Auto" caches its measurements (default localStorage; tests pass their own). */
+  backendStore?: KeyValueStore | null;
   /** Writes the query string to the address bar (history.replaceState in the browser). */
   writeUrl?: (query: string) => void;
   /** Called once per finished epoch with the checkpoint and the metrics history up to it (autosave). */
@@ -78,6 +80,7 @@ export class PlaygroundSession {
       store,
       link: this.link,
       wasmPaths: opts.wasmPaths,
+      backendStore: opts.backendStore,
       loadRecipe: (recipe) => loadRecipe({ store, session: this }, recipe),
     };
   }
@@ -103,7 +106,11 @@ export class PlaygroundSession {
     const settings = this.s.settings;
     this.s.patchRun({ phase: 'starting', error: null });
     try {
-      const init = await initBackendFor(this.link, settings, { wasmPaths: this.opts.wasmPaths, uploads: this.s.uploads });
+      const init = await initBackendFor(this.link, settings, {
+        wasmPaths: this.opts.wasmPaths,
+        uploads: this.s.uploads,
+        store: this.opts.backendStore,
+      });
       this.s.patchRun({ backend: init });
       await this.configure(settings);
     } catch (e) {
@@ -414,7 +421,7 @@ export class PlaygroundSession {
       const run = this.s.runSettings;
       this.show(next);
       try {
-        if (run && planChange(run, next).kind === 'backend') await this.replaceWorker(next);
+        if (run && (planChange(run, next).kind === 'backend' || this.remeasure(run, next))) await this.replaceWorker(next);
         else {
           await this.link.pause().catch(() => undefined);
           await this.configure(next);
@@ -482,7 +489,7 @@ export class PlaygroundSession {
     }
     this.show(next);
     try {
-      if (plan.kind === 'backend') {
+      if (plan.kind === 'backend' || this.remeasure(run, next)) {
         await this.replaceWorker(next);
       } else {
         await this.link.pause();
@@ -493,6 +500,16 @@ export class PlaygroundSession {
       this.fail(e);
     }
     return true;
+  }
+
+  /**
+   * "Auto" and another model (or head): true when a new worker must measure it (or start on its cached winner, another
+   * backend); when this browser measured it before on the backend running now, the badge gets that measurement.
+   */
+  private remeasure(run: Settings, next: Settings): boolean {
+    const d = autoAfterChange(this.s.backend, run, next, { uploads: this.s.uploads, store: this.opts.backendStore });
+    if (d?.action === 'keep') this.s.patchRun({ backend: d.result });
+    return d?.action === 'respawn';
   }
 
   /** A new worker on the backend of `settings`, then a run on it. */

@@ -12,6 +12,7 @@ import { getLoss, defaultParams } from '../core/losses/registry';
 import type { LossId, LossParams } from '../core/losses/types';
 import { DEFAULT_CONFIG, type Stage2Config, type TrainConfig } from '../core/train/config';
 import type { RunSpec } from '../worker/protocol';
+import { FIRST_VISIT_DATA } from './first-visit-data';
 
 export type BackendChoice = 'auto' | BackendName;
 
@@ -80,10 +81,7 @@ export const PLAYGROUND_DEFAULTS: Settings = makeSettings(
     ...DEFAULT_CONFIG,
     stage2: { ...DEFAULT_CONFIG.stage2, epochs: 3, batchSize: 64 },
     dataset: EMBEDDED.id,
-    imbalance: 100,
-    profile: 'exp',
-    headImages: 1000,
-    seed: 1,
+    ...FIRST_VISIT_DATA,
     model: 'convnet',
     head: 'cosine',
     batchSize: 64,
@@ -91,7 +89,6 @@ export const PLAYGROUND_DEFAULTS: Settings = makeSettings(
     lr: 0.1,
     loss: 'gcl',
     lossParams: defaultParams('gcl'),
-    evalPerClass: 50,
     logEvery: 1,
     engine: 'auto',
   },

@@ -27,8 +27,9 @@ import { useHidden } from './ClassroomLink';
 import { LossExplainer } from './LossExplainer';
 import { openGallery } from './gallery-state';
 import { areaShown, configPanelShown, type HideArea } from '../state/classroom';
+import { HEAD_IMAGE_OPTIONS } from '../state/first-visit-data';
 
-const N_MAX_OPTIONS = ['all', '2000', '1000', '500', '200', '100', '50', '20'] as const;
+const N_MAX_OPTIONS = HEAD_IMAGE_OPTIONS;
 
 /** Counts, groups and names reordered from the largest class to the smallest (stable). */
 function sortedBySize(counts: number[], groups: ReturnType<typeof groupOf>[], names: string[]) {

@@ -7,6 +7,8 @@
  * and `testExamples` (a read of the last evaluation) is answered at once, also while a run is going.
  */
 import type { Dataset } from '../core/data/types';
+import type { DrawSettings } from '../core/data/pack-parts';
+import type { TrainConfig } from '../core/train/config';
 import { Trainer, type StepOutcome, type TrainerOptions } from '../core/train/trainer';
 import { TrainController, type ControllerEvent } from '../core/train/controller';
 import type {
@@ -37,8 +39,9 @@ export interface EngineDeps {
   emit(event: WorkerEvent, transfer?: ArrayBuffer[]): void;
   initBackend(p: InitParams): Promise<InitResult>;
   /**
-   * Loads a data set by id (the embedded one: fetch + decode), reporting progress. `need` says how many head-class
-   * and test images per class the run uses (null: all): a loader may return only those (the embedded pack's parts).
+   * Loads a data set by id (the embedded one: fetch + decode), reporting progress. `need` says which images the run
+   * uses (its long-tail draw and test images per class): a loader may fetch only those (the embedded pack's parts,
+   * core/data/pack-parts.ts); without it, everything.
    */
   loadDataset(id: string, onProgress: (p: DatasetProgress) => void, need?: DataNeed): Promise<Dataset>;
   /** Called once the backend is up so the host can watch for GPU device loss. */
@@ -49,11 +52,11 @@ export interface EngineDeps {
   gpuDevice?: () => GPUDevice | null;
 }
 
-/** Images per class a run uses: the head-class cap and the test images evaluated (null: all). */
-export interface DataNeed {
-  headImages: number | null;
-  evalPerClass: number | null;
-}
+/** What decides the images a run uses: its long-tail draw and the test images evaluated per class (null: all). */
+export type DataNeed = DrawSettings;
+
+/** Data sets kept per need (a sweep over seeds would otherwise hold one pool per seed). */
+const DATASETS_KEPT = 3;
 
 function errorMessage(e: unknown): string {
   if (e instanceof Error) return e.message;
@@ -148,19 +151,31 @@ export class TrainEngine {
   }
 
   /** The data set `id`: an uploaded one this worker holds, or a loaded (cached) one. */
-  private async loadData(config: { dataset: string; headImages?: number | null; evalPerClass: number | null }): Promise<Dataset> {
+  private async loadData(
+    config: Pick<TrainConfig, 'dataset' | 'headImages' | 'evalPerClass' | 'seed' | 'imbalance' | 'profile' | 'stepMu'>,
+  ): Promise<Dataset> {
     const id = config.dataset;
     const uploaded = this.uploads.get(id);
     if (uploaded) return uploaded;
     if (isUploadId(id)) throw new Error(`the uploaded data set '${id}' is not loaded in this worker any more — upload the file again`);
-    const need: DataNeed = { headImages: config.headImages ?? null, evalPerClass: config.evalPerClass };
-    const key = `${id}|${need.headImages ?? 'all'}|${need.evalPerClass ?? 'all'}`;
+    const need: DataNeed = {
+      seed: config.seed,
+      imbalance: config.imbalance,
+      profile: config.profile,
+      stepMu: config.stepMu,
+      headImages: config.headImages ?? null,
+      evalPerClass: config.evalPerClass,
+    };
+    const key = `${id}|${JSON.stringify(need)}`;
     let p = this.datasets.get(key);
-    if (!p) {
+    if (p)
+      this.datasets.delete(key); // re-inserted: the map's order is the order of use
+    else {
       p = this.deps.loadDataset(id, (progress) => this.emit({ type: 'dataset', progress }), need);
-      this.datasets.set(key, p);
       p.catch(() => this.datasets.delete(key));
     }
+    this.datasets.set(key, p);
+    while (this.datasets.size > DATASETS_KEPT) this.datasets.delete(this.datasets.keys().next().value!);
     return p;
   }
 

@@ -7,7 +7,15 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../core/backend';
 import { probeBackends } from '../core/backend-probe';
 import { embeddedUrl, EMBEDDED_FILE } from '../core/data/embedded';
-import { decodePart, joinParts, parseManifest, partsNeeded, PARTS_MANIFEST, type PartsManifest } from '../core/data/pack-parts';
+import {
+  assembleParts,
+  decodePart,
+  neededRanks,
+  parseManifest,
+  partsFor,
+  PARTS_MANIFEST,
+  type PartsManifest,
+} from '../core/data/pack-parts';
 import type { Dataset } from '../core/data/types';
 import { DataError } from '../core/data/errors';
 import { TrainEngine, type DataNeed } from './engine';
@@ -93,11 +101,14 @@ async function fetchWithProgress(url: string, onProgress: (p: DatasetProgress) =
 }
 
 let manifest: Promise<PartsManifest> | null = null;
+/** Decoded parts by file name (the name carries a hash of the contents). */
 const decodedParts = new Map<string, Promise<Dataset>>();
 
 /**
- * The embedded data set, only the parts a run needs (core/data/pack-parts.ts: the default run fetches the first two
- * of four); parts stay decoded in this worker and in Cache Storage for the next worker / visit.
+ * The embedded data set with the images a run uses (core/data/pack-parts.ts): the run's long-tail draw is made on
+ * the class sizes the manifest lists, and only the parts holding a drawn pool image or an evaluated test image are
+ * fetched (the first-visit defaults: part 0 of four). Parts stay decoded in this worker and in Cache Storage for
+ * the next worker / visit. Without `need`, every part.
  */
 async function loadDataset(id: string, onProgress: (p: DatasetProgress) => void, need?: DataNeed): Promise<Dataset> {
   if (id !== 'fmnist-lt') throw new Error(`unknown data set '${id}' (the playground embeds fmnist-lt)`);
@@ -110,14 +121,15 @@ async function loadDataset(id: string, onProgress: (p: DatasetProgress) => void,
     manifest = null;
     throw e;
   });
-  const wanted = m.parts.slice(0, partsNeeded(m, need?.headImages ?? null, need?.evalPerClass ?? null));
-  const missing = wanted.filter((p) => !decodedParts.has(p.file));
-  const total = missing.reduce((a, p) => a + p.bytes, 0);
+  const wanted = need ? partsFor(m, neededRanks(m, need)) : m.parts.map((_, k) => k);
+  const missing = wanted.filter((k) => !decodedParts.has(m.parts[k].file));
+  const total = missing.reduce((a, k) => a + m.parts[k].bytes, 0);
   let done = 0;
-  for (const p of missing) {
+  for (const k of missing) {
+    const p = m.parts[k];
     const at = done;
     const part = fetchWithProgress(base + p.file, (q) => onProgress({ ...q, loaded: at + q.loaded, total })).then((bytes) =>
-      decodePart(bytes, p.file),
+      decodePart(m, k, bytes),
     );
     decodedParts.set(p.file, part);
     part.catch(() => decodedParts.delete(p.file));
@@ -125,7 +137,9 @@ async function loadDataset(id: string, onProgress: (p: DatasetProgress) => void,
     done += p.bytes;
   }
   onProgress({ phase: 'decode', loaded: 1, total: 1 });
-  const ds = joinParts(await Promise.all(wanted.map((p) => decodedParts.get(p.file)!)));
+  const decoded = new Map(await Promise.all(wanted.map(async (k) => [k, await decodedParts.get(m.parts[k].file)!] as const)));
+  // pool images of parts not fetched are blank and marked: the trainer refuses a draw that would use one
+  const ds = assembleParts(m, decoded, need ?? { headImages: null, evalPerClass: null });
   onProgress({ phase: 'ready', loaded: 1, total: 1 });
   return ds;
 }

@@ -45,9 +45,10 @@ describe.runIf(RUN)('first run in Chromium (production build, software WebGPU)',
     await page.waitForTimeout(500); // the last response sizes
     const bytesBeforeTrain = { all: net.all(), data: net.data() };
     console.log(`[first-run] before Train is enabled: ${bytesBeforeTrain.all} bytes in all, ${bytesBeforeTrain.data} of data`);
-    // the default run's parts of the pack (1000 head-class and 100 test images per class), not the whole 18 MB
+    // the manifest and part 0 of the pack (the images the default draw selects and 50 test images per class), not
+    // the whole 18 MB: issue 11's target is ≤ 3 MB of data before Train is enabled
     expect(bytesBeforeTrain.data).toBeGreaterThan(1_000_000);
-    expect(bytesBeforeTrain.data).toBeLessThan(5_000_000);
+    expect(bytesBeforeTrain.data).toBeLessThanOrEqual(3_000_000);
     const badge = page.locator('[data-backend]');
     const backend = await badge.getAttribute('data-backend');
     const why = (await badge.getAttribute('aria-label')) ?? '';
@@ -72,7 +73,7 @@ describe.runIf(RUN)('first run in Chromium (production build, software WebGPU)',
     await waitPhase(page, ['paused', 'stageDone']);
     expect(firstChartS).toBeLessThan(120); // target 20 s on this machine; generous on a shared 2-core box
     const firstGets = net.gets();
-    expect(firstGets).toBe(3); // the manifest and two parts
+    expect(firstGets).toBe(2); // the manifest and part 0
     // the service worker has the app shell once the first run was ready
     await page.waitForFunction(
       async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cacheKey, initBackendFor, probeSpecFor } from '../../src/state/backend-choice';
+import { autoAfterChange, cacheKey, initBackendFor, probeSpecFor } from '../../src/state/backend-choice';
 import { PLAYGROUND_DEFAULTS, patchSettings } from '../../src/state/settings';
 import type { BackendName } from '../../src/core/backend';
 import type { ProbeSpec } from '../../src/core/backend-probe';
@@ -73,5 +73,39 @@ describe('"Auto" backend: measured once per model and browser, then cached', () 
     const r = await initBackendFor(link(['cpu']), auto, { store, userAgent: 'UA' });
     expect(r.backend).toBe('cpu');
     expect(r.measured).toBeUndefined();
+  });
+});
+
+describe('"Auto" after a model change', () => {
+  const auto = PLAYGROUND_DEFAULTS;
+  const resnet32 = patchSettings(auto, { config: { model: 'resnet32' } });
+  it('decides again for another model or head: the cached measurement when its winner runs, else a new worker', async () => {
+    const store = memory();
+    const opts = { store, userAgent: 'UA' };
+    const now = await initBackendFor(link(), auto, opts); // measured: wasm
+    // the same model and head (another lr, seed, batch size …), or a forced backend: nothing to decide
+    expect(autoAfterChange(now, auto, patchSettings(auto, { config: { seed: 5, batchSize: 32 } }), opts)).toBeNull();
+    expect(autoAfterChange(now, patchSettings(auto, { backend: 'wasm' }), patchSettings(resnet32, { backend: 'wasm' }), opts)).toBeNull();
+    // ResNet-32 was never measured here: a new worker measures it
+    expect(autoAfterChange(now, auto, resnet32, opts)).toEqual({ action: 'respawn' });
+    // another head is another measurement too (GCL forces the cosine head: with CE the linear one is used)
+    expect(autoAfterChange(now, auto, patchSettings(auto, { config: { head: 'linear' } }), opts)).toBeNull();
+    const ce = patchSettings(auto, { config: { loss: 'ce' }, lossParams: {} });
+    expect(autoAfterChange(now, ce, patchSettings(ce, { config: { head: 'linear' } }), opts)).toEqual({ action: 'respawn' });
+    // measured before with the same winner: keep the worker, the badge gets ResNet-32's numbers
+    const l = link();
+    await initBackendFor(l, resnet32, opts);
+    expect(l.calls[0].probe?.model).toBe('resnet32');
+    const d = autoAfterChange(now, auto, resnet32, opts);
+    expect(d?.action).toBe('keep');
+    if (d?.action === 'keep') {
+      expect(d.result.backend).toBe('wasm');
+      expect(d.result.measured?.cached).toBe(true);
+      expect(d.result.reason).toMatch(/measured earlier in this browser/);
+    }
+    // … but a cached winner other than the running backend needs a new worker
+    const entry = JSON.parse(store.getItem(cacheKey(probeSpecFor(resnet32), 'UA'))!) as { order: string[] };
+    store.setItem(cacheKey(probeSpecFor(resnet32), 'UA'), JSON.stringify({ ...entry, order: ['webgpu', 'wasm'] }));
+    expect(autoAfterChange(now, auto, resnet32, opts)).toEqual({ action: 'respawn' });
   });
 });

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/core/backend';
 import { PlaygroundSession } from '../../src/state/session';
 import { backendOrder, planChange } from '../../src/state/change-policy';
+import { cacheKey, probeSpecFor } from '../../src/state/backend-choice';
 import { PLAYGROUND_DEFAULTS, patchSettings, type SettingsPatch } from '../../src/state/settings';
 import { createPlaygroundStore } from '../../src/state/store';
 import { inProcessClients, tinySettings, until } from '../helpers/in-process-worker';
@@ -180,4 +181,52 @@ describe('PlaygroundSession with the real engine (cpu, tiny data)', () => {
     expect(t.s().current!.epochs.map((m) => m.epoch)).toEqual([0, 1, 2]);
     t.session.dispose();
   });
+});
+
+describe('PlaygroundSession: "Auto" and a model change', () => {
+  it('decides the backend again for the new model: the cached winner on the same worker, else a new worker', async () => {
+    const m = new Map<string, string>();
+    const backendStore = { getItem: (k: string) => m.get(k) ?? null, setItem: (k: string, v: string) => void m.set(k, v) };
+    const ua = typeof navigator !== 'undefined' ? navigator.userAgent : 'node';
+    const measured = (model: 'convnet' | 'resnet8' | 'resnet32', winner: string, ms: number) =>
+      m.set(
+        cacheKey(probeSpecFor(patchSettings(auto, { config: { model } })), ua),
+        JSON.stringify({
+          order: [winner, 'cpu'],
+          why: `${winner} (${ms} ms/step, fastest measured)`,
+          timings: [{ name: winner, ms, software: null }],
+        }),
+      );
+    const auto = patchSettings(tinySettings(), { backend: 'auto' });
+    measured('convnet', 'webgpu', 10);
+    measured('resnet8', 'webgpu', 30);
+    measured('resnet32', 'wasm', 90);
+    const store = createPlaygroundStore(auto);
+    const { createClient, workers } = inProcessClients({ backend: 'requested' });
+    const session = new PlaygroundSession(store, { createClient, backendStore, schedule: (cb) => setTimeout(cb, 5) });
+    const s = () => store.getState();
+    await session.start();
+    expect(s().backend?.backend).toBe('webgpu');
+    expect(s().backend?.reason).toMatch(/^webgpu \(10 ms\/step.*measured earlier/);
+    expect(workers).toHaveLength(1);
+    // ResNet-8 was measured on the backend running now: same worker, its own numbers on the badge
+    await session.changeSettings(patchSettings(s().settings, { config: { model: 'resnet8' } }));
+    expect(workers).toHaveLength(1);
+    expect(s().backend?.reason).toMatch(/^webgpu \(30 ms\/step/);
+    expect(s().summary).not.toBeNull();
+    // ResNet-32's winner is another backend: a new worker on it
+    await session.changeSettings(patchSettings(s().settings, { config: { model: 'resnet32' } }));
+    expect(workers).toHaveLength(2);
+    expect(s().backend?.backend).toBe('wasm');
+    expect(s().backend?.reason).toMatch(/^wasm \(90 ms\/step/);
+    expect(s().phase).toBe('ready');
+    // never measured: a new worker measures (this test worker reports the first backend tried, without numbers)
+    await session.changeSettings(patchSettings(s().settings, { config: { model: 'resnet20' } }));
+    expect(workers).toHaveLength(3);
+    expect(s().phase).toBe('ready');
+    // a change that keeps the model decides nothing
+    await session.changeSettings(patchSettings(s().settings, { config: { seed: 9 } }));
+    expect(workers).toHaveLength(3);
+    session.dispose();
+  }, 120_000);
 });

@@ -79,6 +79,30 @@ describe('capPerClass (the head-class image cap)', () => {
 });
 
 describe('TrainEngine (Node, cpu backend)', () => {
+  it("asks the loader for the run's images (its draw and test images), and loads again only for another draw", async () => {
+    const needs: unknown[] = [];
+    const engine = new TrainEngine({
+      emit: () => undefined,
+      initBackend: initCpuBackend,
+      loadDataset: async (_id, _p, need) => {
+        needs.push(need);
+        return data;
+      },
+    });
+    await engine.handle(req('init', { order: ['cpu'] }));
+    await engine.handle(req('configure', { spec: spec({ evalPerClass: 5 }, 30) }));
+    const c = spec().config;
+    expect(needs).toEqual([
+      { seed: c.seed, imbalance: c.imbalance, profile: c.profile, stepMu: c.stepMu, headImages: 30, evalPerClass: 5 },
+    ]);
+    await engine.handle(req('configure', { spec: spec({ evalPerClass: 5, lr: 0.01 }, 30) })); // same images
+    expect(needs).toHaveLength(1);
+    await engine.handle(req('configure', { spec: spec({ evalPerClass: 5, seed: 7 }, 30) })); // another draw
+    expect(needs).toHaveLength(2);
+    expect(needs[1]).toMatchObject({ seed: 7, headImages: 30 });
+    await engine.handle(req('dispose'));
+  });
+
   it('refuses to configure before init and reports unknown data sets', async () => {
     const { engine } = makeEngine();
     await expect(engine.handle(req('configure', { spec: spec() }))).rejects.toThrow(/init first/);

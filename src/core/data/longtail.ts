@@ -156,9 +156,36 @@ export function capPerClass<T extends { pool: ImageSet }>(ds: T, perClass: numbe
   if (keep.length === p.labels.length) return ds;
   const images = new Uint8Array(keep.length * px);
   const labels = new Uint16Array(keep.length);
+  const loaded = p.loaded ? new Uint8Array(keep.length) : undefined;
   keep.forEach((src, dst) => {
     images.set(p.images.subarray(src * px, (src + 1) * px), dst * px);
     labels[dst] = p.labels[src];
+    if (loaded) loaded[dst] = p.loaded![src];
   });
-  return { ...ds, pool: { ...p, name: `${p.name} (≤ ${perClass} per class)`, images, labels } };
+  const pool: ImageSet = { ...p, name: `${p.name} (≤ ${perClass} per class)`, images, labels };
+  if (loaded) pool.loaded = loaded;
+  return { ...ds, pool };
+}
+
+/**
+ * Throws a DataError when one of `indices` is an image of `set` that is not loaded (a pool assembled from some parts
+ * of the embedded pack, see pack-parts.ts): a run never trains or evaluates on blank images.
+ */
+export function assertLoaded(set: ImageSet, indices: ArrayLike<number>, what: string): void {
+  const loaded = set.loaded;
+  if (!loaded) return;
+  let missing = 0;
+  let first = -1;
+  for (let i = 0; i < indices.length; i++)
+    if (!loaded[indices[i]]) {
+      if (first < 0) first = indices[i];
+      missing++;
+    }
+  if (missing) {
+    throw new DataError(
+      set.name,
+      `${missing} of the ${indices.length} ${what} are not loaded (e.g. image ${first}, class ${set.labels[first]}): ` +
+        'their part of the data pack was not fetched',
+    );
+  }
 }

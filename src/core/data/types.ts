@@ -13,6 +13,11 @@ export interface ImageSet {
   images: Uint8Array;
   /** N labels in [0, numClasses). */
   labels: Uint16Array;
+  /**
+   * Only for a pool assembled from some parts of the embedded pack (pack-parts.ts): 1 where image i is loaded, 0
+   * where its bytes are blank (its part was not fetched). Absent: every image is loaded.
+   */
+  loaded?: Uint8Array;
 }
 
 /** Per-dataset constants the model input pipeline needs. */

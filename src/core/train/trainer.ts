@@ -8,7 +8,7 @@
  * a CBEN or class-balanced sampler and the cosine learning-rate schedule.
  */
 import type { Dataset, Group, LongTailSubset } from '../data/types';
-import { capPerClass, groupOf, makeLongTail } from '../data/longtail';
+import { assertLoaded, capPerClass, groupOf, makeLongTail } from '../data/longtail';
 import { createSampler } from '../data/samplers';
 import { makeBatch } from '../data/augment';
 import type { Model, ModelSpec } from '../models/types';
@@ -233,6 +233,8 @@ export class Trainer {
       stepMu: config.stepMu,
       seed: config.seed,
     });
+    // a pool assembled from parts of the embedded pack: the draw must only touch images that were fetched
+    assertLoaded(dataset.pool, this.subset.indices, 'training images the long-tail draw selects');
     const split = splitValidation(this.subset, config.valFraction ?? 0, root.fork('val'));
     this.subset = split.train;
     this.valIndices = split.valIndices;
@@ -263,6 +265,7 @@ export class Trainer {
     this.normAcc = new PerClassMean(numClasses);
     this.withFeatureSpace = !!opts.featureSpace;
     this.testIndices = pickTestIndices(dataset.test.labels, numClasses, config.evalPerClass);
+    assertLoaded(dataset.test, this.testIndices, 'test images evaluated');
     // Fail early on counts the loss cannot use (equal counts, zero-count class).
     this.loss.perClass(this.lossParams, this.lossContext());
   }
