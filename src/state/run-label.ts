@@ -5,6 +5,7 @@
  * "CE · ConvNet (cosine s=30)". Derived from the loss schemas (src/core/losses/registry.ts).
  */
 import { LOSSES } from '../core/losses/registry';
+import { ignoredOnHead } from '../core/losses/head-scale';
 import type { HyperParamSpec, LossId } from '../core/losses/types';
 import { MODEL_KINDS } from '../core/models/spec';
 import { forcedHead, type Settings } from './settings';
@@ -56,7 +57,7 @@ export function lossText(s: Settings, stage: 1 | 2 = 1): string {
   const parts: string[] = [LOSS_SHORT[c.loss]];
   for (const spec of def.schema) {
     // the scale of the losses that work on either head is ignored on a linear head
-    if (spec.key === 'scale' && def.head === 'any' && head === 'linear') continue;
+    if (ignoredOnHead(def.head, spec.key, head)) continue;
     const v = c.lossParams[spec.key] ?? spec.default;
     if (keys.includes(spec.key) || Math.abs(v - spec.default) > 1e-12) parts.push(paramText(spec, v));
   }

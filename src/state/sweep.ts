@@ -11,6 +11,8 @@ import type { GroupAccuracy } from '../core/metrics/classification';
 import type { HeadKind } from '../core/models/types';
 import type { HyperParamSpec } from '../core/losses/types';
 import { getLoss } from '../core/losses/registry';
+import { ignoredOnHead } from '../core/losses/head-scale';
+import { forcedHead } from './settings';
 import { drwStartEpoch, fblAlpha } from '../core/train/schedules';
 
 export const SWEEP_MIN_VALUES = 2;
@@ -46,8 +48,7 @@ export type SweepBase = Pick<TrainConfig, 'loss' | 'head'> & Partial<Pick<TrainC
 
 /** The head the run trains with: the loss' own when it is defined on one, else the chosen one (as the trainer). */
 export function sweepHead(c: Pick<TrainConfig, 'loss' | 'head'>): HeadKind {
-  const own = getLoss(c.loss).head;
-  return own === 'any' ? c.head : own;
+  return forcedHead(c.loss)?.head ?? c.head;
 }
 
 /** "Cross-entropy on the linear head". */
@@ -60,8 +61,7 @@ function unusedWhy(spec: HyperParamSpec, c: SweepBase): string | null {
   const def = getLoss(c.loss);
   if (spec.kind !== 'number') return 'it is an on/off switch, not a number';
   // the scale of the losses defined on either head multiplies a cosine head's outputs (head-scale.ts)
-  if (def.head === 'any' && spec.key === 'scale' && sweepHead(c) !== 'cosine')
-    return "the linear head ignores it (it scales a cosine head's outputs)";
+  if (ignoredOnHead(def.head, spec.key, sweepHead(c))) return "the linear head ignores it (it scales a cosine head's outputs)";
   const T = c.epochs;
   if (T !== undefined && T >= 1) {
     // LDAM: β only sets the DRW class weights, on from drwStartEpoch(T) (0-based) to the end

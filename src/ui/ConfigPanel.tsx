@@ -29,8 +29,6 @@ import { openGallery } from './gallery-state';
 import { areaShown, configPanelShown, type HideArea } from '../state/classroom';
 import { HEAD_IMAGE_OPTIONS } from '../state/first-visit-data';
 
-const N_MAX_OPTIONS = HEAD_IMAGE_OPTIONS;
-
 /** Counts, groups and names reordered from the largest class to the smallest (stable). */
 function sortedBySize(counts: number[], groups: ReturnType<typeof groupOf>[], names: string[]) {
   const order = counts.map((_, i) => i).sort((a, b) => counts[b] - counts[a] || a - b);
@@ -122,15 +120,15 @@ function DataSection() {
           )}
           <SelectField
             label="Head-class images"
-            value={headImages === null ? 'all' : (String(headImages) as (typeof N_MAX_OPTIONS)[number])}
+            value={headImages === null ? 'all' : (String(headImages) as (typeof HEAD_IMAGE_OPTIONS)[number])}
             options={[
-              ...N_MAX_OPTIONS.filter((v) => v === 'all' || Number(v) < shape.poolMax).map((v) => ({
+              ...HEAD_IMAGE_OPTIONS.filter((v) => v === 'all' || Number(v) < shape.poolMax).map((v) => ({
                 value: v,
                 label: v === 'all' ? `${shape.poolMax} (full)` : v,
               })),
               ...(headImages !== null &&
-              !(N_MAX_OPTIONS.includes(String(headImages) as (typeof N_MAX_OPTIONS)[number]) && headImages < shape.poolMax)
-                ? [{ value: String(headImages) as (typeof N_MAX_OPTIONS)[number], label: String(headImages) }]
+              !(HEAD_IMAGE_OPTIONS.includes(String(headImages) as (typeof HEAD_IMAGE_OPTIONS)[number]) && headImages < shape.poolMax)
+                ? [{ value: String(headImages) as (typeof HEAD_IMAGE_OPTIONS)[number], label: String(headImages) }]
                 : []),
             ]}
             help="n_max: images of the largest class; the others follow the profile. Smaller = faster epochs and a real few-shot tail."

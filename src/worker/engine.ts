@@ -7,7 +7,7 @@
  * and `testExamples` (a read of the last evaluation) is answered at once, also while a run is going.
  */
 import type { Dataset } from '../core/data/types';
-import type { DrawSettings } from '../core/data/pack-parts';
+import { drawSettingsOf, type DrawSettings } from '../core/data/pack-parts';
 import type { TrainConfig } from '../core/train/config';
 import { Trainer, type StepOutcome, type TrainerOptions } from '../core/train/trainer';
 import { TrainController, type ControllerEvent } from '../core/train/controller';
@@ -158,14 +158,7 @@ export class TrainEngine {
     const uploaded = this.uploads.get(id);
     if (uploaded) return uploaded;
     if (isUploadId(id)) throw new Error(`the uploaded data set '${id}' is not loaded in this worker any more — upload the file again`);
-    const need: DataNeed = {
-      seed: config.seed,
-      imbalance: config.imbalance,
-      profile: config.profile,
-      stepMu: config.stepMu,
-      headImages: config.headImages ?? null,
-      evalPerClass: config.evalPerClass,
-    };
+    const need: DataNeed = drawSettingsOf(config);
     const key = `${id}|${JSON.stringify(need)}`;
     let p = this.datasets.get(key);
     if (p)

@@ -51,6 +51,18 @@ export interface DrawSettings {
   evalPerClass: number | null;
 }
 
+/** The draw settings of a run configuration (its fields of the same names; no head-class cap = null). */
+export function drawSettingsOf(c: Omit<DrawSettings, 'headImages'> & { headImages?: number | null }): DrawSettings {
+  return {
+    seed: c.seed,
+    imbalance: c.imbalance,
+    profile: c.profile,
+    stepMu: c.stepMu,
+    headImages: c.headImages ?? null,
+    evalPerClass: c.evalPerClass,
+  };
+}
+
 export interface PartsManifest {
   format: 'long-tail-playground/pack-parts';
   version: 2;

@@ -5,3 +5,8 @@ import type { LossParams } from './types';
 export function headScale(params: LossParams, head: HeadKind | undefined): number {
   return head === 'cosine' ? (params.scale ?? 30) : 1;
 }
+
+/** True for that scale (`key` 'scale' of a loss defined on either head) on a linear head, where it has no effect. */
+export function ignoredOnHead(lossHead: HeadKind | 'any', key: string, head: HeadKind): boolean {
+  return lossHead === 'any' && key === 'scale' && head !== 'cosine';
+}

@@ -265,7 +265,6 @@ export class Trainer {
     this.normAcc = new PerClassMean(numClasses);
     this.withFeatureSpace = !!opts.featureSpace;
     this.testIndices = pickTestIndices(dataset.test.labels, numClasses, config.evalPerClass);
-    assertLoaded(dataset.test, this.testIndices, 'test images evaluated');
     // Fail early on counts the loss cannot use (equal counts, zero-count class).
     this.loss.perClass(this.lossParams, this.lossContext());
   }

@@ -25,6 +25,26 @@ export interface LegendItem {
   cls?: { index: number; name: string };
 }
 
+/**
+ * An HTML class name as a link to the class' training images (class-link.ts). `named`: the button's accessible name
+ * is "Show training images of …" (else its text, e.g. a table's row name, with that as the tooltip).
+ */
+function ClassLinkButton(p: { cls: number; name: string; first: boolean; kind: string; named?: boolean; children: ReactNode }) {
+  return (
+    <button
+      type="button"
+      className={`${CLASS_LINK} ${p.kind}`}
+      data-class={p.cls}
+      aria-label={p.named ? classLinkName(p.name) : undefined}
+      title={classLinkName(p.name)}
+      tabIndex={p.first ? 0 : -1}
+      {...classLinkHandlers}
+    >
+      {p.children}
+    </button>
+  );
+}
+
 /** The legend list (rendered by recharts' <Legend> as its content, above the plot). */
 export function ChartLegend({ items }: { items: readonly LegendItem[] }) {
   if (!items.length) return null;
@@ -48,17 +68,9 @@ export function ChartLegend({ items }: { items: readonly LegendItem[] }) {
             )}
           </svg>
           {it.cls ? (
-            <button
-              type="button"
-              className={`${CLASS_LINK} ltc-legend-link`}
-              data-class={it.cls.index}
-              aria-label={classLinkName(it.cls.name)}
-              title={classLinkName(it.cls.name)}
-              tabIndex={it === firstLink ? 0 : -1}
-              {...classLinkHandlers}
-            >
+            <ClassLinkButton cls={it.cls.index} name={it.cls.name} first={it === firstLink} kind="ltc-legend-link" named>
               {it.label}
-            </button>
+            </ClassLinkButton>
           ) : (
             <span>{it.label}</span>
           )}
@@ -147,16 +159,9 @@ export function DataTableView({ table, id, label }: { table: DataTable; id: stri
                 j === 0 ? (
                   <th key={j} scope="row">
                     {table.rowClasses?.[i] !== undefined ? (
-                      <button
-                        type="button"
-                        className={`${CLASS_LINK} ltc-table-link`}
-                        data-class={table.rowClasses[i]}
-                        title={classLinkName(v)}
-                        tabIndex={i === 0 ? 0 : -1}
-                        {...classLinkHandlers}
-                      >
+                      <ClassLinkButton cls={table.rowClasses[i]} name={v} first={i === 0} kind="ltc-table-link">
                         {v}
-                      </button>
+                      </ClassLinkButton>
                     ) : (
                       v
                     )}

@@ -5,6 +5,7 @@ import { assertLoaded, capPerClass, makeLongTail } from '../../../src/core/data/
 import {
   assembleParts,
   decodePart,
+  drawSettingsOf,
   encodeParts,
   fromRanges,
   neededRanks,
@@ -184,14 +185,7 @@ describe('the real pack', () => {
   it('the first-visit defaults need only part 0 (≤ 3 MB with the manifest) and draw the same images as the whole pack', async () => {
     // the build cuts part 0 for the app's own defaults
     const d = PLAYGROUND_DEFAULTS.config;
-    const defaults: DrawSettings = {
-      seed: d.seed,
-      imbalance: d.imbalance,
-      profile: d.profile,
-      stepMu: d.stepMu,
-      headImages: d.headImages ?? null,
-      evalPerClass: d.evalPerClass,
-    };
+    const defaults = drawSettingsOf(d);
     expect(FIRST_DRAWS[0]).toEqual(defaults);
     expect(defaults).toEqual({ ...FIRST_VISIT_DATA });
     const whole = await loadDatasetFile();
