@@ -111,8 +111,22 @@ export class TrainEngine {
     const handler = this.handlers[req.type] as ((r: RequestOf<K>) => Promise<ResultOf<K>>) | undefined;
     if (!handler) return Promise.reject(new Error(`unknown request type '${String(req.type)}'`));
     if (TrainEngine.IMMEDIATE.has(req.type)) return handler(req);
-    return this.enqueue(() => handler(req));
+    const p = this.enqueue(() => handler(req));
+    if (req.type === 'configure' || req.type === 'restore') this.replacing = p.catch(() => undefined);
+    return p;
   }
+
+  /** Waits for the last queued request that replaces the run (configure, restore) — also one queued meanwhile. */
+  private async runReplaced(): Promise<void> {
+    let r: Promise<unknown>;
+    do {
+      r = this.replacing;
+      await r;
+    } while (r !== this.replacing);
+  }
+
+  /** The last queued configure / restore (settled; reads of the run's data wait for it). */
+  private replacing: Promise<unknown> = Promise.resolve();
 
   private enqueue<T>(f: () => Promise<T>): Promise<T> {
     const p = this.queue.then(f, f);
@@ -332,6 +346,8 @@ export class TrainEngine {
 
   /** One class' training images in the current subset (the dataset gallery; not queued: a read of the data). */
   private async trainExamples(p: TrainExamplesParams): Promise<TrainExamplesResult> {
+    // a run on other data may be queued (the page shows the new data set's classes at once): read that one
+    await this.runReplaced();
     const { trainer } = this.requireTrainer('trainExamples');
     return classTrainExamples(trainer.subset, trainer.dataset.pool, p);
   }

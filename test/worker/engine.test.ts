@@ -103,6 +103,19 @@ describe('TrainEngine (Node, cpu backend)', () => {
     await engine.handle(req('dispose'));
   });
 
+  it('a gallery read right after a data change answers for the new run, not the one being replaced', async () => {
+    const { engine } = makeEngine();
+    await engine.handle(req('init', { order: ['cpu'] }));
+    const first = (await engine.handle(req('configure', { spec: spec({ imbalance: 10 }) }))) as RunSummary;
+    const next = engine.handle(req('configure', { spec: spec({ imbalance: 2 }) })) as Promise<RunSummary>;
+    const tail = first.counts.length - 1;
+    const read = engine.handle(req('trainExamples', { cls: tail })) as Promise<{ classTotal: number }>;
+    const [summary, examples] = await Promise.all([next, read]);
+    expect(summary.counts[tail]).not.toBe(first.counts[tail]);
+    expect(examples.classTotal).toBe(summary.counts[tail]);
+    await engine.handle(req('dispose'));
+  });
+
   it('refuses to configure before init and reports unknown data sets', async () => {
     const { engine } = makeEngine();
     await expect(engine.handle(req('configure', { spec: spec() }))).rejects.toThrow(/init first/);
