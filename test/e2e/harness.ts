@@ -10,7 +10,7 @@ import { afterAll, beforeAll } from 'vitest';
 import type { Browser, BrowserContext, ConsoleMessage, Page } from 'playwright-core';
 import { CHROMIUM, chromiumAvailable, launchChromium } from './browser';
 import { ROOT, productionBuild } from './dist';
-import { serveStatic, type StaticServer } from './server';
+import { serveStatic, type ServedRequest, type StaticServer } from './server';
 
 /** Screenshots and other artefacts of the browser tests. */
 export const ARTIFACTS = join(ROOT, 'test-results/e2e');
@@ -34,6 +34,8 @@ export interface App {
   readonly browser: Browser;
   /** Base URL of the served production build (no trailing slash). */
   readonly url: string;
+  /** Every request the server answered, with its bytes on the wire (the server compresses as a host does). */
+  readonly served: readonly ServedRequest[];
   /** A temporary folder made by beforeAll when `tmpPrefix` is given, removed by afterAll. */
   readonly tmp: string;
 }
@@ -68,6 +70,9 @@ export function useApp(opts: { tmpPrefix?: string; timeout?: number } = {}): App
     },
     get url() {
       return started(server, 'server').url;
+    },
+    get served() {
+      return started(server, 'server').served;
     },
     get tmp() {
       return started(tmp, 'temporary folder (pass tmpPrefix)');
