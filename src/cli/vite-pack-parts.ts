@@ -7,7 +7,7 @@
  * keyed by the pack's and the layout code's size and modification time and the first-visit draw.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Plugin } from 'vite';
 import { EMBEDDED_FILE } from '../core/data/embedded';
 import { EMBEDDED_FILE_PATH, loadDatasetFile } from '../core/data/node-load';
@@ -56,7 +56,7 @@ export function packParts(): Plugin {
   return {
     name: 'ltpg-pack-parts',
     configResolved(c) {
-      outDir = join(c.root, c.build.outDir);
+      outDir = resolve(c.root, c.build.outDir); // absolute when given so (the e2e build)
     },
     configureServer(server) {
       server.middlewares.use((req, res, next) => {
