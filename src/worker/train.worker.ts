@@ -6,19 +6,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../core/backend';
 import { probeBackends } from '../core/backend-probe';
-import { embeddedUrl, EMBEDDED_FILE } from '../core/data/embedded';
-import {
-  assembleParts,
-  decodePart,
-  neededRanks,
-  parseManifest,
-  partsFor,
-  PARTS_MANIFEST,
-  type PartsManifest,
-} from '../core/data/pack-parts';
+import { embeddedUrl } from '../core/data/embedded';
 import type { Dataset } from '../core/data/types';
-import { DataError } from '../core/data/errors';
 import { TrainEngine, type DataNeed } from './engine';
+import { PackLoader } from './pack-loader';
 import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
@@ -41,107 +32,17 @@ function post(m: WorkerMessage, transfer: Transferable[] = []): void {
 /** Cache Storage for the data pack: a new worker (backend change, crash) and a second visit download nothing. */
 const DATA_CACHE = 'ltpg-data-v1';
 
-async function openDataCache(): Promise<Cache | null> {
-  try {
-    return typeof caches !== 'undefined' ? await caches.open(DATA_CACHE) : null;
-  } catch {
-    return null; // no Cache Storage (insecure context, privacy mode): plain fetch
-  }
-}
+const pack = new PackLoader({
+  base: embeddedUrl().replace(/[^/]*$/, ''),
+  fetch: (input, init) => fetch(input, init),
+  // no Cache Storage (insecure context, privacy mode): plain fetch
+  openCache: async () => (typeof caches !== 'undefined' ? await caches.open(DATA_CACHE) : null),
+});
 
-/**
- * The response for `url` from Cache Storage, else from the network (then stored). A cached copy is checked against
- * the server in the background (HEAD: ETag / length); a changed file is dropped so the next load fetches it.
- */
-async function cachedFetch(url: string): Promise<Response> {
-  const cache = await openDataCache();
-  const hit = await cache?.match(url);
-  if (hit && cache) {
-    void fetch(url, { method: 'HEAD', cache: 'no-cache' })
-      .then((head) => {
-        if (!head.ok) return;
-        const changed = (h: string) => head.headers.get(h) && hit.headers.get(h) && head.headers.get(h) !== hit.headers.get(h);
-        if (changed('etag') || changed('content-length')) void cache.delete(url);
-      })
-      .catch(() => undefined); // offline: the cached copy is all there is
-    return hit;
-  }
-  const res = await fetch(url);
-  if (res.ok && cache) void cache.put(url, res.clone()).catch(() => undefined); // stored while the page reads it
-  return res;
-}
-
-/** fetch() with download progress (the loader itself sniffs gzip magic, so no Content-Encoding is needed). */
-async function fetchWithProgress(url: string, onProgress: (p: DatasetProgress) => void): Promise<Uint8Array> {
-  const res = await cachedFetch(url);
-  if (!res.ok || !res.body) throw new DataError(EMBEDDED_FILE, `could not be fetched from ${url} (HTTP ${res.status})`);
-  const lenHeader = res.headers.get('content-length');
-  const total = lenHeader && !res.headers.get('content-encoding') ? Number(lenHeader) : null;
-  const reader = res.body.getReader();
-  const parts: Uint8Array[] = [];
-  let loaded = 0;
-  let lastReport = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    parts.push(value);
-    loaded += value.length;
-    if (loaded - lastReport > 1 << 18) {
-      lastReport = loaded;
-      onProgress({ phase: 'fetch', loaded, total });
-    }
-  }
-  const out = new Uint8Array(loaded);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
-let manifest: Promise<PartsManifest> | null = null;
-/** Decoded parts by file name (the name carries a hash of the contents). */
-const decodedParts = new Map<string, Promise<Dataset>>();
-
-/**
- * The embedded data set with the images a run uses (core/data/pack-parts.ts): the run's long-tail draw is made on
- * the class sizes the manifest lists, and only the parts holding a drawn pool image or an evaluated test image are
- * fetched (the first-visit defaults: part 0 of four). Parts stay decoded in this worker and in Cache Storage for
- * the next worker / visit. Without `need`, every part.
- */
-async function loadDataset(id: string, onProgress: (p: DatasetProgress) => void, need?: DataNeed): Promise<Dataset> {
-  if (id !== 'fmnist-lt') throw new Error(`unknown data set '${id}' (the playground embeds fmnist-lt)`);
-  const base = embeddedUrl().replace(/[^/]*$/, '');
-  manifest ??= cachedFetch(base + PARTS_MANIFEST).then(async (res) => {
-    if (!res.ok) throw new DataError(PARTS_MANIFEST, `could not be fetched (HTTP ${res.status})`);
-    return parseManifest(await res.text(), PARTS_MANIFEST);
-  });
-  const m = await manifest.catch((e: unknown) => {
-    manifest = null;
-    throw e;
-  });
-  const wanted = need ? partsFor(m, neededRanks(m, need)) : m.parts.map((_, k) => k);
-  const missing = wanted.filter((k) => !decodedParts.has(m.parts[k].file));
-  const total = missing.reduce((a, k) => a + m.parts[k].bytes, 0);
-  let done = 0;
-  for (const k of missing) {
-    const p = m.parts[k];
-    const at = done;
-    const part = fetchWithProgress(base + p.file, (q) => onProgress({ ...q, loaded: at + q.loaded, total })).then((bytes) =>
-      decodePart(m, k, bytes),
-    );
-    decodedParts.set(p.file, part);
-    part.catch(() => decodedParts.delete(p.file));
-    await part;
-    done += p.bytes;
-  }
-  onProgress({ phase: 'decode', loaded: 1, total: 1 });
-  const decoded = new Map(await Promise.all(wanted.map(async (k) => [k, await decodedParts.get(m.parts[k].file)!] as const)));
-  // pool images of parts not fetched are blank and marked: the trainer refuses a draw that would use one
-  const ds = assembleParts(m, decoded, need ?? { headImages: null, evalPerClass: null });
-  onProgress({ phase: 'ready', loaded: 1, total: 1 });
-  return ds;
+/** The embedded data set with the images a run uses (./pack-loader.ts); without `need`, every part. */
+function loadDataset(id: string, onProgress: (p: DatasetProgress) => void, need?: DataNeed): Promise<Dataset> {
+  if (id !== 'fmnist-lt') return Promise.reject(new Error(`unknown data set '${id}' (the playground embeds fmnist-lt)`));
+  return pack.load(onProgress, need);
 }
 
 const BACKEND_LABEL = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'WASM', cpu: 'CPU' } as const;

@@ -259,6 +259,11 @@ function hash8(bytes: Uint8Array): string {
   return (h >>> 0).toString(16).padStart(8, '0');
 }
 
+/** Whether `bytes` hash to the hash in the part file name `file` (a stale manifest's name, a host's 404 page: no). */
+export function partNameMatches(file: string, bytes: Uint8Array): boolean {
+  return PART_FILE.test(file) && file.split('.').at(-2) === hash8(bytes);
+}
+
 /** The parts as files plus their manifest; part 0 holds what the draws `first` use. */
 export function encodeParts(
   ds: Dataset,

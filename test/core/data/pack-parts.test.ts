@@ -10,6 +10,7 @@ import {
   fromRanges,
   neededRanks,
   parseManifest,
+  partNameMatches,
   partsFor,
   toRanges,
   type DrawSettings,
@@ -178,6 +179,10 @@ describe('the embedded pack in parts (the images a run draws)', () => {
     const unsorted = { ...manifest, parts: [{ ...manifest.parts[0], pool: manifest.parts[0].pool.map(() => [5, 3]) }] };
     expect(() => parseManifest(JSON.stringify(unsorted), 'm.json')).toThrow(/bad part/);
     expect(() => decodePart(m, 1, files.get(m.parts[0].file)!)).toThrow(/do not match the manifest/);
+    // a part's name carries the hash of its bytes
+    expect(partNameMatches(m.parts[0].file, files.get(m.parts[0].file)!)).toBe(true);
+    expect(partNameMatches(m.parts[0].file, files.get(m.parts[1].file)!)).toBe(false);
+    expect(partNameMatches('../x', files.get(m.parts[0].file)!)).toBe(false);
   });
 });
 
