@@ -3,6 +3,7 @@ import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 import { CONTENT_SECURITY_POLICY } from './src/csp.ts';
 import { packParts } from './src/cli/vite-pack-parts';
+import { previewEncoding } from './src/cli/vite-preview-encoding';
 
 /** Writes the Content-Security-Policy into the built index.html (see src/csp.ts; not in dev, whose preamble is inline). */
 function cspMeta(): Plugin {
@@ -16,7 +17,7 @@ function cspMeta(): Plugin {
 }
 
 export default defineConfig({
-  plugins: [react(), packParts(), cspMeta()],
+  plugins: [react(), packParts(), cspMeta(), previewEncoding()],
   worker: { format: 'es' },
   build: {
     target: 'es2022',
