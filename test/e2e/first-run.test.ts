@@ -9,7 +9,7 @@
  * a production host does (gzip for html, js, css, json and wasm; the .ltpg parts as stored): every response it
  * wrote, headers included, for requests that arrived before the page turned ready. The server counts, not the
  * browser: Chromium reports 0 transferred bytes for a worker's or service worker's script (the training worker's
- * chunk is the largest asset), and a response the service worker relays shows up twice.
+ * chunk is the largest asset), and a response the service worker relays shows up as two requests.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
