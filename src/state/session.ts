@@ -39,6 +39,7 @@ import { loadRecipe } from './upload';
 import type { UploadRecipe } from './upload-recipe';
 import { serialiseSettings } from './url-schema';
 import { unpackFeatureSpace } from '../worker/feature-space-wire';
+import { isRunKept } from '../worker/protocol';
 import { WorkerLink } from './worker-link';
 
 export type { RunSnapshot } from './snapshots';
@@ -121,7 +122,7 @@ export class PlaygroundSession {
 
   private fail(e: unknown): void {
     const msg = e instanceof Error ? e.message : String(e);
-    if (this.s.phase === 'crashed') return;
+    if (this.s.phase === 'crashed' || isRunKept(e)) return; // a kept run was put back by configure, with a notice
     this.s.patchRun({ phase: 'error', error: msg, busy: false, announcement: `Error: ${msg}` });
     this.s.pushNotice({ id: 'error', level: 'error', title: 'Something went wrong', items: [msg] });
   }
@@ -129,8 +130,28 @@ export class PlaygroundSession {
   /** A new run in the worker with `settings` (fresh weights from the seed). */
   private async configure(settings: Settings): Promise<void> {
     this.pump.flushNow();
+    const before = this.s.phase;
     this.s.patchRun({ phase: 'loading', busy: true, etaSeconds: null });
-    const summary = await this.link.configure(toRunSpec(settings));
+    let summary: RunSummary;
+    try {
+      summary = await this.link.configure(toRunSpec(settings));
+    } catch (e) {
+      const kept = this.s.runSettings;
+      if (isRunKept(e) && kept) {
+        // the new run's data did not load and the worker kept the current run: the controls go back to it
+        const msg = e instanceof Error ? e.message : String(e);
+        this.show(kept);
+        this.s.patchRun({ phase: before === 'running' ? 'paused' : before, busy: false, announcement: `Data not loaded: ${msg}` });
+        this.s.pushNotice({
+          id: 'data',
+          level: 'error',
+          title: 'The new settings’ data did not load — the current run is unchanged',
+          items: [msg],
+        });
+      }
+      throw e;
+    }
+    this.s.dismissNotice('data');
     this.s.setRunSettings(settings);
     this.s.beginRun(runLabel(settings), dataKey(settings), settings);
     this.afterSummary(summary, 'ready');

@@ -8,6 +8,7 @@ import type { BackendName } from '../core/backend';
 import type { ProbeSpec } from '../core/backend-probe';
 import {
   isWorkerMessage,
+  RunKeptError,
   type InitResult,
   type Request,
   type RequestMap,
@@ -105,7 +106,7 @@ export class TrainClient {
       if (!p) return;
       this.pending.delete(m.id);
       if (m.ok) p.resolve(m.result);
-      else p.reject(new Error(m.error));
+      else p.reject(m.runKept ? new RunKeptError(m.error) : new Error(m.error));
       return;
     }
     const e = m.event;

@@ -25,7 +25,7 @@ import type {
   StepResult,
   WorkerEvent,
 } from './protocol';
-import { checkpointTransfers, type LoadedRun } from './protocol';
+import { checkpointTransfers, RunKeptError, type LoadedRun } from './protocol';
 import { checkpointFromTfjsZip, safetensorsExport, specFromTfjsZip, tfjsExport } from './exports';
 import { UploadedDatasets } from './datasets';
 import { isUploadId, type UploadSource, type UploadedDataInfo } from './upload-info';
@@ -251,10 +251,19 @@ export class TrainEngine {
     }
   }
 
+  /** The data of `config`, loaded before the current run is stopped: if it fails, the run stays as it was. */
+  private async loadDataKeepingRun(config: TrainConfig): Promise<Dataset> {
+    try {
+      return await this.loadData(config);
+    } catch (e) {
+      throw this.trainer ? new RunKeptError(e) : e;
+    }
+  }
+
   private async configure(spec: RunSpec): Promise<RunSummary> {
     if (!this.backend) throw new Error('configure: call init first');
+    const ds = await this.loadDataKeepingRun(spec.config);
     await this.teardown();
-    const ds = await this.loadData(spec.config);
     this.dataset = ds;
     this.spec = structuredClone(spec);
     this.attach(new Trainer(ds, spec.config, this.trainerOptions()));
@@ -274,8 +283,8 @@ export class TrainEngine {
 
   private async restore(ck: RunCheckpoint): Promise<RunSummary> {
     if (!this.backend) throw new Error('restore: call init first');
+    const ds = await this.loadDataKeepingRun(ck.spec.config);
     await this.teardown();
-    const ds = await this.loadData(ck.spec.config);
     this.dataset = ds;
     this.spec = structuredClone(ck.spec);
     this.attach(Trainer.fromCheckpoint(ds, ck.trainer, this.trainerOptions()));

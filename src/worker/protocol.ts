@@ -204,10 +204,27 @@ export type Request = {
 export type RequestOf<K extends RequestType> = Extract<Request, { type: K }>;
 export type ResultOf<K extends RequestType> = RequestMap[K]['result'];
 
-/** The answer to request `id` of type `type`: its typed result, or an error message. */
+/**
+ * The answer to request `id` of type `type`: its typed result, or an error message. `runKept`: the request failed
+ * before it touched the current run (e.g. a configure whose data did not load), which stays as it was.
+ */
 export type Response =
   | { [K in RequestType]: { kind: 'response'; id: number; type: K; ok: true; result: ResultOf<K> } }[RequestType]
-  | { kind: 'response'; id: number; type: RequestType; ok: false; error: string };
+  | { kind: 'response'; id: number; type: RequestType; ok: false; error: string; runKept?: true };
+
+/** An error thrown before the current run was touched: the run, its weights and its data stay as they were. */
+export class RunKeptError extends Error {
+  readonly runKept = true as const;
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = 'RunKeptError';
+  }
+}
+
+/** True for an error (thrown in the worker or rejected by the client) after which the worker's run is unchanged. */
+export function isRunKept(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { runKept?: unknown }).runKept === true;
+}
 
 /** The worker's side of the protocol: one handler per request type, typed by the request map. */
 export type RequestHandlers = { [K in RequestType]: (req: RequestOf<K>) => Promise<ResultOf<K>> };
@@ -284,5 +301,8 @@ export function resultTransfers(result: unknown): ArrayBuffer[] {
 export function answer<K extends RequestType>(req: RequestOf<K>, outcome: { result: ResultOf<K> } | { error: unknown }): Response {
   if ('result' in outcome) return { kind: 'response', id: req.id, type: req.type, ok: true, result: outcome.result } as Response;
   const e = outcome.error;
-  return { kind: 'response', id: req.id, type: req.type, ok: false, error: e instanceof Error ? e.message : String(e) };
+  const error = e instanceof Error ? e.message : String(e);
+  return isRunKept(e)
+    ? { kind: 'response', id: req.id, type: req.type, ok: false, error, runKept: true }
+    : { kind: 'response', id: req.id, type: req.type, ok: false, error };
 }

@@ -45,6 +45,8 @@ export interface InProcessWorkerOptions {
   backend?: 'cpu' | 'requested';
   /** Image decoder for folder uploads (default: the engine's own). */
   decoder?: () => ImageDecoder;
+  /** The engine's data loader (default: `dataset` for every id). */
+  loadDataset?: EngineDeps['loadDataset'];
 }
 
 /** A WorkerLike running the real TrainEngine in-process; `engine.fail(...)` simulates a crash. */
@@ -59,7 +61,7 @@ export class InProcessWorker implements WorkerLike {
     this.engine = new TrainEngine({
       emit: (event) => this.deliver({ kind: 'event', event }),
       initBackend: opts.backend === 'requested' ? initRequestedBackend : initCpuBackend,
-      loadDataset: async () => data,
+      loadDataset: opts.loadDataset ?? (async () => data),
       decoder: opts.decoder,
     });
   }

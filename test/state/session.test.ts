@@ -5,7 +5,7 @@ import { backendOrder, planChange } from '../../src/state/change-policy';
 import { cacheKey, probeSpecFor } from '../../src/state/backend-choice';
 import { PLAYGROUND_DEFAULTS, patchSettings, type SettingsPatch } from '../../src/state/settings';
 import { createPlaygroundStore } from '../../src/state/store';
-import { inProcessClients, tinySettings, until } from '../helpers/in-process-worker';
+import { inProcessClients, sharedTinyDataset, tinySettings, until } from '../helpers/in-process-worker';
 
 function setup(settings = tinySettings()) {
   const store = createPlaygroundStore(settings);
@@ -108,6 +108,43 @@ describe('PlaygroundSession with the real engine (cpu, tiny data)', () => {
     expect(t.s().progress?.step).toBe(0);
     expect(t.s().archived).toHaveLength(1);
     t.session.dispose();
+  });
+
+  it('new settings whose data does not load: a clear notice, and the current run, its settings and charts stay', async () => {
+    const store = createPlaygroundStore(tinySettings({ epochs: 5 }));
+    const { createClient } = inProcessClients({
+      loadDataset: async (_id, _p, need) => {
+        if (need?.headImages === 20) throw new Error('fmnist-lt.part-2.ltpg: the network request failed (offline?)');
+        return sharedTinyDataset();
+      },
+    });
+    const session = new PlaygroundSession(store, { createClient, schedule: (cb) => setTimeout(cb, 5), writeUrl: () => {} });
+    const s = () => store.getState();
+    await session.start();
+    await session.step();
+    const id = s().current!.id;
+    const pending = session.changeSettings(patchSettings(s().settings, { config: { headImages: 20 } }));
+    await until(() => s().confirm !== null);
+    s().answerConfirm(true);
+    await pending;
+    expect(s().notices.find((n) => n.id === 'data')?.items[0]).toMatch(/part-2\.ltpg: the network request failed/);
+    expect(s().notices.find((n) => n.id === 'error')).toBeUndefined();
+    expect(['ready', 'paused']).toContain(s().phase); // as before the change (the change paused it)
+    expect(s().busy).toBe(false);
+    expect(s().error).toBeNull();
+    expect(s().settings.config.headImages).toBeNull(); // the controls show the run's settings again
+    expect(s().current?.id).toBe(id);
+    await session.step(); // and it trains on
+    expect(s().progress?.step).toBe(2);
+    expect(s().current?.batches).toHaveLength(2);
+    // settings whose data loads replace the run and clear the notice
+    const ok = session.changeSettings(patchSettings(s().settings, { config: { headImages: 30 } }));
+    await until(() => s().confirm !== null);
+    s().answerConfirm(true);
+    await ok;
+    expect(s().notices.find((n) => n.id === 'data')).toBeUndefined();
+    expect(s().progress?.step).toBe(0);
+    session.dispose();
   });
 
   it('Space toggles run/pause; reset returns to epoch 0', async () => {

@@ -4,8 +4,11 @@ import { DEFAULT_CONFIG, type TrainConfig } from '../../src/core/train/config';
 import { TrainEngine } from '../../src/worker/engine';
 import { capPerClass } from '../../src/core/data/longtail';
 import {
+  answer,
   checkpointTransfers,
+  isRunKept,
   type Request,
+  type RequestOf,
   type RunCheckpoint,
   type RunSpec,
   type RunSummary,
@@ -121,6 +124,28 @@ describe('TrainEngine (Node, cpu backend)', () => {
     await expect(engine.handle(req('configure', { spec: spec() }))).rejects.toThrow(/init first/);
     await engine.handle(req('init', { order: ['cpu'] }));
     await expect(engine.handle(req('configure', { spec: spec({ dataset: 'nope' }) }))).rejects.toThrow(/unknown data set/);
+  });
+
+  it('a run whose data does not load leaves the current run as it was (weights, step, data) and says so', async () => {
+    const { engine } = makeEngine();
+    await engine.handle(req('init', { order: ['cpu'] }));
+    const before = (await engine.handle(req('configure', { spec: spec({ epochs: 5 }) }))) as RunSummary;
+    await engine.handle(req('step'));
+    const err = await engine.handle(req('configure', { spec: spec({ dataset: 'nope' }) })).catch((e: unknown) => e);
+    expect(isRunKept(err)).toBe(true);
+    expect(answer(req('configure', { spec: spec() }) as RequestOf<'configure'>, { error: err })).toMatchObject({
+      ok: false,
+      runKept: true,
+      error: expect.stringMatching(/unknown data set 'nope'/),
+    });
+    const r = (await engine.handle(req('step'))) as StepResult;
+    expect(r.batch?.step).toBe(2); // the same run goes on
+    const after = (await engine.handle(req('reset'))) as RunSummary;
+    expect(after.counts).toEqual(before.counts);
+    // without a run to keep, the error is a plain one
+    const fresh = makeEngine().engine;
+    await fresh.handle(req('init', { order: ['cpu'] }));
+    expect(isRunKept(await fresh.handle(req('configure', { spec: spec({ dataset: 'nope' }) })).catch((e: unknown) => e))).toBe(false);
   });
 
   it('configures, steps, updates live settings, and checkpoints after each epoch', async () => {
