@@ -191,7 +191,13 @@ export class PackLoader {
    */
   private async fetchPart(file: string, onProgress: (p: DatasetProgress) => void): Promise<Uint8Array> {
     const url = this.env.base + file;
-    const { res, fromCache } = await this.cachedFetch(url, false);
+    const { res, fromCache } = await this.cachedFetch(url, false).catch((e: unknown) => {
+      // the fetch itself failed (offline, connection reset): "Failed to fetch" alone names neither file nor cause
+      throw new DataError(
+        file,
+        `could not be downloaded (${e instanceof Error ? e.message : String(e)}) — is the network down? Data already loaded stays`,
+      );
+    });
     if (res.status === 404 || res.status === 410) throw new StalePart(file, `not on the server (HTTP ${res.status})`);
     if (!res.ok || !res.body) throw new DataError(file, `could not be fetched from ${url} (HTTP ${res.status})`);
     const lenHeader = res.headers.get('content-length');

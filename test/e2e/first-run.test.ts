@@ -155,6 +155,16 @@ describe.runIf(RUN)('first run in Chromium (production build, software WebGPU)',
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=step-counter]')?.getAttribute('data-step')) >= 1, null, {
       timeout: 60_000,
     });
+    // offline, settings that need data not yet downloaded (2,000 head-class images: parts 1–2): a notice names the
+    // file and the cause, and the run, its step and its settings stay
+    await page.getByLabel('Head-class images').selectOption('2000');
+    await page.getByRole('dialog').getByRole('button', { name: 'Reset and apply' }).click();
+    const notice = page.getByTestId('notice-data');
+    await notice.waitFor({ timeout: 60_000 });
+    expect(await notice.textContent()).toMatch(/current run is unchanged.*\.ltpg: could not be downloaded/);
+    expect(await page.getByTestId('step-counter').getAttribute('data-step')).toBe('1');
+    expect(await page.getByLabel('Head-class images').inputValue()).toBe('1000');
+    await waitPhase(page, ['ready', 'paused'], 10_000);
     await context.setOffline(false);
     writeFileSync(
       join(ARTIFACTS, 'first-run.json'),

@@ -148,4 +148,19 @@ describe('pack loader: a manifest cached from an earlier build', () => {
     expect(pixels(again)).toBe(pixels(ds));
     expect(server.calls.length).toBe(before);
   });
+
+  it('the network fails for a part (offline): an error naming the file and the cause; the loaded parts stay', async () => {
+    const server = host(newBuild);
+    let offline = false;
+    const fetch = ((input: RequestInfo | URL, init?: RequestInit) =>
+      offline ? Promise.reject(new TypeError('Failed to fetch')) : server.fetch(input, init)) as typeof globalThis.fetch;
+    const loader = new PackLoader({ base: BASE, fetch, openCache: async () => null });
+    const ds = await loader.load(noProgress, first);
+    offline = true;
+    const part1 = partNames(newBuild)[1];
+    await expect(loader.load(noProgress)).rejects.toThrow(
+      new RegExp(`${part1.replace(/\./g, '\\.')}: could not be downloaded \\(Failed to fetch\\) — is the network down\\?`),
+    );
+    expect(pixels(await loader.load(noProgress, first))).toBe(pixels(ds));
+  });
 });
