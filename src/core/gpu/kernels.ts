@@ -142,8 +142,7 @@ ${x4(`  if (mb + $ < M) {
 export const CONV_V4_POS = 4;
 
 /** `CONV_V4_POS` copies of a code fragment, `$` replaced by 0, 1, … */
-const xP = (code: string, sep = '\n') =>
-  Array.from({ length: CONV_V4_POS }, (_, p) => code.replaceAll('$', String(p))).join(sep);
+const xP = (code: string, sep = '\n') => Array.from({ length: CONV_V4_POS }, (_, p) => code.replaceAll('$', String(p))).join(sep);
 
 /** Declarations with a type per binding (the vec4 kernels view some ranges as `array<vec4<f32>>`). */
 function typedDecls(names: readonly string[], vec4: readonly string[]): string {
@@ -1103,24 +1102,32 @@ export function headBackwardThreads(kind: 'cosine' | 'linear', maxB: number, C: 
 /** Gradient elements per thread of the gradient-sum kernel. */
 export const GRADSUM_PER_THREAD = 64;
 
+/** Parameters per thread of the SGD kernel (a multiple of 4: read as vec4; fewer threads cost a software adapter less). */
+export const SGD_PER_THREAD = 16;
+
 /**
  * Partial sums of the gradients in [0, LEN) of the bound range, GRADSUM_PER_THREAD per thread, and whether any is
  * non-finite (by its bits, so no compiler assumption about NaN can hide it). Bindings: bm (LEN, P), bg,
  * bpart ([sum(P) | bad(P)]). Threads: P.
  */
 export function gradSumKernel(): KernelSource {
-  return indexed(
+  return indexedV4(
     'grad-sum',
     ['bm', 'bg', 'bpart'],
+    ['bg'],
     ['LEN', 'P'],
     `  if (i >= P) { return; }
-  let e0 = i * ${GRADSUM_PER_THREAD};
-  let e1 = min(e0 + ${GRADSUM_PER_THREAD}, LEN);
+  let e0 = i * ${GRADSUM_PER_THREAD / 4};
+  let e1 = min(e0 + ${GRADSUM_PER_THREAD / 4}, LEN / 4);
   var s = 0.0;
-  var bad = 0.0;
-  for (var e = e0; e < e1; e = e + 1) { let g = bg[e]; s = s + g; if (!isFiniteF(g)) { bad = 1.0; } }
+  var ok = true;
+  for (var e = e0; e < e1; e = e + 1) {
+    let g = bg[e];
+    s = s + ((g.x + g.y) + (g.z + g.w));
+    ok = ok && isFiniteF(g.x) && isFiniteF(g.y) && isFiniteF(g.z) && isFiniteF(g.w);
+  }
   bpart[i] = s;
-  bpart[P + i] = bad;`,
+  bpart[P + i] = select(1.0, 0.0, ok);`,
   );
 }
 
@@ -1149,23 +1156,25 @@ ${metaLets(['P'])}
 
 /**
  * SGD with momentum and coupled weight decay (PyTorch): d = g + wd·w; v ← μ·v + d; w ← w − lr·v, over [0, LEN)
- * of the bound ranges (LEN a multiple of 4; 4 per thread), only when the result block says the step is finite.
+ * of the bound ranges (LEN a multiple of 4, read as vec4; SGD_PER_THREAD per thread), only when the result block says
+ * the step is finite.
  * Bindings: bm (LEN), bstep (lr, wd, μ), bres, bp, bg, bv.
  */
 export function sgdKernel(): KernelSource {
-  return indexed(
+  return indexedV4(
     'sgd',
     ['bm', 'bstep', 'bres', 'bp', 'bg', 'bv'],
+    ['bp', 'bg', 'bv'],
     ['LEN'],
-    `  let e = i * 4;
-  if (e >= LEN || bres[2] < 0.5) { return; }
+    `  let e0 = i * ${SGD_PER_THREAD / 4};
+  let e1 = min(e0 + ${SGD_PER_THREAD / 4}, LEN / 4);
+  if (e0 >= e1 || bres[2] < 0.5) { return; }
   let lr = bstep[1]; let wd = bstep[2]; let mu = bstep[3];
-  let w = vec4<f32>(bp[e], bp[e + 1], bp[e + 2], bp[e + 3]);
-  let d = vec4<f32>(bg[e], bg[e + 1], bg[e + 2], bg[e + 3]) + wd * w;
-  let v = mu * vec4<f32>(bv[e], bv[e + 1], bv[e + 2], bv[e + 3]) + d;
-  bv[e] = v.x; bv[e + 1] = v.y; bv[e + 2] = v.z; bv[e + 3] = v.w;
-  let w2 = w - lr * v;
-  bp[e] = w2.x; bp[e + 1] = w2.y; bp[e + 2] = w2.z; bp[e + 3] = w2.w;`,
-    CONV_WG,
+  for (var e = e0; e < e1; e = e + 1) {
+    let w = bp[e];
+    let v = mu * bv[e] + (bg[e] + wd * w);
+    bv[e] = v;
+    bp[e] = w - lr * v;
+  }`,
   );
 }

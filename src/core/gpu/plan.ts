@@ -18,6 +18,7 @@ import {
   CONV_META,
   CONV_WG,
   GRADSUM_PER_THREAD,
+  SGD_PER_THREAD,
   bnApplyKernel,
   bnBackwardApplyKernel,
   BN_PART_META,
@@ -648,7 +649,7 @@ export function buildPlan(spec: ModelSpec, maxBatch: number, limits: DeviceLimit
         src: K.sgd,
         meta: [len],
         binds: [STEP_PLACEHOLDER, result, ar.state(start, len, 'parameters'), grads, ar.state(2 * T + start, len, 'momentum')],
-        groups: ew(len / 4, CONV_WG),
+        groups: ew(Math.ceil(len / SGD_PER_THREAD), CONV_WG),
       },
     ];
   };
