@@ -138,6 +138,65 @@ ${x4(`  if (mb + $ < M) {
   );
 }
 
+/** Output positions per thread of the vec4 convolution kernels (forward and input gradient; 8 would save loads but makes SwiftShader compile the input gradient for minutes or crash). */
+export const CONV_V4_POS = 4;
+
+/** `CONV_V4_POS` copies of a code fragment, `$` replaced by 0, 1, … */
+const xP = (code: string, sep = '\n') => Array.from({ length: CONV_V4_POS }, (_, p) => code.replaceAll('$', String(p))).join(sep);
+
+/** Declarations with a type per binding (the vec4 kernels view some ranges as `array<vec4<f32>>`). */
+function typedDecls(names: readonly string[], vec4: readonly string[]): string {
+  return names
+    .map((n, i) => `@group(0) @binding(${i}) var<storage, read_write> ${n} : array<${vec4.includes(n) ? 'vec4<f32>' : 'f32'}>;`)
+    .join('\n');
+}
+
+/** Like `indexed`, with some bindings typed `array<vec4<f32>>`. */
+function indexedV4(name: string, names: readonly string[], vec4: readonly string[], meta: readonly string[], body: string): KernelSource {
+  const k = indexed(name, names, meta, body, CONV_WG);
+  return { ...k, code: k.code.replace(decls(names), typedDecls(names, vec4)) };
+}
+
+/**
+ * The forward convolution for CI and CO multiples of 4 (every layer but a network's first): like
+ * `convForwardKernel`, with the input channels and weights read as vec4 (one load per 4 channels — a software
+ * adapter's cost is mostly loads) and each thread 4 consecutive output positions × 4 output channels.
+ * Bindings: bm (conv geometry), bx, bw, by (vec4). Threads: CO/4 · ⌈n·HO·WO/4⌉.
+ */
+export function convForwardV4Kernel(): KernelSource {
+  return indexedV4(
+    'conv-forward-v4',
+    ['bm', 'bx', 'bw', 'by'],
+    ['bx', 'bw', 'by'],
+    CONV_META,
+    `  let c4n = CO / 4;
+  let ci4n = CI / 4;
+  let c4 = i % c4n;
+  let mb = (i / c4n) * ${CONV_V4_POS};
+  let M = n * HO * WO;
+  if (mb >= M) { return; }
+${xP(`  let m$ = min(mb + $, M - 1);
+  let wo$ = m$ % WO; let q$ = m$ / WO; let hb$ = (q$ % HO) * ST - PD; let wb$ = wo$ * ST - PD; let xb$ = (q$ / HO) * H;`)}
+${xP('  var acc$ = vec4<f32>(0.0);')}
+  for (var kh = 0; kh < KS; kh = kh + 1) {
+    for (var kw = 0; kw < KS; kw = kw + 1) {
+${xP(`      let hi$ = hb$ + kh; let wi$ = wb$ + kw;
+      let ok$ = hi$ >= 0 && hi$ < H && wi$ >= 0 && wi$ < W;
+      let b$ = select(0, ((xb$ + hi$) * W + wi$) * ci4n, ok$);
+      let z$ = select(0.0, 1.0, ok$);`)}
+      var wr = (kh * KS + kw) * CI * c4n + c4;
+      for (var cq = 0; cq < ci4n; cq = cq + 1) {
+        let w0 = bw[wr]; let w1 = bw[wr + c4n]; let w2 = bw[wr + 2 * c4n]; let w3 = bw[wr + 3 * c4n];
+        wr = wr + 4 * c4n;
+${xP(`        let v$ = bx[b$ + cq] * z$;
+        acc$ = acc$ + w0 * v$.x + w1 * v$.y + w2 * v$.z + w3 * v$.w;`)}
+      }
+    }
+  }
+${xP('  if (mb + $ < M) { by[(mb + $) * c4n + c4] = acc$; }')}`,
+  );
+}
+
 export type ResidualGradKind = 'none' | 'identity' | 'optionA';
 
 /**
@@ -192,6 +251,62 @@ ${resCode}
     bdx[o] = v.x; bdx[o + 1] = v.y; bdx[o + 2] = v.z; bdx[o + 3] = v.w;
   }`)}`,
     CONV_WG,
+  );
+}
+
+/**
+ * The input gradient for CI and CO multiples of 4: like `convInputGradKernel`, with dy and the weights read as vec4
+ * and each thread 4 consecutive input positions × 4 input channels (dx written as vec4).
+ * Bindings: bm (conv geometry, PADC), bdy, bw, bdx (vec4)[, bgout, bout (f32)]. Threads: CI/4 · ⌈n·H·W/4⌉.
+ */
+export function convInputGradV4Kernel(res: ResidualGradKind): KernelSource {
+  const names = res === 'none' ? ['bm', 'bdy', 'bw', 'bdx'] : ['bm', 'bdy', 'bw', 'bdx', 'bgout', 'bout'];
+  const mask = (o: string) =>
+    `select(vec4<f32>(0.0), vec4<f32>(bgout[${o}], bgout[${o} + 1], bgout[${o} + 2], bgout[${o} + 3]), vec4<f32>(bout[${o}], bout[${o} + 1], bout[${o} + 2], bout[${o} + 3]) > vec4<f32>(0.0))`;
+  let resCode = '';
+  if (res === 'identity') {
+    resCode = `    let ro = (mb + $) * CI + c4 * 4;
+    v = v + ${mask('ro')};`;
+  } else if (res === 'optionA') {
+    resCode = `    if (hh$ % 2 == 0 && ww$ % 2 == 0) {
+      let ro = ((nn$ * HO + hh$ / 2) * WO + ww$ / 2) * CO + c4 * 4 + PADC;
+      v = v + ${mask('ro')};
+    }`;
+  }
+  return indexedV4(
+    `conv-input-grad-v4${res === 'none' ? '' : `-${res}`}`,
+    names,
+    ['bdy', 'bw', 'bdx'],
+    [...CONV_META, 'PADC'],
+    `  let c4n = CI / 4;
+  let co4n = CO / 4;
+  let c4 = i % c4n;
+  let mb = (i / c4n) * ${CONV_V4_POS};
+  let M = n * H * W;
+  if (mb >= M) { return; }
+${xP(`  let m$ = min(mb + $, M - 1);
+  let ww$ = m$ % W; let q$ = m$ / W; let hh$ = q$ % H; let nn$ = q$ / H;`)}
+${xP('  var acc$ = vec4<f32>(0.0);')}
+  for (var kh = 0; kh < KS; kh = kh + 1) {
+    for (var kw = 0; kw < KS; kw = kw + 1) {
+${xP(`      let th$ = hh$ + PD - kh; let tw$ = ww$ + PD - kw;
+      let ho$ = th$ / ST; let wo$ = tw$ / ST;
+      let ok$ = th$ >= 0 && tw$ >= 0 && th$ % ST == 0 && tw$ % ST == 0 && ho$ < HO && wo$ < WO;
+      let b$ = select(0, ((nn$ * HO + ho$) * WO + wo$) * co4n, ok$);
+      let z$ = select(0.0, 1.0, ok$);`)}
+      let wrow = ((kh * KS + kw) * CI + c4 * 4) * co4n;
+      for (var cq = 0; cq < co4n; cq = cq + 1) {
+        let w0 = bw[wrow + cq]; let w1 = bw[wrow + co4n + cq]; let w2 = bw[wrow + 2 * co4n + cq]; let w3 = bw[wrow + 3 * co4n + cq];
+${xP(`        let d$ = bdy[b$ + cq] * z$;
+        acc$ = acc$ + vec4<f32>(dot(w0, d$), dot(w1, d$), dot(w2, d$), dot(w3, d$));`)}
+      }
+    }
+  }
+${xP(`  if (mb + $ < M) {
+    var v = acc$;
+${resCode}
+    bdx[(mb + $) * c4n + c4] = v;
+  }`)}`,
   );
 }
 
@@ -252,6 +367,49 @@ ${x4(`  if (kg * 4 + $ < K) {
     bout[o] = acc$.x; bout[o + 1] = acc$.y; bout[o + 2] = acc$.z; bout[o + 3] = acc$.w;
   }`)}`,
     CONV_WG,
+  );
+}
+
+/**
+ * The weight gradient for CI and CO multiples of 4: like `convWeightGradKernel` (same chunking and thread count),
+ * each thread's 4 taps being 4 consecutive input channels of one kernel position, so x and dy are read as vec4.
+ * Bindings: bm (conv geometry, LEN, CHUNKS), bx, bdy, bout (vec4).
+ */
+export function convWeightGradV4Kernel(): KernelSource {
+  return indexedV4(
+    'conv-weight-grad-v4',
+    ['bm', 'bx', 'bdy', 'bout'],
+    ['bx', 'bdy', 'bout'],
+    [...CONV_META, 'LEN', 'CHUNKS'],
+    `  let K = KS * KS * CI;
+  let c4n = CO / 4;
+  let ci4n = CI / 4;
+  let kgn = K / 4;
+  let c4 = i % c4n;
+  let q0 = i / c4n;
+  let kg = q0 % kgn;
+  let chunk = q0 / kgn;
+  if (chunk >= CHUNKS) { return; }
+  let cq = kg % ci4n; let t = kg / ci4n; let dw = t % KS - PD; let dh = t / KS - PD;
+  let mStart = chunk * LEN;
+  let mEnd = min(mStart + LEN, n * HO * WO);
+${x4('  var acc$ = vec4<f32>(0.0);')}
+  if (mStart < mEnd) {
+    var wo = mStart % WO;
+    var q = mStart / WO;
+    var ho = q % HO;
+    var nb = q / HO;
+    for (var m = mStart; m < mEnd; m = m + 1) {
+      let g = bdy[m * c4n + c4];
+      let hi = ho * ST + dh; let wi = wo * ST + dw;
+      let ok = hi >= 0 && hi < H && wi >= 0 && wi < W;
+      let v = bx[select(0, ((nb * H + hi) * W + wi) * ci4n + cq, ok)] * select(0.0, 1.0, ok);
+      acc0 = acc0 + v.x * g; acc1 = acc1 + v.y * g; acc2 = acc2 + v.z * g; acc3 = acc3 + v.w * g;
+      wo = wo + 1;
+      if (wo == WO) { wo = 0; ho = ho + 1; if (ho == HO) { ho = 0; nb = nb + 1; } }
+    }
+  }
+${x4('  bout[(chunk * K + kg * 4 + $) * c4n + c4] = acc$;')}`,
   );
 }
 
@@ -944,24 +1102,32 @@ export function headBackwardThreads(kind: 'cosine' | 'linear', maxB: number, C: 
 /** Gradient elements per thread of the gradient-sum kernel. */
 export const GRADSUM_PER_THREAD = 64;
 
+/** Parameters per thread of the SGD kernel (a multiple of 4: read as vec4; fewer threads cost a software adapter less). */
+export const SGD_PER_THREAD = 16;
+
 /**
  * Partial sums of the gradients in [0, LEN) of the bound range, GRADSUM_PER_THREAD per thread, and whether any is
  * non-finite (by its bits, so no compiler assumption about NaN can hide it). Bindings: bm (LEN, P), bg,
  * bpart ([sum(P) | bad(P)]). Threads: P.
  */
 export function gradSumKernel(): KernelSource {
-  return indexed(
+  return indexedV4(
     'grad-sum',
     ['bm', 'bg', 'bpart'],
+    ['bg'],
     ['LEN', 'P'],
     `  if (i >= P) { return; }
-  let e0 = i * ${GRADSUM_PER_THREAD};
-  let e1 = min(e0 + ${GRADSUM_PER_THREAD}, LEN);
+  let e0 = i * ${GRADSUM_PER_THREAD / 4};
+  let e1 = min(e0 + ${GRADSUM_PER_THREAD / 4}, LEN / 4);
   var s = 0.0;
-  var bad = 0.0;
-  for (var e = e0; e < e1; e = e + 1) { let g = bg[e]; s = s + g; if (!isFiniteF(g)) { bad = 1.0; } }
+  var ok = true;
+  for (var e = e0; e < e1; e = e + 1) {
+    let g = bg[e];
+    s = s + ((g.x + g.y) + (g.z + g.w));
+    ok = ok && isFiniteF(g.x) && isFiniteF(g.y) && isFiniteF(g.z) && isFiniteF(g.w);
+  }
   bpart[i] = s;
-  bpart[P + i] = bad;`,
+  bpart[P + i] = select(1.0, 0.0, ok);`,
   );
 }
 
@@ -990,23 +1156,25 @@ ${metaLets(['P'])}
 
 /**
  * SGD with momentum and coupled weight decay (PyTorch): d = g + wd·w; v ← μ·v + d; w ← w − lr·v, over [0, LEN)
- * of the bound ranges (LEN a multiple of 4; 4 per thread), only when the result block says the step is finite.
+ * of the bound ranges (LEN a multiple of 4, read as vec4; SGD_PER_THREAD per thread), only when the result block says
+ * the step is finite.
  * Bindings: bm (LEN), bstep (lr, wd, μ), bres, bp, bg, bv.
  */
 export function sgdKernel(): KernelSource {
-  return indexed(
+  return indexedV4(
     'sgd',
     ['bm', 'bstep', 'bres', 'bp', 'bg', 'bv'],
+    ['bp', 'bg', 'bv'],
     ['LEN'],
-    `  let e = i * 4;
-  if (e >= LEN || bres[2] < 0.5) { return; }
+    `  let e0 = i * ${SGD_PER_THREAD / 4};
+  let e1 = min(e0 + ${SGD_PER_THREAD / 4}, LEN / 4);
+  if (e0 >= e1 || bres[2] < 0.5) { return; }
   let lr = bstep[1]; let wd = bstep[2]; let mu = bstep[3];
-  let w = vec4<f32>(bp[e], bp[e + 1], bp[e + 2], bp[e + 3]);
-  let d = vec4<f32>(bg[e], bg[e + 1], bg[e + 2], bg[e + 3]) + wd * w;
-  let v = mu * vec4<f32>(bv[e], bv[e + 1], bv[e + 2], bv[e + 3]) + d;
-  bv[e] = v.x; bv[e + 1] = v.y; bv[e + 2] = v.z; bv[e + 3] = v.w;
-  let w2 = w - lr * v;
-  bp[e] = w2.x; bp[e + 1] = w2.y; bp[e + 2] = w2.z; bp[e + 3] = w2.w;`,
-    CONV_WG,
+  for (var e = e0; e < e1; e = e + 1) {
+    let w = bp[e];
+    let v = mu * bv[e] + (bg[e] + wd * w);
+    bv[e] = v;
+    bp[e] = w - lr * v;
+  }`,
   );
 }

@@ -18,6 +18,7 @@ import {
   CONV_META,
   CONV_WG,
   GRADSUM_PER_THREAD,
+  SGD_PER_THREAD,
   bnApplyKernel,
   bnBackwardApplyKernel,
   BN_PART_META,
@@ -32,9 +33,13 @@ import {
   bnStatsPartialKernel,
   FINAL_WG,
   chunkSumKernel,
+  CONV_V4_POS,
   convForwardKernel,
+  convForwardV4Kernel,
   convInputGradKernel,
+  convInputGradV4Kernel,
   convWeightGradKernel,
+  convWeightGradV4Kernel,
   gapBackwardKernel,
   gapKernel,
   gradSumKernel,
@@ -231,8 +236,15 @@ function metaOf(names: readonly string[], v: Record<string, number>): number[] {
 // One pipeline per distinct source: built once per module.
 const K = {
   convFwd: convForwardKernel(),
+  convFwdV4: convForwardV4Kernel(),
   convIn: { none: convInputGradKernel('none'), identity: convInputGradKernel('identity'), optionA: convInputGradKernel('optionA') },
+  convInV4: {
+    none: convInputGradV4Kernel('none'),
+    identity: convInputGradV4Kernel('identity'),
+    optionA: convInputGradV4Kernel('optionA'),
+  },
   wgrad: convWeightGradKernel(),
+  wgradV4: convWeightGradV4Kernel(),
   chunkSum: chunkSumKernel(),
   bnStatsPart: bnStatsPartialKernel(),
   bnStatsFinal: bnStatsFinalKernel(),
@@ -455,12 +467,14 @@ export function buildPlan(spec: ModelSpec, maxBatch: number, limits: DeviceLimit
   const geomMeta = (g: ConvGeom, extra: Record<string, number> = {}) =>
     ({ H: g.h, W: g.w, CI: g.ci, HO: g.ho, WO: g.wo, CO: g.co, KS: g.k, ST: g.stride, PD: g.pad, ...extra }) as Record<string, number>;
 
+  // layers whose input channels are a multiple of 4 (all but a network's first) use the vec4 kernels
+  const v4 = (g: ConvGeom) => g.ci % 4 === 0 && g.co % 4 === 0;
   const convFwd = (c: ConvRec): Dispatch => ({
     label: `${c.name} forward`,
-    src: K.convFwd,
+    src: v4(c.geom) ? K.convFwdV4 : K.convFwd,
     meta: metaOf(CONV_META, geomMeta(c.geom)),
     binds: [c.input.region, pSlot(`${c.name}.weight`, c.geom.k * c.geom.k * c.geom.ci * c.geom.co), c.out.region],
-    groups: ew((c.geom.co / 4) * Math.ceil((B * c.geom.ho * c.geom.wo) / 4), CONV_WG),
+    groups: ew((c.geom.co / 4) * Math.ceil((B * c.geom.ho * c.geom.wo) / (v4(c.geom) ? CONV_V4_POS : 4)), CONV_WG),
   });
   const bnFwd = (b: BnRec, mode: 'train' | 'eval'): Dispatch[] => {
     const c = b.x.c;
@@ -587,7 +601,7 @@ export function buildPlan(spec: ModelSpec, maxBatch: number, limits: DeviceLimit
     const out: Dispatch[] = [
       {
         label: `${c.name} weight gradient`,
-        src: K.wgrad,
+        src: v4(c.geom) ? K.wgradV4 : K.wgrad,
         meta: metaOf([...CONV_META, 'LEN', 'CHUNKS'], geomMeta(c.geom, { LEN: len, CHUNKS: chunks })),
         binds: [c.input.region, dy, target],
         groups: ew(wgradThreadsPerChunk(Kk, c.geom.co) * chunks, CONV_WG),
@@ -601,10 +615,10 @@ export function buildPlan(spec: ModelSpec, maxBatch: number, limits: DeviceLimit
     if (res !== 'none') binds.push(gout!, out!);
     return {
       label: `${c.name} input gradient`,
-      src: K.convIn[res],
+      src: (v4(c.geom) ? K.convInV4 : K.convIn)[res],
       meta: metaOf([...CONV_META, 'PADC'], geomMeta(c.geom, { PADC: padC })),
       binds,
-      groups: ew((c.geom.ci / 4) * Math.ceil((B * c.geom.h * c.geom.w) / 4), CONV_WG),
+      groups: ew((c.geom.ci / 4) * Math.ceil((B * c.geom.h * c.geom.w) / (v4(c.geom) ? CONV_V4_POS : 4)), CONV_WG),
     };
   };
   const pick = (...busy: Region[]): Region => {
@@ -635,7 +649,7 @@ export function buildPlan(spec: ModelSpec, maxBatch: number, limits: DeviceLimit
         src: K.sgd,
         meta: [len],
         binds: [STEP_PLACEHOLDER, result, ar.state(start, len, 'parameters'), grads, ar.state(2 * T + start, len, 'momentum')],
-        groups: ew(len / 4, CONV_WG),
+        groups: ew(Math.ceil(len / SGD_PER_THREAD), CONV_WG),
       },
     ];
   };
