@@ -30,8 +30,11 @@ export interface KernelSource {
 
 const BN_EPS = '1e-5';
 
-function decls(names: readonly string[]): string {
-  return names.map((n, i) => `@group(0) @binding(${i}) var<storage, read_write> ${n} : array<f32>;`).join('\n');
+/** Storage declarations of the bindings `names`, those in `vec4` typed `array<vec4<f32>>`, the others `array<f32>`. */
+function decls(names: readonly string[], vec4: readonly string[] = []): string {
+  return names
+    .map((n, i) => `@group(0) @binding(${i}) var<storage, read_write> ${n} : array<${vec4.includes(n) ? 'vec4<f32>' : 'f32'}>;`)
+    .join('\n');
 }
 
 /** `let NAME = int at b0[k];` for each name, k = 1, 2, … (word 0 is n). */
@@ -42,8 +45,16 @@ function metaLets(names: readonly string[]): string {
 const COMMON = `fn isFiniteF(x : f32) -> bool { return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u; }`;
 
 /** Kernel over a 1-D index `i` (2-D dispatch when one dimension is not enough); `body` guards `i` itself. */
-function indexed(name: string, names: readonly string[], meta: readonly string[], body: string, wg = WG, extra = ''): KernelSource {
-  const code = `${decls(names)}
+function indexed(
+  name: string,
+  names: readonly string[],
+  meta: readonly string[],
+  body: string,
+  wg = WG,
+  extra = '',
+  vec4: readonly string[] = [],
+): KernelSource {
+  const code = `${decls(names, vec4)}
 ${COMMON}
 ${extra}
 @compute @workgroup_size(${wg})
@@ -96,9 +107,13 @@ fn reduce2(lid : i32, a : f32, b : f32, maxB : bool) {
 /** Meta of the convolution kernels: the layer geometry. */
 export const CONV_META = ['H', 'W', 'CI', 'HO', 'WO', 'CO', 'KS', 'ST', 'PD'] as const;
 
-/** Four copies of a code fragment, `$` replaced by 0…3 (register blocking without indexed private arrays, which
+/** `k` copies of a code fragment, `$` replaced by 0…k−1 (register blocking without indexed private arrays, which
  * software adapters emulate slowly). */
-const x4 = (code: string, sep = '\n') => [0, 1, 2, 3].map((p) => code.replaceAll('$', String(p))).join(sep);
+const copies =
+  (k: number) =>
+  (code: string, sep = '\n') =>
+    Array.from({ length: k }, (_, p) => code.replaceAll('$', String(p))).join(sep);
+const x4 = copies(4);
 
 /**
  * y[n·HO·WO, CO] = im2col(x)·W, each thread 4 consecutive output positions × 4 output channels.
@@ -142,19 +157,11 @@ ${x4(`  if (mb + $ < M) {
 export const CONV_V4_POS = 4;
 
 /** `CONV_V4_POS` copies of a code fragment, `$` replaced by 0, 1, … */
-const xP = (code: string, sep = '\n') => Array.from({ length: CONV_V4_POS }, (_, p) => code.replaceAll('$', String(p))).join(sep);
+const xP = copies(CONV_V4_POS);
 
-/** Declarations with a type per binding (the vec4 kernels view some ranges as `array<vec4<f32>>`). */
-function typedDecls(names: readonly string[], vec4: readonly string[]): string {
-  return names
-    .map((n, i) => `@group(0) @binding(${i}) var<storage, read_write> ${n} : array<${vec4.includes(n) ? 'vec4<f32>' : 'f32'}>;`)
-    .join('\n');
-}
-
-/** Like `indexed`, with some bindings typed `array<vec4<f32>>`. */
+/** Like `indexed` on the convolution workgroup size, with the bindings in `vec4` typed `array<vec4<f32>>`. */
 function indexedV4(name: string, names: readonly string[], vec4: readonly string[], meta: readonly string[], body: string): KernelSource {
-  const k = indexed(name, names, meta, body, CONV_WG);
-  return { ...k, code: k.code.replace(decls(names), typedDecls(names, vec4)) };
+  return indexed(name, names, meta, body, CONV_WG, '', vec4);
 }
 
 /**
@@ -205,20 +212,33 @@ export type ResidualGradKind = 'none' | 'identity' | 'optionA';
  * option-A subsample / channel-shift adjoint (PADC = meta word 10).
  * Bindings: bm (conv geometry, PADC), bdy, bw, bdx[, bgout, bout]. Threads: CI/4 · ⌈n·H·W/4⌉.
  */
-export function convInputGradKernel(res: ResidualGradKind): KernelSource {
-  const names = res === 'none' ? ['bm', 'bdy', 'bw', 'bdx'] : ['bm', 'bdy', 'bw', 'bdx', 'bgout', 'bout'];
+/** Bindings of the input-gradient kernels: with a shortcut, also its gradient and the block output (f32). */
+const inputGradNames = (res: ResidualGradKind) =>
+  res === 'none' ? ['bm', 'bdy', 'bw', 'bdx'] : ['bm', 'bdy', 'bw', 'bdx', 'bgout', 'bout'];
+
+/**
+ * What the input-gradient kernels add to position `$`'s 4 channels `v`: the shortcut's gradient gout·[out > 0]
+ * (identity), or its option-A subsample / channel-shift adjoint; nothing without a shortcut.
+ */
+function residualGradCode(res: ResidualGradKind): string {
   const mask = (o: string) =>
     `select(vec4<f32>(0.0), vec4<f32>(bgout[${o}], bgout[${o} + 1], bgout[${o} + 2], bgout[${o} + 3]), vec4<f32>(bout[${o}], bout[${o} + 1], bout[${o} + 2], bout[${o} + 3]) > vec4<f32>(0.0))`;
-  let resCode = '';
   if (res === 'identity') {
-    resCode = `    let ro = (mb + $) * CI + c4 * 4;
+    return `    let ro = (mb + $) * CI + c4 * 4;
     v = v + ${mask('ro')};`;
-  } else if (res === 'optionA') {
-    resCode = `    if (hh$ % 2 == 0 && ww$ % 2 == 0) {
+  }
+  if (res === 'optionA') {
+    return `    if (hh$ % 2 == 0 && ww$ % 2 == 0) {
       let ro = ((nn$ * HO + hh$ / 2) * WO + ww$ / 2) * CO + c4 * 4 + PADC;
       v = v + ${mask('ro')};
     }`;
   }
+  return '';
+}
+
+export function convInputGradKernel(res: ResidualGradKind): KernelSource {
+  const names = inputGradNames(res);
+  const resCode = residualGradCode(res);
   return indexed(
     `conv-input-grad${res === 'none' ? '' : `-${res}`}`,
     names,
@@ -260,22 +280,10 @@ ${resCode}
  * Bindings: bm (conv geometry, PADC), bdy, bw, bdx (vec4)[, bgout, bout (f32)]. Threads: CI/4 · ⌈n·H·W/4⌉.
  */
 export function convInputGradV4Kernel(res: ResidualGradKind): KernelSource {
-  const names = res === 'none' ? ['bm', 'bdy', 'bw', 'bdx'] : ['bm', 'bdy', 'bw', 'bdx', 'bgout', 'bout'];
-  const mask = (o: string) =>
-    `select(vec4<f32>(0.0), vec4<f32>(bgout[${o}], bgout[${o} + 1], bgout[${o} + 2], bgout[${o} + 3]), vec4<f32>(bout[${o}], bout[${o} + 1], bout[${o} + 2], bout[${o} + 3]) > vec4<f32>(0.0))`;
-  let resCode = '';
-  if (res === 'identity') {
-    resCode = `    let ro = (mb + $) * CI + c4 * 4;
-    v = v + ${mask('ro')};`;
-  } else if (res === 'optionA') {
-    resCode = `    if (hh$ % 2 == 0 && ww$ % 2 == 0) {
-      let ro = ((nn$ * HO + hh$ / 2) * WO + ww$ / 2) * CO + c4 * 4 + PADC;
-      v = v + ${mask('ro')};
-    }`;
-  }
+  const resCode = residualGradCode(res);
   return indexedV4(
     `conv-input-grad-v4${res === 'none' ? '' : `-${res}`}`,
-    names,
+    inputGradNames(res),
     ['bdy', 'bw', 'bdx'],
     [...CONV_META, 'PADC'],
     `  let c4n = CI / 4;
