@@ -4,26 +4,13 @@
  * second time, sent with no type), JavaScript still gzipped by Vite. Runs Vite's preview server on a tiny build.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preview, type PreviewServer } from 'vite';
 import { previewEncoding } from '../../src/cli/vite-preview-encoding';
-
-function get(url: string, headers: Record<string, string>, method = 'GET') {
-  return new Promise<{ headers: Record<string, string | string[] | undefined>; body: Buffer }>((ok, fail) => {
-    const req = request(url, { method, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => ok({ headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', fail);
-    });
-    req.on('error', fail);
-    req.end();
-  });
-}
+import { get } from '../helpers/http-get';
 
 describe('vite preview with the preview-encoding plugin', () => {
   let dir: string;
