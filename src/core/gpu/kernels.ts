@@ -107,13 +107,9 @@ fn reduce2(lid : i32, a : f32, b : f32, maxB : bool) {
 /** Meta of the convolution kernels: the layer geometry. */
 export const CONV_META = ['H', 'W', 'CI', 'HO', 'WO', 'CO', 'KS', 'ST', 'PD'] as const;
 
-/** `k` copies of a code fragment, `$` replaced by 0…k−1 (register blocking without indexed private arrays, which
+/** Four copies of a code fragment, `$` replaced by 0…3 (register blocking without indexed private arrays, which
  * software adapters emulate slowly). */
-const copies =
-  (k: number) =>
-  (code: string, sep = '\n') =>
-    Array.from({ length: k }, (_, p) => code.replaceAll('$', String(p))).join(sep);
-const x4 = copies(4);
+const x4 = (code: string, sep = '\n') => [0, 1, 2, 3].map((p) => code.replaceAll('$', String(p))).join(sep);
 
 /**
  * y[n·HO·WO, CO] = im2col(x)·W, each thread 4 consecutive output positions × 4 output channels.
@@ -153,12 +149,6 @@ ${x4(`  if (mb + $ < M) {
   );
 }
 
-/** Output positions per thread of the vec4 convolution kernels (forward and input gradient; 8 would save loads but makes SwiftShader compile the input gradient for minutes or crash). */
-export const CONV_V4_POS = 4;
-
-/** `CONV_V4_POS` copies of a code fragment, `$` replaced by 0, 1, … */
-const xP = copies(CONV_V4_POS);
-
 /** Like `indexed` on the convolution workgroup size, with the bindings in `vec4` typed `array<vec4<f32>>`. */
 function indexedV4(name: string, names: readonly string[], vec4: readonly string[], meta: readonly string[], body: string): KernelSource {
   return indexed(name, names, meta, body, CONV_WG, '', vec4);
@@ -167,7 +157,8 @@ function indexedV4(name: string, names: readonly string[], vec4: readonly string
 /**
  * The forward convolution for CI and CO multiples of 4 (every layer but a network's first): like
  * `convForwardKernel`, with the input channels and weights read as vec4 (one load per 4 channels — a software
- * adapter's cost is mostly loads) and each thread 4 consecutive output positions × 4 output channels.
+ * adapter's cost is mostly loads) and each thread 4 consecutive output positions × 4 output channels (8 positions would save loads, but made
+ * SwiftShader compile the forward kernel for 18 s and crash on the input gradient).
  * Bindings: bm (conv geometry), bx, bw, by (vec4). Threads: CO/4 · ⌈n·HO·WO/4⌉.
  */
 export function convForwardV4Kernel(): KernelSource {
@@ -179,15 +170,15 @@ export function convForwardV4Kernel(): KernelSource {
     `  let c4n = CO / 4;
   let ci4n = CI / 4;
   let c4 = i % c4n;
-  let mb = (i / c4n) * ${CONV_V4_POS};
+  let mb = (i / c4n) * 4;
   let M = n * HO * WO;
   if (mb >= M) { return; }
-${xP(`  let m$ = min(mb + $, M - 1);
+${x4(`  let m$ = min(mb + $, M - 1);
   let wo$ = m$ % WO; let q$ = m$ / WO; let hb$ = (q$ % HO) * ST - PD; let wb$ = wo$ * ST - PD; let xb$ = (q$ / HO) * H;`)}
-${xP('  var acc$ = vec4<f32>(0.0);')}
+${x4('  var acc$ = vec4<f32>(0.0);')}
   for (var kh = 0; kh < KS; kh = kh + 1) {
     for (var kw = 0; kw < KS; kw = kw + 1) {
-${xP(`      let hi$ = hb$ + kh; let wi$ = wb$ + kw;
+${x4(`      let hi$ = hb$ + kh; let wi$ = wb$ + kw;
       let ok$ = hi$ >= 0 && hi$ < H && wi$ >= 0 && wi$ < W;
       let b$ = select(0, ((xb$ + hi$) * W + wi$) * ci4n, ok$);
       let z$ = select(0.0, 1.0, ok$);`)}
@@ -195,12 +186,12 @@ ${xP(`      let hi$ = hb$ + kh; let wi$ = wb$ + kw;
       for (var cq = 0; cq < ci4n; cq = cq + 1) {
         let w0 = bw[wr]; let w1 = bw[wr + c4n]; let w2 = bw[wr + 2 * c4n]; let w3 = bw[wr + 3 * c4n];
         wr = wr + 4 * c4n;
-${xP(`        let v$ = bx[b$ + cq] * z$;
+${x4(`        let v$ = bx[b$ + cq] * z$;
         acc$ = acc$ + w0 * v$.x + w1 * v$.y + w2 * v$.z + w3 * v$.w;`)}
       }
     }
   }
-${xP('  if (mb + $ < M) { by[(mb + $) * c4n + c4] = acc$; }')}`,
+${x4('  if (mb + $ < M) { by[(mb + $) * c4n + c4] = acc$; }')}`,
   );
 }
 
@@ -289,15 +280,15 @@ export function convInputGradV4Kernel(res: ResidualGradKind): KernelSource {
     `  let c4n = CI / 4;
   let co4n = CO / 4;
   let c4 = i % c4n;
-  let mb = (i / c4n) * ${CONV_V4_POS};
+  let mb = (i / c4n) * 4;
   let M = n * H * W;
   if (mb >= M) { return; }
-${xP(`  let m$ = min(mb + $, M - 1);
+${x4(`  let m$ = min(mb + $, M - 1);
   let ww$ = m$ % W; let q$ = m$ / W; let hh$ = q$ % H; let nn$ = q$ / H;`)}
-${xP('  var acc$ = vec4<f32>(0.0);')}
+${x4('  var acc$ = vec4<f32>(0.0);')}
   for (var kh = 0; kh < KS; kh = kh + 1) {
     for (var kw = 0; kw < KS; kw = kw + 1) {
-${xP(`      let th$ = hh$ + PD - kh; let tw$ = ww$ + PD - kw;
+${x4(`      let th$ = hh$ + PD - kh; let tw$ = ww$ + PD - kw;
       let ho$ = th$ / ST; let wo$ = tw$ / ST;
       let ok$ = th$ >= 0 && tw$ >= 0 && th$ % ST == 0 && tw$ % ST == 0 && ho$ < HO && wo$ < WO;
       let b$ = select(0, ((nn$ * HO + ho$) * WO + wo$) * co4n, ok$);
@@ -305,12 +296,12 @@ ${xP(`      let th$ = hh$ + PD - kh; let tw$ = ww$ + PD - kw;
       let wrow = ((kh * KS + kw) * CI + c4 * 4) * co4n;
       for (var cq = 0; cq < co4n; cq = cq + 1) {
         let w0 = bw[wrow + cq]; let w1 = bw[wrow + co4n + cq]; let w2 = bw[wrow + 2 * co4n + cq]; let w3 = bw[wrow + 3 * co4n + cq];
-${xP(`        let d$ = bdy[b$ + cq] * z$;
+${x4(`        let d$ = bdy[b$ + cq] * z$;
         acc$ = acc$ + vec4<f32>(dot(w0, d$), dot(w1, d$), dot(w2, d$), dot(w3, d$));`)}
       }
     }
   }
-${xP(`  if (mb + $ < M) {
+${x4(`  if (mb + $ < M) {
     var v = acc$;
 ${resCode}
     bdx[(mb + $) * c4n + c4] = v;

@@ -33,7 +33,6 @@ import {
   bnStatsPartialKernel,
   FINAL_WG,
   chunkSumKernel,
-  CONV_V4_POS,
   convForwardKernel,
   convForwardV4Kernel,
   convInputGradKernel,
@@ -467,14 +466,15 @@ export function buildPlan(spec: ModelSpec, maxBatch: number, limits: DeviceLimit
   const geomMeta = (g: ConvGeom, extra: Record<string, number> = {}) =>
     ({ H: g.h, W: g.w, CI: g.ci, HO: g.ho, WO: g.wo, CO: g.co, KS: g.k, ST: g.stride, PD: g.pad, ...extra }) as Record<string, number>;
 
-  // layers whose input channels are a multiple of 4 (all but a network's first) use the vec4 kernels
+  // layers whose input and output channels are multiples of 4 (all but a network's first) use the vec4 kernels
+  // (same thread counts: 4 positions × 4 channels per thread)
   const v4 = (g: ConvGeom) => g.ci % 4 === 0 && g.co % 4 === 0;
   const convFwd = (c: ConvRec): Dispatch => ({
     label: `${c.name} forward`,
     src: v4(c.geom) ? K.convFwdV4 : K.convFwd,
     meta: metaOf(CONV_META, geomMeta(c.geom)),
     binds: [c.input.region, pSlot(`${c.name}.weight`, c.geom.k * c.geom.k * c.geom.ci * c.geom.co), c.out.region],
-    groups: ew((c.geom.co / 4) * Math.ceil((B * c.geom.ho * c.geom.wo) / (v4(c.geom) ? CONV_V4_POS : 4)), CONV_WG),
+    groups: ew((c.geom.co / 4) * Math.ceil((B * c.geom.ho * c.geom.wo) / 4), CONV_WG),
   });
   const bnFwd = (b: BnRec, mode: 'train' | 'eval'): Dispatch[] => {
     const c = b.x.c;
@@ -618,7 +618,7 @@ export function buildPlan(spec: ModelSpec, maxBatch: number, limits: DeviceLimit
       src: (v4(c.geom) ? K.convInV4 : K.convIn)[res],
       meta: metaOf([...CONV_META, 'PADC'], geomMeta(c.geom, { PADC: padC })),
       binds,
-      groups: ew((c.geom.ci / 4) * Math.ceil((B * c.geom.h * c.geom.w) / (v4(c.geom) ? CONV_V4_POS : 4)), CONV_WG),
+      groups: ew((c.geom.ci / 4) * Math.ceil((B * c.geom.h * c.geom.w) / 4), CONV_WG),
     };
   };
   const pick = (...busy: Region[]): Region => {
