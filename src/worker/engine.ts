@@ -294,7 +294,7 @@ export class TrainEngine {
   /** An exported TensorFlow.js zip becomes the run (weights, BN counters, stage, epoch; fresh momentum). */
   private async loadTfjs(bytes: Uint8Array, fileName?: string): Promise<LoadedRun> {
     if (!this.backend) throw new Error('loadTfjs: call init first');
-    const { spec } = specFromTfjsZip(bytes, fileName);
+    const { spec } = await specFromTfjsZip(bytes, fileName);
     const ds = await this.loadData(spec.config);
     const ck = await checkpointFromTfjsZip(bytes, ds, spec, fileName);
     const summary = await this.restore(ck);
