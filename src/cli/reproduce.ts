@@ -104,7 +104,7 @@ export const PROFILES: Record<'quick' | 'full', Profile> = {
     seed: 1,
     expected:
       'meant for a GPU machine (WebGPU through Dawn): 6 × 200 epochs of ResNet-32 on 12,406 images plus 30 stage-2 epochs; ' +
-      'at ~1 s per b64 step (tfjs WebGPU on an H100, ../shared/measurements.md) ≈ 6 × 200 × 194 steps ≈ 65 h; on wasm here weeks',
+      'at ~1 s per b64 step (tfjs WebGPU on an H100, docs/benchmarks.md) ≈ 6 × 200 × 194 steps ≈ 65 h; on wasm here weeks',
   },
 };
 

@@ -1,5 +1,5 @@
 /**
- * Export → "Continue in PyTorch" (issue 10.6): the authors' repository for the run's loss, the exact command
+ * Export → "Continue in PyTorch" (to train the same run at full scale): the authors' repository for the run's loss, the exact command
  * line(s) built from the run (src/core/export/pytorch-command.ts), the run config JSON and what does not carry
  * over. The weights are the safetensors export above this section.
  */

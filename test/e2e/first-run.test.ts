@@ -1,5 +1,5 @@
 /**
- * A new user's first run (issue 11), in Chromium with `--enable-unsafe-webgpu` on this GPU-less machine (WebGPU is
+ * A new user's first run, in Chromium with `--enable-unsafe-webgpu` on this GPU-less machine (WebGPU is
  * SwiftShader, a software renderer): the first-visit defaults let "Auto" measure the backends, start on the fastest
  * (wasm here) and say why on the badge; the first epoch's charts appear soon after Train (measured and written to
  * test-results/e2e/first-run.json; the assertion is generous — speed targets live in the benchmarks); a second visit
@@ -79,7 +79,7 @@ describe.runIf(RUN)('first run in Chromium (production build, software WebGPU)',
         .map((f) => `${f.path} ${f.bytes}${f.encoding ? ` (${f.encoding})` : ''}`)
         .join(', ')}`,
     );
-    // issue 11's target: ≤ 3 MB before Train is enabled, all of it: the page, the worker, the backends the
+    // the first-visit budget: ≤ 3 MB before Train is enabled, all of it: the page, the worker, the backends the
     // measurement loads, the wasm binary and the data (the manifest and part 0 of the pack, not the whole 18 MB)
     expect(wire.transferred).toBeLessThanOrEqual(3_000_000);
     expect(net.data()).toBeGreaterThan(1_000_000);

@@ -1,5 +1,5 @@
 /**
- * "Continue in PyTorch" (issue 10.6): the command line that trains a playground run's loss at full scale with the
+ * "Continue in PyTorch": the command line that trains a playground run's loss at full scale with the
  * authors' own code, plus a config JSON of the run and the list of what does not carry over. Pure and page-safe
  * (no tfjs). The flag names and their defaults were read from each repository's argument parser (never its code):
  *
