@@ -10,7 +10,7 @@
  * `hide=<id>,<id>…` (the "classroom link") is not a setting but the list of controls the page does not render; its
  * ids come from the table in ./classroom.ts (`parseHide` / `withHide`).
  */
-import { LOSSES, LOSS_IDS } from '../core/losses/registry';
+import { LOSSES } from '../core/losses/registry';
 import type { HyperParamSpec, LossId } from '../core/losses/types';
 import {
   ALL_FIELDS,
@@ -328,5 +328,3 @@ export function serialiseSettings(s: Settings): string {
 export function describeProblems(problems: UrlProblem[]): string[] {
   return problems.map((p) => `${p.param}=${p.value}: ${p.why}`);
 }
-
-export { LOSS_IDS };

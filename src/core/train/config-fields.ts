@@ -17,7 +17,7 @@
  * batches of at most 1,024 images (the fused executor's activations of a larger batch outgrow a storage buffer),
  * lr up to 10 and weight decay up to 1 (so a diverging run can be provoked and explained).
  */
-import type { Stage2Config, TrainConfig } from './config';
+import type { EngineChoice, Stage2Config, TrainConfig } from './config';
 import { LOSSES } from '../losses/registry';
 import { MODEL_KINDS } from '../models/spec';
 
@@ -355,7 +355,7 @@ export const CONFIG_FIELDS = {
     label: 'engine',
     help: 'fused: the whole training step as prepared WebGPU dispatches; tfjs: one tfjs kernel per operation; auto: fused when the backend is webgpu.',
     change: 'live',
-    rule: oneOf(['auto', 'fused', 'tfjs'], { optional: true }),
+    rule: oneOf(['auto', 'fused', 'tfjs'] satisfies EngineChoice[], { optional: true }),
     url: 'engine',
     flag: 'engine',
     group: 'run',

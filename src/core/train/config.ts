@@ -76,7 +76,6 @@ export interface TrainConfig {
 }
 
 export type EngineChoice = 'auto' | 'fused' | 'tfjs';
-export const ENGINE_CHOICES: readonly EngineChoice[] = ['auto', 'fused', 'tfjs'];
 
 /** The loss GCL stage 2 re-trains the classifier with (the authors' stage-2 recipe), with the stage-2 parameters. */
 export const STAGE2_LOSS: LossId = 'gcl';
