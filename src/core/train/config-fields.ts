@@ -138,7 +138,7 @@ export const CONFIG_FIELDS = {
     label: 'head-class images',
     help: 'Keep at most N images per class before drawing the tail (n_max = N); none: the whole pool.',
     change: 'reset',
-    rule: int(10, 1_000_000, { nullable: true }),
+    rule: int(1, 1_000_000, { nullable: true }),
     url: 'nmax',
     flag: 'head-images',
     group: 'data',
