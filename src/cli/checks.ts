@@ -6,45 +6,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError, validateConfig, type TrainConfig } from '../core/train/config';
-
-/** The flag that sets each config field (the field path of a ConfigError → the flag to name). */
-const FLAG_OF: Readonly<Record<string, string>> = {
-  dataset: '--dataset',
-  imbalance: '--imbalance',
-  profile: '--profile',
-  stepMu: '--step-mu',
-  headImages: '--head-images',
-  seed: '--seed',
-  model: '--model',
-  head: '--head',
-  batchSize: '--batch',
-  epochs: '--epochs',
-  lr: '--lr',
-  momentum: '--momentum',
-  weightDecay: '--wd',
-  schedule: '--schedule',
-  warmup: '--no-warmup',
-  loss: '--loss',
-  lossParams: '--param',
-  sampler: '--sampler',
-  augment: '--no-augment',
-  hflip: '--no-flip',
-  evalPerClass: '--eval-per-class',
-  logEvery: '--log-every',
-  'stage2.epochs': '--stage2-epochs',
-  'stage2.sampler': '--stage2-sampler',
-  'stage2.lrMax': '--stage2-lr',
-  'stage2.batchSize': '--stage2-batch',
-  'stage2.s': '--stage2-s',
-  'stage2.m': '--stage2-m',
-  'stage2.noiseMul': '--stage2-noise-mul',
-  'stage2.focalGamma': '--stage2-gamma',
-};
-
-/** The flag for a config field path ("stage2.s" → "--stage2-s", "lossParams.s" → "--param"). */
-export function flagOf(field: string): string | null {
-  return FLAG_OF[field] ?? FLAG_OF[field.split('.')[0]] ?? null;
-}
+import { flagOf } from './flags';
 
 /** validateConfig, with the message naming the flag: "--seed: seed (seed) is 4294967297, expected …". */
 export function checkConfigFlags(c: TrainConfig): string | null {

@@ -2,13 +2,12 @@
  * Headless training: `npm run train -- --dataset fmnist-lt --imbalance 100 --model resnet8 --loss gcl
  *   --epochs 10 --seed 1 --out run.json`. Progress on stderr, one JSON document on stdout or in --out.
  */
-import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { DEFAULT_CONFIG, ConfigError, ENGINE_CHOICES, type TrainConfig } from '../core/train/config';
+import { DEFAULT_CONFIG, ConfigError, type TrainConfig } from '../core/train/config';
 import { Trainer, type EpochMetrics } from '../core/train/trainer';
 import { TrainController } from '../core/train/controller';
-import { LOSS_IDS, getLoss } from '../core/losses/registry';
+import { getLoss } from '../core/losses/registry';
 import { loadDatasetForCli, DATASET_IDS } from './datasets';
 import { initBackend, initNodeWebGPU } from '../core/backend';
 import { exportInfoFromTrainer } from '../core/export/info';
@@ -17,60 +16,46 @@ import { exportTfjsZip } from '../core/export/tfjs';
 import { testLogits } from '../core/export/logits';
 import { LossWatch } from '../core/train/halt-cause';
 import { checkConfigFlags, checkOutputs } from './checks';
+import { CONFIG_OPTIONS, FlagError, applyConfigFlags, flagHelp, lossParamFlag, readFlags } from './flags';
 import { applyRecipe } from '../core/train/recipe';
 import { runSweep, SWEEP_USAGE } from './train-sweep';
 import { parseSweepArg, type SweepPlan } from '../state/sweep';
 
-const MODELS = ['convnet', 'resnet8', 'resnet20', 'resnet32'];
+/** The values the CLI chooses for a field: the data sets it can load. */
+const CHOICES = { dataset: DATASET_IDS };
+const help = (group: Parameters<typeof flagHelp>[0]) =>
+  flagHelp(group, DEFAULT_CONFIG, CHOICES, { head: 'default: the loss’ own head, else linear' });
 
 const USAGE = `Usage: npm run train -- [options]
 
 Data
-  --dataset ID          ${DATASET_IDS.join(' | ')} (default ${DEFAULT_CONFIG.dataset})
+${help('data')}
   --data FILE           archive for cifar10-lt / cifar100-lt (official cifar-10-binary.tar.gz / cifar-100-binary.tar.gz)
-  --imbalance IF        imbalance factor n_max/n_min, ≥ 1 (default ${DEFAULT_CONFIG.imbalance})
-  --profile P           exp | step (default exp)
-  --step-mu MU          step profile: fraction of tail classes (default 0.5)
-  --head-images N       keep at most N images per class before drawing the tail (n_max = N; the app's
-                        "head-class images" setting)
-  --sampler S           instance | classBalanced | cben (default instance)
-  --no-augment          no random crop / flip
-  --no-flip             no horizontal flip
-  --eval-per-class N    evaluate on the first N test images of each class (default: whole test set)
 Model
-  --model M             ${MODELS.join(' | ')} (default ${DEFAULT_CONFIG.model})
-  --head H              cosine | linear (forced when the loss needs one)
+${help('model')}
 Loss
-  --loss L              ${LOSS_IDS.join(' | ')} (default ${DEFAULT_CONFIG.loss})
+${help('loss')}
   --param KEY=VALUE     a loss hyperparameter, repeatable (e.g. --param s=30 --param noiseMul=0.5)
 Optimiser
-  --epochs N  --batch N  --lr LR  --momentum M  --wd WD
-  --schedule S          auto | step01 | step001 | constant (auto: the authors' schedule for the loss)
-  --no-warmup
+${help('optimiser')}
 Recipe (each option cites the authors' script line in src/core/train/recipe.ts)
   --recipe R            ours (default) | authors: the authors' per-loss batch size, mixup α, kaiming linear
                         head, official FBL curriculum, stage 2 from the best stage-1 epoch with a class-balanced
                         sampler; the options below (and --batch, --stage2-*) override single settings
-  --mixup A             mixup α (0 = off)
-  --linear-init I       uniform (PyTorch default) | kaiming
-  --fbl-curriculum F    scaled | official
-  --stage2-from W       last | best (stage-1 epoch that stage 2 starts from)
-  --val-fraction F      hold out this fraction of each class's training images (seeded) to choose the best
-                        epoch on (0 = off: best chosen on the test set, as the papers)
+${help('recipe')}
 ${SWEEP_USAGE}
 GCL stage 2 (after stage 1; needs a cosine head)
   --stage2              run stage 2 after stage 1
-  --stage2-epochs N  --stage2-sampler cben|classBalanced  --stage2-lr LRMAX  --stage2-batch N
-  --stage2-s S  --stage2-m M  --stage2-noise-mul X  --stage2-gamma G
+${help('stage2')}
 Run
-  --seed N              (default 1)
-  --backend B           auto | wasm | cpu | webgpu (default auto: wasm, else cpu; webgpu uses Dawn)
-  --engine E            auto | fused | tfjs (default auto: the fused WebGPU executor when the backend is webgpu,
-                        else tfjs). fused with another backend runs the executor on its own Dawn device while
-                        tfjs (wasm/cpu) only mirrors the weights for checkpoints and exports
+${help('run')}
+  --backend B           auto | wasm | cpu | webgpu (default auto: wasm, else cpu; webgpu uses Dawn). --engine fused with
+                        another backend runs the executor on its own Dawn device while tfjs (wasm/cpu) only mirrors the
+                        weights for checkpoints and exports
   --out FILE            write the JSON there instead of stdout
   --quiet               no progress bar
   --help
+Numbers are decimal (1e-3 is); a flag is given once, --param once per key.
 Export (written after training, from the final weights)
   --save-tfjs FILE.zip  TensorFlow.js zip: model.json (layers-model) + weights.bin, loads with tf.loadLayersModel
   --save-safetensors FILE
@@ -85,14 +70,6 @@ function usage(msg?: string): never {
   process.exit(msg ? 2 : 0);
 }
 
-function num(name: string, v: string | undefined, int = false): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || (int && !Number.isInteger(n)))
-    usage(`--${name} needs ${int ? 'an integer' : 'a number'}, got "${v}"`);
-  return n;
-}
-
 function oneOf<T extends string>(name: string, v: string | undefined, allowed: readonly T[]): T | undefined {
   if (v === undefined) return undefined;
   if (!allowed.includes(v as T)) usage(`--${name} must be one of ${allowed.join(', ')}; got "${v}"`);
@@ -100,123 +77,49 @@ function oneOf<T extends string>(name: string, v: string | undefined, allowed: r
 }
 
 function parse(argv: string[]) {
-  let parsed;
+  let v;
   try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        dataset: { type: 'string' },
-        data: { type: 'string' },
-        imbalance: { type: 'string' },
-        profile: { type: 'string' },
-        'step-mu': { type: 'string' },
-        'head-images': { type: 'string' },
-        sampler: { type: 'string' },
-        'no-augment': { type: 'boolean' },
-        'no-flip': { type: 'boolean' },
-        'eval-per-class': { type: 'string' },
-        model: { type: 'string' },
-        head: { type: 'string' },
-        loss: { type: 'string' },
-        param: { type: 'string', multiple: true },
-        epochs: { type: 'string' },
-        batch: { type: 'string' },
-        lr: { type: 'string' },
-        momentum: { type: 'string' },
-        wd: { type: 'string' },
-        schedule: { type: 'string' },
-        'no-warmup': { type: 'boolean' },
-        stage2: { type: 'boolean' },
-        'stage2-epochs': { type: 'string' },
-        'stage2-sampler': { type: 'string' },
-        'stage2-lr': { type: 'string' },
-        'stage2-batch': { type: 'string' },
-        'stage2-s': { type: 'string' },
-        'stage2-m': { type: 'string' },
-        'stage2-noise-mul': { type: 'string' },
-        'stage2-gamma': { type: 'string' },
-        seed: { type: 'string' },
-        backend: { type: 'string' },
-        engine: { type: 'string' },
-        out: { type: 'string' },
-        quiet: { type: 'boolean' },
-        help: { type: 'boolean' },
-        'log-every': { type: 'string' },
-        'save-tfjs': { type: 'string' },
-        'save-safetensors': { type: 'string' },
-        'save-test-logits': { type: 'string' },
-        recipe: { type: 'string' },
-        mixup: { type: 'string' },
-        'linear-init': { type: 'string' },
-        'fbl-curriculum': { type: 'string' },
-        'stage2-from': { type: 'string' },
-        'val-fraction': { type: 'string' },
-        sweep: { type: 'string' },
-        'sweep-when': { type: 'string' },
-      },
+    v = readFlags(argv, {
+      ...CONFIG_OPTIONS,
+      data: { type: 'string' },
+      param: { type: 'string', multiple: true },
+      stage2: { type: 'boolean' },
+      backend: { type: 'string' },
+      out: { type: 'string' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean' },
+      'save-tfjs': { type: 'string' },
+      'save-safetensors': { type: 'string' },
+      'save-test-logits': { type: 'string' },
+      recipe: { type: 'string' },
+      sweep: { type: 'string' },
+      'sweep-when': { type: 'string' },
     });
   } catch (e) {
     usage((e as Error).message);
   }
-  const v = parsed.values;
   if (v.help) usage();
   const c: TrainConfig = structuredClone(DEFAULT_CONFIG);
-  const set = <K extends keyof TrainConfig>(k: K, val: TrainConfig[K] | undefined) => {
-    if (val !== undefined) c[k] = val;
-  };
-  set('dataset', oneOf('dataset', v.dataset, DATASET_IDS));
-  set('imbalance', num('imbalance', v.imbalance));
-  set('profile', oneOf('profile', v.profile, ['exp', 'step'] as const));
-  set('stepMu', num('step-mu', v['step-mu']));
-  set('headImages', num('head-images', v['head-images'], true));
-  set('sampler', oneOf('sampler', v.sampler, ['instance', 'classBalanced', 'cben'] as const));
-  if (v['no-augment']) c.augment = false;
-  if (v['no-flip']) c.hflip = false;
-  set('evalPerClass', num('eval-per-class', v['eval-per-class'], true));
-  set('model', oneOf('model', v.model, MODELS as TrainConfig['model'][]));
-  set('loss', oneOf('loss', v.loss, LOSS_IDS));
-  const loss = getLoss(c.loss);
-  c.head = oneOf('head', v.head, ['cosine', 'linear'] as const) ?? (loss.head === 'any' ? 'linear' : loss.head);
-  c.lossParams = {};
-  for (const kv of v.param ?? []) {
-    const m = /^([A-Za-z0-9_]+)=(.+)$/.exec(kv);
-    if (!m) usage(`--param needs KEY=VALUE, got "${kv}"`);
-    const spec = loss.schema.find((p) => p.key === m[1]);
-    if (!spec) usage(`loss ${c.loss} has no hyperparameter "${m[1]}" (it has: ${loss.schema.map((p) => p.key).join(', ')})`);
-    const val = num(`param ${m[1]}`, m[2])!;
-    if (val < spec.min || val > spec.max) usage(`--param ${m[1]}=${val} is outside [${spec.min}, ${spec.max}]`);
-    c.lossParams[m[1]] = val;
+  try {
+    applyConfigFlags(c, v, CHOICES);
+    const loss = getLoss(c.loss);
+    if (v.head === undefined) c.head = loss.head === 'any' ? 'linear' : loss.head;
+    c.lossParams = {};
+    for (const kv of v.param ?? []) {
+      const [key, value] = lossParamFlag(kv, c.loss, loss.schema);
+      if (key in c.lossParams) throw new FlagError(`--param ${key} is given more than once; give it once`);
+      c.lossParams[key] = value;
+    }
+    const recipe = oneOf('recipe', v.recipe, ['ours', 'authors'] as const) ?? 'ours';
+    if (recipe === 'authors') {
+      Object.assign(c, applyRecipe(c, 'authors'));
+      applyConfigFlags(c, v, CHOICES); // a flag overrides the recipe's setting
+    }
+  } catch (e) {
+    if (e instanceof FlagError) usage(e.message);
+    throw e;
   }
-  const recipe = oneOf('recipe', v.recipe, ['ours', 'authors'] as const) ?? 'ours';
-  if (recipe === 'authors') Object.assign(c, applyRecipe(c, 'authors'));
-  set('mixupAlpha', num('mixup', v.mixup));
-  set('linearInit', oneOf('linear-init', v['linear-init'], ['uniform', 'kaiming'] as const));
-  set('fblCurriculum', oneOf('fbl-curriculum', v['fbl-curriculum'], ['scaled', 'official'] as const));
-  set('valFraction', num('val-fraction', v['val-fraction']));
-  set('epochs', num('epochs', v.epochs, true));
-  set('batchSize', num('batch', v.batch, true));
-  set('lr', num('lr', v.lr));
-  set('momentum', num('momentum', v.momentum));
-  set('weightDecay', num('wd', v.wd));
-  set('schedule', oneOf('schedule', v.schedule, ['auto', 'step01', 'step001', 'constant'] as const));
-  if (v['no-warmup']) c.warmup = false;
-  set('seed', num('seed', v.seed, true));
-  set('logEvery', num('log-every', v['log-every'], true));
-  const s2 = c.stage2;
-  s2.epochs = num('stage2-epochs', v['stage2-epochs'], true) ?? s2.epochs;
-  s2.sampler = oneOf('stage2-sampler', v['stage2-sampler'], ['cben', 'classBalanced'] as const) ?? s2.sampler;
-  s2.lrMax = num('stage2-lr', v['stage2-lr']) ?? s2.lrMax;
-  s2.batchSize = num('stage2-batch', v['stage2-batch'], true) ?? s2.batchSize;
-  s2.s = num('stage2-s', v['stage2-s']) ?? s2.s;
-  s2.m = num('stage2-m', v['stage2-m']) ?? s2.m;
-  s2.noiseMul = num('stage2-noise-mul', v['stage2-noise-mul']) ?? s2.noiseMul;
-  s2.focalGamma = num('stage2-gamma', v['stage2-gamma']) ?? s2.focalGamma;
-  const from = oneOf('stage2-from', v['stage2-from'], ['last', 'best'] as const);
-  if (from) s2.from = from;
   const backend = oneOf('backend', v.backend, ['auto', 'wasm', 'cpu', 'webgpu'] as const) ?? 'auto';
-  set('engine', oneOf('engine', v.engine, ENGINE_CHOICES));
   if ((c.dataset === 'cifar10-lt' || c.dataset === 'cifar100-lt') && !v.data)
     usage(`--dataset ${c.dataset} needs --data FILE (the official binary archive)`);
   const save = { tfjs: v['save-tfjs'], safetensors: v['save-safetensors'], testLogits: v['save-test-logits'] };
