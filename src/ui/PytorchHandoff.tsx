@@ -11,7 +11,9 @@ import { usePg } from './context';
 import './teach.css';
 
 export function PytorchHandoff() {
-  const settings = usePg((s) => s.runSettings);
+  // the command reproduces the run as it started; live changes are listed with it
+  const settings = usePg((s) => s.current?.settings ?? s.runSettings);
+  const changes = usePg((s) => s.current?.changes);
   const summary = usePg((s) => s.summary);
   const [runEpochs, setRunEpochs] = useState(false);
   const [copied, setCopied] = useState<string | null>(null);
@@ -24,9 +26,10 @@ export function PytorchHandoff() {
             numClasses: summary.classNames.length,
             counts: summary.counts,
             classNames: summary.classNames,
+            changes: changes ?? [],
           }
         : null,
-    [settings, summary],
+    [settings, summary, changes],
   );
   const handoff = useMemo(() => {
     if (!input) return null;

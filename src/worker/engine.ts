@@ -217,6 +217,7 @@ export class TrainEngine {
       lossParams: { ...t.lossParams },
       engine: t.engineResolution().kind,
       engineNote: t.engineResolution().note,
+      changes: structuredClone([...t.changes]),
     };
   }
 
@@ -350,7 +351,13 @@ export class TrainEngine {
       if (settings.engine !== undefined) c.engine = settings.engine;
     }
     const e = trainer.engineResolution();
-    return { lossParams: { ...trainer.lossParams }, lr: trainer.currentLr(), engine: e.kind, engineNote: e.note };
+    return {
+      lossParams: { ...trainer.lossParams },
+      lr: trainer.currentLr(),
+      engine: e.kind,
+      engineNote: e.note,
+      changes: structuredClone([...trainer.changes]),
+    };
   }
 
   /** One class' training images in the current subset (the dataset gallery; not queued: a read of the data). */

@@ -9,6 +9,7 @@ import { onCpuBackend, readSnapshot, type ModelSnapshot } from '../core/export/s
 import { DataError } from '../core/data/errors';
 import type { Dataset } from '../core/data/types';
 import { Trainer } from '../core/train/trainer';
+import { configAt } from '../core/train/change-log';
 import type { ExportedFile, RunCheckpoint, RunSpec } from './protocol';
 
 /** ExportInfo plus the playground's data options (so a loaded zip rebuilds the same training subset). */
@@ -77,7 +78,8 @@ export async function specFromTfjsZip(
   const loaded = await readModelZip(bytes, fileName);
   const i = loaded.metadata.info as PlaygroundExportInfo;
   if (!i.trainConfig) throw new DataError(fileName, 'records no training configuration, so the app cannot continue training it');
-  const spec: RunSpec = { config: structuredClone(i.trainConfig) };
+  // the configuration that trained last: the initial one with the recorded live changes applied
+  const spec: RunSpec = { config: configAt(i.trainConfig, i.changes ?? []) };
   // zips written before the head-class cap moved into the config kept it in runSpec.data.nMax
   const legacyCap = nMaxOf(i.runSpec, fileName);
   if (spec.config.headImages == null && legacyCap !== null) spec.config.headImages = legacyCap;

@@ -13,6 +13,7 @@
  * `notCarried` whenever the run differs from it. Balanced Softmax and logit adjustment have no script there.
  */
 import type { TrainConfig } from '../train/config';
+import { describeChange, type SettingChange } from '../train/change-log';
 import { REFERENCE_EPOCHS } from '../train/schedules';
 import type { LossId } from '../losses/types';
 
@@ -50,6 +51,8 @@ export interface HandoffRun {
   counts: readonly number[];
   /** Use the run's own number of epochs instead of the scripts' 200-epoch recipe. */
   runEpochs?: boolean;
+  /** Live changes of the run since `config` (its initial settings). */
+  changes?: readonly SettingChange[];
 }
 
 const GH = (repo: string): HandoffRepo => ({ repo, url: `https://github.com/${repo}` });
@@ -170,6 +173,11 @@ export function pytorchHandoff(run: HandoffRun): PytorchHandoff {
     };
   }
   const notes: string[] = [];
+  if (run.changes?.length) {
+    notes.push(
+      `Live changes are not in the command, which reproduces the run's initial settings: ${run.changes.map(describeChange).join('; ')}.`,
+    );
+  }
   const epochs = run.runEpochs ? c.epochs : REFERENCE_EPOCHS;
   const base = common(run, notes, epochs);
   const { imbType, imbFactor } = imbalance(run, notes);
@@ -306,6 +314,8 @@ export function runConfigJson(run: HandoffRun & { classNames?: readonly string[]
       app: 'long-tail-playground',
       dataset: { title: run.datasetTitle, numClasses: run.numClasses, counts: run.counts, classNames: run.classNames ?? null },
       config: run.config,
+      changes: run.changes ?? [],
+      changesText: (run.changes ?? []).map(describeChange),
     },
     null,
     2,

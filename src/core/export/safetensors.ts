@@ -16,6 +16,7 @@ import type { ModelConfig, ModelKind, HeadKind, ParamSpec } from '../models/type
 import { buildSpec, bnLayerNames } from '../models/spec';
 import { numBlocks, type ExportInfo } from './info';
 import { snapshotOf, type WeightSource } from './snapshot';
+import { describeChange } from '../train/change-log';
 
 export type SafetensorsDtype = 'F64' | 'F32' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8';
 export type SafetensorsData = Float64Array | Float32Array | BigInt64Array | Int32Array | Int16Array | Int8Array | Uint8Array;
@@ -335,6 +336,8 @@ export function safetensorsMetadata(
     loss: info.loss ?? '',
     loss_params: j(info.lossParams),
     train_config: j(info.trainConfig),
+    changes: j(info.changes),
+    changes_text: j(info.changes.map(describeChange)),
     stage2_config: j(info.stage2Config),
     stage: String(info.stage),
     epoch: String(info.epoch),
