@@ -772,7 +772,8 @@ const USAGE = `Usage: npm run reproduce -- (--quick | --full) [options]
   --no-png              no chart
   --quiet               no progress lines
 Re-running the same command continues where it stopped: finished runs are skipped, an interrupted run resumes from
-its last finished epoch.
+its last finished epoch. SIGINT / SIGTERM (Ctrl-C) stop after the current batch (exit 130 / 143), keeping the
+checkpoint of the last finished epoch; a second signal quits at once.
 `;
 
 function usage(msg?: string): never {

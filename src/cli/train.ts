@@ -70,6 +70,10 @@ Run
                         else tfjs). fused with another backend runs the executor on its own Dawn device while
                         tfjs (wasm/cpu) only mirrors the weights for checkpoints and exports
   --out FILE            write the JSON there instead of stdout
+                        (written whole through a temporary file; if the write fails, the JSON goes to a
+                        fallback file the error names). SIGINT / SIGTERM (Ctrl-C): stop after the current
+                        batch and write the finished epochs ("halted": "interrupted", exit 130 / 143); a
+                        second signal quits at once
   --quiet               no progress bar
   --help
 Export (written after training, from the final weights)
