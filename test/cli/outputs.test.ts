@@ -18,6 +18,7 @@ import {
   symlinkSync,
   writeFileSync,
   chmodSync,
+  rmSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -203,6 +204,7 @@ describe('writes', () => {
       expect(readFileSync(z![1]).subarray(0, 2).toString()).toBe('PK');
       // the failed write left the older file whole
       expect(r.stderr).toContain('the older run.json holds: old\n');
+      for (const f of [m![2], z![1]]) rmSync(f);
     },
     400_000,
   );
