@@ -2,13 +2,12 @@
  * Headless training: `npm run train -- --dataset fmnist-lt --imbalance 100 --model resnet8 --loss gcl
  *   --epochs 10 --seed 1 --out run.json`. Progress on stderr, one JSON document on stdout or in --out.
  */
-import { writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_CONFIG, ConfigError, type TrainConfig } from '../core/train/config';
 import { Trainer, type EpochMetrics } from '../core/train/trainer';
 import { TrainController } from '../core/train/controller';
 import { getLoss } from '../core/losses/registry';
-import { loadDatasetForCli, DATASET_IDS } from './datasets';
+import { loadDatasetForCli, DATASET_IDS, EMBEDDED_PACK } from './datasets';
 import { initBackend, initNodeWebGPU } from '../core/backend';
 import { exportInfoFromTrainer } from '../core/export/info';
 import { exportSafetensors } from '../core/export/safetensors';
@@ -17,6 +16,8 @@ import { testLogits } from '../core/export/logits';
 import { LossWatch } from '../core/train/halt-cause';
 import { checkConfigFlags, checkOutputs } from './checks';
 import { CONFIG_OPTIONS, FlagError, applyConfigFlags, flagHelp, lossParamFlag, readFlags } from './flags';
+import { checkNotInputs, saveOutput } from './outputs';
+import { Interrupt } from './interrupt';
 import { applyRecipe } from '../core/train/recipe';
 import { runSweep, SWEEP_USAGE } from './train-sweep';
 import { parseSweepArg, type SweepPlan } from '../state/sweep';
@@ -53,6 +54,10 @@ ${help('run')}
                         another backend runs the executor on its own Dawn device while tfjs (wasm/cpu) only mirrors the
                         weights for checkpoints and exports
   --out FILE            write the JSON there instead of stdout
+                        (written whole through a temporary file; if the write fails, the JSON goes to a
+                        fallback file the error names). SIGINT / SIGTERM (Ctrl-C): stop after the current
+                        batch and write the finished epochs ("halted": "interrupted", exit 130 / 143); a
+                        second signal quits at once
   --quiet               no progress bar
   --help
 Numbers are decimal (1e-3 is); a flag is given once, --param once per key.
@@ -172,7 +177,18 @@ const pct = (v: number | null) => (v === null || Number.isNaN(v) ? '  -  ' : `${
 
 async function main(): Promise<void> {
   const args = parse(process.argv.slice(2));
+  const clash = checkNotInputs(
+    [
+      ['--out', args.out],
+      ['--save-tfjs', args.save.tfjs],
+      ['--save-safetensors', args.save.safetensors],
+      ['--save-test-logits', args.save.testLogits],
+    ],
+    [args.data === undefined ? ['the embedded pack', EMBEDDED_PACK] : ['--data', args.data]],
+  );
+  if (clash) usage(clash);
   const progress = new Progress(args.quiet);
+  const interrupt = new Interrupt(`the finished epochs are written ${args.out ? `to ${args.out}` : 'to stdout'}`);
   // In Node, auto = wasm → cpu: Dawn without a hardware GPU is a software rasteriser, slower than wasm.
   const order = args.backend === 'auto' ? (['wasm', 'cpu'] as const) : ([args.backend] as const);
   // the data first: a bad file (an endless stream, images too large for the backend) is refused before any backend runs
@@ -183,46 +199,46 @@ async function main(): Promise<void> {
   }
   const backend = await initBackend({ order: [...order] });
   progress.line(`backend: ${backend.name} (${backend.reason})`);
+  interrupt.arm();
+  let saved = true;
+  const save = (flag: string, file: string, data: string | Uint8Array, what: string) => {
+    const r = saveOutput(flag, file, data, flag === '--out');
+    if (r.ok) progress.line(`wrote ${file}${what}`);
+    else progress.always(`error: ${r.message}`);
+    saved &&= r.ok;
+  };
+  const writeResult = (json: string) => (args.out ? save('--out', args.out, json, '') : process.stdout.write(`${json}\n`));
   if (args.sweep) {
-    const doc = await runSweep(args.sweep, args.sweepWhen, (config, label) => {
-      progress.line(`sweep: ${label}`);
-      return trainOnce({ ...args, config }, dataset, backend, progress);
-    });
-    writeResult(args.out, JSON.stringify(doc, null, 1), progress);
+    const doc = await runSweep(
+      args.sweep,
+      args.sweepWhen,
+      (config, label) => {
+        progress.line(`sweep: ${label}`);
+        return trainOnce({ ...args, config }, dataset, backend, progress, interrupt);
+      },
+      () => interrupt.signal !== null,
+    );
+    writeResult(JSON.stringify(doc, null, 1));
     if (!args.quiet) process.stderr.write(`${doc.table}\n`);
+    process.exitCode = interrupt.exitCode ?? (saved ? 0 : 1);
     return;
   }
-  const { result, trainer } = await trainOnce(args, dataset, backend, progress);
-  writeResult(args.out, JSON.stringify(result, null, 1), progress);
-  const save = args.save;
-  if (save.tfjs || save.safetensors || save.testLogits) {
+  const { result, trainer } = await trainOnce(args, dataset, backend, progress, interrupt);
+  writeResult(JSON.stringify(result, null, 1));
+  const exp = args.save;
+  if (exp.tfjs || exp.safetensors || exp.testLogits) {
     await trainer.syncModel(); // the fused engine's weights into the tfjs model
     const info = exportInfoFromTrainer(trainer, backend.name);
-    if (save.safetensors) {
-      writeFileSync(save.safetensors, exportSafetensors(trainer.model, info));
-      progress.line(`wrote ${save.safetensors} (safetensors, PyTorch ResNet_s layout)`);
-    }
-    if (save.tfjs) {
-      writeFileSync(save.tfjs, await exportTfjsZip(trainer.model, info));
-      progress.line(`wrote ${save.tfjs} (TensorFlow.js model.json + weights.bin)`);
-    }
-    if (save.testLogits) {
+    if (exp.safetensors)
+      save('--save-safetensors', exp.safetensors, exportSafetensors(trainer.model, info), ' (safetensors, PyTorch ResNet_s layout)');
+    if (exp.tfjs) save('--save-tfjs', exp.tfjs, await exportTfjsZip(trainer.model, info), ' (TensorFlow.js model.json + weights.bin)');
+    if (exp.testLogits) {
       const tl = await testLogits(trainer.model, dataset, 256);
-      writeFileSync(save.testLogits, JSON.stringify(tl));
-      progress.line(`wrote ${save.testLogits} (outputs of the first ${tl.indices.length} test images)`);
+      save('--save-test-logits', exp.testLogits, JSON.stringify(tl), ` (outputs of the first ${tl.indices.length} test images)`);
     }
   }
   trainer.dispose();
-  if (result.halted) process.exitCode = 3;
-}
-
-function writeResult(out: string | undefined, json: string, progress: Progress): void {
-  if (out) {
-    writeFileSync(out, json);
-    progress.line(`wrote ${out}`);
-  } else {
-    process.stdout.write(`${json}\n`);
-  }
+  process.exitCode = interrupt.exitCode ?? (!saved ? 1 : result.halted ? 3 : 0);
 }
 
 /** Trains one run (stage 1, then stage 2 when asked); the caller disposes the trainer. */
@@ -231,6 +247,7 @@ async function trainOnce(
   dataset: Awaited<ReturnType<typeof loadDatasetForCli>>,
   backend: Awaited<ReturnType<typeof initBackend>>,
   progress: Progress,
+  interrupt: Interrupt,
 ) {
   const trainer = new Trainer(dataset, args.config, { gpuDevice: await fusedDevice(args.config.engine, backend.name) });
   if (trainer.headNote) progress.line(trainer.headNote);
@@ -273,11 +290,15 @@ async function trainOnce(
       progress.always(e.halt.message);
     }
   });
-  await ctl.run();
-  if (args.stage2 && !halted) {
+  // the first SIGINT / SIGTERM: stop after the batch in flight; the finished epochs make the result
+  const unhook = interrupt.onStop(() => void ctl.pause());
+  if (!interrupt.signal) await ctl.run();
+  if (args.stage2 && !halted && !interrupt.signal) {
     trainer.startStage2();
     await ctl.run();
   }
+  unhook();
+  if (interrupt.signal) halted ??= 'interrupted';
   const last = (stage2.length ? stage2 : stage1).at(-1);
   const result = {
     tool: 'long-tail-playground train',
