@@ -69,8 +69,11 @@ describe.runIf(RUN)('first run in Chromium (production build, software WebGPU)',
     const precache = app.served.find((r) => r.path.startsWith('/sw-assets.json'));
     const until = Math.min(readyAt, precache?.at ?? Infinity);
     await expect.poll(() => app.served.filter((r) => r.at < until && !r.done).length, POLL).toBe(0);
-    await page.waitForTimeout(500); // the browser's last response sizes
     const wire = wireBytes(app.served, until);
+    // Chromium reports a worker's response sizes late, and under load sometimes not within a minute: the server's
+    // count is the measure; the browser's is a cross-check when it is in (a few seconds' grace)
+    const tGrace = Date.now();
+    while (net.data() < wire.data - 2_000 && Date.now() - tGrace < 5_000) await page.waitForTimeout(100);
     const { files, ...totals } = wire;
     const bytesBeforeTrain = { ...totals, dataByBrowser: net.data(), files };
     console.log(
@@ -82,11 +85,12 @@ describe.runIf(RUN)('first run in Chromium (production build, software WebGPU)',
     // the first-visit budget: ≤ 3 MB before Train is enabled, all of it: the page, the worker, the backends the
     // measurement loads, the wasm binary and the data (the manifest and part 0 of the pack, not the whole 18 MB)
     expect(wire.transferred).toBeLessThanOrEqual(3_000_000);
-    expect(net.data()).toBeGreaterThan(1_000_000);
-    expect(net.data()).toBeLessThanOrEqual(3_000_000);
+    expect(wire.data).toBeGreaterThan(1_000_000);
+    expect(wire.data).toBeLessThanOrEqual(3_000_000);
     // the server's count agrees with the browser's where the browser's is complete (the data: bodies + headers)
     expect(wire.data).toBeGreaterThanOrEqual(net.data());
-    expect(wire.data).toBeLessThan(net.data() + 2_000);
+    if (net.data() > wire.data - 2_000) expect(wire.data).toBeLessThan(net.data() + 2_000);
+    else console.warn(`[first-run] the browser reported ${net.data()} bytes of data so far (late sizes); the server's count is used`);
     // it covers the worker's chunk and the wasm binary, and measures a compressing host: every text-like file and
     // the wasm went compressed, the data parts (gzip inside) as stored
     const paths = files.map((f) => f.path);
@@ -126,7 +130,9 @@ describe.runIf(RUN)('first run in Chromium (production build, software WebGPU)',
     await page.getByRole('button', { name: 'Pause', exact: true }).click();
     await waitPhase(page, ['paused', 'stageDone']);
     expect(firstChartS).toBeLessThan(120); // target 20 s on this machine; generous on a shared 2-core box
-    const firstGets = net.gets();
+    // data requests the server answered (Chromium's own events for a worker's requests can come late or not at all)
+    const dataGets = () => app.served.filter((r) => r.method === 'GET' && /^\/data\/[^/]+\.(ltpg|json)/.test(r.path)).length;
+    const firstGets = dataGets();
     expect(firstGets).toBe(2); // the manifest and part 0
     // the service worker has the app shell once the first run was ready
     await page.waitForFunction(
@@ -145,7 +151,7 @@ describe.runIf(RUN)('first run in Chromium (production build, software WebGPU)',
     await waitPhase(page, ['ready'], 120_000);
     expect(await badge.getAttribute('data-backend')).toBe('wasm');
     expect(await badge.getAttribute('aria-label')).toMatch(/measured earlier in this browser/);
-    expect(net.gets()).toBe(firstGets);
+    expect(dataGets()).toBe(firstGets);
 
     // offline: the page, the engine and the data come from the caches, and it still trains
     await context.setOffline(true);
@@ -169,7 +175,7 @@ describe.runIf(RUN)('first run in Chromium (production build, software WebGPU)',
     writeFileSync(
       join(ARTIFACTS, 'first-run.json'),
       JSON.stringify(
-        { readyS, firstChartS, backend, why, bytesBeforeTrain, secondVisitDataGets: net.gets() - firstGets, offlineTrains: true },
+        { readyS, firstChartS, backend, why, bytesBeforeTrain, secondVisitDataGets: dataGets() - firstGets, offlineTrains: true },
         null,
         1,
       ),
