@@ -10,7 +10,7 @@
  */
 import { DataError } from './errors';
 import { gzipBytes, isGzip, gunzipChecked, type ProgressFn } from './gzip';
-import { classDisplayNames, cleanName } from './names';
+import { classDisplayNames, messageName } from './names';
 import { readTar, writeTar, type TarEntry } from './tar';
 import type { Dataset, DatasetMeta, ImageSet } from './types';
 
@@ -186,7 +186,7 @@ function splitProgress(fn: ProgressFn | undefined, at: number): { first?: Progre
 
 /** "archive.tar.gz:member" for messages (the member path cleaned of control characters). */
 function memberLabel(archive: string, entry: TarEntry): string {
-  return `${archive}:${cleanName(entry.name, 200)}`;
+  return `${archive}:${messageName(entry.name)}`;
 }
 
 /** The class names of the meta file, one per non-empty line, cleaned like every class name (names.ts). */
