@@ -2,12 +2,14 @@
  * Crafted uploads that cost decoding time rather than inflated bytes, and the child process that reads them the way
  * the CLI and the worker do, reporting peak memory and seconds.
  *
- *   npx tsx test/fuzz/upload-bombs.ts [case …]   # overlap-zip, png-64mpx, data-1gib, cifar-1gib; files go to a
- *                                                # temporary folder and are removed
+ *   npx tsx test/fuzz/upload-bombs.ts [case …]   # all cases, or some (overlap-zip, png-decode, …); files go to
+ *                                                # a temporary folder and are removed
  *
  * - overlap-zip: a ~60 KB folder zip whose 1,000 directory entries all point at one member: a 64-Mpx 16-bit RGBA
  *   PNG of zeros (deflated twice: the PNG's IDAT, then the zip member).
+ * - copies-zip: the same, with 1,000 copies of the member (~1 MB): what the decode budget alone must stop.
  * - png-64mpx: a folder of two classes, one of them holding that PNG as a plain file (with one small image).
+ * - png-decode: that PNG given to the PNG decoder itself (its own cap is 64 Mpx), then resized to 32×32.
  * - data-1gib / cifar-1gib: a sparse 1 GiB file of zeros given as `--data` for fmnist-lt / cifar10-lt.
  *
  * The child prints one JSON line: { outcome, peakRss, seconds } (peakRss: `process.resourceUsage().maxRSS`, the
@@ -25,7 +27,7 @@ import { pngChunk } from '../../src/core/data/png';
 const MiB = 1024 * 1024;
 const HERE = fileURLToPath(import.meta.url);
 
-export type BombCase = 'overlap-zip' | 'png-64mpx' | 'data-1gib' | 'cifar-1gib';
+export type BombCase = 'overlap-zip' | 'copies-zip' | 'png-64mpx' | 'png-decode' | 'data-1gib' | 'cifar-1gib';
 
 /** A PNG of zeros, `side`×`side` RGBA at 16 bits: the zlib stream is made by streaming zero rows through zlib. */
 export async function zeroPng(side: number): Promise<Uint8Array> {
@@ -57,25 +59,35 @@ export async function zeroPng(side: number): Promise<Uint8Array> {
   );
 }
 
-/** A zip with one deflated member holding `data`, and `entries` central-directory entries all pointing at it. */
-export function overlapZip(data: Uint8Array, entries: number): Uint8Array {
+/**
+ * A folder zip of `entries` images, all holding `data` (deflated once): `shared` true writes the member once and
+ * points every directory entry at it, false writes a copy per entry.
+ */
+export function imageZip(data: Uint8Array, entries: number, shared: boolean): Uint8Array {
   const enc = new TextEncoder();
   const comp = new Uint8Array(deflateRawSync(data, { level: 9 }));
   const crc = crc32(data);
-  const first = enc.encode('pets/a/000.png');
-  const local = new Uint8Array(30 + first.length);
-  const lv = new DataView(local.buffer);
-  lv.setUint32(0, 0x04034b50, true);
-  lv.setUint16(4, 20, true);
-  lv.setUint16(8, 8, true);
-  lv.setUint32(14, crc, true);
-  lv.setUint32(18, comp.length, true);
-  lv.setUint32(22, data.length, true);
-  lv.setUint16(26, first.length, true);
-  local.set(first, 30);
+  const parts: Uint8Array[] = [];
   const centrals: Uint8Array[] = [];
+  let offset = 0;
+  let at = 0;
   for (let i = 0; i < entries; i++) {
     const name = enc.encode(`pets/${i % 2 ? 'b' : 'a'}/${String(i).padStart(3, '0')}.png`);
+    if (i === 0 || !shared) {
+      const local = new Uint8Array(30 + name.length);
+      const lv = new DataView(local.buffer);
+      lv.setUint32(0, 0x04034b50, true);
+      lv.setUint16(4, 20, true);
+      lv.setUint16(8, 8, true);
+      lv.setUint32(14, crc, true);
+      lv.setUint32(18, comp.length, true);
+      lv.setUint32(22, data.length, true);
+      lv.setUint16(26, name.length, true);
+      local.set(name, 30);
+      parts.push(local, comp);
+      at = offset;
+      offset += local.length + comp.length;
+    }
     const c = new Uint8Array(46 + name.length);
     const cv = new DataView(c.buffer);
     cv.setUint32(0, 0x02014b50, true);
@@ -86,7 +98,7 @@ export function overlapZip(data: Uint8Array, entries: number): Uint8Array {
     cv.setUint32(20, comp.length, true);
     cv.setUint32(24, data.length, true);
     cv.setUint16(28, name.length, true);
-    cv.setUint32(42, 0, true);
+    cv.setUint32(42, at, true);
     c.set(name, 46);
     centrals.push(c);
   }
@@ -97,8 +109,8 @@ export function overlapZip(data: Uint8Array, entries: number): Uint8Array {
   ev.setUint16(8, entries, true);
   ev.setUint16(10, entries, true);
   ev.setUint32(12, cdSize, true);
-  ev.setUint32(16, local.length + comp.length, true);
-  return new Uint8Array(Buffer.concat([local, comp, ...centrals, e]));
+  ev.setUint32(16, offset, true);
+  return new Uint8Array(Buffer.concat([...parts, ...centrals, e]));
 }
 
 /** A sparse file of `bytes` zeros (no disk blocks used). */
@@ -114,8 +126,9 @@ export function sparseFile(path: string, bytes: number): void {
 /** Writes the input of one case into `dir`; returns the path to read (a file, or a folder for png-64mpx). */
 export async function makeCase(id: BombCase, dir: string): Promise<string> {
   const path = join(dir, id);
-  if (id === 'overlap-zip') writeFileSync(path, overlapZip(await zeroPng(8192), 1000));
-  else if (id === 'png-64mpx') writeFileSync(path, await zeroPng(8192));
+  if (id === 'overlap-zip') writeFileSync(path, imageZip(await zeroPng(8192), 1000, true));
+  else if (id === 'copies-zip') writeFileSync(path, imageZip(await zeroPng(8192), 1000, false));
+  else if (id === 'png-64mpx' || id === 'png-decode') writeFileSync(path, await zeroPng(8192));
   else sparseFile(path, 1024 * MiB);
   return path;
 }
@@ -151,14 +164,14 @@ async function child(id: BombCase, path: string): Promise<void> {
   const { readBytes } = await import('../../src/core/data/node-load');
   const { buildFolderDataset } = await import('../../src/core/data/folder');
   const { FOLDER_TARGETS } = await import('../../src/core/data/folder-limits');
-  const { encodePng, pngDecoder } = await import('../../src/core/data/png');
+  const { decodePng, encodePng, pngDecoder } = await import('../../src/core/data/png');
   const { loadDatasetForCli } = await import('../../src/cli/datasets');
   const { readFileSync } = await import('node:fs');
   const t0 = performance.now();
   let outcome = 'accepted';
   try {
     const opts = { decoder: pngDecoder, target: FOLDER_TARGETS.rgb32, testFraction: 0.2, seed: 1 };
-    if (id === 'overlap-zip') {
+    if (id === 'overlap-zip' || id === 'copies-zip') {
       await buildFolderDataset(await readBytes(path), { ...opts, archiveName: 'bomb.zip' });
     } else if (id === 'png-64mpx') {
       const small = encodePng({ width: 2, height: 2, colorType: 2, data: new Array(12).fill(7) });
@@ -172,6 +185,11 @@ async function child(id: BombCase, path: string): Promise<void> {
         opts,
       );
       outcome = `accepted; skipped: ${r.report.skipped.map((s) => `${s.file}: ${s.reason}`).join('; ') || 'none'}`;
+    } else if (id === 'png-decode') {
+      const img = decodePng(readFileSync(path), 'big.png');
+      const { resizeImage } = await import('../../src/core/data/resize');
+      resizeImage(img, FOLDER_TARGETS.rgb32);
+      outcome = `decoded ${img.width}×${img.height}×${img.channels}`;
     } else if (id === 'data-1gib') await loadDatasetForCli('fmnist-lt', path);
     else await loadDatasetForCli('cifar10-lt', path);
   } catch (e) {
@@ -183,7 +201,7 @@ async function child(id: BombCase, path: string): Promise<void> {
 }
 
 async function main(only: string[]): Promise<void> {
-  const all: BombCase[] = ['overlap-zip', 'png-64mpx', 'data-1gib', 'cifar-1gib'];
+  const all: BombCase[] = ['overlap-zip', 'copies-zip', 'png-64mpx', 'png-decode', 'data-1gib', 'cifar-1gib'];
   const ids = all.filter((id) => only.length === 0 || only.includes(id));
   const dir = mkdtempSync(join(tmpdir(), 'ltpg-upload-bombs-'));
   try {

@@ -10,7 +10,7 @@
  *      to the payload start; the header also carries the payload length and its CRC-32.
  */
 import { DataError, bytesText } from './errors';
-import { crc32, gzipBytes, isGzip, gunzipChecked, type ProgressFn } from './gzip';
+import { crc32, gunzipHead, gzipBytes, isGzip, gunzipChecked, type ProgressFn } from './gzip';
 import { classDisplayNames, cleanName, messageName } from './names';
 import type { Dataset, DatasetMeta, ImageSet } from './types';
 
@@ -189,6 +189,15 @@ export function decodePack(bytes: Uint8Array, fileName: string, opts: ProgressFn
   }
   onProgress?.(1);
   return { dataset: { meta: header.meta, pool: byRole.get('pool')!, test: byRole.get('test')! }, version, header };
+}
+
+/**
+ * Checks the first bytes of a file (a few KiB are plenty; gzip is inflated as far as they go) before the rest is
+ * read: anything but an LTPG file, raw or gzip-compressed, is refused with the message the full read would give.
+ */
+export function checkPackStart(head: Uint8Array, fileName: string): void {
+  const raw = isGzip(head) ? gunzipHead(head, PREAMBLE) : head;
+  readPreamble(raw, fileName, true);
 }
 
 /** Magic, version and header length; undefined when fewer than 10 bytes are there yet (`partial`). */

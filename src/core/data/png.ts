@@ -248,8 +248,8 @@ export function decodePng(bytes: Uint8Array, fileName: string, maxPixels = MAX_D
       const part = idat[p];
       let o = 0;
       do {
-        // small slices: one push inflates to at most ~16 MB (the DEFLATE ratio), whatever the image
-        const end = Math.min(part.length, o + 16 * 1024);
+        // small slices: one push inflates to at most ~4 MB (the DEFLATE ratio), whatever the image
+        const end = Math.min(part.length, o + 4 * 1024);
         z.push(part.subarray(o, end), p === last && end === part.length);
         o = end;
       } while (o < part.length);

@@ -73,6 +73,11 @@ function checksumOk(b: Uint8Array, off: number): boolean {
   return stored === unsigned || stored === signed;
 }
 
+/** True when the bytes start with a tar header (512 bytes with a valid checksum). */
+export function isTarStart(b: Uint8Array): boolean {
+  return b.length >= BLOCK && checksumOk(b, 0);
+}
+
 /** Reads all regular files of an (uncompressed) tar archive. */
 export function readTar(bytes: Uint8Array, fileName: string): TarEntry[] {
   const entries: TarEntry[] = [];
