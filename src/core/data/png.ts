@@ -20,6 +20,7 @@
 import { Unzlib, zlibSync } from 'fflate';
 import { DataError } from './errors';
 import { crc32 } from './gzip';
+import { MAX_IMAGE_PIXELS } from './folder-limits';
 
 export interface DecodedImage {
   width: number;
@@ -465,9 +466,12 @@ export function browserDecoder(maxPixels = MAX_DECODE_PIXELS): ImageDecoder | nu
   };
 }
 
-/** The browser decoder where available, else the PNG decoder. */
+/**
+ * The decoder of uploads: the browser's where available (capped at an upload's per-image limit, so an image whose
+ * size no header check could read is refused before it is drawn onto a canvas), else the PNG decoder.
+ */
 export function defaultDecoder(): ImageDecoder {
-  return browserDecoder() ?? pngDecoder;
+  return browserDecoder(MAX_IMAGE_PIXELS) ?? pngDecoder;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
