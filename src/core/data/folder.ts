@@ -24,7 +24,11 @@
  * Limits (checked before anything is decoded): `maxImages` (default 20000) image files, 5× that many files in
  * all, and `maxBytes` (default 1 GiB) of uncompressed file data — for a zip, the sizes its directory declares,
  * and each member inflates into at most its declared size (zip.ts, checked while it streams), so a zip bomb is
- * refused after at most `maxBytes` of output. `estimateMemory` / `folderLimitsText` state them for the upload
+ * refused after at most `maxBytes` of output. Then a decode budget, read from the image headers (png.ts
+ * `imageDimensions`) before anything is decoded: an image over `maxImagePixels` (4096×4096) is skipped with its
+ * size, and more than `maxDecodePixels` (2^32) in all is an error; images whose header cannot be sized are counted
+ * as they are decoded. A zip whose directory entries share member data is refused by zip.ts.
+ * `estimateMemory` / `folderLimitsText` state them for the upload
  * dialog. A class whose only readable image is kept for training, or a whole upload without test images, is
  * accepted with a note (`report.notes`).
  * The build yields to the event loop every ~50 ms (so a worker stays responsive) and honours an AbortSignal.
