@@ -90,6 +90,8 @@ export class Tabs {
     this.releaseTab = this.hold(TAB_LOCK + JSON.stringify(this.tab));
     this.channel?.addEventListener('message', (ev) => this.onMessage(ev.data as TabMessage));
     this.post({ type: 'hello', tab: this.tab });
+    // a tab closed while training says so (its locks go with it anyway)
+    if (typeof window !== 'undefined') window.addEventListener('pagehide', () => this.running && this.stoppedTraining());
     this.unsubscribe = this.store.subscribe((s, prev) => {
       if (s.phase === prev.phase) return;
       if (s.phase === 'running' && !this.running) void this.startedTraining();

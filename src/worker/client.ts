@@ -11,6 +11,7 @@ import {
   isWorkerMessage,
   RunKeptError,
   type InitResult,
+  type PingMessage,
   type Request,
   type RequestMap,
   type RequestType,
@@ -104,7 +105,7 @@ export class TrainClient {
 
   private ping(): void {
     try {
-      this.worker.postMessage({ kind: 'ping', id: ++this.pings });
+      this.worker.postMessage({ kind: 'ping', id: ++this.pings } satisfies PingMessage);
     } catch {
       /* a worker that cannot take a message does not answer either */
     }

@@ -9,8 +9,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { POLL, e2eEnabled, openApp, phaseOf, stepOf, useApp, waitPhase, waitStep } from './harness';
-import { savedRuns } from './saved-runs';
+import { join } from 'node:path';
+import { ARTIFACTS, POLL, e2eEnabled, openApp, phaseOf, stepOf, useApp, waitPhase, waitStep } from './harness';
+import { idbRecords, savedRuns } from './saved-runs';
 
 const RUN = e2eEnabled();
 const WASM = 'backend=wasm&nmax=20&if=10&batch=16&eval=2&log=1&model=convnet&s2.epochs=1&s2.batch=16';
@@ -80,6 +81,8 @@ describe.runIf(RUN)('two tabs and a silent worker (production build, wasm)', () 
     const offers = two.page.getByTestId('resume-offer');
     await expect.poll(() => offers.count(), POLL).toBe(2);
     expect(await two.page.getByTestId('resume-banner').textContent()).toMatch(/^2 saved runs in this browser, newest first:/);
+    await two.page.evaluate(() => window.scrollTo(0, 0));
+    await two.page.screenshot({ path: join(ARTIFACTS, 'resume-two-tabs.png') });
     const texts = await offers.allTextContents();
     expect(texts[0]).toMatch(
       new RegExp(`\\(epoch ${secondEpochs} of 40\\)\\?.*CE · ConvNet \\(the tab opened [^,]*\\), ${secondEpochs} epochs?`),
@@ -102,6 +105,52 @@ describe.runIf(RUN)('two tabs and a silent worker (production build, wasm)', () 
     console.log(`[e2e] two tabs: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     await context.close();
   }, 300_000);
+
+  it('a run saved by the earlier version (one record under "last") is migrated on load, offered and resumed', async () => {
+    const context = await app.browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const { page, errors } = await openApp(await context.newPage(), app.url, `${WASM}&loss=ce&head=linear&epochs=3`);
+    for (let i = 0; i < 5; i++) {
+      await page.getByRole('button', { name: 'Step', exact: true }).click();
+      await waitStep(page, i + 1, 60_000);
+      await waitPhase(page, ['paused', 'ready']);
+    }
+    await expect.poll(async () => (await savedRuns(page)).length, POLL).toBe(1);
+    // the store as the earlier version left it: the run under 'last', no index
+    await page.evaluate(
+      () =>
+        new Promise<void>((ok, fail) => {
+          const r = indexedDB.open('long-tail-playground');
+          r.onsuccess = () => {
+            const tx = r.result.transaction('runs', 'readwrite');
+            const store = tx.objectStore('runs');
+            const c = store.openCursor(IDBKeyRange.bound('run:', 'run:\uffff'));
+            c.onsuccess = () => {
+              if (!c.result) return;
+              const { tab: _tab, ...rec } = c.result.value as Record<string, unknown>;
+              store.put(rec, 'last');
+              c.result.delete();
+            };
+            store.delete('index');
+            tx.oncomplete = () => ok();
+            tx.onerror = () => fail(tx.error);
+          };
+        }),
+    );
+    expect(await savedRuns(page)).toEqual([]);
+    await page.reload();
+    await waitPhase(page, ['ready']);
+    const offers = page.getByTestId('resume-offer');
+    await expect.poll(() => offers.count(), POLL).toBe(1);
+    expect(await offers.textContent()).toMatch(/^Resume the run from .* \(epoch 1 of 3\)\? CE · ConvNet, 1 epoch of metrics/);
+    expect((await idbRecords(page, 'last')).length).toBe(0);
+    expect((await savedRuns(page)).map((r) => r.key)).toEqual([expect.stringMatching(/^earlier-\d+$/)]);
+    await offers.getByRole('button', { name: 'Resume' }).click();
+    await waitPhase(page, ['paused']);
+    expect(await epochsDone(page)).toBe(1);
+    expect(await stepOf(page)).toBe(5);
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 240_000);
 
   for (const how of ['closed from inside (self.close())', 'terminated'] as const) {
     it(`a worker ${how} mid-run: the page leaves "running" and continues from the last finished epoch`, async () => {
