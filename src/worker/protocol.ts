@@ -3,7 +3,8 @@
  *
  * Page → worker: a `Request` carries an `id`; the worker answers each with exactly one `Response` of the same id
  * (ok + a typed result, or an error message). Independently the worker pushes `WorkerEvent`s (batch losses, epoch
- * metrics, state changes, checkpoints, fatal errors) that carry no id.
+ * metrics, state changes, checkpoints, fatal errors) that carry no id. A ping is answered by a pong at once, outside
+ * the queue of requests (the page's watchdog).
  *
  * Everything here is plain, structured-clone-able data; checkpoints move their Float32Array buffers as transfers.
  */
@@ -259,13 +260,34 @@ export interface EventMessage {
   event: WorkerEvent;
 }
 
-export type WorkerMessage = Response | EventMessage;
+/**
+ * The page's "are you there?" while the worker trains (worker/watchdog.ts): answered at once with a pong of the same
+ * id, outside the request queue, whenever the worker's event loop is free (between batches).
+ */
+export interface PingMessage {
+  kind: 'ping';
+  id: number;
+}
+
+export interface PongMessage {
+  kind: 'pong';
+  id: number;
+}
+
+export type WorkerMessage = Response | EventMessage | PongMessage;
 
 /** Type guard for messages arriving on the page. */
 export function isWorkerMessage(m: unknown): m is WorkerMessage {
   if (!m || typeof m !== 'object') return false;
   const k = (m as { kind?: unknown }).kind;
-  return k === 'response' || k === 'event';
+  return k === 'response' || k === 'event' || k === 'pong';
+}
+
+/** The worker's answer to a ping (null: `m` is no ping). */
+export function pongFor(m: unknown): PongMessage | null {
+  if (!m || typeof m !== 'object') return null;
+  const p = m as { kind?: unknown; id?: unknown };
+  return p.kind === 'ping' && typeof p.id === 'number' ? { kind: 'pong', id: p.id } : null;
 }
 
 /** Type guard for messages arriving in the worker. */

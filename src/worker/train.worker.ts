@@ -19,6 +19,7 @@ import {
   type DatasetProgress,
   type InitResult,
   answer,
+  pongFor,
   type WorkerEvent,
   type WorkerMessage,
 } from './protocol';
@@ -100,6 +101,8 @@ const engine = new TrainEngine({
 });
 
 self.addEventListener('message', (ev: MessageEvent) => {
+  const pong = pongFor(ev.data);
+  if (pong) return post(pong);
   const req = ev.data;
   if (!isRequest(req)) return;
   engine.handle(req).then(
