@@ -6,7 +6,9 @@
  *  - MetricsPump (./metrics-pump.ts): worker events → one store update per frame, ETA, announcements;
  *  - SnapshotFeed (./snapshots.ts): checkpoint + metrics → autosave snapshots;
  *  - recovery (./recovery.ts): a new worker after a backend change or a crash, uploads made again;
- *  - the change policy (./change-policy.ts, pure): which changes apply live and which need new weights.
+ *  - the change policy (./change-policy.ts, pure): which changes apply live and which need new weights;
+ *  - "Auto"'s background measurement (worker/probe-client.ts): the first run starts on a backend that needs none,
+ *    the candidates are timed beside it, and a faster one takes the run over at an epoch boundary.
  */
 import type { ClientEvent, CrashInfo } from '../worker/client';
 import { TrainClient } from '../worker/client';
@@ -25,7 +27,10 @@ import type {
   UploadedDataInfo,
 } from '../worker/protocol';
 import { dataKey, planChange } from './change-policy';
-import { autoAfterChange, initBackendFor, type KeyValueStore } from './backend-choice';
+import { autoAfterChange, initBackendFor, measurementNeeded, saveMeasurement, withMeasurement, type KeyValueStore } from './backend-choice';
+import { backendOrder } from './change-policy';
+import type { ProbeSpec } from '../core/backend-probe';
+import { workerMeasurer, type Measurement, type Measurer } from '../worker/probe-client';
 import { MetricsPump, type MetricsPumpOptions } from './metrics-pump';
 import { continueAfterCrash, remakeUpload, respawn, type RecoveryContext } from './recovery';
 import { runLabel } from './run-label';
@@ -49,6 +54,10 @@ export interface SessionOptions extends MetricsPumpOptions {
   wasmPaths?: string;
   /** Where "Auto" caches its measurements (default localStorage; tests pass their own). */
   backendStore?: KeyValueStore | null;
+  /** How "Auto" measures in the background (default: a worker of its own in the browser; null: never). */
+  measure?: Measurer | null;
+  /** The background measurement's own budget in ms (default 3 s; the measurer's deadline bounds it as well). */
+  measureBudgetMs?: number;
   /** Writes the query string to the address bar (history.replaceState in the browser). */
   writeUrl?: (query: string) => void;
   /** Called once per finished epoch with the checkpoint and the metrics history up to it (autosave). */
@@ -69,6 +78,8 @@ export class PlaygroundSession {
   private readonly recovery: RecoveryContext;
   private changeChain: Promise<unknown> = Promise.resolve();
   private started = false;
+  /** The background measurement going on (null: none). */
+  private measurement: Measurement | null = null;
 
   constructor(
     readonly store: PlaygroundStore,
@@ -107,17 +118,107 @@ export class PlaygroundSession {
     const settings = this.s.settings;
     this.s.patchRun({ phase: 'starting', error: null });
     try {
-      const init = await initBackendFor(this.link, settings, {
+      // the worker gets both at once: the data part downloads while the backend starts
+      const init = initBackendFor(this.link, settings, {
         wasmPaths: this.opts.wasmPaths,
         uploads: this.s.uploads,
         store: this.opts.backendStore,
-      });
-      this.s.patchRun({ backend: init });
-      await this.configure(settings);
+      }).then((r) => this.s.patchRun({ backend: r }));
+      await Promise.all([init, this.configure(settings)]);
+      this.measureIfNeeded(settings);
     } catch (e) {
       this.fail(e);
     }
     this.writeUrl();
+  }
+
+  private choiceOpts() {
+    return { uploads: this.s.uploads, store: this.opts.backendStore };
+  }
+
+  /** "Auto" for a model this browser has not measured: the candidates are timed now, in the background. */
+  private measureIfNeeded(settings: Settings): void {
+    const probe = measurementNeeded(settings, this.choiceOpts());
+    if (probe && JSON.stringify(probe) !== this.measuring) this.measureInBackground(probe);
+  }
+
+  /** What the measurement going on times (JSON of its ProbeSpec), or null. */
+  private measuring: string | null = null;
+
+  private stopMeasuring(): void {
+    this.measurement?.cancel();
+    this.measurement = null;
+    this.measuring = null;
+    if (this.s.measuring) this.s.patchRun({ measuring: null });
+  }
+
+  /**
+   * Times the candidates for `probe` beside the training (bounded: see worker/probe-client.ts), caches the result
+   * and, when another backend is faster, moves the run there at its next epoch boundary. The badge follows.
+   */
+  private measureInBackground(probe: ProbeSpec): void {
+    const measure = this.opts.measure === undefined ? workerMeasurer() : this.opts.measure;
+    this.stopMeasuring();
+    if (!measure) return;
+    const req = {
+      spec: probe,
+      candidates: backendOrder('auto'),
+      budgetMs: this.opts.measureBudgetMs ?? 3000,
+      wasmPaths: this.opts.wasmPaths,
+    };
+    const job = measure(req, (backend) => {
+      if (this.measurement === job) this.s.patchRun({ measuring: { state: 'measuring', backend } });
+    });
+    this.measurement = job;
+    this.measuring = JSON.stringify(probe);
+    this.s.patchRun({ measuring: { state: 'measuring', backend: null } });
+    job.result
+      .then(async (r) => {
+        if (this.measurement !== job) return; // superseded: another model, another worker
+        saveMeasurement(probe, r, this.choiceOpts());
+        const current = this.s.backend;
+        const winner = r.order[0];
+        if (!current || winner === current.backend) {
+          this.measurement = null;
+          this.measuring = null;
+          this.s.patchRun({ measuring: null, ...(current ? { backend: withMeasurement(current, r) } : {}) });
+          return;
+        }
+        this.s.patchRun({ measuring: { state: 'switching', to: winner } });
+        const sw = await this.link.switchBackend(r.order, this.opts.wasmPaths);
+        if (this.measurement !== job) return;
+        this.measurement = null;
+        this.measuring = null;
+        const moved = sw.backend.backend === winner;
+        const sum = this.s.summary;
+        this.s.patchRun({
+          measuring: null,
+          backend: moved
+            ? withMeasurement(sw.backend, r)
+            : { ...sw.backend, reason: `${sw.backend.backend} — ${winner} measured faster but did not start` },
+          ...(moved && sw.summary && sum ? { summary: { ...sum, engine: sw.summary.engine, engineNote: sw.summary.engineNote } } : {}),
+          ...(moved ? { announcement: `Now training on ${winner}: ${r.why}.` } : {}),
+        });
+        if (moved && sw.summary) this.noteEngine(sw.summary.engineNote ?? null);
+      })
+      .catch((e: unknown) => {
+        if (this.measurement !== job) return;
+        this.measurement = null;
+        this.measuring = null;
+        const current = this.s.backend;
+        const msg = e instanceof Error ? e.message : String(e);
+        this.s.patchRun({
+          measuring: null,
+          ...(current
+            ? {
+                backend: {
+                  ...current,
+                  reason: `${current.backend} — the background measurement ${/^stopped/.test(msg) ? msg : `failed: ${msg}`}`,
+                },
+              }
+            : {}),
+        });
+      });
   }
 
   private fail(e: unknown): void {
@@ -446,6 +547,7 @@ export class PlaygroundSession {
         else {
           await this.link.pause().catch(() => undefined);
           await this.configure(next);
+          this.measureIfNeeded(next);
         }
         this.s.dismissNotice('halt');
       } catch (e) {
@@ -515,6 +617,7 @@ export class PlaygroundSession {
       } else {
         await this.link.pause();
         await this.configure(next);
+        this.measureIfNeeded(next);
       }
       this.s.dismissNotice('halt');
     } catch (e) {
@@ -528,15 +631,18 @@ export class PlaygroundSession {
    * backend); when this browser measured it before on the backend running now, the badge gets that measurement.
    */
   private remeasure(run: Settings, next: Settings): boolean {
-    const d = autoAfterChange(this.s.backend, run, next, { uploads: this.s.uploads, store: this.opts.backendStore });
+    const d = autoAfterChange(this.s.backend, run, next, this.choiceOpts());
     if (d?.action === 'keep') this.s.patchRun({ backend: d.result });
+    if (d?.action === 'keep' || d?.action === 'measure') this.stopMeasuring(); // the old model's numbers: moot
     return d?.action === 'respawn';
   }
 
   /** A new worker on the backend of `settings`, then a run on it. */
   private async replaceWorker(settings: Settings): Promise<void> {
+    this.stopMeasuring();
     const r = await respawn(this.recovery, settings);
     await this.configure(r.settings);
+    this.measureIfNeeded(r.settings);
   }
 
   /** Makes an uploaded data set again in the current worker (see recovery.ts). */
@@ -570,6 +676,7 @@ export class PlaygroundSession {
   /** After a crash: a fresh worker on the next backend, from the last finished epoch. */
   async continueAfterCrash(): Promise<void> {
     if (!this.s.crash) return;
+    this.stopMeasuring();
     this.s.patchRun({ phase: 'starting', busy: true });
     try {
       const r = await continueAfterCrash(this.recovery, this.s.runSettings);
@@ -603,6 +710,7 @@ export class PlaygroundSession {
   }
 
   dispose(): void {
+    this.stopMeasuring();
     this.snapshots.dispose();
     this.link.dispose();
   }
