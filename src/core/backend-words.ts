@@ -3,9 +3,17 @@
  * use them without loading the engine.
  */
 import type { BackendName } from './backend';
-import type { BackendTiming } from './backend-probe';
+import type { BackendTiming, ProbeResult } from './backend-probe';
 
 export const LABEL: Record<BackendName, string> = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'wasm', cpu: 'cpu' };
+
+/** Measured backends fastest first, then the unmeasured ones in their given order. */
+export function rankTimings(timings: readonly BackendTiming[]): BackendName[] {
+  const measured = timings.filter((t) => t.ms !== null).sort((a, b) => a.ms! - b.ms!);
+  const rest = timings.filter((t) => t.ms === null && !t.error);
+  const failed = timings.filter((t) => t.ms === null && t.error);
+  return [...measured, ...rest, ...failed].map((t) => t.name);
+}
 
 const times = (r: number) => (r >= 10 ? Math.round(r) : Math.round(r * 10) / 10);
 
@@ -34,4 +42,11 @@ export function shortChoice(timings: readonly BackendTiming[], chosen: BackendNa
   const ratio = (t: BackendTiming) => (t.ms ?? t.over!) / best;
   const next = others.reduce((a, b) => (ratio(b) < ratio(a) ? b : a));
   return `${LABEL[next.name]} ${next.ms ? '' : '≥'}${times(ratio(next))}× slower`;
+}
+
+/** The order to initialise (fastest first, failures dropped, cpu last) and the sentence, from the timings. */
+export function probeResult(timings: BackendTiming[]): ProbeResult {
+  const ranked = rankTimings(timings);
+  const order = [...ranked.filter((n) => n !== 'cpu' && !timings.find((t) => t.name === n)?.error), 'cpu' as const];
+  return { order, timings, why: explainChoice(timings, order[0]) };
 }

@@ -8,7 +8,9 @@
  *  - recovery (./recovery.ts): a new worker after a backend change or a crash, uploads made again;
  *  - the change policy (./change-policy.ts, pure): which changes apply live and which need new weights;
  *  - "Auto"'s background measurement (worker/probe-client.ts): the first run starts on a backend that needs none,
- *    the candidates are timed beside it, and a faster one takes the run over at an epoch boundary.
+ *    the candidates are timed while the training is idle (a software GPU timed beside it would take its CPU: a
+ *    measurement going on when Train is pressed stops and starts again at the next pause), and a faster one takes
+ *    the run over at an epoch boundary.
  */
 import type { ClientEvent, CrashInfo } from '../worker/client';
 import { TrainClient } from '../worker/client';
@@ -80,6 +82,11 @@ export class PlaygroundSession {
   private started = false;
   /** The background measurement going on (null: none). */
   private measurement: Measurement | null = null;
+  /** What "Auto" still has to measure (kept while the training runs: measured at the next pause). */
+  private toMeasure: ProbeSpec | null = null;
+  /** A measured winner is taking the run over (the worker moves it at the next epoch boundary). */
+  private switching = false;
+  private readonly unsubscribePhase: () => void;
 
   constructor(
     readonly store: PlaygroundStore,
@@ -95,6 +102,9 @@ export class PlaygroundSession {
       backendStore: opts.backendStore,
       loadRecipe: (recipe) => loadRecipe({ store, session: this }, recipe),
     };
+    this.unsubscribePhase = store.subscribe((st, prev) => {
+      if (st.phase !== prev.phase) this.onPhase();
+    });
   }
 
   private get s() {
@@ -139,16 +149,40 @@ export class PlaygroundSession {
   /** "Auto" for a model this browser has not measured: the candidates are timed now, in the background. */
   private measureIfNeeded(settings: Settings): void {
     const probe = measurementNeeded(settings, this.choiceOpts());
-    if (probe && JSON.stringify(probe) !== this.measuring) this.measureInBackground(probe);
+    if (!probe || (this.toMeasure && JSON.stringify(probe) === JSON.stringify(this.toMeasure))) return;
+    this.stopMeasuring();
+    this.toMeasure = probe;
+    this.resumeMeasuring();
   }
 
-  /** What the measurement going on times (JSON of its ProbeSpec), or null. */
-  private measuring: string | null = null;
+  private idle(): boolean {
+    const p = this.s.phase;
+    return p === 'ready' || p === 'paused' || p === 'stageDone';
+  }
+
+  /** Starts the measurement still to make when the training is idle; else it waits for the next pause. */
+  private resumeMeasuring(): void {
+    if (!this.toMeasure || this.measurement || this.switching) return;
+    if (this.idle()) this.measureInBackground(this.toMeasure);
+    else this.s.patchRun({ measuring: { state: 'waiting' } });
+  }
+
+  /** Training started: a measurement going on stops (it starts again at the next pause); idle again: it resumes. */
+  private onPhase(): void {
+    if (this.s.phase === 'running' && this.measurement && !this.switching) {
+      const m = this.measurement;
+      this.measurement = null;
+      m.cancel();
+      this.s.patchRun({ measuring: { state: 'waiting' } });
+    } else if (this.s.phase !== 'running') this.resumeMeasuring();
+  }
 
   private stopMeasuring(): void {
-    this.measurement?.cancel();
+    const m = this.measurement;
     this.measurement = null;
-    this.measuring = null;
+    this.toMeasure = null;
+    this.switching = false;
+    m?.cancel();
     if (this.s.measuring) this.s.patchRun({ measuring: null });
   }
 
@@ -158,8 +192,10 @@ export class PlaygroundSession {
    */
   private measureInBackground(probe: ProbeSpec): void {
     const measure = this.opts.measure === undefined ? workerMeasurer() : this.opts.measure;
-    this.stopMeasuring();
-    if (!measure) return;
+    if (!measure) {
+      this.toMeasure = null;
+      return;
+    }
     const req = {
       spec: probe,
       candidates: backendOrder('auto'),
@@ -170,25 +206,25 @@ export class PlaygroundSession {
       if (this.measurement === job) this.s.patchRun({ measuring: { state: 'measuring', backend } });
     });
     this.measurement = job;
-    this.measuring = JSON.stringify(probe);
     this.s.patchRun({ measuring: { state: 'measuring', backend: null } });
     job.result
       .then(async (r) => {
-        if (this.measurement !== job) return; // superseded: another model, another worker
+        if (this.measurement !== job) return; // stopped: training started, another model, another worker
+        this.toMeasure = null;
         saveMeasurement(probe, r, this.choiceOpts());
         const current = this.s.backend;
         const winner = r.order[0];
         if (!current || winner === current.backend) {
           this.measurement = null;
-          this.measuring = null;
           this.s.patchRun({ measuring: null, ...(current ? { backend: withMeasurement(current, r) } : {}) });
           return;
         }
+        this.switching = true;
         this.s.patchRun({ measuring: { state: 'switching', to: winner } });
         const sw = await this.link.switchBackend(r.order, this.opts.wasmPaths);
         if (this.measurement !== job) return;
         this.measurement = null;
-        this.measuring = null;
+        this.switching = false;
         const moved = sw.backend.backend === winner;
         const sum = this.s.summary;
         this.s.patchRun({
@@ -204,7 +240,8 @@ export class PlaygroundSession {
       .catch((e: unknown) => {
         if (this.measurement !== job) return;
         this.measurement = null;
-        this.measuring = null;
+        this.toMeasure = null;
+        this.switching = false;
         const current = this.s.backend;
         const msg = e instanceof Error ? e.message : String(e);
         this.s.patchRun({
@@ -710,6 +747,7 @@ export class PlaygroundSession {
   }
 
   dispose(): void {
+    this.unsubscribePhase();
     this.stopMeasuring();
     this.snapshots.dispose();
     this.link.dispose();

@@ -31,6 +31,9 @@ export function BackendBadge() {
     const what = measuring.backend ? LABEL[measuring.backend] : 'the other backends';
     reason = `training can start; measuring ${what} in the background`;
     short = `measuring ${measuring.backend ? LABEL[measuring.backend] : '…'}`;
+  } else if (measuring?.state === 'waiting') {
+    reason = 'the other backends are measured when training pauses, so that measuring never slows it';
+    short = 'measures at next pause';
   } else if (measuring?.state === 'switching') {
     reason = `${LABEL[measuring.to]} measured faster: the run moves there at the end of this epoch`;
     short = `→ ${LABEL[measuring.to]} at epoch end`;

@@ -1,10 +1,12 @@
 /**
  * The page's side of the background measurement: one worker (./probe.worker.ts) per measurement, terminated as soon
  * as its result is in, when it is cancelled, or at its deadline — whatever it was still timing stops with it, so a
- * slow software GPU never keeps competing with the training for the CPU.
+ * slow software GPU never keeps competing with the training for the CPU. At the deadline the result is what was
+ * timed by then: the candidate still running counts as slower than its time so far, the ones not reached as failed.
  */
 import type { BackendName } from '../core/backend';
-import type { ProbeResult } from '../core/backend-probe';
+import type { BackendTiming, ProbeResult } from '../core/backend-probe';
+import { probeResult } from '../core/backend-words';
 import type { ProbeReply, ProbeRequest } from './probe-protocol';
 
 export interface Measurement {
@@ -25,6 +27,8 @@ export function workerMeasurer(deadlineMs = MEASURE_DEADLINE_MS): Measurer | nul
   return (req, onMeasuring) => {
     const worker = new Worker(new URL('./probe.worker.ts', import.meta.url), { type: 'module', name: 'probe' });
     let cancel = () => undefined as void;
+    const timed: BackendTiming[] = [];
+    let current: { name: BackendName; software: string | null; since: number } | null = null;
     const result = new Promise<ProbeResult>((resolve, reject) => {
       const end = (e?: Error, r?: ProbeResult) => {
         clearTimeout(timer);
@@ -32,12 +36,22 @@ export function workerMeasurer(deadlineMs = MEASURE_DEADLINE_MS): Measurer | nul
         if (r) resolve(r);
         else reject(e ?? new Error('the measurement ended'));
       };
-      const timer = setTimeout(() => end(new Error(`stopped after ${deadlineMs / 1000} s`)), deadlineMs);
+      const timer = setTimeout(() => {
+        const running = current && { name: current.name, software: current.software, ms: performance.now() - current.since };
+        const r = cutShort(req.candidates, timed, running, deadlineMs);
+        if (r) end(undefined, r);
+        else end(new Error(`stopped after ${deadlineMs / 1000} s`));
+      }, deadlineMs);
       cancel = () => end(new Error('cancelled'));
       worker.addEventListener('message', (ev: MessageEvent<ProbeReply>) => {
         const m = ev.data;
-        if (m.type === 'measuring') onMeasuring(m.backend);
-        else if (m.type === 'done') end(undefined, m.result);
+        if (m.type === 'measuring') {
+          current = { name: m.backend, software: m.software, since: performance.now() };
+          onMeasuring(m.backend);
+        } else if (m.type === 'timed') {
+          timed.push(m.timing);
+          current = null;
+        } else if (m.type === 'done') end(undefined, m.result);
         else end(new Error(m.message));
       });
       worker.addEventListener('error', (ev) => end(new Error(ev.message || 'the measurement worker failed')));
@@ -45,4 +59,24 @@ export function workerMeasurer(deadlineMs = MEASURE_DEADLINE_MS): Measurer | nul
     });
     return { result, cancel: () => cancel() };
   };
+}
+
+/**
+ * The result of a measurement stopped at its deadline: what was timed, the candidate in progress as slower than
+ * `running.ms`, the others as not measured. null when nothing finished (no baseline to compare with).
+ */
+export function cutShort(
+  candidates: readonly BackendName[],
+  timed: readonly BackendTiming[],
+  running: { name: BackendName; software: string | null; ms: number } | null,
+  deadlineMs: number,
+): ProbeResult | null {
+  if (!timed.some((t) => t.ms !== null)) return null;
+  const timings: BackendTiming[] = [...timed];
+  if (running) timings.push({ name: running.name, ms: null, over: running.ms, software: running.software });
+  for (const name of candidates) {
+    if (name === 'cpu' || timings.some((t) => t.name === name)) continue;
+    timings.push({ name, ms: null, software: null, error: `not measured within ${deadlineMs / 1000} s` });
+  }
+  return probeResult(timings);
 }

@@ -1,6 +1,6 @@
 /** Messages between the page and the background measurement's worker (./probe.worker.ts). */
 import type { BackendName } from '../core/backend';
-import type { ProbeResult, ProbeSpec } from '../core/backend-probe';
+import type { BackendTiming, ProbeResult, ProbeSpec } from '../core/backend-probe';
 
 export interface ProbeRequest {
   spec: ProbeSpec;
@@ -11,4 +11,7 @@ export interface ProbeRequest {
 }
 
 export type ProbeReply =
-  { type: 'measuring'; backend: BackendName } | { type: 'done'; result: ProbeResult } | { type: 'error'; message: string };
+  | { type: 'measuring'; backend: BackendName; software: string | null }
+  | { type: 'timed'; timing: BackendTiming }
+  | { type: 'done'; result: ProbeResult }
+  | { type: 'error'; message: string };

@@ -15,7 +15,12 @@ self.addEventListener('message', (ev: MessageEvent<ProbeRequest>) => {
   const post = (m: ProbeReply) => self.postMessage(m);
   void (async () => {
     await pointWasmAtBundle(wasmPaths);
-    return probeBackends(spec, candidates, { budgetMs, wasmPaths, onMeasure: (backend) => post({ type: 'measuring', backend }) });
+    return probeBackends(spec, candidates, {
+      budgetMs,
+      wasmPaths,
+      onMeasure: (backend, software) => post({ type: 'measuring', backend, software }),
+      onTimed: (timing) => post({ type: 'timed', timing }),
+    });
   })().then(
     (result) => post({ type: 'done', result }),
     (e: unknown) => post({ type: 'error', message: e instanceof Error ? e.message : String(e) }),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { probeBackends, rankTimings, softwareRenderer, type BackendTiming } from '../../src/core/backend-probe';
-import { explainChoice, shortChoice } from '../../src/core/backend-words';
+import { probeBackends, softwareRenderer, type BackendTiming } from '../../src/core/backend-probe';
+import { explainChoice, rankTimings, shortChoice } from '../../src/core/backend-words';
 
 describe('software adapter detection', () => {
   it('names SwiftShader, llvmpipe, lavapipe and fallback adapters; hardware is null', () => {

@@ -296,7 +296,8 @@ describe('PlaygroundSession: "Auto" measures in the background', () => {
   }
 
   type State = ReturnType<ReturnType<typeof createPlaygroundStore>['getState']>;
-  async function trainToEnd(measure: Measurer | null, during?: (s: () => State) => Promise<void>) {
+  type During = (s: () => State, session: PlaygroundSession) => Promise<void>;
+  async function trainToEnd(measure: Measurer | null, during?: During, after?: During) {
     const m = new Map<string, string>();
     const backendStore = { getItem: (k: string) => m.get(k) ?? null, setItem: (k: string, v: string) => void m.set(k, v) };
     const auto = patchSettings(tinySettings({ epochs: 3, loss: 'ce' }), { backend: 'auto' });
@@ -307,8 +308,9 @@ describe('PlaygroundSession: "Auto" measures in the background', () => {
     await session.start();
     const atStart = { phase: s().phase, backend: s().backend?.backend, measuring: s().measuring?.state ?? null };
     await session.train();
-    await during?.(s);
+    await during?.(s, session);
     await until(() => s().phase === 'stageDone');
+    await after?.(s, session);
     session.flushNow();
     const out = {
       atStart,
@@ -323,17 +325,26 @@ describe('PlaygroundSession: "Auto" measures in the background', () => {
     return out;
   }
 
-  it('Train is enabled before the measurement ends; a faster winner takes the run over at an epoch boundary, its steps and metrics continuous; the winner is cached', async () => {
+  it('Train is enabled before the measurement ends; it never runs beside the training; a faster winner takes the run over at an epoch boundary, its steps and metrics continuous; the winner is cached', async () => {
     const h = handMeasurer();
-    const switched = await trainToEnd(h.measure, async (s) => {
-      await until(() => s().measuring?.state === 'measuring' && (s().progress?.step ?? 0) >= 2);
-      expect(s().measuring).toEqual({ state: 'measuring', backend: 'webgpu' });
+    const switched = await trainToEnd(h.measure, async (s, session) => {
+      // Train stopped the measurement: it waits for a pause
+      await until(() => s().phase === 'running');
+      expect(h.cancelled()).toBe(1);
+      expect(s().measuring).toEqual({ state: 'waiting' });
+      await until(() => (s().progress?.step ?? 0) >= 2);
+      await session.pause();
+      await until(() => h.asked.length === 2); // paused: measured again
+      await until(() => s().measuring?.state === 'measuring' && (s().measuring as { backend: string }).backend === 'webgpu');
       h.finish(WEBGPU_WINS);
+      // paused within an epoch: the run moves at the epoch's end
+      await until(() => s().measuring?.state === 'switching');
+      await session.train();
       await until(() => s().backend?.backend === 'webgpu');
+      expect(s().measuring).toBeNull();
     });
     // the first run was ready — Train enabled — on wasm while the measurement still went on
     expect(switched.atStart).toEqual({ phase: 'ready', backend: 'wasm', measuring: 'measuring' });
-    expect(h.asked).toHaveLength(1);
     expect(h.asked[0].spec.model).toBe('convnet');
     expect(h.asked[0].candidates).toEqual(['webgpu', 'webgl', 'wasm', 'cpu']);
     expect(switched.backend?.backend).toBe('webgpu');
@@ -356,9 +367,11 @@ describe('PlaygroundSession: "Auto" measures in the background', () => {
 
   it('a measurement where the running backend wins keeps the run and says why; one that fails says so', async () => {
     const h = handMeasurer();
-    const kept = await trainToEnd(h.measure, async () => {
+    // measured after the run (idle again)
+    const kept = await trainToEnd(h.measure, undefined, async (s) => {
+      await until(() => h.asked.length === 2 && s().measuring?.state === 'measuring');
       h.finish({ ...WEBGPU_WINS, order: ['wasm', 'webgpu', 'cpu'], why: 'wasm (40 ms/step, fastest measured) — WebGPU: 8× slower' });
-      await new Promise((r) => setTimeout(r, 0));
+      await until(() => s().measuring === null);
     });
     expect(kept.backend?.backend).toBe('wasm');
     expect(kept.backend?.measured?.why).toMatch(/^wasm \(40 ms\/step/);

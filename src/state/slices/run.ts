@@ -30,8 +30,12 @@ export interface Progress {
   epochsDone: number;
 }
 
-/** "Auto"'s background measurement while it goes on: timing a candidate, or moving the run to the faster one. */
-export type BackgroundMeasure = { state: 'measuring'; backend: BackendName | null } | { state: 'switching'; to: BackendName };
+/**
+ * "Auto"'s background measurement while it goes on: timing a candidate, waiting for the training to pause (it never
+ * runs beside it), or moving the run to the faster backend at the next epoch boundary.
+ */
+export type BackgroundMeasure =
+  { state: 'measuring'; backend: BackendName | null } | { state: 'waiting' } | { state: 'switching'; to: BackendName };
 
 export interface RunSlice {
   phase: Phase;
