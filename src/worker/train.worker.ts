@@ -9,7 +9,7 @@ import { embeddedUrl } from '../core/data/embedded';
 import type { Dataset } from '../core/data/types';
 import { TrainEngine, type DataNeed } from './engine';
 import { PackLoader } from './pack-loader';
-import { prefetchWasm, pointWasmAtBundle } from './wasm-paths';
+import { pointWasmAtBundle } from './wasm-paths';
 import {
   isRequest,
   resultTransfers,
@@ -21,9 +21,6 @@ import {
 } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
-
-// the wasm binary downloads beside the data and the backend's code (the first backend of "Auto" is wasm)
-prefetchWasm();
 
 function post(m: WorkerMessage, transfer: Transferable[] = []): void {
   self.postMessage(m, transfer);

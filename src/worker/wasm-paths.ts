@@ -1,6 +1,6 @@
 /**
  * Where a worker's tfjs wasm backend finds its binaries: Vite emits them under hashed names, so each file name is
- * mapped to its URL (the training worker and the background measurement share them, and the browser's cache).
+ * mapped to its URL (the training worker and the background measurement share them).
  */
 import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
@@ -16,13 +16,4 @@ export async function pointWasmAtBundle(wasmPaths?: string): Promise<void> {
     // listed because setWasmPaths wants all three; threads stay off (WASM_HAS_MULTITHREAD_SUPPORT false)
     'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl,
   });
-}
-
-/**
- * Starts downloading the SIMD binary (the one a single-threaded page loads) into the HTTP cache at once, so it travels
- * while the worker's other code and the data still load; the backend's own fetch then finds it there.
- */
-export function prefetchWasm(wasmPaths?: string): void {
-  if (typeof fetch === 'undefined') return;
-  fetch(wasmPaths ? `${wasmPaths}tfjs-backend-wasm-simd.wasm` : wasmSimdUrl).catch(() => undefined);
 }
