@@ -2,11 +2,13 @@
  * First-visit timings of the production build in headless Chromium, with and without a software WebGPU adapter
  * (`--enable-unsafe-webgpu`): seconds from navigation start to Train enabled, and to the first chart point after
  * pressing Train at once. Every run is a fresh browser context (empty caches and storage: a first visit). Prints a
- * table and the badge's text at Train-enabled and after the background measurement.
+ * line per visit and the median per build and browser, with the badge's text at Train-enabled and afterwards.
  *
- *   npx tsx bench/first-visit.ts [--runs 2] [--dist <built folder>]
+ *   npx tsx bench/first-visit.ts [--runs 2] [--dist <built folder>]... [--label <name>]...
  *
  * Without --dist the current sources are built (NODE_ENV=production, as the e2e tests build) into a temporary folder.
+ * Several --dist folders (e.g. a build of the main branch and one of this branch) are visited in turn, visit by visit,
+ * so that a busy machine slows each of them alike.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -17,10 +19,11 @@ import { chromium } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS } from '../test/e2e/browser';
 import { serveStatic } from '../test/e2e/server';
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
+function args(name: string): string[] {
+  return process.argv.flatMap((a, i) => (a === `--${name}` && process.argv[i + 1] ? [process.argv[i + 1]] : []));
 }
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
 interface Visit {
   trainS: number;
@@ -62,11 +65,18 @@ async function visit(browser: Browser, url: string): Promise<Visit> {
       { polling: 50, timeout: 300_000 },
     )
   ).jsonValue();
-  // the badge once nothing is measured any more (or after 60 s)
+  // the badge once nothing is measured any more (a measurement waiting for the run to end: after it), or after 60 s
   await page
-    .waitForFunction(() => !/measuring|choosing/i.test(document.querySelector('[data-backend]')?.getAttribute('aria-label') ?? ''), null, {
-      timeout: 60_000,
-    })
+    .waitForFunction(
+      () => {
+        const b = document.querySelector('[data-backend]');
+        return (
+          !!b?.getAttribute('data-backend') && !b.getAttribute('data-measuring') && !/choosing/i.test(b.getAttribute('aria-label') ?? '')
+        );
+      },
+      null,
+      { timeout: 60_000 },
+    )
     .catch(() => undefined);
   const badgeAfter = await badgeText(page);
   await context.close();
@@ -88,28 +98,45 @@ function build(): string {
 }
 
 async function main(): Promise<void> {
-  const runs = Number(arg('runs') ?? 2);
-  const dist = arg('dist') ?? build();
-  const server = await serveStatic(dist);
-  console.log(`build ${dist}, ${runs} fresh-profile visits per browser`);
+  const runs = Number(args('runs')[0] ?? 2);
+  const dists = args('dist').length ? args('dist') : [build()];
+  const labels = dists.map((d, i) => args('label')[i] ?? d);
+  const servers = await Promise.all(dists.map((d) => serveStatic(d)));
+  console.log(`${runs} fresh-profile visits per build and browser: ${labels.join(', ')}`);
+  const rows: string[] = [];
   try {
     for (const webgpu of [true, false]) {
-      const args = CHROMIUM_ARGS.filter((a) => webgpu || a !== '--enable-unsafe-webgpu');
-      const browser = await chromium.launch({ executablePath: CHROMIUM, args, headless: true });
+      const flags = CHROMIUM_ARGS.filter((a) => webgpu || a !== '--enable-unsafe-webgpu');
+      const browser = await chromium.launch({ executablePath: CHROMIUM, args: flags, headless: true });
       const label = webgpu ? 'with --enable-unsafe-webgpu' : 'default (no WebGPU)';
+      const got = servers.map(() => [] as Visit[]);
       try {
         for (let i = 0; i < runs; i++) {
-          const v = await visit(browser, server.url);
-          console.log(`${label}\trun ${i + 1}\tTrain enabled ${v.trainS.toFixed(1)} s\tfirst chart ${v.chartS.toFixed(1)} s`);
-          console.log(`  badge at Train: ${v.badgeAtTrain}\n  badge after:    ${v.badgeAfter}`);
+          for (const [k, server] of servers.entries()) {
+            const v = await visit(browser, server.url);
+            got[k].push(v);
+            console.log(
+              `${labels[k]}\t${label}\trun ${i + 1}\tTrain enabled ${v.trainS.toFixed(1)} s\tfirst chart ${v.chartS.toFixed(1)} s`,
+            );
+            console.log(`  badge at Train: ${v.badgeAtTrain}\n  badge after:    ${v.badgeAfter}`);
+          }
         }
       } finally {
         await browser.close();
       }
+      for (const [k, vs] of got.entries()) {
+        const t = vs.map((v) => v.trainS);
+        const c = vs.map((v) => v.chartS);
+        rows.push(
+          `| ${labels[k]} | ${label} | ${median(t).toFixed(1)} (${t.map((x) => x.toFixed(1)).join(', ')}) | ${median(c).toFixed(1)} (${c.map((x) => x.toFixed(1)).join(', ')}) |`,
+        );
+      }
     }
   } finally {
-    await server.close();
+    await Promise.all(servers.map((s) => s.close()));
   }
+  console.log('\n| build | browser | Train enabled, s: median (runs) | first chart, s: median (runs) |\n|---|---|---|---|');
+  console.log(rows.join('\n'));
 }
 
 void main().catch((e: unknown) => {

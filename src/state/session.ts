@@ -187,8 +187,9 @@ export class PlaygroundSession {
   }
 
   /**
-   * Times the candidates for `probe` beside the training (bounded: see worker/probe-client.ts), caches the result
-   * and, when another backend is faster, moves the run there at its next epoch boundary. The badge follows.
+   * Times the candidates for `probe` while the training is idle (bounded by its deadline: worker/probe-client.ts),
+   * caches the result and, when another backend is faster, moves the run there at its next epoch boundary (at once
+   * when idle at one). The badge follows.
    */
   private measureInBackground(probe: ProbeSpec): void {
     const measure = this.opts.measure === undefined ? workerMeasurer() : this.opts.measure;
