@@ -75,6 +75,7 @@ async function firstVisit(browser: Browser, url: string, webgpu: boolean): Promi
     return el.querySelector('.badge-reason')!.getBoundingClientRect().height / lh;
   });
   expect(lines).toBeLessThan(1.5);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   expect(errors).toEqual([]);
   await context.close();
 }

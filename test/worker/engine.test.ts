@@ -293,3 +293,35 @@ describe('TrainEngine: moving a run to another backend (Node: cpu → wasm, for 
     }
   }, 120_000);
 });
+
+describe('TrainEngine: the first run loads its data while the backend starts', () => {
+  it('a configure sent right after init starts its data download before init has finished', async () => {
+    let startBackend!: () => void;
+    const backendStarted = new Promise<void>((r) => (startBackend = r));
+    const order: string[] = [];
+    const engine = new TrainEngine({
+      emit: () => undefined,
+      initBackend: async (p) => {
+        order.push('init begins');
+        await backendStarted;
+        order.push('init ends');
+        return initCpuBackend(p);
+      },
+      loadDataset: async () => {
+        order.push('data load begins');
+        return data;
+      },
+    });
+    const init = engine.handle(req('init', { order: ['cpu'] }));
+    const configure = engine.handle(req('configure', { spec: spec() })) as Promise<RunSummary>;
+    await new Promise((r) => setTimeout(r, 20));
+    // both have begun; the backend has not started yet
+    expect([...order].sort()).toEqual(['data load begins', 'init begins']);
+    startBackend();
+    await init;
+    expect((await configure).trainImages).toBeGreaterThan(0);
+    expect(order.filter((o) => o === 'data load begins')).toHaveLength(1);
+    expect(order.at(-1)).toBe('init ends');
+    await engine.handle(req('dispose'));
+  });
+});
