@@ -8,9 +8,9 @@
  *  - recovery (./recovery.ts): a new worker after a backend change or a crash, uploads made again;
  *  - the change policy (./change-policy.ts, pure): which changes apply live and which need new weights;
  *  - "Auto"'s background measurement (worker/probe-client.ts): the first run starts on a backend that needs none,
- *    the candidates are timed while the training is idle (a software GPU timed beside it would take its CPU: a
- *    measurement going on when Train is pressed stops and starts again at the next pause), and a faster one takes
- *    the run over at an epoch boundary.
+ *    the candidates are timed once the training has been idle a moment (a software GPU timed beside it would take
+ *    its CPU: a measurement going on when Train is pressed stops and starts again when idle), and a faster one
+ *    takes the run over at an epoch boundary.
  */
 import type { ClientEvent, CrashInfo } from '../worker/client';
 import { TrainClient } from '../worker/client';
@@ -60,6 +60,8 @@ export interface SessionOptions extends MetricsPumpOptions {
   measure?: Measurer | null;
   /** The background measurement's own budget in ms (default 3 s; the measurer's deadline bounds it as well). */
   measureBudgetMs?: number;
+  /** How long the training must have been idle before the measurement starts (default 2 s; 0: at once). */
+  measureAfterIdleMs?: number;
   /** Writes the query string to the address bar (history.replaceState in the browser). */
   writeUrl?: (query: string) => void;
   /** Called once per finished epoch with the checkpoint and the metrics history up to it (autosave). */
@@ -86,6 +88,8 @@ export class PlaygroundSession {
   private toMeasure: ProbeSpec | null = null;
   /** A measured winner is taking the run over (the worker moves it at the next epoch boundary). */
   private switching = false;
+  /** Starts the measurement once the training has stayed idle a moment (a Train pressed at once never meets it). */
+  private idleTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly unsubscribePhase: () => void;
 
   constructor(
@@ -160,24 +164,37 @@ export class PlaygroundSession {
     return p === 'ready' || p === 'paused' || p === 'stageDone';
   }
 
-  /** Starts the measurement still to make when the training is idle; else it waits for the next pause. */
+  /** Starts the measurement still to make once the training has been idle a moment; else it waits for that. */
   private resumeMeasuring(): void {
-    if (!this.toMeasure || this.measurement || this.switching) return;
-    if (this.idle()) this.measureInBackground(this.toMeasure);
-    else this.s.patchRun({ measuring: { state: 'waiting' } });
+    if (!this.toMeasure || this.measurement || this.switching || this.idleTimer) return;
+    const after = this.opts.measureAfterIdleMs ?? 2000;
+    if (this.idle() && after <= 0) return this.measureInBackground(this.toMeasure);
+    this.s.patchRun({ measuring: { state: 'waiting' } });
+    if (!this.idle()) return;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      if (this.toMeasure && !this.measurement && this.idle()) this.measureInBackground(this.toMeasure);
+    }, after);
   }
 
-  /** Training started: a measurement going on stops (it starts again at the next pause); idle again: it resumes. */
+  private clearIdleTimer(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+  }
+
+  /** Training started: a measurement going on (or about to) stops, to start again when idle; idle again: it resumes. */
   private onPhase(): void {
-    if (this.s.phase === 'running' && this.measurement && !this.switching) {
+    if (this.s.phase === 'running' && !this.switching && (this.measurement || this.idleTimer)) {
+      this.clearIdleTimer();
       const m = this.measurement;
       this.measurement = null;
-      m.cancel();
+      m?.cancel();
       this.s.patchRun({ measuring: { state: 'waiting' } });
     } else if (this.s.phase !== 'running') this.resumeMeasuring();
   }
 
   private stopMeasuring(): void {
+    this.clearIdleTimer();
     const m = this.measurement;
     this.measurement = null;
     this.toMeasure = null;

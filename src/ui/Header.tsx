@@ -32,8 +32,8 @@ export function BackendBadge() {
     reason = `training can start; measuring ${what} in the background`;
     short = `measuring ${measuring.backend ? LABEL[measuring.backend] : '…'}`;
   } else if (measuring?.state === 'waiting') {
-    reason = 'the other backends are timed when training pauses (timed beside it, a software GPU would slow it)';
-    short = 'measures at next pause';
+    reason = 'the other backends are timed once training is idle (timed beside it, a software GPU would slow it)';
+    short = 'measures when idle';
   } else if (measuring?.state === 'switching') {
     reason = `${LABEL[measuring.to]} measured faster: the run moves there at the end of this epoch`;
     short = `→ ${LABEL[measuring.to]} at epoch end`;

@@ -6,9 +6,12 @@ import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?u
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 
-/** Points the wasm backend at the bundled binaries (unless `wasmPaths`, a folder, is given). */
+let pointed = false;
+
+/** Points the wasm backend at the bundled binaries (unless `wasmPaths`, a folder, is given); once per worker. */
 export async function pointWasmAtBundle(wasmPaths?: string): Promise<void> {
-  if (wasmPaths) return;
+  if (wasmPaths || pointed) return;
+  pointed = true;
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   wasm.setWasmPaths({
     'tfjs-backend-wasm.wasm': wasmUrl,

@@ -282,6 +282,9 @@ describe('PlaygroundSession: "Auto" measures in the background', () => {
     ],
   };
 
+  /** Long enough that a pause right after Train lands before the run's end. */
+  const EPOCHS = 8;
+
   /** A measurement the test ends by hand (`finish`), recording what it was asked and whether it was cancelled. */
   function handMeasurer() {
     const asked: ProbeRequest[] = [];
@@ -297,13 +300,19 @@ describe('PlaygroundSession: "Auto" measures in the background', () => {
 
   type State = ReturnType<ReturnType<typeof createPlaygroundStore>['getState']>;
   type During = (s: () => State, session: PlaygroundSession) => Promise<void>;
-  async function trainToEnd(measure: Measurer | null, during?: During, after?: During) {
+  async function trainToEnd(measure: Measurer | null, during?: During, after?: During, idleMs = 0) {
     const m = new Map<string, string>();
     const backendStore = { getItem: (k: string) => m.get(k) ?? null, setItem: (k: string, v: string) => void m.set(k, v) };
-    const auto = patchSettings(tinySettings({ epochs: 3, loss: 'ce' }), { backend: 'auto' });
+    const auto = patchSettings(tinySettings({ epochs: EPOCHS, loss: 'ce' }), { backend: 'auto' });
     const store = createPlaygroundStore(auto);
     const { createClient, workers } = inProcessClients({ backend: 'requested' });
-    const session = new PlaygroundSession(store, { createClient, backendStore, measure, schedule: (cb) => setTimeout(cb, 5) });
+    const session = new PlaygroundSession(store, {
+      createClient,
+      backendStore,
+      measure,
+      measureAfterIdleMs: idleMs,
+      schedule: (cb) => setTimeout(cb, 5),
+    });
     const s = () => store.getState();
     await session.start();
     const atStart = { phase: s().phase, backend: s().backend?.backend, measuring: s().measuring?.state ?? null };
@@ -332,13 +341,12 @@ describe('PlaygroundSession: "Auto" measures in the background', () => {
       await until(() => s().phase === 'running');
       expect(h.cancelled()).toBe(1);
       expect(s().measuring).toEqual({ state: 'waiting' });
-      await until(() => (s().progress?.step ?? 0) >= 2);
       await session.pause();
       await until(() => h.asked.length === 2); // paused: measured again
       await until(() => s().measuring?.state === 'measuring' && (s().measuring as { backend: string }).backend === 'webgpu');
       h.finish(WEBGPU_WINS);
-      // paused within an epoch: the run moves at the epoch's end
-      await until(() => s().measuring?.state === 'switching');
+      // paused within an epoch, the run moves at the epoch's end (at once when paused at one)
+      await until(() => s().measuring?.state === 'switching' || s().backend?.backend === 'webgpu');
       await session.train();
       await until(() => s().backend?.backend === 'webgpu');
       expect(s().measuring).toBeNull();
@@ -355,14 +363,37 @@ describe('PlaygroundSession: "Auto" measures in the background', () => {
     // one step after another and every epoch once …
     const steps = switched.batches.map((b) => b.step);
     expect(steps).toEqual(steps.map((_, i) => i + 1));
-    expect(steps.length).toBe(3 * switched.batches[0].batchesPerEpoch);
-    expect(switched.epochs.map((e) => e.epoch)).toEqual([0, 1, 2]);
+    expect(steps.length).toBe(EPOCHS * switched.batches[0].batchesPerEpoch);
+    expect(switched.epochs.map((e) => e.epoch)).toEqual([...Array(EPOCHS).keys()]);
     // … and the same numbers as a run that never moved (both train on cpu here: the move itself changes nothing)
     const stayed = await trainToEnd(null);
     expect(stayed.backend?.backend).toBe('wasm');
     expect(stayed.atStart.measuring).toBeNull();
     expect(switched.batches.map((b) => b.loss)).toEqual(stayed.batches.map((b) => b.loss));
     expect(switched.epochs.map((e) => [e.trainLoss, e.testAccuracy])).toEqual(stayed.epochs.map((e) => [e.trainLoss, e.testAccuracy]));
+  }, 120_000);
+
+  it('with an idle grace, a Train pressed at once never meets the measurement: it starts once the run has ended', async () => {
+    const h = handMeasurer();
+    const r = await trainToEnd(
+      h.measure,
+      async (s) => {
+        await until(() => s().phase === 'running');
+        expect(h.asked).toHaveLength(0);
+        expect(s().measuring).toEqual({ state: 'waiting' });
+      },
+      async (s) => {
+        await until(() => h.asked.length === 1, 10_000);
+        await until(() => s().measuring?.state === 'measuring');
+        h.finish({ ...WEBGPU_WINS, order: ['wasm', 'webgpu', 'cpu'], why: 'wasm (40 ms/step, fastest measured) — WebGPU: 8× slower' });
+        await until(() => s().measuring === null);
+      },
+      300,
+    );
+    expect(r.atStart).toEqual({ phase: 'ready', backend: 'wasm', measuring: 'waiting' });
+    expect(h.cancelled()).toBe(0);
+    expect(r.backend?.measured?.why).toMatch(/^wasm \(40 ms\/step/);
+    expect(r.cached).toBe(true);
   }, 120_000);
 
   it('a measurement where the running backend wins keeps the run and says why; one that fails says so', async () => {
