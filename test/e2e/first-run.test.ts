@@ -21,20 +21,22 @@ import { COMPRESSIBLE, type ServedRequest } from './server';
 
 const RUN = e2eEnabled('first run');
 
-/** Data bytes (response bodies of the pack's manifest and parts) as the browser counts them, and the data GETs. */
-function countData(context: BrowserContext): { data: () => number; gets: () => number } {
+/** Data bytes (response bodies of the pack's manifest and parts) as the browser reports them. */
+function countData(context: BrowserContext): { data: () => number } {
   let data = 0;
-  let gets = 0;
   context.on('requestfinished', (req) => {
     if (req.method() !== 'GET' || !/\/data\/[^/]+\.(ltpg|json)/.test(req.url())) return;
-    gets++;
     void req
       .sizes()
       .then((s) => (data += s.responseBodySize))
       .catch(() => undefined);
   });
-  return { data: () => data, gets: () => gets };
+  return { data: () => data };
 }
+
+/** GETs of the pack's manifest and parts the server answered (the service worker leaves /data/ alone). */
+const dataGets = (served: readonly ServedRequest[]) =>
+  served.filter((r) => r.method === 'GET' && /\/data\/[^/]+\.(ltpg|json)/.test(r.path)).length;
 
 const extOf = (path: string) => /(\.[a-z0-9]+)(?:\?.*)?$/i.exec(path)?.[1] ?? '';
 
@@ -70,8 +72,7 @@ describe.runIf(RUN)('first run in Chromium (production build, software WebGPU)',
     const precache = app.served.find((r) => r.path.startsWith('/sw-assets.json'));
     const until = Math.min(readyAt, precache?.at ?? Infinity);
     await expect.poll(() => app.served.filter((r) => r.at < until && !r.done).length, POLL).toBe(0);
-    // the browser's last response sizes (a worker's response can be reported a while after the worker used it)
-    await expect.poll(() => net.data(), POLL).toBeGreaterThan(1_000_000);
+    await page.waitForTimeout(500); // the browser's last response sizes
     const wire = wireBytes(app.served, until);
     const { files, ...totals } = wire;
     const bytesBeforeTrain = { ...totals, dataByBrowser: net.data(), files };
@@ -84,11 +85,11 @@ describe.runIf(RUN)('first run in Chromium (production build, software WebGPU)',
     // issue 11's target: ≤ 3 MB before Train is enabled, all of it: the page, the worker, the backends the
     // measurement loads, the wasm binary and the data (the manifest and part 0 of the pack, not the whole 18 MB)
     expect(wire.transferred).toBeLessThanOrEqual(3_000_000);
-    expect(net.data()).toBeGreaterThan(1_000_000);
-    expect(net.data()).toBeLessThanOrEqual(3_000_000);
-    // the server's count agrees with the browser's where the browser's is complete (the data: bodies + headers)
+    expect(wire.data).toBeGreaterThan(1_000_000);
+    expect(wire.data).toBeLessThanOrEqual(3_000_000);
+    // the browser's own count never exceeds the server's (bodies + headers); it can miss a response: the data now
+    // downloads as the worker starts, and a request made that early may never be reported to the test
     expect(wire.data).toBeGreaterThanOrEqual(net.data());
-    expect(wire.data).toBeLessThan(net.data() + 2_000);
     // it covers the worker's chunk and the wasm binary, and measures a compressing host: every text-like file and
     // the wasm went compressed, the data parts (gzip inside) as stored
     const paths = files.map((f) => f.path);
@@ -133,7 +134,7 @@ describe.runIf(RUN)('first run in Chromium (production build, software WebGPU)',
     await page.getByRole('button', { name: 'Pause', exact: true }).click();
     await waitPhase(page, ['paused', 'stageDone']);
     expect(firstChartS).toBeLessThan(120); // target 20 s on this machine; generous on a shared 2-core box
-    const firstGets = net.gets();
+    const firstGets = dataGets(app.served);
     expect(firstGets).toBe(2); // the manifest and part 0
     // the service worker has the app shell once the first run was ready
     await page.waitForFunction(
@@ -152,7 +153,7 @@ describe.runIf(RUN)('first run in Chromium (production build, software WebGPU)',
     await waitPhase(page, ['ready'], 120_000);
     expect(await badge.getAttribute('data-backend')).toBe('wasm');
     expect(await badge.getAttribute('aria-label')).toMatch(/measured earlier in this browser/);
-    expect(net.gets()).toBe(firstGets);
+    expect(dataGets(app.served)).toBe(firstGets);
 
     // offline: the page, the engine and the data come from the caches, and it still trains
     await context.setOffline(true);
@@ -176,7 +177,7 @@ describe.runIf(RUN)('first run in Chromium (production build, software WebGPU)',
     writeFileSync(
       join(ARTIFACTS, 'first-run.json'),
       JSON.stringify(
-        { readyS, firstChartS, backend, why, bytesBeforeTrain, secondVisitDataGets: net.gets() - firstGets, offlineTrains: true },
+        { readyS, firstChartS, backend, why, bytesBeforeTrain, secondVisitDataGets: dataGets(app.served) - firstGets, offlineTrains: true },
         null,
         1,
       ),
