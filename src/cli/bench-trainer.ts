@@ -1,5 +1,5 @@
 /**
- * Trainer-level bench rows (issue 9): the whole Trainer — data pipeline, sampler, loss context, metrics, the
+ * Trainer-level bench rows (the fused engine end to end): the whole Trainer — data pipeline, sampler, loss context, metrics, the
  * end-of-epoch evaluation — on the fused WebGPU engine and on the tfjs engine, both on tfjs' WebGPU backend in
  * Node (Dawn; the fused engine shares tfjs' device, as in the app). SwiftShader here: software, so the figures are
  * proxies for the CPU-side cost, not GPU speed. Each row runs in its own child process with a timeout.

@@ -1,50 +1,11 @@
 /**
  * Checks the CLI makes before any backend starts or any data is read: the training config through the one
  * validator (`validateConfig`, errors naming the flag), and every output path (the folder exists and is writable,
- * the path is not a folder, no two outputs share a path) so a run is never lost to a bad `--out` after training.
+ * the path is not a folder, no two outputs share a path; src/cli/outputs.ts has the rules) so a run is never lost to a bad `--out` after training.
  */
-import { accessSync, constants, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { ConfigError, validateConfig, type TrainConfig } from '../core/train/config';
-
-/** The flag that sets each config field (the field path of a ConfigError → the flag to name). */
-const FLAG_OF: Readonly<Record<string, string>> = {
-  dataset: '--dataset',
-  imbalance: '--imbalance',
-  profile: '--profile',
-  stepMu: '--step-mu',
-  headImages: '--head-images',
-  seed: '--seed',
-  model: '--model',
-  head: '--head',
-  batchSize: '--batch',
-  epochs: '--epochs',
-  lr: '--lr',
-  momentum: '--momentum',
-  weightDecay: '--wd',
-  schedule: '--schedule',
-  warmup: '--no-warmup',
-  loss: '--loss',
-  lossParams: '--param',
-  sampler: '--sampler',
-  augment: '--no-augment',
-  hflip: '--no-flip',
-  evalPerClass: '--eval-per-class',
-  logEvery: '--log-every',
-  'stage2.epochs': '--stage2-epochs',
-  'stage2.sampler': '--stage2-sampler',
-  'stage2.lrMax': '--stage2-lr',
-  'stage2.batchSize': '--stage2-batch',
-  'stage2.s': '--stage2-s',
-  'stage2.m': '--stage2-m',
-  'stage2.noiseMul': '--stage2-noise-mul',
-  'stage2.focalGamma': '--stage2-gamma',
-};
-
-/** The flag for a config field path ("stage2.s" → "--stage2-s", "lossParams.s" → "--param"). */
-export function flagOf(field: string): string | null {
-  return FLAG_OF[field] ?? FLAG_OF[field.split('.')[0]] ?? null;
-}
+import { flagOf } from './flags';
+import { checkOutputFile, outputIdentity } from './outputs';
 
 /** validateConfig, with the message naming the flag: "--seed: seed (seed) is 4294967297, expected …". */
 export function checkConfigFlags(c: TrainConfig): string | null {
@@ -58,36 +19,20 @@ export function checkConfigFlags(c: TrainConfig): string | null {
   }
 }
 
-/** Problems with the output paths (flag → file), or null. Nothing is created or written. */
+/**
+ * Problems with the output paths (flag → file), or null: each through checkOutputFile (src/cli/outputs.ts), and
+ * no two outputs on one file (symbolic links followed). Nothing is created or written.
+ */
 export function checkOutputs(outputs: readonly (readonly [flag: string, file: string | undefined])[]): string | null {
   const seen = new Map<string, string>();
   for (const [flag, file] of outputs) {
     if (file === undefined) continue;
-    if (file.trim() === '') return `${flag} needs a file name`;
-    const path = resolve(file);
+    const bad = checkOutputFile(flag, file);
+    if (bad) return bad;
+    const path = outputIdentity(file);
     const other = seen.get(path);
     if (other) return `${flag} and ${other} both write "${file}"`;
     seen.set(path, flag);
-    const dir = dirname(path);
-    let st;
-    try {
-      st = statSync(dir);
-    } catch {
-      return `${flag}: the folder of "${file}" (${dir}) does not exist`;
-    }
-    if (!st.isDirectory()) return `${flag}: "${dir}" is not a folder`;
-    try {
-      accessSync(dir, constants.W_OK);
-    } catch {
-      return `${flag}: the folder "${dir}" is not writable`;
-    }
-    try {
-      const target = statSync(path);
-      if (target.isDirectory()) return `${flag}: "${file}" is a folder; give a file name`;
-      accessSync(path, constants.W_OK);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return `${flag}: "${file}" exists and is not writable`;
-    }
   }
   return null;
 }

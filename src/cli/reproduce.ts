@@ -9,9 +9,10 @@
  * Resumable: each finished run is <out>/<run>.json; while a run trains, a Trainer.checkpoint() is written after
  * every epoch to <out>/checkpoints/<run>.json. On restart finished runs are skipped and an interrupted run continues
  * from its last finished epoch (same numbers as without the interruption: the checkpoint holds the RNG streams).
+ * SIGINT / SIGTERM stop after the batch in flight (exit 130 / 143), leaving that checkpoint to resume from.
  */
 import { parseArgs } from 'node:util';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import os from 'node:os';
 import { pathToFileURL } from 'node:url';
@@ -24,7 +25,9 @@ import type { HeadKind, ModelKind } from '../core/models/types';
 import { drwStartEpoch, gaStartEpoch, stage1Lr } from '../core/train/schedules';
 import { getLoss } from '../core/losses/registry';
 import { initBackend, initNodeWebGPU, type BackendName } from '../core/backend';
-import { loadDatasetForCli } from './datasets';
+import { EMBEDDED_PACK, loadDatasetForCli } from './datasets';
+import { checkOutputFolder, writeFileAtomic } from './outputs';
+import { Interrupt } from './interrupt';
 import { applyRecipe, type RecipeId } from '../core/train/recipe';
 import { renderGroupedBars, renderGroupedBarsSvg, type GroupedBarChart } from './bench-png';
 
@@ -104,7 +107,7 @@ export const PROFILES: Record<'quick' | 'full', Profile> = {
     seed: 1,
     expected:
       'meant for a GPU machine (WebGPU through Dawn): 6 × 200 epochs of ResNet-32 on 12,406 images plus 30 stage-2 epochs; ' +
-      'at ~1 s per b64 step (tfjs WebGPU on an H100, ../shared/measurements.md) ≈ 6 × 200 × 194 steps ≈ 65 h; on wasm here weeks',
+      'at ~1 s per b64 step (tfjs WebGPU on an H100, docs/benchmarks.md) ≈ 6 × 200 × 194 steps ≈ 65 h; on wasm here weeks',
   },
 };
 
@@ -418,12 +421,6 @@ export function parseWithArrays<T>(s: string): T {
   }) as T;
 }
 
-function writeAtomic(file: string, data: string | Uint8Array): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, file);
-}
-
 interface CheckpointFile {
   run: RunId;
   fingerprint: string;
@@ -485,9 +482,18 @@ interface Ctx {
   backend: string;
   epochsThisSession: number;
   log: (s: string) => void;
+  interrupt: Interrupt;
 }
 
 class StopRequested extends Error {}
+class Interrupted extends Error {}
+
+/** Every file a reproduce folder holds (checked before anything trains: regular files, not an input). */
+function folderFiles(): string[] {
+  const d = '.';
+  const runs = RUNS.flatMap((r) => [runFile(d, r.id), ckptFile(d, r.id), finalCkptFile(d, r.id)]);
+  return [...runs, 'summary.json', 'table.md', 'per-class.png', 'per-class.svg'];
+}
 
 function runFile(dir: string, id: RunId) {
   return join(dir, `${id}.json`);
@@ -571,7 +577,10 @@ async function trainRun(run: RunDef, ctx: Ctx): Promise<ReproducedRun> {
     let t0 = Date.now();
     while (!trainer.stageDone) {
       if (opts.stopAfterEpochs !== null && ctx.epochsThisSession >= opts.stopAfterEpochs) throw new StopRequested();
+      if (ctx.interrupt.signal) throw new Interrupted();
       const out = await trainer.step();
+      // a macrotask turn per batch, so a signal is seen between batches
+      await new Promise((resolve) => setImmediate(resolve));
       if (out.halt) {
         halted = out.halt.message;
         ctx.log(`${label}: ${halted}`);
@@ -598,7 +607,7 @@ async function trainRun(run: RunDef, ctx: Ctx): Promise<ReproducedRun> {
           stage2Origin,
         };
         mkdirSync(join(dir, 'checkpoints'), { recursive: true });
-        writeAtomic(ck, stringifyWithArrays(ckf));
+        writeFileAtomic(ck, stringifyWithArrays(ckf));
       }
     }
     const rec: ReproducedRun & { fingerprint: string } = {
@@ -627,7 +636,7 @@ async function trainRun(run: RunDef, ctx: Ctx): Promise<ReproducedRun> {
       epochs,
       fingerprint: fp,
     };
-    writeAtomic(file, JSON.stringify(rec, null, 1));
+    writeFileAtomic(file, JSON.stringify(rec, null, 1));
     // Keep the final state of runs another run continues from (GCL stage 1 → stage 2).
     if (RUNS.some((r) => r.stage2Of === run.id) && !halted) {
       const ckf: CheckpointFile = {
@@ -640,7 +649,7 @@ async function trainRun(run: RunDef, ctx: Ctx): Promise<ReproducedRun> {
         sessions,
       };
       mkdirSync(join(dir, 'checkpoints'), { recursive: true });
-      writeAtomic(finalCkptFile(dir, run.id), stringifyWithArrays(ckf));
+      writeFileAtomic(finalCkptFile(dir, run.id), stringifyWithArrays(ckf));
     }
     if (!opts.keepCheckpoints && existsSync(ck)) rmSync(ck);
     ctx.log(`${label}: finished in ${seconds.toFixed(0)} s → ${file}`);
@@ -712,16 +721,16 @@ export function aggregate(
     claims: claimChecks(sums),
     missing,
   };
-  writeAtomic(join(outDir, 'summary.json'), JSON.stringify(summary, null, 1));
-  writeAtomic(join(outDir, 'table.md'), `${md}\n`);
+  writeFileAtomic(join(outDir, 'summary.json'), JSON.stringify(summary, null, 1));
+  writeFileAtomic(join(outDir, 'table.md'), `${md}\n`);
   if (png && sums.length) {
     const chart = perClassChart(
       sums,
       r0,
       `Per-class test accuracy, final epoch (FMNIST-LT IF ${r0.config.imbalance}, ${r0.config.model}, ${r0.profile})`,
     );
-    writeAtomic(join(outDir, 'per-class.png'), renderGroupedBars(chart).toPng());
-    writeAtomic(join(outDir, 'per-class.svg'), renderGroupedBarsSvg(chart));
+    writeFileAtomic(join(outDir, 'per-class.png'), renderGroupedBars(chart).toPng());
+    writeFileAtomic(join(outDir, 'per-class.svg'), renderGroupedBarsSvg(chart));
   }
   return { markdown: md, summaries: sums, missing };
 }
@@ -763,7 +772,8 @@ const USAGE = `Usage: npm run reproduce -- (--quick | --full) [options]
   --no-png              no chart
   --quiet               no progress lines
 Re-running the same command continues where it stopped: finished runs are skipped, an interrupted run resumes from
-its last finished epoch.
+its last finished epoch. SIGINT / SIGTERM (Ctrl-C) stop after the current batch (exit 130 / 143), keeping the
+checkpoint of the last finished epoch; a second signal quits at once.
 `;
 
 function usage(msg?: string): never {
@@ -899,6 +909,10 @@ export async function main(argv: string[]): Promise<number> {
     `expected duration: ${PROFILES[p.name === 'full' ? 'full' : 'quick'].expected}${p.name === 'custom' ? ' (for the unmodified profile)' : ''}`,
   );
   log(scheduleNote(p).split('\n').join('; '));
+  const bad = checkOutputFolder('--out', opts.outDir, folderFiles(), [
+    opts.data === undefined ? ['the embedded pack', EMBEDDED_PACK] : ['--data', opts.data],
+  ]);
+  if (bad) usage(bad);
   if (opts.fresh && existsSync(opts.outDir)) {
     for (const r of RUNS) {
       for (const f of [runFile(opts.outDir, r.id), ckptFile(opts.outDir, r.id), finalCkptFile(opts.outDir, r.id)])
@@ -920,7 +934,9 @@ export async function main(argv: string[]): Promise<number> {
     backend: backend.name,
     epochsThisSession: 0,
     log,
+    interrupt: new Interrupt('the last finished epoch is kept to resume from'),
   };
+  ctx.interrupt.arm();
   const started = Date.now();
   let stopped = false;
   for (const id of opts.runs) {
@@ -933,6 +949,16 @@ export async function main(argv: string[]): Promise<number> {
         log(`stopped after ${ctx.epochsThisSession} epochs as asked (--stop-after-epochs); run the same command again to continue`);
         break;
       }
+      if (e instanceof Interrupted) {
+        stopped = true;
+        // said even with --quiet: the user asked for the stop and needs to know how to go on
+        const ck = ckptFile(opts.outDir, run.id);
+        const kept = existsSync(ck) ? `its last finished epoch is in ${ck}` : 'none of its epochs had finished';
+        process.stderr.write(
+          `${ctx.interrupt.signal}: stopped ${run.id} after ${ctx.epochsThisSession} epochs this session; ${kept} — run the same command again to continue\n`,
+        );
+        break;
+      }
       throw e;
     }
   }
@@ -940,7 +966,7 @@ export async function main(argv: string[]): Promise<number> {
   log(`session: ${((Date.now() - started) / 1000).toFixed(0)} s; results in ${opts.outDir}`);
   process.stdout.write(`${markdown}\n`);
   if (stopped || missing.length) log(`not finished: ${missing.join(', ') || '(stopped)'} — run the same command again to continue`);
-  return 0;
+  return ctx.interrupt.exitCode ?? 0;
 }
 
 const invokedDirectly = process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;

@@ -32,6 +32,8 @@ export interface SweepDocument {
   /** What chooses each run's best epoch (the summary's "best" rows, and GCL stage 2's start when from best). */
   bestChosenOn: 'validation' | 'test';
   runs: { value: number; label: string; result: OneRun['result'] }[];
+  /** 'interrupted': a signal stopped the sweep; `runs` holds the runs it reached (the last one partial). */
+  halted: 'interrupted' | null;
   summary: SweepRow[];
   table: string;
 }
@@ -40,9 +42,11 @@ export async function runSweep(
   plan: SweepPlan,
   when: SweepWhen,
   trainOnce: (config: TrainConfig, label: string) => Promise<OneRun>,
+  interrupted: () => boolean = () => false,
 ): Promise<SweepDocument> {
   const runs: SweepDocument['runs'] = [];
   for (const spec of plan.runs) {
+    if (interrupted()) break;
     const { result, trainer } = await trainOnce(spec.config, `${spec.label} (${spec.index + 1}/${plan.runs.length})`);
     trainer.dispose();
     runs.push({ value: spec.value, label: spec.label, result });
@@ -67,6 +71,7 @@ export async function runSweep(
     valFraction: plan.runs[0]?.config.valFraction ?? 0,
     bestChosenOn: (plan.runs[0]?.config.valFraction ?? 0) > 0 ? 'validation' : 'test',
     runs,
+    halted: interrupted() ? 'interrupted' : null,
     summary,
     table: sweepTable(plan.param, summary, when),
   };

@@ -2,14 +2,12 @@
  * Headless training: `npm run train -- --dataset fmnist-lt --imbalance 100 --model resnet8 --loss gcl
  *   --epochs 10 --seed 1 --out run.json`. Progress on stderr, one JSON document on stdout or in --out.
  */
-import { parseArgs } from 'node:util';
-import { writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { DEFAULT_CONFIG, ConfigError, ENGINE_CHOICES, type TrainConfig } from '../core/train/config';
+import { DEFAULT_CONFIG, ConfigError, type TrainConfig } from '../core/train/config';
 import { Trainer, type EpochMetrics } from '../core/train/trainer';
 import { TrainController } from '../core/train/controller';
-import { LOSS_IDS, getLoss } from '../core/losses/registry';
-import { loadDatasetForCli, DATASET_IDS } from './datasets';
+import { getLoss } from '../core/losses/registry';
+import { loadDatasetForCli, DATASET_IDS, EMBEDDED_PACK } from './datasets';
 import { initBackend, initNodeWebGPU } from '../core/backend';
 import { exportInfoFromTrainer } from '../core/export/info';
 import { exportSafetensors } from '../core/export/safetensors';
@@ -17,60 +15,52 @@ import { exportTfjsZip } from '../core/export/tfjs';
 import { testLogits } from '../core/export/logits';
 import { LossWatch } from '../core/train/halt-cause';
 import { checkConfigFlags, checkOutputs } from './checks';
+import { CONFIG_OPTIONS, FlagError, applyConfigFlags, flagHelp, lossParamFlag, readFlags } from './flags';
+import { checkNotInputs, saveOutput } from './outputs';
+import { Interrupt } from './interrupt';
 import { applyRecipe } from '../core/train/recipe';
 import { runSweep, SWEEP_USAGE } from './train-sweep';
 import { parseSweepArg, type SweepPlan } from '../state/sweep';
 
-const MODELS = ['convnet', 'resnet8', 'resnet20', 'resnet32'];
+/** The values the CLI chooses for a field: the data sets it can load. */
+const CHOICES = { dataset: DATASET_IDS };
+const help = (group: Parameters<typeof flagHelp>[0]) =>
+  flagHelp(group, DEFAULT_CONFIG, CHOICES, { head: 'default: the loss’ own head, else linear' });
 
 const USAGE = `Usage: npm run train -- [options]
 
 Data
-  --dataset ID          ${DATASET_IDS.join(' | ')} (default ${DEFAULT_CONFIG.dataset})
+${help('data')}
   --data FILE           archive for cifar10-lt / cifar100-lt (official cifar-10-binary.tar.gz / cifar-100-binary.tar.gz)
-  --imbalance IF        imbalance factor n_max/n_min, ≥ 1 (default ${DEFAULT_CONFIG.imbalance})
-  --profile P           exp | step (default exp)
-  --step-mu MU          step profile: fraction of tail classes (default 0.5)
-  --head-images N       keep at most N images per class before drawing the tail (n_max = N; the app's
-                        "head-class images" setting)
-  --sampler S           instance | classBalanced | cben (default instance)
-  --no-augment          no random crop / flip
-  --no-flip             no horizontal flip
-  --eval-per-class N    evaluate on the first N test images of each class (default: whole test set)
 Model
-  --model M             ${MODELS.join(' | ')} (default ${DEFAULT_CONFIG.model})
-  --head H              cosine | linear (forced when the loss needs one)
+${help('model')}
 Loss
-  --loss L              ${LOSS_IDS.join(' | ')} (default ${DEFAULT_CONFIG.loss})
+${help('loss')}
   --param KEY=VALUE     a loss hyperparameter, repeatable (e.g. --param s=30 --param noiseMul=0.5)
 Optimiser
-  --epochs N  --batch N  --lr LR  --momentum M  --wd WD
-  --schedule S          auto | step01 | step001 | constant (auto: the authors' schedule for the loss)
-  --no-warmup
+${help('optimiser')}
 Recipe (each option cites the authors' script line in src/core/train/recipe.ts)
   --recipe R            ours (default) | authors: the authors' per-loss batch size, mixup α, kaiming linear
                         head, official FBL curriculum, stage 2 from the best stage-1 epoch with a class-balanced
                         sampler; the options below (and --batch, --stage2-*) override single settings
-  --mixup A             mixup α (0 = off)
-  --linear-init I       uniform (PyTorch default) | kaiming
-  --fbl-curriculum F    scaled | official
-  --stage2-from W       last | best (stage-1 epoch that stage 2 starts from)
-  --val-fraction F      hold out this fraction of each class's training images (seeded) to choose the best
-                        epoch on (0 = off: best chosen on the test set, as the papers)
+${help('recipe')}
 ${SWEEP_USAGE}
 GCL stage 2 (after stage 1; needs a cosine head)
   --stage2              run stage 2 after stage 1
-  --stage2-epochs N  --stage2-sampler cben|classBalanced  --stage2-lr LRMAX  --stage2-batch N
-  --stage2-s S  --stage2-m M  --stage2-noise-mul X  --stage2-gamma G
+${help('stage2')}
 Run
-  --seed N              (default 1)
-  --backend B           auto | wasm | cpu | webgpu (default auto: wasm, else cpu; webgpu uses Dawn)
-  --engine E            auto | fused | tfjs (default auto: the fused WebGPU executor when the backend is webgpu,
-                        else tfjs). fused with another backend runs the executor on its own Dawn device while
-                        tfjs (wasm/cpu) only mirrors the weights for checkpoints and exports
+${help('run')}
+  --backend B           auto | wasm | cpu | webgpu (default auto: wasm, else cpu; webgpu uses Dawn). --engine fused with
+                        another backend runs the executor on its own Dawn device while tfjs (wasm/cpu) only mirrors the
+                        weights for checkpoints and exports
   --out FILE            write the JSON there instead of stdout
+                        (written whole through a temporary file; if the write fails, the JSON goes to a
+                        fallback file the error names). SIGINT / SIGTERM (Ctrl-C): stop after the current
+                        batch and write the finished epochs ("halted": "interrupted", exit 130 / 143); a
+                        second signal quits at once
   --quiet               no progress bar
   --help
+Numbers are decimal (1e-3 is); a flag is given once, --param once per key.
 Export (written after training, from the final weights)
   --save-tfjs FILE.zip  TensorFlow.js zip: model.json (layers-model) + weights.bin, loads with tf.loadLayersModel
   --save-safetensors FILE
@@ -85,14 +75,6 @@ function usage(msg?: string): never {
   process.exit(msg ? 2 : 0);
 }
 
-function num(name: string, v: string | undefined, int = false): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || (int && !Number.isInteger(n)))
-    usage(`--${name} needs ${int ? 'an integer' : 'a number'}, got "${v}"`);
-  return n;
-}
-
 function oneOf<T extends string>(name: string, v: string | undefined, allowed: readonly T[]): T | undefined {
   if (v === undefined) return undefined;
   if (!allowed.includes(v as T)) usage(`--${name} must be one of ${allowed.join(', ')}; got "${v}"`);
@@ -100,123 +82,49 @@ function oneOf<T extends string>(name: string, v: string | undefined, allowed: r
 }
 
 function parse(argv: string[]) {
-  let parsed;
+  let v;
   try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        dataset: { type: 'string' },
-        data: { type: 'string' },
-        imbalance: { type: 'string' },
-        profile: { type: 'string' },
-        'step-mu': { type: 'string' },
-        'head-images': { type: 'string' },
-        sampler: { type: 'string' },
-        'no-augment': { type: 'boolean' },
-        'no-flip': { type: 'boolean' },
-        'eval-per-class': { type: 'string' },
-        model: { type: 'string' },
-        head: { type: 'string' },
-        loss: { type: 'string' },
-        param: { type: 'string', multiple: true },
-        epochs: { type: 'string' },
-        batch: { type: 'string' },
-        lr: { type: 'string' },
-        momentum: { type: 'string' },
-        wd: { type: 'string' },
-        schedule: { type: 'string' },
-        'no-warmup': { type: 'boolean' },
-        stage2: { type: 'boolean' },
-        'stage2-epochs': { type: 'string' },
-        'stage2-sampler': { type: 'string' },
-        'stage2-lr': { type: 'string' },
-        'stage2-batch': { type: 'string' },
-        'stage2-s': { type: 'string' },
-        'stage2-m': { type: 'string' },
-        'stage2-noise-mul': { type: 'string' },
-        'stage2-gamma': { type: 'string' },
-        seed: { type: 'string' },
-        backend: { type: 'string' },
-        engine: { type: 'string' },
-        out: { type: 'string' },
-        quiet: { type: 'boolean' },
-        help: { type: 'boolean' },
-        'log-every': { type: 'string' },
-        'save-tfjs': { type: 'string' },
-        'save-safetensors': { type: 'string' },
-        'save-test-logits': { type: 'string' },
-        recipe: { type: 'string' },
-        mixup: { type: 'string' },
-        'linear-init': { type: 'string' },
-        'fbl-curriculum': { type: 'string' },
-        'stage2-from': { type: 'string' },
-        'val-fraction': { type: 'string' },
-        sweep: { type: 'string' },
-        'sweep-when': { type: 'string' },
-      },
+    v = readFlags(argv, {
+      ...CONFIG_OPTIONS,
+      data: { type: 'string' },
+      param: { type: 'string', multiple: true },
+      stage2: { type: 'boolean' },
+      backend: { type: 'string' },
+      out: { type: 'string' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean' },
+      'save-tfjs': { type: 'string' },
+      'save-safetensors': { type: 'string' },
+      'save-test-logits': { type: 'string' },
+      recipe: { type: 'string' },
+      sweep: { type: 'string' },
+      'sweep-when': { type: 'string' },
     });
   } catch (e) {
     usage((e as Error).message);
   }
-  const v = parsed.values;
   if (v.help) usage();
   const c: TrainConfig = structuredClone(DEFAULT_CONFIG);
-  const set = <K extends keyof TrainConfig>(k: K, val: TrainConfig[K] | undefined) => {
-    if (val !== undefined) c[k] = val;
-  };
-  set('dataset', oneOf('dataset', v.dataset, DATASET_IDS));
-  set('imbalance', num('imbalance', v.imbalance));
-  set('profile', oneOf('profile', v.profile, ['exp', 'step'] as const));
-  set('stepMu', num('step-mu', v['step-mu']));
-  set('headImages', num('head-images', v['head-images'], true));
-  set('sampler', oneOf('sampler', v.sampler, ['instance', 'classBalanced', 'cben'] as const));
-  if (v['no-augment']) c.augment = false;
-  if (v['no-flip']) c.hflip = false;
-  set('evalPerClass', num('eval-per-class', v['eval-per-class'], true));
-  set('model', oneOf('model', v.model, MODELS as TrainConfig['model'][]));
-  set('loss', oneOf('loss', v.loss, LOSS_IDS));
-  const loss = getLoss(c.loss);
-  c.head = oneOf('head', v.head, ['cosine', 'linear'] as const) ?? (loss.head === 'any' ? 'linear' : loss.head);
-  c.lossParams = {};
-  for (const kv of v.param ?? []) {
-    const m = /^([A-Za-z0-9_]+)=(.+)$/.exec(kv);
-    if (!m) usage(`--param needs KEY=VALUE, got "${kv}"`);
-    const spec = loss.schema.find((p) => p.key === m[1]);
-    if (!spec) usage(`loss ${c.loss} has no hyperparameter "${m[1]}" (it has: ${loss.schema.map((p) => p.key).join(', ')})`);
-    const val = num(`param ${m[1]}`, m[2])!;
-    if (val < spec.min || val > spec.max) usage(`--param ${m[1]}=${val} is outside [${spec.min}, ${spec.max}]`);
-    c.lossParams[m[1]] = val;
+  try {
+    applyConfigFlags(c, v, CHOICES);
+    const loss = getLoss(c.loss);
+    if (v.head === undefined) c.head = loss.head === 'any' ? 'linear' : loss.head;
+    c.lossParams = {};
+    for (const kv of v.param ?? []) {
+      const [key, value] = lossParamFlag(kv, c.loss, loss.schema);
+      if (key in c.lossParams) throw new FlagError(`--param ${key} is given more than once; give it once`);
+      c.lossParams[key] = value;
+    }
+    const recipe = oneOf('recipe', v.recipe, ['ours', 'authors'] as const) ?? 'ours';
+    if (recipe === 'authors') {
+      Object.assign(c, applyRecipe(c, 'authors'));
+      applyConfigFlags(c, v, CHOICES); // a flag overrides the recipe's setting
+    }
+  } catch (e) {
+    if (e instanceof FlagError) usage(e.message);
+    throw e;
   }
-  const recipe = oneOf('recipe', v.recipe, ['ours', 'authors'] as const) ?? 'ours';
-  if (recipe === 'authors') Object.assign(c, applyRecipe(c, 'authors'));
-  set('mixupAlpha', num('mixup', v.mixup));
-  set('linearInit', oneOf('linear-init', v['linear-init'], ['uniform', 'kaiming'] as const));
-  set('fblCurriculum', oneOf('fbl-curriculum', v['fbl-curriculum'], ['scaled', 'official'] as const));
-  set('valFraction', num('val-fraction', v['val-fraction']));
-  set('epochs', num('epochs', v.epochs, true));
-  set('batchSize', num('batch', v.batch, true));
-  set('lr', num('lr', v.lr));
-  set('momentum', num('momentum', v.momentum));
-  set('weightDecay', num('wd', v.wd));
-  set('schedule', oneOf('schedule', v.schedule, ['auto', 'step01', 'step001', 'constant'] as const));
-  if (v['no-warmup']) c.warmup = false;
-  set('seed', num('seed', v.seed, true));
-  set('logEvery', num('log-every', v['log-every'], true));
-  const s2 = c.stage2;
-  s2.epochs = num('stage2-epochs', v['stage2-epochs'], true) ?? s2.epochs;
-  s2.sampler = oneOf('stage2-sampler', v['stage2-sampler'], ['cben', 'classBalanced'] as const) ?? s2.sampler;
-  s2.lrMax = num('stage2-lr', v['stage2-lr']) ?? s2.lrMax;
-  s2.batchSize = num('stage2-batch', v['stage2-batch'], true) ?? s2.batchSize;
-  s2.s = num('stage2-s', v['stage2-s']) ?? s2.s;
-  s2.m = num('stage2-m', v['stage2-m']) ?? s2.m;
-  s2.noiseMul = num('stage2-noise-mul', v['stage2-noise-mul']) ?? s2.noiseMul;
-  s2.focalGamma = num('stage2-gamma', v['stage2-gamma']) ?? s2.focalGamma;
-  const from = oneOf('stage2-from', v['stage2-from'], ['last', 'best'] as const);
-  if (from) s2.from = from;
   const backend = oneOf('backend', v.backend, ['auto', 'wasm', 'cpu', 'webgpu'] as const) ?? 'auto';
-  set('engine', oneOf('engine', v.engine, ENGINE_CHOICES));
   if ((c.dataset === 'cifar10-lt' || c.dataset === 'cifar100-lt') && !v.data)
     usage(`--dataset ${c.dataset} needs --data FILE (the official binary archive)`);
   const save = { tfjs: v['save-tfjs'], safetensors: v['save-safetensors'], testLogits: v['save-test-logits'] };
@@ -269,7 +177,18 @@ const pct = (v: number | null) => (v === null || Number.isNaN(v) ? '  -  ' : `${
 
 async function main(): Promise<void> {
   const args = parse(process.argv.slice(2));
+  const clash = checkNotInputs(
+    [
+      ['--out', args.out],
+      ['--save-tfjs', args.save.tfjs],
+      ['--save-safetensors', args.save.safetensors],
+      ['--save-test-logits', args.save.testLogits],
+    ],
+    [args.data === undefined ? ['the embedded pack', EMBEDDED_PACK] : ['--data', args.data]],
+  );
+  if (clash) usage(clash);
   const progress = new Progress(args.quiet);
+  const interrupt = new Interrupt(`the finished epochs are written ${args.out ? `to ${args.out}` : 'to stdout'}`);
   // In Node, auto = wasm → cpu: Dawn without a hardware GPU is a software rasteriser, slower than wasm.
   const order = args.backend === 'auto' ? (['wasm', 'cpu'] as const) : ([args.backend] as const);
   // the data first: a bad file (an endless stream, images too large for the backend) is refused before any backend runs
@@ -280,46 +199,46 @@ async function main(): Promise<void> {
   }
   const backend = await initBackend({ order: [...order] });
   progress.line(`backend: ${backend.name} (${backend.reason})`);
+  interrupt.arm();
+  let saved = true;
+  const save = (flag: string, file: string, data: string | Uint8Array, what: string) => {
+    const r = saveOutput(flag, file, data, flag === '--out');
+    if (r.ok) progress.line(`wrote ${file}${what}`);
+    else progress.always(`error: ${r.message}`);
+    saved &&= r.ok;
+  };
+  const writeResult = (json: string) => (args.out ? save('--out', args.out, json, '') : process.stdout.write(`${json}\n`));
   if (args.sweep) {
-    const doc = await runSweep(args.sweep, args.sweepWhen, (config, label) => {
-      progress.line(`sweep: ${label}`);
-      return trainOnce({ ...args, config }, dataset, backend, progress);
-    });
-    writeResult(args.out, JSON.stringify(doc, null, 1), progress);
+    const doc = await runSweep(
+      args.sweep,
+      args.sweepWhen,
+      (config, label) => {
+        progress.line(`sweep: ${label}`);
+        return trainOnce({ ...args, config }, dataset, backend, progress, interrupt);
+      },
+      () => interrupt.signal !== null,
+    );
+    writeResult(JSON.stringify(doc, null, 1));
     if (!args.quiet) process.stderr.write(`${doc.table}\n`);
+    process.exitCode = interrupt.exitCode ?? (saved ? 0 : 1);
     return;
   }
-  const { result, trainer } = await trainOnce(args, dataset, backend, progress);
-  writeResult(args.out, JSON.stringify(result, null, 1), progress);
-  const save = args.save;
-  if (save.tfjs || save.safetensors || save.testLogits) {
+  const { result, trainer } = await trainOnce(args, dataset, backend, progress, interrupt);
+  writeResult(JSON.stringify(result, null, 1));
+  const exp = args.save;
+  if (exp.tfjs || exp.safetensors || exp.testLogits) {
     await trainer.syncModel(); // the fused engine's weights into the tfjs model
     const info = exportInfoFromTrainer(trainer, backend.name);
-    if (save.safetensors) {
-      writeFileSync(save.safetensors, exportSafetensors(trainer.model, info));
-      progress.line(`wrote ${save.safetensors} (safetensors, PyTorch ResNet_s layout)`);
-    }
-    if (save.tfjs) {
-      writeFileSync(save.tfjs, await exportTfjsZip(trainer.model, info));
-      progress.line(`wrote ${save.tfjs} (TensorFlow.js model.json + weights.bin)`);
-    }
-    if (save.testLogits) {
+    if (exp.safetensors)
+      save('--save-safetensors', exp.safetensors, exportSafetensors(trainer.model, info), ' (safetensors, PyTorch ResNet_s layout)');
+    if (exp.tfjs) save('--save-tfjs', exp.tfjs, await exportTfjsZip(trainer.model, info), ' (TensorFlow.js model.json + weights.bin)');
+    if (exp.testLogits) {
       const tl = await testLogits(trainer.model, dataset, 256);
-      writeFileSync(save.testLogits, JSON.stringify(tl));
-      progress.line(`wrote ${save.testLogits} (outputs of the first ${tl.indices.length} test images)`);
+      save('--save-test-logits', exp.testLogits, JSON.stringify(tl), ` (outputs of the first ${tl.indices.length} test images)`);
     }
   }
   trainer.dispose();
-  if (result.halted) process.exitCode = 3;
-}
-
-function writeResult(out: string | undefined, json: string, progress: Progress): void {
-  if (out) {
-    writeFileSync(out, json);
-    progress.line(`wrote ${out}`);
-  } else {
-    process.stdout.write(`${json}\n`);
-  }
+  process.exitCode = interrupt.exitCode ?? (!saved ? 1 : result.halted ? 3 : 0);
 }
 
 /** Trains one run (stage 1, then stage 2 when asked); the caller disposes the trainer. */
@@ -328,6 +247,7 @@ async function trainOnce(
   dataset: Awaited<ReturnType<typeof loadDatasetForCli>>,
   backend: Awaited<ReturnType<typeof initBackend>>,
   progress: Progress,
+  interrupt: Interrupt,
 ) {
   const trainer = new Trainer(dataset, args.config, { gpuDevice: await fusedDevice(args.config.engine, backend.name) });
   if (trainer.headNote) progress.line(trainer.headNote);
@@ -370,11 +290,15 @@ async function trainOnce(
       progress.always(e.halt.message);
     }
   });
-  await ctl.run();
-  if (args.stage2 && !halted) {
+  // the first SIGINT / SIGTERM: stop after the batch in flight; the finished epochs make the result
+  const unhook = interrupt.onStop(() => void ctl.pause());
+  if (!interrupt.signal) await ctl.run();
+  if (args.stage2 && !halted && !interrupt.signal) {
     trainer.startStage2();
     await ctl.run();
   }
+  unhook();
+  if (interrupt.signal) halted ??= 'interrupted';
   const last = (stage2.length ? stage2 : stage1).at(-1);
   const result = {
     tool: 'long-tail-playground train',

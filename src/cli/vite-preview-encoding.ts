@@ -1,5 +1,5 @@
 /**
- * Vite plugin: `vite preview` serves the build as a production host should (issue 11 counts the bytes a first
+ * Vite plugin: `vite preview` serves the build as a production host should (the first-run test counts the bytes a first
  * visit transfers). Vite's preview gzips text, JavaScript and JSON but not WebAssembly (application/wasm), and sends
  * the .ltpg data parts with no Content-Type, which its compression then gzips a second time. Ahead of Vite's own
  * middleware, this one sends .wasm gzipped when the request allows it (compressed once, kept in memory) and .ltpg as

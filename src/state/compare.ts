@@ -6,12 +6,14 @@
  * No React here: the page (src/ui/RunsTable.tsx) renders what these functions return; Node tests drive them.
  */
 import type { LossId } from '../core/losses/types';
+import { describeChange } from '../core/train/change-log';
 import type { EpochMetrics } from '../worker/protocol';
 import { fixed, toCsv } from './metrics-export';
 import { dataText, LOSS_SHORT, modelName, runHead, trainText } from './run-label';
 import { forcedHead, patchSettings, withLoss, type Settings } from './settings';
 import type { PlaygroundSession } from './session';
-import { MAX_PINNED, pinnedCount, type RunRecord } from './slices/metrics';
+import { MAX_PINNED, type RunRecord } from './slices/metrics';
+import { askRoomForPins } from './pin-room';
 import type { Phase } from './slices/run';
 import type { PlaygroundState } from './store';
 import { waitStageDone, type WaitHooks, type WaitResult } from './run-wait';
@@ -44,6 +46,8 @@ export interface CompareRow {
   sameData: boolean;
   /** Training settings in words (epochs, batch, lr, head, sampler; the engine(s) that trained its epochs). */
   training: string;
+  /** The run's live changes in words, one sentence each (the settings above are the ones it started with). */
+  changes: string[];
   current: boolean;
   pinned: boolean;
   /** The previous unpinned run ("earlier"), dropped when the next run starts. */
@@ -127,6 +131,7 @@ export function rowOf(r: RunRecord, opts: { current: boolean; phase?: Phase; dat
     data: s ? dataText(s) : r.dataKey,
     sameData: opts.dataKey !== null && r.dataKey === opts.dataKey,
     training: [s ? trainText(s) : '', engineText(r.epochs)].filter(Boolean).join(', '),
+    changes: (r.changes ?? []).map(describeChange),
     current: opts.current,
     pinned: !!r.pinned,
     earlier: !opts.current && !r.pinned,
@@ -200,6 +205,7 @@ export const CSV_COLUMNS = [
   'data',
   'same_data',
   'training',
+  'live_changes',
   'status',
   'pinned',
   'epochs_stage1',
@@ -234,6 +240,7 @@ export function compareCsv(rows: readonly CompareRow[]): string {
       r.data,
       r.sameData,
       r.training,
+      r.changes.join('; '),
       r.status,
       r.pinned,
       r.epochs1,
@@ -293,9 +300,6 @@ export class PresetRunner {
     if (this.active) return 'The preset is running.';
     if (!s.runSettings || s.phase === 'starting' || s.phase === 'loading' || s.busy) return 'Wait until the data is loaded.';
     if (s.phase === 'crashed') return 'Continue after the crash first.';
-    const free = MAX_PINNED - pinnedCount(s);
-    if (free < this.losses.length)
-      return `The preset pins ${this.losses.length} runs: unpin ${this.losses.length - free} of the ${pinnedCount(s)} pinned runs first (at most ${MAX_PINNED}).`;
     return null;
   }
 
@@ -316,6 +320,7 @@ export class PresetRunner {
       );
       if (!ok) return 'declined';
     }
+    if (!(await askRoomForPins(this.st, this.losses.length, 'The preset'))) return 'declined';
     this.active = true;
     this.cancelled = false;
     const base = this.st.settings;
@@ -358,12 +363,14 @@ export class PresetRunner {
       });
       return 'failed';
     } finally {
+      // the form was never touched: the next run is the user's own settings again
+      await this.session.followForm().catch(() => undefined);
       this.active = false;
       this.st.setPreset(null);
     }
   }
 
-  /** Stops the queue; the run in training stays as it is (not pinned). */
+  /** Stops the queue; the run in training stays on the charts as "earlier" (not pinned). */
   cancel(): void {
     if (!this.active) return;
     this.cancelled = true;
@@ -372,7 +379,7 @@ export class PresetRunner {
   }
 
   private async trainOne(settings: Settings): Promise<WaitResult> {
-    await this.session.startRun(settings);
+    await this.session.startRun(settings, { show: false });
     if (this.cancelled) return 'cancelled';
     const id = this.st.current?.id;
     if (!id) return 'failed';

@@ -4,10 +4,14 @@
  */
 import type { BatchInfo, EpochMetrics } from '../worker/protocol';
 import type { Settings } from './settings';
+import { describeChange, type SettingChange } from '../core/train/change-log';
 
 export interface MetricsInput {
   label: string;
+  /** The settings the run started with. */
   settings: Settings | null;
+  /** Its live changes since (what really ran: the settings, then these). */
+  changes?: readonly SettingChange[];
   classNames: string[];
   counts: number[];
   groups: string[];
@@ -129,6 +133,8 @@ export function metricsJson(m: MetricsInput): string {
       formatVersion: 1,
       run: m.label,
       settings: m.settings,
+      changes: m.changes ?? [],
+      changesText: (m.changes ?? []).map(describeChange),
       classes: m.classNames.map((name, i) => ({ index: i, name, trainCount: m.counts[i] ?? null, group: m.groups[i] ?? null })),
       epochs: m.epochs.map((e) => ({ ...e, epoch: e.epoch + 1 })),
       batches: m.batches,

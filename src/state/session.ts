@@ -320,6 +320,7 @@ export class PlaygroundSession {
   private afterSummary(summary: RunSummary, phase: 'ready' | 'paused' | 'stageDone'): void {
     this.pump.reset();
     this.snapshots.reset();
+    if (summary.changes) this.s.setCurrentChanges(summary.changes);
     this.s.patchRun({
       summary,
       progress: progressFromSummary(summary),
@@ -590,13 +591,14 @@ export class PlaygroundSession {
 
   /**
    * A fresh run with `next` (new weights from the seed), without asking: the caller asked already (the comparison
-   * preset, src/state/compare.ts). The controls and the URL get `next`. Rejects when the run cannot be set up.
+   * preset, a sweep). The controls and the URL get `next` unless `opts.show` is false: a queue's runs carry their
+   * own settings and leave the form as the user set it. Rejects when the run cannot be set up.
    */
-  startRun(next: Settings): Promise<void> {
+  startRun(next: Settings, opts: { show?: boolean } = {}): Promise<void> {
     const p = this.changeChain.then(async () => {
       await this.whenStarted();
       const run = this.s.runSettings;
-      this.show(next);
+      if (opts.show !== false) this.show(next);
       try {
         if (run && (planChange(run, next).kind === 'backend' || this.remeasure(run, next))) await this.replaceWorker(next);
         else {
@@ -612,6 +614,17 @@ export class PlaygroundSession {
     });
     this.changeChain = p.catch(() => undefined);
     return p;
+  }
+
+  /**
+   * After a queue (sweep, preset) whose runs carried their own settings: the next run is the form's again — a fresh
+   * run when the last queued one differs from it (the queued runs are pinned, so nothing finished is lost).
+   */
+  async followForm(): Promise<void> {
+    const run = this.s.runSettings;
+    const form = this.s.settings;
+    if (!run || planChange(run, form).kind === 'none' || planChange(run, form).kind === 'stage2') return;
+    await this.startRun(form);
   }
 
   private async applyChange(next: Settings): Promise<boolean> {
@@ -645,7 +658,8 @@ export class PlaygroundSession {
         }
         const rs = makeSettings(applyLive(trainConfigOf(run), plan.live), run.backend);
         this.s.setRunSettings(rs);
-        this.s.relabelCurrent(runLabel(rs, this.s.summary?.stage ?? 1), rs);
+        // the record keeps the run's initial settings and label; the change joins its log, stamped by the worker
+        if (u.changes) this.s.setCurrentChanges(u.changes);
         this.s.dismissNotice('update');
       } catch (e) {
         this.s.pushNotice({

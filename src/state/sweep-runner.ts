@@ -1,13 +1,15 @@
 /**
  * The page's sweep queue (Compare runs, next to the preset): trains one run per value of the plan
  * (src/state/sweep.ts: same data, seed and so initial weights), pins each when its stage 1 is done, and keeps the
- * finished runs when cancelled. Its progress is its own small observable (the page reads it with
+ * finished runs when cancelled. Its runs carry their own settings: the form is never changed, and when the queue
+ * ends the next run is the form's again. Pins it needs are asked for before it starts. Its progress is its own small observable (the page reads it with
  * useSyncExternalStore); the results are the pinned runs themselves, read from the store by id.
  */
 import type { PlaygroundSession } from './session';
 import type { PlaygroundState } from './store';
 import { waitStageDone, type WaitHooks, type WaitResult } from './run-wait';
-import { MAX_PINNED, pinnedCount } from './slices/metrics';
+import { MAX_PINNED } from './slices/metrics';
+import { askRoomForPins } from './pin-room';
 import { makeSettings, trainConfigOf, type Settings } from './settings';
 import { withSweepValue, type SweepPlan, type SweepRunResult } from './sweep';
 
@@ -50,15 +52,13 @@ export class SweepRunner {
     return this.status?.state === 'running';
   }
 
-  /** Why a sweep of `n` runs cannot start now (null: it can). */
-  blocker(n: number): string | null {
+  /** Why a sweep cannot start now (null: it can). Free pins are not a reason: start() asks to make room. */
+  blocker(): string | null {
     const s = this.st;
     if (this.running) return 'A sweep is running.';
     if (s.preset) return 'The preset is running.';
     if (!s.runSettings || s.phase === 'starting' || s.phase === 'loading' || s.busy) return 'Wait until the data is loaded.';
     if (s.phase === 'crashed') return 'Continue after the crash first.';
-    const free = MAX_PINNED - pinnedCount(s);
-    if (free < n) return `The sweep pins ${n} runs: unpin ${n - free} of the ${pinnedCount(s)} pinned runs first (at most ${MAX_PINNED}).`;
     return null;
   }
 
@@ -79,43 +79,51 @@ export class SweepRunner {
     return out;
   }
 
-  async start(plan: SweepPlan, base: Settings): Promise<SweepStatus['state']> {
-    const why = this.blocker(plan.runs.length);
+  /**
+   * Trains the plan's runs on `base` with each value, pinning each. Resolves with how it ended; 'declined' when the
+   * user kept the pinned runs that would have had to make room (nothing changed then).
+   */
+  async start(plan: SweepPlan, base: Settings): Promise<SweepStatus['state'] | 'declined'> {
+    const why = this.blocker();
     if (why) {
       this.set({ plan, index: 0, done: [], state: 'failed', message: why });
       return 'failed';
     }
+    if (!(await askRoomForPins(this.st, plan.runs.length, 'The sweep'))) return 'declined';
     this.cancelled = false;
     const status: SweepStatus = { plan, index: 0, done: [], state: 'running' };
     this.set(status);
-    const finish = (state: SweepStatus['state'], message?: string) => {
+    const finish = async (state: SweepStatus['state'], message?: string) => {
+      // the form was never touched: the next run is the user's own settings again
+      await this.session.followForm().catch(() => undefined);
       this.set({ ...this.status!, state, ...(message ? { message } : {}) });
       return state;
     };
     try {
       for (let i = 0; i < plan.runs.length; i++) {
-        if (this.cancelled) return finish('cancelled');
+        if (this.cancelled) return await finish('cancelled');
         this.set({ ...this.status!, index: i });
         const spec = plan.runs[i];
         const settings = makeSettings(withSweepValue(trainConfigOf(base), plan.param.id, spec.value), base.backend);
         const r = await this.trainOne(settings);
-        if (r === 'cancelled') return finish('cancelled');
+        if (r === 'cancelled') return await finish('cancelled');
         if (r !== 'ok')
-          return finish('failed', r === 'replaced' ? 'the run was replaced by another one (settings changed)' : 'training failed');
+          return await finish('failed', r === 'replaced' ? 'the run was replaced by another one (settings changed)' : 'training failed');
         const cur = this.st.current;
         const counts = this.st.summary?.counts ?? [];
-        if (!cur || !this.st.pinCurrent()) return finish('failed', `run ${i + 1} could not be pinned (at most ${MAX_PINNED} pinned runs)`);
+        if (!cur || !this.st.pinCurrent())
+          return await finish('failed', `run ${i + 1} could not be pinned (at most ${MAX_PINNED} pinned runs)`);
         this.set({ ...this.status!, done: [...this.status!.done, { index: i, runId: cur.id, counts }] });
       }
       this.set({ ...this.status!, index: plan.runs.length });
       this.st.patchRun({ announcement: `Sweep of ${plan.param.label} finished: ${plan.runs.length} runs pinned.` });
-      return finish('done');
+      return await finish('done');
     } catch (e) {
-      return finish('failed', e instanceof Error ? e.message : String(e));
+      return await finish('failed', e instanceof Error ? e.message : String(e));
     }
   }
 
-  /** Stops the queue; finished runs stay pinned, the run in training stays as it is (not pinned). */
+  /** Stops the queue; finished runs stay pinned, the run in training stays on the charts as "earlier" (not pinned). */
   cancel(): void {
     if (!this.running) return;
     this.cancelled = true;
@@ -123,7 +131,7 @@ export class SweepRunner {
   }
 
   private async trainOne(settings: Settings): Promise<WaitResult> {
-    await this.session.startRun(settings);
+    await this.session.startRun(settings, { show: false });
     if (this.cancelled) return 'cancelled';
     const id = this.st.current?.id;
     if (!id) return 'failed';

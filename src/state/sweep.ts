@@ -14,6 +14,7 @@ import { getLoss } from '../core/losses/registry';
 import { ignoredOnHead } from '../core/losses/head-scale';
 import { forcedHead } from './settings';
 import { drwStartEpoch, fblAlpha } from '../core/train/schedules';
+import { numberField, parseDecimal } from '../core/train/config-fields';
 
 export const SWEEP_MIN_VALUES = 2;
 export const SWEEP_MAX_VALUES = 8;
@@ -37,11 +38,11 @@ export interface SweepSkipped {
   why: string;
 }
 
-const GENERAL: SweepParam[] = [
-  { id: 'lr', label: 'learning rate', min: 1e-4, max: 1, integer: false, log: true },
-  { id: 'batchSize', label: 'batch size', min: 2, max: 512, integer: true, log: true },
-  { id: 'imbalance', label: 'imbalance factor', min: 1, max: 1000, integer: false, log: true },
-];
+/** The config settings a sweep can vary, with their range from the settings table. */
+const GENERAL: SweepParam[] = (['lr', 'batchSize', 'imbalance'] as const).map((id) => {
+  const { label, rule } = numberField(id);
+  return { id, label, min: rule.min, max: rule.max, integer: !!rule.integer, log: true };
+});
 
 /** What decides which parameters a run uses: the loss and its head, and a few switches of the schedule and data. */
 export type SweepBase = Pick<TrainConfig, 'loss' | 'head'> & Partial<Pick<TrainConfig, 'epochs' | 'profile' | 'fblCurriculum'>>;
@@ -155,8 +156,8 @@ export function parseSweepValues(text: string, p: SweepParam): Parsed<number[]> 
   let values: number[];
   const range = /^([^:,\s]+)\s*(?::|\.\.)\s*([^:,\s]+)\s*(?::|x|×)\s*(\d+)\s*(log)?$/i.exec(t);
   if (range) {
-    const [from, to, count] = [Number(range[1]), Number(range[2]), Number(range[3])];
-    if (!Number.isFinite(from) || !Number.isFinite(to)) return { ok: false, why: `the range ends must be numbers (got "${t}")` };
+    const [from, to, count] = [parseDecimal(range[1]), parseDecimal(range[2]), Number(range[3])];
+    if (from === null || to === null) return { ok: false, why: `the range ends must be numbers (got "${t}")` };
     if (count < SWEEP_MIN_VALUES || count > SWEEP_MAX_VALUES)
       return { ok: false, why: `a range needs a count of ${SWEEP_MIN_VALUES}–${SWEEP_MAX_VALUES} values (got ${count})` };
     values = rangeValues(from, to, count, !!range[4] || p.log);
@@ -164,7 +165,7 @@ export function parseSweepValues(text: string, p: SweepParam): Parsed<number[]> 
   } else {
     const parts = t.split(',').map((s) => s.trim());
     if (parts.some((s) => s === '')) return { ok: false, why: `give values as "a,b,c" or a range "from:to:count" (got "${t}")` };
-    values = parts.map(Number);
+    values = parts.map((s) => parseDecimal(s) ?? NaN);
     const bad = parts.find((s, i) => !Number.isFinite(values[i]));
     if (bad !== undefined) return { ok: false, why: `"${bad}" is not a number` };
   }

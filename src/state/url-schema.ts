@@ -1,5 +1,6 @@
 /**
- * Every setting ↔ one URL query parameter, declared in one typed table. `parseSettings(search)` never throws:
+ * Every setting ↔ one URL query parameter, read from the settings table (core/train/config-fields.ts: the parameter,
+ * the range, the values). `parseSettings(search)` never throws:
  * a malformed or out-of-range value keeps the default and is listed in `problems` (shown as a notice, as text).
  * `serialiseSettings(settings)` writes every parameter, so a URL restores the same configuration even if the
  * defaults change later.
@@ -9,10 +10,17 @@
  * `hide=<id>,<id>…` (the "classroom link") is not a setting but the list of controls the page does not render; its
  * ids come from the table in ./classroom.ts (`parseHide` / `withHide`).
  */
-import { LOSSES, LOSS_IDS } from '../core/losses/registry';
+import { LOSSES } from '../core/losses/registry';
 import type { HyperParamSpec, LossId } from '../core/losses/types';
-import { MODEL_KINDS } from '../core/models/spec';
-import { ENGINE_CHOICES, type TrainConfig } from '../core/train/config';
+import {
+  ALL_FIELDS,
+  numberField,
+  parseDecimal,
+  readField,
+  type ConfigField,
+  type FieldPath,
+  type NumberPath,
+} from '../core/train/config-fields';
 import { EMBEDDED, PLAYGROUND_DEFAULTS, patchSettings, withLoss, type BackendChoice, type Settings } from './settings';
 import { normalise } from './rules';
 import { recipeOf, withRecipe } from './recipe-settings';
@@ -33,10 +41,8 @@ export function numberCodec(min: number, max: number, opts: { integer?: boolean 
   return {
     accepts: `${integer ? 'an integer' : 'a number'} from ${min} to ${max}`,
     parse(raw) {
-      const t = raw.trim();
-      if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return { ok: false, why: 'not a number' };
-      const v = Number(t);
-      if (!Number.isFinite(v)) return { ok: false, why: 'not a finite number' };
+      const v = parseDecimal(raw);
+      if (v === null) return { ok: false, why: 'not a number' };
       if (integer && !Number.isInteger(v)) return { ok: false, why: 'not an integer' };
       if (v < min || v > max) return { ok: false, why: `out of range ${min}–${max}` };
       return { ok: true, value: v };
@@ -100,41 +106,18 @@ function field<T>(
   return { param, label, codec, get: acc.get, with: acc.with };
 }
 
-/** Bound for one TrainConfig number: [min, max] and integer-ness (the UI sliders use the same numbers). */
-export const RANGES = {
-  imbalance: { min: EMBEDDED.minIF, max: EMBEDDED.maxIF, step: 1 },
-  stepMu: { min: 0.1, max: 0.9, step: 0.1 },
-  headImages: { min: 20, max: EMBEDDED.poolMax, step: 1 },
-  seed: { min: 0, max: 2 ** 31 - 1, step: 1 },
-  batchSize: { min: 2, max: 512, step: 1 },
-  epochs: { min: 1, max: 400, step: 1 },
-  lr: { min: 1e-4, max: 1, step: 1e-4 },
-  momentum: { min: 0, max: 0.99, step: 0.01 },
-  weightDecay: { min: 0, max: 0.01, step: 1e-5 },
-  evalPerClass: { min: 1, max: 1000, step: 1 },
-  logEvery: { min: 1, max: 1000, step: 1 },
-  s2epochs: { min: 1, max: 200, step: 1 },
-  s2lr: { min: 1e-4, max: 1, step: 1e-4 },
-  s2s: { min: 1, max: 64, step: 1 },
-  s2m: { min: 0, max: 0.5, step: 0.01 },
-  s2noise: { min: 0, max: 2, step: 0.05 },
-  s2gamma: { min: 0, max: 5, step: 0.5 },
-  mixupAlpha: { min: 0, max: 10, step: 0.1 },
-  valFraction: { min: 0, max: 0.5, step: 0.05 },
-} as const;
+/** The embedded data's own ranges: a URL always means the embedded data, so its data-bound settings stay within them. */
+const EMBEDDED_BOUNDS: Partial<Record<FieldPath, { min?: number; max?: number }>> = {
+  imbalance: { min: EMBEDDED.minIF, max: EMBEDDED.maxIF },
+  headImages: { max: EMBEDDED.poolMax },
+};
 
-const r = (k: keyof typeof RANGES, integer = false) => numberCodec(RANGES[k].min, RANGES[k].max, { integer });
-type PlainKey = Exclude<keyof TrainConfig, 'stage2' | 'lossParams'>;
-const cfg = <K extends PlainKey>(k: K) => ({
-  get: (s: Settings): TrainConfig[K] => s.config[k],
-  with: (s: Settings, v: TrainConfig[K]) => patchSettings(s, { config: { [k]: v } as Partial<Pick<TrainConfig, K>> }),
-});
-const s2 = <K extends keyof TrainConfig['stage2']>(k: K) => ({
-  get: (s: Settings): TrainConfig['stage2'][K] => s.config.stage2[k],
-  with: (s: Settings, v: TrainConfig['stage2'][K]) => patchSettings(s, { stage2: { [k]: v } as Partial<TrainConfig['stage2']> }),
-});
-
-const MODEL_IDS = MODEL_KINDS.map((m) => m.kind);
+/** The range a URL accepts for a number setting: the table's, within the embedded data's for a data-bound one. */
+export function urlRange(path: NumberPath): { min: number; max: number } {
+  const r = numberField(path).rule;
+  const b = EMBEDDED_BOUNDS[path] ?? {};
+  return { min: Math.max(r.min, b.min ?? -Infinity), max: Math.min(r.max, b.max ?? Infinity) };
+}
 
 /** Only the embedded data set can come from a URL: uploaded data lives in the tab (worker) that loaded it. */
 export const datasetCodec: Codec<string> = {
@@ -154,72 +137,58 @@ export const datasetCodec: Codec<string> = {
 };
 const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
 
+/** The codec of a setting, from its row: a nullable number writes `all`, an enum accepts its settable values. */
+function codecOf(path: FieldPath, f: ConfigField): Codec<unknown> {
+  const r = f.rule;
+  switch (r.kind) {
+    case 'number': {
+      const { min, max } = urlRange(path as NumberPath);
+      const inner = numberCodec(min, max, { integer: r.integer });
+      return (r.nullable && f.absent === undefined ? nullableCodec(inner) : inner) as Codec<unknown>;
+    }
+    case 'enum':
+      return enumCodec(r.settable ?? r.values) as Codec<unknown>;
+    case 'boolean':
+      return boolCodec as Codec<unknown>;
+    default:
+      // the one string setting is the data set
+      return datasetCodec as Codec<unknown>;
+  }
+}
+
+const capitalise = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** A row of the settings table as a URL parameter; an optional field at its `absent` value is stored as absent. */
+function tableField(path: FieldPath, f: ConfigField): Field<unknown> {
+  const r = f.rule;
+  const shown = f.absent ?? (r.kind === 'enum' && r.optional ? r.values[0] : null);
+  const [a, b] = path.split('.');
+  return field(f.url!, capitalise(f.label), codecOf(path, f), {
+    get: (s) => readField(s.config, path) ?? shown,
+    with: (s, v) => {
+      const value = f.absent !== undefined && v === f.absent ? undefined : v;
+      return patchSettings(s, b === undefined ? { config: { [a]: value } } : { stage2: { [b]: value } });
+    },
+  });
+}
+
+// after the loss (the recipe is per loss), before the fields it sets (so an edited value in the URL wins)
+const RECIPE_FIELD = field('recipe', 'Authors’ recipe', enumCodec(['ours', 'authors'] as const), { get: recipeOf, with: withRecipe });
+const BACKEND_FIELD = field('backend', 'Backend', enumCodec(BACKEND_CHOICES), {
+  get: (s) => s.backend,
+  with: (s, v) => patchSettings(s, { backend: v }),
+});
+
 /**
- * The table. Order = order in the URL. The loss parameters (`lp.*`) follow the loss and are handled by
- * lossParamFields(loss).
+ * The table: the settings table's rows with a URL parameter, in its order, and the two page settings (the recipe
+ * after the loss, the backend before the engine). Order = order in the URL. The loss parameters (`lp.*`) follow the
+ * loss and are handled by lossParamFields(loss).
  */
-export const URL_FIELDS = [
-  field('dataset', 'Data set', datasetCodec, cfg('dataset')),
-  field('if', 'Imbalance factor', r('imbalance'), cfg('imbalance')),
-  field('profile', 'Profile', enumCodec(['exp', 'step'] as const), cfg('profile')),
-  field('mu', 'Step tail fraction μ', r('stepMu'), cfg('stepMu')),
-  field('nmax', 'Head-class images', nullableCodec(r('headImages', true)), {
-    get: (s) => s.config.headImages ?? null,
-    with: (s, v) => patchSettings(s, { config: { headImages: v } }),
-  }),
-  field('seed', 'Seed', r('seed', true), cfg('seed')),
-  field('model', 'Model', enumCodec(MODEL_IDS), cfg('model')),
-  field('head', 'Head', enumCodec(['cosine', 'linear'] as const), cfg('head')),
-  field('loss', 'Loss', enumCodec(LOSS_IDS), cfg('loss')),
-  // after the loss (the recipe is per loss), before the fields it sets (so an edited value in the URL wins)
-  field('recipe', 'Authors’ recipe', enumCodec(['ours', 'authors'] as const), { get: recipeOf, with: withRecipe }),
-  field('batch', 'Batch size', r('batchSize', true), cfg('batchSize')),
-  field('epochs', 'Epochs', r('epochs', true), cfg('epochs')),
-  field('lr', 'Learning rate', r('lr'), cfg('lr')),
-  field('momentum', 'Momentum', r('momentum'), cfg('momentum')),
-  field('wd', 'Weight decay', r('weightDecay'), cfg('weightDecay')),
-  field('schedule', 'LR schedule', enumCodec(['auto', 'step01', 'step001', 'constant'] as const), cfg('schedule')),
-  field('warmup', 'Warm-up', boolCodec, cfg('warmup')),
-  field('sampler', 'Sampler', enumCodec(['instance', 'classBalanced', 'cben'] as const), cfg('sampler')),
-  field('augment', 'Augmentation', boolCodec, cfg('augment')),
-  field('hflip', 'Horizontal flips', boolCodec, cfg('hflip')),
-  field('eval', 'Test images per class', nullableCodec(r('evalPerClass', true)), cfg('evalPerClass')),
-  field('log', 'Log every N batches', r('logEvery', true), cfg('logEvery')),
-  // the recipe options: absent = the default (so default settings round-trip unchanged)
-  field('mixup', 'Mixup α', r('mixupAlpha'), {
-    get: (s) => s.config.mixupAlpha ?? 0,
-    with: (s, v) => patchSettings(s, { config: { mixupAlpha: v || undefined } }),
-  }),
-  field('linit', 'Linear-head init', enumCodec(['uniform', 'kaiming'] as const), {
-    get: (s) => s.config.linearInit ?? 'uniform',
-    with: (s, v) => patchSettings(s, { config: { linearInit: v === 'uniform' ? undefined : v } }),
-  }),
-  field('fblc', 'FBL curriculum', enumCodec(['scaled', 'official'] as const), {
-    get: (s) => s.config.fblCurriculum ?? 'scaled',
-    with: (s, v) => patchSettings(s, { config: { fblCurriculum: v === 'scaled' ? undefined : v } }),
-  }),
-  field('val', 'Validation split', r('valFraction'), {
-    get: (s) => s.config.valFraction ?? 0,
-    with: (s, v) => patchSettings(s, { config: { valFraction: v || undefined } }),
-  }),
-  field('s2.epochs', 'Stage-2 epochs', r('s2epochs', true), s2('epochs')),
-  field('s2.sampler', 'Stage-2 sampler', enumCodec(['cben', 'classBalanced'] as const), s2('sampler')),
-  field('s2.lr', 'Stage-2 max lr', r('s2lr'), s2('lrMax')),
-  field('s2.s', 'Stage-2 scale s', r('s2s'), s2('s')),
-  field('s2.m', 'Stage-2 margin m', r('s2m'), s2('m')),
-  field('s2.noise', 'Stage-2 cloud size', r('s2noise'), s2('noiseMul')),
-  field('s2.gamma', 'Stage-2 focal γ', r('s2gamma'), s2('focalGamma')),
-  field('s2.batch', 'Stage-2 batch size', r('batchSize', true), s2('batchSize')),
-  field('s2.from', 'Stage 2 starts from', enumCodec(['last', 'best'] as const), {
-    get: (s) => s.config.stage2.from ?? 'last',
-    with: (s, v) => patchSettings(s, { stage2: { from: v === 'last' ? undefined : v } }),
-  }),
-  field('backend', 'Backend', enumCodec(BACKEND_CHOICES), { get: (s) => s.backend, with: (s, v) => patchSettings(s, { backend: v }) }),
-  field('engine', 'Engine', enumCodec(ENGINE_CHOICES), {
-    get: (s) => s.config.engine ?? 'auto',
-    with: (s, v) => patchSettings(s, { config: { engine: v } }),
-  }),
-] as const;
+export const URL_FIELDS: readonly Field<unknown>[] = ALL_FIELDS.flatMap(([path, f]) => [
+  ...(path === 'engine' ? [BACKEND_FIELD as Field<unknown>] : []),
+  ...(f.url ? [tableField(path, f)] : []),
+  ...(path === 'loss' ? [RECIPE_FIELD as Field<unknown>] : []),
+]);
 
 export const LOSS_PARAM_PREFIX = 'lp.';
 
@@ -359,5 +328,3 @@ export function serialiseSettings(s: Settings): string {
 export function describeProblems(problems: UrlProblem[]): string[] {
   return problems.map((p) => `${p.param}=${p.value}: ${p.why}`);
 }
-
-export { LOSS_IDS };

@@ -1,5 +1,5 @@
 /**
- * The dataset gallery (issue 10.4): one class' training images in the current long-tail subset — all of them for
+ * The dataset gallery (what the tail classes look like): one class' training images in the current long-tail subset — all of them for
  * a medium or few class, an evenly spaced sample for a head class — fetched from the worker (`trainExamples`) and
  * drawn to canvases, so "50 Ankle boots against 5,000 T-shirts" is something one sees. Works for uploaded data too
  * (the worker reads whatever data set the run uses).

@@ -13,13 +13,12 @@ import type { HyperParamSpec, LossId } from '../core/losses/types';
 import { HEAD_KINDS, MODEL_KINDS } from '../core/models/spec';
 import type { EngineChoice, TrainConfig } from '../core/train/config';
 import { EMBEDDED, forcedHead, patchSettings, type BackendChoice } from '../state/settings';
-import { RANGES } from '../state/url-schema';
 import { ClassHistogram } from './ClassHistogram';
 import { DataSource } from './DataSource';
 import { EMBEDDED_SHAPE, infeasibility, previewCountsFor, shapeFor } from '../state/data-shape';
 import { switchDataset } from '../state/rules';
 import { usePg, usePlayground } from './context';
-import { CheckField, NumberField, SelectField } from './Fields';
+import { CheckField, NumberField, SelectField, SettingField } from './Fields';
 import { RecipeOptions } from './RecipeOptions';
 import { withLossKeepingRecipe } from '../state/recipe-settings';
 import { useChange } from './use-change';
@@ -80,14 +79,11 @@ function DataSection() {
       )}
       {!hidden.has('imbalance') && (
         <>
-          <NumberField
-            label="Imbalance factor"
+          <SettingField
+            path="imbalance"
             slider
-            integer
             value={c.imbalance}
-            min={shape.minIF}
-            max={shape.maxIF}
-            step={1}
+            data={{ min: shape.minIF, max: shape.maxIF }}
             disabled={c.profile === 'asis'}
             disabledReason={c.profile === 'asis' ? 'The profile "as is" keeps the data’s own imbalance.' : undefined}
             help={`IF = n_max / n_min: images of the largest class over the smallest (this pool serves ${shape.minIF}–${shape.maxIF}).`}
@@ -107,17 +103,7 @@ function DataSection() {
             testId="field-profile"
             onCommit={(v) => change({ config: { profile: v } })}
           />
-          {c.profile === 'step' && (
-            <NumberField
-              label="Tail fraction μ"
-              value={c.stepMu}
-              min={RANGES.stepMu.min}
-              max={RANGES.stepMu.max}
-              step={RANGES.stepMu.step}
-              help="Step profile: fraction of the classes that are in the tail."
-              onCommit={(v) => change({ config: { stepMu: v } })}
-            />
-          )}
+          {c.profile === 'step' && <SettingField path="stepMu" value={c.stepMu} onCommit={(v) => change({ config: { stepMu: v } })} />}
           <SelectField
             label="Head-class images"
             value={headImages === null ? 'all' : (String(headImages) as (typeof HEAD_IMAGE_OPTIONS)[number])}
@@ -135,16 +121,7 @@ function DataSection() {
             onCommit={(v) => change({ config: { headImages: v === 'all' ? null : Number(v) } })}
             testId="field-nmax"
           />
-          <NumberField
-            label="Seed"
-            integer
-            value={c.seed}
-            min={RANGES.seed.min}
-            max={RANGES.seed.max}
-            step={1}
-            help="Seeds the subset, the initial weights, the sampler, the augmentation and the GCL noise."
-            onCommit={(v) => change({ config: { seed: v } })}
-          />
+          <SettingField path="seed" value={c.seed} onCommit={(v) => change({ config: { seed: v } })} />
         </>
       )}
       {/* "as is": the classes sorted by size, so the data's own imbalance reads as a tail */}
@@ -199,37 +176,9 @@ function ModelSection() {
       )}
       {!hidden.has('optimiser') && (
         <>
-          <NumberField
-            label="Batch size"
-            integer
-            value={c.batchSize}
-            min={RANGES.batchSize.min}
-            max={RANGES.batchSize.max}
-            step={1}
-            help="Images per training step."
-            unit="images"
-            onCommit={(v) => change({ config: { batchSize: v } })}
-          />
-          <NumberField
-            label="Epochs"
-            integer
-            value={c.epochs}
-            min={RANGES.epochs.min}
-            max={RANGES.epochs.max}
-            step={1}
-            help="Stage-1 epochs; the lr steps, KPS GA and LDAM DRW switch at fixed fractions of it (0.8/0.9, 0.6, 0.8)."
-            onCommit={(v) => change({ config: { epochs: v } })}
-          />
-          <NumberField
-            label="Learning rate"
-            value={c.lr}
-            min={RANGES.lr.min}
-            max={RANGES.lr.max}
-            step={0.001}
-            help="Base SGD learning rate (changes apply at the next step, without a reset)."
-            onCommit={(v) => change({ config: { lr: v } })}
-            testId="field-lr"
-          />
+          <SettingField path="batchSize" value={c.batchSize} onCommit={(v) => change({ config: { batchSize: v } })} />
+          <SettingField path="epochs" value={c.epochs} onCommit={(v) => change({ config: { epochs: v } })} />
+          <SettingField path="lr" value={c.lr} onCommit={(v) => change({ config: { lr: v } })} testId="field-lr" />
           <SelectField
             label="LR schedule"
             value={c.schedule}
@@ -242,24 +191,8 @@ function ModelSection() {
             help="Learning-rate steps at 80 % and 90 % of the epochs (after a short warm-up)."
             onCommit={(v) => change({ config: { schedule: v } })}
           />
-          <NumberField
-            label="Momentum"
-            value={c.momentum}
-            min={RANGES.momentum.min}
-            max={RANGES.momentum.max}
-            step={0.01}
-            help="SGD momentum (changing it restarts the run)."
-            onCommit={(v) => change({ config: { momentum: v } })}
-          />
-          <NumberField
-            label="Weight decay"
-            value={c.weightDecay}
-            min={RANGES.weightDecay.min}
-            max={RANGES.weightDecay.max}
-            step={0.0001}
-            help="L2 weight decay (applies at the next step)."
-            onCommit={(v) => change({ config: { weightDecay: v } })}
-          />
+          <SettingField path="momentum" value={c.momentum} onCommit={(v) => change({ config: { momentum: v } })} />
+          <SettingField path="weightDecay" value={c.weightDecay} onCommit={(v) => change({ config: { weightDecay: v } })} />
         </>
       )}
       {!hidden.has('sampling') && (
@@ -288,13 +221,9 @@ function ModelSection() {
             help="Random left-right flips (applies at the next step)."
             onCommit={(v) => change({ config: { hflip: v } })}
           />
-          <NumberField
-            label="Test images per class"
-            integer
+          <SettingField
+            path="evalPerClass"
             value={c.evalPerClass ?? 1000}
-            min={RANGES.evalPerClass.min}
-            max={RANGES.evalPerClass.max}
-            step={1}
             help="Evaluated after every epoch (1000 = the whole Fashion-MNIST test set); fewer = faster epochs."
             onCommit={(v) => change({ config: { evalPerClass: v >= 1000 ? null : v } })}
           />
@@ -447,43 +376,10 @@ function Stage2Section() {
         help="Stage 2 draws balanced batches so the classifier sees the tail as often as the head."
         onCommit={set('sampler')}
       />
-      <NumberField
-        label="Stage-2 epochs"
-        integer
-        value={s2.epochs}
-        min={RANGES.s2epochs.min}
-        max={RANGES.s2epochs.max}
-        step={1}
-        help="Epochs of classifier re-training."
-        onCommit={set('epochs')}
-      />
-      <NumberField
-        label="Stage-2 scale s"
-        value={s2.s}
-        min={RANGES.s2s.min}
-        max={RANGES.s2s.max}
-        step={1}
-        help="Logit scale in stage 2 (authors: 20)."
-        onCommit={set('s')}
-      />
-      <NumberField
-        label="Stage-2 margin m"
-        value={s2.m}
-        min={RANGES.s2m.min}
-        max={RANGES.s2m.max}
-        step={0.01}
-        help="Margin on the target cosine in stage 2 (authors: 0.1)."
-        onCommit={set('m')}
-      />
-      <NumberField
-        label="Stage-2 focal γ"
-        value={s2.focalGamma}
-        min={RANGES.s2gamma.min}
-        max={RANGES.s2gamma.max}
-        step={0.5}
-        help="Focal exponent in stage 2 (authors: 1)."
-        onCommit={set('focalGamma')}
-      />
+      <SettingField path="stage2.epochs" value={s2.epochs} onCommit={set('epochs')} />
+      <SettingField path="stage2.s" value={s2.s} onCommit={set('s')} />
+      <SettingField path="stage2.m" value={s2.m} onCommit={set('m')} />
+      <SettingField path="stage2.focalGamma" value={s2.focalGamma} onCommit={set('focalGamma')} />
       <StartStage2Button disabledReason={reason} disabled={!!reason || busy} />
     </section>
   );

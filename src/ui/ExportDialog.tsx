@@ -22,7 +22,9 @@ function metricsInput(s: PlaygroundState): MetricsInput {
   const cur = s.current;
   return {
     label: cur?.label ?? '',
-    settings: s.runSettings,
+    // what the run started with, plus its live changes (not the settings after the changes)
+    settings: cur?.settings ?? s.runSettings,
+    changes: cur?.changes ?? [],
     classNames: s.summary?.classNames ?? FMNIST_CLASS_NAMES,
     counts: s.summary?.counts ?? [],
     groups: s.summary?.groups ?? [],

@@ -5,6 +5,7 @@
  */
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { formatNumber } from './format';
+import { numberField, type NumberPath } from '../core/train/config-fields';
 
 interface BaseProps {
   label: string;
@@ -189,6 +190,39 @@ export function NumberField(p: NumberFieldProps) {
       </div>
     </Wrapper>
   );
+}
+
+/** What the settings table gives a number control: words, range (within the data's for a data-bound one), step. */
+export function settingProps(
+  path: NumberPath,
+  data?: { min: number; max: number },
+): Pick<NumberFieldProps, 'label' | 'help' | 'unit' | 'min' | 'max' | 'step' | 'integer' | 'name'> {
+  const f = numberField(path);
+  const r = f.rule;
+  return {
+    label: f.label.charAt(0).toUpperCase() + f.label.slice(1),
+    help: f.help,
+    unit: f.unit,
+    min: data ? Math.max(r.min, data.min) : r.min,
+    max: data ? Math.min(r.max, data.max) : r.max,
+    step: r.step,
+    integer: !!r.integer,
+    name: f.url,
+  };
+}
+
+export type SettingFieldProps = Omit<NumberFieldProps, 'label' | 'min' | 'max' | 'step' | 'integer'> & {
+  path: NumberPath;
+  /** Another label than the table's words. */
+  label?: string;
+  /** The loaded data's range of a data-bound setting. */
+  data?: { min: number; max: number };
+};
+
+/** A NumberField for one setting of the table (core/train/config-fields.ts): label, help, unit, range and step. */
+export function SettingField({ path, data, ...p }: SettingFieldProps) {
+  const t = settingProps(path, data);
+  return <NumberField {...t} {...p} label={p.label ?? t.label} help={p.help ?? t.help} unit={p.unit ?? t.unit} />;
 }
 
 export interface SelectFieldProps<T extends string> extends BaseProps {

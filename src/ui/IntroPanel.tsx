@@ -1,5 +1,5 @@
 /**
- * The first-visit introduction (issue 10.1): a dismissible panel above the charts, three short steps — the class
+ * The first-visit introduction (the imbalance before the losses): a dismissible panel above the charts, three short steps — the class
  * histogram of the current data, what many / medium / few mean (the thresholds the app uses: core/data/longtail
  * groupOf), what to press first. No modal: the page works around it. Dismissed once = never again (localStorage);
  * the "?" in the header brings it back.

@@ -1,5 +1,5 @@
 /**
- * "About this loss" (issue 10.2): a modal dialog with the loss' equations (KaTeX, loaded on first open), its
+ * "About this loss" (why the chosen loss helps the tail): a modal dialog with the loss' equations (KaTeX, loaded on first open), its
  * intuition, the chart that shows its mechanism (a link that closes the dialog, scrolls to the chart and focuses
  * it), what each hyperparameter does and the paper. The text lives next to each loss' schema
  * (`explainer` in src/core/losses/<id>.ts). The native modal <dialog> keeps focus inside; focus returns to the

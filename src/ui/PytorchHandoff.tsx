@@ -1,5 +1,5 @@
 /**
- * Export → "Continue in PyTorch" (issue 10.6): the authors' repository for the run's loss, the exact command
+ * Export → "Continue in PyTorch" (to train the same run at full scale): the authors' repository for the run's loss, the exact command
  * line(s) built from the run (src/core/export/pytorch-command.ts), the run config JSON and what does not carry
  * over. The weights are the safetensors export above this section.
  */
@@ -11,7 +11,9 @@ import { usePg } from './context';
 import './teach.css';
 
 export function PytorchHandoff() {
-  const settings = usePg((s) => s.runSettings);
+  // the command reproduces the run as it started; live changes are listed with it
+  const settings = usePg((s) => s.current?.settings ?? s.runSettings);
+  const changes = usePg((s) => s.current?.changes);
   const summary = usePg((s) => s.summary);
   const [runEpochs, setRunEpochs] = useState(false);
   const [copied, setCopied] = useState<string | null>(null);
@@ -24,9 +26,10 @@ export function PytorchHandoff() {
             numClasses: summary.classNames.length,
             counts: summary.counts,
             classNames: summary.classNames,
+            changes: changes ?? [],
           }
         : null,
-    [settings, summary],
+    [settings, summary, changes],
   );
   const handoff = useMemo(() => {
     if (!input) return null;

@@ -5,9 +5,9 @@
  */
 import { patchSettings } from '../state/settings';
 import { recipeOf, recipeRows, withRecipe, type RecipeRow } from '../state/recipe-settings';
-import { RANGES } from '../state/url-schema';
+import { numberField } from '../core/train/config-fields';
 import { usePg } from './context';
-import { CheckField, NumberField, SelectField } from './Fields';
+import { CheckField, SelectField, SettingField } from './Fields';
 import { useChange } from './use-change';
 
 function RowControl({ row }: { row: RecipeRow }) {
@@ -18,13 +18,10 @@ function RowControl({ row }: { row: RecipeRow }) {
     case 'batchSize':
     case 'stage2.batchSize':
       return (
-        <NumberField
+        <SettingField
+          path={row.key}
           label={row.key === 'batchSize' ? 'Recipe: batch size' : 'Recipe: stage-2 batch size'}
-          integer
           value={row.current as number}
-          min={RANGES.batchSize.min}
-          max={RANGES.batchSize.max}
-          step={1}
           help={help}
           testId={testId}
           onCommit={(v) => change(row.key === 'batchSize' ? { config: { batchSize: v } } : { stage2: { batchSize: v } })}
@@ -32,13 +29,10 @@ function RowControl({ row }: { row: RecipeRow }) {
       );
     case 'mixupAlpha':
       return (
-        <NumberField
-          label="Mixup α"
+        <SettingField
+          path="mixupAlpha"
           value={row.current as number}
-          min={RANGES.mixupAlpha.min}
-          max={RANGES.mixupAlpha.max}
-          step={RANGES.mixupAlpha.step}
-          help={`λ ~ Beta(α, α) per batch, images mixed with a shuffled copy of the batch (0 = off). ${help}`}
+          help={`${numberField('mixupAlpha').help} ${help}`}
           testId={testId}
           onCommit={(v) => change({ config: { mixupAlpha: v || undefined } })}
         />
@@ -127,13 +121,9 @@ export function RecipeOptions() {
       {rows.map((r) => (
         <RowControl key={r.key} row={r} />
       ))}
-      <NumberField
-        label="Validation split"
+      <SettingField
+        path="valFraction"
         value={settings.config.valFraction ?? 0}
-        min={RANGES.valFraction.min}
-        max={RANGES.valFraction.max}
-        step={RANGES.valFraction.step}
-        help="Fraction of each class's training images held out (seeded) to choose the best epoch on; 0 = off, best chosen on the test set as the papers do. Needs new weights."
         testId="field-val-fraction"
         onCommit={(v) => change((s) => patchSettings(s, { config: { valFraction: v || undefined } }))}
       />

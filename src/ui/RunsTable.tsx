@@ -279,6 +279,11 @@ export function CompareRuns() {
                       {r.label}
                     </span>
                     {r.training && <span className="runs-detail">{r.training}</span>}
+                    {r.changes.length > 0 && (
+                      <span className="runs-detail runs-changes" data-testid="run-changes">
+                        changed live: {r.changes.join('; ')}
+                      </span>
+                    )}
                     {!r.sameData && <span className="runs-detail runs-other-mark">other data: {r.data}</span>}
                   </th>
                   <td>{r.lossName}</td>

@@ -19,6 +19,7 @@ import {
 } from '../state/sweep';
 import { getLoss } from '../core/losses/registry';
 import { sweepFor } from '../state/sweep-runner';
+import { pinsToFree } from '../state/pin-room';
 import { usePg, usePlayground } from './context';
 
 const pct = (v: number | null) => (v === null || !Number.isFinite(v) ? '—' : `${(100 * v).toFixed(1)}%`);
@@ -48,7 +49,9 @@ export function SweepPanel() {
   const [when, setWhen] = useState<SweepWhen>('last');
   const parsed = text.trim() ? parseSweepValues(text, param) : null;
   const running = status?.state === 'running';
-  const blocked = parsed?.ok ? runner.blocker(parsed.value.length) : null;
+  const blocked = parsed?.ok ? runner.blocker() : null;
+  // pins the sweep would need room for: said before it starts (Run sweep asks to unpin them), never after
+  const toFree = parsed?.ok && !running ? pinsToFree(store.getState(), parsed.value.length).length : 0;
   void [phase, busy];
   const rows = useMemo(() => (status ? sweepRows(runner.results(), when) : []), [status, when, archived, runner]); // eslint-disable-line react-hooks/exhaustive-deps
   const data = rows.map((r) => ({ value: r.value, y: r[metric] === null ? null : 100 * (r[metric] as number) }));
@@ -104,7 +107,10 @@ export function SweepPanel() {
         type="button"
         disabled={running || !parsed?.ok || !!blocked}
         onClick={start}
-        title={blocked ?? `One run per value of ${param.label} (${param.min}–${param.max}), pinned`}
+        title={
+          blocked ??
+          `One run per value of ${param.label} (${param.min}–${param.max}), pinned${toFree ? `; asks to unpin the ${toFree} oldest pinned runs first` : ''}`
+        }
         data-testid="sweep-start"
       >
         Run sweep
@@ -136,15 +142,17 @@ export function SweepPanel() {
           ? parsed.why
           : blocked
             ? blocked
-            : status
-              ? status.state === 'running'
-                ? `Sweep: run ${status.index + 1} of ${status.plan.runs.length} — ${status.plan.runs[status.index]?.label ?? ''}`
-                : status.state === 'done'
-                  ? `Sweep finished: ${status.done.length} runs pinned.`
-                  : status.state === 'cancelled'
-                    ? `Sweep cancelled: ${status.done.length} finished runs kept.`
-                    : `Sweep stopped: ${status.message ?? 'failed'}`
-              : ''}
+            : toFree && status?.state !== 'running'
+              ? `Run sweep asks to unpin the ${toFree} oldest pinned run${toFree > 1 ? 's' : ''} first.`
+              : status
+                ? status.state === 'running'
+                  ? `Sweep: run ${status.index + 1} of ${status.plan.runs.length} — ${status.plan.runs[status.index]?.label ?? ''}`
+                  : status.state === 'done'
+                    ? `Sweep finished: ${status.done.length} runs pinned.`
+                    : status.state === 'cancelled'
+                      ? `Sweep cancelled: ${status.done.length} finished runs kept.`
+                      : `Sweep stopped: ${status.message ?? 'failed'}`
+                : ''}
       </span>
       {status && rows.length > 0 && (
         <figure className="sweep-result" data-testid="sweep-result">

@@ -1,5 +1,5 @@
 /**
- * Whether the first-visit introduction is shown (issue 10.1): shown until dismissed once, then never again
+ * Whether the first-visit introduction is shown: shown until dismissed once, then never again
  * (localStorage), unless reopened from the header's "?" (then it closes again without resetting the dismissal).
  */
 import { useSyncExternalStore } from 'react';

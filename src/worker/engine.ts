@@ -297,6 +297,7 @@ export class TrainEngine {
       lossParams: { ...t.lossParams },
       engine: t.engineResolution().kind,
       engineNote: t.engineResolution().note,
+      changes: structuredClone([...t.changes]),
     };
   }
 
@@ -380,7 +381,7 @@ export class TrainEngine {
   /** An exported TensorFlow.js zip becomes the run (weights, BN counters, stage, epoch; fresh momentum). */
   private async loadTfjs(bytes: Uint8Array, fileName?: string): Promise<LoadedRun> {
     if (!this.backend) throw new Error('loadTfjs: call init first');
-    const { spec } = specFromTfjsZip(bytes, fileName);
+    const { spec } = await specFromTfjsZip(bytes, fileName);
     const ds = await this.loadData(spec.config);
     const ck = await checkpointFromTfjsZip(bytes, ds, spec, fileName);
     const summary = await this.restore(ck);
@@ -436,7 +437,13 @@ export class TrainEngine {
       if (settings.engine !== undefined) c.engine = settings.engine;
     }
     const e = trainer.engineResolution();
-    return { lossParams: { ...trainer.lossParams }, lr: trainer.currentLr(), engine: e.kind, engineNote: e.note };
+    return {
+      lossParams: { ...trainer.lossParams },
+      lr: trainer.currentLr(),
+      engine: e.kind,
+      engineNote: e.note,
+      changes: structuredClone([...trainer.changes]),
+    };
   }
 
   /** One class' training images in the current subset (the dataset gallery; not queued: a read of the data). */

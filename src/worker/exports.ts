@@ -4,20 +4,16 @@
  * All bytes leave as plain ArrayBuffers (transferred, not copied).
  */
 import { legacyHeadCap } from '../core/train/legacy';
-import * as tf from '@tensorflow/tfjs';
 import { exportInfoFromTrainer, exportSafetensors, exportTfjsZip, loadPlaygroundModel, type ExportInfo } from '../core/export';
+import { onCpuBackend, readSnapshot, type ModelSnapshot } from '../core/export/snapshot';
 import { DataError } from '../core/data/errors';
 import type { Dataset } from '../core/data/types';
 import { Trainer } from '../core/train/trainer';
+import { configAt } from '../core/train/change-log';
 import type { ExportedFile, RunCheckpoint, RunSpec } from './protocol';
 
 /** ExportInfo plus the playground's data options (so a loaded zip rebuilds the same training subset). */
 export type PlaygroundExportInfo = ExportInfo & { runSpec?: RunSpec };
-
-/** Caches every variable's values on the CPU first, so the exports' synchronous reads do not block on the GPU. */
-export async function primeVariables(): Promise<void> {
-  await Promise.all(Object.values(tf.engine().state.registeredVariables).map((v) => v.data()));
-}
 
 /** A file name stem like 'ltpg-gcl-convnet-s1-e3'. */
 export function exportStem(trainer: Trainer): string {
@@ -37,18 +33,34 @@ function ownBuffer(u8: Uint8Array): ArrayBuffer {
   return u8.slice().buffer as ArrayBuffer;
 }
 
+/**
+ * The trainer's weights as plain arrays: the fused engine's buffers synced into the model first, then only the
+ * model's own variables read (asynchronously). Exports are made from this, never from live tensors.
+ */
+async function trainerSnapshot(trainer: Trainer): Promise<ModelSnapshot> {
+  await trainer.syncModel();
+  return readSnapshot(trainer.model);
+}
+
 export async function tfjsExport(trainer: Trainer, spec: RunSpec | null): Promise<ExportedFile> {
-  await trainer.syncModel(); // the fused engine's weights into the tfjs model
-  await primeVariables();
-  const bytes = await exportTfjsZip(trainer.model, info(trainer, spec));
+  const i = info(trainer, spec); // records the training backend before the export switches to cpu
+  const bytes = await exportTfjsZip(await trainerSnapshot(trainer), i);
   return { bytes: ownBuffer(bytes), fileName: `${exportStem(trainer)}.tfjs.zip`, mime: 'application/zip' };
 }
 
 export async function safetensorsExport(trainer: Trainer, spec: RunSpec | null): Promise<ExportedFile> {
-  await trainer.syncModel();
-  await primeVariables();
-  const bytes = exportSafetensors(trainer.model, info(trainer, spec));
+  const i = info(trainer, spec);
+  const bytes = exportSafetensors(await trainerSnapshot(trainer), i);
   return { bytes: ownBuffer(bytes), fileName: `${exportStem(trainer)}.safetensors`, mime: 'application/octet-stream' };
+}
+
+/** A model zip's weights and metadata, decoded on the cpu backend (no GPU context; the tfjs model is dropped). */
+async function readModelZip(bytes: Uint8Array, fileName: string) {
+  return onCpuBackend(() => {
+    const loaded = loadPlaygroundModel(bytes, fileName);
+    loaded.model.dispose();
+    return loaded;
+  });
 }
 
 /** How a model zip is named in messages when the page sends no file name. */
@@ -59,12 +71,15 @@ export const DEFAULT_MODEL_ZIP = 'the model zip';
  * loadPlaygroundModel (sizes, every metadata field, the training configuration through validateConfig); the run
  * spec the worker adds is checked here. Errors are DataErrors naming `fileName`.
  */
-export function specFromTfjsZip(bytes: Uint8Array, fileName = DEFAULT_MODEL_ZIP): { spec: RunSpec; info: PlaygroundExportInfo } {
-  const loaded = loadPlaygroundModel(bytes, fileName);
-  loaded.model.dispose();
+export async function specFromTfjsZip(
+  bytes: Uint8Array,
+  fileName = DEFAULT_MODEL_ZIP,
+): Promise<{ spec: RunSpec; info: PlaygroundExportInfo }> {
+  const loaded = await readModelZip(bytes, fileName);
   const i = loaded.metadata.info as PlaygroundExportInfo;
   if (!i.trainConfig) throw new DataError(fileName, 'records no training configuration, so the app cannot continue training it');
-  const spec: RunSpec = { config: structuredClone(i.trainConfig) };
+  // the configuration that trained last: the initial one with the recorded live changes applied
+  const spec: RunSpec = { config: configAt(i.trainConfig, i.changes ?? []) };
   // zips written before the head-class cap moved into the config kept it in runSpec.data.nMax
   const legacyCap = nMaxOf(i.runSpec, fileName);
   if (spec.config.headImages == null && legacyCap !== null) spec.config.headImages = legacyCap;
@@ -92,8 +107,7 @@ export async function checkpointFromTfjsZip(
   spec: RunSpec,
   fileName = DEFAULT_MODEL_ZIP,
 ): Promise<RunCheckpoint> {
-  const loaded = loadPlaygroundModel(bytes, fileName);
-  loaded.model.dispose();
+  const loaded = await readModelZip(bytes, fileName);
   const i = loaded.metadata.info as PlaygroundExportInfo;
   const fresh = new Trainer(dataset, spec.config);
   try {

@@ -1,5 +1,5 @@
 /**
- * The feature space on its way from the worker to the page (issue 10.3): its points as float32 (labels as int32)
+ * The feature space on its way from the worker to the page: its points as float32 (labels as int32)
  * in transferable buffers instead of number arrays — 2,000 points are 32 KB instead of ~64 KB of doubles plus
  * structured-clone overhead. Pure, page-safe (the page unpacks).
  */

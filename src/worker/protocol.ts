@@ -7,6 +7,7 @@
  *
  * Everything here is plain, structured-clone-able data; checkpoints move their Float32Array buffers as transfers.
  */
+import type { SettingChange } from '../core/train/change-log';
 import type { BackendName } from '../core/backend';
 import type { BackendTiming } from '../core/backend-probe';
 import type { Group } from '../core/data/types';
@@ -61,6 +62,8 @@ export interface InitResult {
 
 /** Summary of a configured (or restored) run, for the histogram and counters. */
 export interface RunSummary {
+  /** Live changes of the run so far (a resumed run brings its own). */
+  changes?: SettingChange[];
   datasetTitle: string;
   classNames: string[];
   counts: number[];
@@ -189,7 +192,14 @@ export interface RequestMap {
   reset: { params: NoParams; result: RunSummary };
   update: {
     params: { settings: LiveSettings };
-    result: { lossParams: Record<string, number>; lr: number; engine?: EngineKind; engineNote?: string | null };
+    result: {
+      lossParams: Record<string, number>;
+      lr: number;
+      engine?: EngineKind;
+      engineNote?: string | null;
+      /** The run's change log after this change (the worker stamps each change with its stage, epoch and step). */
+      changes?: SettingChange[];
+    };
   };
   startStage2: { params: { stage2: Partial<Stage2Config> }; result: RunSummary };
   restore: { params: { checkpoint: RunCheckpoint }; result: RunSummary };

@@ -74,8 +74,8 @@ describe('CLI checks before training', () => {
       [['--stage2-m=-5'], '--stage2-m: stage-2 margin m (stage2.m) is -5, expected a number in [0, 0.5]'],
       [['--stage2-noise-mul=-100'], '--stage2-noise-mul: stage-2 cloud size (stage2.noiseMul) is -100'],
       [['--wd', '1e300'], '--wd: weight decay (weightDecay) is 1e+300, expected a number in [0, 1]'],
-      [['--lr', '1e3'], '--lr: learning rate (lr) is 1000, expected a number in (0, 10]'],
-      [['--epochs', '1000000000'], '--epochs: epochs (epochs) is 1000000000, expected an integer in [1, 10000]'],
+      [['--lr', '1e3'], '--lr: learning rate (lr) is 1000, expected a number in [0.00001, 10]'],
+      [['--epochs', '1000000000'], '--epochs: epochs (epochs) is 1000000000, expected an integer in [1, 1000]'],
     ];
     for (const [args, want] of cases) {
       const r = cli([...tiny, ...args, '--quiet']);

@@ -18,7 +18,20 @@ function cli(args: string[]) {
   });
 }
 
-const common = () => ['--data', pack, '--imbalance', '10', '--model', 'convnet', '--epochs', '1', '--backend', 'cpu', '--quiet'];
+// every flag at most once (a repeated flag is refused): a test that needs more epochs passes its own
+const common = (epochs = 1) => [
+  '--data',
+  pack,
+  '--imbalance',
+  '10',
+  '--model',
+  'convnet',
+  '--epochs',
+  String(epochs),
+  '--backend',
+  'cpu',
+  '--quiet',
+];
 
 beforeAll(() => {
   writeFileSync(pack, encodeDataset(tinyDataset({ classes: 4, poolPerClass: 60 })));
@@ -27,21 +40,7 @@ beforeAll(() => {
 describe('npm run train: recipe, validation split, sweep', () => {
   it('--recipe authors with overrides, --val-fraction: best epoch chosen on validation', () => {
     const out = join(dir, 'authors.json');
-    const r = cli([
-      ...common(),
-      '--loss',
-      'gcl',
-      '--recipe',
-      'authors',
-      '--mixup',
-      '0.5',
-      '--val-fraction',
-      '0.2',
-      '--epochs',
-      '2',
-      '--out',
-      out,
-    ]);
+    const r = cli([...common(2), '--loss', 'gcl', '--recipe', 'authors', '--mixup', '0.5', '--val-fraction', '0.2', '--out', out]);
     expect(r.status, r.stderr).toBe(0);
     const doc = JSON.parse(readFileSync(out, 'utf8'));
     expect(doc.config.batchSize).toBe(64);
@@ -97,7 +96,8 @@ describe('npm run train: recipe, validation split, sweep', () => {
         /"scale" does not apply to Cross-entropy on the linear head: the linear head ignores it/,
       ],
       [['--loss', 'gcl', '--sweep', 'stage2.s=10,20'], /stage-2 setting/],
-      [['--loss', 'gcl', '--sweep', 'lr=5,6'], /outside/],
+      [['--loss', 'gcl', '--sweep', 'lr=20,30'], /outside/],
+      [['--loss', 'gcl', '--sweep', 'lr=0x1,0.1'], /"0x1" is not a number/],
       [['--loss', 'gcl', '--recipe', 'theirs'], /recipe/],
       [['--loss', 'gcl', '--val-fraction', '0.9'], /validation split \(valFraction\)/],
     ] as const) {

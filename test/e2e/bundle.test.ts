@@ -1,5 +1,5 @@
 /**
- * The page's JavaScript holds no tfjs and no data parsers: they belong to the training worker's chunk (issue 8).
+ * The page's JavaScript holds no tfjs and no data parsers: they belong to the training worker's chunk (a small page that starts fast).
  * Reads the production build: the page chunks are the entry script of index.html and every chunk it imports,
  * statically or dynamically (the worker is a separate entry). Also prints the sizes for the README.
  */

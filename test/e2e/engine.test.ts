@@ -1,5 +1,5 @@
 /**
- * The fused WebGPU engine in the browser (issue 9): with the default settings on WebGPU (Chromium, SwiftShader)
+ * The fused WebGPU engine in the browser: with the default settings on WebGPU (Chromium, SwiftShader)
  * the run trains on the fused executor — the badge says so — and a tiny epoch fills the charts; switching the
  * engine to tfjs mid-run is a live change (no reset) and the next epoch says it ran on tfjs.
  * Tiny on purpose: SwiftShader WebGPU is slow.

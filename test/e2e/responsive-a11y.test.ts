@@ -1,5 +1,5 @@
 /**
- * Works for everyone (issue 11): no sideways scrolling at 390 px (a phone) and 1,440 px (a laptop), also after
+ * Works for everyone: no sideways scrolling at 390 px (a phone) and 1,440 px (a laptop), also after
  * training; on a phone the charts come before the settings (which fold into a drawer) and every header button is
  * on screen; axe-core finds no serious or critical violation on the main states (first visit, training, finished
  * with 3 pinned runs, each dialog open).

@@ -1,5 +1,5 @@
 /**
- * Main-thread responsiveness while training (issue 3: "the main thread never blocks more than 50 ms while
+ * Main-thread responsiveness while training (the budget: "the main thread never blocks more than 50 ms while
  * training"). Trains a few epochs of the default configuration on the wasm backend in Chromium (production build)
  * and records, from Train to the end of the stage:
  *  - every long task (PerformanceObserver 'longtask', ≥ 50 ms) → the worst one,

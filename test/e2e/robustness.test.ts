@@ -1,5 +1,5 @@
 /**
- * Browser tests of issue 12 in the production build (Debian Chromium, wasm, tiny configuration):
+ * Browser tests of the reliability guards in the production build (Debian Chromium, wasm, tiny configuration):
  *  - a malformed saved run (a version-1 record whose checkpoint lacks trainer.config) no longer blanks the page:
  *    after a reload the page works, says "A saved run could not be read (…); it was set aside", keeps the record
  *    under another key, and Discard deletes it;
@@ -80,7 +80,7 @@ describe.runIf(RUN)('nothing a saved run or a failing panel does breaks the page
       .getByRole('button', { name: 'Pause', exact: true })
       .click()
       .catch(() => undefined);
-    // break it the way issue 12 found: version 1, but the checkpoint has no trainer.config
+    // break it the way a saved run can be broken: version 1, but the checkpoint has no trainer.config
     await page.evaluate(
       () =>
         new Promise<void>((ok, fail) => {

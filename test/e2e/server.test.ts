@@ -1,5 +1,5 @@
 /**
- * The e2e static server compresses as a production host does (issue 11 measures a first visit's bytes over it):
+ * The e2e static server compresses as a production host does (the first-run test measures a first visit's bytes over it):
  * gzip (else br) for text-like files when the request allows it, with Vary and the encoded Content-Length; the
  * .ltpg data parts (gzip inside) and other compressed files as stored; HEAD sends GET's headers; every response's
  * bytes on the wire are logged. No browser needed.

@@ -1,5 +1,5 @@
 /**
- * A tiny static file server for dist/ that compresses as an ordinary static host does (issue 11 measures the bytes
+ * A tiny static file server for dist/ that compresses as an ordinary static host does (the first-run test measures the bytes
  * a first visit transfers): when the request's Accept-Encoding allows gzip (else br), text-like files (html, js,
  * css, json, wasm, svg, txt) are sent compressed, with Content-Encoding and Vary: Accept-Encoding, each file
  * compressed once and kept in memory (gzip at zlib's default level 6, brotli at quality 5). Already compressed

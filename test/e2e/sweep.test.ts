@@ -75,10 +75,15 @@ describe.runIf(RUN)('recipe switch and sweep in Chromium (production build)', ()
     await page.getByTestId('sweep-param').selectOption('noiseMul');
     await page.getByTestId('sweep-values').fill('0.1,1');
     await expect.poll(() => page.getByTestId('sweep-start').isEnabled(), POLL).toBe(true);
+    const formUrl = page.url(); // the URL mirrors the form
+    const formNoise = new URL(formUrl).searchParams.get('noiseMul');
     await page.getByTestId('sweep-start').click();
     await expect
       .poll(() => page.getByTestId('sweep-status').textContent(), { timeout: 240_000, interval: 250 })
-      .toMatch(/Sweep finished: 2 runs pinned/);
+      .toMatch(/^Sweep finished: 2 runs pinned\.$/);
+    // the sweep's runs carried their own values: the form (and so the URL) reads exactly as before
+    expect(page.url()).toBe(formUrl);
+    expect(new URL(page.url()).searchParams.get('noiseMul')).toBe(formNoise);
     expect(await page.getByTestId('sweep-row').count()).toBe(2);
     const cells = await page.$$eval('[data-testid=sweep-row]', (trs) =>
       trs.map((tr) => [tr.querySelector('th')?.textContent ?? '', tr.querySelector('[data-col=metric]')?.textContent ?? '']),

@@ -1,5 +1,5 @@
 /**
- * Browser test of issue 10 (production build, Debian's Chromium, wasm backend, tiny runs): the loss explainer opens
+ * Browser test of the teaching aids (production build, Debian's Chromium, wasm backend, tiny runs): the loss explainer opens
  * from the loss picker with equations rendered by KaTeX (its fonts load from the build) and its chart link moves
  * focus to the chart; the first-visit introduction shows once and stays dismissed after a reload (the "?" brings it
  * back); the feature-space chart fills after an epoch and its data differs between a CE and an FBL run; the dataset
@@ -31,7 +31,7 @@ async function trainToEnd(page: Page): Promise<void> {
   await waitPhase(page, ['stageDone'], 240_000);
 }
 
-describe.runIf(RUN)('issue 10 in Chromium: explainers, intro, feature space, gallery, PyTorch hand-off (wasm)', () => {
+describe.runIf(RUN)('teaching aids in Chromium: explainers, intro, feature space, gallery, PyTorch hand-off (wasm)', () => {
   const app = useApp();
 
   it('first visit: the introduction shows, stays dismissed after a reload, and the header “?” brings it back', async () => {

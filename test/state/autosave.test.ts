@@ -293,7 +293,7 @@ describe('autosave → reload → resume (session + real engine, cpu)', () => {
     const cases: [(r: SavedRun) => void, string][] = [
       [(r) => ((r as { savedAt: unknown }).savedAt = 'yesterday'), 'savedAt is "yesterday", expected a time'],
       [(r) => (r.checkpoint.trainer.epoch = 7), 'checkpoint.trainer.epoch is 7, expected an integer in [0, 3]'],
-      [(r) => (r.checkpoint.trainer.config.lr = 1e300), 'checkpoint.trainer.config.lr is 1e+300, expected a number in (0, 10]'],
+      [(r) => (r.checkpoint.trainer.config.lr = 1e300), 'checkpoint.trainer.config.lr is 1e+300, expected a number in [0.00001, 10]'],
       [(r) => (r.checkpoint.trainer.stage2.s = 0), 'checkpoint.trainer.stage2.s is 0, expected a number in [1, 64]'],
       [
         (r) => (r.settings = { ...r.settings, backend: 'gpu' as never }),

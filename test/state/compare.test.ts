@@ -12,7 +12,7 @@ import { defaultParams } from '../../src/core/losses/registry';
 import type { LossId } from '../../src/core/losses/types';
 import type { EpochMetrics } from '../../src/worker/protocol';
 import { PlaygroundSession } from '../../src/state/session';
-import { dataKey } from '../../src/state/change-policy';
+import { dataKey, planChange } from '../../src/state/change-policy';
 import { PLAYGROUND_DEFAULTS, makeSettings } from '../../src/state/settings';
 import { createPlaygroundStore } from '../../src/state/store';
 import { MAX_PINNED, RUN_COLORS, pinnedCount, type RunRecord } from '../../src/state/slices/metrics';
@@ -424,7 +424,11 @@ describe('preset CE vs KPS vs FBL vs GCL (real engine, cpu, tiny data)', () => {
     expect(new Set(pinned.map((r) => r.dataKey)).size).toBe(1);
     expect(new Set(pinned.map((r) => r.color)).size).toBe(4);
     expect(pinned.map((r) => r.epochs.map((e) => `${e.stage}.${e.epoch + 1}`).join())).toEqual(['1.1', '1.1', '1.1', '1.1,2.1']);
-    // the first preset run replaced the unpinned step-trained run, which was dropped (it had no finished epoch)
+    // the first preset run replaced the unpinned step-trained run, which was dropped (it had no finished epoch); the
+    // form was never changed, and the next run is the form's again: a fresh one, nothing trained
+    expect(t.s().settings).toEqual(tinySettings());
+    // the last preset run (GCL) is the form's own settings, so it stays the current run
+    expect(planChange(t.s().runSettings!, t.s().settings).kind).toBe('none');
     expect(runs.filter((r) => !r.pinned)).toEqual([]);
     const rows = compareRows(t.s());
     expect(rows.map((r) => r.status)).toEqual(['finished', 'finished', 'finished', 'finished']);
@@ -446,7 +450,7 @@ describe('preset CE vs KPS vs FBL vs GCL (real engine, cpu, tiny data)', () => {
     again.session.dispose();
   }, 120_000);
 
-  it('Cancel stops the queue and leaves the current run; the preset refuses to start without 4 free pins', async () => {
+  it('Cancel stops the queue and puts the form’s run back; without 4 free pins the preset asks to unpin first', async () => {
     const settings = tinySettings({ epochs: 30 });
     const t = page(settings);
     await t.session.start();
@@ -454,22 +458,31 @@ describe('preset CE vs KPS vs FBL vs GCL (real engine, cpu, tiny data)', () => {
     const p = runner.start();
     await until(() => t.s().phase === 'running' && t.s().preset?.index === 0);
     const id = t.s().current!.id;
+    expect(t.s().current!.settings?.config.loss).toBe('ce');
+    expect(t.s().settings).toEqual(settings); // the preset's run carries its own settings: the form is untouched
     runner.cancel();
     expect(await p).toBe('cancelled');
     expect(t.s().preset).toBeNull();
-    expect(t.s().current!.id).toBe(id);
-    expect(t.s().current!.settings?.config.loss).toBe('ce');
-    await t.session.pause();
-    await until(() => t.s().phase === 'paused');
+    expect(t.s().current!.id).not.toBe(id);
+    expect(t.s().runSettings).toEqual(settings);
+    expect(t.s().settings).toEqual(settings);
+    expect(t.s().phase).toBe('ready');
     // fill the pins up to MAX_PINNED − 3: the preset needs 4 free ones
     const st = t.s();
     for (let i = 0; i < MAX_PINNED - 3; i++) {
       st.restoreRuns([{ id: `p${i}`, label: `p${i}`, color: '#000', dataKey: 'x', batches: [], epochs: [] }]);
     }
     expect(pinnedCount(t.s())).toBe(MAX_PINNED - 3);
-    expect(runner.blocker()).toMatch(/unpin 1 of the 5 pinned runs/);
-    expect(await runner.start()).toBe('failed');
-    expect(t.s().notices.find((n) => n.id === 'preset')?.items[0]).toMatch(/unpin 1/);
+    expect(runner.blocker()).toBeNull();
+    // declining keeps every pinned run and starts nothing
+    const declined = runner.start();
+    await until(() => t.s().confirm !== null);
+    expect(t.s().confirm!.title).toMatch(/The preset pins 4 runs/);
+    expect(t.s().confirm!.message).toMatch(/Unpin the 1 oldest \(“p0”\)/);
+    t.s().answerConfirm(false);
+    expect(await declined).toBe('declined');
+    expect(pinnedCount(t.s())).toBe(MAX_PINNED - 3);
+    expect(t.s().preset).toBeNull();
     t.session.dispose();
   }, 60_000);
 });

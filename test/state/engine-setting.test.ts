@@ -1,4 +1,4 @@
-/** The engine setting (issue 9): URL `engine=`, the change policy (live: the trainer swaps at the next step). */
+/** The engine setting: URL `engine=`, the change policy (live: the trainer swaps at the next step). */
 import { describe, expect, it } from 'vitest';
 import { planChange } from '../../src/state/change-policy';
 import { PLAYGROUND_DEFAULTS, patchSettings } from '../../src/state/settings';

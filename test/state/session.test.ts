@@ -78,6 +78,11 @@ describe('PlaygroundSession with the real engine (cpu, tiny data)', () => {
     await t.session.step();
     expect(t.s().progress?.step).toBe(2);
     expect(t.s().progress?.lr).toBeCloseTo(0.02, 10);
+    // the record keeps the initial settings and label, and logs the change where the worker applied it
+    const rec = t.s().current!;
+    expect(rec.settings?.config.lr).not.toBe(0.02);
+    expect(rec.label).not.toMatch(/0\.02/);
+    expect(rec.changes).toEqual([{ stage: 1, epoch: 1, step: 1, key: 'lr', from: rec.settings?.config.lr, to: 0.02 }]);
 
     // a loss change after training asks first; cancel keeps everything
     const ce = patchSettings(t.s().settings, { config: { loss: 'ce' }, lossParams: {} });

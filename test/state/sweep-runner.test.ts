@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { TrainConfig } from '../../src/core/train/config';
 import { PlaygroundSession } from '../../src/state/session';
 import { createPlaygroundStore } from '../../src/state/store';
-import { MAX_PINNED } from '../../src/state/slices/metrics';
+import { MAX_PINNED, pinnedCount } from '../../src/state/slices/metrics';
 import { planSweep, sweepRows } from '../../src/state/sweep';
 import { sweepFor } from '../../src/state/sweep-runner';
 import { trainConfigOf } from '../../src/state/settings';
@@ -23,14 +23,25 @@ function page(settings = tinySettings()) {
 }
 
 describe('sweep queue (real engine, cpu, tiny data)', () => {
-  it('trains one run per value on the same data, pins each, and reads the metric per value', async () => {
+  it('trains one run per value on the same data, pins each, reads the metric per value, and leaves the form alone', async () => {
     const t = page();
     await t.session.start();
     const runner = sweepFor(t.session);
     expect(sweepFor(t.session)).toBe(runner);
     const plan = planSweep(trainConfigOf(t.s().settings), 'noiseMul', [0.1, 1]);
     if (!plan.ok) throw new Error(plan.why);
+    const form = structuredClone(t.s().settings);
+    const seenForm: unknown[] = [];
+    const off = t.store.subscribe((st) => {
+      if (st.settings !== seenForm.at(-1)) seenForm.push(st.settings);
+    });
     expect(await runner.start(plan.value, t.s().settings)).toBe('done');
+    off();
+    // the runs carried their own values: the form never changed, and the next run is the form's again
+    expect(seenForm.every((f) => JSON.stringify(f) === JSON.stringify(form))).toBe(true);
+    expect(t.s().settings).toEqual(form);
+    expect(t.s().runSettings).toEqual(form);
+    expect(t.s().current!.pinned).toBeFalsy();
     const runs = [...t.s().archived, t.s().current!].filter((r) => r.pinned);
     expect(runs.map((r) => r.settings?.config.lossParams.noiseMul)).toEqual([0.1, 1]);
     expect(new Set(runs.map((r) => r.dataKey)).size).toBe(1);
@@ -43,7 +54,7 @@ describe('sweep queue (real engine, cpu, tiny data)', () => {
     t.session.dispose();
   }, 120_000);
 
-  it('Cancel keeps the finished runs; refuses to start without enough free pins', async () => {
+  it('Cancel keeps the finished runs; asks for free pins before it starts', async () => {
     const t = page(tinySettings({ epochs: 1 }));
     await t.session.start();
     const runner = sweepFor(t.session);
@@ -60,8 +71,15 @@ describe('sweep queue (real engine, cpu, tiny data)', () => {
     const st = t.s();
     for (let i = 0; i < MAX_PINNED - 2; i++)
       st.restoreRuns([{ id: `p${i}`, label: `p${i}`, color: '#000', dataKey: 'x', batches: [], epochs: [] }]);
-    expect(runner.blocker(3)).toMatch(/unpin 2 of the 7 pinned runs/);
-    expect(await runner.start(plan.value, t.s().settings)).toBe('failed');
+    expect(runner.blocker()).toBeNull();
+    // room for 3 pins is asked for before the sweep starts: declined → nothing changes
+    const declined = runner.start(plan.value, t.s().settings);
+    await until(() => t.s().confirm !== null);
+    expect(t.s().confirm!.title).toBe('The sweep pins 3 runs');
+    expect(t.s().confirm!.message).toMatch(/7 of at most 8 runs are pinned\. Unpin the 2 oldest/);
+    t.s().answerConfirm(false);
+    expect(await declined).toBe('declined');
+    expect(pinnedCount(t.s())).toBe(MAX_PINNED - 1);
     t.session.dispose();
   }, 120_000);
 });

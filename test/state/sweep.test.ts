@@ -90,6 +90,7 @@ describe('sweep planner', () => {
     expect(why(parseSweepValues('0.1', noise))).toMatch(/2–8 values/);
     expect(why(parseSweepValues('0:1:9', noise))).toMatch(/count of 2–8/);
     expect(why(parseSweepValues('0.1,abc', noise))).toMatch(/"abc" is not a number/);
+    expect(why(parseSweepValues('0x1,0.5', noise))).toMatch(/"0x1" is not a number/); // decimal only, as the flags
     expect(why(parseSweepValues('0.1,0.1', noise))).toMatch(/repeat/);
     expect(why(parseSweepValues('0.1,99', noise))).toMatch(/outside/);
     expect(why(parseSweepValues('0.1,,2', noise))).toMatch(/give values/);

@@ -1,5 +1,5 @@
 /**
- * The worker's pack loader after a new build (issue 11): the part files of a build are named by their hash, so a
+ * The worker's pack loader after a new build: the part files of a build are named by their hash, so a
  * manifest kept from the previous build (Cache Storage, HTTP cache) names parts the server no longer has. A part's
  * 404 — or a host's index.html answering for it — makes the loader fetch the manifest again past the caches, drop
  * the old layout's cached parts and load with the new manifest; a server still lacking a part gives a clear error

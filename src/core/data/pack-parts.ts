@@ -1,5 +1,5 @@
 /**
- * The embedded pack in parts, so a browser fetches only the images a run uses (issue 11: ≤ 3 MB before the first
+ * The embedded pack in parts, so a browser fetches only the images a run uses (a first visit stays ≤ 3 MB before the first
  * run).
  *
  * A run uses the pool images its long-tail draw selects (`capPerClass(headImages)` then `makeLongTail`: per class a

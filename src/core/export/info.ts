@@ -7,13 +7,19 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from '../models/types';
 import type { Stage2Config, TrainConfig } from '../train/config';
 import type { Trainer } from '../train/trainer';
+import type { SettingChange } from '../train/change-log';
 
 export interface ExportInfo {
   /** Loss id (e.g. 'gcl'), or null when unknown. */
   loss: string | null;
   lossParams: Record<string, number>;
-  /** The run's full training configuration, when known (lets the app continue training with it). */
+  /**
+   * The run's full training configuration as it started, when known; `changes` lists every live change since, so
+   * configAt(trainConfig, changes) is what trained last (the app continues training with that).
+   */
   trainConfig: TrainConfig | null;
+  /** Live changes of the run, in order (none in files written before they were recorded). */
+  changes: SettingChange[];
   /** GCL stage-2 settings when stage 2 ran (or is running), else null. */
   stage2Config: Stage2Config | null;
   /** 1 or 2 (GCL classifier re-training). */
@@ -48,7 +54,8 @@ export function exportInfoFromTrainer(trainer: Trainer, backend: string = tf.get
   return {
     loss: trainer.stage === 2 ? 'gcl' : trainer.config.loss,
     lossParams: { ...trainer.lossParams },
-    trainConfig: structuredClone(trainer.config),
+    trainConfig: structuredClone(trainer.initialConfig),
+    changes: structuredClone([...trainer.changes]),
     stage2Config: trainer.stage === 2 ? { ...trainer.stage2 } : null,
     stage: trainer.stage,
     epoch: trainer.epoch,

@@ -1,5 +1,5 @@
 /**
- * "Continue in PyTorch" (issue 10.6): the command line that trains a playground run's loss at full scale with the
+ * "Continue in PyTorch": the command line that trains a playground run's loss at full scale with the
  * authors' own code, plus a config JSON of the run and the list of what does not carry over. Pure and page-safe
  * (no tfjs). The flag names and their defaults were read from each repository's argument parser (never its code):
  *
@@ -13,6 +13,7 @@
  * `notCarried` whenever the run differs from it. Balanced Softmax and logit adjustment have no script there.
  */
 import type { TrainConfig } from '../train/config';
+import { describeChange, type SettingChange } from '../train/change-log';
 import { REFERENCE_EPOCHS } from '../train/schedules';
 import type { LossId } from '../losses/types';
 
@@ -50,6 +51,8 @@ export interface HandoffRun {
   counts: readonly number[];
   /** Use the run's own number of epochs instead of the scripts' 200-epoch recipe. */
   runEpochs?: boolean;
+  /** Live changes of the run since `config` (its initial settings). */
+  changes?: readonly SettingChange[];
 }
 
 const GH = (repo: string): HandoffRepo => ({ repo, url: `https://github.com/${repo}` });
@@ -170,6 +173,11 @@ export function pytorchHandoff(run: HandoffRun): PytorchHandoff {
     };
   }
   const notes: string[] = [];
+  if (run.changes?.length) {
+    notes.push(
+      `Live changes are not in the command, which reproduces the run's initial settings: ${run.changes.map(describeChange).join('; ')}.`,
+    );
+  }
   const epochs = run.runEpochs ? c.epochs : REFERENCE_EPOCHS;
   const base = common(run, notes, epochs);
   const { imbType, imbFactor } = imbalance(run, notes);
@@ -306,6 +314,8 @@ export function runConfigJson(run: HandoffRun & { classNames?: readonly string[]
       app: 'long-tail-playground',
       dataset: { title: run.datasetTitle, numClasses: run.numClasses, counts: run.counts, classNames: run.classNames ?? null },
       config: run.config,
+      changes: run.changes ?? [],
+      changesText: (run.changes ?? []).map(describeChange),
     },
     null,
     2,

@@ -12,9 +12,11 @@
  * cosine head (`NormedLinear`) keeps [in, out], which is how NormedLinear stores it; BatchNorm weight / bias /
  * running_mean / running_var [C] (F32) and num_batches_tracked (I64 scalar, from `Model.bnBatchesTracked`).
  */
-import type { Model, ModelConfig, ModelKind, HeadKind, ParamSpec } from '../models/types';
+import type { ModelConfig, ModelKind, HeadKind, ParamSpec } from '../models/types';
 import { buildSpec, bnLayerNames } from '../models/spec';
 import { numBlocks, type ExportInfo } from './info';
+import { snapshotOf, type WeightSource } from './snapshot';
+import { describeChange } from '../train/change-log';
 
 export type SafetensorsDtype = 'F64' | 'F32' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8';
 export type SafetensorsData = Float64Array | Float32Array | BigInt64Array | Int32Array | Int16Array | Int8Array | Uint8Array;
@@ -276,21 +278,17 @@ export function fromTorchLayout(p: ParamSpec, data: Float32Array): Float32Array 
 /**
  * The model's PyTorch state dict, in PyTorch's order (each BN layer's num_batches_tracked after its running_var).
  */
-export function torchStateDict(model: Model): [string, SafeTensor][] {
+export function torchStateDict(source: WeightSource): [string, SafeTensor][] {
+  const snap = snapshotOf(source);
   const out: [string, SafeTensor][] = [];
-  const bn = new Set(bnLayerNames(model.spec));
-  for (const p of model.spec.params) {
-    const v = model.vars.get(p.name);
-    if (!v) throw new Error(`export: model has no variable '${p.name}'`);
-    const data = v.dataSync() as Float32Array;
-    for (let i = 0; i < data.length; i++) {
-      if (!Number.isFinite(data[i])) throw new Error(`export: '${p.name}' contains a non-finite value (${data[i]}) at ${i}`);
-    }
+  const bn = new Set(bnLayerNames(snap.spec));
+  for (const p of snap.spec.params) {
+    const data = snap.weights.get(p.name)!;
     out.push([p.name, { dtype: 'F32', shape: torchShape(p), data: toTorchLayout(p, data) }]);
     if (p.kind === 'bnVar') {
       const layer = p.name.slice(0, -'.running_var'.length);
       if (bn.has(layer)) {
-        const n = model.bnBatchesTracked.get(layer) ?? 0;
+        const n = snap.bnBatchesTracked.get(layer) ?? 0;
         out.push([`${layer}.num_batches_tracked`, { dtype: 'I64', shape: [], data: BigInt64Array.of(BigInt(n)) }]);
       }
     }
@@ -338,6 +336,8 @@ export function safetensorsMetadata(
     loss: info.loss ?? '',
     loss_params: j(info.lossParams),
     train_config: j(info.trainConfig),
+    changes: j(info.changes),
+    changes_text: j(info.changes.map(describeChange)),
     stage2_config: j(info.stage2Config),
     stage: String(info.stage),
     epoch: String(info.epoch),
@@ -358,9 +358,13 @@ export interface SafetensorsExportOptions {
   created?: string;
 }
 
-/** The model as a safetensors file with PyTorch ResNet_s names and layouts plus metadata. */
-export function exportSafetensors(model: Model, info: ExportInfo, opts: SafetensorsExportOptions = {}): Uint8Array {
-  return encodeSafetensors(torchStateDict(model), safetensorsMetadata(model.spec.config, info, opts.created));
+/**
+ * The model as a safetensors file with PyTorch ResNet_s names and layouts plus metadata. Plain arrays in, bytes
+ * out: no tensor is made, so it works whatever backend (or none) is active.
+ */
+export function exportSafetensors(source: WeightSource, info: ExportInfo, opts: SafetensorsExportOptions = {}): Uint8Array {
+  const meta = safetensorsMetadata(source.spec.config, info, opts.created);
+  return encodeSafetensors(torchStateDict(source), meta);
 }
 
 export interface ImportedSafetensors {

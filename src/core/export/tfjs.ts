@@ -38,6 +38,7 @@ import { optionAKernel } from '../models/ops';
 import { Rng } from '../train/rng';
 import { DataError, bytesText } from '../data/errors';
 import { cleanName } from '../data/names';
+import { onCpuBackend, snapshotOf, type WeightSource } from './snapshot';
 import { isZip, listZip, readZipMember, type ZipMember } from '../data/zip';
 import type { ExportInfo } from './info';
 import { checkPlaygroundMetadata } from './validate';
@@ -195,24 +196,12 @@ export function setLayersWeights(lm: tf.LayersModel, spec: ModelSpec, weights: M
   });
 }
 
-function modelWeights(model: Model): Map<string, Float32Array> {
-  const m = new Map<string, Float32Array>();
-  for (const p of model.spec.params) {
-    const v = model.vars.get(p.name);
-    if (!v) throw new Error(`export: model has no variable '${p.name}'`);
-    const d = Float32Array.from(v.dataSync() as Float32Array);
-    for (let i = 0; i < d.length; i++)
-      if (!Number.isFinite(d[i])) throw new Error(`export: '${p.name}' contains a non-finite value at ${i}`);
-    m.set(p.name, d);
-  }
-  return m;
-}
-
-/** A tf.LayersModel with the app model's current weights (caller disposes it). */
-export function toLayersModel(model: Model): tf.LayersModel {
-  const lm = buildLayersModel(model.spec);
+/** A tf.LayersModel with the source's weights, built on the active backend (caller disposes it). */
+export function toLayersModel(source: WeightSource): tf.LayersModel {
+  const snap = snapshotOf(source);
+  const lm = buildLayersModel(snap.spec);
   try {
-    setLayersWeights(lm, model.spec, modelWeights(model));
+    setLayersWeights(lm, snap.spec, new Map(snap.weights));
   } catch (e) {
     lm.dispose();
     throw e;
@@ -229,26 +218,31 @@ function joinWeightData(data: tf.io.WeightData | undefined): Uint8Array {
  * The model as a TensorFlow.js zip: `model.json` (format 'layers-model', topology, weights manifest,
  * userDefinedMetadata.longTailPlayground) and `weights.bin`.
  */
-export async function exportTfjsZip(model: Model, info: ExportInfo): Promise<Uint8Array> {
-  const spec = model.spec;
+export async function exportTfjsZip(source: WeightSource, info: ExportInfo): Promise<Uint8Array> {
+  const snap = snapshotOf(source);
+  const spec = snap.spec;
   const [, , C] = spec.config.inputShape;
   if (info.mean.length !== C || info.std.length !== C) throw new Error(`export: mean/std need ${C} entries (one per channel)`);
-  const lm = toLayersModel(model);
+  // the LayersModel only serialises the topology and the weights: built on the cpu backend, so an export never
+  // creates a WebGL / WebGPU context (nor touches a backend left in a bad state by the backend measurement)
   let artifacts: tf.io.ModelArtifacts | null = null;
-  try {
-    await lm.save(
-      tf.io.withSaveHandler(async (a) => {
-        artifacts = a;
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-      }),
-    );
-  } finally {
-    lm.dispose();
-  }
+  await onCpuBackend(async () => {
+    const lm = toLayersModel(snap);
+    try {
+      await lm.save(
+        tf.io.withSaveHandler(async (a) => {
+          artifacts = a;
+          return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+        }),
+      );
+    } finally {
+      lm.dispose();
+    }
+  });
   const a = artifacts as tf.io.ModelArtifacts | null;
   if (!a || !a.weightSpecs) throw new Error('export: tfjs produced no model artifacts');
   const bnBatchesTracked: Record<string, number> = {};
-  for (const name of bnLayerNames(spec)) bnBatchesTracked[name] = model.bnBatchesTracked.get(name) ?? 0;
+  for (const name of bnLayerNames(spec)) bnBatchesTracked[name] = snap.bnBatchesTracked.get(name) ?? 0;
   const meta: PlaygroundTfjsMetadata = {
     format: TFJS_FORMAT,
     formatVersion: TFJS_FORMAT_VERSION,

@@ -5,6 +5,7 @@
  * force merged in), loss hyperparameters within their schema's range, class names cleaned. Errors are DataErrors
  * naming the file and the field: "run.tfjs.zip: model.json: info.epoch is -3, expected an integer in [0, 10]".
  */
+import type { SettingChange } from '../train/change-log';
 import { DataError } from '../data/errors';
 import { PACK_LIMITS } from '../data/pack';
 import { classDisplayNames, cleanName } from '../data/names';
@@ -187,10 +188,12 @@ export function checkPlaygroundMetadata(meta: Obj, file: string): CheckedMetadat
       ? null
       : f.list(i.classCounts, 'info.classCounts', numClasses).map((v, k) => f.int(v, `info.classCounts[${k}]`, 0, Number.MAX_SAFE_INTEGER));
   const optStr = (v: unknown, field: string) => (v === null || v === undefined ? null : cleanName(f.str(v, field), 200));
+  const changes = i.changes === undefined ? [] : settingChanges(f, i.changes);
   const info: ExportInfo = {
     loss: optStr(i.loss, 'info.loss'),
     lossParams,
     trainConfig,
+    changes,
     stage2Config,
     stage,
     epoch,
@@ -208,4 +211,32 @@ export function checkPlaygroundMetadata(meta: Obj, file: string): CheckedMetadat
   // keep fields this version does not know about (e.g. the worker's runSpec), untouched
   for (const [k, v] of Object.entries(i)) if (!(k in info)) (info as unknown as Obj)[k] = v;
   return { config, inputShape, mean, std, bnBatchesTracked, weightNames, info };
+}
+
+/** Most live changes a file may record (a change a second for a day is far fewer than a run can make). */
+const MAX_CHANGES = 10_000;
+
+/** The change log: stage, epoch and step integers, a setting key, and plain JSON values (numbers, strings, flags). */
+function settingChanges(f: Fields, v: unknown): SettingChange[] {
+  const list = f.list(v, 'info.changes');
+  if (list.length > MAX_CHANGES) f.fail('info.changes', `has ${list.length} entries, at most ${MAX_CHANGES}`);
+  const plain = (x: unknown, field: string): unknown => {
+    if (x === null || typeof x === 'string' || typeof x === 'boolean' || (typeof x === 'number' && Number.isFinite(x))) return x;
+    if (isObj(x) && JSON.stringify(x).length <= 4096) return x;
+    return f.fail(field, `is ${show(x)}, expected a number, string, flag or small object`);
+  };
+  return list.map((e, k) => {
+    const o = f.obj(e, `info.changes[${k}]`);
+    const key = f.str(o.key, `info.changes[${k}].key`);
+    if (!/^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)?$/.test(key) || key.length > 64)
+      f.fail(`info.changes[${k}].key`, `is ${show(cleanName(key, 64))}, expected a setting name`);
+    return {
+      stage: f.int(o.stage, `info.changes[${k}].stage`, 1, 2) as 1 | 2,
+      epoch: f.int(o.epoch, `info.changes[${k}].epoch`, 1, Number.MAX_SAFE_INTEGER),
+      step: f.int(o.step, `info.changes[${k}].step`, 0, Number.MAX_SAFE_INTEGER),
+      key,
+      from: plain(o.from, `info.changes[${k}].from`),
+      to: plain(o.to, `info.changes[${k}].to`),
+    };
+  });
 }

@@ -1,6 +1,6 @@
 /**
  * FBL — Li, Cheung, Lu, "Feature-Balanced Loss for Long-Tailed Visual Recognition", ICME 2022.
- * As computed by the authors' code (methods.md, "FBL"):
+ * As computed by the authors' code (docs/losses.md, "The losses"):
  *
  *   d̂_c = (log n_max − log n_c) / max_k(log n_max − log n_k)
  *   ẑ_{bc} = z_{bc} − α(t) · A · d̂_c / (‖f_b‖₂ + 1e-12),   L = CE(ẑ)

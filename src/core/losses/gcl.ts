@@ -1,6 +1,6 @@
 /**
  * GCL — Li, Cheung, Lu, "Long-tailed Visual Recognition via Gaussian Clouded Logit Adjustment", CVPR 2022.
- * As computed by the authors' GCLLoss (methods.md, "GCL"):
+ * As computed by the authors' GCLLoss (docs/losses.md, "The losses"):
  *
  *   d̂_c = (log n_max − log n_c) / max_k(log n_max − log n_k)
  *   ε_{bc} ~ N(0, σ = 1/3) clipped to [−1, 1], drawn fresh per call

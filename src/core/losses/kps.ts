@@ -1,6 +1,6 @@
 /**
  * KPS — Li, Cheung, Lu, "Key Point Sensitive Loss for Long-tailed Visual Recognition", IEEE TPAMI 2022.
- * As computed by the authors' KPSLoss (see methods.md, "KPS"):
+ * As computed by the authors' KPSLoss (docs/losses.md, "The losses"):
  *
  *   s̃_c  = log(50·n_c / n_min) / log 50                      (≥ 1, largest for the head)
  *   s̃'_c = s̃ mirrored over the count ranking (descending count, ties by class index — a stable sort; equals the

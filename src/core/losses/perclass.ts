@@ -3,7 +3,7 @@
  * the class index order. Every function validates its counts and throws an Error naming the loss and the problem
  * (never returns NaN/Infinity).
  *
- * Notation (see docs: /work/shared/methods.md): n_c training count of class c, C classes.
+ * Notation (see docs/losses.md): n_c training count of class c, C classes.
  *  - log-count gap     d_c = log n_max − log n_c,  d̂_c = d_c / max_k d_k ∈ [0, 1]   (GCL, FBL)
  *  - KPS scale         s̃_c = log(50·n_c / n_min) / log 50  (≥ 1, largest for the head)   (Li et al., TPAMI 2022)
  *  - KPS mirror        s̃'_c = s̃ of the class at the mirrored position of c in the count ranking

@@ -56,11 +56,11 @@ export interface ExplainerSection {
 }
 
 /**
- * Why the loss works, for the "About this loss" dialog (issue 10.2): lives next to the schema so adding a loss
+ * Why the loss works, for the "About this loss" dialog: lives next to the schema so adding a loss
  * means adding its explainer (a unit test checks every registered loss has a complete one that KaTeX renders).
  */
 export interface LossExplainer {
-  /** TeX, each rendered as a display equation (KaTeX); the notation of /work/shared/methods.md. */
+  /** TeX, each rendered as a display equation (KaTeX); the notation of docs/losses.md. */
   equations: readonly string[];
   /** Two or three sentences of intuition. */
   intuition: string;

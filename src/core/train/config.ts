@@ -76,7 +76,6 @@ export interface TrainConfig {
 }
 
 export type EngineChoice = 'auto' | 'fused' | 'tfjs';
-export const ENGINE_CHOICES: readonly EngineChoice[] = ['auto', 'fused', 'tfjs'];
 
 /** The loss GCL stage 2 re-trains the classifier with (the authors' stage-2 recipe), with the stage-2 parameters. */
 export const STAGE2_LOSS: LossId = 'gcl';
@@ -121,7 +120,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
 export class ConfigError extends Error {
   /** The field at fault: "lr", "stage2.s", "lossParams.tau" ('' for the whole object). */
   readonly field: string;
-  /** The message without the field's name: "is 1e+300, expected a number in (0, 10]". */
+  /** The message without the field's name: "is 1e+300, expected a number in [0.00001, 10]". */
   readonly detail: string;
   constructor(message: string, field = '', detail = message) {
     super(message);
@@ -132,8 +131,8 @@ export class ConfigError extends Error {
 }
 
 /**
- * Throws ConfigError naming the first field outside its limits (the one table in config-limits.ts: types, enums,
- * ranges with upper bounds, stage-2 and loss hyperparameters). Safe on any value (saved runs, model zips, JSON).
+ * Throws ConfigError naming the first field outside its limits (the settings table in config-fields.ts: types,
+ * enums, ranges with upper bounds, stage-2 and loss hyperparameters). Safe on any value (saved runs, model zips, JSON).
  */
 export function validateConfig(c: TrainConfig): void {
   const p = firstLimitProblem(c);

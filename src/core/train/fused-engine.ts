@@ -93,7 +93,7 @@ export class FusedEngine implements StepEngine {
   async train(s: EngineStep): Promise<EngineStepResult> {
     this.check();
     const form = logitForm(s.loss.id, s.loss.params, s.loss.ctx);
-    // mixup (issue 13 may add `mix` to EngineStep): passed as the executor's mix, whose checks reject another shape
+    // mixup: passed as the executor's mix, whose checks reject another shape
     const mix = s.mix; // the executor takes it as is: L = λ·L(labels, noise) + (1 − λ)·L(mix.labels, mix.noise)
     const { result } = this.ex.trainStep({
       x: s.x,

@@ -1,6 +1,6 @@
 /**
  * Learning-rate schedules, the FBL curriculum and the switch epochs of the reference recipe
- * (methods.md, "Data and training recipe"), scaled to any epoch count T:
+ * (docs/losses.md, "Training schedule"), scaled to any epoch count T:
  *   warm-up: lr·E/W for E = epoch+1 ≤ W, W = 5 epochs at T = 200 (W = 5·T/200 otherwise, so short runs keep
  *   the same fraction); steps from epoch 0.8·T and 0.9·T (E > 160 and E > 180 when T = 200).
  *   GCL/KPS ('step01'): ×0.1 then ×0.01.  LDAM/FBL ('step001'): ×0.01 then ×0.0001.

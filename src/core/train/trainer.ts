@@ -7,6 +7,7 @@
  * mode, running statistics untouched), keeps the stage-1 classifier and re-trains it with the GCL loss (focal γ),
  * a CBEN or class-balanced sampler and the cosine learning-rate schedule.
  */
+import { changesBetween, type SettingChange } from './change-log';
 import type { Dataset, Group, LongTailSubset } from '../data/types';
 import { assertLoaded, capPerClass, groupOf, makeLongTail } from '../data/longtail';
 import { createSampler } from '../data/samplers';
@@ -141,6 +142,10 @@ export interface TrainerCheckpoint {
   rng: { sampler: RngState; augment: RngState; noise: RngState; mix?: RngState };
   /** The best stage-1 epoch so far (kept for GCL stage 2 from the best epoch; cosine head only). */
   best?: BestSnapshot;
+  /** The configuration the run started with (absent in older checkpoints: `config` then). */
+  initialConfig?: TrainConfig;
+  /** The live changes since (absent in older checkpoints: none recorded). */
+  changes?: SettingChange[];
 }
 
 /** The weights of the best stage-1 epoch (by the selection score), for stage 2 from the best epoch. */
@@ -191,6 +196,9 @@ export class Trainer {
   stage2: Stage2Config;
 
   private cfg: TrainConfig;
+  /** The configuration the run started with (the head the loss forces applied) and every live change since. */
+  private initialCfg: TrainConfig;
+  private changeLog: SettingChange[] = [];
   private engine: StepEngine;
   private readonly gpuDevice: GPUDevice | null | undefined;
   /** Why the engine differs from the one asked for (e.g. 'fused' without WebGPU), or null. */
@@ -267,11 +275,22 @@ export class Trainer {
     this.testIndices = pickTestIndices(dataset.test.labels, numClasses, config.evalPerClass);
     // Fail early on counts the loss cannot use (equal counts, zero-count class).
     this.loss.perClass(this.lossParams, this.lossContext());
+    this.initialCfg = structuredClone(this.cfg);
   }
 
   /** The run's configuration (the head the loss forces, live changes applied). */
   get config(): TrainConfig {
     return this.cfg;
+  }
+
+  /** The configuration the run started with; `changes` lists what changed since (configAt gives `config`). */
+  get initialConfig(): TrainConfig {
+    return this.initialCfg;
+  }
+
+  /** Every live change, in order, with the stage, epoch and step where it took effect. */
+  get changes(): readonly SettingChange[] {
+    return this.changeLog;
   }
 
   /** Which engine computes the steps (the configured one once the first step has run). */
@@ -389,14 +408,19 @@ export class Trainer {
   /** Apply settings that take effect at the next step; weights and momentum stay. */
   update(s: LiveSettings): void {
     validateConfig(applyLive(this.cfg, s)); // the same limits as a new run's (ConfigError naming the field)
+    const prevParams = { ...this.lossParams };
     if (s.lossParams) {
       const next = { ...defaultParams(this.loss.id), ...s.lossParams };
       this.loss.perClass(next, this.lossContext());
       this.lossParams = next;
     }
     const prevSampler = this.cfg.sampler;
+    const before = this.cfg;
     this.cfg = applyLive(this.cfg, s);
     if (s.lossParams) this.cfg.lossParams = { ...this.lossParams };
+    const at = { stage: this.stage, step: this.globalStep, nextEpoch: this.epoch + 1 };
+    // loss hyperparameters compare as in effect (defaults filled in), the rest as configured
+    this.changeLog.push(...changesBetween(s.lossParams ? { ...before, lossParams: prevParams } : before, this.cfg, at));
     if (s.weightDecay !== undefined) this.engine.setWeightDecay(s.weightDecay);
     if (this.cfg.sampler !== prevSampler) {
       this.sampler = createSampler(this.cfg.sampler, this.subset.labels, this.counts, this.rngs.sampler);
@@ -750,6 +774,8 @@ export class Trainer {
         mix: this.rngs.mix.getState(),
       },
       ...(this.best ? { best: structuredClone(this.best) } : {}),
+      initialConfig: structuredClone(this.initialCfg),
+      changes: structuredClone(this.changeLog),
     };
   }
 
@@ -770,6 +796,8 @@ export class Trainer {
     t.rngs.noise.setState(ck.rng.noise);
     if (ck.rng.mix) t.rngs.mix.setState(ck.rng.mix);
     if (ck.best) t.best = structuredClone(ck.best);
+    if (ck.initialConfig) t.initialCfg = structuredClone(ck.initialConfig);
+    if (ck.changes) t.changeLog = structuredClone(ck.changes);
     if (t.stage === 2) t.sampler = createSampler(t.stage2.sampler, t.subset.labels, t.counts, t.rngs.sampler);
     t.engine.writeMomentum(new Map(Object.entries(ck.momentum)), t.stage === 2 ? 'classifier' : 'all');
     return t;

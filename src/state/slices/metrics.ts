@@ -11,6 +11,7 @@
 import type { StateCreator } from 'zustand';
 import type { BatchInfo, EpochMetrics } from '../../worker/protocol';
 import type { Settings } from '../settings';
+import type { SettingChange } from '../../core/train/change-log';
 import type { PlaygroundState } from '../store';
 
 export interface RunRecord {
@@ -21,8 +22,10 @@ export interface RunRecord {
   dataKey: string;
   batches: BatchInfo[];
   epochs: EpochMetrics[];
-  /** The settings the run trained with (live changes included). */
+  /** The settings the run started with; `changes` lists every live change since (what really ran). */
   settings?: Settings | null;
+  /** Live changes, in order, each stamped with the stage, epoch and step where it took effect. */
+  changes?: SettingChange[];
   /** Kept for comparison when the next run starts. */
   pinned?: boolean;
   /** Stage-1 epochs of the run: where its stage-2 epochs start on the time axes. */
@@ -56,8 +59,10 @@ export interface MetricsSlice {
   setCurrentHistory(batches: readonly BatchInfo[], epochs: readonly EpochMetrics[]): void;
   /** Drops the current run's metrics after global step `step` (an epoch lost in a crash). */
   truncateCurrent(step: number): void;
-  /** New label (kept unique) and optionally settings of the current run (live changes, stage 2). */
+  /** New label (kept unique) and optionally settings of the current run (stage 2). */
   relabelCurrent(label: string, settings?: Settings | null): void;
+  /** The current run's change log (as the worker stamped it). */
+  setCurrentChanges(changes: readonly SettingChange[]): void;
   /** Pins the current run; false when there is none or MAX_PINNED runs are pinned already. */
   pinCurrent(): boolean;
   /** Pins the current run or the previous ("earlier") one; false when MAX_PINNED runs are pinned already. */
@@ -174,6 +179,7 @@ export const createMetricsSlice: StateCreator<PlaygroundState, [], [], MetricsSl
       if (settings !== undefined) next.settings = settings;
       return { current: next };
     }),
+  setCurrentChanges: (changes) => set((s) => (s.current ? { current: { ...s.current, changes: structuredClone([...changes]) } } : {})),
   pinCurrent: () => {
     const id = get().current?.id;
     return id ? get().pinRun(id) : false;

@@ -1,5 +1,5 @@
 /**
- * Chart 8: the feature space of the test images after an epoch (issue 10.3). A recharts <ComposedChart> with the
+ * Chart 8: the feature space of the test images after an epoch. A recharts <ComposedChart> with the
  * two principal components as axes (equal scales, so angles are true to the plane); the points are drawn on a
  * <canvas> inside recharts' coordinate system (a <foreignObject> over the plot area: thousands of points cost a few
  * ms, as SVG they would cost one element each), one colour per class, dot size by feature norm. For cosine heads the

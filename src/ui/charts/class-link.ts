@@ -1,5 +1,5 @@
 /**
- * Class names as links to the dataset gallery (issue 10.4: "a class name anywhere shows that class' training
+ * Class names as links to the dataset gallery ("a class name anywhere shows that class' training
  * images"). An SVG label (an axis tick, a hit area over one) becomes a button by spreading `classLinkProps`: role,
  * name ("Show training images of Ankle boot"), click, Enter / Space. One Tab stop per axis (roving tabindex): the
  * arrow keys, Home and End move between the links of the same axis by moving `tabIndex` in the DOM, so neither a

@@ -24,7 +24,7 @@ describe('long-tail counts', () => {
     });
   }
 
-  it('matches methods.md and the step profile', () => {
+  it('matches docs/data.md and the step profile', () => {
     expect(countsFor(10, 5000, { imbalance: 100, profile: 'exp' })).toEqual([5000, 2997, 1796, 1077, 645, 387, 232, 139, 83, 50]);
     expect(countsFor(10, 5000, { imbalance: 1, profile: 'exp' })).toEqual(new Array(10).fill(5000));
     expect(countsFor(10, 5000, { imbalance: 100, profile: 'step' })).toEqual([5000, 5000, 5000, 5000, 5000, 50, 50, 50, 50, 50]);

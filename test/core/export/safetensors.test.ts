@@ -266,6 +266,7 @@ describe('safetensors export of a trained ResNet-8', () => {
       loss: null,
       lossParams: {},
       trainConfig: null,
+      changes: [],
       stage2Config: null,
       stage: 1,
       epoch: 0,

@@ -72,7 +72,7 @@ describe('registry and schema', () => {
     }
   });
 
-  it('defaults follow the papers / methods.md', () => {
+  it('defaults follow the papers (docs/losses.md)', () => {
     expect(defaultParams('ce')).toEqual({ scale: 30 });
     expect(defaultParams('ldam')).toEqual({ maxM: 0.5, s: 30, beta: 0.9999 });
     expect(defaultParams('kps')).toMatchObject({ maxM: 0.2, s: 15 });

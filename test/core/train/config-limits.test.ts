@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULT_CONFIG, validateConfig, type TrainConfig } from '../../../src/core/train/config';
 import { CONFIG_LIMITS, STAGE2_LIMITS, firstLimitProblem, numberOk, ruleOf, type NumberRule } from '../../../src/core/train/config-limits';
-import { RANGES } from '../../../src/state/url-schema';
+import { urlRange } from '../../../src/state/url-schema';
+import { ALL_FIELDS, type NumberPath } from '../../../src/core/train/config-fields';
 import { PLAYGROUND_DEFAULTS } from '../../../src/state/settings';
 
 function refusal(edit: (c: TrainConfig) => void): ConfigError {
@@ -25,21 +26,21 @@ describe('config limits', () => {
 
   it('upper bounds: epochs, lr, weight decay, batch, seed, stage-2 parameters — the error names the field', () => {
     const cases: [(c: TrainConfig) => void, string, string][] = [
-      [(c) => (c.epochs = 1e9), 'epochs', 'epochs (epochs) is 1000000000, expected an integer in [1, 10000]'],
-      [(c) => (c.lr = 1e300), 'lr', 'learning rate (lr) is 1e+300, expected a number in (0, 10]'],
-      [(c) => (c.lr = 0), 'lr', 'learning rate (lr) is 0, expected a number in (0, 10]'],
+      [(c) => (c.epochs = 1e9), 'epochs', 'epochs (epochs) is 1000000000, expected an integer in [1, 1000]'],
+      [(c) => (c.lr = 1e300), 'lr', 'learning rate (lr) is 1e+300, expected a number in [0.00001, 10]'],
+      [(c) => (c.lr = 0), 'lr', 'learning rate (lr) is 0, expected a number in [0.00001, 10]'],
       [(c) => (c.weightDecay = 1e300), 'weightDecay', 'weight decay (weightDecay) is 1e+300, expected a number in [0, 1]'],
-      [(c) => (c.batchSize = 1e6), 'batchSize', 'batch size (batchSize) is 1000000, expected an integer in [2, 4096]'],
+      [(c) => (c.batchSize = 1e6), 'batchSize', 'batch size (batchSize) is 1000000, expected an integer in [2, 1024]'],
       [(c) => (c.seed = 2 ** 32), 'seed', 'seed (seed) is 4294967296, expected an integer in [0, 4294967295]'],
       [(c) => (c.seed = -1), 'seed', 'seed (seed) is -1, expected an integer in [0, 4294967295]'],
       [(c) => (c.seed = 1e300), 'seed', 'seed (seed) is 1e+300, expected an integer in [0, 4294967295]'],
-      [(c) => (c.momentum = 1), 'momentum', 'momentum (momentum) is 1, expected a number in [0, 1)'],
+      [(c) => (c.momentum = 1), 'momentum', 'momentum (momentum) is 1, expected a number in [0, 0.99]'],
       [(c) => (c.imbalance = NaN), 'imbalance', 'imbalance factor (imbalance) is NaN, expected a number in [1, 10000]'],
       [(c) => (c.stage2.s = 0), 'stage2.s', 'stage-2 scale s (stage2.s) is 0, expected a number in [1, 64]'],
       [(c) => (c.stage2.m = -5), 'stage2.m', 'stage-2 margin m (stage2.m) is -5, expected a number in [0, 0.5]'],
       [(c) => (c.stage2.noiseMul = -100), 'stage2.noiseMul', 'stage-2 cloud size (stage2.noiseMul) is -100, expected a number in [0, 2]'],
-      [(c) => (c.stage2.epochs = 1e9), 'stage2.epochs', 'stage-2 epochs (stage2.epochs) is 1000000000, expected an integer in [1, 10000]'],
-      [(c) => (c.stage2.lrMax = 1e300), 'stage2.lrMax', 'stage-2 max lr (stage2.lrMax) is 1e+300, expected a number in (0, 10]'],
+      [(c) => (c.stage2.epochs = 1e9), 'stage2.epochs', 'stage-2 epochs (stage2.epochs) is 1000000000, expected an integer in [1, 1000]'],
+      [(c) => (c.stage2.lrMax = 1e300), 'stage2.lrMax', 'stage-2 max lr (stage2.lrMax) is 1e+300, expected a number in [0.00001, 10]'],
       [(c) => (c.lossParams = { s: 1e30 }), 'lossParams.s', 'Scale s (lossParams.s) is 1e+30, expected a number in [1, 64]'],
       [
         (c) => (c.lossParams = { other: Infinity }),
@@ -65,34 +66,17 @@ describe('config limits', () => {
     for (const v of [null, 1, 'x', [], {}, { ...DEFAULT_CONFIG, stage2: [] }]) expect(firstLimitProblem(v)).not.toBeNull();
   });
 
-  it('the URL and slider ranges lie inside the limits (one validator: whatever the URL accepts, validateConfig accepts)', () => {
-    const map: Record<keyof typeof RANGES, string> = {
-      imbalance: 'imbalance',
-      stepMu: 'stepMu',
-      headImages: 'headImages',
-      seed: 'seed',
-      batchSize: 'batchSize',
-      epochs: 'epochs',
-      lr: 'lr',
-      momentum: 'momentum',
-      weightDecay: 'weightDecay',
-      evalPerClass: 'evalPerClass',
-      logEvery: 'logEvery',
-      s2epochs: 'stage2.epochs',
-      s2lr: 'stage2.lrMax',
-      s2s: 'stage2.s',
-      s2m: 'stage2.m',
-      s2noise: 'stage2.noiseMul',
-      s2gamma: 'stage2.focalGamma',
-      mixupAlpha: 'mixupAlpha',
-      valFraction: 'valFraction',
-    };
-    for (const [k, path] of Object.entries(map)) {
-      const range = RANGES[k as keyof typeof RANGES];
+  it('the limits are the settings table: every number row has a closed range and a step, the URL a range inside it', () => {
+    const numbers = ALL_FIELDS.filter(([, f]) => f.rule.kind === 'number');
+    expect(numbers.length).toBeGreaterThan(15);
+    for (const [path, f] of numbers) {
       const rule = ruleOf(path) as NumberRule;
-      expect(rule.kind, path).toBe('number');
-      expect(numberOk(rule, range.min), `${path} min`).toBe(true);
-      expect(numberOk(rule, range.max), `${path} max`).toBe(true);
+      expect(rule).toBe(f.rule);
+      expect(rule.min, path).toBeLessThan(rule.max);
+      expect(rule.step, path).toBeGreaterThan(0);
+      const url = urlRange(path as NumberPath);
+      expect(numberOk(rule, url.min), `${path} min`).toBe(true);
+      expect(numberOk(rule, url.max), `${path} max`).toBe(true);
     }
     expect(Object.keys(CONFIG_LIMITS).length).toBeGreaterThan(20);
     expect(Object.keys(STAGE2_LIMITS)).toHaveLength(9);

@@ -16,7 +16,7 @@ beforeAll(async () => {
   registerFastKernels();
 });
 
-describe('Trainer feature space (issue 10.3)', () => {
+describe('Trainer feature space', () => {
   it('is computed after every epoch only when asked, from every evaluated test image', async () => {
     const off = new Trainer(data, cfg());
     const [e0] = await epochs(off, 1);

@@ -100,7 +100,7 @@ describe('Trainer', () => {
 
   it('live changes and stage 2 go through the same limits as a new run', () => {
     const t = new Trainer(data, cfg({ loss: 'gcl', head: 'cosine', epochs: 1 }));
-    expect(() => t.update({ lr: 1e300 })).toThrow('learning rate (lr) is 1e+300, expected a number in (0, 10]');
+    expect(() => t.update({ lr: 1e300 })).toThrow('learning rate (lr) is 1e+300, expected a number in [0.00001, 10]');
     expect(() => t.update({ weightDecay: -1 })).toThrow('weight decay (weightDecay) is -1');
     expect(() => t.update({ lossParams: { s: 1e30 } })).toThrow('Scale s (lossParams.s) is 1e+30');
     expect(() => t.startStage2({ m: -5 })).toThrow('stage-2 margin m (stage2.m) is -5, expected a number in [0, 0.5]');

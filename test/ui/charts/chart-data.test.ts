@@ -159,7 +159,7 @@ describe('group series', () => {
     expect(perClass[3][normKey(0, 'te', 0)]).toBe(4);
     expect(isFblRun(r)).toBe(false);
     expect(perClass.every((row) => !(alphaKey(0) in row))).toBe(true); // CE: no α(t)
-    // a longer CE run and a shorter FBL run: α follows the FBL run (issue 11.8), not the longest run
+    // a longer CE run and a shorter FBL run: α follows the FBL run (its own epochs), not the longest run
     const ce = synthRun({ C: 10, epochs: 8, id: 'ce' });
     const fbl = synthRun({ C: 10, epochs: 4, loss: 'fbl', id: 'fbl' });
     expect(isFblRun(fbl)).toBe(true);

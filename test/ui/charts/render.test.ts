@@ -142,7 +142,7 @@ describe('ChartsPanel server render', () => {
   });
 });
 
-describe('FBL on the feature-norm chart (issue 11.8)', () => {
+describe('FBL on the feature-norm chart', () => {
   it('α(t) and the FBL title only when an FBL run is drawn', () => {
     const ce = synthRun({ epochs: 3, id: 'c' });
     const fbl = synthRun({ epochs: 5, loss: 'fbl', id: 'f', label: 'FBL' });

@@ -115,7 +115,7 @@ describe('data tables', () => {
   });
 });
 
-describe('time markers (issue 11.8: the DRW switch is marked like GA)', () => {
+describe('time markers (the DRW switch is marked like GA)', () => {
   it('GA on, DRW on and stage 2 as markers; DRW from the prop or the first epoch with drwActive', () => {
     expect(timeMarkers({ gaStartEpoch: 12, drwStartEpoch: 16, stage2At: 20 }).map((m) => [m.label, m.x])).toEqual([
       ['GA on', 12],
