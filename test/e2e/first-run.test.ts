@@ -83,7 +83,7 @@ describe.runIf(RUN)('first run in Chromium (production build, software WebGPU)',
         .join(', ')}`,
     );
     // the first-visit budget: ≤ 3 MB before Train is enabled, all of it: the page, the worker, the wasm backend and
-    // its binary (nothing is measured before Train), and the data (the manifest and part 0 of the pack, not all 18 MB)
+    // its binary (the measurement's worker comes later), and the data (the manifest and part 0 of the pack, not all 18 MB)
     expect(wire.transferred).toBeLessThanOrEqual(3_000_000);
     expect(wire.data).toBeGreaterThan(1_000_000);
     expect(wire.data).toBeLessThanOrEqual(3_000_000);
