@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS } from './browser';
-import { POLL, chartPoints, e2eEnabled, openApp, stepOf, useApp, waitPhase } from './harness';
+import { POLL, e2eEnabled, openApp, stepOf, useApp, waitPhase } from './harness';
 
 const RUN = e2eEnabled('fast start');
 
@@ -46,11 +46,10 @@ async function firstVisit(browser: Browser, url: string, webgpu: boolean): Promi
   await waitPhase(page, ['stageDone'], 240_000);
   expect(Number(await page.getByTestId('epoch-counter').getAttribute('data-epochs-done'))).toBe(2);
   await expect.poll(async () => Number(await page.getByTestId('chart-groups').getAttribute('data-points')), POLL).toBeGreaterThan(0);
-  // every step of both epochs trained once, and the loss chart has each of them
+  // every step of both epochs trained once
   const perEpoch = Number(/\/\s*(\d+)/.exec((await page.getByTestId('batch-counter').textContent()) ?? '')?.[1]);
   expect(perEpoch).toBeGreaterThan(0);
   expect(await stepOf(page)).toBe(2 * perEpoch);
-  expect((await chartPoints(page)).loss).toBeGreaterThanOrEqual(2 * perEpoch);
   // idle again: the measurement resumes and ends
   const badge = page.locator('[data-backend]');
   await expect.poll(async () => await badge.getAttribute('data-measuring'), { timeout: 90_000, interval: 200 }).toBe('');
