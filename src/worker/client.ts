@@ -6,7 +6,6 @@
  * trains (closed, killed, hung) is caught by the watchdog (./watchdog.ts), which takes the same crash path.
  */
 import type { BackendName } from '../core/backend';
-import type { ProbeSpec } from '../core/backend-probe';
 import {
   isWorkerMessage,
   RunKeptError,
@@ -19,6 +18,7 @@ import {
   type RunCheckpoint,
   type RunSpec,
   type RunSummary,
+  type SwitchResult,
   type TestExamplesParams,
   type TestExamplesResult,
   type WorkerEvent,
@@ -199,10 +199,21 @@ export class TrainClient {
     });
   }
 
-  async init(order: BackendName[] = BACKEND_ORDER, wasmPaths?: string, probe?: ProbeSpec): Promise<InitResult> {
+  async init(order: BackendName[] = BACKEND_ORDER, wasmPaths?: string): Promise<InitResult> {
     this.order = order.slice();
-    const r = await this.request('init', { order: this.order, wasmPaths, probe });
+    const r = await this.request('init', { order: this.order, wasmPaths });
     this.backend = r;
+    return r;
+  }
+
+  /** Moves the run to the first of `order` that starts, at its next epoch boundary (see the protocol). */
+  async switchBackend(order: BackendName[], wasmPaths?: string): Promise<SwitchResult> {
+    const r = await this.request('switchBackend', { order, wasmPaths });
+    if (r.backend.backend !== this.backend?.backend) {
+      // a crash from now on continues on the backends after the new one
+      this.order = [r.backend.backend, ...order.filter((b) => b !== r.backend.backend)];
+      this.backend = r.backend;
+    }
     return r;
   }
 

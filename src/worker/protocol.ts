@@ -10,7 +10,7 @@
  */
 import type { SettingChange } from '../core/train/change-log';
 import type { BackendName } from '../core/backend';
-import type { BackendTiming, ProbeSpec } from '../core/backend-probe';
+import type { BackendTiming } from '../core/backend-probe';
 import type { Group } from '../core/data/types';
 import type { TrainConfig, Stage2Config } from '../core/train/config';
 import type { ControllerState } from '../core/train/controller';
@@ -36,8 +36,12 @@ export interface InitParams {
   order: BackendName[];
   /** URL prefix (ending in '/') the tfjs wasm binaries are served from. */
   wasmPaths?: string;
-  /** "Auto": time a step of this model on the candidates in `order` first and start on the fastest. */
-  probe?: ProbeSpec;
+}
+
+/** What a backend switch left running: the backend, and the run's summary on it (null: no run configured). */
+export interface SwitchResult {
+  backend: InitResult;
+  summary: RunSummary | null;
 }
 
 /** What the "Auto" measurement found (see core/backend-probe.ts). */
@@ -175,6 +179,13 @@ export type NoParams = Record<never, never>;
 /** Request payloads by type, and the result each one answers with. */
 export interface RequestMap {
   init: { params: InitParams; result: InitResult };
+  /**
+   * Moves the worker to the first backend of `order` that starts (the current one last, as the fallback) at the
+   * run's next epoch boundary — at once when it is idle at one: the run goes on there with its weights, BN statistics,
+   * momentum, RNG streams and step count. Answered once switched (or superseded by a later switch: `backend` then is
+   * the one running).
+   */
+  switchBackend: { params: InitParams; result: SwitchResult };
   configure: { params: { spec: RunSpec }; result: RunSummary };
   run: { params: NoParams; result: { started: boolean } };
   pause: { params: NoParams; result: { state: ControllerState } };
