@@ -117,6 +117,8 @@ export interface Plan {
   result: Region;
   tail: Region;
   features: Region;
+  /** Every region the arenas handed out (buffers 1…), with what it is for. */
+  allocations: { what: string; region: Region }[];
   train: Dispatch[];
   frozen: Dispatch[];
   eval: Dispatch[];
@@ -131,6 +133,7 @@ const ARENA_CAP = 256 * 2 ** 20;
 
 class Arenas {
   readonly sizes: number[] = [0];
+  readonly allocations: { what: string; region: Region }[] = [];
   private readonly cap: number;
   constructor(private readonly limits: DeviceLimitsLike) {
     this.cap = Math.min(limits.maxBufferSize, ARENA_CAP);
@@ -159,6 +162,7 @@ class Arenas {
     }
     const r = { buffer: b, offset: this.sizes[b], size: bytes };
     this.sizes[b] += bytes;
+    this.allocations.push({ what, region: r });
     return r;
   }
 
@@ -759,6 +763,7 @@ export function buildPlan(spec: ModelSpec, maxBatch: number, limits: DeviceLimit
     result,
     tail,
     features,
+    allocations: ar.allocations,
     train,
     frozen,
     eval: evalList,

@@ -1,0 +1,96 @@
+/**
+ * The fused executor's plan, inspected without a GPU: how many dispatches a step takes, that the arenas hand out
+ * disjoint, aligned, in-bounds regions, and that every dispatch binds exactly the bindings its kernel declares,
+ * none overlapping another (WebGPU forbids aliasing writable storage within one dispatch).
+ */
+import { describe, expect, it } from 'vitest';
+import type { Region } from '../../../src/core/gpu/plan';
+import { LIMITS, planCases } from './plan-fixtures';
+
+const cases = planCases();
+
+/** Dispatches per training step, frozen step and eval forward (independent of head and batch). */
+const COUNTS = {
+  convnet: { train: 40, frozen: 15, eval: 10 },
+  resnet8: { train: 72, frozen: 21, eval: 16 },
+  resnet20: { train: 180, frozen: 45, eval: 40 },
+  resnet32: { train: 288, frozen: 69, eval: 64 },
+};
+
+const end = (r: Region) => r.offset + r.size;
+const overlap = (a: Region, b: Region) => a.buffer === b.buffer && a.offset < end(b) && b.offset < end(a);
+const inside = (a: Region, outer: Region) => a.buffer === outer.buffer && a.offset >= outer.offset && end(a) <= end(outer);
+
+describe.each(cases)('plan of $kind/$head, maxBatch $maxBatch', ({ kind, plan }) => {
+  const lists = { train: plan.train, frozen: plan.frozen, eval: plan.eval };
+  const all = [...plan.train, ...plan.frozen, ...plan.eval];
+
+  it('has the expected dispatch counts', () => {
+    expect({ train: plan.train.length, frozen: plan.frozen.length, eval: plan.eval.length }).toEqual(COUNTS[kind]);
+  });
+
+  it('hands out disjoint, 256-byte aligned regions inside their buffers', () => {
+    const a = plan.allocations;
+    expect(a.length).toBeGreaterThan(5);
+    for (const { what, region: r } of a) {
+      expect(r.buffer, what).toBeGreaterThan(0);
+      expect(r.offset % 256, what).toBe(0);
+      expect(r.size, what).toBeGreaterThan(0);
+      expect(end(r), what).toBeLessThanOrEqual(plan.bufferSizes[r.buffer]);
+      expect(r.size, what).toBeLessThanOrEqual(LIMITS.maxStorageBufferBindingSize);
+    }
+    for (let i = 0; i < a.length; i++)
+      for (let j = i + 1; j < a.length; j++) expect(overlap(a[i].region, a[j].region), `${a[i].what} / ${a[j].what}`).toBe(false);
+    for (const s of plan.bufferSizes) expect(s).toBeLessThanOrEqual(LIMITS.maxBufferSize);
+  });
+
+  it('lays out the state buffer as P | G | V | R with disjoint parameter slots', () => {
+    const T = plan.trainableLength;
+    const slots = [...plan.params.entries()].map(([name, s]) => ({ name, ...s }));
+    for (const s of slots) {
+      if (s.spec.trainable) {
+        expect(s.offset + s.size, s.name).toBeLessThanOrEqual(T);
+        if (s.spec.classifier) expect(s.offset, s.name).toBeGreaterThanOrEqual(plan.classifierStart);
+        else expect(s.offset + s.size, s.name).toBeLessThanOrEqual(plan.classifierStart);
+      } else {
+        expect(s.offset, s.name).toBeGreaterThanOrEqual(3 * T);
+        expect((s.offset + s.size) * 4, s.name).toBeLessThanOrEqual(plan.bufferSizes[0]);
+      }
+    }
+    for (let i = 0; i < slots.length; i++)
+      for (let j = i + 1; j < slots.length; j++) {
+        const a = slots[i];
+        const b = slots[j];
+        expect(a.offset < b.offset + b.size && b.offset < a.offset + a.size, `${a.name} / ${b.name}`).toBe(false);
+      }
+    expect(plan.order.every((n) => plan.params.has(n))).toBe(true);
+  });
+
+  it('binds every binding of every kernel, each inside one region of the plan, none overlapping another', () => {
+    const state: Region = { buffer: 0, offset: 0, size: plan.bufferSizes[0] };
+    const homes = [state, ...plan.allocations.map((x) => x.region)];
+    for (const d of all) {
+      expect(d.binds.length, d.label).toBe(d.src.bindings);
+      expect(d.binds.length, d.label).toBeLessThanOrEqual(LIMITS.maxStorageBuffersPerShaderStage);
+      d.binds.forEach((r, k) => {
+        const where = `${d.label} binding ${k}`;
+        expect(r.offset % 256, where).toBe(0);
+        expect(r.size, where).toBeGreaterThanOrEqual(4);
+        expect(homes.filter((h) => inside(r, h)).length, where).toBe(1);
+      });
+      for (let i = 0; i < d.binds.length; i++)
+        for (let j = i + 1; j < d.binds.length; j++) expect(overlap(d.binds[i], d.binds[j]), `${d.label}: ${i} / ${j}`).toBe(false);
+      // binding 0 is the step block or a meta slot of the control region
+      expect(inside(d.binds[0], plan.control), d.label).toBe(true);
+      for (const g of d.groups) {
+        expect(Number.isInteger(g) && g >= 1 && g <= LIMITS.maxComputeWorkgroupsPerDimension, d.label).toBe(true);
+      }
+    }
+    for (const list of Object.values(lists)) expect(new Set(list).size).toBe(list.length);
+  });
+
+  it('writes n into the step block and every meta slot it binds', () => {
+    const metaOffsets = new Set(all.map((d) => (d.binds[0].offset - plan.control.offset) / 4));
+    expect(new Set(plan.nWords)).toEqual(metaOffsets);
+  });
+});
