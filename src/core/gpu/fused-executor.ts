@@ -15,8 +15,7 @@
  */
 import type { ModelSpec } from '../models/types';
 import { pipelineFor, storageLayout } from './device';
-import { resultLayout } from './kernels';
-import { checkLossInputs, fail, writeStepBlock, type LossInputs } from './step-block';
+import { checkLossInputs, fail, RESULT_WORD, resultLayout, writeStepBlock, type LossInputs } from './step-block';
 import { buildPlan, type Dispatch, type Plan } from './plan';
 
 export interface FusedExecutorOptions {
@@ -350,7 +349,13 @@ export class FusedExecutor {
         slot.buffer.unmap();
         const preds = new Int32Array(n);
         for (let i = 0; i < n; i++) preds[i] = r[rl.preds + i];
-        return { loss: r[0], gradientSum: r[1], finite: r[2] > 0.5, featureNorms: r.slice(rl.norms, rl.norms + n), preds };
+        return {
+          loss: r[RESULT_WORD.loss],
+          gradientSum: r[RESULT_WORD.gradientSum],
+          finite: r[RESULT_WORD.finite] > 0.5,
+          featureNorms: r.slice(rl.norms, rl.norms + n),
+          preds,
+        };
       } finally {
         slot.busy = false;
       }

@@ -13,53 +13,44 @@
 import { convOutSize } from '../models/spec';
 import type { LayerSpec, ModelSpec, ParamSpec } from '../models/types';
 import {
-  BN_APPLY_META,
-  BN_META,
-  CONV_META,
-  CONV_WG,
-  GRADSUM_PER_THREAD,
-  SGD_PER_THREAD,
-  bnApplyKernel,
-  bnBackwardApplyKernel,
-  BN_PART_META,
-  bnBackwardFinalKernel,
-  bnBackwardPartialKernel,
-  bnCommitKernel,
+  bnApply,
+  bnBackwardApply,
+  bnBackwardFinal,
+  bnBackwardFinalSerial,
+  bnBackwardPartial,
+  bnCommit,
   bnPartitions,
-  bnStatsFinalKernel,
-  bnStatsFinalSerialKernel,
-  bnBackwardFinalSerialKernel,
-  SERIAL_FINAL_MAX_P,
-  bnStatsPartialKernel,
-  FINAL_WG,
-  chunkSumKernel,
-  convForwardKernel,
-  convForwardV4Kernel,
-  convInputGradKernel,
-  convInputGradV4Kernel,
-  convWeightGradKernel,
-  convWeightGradV4Kernel,
-  gapBackwardKernel,
-  gapKernel,
-  gradSumKernel,
+  bnStatsFinal,
+  bnStatsFinalSerial,
+  bnStatsPartial,
+  chunkSum,
+  CONV_META,
+  convForward,
+  convForwardV4,
+  convInputGrad,
+  convInputGradV4,
+  convWeightGrad,
+  convWeightGradV4,
+  gap,
+  gapBackward,
+  GRADSUM_PER_THREAD,
+  gradSum,
   groups1d,
-  headBackwardKernel,
-  headBackwardThreads,
-  headForwardKernel,
-  healthKernel,
-  lossKernel,
-  maxPoolBackwardKernel,
-  maxPoolKernel,
-  resultLayout,
-  sgdKernel,
-  stepLayout,
-  tailLayout,
-  type KernelSource,
+  headBackward,
+  headForward,
+  health,
+  type KernelDef,
+  loss,
+  maxPool,
+  maxPoolBackward,
+  type PlanDims,
   type ResidualFwdKind,
   type ResidualGradKind,
+  SERIAL_FINAL_MAX_P,
+  sgd,
   wgradChunking,
-  wgradThreadsPerChunk,
 } from './kernels';
+import { resultLayout, STEP_WORD, stepLayout, tailLayout } from './step-block';
 
 /** A byte range of one of the plan's buffers. */
 export interface Region {
@@ -70,10 +61,10 @@ export interface Region {
 
 export interface Dispatch {
   label: string;
-  src: KernelSource;
-  /** Binding 0: the dispatch's meta slot (its integers; word 0, n, is written before each step) or the step block. */
+  src: KernelDef;
+  /** Binding 0: the dispatch's meta slot (its integers, in `src.meta` order; word 0, n, is written before each step) or the step block. */
   meta: number[] | 'step';
-  /** Bindings 1…; after planning, `binds[0]` is binding 0 itself. */
+  /** Regions in binding order, from the named ones (`src.bindings`); after planning, `binds[0]` is binding 0 itself. */
   binds: Region[];
   groups: [number, number, number];
 }
@@ -227,54 +218,57 @@ type Rec =
 
 const nelem = (a: Act, b: number) => b * a.h * a.w * a.c;
 
-/** Meta words in the order a kernel reads them (CONV_META etc.). */
-function metaOf(names: readonly string[], v: Record<string, number>): number[] {
-  return names.map((k) => {
-    const x = v[k];
-    if (!Number.isInteger(x)) throw new Error(`FusedExecutor: meta ${k} = ${x} (internal)`);
-    return x;
-  });
-}
-
-// One pipeline per distinct source: built once per module.
+// One definition per variant: built once per module.
 const K = {
-  convFwd: convForwardKernel(),
-  convFwdV4: convForwardV4Kernel(),
-  convIn: { none: convInputGradKernel('none'), identity: convInputGradKernel('identity'), optionA: convInputGradKernel('optionA') },
-  convInV4: {
-    none: convInputGradV4Kernel('none'),
-    identity: convInputGradV4Kernel('identity'),
-    optionA: convInputGradV4Kernel('optionA'),
-  },
-  wgrad: convWeightGradKernel(),
-  wgradV4: convWeightGradV4Kernel(),
-  chunkSum: chunkSumKernel(),
-  bnStatsPart: bnStatsPartialKernel(),
-  bnStatsFinal: bnStatsFinalKernel(),
-  bnBwdFinal: bnBackwardFinalKernel(),
-  bnStatsFinalSerial: bnStatsFinalSerialKernel(),
-  bnBwdFinalSerial: bnBackwardFinalSerialKernel(),
-  bnCommit: bnCommitKernel(),
-  maxPool: maxPoolKernel(),
-  maxPoolBwd: maxPoolBackwardKernel(),
-  gap: gapKernel(),
-  gapBwd: gapBackwardKernel(),
-  loss: lossKernel(),
-  gradSum: gradSumKernel(),
-  health: healthKernel(),
-  sgd: sgdKernel(),
+  convIn: { none: convInputGrad('none'), identity: convInputGrad('identity'), optionA: convInputGrad('optionA') },
+  convInV4: { none: convInputGradV4('none'), identity: convInputGradV4('identity'), optionA: convInputGradV4('optionA') },
+  bnBwdPart: { true: bnBackwardPartial(true), false: bnBackwardPartial(false) },
+  bnBwdApply: { true: bnBackwardApply(true), false: bnBackwardApply(false) },
+  headFwd: { cosine: headForward('cosine'), linear: headForward('linear') },
+  headBwd: { cosine: headBackward('cosine'), linear: headBackward('linear') },
 };
-const bnApplyCache = new Map<string, KernelSource>();
-const bnApply = (res: ResidualFwdKind, relu: boolean) => {
+const bnApplyCache = new Map<string, ReturnType<typeof bnApply>>();
+const bnApplyOf = (res: ResidualFwdKind, relu: boolean) => {
   const key = `${res}/${relu}`;
   let k = bnApplyCache.get(key);
-  if (!k) bnApplyCache.set(key, (k = bnApplyKernel(res, relu)));
+  if (!k) bnApplyCache.set(key, (k = bnApply(res, relu)));
   return k;
 };
-const bnBwdPart = { true: bnBackwardPartialKernel(true), false: bnBackwardPartialKernel(false) };
-const bnBwdApply = { true: bnBackwardApplyKernel(true), false: bnBackwardApplyKernel(false) };
-const headFwd = { cosine: headForwardKernel('cosine'), linear: headForwardKernel('linear') };
-const headBwd = { cosine: headBackwardKernel('cosine'), linear: headBackwardKernel('linear') };
+
+/**
+ * A dispatch of `def` with its bindings and meta words by name, checked against the definition (a missing or an
+ * unknown name throws, naming the kernel); its workgroups from the definition's launch.
+ */
+export function dispatchOf<B extends string, M extends string>(
+  label: string,
+  def: KernelDef<B, M>,
+  binds: { readonly [K in B]?: Region },
+  meta: Readonly<Record<M, number>>,
+  dims: PlanDims,
+  maxGroups: number,
+): Dispatch {
+  const where = `FusedExecutor: ${label} (kernel '${def.name}')`;
+  const given = binds as Readonly<Record<string, Region | undefined>>;
+  // an undefined value is no binding (a variant without that job)
+  for (const [k, r] of Object.entries(given)) if (r && !def.bindings.includes(k as B)) throw new Error(`${where}: unknown binding '${k}'`);
+  const regions = def.bindings.map((k) => {
+    const r = given[k];
+    if (!r) throw new Error(`${where}: binding '${k}' is not bound`);
+    return r;
+  });
+  const names: readonly string[] = def.meta === 'step' ? [] : def.meta;
+  const m = meta as Readonly<Record<string, number>>;
+  for (const k of Object.keys(m)) if (!names.includes(k)) throw new Error(`${where}: unknown meta word '${k}'`);
+  const words = names.map((k) => {
+    const x = m[k];
+    if (!Number.isInteger(x)) throw new Error(`${where}: meta ${k} = ${x} (internal)`);
+    return x;
+  });
+  const l = def.launch(meta, dims);
+  const groups = 'threads' in l ? groups1d(l.threads, def.workgroupSize) : l.workgroups;
+  if (groups.some((g) => g > maxGroups)) throw new Error('FusedExecutor: too many workgroups for this device; lower maxBatch');
+  return { label, src: def, meta: def.meta === 'step' ? 'step' : words, binds: regions, groups };
+}
 
 /** Builds the plan; throws a clear error for layer sequences or sizes the executor does not support. */
 export function buildPlan(spec: ModelSpec, maxBatch: number, limits: DeviceLimitsLike): Plan {
@@ -460,59 +454,61 @@ export function buildPlan(spec: ModelSpec, maxBatch: number, limits: DeviceLimit
   const gsRegion = ar.alloc(2 * gsPartials, 'gradient-sum partials');
 
   // ---- dispatch builders
-  const ew = (total: number, per = 256): [number, number, number] => {
-    const g = groups1d(total, per);
-    if (g[0] > limits.maxComputeWorkgroupsPerDimension || g[1] > limits.maxComputeWorkgroupsPerDimension) {
-      throw new Error('FusedExecutor: too many workgroups for this device; lower maxBatch');
-    }
-    return g;
-  };
-  const geomMeta = (g: ConvGeom, extra: Record<string, number> = {}) =>
-    ({ H: g.h, W: g.w, CI: g.ci, HO: g.ho, WO: g.wo, CO: g.co, KS: g.k, ST: g.stride, PD: g.pad, ...extra }) as Record<string, number>;
+  const dims: PlanDims = { maxBatch: B, C, D };
+  const dispatch = <Bn extends string, M extends string>(
+    label: string,
+    def: KernelDef<Bn, M>,
+    binds: { readonly [k in Bn]?: Region },
+    meta: Readonly<Record<M, number>>,
+  ) => dispatchOf(label, def, binds, meta, dims, limits.maxComputeWorkgroupsPerDimension);
+  const noMeta = {} as Readonly<Record<never, number>>;
+  const geomMeta = (g: ConvGeom): Record<(typeof CONV_META)[number], number> => ({
+    H: g.h,
+    W: g.w,
+    CI: g.ci,
+    HO: g.ho,
+    WO: g.wo,
+    CO: g.co,
+    KS: g.k,
+    ST: g.stride,
+    PD: g.pad,
+  });
+  const weightOf = (c: ConvRec) => pSlot(`${c.name}.weight`, c.geom.k * c.geom.k * c.geom.ci * c.geom.co);
 
   // layers whose input and output channels are multiples of 4 (all but a network's first) use the vec4 kernels
   // (same thread counts: 4 positions × 4 channels per thread)
   const v4 = (g: ConvGeom) => g.ci % 4 === 0 && g.co % 4 === 0;
-  const convFwd = (c: ConvRec): Dispatch => ({
-    label: `${c.name} forward`,
-    src: v4(c.geom) ? K.convFwdV4 : K.convFwd,
-    meta: metaOf(CONV_META, geomMeta(c.geom)),
-    binds: [c.input.region, pSlot(`${c.name}.weight`, c.geom.k * c.geom.k * c.geom.ci * c.geom.co), c.out.region],
-    groups: ew((c.geom.co / 4) * Math.ceil((B * c.geom.ho * c.geom.wo) / 4), CONV_WG),
-  });
+  const convFwd = (c: ConvRec): Dispatch =>
+    dispatch(
+      `${c.name} forward`,
+      v4(c.geom) ? convForwardV4 : convForward,
+      { x: c.input.region, w: weightOf(c), y: c.out.region },
+      geomMeta(c.geom),
+    );
   const bnFwd = (b: BnRec, mode: 'train' | 'eval'): Dispatch[] => {
     const c = b.x.c;
-    const m: Record<string, number> = { H: b.x.h, W: b.x.w, C: c, CS, HIN: 0, WIN: 0, CIN: 0, PADC: 0 };
-    const binds = [b.x.region, mode === 'train' ? statSlot(b.index) : runSlot(b.index), gbP(b.name, c), b.y.region];
-    if (b.res.kind !== 'none') {
-      const s = b.res.src;
-      Object.assign(m, { HIN: s.h, WIN: s.w, CIN: s.c, PADC: (c - s.c) / 2 });
-      binds.push(s.region);
-    }
-    const apply: Dispatch = {
-      label: `${b.name} apply (${mode})`,
-      src: bnApply(b.res.kind, b.relu),
-      meta: metaOf(BN_APPLY_META, m),
-      binds,
-      groups: ew(nelem(b.x, B)),
-    };
+    const s = b.res.kind === 'none' ? null : b.res.src;
+    const apply = dispatch(
+      `${b.name} apply (${mode})`,
+      bnApplyOf(b.res.kind, b.relu),
+      { x: b.x.region, st: mode === 'train' ? statSlot(b.index) : runSlot(b.index), gb: gbP(b.name, c), y: b.y.region, res: s?.region },
+      { H: b.x.h, W: b.x.w, C: c, CS, HIN: s?.h ?? 0, WIN: s?.w ?? 0, CIN: s?.c ?? 0, PADC: s ? (c - s.c) / 2 : 0 },
+    );
     if (mode === 'eval') return [apply];
     const { parts, rows } = bnParts.get(b.name)!;
     return [
-      {
-        label: `${b.name} batch statistics (partial)`,
-        src: K.bnStatsPart,
-        meta: metaOf(BN_PART_META, { C: c, HW: b.x.h * b.x.w, P: parts, R: rows, CS }),
-        binds: [b.x.region, bnPart],
-        groups: ew(c * parts),
-      },
-      {
-        label: `${b.name} batch statistics`,
-        src: parts <= SERIAL_FINAL_MAX_P ? K.bnStatsFinalSerial : K.bnStatsFinal,
-        meta: [c, parts, CS],
-        binds: [bnPart, statSlot(b.index)],
-        groups: parts <= SERIAL_FINAL_MAX_P ? ew(c, FINAL_WG) : [c, 1, 1],
-      },
+      dispatch(
+        `${b.name} batch statistics (partial)`,
+        bnStatsPartial,
+        { x: b.x.region, part: bnPart },
+        { C: c, HW: b.x.h * b.x.w, P: parts, R: rows, CS },
+      ),
+      dispatch(
+        `${b.name} batch statistics`,
+        parts <= SERIAL_FINAL_MAX_P ? bnStatsFinalSerial : bnStatsFinal,
+        { part: bnPart, st: statSlot(b.index) },
+        { C: c, P: parts, CS },
+      ),
       apply,
     ];
   };
@@ -522,30 +518,14 @@ export function buildPlan(spec: ModelSpec, maxBatch: number, limits: DeviceLimit
       if (r.kind === 'convbn') out.push(convFwd(r.conv), ...bnFwd(r.bn, mode));
       else if (r.kind === 'block') out.push(convFwd(r.conv1), ...bnFwd(r.bn1, mode), convFwd(r.conv2), ...bnFwd(r.bn2, mode));
       else if (r.kind === 'pool') {
-        out.push({
-          label: 'max-pool',
-          src: K.maxPool,
-          meta: [r.input.h, r.input.w, r.input.c, r.size],
-          binds: [r.input.region, r.out.region],
-          groups: ew(nelem(r.out, B)),
-        });
+        out.push(
+          dispatch('max-pool', maxPool, { x: r.input.region, y: r.out.region }, { H: r.input.h, W: r.input.w, C: r.input.c, S: r.size }),
+        );
       } else {
-        out.push({
-          label: 'global average pool',
-          src: K.gap,
-          meta: [r.input.h * r.input.w, D],
-          binds: [r.input.region, features],
-          groups: ew(B * D),
-        });
+        out.push(dispatch('global average pool', gap, { x: r.input.region, f: features }, { HW: r.input.h * r.input.w, C: D }));
       }
     }
-    out.push({
-      label: 'head forward',
-      src: headFwd[headLayer.kind],
-      meta: 'step',
-      binds: [features, pSlot('linear.weight', clsLen), tail],
-      groups: ew(B * C),
-    });
+    out.push(dispatch('head forward', K.headFwd[headLayer.kind], { f: features, p: pSlot('linear.weight', clsLen), t: tail }, noMeta));
     return out;
   };
 
@@ -556,13 +536,12 @@ export function buildPlan(spec: ModelSpec, maxBatch: number, limits: DeviceLimit
     const p = pendingSum;
     pendingSum = null;
     return [
-      {
-        label: 'weight gradient (chunk sum)',
-        src: K.chunkSum,
-        meta: [p.size, p.chunks],
-        binds: [sub(partial!, 0, p.chunks * p.size), p.grad],
-        groups: ew(p.size),
-      },
+      dispatch(
+        'weight gradient (chunk sum)',
+        chunkSum,
+        { part: sub(partial!, 0, p.chunks * p.size), grad: p.grad },
+        { SIZE: p.size, CHUNKS: p.chunks },
+      ),
     ];
   };
   const bnBwd = (b: BnRec, gy: Region, gx: Region): Dispatch[] => {
@@ -571,60 +550,57 @@ export function buildPlan(spec: ModelSpec, maxBatch: number, limits: DeviceLimit
     const key = String(b.relu) as 'true' | 'false';
     const ps = pendingSum;
     pendingSum = null;
+    const saved = { gy, y: b.y.region, x: b.x.region, st: statSlot(b.index) };
     return [
-      {
-        label: `${b.name} backward (partial)`,
-        src: bnBwdPart[key],
-        meta: metaOf(BN_PART_META, { C: c, HW: b.x.h * b.x.w, P: parts, R: rows, CS }),
-        binds: [gy, b.y.region, b.x.region, statSlot(b.index), bnPart],
-        groups: ew(c * parts),
-      },
-      {
-        label: `${b.name} backward (final)${ps ? ' + weight-gradient chunk sum' : ''}`,
-        src: parts <= SERIAL_FINAL_MAX_P ? K.bnBwdFinalSerial : K.bnBwdFinal,
-        meta: [c, parts, ps ? ps.size : 0, ps ? ps.chunks : 0],
-        binds: [bnPart, gbG(b.name, c), ps ? sub(partial!, 0, ps.chunks * ps.size) : dummy[0], ps ? ps.grad : dummy[1]],
-        groups: parts <= SERIAL_FINAL_MAX_P ? ew(c + (ps ? ps.size : 0), FINAL_WG) : [c + (ps ? Math.ceil(ps.size / FINAL_WG) : 0), 1, 1],
-      },
-      {
-        label: `${b.name} backward (apply)`,
-        src: bnBwdApply[key],
-        meta: metaOf(BN_META, { C: c, HW: b.x.h * b.x.w, CS }),
-        binds: [gy, b.y.region, b.x.region, statSlot(b.index), gbP(b.name, c), gbG(b.name, c), gx],
-        groups: ew(nelem(b.x, B)),
-      },
+      dispatch(
+        `${b.name} backward (partial)`,
+        K.bnBwdPart[key],
+        { ...saved, part: bnPart },
+        { C: c, HW: b.x.h * b.x.w, P: parts, R: rows, CS },
+      ),
+      dispatch(
+        `${b.name} backward (final)${ps ? ' + weight-gradient chunk sum' : ''}`,
+        parts <= SERIAL_FINAL_MAX_P ? bnBackwardFinalSerial : bnBackwardFinal,
+        {
+          part: bnPart,
+          grad: gbG(b.name, c),
+          cpart: ps ? sub(partial!, 0, ps.chunks * ps.size) : dummy[0],
+          cgrad: ps ? ps.grad : dummy[1],
+        },
+        { C: c, P: parts, SIZE: ps ? ps.size : 0, CHUNKS: ps ? ps.chunks : 0 },
+      ),
+      dispatch(
+        `${b.name} backward (apply)`,
+        K.bnBwdApply[key],
+        { ...saved, gb: gbP(b.name, c), grad: gbG(b.name, c), dx: gx },
+        { C: c, HW: b.x.h * b.x.w, CS },
+      ),
     ];
   };
   const wgrad = (c: ConvRec, dy: Region): Dispatch[] => {
     if (pendingSum) throw new Error('FusedExecutor: two pending chunk sums (internal)');
     const { len, chunks } = chunking.get(c.name)!;
-    const Kk = c.geom.k * c.geom.k * c.geom.ci;
-    const n = Kk * c.geom.co;
+    const n = c.geom.k * c.geom.k * c.geom.ci * c.geom.co;
     const g = gSlot(`${c.name}.weight`, n);
-    const target = chunks > 1 ? sub(partial!, 0, chunks * n) : g;
-    const out: Dispatch[] = [
-      {
-        label: `${c.name} weight gradient`,
-        src: v4(c.geom) ? K.wgradV4 : K.wgrad,
-        meta: metaOf([...CONV_META, 'LEN', 'CHUNKS'], geomMeta(c.geom, { LEN: len, CHUNKS: chunks })),
-        binds: [c.input.region, dy, target],
-        groups: ew(wgradThreadsPerChunk(Kk, c.geom.co) * chunks, CONV_WG),
-      },
+    const out = [
+      dispatch(
+        `${c.name} weight gradient`,
+        v4(c.geom) ? convWeightGradV4 : convWeightGrad,
+        { x: c.input.region, dy, out: chunks > 1 ? sub(partial!, 0, chunks * n) : g },
+        { ...geomMeta(c.geom), LEN: len, CHUNKS: chunks },
+      ),
     ];
     if (chunks > 1) pendingSum = { size: n, chunks, grad: g };
     return out;
   };
-  const inputGrad = (c: ConvRec, dy: Region, dx: Region, res: ResidualGradKind, padC = 0, gout?: Region, out?: Region): Dispatch => {
-    const binds = [dy, pSlot(`${c.name}.weight`, c.geom.k * c.geom.k * c.geom.ci * c.geom.co), dx];
-    if (res !== 'none') binds.push(gout!, out!);
-    return {
-      label: `${c.name} input gradient`,
-      src: (v4(c.geom) ? K.convInV4 : K.convIn)[res],
-      meta: metaOf([...CONV_META, 'PADC'], geomMeta(c.geom, { PADC: padC })),
-      binds,
-      groups: ew((c.geom.ci / 4) * Math.ceil((B * c.geom.h * c.geom.w) / 4), CONV_WG),
-    };
-  };
+  /** The input gradient dx of a convolution; with `res`, plus the shortcut's gradient (gout, the block output out). */
+  const inputGrad = (c: ConvRec, dy: Region, dx: Region, res?: { kind: ResidualGradKind; padC: number; gout: Region; out: Region }) =>
+    dispatch(
+      `${c.name} input gradient`,
+      (v4(c.geom) ? K.convInV4 : K.convIn)[res?.kind ?? 'none'],
+      { dy, w: weightOf(c), dx, gout: res?.gout, out: res?.out },
+      { ...geomMeta(c.geom), PADC: res?.padC ?? 0 },
+    );
   const pick = (...busy: Region[]): Region => {
     const s = scratch.find((r) => !busy.includes(r));
     if (!s) throw new Error('FusedExecutor: out of gradient scratch (internal)');
@@ -632,29 +608,34 @@ export function buildPlan(spec: ModelSpec, maxBatch: number, limits: DeviceLimit
   };
 
   const tailDispatches = (): Dispatch[] => [
-    { label: 'loss', src: K.loss, meta: 'step', binds: [features, tail, result], groups: [1, 1, 1] },
-    {
-      label: 'head backward',
-      src: headBwd[headLayer.kind],
-      meta: 'step',
-      binds: [features, pSlot('linear.weight', clsLen), tail, gSlot('linear.weight', clsLen), df],
-      groups: ew(headBackwardThreads(headLayer.kind, B, C, D)),
-    },
+    dispatch('loss', loss, { f: features, t: tail, res: result }, noMeta),
+    dispatch(
+      'head backward',
+      K.headBwd[headLayer.kind],
+      { f: features, p: pSlot('linear.weight', clsLen), t: tail, g: gSlot('linear.weight', clsLen), df },
+      noMeta,
+    ),
   ];
   const finish = (start: number): Dispatch[] => {
     const len = T - start;
     const parts = Math.ceil(len / GRADSUM_PER_THREAD);
     const grads = ar.state(T + start, len, 'gradients');
+    const sums = sub(gsRegion, 0, 2 * parts);
     return [
-      { label: 'gradient sum', src: K.gradSum, meta: [len, parts], binds: [grads, sub(gsRegion, 0, 2 * parts)], groups: ew(parts) },
-      { label: 'health check', src: K.health, meta: [parts], binds: [sub(gsRegion, 0, 2 * parts), result], groups: [1, 1, 1] },
-      {
-        label: 'sgd',
-        src: K.sgd,
-        meta: [len],
-        binds: [STEP_PLACEHOLDER, result, ar.state(start, len, 'parameters'), grads, ar.state(2 * T + start, len, 'momentum')],
-        groups: ew(Math.ceil(len / SGD_PER_THREAD), CONV_WG),
-      },
+      dispatch('gradient sum', gradSum, { g: grads, part: sums }, { LEN: len, P: parts }),
+      dispatch('health check', health, { part: sums, res: result }, { P: parts }),
+      dispatch(
+        'sgd',
+        sgd,
+        {
+          step: STEP_PLACEHOLDER,
+          res: result,
+          p: ar.state(start, len, 'parameters'),
+          g: grads,
+          v: ar.state(2 * T + start, len, 'momentum'),
+        },
+        { LEN: len },
+      ),
     ];
   };
 
@@ -663,13 +644,7 @@ export function buildPlan(spec: ModelSpec, maxBatch: number, limits: DeviceLimit
   const last = recs[recs.length - 1];
   if (last.kind !== 'gap') throw new Error('FusedExecutor: gap must be the last layer before the head');
   let g = scratch[0];
-  train.push({
-    label: 'global average pool backward',
-    src: K.gapBwd,
-    meta: [last.input.h * last.input.w, D],
-    binds: [df, g],
-    groups: ew(nelem(last.input, B)),
-  });
+  train.push(dispatch('global average pool backward', gapBackward, { df, dx: g }, { HW: last.input.h * last.input.w, C: D }));
   for (let i = recs.length - 2; i >= 0; i--) {
     const r = recs[i];
     if (r.kind === 'convbn') {
@@ -677,18 +652,19 @@ export function buildPlan(spec: ModelSpec, maxBatch: number, limits: DeviceLimit
       train.push(...bnBwd(r.bn, g, gx), ...wgrad(r.conv, gx));
       if (!r.conv.first) {
         const gin = pick(gx);
-        train.push(inputGrad(r.conv, gx, gin, 'none'));
+        train.push(inputGrad(r.conv, gx, gin));
         g = gin;
       }
     } else if (r.kind === 'pool') {
       const gin = pick(g);
-      train.push({
-        label: 'max-pool backward',
-        src: K.maxPoolBwd,
-        meta: [r.input.h, r.input.w, r.input.c, r.size],
-        binds: [r.input.region, g, gin],
-        groups: ew(nelem(r.input, B)),
-      });
+      train.push(
+        dispatch(
+          'max-pool backward',
+          maxPoolBackward,
+          { x: r.input.region, gy: g, dx: gin },
+          { H: r.input.h, W: r.input.w, C: r.input.c, S: r.size },
+        ),
+      );
       g = gin;
     } else if (r.kind === 'block') {
       // X: gradient of the block output; Y, Z: the other two scratch tensors.
@@ -696,11 +672,11 @@ export function buildPlan(spec: ModelSpec, maxBatch: number, limits: DeviceLimit
       const Y = pick(X);
       const Z = pick(X, Y);
       train.push(...bnBwd(r.bn2, X, Y));
-      train.push(inputGrad(r.conv2, Y, Z, 'none'), ...wgrad(r.conv2, Y));
+      train.push(inputGrad(r.conv2, Y, Z), ...wgrad(r.conv2, Y));
       train.push(...bnBwd(r.bn1, Z, Y), ...wgrad(r.conv1, Y));
       if (r.conv1.first) throw new Error('FusedExecutor: a residual block cannot take the network input directly');
       const kind = r.bn2.res.kind === 'optionA' ? 'optionA' : 'identity';
-      train.push(inputGrad(r.conv1, Y, Z, kind, (r.bn2.x.c - r.input.c) / 2, X, r.bn2.y.region));
+      train.push(inputGrad(r.conv1, Y, Z, { kind, padC: (r.bn2.x.c - r.input.c) / 2, gout: X, out: r.bn2.y.region }));
       g = Z;
     } else {
       throw new Error('FusedExecutor: unexpected layer order (internal)');
@@ -708,13 +684,14 @@ export function buildPlan(spec: ModelSpec, maxBatch: number, limits: DeviceLimit
   }
   train.push(...flushPending(), ...finish(0));
   if (bnNames.length) {
-    train.push({
-      label: 'BN running statistics',
-      src: K.bnCommit,
-      meta: [bnNames.length, CS, SS, RS],
-      binds: [result, stats, ar.state(R0, bnNames.length * RS, 'running statistics')],
-      groups: ew(bnNames.length * CS),
-    });
+    train.push(
+      dispatch(
+        'BN running statistics',
+        bnCommit,
+        { res: result, st: stats, run: ar.state(R0, bnNames.length * RS, 'running statistics') },
+        { L: bnNames.length, CS, SS, RS },
+      ),
+    );
   }
   const frozen: Dispatch[] = [...forward('eval'), ...tailDispatches(), ...finish(classifierStart)];
   const evalList = forward('eval');
@@ -735,14 +712,12 @@ export function buildPlan(spec: ModelSpec, maxBatch: number, limits: DeviceLimit
   const init = new Float32Array(controlFloats);
   const ints = new Int32Array(init.buffer);
   for (const [key, off] of slots) key.split(',').forEach((v, k) => (ints[off + 1 + k] = Number(v)));
-  ints[8] = B;
-  ints[9] = C;
-  ints[10] = D;
+  ints[STEP_WORD.maxBatch] = B;
+  ints[STEP_WORD.classes] = C;
+  ints[STEP_WORD.featureDim] = D;
   for (const d of [...train, ...frozen, ...evalList]) {
     const b0 = d.meta === 'step' ? step : sub(control, slots.get(d.meta.join(','))!, SLOT);
     d.binds = [b0, ...d.binds.map((r) => (r === STEP_PLACEHOLDER ? step : r))];
-    if (d.binds.length !== d.src.bindings)
-      throw new Error(`FusedExecutor: ${d.label}: ${d.binds.length} bindings for ${d.src.bindings} (internal)`);
     if (d.binds.length > limits.maxStorageBuffersPerShaderStage) throw new Error(`FusedExecutor: ${d.label} needs too many bindings`);
   }
   return {

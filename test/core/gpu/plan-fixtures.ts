@@ -1,4 +1,5 @@
 /** Plans of every model × head, built without a GPU (the planner and the kernel sources are pure). */
+import { bnApply, bnBackwardApply, bnBackwardPartial, convInputGrad, type KernelDef } from '../../../src/core/gpu/kernels';
 import { buildPlan, type DeviceLimitsLike, type Plan } from '../../../src/core/gpu/plan';
 import { buildSpec, MODEL_KINDS } from '../../../src/core/models';
 import type { HeadKind, ModelKind } from '../../../src/core/models/types';
@@ -37,3 +38,15 @@ export function planCases(): PlanCase[] {
       }
   return out;
 }
+
+/** Variants no plan of today's models uses (a BN without a ReLU, an input gradient of a layer with CI % 4 ≠ 0). */
+export const UNUSED: KernelDef[] = [
+  bnApply('none', false),
+  bnApply('identity', false),
+  bnApply('optionA', false),
+  bnBackwardPartial(false),
+  bnBackwardApply(false),
+  convInputGrad('none'),
+  convInputGrad('identity'),
+  convInputGrad('optionA'),
+];

@@ -4,8 +4,9 @@
  * none overlapping another (WebGPU forbids aliasing writable storage within one dispatch).
  */
 import { describe, expect, it } from 'vitest';
-import type { Region } from '../../../src/core/gpu/plan';
-import { LIMITS, planCases } from './plan-fixtures';
+import { convForward, type KernelDef } from '../../../src/core/gpu/kernels';
+import { dispatchOf, type Region } from '../../../src/core/gpu/plan';
+import { LIMITS, planCases, UNUSED } from './plan-fixtures';
 
 const cases = planCases();
 
@@ -70,7 +71,7 @@ describe.each(cases)('plan of $kind/$head, maxBatch $maxBatch', ({ kind, plan })
     const state: Region = { buffer: 0, offset: 0, size: plan.bufferSizes[0] };
     const homes = [state, ...plan.allocations.map((x) => x.region)];
     for (const d of all) {
-      expect(d.binds.length, d.label).toBe(d.src.bindings);
+      expect(d.binds.length, d.label).toBe(d.src.bindings.length + 1);
       expect(d.binds.length, d.label).toBeLessThanOrEqual(LIMITS.maxStorageBuffersPerShaderStage);
       d.binds.forEach((r, k) => {
         const where = `${d.label} binding ${k}`;
@@ -92,5 +93,57 @@ describe.each(cases)('plan of $kind/$head, maxBatch $maxBatch', ({ kind, plan })
   it('writes n into the step block and every meta slot it binds', () => {
     const metaOffsets = new Set(all.map((d) => (d.binds[0].offset - plan.control.offset) / 4));
     expect(new Set(plan.nWords)).toEqual(metaOffsets);
+  });
+});
+
+describe('kernel definitions', () => {
+  const defs = new Map<string, KernelDef>();
+  for (const c of cases) for (const d of [...c.plan.train, ...c.plan.frozen, ...c.plan.eval]) defs.set(d.src.name, d.src);
+  for (const k of UNUSED) defs.set(k.name, k);
+
+  it.each([...defs.values()])('$name declares in WGSL exactly the bindings and meta words it names', (def) => {
+    const declared = [...def.code.matchAll(/@binding\((\d+)\) var<storage, read_write> (\w+) :/g)].map((m) => [Number(m[1]), m[2]]);
+    expect(declared).toEqual(['m', ...def.bindings].map((n, i) => [i, `b${n}`]));
+    expect(new Set(def.bindings).size).toBe(def.bindings.length);
+    if (def.meta !== 'step') def.meta.forEach((n, k) => expect(def.code).toContain(`let ${n} = bitcast<i32>(bm[${k + 1}]);`));
+    expect(def.code).toContain(`@workgroup_size(${def.workgroupSize})`);
+  });
+
+  it('every dispatch launches at least the threads its kernel asks for', () => {
+    for (const { plan } of cases) {
+      const dims = { maxBatch: plan.maxBatch, C: plan.numClasses, D: plan.featureDim };
+      for (const d of [...plan.train, ...plan.frozen, ...plan.eval]) {
+        const meta =
+          d.meta === 'step' ? {} : Object.fromEntries((d.src.meta as readonly string[]).map((n, k) => [n, (d.meta as number[])[k]]));
+        const l = d.src.launch(meta, dims);
+        const groups = d.groups[0] * d.groups[1] * d.groups[2];
+        if ('threads' in l) expect(groups * d.src.workgroupSize, d.label).toBeGreaterThanOrEqual(l.threads);
+        else expect(d.groups, d.label).toEqual(l.workgroups);
+        // the gradient sum's partials are all written (the health check reads every one)
+        if (d.src.name === 'grad-sum') expect(groups * d.src.workgroupSize, d.label).toBeGreaterThanOrEqual((d.meta as number[])[1]);
+      }
+    }
+  });
+
+  const r = (offset: number): Region => ({ buffer: 1, offset, size: 256 });
+  const geom = { H: 4, W: 4, CI: 4, HO: 4, WO: 4, CO: 4, KS: 3, ST: 1, PD: 1 };
+  const dims = { maxBatch: 2, C: 3, D: 4 };
+  it('binds by name and checks the names against the definition', () => {
+    const d = dispatchOf('conv1 forward', convForward, { x: r(0), w: r(256), y: r(512) }, geom, dims, 65535);
+    expect(d.binds).toEqual([r(0), r(256), r(512)]);
+    expect(d.meta).toEqual([4, 4, 4, 4, 4, 4, 3, 1, 1]);
+    expect(d.groups).toEqual([1, 1, 1]);
+    expect(() => dispatchOf('conv1 forward', convForward, { x: r(0), w: r(256) }, geom, dims, 65535)).toThrow(
+      /conv1 forward \(kernel 'conv-forward'\): binding 'y' is not bound/,
+    );
+    const extra = { x: r(0), w: r(256), y: r(512), z: r(768) } as { x: Region; w: Region; y: Region };
+    expect(() => dispatchOf('conv1 forward', convForward, extra, geom, dims, 65535)).toThrow(/'conv-forward'\): unknown binding 'z'/);
+    const { PD: _, ...short } = geom;
+    expect(() => dispatchOf('c', convForward, { x: r(0), w: r(256), y: r(512) }, short as typeof geom, dims, 65535)).toThrow(
+      /'conv-forward'\): meta PD = undefined/,
+    );
+    expect(() => dispatchOf('c', convForward, { x: r(0), w: r(256), y: r(512) }, { ...geom, Q: 1 } as typeof geom, dims, 65535)).toThrow(
+      /'conv-forward'\): unknown meta word 'Q'/,
+    );
   });
 });

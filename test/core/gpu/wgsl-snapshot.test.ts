@@ -5,32 +5,14 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import {
-  bnApplyKernel,
-  bnBackwardApplyKernel,
-  bnBackwardPartialKernel,
-  convInputGradKernel,
-  type KernelSource,
-} from '../../../src/core/gpu/kernels';
-import { planCases } from './plan-fixtures';
-
-/** Variants no plan of today's models uses (a BN without a ReLU, an input gradient of a layer with CI % 4 ≠ 0). */
-const UNUSED: KernelSource[] = [
-  bnApplyKernel('none', false),
-  bnApplyKernel('identity', false),
-  bnApplyKernel('optionA', false),
-  bnBackwardPartialKernel(false),
-  bnBackwardApplyKernel(false),
-  convInputGradKernel('none'),
-  convInputGradKernel('identity'),
-  convInputGradKernel('optionA'),
-];
+import type { KernelDef } from '../../../src/core/gpu/kernels';
+import { planCases, UNUSED } from './plan-fixtures';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 describe('WGSL snapshot', () => {
   const variants = new Map<string, string>();
-  const add = (k: KernelSource) => {
+  const add = (k: KernelDef) => {
     const seen = variants.get(k.name);
     if (seen !== undefined && seen !== k.code) throw new Error(`two different sources named '${k.name}'`);
     variants.set(k.name, k.code);
