@@ -12,44 +12,8 @@
  */
 import { convOutSize } from '../models/spec';
 import type { LayerSpec, ModelSpec, ParamSpec } from '../models/types';
-import {
-  bnApply,
-  bnBackwardApply,
-  bnBackwardFinal,
-  bnBackwardFinalSerial,
-  bnBackwardPartial,
-  bnCommit,
-  bnPartitions,
-  bnStatsFinal,
-  bnStatsFinalSerial,
-  bnStatsPartial,
-  chunkSum,
-  CONV_META,
-  convForward,
-  convForwardV4,
-  convInputGrad,
-  convInputGradV4,
-  convWeightGrad,
-  convWeightGradV4,
-  gap,
-  gapBackward,
-  GRADSUM_PER_THREAD,
-  gradSum,
-  groups1d,
-  headBackward,
-  headForward,
-  health,
-  type KernelDef,
-  loss,
-  maxPool,
-  maxPoolBackward,
-  type PlanDims,
-  type ResidualFwdKind,
-  type ResidualGradKind,
-  SERIAL_FINAL_MAX_P,
-  sgd,
-  wgradChunking,
-} from './kernels';
+import * as kernels from './kernels';
+import type { KernelDef, PlanDims, ResidualFwdKind, ResidualGradKind } from './kernels';
 import { resultLayout, STEP_WORD, stepLayout, tailLayout } from './step-block';
 
 /** A byte range of one of the plan's buffers. */
@@ -220,18 +184,22 @@ const nelem = (a: Act, b: number) => b * a.h * a.w * a.c;
 
 // One definition per variant: built once per module.
 const K = {
-  convIn: { none: convInputGrad('none'), identity: convInputGrad('identity'), optionA: convInputGrad('optionA') },
-  convInV4: { none: convInputGradV4('none'), identity: convInputGradV4('identity'), optionA: convInputGradV4('optionA') },
-  bnBwdPart: { true: bnBackwardPartial(true), false: bnBackwardPartial(false) },
-  bnBwdApply: { true: bnBackwardApply(true), false: bnBackwardApply(false) },
-  headFwd: { cosine: headForward('cosine'), linear: headForward('linear') },
-  headBwd: { cosine: headBackward('cosine'), linear: headBackward('linear') },
+  convIn: { none: kernels.convInputGrad('none'), identity: kernels.convInputGrad('identity'), optionA: kernels.convInputGrad('optionA') },
+  convInV4: {
+    none: kernels.convInputGradV4('none'),
+    identity: kernels.convInputGradV4('identity'),
+    optionA: kernels.convInputGradV4('optionA'),
+  },
+  bnBwdPart: { true: kernels.bnBackwardPartial(true), false: kernels.bnBackwardPartial(false) },
+  bnBwdApply: { true: kernels.bnBackwardApply(true), false: kernels.bnBackwardApply(false) },
+  headFwd: { cosine: kernels.headForward('cosine'), linear: kernels.headForward('linear') },
+  headBwd: { cosine: kernels.headBackward('cosine'), linear: kernels.headBackward('linear') },
 };
-const bnApplyCache = new Map<string, ReturnType<typeof bnApply>>();
+const bnApplyCache = new Map<string, ReturnType<typeof kernels.bnApply>>();
 const bnApplyOf = (res: ResidualFwdKind, relu: boolean) => {
   const key = `${res}/${relu}`;
   let k = bnApplyCache.get(key);
-  if (!k) bnApplyCache.set(key, (k = bnApply(res, relu)));
+  if (!k) bnApplyCache.set(key, (k = kernels.bnApply(res, relu)));
   return k;
 };
 
@@ -265,7 +233,7 @@ export function dispatchOf<B extends string, M extends string>(
     return x;
   });
   const l = def.launch(meta, dims);
-  const groups = 'threads' in l ? groups1d(l.threads, def.workgroupSize) : l.workgroups;
+  const groups = 'threads' in l ? kernels.groups1d(l.threads, def.workgroupSize) : l.workgroups;
   if (groups.some((g) => g > maxGroups)) throw new Error('FusedExecutor: too many workgroups for this device; lower maxBatch');
   return { label, src: def, meta: def.meta === 'step' ? 'step' : words, binds: regions, groups };
 }
@@ -432,7 +400,7 @@ export function buildPlan(spec: ModelSpec, maxBatch: number, limits: DeviceLimit
   for (const c of convList) {
     const M = B * c.geom.ho * c.geom.wo;
     const Kk = c.geom.k * c.geom.k * c.geom.ci;
-    const ch = wgradChunking(M, Kk, c.geom.co);
+    const ch = kernels.wgradChunking(M, Kk, c.geom.co);
     chunking.set(c.name, ch);
     if (ch.chunks > 1) maxPartial = Math.max(maxPartial, ch.chunks * Kk * c.geom.co);
   }
@@ -442,7 +410,7 @@ export function buildPlan(spec: ModelSpec, maxBatch: number, limits: DeviceLimit
   for (const r of recs) {
     const bns = r.kind === 'convbn' ? [r.bn] : r.kind === 'block' ? [r.bn1, r.bn2] : [];
     for (const b of bns) {
-      const pp = bnPartitions(B * b.x.h * b.x.w, b.x.c);
+      const pp = kernels.bnPartitions(B * b.x.h * b.x.w, b.x.c);
       bnParts.set(b.name, pp);
       maxBnPart = Math.max(maxBnPart, pp.parts * b.x.c * 3);
     }
@@ -450,7 +418,7 @@ export function buildPlan(spec: ModelSpec, maxBatch: number, limits: DeviceLimit
   const bnPart = ar.alloc(maxBnPart, 'BN partial sums');
   // Bound where a kernel's optional job is off (writable bindings must not overlap, even unused ones).
   const dummy = [ar.alloc(1, 'unused binding'), ar.alloc(1, 'unused binding')];
-  const gsPartials = Math.ceil(T / GRADSUM_PER_THREAD);
+  const gsPartials = Math.ceil(T / kernels.GRADSUM_PER_THREAD);
   const gsRegion = ar.alloc(2 * gsPartials, 'gradient-sum partials');
 
   // ---- dispatch builders
@@ -462,7 +430,7 @@ export function buildPlan(spec: ModelSpec, maxBatch: number, limits: DeviceLimit
     meta: Readonly<Record<M, number>>,
   ) => dispatchOf(label, def, binds, meta, dims, limits.maxComputeWorkgroupsPerDimension);
   const noMeta = {} as Readonly<Record<never, number>>;
-  const geomMeta = (g: ConvGeom): Record<(typeof CONV_META)[number], number> => ({
+  const geomMeta = (g: ConvGeom): Record<(typeof kernels.CONV_META)[number], number> => ({
     H: g.h,
     W: g.w,
     CI: g.ci,
@@ -481,7 +449,7 @@ export function buildPlan(spec: ModelSpec, maxBatch: number, limits: DeviceLimit
   const convFwd = (c: ConvRec): Dispatch =>
     dispatch(
       `${c.name} forward`,
-      v4(c.geom) ? convForwardV4 : convForward,
+      v4(c.geom) ? kernels.convForwardV4 : kernels.convForward,
       { x: c.input.region, w: weightOf(c), y: c.out.region },
       geomMeta(c.geom),
     );
@@ -499,13 +467,13 @@ export function buildPlan(spec: ModelSpec, maxBatch: number, limits: DeviceLimit
     return [
       dispatch(
         `${b.name} batch statistics (partial)`,
-        bnStatsPartial,
+        kernels.bnStatsPartial,
         { x: b.x.region, part: bnPart },
         { C: c, HW: b.x.h * b.x.w, P: parts, R: rows, CS },
       ),
       dispatch(
         `${b.name} batch statistics`,
-        parts <= SERIAL_FINAL_MAX_P ? bnStatsFinalSerial : bnStatsFinal,
+        parts <= kernels.SERIAL_FINAL_MAX_P ? kernels.bnStatsFinalSerial : kernels.bnStatsFinal,
         { part: bnPart, st: statSlot(b.index) },
         { C: c, P: parts, CS },
       ),
@@ -519,10 +487,15 @@ export function buildPlan(spec: ModelSpec, maxBatch: number, limits: DeviceLimit
       else if (r.kind === 'block') out.push(convFwd(r.conv1), ...bnFwd(r.bn1, mode), convFwd(r.conv2), ...bnFwd(r.bn2, mode));
       else if (r.kind === 'pool') {
         out.push(
-          dispatch('max-pool', maxPool, { x: r.input.region, y: r.out.region }, { H: r.input.h, W: r.input.w, C: r.input.c, S: r.size }),
+          dispatch(
+            'max-pool',
+            kernels.maxPool,
+            { x: r.input.region, y: r.out.region },
+            { H: r.input.h, W: r.input.w, C: r.input.c, S: r.size },
+          ),
         );
       } else {
-        out.push(dispatch('global average pool', gap, { x: r.input.region, f: features }, { HW: r.input.h * r.input.w, C: D }));
+        out.push(dispatch('global average pool', kernels.gap, { x: r.input.region, f: features }, { HW: r.input.h * r.input.w, C: D }));
       }
     }
     out.push(dispatch('head forward', K.headFwd[headLayer.kind], { f: features, p: pSlot('linear.weight', clsLen), t: tail }, noMeta));
@@ -538,7 +511,7 @@ export function buildPlan(spec: ModelSpec, maxBatch: number, limits: DeviceLimit
     return [
       dispatch(
         'weight gradient (chunk sum)',
-        chunkSum,
+        kernels.chunkSum,
         { part: sub(partial!, 0, p.chunks * p.size), grad: p.grad },
         { SIZE: p.size, CHUNKS: p.chunks },
       ),
@@ -560,7 +533,7 @@ export function buildPlan(spec: ModelSpec, maxBatch: number, limits: DeviceLimit
       ),
       dispatch(
         `${b.name} backward (final)${ps ? ' + weight-gradient chunk sum' : ''}`,
-        parts <= SERIAL_FINAL_MAX_P ? bnBackwardFinalSerial : bnBackwardFinal,
+        parts <= kernels.SERIAL_FINAL_MAX_P ? kernels.bnBackwardFinalSerial : kernels.bnBackwardFinal,
         {
           part: bnPart,
           grad: gbG(b.name, c),
@@ -585,7 +558,7 @@ export function buildPlan(spec: ModelSpec, maxBatch: number, limits: DeviceLimit
     const out = [
       dispatch(
         `${c.name} weight gradient`,
-        v4(c.geom) ? convWeightGradV4 : convWeightGrad,
+        v4(c.geom) ? kernels.convWeightGradV4 : kernels.convWeightGrad,
         { x: c.input.region, dy, out: chunks > 1 ? sub(partial!, 0, chunks * n) : g },
         { ...geomMeta(c.geom), LEN: len, CHUNKS: chunks },
       ),
@@ -608,7 +581,7 @@ export function buildPlan(spec: ModelSpec, maxBatch: number, limits: DeviceLimit
   };
 
   const tailDispatches = (): Dispatch[] => [
-    dispatch('loss', loss, { f: features, t: tail, res: result }, noMeta),
+    dispatch('loss', kernels.loss, { f: features, t: tail, res: result }, noMeta),
     dispatch(
       'head backward',
       K.headBwd[headLayer.kind],
@@ -618,15 +591,15 @@ export function buildPlan(spec: ModelSpec, maxBatch: number, limits: DeviceLimit
   ];
   const finish = (start: number): Dispatch[] => {
     const len = T - start;
-    const parts = Math.ceil(len / GRADSUM_PER_THREAD);
+    const parts = Math.ceil(len / kernels.GRADSUM_PER_THREAD);
     const grads = ar.state(T + start, len, 'gradients');
     const sums = sub(gsRegion, 0, 2 * parts);
     return [
-      dispatch('gradient sum', gradSum, { g: grads, part: sums }, { LEN: len, P: parts }),
-      dispatch('health check', health, { part: sums, res: result }, { P: parts }),
+      dispatch('gradient sum', kernels.gradSum, { g: grads, part: sums }, { LEN: len, P: parts }),
+      dispatch('health check', kernels.health, { part: sums, res: result }, { P: parts }),
       dispatch(
         'sgd',
-        sgd,
+        kernels.sgd,
         {
           step: STEP_PLACEHOLDER,
           res: result,
@@ -644,7 +617,7 @@ export function buildPlan(spec: ModelSpec, maxBatch: number, limits: DeviceLimit
   const last = recs[recs.length - 1];
   if (last.kind !== 'gap') throw new Error('FusedExecutor: gap must be the last layer before the head');
   let g = scratch[0];
-  train.push(dispatch('global average pool backward', gapBackward, { df, dx: g }, { HW: last.input.h * last.input.w, C: D }));
+  train.push(dispatch('global average pool backward', kernels.gapBackward, { df, dx: g }, { HW: last.input.h * last.input.w, C: D }));
   for (let i = recs.length - 2; i >= 0; i--) {
     const r = recs[i];
     if (r.kind === 'convbn') {
@@ -660,7 +633,7 @@ export function buildPlan(spec: ModelSpec, maxBatch: number, limits: DeviceLimit
       train.push(
         dispatch(
           'max-pool backward',
-          maxPoolBackward,
+          kernels.maxPoolBackward,
           { x: r.input.region, gy: g, dx: gin },
           { H: r.input.h, W: r.input.w, C: r.input.c, S: r.size },
         ),
@@ -687,7 +660,7 @@ export function buildPlan(spec: ModelSpec, maxBatch: number, limits: DeviceLimit
     train.push(
       dispatch(
         'BN running statistics',
-        bnCommit,
+        kernels.bnCommit,
         { res: result, st: stats, run: ar.state(R0, bnNames.length * RS, 'running statistics') },
         { L: bnNames.length, CS, SS, RS },
       ),

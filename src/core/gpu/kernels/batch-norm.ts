@@ -29,6 +29,12 @@ export function bnPartitions(M: number, C: number): { parts: number; rows: numbe
 /** Meta of the partial BN reductions. */
 export const BN_PART_META = ['C', 'HW', 'P', 'R', 'CS'] as const;
 
+/** The partial reductions' first lines: thread i → channel c, partition p, its rows [m0, m1). */
+const PARTIAL_ROWS = `  if (i >= C * P) { return; }
+  let c = i % C; let p = i / C;
+  let m0 = p * R;
+  let m1 = min(m0 + R, n * HW);`;
+
 /**
  * BN batch statistics, pass 1 of 2: thread (p, c) takes rows [p·R, (p+1)·R) of channel c and writes their count,
  * mean and sum of squared deviations (two passes over its own rows) to part[(p·C + c)·3 …].
@@ -38,10 +44,7 @@ export const bnStatsPartial = indexed({
   bindings: ['x', 'part'],
   meta: BN_PART_META,
   threads: (m) => m.C * m.P,
-  body: `  if (i >= C * P) { return; }
-  let c = i % C; let p = i / C;
-  let m0 = p * R;
-  let m1 = min(m0 + R, n * HW);
+  body: `${PARTIAL_ROWS}
   var s = 0.0;
   for (var m = m0; m < m1; m = m + 1) { s = s + bx[m * C + c]; }
   let cnt = max(m1 - m0, 0);
@@ -163,10 +166,7 @@ export function bnBackwardPartial(relu: boolean): KernelDef<'gy' | 'y' | 'x' | '
     bindings: ['gy', 'y', 'x', 'st', 'part'],
     meta: BN_PART_META,
     threads: (m) => m.C * m.P,
-    body: `  if (i >= C * P) { return; }
-  let c = i % C; let p = i / C;
-  let m0 = p * R;
-  let m1 = min(m0 + R, n * HW);
+    body: `${PARTIAL_ROWS}
   let mean = bst[c];
   let istd = inverseSqrt(bst[CS + c] + ${EPS});
   var sg = 0.0;

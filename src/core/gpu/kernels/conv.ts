@@ -4,38 +4,62 @@
  * vec4 one for CI and CO multiples of 4 (every other layer; one load per 4 channels — a software adapter's cost
  * is mostly loads).
  */
-import { CONV_WG, indexed, type KernelDef, type PlanDims, x4 } from './wgsl';
+import { CONV_WG, indexed, type IndexedOptions, type KernelDef, type PlanDims, x4 } from './wgsl';
+
+/** Every convolution kernel runs CONV_WG threads per workgroup. */
+const conv = <B extends string, M extends string>(o: Omit<IndexedOptions<B, M>, 'workgroupSize'>) =>
+  indexed({ ...o, workgroupSize: CONV_WG });
 
 /** Meta of the convolution kernels: the layer geometry. */
 export const CONV_META = ['H', 'W', 'CI', 'HO', 'WO', 'CO', 'KS', 'ST', 'PD'] as const;
 type ConvMeta = Readonly<Record<(typeof CONV_META)[number], number>>;
 
-const FWD_BINDINGS = ['x', 'w', 'y'] as const;
-/** Threads of the forward convolution: CO/4 · ⌈n·HO·WO/4⌉ (4 positions × 4 channels each). */
-const forwardThreads = (m: ConvMeta, d: PlanDims) => (m.CO / 4) * Math.ceil((d.maxBatch * m.HO * m.WO) / 4);
+/** The scalar kernels' stores: acc$ (4 channels) to `to[offset…+3]` when `cond` holds, for $ = 0…3. */
+const store4 = (cond: string, offset: string, to: string) =>
+  x4(`  if (${cond}) {
+    let o = ${offset};
+    ${to}[o] = acc$.x; ${to}[o + 1] = acc$.y; ${to}[o + 2] = acc$.z; ${to}[o + 3] = acc$.w;
+  }`);
 
-/** The forward kernels' first lines: thread i → output channels c4·4…+3 of positions mb…mb+3 (m$, clamped). */
-const forwardHead = (extra: string, tap: string) => `  let c4n = CO / 4;
+/** The forward kernels' interface; threads: CO/4 · ⌈n·HO·WO/4⌉ (4 positions × 4 channels each). */
+const FWD = {
+  bindings: ['x', 'w', 'y'] as const,
+  meta: CONV_META,
+  threads: (m: ConvMeta, d: PlanDims) => (m.CO / 4) * Math.ceil((d.maxBatch * m.HO * m.WO) / 4),
+};
+
+/**
+ * The register-blocked kernels' first lines: thread i → channels c4·4…+3 (of `channels`) at positions mb…mb+3
+ * of `rows` (m$, clamped; `position` unpacks m$), the accumulators, the kernel-window loops opened and each
+ * position's `taps` (with ok$), then `tap`.
+ */
+const blockedHead = (o: { channels: string; rows: string; position: string; taps: string }) => (extra: string, tap: string) =>
+  `  let c4n = ${o.channels} / 4;
 ${extra}  let c4 = i % c4n;
   let mb = (i / c4n) * 4;
-  let M = n * HO * WO;
+  let M = ${o.rows};
   if (mb >= M) { return; }
 ${x4(`  let m$ = min(mb + $, M - 1);
-  let wo$ = m$ % WO; let q$ = m$ / WO; let hb$ = (q$ % HO) * ST - PD; let wb$ = wo$ * ST - PD; let xb$ = (q$ / HO) * H;`)}
+${o.position}`)}
 ${x4('  var acc$ = vec4<f32>(0.0);')}
   for (var kh = 0; kh < KS; kh = kh + 1) {
     for (var kw = 0; kw < KS; kw = kw + 1) {
-${x4(`      let hi$ = hb$ + kh; let wi$ = wb$ + kw;
-      let ok$ = hi$ >= 0 && hi$ < H && wi$ >= 0 && wi$ < W;
+${x4(`${o.taps}
 ${tap}`)}`;
 
+/** The forward kernels' first lines (output positions, input taps hi$, wi$). */
+const forwardHead = blockedHead({
+  channels: 'CO',
+  rows: 'n * HO * WO',
+  position: '  let wo$ = m$ % WO; let q$ = m$ / WO; let hb$ = (q$ % HO) * ST - PD; let wb$ = wo$ * ST - PD; let xb$ = (q$ / HO) * H;',
+  taps: `      let hi$ = hb$ + kh; let wi$ = wb$ + kw;
+      let ok$ = hi$ >= 0 && hi$ < H && wi$ >= 0 && wi$ < W;`,
+});
+
 /** y[n·HO·WO, CO] = im2col(x)·W, each thread 4 consecutive output positions × 4 output channels. */
-export const convForward = indexed({
+export const convForward = conv({
+  ...FWD,
   name: 'conv-forward',
-  bindings: FWD_BINDINGS,
-  meta: CONV_META,
-  threads: forwardThreads,
-  workgroupSize: CONV_WG,
   body: `${forwardHead('', '      let b$ = select(0, ((xb$ + hi$) * W + wi$) * CI, ok$);')}
       let wrow = ((kh * KS + kw) * CI) * CO + c4 * 4;
       for (var ci = 0; ci < CI; ci = ci + 1) {
@@ -45,10 +69,7 @@ ${x4('        acc$ = acc$ + select(0.0, bx[b$ + ci], ok$) * wv;')}
       }
     }
   }
-${x4(`  if (mb + $ < M) {
-    let o = (mb + $) * CO + c4 * 4;
-    by[o] = acc$.x; by[o + 1] = acc$.y; by[o + 2] = acc$.z; by[o + 3] = acc$.w;
-  }`)}`,
+${store4('mb + $ < M', '(mb + $) * CO + c4 * 4', 'by')}`,
 });
 
 /**
@@ -56,13 +77,10 @@ ${x4(`  if (mb + $ < M) {
  * positions × 4 output channels (8 positions would save loads, but made SwiftShader compile the forward kernel
  * for 18 s and crash on the input gradient).
  */
-export const convForwardV4 = indexed({
+export const convForwardV4 = conv({
+  ...FWD,
   name: 'conv-forward-v4',
-  bindings: FWD_BINDINGS,
   vec4: ['x', 'w', 'y'],
-  meta: CONV_META,
-  threads: forwardThreads,
-  workgroupSize: CONV_WG,
   body: `${forwardHead(
     '  let ci4n = CI / 4;\n',
     `      let b$ = select(0, ((xb$ + hi$) * W + wi$) * ci4n, ok$);
@@ -110,21 +128,15 @@ function residualGradCode(res: ResidualGradKind): string {
   return '';
 }
 
-/** The input-gradient kernels' first lines: thread i → input channels c4·4…+3 of positions mb…mb+3 and their taps. */
-const inputGradHead = (extra: string, tap: string) => `  let c4n = CI / 4;
-${extra}  let c4 = i % c4n;
-  let mb = (i / c4n) * 4;
-  let M = n * H * W;
-  if (mb >= M) { return; }
-${x4(`  let m$ = min(mb + $, M - 1);
-  let ww$ = m$ % W; let q$ = m$ / W; let hh$ = q$ % H; let nn$ = q$ / H;`)}
-${x4('  var acc$ = vec4<f32>(0.0);')}
-  for (var kh = 0; kh < KS; kh = kh + 1) {
-    for (var kw = 0; kw < KS; kw = kw + 1) {
-${x4(`      let th$ = hh$ + PD - kh; let tw$ = ww$ + PD - kw;
+/** The input-gradient kernels' first lines (input positions, output taps ho$, wo$). */
+const inputGradHead = blockedHead({
+  channels: 'CI',
+  rows: 'n * H * W',
+  position: '  let ww$ = m$ % W; let q$ = m$ / W; let hh$ = q$ % H; let nn$ = q$ / H;',
+  taps: `      let th$ = hh$ + PD - kh; let tw$ = ww$ + PD - kw;
       let ho$ = th$ / ST; let wo$ = tw$ / ST;
-      let ok$ = th$ >= 0 && tw$ >= 0 && th$ % ST == 0 && tw$ % ST == 0 && ho$ < HO && wo$ < WO;
-${tap}`)}`;
+      let ok$ = th$ >= 0 && tw$ >= 0 && th$ % ST == 0 && tw$ % ST == 0 && ho$ < HO && wo$ < WO;`,
+});
 
 const suffix = (res: ResidualGradKind) => (res === 'none' ? '' : `-${res}`);
 
@@ -134,12 +146,11 @@ const suffix = (res: ResidualGradKind) => (res === 'none' ? '' : `-${res}`);
  * option-A subsample / channel-shift adjoint (PADC: the channel shift).
  */
 export function convInputGrad(res: ResidualGradKind): KernelDef<InputGradBinding, (typeof INPUT_GRAD_META)[number]> {
-  return indexed({
+  return conv({
     name: `conv-input-grad${suffix(res)}`,
     bindings: inputGradBindings(res),
     meta: INPUT_GRAD_META,
     threads: inputGradThreads,
-    workgroupSize: CONV_WG,
     body: `${inputGradHead('', '      let b$ = select(0, ((nn$ * HO + ho$) * WO + wo$) * CO, ok$);')}
       let wrow = ((kh * KS + kw) * CI + c4 * 4) * CO;
       for (var co = 0; co < CO; co = co + 1) {
@@ -159,13 +170,12 @@ ${residualGradCode(res)}
 
 /** The input gradient for CI and CO multiples of 4: dy, w and dx as vec4 (the shortcut's gout and out stay f32). */
 export function convInputGradV4(res: ResidualGradKind): KernelDef<InputGradBinding, (typeof INPUT_GRAD_META)[number]> {
-  return indexed({
+  return conv({
     name: `conv-input-grad-v4${suffix(res)}`,
     bindings: inputGradBindings(res),
     vec4: ['dy', 'w', 'dx'],
     meta: INPUT_GRAD_META,
     threads: inputGradThreads,
-    workgroupSize: CONV_WG,
     body: `${inputGradHead(
       '  let co4n = CO / 4;\n',
       `      let b$ = select(0, ((nn$ * HO + ho$) * WO + wo$) * co4n, ok$);
@@ -201,21 +211,36 @@ export function wgradChunking(M: number, K: number, CO: number): { len: number; 
 }
 
 const WGRAD_META = [...CONV_META, 'LEN', 'CHUNKS'] as const;
-const WGRAD_BINDINGS = ['x', 'dy', 'out'] as const;
-const wgradThreads = (m: Readonly<Record<(typeof WGRAD_META)[number], number>>) =>
-  wgradThreadsPerChunk(m.KS * m.KS * m.CI, m.CO) * m.CHUNKS;
+
+/** The weight-gradient kernels' walk over their chunk's rows m (position wo, ho, nb kept incrementally). */
+const CHUNK_ROWS_OPEN = `  let mStart = chunk * LEN;
+  let mEnd = min(mStart + LEN, n * HO * WO);
+${x4('  var acc$ = vec4<f32>(0.0);')}
+  if (mStart < mEnd) {
+    var wo = mStart % WO;
+    var q = mStart / WO;
+    var ho = q % HO;
+    var nb = q / HO;
+    for (var m = mStart; m < mEnd; m = m + 1) {`;
+const CHUNK_ROWS_CLOSE = `      wo = wo + 1;
+      if (wo == WO) { wo = 0; ho = ho + 1; if (ho == HO) { ho = 0; nb = nb + 1; } }
+    }
+  }`;
+/** The weight-gradient kernels' interface; threads: ⌈K/4⌉ · CO/4 · CHUNKS. */
+const WGRAD = {
+  bindings: ['x', 'dy', 'out'] as const,
+  meta: WGRAD_META,
+  threads: (m: Readonly<Record<(typeof WGRAD_META)[number], number>>) => wgradThreadsPerChunk(m.KS * m.KS * m.CI, m.CO) * m.CHUNKS,
+};
 
 /**
  * Weight gradient, chunked over the reduction (the formulation of src/core/kernels/conv2d-backprop-filter-webgpu.ts,
  * without shared memory): out[chunk, K, CO] = Σ over the chunk's LEN rows of im2col(x)[m, K] ⊗ dy[m, CO], the
  * im2col gathered on the fly; each thread 4 consecutive taps × 4 channels. With one chunk it writes the gradient.
  */
-export const convWeightGrad = indexed({
+export const convWeightGrad = conv({
+  ...WGRAD,
   name: 'conv-weight-grad',
-  bindings: WGRAD_BINDINGS,
-  meta: WGRAD_META,
-  threads: wgradThreads,
-  workgroupSize: CONV_WG,
   body: `  let K = KS * KS * CI;
   let c4n = CO / 4;
   let kgn = (K + 3) / 4;
@@ -226,41 +251,24 @@ export const convWeightGrad = indexed({
   if (chunk >= CHUNKS) { return; }
 ${x4(`  let kk$ = min(kg * 4 + $, K - 1);
   let ci$ = kk$ % CI; let t$ = kk$ / CI; let dw$ = t$ % KS - PD; let dh$ = t$ / KS - PD;`)}
-  let mStart = chunk * LEN;
-  let mEnd = min(mStart + LEN, n * HO * WO);
-${x4('  var acc$ = vec4<f32>(0.0);')}
-  if (mStart < mEnd) {
-    var wo = mStart % WO;
-    var q = mStart / WO;
-    var ho = q % HO;
-    var nb = q / HO;
-    for (var m = mStart; m < mEnd; m = m + 1) {
+${CHUNK_ROWS_OPEN}
       let o = m * CO + c4 * 4;
       let g = vec4<f32>(bdy[o], bdy[o + 1], bdy[o + 2], bdy[o + 3]);
 ${x4(`      let hi$ = ho * ST + dh$; let wi$ = wo * ST + dw$;
       let ok$ = hi$ >= 0 && hi$ < H && wi$ >= 0 && wi$ < W;
       acc$ = acc$ + select(0.0, bx[select(0, ((nb * H + hi$) * W + wi$) * CI + ci$, ok$)], ok$) * g;`)}
-      wo = wo + 1;
-      if (wo == WO) { wo = 0; ho = ho + 1; if (ho == HO) { ho = 0; nb = nb + 1; } }
-    }
-  }
-${x4(`  if (kg * 4 + $ < K) {
-    let o = (chunk * K + kg * 4 + $) * CO + c4 * 4;
-    bout[o] = acc$.x; bout[o + 1] = acc$.y; bout[o + 2] = acc$.z; bout[o + 3] = acc$.w;
-  }`)}`,
+${CHUNK_ROWS_CLOSE}
+${store4('kg * 4 + $ < K', '(chunk * K + kg * 4 + $) * CO + c4 * 4', 'bout')}`,
 });
 
 /**
  * The weight gradient for CI and CO multiples of 4 (same chunking and thread count), each thread's 4 taps being 4
  * consecutive input channels of one kernel position, so x, dy and out are read as vec4.
  */
-export const convWeightGradV4 = indexed({
+export const convWeightGradV4 = conv({
+  ...WGRAD,
   name: 'conv-weight-grad-v4',
-  bindings: WGRAD_BINDINGS,
   vec4: ['x', 'dy', 'out'],
-  meta: WGRAD_META,
-  threads: wgradThreads,
-  workgroupSize: CONV_WG,
   body: `  let K = KS * KS * CI;
   let c4n = CO / 4;
   let ci4n = CI / 4;
@@ -271,24 +279,13 @@ export const convWeightGradV4 = indexed({
   let chunk = q0 / kgn;
   if (chunk >= CHUNKS) { return; }
   let cq = kg % ci4n; let t = kg / ci4n; let dw = t % KS - PD; let dh = t / KS - PD;
-  let mStart = chunk * LEN;
-  let mEnd = min(mStart + LEN, n * HO * WO);
-${x4('  var acc$ = vec4<f32>(0.0);')}
-  if (mStart < mEnd) {
-    var wo = mStart % WO;
-    var q = mStart / WO;
-    var ho = q % HO;
-    var nb = q / HO;
-    for (var m = mStart; m < mEnd; m = m + 1) {
+${CHUNK_ROWS_OPEN}
       let g = bdy[m * c4n + c4];
       let hi = ho * ST + dh; let wi = wo * ST + dw;
       let ok = hi >= 0 && hi < H && wi >= 0 && wi < W;
       let v = bx[select(0, ((nb * H + hi) * W + wi) * ci4n + cq, ok)] * select(0.0, 1.0, ok);
       acc0 = acc0 + v.x * g; acc1 = acc1 + v.y * g; acc2 = acc2 + v.z * g; acc3 = acc3 + v.w * g;
-      wo = wo + 1;
-      if (wo == WO) { wo = 0; ho = ho + 1; if (ho == HO) { ho = 0; nb = nb + 1; } }
-    }
-  }
+${CHUNK_ROWS_CLOSE}
 ${x4('  bout[(chunk * K + kg * 4 + $) * c4n + c4] = acc$;')}`,
 });
 

@@ -4,7 +4,7 @@
  */
 import type { HeadKind } from '../../models/types';
 import { RESULT_HEADER, RESULT_WORD, STEP_HEADER, STEP_WORD as W } from '../step-block';
-import { COMMON, decls, type KernelDef, type Launch, type PlanDims, REDUCE2, WG } from './wgsl';
+import { entryModule, type KernelDef, type Launch, type PlanDims, REDUCE2, WG } from './wgsl';
 
 /** WGSL: the step/tail offsets from the step block's header (bm is the step block here). */
 const TAIL_LETS = `  let n = bitcast<i32>(bm[${W.n}]);
@@ -28,17 +28,7 @@ function stepKernel<B extends string>(o: {
   launch: (dims: PlanDims) => Launch;
   extra?: string;
 }): KernelDef<B, never> {
-  const code = `${decls(o.bindings)}
-${COMMON}
-${o.extra ?? ''}
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wid : vec3<u32>, @builtin(num_workgroups) nwg : vec3<u32>,
-        @builtin(local_invocation_index) lidu : u32) {
-  let i = i32((wid.y * nwg.x + wid.x) * ${WG}u + lidu);
-  let lid = i32(lidu);
-${TAIL_LETS}
-${o.body}
-}`;
+  const code = entryModule(o.bindings, [], o.extra ?? '', WG, 'lidu', `  let lid = i32(lidu);\n${TAIL_LETS}`, o.body);
   const launch = o.launch;
   return { name: o.name, code, bindings: o.bindings, meta: 'step', workgroupSize: WG, launch: (_m, d) => launch(d) };
 }
@@ -78,6 +68,9 @@ ${dot}
  * d loss / d output into the tail's dO, d loss / d‖f‖ into its gn, and into the result block the loss, the
  * feature norms ‖f_b‖ and the arg-max predictions.
  */
+/** The step-block offsets (and sizes) the loss kernel's logit() reads, set once by its entry point. */
+const PRIVATE_INTS = ['S_LAB', 'S_NOI', 'S_OS', 'S_SS', 'S_NA', 'S_TM', 'S_LB', 'S_FS', 'S_CW', 'PMAXB', 'PC', 'PT_O'];
+
 function lossKernel(): KernelDef<'f' | 't' | 'res', never> {
   const term = (t: 0 | 1) => `
   {
@@ -108,18 +101,7 @@ function lossKernel(): KernelDef<'f' | 't' | 'res', never> {
     if (${t} < terms) { total = total + ${t === 0 ? 'lam' : '(1.0 - lam)'} * (t1 / t2); }
   }`;
   const extra = `${REDUCE2}
-var<private> S_LAB : i32;
-var<private> S_NOI : i32;
-var<private> S_OS : i32;
-var<private> S_SS : i32;
-var<private> S_NA : i32;
-var<private> S_TM : i32;
-var<private> S_LB : i32;
-var<private> S_FS : i32;
-var<private> S_CW : i32;
-var<private> PMAXB : i32;
-var<private> PC : i32;
-var<private> PT_O : i32;
+${PRIVATE_INTS.map((v) => `var<private> ${v} : i32;`).join('\n')}
 fn logit(t : i32, b : i32, c : i32, y : i32, nrm : f32) -> f32 {
   let S = bm[S_SS + y];
   let eps = abs(bm[S_NOI + (t * PMAXB + b) * PC + c]);

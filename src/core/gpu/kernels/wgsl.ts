@@ -74,20 +74,37 @@ export interface IndexedOptions<B extends string, M extends string> {
   vec4?: readonly B[];
 }
 
-/** Kernel over a 1-D index `i` (2-D dispatch when one dimension is not enough); `body` guards `i` itself. */
-export function indexed<B extends string, M extends string>(o: IndexedOptions<B, M>): KernelDef<B, M> {
-  const wg = o.workgroupSize ?? WG;
-  const code = `${decls(o.bindings, o.vec4)}
+/**
+ * A module whose entry point runs over a 1-D index `i` (2-D dispatch when one dimension is not enough), the local
+ * index named `lid` (u32); `prelude` (its lets) before `body`.
+ */
+export function entryModule(
+  bindings: readonly string[],
+  vec4: readonly string[],
+  extra: string,
+  wg: number,
+  lid: string,
+  prelude: string,
+  body: string,
+): string {
+  return `${decls(bindings, vec4)}
 ${COMMON}
-${o.extra ?? ''}
+${extra}
 @compute @workgroup_size(${wg})
 fn main(@builtin(workgroup_id) wid : vec3<u32>, @builtin(num_workgroups) nwg : vec3<u32>,
-        @builtin(local_invocation_index) lid : u32) {
-  let i = i32((wid.y * nwg.x + wid.x) * ${wg}u + lid);
-  let n = bitcast<i32>(bm[0]);
-${metaLets(o.meta)}
-${o.body}
+        @builtin(local_invocation_index) ${lid} : u32) {
+  let i = i32((wid.y * nwg.x + wid.x) * ${wg}u + ${lid});
+${prelude}
+${body}
 }`;
+}
+
+/** Kernel over a 1-D index `i`, n and the meta words in scope; `body` guards `i` itself. */
+export function indexed<B extends string, M extends string>(o: IndexedOptions<B, M>): KernelDef<B, M> {
+  const wg = o.workgroupSize ?? WG;
+  const prelude = `  let n = bitcast<i32>(bm[0]);
+${metaLets(o.meta)}`;
+  const code = entryModule(o.bindings, o.vec4 ?? [], o.extra ?? '', wg, 'lid', prelude, o.body);
   const threads = o.threads;
   return { name: o.name, code, bindings: o.bindings, meta: o.meta, workgroupSize: wg, launch: (m, d) => ({ threads: threads(m, d) }) };
 }
