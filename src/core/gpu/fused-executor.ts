@@ -3,7 +3,7 @@
  * ResNet-8/20/32; cosine or linear head) as a few hundred prepared compute dispatches per training step, recorded
  * into one command buffer, instead of thousands of tfjs kernels each with its own CPU-side bookkeeping.
  *
- * Everything is allocated once per (spec, maxBatch) — see ./plan.ts — and pipelines and bind groups are created
+ * Everything is allocated once per (spec, maxBatch) — see ./plan/ — and pipelines and bind groups are created
  * in `create()`. A step is two `writeBuffer`s (the input batch; the step block with n, lr, labels, noise and the
  * loss' per-class numbers), one command buffer, one submit, and an asynchronous read-back of the loss, the gradient
  * sum, the finite flag, the feature norms and the predictions into one of a few rotating staging buffers. The
