@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { convForward, type KernelDef } from '../../../src/core/gpu/kernels';
 import { dispatchOf, type Region } from '../../../src/core/gpu/plan';
+import { resultLayout, stepLayout, tailLayout } from '../../../src/core/gpu/step-block';
 import { LIMITS, planCases, UNUSED } from './plan-fixtures';
 
 const cases = planCases();
@@ -145,5 +146,75 @@ describe('kernel definitions', () => {
     expect(() => dispatchOf('c', convForward, { x: r(0), w: r(256), y: r(512) }, { ...geom, Q: 1 } as typeof geom, dims, 65535)).toThrow(
       /'conv-forward'\): unknown meta word 'Q'/,
     );
+  });
+});
+
+/** Floats each kernel family reads or writes through each binding, at n = maxBatch (from its meta words). */
+type Need = (m: Record<string, number>, d: { B: number; C: number; D: number; linear: boolean }) => Record<string, number>;
+const tailFloats = (d: { B: number; C: number }) => tailLayout(d.B, d.C).total;
+const NEEDS: [RegExp, Need][] = [
+  [/^conv-forward/, (m, { B }) => ({ x: B * m.H * m.W * m.CI, w: m.KS * m.KS * m.CI * m.CO, y: B * m.HO * m.WO * m.CO })],
+  [
+    /^conv-input-grad/,
+    (m, { B }) => {
+      const out = B * m.HO * m.WO * m.CO;
+      return { dy: out, w: m.KS * m.KS * m.CI * m.CO, dx: B * m.H * m.W * m.CI, gout: out, out };
+    },
+  ],
+  [/^conv-weight-grad/, (m, { B }) => ({ x: B * m.H * m.W * m.CI, dy: B * m.HO * m.WO * m.CO, out: m.CHUNKS * m.KS * m.KS * m.CI * m.CO })],
+  [/^chunk-sum$/, (m) => ({ part: m.SIZE * m.CHUNKS, grad: m.SIZE })],
+  [
+    /^bn-apply/,
+    (m, { B }) => ({ x: B * m.H * m.W * m.C, st: 2 * m.CS, gb: 2 * m.C, y: B * m.H * m.W * m.C, res: B * m.HIN * m.WIN * m.CIN }),
+  ],
+  [/^bn-stats-partial$/, (m, { B }) => ({ x: B * m.HW * m.C, part: 3 * m.C * m.P })],
+  [/^bn-stats-final/, (m) => ({ part: 3 * m.C * m.P, st: 3 * m.CS })],
+  [/^bn-backward-partial/, (m, { B }) => ({ gy: B * m.HW * m.C, y: B * m.HW * m.C, x: B * m.HW * m.C, st: 2 * m.CS, part: 2 * m.C * m.P })],
+  [/^bn-backward-final/, (m) => ({ part: 2 * m.C * m.P, grad: 2 * m.C, cpart: m.SIZE * m.CHUNKS, cgrad: m.SIZE })],
+  [
+    /^bn-backward-apply/,
+    (m, { B }) => {
+      const a = B * m.HW * m.C;
+      return { gy: a, y: a, x: a, st: 2 * m.CS, gb: 2 * m.C, grad: 2 * m.C, dx: a };
+    },
+  ],
+  [/^bn-commit$/, (m) => ({ res: 3, st: m.L * m.SS, run: m.L * m.RS })],
+  [/^maxpool$/, (m, { B }) => ({ x: B * m.H * m.W * m.C, y: B * Math.floor(m.H / m.S) * Math.floor(m.W / m.S) * m.C })],
+  [
+    /^maxpool-backward$/,
+    (m, { B }) => ({ x: B * m.H * m.W * m.C, gy: B * Math.floor(m.H / m.S) * Math.floor(m.W / m.S) * m.C, dx: B * m.H * m.W * m.C }),
+  ],
+  [/^gap$/, (m, { B }) => ({ x: B * m.HW * m.C, f: B * m.C })],
+  [/^gap-backward$/, (m, { B }) => ({ df: B * m.C, dx: B * m.HW * m.C })],
+  [/^head-forward/, (_m, d) => ({ f: d.B * d.D, p: d.D * d.C + (d.linear ? d.C : 0), t: tailFloats(d) })],
+  [/^loss$/, (_m, d) => ({ f: d.B * d.D, t: tailFloats(d), res: resultLayout(d.B).total })],
+  [
+    /^head-backward/,
+    (_m, d) => {
+      const cls = d.D * d.C + (d.linear ? d.C : 0);
+      return { f: d.B * d.D, p: cls, t: tailFloats(d), g: cls, df: d.B * d.D };
+    },
+  ],
+  [/^grad-sum$/, (m) => ({ g: m.LEN, part: 2 * m.P })],
+  [/^health$/, (m) => ({ part: 2 * m.P, res: 3 })],
+  [/^sgd$/, (m) => ({ step: 4, res: 3, p: m.LEN, g: m.LEN, v: m.LEN })],
+];
+
+describe.each(cases)('binding sizes of $kind/$head, maxBatch $maxBatch', ({ head, plan }) => {
+  it('gives every binding at least the floats its kernel uses', () => {
+    const d0 = { B: plan.maxBatch, C: plan.numClasses, D: plan.featureDim, linear: head === 'linear' };
+    for (const d of [...plan.train, ...plan.frozen, ...plan.eval]) {
+      const found = NEEDS.find(([re]) => re.test(d.src.name));
+      expect(found, `${d.src.name} has no entry in NEEDS`).toBeDefined();
+      const meta =
+        d.meta === 'step' ? {} : Object.fromEntries((d.src.meta as readonly string[]).map((n, k) => [n, (d.meta as number[])[k]]));
+      const need = found![1](meta, d0);
+      const zero = d.meta === 'step' ? stepLayout(d0.B, d0.C).total : d.meta.length + 1;
+      expect(d.binds[0].size, `${d.label}: binding 0`).toBeGreaterThanOrEqual(zero * 4);
+      d.src.bindings.forEach((name, k) => {
+        expect(need[name], `${d.src.name}: no need for '${name}'`).toBeDefined();
+        expect(d.binds[k + 1].size, `${d.label}: ${name}`).toBeGreaterThanOrEqual(Math.max(1, need[name]) * 4);
+      });
+    }
   });
 });
