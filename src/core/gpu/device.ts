@@ -2,7 +2,7 @@
  * Pipelines and bind-group layouts, created once per (device, shader source) and shared by every executor on that
  * device (tests build many executors; pipelines compile slowly on a software adapter).
  */
-import type { KernelSource } from './kernels';
+import type { KernelDef } from './kernels';
 
 const layouts = new WeakMap<GPUDevice, Map<number, { bgl: GPUBindGroupLayout; pl: GPUPipelineLayout }>>();
 const pipelines = new WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline>>>();
@@ -26,12 +26,12 @@ export function storageLayout(device: GPUDevice, n: number): { bgl: GPUBindGroup
   return l;
 }
 
-async function compile(device: GPUDevice, src: KernelSource): Promise<GPUComputePipeline> {
+async function compile(device: GPUDevice, src: KernelDef): Promise<GPUComputePipeline> {
   const module = device.createShaderModule({ code: src.code, label: src.name });
   try {
     return await device.createComputePipelineAsync({
       label: src.name,
-      layout: storageLayout(device, src.bindings).pl,
+      layout: storageLayout(device, src.bindings.length + 1).pl,
       compute: { module, entryPoint: 'main' },
     });
   } catch (e) {
@@ -52,7 +52,7 @@ async function compile(device: GPUDevice, src: KernelSource): Promise<GPUCompute
 }
 
 /** The pipeline of `src` on `device`, compiled at most once. */
-export function pipelineFor(device: GPUDevice, src: KernelSource): Promise<GPUComputePipeline> {
+export function pipelineFor(device: GPUDevice, src: KernelDef): Promise<GPUComputePipeline> {
   let m = pipelines.get(device);
   if (!m) pipelines.set(device, (m = new Map()));
   let p = m.get(src.code);

@@ -3,7 +3,7 @@
  * ResNet-8/20/32; cosine or linear head) as a few hundred prepared compute dispatches per training step, recorded
  * into one command buffer, instead of thousands of tfjs kernels each with its own CPU-side bookkeeping.
  *
- * Everything is allocated once per (spec, maxBatch) — see ./plan.ts — and pipelines and bind groups are created
+ * Everything is allocated once per (spec, maxBatch) — see ./plan/ — and pipelines and bind groups are created
  * in `create()`. A step is two `writeBuffer`s (the input batch; the step block with n, lr, labels, noise and the
  * loss' per-class numbers), one command buffer, one submit, and an asynchronous read-back of the loss, the gradient
  * sum, the finite flag, the feature norms and the predictions into one of a few rotating staging buffers. The
@@ -15,8 +15,7 @@
  */
 import type { ModelSpec } from '../models/types';
 import { pipelineFor, storageLayout } from './device';
-import { resultLayout } from './kernels';
-import { checkLossInputs, fail, writeStepBlock, type LossInputs } from './step-block';
+import { checkLossInputs, fail, RESULT_WORD, resultLayout, writeStepBlock, type LossInputs } from './step-block';
 import { buildPlan, type Dispatch, type Plan } from './plan';
 
 export interface FusedExecutorOptions {
@@ -350,7 +349,13 @@ export class FusedExecutor {
         slot.buffer.unmap();
         const preds = new Int32Array(n);
         for (let i = 0; i < n; i++) preds[i] = r[rl.preds + i];
-        return { loss: r[0], gradientSum: r[1], finite: r[2] > 0.5, featureNorms: r.slice(rl.norms, rl.norms + n), preds };
+        return {
+          loss: r[RESULT_WORD.loss],
+          gradientSum: r[RESULT_WORD.gradientSum],
+          finite: r[RESULT_WORD.finite] > 0.5,
+          featureNorms: r.slice(rl.norms, rl.norms + n),
+          preds,
+        };
       } finally {
         slot.busy = false;
       }

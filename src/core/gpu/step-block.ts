@@ -1,9 +1,99 @@
 /**
- * The step block (see kernels.ts `stepLayout`): validation of one step's loss inputs and their encoding into the
- * block the head/loss kernels read. Shared by the executor and the golden-file probe of the loss kernel.
+ * The blocks the CPU and the kernels share: the step block the CPU writes before each step (its header words by
+ * name, then labels, noise and the loss' per-class numbers), the head/loss scratch ("tail") and the result block
+ * read back after it; the validation of one step's loss inputs and their encoding. Shared by the executor, the
+ * WGSL builders and the golden-file probe of the loss kernel.
  */
 import type { LogitForm } from '../losses/logit-form';
-import { STEP_HEADER, stepLayout } from './kernels';
+
+/** Header words of the step block (i32 words: n, terms, classWeights, maxBatch, classes, featureDim, frozen). */
+export const STEP_WORD = {
+  /** The batch size of this step. */
+  n: 0,
+  lr: 1,
+  weightDecay: 2,
+  momentum: 3,
+  /** 1, or 2 with mixup. */
+  terms: 4,
+  /** λ: the weight of term 0. */
+  lambda: 5,
+  focalGamma: 6,
+  /** 1 when the loss has per-class weights. */
+  classWeights: 7,
+  maxBatch: 8,
+  classes: 9,
+  featureDim: 10,
+  /** 1 on a frozen-backbone step (no feature gradient). */
+  frozen: 11,
+} as const;
+
+/** Words of the step block's header (room to spare after STEP_WORD). */
+export const STEP_HEADER = 16;
+
+/** Offsets (floats) in the step block after its header: labels [2][maxB], noise [2][maxB·C], per-class vectors. */
+export interface StepLayout {
+  labels: number;
+  noise: number;
+  outScale: number;
+  sampleScale: number;
+  noiseAmp: number;
+  targetMargin: number;
+  logitBias: number;
+  featureStimulus: number;
+  classWeight: number;
+  total: number;
+}
+
+export function stepLayout(maxB: number, C: number): StepLayout {
+  const labels = STEP_HEADER;
+  const noise = labels + 2 * maxB;
+  const outScale = noise + 2 * maxB * C;
+  const sampleScale = outScale + C;
+  const noiseAmp = sampleScale + C;
+  const targetMargin = noiseAmp + C;
+  const logitBias = targetMargin + C;
+  const featureStimulus = logitBias + C;
+  const classWeight = featureStimulus + C;
+  const total = classWeight + C;
+  return { labels, noise, outScale, sampleScale, noiseAmp, targetMargin, logitBias, featureStimulus, classWeight, total };
+}
+
+/** Offsets (floats) inside the tail scratch region. */
+export interface TailLayout {
+  o: number;
+  dO: number;
+  nf: number;
+  nw: number;
+  gn: number;
+  nr: number;
+  lse: number;
+  coef: number;
+  total: number;
+}
+
+export function tailLayout(maxB: number, C: number): TailLayout {
+  const o = 0;
+  const dO = o + maxB * C;
+  const nf = dO + maxB * C;
+  const nw = nf + maxB;
+  const gn = nw + C;
+  const nr = gn + maxB;
+  const lse = nr + maxB;
+  const coef = lse + 2 * maxB;
+  const total = coef + 2 * maxB;
+  return { o, dO, nf, nw, gn, nr, lse, coef, total };
+}
+
+/** Header words of the result block; 1 in `finite` when the loss and every gradient are finite (else 0). */
+export const RESULT_WORD = { loss: 0, gradientSum: 1, finite: 2 } as const;
+
+/** Words of the result block's header; then the feature norms [maxB] and the predictions [maxB]. */
+export const RESULT_HEADER = 4;
+
+/** Offsets (floats) of the result block that is read back after each step. */
+export function resultLayout(maxB: number): { norms: number; preds: number; total: number } {
+  return { norms: RESULT_HEADER, preds: RESULT_HEADER + maxB, total: RESULT_HEADER + 2 * maxB };
+}
 
 export interface LossInputs {
   n: number;
@@ -59,10 +149,7 @@ export function checkLossInputs(a: LossInputs, C: number, who: string): (number[
   return vecs;
 }
 
-/**
- * Writes the step block into `f32`/`i32` (two views of the same words, block at word 0): header (n, lr, weight
- * decay, momentum, terms, λ, γ, class weights on, maxBatch, C, D, frozen), labels, noise and per-class vectors.
- */
+/** Writes the step block into `f32`/`i32` (two views of the same words, block at word 0). */
 export function writeStepBlock(
   f32: Float32Array,
   i32: Int32Array,
@@ -74,18 +161,19 @@ export function writeStepBlock(
   const sl = stepLayout(B, C);
   const { n, form: f } = a;
   f32.fill(0, 0, STEP_HEADER);
-  i32[0] = n;
-  f32[1] = a.lr;
-  f32[2] = a.weightDecay;
-  f32[3] = a.momentum;
-  i32[4] = a.mix ? 2 : 1;
-  f32[5] = a.mix ? a.mix.lambda : 1;
-  f32[6] = f.focalGamma;
-  i32[7] = f.classWeight ? 1 : 0;
-  i32[8] = B;
-  i32[9] = C;
-  i32[10] = D;
-  i32[11] = a.frozen ? 1 : 0;
+  const W = STEP_WORD;
+  i32[W.n] = n;
+  f32[W.lr] = a.lr;
+  f32[W.weightDecay] = a.weightDecay;
+  f32[W.momentum] = a.momentum;
+  i32[W.terms] = a.mix ? 2 : 1;
+  f32[W.lambda] = a.mix ? a.mix.lambda : 1;
+  f32[W.focalGamma] = f.focalGamma;
+  i32[W.classWeights] = f.classWeight ? 1 : 0;
+  i32[W.maxBatch] = B;
+  i32[W.classes] = C;
+  i32[W.featureDim] = D;
+  i32[W.frozen] = a.frozen ? 1 : 0;
   for (let i = 0; i < n; i++) i32[sl.labels + i] = a.labels[i];
   if (a.mix) for (let i = 0; i < n; i++) i32[sl.labels + B + i] = a.mix.labels[i];
   if (f.usesNoise) {

@@ -5,17 +5,8 @@
  */
 import type { LogitForm } from '../losses/logit-form';
 import { pipelineFor, storageLayout } from './device';
-import {
-  headBackwardKernel,
-  headBackwardThreads,
-  headForwardKernel,
-  lossKernel,
-  groups1d,
-  resultLayout,
-  stepLayout,
-  tailLayout,
-} from './kernels';
-import { checkLossInputs, fail, writeStepBlock } from './step-block';
+import { groups1d, headBackward, headForward, type KernelDef, loss } from './kernels';
+import { checkLossInputs, fail, RESULT_WORD, resultLayout, stepLayout, tailLayout, writeStepBlock } from './step-block';
 
 export interface TailProbeInput {
   head: 'cosine' | 'linear';
@@ -86,20 +77,24 @@ export async function runTailProbe(device: GPUDevice, a: TailProbeInput): Promis
     p.set(a.weight);
     if (a.head === 'linear') p.set(a.bias!, D * C);
     device.queue.writeBuffer(buf, offs.p, p);
-    const bind = (names: (keyof typeof sizes)[]) =>
-      names.map((k, i) => ({ binding: i, resource: { buffer: buf, offset: offs[k], size: sizes[k] * 4 } }));
-    const jobs: [ReturnType<typeof lossKernel>, (keyof typeof sizes)[], [number, number, number]][] = [
-      [headForwardKernel(a.head), ['step', 'f', 'p', 't'], groups1d(B * C)],
-      [lossKernel(), ['step', 'f', 't', 'res'], [1, 1, 1]],
-      [headBackwardKernel(a.head), ['step', 'f', 'p', 't', 'g', 'df'], groups1d(headBackwardThreads(a.head, B, C, D))],
-    ];
-    const pipes = await Promise.all(jobs.map(([src]) => pipelineFor(device, src)));
+    // binding 0 is the step block, the others are named after the regions above
+    const bind = (src: KernelDef) =>
+      ['step', ...src.bindings].map((k, i) => {
+        if (!(k in sizes)) fail(`tail probe: no region for binding '${k}' of ${src.name}`);
+        const key = k as keyof typeof sizes;
+        return { binding: i, resource: { buffer: buf, offset: offs[key], size: sizes[key] * 4 } };
+      });
+    const jobs = [headForward(a.head), loss, headBackward(a.head)].map((src) => {
+      const l = src.launch({}, { maxBatch: B, C, D });
+      return { src, groups: 'threads' in l ? groups1d(l.threads, src.workgroupSize) : l.workgroups };
+    });
+    const pipes = await Promise.all(jobs.map(({ src }) => pipelineFor(device, src)));
     device.pushErrorScope('validation');
     const enc = device.createCommandEncoder();
     const pass = enc.beginComputePass();
-    jobs.forEach(([src, names, groups], k) => {
+    jobs.forEach(({ src, groups }, k) => {
       pass.setPipeline(pipes[k]);
-      pass.setBindGroup(0, device.createBindGroup({ layout: storageLayout(device, src.bindings).bgl, entries: bind(names) }));
+      pass.setBindGroup(0, device.createBindGroup({ layout: storageLayout(device, src.bindings.length + 1).bgl, entries: bind(src) }));
       pass.dispatchWorkgroups(...groups);
     });
     pass.end();
@@ -115,7 +110,7 @@ export async function runTailProbe(device: GPUDevice, a: TailProbeInput): Promis
     const rl = resultLayout(B);
     return {
       output: at('t', tl.o, B * C),
-      loss: at('res', 0, 1)[0],
+      loss: at('res', RESULT_WORD.loss, 1)[0],
       gradOutput: at('t', tl.dO, B * C),
       gradFeatures: at('df', 0, B * D),
       gradWeight: at('g', 0, D * C),
