@@ -5,6 +5,7 @@ import { createPlaygroundStore } from './state/store';
 import { PlaygroundSession } from './state/session';
 import { Autosaver } from './state/autosave';
 import { IdbAutosaveStorage } from './state/autosave-idb';
+import { Tabs } from './state/tabs';
 import { describeProblems, parseSettings, serialiseUrl, withHide } from './state/url-schema';
 import './ui/styles.css';
 
@@ -23,8 +24,11 @@ if (problems.length) {
     items: describeProblems(problems),
   });
 }
-// after every finished epoch the run is saved to IndexedDB; a saved run is offered on the next load
-const autosave = new Autosaver(new IdbAutosaveStorage(), store);
+// the other tabs of the playground: told when two train at once, and which saved runs belong to a tab still open
+const tabs = new Tabs(store);
+tabs.start();
+// after every finished epoch the run is saved to IndexedDB (one record per run); saved runs are offered on the next load
+const autosave = new Autosaver(new IdbAutosaveStorage(), store, { tab: tabs.tab, openTabs: () => tabs.openTabs() });
 const session = new PlaygroundSession(store, {
   onCheckpoint: (snapshot) => void autosave.save(snapshot),
   writeUrl: (query) => replaceUrl(withHide(query, store.getState().hidden)),

@@ -4,11 +4,12 @@
  * within a small budget (~3 s in all); the fastest wins. A software WebGPU adapter (SwiftShader on a machine without
  * a GPU) is typically tens of times slower than wasm, which is why "first available" is not good enough.
  *
- * The pure parts (`softwareRenderer`, `rankTimings`, `explainChoice`) are tested in Node; `probeBackends` runs in the
- * worker.
+ * The pure parts (`softwareRenderer`, `rankTimings`, `explainChoice`) are tested in Node; `probeBackends` runs in a
+ * worker of its own (worker/probe.worker.ts) beside the training, which the page ends when its budget is spent.
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendName } from './backend';
+import { LABEL, probeResult } from './backend-words';
 import { buildSpec, createModel } from './models';
 import type { HeadKind, ModelKind } from './models/types';
 import { TfjsEngine } from './train/tfjs-engine';
@@ -58,35 +59,6 @@ export function softwareRenderer(strings: readonly (string | undefined | null)[]
   const all = strings.filter(Boolean).join(' ').toLowerCase();
   for (const [needle, name] of SOFTWARE) if (new RegExp(`\\b${needle}\\b`).test(all)) return name;
   return fallbackAdapter ? 'a fallback (software) adapter' : null;
-}
-
-const LABEL: Record<BackendName, string> = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'wasm', cpu: 'cpu' };
-
-/** Measured backends fastest first, then the unmeasured ones in their given order. */
-export function rankTimings(timings: readonly BackendTiming[]): BackendName[] {
-  const measured = timings.filter((t) => t.ms !== null).sort((a, b) => a.ms! - b.ms!);
-  const rest = timings.filter((t) => t.ms === null && !t.error);
-  const failed = timings.filter((t) => t.ms === null && t.error);
-  return [...measured, ...rest, ...failed].map((t) => t.name);
-}
-
-const times = (r: number) => (r >= 10 ? Math.round(r) : Math.round(r * 10) / 10);
-
-/** The badge's sentence: what was chosen and why the others lost. */
-export function explainChoice(timings: readonly BackendTiming[], chosen: BackendName): string {
-  const best = timings.find((t) => t.name === chosen);
-  const parts: string[] = [];
-  for (const t of timings) {
-    if (t.name === chosen) continue;
-    const soft = t.software === 'a software renderer' ? t.software : `a software renderer (${t.software})`;
-    const what = t.software ? `${LABEL[t.name]} here is ${soft}` : LABEL[t.name];
-    if (t.error) parts.push(`${LABEL[t.name]} failed (${t.error})`);
-    else if (best?.ms && t.ms) parts.push(`${what}: ${times(t.ms / best.ms)}× slower`);
-    else if (best?.ms && t.over) parts.push(`${what}: over ${times(t.over / best.ms)}× slower`);
-    else if (t.software) parts.push(what);
-  }
-  const head = best?.ms ? `${LABEL[chosen]} (${Math.round(best.ms)} ms/step, fastest measured)` : LABEL[chosen];
-  return parts.length ? `${head} — ${parts.join('; ')}` : head;
 }
 
 interface GpuAdapterLike {
@@ -168,32 +140,40 @@ async function timeStep(spec: ProbeSpec, budgetMs: number): Promise<number | nul
 export async function probeBackends(
   spec: ProbeSpec,
   candidates: readonly BackendName[],
-  opts: { budgetMs?: number; wasmPaths?: string } = {},
+  opts: {
+    budgetMs?: number;
+    wasmPaths?: string;
+    onMeasure?: (name: BackendName, software: string | null) => void;
+    onTimed?: (t: BackendTiming) => void;
+  } = {},
 ): Promise<ProbeResult> {
   const budget = opts.budgetMs ?? 3000;
   const start = now();
   const sorted = [...candidates].sort((a, b) => Number(b === 'wasm') - Number(a === 'wasm'));
   const timings: BackendTiming[] = [];
+  const record = (t: BackendTiming) => {
+    timings.push(t);
+    opts.onTimed?.(t);
+  };
   for (const name of sorted) {
     if (name === 'cpu') continue; // the plain JS backend is never the fastest; it stays the last resort
     const software = name === 'webgpu' ? await webgpuSoftware().catch(() => null) : name === 'webgl' ? webglSoftware() : null;
     if ((name === 'webgpu' || name === 'webgl') && software === null) {
-      timings.push({ name, ms: null, software: null, error: `${LABEL[name]} unavailable` });
+      record({ name, ms: null, software: null, error: `${LABEL[name]} unavailable` });
       continue;
     }
     const left = Math.max(1000, budget - (now() - start));
+    opts.onMeasure?.(name, software || null);
     try {
       await initBackend({ order: [name], wasmPaths: opts.wasmPaths });
       const ms = await timeStep(spec, left);
-      timings.push(ms === null ? { name, ms: null, over: left, software: software || null } : { name, ms, software: software || null });
+      record(ms === null ? { name, ms: null, over: left, software: software || null } : { name, ms, software: software || null });
     } catch (e) {
-      timings.push({ name, ms: null, software: software || null, error: e instanceof Error ? e.message : String(e) });
+      record({ name, ms: null, software: software || null, error: e instanceof Error ? e.message : String(e) });
     }
   }
-  const ranked = rankTimings(timings);
-  const order = [...ranked.filter((n) => !timings.find((t) => t.name === n)?.error), 'cpu' as const];
-  const chosen = order[0];
+  const result = probeResult(timings);
   // leave the chosen backend active for the caller's initBackend
-  if (tf.getBackend() !== chosen) await tf.setBackend(chosen).catch(() => false);
-  return { order, timings, why: explainChoice(timings, chosen) };
+  if (tf.getBackend() !== result.order[0]) await tf.setBackend(result.order[0]).catch(() => false);
+  return result;
 }

@@ -1,26 +1,12 @@
 /**
- * The browser's AutosaveStorage: one IndexedDB record (database 'long-tail-playground', store 'runs', key 'last')
- * holding the latest run. Typed arrays are stored by structured clone. Quota errors arrive as the transaction's
- * error (QuotaExceededError) and reject `save`. A run on uploaded data references its upload recipe (the picked
- * files as Blobs, possibly 170 MB), which is written once under key 'upload' rather than with every epoch. A
- * record that fails the check (saved-run-check.ts) is moved to key 'unreadable' until the user discards it.
+ * The browser's store of saved runs: IndexedDB (database 'long-tail-playground', object store 'runs'), as the
+ * KvStore of run-store.ts, which lays out the records. Typed arrays and the upload recipes' Blobs are stored by
+ * structured clone. Quota errors arrive as the transaction's error (QuotaExceededError) and reject the save.
  */
-import type { AutosaveStorage, SavedRun } from './autosave';
-import { isUploadRecipe, recipeFingerprint, type UploadRecipe } from './upload-recipe';
+import { RunStore, type KvStore, type KvTx } from './run-store';
 
 const DB_NAME = 'long-tail-playground';
 const STORE = 'runs';
-const KEY = 'last';
-const UPLOAD_KEY = 'upload';
-/** A record that could not be read, kept until the user discards it. */
-const ASIDE_KEY = 'unreadable';
-
-interface StoredUpload {
-  fingerprint: string;
-  recipe: UploadRecipe;
-}
-
-type StoredRun = Omit<SavedRun, 'upload'> & { uploadRef?: string };
 
 function reqPromise<T>(r: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -37,12 +23,10 @@ function txDone(tx: IDBTransaction): Promise<void> {
   });
 }
 
-export class IdbAutosaveStorage implements AutosaveStorage {
+class IdbKv implements KvStore {
   private db: Promise<IDBDatabase> | null = null;
-  /** Fingerprint of the upload recipe known to be stored under UPLOAD_KEY. */
-  private storedUpload: string | null = null;
 
-  constructor(private readonly idb: IDBFactory | undefined = typeof indexedDB !== 'undefined' ? indexedDB : undefined) {}
+  constructor(private readonly idb: IDBFactory | undefined) {}
 
   private open(): Promise<IDBDatabase> {
     if (!this.idb) return Promise.reject(new Error('IndexedDB is not available in this browser'));
@@ -59,60 +43,20 @@ export class IdbAutosaveStorage implements AutosaveStorage {
     return this.db;
   }
 
-  /** The stored record as it is, with its upload recipe attached when the reference matches (checked by the caller). */
-  async load(): Promise<unknown> {
-    if (!this.idb) return null;
+  async tx<T>(mode: 'readonly' | 'readwrite', body: (t: KvTx) => Promise<T>): Promise<T> {
     const db = await this.open();
-    const store = db.transaction(STORE, 'readonly').objectStore(STORE);
-    const [v, u] = (await Promise.all([reqPromise(store.get(KEY)), reqPromise(store.get(UPLOAD_KEY))])) as [unknown, unknown];
-    if (v === undefined || v === null) return null;
-    if (typeof v !== 'object' || Array.isArray(v)) return v;
-    const { uploadRef, ...run } = v as Record<string, unknown>;
-    const up = u as Partial<StoredUpload> | undefined;
-    if (up && typeof up === 'object' && typeof up.fingerprint === 'string' && isUploadRecipe(up.recipe)) {
-      this.storedUpload = up.fingerprint;
-      if (uploadRef === up.fingerprint) return { ...run, upload: up.recipe };
-    }
-    return run;
-  }
-
-  /** Moves the record under ASIDE_KEY (kept, replacing an older one set aside) so the next save does not overwrite it. */
-  async setAside(): Promise<void> {
-    if (!this.idb) return;
-    const db = await this.open();
-    const tx = db.transaction(STORE, 'readwrite');
+    const tx = db.transaction(STORE, mode);
     const done = txDone(tx);
     const store = tx.objectStore(STORE);
-    const g = store.get(KEY);
-    g.onsuccess = () => {
-      if (g.result !== undefined) store.put(g.result, ASIDE_KEY);
-      store.delete(KEY);
+    const t: KvTx = {
+      get: (k) => reqPromise(store.get(k)),
+      put: async (k, v) => void (await reqPromise(store.put(v, k))),
+      delete: async (k) => void (await reqPromise(store.delete(k))),
+      keys: async (p) => (await reqPromise(store.getAllKeys(IDBKeyRange.bound(p, `${p}\uffff`)))).map(String),
     };
-    await done;
-  }
-
-  async clearAside(): Promise<void> {
-    if (!this.idb) return;
-    const db = await this.open();
-    const tx = db.transaction(STORE, 'readwrite');
-    const done = txDone(tx);
-    tx.objectStore(STORE).delete(ASIDE_KEY);
-    await done;
-  }
-
-  async save(run: SavedRun): Promise<void> {
-    const db = await this.open();
-    const tx = db.transaction(STORE, 'readwrite');
-    const done = txDone(tx);
-    const { upload, ...rest } = run;
-    const stored: StoredRun = rest;
-    const fp = upload ? recipeFingerprint(upload) : null;
+    let out: T;
     try {
-      if (upload && fp) {
-        stored.uploadRef = fp;
-        if (this.storedUpload !== fp) tx.objectStore(STORE).put({ fingerprint: fp, recipe: upload } satisfies StoredUpload, UPLOAD_KEY);
-      }
-      tx.objectStore(STORE).put(stored, KEY);
+      out = await body(t);
     } catch (e) {
       done.catch(() => undefined);
       try {
@@ -123,17 +67,20 @@ export class IdbAutosaveStorage implements AutosaveStorage {
       throw e;
     }
     await done;
-    if (fp) this.storedUpload = fp;
+    return out;
+  }
+}
+
+/** The saved runs in IndexedDB (without IndexedDB: no runs to load, and each save rejects with the reason). */
+export class IdbAutosaveStorage extends RunStore {
+  private readonly available: boolean;
+  constructor(idb: IDBFactory | undefined = typeof indexedDB !== 'undefined' ? indexedDB : undefined) {
+    super(new IdbKv(idb));
+    this.available = !!idb;
   }
 
-  async clear(): Promise<void> {
-    if (!this.idb) return;
-    const db = await this.open();
-    const tx = db.transaction(STORE, 'readwrite');
-    const done = txDone(tx);
-    tx.objectStore(STORE).delete(KEY);
-    tx.objectStore(STORE).delete(UPLOAD_KEY);
-    await done;
-    this.storedUpload = null;
+  /** Without IndexedDB nothing was saved: no runs (a save then says why it failed). */
+  override load(): ReturnType<RunStore['load']> {
+    return this.available ? super.load() : Promise.resolve([]);
   }
 }

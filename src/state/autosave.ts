@@ -1,10 +1,12 @@
 /**
  * Autosave and resume. After every finished epoch the session hands a RunSnapshot (settings, metrics history up to
  * that epoch, the worker's checkpoint: weights, BN counters, momentum, random streams) to the Autosaver, which
- * writes it as one record through an AutosaveStorage (IndexedDB in the browser, see autosave-idb.ts; in memory in
- * tests). On the next page load a saved run is offered ("Resume the run from … (epoch N of M)?"); resuming restores
- * the settings, the URL, the history and the trainer (worker 'restore') so training continues from that epoch with
- * the same metrics. Storage failures (quota, private mode) become a notice; training goes on.
+ * writes it as the record of that run (one per run, stamped with the tab that saved it) through an AutosaveStorage
+ * (IndexedDB in the browser, see autosave-idb.ts and run-store.ts; in memory in tests). Several tabs each save
+ * their own runs; a browser keeps the newest few and says which it dropped. On the next page load the saved runs
+ * are offered, newest first, each with its tab ("Resume the run from … (epoch N of M)?"); resuming restores the
+ * settings, the URL, the history and the trainer (worker 'restore') so training continues from that epoch with the
+ * same metrics. Storage failures (quota, private mode) become a notice; training goes on.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { PlaygroundSession } from './session';
@@ -15,6 +17,9 @@ import { loadRecipe } from './upload';
 import { recipeLabel } from './upload-recipe';
 import { checkSavedRun } from './saved-run-check';
 import type { PlaygroundStore } from './store';
+import { MemoryKv, RunStore, type RunIndexEntry, type StoredRecord } from './run-store';
+import type { UploadRecipe } from './upload-recipe';
+import type { TabInfo } from './tabs';
 
 export const AUTOSAVE_VERSION = 1;
 
@@ -23,45 +28,73 @@ export interface SavedRun extends RunSnapshot {
   version: typeof AUTOSAVE_VERSION;
   /** Milliseconds since 1970 (Date.now()) of the save. */
   savedAt: number;
+  /** The tab that saved it (its label tells the runs of several tabs apart). */
+  tab?: TabInfo;
 }
 
 /**
- * Where saved runs live. `load` resolves the stored record as it is (null: none), unchecked: the Autosaver checks
- * it (saved-run-check.ts). A record that fails is moved aside (`setAside`: kept under another key, so the next
- * save does not overwrite it) until the user discards it (`clearAside`).
+ * Where saved runs live: one record per run under its key (run-store.ts lays them out). `load` resolves every
+ * stored record as it is, newest first, unchecked: the Autosaver checks each (saved-run-check.ts). A record that
+ * fails is moved aside (`setAside`: kept under another key, so no save overwrites it) until the user discards it
+ * (`clearAside`). `save` keeps the newest runs only and resolves with the ones it dropped.
  */
 export interface AutosaveStorage {
-  load(): Promise<unknown>;
-  save(run: SavedRun): Promise<void>;
-  clear(): Promise<void>;
-  setAside(): Promise<void>;
+  load(): Promise<StoredRecord[]>;
+  save(key: string, run: SavedRun): Promise<RunIndexEntry[]>;
+  remove(key: string): Promise<void>;
+  setAside(key: string): Promise<void>;
   clearAside(): Promise<void>;
 }
 
-/** Storage in memory (tests, and browsers without IndexedDB). `failWith` makes `save` reject (quota tests). */
-export class MemoryAutosaveStorage implements AutosaveStorage {
-  run: SavedRun | null = null;
-  /** The record set aside (unreadable), if any. */
-  aside: unknown = null;
+/**
+ * Saved runs in memory (tests, and browsers without IndexedDB). `failWith` makes `save` reject (quota tests);
+ * `run` is the record saved last, and setting it leaves the store as an earlier version of the app left it (one
+ * record under the old single key), which the next load migrates.
+ */
+export class MemoryAutosaveStorage extends RunStore {
+  private readonly mem: MemoryKv;
+  private lastKey: string | null = null;
   saves = 0;
   failWith: Error | null = null;
-  async load(): Promise<unknown> {
-    return this.run ? structuredClone(this.run) : null;
+
+  constructor(keep?: number) {
+    const kv = new MemoryKv();
+    super(kv, keep);
+    this.mem = kv;
   }
-  async save(run: SavedRun): Promise<void> {
+
+  override async save(key: string, run: SavedRun): Promise<RunIndexEntry[]> {
     if (this.failWith) throw this.failWith;
-    this.run = structuredClone(run);
+    const dropped = await super.save(key, run);
+    this.lastKey = key;
     this.saves++;
+    return dropped;
   }
-  async clear(): Promise<void> {
-    this.run = null;
+
+  /** The run saved last (with its upload recipe), or null once it is gone. */
+  get run(): SavedRun | null {
+    const v = this.lastKey === null ? undefined : this.mem.map.get(`run:${this.lastKey}`);
+    if (v === undefined) return null;
+    const { uploadRef, ...r } = structuredClone(v) as SavedRun & { uploadRef?: string };
+    const up = uploadRef ? (this.mem.map.get(`upload:${uploadRef}`) as { recipe: UploadRecipe } | undefined) : undefined;
+    return (up ? { ...r, upload: up.recipe } : r) as SavedRun;
   }
-  async setAside(): Promise<void> {
-    this.aside = this.run;
-    this.run = null;
+
+  set run(v: unknown) {
+    this.mem.map.clear();
+    this.lastKey = null;
+    if (v !== null && v !== undefined) this.mem.map.set('last', structuredClone(v));
   }
-  async clearAside(): Promise<void> {
-    this.aside = null;
+
+  /** The keys of the runs kept now. */
+  get keys(): string[] {
+    return [...this.mem.map.keys()].filter((k) => k.startsWith('run:')).map((k) => k.slice(4));
+  }
+
+  /** The first record set aside, if any. */
+  get aside(): unknown {
+    for (const [k, v] of this.mem.map) if (k.startsWith('aside:')) return v;
+    return null;
   }
 }
 
@@ -70,10 +103,11 @@ export function isSavedRun(v: unknown): v is SavedRun {
   return checkSavedRun(v).ok;
 }
 
-export function snapshotToSaved(s: RunSnapshot, savedAt: number): SavedRun {
+export function snapshotToSaved(s: RunSnapshot, savedAt: number, tab?: TabInfo): SavedRun {
   return {
     version: AUTOSAVE_VERSION,
     savedAt,
+    ...(tab ? { tab } : {}),
     settings: s.settings,
     label: s.label,
     dataKey: s.dataKey,
@@ -113,23 +147,53 @@ export function storageErrorMessage(e: unknown): string {
   return msg || name || 'unknown storage error';
 }
 
+/** A saved run offered for resuming. */
+export interface Offer {
+  key: string;
+  run: SavedRun;
+  /** The tab that saved it is still open (resuming here then continues it under a new key: the two never share one). */
+  tabOpen: boolean;
+}
+
 export interface OfferState {
-  /** The saved run offered for resuming (null: none, or decided). */
-  offer: SavedRun | null;
+  /** The saved runs offered for resuming, newest first (empty: none, or all decided). */
+  offers: Offer[];
   busy: boolean;
-  /** Why the stored record could not be read (it was set aside); null: nothing to report. */
+  /** Why stored records could not be read (they were set aside); null: nothing to report. */
   unreadable: string | null;
 }
 
 export interface AutosaverOptions {
   now?: () => number;
+  /** This tab (default: an id of its own, labelled "this tab"). */
+  tab?: TabInfo;
+  /** The ids of the tabs open now (tabs.ts; default: none known). */
+  openTabs?: () => Promise<Set<string>>;
+}
+
+/** "GCL · ConvNet (the tab opened 7 Dec 2026 15:42, still open)": which run, from which tab. */
+export function offerLabel(o: Offer): string {
+  const tab = o.run.tab?.label;
+  return `${o.run.label}${tab ? ` (${tab}${o.tabOpen ? ', still open' : ''})` : ''}`;
+}
+
+function randomId(): string {
+  return typeof crypto !== 'undefined' && 'randomUUID' in crypto
+    ? crypto.randomUUID().slice(0, 8)
+    : Math.random().toString(36).slice(2, 10);
 }
 
 export class Autosaver {
-  readonly offerStore: StoreApi<OfferState> = createStore<OfferState>()(() => ({ offer: null, busy: false, unreadable: null }));
+  readonly offerStore: StoreApi<OfferState> = createStore<OfferState>()(() => ({ offers: [], busy: false, unreadable: null }));
   private saving: Promise<void> | null = null;
-  private next: RunSnapshot | null = null;
+  /** The latest snapshot waiting per storage key (one write at a time; a later one replaces a waiting one). */
+  private readonly next = new Map<string, RunSnapshot>();
+  /** Storage key of each run of this page (store run id → key). */
+  private readonly keyOfRun = new Map<string, string>();
+  private runs = 0;
   private readonly now: () => number;
+  private readonly tab: TabInfo;
+  private readonly openTabs: () => Promise<Set<string>>;
   private failed = false;
   /** Resolves after the latest save settled (tests). */
   idle: Promise<void> = Promise.resolve();
@@ -140,11 +204,17 @@ export class Autosaver {
     opts: AutosaverOptions = {},
   ) {
     this.now = opts.now ?? Date.now;
+    this.tab = opts.tab ?? { id: randomId(), label: 'this tab' };
+    this.openTabs = opts.openTabs ?? (async () => new Set());
   }
 
-  /** Looks for a saved run to offer. */
+  private get offers(): Offer[] {
+    return this.offerStore.getState().offers;
+  }
+
+  /** Looks for saved runs to offer (newest first); the first one is also returned. */
   async init(): Promise<SavedRun | null> {
-    let raw: unknown;
+    let raw: StoredRecord[];
     try {
       raw = await this.storage.load();
     } catch (e) {
@@ -153,24 +223,36 @@ export class Autosaver {
         .pushNotice({ id: 'autosave', level: 'warning', title: 'Saved run unavailable:', items: [storageErrorMessage(e)] });
       return null;
     }
-    if (raw === null || raw === undefined) return null;
-    const checked = checkSavedRun(raw);
-    if (!checked.ok) {
-      // kept (not deleted) under another key, so this page's saves do not overwrite it; the banner offers Discard
+    const open = await this.openTabs().catch(() => new Set<string>());
+    const offers: Offer[] = [];
+    const bad: string[] = [];
+    for (const { key, value } of raw) {
+      const checked = checkSavedRun(value);
+      if (checked.ok) {
+        offers.push({
+          key,
+          run: checked.run,
+          tabOpen: !!checked.run.tab && checked.run.tab.id !== this.tab.id && open.has(checked.run.tab.id),
+        });
+        continue;
+      }
+      // kept (not deleted) under another key, so no save overwrites it; the banner offers Discard
       let why = checked.why;
       try {
-        await this.storage.setAside();
+        await this.storage.setAside(key);
       } catch (e) {
         why += `; setting it aside failed too: ${storageErrorMessage(e)}`;
       }
-      this.offerStore.setState({ offer: null, unreadable: why });
-      return null;
+      bad.push(why);
     }
-    this.offerStore.setState({ offer: checked.run });
-    return checked.run;
+    const unreadable = bad.length === 0 ? null : bad.length === 1 ? bad[0] : `${bad[0]}; and ${bad.length - 1} more`;
+    // runs this page saved meanwhile are its own, not offers
+    const mine = new Set(this.keyOfRun.values());
+    this.offerStore.setState({ offers: offers.filter((o) => !mine.has(o.key)), unreadable });
+    return offers[0]?.run ?? null;
   }
 
-  /** Deletes the record that could not be read (set aside by `init`). */
+  /** Deletes the records that could not be read (set aside by `init`). */
   async discardUnreadable(): Promise<void> {
     try {
       await this.storage.clearAside();
@@ -186,11 +268,22 @@ export class Autosaver {
     }
   }
 
-  /** Saves a finished epoch (later snapshots replace one still waiting; one write at a time). */
+  /** The storage key of a run of this page (a new one for a run not seen yet). */
+  private keyFor(runId: string | undefined): string {
+    const id = runId ?? '';
+    let key = this.keyOfRun.get(id);
+    if (!key) {
+      key = `${this.tab.id}-${++this.runs}`;
+      this.keyOfRun.set(id, key);
+    }
+    return key;
+  }
+
+  /** Saves a finished epoch of a run under that run's key (later snapshots replace one still waiting; one write at a time). */
   save(snapshot: RunSnapshot): Promise<void> {
-    // a new run's first save replaces the offered one: the offer is gone
-    if (this.offerStore.getState().offer && !this.offerStore.getState().busy) this.offerStore.setState({ offer: null });
-    this.next = snapshot;
+    const key = this.keyFor(snapshot.runId);
+    if (this.offers.some((o) => o.key === key)) this.offerStore.setState({ offers: this.offers.filter((o) => o.key !== key) });
+    this.next.set(key, snapshot);
     if (!this.saving) {
       this.saving = this.drain();
       this.idle = this.saving;
@@ -200,15 +293,16 @@ export class Autosaver {
 
   private async drain(): Promise<void> {
     try {
-      while (this.next) {
-        const s = this.next;
-        this.next = null;
+      for (let e = this.next.entries().next(); !e.done; e = this.next.entries().next()) {
+        const [key, s] = e.value;
+        this.next.delete(key);
         try {
-          await this.storage.save(snapshotToSaved(s, this.now()));
+          const dropped = await this.storage.save(key, snapshotToSaved(s, this.now(), this.tab));
           if (this.failed) {
             this.failed = false;
             this.store.getState().dismissNotice('autosave');
           }
+          if (dropped.length) this.noteDropped(dropped);
         } catch (e) {
           this.failed = true;
           this.store.getState().pushNotice({
@@ -224,10 +318,27 @@ export class Autosaver {
     }
   }
 
-  /** Continues the offered run: settings, URL, metrics history and trainer (worker 'restore'). */
-  async resume(session: PlaygroundSession): Promise<boolean> {
-    const r = this.offerStore.getState().offer;
-    if (!r || this.offerStore.getState().busy) return false;
+  /** The oldest runs beyond the bound were deleted: say which. */
+  private noteDropped(dropped: RunIndexEntry[]): void {
+    const gone = new Set(dropped.map((d) => d.key));
+    if (this.offers.some((o) => gone.has(o.key))) this.offerStore.setState({ offers: this.offers.filter((o) => !gone.has(o.key)) });
+    const keep = this.storage instanceof RunStore ? this.storage.keep : null;
+    this.store.getState().pushNotice({
+      id: 'autosave-dropped',
+      level: 'info',
+      title: `Saved runs: ${keep ? `this browser keeps the ${keep} newest;` : 'older ones'} removed`,
+      items: dropped.map(
+        (d) => `${d.label}${d.tabLabel ? ` (${d.tabLabel})` : ''}, saved ${d.savedAt ? formatSavedAt(d.savedAt) : 'at an unknown time'}`,
+      ),
+    });
+  }
+
+  /** Continues an offered run (`key`; default the newest): settings, URL, metrics history and trainer (worker 'restore'). */
+  async resume(session: PlaygroundSession, key?: string): Promise<boolean> {
+    const o = key === undefined ? this.offers[0] : this.offers.find((x) => x.key === key);
+    if (!o || this.offerStore.getState().busy) return false;
+    const r = o.run;
+    const without = () => this.offers.filter((x) => x.key !== o.key);
     this.offerStore.setState({ busy: true });
     try {
       let settings = r.settings;
@@ -247,15 +358,17 @@ export class Autosaver {
       }
       const summary = await session.resumeSaved(settings, checkpoint, { label: r.label, batches: r.batches, epochs: r.epochs });
       const st = this.store.getState();
+      // the resumed run goes on saving under its record, unless the tab that saved it is still open and may save it too
+      if (st.current && !o.tabOpen) this.keyOfRun.set(st.current.id, o.key);
       if (r.compare && Array.isArray(r.compare.runs)) st.restoreRuns(r.compare.runs, !!r.compare.currentPinned);
       st.patchRun({
         stage1Done: r.stage1Done || summary.stage === 2,
         announcement: `Resumed the run from ${formatSavedAt(r.savedAt)} at ${savedProgress(r)}.`,
       });
-      this.offerStore.setState({ offer: null, busy: false });
+      this.offerStore.setState({ offers: without(), busy: false });
       return true;
     } catch (e) {
-      this.offerStore.setState({ offer: null, busy: false });
+      this.offerStore.setState({ offers: without(), busy: false });
       this.store.getState().pushNotice({
         id: 'autosave',
         level: 'error',
@@ -266,11 +379,13 @@ export class Autosaver {
     }
   }
 
-  /** Forgets the offered run (and deletes it). */
-  async discard(): Promise<void> {
-    this.offerStore.setState({ offer: null });
+  /** Forgets an offered run (`key`; default the newest) and deletes it. */
+  async discard(key?: string): Promise<void> {
+    const o = key === undefined ? this.offers[0] : this.offers.find((x) => x.key === key);
+    if (!o) return;
+    this.offerStore.setState({ offers: this.offers.filter((x) => x.key !== o.key) });
     try {
-      await this.storage.clear();
+      await this.storage.remove(o.key);
     } catch (e) {
       this.store
         .getState()

@@ -1,10 +1,12 @@
 /**
- * Starting a worker's backend from the page: a forced backend is tried as chosen; "Auto" asks the worker to time a
- * step of the model on the candidates (core/backend-probe.ts) unless this browser measured that model before — the
- * result is cached in localStorage per model, head, input shape, batch size and user agent (a new browser version or
- * another machine measures again). Changing the model (or head) under "Auto" decides again (`autoAfterChange`).
+ * Starting a worker's backend from the page: a forced backend is tried as chosen; "Auto" starts at once on a backend
+ * that needs no measurement — the winner this browser measured before for the model, or else wasm — and the page then
+ * measures the candidates in the background (`measurementNeeded`, core/backend-probe.ts in a worker of its own) and
+ * moves the run if one is faster. Measurements are cached in localStorage per model, head, input shape, batch size
+ * and user agent (a new browser version or another machine measures again). Changing the model (or head) under
+ * "Auto" decides again (`autoAfterChange`).
  */
-import type { ProbeSpec } from '../core/backend-probe';
+import type { ProbeResult, ProbeSpec } from '../core/backend-probe';
 import type { BackendName } from '../core/backend';
 import type { InitResult } from '../worker/protocol';
 import { backendOrder } from './change-policy';
@@ -25,7 +27,7 @@ export interface KeyValueStore {
 }
 
 interface InitLink {
-  init(order: BackendName[], wasmPaths?: string, probe?: ProbeSpec): Promise<InitResult>;
+  init(order: BackendName[], wasmPaths?: string): Promise<InitResult>;
 }
 
 /** What "Auto" measures for these settings (the embedded data: 28×28 grey, 10 classes). */
@@ -87,7 +89,13 @@ function withCached(r: InitResult, cached: Cached): InitResult {
   return { ...r, reason: why, measured: { timings: cached.timings, why, cached: true } };
 }
 
-/** Starts the worker's backend for `settings` (measuring or using the cached measurement for "Auto"). */
+/** The backend "Auto" starts on before anything is measured: it needs no GPU and is rarely much slower. */
+export const UNMEASURED_START: BackendName = 'wasm';
+
+/**
+ * Starts the worker's backend for `settings`. "Auto": the cached winner of an earlier measurement, else wasm (then
+ * the rest of the order as fallbacks) — never a measurement, so the first run is configured at once.
+ */
 export async function initBackendFor(
   link: InitLink,
   settings: Settings,
@@ -95,44 +103,59 @@ export async function initBackendFor(
 ): Promise<InitResult> {
   const order = backendOrder(settings.backend);
   if (settings.backend !== 'auto') return link.init(order, opts.wasmPaths);
-  const store = storeOf(opts);
-  const probe = probeSpecFor(settings, opts.uploads);
-  const key = keyFor(probe, opts);
-  const cached = readCache(store, key);
+  const cached = readCache(storeOf(opts), keyFor(probeSpecFor(settings, opts.uploads), opts));
   if (cached) {
     const r = await link.init([...cached.order, ...order.filter((b) => !cached.order.includes(b))], opts.wasmPaths);
     if (r.backend !== cached.order[0]) return r; // the measured winner failed here now: the plain fallback reason
     return withCached(r, cached);
   }
-  const r = await link.init(order, opts.wasmPaths, probe);
-  if (r.measured && store) {
-    const measuredOrder = [r.backend, ...order.filter((b) => b !== r.backend)];
-    try {
-      store.setItem(key, JSON.stringify({ order: measuredOrder, why: r.measured.why, timings: r.measured.timings } satisfies Cached));
-    } catch {
-      /* storage full or blocked: measure again next time */
-    }
+  const r = await link.init([UNMEASURED_START, ...order.filter((b) => b !== UNMEASURED_START)], opts.wasmPaths);
+  return r.backend === UNMEASURED_START ? { ...r, reason: `${r.backend} — starts at once; the others are measured in the background` } : r;
+}
+
+/** What "Auto" has to measure in the background for `settings` (null: a forced backend, or measured before here). */
+export function measurementNeeded(settings: Settings, opts: ChoiceOptions = {}): ProbeSpec | null {
+  if (settings.backend !== 'auto') return null;
+  const probe = probeSpecFor(settings, opts.uploads);
+  return readCache(storeOf(opts), keyFor(probe, opts)) ? null : probe;
+}
+
+/** Keeps a finished measurement of `probe` for this browser's next visits. */
+export function saveMeasurement(probe: ProbeSpec, r: ProbeResult, opts: ChoiceOptions = {}): void {
+  const store = storeOf(opts);
+  if (!store) return;
+  try {
+    store.setItem(keyFor(probe, opts), JSON.stringify({ order: r.order, why: r.why, timings: r.timings } satisfies Cached));
+  } catch {
+    /* storage full or blocked: measure again next time */
   }
-  return r;
+}
+
+/** `current` (running) with a measurement just made as its reason. */
+export function withMeasurement(current: InitResult, r: ProbeResult): InitResult {
+  return { ...current, reason: r.why, measured: { timings: r.timings, why: r.why } };
 }
 
 /**
  * "Auto" when a settings change gives the run another model or head: the measurement belongs to the model it timed,
  * so the new one needs its own. 'keep': this browser measured the new model before and its winner is the backend the
- * worker runs (`result`: the badge's reason for it); 'respawn': a new worker measures it (or starts on its cached,
- * different winner). null: nothing to decide (not "Auto" before and after, or the same model and head).
+ * worker runs (`result`: the badge's reason for it); 'measure': never measured, and the worker runs wasm (where an
+ * unmeasured start goes): it stays and the new model is measured in the background; 'respawn': a new worker starts
+ * on the cached, different winner (or on wasm, to measure from there). null: nothing to decide (not "Auto" before and after, or the same model and head).
  */
 export function autoAfterChange(
   current: InitResult | null,
   from: Settings,
   to: Settings,
   opts: ChoiceOptions = {},
-): { action: 'keep'; result: InitResult } | { action: 'respawn' } | null {
+): { action: 'keep'; result: InitResult } | { action: 'measure' } | { action: 'respawn' } | null {
   if (!current || from.backend !== 'auto' || to.backend !== 'auto') return null;
   const before = probeSpecFor(from, opts.uploads);
   const after = probeSpecFor(to, opts.uploads);
   if (before.model === after.model && before.head === after.head) return null;
   const cached = readCache(storeOf(opts), keyFor(after, opts));
   if (cached && cached.order[0] === current.backend) return { action: 'keep', result: withCached(current, cached) };
+  // never measured, and the worker runs the backend that needs no measurement: it stays, the new model is measured
+  if (!cached && current.backend === UNMEASURED_START) return { action: 'measure' };
   return { action: 'respawn' };
 }

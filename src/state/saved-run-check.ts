@@ -3,10 +3,13 @@
  * library): the record's version and stamp, the settings and both copies of the training config through the one
  * config validator (`firstLimitProblem`), the trainer checkpoint (stage, epoch within the stage's epochs, weights
  * and momentum as Float32Arrays, random-stream states), every epoch's metrics and batch record the page reads, the
- * upload recipe and the pinned runs. A record of an earlier shape is migrated (the head-class cap in
+ * upload recipe and the pinned runs; every weight and momentum tensor has the length the model spec gives it and
+ * only finite values (a record that would only fail at Resume is set aside before it is offered). A record of an earlier shape is migrated (the head-class cap in
  * `checkpoint.spec.data.nMax` → `config.headImages`, as for model zips); one of another version is reported.
  * Never throws: the answer is the run (a copy, migrated) or the reason it cannot be used.
  */
+import { buildSpec } from '../core/models/spec';
+import type { ModelKind } from '../core/models/types';
 import { firstLimitProblem } from '../core/train/config-limits';
 import { legacyHeadCap } from '../core/train/legacy';
 import type { SavedRun } from './autosave';
@@ -70,6 +73,66 @@ function float32s(v: unknown, field: string): void {
     if (!(x instanceof Float32Array)) fail(`${field}.${k}`, `is ${show(x)}, expected a Float32Array`);
 }
 
+/** Input channels and classes of the embedded data set (uploads: read from the record's own tensors and metrics). */
+const EMBEDDED_SHAPE: Record<string, { channels: number; classes: number }> = { 'fmnist-lt': { channels: 1, classes: 10 } };
+
+/** The first non-finite value of `a`, as "NaN at index 3" (null: all finite). */
+function nonFinite(a: Float32Array): string | null {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return `${a[i]} at index ${i}`;
+  return null;
+}
+
+/**
+ * Checks a checkpoint's tensors against the spec of its model: the same names, each of the spec's length, finite.
+ * The parameter shapes depend only on the input channels and the classes (every model ends in a global average
+ * pool), so the spec is built for a nominal 32×32 input. `classes`: from the metrics history when it has epochs.
+ */
+function modelTensors(t: Obj, field: string, classes: number | null): void {
+  const tc = t.config as Obj;
+  const w = t.weights as Record<string, Float32Array>;
+  const known = EMBEDDED_SHAPE[String(tc.dataset)];
+  // conv1.weight is [3, 3, inC, 16] and linear.weight [64, classes] in every model of the playground
+  const stem = w['conv1.weight'];
+  const channels = known?.channels ?? (stem ? stem.length / (9 * 16) : 0);
+  const cls = classes ?? known?.classes ?? (w['linear.weight'] ? w['linear.weight'].length / 64 : 0);
+  if (!Number.isInteger(channels) || channels < 1)
+    fail(`${field}.weights.conv1.weight`, `has ${stem?.length ?? 'no'} values, which fits no input`);
+  if (!Number.isInteger(cls) || cls < 2)
+    fail(`${field}.weights.linear.weight`, `has ${w['linear.weight']?.length ?? 'no'} values, which fits no class count`);
+  let spec;
+  try {
+    spec = buildSpec({
+      kind: tc.model as ModelKind,
+      head: tc.head as 'cosine' | 'linear',
+      inputShape: [32, 32, channels],
+      numClasses: cls,
+    });
+  } catch (e) {
+    fail(`${field}.config`, `describes no model (${(e as Error).message})`);
+  }
+  const sizes = new Map(spec.params.map((p) => [p.name, p.shape.reduce((a, d) => a * d, 1)]));
+  const what = `the ${String(tc.model)} model (${String(tc.head)} head, ${channels} input channel${channels === 1 ? '' : 's'}, ${cls} classes)`;
+  const tensors = (rec: Record<string, Float32Array>, at: string, all: boolean) => {
+    for (const [k, a] of Object.entries(rec)) {
+      const n = sizes.get(k);
+      if (n === undefined) fail(`${at}.${k}`, `is not a tensor of ${what}`);
+      if (a.length !== n) fail(`${at}.${k}`, `has ${a.length} values, expected ${n} for ${what}`);
+      const bad = nonFinite(a);
+      if (bad) fail(`${at}.${k}`, `holds a non-finite value (${bad})`);
+    }
+    if (all) for (const k of sizes.keys()) if (!(k in rec)) fail(`${at}`, `has no ${k} (a tensor of ${what})`);
+  };
+  tensors(w, `${field}.weights`, true);
+  tensors(t.momentum as Record<string, Float32Array>, `${field}.momentum`, false);
+  if (t.best !== undefined) {
+    const b = obj(t.best, `${field}.best`);
+    float32s(b.weights, `${field}.best.weights`);
+    // the best epoch keeps weights only where a stage 2 can follow (cosine head): none, or all of them
+    const bw = b.weights as Record<string, Float32Array>;
+    tensors(bw, `${field}.best.weights`, Object.keys(bw).length > 0);
+  }
+}
+
 function rngState(v: unknown, field: string): void {
   const r = obj(v, field);
   const s = list(r.s, `${field}.s`);
@@ -110,13 +173,15 @@ function batchInfo(v: unknown, field: string): void {
     if (!isNum(b[k])) fail(`${field}.${k}`, `is ${show(b[k])}, expected a number`);
 }
 
-function history(r: Obj, field: string): void {
+/** Checks the metrics history; returns the class count its epochs show (null: no epochs). */
+function history(r: Obj, field: string): number | null {
   const epochs = list(r.epochs, `${field}epochs`);
   let C: number | null = null;
   epochs.forEach((e, i) => (C = epochMetrics(e, `${field}epochs[${i}]`, C)));
   list(r.batches, `${field}batches`).forEach((b, i) => batchInfo(b, `${field}batches[${i}]`));
   if (typeof r.label !== 'string') fail(`${field}label`, `is ${show(r.label)}, expected a string`);
   if (typeof r.dataKey !== 'string') fail(`${field}dataKey`, `is ${show(r.dataKey)}, expected a string`);
+  return C;
 }
 
 /** Moves an old run spec's `data.nMax` into the configs (returns what was migrated). */
@@ -156,7 +221,7 @@ function checkRecord(v: unknown): { run: SavedRun; migrated: string[] } {
   config(settings.config, 'settings.config');
   if (typeof settings.backend !== 'string' || !BACKENDS.includes(settings.backend))
     fail('settings.backend', `is ${show(settings.backend)}, expected one of ${BACKENDS.join(', ')}`);
-  history(copy, '');
+  const classes = history(copy, '');
   if (typeof copy.stage1Done !== 'boolean') fail('stage1Done', `is ${show(copy.stage1Done)}, expected true or false`);
 
   const ck = obj(copy.checkpoint, 'checkpoint');
@@ -180,6 +245,11 @@ function checkRecord(v: unknown): { run: SavedRun; migrated: string[] } {
     int(x, `checkpoint.trainer.bnBatchesTracked.${k}`);
   const rng = obj(t.rng, 'checkpoint.trainer.rng');
   for (const k of ['sampler', 'augment', 'noise']) rngState(rng[k], `checkpoint.trainer.rng.${k}`);
+  modelTensors(t, 'checkpoint.trainer', classes);
+  if (copy.tab !== undefined) {
+    const tab = obj(copy.tab, 'tab');
+    if (typeof tab.id !== 'string' || typeof tab.label !== 'string') fail('tab', 'has no id or label');
+  }
 
   if (copy.upload !== undefined && !isUploadRecipe(copy.upload)) fail('upload', 'is not a list of uploaded files this page can read');
   if (copy.compare !== undefined) {

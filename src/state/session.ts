@@ -6,7 +6,11 @@
  *  - MetricsPump (./metrics-pump.ts): worker events → one store update per frame, ETA, announcements;
  *  - SnapshotFeed (./snapshots.ts): checkpoint + metrics → autosave snapshots;
  *  - recovery (./recovery.ts): a new worker after a backend change or a crash, uploads made again;
- *  - the change policy (./change-policy.ts, pure): which changes apply live and which need new weights.
+ *  - the change policy (./change-policy.ts, pure): which changes apply live and which need new weights;
+ *  - "Auto"'s background measurement (worker/probe-client.ts): the first run starts on a backend that needs none,
+ *    the candidates are timed once the training has been idle a moment (a software GPU timed beside it would take
+ *    its CPU: a measurement going on when Train is pressed stops and starts again when idle), and a faster one
+ *    takes the run over at an epoch boundary.
  */
 import type { ClientEvent, CrashInfo } from '../worker/client';
 import { TrainClient } from '../worker/client';
@@ -25,7 +29,10 @@ import type {
   UploadedDataInfo,
 } from '../worker/protocol';
 import { dataKey, planChange } from './change-policy';
-import { autoAfterChange, initBackendFor, type KeyValueStore } from './backend-choice';
+import { autoAfterChange, initBackendFor, measurementNeeded, saveMeasurement, withMeasurement, type KeyValueStore } from './backend-choice';
+import { backendOrder } from './change-policy';
+import type { ProbeSpec } from '../core/backend-probe';
+import { workerMeasurer, type Measurement, type Measurer } from '../worker/probe-client';
 import { MetricsPump, type MetricsPumpOptions } from './metrics-pump';
 import { continueAfterCrash, remakeUpload, respawn, type RecoveryContext } from './recovery';
 import { runLabel } from './run-label';
@@ -49,6 +56,12 @@ export interface SessionOptions extends MetricsPumpOptions {
   wasmPaths?: string;
   /** Where "Auto" caches its measurements (default localStorage; tests pass their own). */
   backendStore?: KeyValueStore | null;
+  /** How "Auto" measures in the background (default: a worker of its own in the browser; null: never). */
+  measure?: Measurer | null;
+  /** The background measurement's own budget in ms (default 3 s; the measurer's deadline bounds it as well). */
+  measureBudgetMs?: number;
+  /** How long the training must have been idle before the measurement starts (default 2 s; 0: at once). */
+  measureAfterIdleMs?: number;
   /** Writes the query string to the address bar (history.replaceState in the browser). */
   writeUrl?: (query: string) => void;
   /** Called once per finished epoch with the checkpoint and the metrics history up to it (autosave). */
@@ -69,6 +82,15 @@ export class PlaygroundSession {
   private readonly recovery: RecoveryContext;
   private changeChain: Promise<unknown> = Promise.resolve();
   private started = false;
+  /** The background measurement going on (null: none). */
+  private measurement: Measurement | null = null;
+  /** What "Auto" still has to measure (kept while the training runs: measured at the next pause). */
+  private toMeasure: ProbeSpec | null = null;
+  /** A measured winner is taking the run over (the worker moves it at the next epoch boundary). */
+  private switching = false;
+  /** Starts the measurement once the training has stayed idle a moment (a Train pressed at once never meets it). */
+  private idleTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly unsubscribePhase: () => void;
 
   constructor(
     readonly store: PlaygroundStore,
@@ -84,6 +106,9 @@ export class PlaygroundSession {
       backendStore: opts.backendStore,
       loadRecipe: (recipe) => loadRecipe({ store, session: this }, recipe),
     };
+    this.unsubscribePhase = store.subscribe((st, prev) => {
+      if (st.phase !== prev.phase) this.onPhase();
+    });
   }
 
   private get s() {
@@ -107,17 +132,148 @@ export class PlaygroundSession {
     const settings = this.s.settings;
     this.s.patchRun({ phase: 'starting', error: null });
     try {
-      const init = await initBackendFor(this.link, settings, {
+      // the worker gets both at once: the data part downloads while the backend starts
+      const init = initBackendFor(this.link, settings, {
         wasmPaths: this.opts.wasmPaths,
         uploads: this.s.uploads,
         store: this.opts.backendStore,
-      });
-      this.s.patchRun({ backend: init });
-      await this.configure(settings);
+      }).then((r) => this.s.patchRun({ backend: r }));
+      await Promise.all([init, this.configure(settings)]);
+      this.measureIfNeeded(settings);
     } catch (e) {
       this.fail(e);
     }
     this.writeUrl();
+  }
+
+  private choiceOpts() {
+    return { uploads: this.s.uploads, store: this.opts.backendStore };
+  }
+
+  /** "Auto" for a model this browser has not measured: the candidates are timed now, in the background. */
+  private measureIfNeeded(settings: Settings): void {
+    const probe = measurementNeeded(settings, this.choiceOpts());
+    if (!probe || (this.toMeasure && JSON.stringify(probe) === JSON.stringify(this.toMeasure))) return;
+    this.stopMeasuring();
+    this.toMeasure = probe;
+    this.resumeMeasuring();
+  }
+
+  private idle(): boolean {
+    const p = this.s.phase;
+    return p === 'ready' || p === 'paused' || p === 'stageDone';
+  }
+
+  /** Starts the measurement still to make once the training has been idle a moment; else it waits for that. */
+  private resumeMeasuring(): void {
+    if (!this.toMeasure || this.measurement || this.switching || this.idleTimer) return;
+    const after = this.opts.measureAfterIdleMs ?? 2000;
+    if (this.idle() && after <= 0) return this.measureInBackground(this.toMeasure);
+    this.s.patchRun({ measuring: { state: 'waiting' } });
+    if (!this.idle()) return;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      if (this.toMeasure && !this.measurement && this.idle()) this.measureInBackground(this.toMeasure);
+    }, after);
+  }
+
+  private clearIdleTimer(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+  }
+
+  /** Training started: a measurement going on (or about to) stops, to start again when idle; idle again: it resumes. */
+  private onPhase(): void {
+    if (this.s.phase === 'running' && !this.switching && (this.measurement || this.idleTimer)) {
+      this.clearIdleTimer();
+      const m = this.measurement;
+      this.measurement = null;
+      m?.cancel();
+      this.s.patchRun({ measuring: { state: 'waiting' } });
+    } else if (this.s.phase !== 'running') this.resumeMeasuring();
+  }
+
+  private stopMeasuring(): void {
+    this.clearIdleTimer();
+    const m = this.measurement;
+    this.measurement = null;
+    this.toMeasure = null;
+    this.switching = false;
+    m?.cancel();
+    if (this.s.measuring) this.s.patchRun({ measuring: null });
+  }
+
+  /**
+   * Times the candidates for `probe` while the training is idle (bounded by its deadline: worker/probe-client.ts),
+   * caches the result and, when another backend is faster, moves the run there at its next epoch boundary (at once
+   * when idle at one). The badge follows.
+   */
+  private measureInBackground(probe: ProbeSpec): void {
+    const measure = this.opts.measure === undefined ? workerMeasurer() : this.opts.measure;
+    if (!measure) {
+      this.toMeasure = null;
+      return;
+    }
+    const req = {
+      spec: probe,
+      candidates: backendOrder('auto'),
+      budgetMs: this.opts.measureBudgetMs ?? 3000,
+      wasmPaths: this.opts.wasmPaths,
+    };
+    const job = measure(req, (backend) => {
+      if (this.measurement === job) this.s.patchRun({ measuring: { state: 'measuring', backend } });
+    });
+    this.measurement = job;
+    this.s.patchRun({ measuring: { state: 'measuring', backend: null } });
+    job.result
+      .then(async (r) => {
+        if (this.measurement !== job) return; // stopped: training started, another model, another worker
+        this.toMeasure = null;
+        saveMeasurement(probe, r, this.choiceOpts());
+        const current = this.s.backend;
+        const winner = r.order[0];
+        if (!current || winner === current.backend) {
+          this.measurement = null;
+          this.s.patchRun({ measuring: null, ...(current ? { backend: withMeasurement(current, r) } : {}) });
+          return;
+        }
+        this.switching = true;
+        this.s.patchRun({ measuring: { state: 'switching', to: winner } });
+        const sw = await this.link.switchBackend(r.order, this.opts.wasmPaths);
+        if (this.measurement !== job) return;
+        this.measurement = null;
+        this.switching = false;
+        const moved = sw.backend.backend === winner;
+        const sum = this.s.summary;
+        this.s.patchRun({
+          measuring: null,
+          backend: moved
+            ? withMeasurement(sw.backend, r)
+            : { ...sw.backend, reason: `${sw.backend.backend} — ${winner} measured faster but did not start` },
+          ...(moved && sw.summary && sum ? { summary: { ...sum, engine: sw.summary.engine, engineNote: sw.summary.engineNote } } : {}),
+          ...(moved ? { announcement: `Now training on ${winner}: ${r.why}.` } : {}),
+        });
+        if (moved && sw.summary) this.noteEngine(sw.summary.engineNote ?? null);
+      })
+      .catch((e: unknown) => {
+        if (this.measurement !== job) return;
+        this.measurement = null;
+        this.toMeasure = null;
+        this.switching = false;
+        const current = this.s.backend;
+        const msg = e instanceof Error ? e.message : String(e);
+        this.s.patchRun({
+          measuring: null,
+          ...(current
+            ? {
+                backend: {
+                  ...current,
+                  reason: `${current.backend} — the background measurement ${/^stopped/.test(msg) ? msg : `failed: ${msg}`}`,
+                },
+              }
+            : {}),
+        });
+      });
   }
 
   private fail(e: unknown): void {
@@ -448,6 +604,7 @@ export class PlaygroundSession {
         else {
           await this.link.pause().catch(() => undefined);
           await this.configure(next);
+          this.measureIfNeeded(next);
         }
         this.s.dismissNotice('halt');
       } catch (e) {
@@ -529,6 +686,7 @@ export class PlaygroundSession {
       } else {
         await this.link.pause();
         await this.configure(next);
+        this.measureIfNeeded(next);
       }
       this.s.dismissNotice('halt');
     } catch (e) {
@@ -542,15 +700,18 @@ export class PlaygroundSession {
    * backend); when this browser measured it before on the backend running now, the badge gets that measurement.
    */
   private remeasure(run: Settings, next: Settings): boolean {
-    const d = autoAfterChange(this.s.backend, run, next, { uploads: this.s.uploads, store: this.opts.backendStore });
+    const d = autoAfterChange(this.s.backend, run, next, this.choiceOpts());
     if (d?.action === 'keep') this.s.patchRun({ backend: d.result });
+    if (d?.action === 'keep' || d?.action === 'measure') this.stopMeasuring(); // the old model's numbers: moot
     return d?.action === 'respawn';
   }
 
   /** A new worker on the backend of `settings`, then a run on it. */
   private async replaceWorker(settings: Settings): Promise<void> {
+    this.stopMeasuring();
     const r = await respawn(this.recovery, settings);
     await this.configure(r.settings);
+    this.measureIfNeeded(r.settings);
   }
 
   /** Makes an uploaded data set again in the current worker (see recovery.ts). */
@@ -584,6 +745,7 @@ export class PlaygroundSession {
   /** After a crash: a fresh worker on the next backend, from the last finished epoch. */
   async continueAfterCrash(): Promise<void> {
     if (!this.s.crash) return;
+    this.stopMeasuring();
     this.s.patchRun({ phase: 'starting', busy: true });
     try {
       const r = await continueAfterCrash(this.recovery, this.s.runSettings);
@@ -617,6 +779,8 @@ export class PlaygroundSession {
   }
 
   dispose(): void {
+    this.unsubscribePhase();
+    this.stopMeasuring();
     this.snapshots.dispose();
     this.link.dispose();
   }

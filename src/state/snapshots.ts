@@ -12,6 +12,8 @@ import type { UploadRecipe } from './upload-recipe';
 
 /** A finished epoch: the worker's checkpoint plus the page's settings and metrics history up to that epoch. */
 export interface RunSnapshot {
+  /** The page's id of the run (store `current.id`): autosave keeps one record per run. */
+  runId?: string;
   checkpoint: RunCheckpoint;
   settings: Settings;
   label: string;
@@ -67,6 +69,7 @@ export class SnapshotFeed {
     if (!cur.epochs.some((m) => m.step === step && m.stage === stage)) return;
     this.pending = null;
     const snap: RunSnapshot = {
+      runId: cur.id,
       checkpoint: ck,
       settings: rs,
       label: cur.label,

@@ -4,7 +4,6 @@
  * worker when the backend changes or after a crash. Events of whichever worker is current go to `onEvent`.
  */
 import type { BackendName } from '../core/backend';
-import type { ProbeSpec } from '../core/backend-probe';
 import { TrainClient, type ClientEvent, type CrashInfo } from '../worker/client';
 import type {
   ExportedFile,
@@ -17,6 +16,7 @@ import type {
   ResultOf,
   Stage2Config,
   StepResult,
+  SwitchResult,
   TestExamplesParams,
   TestExamplesResult,
   TrainExamplesParams,
@@ -66,8 +66,13 @@ export class WorkerLink {
     this.recipes.clear();
   }
 
-  init(order: BackendName[], wasmPaths?: string, probe?: ProbeSpec): Promise<InitResult> {
-    return this.client.init(order, wasmPaths, probe);
+  init(order: BackendName[], wasmPaths?: string): Promise<InitResult> {
+    return this.client.init(order, wasmPaths);
+  }
+
+  /** Moves the run to the first of `order` that starts, at its next epoch boundary (answered once it has). */
+  switchBackend(order: BackendName[], wasmPaths?: string): Promise<SwitchResult> {
+    return this.client.switchBackend(order, wasmPaths);
   }
 
   configure(spec: RunSpec): Promise<RunSummary> {

@@ -1,4 +1,5 @@
 /** Header: title, backend badge, Train / Pause / Step / Reset, counters, ETA and the aria-live progress line. */
+import { LABEL, shortChoice } from '../core/backend-words';
 import { activeShortcuts, shortcutFor } from './shortcuts';
 import { usePg, usePlayground } from './context';
 import { formatEta } from './format';
@@ -6,31 +7,52 @@ import { ExportButton } from './ExportDialog';
 import { IntroButton } from './IntroPanel';
 import { ClassroomButton, useShown } from './ClassroomLink';
 
+/**
+ * The backend, and in a few words why — the whole sentence is its title and accessible name: what "Auto" is measuring
+ * in the background, the run moving to a faster backend, and once measured what won and by how much.
+ */
 export function BackendBadge() {
   const backend = usePg((s) => s.backend);
+  const measuring = usePg((s) => s.measuring);
   const phase = usePg((s) => s.phase);
   const engine = usePg((s) => s.summary?.engine ?? null);
   if (!backend) {
     return (
       <span className="badge badge-pending" aria-label="Backend: choosing" data-backend="">
-        {phase === 'error' ? 'no backend' : 'choosing backend…'}
+        {phase === 'error' ? 'no backend' : 'starting…'}
       </span>
     );
   }
   const skipped = backend.tried.map((t) => t.error).join('; ');
   // "Auto" measured the candidates: say what won and by how much (e.g. a software WebGPU adapter, 40× slower)
-  const reason = backend.measured ? backend.measured.why : skipped ? `${skipped}` : 'first choice';
+  let reason = backend.measured ? backend.measured.why : skipped ? `${skipped}` : 'first choice';
+  let short = backend.measured ? shortChoice(backend.measured.timings, backend.backend) : skipped ? 'fallback' : 'first choice';
+  if (measuring?.state === 'measuring') {
+    const what = measuring.backend ? LABEL[measuring.backend] : 'the other backends';
+    reason = `training can start; measuring ${what} in the background`;
+    short = `measuring ${measuring.backend ? LABEL[measuring.backend] : '…'}`;
+  } else if (measuring?.state === 'waiting') {
+    reason = 'the other backends are timed once training is idle (timed beside it, a software GPU would slow it)';
+    short = 'measures when idle';
+  } else if (measuring?.state === 'switching') {
+    reason = `${LABEL[measuring.to]} measured faster: the run moves there at the end of this epoch`;
+    short = `→ ${LABEL[measuring.to]} at epoch end`;
+  } else if (!backend.measured && /measured in the background|background measurement/.test(backend.reason)) {
+    reason = backend.reason;
+    short = /stopped/.test(backend.reason) ? 'measurement stopped' : /failed/.test(backend.reason) ? 'measurement failed' : short;
+  }
   return (
     <span
       className={`badge badge-${backend.backend}`}
       aria-label={`Backend: ${backend.backend}${engine ? `, engine ${engine}` : ''} (${reason})`}
-      title={backend.reason}
+      title={`${backend.backend}: ${reason}`}
       data-backend={backend.backend}
       data-engine={engine ?? ''}
+      data-measuring={measuring ? measuring.state : ''}
     >
       <strong>{backend.backend}</strong>
       {engine && <span className="badge-engine">{engine === 'fused' ? ' · fused' : ' · tfjs'}</span>}
-      <span className="badge-reason">{reason}</span>
+      <span className="badge-reason">{short}</span>
     </span>
   );
 }

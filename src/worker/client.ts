@@ -2,14 +2,15 @@
  * Promise-based client of the training worker: `request(type, params)` resolves with the typed result of that
  * request id, `on(listener)` subscribes to worker events. It keeps the last per-epoch checkpoint so that, when the
  * worker crashes (an 'error' event) or the GPU device is lost (a 'fatal' event), the page can continue on the next
- * backend from the last finished epoch (`continueOnNextBackend`).
+ * backend from the last finished epoch (`continueOnNextBackend`). A worker that stops without a word while it
+ * trains (closed, killed, hung) is caught by the watchdog (./watchdog.ts), which takes the same crash path.
  */
 import type { BackendName } from '../core/backend';
-import type { ProbeSpec } from '../core/backend-probe';
 import {
   isWorkerMessage,
   RunKeptError,
   type InitResult,
+  type PingMessage,
   type Request,
   type RequestMap,
   type RequestType,
@@ -17,10 +18,12 @@ import {
   type RunCheckpoint,
   type RunSpec,
   type RunSummary,
+  type SwitchResult,
   type TestExamplesParams,
   type TestExamplesResult,
   type WorkerEvent,
 } from './protocol';
+import { Watchdog, type WatchdogOptions } from './watchdog';
 
 export const BACKEND_ORDER: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
@@ -81,8 +84,37 @@ export class TrainClient {
   lastCheckpoint: RunCheckpoint | null = null;
   lastSpec: RunSpec | null = null;
 
-  constructor(private readonly factory: WorkerFactory = createTrainWorker) {
+  private readonly watchdog: Watchdog | null;
+  private pings = 0;
+
+  /** `watchdog`: its bounds (tests), or false for none. */
+  constructor(
+    private readonly factory: WorkerFactory = createTrainWorker,
+    opts: { watchdog?: WatchdogOptions | false } = {},
+  ) {
+    this.watchdog =
+      opts.watchdog === false
+        ? null
+        : new Watchdog(
+            () => this.ping(),
+            (ms) => this.silent(ms),
+            opts.watchdog,
+          );
     this.worker = this.spawn();
+  }
+
+  private ping(): void {
+    try {
+      this.worker.postMessage({ kind: 'ping', id: ++this.pings } satisfies PingMessage);
+    } catch {
+      /* a worker that cannot take a message does not answer either */
+    }
+  }
+
+  /** The watchdog heard nothing for `ms` while the worker trained: it is gone (or hung); the crash path. */
+  private silent(ms: number): void {
+    this.worker.terminate();
+    this.crash(`the training worker stopped answering (no message for ${Math.round(ms / 1000)} s while training)`);
   }
 
   private spawn(): WorkerLike {
@@ -101,6 +133,9 @@ export class TrainClient {
 
   private onMessage(m: unknown): void {
     if (!isWorkerMessage(m)) return;
+    const b = m.kind === 'event' && m.event.type === 'batch' ? m.event.batch : null;
+    this.watchdog?.heard(b ? { batch: true, lastOfEpoch: b.batch + 1 >= b.batchesPerEpoch } : { batch: false });
+    if (m.kind === 'pong') return;
     if (m.kind === 'response') {
       const p = this.pending.get(m.id);
       if (!p) return;
@@ -112,6 +147,11 @@ export class TrainClient {
     const e = m.event;
     if (this.crashed) return; // a dying worker's last words
     if (e.type === 'checkpoint') this.lastCheckpoint = e.checkpoint;
+    if (e.type === 'state') {
+      if (e.state === 'running') this.watchdog?.arm();
+      else this.watchdog?.disarm();
+    }
+    if (e.type === 'stageDone') this.watchdog?.disarm();
     if (e.type === 'fatal') {
       this.crash(e.message);
       return;
@@ -125,6 +165,7 @@ export class TrainClient {
 
   private crash(message: string): void {
     if (this.crashed) return;
+    this.watchdog?.disarm();
     const backend = this.backend?.backend ?? null;
     this.crashed = { message, backend, nextOrder: nextBackends(this.order, backend), checkpoint: this.lastCheckpoint };
     const err = new Error(message);
@@ -158,10 +199,21 @@ export class TrainClient {
     });
   }
 
-  async init(order: BackendName[] = BACKEND_ORDER, wasmPaths?: string, probe?: ProbeSpec): Promise<InitResult> {
+  async init(order: BackendName[] = BACKEND_ORDER, wasmPaths?: string): Promise<InitResult> {
     this.order = order.slice();
-    const r = await this.request('init', { order: this.order, wasmPaths, probe });
+    const r = await this.request('init', { order: this.order, wasmPaths });
     this.backend = r;
+    return r;
+  }
+
+  /** Moves the run to the first of `order` that starts, at its next epoch boundary (see the protocol). */
+  async switchBackend(order: BackendName[], wasmPaths?: string): Promise<SwitchResult> {
+    const r = await this.request('switchBackend', { order, wasmPaths });
+    if (r.backend.backend !== this.backend?.backend) {
+      // a crash from now on continues on the backends after the new one
+      this.order = [r.backend.backend, ...order.filter((b) => b !== r.backend.backend)];
+      this.backend = r.backend;
+    }
     return r;
   }
 
@@ -199,6 +251,7 @@ export class TrainClient {
     const info = this.crashed ?? { nextOrder: nextBackends(this.order, this.backend?.backend ?? null), checkpoint: this.lastCheckpoint };
     if (info.nextOrder.length === 0) throw new Error('no other backend is left to try');
     this.worker.terminate();
+    this.watchdog?.disarm();
     this.crashed = null;
     this.backend = null;
     this.worker = this.spawn();
@@ -220,6 +273,7 @@ export class TrainClient {
   }
 
   dispose(): void {
+    this.watchdog?.disarm();
     this.worker.terminate();
     const err = new Error('the client was disposed');
     for (const p of this.pending.values()) p.reject(err);

@@ -5,6 +5,10 @@
  * Requests that change what is trained (init, configure, reset, restore, startStage2, step, run, dispose) are
  * serialised on one queue; `pause` and `update` act immediately so they reach a running loop between two batches,
  * and `testExamples` (a read of the last evaluation) is answered at once, also while a run is going.
+ * `switchBackend` is answered once the run has moved (at its next epoch boundary), so it never holds the queue.
+ *
+ * A configure starts loading its data as it arrives (before an init queued ahead of it has finished): the page sends
+ * both at once, so the data part downloads while the backend (the wasm binary) starts.
  */
 import type { Dataset } from '../core/data/types';
 import { drawSettingsOf, type DrawSettings } from '../core/data/pack-parts';
@@ -23,6 +27,7 @@ import type {
   RunSpec,
   RunSummary,
   StepResult,
+  SwitchResult,
   WorkerEvent,
 } from './protocol';
 import { checkpointTransfers, RunKeptError, type LoadedRun } from './protocol';
@@ -72,6 +77,8 @@ export class TrainEngine {
   private ctl: TrainController | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private dead: string | null = null;
+  /** A backend switch waiting for the run's next epoch boundary. */
+  private pendingSwitch: { params: InitParams; resolve(r: SwitchResult): void; reject(e: unknown): void } | null = null;
 
   private readonly uploads: UploadedDatasets;
 
@@ -80,11 +87,18 @@ export class TrainEngine {
   }
 
   /** Requests answered at once (they must reach a running loop between two batches); the rest are queued. */
-  private static readonly IMMEDIATE: ReadonlySet<RequestType> = new Set<RequestType>(['pause', 'update', 'testExamples', 'trainExamples']);
+  private static readonly IMMEDIATE: ReadonlySet<RequestType> = new Set<RequestType>([
+    'pause',
+    'update',
+    'testExamples',
+    'trainExamples',
+    'switchBackend',
+  ]);
 
   /** One handler per request type (the compiler checks every type has one, with its result type). */
   private readonly handlers: RequestHandlers = {
-    init: (r) => this.init(r.order, r.wasmPaths, r.probe),
+    init: (r) => this.init(r.order, r.wasmPaths),
+    switchBackend: (r) => this.switchBackend({ order: r.order, wasmPaths: r.wasmPaths }),
     configure: (r) => this.configure(r.spec),
     run: () => this.run(),
     pause: () => this.pause(),
@@ -111,6 +125,7 @@ export class TrainEngine {
     const handler = this.handlers[req.type] as ((r: RequestOf<K>) => Promise<ResultOf<K>>) | undefined;
     if (!handler) return Promise.reject(new Error(`unknown request type '${String(req.type)}'`));
     if (TrainEngine.IMMEDIATE.has(req.type)) return handler(req);
+    if (req.type === 'configure') this.prefetch((req as RequestOf<'configure'>).spec.config);
     const p = this.enqueue(() => handler(req));
     if (req.type === 'configure' || req.type === 'restore') this.replacing = p.catch(() => undefined);
     return p;
@@ -143,12 +158,77 @@ export class TrainEngine {
     return { trainer: this.trainer, ctl: this.ctl };
   }
 
-  private async init(order: InitParams['order'], wasmPaths?: string, probe?: InitParams['probe']): Promise<InitResult> {
+  private async init(order: InitParams['order'], wasmPaths?: string): Promise<InitResult> {
     if (this.backend) return this.backend;
-    const r = await this.deps.initBackend({ order, wasmPaths, probe });
+    const r = await this.deps.initBackend({ order, wasmPaths });
     this.backend = r;
     this.deps.watchBackend?.(r, (message) => this.fail(message));
     return r;
+  }
+
+  /** The embedded data of a configure that arrived: its download need not wait for the requests queued before it. */
+  private prefetch(config: TrainConfig): void {
+    if (isUploadId(config.dataset) || this.uploads.get(config.dataset)) return;
+    this.loadData(config).catch(() => undefined); // the configure itself reports a failure
+  }
+
+  private switchBackend(params: InitParams): Promise<SwitchResult> {
+    if (!this.backend) return Promise.reject(new Error('switchBackend: call init first'));
+    const running = this.backend;
+    // a later switch replaces an earlier one still waiting: that one is answered with the backend running now
+    this.pendingSwitch?.resolve({ backend: running, summary: null });
+    const p = new Promise<SwitchResult>((resolve, reject) => (this.pendingSwitch = { params, resolve, reject }));
+    void this.enqueue(() => this.switchIfIdle());
+    return p;
+  }
+
+  /** Queued (never beside a step): switches now when no loop is running and the run is at an epoch boundary. */
+  private async switchIfIdle(): Promise<void> {
+    const ctl = this.ctl;
+    if (ctl?.state === 'running') return; // the loop's epoch hook switches
+    await ctl?.settled(); // a loop that was just paused finishes its last step
+    if (this.trainer && this.trainer.batchInEpoch !== 0) return; // paused within an epoch: the next boundary does
+    await this.applySwitch();
+  }
+
+  /**
+   * The pending switch, at an epoch boundary (or with no run): starts the new backend and rebuilds the run there from
+   * a checkpoint of this moment. When the new backend does not start or the run cannot be rebuilt on it, the worker
+   * stays on the old one and the request fails with the reason.
+   */
+  private async applySwitch(): Promise<void> {
+    const p = this.pendingSwitch;
+    const before = this.backend;
+    if (!p || !before) return;
+    this.pendingSwitch = null;
+    const old = this.trainer;
+    try {
+      const ck = old ? await old.checkpoint() : null;
+      const r = await this.deps.initBackend({
+        order: [...p.params.order.filter((b) => b !== before.backend), before.backend],
+        wasmPaths: p.params.wasmPaths,
+      });
+      if (r.backend === before.backend) {
+        p.resolve({ backend: before, summary: null });
+        return;
+      }
+      try {
+        if (old && ck && this.dataset) {
+          const next = Trainer.fromCheckpoint(this.dataset, ck, this.trainerOptions());
+          this.trainer = next;
+          this.ctl?.replaceTrainer(next);
+          old.dispose();
+        }
+      } catch (e) {
+        await this.deps.initBackend({ order: [before.backend], wasmPaths: p.params.wasmPaths });
+        throw e;
+      }
+      this.backend = r;
+      this.deps.watchBackend?.(r, (message) => this.fail(message));
+      p.resolve({ backend: r, summary: this.trainer ? this.summary() : null });
+    } catch (e) {
+      p.reject(e);
+    }
   }
 
   /** The backend is gone: stop everything and tell the page (it offers to continue elsewhere). */
@@ -227,7 +307,10 @@ export class TrainEngine {
     this.ctl = new TrainController(
       trainer,
       (e: ControllerEvent) => this.emitEvent(e),
-      (t) => this.emitCheckpoint(t),
+      async (t) => {
+        if (this.pendingSwitch && t === this.trainer) await this.applySwitch();
+        await this.emitCheckpoint(this.trainer ?? t);
+      },
     );
     this.emit({ type: 'state', state: 'idle' });
   }
@@ -265,6 +348,7 @@ export class TrainEngine {
     if (!this.backend) throw new Error('configure: call init first');
     const ds = await this.loadDataKeepingRun(spec.config);
     await this.teardown();
+    await this.applySwitch(); // a new run starts at a boundary: on the new backend
     this.dataset = ds;
     this.spec = structuredClone(spec);
     this.attach(new Trainer(ds, spec.config, this.trainerOptions()));
@@ -278,6 +362,7 @@ export class TrainEngine {
   private async reset(): Promise<RunSummary> {
     if (!this.spec || !this.dataset) throw new Error('reset: no run is configured yet');
     await this.teardown();
+    await this.applySwitch();
     this.attach(new Trainer(this.dataset, this.spec.config, this.trainerOptions()));
     return this.summary();
   }
@@ -286,6 +371,7 @@ export class TrainEngine {
     if (!this.backend) throw new Error('restore: call init first');
     const ds = await this.loadDataKeepingRun(ck.spec.config);
     await this.teardown();
+    await this.applySwitch();
     this.dataset = ds;
     this.spec = structuredClone(ck.spec);
     this.attach(Trainer.fromCheckpoint(ds, ck.trainer, this.trainerOptions()));

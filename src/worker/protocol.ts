@@ -3,13 +3,14 @@
  *
  * Page → worker: a `Request` carries an `id`; the worker answers each with exactly one `Response` of the same id
  * (ok + a typed result, or an error message). Independently the worker pushes `WorkerEvent`s (batch losses, epoch
- * metrics, state changes, checkpoints, fatal errors) that carry no id.
+ * metrics, state changes, checkpoints, fatal errors) that carry no id. A ping is answered by a pong at once, outside
+ * the queue of requests (the page's watchdog).
  *
  * Everything here is plain, structured-clone-able data; checkpoints move their Float32Array buffers as transfers.
  */
 import type { SettingChange } from '../core/train/change-log';
 import type { BackendName } from '../core/backend';
-import type { BackendTiming, ProbeSpec } from '../core/backend-probe';
+import type { BackendTiming } from '../core/backend-probe';
 import type { Group } from '../core/data/types';
 import type { TrainConfig, Stage2Config } from '../core/train/config';
 import type { ControllerState } from '../core/train/controller';
@@ -35,8 +36,12 @@ export interface InitParams {
   order: BackendName[];
   /** URL prefix (ending in '/') the tfjs wasm binaries are served from. */
   wasmPaths?: string;
-  /** "Auto": time a step of this model on the candidates in `order` first and start on the fastest. */
-  probe?: ProbeSpec;
+}
+
+/** What a backend switch left running: the backend, and the run's summary on it (null: no run configured). */
+export interface SwitchResult {
+  backend: InitResult;
+  summary: RunSummary | null;
 }
 
 /** What the "Auto" measurement found (see core/backend-probe.ts). */
@@ -174,6 +179,13 @@ export type NoParams = Record<never, never>;
 /** Request payloads by type, and the result each one answers with. */
 export interface RequestMap {
   init: { params: InitParams; result: InitResult };
+  /**
+   * Moves the worker to the first backend of `order` that starts (the current one last, as the fallback) at the
+   * run's next epoch boundary — at once when it is idle at one: the run goes on there with its weights, BN statistics,
+   * momentum, RNG streams and step count. Answered once switched (or superseded by a later switch: `backend` then is
+   * the one running).
+   */
+  switchBackend: { params: InitParams; result: SwitchResult };
   configure: { params: { spec: RunSpec }; result: RunSummary };
   run: { params: NoParams; result: { started: boolean } };
   pause: { params: NoParams; result: { state: ControllerState } };
@@ -259,13 +271,34 @@ export interface EventMessage {
   event: WorkerEvent;
 }
 
-export type WorkerMessage = Response | EventMessage;
+/**
+ * The page's "are you there?" while the worker trains (worker/watchdog.ts): answered at once with a pong of the same
+ * id, outside the request queue, whenever the worker's event loop is free (between batches).
+ */
+export interface PingMessage {
+  kind: 'ping';
+  id: number;
+}
+
+export interface PongMessage {
+  kind: 'pong';
+  id: number;
+}
+
+export type WorkerMessage = Response | EventMessage | PongMessage;
 
 /** Type guard for messages arriving on the page. */
 export function isWorkerMessage(m: unknown): m is WorkerMessage {
   if (!m || typeof m !== 'object') return false;
   const k = (m as { kind?: unknown }).kind;
-  return k === 'response' || k === 'event';
+  return k === 'response' || k === 'event' || k === 'pong';
+}
+
+/** The worker's answer to a ping (null: `m` is no ping). */
+export function pongFor(m: unknown): PongMessage | null {
+  if (!m || typeof m !== 'object') return null;
+  const p = m as { kind?: unknown; id?: unknown };
+  return p.kind === 'ping' && typeof p.id === 'number' ? { kind: 'pong', id: p.id } : null;
 }
 
 /** Type guard for messages arriving in the worker. */

@@ -5,20 +5,18 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../core/backend';
-import { probeBackends } from '../core/backend-probe';
 import { embeddedUrl } from '../core/data/embedded';
 import type { Dataset } from '../core/data/types';
 import { TrainEngine, type DataNeed } from './engine';
 import { PackLoader } from './pack-loader';
-import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { pointWasmAtBundle } from './wasm-paths';
 import {
   isRequest,
   resultTransfers,
   type DatasetProgress,
   type InitResult,
   answer,
+  pongFor,
   type WorkerEvent,
   type WorkerMessage,
 } from './protocol';
@@ -76,23 +74,9 @@ function watchBackend(r: InitResult, onLost: (message: string) => void): void {
 const engine = new TrainEngine({
   emit: (event: WorkerEvent, transfer?: ArrayBuffer[]) => post({ kind: 'event', event }, transfer),
   initBackend: async (p) => {
-    if (p.order.includes('wasm') && !p.wasmPaths) {
-      // the binaries are emitted by Vite under hashed names: map each file name to its URL
-      const wasm = await import('@tensorflow/tfjs-backend-wasm');
-      wasm.setWasmPaths({
-        'tfjs-backend-wasm.wasm': wasmUrl,
-        'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
-        // listed because setWasmPaths wants all three; threads stay off (WASM_HAS_MULTITHREAD_SUPPORT false)
-        'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl,
-      });
-    }
-    // "Auto": time a step of the model on the candidates and start on the fastest (not merely the first available)
-    const probed = p.probe ? await probeBackends(p.probe, p.order, { wasmPaths: p.wasmPaths }) : null;
-    const r = await initBackend({ order: probed ? probed.order : p.order, wasmPaths: p.wasmPaths });
+    if (p.order.includes('wasm')) await pointWasmAtBundle(p.wasmPaths);
+    const r = await initBackend({ order: p.order, wasmPaths: p.wasmPaths });
     const tried = await Promise.all(r.tried.map(async (t) => ({ name: t.name, error: await explain(t.name, t.error) })));
-    if (probed && r.name === probed.order[0]) {
-      return { backend: r.name, reason: probed.why, tried, measured: { timings: probed.timings, why: probed.why } };
-    }
     return { backend: r.name, reason: r.reason, tried };
   },
   loadDataset,
@@ -100,6 +84,8 @@ const engine = new TrainEngine({
 });
 
 self.addEventListener('message', (ev: MessageEvent) => {
+  const pong = pongFor(ev.data);
+  if (pong) return post(pong);
   const req = ev.data;
   if (!isRequest(req)) return;
   engine.handle(req).then(

@@ -15,7 +15,7 @@ const dir = mkdtempSync(join(tmpdir(), 'ltp-cli-signals-'));
 const pack = join(dir, 'tiny.ltpg');
 /** 32×32×3 images and 256 test images: exporting the test logits after a stop takes seconds on the cpu backend. */
 const pack32 = join(dir, 'tiny32.ltpg');
-const tiny = ['--data', pack, '--imbalance', '10', '--model', 'convnet', '--loss', 'ce', '--batch', '16', '--backend', 'cpu'];
+const tiny = ['--data', pack, '--imbalance', '10', '--model', 'convnet', '--batch', '16', '--backend', 'cpu'];
 
 interface Ended {
   code: number | null;
@@ -69,7 +69,7 @@ beforeAll(() => {
 describe('signals during training', () => {
   it('SIGINT after the first epoch: exit 130, the partial JSON holds the finished epochs and says "interrupted"', async () => {
     const out = join(dir, 'int.json');
-    const r = await run('train', [...tiny, '--epochs', '500', '--out', out], once(/epoch 1\/500:/, 'SIGINT'));
+    const r = await run('train', [...tiny, '--loss', 'ce', '--epochs', '500', '--out', out], once(/epoch 1\/500:/, 'SIGINT'));
     expect(r.code, r.stderr).toBe(130);
     expect(r.stderr).toContain(`SIGINT: stopping after the current batch; the finished epochs are written to ${out}`);
     expect(r.stderr).toContain(`wrote ${out}`);
@@ -96,7 +96,7 @@ describe('signals during training', () => {
   }, 300_000);
 
   it('no --out: the partial JSON goes to stdout', async () => {
-    const r = await run('train', [...tiny, '--epochs', '500'], once(/epoch 1\/500:/, 'SIGINT'));
+    const r = await run('train', [...tiny, '--loss', 'ce', '--epochs', '500'], once(/epoch 1\/500:/, 'SIGINT'));
     expect(r.code, r.stderr).toBe(130);
     const doc = JSON.parse(r.stdout);
     expect(doc.halted).toBe('interrupted');
@@ -128,7 +128,11 @@ describe('signals during training', () => {
 
   it('--sweep: a signal stops the current run, skips the rest and writes the runs so far', async () => {
     const out = join(dir, 'sweep.json');
-    const r = await run('train', [...tiny, '--epochs', '500', '--sweep', 'lr=0.1,0.05', '--out', out], once(/epoch 1\/500:/, 'SIGINT'));
+    const r = await run(
+      'train',
+      [...tiny, '--loss', 'ce', '--epochs', '500', '--sweep', 'lr=0.1,0.05', '--out', out],
+      once(/epoch 1\/500:/, 'SIGINT'),
+    );
     expect(r.code, r.stderr).toBe(130);
     const doc = JSON.parse(readFileSync(out, 'utf8'));
     expect(doc.halted).toBe('interrupted');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { explainChoice, probeBackends, rankTimings, softwareRenderer, type BackendTiming } from '../../src/core/backend-probe';
+import { probeBackends, softwareRenderer, type BackendTiming } from '../../src/core/backend-probe';
+import { explainChoice, rankTimings, shortChoice } from '../../src/core/backend-words';
 
 describe('software adapter detection', () => {
   it('names SwiftShader, llvmpipe, lavapipe and fallback adapters; hardware is null', () => {
@@ -36,6 +37,13 @@ describe('ranking and the badge sentence', () => {
     expect(explainChoice([{ name: 'webgpu', ms: 5, software: null }, wasm], 'webgpu')).toBe(
       'WebGPU (5 ms/step, fastest measured) — wasm: 10× slower',
     );
+  });
+  it('the badge’s few words: the runner-up and by how much (a lower bound when its step ran past the budget)', () => {
+    const over: BackendTiming = { name: 'webgpu', ms: null, over: 2950, software: 'SwiftShader' };
+    const gl: BackendTiming = { name: 'webgl', ms: 1000, software: 'SwiftShader' };
+    expect(shortChoice([wasm, soft, gl], 'wasm')).toBe('WebGL 20× slower');
+    expect(shortChoice([wasm, over], 'wasm')).toBe('WebGPU ≥59× slower');
+    expect(shortChoice([wasm, { name: 'webgl', ms: null, software: null, error: 'WebGL unavailable' }], 'wasm')).toBe('fastest measured');
   });
 });
 

@@ -12,6 +12,7 @@ import type { Page } from 'playwright-core';
 import { countsFor } from '../../src/core/data/longtail';
 import { ARTIFACTS, POLL, e2eEnabled, openApp, phaseOf, stepOf, useApp, waitPhase as waitPhaseFor } from './harness';
 import { CIFAR10_NAMES, cifarArchive, pngFolder } from '../helpers/upload-fixtures';
+import { idbRecords, savedRuns } from './saved-runs';
 
 const RUN = e2eEnabled();
 
@@ -97,26 +98,13 @@ describe.runIf(RUN)('bring your own data in Chromium (production build, wasm)', 
       .toBeGreaterThanOrEqual(1);
     await page.getByRole('button', { name: 'Pause', exact: true }).click();
     await waitPhase(page, ['paused', 'stageDone']);
-    await page.waitForFunction(
-      () =>
-        new Promise<boolean>((ok) => {
-          const r = indexedDB.open('long-tail-playground');
-          r.onsuccess = () => {
-            const st = r.result.transaction('runs').objectStore('runs');
-            const g = st.get('last');
-            const u = st.get('upload');
-            u.onsuccess = () =>
-              ok(
-                !!(g.result as { uploadRef?: string } | undefined)?.uploadRef &&
-                  (u.result as { fingerprint?: string } | undefined)?.fingerprint === (g.result as { uploadRef?: string }).uploadRef,
-              );
-            u.onerror = () => ok(false);
-          };
-          r.onerror = () => ok(false);
-        }),
-      null,
-      { timeout: 30_000 },
-    );
+    // the run's record refers to its upload recipe, stored once under the recipe's fingerprint
+    await expect
+      .poll(async () => {
+        const ref = (await savedRuns(page))[0]?.run.uploadRef;
+        return !!ref && (await idbRecords(page, 'upload:')).some((u) => u.key === `upload:${ref}`);
+      }, POLL)
+      .toBe(true);
     const savedEpochs = Number(await page.getByTestId('epoch-counter').getAttribute('data-epochs-done'));
     await page.reload();
     await waitPhase(page, ['ready'], 90_000);

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { ARTIFACTS, POLL, e2eEnabled, openApp, stepOf, useApp, waitPhase, waitStep } from './harness';
+import { savedRuns } from './saved-runs';
 
 const RUN = e2eEnabled();
 
@@ -185,20 +186,7 @@ describe.runIf(RUN)('export dialog and autosave in Chromium (production build, w
     expect(before.epochs.length).toBe(2);
     const url = page.url();
     // let the autosave land
-    await page.waitForFunction(
-      () =>
-        new Promise<boolean>((ok) => {
-          const r = indexedDB.open('long-tail-playground');
-          r.onsuccess = () => {
-            const g = r.result.transaction('runs').objectStore('runs').get('last');
-            g.onsuccess = () => ok((g.result as { epochs?: unknown[] } | undefined)?.epochs?.length === 2);
-            g.onerror = () => ok(false);
-          };
-          r.onerror = () => ok(false);
-        }),
-      null,
-      { timeout: 30_000 },
-    );
+    await expect.poll(async () => (await savedRuns(page)).map((r) => r.run.epochs?.length), POLL).toEqual([2]);
 
     // reload with other settings in the URL
     await page.goto(`${app.url}/?${WASM}&loss=ce&head=linear&epochs=2`);

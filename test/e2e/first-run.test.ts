@@ -1,7 +1,8 @@
 /**
- * A new user's first run, in Chromium with `--enable-unsafe-webgpu` on this GPU-less machine (WebGPU is
- * SwiftShader, a software renderer): the first-visit defaults let "Auto" measure the backends, start on the fastest
- * (wasm here) and say why on the badge; the first epoch's charts appear soon after Train (measured and written to
+ * A new user's first run, in Chromium with `--enable-unsafe-webgpu` on this GPU-less machine (WebGPU is SwiftShader,
+ * a software renderer): the first-visit defaults start "Auto" on wasm at once and measure the backends in the
+ * background, and the badge then says what won (wasm here) and why; the first epoch's charts appear soon after Train
+ * (measured and written to
  * test-results/e2e/first-run.json; the assertion is generous — speed targets live in the benchmarks); a second visit
  * uses the cached measurement and downloads no data (Cache Storage); offline, a reload still trains (service worker).
  *
@@ -20,20 +21,22 @@ import { COMPRESSIBLE, type ServedRequest } from './server';
 
 const RUN = e2eEnabled('first run');
 
-/** Data bytes (response bodies of the pack's manifest and parts) as the browser counts them, and the data GETs. */
-function countData(context: BrowserContext): { data: () => number; gets: () => number } {
+/** Data bytes (response bodies of the pack's manifest and parts) as the browser reports them. */
+function countData(context: BrowserContext): { data: () => number } {
   let data = 0;
-  let gets = 0;
   context.on('requestfinished', (req) => {
     if (req.method() !== 'GET' || !/\/data\/[^/]+\.(ltpg|json)/.test(req.url())) return;
-    gets++;
     void req
       .sizes()
       .then((s) => (data += s.responseBodySize))
       .catch(() => undefined);
   });
-  return { data: () => data, gets: () => gets };
+  return { data: () => data };
 }
+
+/** GETs of the pack's manifest and parts the server answered (the service worker leaves /data/ alone). */
+const dataGets = (served: readonly ServedRequest[]) =>
+  served.filter((r) => r.method === 'GET' && /\/data\/[^/]+\.(ltpg|json)/.test(r.path)).length;
 
 const extOf = (path: string) => /(\.[a-z0-9]+)(?:\?.*)?$/i.exec(path)?.[1] ?? '';
 
@@ -56,7 +59,7 @@ function wireBytes(served: readonly ServedRequest[], until: number) {
 describe.runIf(RUN)('first run in Chromium (production build, software WebGPU)', () => {
   const app = useApp();
 
-  it('first-visit defaults: Auto measures and picks the fastest with the reason on the badge; first charts soon after Train; a second visit uses the caches', async () => {
+  it('first-visit defaults: Auto starts on wasm, measures in the background and says what won and why; first charts soon after Train; a second visit uses the caches', async () => {
     const context = await app.browser.newContext({ viewport: { width: 1400, height: 1000 } });
     const net = countData(context);
     const tOpen = Date.now();
@@ -79,14 +82,14 @@ describe.runIf(RUN)('first run in Chromium (production build, software WebGPU)',
         .map((f) => `${f.path} ${f.bytes}${f.encoding ? ` (${f.encoding})` : ''}`)
         .join(', ')}`,
     );
-    // the first-visit budget: ≤ 3 MB before Train is enabled, all of it: the page, the worker, the backends the
-    // measurement loads, the wasm binary and the data (the manifest and part 0 of the pack, not the whole 18 MB)
+    // the first-visit budget: ≤ 3 MB before Train is enabled, all of it: the page, the worker, the wasm backend and
+    // its binary (the measurement's worker comes later), and the data (the manifest and part 0 of the pack, not all 18 MB)
     expect(wire.transferred).toBeLessThanOrEqual(3_000_000);
-    expect(net.data()).toBeGreaterThan(1_000_000);
-    expect(net.data()).toBeLessThanOrEqual(3_000_000);
-    // the server's count agrees with the browser's where the browser's is complete (the data: bodies + headers)
+    expect(wire.data).toBeGreaterThan(1_000_000);
+    expect(wire.data).toBeLessThanOrEqual(3_000_000);
+    // the browser's own count never exceeds the server's (bodies + headers); it can miss a response: the data now
+    // downloads as the worker starts, and a request made that early may never be reported to the test
     expect(wire.data).toBeGreaterThanOrEqual(net.data());
-    expect(wire.data).toBeLessThan(net.data() + 2_000);
     // it covers the worker's chunk and the wasm binary, and measures a compressing host: every text-like file and
     // the wasm went compressed, the data parts (gzip inside) as stored
     const paths = files.map((f) => f.path);
@@ -104,6 +107,9 @@ describe.runIf(RUN)('first run in Chromium (production build, software WebGPU)',
       if (f.path.endsWith('.ltpg')) expect(f.encoding, f.path).toBeNull();
     }
     const badge = page.locator('[data-backend]');
+    // ready on wasm before anything was measured; the measurement runs while the page is idle and then says why
+    expect(await badge.getAttribute('data-backend')).toBe('wasm');
+    await expect.poll(async () => await badge.getAttribute('data-measuring'), { timeout: 60_000, interval: 200 }).toBe('');
     const backend = await badge.getAttribute('data-backend');
     const why = (await badge.getAttribute('aria-label')) ?? '';
     console.log(`[first-run] ready after ${readyS.toFixed(1)} s on ${backend}: ${why}`);
@@ -112,7 +118,9 @@ describe.runIf(RUN)('first run in Chromium (production build, software WebGPU)',
     expect(why).toMatch(
       /wasm \(\d+ ms\/step, fastest measured\) — WebGPU here is a software renderer \(SwiftShader\): (over )?\d+(\.\d)?× slower/,
     );
-    expect(await badge.textContent()).toMatch(/software renderer/);
+    // on the badge itself a few words (the runner-up and by how much): the sentence is its title
+    expect(await badge.locator('.badge-reason').textContent()).toMatch(/^(WebGL|WebGPU) ≥?\d+(\.\d)?× slower$/);
+    expect(await badge.getAttribute('title')).toMatch(/software renderer \(SwiftShader\)/);
 
     const tTrain = Date.now();
     await page.getByRole('button', { name: 'Train', exact: true }).click();
@@ -126,7 +134,7 @@ describe.runIf(RUN)('first run in Chromium (production build, software WebGPU)',
     await page.getByRole('button', { name: 'Pause', exact: true }).click();
     await waitPhase(page, ['paused', 'stageDone']);
     expect(firstChartS).toBeLessThan(120); // target 20 s on this machine; generous on a shared 2-core box
-    const firstGets = net.gets();
+    const firstGets = dataGets(app.served);
     expect(firstGets).toBe(2); // the manifest and part 0
     // the service worker has the app shell once the first run was ready
     await page.waitForFunction(
@@ -145,7 +153,7 @@ describe.runIf(RUN)('first run in Chromium (production build, software WebGPU)',
     await waitPhase(page, ['ready'], 120_000);
     expect(await badge.getAttribute('data-backend')).toBe('wasm');
     expect(await badge.getAttribute('aria-label')).toMatch(/measured earlier in this browser/);
-    expect(net.gets()).toBe(firstGets);
+    expect(dataGets(app.served)).toBe(firstGets);
 
     // offline: the page, the engine and the data come from the caches, and it still trains
     await context.setOffline(true);
@@ -169,7 +177,7 @@ describe.runIf(RUN)('first run in Chromium (production build, software WebGPU)',
     writeFileSync(
       join(ARTIFACTS, 'first-run.json'),
       JSON.stringify(
-        { readyS, firstChartS, backend, why, bytesBeforeTrain, secondVisitDataGets: net.gets() - firstGets, offlineTrains: true },
+        { readyS, firstChartS, backend, why, bytesBeforeTrain, secondVisitDataGets: dataGets(app.served) - firstGets, offlineTrains: true },
         null,
         1,
       ),

@@ -13,6 +13,7 @@ import type { Page } from 'playwright-core';
 import { POLL, e2eEnabled, openApp, stepOf, useApp, waitPhase, waitStep } from './harness';
 import { CONTENT_SECURITY_POLICY } from '../../src/csp';
 import { pngFolder, zipFolder } from '../helpers/upload-fixtures';
+import { idbRecords, savedRuns } from './saved-runs';
 
 const RUN = e2eEnabled();
 const WASM = 'backend=wasm&nmax=20&if=10&batch=16&eval=2&log=1&model=convnet&loss=ce&head=linear&epochs=3';
@@ -26,23 +27,6 @@ function recordCsp(): void {
 
 const violations = (page: Page) => page.evaluate(() => (window as unknown as { __csp: string[] }).__csp);
 const cspConsole = (errors: string[]) => errors.filter((e) => /Content Security Policy|Refused to/i.test(e));
-
-/** The IndexedDB record under `key` (store 'runs'), or null. */
-function readKey(page: Page, key: string): Promise<unknown> {
-  return page.evaluate(
-    (k) =>
-      new Promise((ok, fail) => {
-        const r = indexedDB.open('long-tail-playground');
-        r.onsuccess = () => {
-          const g = r.result.transaction('runs').objectStore('runs').get(k);
-          g.onsuccess = () => ok(g.result ?? null);
-          g.onerror = () => fail(g.error);
-        };
-        r.onerror = () => fail(r.error);
-      }),
-    key,
-  );
-}
 
 async function step(page: Page): Promise<void> {
   const s = await stepOf(page);
@@ -71,7 +55,7 @@ describe.runIf(RUN)('nothing a saved run or a failing panel does breaks the page
     // one epoch (5 batches of 16): a real record lands in IndexedDB
     for (let i = 0; i < 5; i++) await step(page);
     await expect
-      .poll(async () => ((await readKey(page, 'last')) as { epochs?: unknown[] } | null)?.epochs?.length ?? 0, {
+      .poll(async () => (await savedRuns(page))[0]?.run.epochs?.length ?? 0, {
         timeout: 60_000,
         interval: 250,
       })
@@ -88,11 +72,13 @@ describe.runIf(RUN)('nothing a saved run or a failing panel does breaks the page
           r.onsuccess = () => {
             const tx = r.result.transaction('runs', 'readwrite');
             const store = tx.objectStore('runs');
-            const g = store.get('last');
-            g.onsuccess = () => {
-              const rec = g.result as { version: number; checkpoint: { trainer: { config?: unknown } } };
+            // the page's one saved run (one record per run, key 'run:<tab>-<n>')
+            const c = store.openCursor(IDBKeyRange.bound('run:', 'run:\uffff'));
+            c.onsuccess = () => {
+              if (!c.result) return;
+              const rec = c.result.value as { version: number; checkpoint: { trainer: { config?: unknown } } };
               delete rec.checkpoint.trainer.config;
-              store.put(rec, 'last');
+              c.result.update(rec);
             };
             tx.oncomplete = () => ok();
             tx.onerror = () => fail(tx.error);
@@ -108,13 +94,14 @@ describe.runIf(RUN)('nothing a saved run or a failing panel does breaks the page
     );
     expect(await page.getByTestId('resume-banner').filter({ hasText: 'Resume the run' }).count()).toBe(0);
     // kept under another key, not deleted; the page trains
-    expect(await readKey(page, 'last')).toBeNull();
-    expect(((await readKey(page, 'unreadable')) as { version: number } | null)?.version).toBe(1);
+    expect(await savedRuns(page)).toEqual([]);
+    const aside = await idbRecords(page, 'aside:');
+    expect(aside.map((r) => (r.value as { version: number }).version)).toEqual([1]);
     await step(page);
     expect(await stepOf(page)).toBe(1);
     await notice.getByRole('button', { name: 'Discard' }).click();
     await expect.poll(() => notice.count(), POLL).toBe(0);
-    expect(await readKey(page, 'unreadable')).toBeNull();
+    expect(await idbRecords(page, 'aside:')).toEqual([]);
     await page.reload();
     await waitPhase(page, ['ready']);
     expect(await page.getByTestId('unreadable-run').count()).toBe(0);

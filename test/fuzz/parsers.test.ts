@@ -235,7 +235,19 @@ function packMutation(r: R, raw: Uint8Array): Uint8Array {
   } else if (kind === 2) {
     header.sets[0].classNames = r.pick([[], ['\u202e'.repeat(10), 'x'.repeat(5000), 'a'], null, [1, 2, 3]]);
   } else if (kind === 3) {
-    header.meta = r.pick([null, { ...header.meta, std: [0] }, { ...header.meta, mean: [] }, { ...header.meta, title: 7 }]);
+    header.meta = r.pick([
+      null,
+      { ...header.meta, std: [0] },
+      { ...header.meta, mean: [] },
+      { ...header.meta, title: 7 },
+      { ...header.meta, cropPad: 1e15 },
+      { ...header.meta, cropPad: 33 },
+      { ...header.meta, std: [1e-300] },
+      { ...header.meta, mean: [2] },
+      { ...header.meta, id: 'x'.repeat(100) },
+      { ...header.meta, hflip: 'yes' },
+      { ...header.meta, licence: 5 },
+    ]);
   } else {
     payload = concat(payload, new Uint8Array(1 + r.int(100)));
   }

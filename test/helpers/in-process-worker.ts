@@ -10,7 +10,8 @@ import type { Dataset } from '../../src/core/data/types';
 import type { TrainConfig } from '../../src/core/train/config';
 import { TrainClient, type WorkerLike } from '../../src/worker/client';
 import { TrainEngine, type EngineDeps } from '../../src/worker/engine';
-import { answer, type Request, type WorkerMessage } from '../../src/worker/protocol';
+import type { WatchdogOptions } from '../../src/worker/watchdog';
+import { answer, pongFor, type Request, type WorkerMessage } from '../../src/worker/protocol';
 import { PLAYGROUND_DEFAULTS, makeSettings, type Settings } from '../../src/state/settings';
 import { tinyDataset } from './tiny-dataset';
 
@@ -47,6 +48,8 @@ export interface InProcessWorkerOptions {
   decoder?: () => ImageDecoder;
   /** The engine's data loader (default: `dataset` for every id). */
   loadDataset?: EngineDeps['loadDataset'];
+  /** The client's watchdog bounds (default: the app's). */
+  watchdog?: WatchdogOptions;
 }
 
 /** A WorkerLike running the real TrainEngine in-process; `engine.fail(...)` simulates a crash. */
@@ -66,8 +69,20 @@ export class InProcessWorker implements WorkerLike {
     });
   }
 
+  /** Set by `close()`: the worker stopped without a word (as after `self.close()` in a real worker). */
+  private closed = false;
+
+  /** Stops this worker from inside: no message in or out any more, and no error event. */
+  close(): void {
+    this.closed = true;
+    void this.engine.handle({ kind: 'request', id: -1, type: 'dispose' }).catch(() => undefined);
+  }
+
   postMessage(m: unknown, transfer: Transferable[] = []): void {
+    if (this.closed) return;
     this.transfers.push(transfer.length);
+    const pong = pongFor(m);
+    if (pong) return this.deliver(pong);
     const req = structuredClone(m) as Request;
     this.engine.handle(req).then(
       (result) => this.deliver(answer(req, { result })),
@@ -76,6 +91,7 @@ export class InProcessWorker implements WorkerLike {
   }
 
   private deliver(m: WorkerMessage): void {
+    if (this.closed) return;
     const data = structuredClone(m);
     setTimeout(() => this.listeners.forEach((l) => l({ data } as MessageEvent)), 0);
   }
@@ -95,11 +111,14 @@ export function inProcessClients(opts: InProcessWorkerOptions = {}): { createCli
   return {
     workers,
     createClient: () =>
-      new TrainClient(() => {
-        const w = new InProcessWorker(opts);
-        workers.push(w);
-        return w;
-      }),
+      new TrainClient(
+        () => {
+          const w = new InProcessWorker(opts);
+          workers.push(w);
+          return w;
+        },
+        { watchdog: opts.watchdog },
+      ),
   };
 }
 

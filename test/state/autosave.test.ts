@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/core/backend';
 import type { EpochMetrics } from '../../src/worker/protocol';
 import type { TrainConfig } from '../../src/core/train/config';
-import { PlaygroundSession, type RunSnapshot } from '../../src/state/session';
+import { PlaygroundSession } from '../../src/state/session';
 import { createPlaygroundStore } from '../../src/state/store';
 import {
   Autosaver,
@@ -13,14 +13,12 @@ import {
   storageErrorMessage,
   type SavedRun,
 } from '../../src/state/autosave';
-import { inProcessClients, tinySettings as baseSettings, until } from '../helpers/in-process-worker';
+import { inProcessClients, until } from '../helpers/in-process-worker';
+import { fakeSnapshot, tinySettings } from '../helpers/saved-run';
 import { cifarArchive } from '../helpers/upload-fixtures';
 import { uploadCifar } from '../../src/state/upload';
 import { checkSavedRun } from '../../src/state/saved-run-check';
 import { isUploadId } from '../../src/state/data-shape';
-
-/** Stage 1 of 3 epochs. */
-const tinySettings = (over: Partial<TrainConfig> = {}) => baseSettings({ epochs: 3, ...over });
 
 /** A page: store + session (+ autosaver on `storage`). */
 function page(storage: MemoryAutosaveStorage | null, settings = tinySettings()) {
@@ -40,37 +38,6 @@ function page(storage: MemoryAutosaveStorage | null, settings = tinySettings()) 
 /** Epoch metrics without the timing fields (which differ between any two runs). */
 const strip = (es: readonly EpochMetrics[]) => es.map(({ seconds: _s, imagesPerSecond: _i, ...rest }) => rest);
 
-function fakeSnapshot(epoch: number): RunSnapshot {
-  return {
-    checkpoint: {
-      spec: { config: structuredClone(tinySettings().config) as TrainConfig },
-      trainer: {
-        version: 1,
-        config: tinySettings().config,
-        stage: 1,
-        epoch,
-        globalStep: epoch * 5,
-        lossParams: {},
-        stage2: tinySettings().config.stage2,
-        weights: { w: new Float32Array([1, 2]) },
-        bnBatchesTracked: {},
-        momentum: {},
-        rng: {
-          sampler: { s: [1, 2, 3, 4], spare: null },
-          augment: { s: [5, 6, 7, 8], spare: null },
-          noise: { s: [9, 1, 2, 3], spare: 0.5 },
-        },
-      },
-    },
-    settings: tinySettings(),
-    label: 'GCL · ConvNet',
-    dataKey: 'k',
-    batches: [],
-    epochs: [],
-    stage1Done: false,
-  };
-}
-
 beforeAll(async () => {
   await initBackend({ order: ['cpu'] });
 });
@@ -87,7 +54,7 @@ describe('Autosaver (in-memory storage)', () => {
     expect(storage.saves).toBe(2); // 1 was being written, 2 was replaced by 3
     expect(storage.run!.checkpoint.trainer.epoch).toBe(3);
     expect(storage.run!.savedAt).toBe(1000);
-    expect(storage.run!.checkpoint.trainer.weights.w).toBeInstanceOf(Float32Array);
+    expect(storage.run!.checkpoint.trainer.weights['conv1.weight']).toBeInstanceOf(Float32Array);
     expect(isSavedRun(storage.run)).toBe(true);
   });
 
@@ -122,22 +89,23 @@ describe('Autosaver (in-memory storage)', () => {
     storage.run = snapshotToSaved(fakeSnapshot(2), Date.UTC(2026, 10, 26, 15, 30));
     const r = await a.init();
     expect(r).not.toBeNull();
-    expect(a.offerStore.getState().offer).not.toBeNull();
+    expect(a.offerStore.getState().offers.length).toBe(1);
     expect(resumeQuestion(r!)).toMatch(/^Resume the run from 26 Nov 2026 \d\d:\d\d \(epoch 2 of 3\)\?$/);
     await a.discard();
-    expect(a.offerStore.getState().offer).toBeNull();
-    expect(storage.run).toBeNull();
+    expect(a.offerStore.getState().offers).toEqual([]);
+    expect(storage.keys).toEqual([]);
   });
 
-  it('a new run saving replaces the offer', async () => {
+  it('a new run saves under its own key: the offered run stays, and stays offered', async () => {
     const storage = new MemoryAutosaveStorage();
     storage.run = snapshotToSaved(fakeSnapshot(2), 5);
     const store = createPlaygroundStore(tinySettings());
     const a = new Autosaver(storage, store);
     await a.init();
-    await a.save(fakeSnapshot(1));
-    expect(a.offerStore.getState().offer).toBeNull();
+    await a.save(fakeSnapshot(1, 'run-new'));
+    expect(a.offerStore.getState().offers.map((o) => o.run.checkpoint.trainer.epoch)).toEqual([2]);
     expect(storage.run!.checkpoint.trainer.epoch).toBe(1);
+    expect(storage.keys.length).toBe(2);
   });
 });
 
@@ -184,12 +152,13 @@ describe('autosave → reload → resume (session + real engine, cpu)', () => {
     expect(b.s().progress!.epochsDone).toBe(2);
     expect(b.s().progress!.step).toBe(2 * bpe);
     expect(b.s().announcement).toMatch(/Resumed the run from .* at epoch 2 of 3/);
-    expect(b.autosave!.offerStore.getState().offer).toBeNull();
+    expect(b.autosave!.offerStore.getState().offers).toEqual([]);
     await b.session.train();
     await until(() => b.s().phase === 'stageDone');
     expect(strip(b.s().current!.epochs)).toEqual(refEpochs);
-    // and the finished run was autosaved again
+    // and the finished run was autosaved again, under the record it was resumed from
     await until(() => storage.run?.checkpoint.trainer.epoch === 3);
+    expect(storage.keys.length).toBe(1);
     b.session.dispose();
   }, 120_000);
 
@@ -246,7 +215,7 @@ describe('autosave → reload → resume (session + real engine, cpu)', () => {
     c.session.dispose();
   }, 120_000);
 
-  it('a saved run that cannot be restored: a notice, and the page keeps a working run', async () => {
+  it('a saved run whose weights belong to another model is set aside before it is offered; the page trains', async () => {
     const storage = new MemoryAutosaveStorage();
     const a = page(storage);
     await a.session.start();
@@ -255,14 +224,18 @@ describe('autosave → reload → resume (session + real engine, cpu)', () => {
     await until(() => storage.run?.checkpoint.trainer.epoch === 1);
     await a.autosave!.idle;
     a.session.dispose();
-    // well-formed, but the weights belong to another model: refused by the worker on resume
-    storage.run!.checkpoint.trainer.weights = { 'no.such.weight': new Float32Array(3) };
+    // well-formed, but the weights belong to another model (the worker would refuse it only at Resume)
+    const rec = storage.run!;
+    rec.checkpoint.trainer.weights['no.such.weight'] = new Float32Array(3);
+    storage.run = rec;
     const b = page(storage);
-    await b.autosave!.init();
-    expect(b.autosave!.offerStore.getState().offer).not.toBeNull();
+    expect(await b.autosave!.init()).toBeNull();
+    expect(b.autosave!.offerStore.getState().offers).toEqual([]);
+    expect(b.autosave!.offerStore.getState().unreadable).toMatch(
+      /^checkpoint\.trainer\.weights\.no\.such\.weight is not a tensor of the convnet model/,
+    );
+    expect(storage.aside).not.toBeNull();
     await b.session.start();
-    expect(await b.autosave!.resume(b.session)).toBe(false);
-    expect(b.s().notices.find((n) => n.id === 'autosave')?.items[0]).toBeTruthy();
     expect(b.s().phase).toBe('ready');
     await b.session.step();
     expect(b.s().progress!.step).toBe(1);
@@ -277,7 +250,7 @@ describe('autosave → reload → resume (session + real engine, cpu)', () => {
     const store = createPlaygroundStore(tinySettings());
     const a = new Autosaver(storage, store);
     expect(await a.init()).toBeNull();
-    expect(a.offerStore.getState().offer).toBeNull();
+    expect(a.offerStore.getState().offers).toEqual([]);
     expect(a.offerStore.getState().unreadable).toBe('checkpoint.trainer.config is undefined, expected an object');
     expect(storage.run).toBeNull();
     expect((storage.aside as SavedRun).checkpoint.trainer.epoch).toBe(2); // kept, not deleted

@@ -436,7 +436,14 @@ describe('preset CE vs KPS vs FBL vs GCL (real engine, cpu, tiny data)', () => {
     expect(t.s().announcement).toMatch(/Preset .* finished/);
 
     // the autosave record holds the three frozen pinned runs and the pinned flag of the current one
-    await until(() => (storage.run?.compare?.runs.length ?? 0) === 3 && storage.run?.checkpoint.trainer.stage === 2);
+    // (each preset run has its record; the newest is the GCL run, saved again once it was pinned)
+    await until(
+      () =>
+        (storage.run?.compare?.runs.length ?? 0) === 3 &&
+        storage.run?.checkpoint.trainer.stage === 2 &&
+        !!storage.run.compare?.currentPinned,
+    );
+    expect(storage.keys.length).toBe(4);
     expect(storage.run!.compare!.currentPinned).toBe(true);
     const again = page(tinySettings(), storage);
     await again.session.start();

@@ -2,7 +2,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/core/backend';
 import { PlaygroundSession } from '../../src/state/session';
 import { backendOrder, planChange } from '../../src/state/change-policy';
-import { cacheKey, probeSpecFor } from '../../src/state/backend-choice';
+import { cacheKey, measurementNeeded, probeSpecFor } from '../../src/state/backend-choice';
+import type { ProbeResult } from '../../src/core/backend-probe';
+import type { Measurer } from '../../src/worker/probe-client';
+import type { ProbeRequest } from '../../src/worker/probe-protocol';
 import { PLAYGROUND_DEFAULTS, patchSettings, type SettingsPatch } from '../../src/state/settings';
 import { createPlaygroundStore } from '../../src/state/store';
 import { inProcessClients, sharedTinyDataset, tinySettings, until } from '../helpers/in-process-worker';
@@ -226,7 +229,7 @@ describe('PlaygroundSession with the real engine (cpu, tiny data)', () => {
 });
 
 describe('PlaygroundSession: "Auto" and a model change', () => {
-  it('decides the backend again for the new model: the cached winner on the same worker, else a new worker', async () => {
+  it('decides the backend again for the new model: the cached winner on the same worker, a measurement on wasm, else a new worker', async () => {
     const m = new Map<string, string>();
     const backendStore = { getItem: (k: string) => m.get(k) ?? null, setItem: (k: string, v: string) => void m.set(k, v) };
     const ua = typeof navigator !== 'undefined' ? navigator.userAgent : 'node';
@@ -262,13 +265,157 @@ describe('PlaygroundSession: "Auto" and a model change', () => {
     expect(s().backend?.backend).toBe('wasm');
     expect(s().backend?.reason).toMatch(/^wasm \(90 ms\/step/);
     expect(s().phase).toBe('ready');
-    // never measured: a new worker measures (this test worker reports the first backend tried, without numbers)
+    // never measured, and the worker runs wasm: it stays, and the new model is measured in the background
     await session.changeSettings(patchSettings(s().settings, { config: { model: 'resnet20' } }));
-    expect(workers).toHaveLength(3);
+    expect(workers).toHaveLength(2);
+    expect(s().backend?.backend).toBe('wasm');
     expect(s().phase).toBe('ready');
     // a change that keeps the model decides nothing
     await session.changeSettings(patchSettings(s().settings, { config: { seed: 9 } }));
-    expect(workers).toHaveLength(3);
+    expect(workers).toHaveLength(2);
     session.dispose();
+  }, 120_000);
+});
+
+describe('PlaygroundSession: "Auto" measures in the background', () => {
+  const WEBGPU_WINS: ProbeResult = {
+    order: ['webgpu', 'wasm', 'cpu'],
+    why: 'WebGPU (5 ms/step, fastest measured) — wasm: 8× slower',
+    timings: [
+      { name: 'wasm', ms: 40, software: null },
+      { name: 'webgpu', ms: 5, software: null },
+    ],
+  };
+
+  /** Long enough that a pause right after Train lands before the run's end. */
+  const EPOCHS = 8;
+
+  /** A measurement the test ends by hand (`finish`), recording what it was asked and whether it was cancelled. */
+  function handMeasurer() {
+    const asked: ProbeRequest[] = [];
+    let finish: ((r: ProbeResult) => void) | null = null;
+    let cancelled = 0;
+    const measure: Measurer = (req, onMeasuring) => {
+      asked.push(req);
+      setTimeout(() => onMeasuring('webgpu'), 0);
+      return { result: new Promise<ProbeResult>((r) => (finish = r)), cancel: () => void cancelled++ };
+    };
+    return { measure, asked, finish: (r: ProbeResult) => finish!(r), cancelled: () => cancelled };
+  }
+
+  type State = ReturnType<ReturnType<typeof createPlaygroundStore>['getState']>;
+  type During = (s: () => State, session: PlaygroundSession) => Promise<void>;
+  async function trainToEnd(measure: Measurer | null, during?: During, after?: During, idleMs = 0) {
+    const m = new Map<string, string>();
+    const backendStore = { getItem: (k: string) => m.get(k) ?? null, setItem: (k: string, v: string) => void m.set(k, v) };
+    const auto = patchSettings(tinySettings({ epochs: EPOCHS, loss: 'ce' }), { backend: 'auto' });
+    const store = createPlaygroundStore(auto);
+    const { createClient, workers } = inProcessClients({ backend: 'requested' });
+    const session = new PlaygroundSession(store, {
+      createClient,
+      backendStore,
+      measure,
+      measureAfterIdleMs: idleMs,
+      schedule: (cb) => setTimeout(cb, 5),
+    });
+    const s = () => store.getState();
+    await session.start();
+    const atStart = { phase: s().phase, backend: s().backend?.backend, measuring: s().measuring?.state ?? null };
+    await session.train();
+    await during?.(s, session);
+    await until(() => s().phase === 'stageDone');
+    await after?.(s, session);
+    session.flushNow();
+    const out = {
+      atStart,
+      backend: s().backend,
+      measuring: s().measuring,
+      batches: s().current!.batches.slice(),
+      epochs: s().current!.epochs.slice(),
+      cached: measurementNeeded(auto, { store: backendStore }) === null,
+      workers: workers.length,
+    };
+    session.dispose();
+    return out;
+  }
+
+  it('Train is enabled before the measurement ends; it never runs beside the training; a faster winner takes the run over at an epoch boundary, its steps and metrics continuous; the winner is cached', async () => {
+    const h = handMeasurer();
+    const switched = await trainToEnd(h.measure, async (s, session) => {
+      // Train stopped the measurement: it waits for a pause
+      await until(() => s().phase === 'running');
+      expect(h.cancelled()).toBe(1);
+      expect(s().measuring).toEqual({ state: 'waiting' });
+      await session.pause();
+      await until(() => h.asked.length === 2); // paused: measured again
+      await until(() => s().measuring?.state === 'measuring' && (s().measuring as { backend: string }).backend === 'webgpu');
+      h.finish(WEBGPU_WINS);
+      // paused within an epoch, the run moves at the epoch's end (at once when paused at one)
+      await until(() => s().measuring?.state === 'switching' || s().backend?.backend === 'webgpu');
+      await session.train();
+      await until(() => s().backend?.backend === 'webgpu');
+      expect(s().measuring).toBeNull();
+    });
+    // the first run was ready — Train enabled — on wasm while the measurement still went on
+    expect(switched.atStart).toEqual({ phase: 'ready', backend: 'wasm', measuring: 'measuring' });
+    expect(h.asked[0].spec.model).toBe('convnet');
+    expect(h.asked[0].candidates).toEqual(['webgpu', 'webgl', 'wasm', 'cpu']);
+    expect(switched.backend?.backend).toBe('webgpu');
+    expect(switched.backend?.reason).toBe(WEBGPU_WINS.why);
+    expect(switched.measuring).toBeNull();
+    expect(switched.cached).toBe(true);
+    expect(switched.workers).toBe(1); // the same worker, moved: no respawn
+    // one step after another and every epoch once …
+    const steps = switched.batches.map((b) => b.step);
+    expect(steps).toEqual(steps.map((_, i) => i + 1));
+    expect(steps.length).toBe(EPOCHS * switched.batches[0].batchesPerEpoch);
+    expect(switched.epochs.map((e) => e.epoch)).toEqual([...Array(EPOCHS).keys()]);
+    // … and the same numbers as a run that never moved (both train on cpu here: the move itself changes nothing)
+    const stayed = await trainToEnd(null);
+    expect(stayed.backend?.backend).toBe('wasm');
+    expect(stayed.atStart.measuring).toBeNull();
+    expect(switched.batches.map((b) => b.loss)).toEqual(stayed.batches.map((b) => b.loss));
+    expect(switched.epochs.map((e) => [e.trainLoss, e.testAccuracy])).toEqual(stayed.epochs.map((e) => [e.trainLoss, e.testAccuracy]));
+  }, 120_000);
+
+  it('with an idle grace, a Train pressed at once never meets the measurement: it starts once the run has ended', async () => {
+    const h = handMeasurer();
+    const r = await trainToEnd(
+      h.measure,
+      async (s) => {
+        await until(() => s().phase === 'running');
+        expect(h.asked).toHaveLength(0);
+        expect(s().measuring).toEqual({ state: 'waiting' });
+      },
+      async (s) => {
+        await until(() => h.asked.length === 1, 10_000);
+        await until(() => s().measuring?.state === 'measuring');
+        h.finish({ ...WEBGPU_WINS, order: ['wasm', 'webgpu', 'cpu'], why: 'wasm (40 ms/step, fastest measured) — WebGPU: 8× slower' });
+        await until(() => s().measuring === null);
+      },
+      300,
+    );
+    expect(r.atStart).toEqual({ phase: 'ready', backend: 'wasm', measuring: 'waiting' });
+    expect(h.cancelled()).toBe(0);
+    expect(r.backend?.measured?.why).toMatch(/^wasm \(40 ms\/step/);
+    expect(r.cached).toBe(true);
+  }, 120_000);
+
+  it('a measurement where the running backend wins keeps the run and says why; one that fails says so', async () => {
+    const h = handMeasurer();
+    // measured after the run (idle again)
+    const kept = await trainToEnd(h.measure, undefined, async (s) => {
+      await until(() => h.asked.length === 2 && s().measuring?.state === 'measuring');
+      h.finish({ ...WEBGPU_WINS, order: ['wasm', 'webgpu', 'cpu'], why: 'wasm (40 ms/step, fastest measured) — WebGPU: 8× slower' });
+      await until(() => s().measuring === null);
+    });
+    expect(kept.backend?.backend).toBe('wasm');
+    expect(kept.backend?.measured?.why).toMatch(/^wasm \(40 ms\/step/);
+    expect(kept.measuring).toBeNull();
+    const failing: Measurer = () => ({ result: Promise.reject(new Error('stopped after 10 s')), cancel: () => undefined });
+    const failed = await trainToEnd(failing);
+    expect(failed.backend?.backend).toBe('wasm');
+    expect(failed.backend?.reason).toMatch(/background measurement stopped after 10 s/);
+    expect(failed.cached).toBe(false);
   }, 120_000);
 });

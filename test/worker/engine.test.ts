@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/core/backend';
 import { DEFAULT_CONFIG, type TrainConfig } from '../../src/core/train/config';
-import { TrainEngine } from '../../src/worker/engine';
+import * as tf from '@tensorflow/tfjs';
+import { TrainEngine, type EngineDeps } from '../../src/worker/engine';
 import { capPerClass } from '../../src/core/data/longtail';
 import {
   answer,
@@ -13,6 +14,7 @@ import {
   type RunSpec,
   type RunSummary,
   type StepResult,
+  type SwitchResult,
   type WorkerEvent,
 } from '../../src/worker/protocol';
 import { tinyDataset } from '../helpers/tiny-dataset';
@@ -240,5 +242,86 @@ describe('TrainEngine (Node, cpu backend)', () => {
     engine.fail('again');
     expect(events.filter(({ e }) => e.type === 'fatal')).toHaveLength(1);
     await expect(engine.handle(req('step'))).rejects.toThrow(/GPU device lost/);
+  });
+});
+
+describe('TrainEngine: moving a run to another backend (Node: cpu → wasm, for real)', () => {
+  const realBackend: EngineDeps['initBackend'] = async (p) => {
+    const r = await initBackend({ order: p.order });
+    return { backend: r.name, reason: r.reason, tried: r.tried };
+  };
+
+  it('a switch asked for mid-epoch waits for the epoch boundary; the run goes on there with its step count, and finishes', async () => {
+    const events: WorkerEvent[] = [];
+    const engine = new TrainEngine({ emit: (e) => events.push(e), initBackend: realBackend, loadDataset: async () => data });
+    try {
+      await engine.handle(req('init', { order: ['cpu'] }));
+      const summary = (await engine.handle(req('configure', { spec: spec({ loss: 'ce', head: 'linear', epochs: 3 }) }))) as RunSummary;
+      await engine.handle(req('step'));
+      await engine.handle(req('step'));
+      // paused within epoch 0: the answer waits for the boundary
+      let answered: SwitchResult | null = null;
+      const switching = (engine.handle(req('switchBackend', { order: ['wasm', 'cpu'] })) as Promise<SwitchResult>).then(
+        (r) => (answered = r),
+      );
+      await new Promise((r) => setTimeout(r, 50));
+      expect(answered).toBeNull();
+      expect(tf.getBackend()).toBe('cpu');
+      await engine.handle(req('run'));
+      const sw = await switching;
+      expect(sw.backend.backend).toBe('wasm');
+      expect(sw.summary?.step).toBe(summary.batchesPerEpoch);
+      expect(sw.summary?.epoch).toBe(1);
+      expect(tf.getBackend()).toBe('wasm');
+      await until(() => events.some((e) => e.type === 'stageDone'));
+      const steps = events.flatMap((e) => (e.type === 'batch' ? [e.batch.step] : []));
+      expect(steps).toEqual(steps.map((_, i) => i + 1));
+      expect(steps.length).toBe(3 * summary.batchesPerEpoch);
+      const epochs = events.flatMap((e) => (e.type === 'epoch' ? [e.metrics] : []));
+      expect(epochs.map((m) => m.epoch)).toEqual([0, 1, 2]);
+      expect(epochs.every((m) => Number.isFinite(m.trainLoss) && (m.testAccuracy ?? -1) >= 0)).toBe(true);
+      // the checkpoint after the boundary is the moved run's (a crash later continues from it)
+      const cks = events.flatMap((e) => (e.type === 'checkpoint' ? [e.checkpoint.trainer.globalStep] : []));
+      expect(cks).toEqual([1, 2, 3].map((k) => k * summary.batchesPerEpoch));
+      // idle at a boundary (the run finished): a switch back happens at once
+      const back = (await engine.handle(req('switchBackend', { order: ['cpu'] }))) as SwitchResult;
+      expect(back.backend.backend).toBe('cpu');
+      expect(back.summary?.stageDone).toBe(true);
+    } finally {
+      await engine.handle(req('dispose'));
+      await initBackend({ order: ['cpu'] });
+    }
+  }, 120_000);
+});
+
+describe('TrainEngine: the first run loads its data while the backend starts', () => {
+  it('a configure sent right after init starts its data download before init has finished', async () => {
+    let startBackend!: () => void;
+    const backendStarted = new Promise<void>((r) => (startBackend = r));
+    const order: string[] = [];
+    const engine = new TrainEngine({
+      emit: () => undefined,
+      initBackend: async (p) => {
+        order.push('init begins');
+        await backendStarted;
+        order.push('init ends');
+        return initCpuBackend(p);
+      },
+      loadDataset: async () => {
+        order.push('data load begins');
+        return data;
+      },
+    });
+    const init = engine.handle(req('init', { order: ['cpu'] }));
+    const configure = engine.handle(req('configure', { spec: spec() })) as Promise<RunSummary>;
+    await new Promise((r) => setTimeout(r, 20));
+    // both have begun; the backend has not started yet
+    expect([...order].sort()).toEqual(['data load begins', 'init begins']);
+    startBackend();
+    await init;
+    expect((await configure).trainImages).toBeGreaterThan(0);
+    expect(order.filter((o) => o === 'data load begins')).toHaveLength(1);
+    expect(order.at(-1)).toBe('init ends');
+    await engine.handle(req('dispose'));
   });
 });

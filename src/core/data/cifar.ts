@@ -9,9 +9,9 @@
  * Output ImageSets are NHWC (32×32×3).
  */
 import { DataError } from './errors';
-import { gzipBytes, isGzip, gunzipChecked, type ProgressFn } from './gzip';
-import { classDisplayNames, cleanName } from './names';
-import { readTar, writeTar, type TarEntry } from './tar';
+import { gunzipHead, gzipBytes, isGzip, gunzipChecked, type ProgressFn } from './gzip';
+import { classDisplayNames, messageName } from './names';
+import { isTarStart, readTar, writeTar, type TarEntry } from './tar';
 import type { Dataset, DatasetMeta, ImageSet } from './types';
 
 export type CifarKind = 'cifar10' | 'cifar100';
@@ -119,6 +119,21 @@ function detectKind(entries: TarEntry[]): CifarKind | null {
   return null;
 }
 
+const NOT_AN_ARCHIVE = 'neither gzip data nor a tar archive — expected cifar-10-binary.tar.gz or cifar-100-binary.tar.gz';
+
+/**
+ * Checks the first bytes of a file (a few KiB; gzip is inflated as far as they go) before the rest is read: what
+ * is neither a tar archive nor gzip-compressed tar is refused with the message the full read would give.
+ */
+export function checkCifarStart(head: Uint8Array, fileName: string): void {
+  if (!isGzip(head)) {
+    if (!isTarStart(head)) throw new DataError(fileName, NOT_AN_ARCHIVE);
+    return;
+  }
+  const tar = gunzipHead(head, 512);
+  if (tar.length === 512 && !isTarStart(tar)) throw new DataError(fileName, 'not a tar archive (the first header has no valid checksum)');
+}
+
 /** Unpacks (gunzip + tar) an archive; accepts .tar.gz or an already decompressed .tar. */
 function unpack(bytes: Uint8Array, fileName: string, onProgress: ProgressFn | undefined, maxBytes = CIFAR_MAX_TAR_BYTES): TarEntry[] {
   if (isGzip(bytes)) {
@@ -135,7 +150,7 @@ function unpack(bytes: Uint8Array, fileName: string, onProgress: ProgressFn | un
     return entries;
   } catch (e) {
     if (e instanceof DataError && /not a tar/.test(e.detail)) {
-      throw new DataError(fileName, 'neither gzip data nor a tar archive — expected cifar-10-binary.tar.gz or cifar-100-binary.tar.gz');
+      throw new DataError(fileName, NOT_AN_ARCHIVE);
     }
     throw e;
   }
@@ -186,7 +201,7 @@ function splitProgress(fn: ProgressFn | undefined, at: number): { first?: Progre
 
 /** "archive.tar.gz:member" for messages (the member path cleaned of control characters). */
 function memberLabel(archive: string, entry: TarEntry): string {
-  return `${archive}:${cleanName(entry.name, 200)}`;
+  return `${archive}:${messageName(entry.name)}`;
 }
 
 /** The class names of the meta file, one per non-empty line, cleaned like every class name (names.ts). */

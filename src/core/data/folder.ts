@@ -24,7 +24,11 @@
  * Limits (checked before anything is decoded): `maxImages` (default 20000) image files, 5× that many files in
  * all, and `maxBytes` (default 1 GiB) of uncompressed file data — for a zip, the sizes its directory declares,
  * and each member inflates into at most its declared size (zip.ts, checked while it streams), so a zip bomb is
- * refused after at most `maxBytes` of output. `estimateMemory` / `folderLimitsText` state them for the upload
+ * refused after at most `maxBytes` of output. Then a decode budget, read from the image headers (png.ts
+ * `imageDimensions`) before anything is decoded: an image over `maxImagePixels` (4096×4096) is skipped with its
+ * size, and more than `maxDecodePixels` (2^32) in all is an error; images whose header cannot be sized are counted
+ * as they are decoded. A zip whose directory entries share member data is refused by zip.ts.
+ * `estimateMemory` / `folderLimitsText` state them for the upload
  * dialog. A class whose only readable image is kept for training, or a whole upload without test images, is
  * accepted with a note (`report.notes`).
  * The build yields to the event loop every ~50 ms (so a worker stays responsive) and honours an AbortSignal.
@@ -36,14 +40,16 @@
  */
 import { DataError, bytesText } from './errors';
 import type { ProgressFn } from './gzip';
-import { classDisplayNames, cleanName } from './names';
-import { sniffImageType, type ImageDecoder } from './png';
+import { classDisplayNames, cleanName, messageName } from './names';
+import { imageDimensions, sniffImageType, type ImageDecoder } from './png';
 import { resizeImage, type ResizeFit } from './resize';
 import { Rng } from '../train/rng';
 import type { Dataset, DatasetMeta, ImageSet } from './types';
 import {
   DEFAULT_MAX_BYTES,
+  DEFAULT_MAX_DECODE_PIXELS,
   DEFAULT_MAX_IMAGES,
+  MAX_IMAGE_PIXELS,
   FILES_PER_IMAGE,
   MAX_TEST_FRACTION,
   MIN_TEST_FRACTION,
@@ -71,6 +77,10 @@ export interface FolderOptions {
   maxImages?: number;
   /** Most bytes of files accepted, uncompressed (default 1 GiB). */
   maxBytes?: number;
+  /** Largest image decoded, width·height (default MAX_IMAGE_PIXELS); a larger one is skipped like an unreadable one. */
+  maxImagePixels?: number;
+  /** Most pixels decoded in all (default DEFAULT_MAX_DECODE_PIXELS); more is an error before anything is decoded. */
+  maxDecodePixels?: number;
   /** File name of the zip, used in messages (default "upload.zip"). */
   archiveName?: string;
   /** 'crop' (default: shorter side to the target, centre crop) or 'stretch'. */
@@ -119,9 +129,9 @@ const LAYOUT_HELP =
 // ---------------------------------------------------------------------------------------------------------------
 // strings
 
-/** Paths in messages: control characters removed, capped at 200 characters. */
+/** Paths in messages: control characters removed, at most 200 characters (a longer one cut in the middle). */
 function showPath(p: string): string {
-  return cleanName(p, 200);
+  return messageName(p);
 }
 
 /** Locale-independent natural order: digit runs compare as numbers, the rest case-insensitively. */
@@ -146,6 +156,11 @@ export function naturalCompare(a: string, b: string): number {
   }
   if (ra.length !== rb.length) return ra.length - rb.length;
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Pixels as megapixels for messages: "67.1". */
+function mpx(n: number): string {
+  return (n / 1e6).toFixed(1);
 }
 
 function splitPath(p: string): string[] {
@@ -370,6 +385,35 @@ export async function buildFolderDataset(input: FolderFile[] | Uint8Array, opts:
     );
   }
 
+  // the decode budget, from the image headers: an image over the per-image cap is skipped, and a total over the
+  // budget is refused, before anything is decoded
+  const maxImagePixels = opts.maxImagePixels ?? MAX_IMAGE_PIXELS;
+  const maxDecodePixels = opts.maxDecodePixels ?? DEFAULT_MAX_DECODE_PIXELS;
+  const tooLarge = (w: number, h: number) =>
+    `image is ${w}×${h} (${mpx(w * h)} megapixels), more than the ${mpx(maxImagePixels)} megapixels accepted — ` +
+    `it is resized to ${target.height}×${target.width}: downscale it first`;
+  const headerSize: ({ width: number; height: number } | null)[] = [];
+  let budget = 0;
+  let largest: { file: string; width: number; height: number } | null = null;
+  for (const c of layout.classes) {
+    for (const f of c.files) {
+      const d = imageDimensions(f.bytes);
+      headerSize.push(d);
+      if (!d || d.width * d.height > maxImagePixels) continue;
+      budget += d.width * d.height;
+      if (!largest || d.width * d.height > largest.width * largest.height) largest = { file: f.path, ...d };
+    }
+  }
+  const overBudget = (total: number): never => {
+    throw new DataError(
+      where,
+      `its images add up to ${mpx(total)} megapixels to decode, more than the ${mpx(maxDecodePixels)} accepted ` +
+        `(they are resized to ${target.height}×${target.width}) — downscale the images or use fewer` +
+        (largest ? `; the largest is ${label(largest.file)} (${largest.width}×${largest.height})` : ''),
+    );
+  };
+  if (budget > maxDecodePixels) overBudget(budget);
+
   // decode + resize every candidate into one buffer
   const px = target.height * target.width * target.channels;
   const pixels = new Uint8Array(nCandidates * px);
@@ -388,10 +432,18 @@ export async function buildFolderDataset(input: FolderFile[] | Uint8Array, opts:
         lastYield = Date.now();
       }
       const file = label(f.path);
+      const head = headerSize[slot];
+      let decodedUnknown = 0;
       try {
+        if (head && head.width * head.height > maxImagePixels) throw new DataError(file, tooLarge(head.width, head.height));
         const img = await decoder(f.bytes, file);
         if (!img || !(img.width >= 1 && img.height >= 1) || img.data.length < img.width * img.height * img.channels) {
           throw new DataError(file, 'unreadable image (the decoder returned no pixels)');
+        }
+        if (!head) {
+          // a format whose size the header check cannot read: counted once decoded
+          if (img.width * img.height > maxImagePixels) throw new DataError(file, tooLarge(img.width, img.height));
+          decodedUnknown = img.width * img.height;
         }
         resizeImage(img, target, { fit: opts.fit, out: pixels, offset: slot * px });
         ok[slot] = 1;
@@ -402,6 +454,8 @@ export async function buildFolderDataset(input: FolderFile[] | Uint8Array, opts:
         skipped.push(s);
         firstFailure[c] ??= s;
       }
+      budget += decodedUnknown;
+      if (budget > maxDecodePixels) overBudget(budget);
       slot++;
       progress(0.05 + (0.9 * slot) / nCandidates);
     }

@@ -14,6 +14,28 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
+/**
+ * The first `n` bytes that the start of a gzip stream inflates to (fewer when it yields fewer), for checking what a
+ * compressed file holds before reading the rest of it. Never throws: a start that does not inflate yields nothing.
+ */
+export function gunzipHead(start: Uint8Array, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let got = 0;
+  const enough = {};
+  const g = new Gunzip((chunk) => {
+    const k = Math.min(n - got, chunk.length);
+    out.set(chunk.subarray(0, k), got);
+    got += k;
+    if (got >= n) throw enough;
+  });
+  try {
+    for (let o = 0; o < start.length; o += 1024) g.push(start.subarray(o, o + 1024), false);
+  } catch {
+    // enough bytes, or data that is not gzip after all: what came out is the answer
+  }
+  return out.subarray(0, got);
+}
+
 let crcTables: Uint32Array[] | null = null;
 function tables(): Uint32Array[] {
   if (crcTables) return crcTables;

@@ -38,3 +38,23 @@ export function classDisplayNames(raw: readonly string[]): string[] {
     return name;
   });
 }
+
+/** Longest file or member name put into a message (in characters). */
+export const MAX_MESSAGE_NAME = 200;
+
+/**
+ * A file or member name for a message: cleaned like a class name and at most `max` characters; a longer one keeps
+ * its start and its end (where the file's own name is) around a "…". Only the two ends of a huge name are looked
+ * at, so a 40 MB name costs no more than a long one.
+ */
+export function messageName(s: string, max = MAX_MESSAGE_NAME): string {
+  const src = String(s);
+  const clean = (t: string) => t.replace(LONE_SURROGATE, '\ufffd').normalize('NFC').replace(CONTROL, '');
+  const bound = max * 4;
+  const whole = src.length <= 2 * bound ? Array.from(clean(src).trim()) : null;
+  if (whole && whole.length <= max) return whole.join('');
+  const head = whole ?? Array.from(clean(src.slice(0, bound)).trimStart());
+  const tail = whole ?? Array.from(clean(src.slice(-bound)).trimEnd());
+  const keep = max - 1;
+  return head.slice(0, Math.ceil(keep / 2)).join('') + '…' + tail.slice(tail.length - Math.floor(keep / 2)).join('');
+}

@@ -4,7 +4,7 @@ import { open, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { EMBEDDED_FILE, EMBEDDED_PATH } from './embedded';
 import { DataError, bytesText } from './errors';
-import { decodeDataset } from './pack';
+import { checkPackStart, decodeDataset } from './pack';
 import type { Dataset } from './types';
 
 /** Absolute path of public/data/fmnist-lt.ltpg in this checkout. */
@@ -31,13 +31,22 @@ function kindOf(s: {
   return 'not a regular file';
 }
 
+/** Bytes read first and given to a `checkStart` before the rest of a file is read. */
+export const HEAD_BYTES = 64 * 1024;
+
 /**
  * Reads a data file whole. Refused up front, with a DataError naming the file: a path that is missing, not a
  * regular file (`/dev/zero`, a FIFO, a directory — which could stream forever or block) or larger than `maxBytes`.
  * The file is opened non-blocking (a FIFO swapped in after the check cannot block the open) and exactly the size
- * `fstat` reports is read, so a file that grows meanwhile cannot make the read endless.
+ * `fstat` reports is read, so a file that grows meanwhile cannot make the read endless. `checkStart` sees the first
+ * HEAD_BYTES (fewer for a smaller file) before anything else is read or allocated, and throws to refuse the file
+ * (a 1 GiB file of the wrong type costs 64 KiB, not 1 GiB).
  */
-export async function readBytes(path: string, maxBytes = MAX_DATA_FILE_BYTES): Promise<Uint8Array> {
+export async function readBytes(
+  path: string,
+  maxBytes = MAX_DATA_FILE_BYTES,
+  checkStart?: (head: Uint8Array) => void,
+): Promise<Uint8Array> {
   const name = path;
   const refuse = (detail: string): never => {
     throw new DataError(name, detail);
@@ -55,8 +64,21 @@ export async function readBytes(path: string, maxBytes = MAX_DATA_FILE_BYTES): P
     const fst = await fh.stat();
     if (!fst.isFile()) refuse(`is ${kindOf(fst)}, not a regular file — give the path of a data file`);
     if (fst.size > maxBytes) refuse(`is ${bytesText(fst.size)}, more than the ${bytesText(maxBytes)} a data file may hold`);
-    const out = new Uint8Array(fst.size);
     let off = 0;
+    let head: Uint8Array | null = null;
+    if (checkStart) {
+      head = new Uint8Array(Math.min(HEAD_BYTES, fst.size));
+      while (off < head.length) {
+        const { bytesRead } = await fh.read(head, off, head.length - off, off);
+        if (bytesRead === 0) break;
+        off += bytesRead;
+      }
+      checkStart(head.subarray(0, off));
+      if (off === fst.size) return head;
+      if (off < head.length) return head.subarray(0, off);
+    }
+    const out = new Uint8Array(fst.size);
+    if (head) out.set(head);
     while (off < out.length) {
       const { bytesRead } = await fh.read(out, off, out.length - off, off);
       if (bytesRead === 0) break;
@@ -71,5 +93,5 @@ export async function readBytes(path: string, maxBytes = MAX_DATA_FILE_BYTES): P
 /** Reads and decodes an LTPG file (default: the embedded one). */
 export async function loadDatasetFile(path: string = EMBEDDED_FILE_PATH): Promise<Dataset> {
   const name = path === EMBEDDED_FILE_PATH ? EMBEDDED_FILE : (path.split(/[\\/]/).pop() ?? path);
-  return decodeDataset(await readBytes(path), name);
+  return decodeDataset(await readBytes(path, MAX_DATA_FILE_BYTES, (head) => checkPackStart(head, name)), name);
 }

@@ -10,8 +10,8 @@
  *      to the payload start; the header also carries the payload length and its CRC-32.
  */
 import { DataError, bytesText } from './errors';
-import { crc32, gzipBytes, isGzip, gunzipChecked, type ProgressFn } from './gzip';
-import { classDisplayNames, cleanName } from './names';
+import { crc32, gunzipHead, gzipBytes, isGzip, gunzipChecked, type ProgressFn } from './gzip';
+import { classDisplayNames, cleanName, messageName } from './names';
 import type { Dataset, DatasetMeta, ImageSet } from './types';
 
 export const PACK_MAGIC = 'LTPG';
@@ -191,6 +191,15 @@ export function decodePack(bytes: Uint8Array, fileName: string, opts: ProgressFn
   return { dataset: { meta: header.meta, pool: byRole.get('pool')!, test: byRole.get('test')! }, version, header };
 }
 
+/**
+ * Checks the first bytes of a file (a few KiB are plenty; gzip is inflated as far as they go) before the rest is
+ * read: anything but an LTPG file, raw or gzip-compressed, is refused with the message the full read would give.
+ */
+export function checkPackStart(head: Uint8Array, fileName: string): void {
+  const raw = isGzip(head) ? gunzipHead(head, PREAMBLE) : head;
+  readPreamble(raw, fileName, true);
+}
+
 /** Magic, version and header length; undefined when fewer than 10 bytes are there yet (`partial`). */
 function readPreamble(raw: Uint8Array, fileName: string, partial: boolean): { version: number; hlen: number } | undefined {
   const fail = (msg: string): never => {
@@ -224,9 +233,11 @@ function readHeader(raw: Uint8Array, fileName: string, hlen: number): PackHeader
     return fail(`corrupt header (${e instanceof Error ? e.message : String(e)})`);
   }
   if (!isObj(header)) fail('corrupt header (not a JSON object)');
-  if (!isInt(header.payloadLength)) fail('corrupt header (payloadLength missing)');
-  if (!isInt(header.payloadCrc32)) fail('corrupt header (payloadCrc32 missing)');
-  const meta = checkMeta(header.meta, fileName);
+  if (!isInt(header.payloadLength)) fail(`corrupt header (payloadLength is ${shown(header.payloadLength)}, not a byte count)`);
+  if (!isInt(header.payloadCrc32) || header.payloadCrc32 > 0xffffffff) {
+    fail(`corrupt header (payloadCrc32 is ${shown(header.payloadCrc32)}, not a 32-bit checksum)`);
+  }
+  if (header.extra !== undefined && !isObj(header.extra)) fail(`corrupt header (extra is ${shown(header.extra)}, not an object)`);
   if (!Array.isArray(header.sets)) fail('corrupt header (sets missing)');
   const L = PACK_LIMITS;
   const byRole = new Map<string, PackSetHeader>();
@@ -245,7 +256,7 @@ function readHeader(raw: Uint8Array, fileName: string, hlen: number): PackHeader
       'pixelsOffset',
       'pixelsLength',
     ] as const) {
-      if (!isInt(s[k])) fail(`corrupt header (${where}: ${k} is not a non-negative integer)`);
+      if (!isInt(s[k])) fail(`corrupt header (${where}: ${k} is ${shown(s[k])}, not a non-negative integer)`);
     }
     const set = s as unknown as PackSetHeader;
     if (set.n < 1 || set.height < 1 || set.width < 1 || set.channels < 1 || set.numClasses < 1) {
@@ -291,9 +302,7 @@ function readHeader(raw: Uint8Array, fileName: string, hlen: number): PackHeader
   if (pool.height !== test.height || pool.width !== test.width || pool.channels !== test.channels || pool.numClasses !== test.numClasses) {
     fail('pool and test sets differ in image shape or number of classes');
   }
-  if (meta.mean.length !== pool.channels || meta.std.length !== pool.channels) {
-    fail(`meta has ${meta.mean.length} means / ${meta.std.length} stds for ${pool.channels} channels`);
-  }
+  const meta = checkMeta(header.meta, fileName, Math.min(pool.height, pool.width), pool.channels);
   return { ...header, meta, sets: [pool, test] };
 }
 
@@ -321,19 +330,61 @@ function checkSet(s: ImageSet, name: string): void {
   }
 }
 
-function checkMeta(m: unknown, file: string): DatasetMeta {
+/** Longest `meta.id` (a short identifier such as "fmnist-lt") and `meta.licence` text accepted, in characters. */
+const META_MAX_ID = 64;
+const META_MAX_LICENCE = 10_000;
+/**
+ * Smallest `meta.std` accepted: pixels are divided by it, so a tiny one blows them up to huge inputs (the folder
+ * reader writes 1 for a constant channel).
+ */
+const META_MIN_STD = 1e-6;
+
+/** A JSON value as a message shows it: numbers as written, strings short and quoted, other things by kind. */
+function shown(v: unknown): string {
+  if (typeof v === 'number') return String(v);
+  if (typeof v === 'string') return JSON.stringify(messageName(v, 40));
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `a list of ${v.length}`;
+  return typeof v === 'object' ? 'an object' : typeof v;
+}
+
+/**
+ * The `meta` of a pack, every field range-checked against the images it describes (`side`: the shorter image side,
+ * `channels`): a crop padding larger than the image trains on blank crops, a zero or non-finite std makes every
+ * input NaN or infinite. Messages name the field and its value.
+ */
+function checkMeta(m: unknown, file: string, side: number, channels: number): DatasetMeta {
   const fail = (what: string): never => {
     throw new DataError(file, `corrupt header (meta.${what})`);
   };
   if (!isObj(m)) return fail('missing');
   const meta = m as unknown as DatasetMeta;
-  if (typeof meta.id !== 'string' || !meta.id) fail('id is not a non-empty string');
-  if (typeof meta.title !== 'string') fail('title is not a string');
-  if (!Array.isArray(meta.mean) || !meta.mean.every((v) => Number.isFinite(v))) fail('mean is not a list of numbers');
-  if (!Array.isArray(meta.std) || !meta.std.every((v) => Number.isFinite(v) && v > 0)) fail('std is not a list of positive numbers');
-  if (typeof meta.hflip !== 'boolean') fail('hflip is not a boolean');
-  if (!isInt(meta.cropPad)) fail('cropPad is not a non-negative integer');
-  if (typeof meta.licence !== 'string') fail('licence is not a string');
+  if (typeof meta.id !== 'string' || !meta.id) fail(`id is ${shown(meta.id)}, not a non-empty string`);
+  if (meta.id.length > META_MAX_ID || cleanName(meta.id, META_MAX_ID) !== meta.id) {
+    fail(`id is ${shown(meta.id)}: at most ${META_MAX_ID} printable characters`);
+  }
+  if (typeof meta.title !== 'string') fail(`title is ${shown(meta.title)}, not a string`);
+  for (const k of ['mean', 'std'] as const) {
+    const list: unknown = meta[k];
+    if (!Array.isArray(list)) return fail(`${k} is ${shown(list)}, not a list of numbers`);
+    if (list.length !== channels) fail(`${k} lists ${list.length} value${list.length === 1 ? '' : 's'} for ${channels}-channel images`);
+    for (let c = 0; c < list.length; c++) {
+      const v: unknown = list[c];
+      if (typeof v !== 'number' || !Number.isFinite(v)) return fail(`${k}[${c}] is ${shown(v)}, not a finite number`);
+      if (k === 'mean' && !(v >= 0 && v <= 1)) fail(`mean[${c}] is ${v}: a mean of pixels scaled to [0, 1] lies in [0, 1]`);
+      if (k === 'std' && !(v >= META_MIN_STD && v <= 1)) {
+        fail(`std[${c}] is ${v}: a std of pixels scaled to [0, 1] lies in [${META_MIN_STD}, 1] (it divides every pixel)`);
+      }
+    }
+  }
+  if (typeof meta.hflip !== 'boolean') fail(`hflip is ${shown(meta.hflip)}, not true or false`);
+  if (!isInt(meta.cropPad)) fail(`cropPad is ${shown(meta.cropPad)}, not a non-negative integer`);
+  if (meta.cropPad > side) {
+    fail(`cropPad is ${meta.cropPad}, more than the image side (${side}): the random crops would hold nothing but padding`);
+  }
+  if (typeof meta.licence !== 'string') fail(`licence is ${shown(meta.licence)}, not a string`);
+  if (meta.licence.length > META_MAX_LICENCE)
+    fail(`licence is ${meta.licence.length} characters, more than the ${META_MAX_LICENCE} accepted`);
   return {
     id: meta.id,
     title: cleanName(meta.title, 200),

@@ -17,9 +17,10 @@
  *
  * `encodePng` is a tiny writer for test fixtures (every colour type / depth, chosen filter per row).
  */
-import { unzlibSync, zlibSync } from 'fflate';
+import { Unzlib, zlibSync } from 'fflate';
 import { DataError } from './errors';
 import { crc32 } from './gzip';
+import { MAX_IMAGE_PIXELS } from './folder-limits';
 
 export interface DecodedImage {
   width: number;
@@ -59,6 +60,64 @@ export function sniffImageType(b: Uint8Array): string | null {
   return null;
 }
 
+/**
+ * Width and height from an image file's header, without decoding it: PNG (IHDR), JPEG (the first SOF segment),
+ * GIF (the logical screen), BMP (the DIB header) and WebP (VP8 / VP8L / VP8X). Null for other formats or a header
+ * that cannot be read (the decoder then reports what is wrong).
+ */
+export function imageDimensions(b: Uint8Array): { width: number; height: number } | null {
+  const le16 = (o: number) => b[o] | (b[o + 1] << 8);
+  const be16 = (o: number) => (b[o] << 8) | b[o + 1];
+  const le24 = (o: number) => b[o] | (b[o + 1] << 8) | (b[o + 2] << 16);
+  const dims = (width: number, height: number) => (width > 0 && height > 0 ? { width, height } : null);
+  if (isPng(b)) return b.length >= 24 && ascii(b, 12, 4) === 'IHDR' ? dims(u32(b, 16), u32(b, 20)) : null;
+  const kind = sniffImageType(b);
+  if (kind === 'GIF') return b.length >= 10 ? dims(le16(6), le16(8)) : null;
+  if (kind === 'BMP') {
+    if (b.length < 26) return null;
+    const dib = b[14] | (b[15] << 8) | (b[16] << 16) | (b[17] << 24);
+    if (dib === 12) return dims(le16(18), le16(20));
+    const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    return dims(Math.abs(view.getInt32(18, true)), Math.abs(view.getInt32(22, true)));
+  }
+  if (kind === 'WebP') {
+    if (b.length < 30) return null;
+    const chunk = ascii(b, 12, 4);
+    if (chunk === 'VP8 ') return dims(le16(26) & 0x3fff, le16(28) & 0x3fff);
+    if (chunk === 'VP8L' && b[20] === 0x2f) {
+      const bits = (b[21] | (b[22] << 8) | (b[23] << 16) | (b[24] << 24)) >>> 0;
+      return dims((bits & 0x3fff) + 1, ((bits >>> 14) & 0x3fff) + 1);
+    }
+    if (chunk === 'VP8X') return dims(le24(24) + 1, le24(27) + 1);
+    return null;
+  }
+  if (kind === 'JPEG') {
+    // walk the marker segments up to the first start-of-frame (SOF0–SOF15 but DHT C4, JPG C8, DAC CC)
+    let p = 2;
+    while (p + 4 <= b.length) {
+      if (b[p] !== 0xff) return null;
+      const m = b[p + 1];
+      if (m === 0xff) {
+        p++;
+        continue;
+      }
+      if (m === 0xd8 || m === 0x01 || (m >= 0xd0 && m <= 0xd7)) {
+        p += 2;
+        continue;
+      }
+      if (m === 0xd9 || m === 0xda) return null;
+      const len = be16(p + 2);
+      if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) {
+        return p + 9 <= b.length ? dims(be16(p + 7), be16(p + 5)) : null;
+      }
+      if (len < 2) return null;
+      p += 2 + len;
+    }
+    return null;
+  }
+  return null;
+}
+
 function ascii(b: Uint8Array, off: number, n: number): string {
   let s = '';
   for (let i = 0; i < n; i++) s += String.fromCharCode(b[off + i]);
@@ -91,7 +150,6 @@ export function decodePng(bytes: Uint8Array, fileName: string, maxPixels = MAX_D
   let palette: Uint8Array | null = null;
   let trns: Uint8Array | null = null;
   const idat: Uint8Array[] = [];
-  let idatLen = 0;
   let idatDone = false;
   let sawEnd = false;
   while (pos < bytes.length) {
@@ -120,7 +178,6 @@ export function decodePng(bytes: Uint8Array, fileName: string, maxPixels = MAX_D
     } else if (type === 'IDAT') {
       if (idatDone) fail('corrupt PNG (IDAT chunks are not consecutive)');
       idat.push(data);
-      idatLen += len;
     } else if (type === 'IEND') {
       sawEnd = true;
       break;
@@ -151,63 +208,94 @@ export function decodePng(bytes: Uint8Array, fileName: string, maxPixels = MAX_D
   const stride = Math.ceil((width * bitsPerPixel) / 8);
   const bpp = Math.max(1, bitsPerPixel >> 3);
   const rawLen = (stride + 1) * height;
-  let z: Uint8Array;
-  if (idat.length === 1) z = idat[0];
-  else {
-    z = new Uint8Array(idatLen);
-    let o = 0;
-    for (const p of idat) {
-      z.set(p, o);
-      o += p.length;
+  const rows = rowWriter(width, height, depth, colorType, palette, trns, fail);
+  // the image data is inflated in slices and un-filtered a row at a time into the 8-bit output: only two raw rows
+  // are ever held, so a 16-bit image costs its 8-bit size, not its raw size twice
+  let prev = new Uint8Array(stride);
+  let cur = new Uint8Array(stride);
+  let filter = -1;
+  let fill = 0;
+  let y = 0;
+  let got = 0;
+  const DONE = {};
+  const take = (chunk: Uint8Array) => {
+    let i = 0;
+    while (i < chunk.length && y < height) {
+      if (filter < 0) {
+        filter = chunk[i++];
+        continue;
+      }
+      const n = Math.min(stride - fill, chunk.length - i);
+      cur.set(chunk.subarray(i, i + n), fill);
+      fill += n;
+      i += n;
+      if (fill === stride) {
+        unfilter(cur, y > 0 ? prev : null, filter, bpp, y, fail);
+        rows.put(cur, y);
+        [prev, cur] = [cur, prev];
+        filter = -1;
+        fill = 0;
+        y++;
+      }
     }
-  }
-  let raw: Uint8Array;
+    got += i;
+    // every row is in: stop inflating (extra data after the image is ignored)
+    if (y === height) throw DONE;
+  };
   try {
-    // the output buffer bounds the inflated size (a decompression bomb cannot grow it); extra data is ignored
-    raw = unzlibSync(z, { out: new Uint8Array(rawLen) });
+    const z = new Unzlib((chunk) => take(chunk));
+    const last = idat.length - 1;
+    for (let p = 0; p <= last; p++) {
+      const part = idat[p];
+      let o = 0;
+      do {
+        // small slices: one push inflates to at most ~4 MB (the DEFLATE ratio), whatever the image
+        const end = Math.min(part.length, o + 4 * 1024);
+        z.push(part.subarray(o, end), p === last && end === part.length);
+        o = end;
+      } while (o < part.length);
+    }
   } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    return fail(/EOF/i.test(msg) ? 'truncated PNG (the compressed image data ends early)' : `corrupt PNG image data (${msg})`);
-  }
-  if (raw.length < rawLen) fail(`truncated PNG (image data holds ${raw.length} of ${rawLen} bytes)`);
-
-  // undo the row filters in place
-  const px = new Uint8Array(stride * height);
-  for (let y = 0; y < height; y++) {
-    const f = raw[y * (stride + 1)];
-    const src = y * (stride + 1) + 1;
-    const dst = y * stride;
-    const up = dst - stride;
-    switch (f) {
-      case 0:
-        px.set(raw.subarray(src, src + stride), dst);
-        break;
-      case 1:
-        for (let i = 0; i < stride; i++) px[dst + i] = (raw[src + i] + (i >= bpp ? px[dst + i - bpp] : 0)) & 0xff;
-        break;
-      case 2:
-        for (let i = 0; i < stride; i++) px[dst + i] = (raw[src + i] + (y > 0 ? px[up + i] : 0)) & 0xff;
-        break;
-      case 3:
-        for (let i = 0; i < stride; i++) {
-          const a = i >= bpp ? px[dst + i - bpp] : 0;
-          const b = y > 0 ? px[up + i] : 0;
-          px[dst + i] = (raw[src + i] + ((a + b) >> 1)) & 0xff;
-        }
-        break;
-      case 4:
-        for (let i = 0; i < stride; i++) {
-          const a = i >= bpp ? px[dst + i - bpp] : 0;
-          const b = y > 0 ? px[up + i] : 0;
-          const c = i >= bpp && y > 0 ? px[up + i - bpp] : 0;
-          px[dst + i] = (raw[src + i] + paeth(a, b, c)) & 0xff;
-        }
-        break;
-      default:
-        fail(`corrupt PNG (unknown filter type ${f} on row ${y})`);
+    if (e !== DONE) {
+      if (e instanceof DataError) throw e;
+      const msg = e instanceof Error ? e.message : String(e);
+      return fail(/EOF/i.test(msg) ? 'truncated PNG (the compressed image data ends early)' : `corrupt PNG image data (${msg})`);
     }
   }
-  return expand(px, width, height, depth, colorType, stride, palette, trns, fail);
+  if (y < height) fail(`truncated PNG (image data holds ${got} of ${rawLen} bytes)`);
+  return rows.image;
+}
+
+/** Undoes one row's filter in place (`up`: the previous row, already un-filtered; null on the first row). */
+function unfilter(row: Uint8Array, up: Uint8Array | null, f: number, bpp: number, y: number, fail: (msg: string) => never): void {
+  const n = row.length;
+  switch (f) {
+    case 0:
+      break;
+    case 1:
+      for (let i = bpp; i < n; i++) row[i] = (row[i] + row[i - bpp]) & 0xff;
+      break;
+    case 2:
+      if (up) for (let i = 0; i < n; i++) row[i] = (row[i] + up[i]) & 0xff;
+      break;
+    case 3:
+      for (let i = 0; i < n; i++) {
+        const a = i >= bpp ? row[i - bpp] : 0;
+        const b = up ? up[i] : 0;
+        row[i] = (row[i] + ((a + b) >> 1)) & 0xff;
+      }
+      break;
+    case 4:
+      for (let i = 0; i < n; i++) {
+        const a = i >= bpp ? row[i - bpp] : 0;
+        const b = up ? up[i] : 0;
+        const c = i >= bpp && up ? up[i - bpp] : 0;
+        row[i] = (row[i] + paeth(a, b, c)) & 0xff;
+      }
+      break;
+    default:
+      fail(`corrupt PNG (unknown filter type ${f} on row ${y})`);
+  }
 }
 
 function paeth(a: number, b: number, c: number): number {
@@ -223,105 +311,112 @@ function to8(v: number): number {
   return ((v * 255 + 32767) / 65535) | 0;
 }
 
-function expand(
-  px: Uint8Array,
+/**
+ * The output image and a writer converting one un-filtered row (raw samples at `depth` bits) into it: 8-bit, grey
+ * / RGB / RGBA as the module comment says.
+ */
+function rowWriter(
   width: number,
   height: number,
   depth: number,
   colorType: number,
-  stride: number,
   palette: Uint8Array | null,
   trns: Uint8Array | null,
   fail: (msg: string) => never,
-): DecodedImage {
-  const n = width * height;
-  // fast paths: 8-bit grey / RGB / RGBA without a colour key are already in the output layout
-  if (
-    depth === 8 &&
-    ((colorType === 0 && !(trns && trns.length >= 2)) || (colorType === 2 && !(trns && trns.length >= 6)) || colorType === 6)
-  ) {
-    return { width, height, channels: colorType === 0 ? 1 : colorType === 2 ? 3 : 4, data: px };
-  }
-  // sample reader: index of the sample within its row → raw value (0 .. 2^depth-1)
-  const sample = (row: number, k: number): number => {
-    const base = row * stride;
-    if (depth === 8) return px[base + k];
-    if (depth === 16) return (px[base + 2 * k] << 8) | px[base + 2 * k + 1];
+): { image: DecodedImage; put: (row: Uint8Array, y: number) => void } {
+  const sample = (row: Uint8Array, k: number): number => {
+    if (depth === 8) return row[k];
+    if (depth === 16) return (row[2 * k] << 8) | row[2 * k + 1];
     const perByte = 8 / depth;
-    const byte = px[base + Math.floor(k / perByte)];
+    const byte = row[Math.floor(k / perByte)];
     const shift = 8 - depth * ((k % perByte) + 1);
     return (byte >> shift) & ((1 << depth) - 1);
   };
   const scale8 = (v: number): number => (depth === 16 ? to8(v) : depth === 8 ? v : Math.round((v * 255) / ((1 << depth) - 1)));
-
+  let channels: 1 | 3 | 4;
+  let put: (row: Uint8Array, y: number, out: Uint8Array, o: number) => void;
   if (colorType === 3) {
     const pal = palette as Uint8Array;
     const entries = pal.length / 3;
     const alpha = trns && trns.length > 0 ? trns : null;
     if (alpha && alpha.length > entries) fail(`corrupt PNG (tRNS lists ${alpha.length} alphas for ${entries} palette entries)`);
-    const ch = alpha ? 4 : 3;
-    const out = new Uint8Array(n * ch);
-    for (let y = 0, o = 0; y < height; y++) {
+    channels = alpha ? 4 : 3;
+    const ch = channels;
+    put = (row, y, out, o) => {
       for (let x = 0; x < width; x++, o += ch) {
-        const idx = sample(y, x);
+        const idx = sample(row, x);
         if (idx >= entries) fail(`corrupt PNG (palette index ${idx} at (${x}, ${y}) beyond the ${entries}-entry palette)`);
         out[o] = pal[idx * 3];
         out[o + 1] = pal[idx * 3 + 1];
         out[o + 2] = pal[idx * 3 + 2];
         if (alpha) out[o + 3] = idx < alpha.length ? alpha[idx] : 255;
       }
-    }
-    return { width, height, channels: ch, data: out };
-  }
-  if (colorType === 0) {
+    };
+  } else if (colorType === 0) {
     const key = trns && trns.length >= 2 ? (trns[0] << 8) | trns[1] : -1;
-    const ch = key >= 0 ? 4 : 1;
-    const out = new Uint8Array(n * ch);
-    for (let y = 0, o = 0; y < height; y++) {
-      for (let x = 0; x < width; x++, o += ch) {
-        const v = sample(y, x);
-        const g = scale8(v);
-        if (ch === 1) out[o] = g;
-        else {
-          out[o] = out[o + 1] = out[o + 2] = g;
-          out[o + 3] = v === key ? 0 : 255;
-        }
-      }
-    }
-    return { width, height, channels: ch, data: out };
-  }
-  if (colorType === 2) {
+    channels = key >= 0 ? 4 : 1;
+    put =
+      key < 0 && depth === 8
+        ? (row, _y, out, o) => out.set(row, o)
+        : (row, _y, out, o) => {
+            for (let x = 0; x < width; x++) {
+              const v = sample(row, x);
+              const g = scale8(v);
+              if (key < 0) out[o++] = g;
+              else {
+                out[o] = out[o + 1] = out[o + 2] = g;
+                out[o + 3] = v === key ? 0 : 255;
+                o += 4;
+              }
+            }
+          };
+  } else if (colorType === 2) {
     const key = trns && trns.length >= 6 ? [(trns[0] << 8) | trns[1], (trns[2] << 8) | trns[3], (trns[4] << 8) | trns[5]] : null;
-    const ch = key ? 4 : 3;
-    const out = new Uint8Array(n * ch);
-    for (let y = 0, o = 0; y < height; y++) {
-      for (let x = 0; x < width; x++, o += ch) {
-        const r = sample(y, 3 * x);
-        const g = sample(y, 3 * x + 1);
-        const b = sample(y, 3 * x + 2);
-        out[o] = scale8(r);
-        out[o + 1] = scale8(g);
-        out[o + 2] = scale8(b);
-        if (key) out[o + 3] = r === key[0] && g === key[1] && b === key[2] ? 0 : 255;
-      }
-    }
-    return { width, height, channels: ch, data: out };
+    channels = key ? 4 : 3;
+    const ch = channels;
+    put =
+      !key && depth === 8
+        ? (row, _y, out, o) => out.set(row, o)
+        : (row, _y, out, o) => {
+            for (let x = 0; x < width; x++, o += ch) {
+              const r = sample(row, 3 * x);
+              const g = sample(row, 3 * x + 1);
+              const b = sample(row, 3 * x + 2);
+              out[o] = scale8(r);
+              out[o + 1] = scale8(g);
+              out[o + 2] = scale8(b);
+              if (key) out[o + 3] = r === key[0] && g === key[1] && b === key[2] ? 0 : 255;
+            }
+          };
+  } else {
+    // 4 (grey+alpha) and 6 (RGBA): always 8 or 16 bit
+    channels = 4;
+    put =
+      colorType === 6 && depth === 8
+        ? (row, _y, out, o) => out.set(row, o)
+        : (row, _y, out, o) => {
+            for (let x = 0; x < width; x++, o += 4) {
+              if (colorType === 4) {
+                const g = scale8(sample(row, 2 * x));
+                out[o] = out[o + 1] = out[o + 2] = g;
+                out[o + 3] = scale8(sample(row, 2 * x + 1));
+              } else {
+                for (let c = 0; c < 4; c++) out[o + c] = scale8(sample(row, 4 * x + c));
+              }
+            }
+          };
   }
-  // 4 (grey+alpha) and 6 (RGBA): always 8 or 16 bit
-  const samples = colorType === 4 ? 2 : 4;
-  const out = new Uint8Array(n * 4);
-  for (let y = 0, o = 0; y < height; y++) {
-    for (let x = 0; x < width; x++, o += 4) {
-      if (samples === 2) {
-        const g = scale8(sample(y, 2 * x));
-        out[o] = out[o + 1] = out[o + 2] = g;
-        out[o + 3] = scale8(sample(y, 2 * x + 1));
-      } else {
-        for (let c = 0; c < 4; c++) out[o + c] = scale8(sample(y, 4 * x + c));
+  const image: DecodedImage = { width, height, channels, data: new Uint8Array(0) };
+  return {
+    image,
+    put: (row, y) => {
+      if (y === 0) {
+        // allocated on the first row: a file refused before any row is in costs nothing
+        image.data = new Uint8Array(width * height * channels);
       }
-    }
-  }
-  return { width, height, channels: 4, data: out };
+      put(row, y, image.data, y * width * channels);
+    },
+  };
 }
 
 /** The PNG decoder as an ImageDecoder (works in Node, workers and browsers). */
@@ -371,9 +466,12 @@ export function browserDecoder(maxPixels = MAX_DECODE_PIXELS): ImageDecoder | nu
   };
 }
 
-/** The browser decoder where available, else the PNG decoder. */
+/**
+ * The decoder of uploads: the browser's where available (capped at an upload's per-image limit, so an image whose
+ * size no header check could read is refused before it is drawn onto a canvas), else the PNG decoder.
+ */
 export function defaultDecoder(): ImageDecoder {
-  return browserDecoder() ?? pngDecoder;
+  return browserDecoder(MAX_IMAGE_PIXELS) ?? pngDecoder;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
  * records ('x'). Only regular files are returned; directories, links and global pax headers are skipped.
  */
 import { DataError, bytesText } from './errors';
+import { messageName } from './names';
 
 export interface TarEntry {
   /** Path inside the archive, e.g. "cifar-10-batches-bin/data_batch_1.bin". */
@@ -13,6 +14,17 @@ export interface TarEntry {
 }
 
 const BLOCK = 512;
+/**
+ * Most bytes of a GNU long-name / long-link record or a pax header: 8 KiB, twice Linux's PATH_MAX. Real ones are a
+ * path or a few key=value lines; a larger one is a corrupt archive (or a trap: a name of megabytes).
+ */
+export const TAR_MAX_META_BYTES = 8 * 1024;
+const META_KIND: Record<string, string> = {
+  L: 'GNU long-name record',
+  K: 'GNU long-link record',
+  x: 'pax extended header',
+  g: 'pax global header',
+};
 const decoder = new TextDecoder();
 
 function cString(b: Uint8Array, off: number, len: number): string {
@@ -61,6 +73,11 @@ function checksumOk(b: Uint8Array, off: number): boolean {
   return stored === unsigned || stored === signed;
 }
 
+/** True when the bytes start with a tar header (512 bytes with a valid checksum). */
+export function isTarStart(b: Uint8Array): boolean {
+  return b.length >= BLOCK && checksumOk(b, 0);
+}
+
 /** Reads all regular files of an (uncompressed) tar archive. */
 export function readTar(bytes: Uint8Array, fileName: string): TarEntry[] {
   const entries: TarEntry[] = [];
@@ -96,12 +113,19 @@ export function readTar(bytes: Uint8Array, fileName: string): TarEntry[] {
       const prefix = cString(bytes, off + 345, 155);
       if (prefix) name = `${prefix}/${name}`;
     }
+    const metaKind = META_KIND[type];
+    if (metaKind && size > TAR_MAX_META_BYTES) {
+      throw new DataError(
+        fileName,
+        `corrupt tar archive: the ${metaKind} at byte ${off} is ${bytesText(size)}, more than the ${bytesText(TAR_MAX_META_BYTES)} accepted`,
+      );
+    }
     const dataStart = off + BLOCK;
     const dataEnd = dataStart + size;
     if (dataEnd > bytes.length) {
       throw new DataError(
         fileName,
-        `truncated tar archive: member "${longName ?? paxPath ?? name}" needs ${bytesText(size)}, ` +
+        `truncated tar archive: member "${messageName(paxPath ?? longName ?? name)}" needs ${bytesText(size)}, ` +
           `the archive ends ${bytes.length - dataStart} bytes into it`,
       );
     }
@@ -110,8 +134,8 @@ export function readTar(bytes: Uint8Array, fileName: string): TarEntry[] {
       longName = cString(data, 0, data.length);
     } else if (type === 'x') {
       paxPath = paxPathOf(data) ?? paxPath;
-    } else if (type === 'g') {
-      // global pax header: nothing we need
+    } else if (type === 'g' || type === 'K') {
+      // a global pax header, or the long target of a link (links are skipped): nothing we need
     } else {
       if (type === '0' || type === '7') {
         entries.push({ name: paxPath ?? longName ?? name, data });

@@ -13,6 +13,7 @@
 import { DataError, bytesText } from './errors';
 import { crc32 } from './gzip';
 import { inflateRawBounded } from './inflate';
+import { messageName } from './names';
 
 export interface ZipMember {
   /** Path inside the archive ("pets/cat/001.png"), UTF-8 (or Latin-1 when it is not valid UTF-8). */
@@ -119,12 +120,41 @@ export function listZip(bytes: Uint8Array, archive: string): ZipMember[] {
         if (localOffset === 0xffffffff) localOffset = big();
         break;
       }
-      if (!Number.isFinite(size + compressedSize + localOffset)) corrupt(`entry "${name}" has a broken zip64 size field`);
+      if (!Number.isFinite(size + compressedSize + localOffset)) corrupt(`entry "${messageName(name)}" has a broken zip64 size field`);
     }
     out.push({ name, method: b2(bytes, off + 10), flags: b2(bytes, off + 8), crc: b4(bytes, off + 16), compressedSize, size, localOffset });
     off += 46 + fnl + exl + cml;
   }
+  refuseOverlaps(bytes, archive, out);
   return out;
+}
+
+/**
+ * Every member must own its bytes: a directory whose entries point into the same data (a 60 KB zip listing one
+ * 64-megapixel image a thousand times) makes a reader decode it over and over. The span of a member runs from its
+ * local header to the end of its compressed data.
+ */
+function refuseOverlaps(bytes: Uint8Array, archive: string, members: ZipMember[]): void {
+  const spans = members.map((m, i) => {
+    const lo = m.localOffset;
+    // a missing local header is reported when the member is read; its span here is the fixed header part
+    const head = lo + 30 <= bytes.length && b4(bytes, lo) === SIG_LOCAL ? 30 + b2(bytes, lo + 26) + b2(bytes, lo + 28) : 30;
+    return { i, start: lo, end: lo + head + m.compressedSize };
+  });
+  spans.sort((a, b) => a.start - b.start || a.i - b.i);
+  let widest = spans[0];
+  for (let k = 1; k < spans.length; k++) {
+    const s = spans[k];
+    if (s.start < widest.end) {
+      const [x, y] = s.i < widest.i ? [s, widest] : [widest, s];
+      throw new DataError(
+        archive,
+        `corrupt .zip archive: member "${messageName(members[y.i].name)}" shares its data with member "${messageName(members[x.i].name)}" ` +
+          `(the directory places them at bytes ${y.start}–${y.end} and ${x.start}–${x.end}) — refused (a damaged zip or a zip bomb)`,
+      );
+    }
+    if (s.end > widest.end) widest = s;
+  }
 }
 
 export interface ZipReadLimit {
@@ -141,7 +171,7 @@ export interface ZipReadLimit {
  * streams), then checked against the declared size and CRC-32. Throws DataError "<archive>: member "<name>" …".
  */
 export function readZipMember(bytes: Uint8Array, archive: string, m: ZipMember, limit: ZipReadLimit = {}): Uint8Array {
-  const what = `member ${limit.label ?? `"${m.name}"`} `;
+  const what = `member ${limit.label ?? `"${messageName(m.name)}"`} `;
   const fail = (msg: string): never => {
     throw new DataError(archive, what + msg);
   };

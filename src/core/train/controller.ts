@@ -2,7 +2,8 @@
  * Run / pause / single-step / stop at batch granularity over a Trainer. The loop yields to the event loop
  * between batches so a worker can receive messages (pause, hyperparameter changes) while training.
  * `onEpochEnd` (optional) runs after every finished epoch, before the next step and before the epoch's events are
- * emitted (the worker takes its crash-recovery checkpoint there).
+ * emitted (the worker takes its crash-recovery checkpoint there, and may move the run to another backend: a new
+ * Trainer rebuilt from that boundary, handed over with `replaceTrainer`).
  */
 import type { Trainer, StepOutcome, BatchInfo, EpochMetrics, Halt } from './trainer';
 
@@ -21,10 +22,25 @@ export class TrainController {
   private stepping: Promise<StepOutcome | null> | null = null;
 
   constructor(
-    readonly trainer: Trainer,
+    private current: Trainer,
     private readonly emit: (e: ControllerEvent) => void,
     private readonly onEpochEnd?: (trainer: Trainer) => Promise<void>,
   ) {}
+
+  get trainer(): Trainer {
+    return this.current;
+  }
+
+  /** The run goes on with `t` (the same run rebuilt elsewhere) from the next step; only between two steps. */
+  replaceTrainer(t: Trainer): void {
+    this.current = t;
+  }
+
+  /** Resolves once no step is in flight (a loop that was paused has exited). Never while running. */
+  async settled(): Promise<void> {
+    await this.loop?.catch(() => undefined);
+    if (this.stepping) await this.stepping.catch(() => null);
+  }
 
   /** One trainer step, then the epoch hook when it finished an epoch. */
   private async stepTrainer(): Promise<StepOutcome> {

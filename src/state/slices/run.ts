@@ -1,5 +1,6 @@
 /** Run slice: backend, training status, counters and ETA, crash information. */
 import type { StateCreator } from 'zustand';
+import type { BackendName } from '../../core/backend';
 import type { CrashInfo } from '../../worker/client';
 import type { BatchInfo, DatasetProgress, InitResult, RunSummary } from '../../worker/protocol';
 import type { PlaygroundState } from '../store';
@@ -29,9 +30,18 @@ export interface Progress {
   epochsDone: number;
 }
 
+/**
+ * "Auto"'s background measurement while it goes on: timing a candidate, waiting for the training to pause (it never
+ * runs beside it), or moving the run to the faster backend at the next epoch boundary.
+ */
+export type BackgroundMeasure =
+  { state: 'measuring'; backend: BackendName | null } | { state: 'waiting' } | { state: 'switching'; to: BackendName };
+
 export interface RunSlice {
   phase: Phase;
   backend: InitResult | null;
+  /** null: nothing is being measured. */
+  measuring: BackgroundMeasure | null;
   summary: RunSummary | null;
   progress: Progress | null;
   stage1Done: boolean;
@@ -50,6 +60,7 @@ export interface RunSlice {
 export const createRunSlice: StateCreator<PlaygroundState, [], [], RunSlice> = (set) => ({
   phase: 'starting',
   backend: null,
+  measuring: null,
   summary: null,
   progress: null,
   stage1Done: false,

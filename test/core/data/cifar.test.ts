@@ -44,7 +44,7 @@ describe('tar', () => {
     expect(thrown(() => readTar(bad, 't.tar')).message).toBe('t.tar: corrupt tar archive: header checksum mismatch at byte 512');
     expect(thrown(() => readTar(new Uint8Array(1024).fill(65), 'x')).message).toMatch(/not a tar archive/);
     expect(thrown(() => readTar(tar.subarray(0, 2048 + 100), 't.tar')).message).toMatch(
-      /truncated tar archive: member "d+\/f+\.bin" needs 1000 bytes, the archive ends 100 bytes into it/,
+      /truncated tar archive: member "d{100}…d{4}\/f{90}\.bin" needs 1000 bytes, the archive ends 100 bytes into it/,
     );
     expect(thrown(() => readTar(tar.subarray(0, 1536 + 100), 't.tar')).message).toBe(
       't.tar: truncated tar archive: it ends 100 bytes into a 512-byte header (after 1 files)',

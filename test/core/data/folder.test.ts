@@ -369,7 +369,8 @@ describe('buildFolderDataset', () => {
     expect(estimateMemory(20000, RGB32)).toBe(20000 * 3074);
     expect(estimateMemory(1000, GREY28)).toBe(1000 * 786);
     expect(folderLimitsText(RGB32)).toBe(
-      'Up to 20000 images and 1073.7 MB of files; the images are resized to 32×32 RGB, about 61.5 MB of memory at the limit.',
+      'Up to 20000 images and 1073.7 MB of files; the images are resized to 32×32 RGB, about 61.5 MB of memory at the limit. ' +
+        'Images larger than 4096×4096 pixels are skipped.',
     );
   });
 });

@@ -18,10 +18,12 @@ describe('change log', () => {
     const a = tinyConfig({ loss: 'gcl', head: 'cosine', lossParams: { noiseMul: 0.5 } });
     const b = { ...a, lr: 0.01, lossParams: { noiseMul: 1, m: 0.1 } };
     const ch = changesBetween(a, b, { stage: 1, step: 7, nextEpoch: 2 });
-    expect(ch.map((c) => c.key)).toEqual(['lr', 'lossParams.m', 'lossParams.noiseMul']);
-    expect(ch[0]).toEqual({ stage: 1, epoch: 2, step: 7, key: 'lr', from: 0.05, to: 0.01 });
-    expect(describeChange(ch[0])).toBe('learning rate changed at epoch 2 (after step 7): 0.05 → 0.01');
-    expect(describeChange(ch[1])).toBe('loss hyperparameter m changed at epoch 2 (after step 7): none → 0.1');
+    const byKey = new Map(ch.map((c) => [c.key, c]));
+    expect([...byKey.keys()].sort()).toEqual(['lossParams.m', 'lossParams.noiseMul', 'lr']);
+    expect(ch).toHaveLength(3);
+    expect(byKey.get('lr')).toEqual({ stage: 1, epoch: 2, step: 7, key: 'lr', from: 0.05, to: 0.01 });
+    expect(describeChange(byKey.get('lr')!)).toBe('learning rate changed at epoch 2 (after step 7): 0.05 → 0.01');
+    expect(describeChange(byKey.get('lossParams.m')!)).toBe('loss hyperparameter m changed at epoch 2 (after step 7): none → 0.1');
     expect(configAt(a, ch)).toEqual(b);
     expect(configAt(a, ch, 7)).toEqual(a); // nothing before step 7 changed
     expect(a.lr).toBe(0.05); // the initial one is not touched
