@@ -37,13 +37,7 @@ import { isUploadId, type UploadSource, type UploadedDataInfo } from './upload-i
 import { defaultDecoder, type ImageDecoder } from '../core/data/png';
 import { cellExamples, classTrainExamples } from './examples';
 import { packFeatureSpace } from './feature-space-wire';
-import type {
-  ClassifyImageResult,
-  TestExamplesParams,
-  TestExamplesResult,
-  TrainExamplesParams,
-  TrainExamplesResult,
-} from './protocol';
+import type { ClassifyImageResult, TestExamplesParams, TestExamplesResult, TrainExamplesParams, TrainExamplesResult } from './protocol';
 
 export interface EngineDeps {
   /** Pushes an event to the page; `transfer` lists buffers that may be moved instead of copied. */
@@ -487,14 +481,16 @@ export class TrainEngine {
   /** "Try an image": the current model's probabilities for one image, between two steps when training. */
   private async classifyImage(pixels: Uint8Array): Promise<ClassifyImageResult> {
     const { trainer, ctl } = this.requireTrainer('classifyImage');
-    return ctl.between(async () => {
-      const t = ctl.trainer;
-      const { probs, pred } = await t.classify(pixels);
-      return { probs: Array.from(probs), pred, stage: t.stage, epoch: t.epoch, step: t.globalStep };
-    }).catch((e: unknown) => {
-      if (e instanceof RangeError) throw new Error(`${e.message} (${trainer.dataset.meta.title})`);
-      throw e;
-    });
+    return ctl
+      .between(async () => {
+        const t = ctl.trainer;
+        const { probs, pred } = await t.classify(pixels);
+        return { probs: Array.from(probs), pred, stage: t.stage, epoch: t.epoch, step: t.globalStep };
+      })
+      .catch((e: unknown) => {
+        if (e instanceof RangeError) throw new Error(`${e.message} (${trainer.dataset.meta.title})`);
+        throw e;
+      });
   }
 
   private async startStage2(s2: Parameters<Trainer['startStage2']>[0]): Promise<RunSummary> {
