@@ -23,6 +23,7 @@ import type {
   RunSummary,
   TestExamplesParams,
   TestExamplesResult,
+  ClassifyImageResult,
   TrainExamplesParams,
   TrainExamplesResult,
   UploadSource,
@@ -488,6 +489,11 @@ export class PlaygroundSession {
   /** The test images behind one confusion-matrix cell of the last evaluation. */
   testExamples(p: TestExamplesParams): Promise<TestExamplesResult> {
     return this.link.testExamples(p);
+  }
+
+  /** "Try an image": the current model's class probabilities for one image, computed in the worker. */
+  classifyImage(pixels: Uint8Array): Promise<ClassifyImageResult> {
+    return this.link.classifyImage(pixels);
   }
 
   /** One class' training images in the current subset (the dataset gallery). */

@@ -19,6 +19,7 @@ import type {
   SwitchResult,
   TestExamplesParams,
   TestExamplesResult,
+  ClassifyImageResult,
   TrainExamplesParams,
   TrainExamplesResult,
   UploadSource,
@@ -125,6 +126,10 @@ export class WorkerLink {
 
   testExamples(p: TestExamplesParams): Promise<TestExamplesResult> {
     return this.client.testExamples(p);
+  }
+
+  classifyImage(pixels: Uint8Array): Promise<ClassifyImageResult> {
+    return this.client.classifyImage(pixels);
   }
 
   trainExamples(p: TrainExamplesParams): Promise<TrainExamplesResult> {

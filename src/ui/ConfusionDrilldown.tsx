@@ -83,7 +83,7 @@ export function ExampleCanvas({
 }
 
 export function ConfusionDrilldown({ target, onClose }: { target: DrillTarget | null; onClose: () => void }) {
-  const { session } = usePlayground();
+  const { session, store } = usePlayground();
   const currentId = usePg((s) => s.current?.id ?? null);
   const classNames = usePg((s) => s.summary?.classNames ?? FMNIST_CLASS_NAMES);
   const [loaded, setLoaded] = useState<Loaded>({ kind: 'loading' });
@@ -171,7 +171,18 @@ export function ConfusionDrilldown({ target, onClose }: { target: DrillTarget | 
                 return (
                   <li key={ex.index}>
                     <figure>
-                      <ExampleCanvas ex={ex} height={r.height} width={r.width} channels={r.channels} scale={scale} label={label} />
+                      <button
+                        type="button"
+                        className="drill-try"
+                        title={`${label} — show it to the model in “Try an image”`}
+                        aria-label={`${label}. Show it to the model in Try an image`}
+                        onClick={() => {
+                          onClose();
+                          store.getState().setTryImage({ pixels: ex.pixels, label: `test image #${ex.index} (a ${T})` });
+                        }}
+                      >
+                        <ExampleCanvas ex={ex} height={r.height} width={r.width} channels={r.channels} scale={scale} label={label} />
+                      </button>
                       <figcaption aria-hidden="true">
                         #{ex.index} · {conf}
                       </figcaption>

@@ -4,6 +4,7 @@ import { activeShortcuts, shortcutFor } from './shortcuts';
 import { usePg, usePlayground } from './context';
 import { formatEta } from './format';
 import { ExportButton } from './ExportDialog';
+import { TryImageButton } from './TryImage';
 import { IntroButton } from './IntroPanel';
 import { ClassroomButton, useShown } from './ClassroomLink';
 
@@ -67,6 +68,7 @@ function Controls() {
   const k = (a: 'toggle' | 'step' | 'reset') => shortcutFor(a)?.aria;
   const showReset = useShown('reset');
   const showExport = useShown('export');
+  const hasRun = usePg((s) => s.summary !== null);
   return (
     <div className="controls" role="group" aria-label="Training controls">
       <button type="button" className="primary" disabled={!canTrain} onClick={() => void session.train()} aria-keyshortcuts={k('toggle')}>
@@ -84,6 +86,7 @@ function Controls() {
         </button>
       )}
       {showExport && <ExportButton />}
+      <TryImageButton disabled={!hasRun} />
       <ClassroomButton />
     </div>
   );

@@ -21,6 +21,7 @@ import {
   type SwitchResult,
   type TestExamplesParams,
   type TestExamplesResult,
+  type ClassifyImageResult,
   type WorkerEvent,
 } from './protocol';
 import { Watchdog, type WatchdogOptions } from './watchdog';
@@ -226,6 +227,11 @@ export class TrainClient {
   /** The test images of one confusion-matrix cell from the worker's last evaluation (answered while running too). */
   testExamples(params: TestExamplesParams): Promise<TestExamplesResult> {
     return this.request('testExamples', params);
+  }
+
+  /** The current model's class probabilities for one image (uint8 HWC at the data set's size; a copy is sent). */
+  classifyImage(pixels: Uint8Array): Promise<ClassifyImageResult> {
+    return this.request('classifyImage', { pixels: pixels.slice() });
   }
 
   async reset(): Promise<RunSummary> {

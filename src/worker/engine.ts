@@ -37,7 +37,7 @@ import { isUploadId, type UploadSource, type UploadedDataInfo } from './upload-i
 import { defaultDecoder, type ImageDecoder } from '../core/data/png';
 import { cellExamples, classTrainExamples } from './examples';
 import { packFeatureSpace } from './feature-space-wire';
-import type { TestExamplesParams, TestExamplesResult, TrainExamplesParams, TrainExamplesResult } from './protocol';
+import type { ClassifyImageResult, TestExamplesParams, TestExamplesResult, TrainExamplesParams, TrainExamplesResult } from './protocol';
 
 export interface EngineDeps {
   /** Pushes an event to the page; `transfer` lists buffers that may be moved instead of copied. */
@@ -93,6 +93,7 @@ export class TrainEngine {
     'testExamples',
     'trainExamples',
     'switchBackend',
+    'classifyImage',
   ]);
 
   /** One handler per request type (the compiler checks every type has one, with its result type). */
@@ -117,6 +118,7 @@ export class TrainEngine {
     loadData: (r) => this.loadUpload(r.source),
     testExamples: (r) => this.testExamples(r),
     trainExamples: (r) => this.trainExamples(r),
+    classifyImage: (r) => this.classifyImage(r.pixels),
   };
 
   /** Handles one request; resolves with its result or rejects with an Error. */
@@ -298,6 +300,7 @@ export class TrainEngine {
       engine: t.engineResolution().kind,
       engineNote: t.engineResolution().note,
       changes: structuredClone([...t.changes]),
+      imageShape: { height: t.dataset.test.height, width: t.dataset.test.width, channels: t.dataset.test.channels },
     };
   }
 
@@ -473,6 +476,21 @@ export class TrainEngine {
       );
     }
     return cellExamples(ev, trainer.dataset.test, p);
+  }
+
+  /** "Try an image": the current model's probabilities for one image, between two steps when training. */
+  private async classifyImage(pixels: Uint8Array): Promise<ClassifyImageResult> {
+    const { trainer, ctl } = this.requireTrainer('classifyImage');
+    return ctl
+      .between(async () => {
+        const t = ctl.trainer;
+        const { probs, pred } = await t.classify(pixels);
+        return { probs: Array.from(probs), pred, stage: t.stage, epoch: t.epoch, step: t.globalStep };
+      })
+      .catch((e: unknown) => {
+        if (e instanceof RangeError) throw new Error(`${e.message} (${trainer.dataset.meta.title})`);
+        throw e;
+      });
   }
 
   private async startStage2(s2: Parameters<Trainer['startStage2']>[0]): Promise<RunSummary> {

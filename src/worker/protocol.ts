@@ -63,6 +63,8 @@ export interface InitResult {
 
 /** Summary of a configured (or restored) run, for the histogram and counters. */
 export interface RunSummary {
+  /** The model's input: the data set's image size and channels. */
+  imageShape?: { height: number; width: number; channels: number };
   /** Live changes of the run so far (a resumed run brings its own). */
   changes?: SettingChange[];
   datasetTitle: string;
@@ -129,6 +131,21 @@ export interface TestExample {
   pred: number;
   /** Softmax probability of the predicted class. */
   confidence: number;
+}
+
+/** One image for the current model ("Try an image"): uint8 HWC pixels at the data set's size (transferred). */
+export interface ClassifyImageParams {
+  pixels: Uint8Array;
+}
+
+/** The current model's class probabilities for it (they sum to 1), its prediction and when the weights are from. */
+export interface ClassifyImageResult {
+  probs: number[];
+  pred: number;
+  stage: number;
+  /** Epochs finished in `stage` and global steps trained when the image was scored. */
+  epoch: number;
+  step: number;
 }
 
 /** Which class' training images to show in the dataset gallery (original class index). */
@@ -213,6 +230,7 @@ export interface RequestMap {
   loadData: { params: { source: UploadSource }; result: UploadedDataInfo };
   /** The test images of one confusion-matrix cell from the last evaluation (answered at once, also while running). */
   testExamples: { params: TestExamplesParams; result: TestExamplesResult };
+  classifyImage: { params: ClassifyImageParams; result: ClassifyImageResult };
   /** One class' training images in the current subset, for the dataset gallery (answered at once). */
   trainExamples: { params: TrainExamplesParams; result: TrainExamplesResult };
 }

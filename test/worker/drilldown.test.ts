@@ -193,3 +193,40 @@ describe('testExamples (confusion-matrix drill-down)', () => {
     await b.engine.handle(req('dispose'));
   });
 });
+
+describe('classifyImage ("Try an image")', () => {
+  it('gives probabilities that sum to 1 and equal the evaluation of the same test image; also while training', async () => {
+    const { engine } = makeEngine();
+    await engine.handle(req('init', { order: ['cpu'] }));
+    await engine.handle(req('configure', { spec: spec({ epochs: 3, loss: 'gcl', head: 'cosine' }) }));
+    for (;;) {
+      const r = (await engine.handle(req('step'))) as StepResult;
+      if (r.epochDone) break;
+    }
+    const classify = (pixels: Uint8Array) =>
+      engine.handle(req('classifyImage', { pixels })) as Promise<{ probs: number[]; pred: number; epoch: number; step: number }>;
+    let checked = 0;
+    for (let t = 0; t < C; t++) {
+      for (let q = 0; q < C; q++) {
+        for (const e of (await examples(engine, t, q, 3)).examples) {
+          const r = await classify(e.pixels);
+          expect(r.probs).toHaveLength(C);
+          expect(r.probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+          expect(r.pred).toBe(e.pred);
+          expect(r.probs[r.pred]).toBeCloseTo(e.confidence, 5);
+          expect(r.epoch).toBe(1);
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(4);
+    await expect(classify(new Uint8Array(5))).rejects.toThrow(/the image has 5 values, the model takes 8×8×1 = 64/);
+    // while the run trains: answered between two steps, with the step it was scored at
+    await engine.handle(req('run'));
+    const during = await classify(data.test.images.slice(0, 64));
+    expect(during.probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+    expect(during.step).toBeGreaterThan(0);
+    await engine.handle(req('pause'));
+    await engine.handle(req('dispose'));
+  });
+});

@@ -36,6 +36,27 @@ export class TrainController {
     this.current = t;
   }
 
+  /** Work waiting for the gap between two steps of the running loop (between()). */
+  private gapTasks: (() => Promise<void>)[] = [];
+
+  /**
+   * Runs `fn` between two steps — after the step in flight, before the next — so it never overlaps one (a read of
+   * the model while training: "Try an image"). At once when nothing is stepping.
+   */
+  between<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.state !== 'running') {
+      return (async () => {
+        if (this.stepping) await this.stepping.catch(() => null);
+        return fn();
+      })();
+    }
+    return new Promise<T>((resolve, reject) => this.gapTasks.push(() => fn().then(resolve, reject)));
+  }
+
+  private async runGapTasks(): Promise<void> {
+    while (this.gapTasks.length) await this.gapTasks.shift()!();
+  }
+
   /** Resolves once no step is in flight (a loop that was paused has exited). Never while running. */
   async settled(): Promise<void> {
     await this.loop?.catch(() => undefined);
@@ -89,9 +110,11 @@ export class TrainController {
       while (this.state === 'running' && !this.trainer.stageDone) {
         const out = await this.stepTrainer();
         this.handle(out);
+        await this.runGapTasks();
         await yieldToEventLoop();
       }
       if (this.state === 'running') this.setState('paused');
+      await this.runGapTasks();
     })();
     return this.loop;
   }

@@ -703,6 +703,36 @@ export class Trainer {
     return featureSpace(features, labels, { numClasses: this.dataset.test.numClasses, weights, maxPoints: FEATURE_SPACE_POINTS });
   }
 
+  /**
+   * Class probabilities of one image (uint8 HWC pixels at the data set's size), as the evaluation scores a test
+   * image: eval mode, the data set's normalisation, softmax of the output times the loss' inference scale.
+   */
+  async classify(pixels: Uint8Array): Promise<{ probs: Float32Array; pred: number }> {
+    const { height: H, width: W, channels: Cc, numClasses: C } = this.dataset.test;
+    if (pixels.length !== H * W * Cc) {
+      throw new RangeError(`classify: the image has ${pixels.length} values, the model takes ${H}×${W}×${Cc} = ${H * W * Cc}`);
+    }
+    const { loaded: _all, ...set } = this.dataset.test; // one image, always loaded
+    const one = { ...set, images: pixels, labels: new Uint16Array(1) };
+    const buf = makeBatch(one, [0], this.dataset.meta, { augment: false, rng: this.rngs.augment });
+    const { output } = await this.engine.evaluate(buf, 1);
+    const { def, params } = this.activeLoss();
+    const scale = def.inferenceScale(params, this.spec.config.head);
+    let mx = -Infinity;
+    let pred = 0;
+    for (let c = 0; c < C; c++) {
+      if (output[c] > mx) {
+        mx = output[c];
+        pred = c;
+      }
+    }
+    const probs = new Float32Array(C);
+    let sum = 0;
+    for (let c = 0; c < C; c++) sum += probs[c] = Math.exp((output[c] - mx) * scale);
+    for (let c = 0; c < C; c++) probs[c] /= sum;
+    return { probs, pred };
+  }
+
   /** Mean per-class accuracy (and per class) on the validation split, eval mode. */
   private async evaluateValidation(): Promise<{ accuracy: number | null; perClassAccuracy: (number | null)[] }> {
     const pool = this.dataset.pool;

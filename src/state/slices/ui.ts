@@ -33,6 +33,10 @@ export interface UiSlice {
   /** Opens the confirm dialog; resolves true on confirm, false on cancel (a pending one is cancelled). */
   askConfirm(title: string, message: string, confirmLabel?: string): Promise<boolean>;
   answerConfirm(ok: boolean): void;
+  /** "Try an image" is open: with a test image to score at once (pixels at the data set's size), or to draw (null). */
+  tryImage: { pixels: Uint8Array; label: string } | null | undefined;
+  /** Opens "Try an image" (with an image, or empty to draw); undefined closes it. */
+  setTryImage(t: { pixels: Uint8Array; label: string } | null | undefined): void;
 }
 
 export const createUiSlice: StateCreator<PlaygroundState, [], [], UiSlice> = (set, get) => ({
@@ -46,6 +50,8 @@ export const createUiSlice: StateCreator<PlaygroundState, [], [], UiSlice> = (se
     get().confirm?.resolve(false);
     return new Promise<boolean>((resolve) => set({ confirm: { title, message, confirmLabel, resolve } }));
   },
+  tryImage: undefined,
+  setTryImage: (tryImage) => set({ tryImage }),
   answerConfirm: (ok) => {
     const c = get().confirm;
     if (!c) return;
