@@ -67,6 +67,15 @@ export interface SeriesLine {
 export interface PointSeries {
   line: SeriesLine;
   points: readonly XY[];
+  /** x of the points clipped at the top of the value axis: marked with a triangle on the top edge. */
+  clipped?: readonly number[];
+}
+
+/** Upward triangles (one path) on the plot's top edge at the given x pixels. */
+export function clipMarksPath(xs: readonly number[], top: number, size = 5): string {
+  let d = '';
+  for (const x of xs) d += `M${r1(x - size)} ${r1(top + size * 1.6)}L${r1(x)} ${r1(top)}L${r1(x + size)} ${r1(top + size * 1.6)}Z`;
+  return d;
 }
 
 /** One decimal, fast (toFixed is slow in a hot loop). */
@@ -112,6 +121,7 @@ function drawSeries(s: PlotScales, rows: readonly TimeRow[], lines: readonly Ser
       if (v === null || v === undefined || !Number.isFinite(v)) continue;
       const px = s.x(xAt(i));
       const py = sy(v);
+      if (!Number.isFinite(py)) continue; // ≤ 0 on a log axis
       d += `${d ? 'L' : 'M'}${r1(px)} ${r1(py)}`;
       if (l.dot) pts.push([px, py]);
     }
@@ -130,13 +140,28 @@ function drawSeries(s: PlotScales, rows: readonly TimeRow[], lines: readonly Ser
     );
     if (l.dot && pts.length) dots.push(<path key={`d${l.key}`} d={dotsPath(pts, l.dot)} fill={l.color} stroke="none" />);
   };
-  for (const p of series ?? [])
+  for (const p of series ?? []) {
     draw(
       p.line,
       p.points.length,
       (i) => p.points[i].x,
       (i) => p.points[i].y,
     );
+    if (p.clipped?.length)
+      dots.push(
+        <path
+          key={`c${p.line.key}`}
+          d={clipMarksPath(
+            p.clipped.map((x) => s.x(x)),
+            s.plot.y,
+          )}
+          fill={p.line.color}
+          stroke="#fff"
+          strokeWidth={0.75}
+          data-clipped={p.clipped.length}
+        />,
+      );
+  }
   for (const l of lines) {
     if (l.hidden) continue;
     draw(

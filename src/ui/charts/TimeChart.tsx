@@ -75,10 +75,15 @@ export function TimeChart(p: TimeChartProps) {
         if (v > e[1]) e[1] = v;
       }
     }
+    const value = (e: number[], a: AxisSpec) => {
+      const d = a.domain;
+      if (a.ticks && d && typeof d[0] === 'number' && typeof d[1] === 'number') return { lo: d[0], hi: d[1], ticks: [...a.ticks] };
+      return niceScale(e[0], e[1], a);
+    };
     return {
       xs: niceScale(0, xMax, { domain: [0, xMax], integer: true }),
-      ls: niceScale(ext.left[0], ext.left[1], left),
-      rs: right ? niceScale(ext.right[0], ext.right[1], right) : null,
+      ls: value(ext.left, left),
+      rs: right ? value(ext.right, right) : null,
     };
   }, [rows, lines, series, xMax, left, right]);
 
@@ -122,6 +127,7 @@ export function TimeChart(p: TimeChartProps) {
             ticks={ls.ticks}
             interval={0}
             allowDataOverflow
+            scale={left.log ? 'log' : 'auto'}
             width={left.width}
             tick={leftTick}
             stroke={left.stroke ?? AXIS_STROKE}

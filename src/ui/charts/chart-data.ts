@@ -6,6 +6,7 @@ import type { BatchInfo, EpochMetrics } from '../../core/train/trainer';
 import type { Group } from '../../core/data/types';
 import { decimateIndices, scratchBuffers, type XY } from './decimate';
 import type { RunSeries } from './types';
+import { logScale, niceAbove, niceScale } from './scale';
 
 export const GROUPS: readonly Group[] = ['many', 'medium', 'few'];
 /** Okabe–Ito colours (colour-blind safe). */
@@ -191,6 +192,73 @@ export function lossPoints(batches: readonly BatchInfo[], totalEpochs: number, m
   const out = new Array<XY>(idx.length);
   for (let k = 0; k < idx.length; k++) out[k] = { x: xs[idx[k]], y: ys[idx[k]] };
   return out;
+}
+
+/** Quantile p of the first n values of a sorted typed array (linear interpolation). */
+function sortedQuantile(v: Float64Array, n: number, p: number): number {
+  const h = (n - 1) * p;
+  const lo = Math.floor(h);
+  const hi = Math.min(n - 1, lo + 1);
+  return v[lo] + (v[hi] - v[lo]) * (h - lo);
+}
+
+export interface LossRange {
+  lo: number;
+  hi: number;
+  ticks: number[];
+  log: boolean;
+  /** Plotted values above `hi` (drawn at the top edge, marked). */
+  clipped: number;
+}
+
+/** Share of the plotted values the loss axis is sized to, and the headroom above it (share of its span). */
+export const LOSS_RANGE_QUANTILE = 0.95;
+const LOSS_RANGE_HEADROOM = 0.25;
+
+/**
+ * y-range of a loss chart robust to the first batches: when the largest values lie well above the bulk (a 95th
+ * percentile plus a quarter of its distance to the minimum, in log space on a log axis), the axis stops there and
+ * those values are clipped; otherwise it covers every value. Linear axes start at 0, log axes at a power of ten
+ * below the smallest positive value (values ≤ 0 are not drawn on a log axis).
+ */
+export function lossRange(values: Iterable<number>, log = false): LossRange {
+  let buf = new Float64Array(256);
+  let n = 0;
+  for (const raw of values) {
+    if (!Number.isFinite(raw) || (log && raw <= 0)) continue;
+    if (n === buf.length) {
+      const b = new Float64Array(n * 2);
+      b.set(buf);
+      buf = b;
+    }
+    buf[n++] = log ? Math.log10(raw) : raw;
+  }
+  const v = buf.subarray(0, n).sort();
+  let cut: number | undefined;
+  if (n > 0) {
+    const q = sortedQuantile(v, n, LOSS_RANGE_QUANTILE);
+    const limit = q + LOSS_RANGE_HEADROOM * (q - v[0]);
+    if (v[n - 1] > limit) cut = log ? 10 ** limit : limit;
+  }
+  const min = n ? (log ? 10 ** v[0] : v[0]) : NaN;
+  const max = n ? (log ? 10 ** v[n - 1] : v[n - 1]) : NaN;
+  let sc: { lo: number; hi: number; ticks: number[] };
+  if (log) sc = logScale(min, max, cut === undefined ? undefined : niceAbove(cut));
+  else sc = niceScale(Math.min(0, min), cut ?? max, { domain: [Math.min(0, Number.isFinite(min) ? min : 0), 'auto'] });
+  let clipped = 0;
+  for (let i = n - 1; i >= 0 && (log ? 10 ** v[i] : v[i]) > sc.hi * (1 + 1e-12); i--) clipped++;
+  return { ...sc, log, clipped };
+}
+
+/**
+ * Points above `hi` drawn at `hi` (the line runs along the top edge) and their x positions (for the markers);
+ * returns `points` itself when none is above.
+ */
+export function clipPoints(points: readonly XY[], hi: number): { points: readonly XY[]; clipped: number[] } {
+  const clipped: number[] = [];
+  for (const p of points) if (p.y > hi) clipped.push(p.x);
+  if (!clipped.length) return { points, clipped };
+  return { points: points.map((p) => (p.y > hi ? { x: p.x, y: hi } : p)), clipped };
 }
 
 /**

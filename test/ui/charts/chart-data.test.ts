@@ -17,7 +17,9 @@ import {
   groupBands,
   groupMean,
   interpolateColor,
+  clipPoints,
   lossPoints,
+  lossRange,
   mergeByX,
   normKey,
   normaliseConfusion,
@@ -269,5 +271,60 @@ describe('formatting and palettes', () => {
       expect(c.title.length).toBeGreaterThan(5);
       expect(c.caption.length).toBeGreaterThan(20);
     }
+  });
+});
+
+describe('lossRange (a loss axis robust to the first batches)', () => {
+  // a falling, wiggling loss over 200 batches, its first 3 batches 100 times the rest
+  const base = Array.from({ length: 200 }, (_, i) => 1.2 / (1 + i / 80) + 0.05 * Math.sin(i));
+  const spiked = base.map((v, i) => (i < 3 ? v * 100 : v));
+  const bulkMax = Math.max(...base.slice(3));
+
+  it('ignores a 100× spike: the axis ends just above the bulk, the spike is counted as clipped', () => {
+    const r = lossRange(spiked);
+    expect(r.lo).toBe(0);
+    expect(r.hi).toBeGreaterThanOrEqual(bulkMax);
+    expect(r.hi).toBeLessThan(2 * bulkMax);
+    expect(r.clipped).toBe(3);
+    expect(r.ticks[0]).toBe(0);
+    expect(r.ticks[r.ticks.length - 1]).toBeLessThanOrEqual(r.hi);
+    // without the clipping the axis would reach the spike
+    expect(Math.max(...spiked)).toBeGreaterThan(50 * r.hi);
+  });
+
+  it('covers every value of a smooth curve (nothing clipped)', () => {
+    const r = lossRange(base);
+    expect(r.hi).toBeGreaterThanOrEqual(Math.max(...base));
+    expect(r.clipped).toBe(0);
+  });
+
+  it('log axis: powers of ten below the smallest value, the spike clipped in log space, values ≤ 0 left out', () => {
+    const r = lossRange([...spiked, 0, -1, NaN], true);
+    expect(r.log).toBe(true);
+    expect(r.lo).toBeGreaterThan(0);
+    expect(r.lo).toBeLessThanOrEqual(Math.min(...base));
+    expect(Number.isInteger(Math.log10(r.lo))).toBe(true);
+    expect(r.hi).toBeGreaterThanOrEqual(bulkMax);
+    expect(r.hi).toBeLessThan(10 * bulkMax);
+    expect(r.clipped).toBe(3);
+    expect(r.ticks.every((t) => t >= r.lo && t <= r.hi)).toBe(true);
+    expect(lossRange(base, true).clipped).toBe(0);
+  });
+
+  it('no values: a usable default axis', () => {
+    const r = lossRange([]);
+    expect(r.hi).toBeGreaterThan(r.lo);
+    expect(r.clipped).toBe(0);
+  });
+
+  it('clipPoints draws the clipped points at the top and returns their x', () => {
+    const pts = spiked.map((y, x) => ({ x, y }));
+    const r = lossRange(spiked);
+    const c = clipPoints(pts, r.hi);
+    expect(c.clipped).toEqual([0, 1, 2]);
+    expect(Math.max(...c.points.map((p) => p.y))).toBe(r.hi);
+    expect(c.points.slice(3)).toEqual(pts.slice(3));
+    const none = base.map((y, x) => ({ x, y }));
+    expect(clipPoints(none, lossRange(base).hi).points).toBe(none);
   });
 });

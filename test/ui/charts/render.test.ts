@@ -173,3 +173,22 @@ describe('feature space card', () => {
     );
   });
 });
+
+describe('loss chart', () => {
+  it('a 100× first batch is clipped and counted; stage 2 gets its own pane; a log-scale toggle', () => {
+    const r = synthRun({ epochs: 3 });
+    const spiked = { ...r, batches: r.batches.map((b, i) => (i === 0 ? { ...b, loss: b.loss * 100 } : b)) };
+    const html = renderToString(createElement(ChartsPanel, props([spiked], { only: ['loss'] })));
+    expect(summaryOf(html, 'loss')).toMatch(/\. 1 loss point above [\d.]+ drawn at the top edge\.$/);
+    expect(card(html, 'loss')).toContain('Log-scale loss axis');
+    expect(card(html, 'loss')).not.toContain('loss-stage2');
+    const plain = renderToString(createElement(ChartsPanel, props([r], { only: ['loss'] })));
+    expect(summaryOf(plain, 'loss')).not.toContain('top edge');
+
+    const s2 = r.batches.map((b) => ({ ...b, stage: 2 as const, loss: b.loss / 50 }));
+    const two = { ...r, batches: [...r.batches, ...s2], stage1Epochs: 3 };
+    const html2 = renderToString(createElement(ChartsPanel, props([two], { only: ['loss'], totalEpochs: 3 })));
+    expect(card(html2, 'loss')).toContain('data-testid="loss-stage2"');
+    expect(points(html2, 'loss')).toBe(2 * 3 * 20 + 3);
+  });
+});
