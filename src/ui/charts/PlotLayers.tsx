@@ -63,6 +63,16 @@ export interface SeriesLine {
   hidden?: boolean;
 }
 
+/** A filled band between two keys of the rows (e.g. a group's min and max over its classes). */
+export interface SeriesBand {
+  key: string;
+  lo: string;
+  hi: string;
+  color: string;
+  axis: 'left' | 'right';
+  opacity?: number;
+}
+
 /** A series drawn from its own points (not from the chart's rows): the dense per-batch loss. */
 export interface PointSeries {
   line: SeriesLine;
@@ -96,20 +106,60 @@ export function SeriesLayer({
   rows,
   lines,
   series,
+  bands,
   hasRight,
 }: {
   rows: readonly TimeRow[];
   lines: readonly SeriesLine[];
   series?: readonly PointSeries[];
+  bands?: readonly SeriesBand[];
   hasRight: boolean;
 }) {
   const s = usePlotScales(hasRight);
   const key = geometryKey(s, [0, 1]);
   // eslint-disable-next-line react-hooks/exhaustive-deps -- the scales are keyed by what they map to (geometryKey)
-  return useMemo(() => (s ? drawSeries(s, rows, lines, series) : null), [key, rows, lines, series]);
+  return useMemo(() => (s ? drawSeries(s, rows, lines, series, bands) : null), [key, rows, lines, series, bands]);
 }
 
-function drawSeries(s: PlotScales, rows: readonly TimeRow[], lines: readonly SeriesLine[], series: readonly PointSeries[] | undefined) {
+/** One band as one path: a closed polygon per stretch of rows where both edges are finite. */
+function bandPath(s: PlotScales, rows: readonly TimeRow[], b: SeriesBand): string {
+  const sy = b.axis === 'right' ? s.yR : s.yL;
+  let d = '';
+  let top: string[] = [];
+  let bottom: string[] = [];
+  const flush = () => {
+    if (top.length > 1) d += `M${top.join('L')}L${bottom.reverse().join('L')}Z`;
+    top = [];
+    bottom = [];
+  };
+  for (const row of rows) {
+    const lo = row[b.lo];
+    const hi = row[b.hi];
+    if (typeof lo !== 'number' || typeof hi !== 'number' || !Number.isFinite(lo) || !Number.isFinite(hi)) {
+      if (!(b.lo in row) && !(b.hi in row)) continue; // another run's row: not a gap of this band
+      flush();
+      continue;
+    }
+    const px = r1(s.x(row.x));
+    top.push(`${px} ${r1(sy(hi))}`);
+    bottom.push(`${px} ${r1(sy(lo))}`);
+  }
+  flush();
+  return d;
+}
+
+function drawSeries(
+  s: PlotScales,
+  rows: readonly TimeRow[],
+  lines: readonly SeriesLine[],
+  series: readonly PointSeries[] | undefined,
+  bands: readonly SeriesBand[] | undefined,
+) {
+  const fills: ReactNode[] = [];
+  for (const b of bands ?? []) {
+    const d = bandPath(s, rows, b);
+    if (d) fills.push(<path key={`b${b.key}`} d={d} fill={b.color} fillOpacity={b.opacity ?? 0.15} stroke="none" data-band={b.key} />);
+  }
   const out: ReactNode[] = [];
   const dots: ReactNode[] = [];
   const draw = (l: SeriesLine, n: number, xAt: (i: number) => number, yAt: (i: number) => number | null | undefined) => {
@@ -173,6 +223,7 @@ function drawSeries(s: PlotScales, rows: readonly TimeRow[], lines: readonly Ser
   }
   return (
     <g className="ltc-series" pointerEvents="none">
+      {fills}
       {out}
       {dots}
     </g>

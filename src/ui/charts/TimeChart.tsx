@@ -17,6 +17,7 @@ import {
   epochTick,
   valueTick,
   type PointSeries,
+  type SeriesBand,
   type SeriesLine,
   type TimeMarker,
 } from './PlotLayers';
@@ -31,6 +32,8 @@ export interface TimeChartProps {
   lines: readonly SeriesLine[];
   /** Dense series drawn from their own points (not stepped through by the tooltip). */
   series?: readonly PointSeries[];
+  /** Filled bands between two keys of the rows, under the lines (the value axes cover them). */
+  bands?: readonly SeriesBand[];
   xMax: number;
   left: AxisSpec;
   right?: AxisSpec;
@@ -51,7 +54,7 @@ const X_AXIS_H = 30;
 const DEFAULT_MARGIN = { top: 8, right: 16, bottom: 24, left: 12 };
 
 export function TimeChart(p: TimeChartProps) {
-  const { rows, lines, series, xMax, left, right, markers, legend, tipTitle, tipFormat } = p;
+  const { rows, lines, series, bands, xMax, left, right, markers, legend, tipTitle, tipFormat } = p;
   const m = p.margin ?? DEFAULT_MARGIN;
   const { ref, width } = useWidth(p.width);
   const turn = useMountTurn(p.title);
@@ -66,8 +69,15 @@ export function TimeChart(p: TimeChartProps) {
         if (pt.y > e[1]) e[1] = pt.y;
       }
     }
+    const keyed = [
+      ...lines,
+      ...(bands ?? []).flatMap((b) => [
+        { key: b.lo, axis: b.axis },
+        { key: b.hi, axis: b.axis },
+      ]),
+    ];
     for (const row of rows) {
-      for (const l of lines) {
+      for (const l of keyed) {
         const v = row[l.key];
         if (v === null || v === undefined || !Number.isFinite(v)) continue;
         const e = ext[l.axis];
@@ -85,7 +95,7 @@ export function TimeChart(p: TimeChartProps) {
       ls: value(ext.left, left),
       rs: right ? value(ext.right, right) : null,
     };
-  }, [rows, lines, series, xMax, left, right]);
+  }, [rows, lines, series, bands, xMax, left, right]);
 
   const leftTick = useMemo(() => valueTick(left.format ?? String, 'left'), [left]);
   const rightTick = useMemo(() => valueTick(right?.format ?? String, 'right'), [right]);
@@ -107,7 +117,13 @@ export function TimeChart(p: TimeChartProps) {
   const h = p.height + legendHeight(legend, width - m.left - m.right);
   const { xs, ls, rs } = scales;
   return (
-    <div ref={ref} className="ltc-chart" style={{ width: p.width ?? '100%', height: h }}>
+    <div
+      ref={ref}
+      className="ltc-chart"
+      style={{ width: p.width ?? '100%', height: h }}
+      data-y-scale={left.log ? 'log' : 'linear'}
+      data-y-ticks={ls.ticks.join(' ')}
+    >
       {width > 0 && turn && (
         <ComposedChart width={width} height={h} data={rows as TimeRow[]} margin={m} title={p.title}>
           <CartesianGrid stroke={GRID_STROKE} horizontalValues={ls.ticks} verticalValues={xs.ticks} />
@@ -147,7 +163,7 @@ export function TimeChart(p: TimeChartProps) {
           )}
           {legend && legend.length > 0 && <Legend verticalAlign="top" align="left" content={legendContent} />}
           <MarkersLayer markers={markers ?? []} />
-          <SeriesLayer rows={rows} lines={lines} series={series} hasRight={!!right} />
+          <SeriesLayer rows={rows} lines={lines} series={series} bands={bands} hasRight={!!right} />
           <AxisTitles
             x="epoch"
             xTitleDy={X_AXIS_H + 12}

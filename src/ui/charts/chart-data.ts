@@ -82,6 +82,33 @@ export function groupMean(values: readonly (number | null)[] | undefined, groups
   return n ? s / n : null;
 }
 
+export interface GroupStats {
+  mean: number;
+  min: number;
+  max: number;
+  /** Classes with a finite value. */
+  n: number;
+}
+
+/** Mean, min and max of the finite values of the classes in group `g` (null when there are none). */
+export function groupStats(values: readonly (number | null)[] | undefined, groups: readonly Group[], g: Group): GroupStats | null {
+  if (!values) return null;
+  let s = 0;
+  let n = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let c = 0; c < groups.length; c++) {
+    if (groups[c] !== g) continue;
+    const v = values[c];
+    if (v === undefined || v === null || !Number.isFinite(v)) continue;
+    s += v;
+    n++;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return n ? { mean: s / n, min, max, n } : null;
+}
+
 // ---------------------------------------------------------------- colours
 
 function hexToRgb(h: string): [number, number, number] {
@@ -333,12 +360,16 @@ export const normKey = (run: number, side: NormSide, what: number | Group): stri
 /** Whether a run trained with FBL (its epochs carry the FBL stimulus α(t)·A·d̂_c). */
 export const isFblRun = (r: RunSeries): boolean => r.epochs.some((e) => !!e.lossPerClass?.stimulus);
 
+/** Keys of the lower and upper edge of a series' band (the group's min and max over its classes). */
+export const bandKeys = (key: string): { lo: string; hi: string } => ({ lo: `${key}lo`, hi: `${key}hi` });
+
 /** Key of a run's FBL curriculum α(t) series. */
 export const alphaKey = (run: number): string => `a${run}`;
 
 /**
- * Feature norms over epochs for every run: per class (`mode` 'class') or the mean over each group ('group'),
- * train and test, plus the FBL curriculum α(t) of each FBL run (its own epochs) under `alphaKey(run)`.
+ * Feature norms over epochs for every run: per class (`mode` 'class') or the mean over each group ('group', with
+ * the group's min and max over its classes under `bandKeys`), train and test, plus the FBL curriculum α(t) of each
+ * FBL run (its own epochs) under `alphaKey(run)`.
  */
 export function featureNormRows(runs: readonly RunSeries[], groups: readonly Group[], totalEpochs: number, mode: NormMode): TimeRow[] {
   const series: Array<{ key: string; points: XY[] }> = [];
@@ -357,10 +388,14 @@ export function featureNormRows(runs: readonly RunSeries[], groups: readonly Gro
         }
       } else {
         for (const g of gs) {
-          series.push({
-            key: normKey(i, side, g),
-            points: r.epochs.map((e) => ({ x: epochX(e, t), y: groupMean(get(e), groups, g) ?? NaN })),
-          });
+          const key = normKey(i, side, g);
+          const st = r.epochs.map((e) => ({ x: epochX(e, t), s: groupStats(get(e), groups, g) }));
+          const b = bandKeys(key);
+          series.push(
+            { key, points: st.map((p) => ({ x: p.x, y: p.s?.mean ?? NaN })) },
+            { key: b.lo, points: st.map((p) => ({ x: p.x, y: p.s?.min ?? NaN })) },
+            { key: b.hi, points: st.map((p) => ({ x: p.x, y: p.s?.max ?? NaN })) },
+          );
         }
       }
     }

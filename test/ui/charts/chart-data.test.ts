@@ -8,7 +8,9 @@ import {
   ellipsize,
   epochX,
   alphaKey,
+  bandKeys,
   featureNormRows,
+  groupStats,
   isFblRun,
   fmt,
   fmtPct,
@@ -326,5 +328,42 @@ describe('lossRange (a loss axis robust to the first batches)', () => {
     expect(c.points.slice(3)).toEqual(pts.slice(3));
     const none = base.map((y, x) => ({ x, y }));
     expect(clipPoints(none, lossRange(base).hi).points).toBe(none);
+  });
+});
+
+describe('feature-norm groups', () => {
+  it('groupStats: mean, min and max over the finite values of the group', () => {
+    const groups = ['many', 'many', 'medium', 'few', 'many', 'few'] as const;
+    const v = [3, 5, 2, 0.5, null, NaN];
+    expect(groupStats(v, [...groups], 'many')).toEqual({ mean: 4, min: 3, max: 5, n: 2 });
+    expect(groupStats(v, [...groups], 'medium')).toEqual({ mean: 2, min: 2, max: 2, n: 1 });
+    expect(groupStats(v, [...groups], 'few')).toEqual({ mean: 0.5, min: 0.5, max: 0.5, n: 1 });
+    expect(groupStats([1, 2], ['many', 'many'], 'few')).toBeNull();
+    expect(groupStats(undefined, ['many'], 'many')).toBeNull();
+  });
+
+  it('group rows carry the band (min and max over the classes of the group) beside the mean', () => {
+    const r = synthRun({ C: 10, epochs: 4 });
+    const rows = featureNormRows([r], r.groups, 4, 'group');
+    const many = r.groups.map((g, c) => (g === 'many' ? c : -1)).filter((c) => c >= 0);
+    const medium = r.groups.map((g, c) => (g === 'medium' ? c : -1)).filter((c) => c >= 0);
+    expect(many.length).toBeGreaterThan(1);
+    expect(medium.length).toBeGreaterThan(1);
+    for (const [g, idx] of [
+      ['many', many],
+      ['medium', medium],
+    ] as const) {
+      for (const side of ['tr', 'te'] as const) {
+        const key = normKey(0, side, g);
+        const b = bandKeys(key);
+        const vals = idx.map((c) => (side === 'tr' ? r.epochs[3].featureNormTrain : r.epochs[3].featureNormTest)[c]!);
+        expect(rows[3][b.lo]).toBeCloseTo(Math.min(...vals));
+        expect(rows[3][b.hi]).toBeCloseTo(Math.max(...vals));
+        expect(rows[3][key]).toBeCloseTo(vals.reduce((a, x) => a + x, 0) / vals.length);
+        expect(rows[3][b.lo]!).toBeLessThan(rows[3][b.hi]!); // the classes' norms differ after epoch 0
+      }
+    }
+    // per-class rows have no band
+    expect(Object.keys(featureNormRows([r], r.groups, 4, 'class')[3]).some((k) => k.endsWith('hi'))).toBe(false);
   });
 });

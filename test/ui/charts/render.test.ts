@@ -65,7 +65,9 @@ describe('ChartsPanel server render', () => {
     expect(points(html, 'loss')).toBe(3 * 20 + 3);
     expect(points(html, 'per-class')).toBe(10);
     expect(points(html, 'groups')).toBeGreaterThan(0);
-    expect(points(html, 'feature-norm')).toBe(3 * 10 * 2);
+    // group means by default (this run has many and medium classes), train and test
+    expect(points(html, 'feature-norm')).toBe(3 * 2 * 2);
+    expect(card(html, 'feature-norm')).toContain('One line per class');
     expect(points(html, 'feature-space')).toBe(500);
     expect(points(html, 'confusion')).toBe(100);
     // not GCL / not KPS: placeholders, no chart, no data button
