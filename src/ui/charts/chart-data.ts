@@ -4,6 +4,7 @@
  */
 import type { BatchInfo, EpochMetrics } from '../../core/train/trainer';
 import type { Group } from '../../core/data/types';
+import { perClassScores, type PerClassScores } from '../../core/metrics/classification';
 import { decimateIndices, scratchBuffers, type XY } from './decimate';
 import type { RunSeries } from './types';
 import { logScale, niceAbove, niceScale } from './scale';
@@ -434,19 +435,45 @@ export function lastEpochWhere(epochs: readonly EpochMetrics[], pred: (e: EpochM
   return undefined;
 }
 
-/** Per-class test accuracy (%) of each run's last epoch under keys r0, r1, …; sorted by training count. */
+export type ClassMetric = 'accuracy' | 'precision' | 'recall' | 'f1';
+export const CLASS_METRIC_LABELS: Readonly<Record<ClassMetric, string>> = {
+  accuracy: 'accuracy',
+  precision: 'precision',
+  recall: 'recall',
+  f1: 'F1',
+};
+
+/** Per-class precision, recall and F1 of an epoch, computed once per epoch (epochs are immutable). */
+const scoresOf = new WeakMap<object, PerClassScores>();
+export function epochScores(e: EpochMetrics): PerClassScores {
+  let s = scoresOf.get(e);
+  if (!s) scoresOf.set(e, (s = perClassScores(e.confusion ?? [])));
+  return s;
+}
+
+/** A per-class metric of an epoch (fractions; null where undefined). */
+export function classMetricOf(e: EpochMetrics, metric: ClassMetric): readonly (number | null)[] {
+  return metric === 'accuracy' ? e.perClassAccuracy : epochScores(e)[metric];
+}
+
+/**
+ * A per-class test metric (%, default accuracy) of each run's last epoch under keys r0, r1, …; sorted by training
+ * count.
+ */
 export function perClassAccuracyRows(
   runs: readonly RunSeries[],
   counts: readonly number[],
   groups: readonly Group[],
   classNames: readonly string[],
+  metric: ClassMetric = 'accuracy',
 ): ClassRow[] {
   const rows = classRows(counts, groups, classNames);
   runs.forEach((r, i) => {
     const last = lastEpochWhere(r.epochs);
     if (!last) return;
+    const values = classMetricOf(last, metric);
     for (const row of rows) {
-      const a = last.perClassAccuracy[row.cls];
+      const a = values[row.cls];
       row.v[`r${i}`] = a === undefined || a === null || !Number.isFinite(a) ? null : a * 100;
     }
   });

@@ -367,3 +367,28 @@ describe('feature-norm groups', () => {
     expect(Object.keys(featureNormRows([r], r.groups, 4, 'class')[3]).some((k) => k.endsWith('hi'))).toBe(false);
   });
 });
+
+describe('per-class precision, recall and F1 rows', () => {
+  it('the metric of the last epoch from its confusion matrix, in %, sorted by training count', () => {
+    const r = synthRun({ C: 4, epochs: 2 });
+    const last = r.epochs[1];
+    const conf = last.confusion;
+    const col = (p: number) => conf.reduce((s, row) => s + row[p], 0);
+    const rowSum = (t: number) => conf[t].reduce((a, b) => a + b, 0);
+    const prec = perClassAccuracyRows([r], r.counts, r.groups, r.classNames, 'precision');
+    const rec = perClassAccuracyRows([r], r.counts, r.groups, r.classNames, 'recall');
+    const f1 = perClassAccuracyRows([r], r.counts, r.groups, r.classNames, 'f1');
+    for (let k = 0; k < prec.length; k++) {
+      const c = prec[k].cls;
+      const p = conf[c][c] / col(c);
+      const q = conf[c][c] / rowSum(c);
+      expect(prec[k].v.r0).toBeCloseTo(100 * p);
+      expect(rec[k].v.r0).toBeCloseTo(100 * q);
+      expect(f1[k].v.r0).toBeCloseTo((100 * 2 * p * q) / (p + q));
+    }
+    // class 0 is everyone's favourite wrong answer in the synthetic matrix: its precision is below the others'
+    expect(prec.find((x) => x.cls === 0)!.v.r0!).toBeLessThan(prec.find((x) => x.cls === 1)!.v.r0!);
+    // the default is accuracy
+    expect(perClassAccuracyRows([r], r.counts, r.groups, r.classNames)[0].v.r0).toBeCloseTo(100 * last.perClassAccuracy[prec[0].cls]!);
+  });
+});

@@ -68,6 +68,8 @@ describe('ChartsPanel server render', () => {
     // group means by default (this run has many and medium classes), train and test
     expect(points(html, 'feature-norm')).toBe(3 * 2 * 2);
     expect(card(html, 'feature-norm')).toContain('One line per class');
+    for (const m of ['accuracy', 'precision', 'recall', 'F1'])
+      expect(card(html, 'per-class')).toContain(`value="${m === 'F1' ? 'f1' : m}"`);
     expect(points(html, 'feature-space')).toBe(500);
     expect(points(html, 'confusion')).toBe(100);
     // not GCL / not KPS: placeholders, no chart, no data button
