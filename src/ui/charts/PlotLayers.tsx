@@ -82,7 +82,7 @@ export interface PointSeries {
 }
 
 /** Upward triangles (one path) on the plot's top edge at the given x pixels. */
-export function clipMarksPath(xs: readonly number[], top: number, size = 5): string {
+function clipMarksPath(xs: readonly number[], top: number, size = 5): string {
   let d = '';
   for (const x of xs) d += `M${r1(x - size)} ${r1(top + size * 1.6)}L${r1(x)} ${r1(top)}L${r1(x + size)} ${r1(top + size * 1.6)}Z`;
   return d;

@@ -240,7 +240,7 @@ export interface LossRange {
 }
 
 /** Share of the plotted values the loss axis is sized to, and the headroom above it (share of its span). */
-export const LOSS_RANGE_QUANTILE = 0.95;
+const LOSS_RANGE_QUANTILE = 0.95;
 const LOSS_RANGE_HEADROOM = 0.25;
 
 /**
@@ -452,7 +452,7 @@ export function epochScores(e: EpochMetrics): PerClassScores {
 }
 
 /** A per-class metric of an epoch (fractions; null where undefined). */
-export function classMetricOf(e: EpochMetrics, metric: ClassMetric): readonly (number | null)[] {
+function classMetricOf(e: EpochMetrics, metric: ClassMetric): readonly (number | null)[] {
   return metric === 'accuracy' ? e.perClassAccuracy : epochScores(e)[metric];
 }
 
