@@ -4,6 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 import path from 'node:path';
+import { layerRules } from './tools/lint/layers.js';
 
 /** .ts files: kebab-case (dots allowed for roles: train.worker.ts, foo.test.ts); .tsx: PascalCase, or main.tsx. */
 const fileNaming = {
@@ -30,12 +31,14 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     files: ['**/*.{ts,tsx}'],
-    plugins: { 'react-hooks': reactHooks, project: { rules: { 'file-naming': fileNaming } } },
+    plugins: { 'react-hooks': reactHooks, project: { rules: { 'file-naming': fileNaming, ...layerRules } } },
     languageOptions: { ecmaVersion: 2023, sourceType: 'module' },
     rules: {
       'react-hooks/rules-of-hooks': 'error',
       'react-hooks/exhaustive-deps': 'error',
       'project/file-naming': 'error',
+      'project/layers': 'error',
+      'project/no-cycles': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       'no-constant-condition': ['error', { checkLoops: false }],
     },

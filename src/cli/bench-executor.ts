@@ -21,7 +21,7 @@ import { logitForm } from '../core/losses/registry';
 import { drawClippedNormal } from '../core/losses/noise';
 import { defaultParams } from '../core/losses/registry';
 import { buildSpec, cloneWeights, createModel } from '../core/models';
-import { Rng } from '../core/train/rng';
+import { Rng } from '../core/rng';
 import { buildStep, configKey, LT_COUNTS, median, type StepConfig } from './bench-step';
 
 export type Engine = 'fused' | 'tfjs';

@@ -13,7 +13,7 @@ import type { ModelKind } from '../core/models/types';
 import { defaultParams } from '../core/losses/registry';
 import { seededNoise } from '../core/losses/compute/noise';
 import { computeLoss, type ComputeContext } from '../core/losses/compute';
-import { Rng } from '../core/train/rng';
+import { Rng } from '../core/rng';
 import { Sgd } from '../core/train/sgd';
 
 export type BenchLoss = 'ce' | 'gcl';

@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { initBackend, initNodeWebGPU } from '../core/backend';
 import type { Dataset, ImageSet } from '../core/data/types';
 import { DEFAULT_CONFIG, type TrainConfig } from '../core/train/config';
-import { Rng } from '../core/train/rng';
+import { Rng } from '../core/rng';
 import { Trainer } from '../core/train/trainer';
 import type { ModelKind } from '../core/models/types';
 import { median } from './bench-step';

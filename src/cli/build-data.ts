@@ -14,7 +14,7 @@ import { imageSetFromIdx } from '../core/data/idx';
 import { countsFor } from '../core/data/longtail';
 import { decodePack, encodeDataset } from '../core/data/pack';
 import type { Dataset, DatasetMeta, ImageSet } from '../core/data/types';
-import { Rng } from '../core/train/rng';
+import { Rng } from '../core/rng';
 
 export const POOL_SEED = 20261126;
 export const POOL_N_MAX = 5000;

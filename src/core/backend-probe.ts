@@ -13,7 +13,7 @@ import { LABEL, probeResult } from './backend-words';
 import { buildSpec, createModel } from './models';
 import type { HeadKind, ModelKind } from './models/types';
 import { TfjsEngine } from './train/tfjs-engine';
-import { Rng } from './train/rng';
+import { Rng } from './rng';
 import { defaultParams } from './losses/registry';
 
 export interface ProbeSpec {

@@ -403,3 +403,13 @@ export function presetFor(session: PlaygroundSession): PresetRunner {
   }
   return r;
 }
+
+/**
+ * The parts of each list that are not in every list (e.g. the settings of the runs, split at ", "): what tells the
+ * runs apart. A single list is returned whole.
+ */
+export function onlyDiffering(lists: readonly (readonly string[])[]): string[][] {
+  if (lists.length < 2) return lists.map((l) => [...l]);
+  const common = lists[0].filter((p) => lists.every((l) => l.includes(p)));
+  return lists.map((l) => l.filter((p) => !common.includes(p)));
+}

@@ -5,6 +5,7 @@
 import type { BatchInfo, EpochMetrics } from '../worker/protocol';
 import type { Settings } from './settings';
 import { describeChange, type SettingChange } from '../core/train/change-log';
+import { perClassScores } from '../core/metrics/classification';
 
 export interface MetricsInput {
   label: string;
@@ -101,12 +102,16 @@ export function perClassCsv(m: MetricsInput): string {
     'train_count',
     'group',
     'test_accuracy',
+    'test_precision',
+    'test_recall',
+    'test_f1',
     'feature_norm_train',
     'feature_norm_test',
     ...lossKeys,
   ];
   const rows: unknown[][] = [];
   for (const e of m.epochs) {
+    const pr = perClassScores(e.confusion ?? []);
     for (let c = 0; c < e.perClassAccuracy.length; c++) {
       rows.push([
         e.stage,
@@ -116,6 +121,9 @@ export function perClassCsv(m: MetricsInput): string {
         m.counts[c] ?? '',
         m.groups[c] ?? '',
         acc4(e.perClassAccuracy[c]),
+        acc4(pr.precision[c]),
+        acc4(pr.recall[c]),
+        acc4(pr.f1[c]),
         sig(e.featureNormTrain[c]),
         sig(e.featureNormTest[c]),
         ...lossKeys.map((k) => sig(e.lossPerClass[k]?.[c])),

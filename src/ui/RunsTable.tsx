@@ -2,8 +2,11 @@
  * "Compare runs": the Pin run button, the "CE vs KPS vs FBL vs GCL" preset (progress, Cancel), and the runs table
  * (last-epoch and best-epoch overall / many / medium / few test accuracy per run; sortable column headers with
  * aria-sort; Download CSV of the same rows in the same order). Logic in src/state/compare.ts.
+ *
+ * The table fits its box: when it would be wider, the secondary columns (loss, epochs, the best epoch, then the
+ * last epoch's groups) fold into a line under the run's name, so the status and its actions stay in view.
  */
-import { useMemo, useState } from 'react';
+import { useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { BatchInfo } from '../worker/protocol';
 import { usePg, usePlayground } from './context';
@@ -15,6 +18,7 @@ import {
   PRESET_LOSSES,
   PRESET_NAME,
   sortRows,
+  onlyDiffering,
   type AccuracyCell,
   type CompareRow,
   type SortDir,
@@ -27,6 +31,19 @@ import './compare.css';
 
 const pct = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : `${(100 * v).toFixed(1)}%`);
 const epochText = (c: AccuracyCell | null) => (c ? `${c.stage === 2 ? 's2 ' : ''}e${c.epoch}` : '—');
+
+const epochsText = (r: CompareRow) => (r.epochs2 ? `${r.epochs1} + ${r.epochs2} s2` : String(r.epochs1));
+const accText = (c: CompareRow['last'], groups: boolean) =>
+  groups ? `many ${pct(c?.many)}, medium ${pct(c?.medium)}, few ${pct(c?.few)}` : `overall ${pct(c?.overall)}`;
+
+/** The folded columns of a row as one line (fold 1: loss, epochs, best epoch; 2: also the last epoch's groups). */
+function foldedText(r: CompareRow, fold: number): string {
+  const parts = [`${r.lossName}, ${epochsText(r)} epoch${r.epochs1 === 1 && !r.epochs2 ? '' : 's'}`];
+  if (fold > 1) parts.push(`last: ${accText(r.last, true)}`);
+  const on = r.bestOn ? (r.bestOn === 'validation' ? ' on val' : ' on test') : '';
+  parts.push(`best ${epochText(r.best)}${on}: ${accText(r.best, false)}, ${accText(r.best, true)}`);
+  return parts.join(' · ');
+}
 
 const STATUS_TEXT: Record<CompareRow['status'], string> = {
   ready: 'not trained',
@@ -140,6 +157,46 @@ function PresetBar() {
   );
 }
 
+/** Column sets from all (0) to the fewest (2): 1 folds loss, epochs and the best epoch; 2 also many / medium / few. */
+const FOLD_MAX = 2;
+
+/**
+ * How far the table folds: starts at 0 whenever its box changes width, then folds one step per layout while the
+ * table is wider than its box (each step is a layout effect: no frame shows the wider table).
+ */
+function useFold(rowsKey: string) {
+  const box = useRef<HTMLDivElement>(null);
+  const table = useRef<HTMLTableElement>(null);
+  const [fold, setFold] = useState(0);
+  const [boxWidth, setBoxWidth] = useState(0);
+  const hasRows = rowsKey !== '';
+  useLayoutEffect(() => {
+    const el = box.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver((entries) => {
+      const e = entries[entries.length - 1];
+      if (e) setBoxWidth(Math.floor(e.contentRect.width));
+    });
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [hasRows]);
+  const seen = useRef('');
+  useLayoutEffect(() => {
+    const key = `${boxWidth}|${rowsKey}`;
+    if (key !== seen.current) {
+      seen.current = key;
+      if (fold > 0) {
+        setFold(0);
+        return;
+      }
+    }
+    const b = box.current;
+    const t = table.current;
+    if (b && t && fold < FOLD_MAX && t.offsetWidth > b.clientWidth + 1) setFold(fold + 1);
+  }, [fold, boxWidth, rowsKey]);
+  return { box, table, fold };
+}
+
 /** Stands for "some batches ran" in the table's view of the current run (the rows only test the length). */
 const PLACEHOLDER_BATCH: BatchInfo[] = [{ stage: 1, epoch: 0, batch: 0, batchesPerEpoch: 1, step: 1, loss: 0, lr: 0 }];
 
@@ -181,16 +238,26 @@ export function CompareRuns() {
   const nPinned = pinnedCount({ current, archived });
   const full = nPinned >= MAX_PINNED && !current?.pinned;
   const other = rows.some((r) => !r.sameData);
+  const [differOnly, setDifferOnly] = useState(false);
+  const settings = useMemo(() => {
+    const parts = sorted.map((r) => (r.training ? r.training.split(', ') : []));
+    const shown = differOnly ? onlyDiffering(parts) : parts;
+    return new Map(sorted.map((r, i) => [r.id, shown[i].join(', ')]));
+  }, [sorted, differOnly]);
+  const { box, table, fold } = useFold(rows.length ? sorted.map((r) => `${r.id}${r.label}${settings.get(r.id)}`).join('|') : '');
 
   const columns: { lead: Column[]; last: Column[]; best: Column[] } = {
     lead: [
       { key: 'label', label: 'Run', value: (r) => r.label },
       { key: 'loss', label: 'Loss', value: (r) => r.lossName },
-      { key: 'epochs', label: 'Epochs', value: (r) => (r.epochs2 ? `${r.epochs1} + ${r.epochs2} s2` : String(r.epochs1)) },
+      { key: 'epochs', label: 'Epochs', value: epochsText },
     ],
     last: ACC_COLUMNS('last'),
     best: ACC_COLUMNS('best'),
   };
+  const lead = fold > 0 ? columns.lead.slice(0, 1) : columns.lead;
+  const last = fold > 1 ? columns.last.slice(0, 1) : columns.last;
+  const showBest = fold === 0;
 
   return (
     <section className="compare" aria-labelledby="compare-title" data-testid="compare-runs">
@@ -237,31 +304,37 @@ export function CompareRuns() {
           ? ' Runs marked “other data” trained on another subset: they are drawn on the loss / accuracy and many / medium / few charts only.'
           : ''}
       </p>
+      {rows.length > 1 && (
+        <label className="runs-differ">
+          <input type="checkbox" checked={differOnly} onChange={(e) => setDifferOnly(e.target.checked)} />
+          Show only settings that differ
+        </label>
+      )}
       {rows.length > 0 && (
-        <div className="runs-scroll" tabIndex={0} role="region" aria-label="Runs table (scrolls sideways on a narrow screen)">
-          <table className="runs-table" data-testid="runs-table">
+        <div className="runs-scroll" tabIndex={0} role="region" aria-label="Runs table" ref={box}>
+          <table className="runs-table" data-testid="runs-table" data-fold={fold} ref={table}>
             <caption className="ltc-sr-only">Runs: test accuracy of the last epoch and of the epoch with the best overall accuracy</caption>
             <thead>
               <tr>
-                {columns.lead.map((c) => (
+                {lead.map((c) => (
                   <SortHeader key={c.key} col={c} sort={sort} onSort={onSort} rowSpan={2} />
                 ))}
-                <th scope="colgroup" colSpan={4} className="runs-group">
+                <th scope="colgroup" colSpan={last.length} className="runs-group">
                   Last epoch
                 </th>
-                <th scope="colgroup" colSpan={5} className="runs-group">
-                  Best epoch (by test accuracy, or validation when the run holds one out)
-                </th>
+                {showBest && (
+                  <th scope="colgroup" colSpan={5} className="runs-group">
+                    Best epoch (by test accuracy, or validation when the run holds one out)
+                  </th>
+                )}
                 <SortHeader col={{ key: 'status', label: 'Status', value: statusText }} sort={sort} onSort={onSort} rowSpan={2} />
               </tr>
               <tr>
-                {columns.last.map((c) => (
+                {last.map((c) => (
                   <SortHeader key={c.key} col={c} sort={sort} onSort={onSort} />
                 ))}
-                <th scope="col">epoch</th>
-                {columns.best.map((c) => (
-                  <SortHeader key={c.key} col={c} sort={sort} onSort={onSort} />
-                ))}
+                {showBest && <th scope="col">epoch</th>}
+                {showBest && columns.best.map((c) => <SortHeader key={c.key} col={c} sort={sort} onSort={onSort} />)}
               </tr>
             </thead>
             <tbody>
@@ -278,7 +351,16 @@ export function CompareRuns() {
                       <span className="runs-swatch" style={{ background: r.color }} aria-hidden="true" />
                       {r.label}
                     </span>
-                    {r.training && <span className="runs-detail">{r.training}</span>}
+                    {settings.get(r.id) && (
+                      <span className="runs-detail" data-testid="run-settings">
+                        {settings.get(r.id)}
+                      </span>
+                    )}
+                    {fold > 0 && (
+                      <span className="runs-detail runs-folded" data-testid="run-folded">
+                        {foldedText(r, fold)}
+                      </span>
+                    )}
                     {r.changes.length > 0 && (
                       <span className="runs-detail runs-changes" data-testid="run-changes">
                         changed live: {r.changes.join('; ')}
@@ -286,20 +368,21 @@ export function CompareRuns() {
                     )}
                     {!r.sameData && <span className="runs-detail runs-other-mark">other data: {r.data}</span>}
                   </th>
-                  <td>{r.lossName}</td>
+                  <td hidden={fold > 0}>{r.lossName}</td>
                   <td
                     className="num"
                     data-col="epochs"
+                    hidden={fold > 0}
                     title={r.epochs2 ? `${r.epochs1} epochs of stage 1, ${r.epochs2} of stage 2` : undefined}
                   >
-                    {columns.lead[2].value(r)}
+                    {epochsText(r)}
                   </td>
-                  {columns.last.map((c) => (
-                    <td key={c.key} className="num" data-col={c.key}>
+                  {columns.last.map((c, k) => (
+                    <td key={c.key} className="num" data-col={c.key} hidden={fold > 1 && k > 0}>
                       {c.value(r)}
                     </td>
                   ))}
-                  <td className="num" title={r.bestOn ? `best epoch chosen on the ${r.bestOn} set` : undefined}>
+                  <td className="num" hidden={!showBest} title={r.bestOn ? `best epoch chosen on the ${r.bestOn} set` : undefined}>
                     <span data-col="bestEpoch">{epochText(r.best)}</span>
                     {r.bestOn && (
                       <span className="runs-detail" data-col="bestOn">
@@ -308,7 +391,7 @@ export function CompareRuns() {
                     )}
                   </td>
                   {columns.best.map((c) => (
-                    <td key={c.key} className="num" data-col={c.key}>
+                    <td key={c.key} className="num" data-col={c.key} hidden={!showBest}>
                       {c.value(r)}
                     </td>
                   ))}

@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { encodeDataset, decodeDataset } from '../../src/core/data/pack';
 import { importSafetensors, loadPlaygroundModel, testLogits } from '../../src/core/export';
 import { buildSpec, createModel, setWeights } from '../../src/core/models';
-import { Rng } from '../../src/core/train/rng';
+import { Rng } from '../../src/core/rng';
 import { tinyDataset } from '../helpers/tiny-dataset';
 
 const dir = mkdtempSync(join(tmpdir(), 'ltp-export-cli-'));

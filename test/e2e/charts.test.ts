@@ -226,6 +226,45 @@ describe.runIf(RUN)('charts on recharts in Chromium (fixture page, production bu
     await page.close();
   }, 120_000);
 
+  it('loss chart: the first batches above the axis are marked at its top edge; the log-scale toggle redraws the axis', async () => {
+    const { page, errors } = await open('scenario=cifar100');
+    const loss = card(page, 'loss');
+    const marks = loss.locator('.ltc-series path[data-clipped]');
+    expect(await marks.count()).toBeGreaterThan(0);
+    const n = (await marks.evaluateAll((ps) => ps.map((p) => Number(p.getAttribute('data-clipped'))))).reduce((a, b) => a + b, 0);
+    const legend = await loss.locator('.ltc-legend li').allTextContents();
+    expect(legend.some((l) => l.startsWith(`${n} loss point`))).toBe(true);
+    const chart = loss.locator('.ltc-chart').first();
+    const ticks = async () => ((await chart.getAttribute('data-y-ticks')) ?? '').split(' ').map(Number);
+    expect(await chart.getAttribute('data-y-scale')).toBe('linear');
+    expect((await ticks())[0]).toBe(0);
+    await loss.getByRole('checkbox', { name: 'Log-scale loss axis' }).check();
+    await expect.poll(() => chart.getAttribute('data-y-scale'), POLL).toBe('log');
+    const logTicks = await ticks();
+    expect(logTicks.every((v) => v > 0)).toBe(true);
+    expect(logTicks.length).toBeGreaterThan(1);
+    expect(logTicks.some((v) => Number.isInteger(Math.log10(v)))).toBe(true);
+    const ds = await loss.locator('.ltc-series path[data-series$="loss"]').evaluateAll((ps) => ps.map((p) => p.getAttribute('d') ?? ''));
+    expect(ds).toHaveLength(9);
+    for (const d of ds) expect(d).not.toContain('NaN');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  it('feature norms: group means with min–max bands by default, a line per class on demand', async () => {
+    const { page, errors } = await open('scenario=demo');
+    const fn = card(page, 'feature-norm');
+    // one run, train and test: a band per group and side under the group means
+    const bands = await fn.locator('path[data-band]').count();
+    expect(bands).toBeGreaterThan(0);
+    expect(await fn.locator('path[data-series]').count()).toBe(bands);
+    await fn.getByRole('checkbox', { name: 'One line per class' }).check();
+    await expect.poll(() => fn.locator('path[data-band]').count(), POLL).toBe(0);
+    expect(await fn.locator('path[data-series]').count()).toBe(2 * 10); // 10 classes, train and test
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
   it('PNG export of the loss chart with nine runs: every legend row above the plot', async () => {
     const { page, errors } = await open('scenario=cifar100');
     const png = (await page.evaluate('window.__charts.png("loss")')) as {
@@ -236,7 +275,9 @@ describe.runIf(RUN)('charts on recharts in Chromium (fixture page, production bu
       kinds: string[];
       bytes: number[];
     };
-    expect(png.legend).toHaveLength(9 + 2); // a colour per run, the two line styles once
+    // a colour per run, the two line styles once, the count of the first batches' loss values above the axis
+    expect(png.legend).toHaveLength(9 + 2 + 1);
+    expect(png.legend[png.legend.length - 1].label).toMatch(/^\d+ loss points? above [\d.]+ drawn at the top edge$/);
     expect(png.plotTop).not.toBeNull();
     const rows = new Set(png.legend.map((l) => Math.round(l.y)));
     expect(rows.size).toBeGreaterThan(2); // several rows: the case that overlapped

@@ -211,6 +211,10 @@ describe.runIf(RUN)('compare runs in Chromium (production build)', () => {
       .poll(async () => (await chartRuns(page, 'loss')).colors.filter((c) => rows.some((r) => r.color === c)).length, POLL)
       .toBe(4);
     expect(await page.getByTestId('pinned-count').textContent()).toMatch(/^4 of \d+ pinned$/);
+    // GCL's stage-2 loss in the loss chart's own pane, on its own axis
+    const stage2 = page.getByTestId('chart-loss').getByTestId('loss-stage2');
+    await expect.poll(() => stage2.locator('path[data-series$="s2loss"]').count(), POLL).toBe(1);
+    expect(await stage2.locator('.ltc-axis-titles').textContent()).toContain('stage 2 loss (nats)');
     expect(await page.getByLabel('Loss function').inputValue()).toBe('gcl');
     expect(page.url()).toContain('seed=1');
     await page.evaluate(() => window.scrollTo(0, 0));

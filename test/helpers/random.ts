@@ -1,5 +1,5 @@
-/** Seeded random test data from the project's own generator (src/core/train/rng.ts). */
-import { Rng } from '../../src/core/train/rng';
+/** Seeded random test data from the project's own generator (src/core/rng.ts). */
+import { Rng } from '../../src/core/rng';
 
 /** A seeded uniform [0, 1) generator. */
 export function seeded(seed: number): () => number {

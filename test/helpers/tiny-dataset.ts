@@ -1,6 +1,6 @@
 /** A tiny synthetic, learnable dataset (C classes of 8×8×1 images with class-specific bright blocks + noise). */
 import type { Dataset, ImageSet } from '../../src/core/data/types';
-import { Rng } from '../../src/core/train/rng';
+import { Rng } from '../../src/core/rng';
 
 function makeSet(name: string, perClass: number[], side: number, channels: number, rng: Rng): ImageSet {
   const C = perClass.length;

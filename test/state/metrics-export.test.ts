@@ -72,8 +72,8 @@ describe('metrics export', () => {
     expect(row[9]).toBe('0.7');
     expect(row[13]).toBe('1.235');
     const pc = perClassCsv(noisy).trimEnd().split('\r\n');
-    expect(pc[1]).toContain(',0.6667,3.12346,');
-    expect(pc[2]).toContain(',0.3,2,');
+    expect(pc[1]).toContain(',0.6667,1,1,1,3.12346,'); // accuracy, then precision, recall, F1 (identity confusion)
+    expect(pc[2]).toContain(',0.3,1,1,1,2,');
     expect(perClassCsv(noisy)).not.toMatch(/\d{8}/);
     expect(sig(0)).toBe(0);
     expect(sig('x')).toBe('x');
@@ -84,10 +84,30 @@ describe('metrics export', () => {
   it('per-class CSV: one row per epoch and class, names quoted, formulas defused', () => {
     const lines = perClassCsv(input).trimEnd().split('\r\n');
     expect(lines.length).toBe(1 + 2 * 3);
-    expect(lines[0]).toBe('stage,epoch,class,class_name,train_count,group,test_accuracy,feature_norm_train,feature_norm_test,cloud');
-    expect(lines[1]).toBe('1,1,0,T-shirt/top,100,many,0.9,3,3.5,0.1');
-    expect(lines[3]).toBe(`1,1,2,"say ""hi"", =1",10,few,0.1,1,,0.3`);
+    expect(lines[0]).toBe(
+      'stage,epoch,class,class_name,train_count,group,test_accuracy,test_precision,test_recall,test_f1,feature_norm_train,feature_norm_test,cloud',
+    );
+    expect(lines[1]).toBe('1,1,0,T-shirt/top,100,many,0.9,1,1,1,3,3.5,0.1');
+    expect(lines[3]).toBe(`1,1,2,"say ""hi"", =1",10,few,0.1,1,1,1,1,,0.3`);
     expect(csvField('=cmd()')).toBe(`'=cmd()`);
+  });
+
+  it('per-class CSV: precision, recall and F1 from the confusion matrix (empty where undefined)', () => {
+    const e = {
+      ...input.epochs[0],
+      confusion: [
+        [3, 1, 0],
+        [2, 2, 0],
+        [0, 0, 0],
+      ],
+    };
+    const lines = perClassCsv({ ...input, epochs: [e] })
+      .trimEnd()
+      .split('\r\n');
+    const cols = (i: number) => lines[i].split(',').slice(7, 10);
+    expect(cols(1)).toEqual(['0.6', '0.75', '0.6667']); // class 0: precision 3/5, recall 3/4
+    expect(cols(2)).toEqual(['0.6667', '0.5', '0.5714']); // class 1: precision 2/3, recall 2/4
+    expect(lines[3].split(',').slice(8, 11)).toEqual(['', '', '']); // class 2: never predicted, no test images
   });
 
   it('JSON: settings, classes, epochs (1-based) and batches; non-finite numbers become null', () => {

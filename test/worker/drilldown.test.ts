@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/core/backend';
 import { makeBatch } from '../../src/core/data/augment';
 import { DEFAULT_CONFIG, type TrainConfig } from '../../src/core/train/config';
-import { Rng } from '../../src/core/train/rng';
+import { Rng } from '../../src/core/rng';
 import type { Trainer } from '../../src/core/train/trainer';
 import { TrainEngine } from '../../src/worker/engine';
 import {

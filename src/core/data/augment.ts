@@ -4,7 +4,7 @@
  * i.e. it normalises to −mean_c/std_c), followed by RandomHorizontalFlip(0.5). Per image the Rng draws the crop
  * row offset, then the column offset (each uniform in 0..2p), then the flip coin.
  */
-import type { Rng } from '../train/rng';
+import type { Rng } from '../rng';
 import type { DatasetMeta, ImageSet } from './types';
 
 export interface BatchOptions {

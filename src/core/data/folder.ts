@@ -43,7 +43,7 @@ import type { ProgressFn } from './gzip';
 import { classDisplayNames, cleanName, messageName } from './names';
 import { imageDimensions, sniffImageType, type ImageDecoder } from './png';
 import { resizeImage, type ResizeFit } from './resize';
-import { Rng } from '../train/rng';
+import { Rng } from '../rng';
 import type { Dataset, DatasetMeta, ImageSet } from './types';
 import {
   DEFAULT_MAX_BYTES,

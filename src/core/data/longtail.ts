@@ -7,7 +7,7 @@
  * the rest ⌊n_max/IF⌋. Each class' pool indices are shuffled with a per-class fork of the seeded Rng and the first
  * n_i kept, so with one seed the subset for a larger IF is a per-class prefix of the subset for a smaller one.
  */
-import { Rng } from '../train/rng';
+import { Rng } from '../rng';
 import { DataError } from './errors';
 import type { Group, ImageSet, LongTailOptions, LongTailSubset, LtProfile } from './types';
 

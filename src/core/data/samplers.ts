@@ -9,7 +9,7 @@
  *   gives equal class probabilities — the only sensible limit — and never NaN.
  * Classes with n_c = 0 get probability 0 in every sampler.
  */
-import type { Rng } from '../train/rng';
+import type { Rng } from '../rng';
 import type { SamplerKind } from './types';
 
 export interface Sampler {

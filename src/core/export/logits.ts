@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/types';
 import { makeBatch } from '../data/augment';
 import type { Model } from '../models/types';
-import { Rng } from '../train/rng';
+import { Rng } from '../rng';
 
 export interface TestLogits {
   /** Test-set indices, in the official order (0, 1, 2, …). */

@@ -35,7 +35,7 @@ import { BN_EPS, BN_MOMENTUM, buildSpec, bnLayerNames } from '../models/spec';
 import { createModel } from '../models/executor';
 import { setWeights } from '../models/weights';
 import { optionAKernel } from '../models/ops';
-import { Rng } from '../train/rng';
+import { Rng } from '../rng';
 import { DataError, bytesText } from '../data/errors';
 import { cleanName } from '../data/names';
 import { onCpuBackend, snapshotOf, type WeightSource } from './snapshot';

@@ -3,7 +3,7 @@
  * (normal()/3, clipped), so the same seed gives the same clouds on every backend and executor.
  * The tfjs noise sources of the reference computation are in ./compute/noise.ts.
  */
-import type { Rng } from '../train/rng';
+import type { Rng } from '../rng';
 
 /** σ of the GCL Gaussian cloud. */
 export const GCL_NOISE_SIGMA = 1 / 3;

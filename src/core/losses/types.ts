@@ -4,8 +4,10 @@
  * (./logit-form.ts). The tfjs computation of each loss lives in ./compute/ and is used only by the trainer.
  */
 import type { HeadKind } from '../models/types';
-import type { LrSchedule } from '../train/schedules';
 import type { LogitForm } from './logit-form';
+
+/** The stage-1 lr schedules of the losses' recipes (src/core/train/schedules.ts runs them). */
+export type LrSchedule = 'step01' | 'step001' | 'constant';
 
 export type LossId = 'ce' | 'ldam' | 'balancedSoftmax' | 'logitAdjust' | 'cbce' | 'kps' | 'fbl' | 'gcl';
 

@@ -27,6 +27,39 @@ export function classificationMetrics(preds: ArrayLike<number>, labels: ArrayLik
   return { accuracy: preds.length ? correct / preds.length : null, perClassAccuracy, confusion };
 }
 
+export interface PerClassScores {
+  /** Of the images predicted as c, the share that are c; null when nothing was predicted as c. */
+  precision: (number | null)[];
+  /** Of the images of c, the share predicted as c (= per-class accuracy); null without images of c. */
+  recall: (number | null)[];
+  /** Harmonic mean of the two (0 when both are 0); null when either is unknown. */
+  f1: (number | null)[];
+}
+
+/**
+ * Per-class precision, recall and F1 from a confusion matrix (confusion[true][predicted]): a tail class that is
+ * rarely predicted can have a high precision and a low recall, and losses that raise tail recall often pay for it in
+ * the head classes' precision.
+ */
+export function perClassScores(confusion: readonly (readonly number[])[]): PerClassScores {
+  const C = confusion.length;
+  const col = new Array<number>(C).fill(0);
+  for (const row of confusion) for (let p = 0; p < C; p++) col[p] += row[p] ?? 0;
+  const precision: (number | null)[] = [];
+  const recall: (number | null)[] = [];
+  const f1: (number | null)[] = [];
+  for (let c = 0; c < C; c++) {
+    const tp = confusion[c][c] ?? 0;
+    const n = confusion[c].reduce((a, b) => a + b, 0);
+    const p = col[c] > 0 ? tp / col[c] : null;
+    const r = n > 0 ? tp / n : null;
+    precision.push(p);
+    recall.push(r);
+    f1.push(p === null || r === null ? null : p + r > 0 ? (2 * p * r) / (p + r) : 0);
+  }
+  return { precision, recall, f1 };
+}
+
 export interface GroupAccuracy {
   many: number | null;
   medium: number | null;

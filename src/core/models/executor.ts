@@ -2,7 +2,7 @@
  * Reference executor: creates the tf.Variables of a ModelSpec and runs it with tfjs by interpreting `spec.layers`.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '../train/rng';
+import type { Rng } from '../rng';
 import { bnEval, bnTrain, cosineHead, linearHead, optionAKernel, optionAShortcut, type BnBatchStats } from './ops';
 import { BN_EPS, BN_MOMENTUM, bnLayerNames } from './spec';
 import type { ForwardMode, ForwardResult, LayerSpec, Model, ModelSpec, ParamSpec } from './types';

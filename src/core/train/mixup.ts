@@ -4,7 +4,7 @@
  * loss is λ·L(y_i) + (1 − λ)·L(y_perm(i)) (`mixup_criterion`, line 139). α ≤ 0 means λ = 1 (no mixing).
  * Drawn from the project's seeded Rng, so a run is reproducible and resumable.
  */
-import type { Rng } from './rng';
+import type { Rng } from '../rng';
 
 /** Gamma(k, 1) by Marsaglia & Tsang (2000); k < 1 through Gamma(k + 1)·U^(1/k). */
 export function sampleGamma(rng: Rng, k: number): number {

@@ -12,7 +12,9 @@
  * batch, and a 3–4-epoch run still reaches its decay steps (at 0.8·T and 0.9·T, inside the last epoch).
  */
 
-export type LrSchedule = 'step01' | 'step001' | 'constant';
+import type { LrSchedule } from '../losses/types';
+
+export type { LrSchedule };
 
 export const REFERENCE_EPOCHS = 200;
 

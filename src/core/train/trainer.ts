@@ -19,7 +19,7 @@ import { getLoss, defaultParams } from '../losses/registry';
 import { drawClippedNormal } from '../losses/noise';
 import { classificationMetrics, groupAccuracy, PerClassMean, rowNorms, scoreOutputs, type GroupAccuracy } from '../metrics/classification';
 import { featureSpace, type FeatureSpace } from '../metrics/feature-space';
-import { Rng, type RngState } from './rng';
+import { Rng, type RngState } from '../rng';
 import { cloneWeights, setWeights } from '../models';
 import { type TrainConfig, type Stage2Config, STAGE2_LOSS, validateConfig, ConfigError } from './config';
 import { haltMessage } from './halt-cause';

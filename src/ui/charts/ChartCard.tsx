@@ -20,7 +20,7 @@ export interface LegendItem {
   color: string;
   /** SVG dash pattern of a line sample. */
   dash?: string;
-  shape?: 'line' | 'square' | 'band' | 'box' | 'dot';
+  shape?: 'line' | 'square' | 'band' | 'box' | 'dot' | 'triangle';
   /** The item stands for this class: its label is a link to the class' training images (`name`: full class name). */
   cls?: { index: number; name: string };
 }
@@ -56,6 +56,7 @@ export function ChartLegend({ items }: { items: readonly LegendItem[] }) {
           <svg width="26" height="14" aria-hidden="true" focusable="false">
             {it.shape === 'square' && <rect x="6" y="1" width="13" height="12" fill={it.color} />}
             {it.shape === 'dot' && <circle cx="13" cy="7" r="5" fill={it.color} />}
+            {it.shape === 'triangle' && <path d="M7 12L13 2L19 12Z" fill={it.color} />}
             {it.shape === 'band' && <rect x="1" y="1" width="24" height="12" fill={it.color} fillOpacity={0.3} stroke={it.color} />}
             {it.shape === 'box' && (
               <g stroke={it.color} fill={it.color} fillOpacity={0.3}>

@@ -1,12 +1,13 @@
 /**
- * Chart 4: mean feature norm per class over epochs (train and test). Up to PER_CLASS_MAX classes (one run): one
- * line per class, coloured head → tail; otherwise the mean per many/medium/few group. Shown for every loss so CE
- * can be compared with FBL; the FBL curriculum α(t) (right axis) and the FBL title only when an FBL run is drawn,
- * one α(t) curve per FBL run, over that run's own epochs.
+ * Chart 4: mean feature norm over epochs (train and test). By default the mean per many/medium/few group with a
+ * band from the group's smallest to its largest class norm (a line per class is unreadable past a few classes);
+ * one run can show a line per class instead, coloured head → tail. Shown for every loss so CE can be compared
+ * with FBL; the FBL curriculum α(t) (right axis) and the FBL title only when an FBL run is drawn, one α(t) curve
+ * per FBL run, over that run's own epochs.
  */
 import { memo, useId, useMemo, useState } from 'react';
 import { TimeChart } from './TimeChart';
-import type { SeriesLine } from './PlotLayers';
+import type { SeriesBand, SeriesLine } from './PlotLayers';
 import type { AxisSpec } from './scale';
 import type { ChartProps } from './types';
 import type { Group } from '../../core/data/types';
@@ -25,6 +26,7 @@ import {
   GROUP_DASH,
   GROUP_LABELS,
   alphaKey,
+  bandKeys,
   ellipsize,
   featureNormRows,
   fmt,
@@ -43,7 +45,11 @@ import {
 import { chartMeta } from '../../state/chart-catalog';
 import { featureNormSummary, featureNormTable } from './text-alternatives';
 
-export const PER_CLASS_MAX = 10;
+/** Up to this many classes the per-class legend names every class; above, the head and the tail end. */
+const LEGEND_CLASSES_MAX = 10;
+/** Band opacity: one run; several runs (their bands overlap). */
+const BAND_OPACITY = 0.16;
+const BAND_OPACITY_MANY = 0.07;
 const ALPHA_COLOR = '#000';
 const ALPHA_DASH = '12 4 2 4';
 const TEST_DASH = '7 4';
@@ -58,7 +64,8 @@ function FeatureNormChartImpl(p: ChartProps) {
   const { runs, counts, groups, classNames, totalEpochs, gaStartEpoch } = p;
   const single = runs.length === 1;
   const C = groups.length;
-  const mode: NormMode = single && C <= PER_CLASS_MAX ? 'class' : 'group';
+  const [perClass, setPerClass] = useState(false);
+  const mode: NormMode = single && perClass ? 'class' : 'group';
   const [viewState, setView] = useState<View | null>(null);
   const view: View = viewState ?? (single ? 'both' : 'te');
   const effView: View = !single && view === 'both' ? 'te' : view;
@@ -74,11 +81,14 @@ function FeatureNormChartImpl(p: ChartProps) {
     [runs, groups, totalEpochs, mode],
   );
 
-  const { lines, legend } = useMemo(() => {
+  const { lines, legend, bands } = useMemo(() => {
     const sides: NormSide[] = effView === 'both' ? ['tr', 'te'] : [effView];
     const sideName = (s: NormSide) => (s === 'tr' ? 'train' : 'test');
     const lines: SeriesLine[] = [];
     const legend: LegendItem[] = [];
+    const bands: SeriesBand[] = [];
+    const band = (key: string, color: string) =>
+      bands.push({ key, ...bandKeys(key), color, axis: 'left', opacity: single ? BAND_OPACITY : BAND_OPACITY_MANY });
     const showDots = runs.every((r) => r.epochs.length <= 30);
     const line = (key: string, name: string, color: string, dash?: string): SeriesLine => ({
       key,
@@ -92,35 +102,40 @@ function FeatureNormChartImpl(p: ChartProps) {
     if (mode === 'class') {
       const order = sortByCount(counts);
       const rank = rankOf(order);
-      for (const c of order) {
+      order.forEach((c, k) => {
         const color = sequentialColor(C > 1 ? rank[c] / (C - 1) : 0);
-        legend.push({ label: ellipsize(classNames[c] ?? `class ${c}`, 18), color, cls: { index: c, name: classNames[c] ?? `class ${c}` } });
-        for (const s of sides)
-          lines.push(
-            line(normKey(0, s, c), `${classNames[c] ?? `class ${c}`} (${sideName(s)})`, color, s === 'te' ? TEST_DASH : undefined),
-          );
-      }
+        const nm = classNames[c] ?? `class ${c}`;
+        if (C <= LEGEND_CLASSES_MAX) legend.push({ label: ellipsize(nm, 18), color, cls: { index: c, name: nm } });
+        else if (k === 0 || k === C - 1)
+          legend.push({ label: `${k === 0 ? 'most frequent' : 'rarest'}: ${ellipsize(nm, 18)}`, color, cls: { index: c, name: nm } });
+        for (const s of sides) lines.push(line(normKey(0, s, c), `${nm} (${sideName(s)})`, color, s === 'te' ? TEST_DASH : undefined));
+      });
     } else if (single) {
       for (const g of gs) {
         legend.push({ label: `${GROUP_LABELS[g]} (mean)`, color: GROUP_COLORS[g], shape: 'square' });
-        for (const s of sides)
+        for (const s of sides) {
           lines.push(line(normKey(0, s, g), `${g} mean (${sideName(s)})`, GROUP_COLORS[g], s === 'te' ? TEST_DASH : undefined));
+          band(normKey(0, s, g), GROUP_COLORS[g]);
+        }
       }
     } else {
       runs.forEach((r, i) => {
         legend.push({ label: r.label, color: r.color, shape: 'square' });
-        for (const g of gs as Group[])
+        for (const g of gs as Group[]) {
           lines.push(line(normKey(i, sides[0], g), `${r.label} — ${g} mean (${sideName(sides[0])})`, r.color, GROUP_DASH[g]));
+          band(normKey(i, sides[0], g), r.color);
+        }
       });
       for (const g of gs) legend.push({ label: `${GROUP_LABELS[g]} (mean)`, color: '#333', dash: GROUP_DASH[g] });
     }
+    if (mode === 'group') legend.push({ label: "band: the group's classes, min to max", color: '#333', shape: 'band' });
     if (single && effView === 'both') legend.push({ label: 'train', color: '#333' }, { label: 'test', color: '#333', dash: TEST_DASH });
     for (const { r, i } of fbl) {
       const color = single ? ALPHA_COLOR : r.color;
       legend.push({ label: `${single ? '' : `${r.label}: `}FBL curriculum α(t) (right axis)`, color, dash: ALPHA_DASH });
       lines.push({ key: alphaKey(i), name: single ? 'α(t)' : `${r.label} α(t)`, color, axis: 'right', width: 2.5, dash: ALPHA_DASH });
     }
-    return { lines, legend };
+    return { lines, legend, bands };
   }, [effView, mode, runs, counts, C, classNames, single, gs, fbl]);
 
   let points = 0;
@@ -137,15 +152,25 @@ function FeatureNormChartImpl(p: ChartProps) {
         { v: 'te', label: 'test' },
       ];
   const controls = (
-    <fieldset className="ltc-toggle">
-      <legend>Features of</legend>
-      {options.map((o) => (
-        <label key={o.v}>
-          <input type="radio" name={name} value={o.v} checked={effView === o.v} onChange={() => setView(o.v)} />
-          {o.label}
-        </label>
-      ))}
-    </fieldset>
+    <>
+      <fieldset className="ltc-toggle">
+        <legend>Features of</legend>
+        {options.map((o) => (
+          <label key={o.v}>
+            <input type="radio" name={name} value={o.v} checked={effView === o.v} onChange={() => setView(o.v)} />
+            {o.label}
+          </label>
+        ))}
+      </fieldset>
+      {single && (
+        <div className="ltc-toggle">
+          <label>
+            <input type="checkbox" checked={perClass} onChange={(e) => setPerClass(e.target.checked)} />
+            One line per class
+          </label>
+        </div>
+      )}
+    </>
   );
   const drw = drwMarkerEpoch(runs, p.drwStartEpoch);
   const markers = useMemo(
@@ -162,13 +187,18 @@ function FeatureNormChartImpl(p: ChartProps) {
       points={points}
       runs={runs.filter((r) => r.epochs.length).map((r) => r.id)}
       controls={controls}
-      note={mode === 'group' ? 'Lines are the mean feature norm over the classes of each group.' : undefined}
+      note={
+        mode === 'group'
+          ? "Lines are the mean feature norm over the classes of each group; the band spans the group's classes (smallest to largest)."
+          : undefined
+      }
       summary={featureNormSummary(runs, groups)}
       table={() => featureNormTable(runs, groups)}
     >
       <TimeChart
         rows={shaped.rows}
         lines={lines}
+        bands={bands}
         xMax={xMax}
         left={NORM_AXIS}
         right={fbl.length ? ALPHA_AXIS : undefined}

@@ -1,15 +1,17 @@
 /**
  * Chart 2: per-class test accuracy of the last epoch, classes sorted by training count (head left, tail right),
  * bars coloured many/medium/few (one run) or by run (several runs, groups as background bands), training count on
- * the right axis.
+ * the right axis. Precision, recall or F1 instead of accuracy on demand: the tail's precision is where losses that
+ * raise its recall pay.
  */
-import { memo, useCallback, useMemo } from 'react';
+import { memo, useCallback, useId, useMemo, useState } from 'react';
 import type { ChartProps } from './types';
 import { ChartCard, TooltipBox, classAxis, epochPropsEqual, type LegendItem } from './ChartCard';
 import { ClassChart } from './ClassChart';
 import { ClassBars, centreLine, dotsPath, type ClassScales } from './PlotLayers';
 import type { AxisSpec } from './scale';
 import {
+  CLASS_METRIC_LABELS,
   GROUP_COLORS,
   GROUP_LABELS,
   ellipsize,
@@ -17,20 +19,29 @@ import {
   groupBands,
   perClassAccuracyRows,
   presentGroups,
+  type ClassMetric,
   type ClassRow,
 } from './chart-data';
 import { chartMeta } from '../../state/chart-catalog';
 import { perClassSummary, perClassTable } from './text-alternatives';
 
 const COUNT_COLOR = '#555';
-const ACC_AXIS: AxisSpec = { label: 'test accuracy (%)', width: 56, domain: [0, 100] };
+const METRIC_AXES: Readonly<Record<ClassMetric, AxisSpec>> = {
+  accuracy: { label: 'test accuracy (%)', width: 56, domain: [0, 100] },
+  precision: { label: 'test precision (%)', width: 56, domain: [0, 100] },
+  recall: { label: 'test recall (%)', width: 56, domain: [0, 100] },
+  f1: { label: 'test F1 (%)', width: 56, domain: [0, 100] },
+};
+const METRICS: readonly ClassMetric[] = ['accuracy', 'precision', 'recall', 'f1'];
 const COUNT_AXIS: AxisSpec = { label: 'training images', width: 64, domain: [0, 'auto'], stroke: COUNT_COLOR };
 const ACC_EXTENT: [number, number] = [0, 100];
 const TITLE = chartMeta('per-class').title;
 
 function PerClassAccuracyChartImpl(p: ChartProps) {
   const { runs, counts, groups, classNames } = p;
-  const rows = useMemo(() => perClassAccuracyRows(runs, counts, groups, classNames), [runs, counts, groups, classNames]);
+  const [metric, setMetric] = useState<ClassMetric>('accuracy');
+  const rows = useMemo(() => perClassAccuracyRows(runs, counts, groups, classNames, metric), [runs, counts, groups, classNames, metric]);
+  const name = useId();
   const withData = useMemo(() => runs.map((r, i) => ({ r, i })).filter(({ r }) => r.epochs.length > 0), [runs]);
   const points = withData.length * rows.length;
   const single = runs.length === 1;
@@ -66,7 +77,7 @@ function PerClassAccuracyChartImpl(p: ChartProps) {
         title={`${row.name} — ${GROUP_LABELS[row.group]}`}
         lines={[
           ...withData.map(({ r, i }) => ({
-            name: `${r.label} accuracy`,
+            name: `${r.label} ${CLASS_METRIC_LABELS[metric]}`,
             value: fmtPct(row.v[`r${i}`]),
             color: single ? GROUP_COLORS[row.group] : r.color,
           })),
@@ -74,7 +85,7 @@ function PerClassAccuracyChartImpl(p: ChartProps) {
         ]}
       />
     ),
-    [withData, single],
+    [withData, single, metric],
   );
   const draw = useCallback(
     (sc: ClassScales) => {
@@ -109,13 +120,24 @@ function PerClassAccuracyChartImpl(p: ChartProps) {
       runs={withData.map(({ r }) => r.id)}
       summary={perClassSummary(runs, counts, classNames)}
       table={() => perClassTable(runs, counts, groups, classNames)}
+      controls={
+        <fieldset className="ltc-toggle">
+          <legend>Per class</legend>
+          {METRICS.map((m) => (
+            <label key={m}>
+              <input type="radio" name={name} value={m} checked={metric === m} onChange={() => setMetric(m)} />
+              {CLASS_METRIC_LABELS[m]}
+            </label>
+          ))}
+        </fieldset>
+      }
     >
       <ClassChart
         rows={rows}
         ax={ax}
         xLabel="class (most training images → fewest)"
         tickLabel={tickLabel}
-        left={ACC_AXIS}
+        left={METRIC_AXES[metric]}
         right={COUNT_AXIS}
         leftExtent={ACC_EXTENT}
         rightExtent={countExtent}

@@ -63,10 +63,29 @@ export interface SeriesLine {
   hidden?: boolean;
 }
 
+/** A filled band between two keys of the rows (e.g. a group's min and max over its classes). */
+export interface SeriesBand {
+  key: string;
+  lo: string;
+  hi: string;
+  color: string;
+  axis: 'left' | 'right';
+  opacity?: number;
+}
+
 /** A series drawn from its own points (not from the chart's rows): the dense per-batch loss. */
 export interface PointSeries {
   line: SeriesLine;
   points: readonly XY[];
+  /** x of the points clipped at the top of the value axis: marked with a triangle on the top edge. */
+  clipped?: readonly number[];
+}
+
+/** Upward triangles (one path) on the plot's top edge at the given x pixels. */
+function clipMarksPath(xs: readonly number[], top: number, size = 5): string {
+  let d = '';
+  for (const x of xs) d += `M${r1(x - size)} ${r1(top + size * 1.6)}L${r1(x)} ${r1(top)}L${r1(x + size)} ${r1(top + size * 1.6)}Z`;
+  return d;
 }
 
 /** One decimal, fast (toFixed is slow in a hot loop). */
@@ -87,20 +106,60 @@ export function SeriesLayer({
   rows,
   lines,
   series,
+  bands,
   hasRight,
 }: {
   rows: readonly TimeRow[];
   lines: readonly SeriesLine[];
   series?: readonly PointSeries[];
+  bands?: readonly SeriesBand[];
   hasRight: boolean;
 }) {
   const s = usePlotScales(hasRight);
   const key = geometryKey(s, [0, 1]);
   // eslint-disable-next-line react-hooks/exhaustive-deps -- the scales are keyed by what they map to (geometryKey)
-  return useMemo(() => (s ? drawSeries(s, rows, lines, series) : null), [key, rows, lines, series]);
+  return useMemo(() => (s ? drawSeries(s, rows, lines, series, bands) : null), [key, rows, lines, series, bands]);
 }
 
-function drawSeries(s: PlotScales, rows: readonly TimeRow[], lines: readonly SeriesLine[], series: readonly PointSeries[] | undefined) {
+/** One band as one path: a closed polygon per stretch of rows where both edges are finite. */
+function bandPath(s: PlotScales, rows: readonly TimeRow[], b: SeriesBand): string {
+  const sy = b.axis === 'right' ? s.yR : s.yL;
+  let d = '';
+  let top: string[] = [];
+  let bottom: string[] = [];
+  const flush = () => {
+    if (top.length > 1) d += `M${top.join('L')}L${bottom.reverse().join('L')}Z`;
+    top = [];
+    bottom = [];
+  };
+  for (const row of rows) {
+    const lo = row[b.lo];
+    const hi = row[b.hi];
+    if (typeof lo !== 'number' || typeof hi !== 'number' || !Number.isFinite(lo) || !Number.isFinite(hi)) {
+      if (!(b.lo in row) && !(b.hi in row)) continue; // another run's row: not a gap of this band
+      flush();
+      continue;
+    }
+    const px = r1(s.x(row.x));
+    top.push(`${px} ${r1(sy(hi))}`);
+    bottom.push(`${px} ${r1(sy(lo))}`);
+  }
+  flush();
+  return d;
+}
+
+function drawSeries(
+  s: PlotScales,
+  rows: readonly TimeRow[],
+  lines: readonly SeriesLine[],
+  series: readonly PointSeries[] | undefined,
+  bands: readonly SeriesBand[] | undefined,
+) {
+  const fills: ReactNode[] = [];
+  for (const b of bands ?? []) {
+    const d = bandPath(s, rows, b);
+    if (d) fills.push(<path key={`b${b.key}`} d={d} fill={b.color} fillOpacity={b.opacity ?? 0.15} stroke="none" data-band={b.key} />);
+  }
   const out: ReactNode[] = [];
   const dots: ReactNode[] = [];
   const draw = (l: SeriesLine, n: number, xAt: (i: number) => number, yAt: (i: number) => number | null | undefined) => {
@@ -112,6 +171,7 @@ function drawSeries(s: PlotScales, rows: readonly TimeRow[], lines: readonly Ser
       if (v === null || v === undefined || !Number.isFinite(v)) continue;
       const px = s.x(xAt(i));
       const py = sy(v);
+      if (!Number.isFinite(py)) continue; // ≤ 0 on a log axis
       d += `${d ? 'L' : 'M'}${r1(px)} ${r1(py)}`;
       if (l.dot) pts.push([px, py]);
     }
@@ -130,13 +190,28 @@ function drawSeries(s: PlotScales, rows: readonly TimeRow[], lines: readonly Ser
     );
     if (l.dot && pts.length) dots.push(<path key={`d${l.key}`} d={dotsPath(pts, l.dot)} fill={l.color} stroke="none" />);
   };
-  for (const p of series ?? [])
+  for (const p of series ?? []) {
     draw(
       p.line,
       p.points.length,
       (i) => p.points[i].x,
       (i) => p.points[i].y,
     );
+    if (p.clipped?.length)
+      dots.push(
+        <path
+          key={`c${p.line.key}`}
+          d={clipMarksPath(
+            p.clipped.map((x) => s.x(x)),
+            s.plot.y,
+          )}
+          fill={p.line.color}
+          stroke="#fff"
+          strokeWidth={0.75}
+          data-clipped={p.clipped.length}
+        />,
+      );
+  }
   for (const l of lines) {
     if (l.hidden) continue;
     draw(
@@ -148,6 +223,7 @@ function drawSeries(s: PlotScales, rows: readonly TimeRow[], lines: readonly Ser
   }
   return (
     <g className="ltc-series" pointerEvents="none">
+      {fills}
       {out}
       {dots}
     </g>

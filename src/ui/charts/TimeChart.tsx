@@ -17,6 +17,7 @@ import {
   epochTick,
   valueTick,
   type PointSeries,
+  type SeriesBand,
   type SeriesLine,
   type TimeMarker,
 } from './PlotLayers';
@@ -31,6 +32,8 @@ export interface TimeChartProps {
   lines: readonly SeriesLine[];
   /** Dense series drawn from their own points (not stepped through by the tooltip). */
   series?: readonly PointSeries[];
+  /** Filled bands between two keys of the rows, under the lines (the value axes cover them). */
+  bands?: readonly SeriesBand[];
   xMax: number;
   left: AxisSpec;
   right?: AxisSpec;
@@ -51,7 +54,7 @@ const X_AXIS_H = 30;
 const DEFAULT_MARGIN = { top: 8, right: 16, bottom: 24, left: 12 };
 
 export function TimeChart(p: TimeChartProps) {
-  const { rows, lines, series, xMax, left, right, markers, legend, tipTitle, tipFormat } = p;
+  const { rows, lines, series, bands, xMax, left, right, markers, legend, tipTitle, tipFormat } = p;
   const m = p.margin ?? DEFAULT_MARGIN;
   const { ref, width } = useWidth(p.width);
   const turn = useMountTurn(p.title);
@@ -66,8 +69,15 @@ export function TimeChart(p: TimeChartProps) {
         if (pt.y > e[1]) e[1] = pt.y;
       }
     }
+    const keyed = [
+      ...lines,
+      ...(bands ?? []).flatMap((b) => [
+        { key: b.lo, axis: b.axis },
+        { key: b.hi, axis: b.axis },
+      ]),
+    ];
     for (const row of rows) {
-      for (const l of lines) {
+      for (const l of keyed) {
         const v = row[l.key];
         if (v === null || v === undefined || !Number.isFinite(v)) continue;
         const e = ext[l.axis];
@@ -75,12 +85,17 @@ export function TimeChart(p: TimeChartProps) {
         if (v > e[1]) e[1] = v;
       }
     }
+    const value = (e: number[], a: AxisSpec) => {
+      const d = a.domain;
+      if (a.ticks && d && typeof d[0] === 'number' && typeof d[1] === 'number') return { lo: d[0], hi: d[1], ticks: [...a.ticks] };
+      return niceScale(e[0], e[1], a);
+    };
     return {
       xs: niceScale(0, xMax, { domain: [0, xMax], integer: true }),
-      ls: niceScale(ext.left[0], ext.left[1], left),
-      rs: right ? niceScale(ext.right[0], ext.right[1], right) : null,
+      ls: value(ext.left, left),
+      rs: right ? value(ext.right, right) : null,
     };
-  }, [rows, lines, series, xMax, left, right]);
+  }, [rows, lines, series, bands, xMax, left, right]);
 
   const leftTick = useMemo(() => valueTick(left.format ?? String, 'left'), [left]);
   const rightTick = useMemo(() => valueTick(right?.format ?? String, 'right'), [right]);
@@ -102,7 +117,13 @@ export function TimeChart(p: TimeChartProps) {
   const h = p.height + legendHeight(legend, width - m.left - m.right);
   const { xs, ls, rs } = scales;
   return (
-    <div ref={ref} className="ltc-chart" style={{ width: p.width ?? '100%', height: h }}>
+    <div
+      ref={ref}
+      className="ltc-chart"
+      style={{ width: p.width ?? '100%', height: h }}
+      data-y-scale={left.log ? 'log' : 'linear'}
+      data-y-ticks={ls.ticks.join(' ')}
+    >
       {width > 0 && turn && (
         <ComposedChart width={width} height={h} data={rows as TimeRow[]} margin={m} title={p.title}>
           <CartesianGrid stroke={GRID_STROKE} horizontalValues={ls.ticks} verticalValues={xs.ticks} />
@@ -122,6 +143,7 @@ export function TimeChart(p: TimeChartProps) {
             ticks={ls.ticks}
             interval={0}
             allowDataOverflow
+            scale={left.log ? 'log' : 'auto'}
             width={left.width}
             tick={leftTick}
             stroke={left.stroke ?? AXIS_STROKE}
@@ -141,7 +163,7 @@ export function TimeChart(p: TimeChartProps) {
           )}
           {legend && legend.length > 0 && <Legend verticalAlign="top" align="left" content={legendContent} />}
           <MarkersLayer markers={markers ?? []} />
-          <SeriesLayer rows={rows} lines={lines} series={series} hasRight={!!right} />
+          <SeriesLayer rows={rows} lines={lines} series={series} bands={bands} hasRight={!!right} />
           <AxisTitles
             x="epoch"
             xTitleDy={X_AXIS_H + 12}

@@ -4,8 +4,10 @@
  */
 import type { BatchInfo, EpochMetrics } from '../../core/train/trainer';
 import type { Group } from '../../core/data/types';
+import { perClassScores, type PerClassScores } from '../../core/metrics/classification';
 import { decimateIndices, scratchBuffers, type XY } from './decimate';
 import type { RunSeries } from './types';
+import { logScale, niceAbove, niceScale } from './scale';
 
 export const GROUPS: readonly Group[] = ['many', 'medium', 'few'];
 /** Okabe–Ito colours (colour-blind safe). */
@@ -79,6 +81,33 @@ export function groupMean(values: readonly (number | null)[] | undefined, groups
     n++;
   }
   return n ? s / n : null;
+}
+
+export interface GroupStats {
+  mean: number;
+  min: number;
+  max: number;
+  /** Classes with a finite value. */
+  n: number;
+}
+
+/** Mean, min and max of the finite values of the classes in group `g` (null when there are none). */
+export function groupStats(values: readonly (number | null)[] | undefined, groups: readonly Group[], g: Group): GroupStats | null {
+  if (!values) return null;
+  let s = 0;
+  let n = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let c = 0; c < groups.length; c++) {
+    if (groups[c] !== g) continue;
+    const v = values[c];
+    if (v === undefined || v === null || !Number.isFinite(v)) continue;
+    s += v;
+    n++;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return n ? { mean: s / n, min, max, n } : null;
 }
 
 // ---------------------------------------------------------------- colours
@@ -193,6 +222,73 @@ export function lossPoints(batches: readonly BatchInfo[], totalEpochs: number, m
   return out;
 }
 
+/** Quantile p of the first n values of a sorted typed array (linear interpolation). */
+function sortedQuantile(v: Float64Array, n: number, p: number): number {
+  const h = (n - 1) * p;
+  const lo = Math.floor(h);
+  const hi = Math.min(n - 1, lo + 1);
+  return v[lo] + (v[hi] - v[lo]) * (h - lo);
+}
+
+export interface LossRange {
+  lo: number;
+  hi: number;
+  ticks: number[];
+  log: boolean;
+  /** Plotted values above `hi` (drawn at the top edge, marked). */
+  clipped: number;
+}
+
+/** Share of the plotted values the loss axis is sized to, and the headroom above it (share of its span). */
+const LOSS_RANGE_QUANTILE = 0.95;
+const LOSS_RANGE_HEADROOM = 0.25;
+
+/**
+ * y-range of a loss chart robust to the first batches: when the largest values lie well above the bulk (a 95th
+ * percentile plus a quarter of its distance to the minimum, in log space on a log axis), the axis stops there and
+ * those values are clipped; otherwise it covers every value. Linear axes start at 0, log axes at a power of ten
+ * below the smallest positive value (values ≤ 0 are not drawn on a log axis).
+ */
+export function lossRange(values: Iterable<number>, log = false): LossRange {
+  let buf = new Float64Array(256);
+  let n = 0;
+  for (const raw of values) {
+    if (!Number.isFinite(raw) || (log && raw <= 0)) continue;
+    if (n === buf.length) {
+      const b = new Float64Array(n * 2);
+      b.set(buf);
+      buf = b;
+    }
+    buf[n++] = log ? Math.log10(raw) : raw;
+  }
+  const v = buf.subarray(0, n).sort();
+  let cut: number | undefined;
+  if (n > 0) {
+    const q = sortedQuantile(v, n, LOSS_RANGE_QUANTILE);
+    const limit = q + LOSS_RANGE_HEADROOM * (q - v[0]);
+    if (v[n - 1] > limit) cut = log ? 10 ** limit : limit;
+  }
+  const min = n ? (log ? 10 ** v[0] : v[0]) : NaN;
+  const max = n ? (log ? 10 ** v[n - 1] : v[n - 1]) : NaN;
+  let sc: { lo: number; hi: number; ticks: number[] };
+  if (log) sc = logScale(min, max, cut === undefined ? undefined : niceAbove(cut));
+  else sc = niceScale(Math.min(0, min), cut ?? max, { domain: [Math.min(0, Number.isFinite(min) ? min : 0), 'auto'] });
+  let clipped = 0;
+  for (let i = n - 1; i >= 0 && (log ? 10 ** v[i] : v[i]) > sc.hi * (1 + 1e-12); i--) clipped++;
+  return { ...sc, log, clipped };
+}
+
+/**
+ * Points above `hi` drawn at `hi` (the line runs along the top edge) and their x positions (for the markers);
+ * returns `points` itself when none is above.
+ */
+export function clipPoints(points: readonly XY[], hi: number): { points: readonly XY[]; clipped: number[] } {
+  const clipped: number[] = [];
+  for (const p of points) if (p.y > hi) clipped.push(p.x);
+  if (!clipped.length) return { points, clipped };
+  return { points: points.map((p) => (p.y > hi ? { x: p.x, y: hi } : p)), clipped };
+}
+
 /**
  * A row of a time chart: x and one value per series key, flat.
  * Series keys never equal "x".
@@ -265,12 +361,16 @@ export const normKey = (run: number, side: NormSide, what: number | Group): stri
 /** Whether a run trained with FBL (its epochs carry the FBL stimulus α(t)·A·d̂_c). */
 export const isFblRun = (r: RunSeries): boolean => r.epochs.some((e) => !!e.lossPerClass?.stimulus);
 
+/** Keys of the lower and upper edge of a series' band (the group's min and max over its classes). */
+export const bandKeys = (key: string): { lo: string; hi: string } => ({ lo: `${key}lo`, hi: `${key}hi` });
+
 /** Key of a run's FBL curriculum α(t) series. */
 export const alphaKey = (run: number): string => `a${run}`;
 
 /**
- * Feature norms over epochs for every run: per class (`mode` 'class') or the mean over each group ('group'),
- * train and test, plus the FBL curriculum α(t) of each FBL run (its own epochs) under `alphaKey(run)`.
+ * Feature norms over epochs for every run: per class (`mode` 'class') or the mean over each group ('group', with
+ * the group's min and max over its classes under `bandKeys`), train and test, plus the FBL curriculum α(t) of each
+ * FBL run (its own epochs) under `alphaKey(run)`.
  */
 export function featureNormRows(runs: readonly RunSeries[], groups: readonly Group[], totalEpochs: number, mode: NormMode): TimeRow[] {
   const series: Array<{ key: string; points: XY[] }> = [];
@@ -289,10 +389,14 @@ export function featureNormRows(runs: readonly RunSeries[], groups: readonly Gro
         }
       } else {
         for (const g of gs) {
-          series.push({
-            key: normKey(i, side, g),
-            points: r.epochs.map((e) => ({ x: epochX(e, t), y: groupMean(get(e), groups, g) ?? NaN })),
-          });
+          const key = normKey(i, side, g);
+          const st = r.epochs.map((e) => ({ x: epochX(e, t), s: groupStats(get(e), groups, g) }));
+          const b = bandKeys(key);
+          series.push(
+            { key, points: st.map((p) => ({ x: p.x, y: p.s?.mean ?? NaN })) },
+            { key: b.lo, points: st.map((p) => ({ x: p.x, y: p.s?.min ?? NaN })) },
+            { key: b.hi, points: st.map((p) => ({ x: p.x, y: p.s?.max ?? NaN })) },
+          );
         }
       }
     }
@@ -331,19 +435,45 @@ export function lastEpochWhere(epochs: readonly EpochMetrics[], pred: (e: EpochM
   return undefined;
 }
 
-/** Per-class test accuracy (%) of each run's last epoch under keys r0, r1, …; sorted by training count. */
+export type ClassMetric = 'accuracy' | 'precision' | 'recall' | 'f1';
+export const CLASS_METRIC_LABELS: Readonly<Record<ClassMetric, string>> = {
+  accuracy: 'accuracy',
+  precision: 'precision',
+  recall: 'recall',
+  f1: 'F1',
+};
+
+/** Per-class precision, recall and F1 of an epoch, computed once per epoch (epochs are immutable). */
+const scoresOf = new WeakMap<object, PerClassScores>();
+export function epochScores(e: EpochMetrics): PerClassScores {
+  let s = scoresOf.get(e);
+  if (!s) scoresOf.set(e, (s = perClassScores(e.confusion ?? [])));
+  return s;
+}
+
+/** A per-class metric of an epoch (fractions; null where undefined). */
+function classMetricOf(e: EpochMetrics, metric: ClassMetric): readonly (number | null)[] {
+  return metric === 'accuracy' ? e.perClassAccuracy : epochScores(e)[metric];
+}
+
+/**
+ * A per-class test metric (%, default accuracy) of each run's last epoch under keys r0, r1, …; sorted by training
+ * count.
+ */
 export function perClassAccuracyRows(
   runs: readonly RunSeries[],
   counts: readonly number[],
   groups: readonly Group[],
   classNames: readonly string[],
+  metric: ClassMetric = 'accuracy',
 ): ClassRow[] {
   const rows = classRows(counts, groups, classNames);
   runs.forEach((r, i) => {
     const last = lastEpochWhere(r.epochs);
     if (!last) return;
+    const values = classMetricOf(last, metric);
     for (const row of rows) {
-      const a = last.perClassAccuracy[row.cls];
+      const a = values[row.cls];
       row.v[`r${i}`] = a === undefined || a === null || !Number.isFinite(a) ? null : a * 100;
     }
   });

@@ -10,6 +10,7 @@ import {
   GROUP_LABELS,
   classRows,
   confusionSummary,
+  epochScores,
   fmt,
   fmtPct,
   groupMean,
@@ -113,14 +114,23 @@ export function perClassTable(
   const rs = withEpochs(runs);
   const rows = classRows(counts, groups, classNames);
   return {
-    caption: 'Test accuracy per class after the last epoch, classes by training images (most first)',
-    columns: ['Class', 'Training images', 'Group', ...rs.map((r) => `${r.label}: accuracy`)],
+    caption: 'Test accuracy, precision, recall and F1 per class after the last epoch, classes by training images (most first)',
+    columns: [
+      'Class',
+      'Training images',
+      'Group',
+      ...rs.flatMap((r) => [`${r.label}: accuracy`, `${r.label}: precision`, `${r.label}: recall`, `${r.label}: F1`]),
+    ],
     rowClasses: rows.map((row) => row.cls),
     rows: rows.map((row) => [
       row.name,
       String(row.count),
       row.group,
-      ...rs.map((r) => pct(r.epochs[r.epochs.length - 1].perClassAccuracy[row.cls])),
+      ...rs.flatMap((r) => {
+        const e = r.epochs[r.epochs.length - 1];
+        const sc = epochScores(e);
+        return [pct(e.perClassAccuracy[row.cls]), pct(sc.precision[row.cls]), pct(sc.recall[row.cls]), pct(sc.f1[row.cls])];
+      }),
     ]),
   };
 }

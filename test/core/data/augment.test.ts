@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { makeBatch, batchLabels } from '../../../src/core/data/augment';
-import { Rng } from '../../../src/core/train/rng';
+import { Rng } from '../../../src/core/rng';
 import type { DatasetMeta, ImageSet } from '../../../src/core/data/types';
 import { syntheticSet } from './helpers';
 

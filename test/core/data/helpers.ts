@@ -1,4 +1,4 @@
-import { Rng } from '../../../src/core/train/rng';
+import { Rng } from '../../../src/core/rng';
 import type { ImageSet } from '../../../src/core/data/types';
 
 /** A synthetic ImageSet with `counts[c]` images of class c (labels interleaved), random pixels. */

@@ -18,7 +18,7 @@ import {
 } from '../../../src/core/data/pack-parts';
 import type { Dataset, ImageSet } from '../../../src/core/data/types';
 import { Trainer } from '../../../src/core/train/trainer';
-import { Rng } from '../../../src/core/train/rng';
+import { Rng } from '../../../src/core/rng';
 import { FIRST_DRAWS } from '../../../src/cli/vite-pack-parts';
 import { PLAYGROUND_DEFAULTS } from '../../../src/state/settings';
 import { FIRST_VISIT_DATA } from '../../../src/state/first-visit-data';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DecodedImage } from '../../../src/core/data/png';
 import { resizeImage, sourceWindow } from '../../../src/core/data/resize';
-import { Rng } from '../../../src/core/train/rng';
+import { Rng } from '../../../src/core/rng';
 
 function image(width: number, height: number, channels: 1 | 3 | 4, f: (x: number, y: number, c: number) => number): DecodedImage {
   const data = new Uint8Array(width * height * channels);

@@ -11,7 +11,7 @@ import {
   pngDecoder,
   type PngEncodeInput,
 } from '../../../src/core/data/png';
-import { Rng } from '../../../src/core/train/rng';
+import { Rng } from '../../../src/core/rng';
 import { thrown } from './helpers';
 
 function randomSamples(n: number, max: number, seed: number): number[] {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { cbenWeights, createSampler } from '../../../src/core/data/samplers';
-import { Rng } from '../../../src/core/train/rng';
+import { Rng } from '../../../src/core/rng';
 import type { SamplerKind } from '../../../src/core/data/types';
 
 const golden = JSON.parse(readFileSync(new URL('../../fixtures/golden/losses.json', import.meta.url), 'utf8'));

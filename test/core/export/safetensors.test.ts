@@ -21,7 +21,7 @@ import {
   testLogits,
 } from '../../../src/core/export';
 import { buildSpec, createModel, setWeights } from '../../../src/core/models';
-import { Rng } from '../../../src/core/train/rng';
+import { Rng } from '../../../src/core/rng';
 import type { Trainer } from '../../../src/core/train/trainer';
 import type { TrainConfig } from '../../../src/core/train/config';
 import type { Dataset } from '../../../src/core/data/types';

@@ -10,7 +10,7 @@ import { exportInfoFromTrainer, exportTfjsZip, loadLayersModelFromZip, loadPlayg
 import { makeBatch } from '../../../src/core/data/augment';
 import { setWeights, cloneWeights } from '../../../src/core/models';
 import { Trainer } from '../../../src/core/train/trainer';
-import { Rng } from '../../../src/core/train/rng';
+import { Rng } from '../../../src/core/rng';
 import type { Dataset } from '../../../src/core/data/types';
 import { maxAbsDiff, tinyData, trainTiny, useCpu } from './helpers';
 

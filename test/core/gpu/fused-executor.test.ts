@@ -19,7 +19,7 @@ import { defaultParams } from '../../../src/core/losses/registry';
 import type { LossId } from '../../../src/core/losses/types';
 import { buildSpec, cloneWeights, createModel, setWeights } from '../../../src/core/models';
 import type { HeadKind, Model, ModelKind } from '../../../src/core/models/types';
-import { Rng } from '../../../src/core/train/rng';
+import { Rng } from '../../../src/core/rng';
 import { Sgd } from '../../../src/core/train/sgd';
 import { CI, dawnDevice, expectTensorsClose, noiseOf, referenceStep, relMaxErr, seq, type RefMix } from './helpers';
 

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { registerFastKernels, unregisterFastKernelsFor } from '../../../src/core/kernels/index';
 import { randomArray, seeded as mulberry32 } from '../../helpers/random';
 import { buildSpec, createModel } from '../../../src/core/models';
-import { Rng } from '../../../src/core/train/rng';
+import { Rng } from '../../../src/core/rng';
 import { computeLoss } from '../../../src/core/losses/compute';
 import {
   CONV_CASES,

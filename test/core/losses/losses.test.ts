@@ -11,7 +11,7 @@ import { countRankOrder, kpsGaScale, kpsMargin, kpsScale, mirrorByCountRank } fr
 import { computeLoss, type ComputeContext as LossContext } from '../../../src/core/losses/compute';
 import { detach, focalWeightNoGrad } from '../../../src/core/losses/compute/common';
 import { fixedNoise, seededNoise } from '../../../src/core/losses/compute/noise';
-import { Rng } from '../../../src/core/train/rng';
+import { Rng } from '../../../src/core/rng';
 import type { GoldenFile } from '../../../src/core/losses/compute/golden-check';
 
 const golden = JSON.parse(readFileSync(resolve(__dirname, '../../fixtures/golden/losses.json'), 'utf8')) as GoldenFile;

@@ -12,7 +12,7 @@ import {
   type HeadKind,
   type ModelKind,
 } from '../../../src/core/models';
-import { Rng } from '../../../src/core/train/rng';
+import { Rng } from '../../../src/core/rng';
 import { countKernels, randInput, seq, trainStep, useCpu } from './helpers';
 
 beforeAll(useCpu);

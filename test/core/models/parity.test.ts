@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSpec, cloneWeights, createModel, setWeights, type HeadKind, type ModelKind } from '../../../src/core/models';
-import { Rng } from '../../../src/core/train/rng';
+import { Rng } from '../../../src/core/rng';
 import { seq, useCpu } from './helpers';
 
 const PY = process.env.PYTHON ?? '/usr/bin/python3';

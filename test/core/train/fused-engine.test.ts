@@ -11,7 +11,7 @@ import { DEFAULT_CONFIG, type TrainConfig } from '../../../src/core/train/config
 import { Trainer, type TrainerCheckpoint } from '../../../src/core/train/trainer';
 import { tinyDataset } from '../../helpers/tiny-dataset';
 import { buildSpec, createModel } from '../../../src/core/models';
-import { Rng } from '../../../src/core/train/rng';
+import { Rng } from '../../../src/core/rng';
 import { FusedEngine } from '../../../src/core/train/fused-engine';
 import type { EngineStep } from '../../../src/core/train/step-engine';
 import { CI, dawnDevice } from '../gpu/helpers';

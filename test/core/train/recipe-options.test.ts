@@ -8,7 +8,7 @@ import { Trainer, splitValidation, type EpochMetrics } from '../../../src/core/t
 import { ConfigError, validateConfig, type TrainConfig } from '../../../src/core/train/config';
 import { fblAlpha } from '../../../src/core/train/schedules';
 import { drawMix, mixRows, sampleBeta } from '../../../src/core/train/mixup';
-import { Rng } from '../../../src/core/train/rng';
+import { Rng } from '../../../src/core/rng';
 import { drawClippedNormal } from '../../../src/core/losses/noise';
 import { makeLongTail } from '../../../src/core/data/longtail';
 import { registerFastKernels } from '../../../src/core/kernels';

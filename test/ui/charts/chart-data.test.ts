@@ -8,7 +8,9 @@ import {
   ellipsize,
   epochX,
   alphaKey,
+  bandKeys,
   featureNormRows,
+  groupStats,
   isFblRun,
   fmt,
   fmtPct,
@@ -17,7 +19,9 @@ import {
   groupBands,
   groupMean,
   interpolateColor,
+  clipPoints,
   lossPoints,
+  lossRange,
   mergeByX,
   normKey,
   normaliseConfusion,
@@ -269,5 +273,122 @@ describe('formatting and palettes', () => {
       expect(c.title.length).toBeGreaterThan(5);
       expect(c.caption.length).toBeGreaterThan(20);
     }
+  });
+});
+
+describe('lossRange (a loss axis robust to the first batches)', () => {
+  // a falling, wiggling loss over 200 batches, its first 3 batches 100 times the rest
+  const base = Array.from({ length: 200 }, (_, i) => 1.2 / (1 + i / 80) + 0.05 * Math.sin(i));
+  const spiked = base.map((v, i) => (i < 3 ? v * 100 : v));
+  const bulkMax = Math.max(...base.slice(3));
+
+  it('ignores a 100× spike: the axis ends just above the bulk, the spike is counted as clipped', () => {
+    const r = lossRange(spiked);
+    expect(r.lo).toBe(0);
+    expect(r.hi).toBeGreaterThanOrEqual(bulkMax);
+    expect(r.hi).toBeLessThan(2 * bulkMax);
+    expect(r.clipped).toBe(3);
+    expect(r.ticks[0]).toBe(0);
+    expect(r.ticks[r.ticks.length - 1]).toBeLessThanOrEqual(r.hi);
+    // without the clipping the axis would reach the spike
+    expect(Math.max(...spiked)).toBeGreaterThan(50 * r.hi);
+  });
+
+  it('covers every value of a smooth curve (nothing clipped)', () => {
+    const r = lossRange(base);
+    expect(r.hi).toBeGreaterThanOrEqual(Math.max(...base));
+    expect(r.clipped).toBe(0);
+  });
+
+  it('log axis: powers of ten below the smallest value, the spike clipped in log space, values ≤ 0 left out', () => {
+    const r = lossRange([...spiked, 0, -1, NaN], true);
+    expect(r.log).toBe(true);
+    expect(r.lo).toBeGreaterThan(0);
+    expect(r.lo).toBeLessThanOrEqual(Math.min(...base));
+    expect(Number.isInteger(Math.log10(r.lo))).toBe(true);
+    expect(r.hi).toBeGreaterThanOrEqual(bulkMax);
+    expect(r.hi).toBeLessThan(10 * bulkMax);
+    expect(r.clipped).toBe(3);
+    expect(r.ticks.every((t) => t >= r.lo && t <= r.hi)).toBe(true);
+    expect(lossRange(base, true).clipped).toBe(0);
+  });
+
+  it('no values: a usable default axis', () => {
+    const r = lossRange([]);
+    expect(r.hi).toBeGreaterThan(r.lo);
+    expect(r.clipped).toBe(0);
+  });
+
+  it('clipPoints draws the clipped points at the top and returns their x', () => {
+    const pts = spiked.map((y, x) => ({ x, y }));
+    const r = lossRange(spiked);
+    const c = clipPoints(pts, r.hi);
+    expect(c.clipped).toEqual([0, 1, 2]);
+    expect(Math.max(...c.points.map((p) => p.y))).toBe(r.hi);
+    expect(c.points.slice(3)).toEqual(pts.slice(3));
+    const none = base.map((y, x) => ({ x, y }));
+    expect(clipPoints(none, lossRange(base).hi).points).toBe(none);
+  });
+});
+
+describe('feature-norm groups', () => {
+  it('groupStats: mean, min and max over the finite values of the group', () => {
+    const groups = ['many', 'many', 'medium', 'few', 'many', 'few'] as const;
+    const v = [3, 5, 2, 0.5, null, NaN];
+    expect(groupStats(v, [...groups], 'many')).toEqual({ mean: 4, min: 3, max: 5, n: 2 });
+    expect(groupStats(v, [...groups], 'medium')).toEqual({ mean: 2, min: 2, max: 2, n: 1 });
+    expect(groupStats(v, [...groups], 'few')).toEqual({ mean: 0.5, min: 0.5, max: 0.5, n: 1 });
+    expect(groupStats([1, 2], ['many', 'many'], 'few')).toBeNull();
+    expect(groupStats(undefined, ['many'], 'many')).toBeNull();
+  });
+
+  it('group rows carry the band (min and max over the classes of the group) beside the mean', () => {
+    const r = synthRun({ C: 10, epochs: 4 });
+    const rows = featureNormRows([r], r.groups, 4, 'group');
+    const many = r.groups.map((g, c) => (g === 'many' ? c : -1)).filter((c) => c >= 0);
+    const medium = r.groups.map((g, c) => (g === 'medium' ? c : -1)).filter((c) => c >= 0);
+    expect(many.length).toBeGreaterThan(1);
+    expect(medium.length).toBeGreaterThan(1);
+    for (const [g, idx] of [
+      ['many', many],
+      ['medium', medium],
+    ] as const) {
+      for (const side of ['tr', 'te'] as const) {
+        const key = normKey(0, side, g);
+        const b = bandKeys(key);
+        const vals = idx.map((c) => (side === 'tr' ? r.epochs[3].featureNormTrain : r.epochs[3].featureNormTest)[c]!);
+        expect(rows[3][b.lo]).toBeCloseTo(Math.min(...vals));
+        expect(rows[3][b.hi]).toBeCloseTo(Math.max(...vals));
+        expect(rows[3][key]).toBeCloseTo(vals.reduce((a, x) => a + x, 0) / vals.length);
+        expect(rows[3][b.lo]!).toBeLessThan(rows[3][b.hi]!); // the classes' norms differ after epoch 0
+      }
+    }
+    // per-class rows have no band
+    expect(Object.keys(featureNormRows([r], r.groups, 4, 'class')[3]).some((k) => k.endsWith('hi'))).toBe(false);
+  });
+});
+
+describe('per-class precision, recall and F1 rows', () => {
+  it('the metric of the last epoch from its confusion matrix, in %, sorted by training count', () => {
+    const r = synthRun({ C: 4, epochs: 2 });
+    const last = r.epochs[1];
+    const conf = last.confusion;
+    const col = (p: number) => conf.reduce((s, row) => s + row[p], 0);
+    const rowSum = (t: number) => conf[t].reduce((a, b) => a + b, 0);
+    const prec = perClassAccuracyRows([r], r.counts, r.groups, r.classNames, 'precision');
+    const rec = perClassAccuracyRows([r], r.counts, r.groups, r.classNames, 'recall');
+    const f1 = perClassAccuracyRows([r], r.counts, r.groups, r.classNames, 'f1');
+    for (let k = 0; k < prec.length; k++) {
+      const c = prec[k].cls;
+      const p = conf[c][c] / col(c);
+      const q = conf[c][c] / rowSum(c);
+      expect(prec[k].v.r0).toBeCloseTo(100 * p);
+      expect(rec[k].v.r0).toBeCloseTo(100 * q);
+      expect(f1[k].v.r0).toBeCloseTo((100 * 2 * p * q) / (p + q));
+    }
+    // class 0 is everyone's favourite wrong answer in the synthetic matrix: its precision is below the others'
+    expect(prec.find((x) => x.cls === 0)!.v.r0!).toBeLessThan(prec.find((x) => x.cls === 1)!.v.r0!);
+    // the default is accuracy
+    expect(perClassAccuracyRows([r], r.counts, r.groups, r.classNames)[0].v.r0).toBeCloseTo(100 * last.perClassAccuracy[prec[0].cls]!);
   });
 });

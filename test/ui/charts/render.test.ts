@@ -65,7 +65,11 @@ describe('ChartsPanel server render', () => {
     expect(points(html, 'loss')).toBe(3 * 20 + 3);
     expect(points(html, 'per-class')).toBe(10);
     expect(points(html, 'groups')).toBeGreaterThan(0);
-    expect(points(html, 'feature-norm')).toBe(3 * 10 * 2);
+    // group means by default (this run has many and medium classes), train and test
+    expect(points(html, 'feature-norm')).toBe(3 * 2 * 2);
+    expect(card(html, 'feature-norm')).toContain('One line per class');
+    for (const m of ['accuracy', 'precision', 'recall', 'F1'])
+      expect(card(html, 'per-class')).toContain(`value="${m === 'F1' ? 'f1' : m}"`);
     expect(points(html, 'feature-space')).toBe(500);
     expect(points(html, 'confusion')).toBe(100);
     // not GCL / not KPS: placeholders, no chart, no data button
@@ -171,5 +175,24 @@ describe('feature space card', () => {
     expect(summaryOf(one, 'feature-space')).toMatch(
       /^Feature space of KPS, epoch 2 of 2: 500 test images projected on their two principal components, which explain \d+\.\d % and \d+\.\d % of the variance\. Mean feature norm [\d.]+ for the most frequent class \(class-0\) and [\d.]+ for the rarest \(class-9\)\. Median cosine to the own class weight: [\d.]+ and [\d.]+\.$/,
     );
+  });
+});
+
+describe('loss chart', () => {
+  it('a 100× first batch is clipped and counted; stage 2 gets its own pane; a log-scale toggle', () => {
+    const r = synthRun({ epochs: 3 });
+    const spiked = { ...r, batches: r.batches.map((b, i) => (i === 0 ? { ...b, loss: b.loss * 100 } : b)) };
+    const html = renderToString(createElement(ChartsPanel, props([spiked], { only: ['loss'] })));
+    expect(summaryOf(html, 'loss')).toMatch(/\. 1 loss point above [\d.]+ drawn at the top edge\.$/);
+    expect(card(html, 'loss')).toContain('Log-scale loss axis');
+    expect(card(html, 'loss')).not.toContain('loss-stage2');
+    const plain = renderToString(createElement(ChartsPanel, props([r], { only: ['loss'] })));
+    expect(summaryOf(plain, 'loss')).not.toContain('top edge');
+
+    const s2 = r.batches.map((b) => ({ ...b, stage: 2 as const, loss: b.loss / 50 }));
+    const two = { ...r, batches: [...r.batches, ...s2], stage1Epochs: 3 };
+    const html2 = renderToString(createElement(ChartsPanel, props([two], { only: ['loss'], totalEpochs: 3 })));
+    expect(card(html2, 'loss')).toContain('data-testid="loss-stage2"');
+    expect(points(html2, 'loss')).toBe(2 * 3 * 20 + 3);
   });
 });

@@ -1,6 +1,6 @@
 /** Axis scales handed to recharts (explicit domains and ticks) and the JavaScript dot rasteriser of the feature space. */
 import { describe, expect, it } from 'vitest';
-import { extent, niceScale } from '../../../src/ui/charts/scale';
+import { extent, logScale, niceScale } from '../../../src/ui/charts/scale';
 import { dotRaster, drawDot, rgb01, toRgba8 } from '../../../src/ui/charts/raster';
 import { legendHeight } from '../../../src/ui/charts/ChartCard';
 import { layoutFor } from '../../../src/ui/charts/ConfusionMatrixChart';
@@ -76,5 +76,16 @@ describe('layout helpers', () => {
     const phone = layoutFor(100, 340);
     expect(phone.cell).toBeGreaterThanOrEqual(2);
     expect(phone.h).toBe(Math.ceil(phone.y0 + 100 * phone.cell + 86));
+  });
+});
+
+describe('logScale', () => {
+  it('powers of ten over several decades; 1-2-5 ticks over a short span; a fixed top stays', () => {
+    expect(logScale(0.03, 40)).toEqual({ lo: 0.01, hi: 50, ticks: [0.01, 0.1, 1, 10] });
+    expect(logScale(0.3, 2.6)).toEqual({ lo: 0.1, hi: 5, ticks: [0.1, 0.2, 0.5, 1, 2, 5] });
+    expect(logScale(0.3, 2.6, 2).hi).toBe(2);
+    const e = logScale(NaN, NaN);
+    expect(e.hi).toBeGreaterThan(e.lo);
+    expect(e.lo).toBeGreaterThan(0);
   });
 });

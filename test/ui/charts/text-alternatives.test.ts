@@ -69,7 +69,12 @@ describe('data tables', () => {
     const kps = synthRun({ epochs: 2, loss: 'kps', id: 'k', label: 'KPS' });
     const gcl = synthRun({ epochs: 2, loss: 'gcl', id: 'g', label: 'GCL' });
     const p = perClassTable([ce, kps], ce.counts, ce.groups, ce.classNames);
-    expect(p.columns).toEqual(['Class', 'Training images', 'Group', 'CE: accuracy', 'KPS: accuracy']);
+    expect(p.columns).toEqual([
+      'Class',
+      'Training images',
+      'Group',
+      ...['CE', 'KPS'].flatMap((r) => ['accuracy', 'precision', 'recall', 'F1'].map((m) => `${r}: ${m}`)),
+    ]);
     expect(p.rows[0].slice(0, 3)).toEqual(['class-0', String(ce.counts[0]), 'many']);
     expect(p.rows.map((r) => Number(r[1]))).toEqual([...ce.counts].sort((x, y) => y - x));
     const k = kpsTable([ce, kps, gcl], ce.counts, ce.groups, ce.classNames);

@@ -5,7 +5,7 @@
  *    cycling; for tests and parity checks.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '../../train/rng';
+import { Rng } from '../../rng';
 import { DEFAULT_NOISE_SEED, drawClippedNormal } from '../noise';
 
 /** Draws the GCL noise: a [rows, cols] matrix of N(0, σ = 1/3) clipped to [−1, 1], BEFORE the absolute value. */
