@@ -81,24 +81,27 @@ export function ChartsArea() {
           <CompareRuns />
         </PanelBoundary>
       )}
-      {summary ? (
-        <PanelBoundary name="charts">
-          <ChartsPanel
-            runs={runs}
-            timeRuns={timeRuns}
-            counts={counts}
-            groups={groups}
-            classNames={classNames}
-            totalEpochs={run?.config.epochs ?? 1}
-            gaStartEpoch={gaStart}
-            drwStartEpoch={drwStart}
-            only={only}
-            onCellClick={(trueClass, predClass, cell) => setDrill({ trueClass, predClass, cell })}
-          />
-        </PanelBoundary>
-      ) : (
-        <p className="charts-placeholder">The charts appear once the data is loaded.</p>
-      )}
+      {/* the skip link's target: focus lands here, the next Tab on the first chart */}
+      <div id="charts" className="charts-anchor" tabIndex={-1} aria-label="Charts" role="region">
+        {summary ? (
+          <PanelBoundary name="charts">
+            <ChartsPanel
+              runs={runs}
+              timeRuns={timeRuns}
+              counts={counts}
+              groups={groups}
+              classNames={classNames}
+              totalEpochs={run?.config.epochs ?? 1}
+              gaStartEpoch={gaStart}
+              drwStartEpoch={drwStart}
+              only={only}
+              onCellClick={(trueClass, predClass, cell) => setDrill({ trueClass, predClass, cell })}
+            />
+          </PanelBoundary>
+        ) : (
+          <p className="charts-placeholder">The charts appear once the data is loaded.</p>
+        )}
+      </div>
       <PanelBoundary name="confusion drill-down" onDismiss={() => setDrill(null)}>
         <ConfusionDrilldown target={drill} onClose={() => setDrill(null)} />
       </PanelBoundary>

@@ -205,8 +205,10 @@ export function ClassroomButton() {
   const [open, setOpen] = useState(false);
   return (
     <>
-      <button type="button" className="classroom-open" onClick={() => setOpen(true)} aria-haspopup="dialog">
-        Classroom link…
+      {/* a phone shows the short word (the name stays whole) */}
+      <button type="button" className="classroom-open" onClick={() => setOpen(true)} aria-haspopup="dialog" aria-label="Classroom link…">
+        <span className="label-long">Classroom link…</span>
+        <span className="label-short">Link…</span>
       </button>
       <PanelBoundary name="classroom-link dialog" onDismiss={() => setOpen(false)}>
         <ClassroomDialog open={open} onClose={() => setOpen(false)} />

@@ -4,7 +4,8 @@ import { usePg, usePlayground } from './context';
 import { formatEta } from './format';
 import { ExportButton } from './ExportDialog';
 import { IntroButton } from './IntroPanel';
-import { ClassroomButton, useShown } from './ClassroomLink';
+import { ClassroomButton, useControlShown, useShown } from './ClassroomLink';
+import { useStage2 } from './use-stage2';
 
 export function BackendBadge() {
   const backend = usePg((s) => s.backend);
@@ -45,12 +46,33 @@ function Controls() {
   const k = (a: 'toggle' | 'step' | 'reset') => shortcutFor(a)?.aria;
   const showReset = useShown('reset');
   const showExport = useShown('export');
+  // beside Train while it can start (the stage-2 section keeps its own button with the reason when it cannot)
+  const stage2 = useStage2();
+  const showStage2 = useControlShown('stage2-start') && stage2.twoStage && stage2.canStart;
   return (
     <div className="controls" role="group" aria-label="Training controls">
       <button type="button" className="primary" disabled={!canTrain} onClick={() => void session.train()} aria-keyshortcuts={k('toggle')}>
         Train
       </button>
-      <button type="button" disabled={!running} onClick={() => void session.pause()} aria-keyshortcuts={k('toggle')}>
+      {showStage2 && (
+        <button
+          type="button"
+          className="primary"
+          onClick={() => void session.startStage2()}
+          data-testid="header-stage2"
+          aria-label="Start stage 2"
+        >
+          <span className="label-long">Start stage 2</span>
+          <span className="label-short">Stage 2</span>
+        </button>
+      )}
+      <button
+        type="button"
+        className="pause-button"
+        disabled={!running}
+        onClick={() => void session.pause()}
+        aria-keyshortcuts={k('toggle')}
+      >
         Pause
       </button>
       <button type="button" disabled={!canTrain} onClick={() => void session.step()} aria-keyshortcuts={k('step')}>
