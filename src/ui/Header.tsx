@@ -169,6 +169,35 @@ function Counters() {
   );
 }
 
+/** The compact header over a chart shown full window: title, status, epoch, one Train / Pause button. */
+export function PresenterHeader() {
+  const { session } = usePlayground();
+  const phase = usePg((s) => s.phase);
+  const busy = usePg((s) => s.busy);
+  const p = usePg((s) => s.progress);
+  const running = phase === 'running';
+  const canTrain = (phase === 'ready' || phase === 'paused') && !busy;
+  return (
+    <>
+      <strong>Long-Tail Playground</strong>
+      <BackendBadge />
+      <span data-testid="present-status">
+        {PHASE_TEXT[phase] ?? phase}
+        {p ? ` · stage ${p.stage}, epoch ${Math.min(p.epoch + 1, p.epochsInStage)} / ${p.epochsInStage}` : ''}
+      </span>
+      <button
+        type="button"
+        className="primary"
+        disabled={!running && !canTrain}
+        onClick={() => void (running ? session.pause() : session.train())}
+        data-testid="present-train"
+      >
+        {running ? 'Pause' : 'Train'}
+      </button>
+    </>
+  );
+}
+
 export function Header() {
   const announcement = usePg((s) => s.announcement);
   const hidden = usePg((s) => s.hidden);
