@@ -426,13 +426,12 @@ def make_batch(images, mean, std, draws=None):
     out = torch.empty_like(x)
     H, W = x.shape[2], x.shape[3]
     for b, (dy, dx, flip) in enumerate(draws.tolist()):
-        img = x[b].flip(2) if flip else x[b]
-        o = zero[0].clone()
+        o = zero[0].clone()  # o[y, x] = x[y + dy, x + dx] (zero outside), then the flip: as the app's makeBatch
         ys, ye = max(0, -dy), min(H, H - dy)
         xs, xe = max(0, -dx), min(W, W - dx)
         if ys < ye and xs < xe:
-            o[:, ys:ye, xs:xe] = img[:, ys + dy : ye + dy, xs + dx : xe + dx]
-        out[b] = o
+            o[:, ys:ye, xs:xe] = x[b, :, ys + dy : ye + dy, xs + dx : xe + dx]
+        out[b] = o.flip(2) if flip else o
     return out
 
 
@@ -491,7 +490,12 @@ def main(argv=None):
     C = len(counts)
     mean, std = run["dataset"]["mean"], run["dataset"]["std"]
     model = build_model(cfg["model"], cfg["head"], C, x_train.shape[-1])
-    weights, _ = load_safetensors(os.path.join(a.bundle, "model.safetensors" if a.cont else "init.safetensors"))
+    init_path = os.path.join(a.bundle, "init.safetensors")
+    with open(init_path, "rb") as fh:
+        init_hash = hashlib.sha256(fh.read()).hexdigest()
+    if run.get("initHash") and init_hash != run["initHash"]:
+        raise SystemExit(f"init.safetensors hash {init_hash} differs from the bundle's {run['initHash']}")
+    weights, _ = load_safetensors(os.path.join(a.bundle, "model.safetensors") if a.cont else init_path)
     model.load_state_dict(weights, strict=True)
     model.to(device).train()
     for m in model.modules():  # the app's BN: running statistics with momentum 0.1, eps 1e-5 (PyTorch defaults)
@@ -530,6 +534,8 @@ def main(argv=None):
     epochs_out = []
     step_log = []
     if a.reproduce:
+        if cfg.get("mixupAlpha"):
+            raise SystemExit("--reproduce: runs with mixup are not recorded step by step yet")
         if steps is None:
             raise SystemExit("this bundle has no steps.json: it cannot be replayed step by step")
         by_epoch = {}
@@ -582,6 +588,7 @@ def main(argv=None):
         "config": cfg,
         "lossParams": params,
         "dataset": {**run["dataset"], "subsetHashChecked": got},
+        "initHashChecked": init_hash,
         "epochs": epochs_out,
         "steps": step_log,
     }

@@ -1,0 +1,92 @@
+/**
+ * `npm run train -- --save-bundle DIR` → `python3 tools/pytorch/train.py DIR --reproduce`: the PyTorch replay
+ * checks the subset (hash of the official files' images at the bundle's indices) and the initial weights, and
+ * its step losses follow the CLI's. Needs Debian's python3 with torch and the Fashion-MNIST IDX files; skipped
+ * with a warning without them, except under CI=true.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PY, probeTorch } from '../core/export/helpers';
+import { FMNIST_ROOT } from '../../src/cli/bundle';
+
+const hasData = existsSync(join(FMNIST_ROOT, 'train-images-idx3-ubyte.gz'));
+if (!hasData) {
+  const msg = `train.py bundle: no Fashion-MNIST IDX files in ${FMNIST_ROOT} (Debian package dataset-fashion-mnist)`;
+  if (process.env.CI === 'true') throw new Error(`${msg}; required under CI=true`);
+  console.warn(`${msg} — skipping.`);
+}
+const ready = hasData && probeTorch('train.py bundle');
+const dir = mkdtempSync(join(tmpdir(), 'ltp-bundle-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Step {
+  step: number;
+  loss: number;
+  appLoss: number;
+}
+
+describe.skipIf(!ready)('run bundle → train.py --reproduce', () => {
+  it('replays a tiny ConvNet run: same subset and init, the CLI step and epoch losses', () => {
+    const bundle = join(dir, 'run');
+    const cliOut = join(dir, 'cli.json');
+    // ~660 images (head 300, IF 100): 11 steps of 64 with augmentation on, so crops and flips are replayed too
+    const cli = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/cli/train.ts',
+        '--model',
+        'convnet',
+        '--head-images',
+        '300',
+        '--epochs',
+        '1',
+        '--loss',
+        'ce',
+        '--seed',
+        '5',
+        '--quiet',
+        '--out',
+        cliOut,
+        '--save-bundle',
+        bundle,
+      ],
+      { encoding: 'utf8', timeout: 300_000 },
+    );
+    expect(cli.status, cli.stderr).toBe(0);
+    const run = JSON.parse(readFileSync(join(bundle, 'run.json'), 'utf8')) as {
+      initHash: string;
+      dataset: { subsetHash: string; counts: number[] };
+    };
+    const indices = JSON.parse(readFileSync(join(bundle, 'indices.json'), 'utf8')) as { train: number[]; test: number[] };
+    expect(indices.train.length).toBe(run.dataset.counts.reduce((a, b) => a + b, 0));
+    expect(indices.test.length).toBe(10_000);
+    expect(
+      createHash('sha256')
+        .update(readFileSync(join(bundle, 'init.safetensors')))
+        .digest('hex'),
+    ).toBe(run.initHash);
+
+    const pyOut = join(dir, 'py.json');
+    const py = spawnSync(PY, ['tools/pytorch/train.py', bundle, '--reproduce', '--out', pyOut], { encoding: 'utf8', timeout: 300_000 });
+    expect(py.status, py.stderr).toBe(0);
+    const res = JSON.parse(readFileSync(pyOut, 'utf8')) as {
+      dataset: { subsetHashChecked: string };
+      initHashChecked: string;
+      steps: Step[];
+      epochs: { trainLoss: number }[];
+    };
+    expect(res.dataset.subsetHashChecked).toBe(run.dataset.subsetHash);
+    expect(res.initHashChecked).toBe(run.initHash);
+    const ref = JSON.parse(readFileSync(cliOut, 'utf8')) as { epochs: { trainLoss: number }[] };
+    expect(res.steps.length).toBeGreaterThanOrEqual(10);
+    for (const s of res.steps.slice(0, 10)) expect(Math.abs(s.loss - s.appLoss) / s.appLoss, `step ${s.step}`).toBeLessThan(1e-4);
+    const [a, b] = [res.epochs[0].trainLoss, ref.epochs[0].trainLoss];
+    expect(Math.abs(a - b) / b).toBeLessThan(1e-3);
+  });
+});
