@@ -13,9 +13,17 @@ import { imageSetFromIdx } from '../core/data/idx';
 import { readBytes } from '../core/data/node-load';
 import type { StepRecord, Trainer } from '../core/train/trainer';
 import { getLoss } from '../core/losses/registry';
+import { encodeSafetensors, toTorchLayout, torchShape, type SafeTensor } from '../core/export/safetensors';
 import { saveOutput, type Saved } from './outputs';
 
-export const BUNDLE_FILES = ['run.json', 'indices.json', 'steps.json', 'init.safetensors', 'model.safetensors'] as const;
+export const BUNDLE_FILES = [
+  'run.json',
+  'indices.json',
+  'steps.json',
+  'init.safetensors',
+  'model.safetensors',
+  'momentum.safetensors',
+] as const;
 
 /** Debian's dataset-fashion-mnist folder: the official IDX files the embedded pack was cut from. */
 export const FMNIST_ROOT = '/usr/share/datasets/fashion-mnist';
@@ -98,8 +106,20 @@ export interface BundleInput {
 }
 
 /** Writes the bundle's files (each atomically); the first failure's message, or ok. */
+/** The SGD momentum buffers in the state dict's names and PyTorch layouts (train.py --continue loads them). */
+function momentumFile(t: Trainer, momentum: Record<string, Float32Array>): Uint8Array {
+  const out: [string, SafeTensor][] = [];
+  for (const p of t.spec.params) {
+    const m = momentum[p.name];
+    if (m) out.push([p.name, { dtype: 'F32', shape: torchShape(p), data: toTorchLayout(p, m) }]);
+  }
+  return encodeSafetensors(out);
+}
+
 export async function writeBundle(dir: string, b: BundleInput): Promise<Saved> {
   const t = b.trainer;
+  // the random streams and momentum at the end of the run: a continuation draws what the app would have drawn
+  const ck = t.stageDone ? await t.checkpoint() : null;
   const ds = t.dataset;
   const off = await officialIndices(ds, b.dataRoot ?? FMNIST_ROOT);
   const cfg = t.config;
@@ -114,6 +134,7 @@ export async function writeBundle(dir: string, b: BundleInput): Promise<Saved> {
     epochsDone: b.epochsDone,
     /** sha256 of init.safetensors (train.py checks it before it trains). */
     initHash: createHash('sha256').update(b.init).digest('hex'),
+    rng: ck ? ck.rng : null,
     dataset: {
       id: ds.meta.id,
       title: ds.meta.title,
@@ -122,6 +143,7 @@ export async function writeBundle(dir: string, b: BundleInput): Promise<Saved> {
       mean: ds.meta.mean,
       std: ds.meta.std,
       cropPad: ds.meta.cropPad,
+      hflip: ds.meta.hflip,
       subsetHash: subsetHash(ds.pool, t.subset.indices),
     },
   };
@@ -137,6 +159,7 @@ export async function writeBundle(dir: string, b: BundleInput): Promise<Saved> {
     ['steps.json', JSON.stringify({ steps: b.steps.map(stepJson) })],
     ['init.safetensors', b.init],
     ['model.safetensors', b.model],
+    ...(ck ? [['momentum.safetensors', momentumFile(t, ck.momentum)] as [string, Uint8Array]] : []),
   ];
   for (const [name, data] of files) {
     const r = saveOutput('--save-bundle', join(dir, name), data);

@@ -29,6 +29,33 @@ interface Step {
   appLoss: number;
 }
 
+function trainCli(out: string, bundle: string, extra: string[]) {
+  const args = [
+    '--model',
+    'convnet',
+    '--head-images',
+    '300',
+    '--loss',
+    'ce',
+    '--seed',
+    '5',
+    '--quiet',
+    '--out',
+    out,
+    '--save-bundle',
+    bundle,
+  ];
+  return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/train.ts', ...args, ...extra], { encoding: 'utf8', timeout: 300_000 });
+}
+
+function trainPy(bundle: string, out: string, extra: string[]) {
+  return spawnSync(PY, ['tools/pytorch/train.py', bundle, '--out', out, ...extra], { encoding: 'utf8', timeout: 300_000 });
+}
+
+const epochLosses = (file: string) =>
+  (JSON.parse(readFileSync(file, 'utf8')) as { epochs: { trainLoss: number }[] }).epochs.map((e) => e.trainLoss);
+const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+
 describe.skipIf(!ready)('run bundle → train.py --reproduce', () => {
   it('replays a tiny ConvNet run: same subset and init, the CLI step and epoch losses', () => {
     const bundle = join(dir, 'run');
@@ -88,5 +115,26 @@ describe.skipIf(!ready)('run bundle → train.py --reproduce', () => {
     for (const s of res.steps.slice(0, 10)) expect(Math.abs(s.loss - s.appLoss) / s.appLoss, `step ${s.step}`).toBeLessThan(1e-4);
     const [a, b] = [res.epochs[0].trainLoss, ref.epochs[0].trainLoss];
     expect(Math.abs(a - b) / b).toBeLessThan(1e-3);
+  });
+
+  it('continues a 1-epoch CLI run for epoch 2 as the CLI trains it, and trains from init with the app streams', () => {
+    // a constant lr: the 1-epoch and the 2-epoch run then share their first epoch exactly
+    const same = ['--schedule', 'constant', '--no-warmup'];
+    const two = trainCli(join(dir, 'two.json'), join(dir, 'two'), ['--epochs', '2', ...same]);
+    expect(two.status, two.stderr).toBe(0);
+    const one = trainCli(join(dir, 'one.json'), join(dir, 'one'), ['--epochs', '1', ...same]);
+    expect(one.status, one.stderr).toBe(0);
+    const ref = epochLosses(join(dir, 'two.json'));
+    const cont = trainPy(join(dir, 'one'), join(dir, 'cont.json'), ['--continue', '--epochs', '2']);
+    expect(cont.status, cont.stderr).toBe(0);
+    const c = epochLosses(join(dir, 'cont.json'));
+    expect(c.length).toBe(1);
+    expect(rel(c[0], ref[1])).toBeLessThan(1e-3);
+    // the plain mode: from init.safetensors with the app's sampler, augmentation and noise streams (no steps.json)
+    const plain = trainPy(join(dir, 'two'), join(dir, 'plain.json'), []);
+    expect(plain.status, plain.stderr).toBe(0);
+    const p = epochLosses(join(dir, 'plain.json'));
+    expect(p.length).toBe(2);
+    p.forEach((v, i) => expect(rel(v, ref[i]), `epoch ${i + 1}`).toBeLessThan(1e-3));
   });
 });

@@ -386,6 +386,134 @@ def drw_start_epoch(T):
     return round(160 * T / 200)
 
 
+
+# ----------------------------------------------------------------------------------------- the app's random streams
+# The app's Rng (sfc32 seeded through splitmix32, named forks), so a continued run draws the same batches,
+# augmentation and GCL noise as the app would have.
+
+M32 = 0xFFFFFFFF
+
+
+def _hash_string(s):
+    h = 0x811C9DC5
+    for ch in s.encode("utf-16-le")[::2]:  # JS charCodeAt of ASCII labels
+        h = ((h ^ ch) * 0x01000193) & M32
+    return h
+
+
+class AppRng:
+    def __init__(self, seed=None, state=None):
+        self.spare = None
+        if state is not None:
+            self.a, self.b, self.c, self.d = (v & M32 for v in state["s"])
+            self.spare = state.get("spare")
+            return
+        x = int(math.floor(seed)) & M32
+        out = []
+        for _ in range(4):
+            x = (x + 0x9E3779B9) & M32
+            t = x ^ (x >> 16)
+            t = (t * 0x21F0AAAD) & M32
+            t ^= t >> 15
+            t = (t * 0x735A2D97) & M32
+            t ^= t >> 15
+            out.append(t)
+        self.a, self.b, self.c, self.d = out
+        for _ in range(12):
+            self.next_u32()
+
+    def next_u32(self):
+        t = (self.a + self.b + self.d) & M32
+        self.d = (self.d + 1) & M32
+        self.a = self.b ^ (self.b >> 9)
+        self.b = (self.c + (self.c << 3)) & M32
+        self.c = ((self.c << 21) | (self.c >> 11)) & M32
+        self.c = (self.c + t) & M32
+        return t
+
+    def next(self):
+        return self.next_u32() / 4294967296
+
+    def int(self, n):
+        return math.floor(self.next() * n)
+
+    def normal(self):
+        if self.spare is not None:
+            v, self.spare = self.spare, None
+            return v
+        u = 0.0
+        while u == 0:
+            u = self.next()
+        v = self.next()
+        r = math.sqrt(-2 * math.log(u))
+        self.spare = r * math.sin(2 * math.pi * v)
+        return r * math.cos(2 * math.pi * v)
+
+    def shuffle(self, arr):
+        for i in range(len(arr) - 1, 0, -1):
+            j = self.int(i + 1)
+            arr[i], arr[j] = arr[j], arr[i]
+        return arr
+
+    def fork(self, label):
+        h = _hash_string(label)
+        return AppRng(seed=(self.a ^ ((h * 0x9E3779B1) & M32) ^ self.c) & M32)
+
+
+def sampler_epoch(kind, labels, counts, rng):
+    """One epoch of subset positions from the app's sampler (instance, classBalanced or cben)."""
+    N = len(labels)
+    if kind == "instance":
+        return rng.shuffle(list(range(N)))
+    C = len(counts)
+    if kind == "classBalanced":
+        K = sum(1 for n in counts if n > 0)
+        probs = [1 / K if n > 0 else 0 for n in counts]
+    elif kind == "cben":
+        probs, _ = cben_class_prob(counts)
+    else:
+        raise SystemExit(f"unknown sampler '{kind}'")
+    by_class = [[] for _ in range(C)]
+    for i, y in enumerate(labels):
+        by_class[y].append(i)
+    cum, acc = [], 0.0
+    for p in probs:
+        acc += p
+        cum.append(acc)
+    last = max(c for c in range(C) if probs[c] > 0)
+    out = []
+    for _ in range(N):
+        u = rng.next() * acc
+        lo, hi = 0, last
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if cum[mid] > u:
+                hi = mid
+            else:
+                lo = mid + 1
+        members = by_class[lo]
+        out.append(members[rng.int(len(members))])
+    return out
+
+
+def augment_draws(rng, n, pad, flip_on):
+    """(dy, dx, flip) per image, drawn in the app's order: row offset, column offset, then the flip coin."""
+    out = []
+    for _ in range(n):
+        dy = dx = 0
+        if pad > 0:
+            dy = rng.int(2 * pad + 1) - pad
+            dx = rng.int(2 * pad + 1) - pad
+        flip = 1 if flip_on and rng.next() < 0.5 else 0
+        out.append((dy, dx, flip))
+    return torch.tensor(out, dtype=torch.long)
+
+
+def gcl_noise(rng, rows, cols):
+    vals = [min(1.0, max(-1.0, rng.normal() / 3)) for _ in range(rows * cols)]
+    return torch.tensor(vals, dtype=torch.float32).view(rows, cols)
+
+
 # ------------------------------------------------------------------------------------------------------- data
 
 
@@ -504,7 +632,7 @@ def main(argv=None):
     opt = torch.optim.SGD(model.parameters(), lr=cfg["lr"], momentum=cfg["momentum"], weight_decay=cfg["weightDecay"])
     loss_id = cfg["loss"]
     params = run["lossParams"]
-    T = cfg["epochs"]
+    T = cfg["epochs"] if a.reproduce else (a.epochs or cfg["epochs"])
     schedule = cfg["schedule"] if cfg["schedule"] != "auto" else AUTO_SCHEDULE.get(loss_id, "step001")
 
     def form_at(epoch):
@@ -558,22 +686,37 @@ def main(argv=None):
             epochs_out.append({"stage": 1, "epoch": e, "trainLoss": lsum / n, "trainAccuracy": correct / n, "testAccuracy": acc, "perClassAccuracy": per})
             print(f"epoch {e + 1}: train loss {lsum / n:.6f}, test acc {100 * acc:.2f}%", file=sys.stderr)
     else:
-        start = run.get("epochsDone", T) if a.cont else 0
-        total = a.epochs if a.epochs else (T - start if not a.cont else 1)
-        gen = torch.Generator().manual_seed(cfg["seed"] + start)
+        if cfg.get("mixupAlpha"):
+            raise SystemExit("runs with mixup are not supported by this script yet")
+        if a.cont:
+            if not run.get("rng"):
+                raise SystemExit("--continue: the bundle has no random-stream state (the run stopped mid-epoch)")
+            start = run["epochsDone"]
+            streams = {k: AppRng(state=v) for k, v in run["rng"].items()}
+            mom, _ = load_safetensors(os.path.join(a.bundle, "momentum.safetensors"))
+            named = dict(model.named_parameters())
+            for k, v in mom.items():
+                opt.state[named[k]]["momentum_buffer"] = v.to(device)
+        else:
+            start = 0
+            root = AppRng(seed=cfg["seed"])
+            streams = {k: root.fork(name) for k, name in (("sampler", "sampler"), ("augment", "augment"), ("noise", "noise"))}
         B = cfg["batchSize"]
         N = len(y_train)
         nb = N // B + 1 if N % B >= 2 else max(N // B, 1)
-        for e in range(start, start + total):
-            perm = torch.randperm(N, generator=gen)
+        labels_list = y_train.tolist()
+        pad = run["dataset"].get("cropPad", 0)
+        flip_on = cfg["augment"] and cfg["hflip"] and run["dataset"].get("hflip", True)
+        for e in range(start, T):
+            positions = sampler_epoch(cfg["sampler"], labels_list, counts, streams["sampler"])
             lsum, n, correct = 0.0, 0, 0
             for b in range(nb):
-                pos = perm[b * B : (b + 1) * B]
+                pos = torch.tensor(positions[b * B : (b + 1) * B], dtype=torch.long)
+                draws = augment_draws(streams["augment"], len(pos), pad, flip_on) if cfg["augment"] else None
+                noise = gcl_noise(streams["noise"], len(pos), C) if loss_id == "gcl" else None
                 lr = stage1_lr(e + b / nb, T, cfg["lr"], schedule, cfg["warmup"])
-                noise = None
-                if loss_id == "gcl":
-                    noise = (torch.randn(len(pos), C, generator=gen) / 3).clamp(-1, 1)
-                loss, ok = train_step(pos, lr, e, None, noise)
+                loss, ok = train_step(pos, lr, e, draws, noise)
+                step_log.append({"epoch": e, "loss": loss})
                 lsum += loss * len(pos)
                 n += len(pos)
                 correct += ok
