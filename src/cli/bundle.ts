@@ -132,6 +132,7 @@ export async function writeBundle(dir: string, b: BundleInput): Promise<Saved> {
     schedule: cfg.schedule === 'auto' ? getLoss(cfg.loss).schedule : cfg.schedule,
     seed: cfg.seed,
     epochsDone: b.epochsDone,
+    steps: b.steps.length,
     /** sha256 of init.safetensors (train.py checks it before it trains). */
     initHash: createHash('sha256').update(b.init).digest('hex'),
     rng: ck ? ck.rng : null,

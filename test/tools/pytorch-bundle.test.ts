@@ -103,13 +103,13 @@ describe.skipIf(!ready)('run bundle → train.py --reproduce', () => {
     const py = spawnSync(PY, ['tools/pytorch/train.py', bundle, '--reproduce', '--out', pyOut], { encoding: 'utf8', timeout: 300_000 });
     expect(py.status, py.stderr).toBe(0);
     const res = JSON.parse(readFileSync(pyOut, 'utf8')) as {
-      dataset: { subsetHashChecked: string };
-      initHashChecked: string;
+      dataset: { subsetHash: string };
+      initHash: string;
       steps: Step[];
       epochs: { trainLoss: number }[];
     };
-    expect(res.dataset.subsetHashChecked).toBe(run.dataset.subsetHash);
-    expect(res.initHashChecked).toBe(run.initHash);
+    expect(res.dataset.subsetHash).toBe(run.dataset.subsetHash);
+    expect(res.initHash).toBe(run.initHash);
     const ref = JSON.parse(readFileSync(cliOut, 'utf8')) as { epochs: { trainLoss: number }[] };
     expect(res.steps.length).toBeGreaterThanOrEqual(10);
     for (const s of res.steps.slice(0, 10)) expect(Math.abs(s.loss - s.appLoss) / s.appLoss, `step ${s.step}`).toBeLessThan(1e-4);
@@ -130,6 +130,25 @@ describe.skipIf(!ready)('run bundle → train.py --reproduce', () => {
     const c = epochLosses(join(dir, 'cont.json'));
     expect(c.length).toBe(1);
     expect(rel(c[0], ref[1])).toBeLessThan(1e-3);
+    // --out in the CLI's schema: the per-epoch fields the app's charts read
+    const doc = JSON.parse(readFileSync(join(dir, 'cont.json'), 'utf8')) as { epochs: Record<string, unknown>[]; config: unknown };
+    const cliEpoch = (JSON.parse(readFileSync(join(dir, 'two.json'), 'utf8')) as { epochs: Record<string, unknown>[] }).epochs[1];
+    for (const k of [
+      'stage',
+      'epoch',
+      'step',
+      'lr',
+      'trainLoss',
+      'trainAccuracy',
+      'testLoss',
+      'testAccuracy',
+      'perClassAccuracy',
+      'groupAccuracy',
+      'confusion',
+      'featureNormTest',
+    ])
+      expect(typeof doc.epochs[0][k], k).toBe(typeof cliEpoch[k]);
+    expect(doc.epochs[0].step).toBe(cliEpoch.step);
     // the plain mode: from init.safetensors with the app's sampler, augmentation and noise streams (no steps.json)
     const plain = trainPy(join(dir, 'two'), join(dir, 'plain.json'), []);
     expect(plain.status, plain.stderr).toBe(0);

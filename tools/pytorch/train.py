@@ -24,6 +24,7 @@ import math
 import os
 import struct
 import sys
+import time
 
 import torch
 import torch.nn as nn
@@ -574,20 +575,51 @@ def load_bundle(path):
     return run, indices, steps
 
 
-def evaluate(model, images, labels, mean, std, C, device, batch=500):
+def evaluate(model, images, labels, mean, std, C, device, scale, batch=500):
+    """Test metrics as the app reports them: accuracy, per-class accuracy, confusion, CE at the inference scale."""
     model.eval()
-    correct = torch.zeros(C)
-    total = torch.zeros(C)
+    confusion = torch.zeros(C, C, dtype=torch.long)
+    loss_sum = 0.0
+    norm_sum = torch.zeros(C, dtype=torch.float64)
     with torch.no_grad():
         for i in range(0, len(labels), batch):
             x = make_batch(images[i : i + batch], mean, std).to(device)
-            pred = model(x).argmax(1).cpu()
+            feats = model.features(x)
+            out = model.linear(feats)
             y = labels[i : i + batch]
-            total += torch.bincount(y, minlength=C).float()
-            correct += torch.bincount(y[pred == y], minlength=C).float()
+            loss_sum += float(F.cross_entropy(out.cpu() * scale, y, reduction="sum"))
+            pred = out.argmax(1).cpu()
+            confusion += torch.bincount(y * C + pred, minlength=C * C).view(C, C)
+            norm_sum.index_add_(0, y, feats.norm(dim=1).cpu().double())
     model.train()
-    per = [float(c / t) if t > 0 else None for c, t in zip(correct, total)]
-    return float(correct.sum() / total.sum()), per
+    total = confusion.sum(1)
+    per = [float(confusion[c, c] / total[c]) if total[c] > 0 else None for c in range(C)]
+    return {
+        "testLoss": loss_sum / max(1, len(labels)),
+        "testAccuracy": float(confusion.diag().sum() / max(1, len(labels))),
+        "perClassAccuracy": per,
+        "confusion": confusion.tolist(),
+        "featureNormTest": [float(norm_sum[c] / total[c]) if total[c] > 0 else None for c in range(C)],
+    }
+
+
+def groups_of(counts):
+    return ["many" if n > 100 else "medium" if n >= 20 else "few" for n in counts]
+
+
+def group_accuracy(per, groups):
+    out = {}
+    for g in ("many", "medium", "few"):
+        v = [a for a, k in zip(per, groups) if k == g and a is not None]
+        out[g] = sum(v) / len(v) if v else None
+    return out
+
+
+def inference_scale(loss, params, head):
+    if head != "cosine":
+        return 1.0
+    p = {**LOSS_DEFAULTS[loss], **(params or {})}
+    return float(p["s"] if "s" in p else p.get("scale", 30))
 
 
 def main(argv=None):
@@ -646,6 +678,8 @@ def main(argv=None):
             drw_active=epoch >= drw_start_epoch(T),
         )
 
+    step_count = [0]
+
     def train_step(pos, lr, epoch, draws=None, noise=None):
         for g in opt.param_groups:
             g["lr"] = lr
@@ -657,10 +691,40 @@ def main(argv=None):
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
+        step_count[0] += 1
         return float(loss), (out.argmax(1) == y).sum().item()
 
     epochs_out = []
     step_log = []
+    groups = groups_of(counts)
+    scale = inference_scale(loss_id, params, cfg["head"])
+    started = time.time()
+    epoch_start = [time.time()]
+
+    def epoch_metrics(e, train_loss, train_acc, lr):
+        seconds = time.time() - epoch_start[0]
+        ev = evaluate(model, x_test, y_test, mean, std, C, device, scale)
+        epoch_start[0] = time.time()
+        print(f"epoch {e + 1}: train loss {train_loss:.6f}, test acc {100 * ev['testAccuracy']:.2f}%", file=sys.stderr)
+        return {
+            "stage": 1,
+            "epoch": e,
+            "epochsInStage": T,
+            "step": step_count[0],
+            "lr": lr,
+            "alpha": fbl_alpha(e, T, cfg.get("fblCurriculum", "scaled")),
+            "gaActive": loss_id == "kps" and params.get("ga", 1) >= 0.5 and e >= ga_start_epoch(T),
+            "drwActive": loss_id == "ldam" and e >= drw_start_epoch(T),
+            "trainLoss": train_loss,
+            "trainAccuracy": train_acc,
+            **ev,
+            "selection": "test",
+            "selectionScore": ev["testAccuracy"],
+            "groupAccuracy": group_accuracy(ev["perClassAccuracy"], groups),
+            "seconds": seconds,
+            "imagesPerSecond": len(y_train) / max(seconds, 1e-9),
+            "engine": "pytorch",
+        }
     if a.reproduce:
         if cfg.get("mixupAlpha"):
             raise SystemExit("--reproduce: runs with mixup are not recorded step by step yet")
@@ -677,14 +741,13 @@ def main(argv=None):
                 draws = torch.tensor(s["augment"], dtype=torch.long).view(-1, 3) if s.get("augment") else None
                 noise = torch.tensor(s["noise"], dtype=torch.float32).view(len(pos), C) if s.get("noise") else None
                 loss, ok = train_step(pos, s["lr"], e, draws, noise)
+                last_lr = s["lr"]
                 ref = s["loss"]
                 step_log.append({"step": s["step"], "loss": loss, "appLoss": ref, "relDiff": abs(loss - ref) / max(abs(ref), 1e-12)})
                 lsum += loss * len(pos)
                 n += len(pos)
                 correct += ok
-            acc, per = evaluate(model, x_test, y_test, mean, std, C, device)
-            epochs_out.append({"stage": 1, "epoch": e, "trainLoss": lsum / n, "trainAccuracy": correct / n, "testAccuracy": acc, "perClassAccuracy": per})
-            print(f"epoch {e + 1}: train loss {lsum / n:.6f}, test acc {100 * acc:.2f}%", file=sys.stderr)
+            epochs_out.append(epoch_metrics(e, lsum / n, correct / n, last_lr))
     else:
         if cfg.get("mixupAlpha"):
             raise SystemExit("runs with mixup are not supported by this script yet")
@@ -692,6 +755,7 @@ def main(argv=None):
             if not run.get("rng"):
                 raise SystemExit("--continue: the bundle has no random-stream state (the run stopped mid-epoch)")
             start = run["epochsDone"]
+            step_count[0] = run.get("steps", 0)
             streams = {k: AppRng(state=v) for k, v in run["rng"].items()}
             mom, _ = load_safetensors(os.path.join(a.bundle, "momentum.safetensors"))
             named = dict(model.named_parameters())
@@ -716,23 +780,46 @@ def main(argv=None):
                 noise = gcl_noise(streams["noise"], len(pos), C) if loss_id == "gcl" else None
                 lr = stage1_lr(e + b / nb, T, cfg["lr"], schedule, cfg["warmup"])
                 loss, ok = train_step(pos, lr, e, draws, noise)
+                last_lr = lr
                 step_log.append({"epoch": e, "loss": loss})
                 lsum += loss * len(pos)
                 n += len(pos)
                 correct += ok
-            acc, per = evaluate(model, x_test, y_test, mean, std, C, device)
-            epochs_out.append({"stage": 1, "epoch": e, "trainLoss": lsum / n, "trainAccuracy": correct / n, "testAccuracy": acc, "perClassAccuracy": per})
-            print(f"epoch {e + 1}: train loss {lsum / n:.6f}, test acc {100 * acc:.2f}%", file=sys.stderr)
+            epochs_out.append(epoch_metrics(e, lsum / n, correct / n, last_lr))
 
+    best = max(epochs_out, key=lambda m: m["testAccuracy"]) if epochs_out else None
+    last = epochs_out[-1] if epochs_out else None
     result = {
         "tool": "long-tail-playground train.py",
         "version": 1,
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "mode": "reproduce" if a.reproduce else "continue" if a.cont else "train",
         "config": cfg,
+        "stage2Config": None,
+        "backend": {"name": "pytorch", "reason": f"torch {torch.__version__} on {device}"},
+        "engine": "pytorch",
+        "dataset": {
+            "id": run["dataset"]["id"],
+            "title": run["dataset"].get("title"),
+            "classNames": run["dataset"].get("classNames"),
+            "counts": counts,
+            "groups": groups,
+            "trainImages": len(y_train),
+            "testImages": len(y_test),
+            "subsetHash": got,
+        },
+        "initHash": init_hash,
+        "model": {"kind": cfg["model"], "head": cfg["head"], "headNote": None},
         "lossParams": params,
-        "dataset": {**run["dataset"], "subsetHashChecked": got},
-        "initHashChecked": init_hash,
+        "halted": None,
+        "seconds": time.time() - started,
+        "bestEpoch": best["epoch"] if best else None,
+        "stage2Origin": None,
         "epochs": epochs_out,
+        "stage2Epochs": [],
+        "final": {k: last[k] for k in ("stage", "testAccuracy", "groupAccuracy", "perClassAccuracy", "featureNormTest", "confusion")}
+        if last
+        else None,
         "steps": step_log,
     }
     text = json.dumps(result, indent=1)
