@@ -5,9 +5,9 @@
  * with a warning without them, except under CI=true.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PY, probeTorch } from '../core/export/helpers';
@@ -156,4 +156,48 @@ describe.skipIf(!ready)('run bundle → train.py --reproduce', () => {
     expect(p.length).toBe(2);
     p.forEach((v, i) => expect(rel(v, ref[i]), `epoch ${i + 1}`).toBeLessThan(1e-3));
   });
+
+  it('gives the single-process epoch loss on 2 processes (gloo), for the instance and the class-balanced sampler', async () => {
+    const one = join(dir, 'one'); // the 1-epoch bundle of the test above
+    expect(existsSync(join(one, 'run.json'))).toBe(true);
+    const cb = join(dir, 'one-cb');
+    cpSync(one, cb, { recursive: true });
+    const run = JSON.parse(readFileSync(join(cb, 'run.json'), 'utf8')) as { config: { sampler: string } };
+    run.config.sampler = 'classBalanced';
+    writeFileSync(join(cb, 'run.json'), JSON.stringify(run));
+    let port = 29600 + (process.pid % 300);
+    for (const [name, bundle] of [
+      ['instance', one],
+      ['classBalanced', cb],
+    ] as const) {
+      const single = trainPy(bundle, join(dir, `${name}-1.json`), []);
+      expect(single.status, single.stderr).toBe(0);
+      // the environment torchrun gives each process (Debian's torch 1.13 launcher fails on Python 3.11 before it
+      // starts them), one process per rank
+      const ranks = [0, 1].map(
+        (rank) =>
+          new Promise<{ code: number | null; err: string }>((done) => {
+            const env = {
+              ...process.env,
+              MASTER_ADDR: '127.0.0.1',
+              MASTER_PORT: String(port),
+              WORLD_SIZE: '2',
+              RANK: String(rank),
+              LOCAL_RANK: String(rank),
+            };
+            const p = spawn(PY, ['tools/pytorch/train.py', bundle, '--out', join(dir, `${name}-2.json`)], { env });
+            let err = '';
+            p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+            p.on('close', (code) => done({ code, err }));
+          }),
+      );
+      port++;
+      for (const r of await Promise.all(ranks)) expect(r.code, r.err).toBe(0);
+      const doc = JSON.parse(readFileSync(join(dir, `${name}-2.json`), 'utf8')) as { worldSize: number };
+      expect(doc.worldSize).toBe(2);
+      const [a, b] = [epochLosses(join(dir, `${name}-2.json`)), epochLosses(join(dir, `${name}-1.json`))];
+      expect(a.length).toBe(1);
+      expect(rel(a[0], b[0]), name).toBeLessThan(1e-4);
+    }
+  }, 300_000);
 });

@@ -27,6 +27,8 @@ import sys
 import time
 
 import torch
+import torch.distributed as dist
+import torch.distributed.nn as dist_nn
 import torch.nn as nn
 import torch.nn.functional as F
 
@@ -58,7 +60,7 @@ def load_safetensors(path):
         dtype = _DTYPES[e["dtype"]]
         raw = bytearray(data[begin:end])
         t = torch.frombuffer(raw, dtype=dtype) if raw else torch.empty(0, dtype=dtype)
-        out[name] = t.reshape(e["shape"]).clone()
+        out[name] = t.reshape(e["shape"]).clone(memory_format=torch.contiguous_format)
     return out, meta
 
 
@@ -350,6 +352,54 @@ def form_loss(form, output, labels, features=None, noise=None):
     return (w * nll).sum() / w.sum()
 
 
+def form_terms(form, output, labels, features=None, noise=None):
+    """(Σ w_y·φ·nll, Σ w_y) of a batch: the two sums a data-parallel step reduces over the processes."""
+    C = output.shape[1]
+    one = dict(form, classWeight=form["classWeight"] or [1.0] * C, focalGamma=form["focalGamma"])
+    w = torch.tensor(one["classWeight"], dtype=output.dtype, device=output.device)[labels]
+    # the per-sample terms: a weighted "mean" over a batch of one sample each
+    nll = torch.stack([form_loss(dict(one, classWeight=None), output[i : i + 1], labels[i : i + 1],
+                                 None if features is None else features[i : i + 1],
+                                 None if noise is None else noise[i : i + 1]) for i in range(len(labels))])
+    return (w * nll).sum(), w.sum()
+
+
+# ---------------------------------------------------------------------------------------------- data parallel
+# Under torchrun every process draws the same global batch (same streams, same sampler) and takes every W-th image
+# of it; BatchNorm statistics are reduced over the processes, and the loss is Σ over the processes of the local sums
+# divided by the global weight sum, so a step equals the single-process step on the whole batch.
+
+
+def sync_bn_forward(bn, x):
+    if not bn.training:
+        return F.batch_norm(x, bn.running_mean, bn.running_var, bn.weight, bn.bias, False, 0.0, bn.eps)
+    C = x.shape[1]
+    n_local = torch.tensor([x.numel() / C], dtype=x.dtype, device=x.device)
+    stats = dist_nn.all_reduce(torch.cat([x.sum((0, 2, 3)), n_local]))
+    n = stats[-1]
+    mean = stats[:C] / n
+    d = x - mean.view(1, -1, 1, 1)  # two passes: as accurate as the single-process statistics
+    var = dist_nn.all_reduce((d * d).sum((0, 2, 3))) / n
+    with torch.no_grad():
+        bn.running_mean.mul_(1 - bn.momentum).add_(bn.momentum * mean.detach())
+        bn.running_var.mul_(1 - bn.momentum).add_(bn.momentum * var.detach() * n / (n - 1))
+        bn.num_batches_tracked += 1
+    xh = d / torch.sqrt(var.view(1, -1, 1, 1) + bn.eps)
+    return xh * bn.weight.view(1, -1, 1, 1) + bn.bias.view(1, -1, 1, 1)
+
+
+class FeaturesAndOutput(nn.Module):
+    """The model as DistributedDataParallel wraps it: forward gives (pooled features, classifier output)."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        f = self.net.features(x)
+        return f, self.net.linear(f)
+
+
 # ------------------------------------------------------------------------------------------------- schedules
 
 
@@ -636,6 +686,12 @@ def main(argv=None):
 
     run, indices, steps = load_bundle(a.bundle)
     cfg = run["config"]
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
+    if world > 1:
+        dist.init_process_group("nccl" if a.device == "cuda" else "gloo")
+        if a.device == "cuda":
+            torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
     device = torch.device(a.device)
     torch.manual_seed(cfg["seed"])
     tr_img, tr_lab, te_img, te_lab = load_official(run["dataset"]["id"], a.data_root)
@@ -658,6 +714,14 @@ def main(argv=None):
     weights, _ = load_safetensors(os.path.join(a.bundle, "model.safetensors") if a.cont else init_path)
     model.load_state_dict(weights, strict=True)
     model.to(device).train()
+    ddp = None
+    if world > 1:
+        import types
+
+        for m in model.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.forward = types.MethodType(sync_bn_forward, m)
+        ddp = nn.parallel.DistributedDataParallel(FeaturesAndOutput(model), broadcast_buffers=False)
     for m in model.modules():  # the app's BN: running statistics with momentum 0.1, eps 1e-5 (PyTorch defaults)
         if isinstance(m, nn.BatchNorm2d):
             m.momentum, m.eps = 0.1, 1e-5
@@ -683,16 +747,33 @@ def main(argv=None):
     def train_step(pos, lr, epoch, draws=None, noise=None):
         for g in opt.param_groups:
             g["lr"] = lr
+        if ddp is not None:  # this process' share of the global batch
+            pos = pos[rank::world]
+            draws = None if draws is None else draws[rank::world]
+            noise = None if noise is None else noise[rank::world]
         x = make_batch(x_train[pos], mean, std, draws).to(device)
         y = y_train[pos].to(device)
-        feats = model.features(x)
-        out = model.linear(feats)
-        loss = form_loss(form_at(epoch), out, y, feats, None if noise is None else noise.to(device))
+        noise = None if noise is None else noise.to(device)
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+        if ddp is None:
+            feats = model.features(x)
+            out = model.linear(feats)
+            loss = form_loss(form_at(epoch), out, y, feats, noise)
+            loss.backward()
+            ok = (out.argmax(1) == y).sum().item()
+        else:
+            feats, out = ddp(x)
+            num, den = form_terms(form_at(epoch), out, y, feats, noise)
+            den = den.detach().clone()
+            dist.all_reduce(den)
+            local = num / den
+            (local * world).backward()  # DDP averages the gradients over the processes
+            red = torch.stack([local.detach(), (out.argmax(1) == y).sum().to(local.dtype)])
+            dist.all_reduce(red)
+            loss, ok = red[0], int(red[1])
         opt.step()
         step_count[0] += 1
-        return float(loss), (out.argmax(1) == y).sum().item()
+        return float(loss), ok
 
     epochs_out = []
     step_log = []
@@ -703,6 +784,8 @@ def main(argv=None):
 
     def epoch_metrics(e, train_loss, train_acc, lr):
         seconds = time.time() - epoch_start[0]
+        if rank != 0:  # the first process evaluates and writes
+            return {"epoch": e, "trainLoss": train_loss}
         ev = evaluate(model, x_test, y_test, mean, std, C, device, scale)
         epoch_start[0] = time.time()
         print(f"epoch {e + 1}: train loss {train_loss:.6f}, test acc {100 * ev['testAccuracy']:.2f}%", file=sys.stderr)
@@ -787,6 +870,10 @@ def main(argv=None):
                 correct += ok
             epochs_out.append(epoch_metrics(e, lsum / n, correct / n, last_lr))
 
+    if world > 1:
+        dist.destroy_process_group()
+        if rank != 0:
+            return
     best = max(epochs_out, key=lambda m: m["testAccuracy"]) if epochs_out else None
     last = epochs_out[-1] if epochs_out else None
     result = {
@@ -822,6 +909,8 @@ def main(argv=None):
         else None,
         "steps": step_log,
     }
+    if world > 1:
+        result["worldSize"] = world
     text = json.dumps(result, indent=1)
     if a.out:
         tmp = f"{a.out}.tmp-{os.getpid()}"
