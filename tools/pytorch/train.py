@@ -3,18 +3,29 @@
 
   python3 train.py BUNDLE_DIR [--reproduce | --continue] [--epochs N] [--data-root DIR] [--device cpu|cuda|mps]
                    [--out FILE.json]
+  torchrun --nproc_per_node N train.py BUNDLE_DIR ...      (torch >= 2: also --nproc-per-node)
 
 A bundle (written by `npm run train -- ... --save-bundle DIR`) holds run.json (config, loss hyperparameters,
-schedule, seed, class names and counts, data set id, subset hash), indices.json (training- and test-subset indices
-into the official data files' order), steps.json (each training step's subset positions, augmentation draws, lr,
-GCL noise and the app's loss), init.safetensors and model.safetensors.
+schedule, seed, class names and counts, data set id, subset and init hashes, the random-stream states at the end),
+indices.json (training- and test-subset indices into the official data files' order), steps.json (each training
+step's subset positions, augmentation draws, lr, GCL noise and the app's loss), init.safetensors,
+model.safetensors and momentum.safetensors.
 
-  --reproduce  train from init.safetensors with the recorded batches (same images, order, augmentation, noise and
-               lr per step) and compare each step's loss with the app's
-  --continue   train further from model.safetensors (momentum starts at zero; batches drawn here, seeded)
+Modes (every mode first checks the subset hash against the official files and the hash of init.safetensors):
+  (none)       train from init.safetensors for the run's epochs (or --epochs), drawing batches, augmentation and
+               GCL noise from the app's own seeded streams: the run as the app computes it
+  --reproduce  replay the recorded steps from init.safetensors (same images, order, augmentation, noise and lr per
+               step) and report each step's loss beside the app's
+  --continue   go on from model.safetensors + momentum.safetensors with the streams where the run left them, up to
+               --epochs N epochs in all (the lr schedule is that of an N-epoch run)
 
-Needs only torch; safetensors files are read and written by the small codec below. Fashion-MNIST is read from the
-official IDX .gz files (default data root /usr/share/datasets/fashion-mnist).
+Under torchrun (WORLD_SIZE > 1; gloo on CPU, nccl with --device cuda) every process draws the same global batch and
+takes every N-th image of it; BatchNorm statistics and the loss are reduced over the processes, so the steps equal
+the single-process ones (the global batch and the sampler are kept). The first process evaluates and writes --out.
+
+--out writes the CLI's JSON schema (config, dataset, epochs[] with trainLoss, testAccuracy, per-class and group
+accuracy, confusion, ...). Needs only torch; safetensors is read and written by the codec below. Fashion-MNIST is
+read from the official IDX .gz files (default data root /usr/share/datasets/fashion-mnist).
 """
 import argparse
 import gzip
@@ -678,7 +689,7 @@ def main(argv=None):
     mode = ap.add_mutually_exclusive_group()
     mode.add_argument("--reproduce", action="store_true", help="replay the recorded run from init.safetensors")
     mode.add_argument("--continue", dest="cont", action="store_true", help="train further from model.safetensors")
-    ap.add_argument("--epochs", type=int, help="epochs to train (default: the run's)")
+    ap.add_argument("--epochs", type=int, help="epochs in all (default: the run's); --reproduce: epochs replayed")
     ap.add_argument("--data-root", help="folder of the official data files")
     ap.add_argument("--device", default="cpu", choices=["cpu", "cuda", "mps"])
     ap.add_argument("--out", help="write the per-epoch results (JSON) there")
