@@ -4,6 +4,7 @@
  * runs on another subset only on the time charts (loss / accuracy, many / medium / few: numbers of their own run),
  * not on the per-class charts, whose classes and counts are the current subset's.
  */
+import { TryImagePhoneButton } from './TryImage';
 import { useMemo, useState } from 'react';
 import { ChartsPanel, type RunSeries } from './charts';
 import { PresenterBar } from './charts/ChartCard';
@@ -85,6 +86,7 @@ export function ChartsArea() {
           <CompareRuns />
         </PanelBoundary>
       )}
+      <TryImagePhoneButton />
       {/* the skip link's target: focus lands here, the next Tab on the first chart */}
       <div id="charts" className="charts-anchor" tabIndex={-1} aria-label="Charts" role="region">
         {summary ? (
