@@ -16,7 +16,9 @@ import { testLogits } from '../core/export/logits';
 import { LossWatch } from '../core/train/halt-cause';
 import { checkConfigFlags, checkOutputs } from './checks';
 import { CONFIG_OPTIONS, FlagError, applyConfigFlags, flagHelp, lossParamFlag, readFlags } from './flags';
-import { checkNotInputs, saveOutput } from './outputs';
+import { checkNotInputs, checkOutputFolder, saveOutput } from './outputs';
+import { BUNDLE_FILES, writeBundle } from './bundle';
+import type { StepRecord } from '../core/train/trainer';
 import { Interrupt } from './interrupt';
 import { applyRecipe } from '../core/train/recipe';
 import { runSweep, SWEEP_USAGE } from './train-sweep';
@@ -67,6 +69,9 @@ Export (written after training, from the final weights)
                         safetensors with PyTorch ResNet_s state-dict names and layouts, metadata incl. mean/std
   --save-test-logits FILE.json
                         {"indices": [...], "logits": [[...]]}: classifier outputs of the first 256 test images
+  --save-bundle DIR     run bundle for tools/pytorch/train.py: run.json, indices.json (official data order),
+                        steps.json (every step's images, augmentation, noise, lr, loss), init.safetensors,
+                        model.safetensors; \`python3 tools/pytorch/train.py DIR --reproduce\` replays the run
 `;
 
 function usage(msg?: string): never {
@@ -96,6 +101,7 @@ function parse(argv: string[]) {
       'save-tfjs': { type: 'string' },
       'save-safetensors': { type: 'string' },
       'save-test-logits': { type: 'string' },
+      'save-bundle': { type: 'string' },
       recipe: { type: 'string' },
       sweep: { type: 'string' },
       'sweep-when': { type: 'string' },
@@ -127,13 +133,13 @@ function parse(argv: string[]) {
   const backend = oneOf('backend', v.backend, ['auto', 'wasm', 'cpu', 'webgpu'] as const) ?? 'auto';
   if ((c.dataset === 'cifar10-lt' || c.dataset === 'cifar100-lt') && !v.data)
     usage(`--dataset ${c.dataset} needs --data FILE (the official binary archive)`);
-  const save = { tfjs: v['save-tfjs'], safetensors: v['save-safetensors'], testLogits: v['save-test-logits'] };
+  const save = { tfjs: v['save-tfjs'], safetensors: v['save-safetensors'], testLogits: v['save-test-logits'], bundle: v['save-bundle'] };
   let sweep: SweepPlan | null = null;
   if (v.sweep !== undefined) {
     const plan = parseSweepArg(v.sweep, c);
     if (!plan.ok) usage(plan.why);
     sweep = plan.value;
-    if (save.tfjs || save.safetensors || save.testLogits) usage('--save-* exports one model; not with --sweep');
+    if (save.tfjs || save.safetensors || save.testLogits || save.bundle) usage('--save-* exports one model; not with --sweep');
   }
   const sweepWhen = oneOf('sweep-when', v['sweep-when'], ['last', 'best'] as const) ?? 'last';
   const bad =
@@ -143,7 +149,8 @@ function parse(argv: string[]) {
       ['--save-tfjs', save.tfjs],
       ['--save-safetensors', save.safetensors],
       ['--save-test-logits', save.testLogits],
-    ]);
+    ]) ??
+    (save.bundle === undefined ? null : checkOutputFolder('--save-bundle', save.bundle, BUNDLE_FILES, [['--data', v.data]]));
   if (bad) usage(bad);
   return { config: c, stage2: !!v.stage2, backend, out: v.out, quiet: !!v.quiet, data: v.data, save, sweep, sweepWhen };
 }
@@ -223,8 +230,17 @@ async function main(): Promise<void> {
     process.exitCode = interrupt.exitCode ?? (saved ? 0 : 1);
     return;
   }
-  const { result, trainer } = await trainOnce(args, dataset, backend, progress, interrupt);
+  const { result, trainer, bundle } = await trainOnce(args, dataset, backend, progress, interrupt);
   writeResult(JSON.stringify(result, null, 1));
+  if (args.save.bundle && bundle) {
+    await trainer.syncModel();
+    const model = exportSafetensors(trainer.model, exportInfoFromTrainer(trainer, backend.name));
+    const epochsDone = result.epochs.length;
+    const r = await writeBundle(args.save.bundle, { trainer, init: bundle.init, model, steps: bundle.steps, epochsDone });
+    if (r.ok) progress.line(`wrote ${args.save.bundle}/ (run bundle for tools/pytorch/train.py)`);
+    else progress.always(`error: ${r.message}`);
+    saved &&= r.ok;
+  }
   const exp = args.save;
   if (exp.tfjs || exp.safetensors || exp.testLogits) {
     await trainer.syncModel(); // the fused engine's weights into the tfjs model
@@ -249,7 +265,16 @@ async function trainOnce(
   progress: Progress,
   interrupt: Interrupt,
 ) {
-  const trainer = new Trainer(dataset, args.config, { gpuDevice: await fusedDevice(args.config.engine, backend.name) });
+  const steps: StepRecord[] = [];
+  const trainer = new Trainer(dataset, args.config, {
+    gpuDevice: await fusedDevice(args.config.engine, backend.name),
+    ...(args.save.bundle ? { onStep: (s: StepRecord) => steps.push(s) } : {}),
+  });
+  let init: Uint8Array | null = null;
+  if (args.save.bundle) {
+    await trainer.syncModel();
+    init = exportSafetensors(trainer.model, exportInfoFromTrainer(trainer, backend.name));
+  }
   if (trainer.headNote) progress.line(trainer.headNote);
   const engine = trainer.engineResolution();
   if (engine.note) throw new Error(`--engine fused: ${engine.note}`);
@@ -337,7 +362,7 @@ async function trainOnce(
         }
       : null,
   };
-  return { result, trainer };
+  return { result, trainer, bundle: init ? { init, steps } : null };
 }
 
 /**

@@ -85,3 +85,60 @@ export function areaShown(area: HideArea, hidden: ReadonlySet<HideId> | readonly
 export function configPanelShown(hidden: ReadonlySet<HideId> | readonly HideId[]): boolean {
   return (['config-data', 'config-model', 'config-loss', 'config-stage2'] as const).some((a) => areaShown(a, hidden));
 }
+
+/** The hide ids that stand for settings (the configuration panel's groups, less the histogram, which shows data). */
+export type SettingHideId = Exclude<Extract<(typeof CONTROLS)[number], { area: `config-${string}` }>['id'], 'histogram'>;
+
+export const SETTING_HIDE_IDS: readonly SettingHideId[] = HIDEABLE.filter((h) => h.area.startsWith('config-') && h.id !== 'histogram').map(
+  (h) => h.id as SettingHideId,
+);
+
+/**
+ * The one rule of a classroom link: a hidden setting takes with it every control that would change it. A setting's
+ * own fields are hidden by its id; this map lists every other control that changes settings, with the settings it
+ * changes, and each of them asks `controlShown` (through `useControlShown` in src/ui/ClassroomLink.tsx) before it
+ * renders. The sweep's parameters are listed one by one: the sweep offers the ones still shown and disappears when
+ * none is left.
+ */
+export const CONTROL_CHANGES = {
+  /** Trains CE (linear head), KPS, FBL and GCL with their default hyperparameters, GCL through stage 2. */
+  preset: ['loss', 'loss-params', 'model', 'stage2'],
+  'sweep-loss-param': ['loss-params'],
+  'sweep-lr': ['optimiser'],
+  'sweep-batchSize': ['optimiser'],
+  'sweep-imbalance': ['imbalance'],
+  /** Replaces the whole configuration with the loaded model's. */
+  'load-model': SETTING_HIDE_IDS,
+  /** Restores the saved run's settings. */
+  resume: SETTING_HIDE_IDS,
+  /** On: the loss' authors' settings; off: clears mixup, linear init, FBL curriculum, stage-2 source and sampler. */
+  'recipe-toggle': ['optimiser', 'sampling', 'model', 'loss-params', 'stage2'],
+  'recipe-batchSize': ['optimiser'],
+  'recipe-mixupAlpha': ['sampling'],
+  'recipe-linearInit': ['model'],
+  'recipe-fblCurriculum': ['loss-params'],
+  'recipe-stage2.from': ['stage2'],
+  'recipe-stage2.sampler': ['stage2'],
+  'recipe-stage2.batchSize': ['stage2'],
+  /** Holds part of the training images out: it changes the training data. */
+  'validation-split': ['data'],
+  /** Starts the GCL classifier re-training (the header's button and the stage-2 section's). */
+  'stage2-start': ['stage2'],
+} as const satisfies Record<string, readonly SettingHideId[]>;
+
+export type SettingControl = keyof typeof CONTROL_CHANGES;
+
+/** False when a classroom link hides a setting this control would change (then it is not rendered). */
+export function controlShown(control: SettingControl, hidden: ReadonlySet<HideId> | readonly HideId[]): boolean {
+  const has = (id: HideId) => ('has' in hidden ? hidden.has(id) : hidden.includes(id));
+  return !CONTROL_CHANGES[control].some(has);
+}
+
+/** The control of one sweep parameter ('lr' | 'batchSize' | 'imbalance' | a loss hyperparameter key). */
+export function sweepControl(paramId: string): SettingControl {
+  return paramId === 'lr' || paramId === 'batchSize' || paramId === 'imbalance' ? `sweep-${paramId}` : 'sweep-loss-param';
+}
+
+/** The sweep is offered while at least one of its parameters is. */
+export const sweepShown = (hidden: ReadonlySet<HideId> | readonly HideId[]) =>
+  (['sweep-loss-param', 'sweep-lr', 'sweep-batchSize', 'sweep-imbalance'] as const).some((c) => controlShown(c, hidden));

@@ -31,6 +31,10 @@ function Shell({ pg }: { pg: Playground }) {
   const withConfig = configPanelShown(useHidden());
   return (
     <div className="app">
+      {/* the first Tab stop: past the header, the settings and Compare runs */}
+      <a className="skip-link" href="#charts">
+        Skip to the charts
+      </a>
       <PanelBoundary name="header">
         <Header />
       </PanelBoundary>

@@ -4,8 +4,11 @@
  * runs on another subset only on the time charts (loss / accuracy, many / medium / few: numbers of their own run),
  * not on the per-class charts, whose classes and counts are the current subset's.
  */
+import { TryImagePhoneButton } from './TryImage';
 import { useMemo, useState } from 'react';
 import { ChartsPanel, type RunSeries } from './charts';
+import { PresenterBar } from './charts/ChartCard';
+import { PresenterHeader } from './Header';
 import { FMNIST_CLASS_NAMES } from '../state/settings';
 import { switchEpochs } from '../state/change-policy';
 import { LOSSES } from '../core/losses/registry';
@@ -73,6 +76,8 @@ export function ChartsArea() {
   const only = useMemo(() => CHARTS.map((c) => c.id).filter((id) => !hidden.has(chartHideId(id))), [hidden]);
   // confusion-matrix drill-down: the clicked cell's test images
   const [drill, setDrill] = useState<DrillTarget | null>(null);
+  // one element for good: a new context value would re-render every memoised chart on each batch
+  const presenterBar = useMemo(() => <PresenterHeader />, []);
   return (
     <main className="charts-area" aria-label="Live charts">
       <RunningLine />
@@ -81,24 +86,30 @@ export function ChartsArea() {
           <CompareRuns />
         </PanelBoundary>
       )}
-      {summary ? (
-        <PanelBoundary name="charts">
-          <ChartsPanel
-            runs={runs}
-            timeRuns={timeRuns}
-            counts={counts}
-            groups={groups}
-            classNames={classNames}
-            totalEpochs={run?.config.epochs ?? 1}
-            gaStartEpoch={gaStart}
-            drwStartEpoch={drwStart}
-            only={only}
-            onCellClick={(trueClass, predClass, cell) => setDrill({ trueClass, predClass, cell })}
-          />
-        </PanelBoundary>
-      ) : (
-        <p className="charts-placeholder">The charts appear once the data is loaded.</p>
-      )}
+      <TryImagePhoneButton />
+      {/* the skip link's target: focus lands here, the next Tab on the first chart */}
+      <div id="charts" className="charts-anchor" tabIndex={-1} aria-label="Charts" role="region">
+        {summary ? (
+          <PanelBoundary name="charts">
+            <PresenterBar.Provider value={presenterBar}>
+              <ChartsPanel
+                runs={runs}
+                timeRuns={timeRuns}
+                counts={counts}
+                groups={groups}
+                classNames={classNames}
+                totalEpochs={run?.config.epochs ?? 1}
+                gaStartEpoch={gaStart}
+                drwStartEpoch={drwStart}
+                only={only}
+                onCellClick={(trueClass, predClass, cell) => setDrill({ trueClass, predClass, cell })}
+              />
+            </PresenterBar.Provider>
+          </PanelBoundary>
+        ) : (
+          <p className="charts-placeholder">The charts appear once the data is loaded.</p>
+        )}
+      </div>
       <PanelBoundary name="confusion drill-down" onDismiss={() => setDrill(null)}>
         <ConfusionDrilldown target={drill} onClose={() => setDrill(null)} />
       </PanelBoundary>

@@ -1,4 +1,8 @@
-/** Training images per class (head first) as SVG bars, coloured many / medium / few, with a log-scale option. */
+/**
+ * Training images per class (head first) as SVG bars, coloured many / medium / few, with a log-scale option. With
+ * `onBar` it is one focusable chart like the others: the arrow keys (Home / End) pick a bar, said in a live line,
+ * and Enter / Space opens it; a click opens a bar directly.
+ */
 import { useId, useState, type KeyboardEvent } from 'react';
 import type { Group } from '../core/data/types';
 
@@ -10,12 +14,15 @@ export interface ClassHistogramProps {
   classNames: string[];
   /** data-testid of the SVG (default 'class-histogram'). */
   testId?: string;
-  /** Makes each bar a button (click, Enter, Space): called with the bar's index (e.g. to open the class' images). */
+  /** Makes the bars open something (click, or the arrow keys then Enter / Space): called with the bar's index. */
   onBar?: (i: number) => void;
 }
 
 export function ClassHistogram({ counts, groups, classNames, testId = 'class-histogram', onBar }: ClassHistogramProps) {
   const [log, setLog] = useState(true);
+  // the bar the keyboard is on (shown while the chart has focus)
+  const [active, setActive] = useState(0);
+  const [focused, setFocused] = useState(false);
   const id = useId();
   const W = 320;
   const H = 150;
@@ -32,6 +39,26 @@ export function ClassHistogram({ counts, groups, classNames, testId = 'class-his
   const ticks = log ? [1, 10, 100, 1000, 10000].filter((t) => t <= Math.max(10, max)) : [0, Math.round(max / 2), max];
   const total = counts.reduce((a, b) => a + b, 0);
   const present = (['many', 'medium', 'few'] as const).filter((g) => groups.includes(g));
+  const at = Math.min(active, Math.max(0, counts.length - 1));
+  const name = (i: number) => classNames[i] ?? `class ${i}`;
+  const onKey = (e: KeyboardEvent<SVGSVGElement>) => {
+    if (!onBar || !counts.length) return;
+    const move: Record<string, number> = {
+      ArrowRight: at + 1,
+      ArrowDown: at + 1,
+      ArrowLeft: at - 1,
+      ArrowUp: at - 1,
+      Home: 0,
+      End: counts.length - 1,
+    };
+    if (e.key in move) {
+      e.preventDefault();
+      setActive(Math.max(0, Math.min(counts.length - 1, move[e.key])));
+    } else if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      onBar(at);
+    }
+  };
   return (
     <figure className="histogram" aria-labelledby={`${id}-cap`}>
       <figcaption id={`${id}-cap`}>
@@ -44,8 +71,11 @@ export function ClassHistogram({ counts, groups, classNames, testId = 'class-his
         viewBox={`0 0 ${W} ${H}`}
         width="100%"
         role={onBar ? 'group' : 'img'}
-        aria-label={`Class histogram${onBar ? ' (press a bar to see its training images)' : ''}: ${counts.map((n, i) => `${classNames[i] ?? i} ${n}`).join(', ')}`}
+        aria-label={`Class histogram${onBar ? ' (arrow keys pick a class, Enter shows its training images)' : ''}: ${counts.map((n, i) => `${classNames[i] ?? i} ${n}`).join(', ')}`}
+        aria-describedby={onBar ? `${id}-active` : undefined}
         data-testid={testId}
+        {...(onBar ? { tabIndex: 0, onKeyDown: onKey, onFocus: () => setFocused(true), onBlur: () => setFocused(false) } : {})}
+        data-active={onBar ? at : undefined}
       >
         {ticks.map((t) => (
           <g key={t}>
@@ -64,21 +94,9 @@ export function ClassHistogram({ counts, groups, classNames, testId = 'class-his
               height={Math.max(0, top + plotH - y(n))}
               fill={GROUP_COLORS[groups[i] ?? 'many']}
               data-count={n}
-              {...(onBar
-                ? {
-                    role: 'button',
-                    tabIndex: 0,
-                    'aria-label': `${classNames[i] ?? `class ${i}`}: ${n} training images (${groups[i]}); show them`,
-                    className: 'histogram-bar',
-                    onClick: () => onBar(i),
-                    onKeyDown: (e: KeyboardEvent<SVGRectElement>) => {
-                      if (e.key === 'Enter' || e.key === ' ') {
-                        e.preventDefault();
-                        onBar(i);
-                      }
-                    },
-                  }
-                : {})}
+              stroke={onBar && focused && i === at ? '#111827' : undefined}
+              strokeWidth={onBar && focused && i === at ? 2 : undefined}
+              {...(onBar ? { className: 'histogram-bar', onClick: () => onBar(i) } : {})}
             >
               <title>{`${classNames[i] ?? `class ${i}`}: ${n} images (${groups[i]})`}</title>
             </rect>
@@ -96,6 +114,13 @@ export function ClassHistogram({ counts, groups, classNames, testId = 'class-his
         ))}
         <line x1={left} x2={left} y1={top} y2={top + plotH} stroke="#6b7280" />
       </svg>
+      {onBar && (
+        <p id={`${id}-active`} className="histogram-active" aria-live="polite" data-testid={`${testId}-active`}>
+          {focused && counts.length
+            ? `${name(at)}: ${counts[at]} training images (${groups[at]}) — Enter shows them`
+            : 'Click a bar, or focus the chart and use the arrow keys, to see a class’ training images.'}
+        </p>
+      )}
       <ul className="group-legend" aria-label="Groups">
         {present.map((g) => (
           <li key={g}>

@@ -6,7 +6,7 @@
 import { PanelBoundary } from './PanelBoundary';
 import { useId, useMemo, useRef, useState } from 'react';
 import { useModalDialog } from './use-modal-dialog';
-import { HIDEABLE, HIDE_AREAS, type HideId } from '../state/classroom';
+import { HIDEABLE, HIDE_AREAS, controlShown, type HideId, type SettingControl } from '../state/classroom';
 import { EMBEDDED } from '../state/settings';
 import { switchDataset } from '../state/rules';
 import { serialiseUrl } from '../state/url-schema';
@@ -22,6 +22,11 @@ export function useHidden(): ReadonlySet<HideId> {
 /** False when a classroom link hides this control (then it is not rendered). */
 export function useShown(id: HideId): boolean {
   return usePg((s) => !s.hidden.includes(id));
+}
+
+/** False when a classroom link hides a setting this control would change (the map in src/state/classroom.ts). */
+export function useControlShown(control: SettingControl): boolean {
+  return usePg((s) => controlShown(control, s.hidden));
 }
 
 /** The absolute link for these settings and hidden controls. */
@@ -200,8 +205,10 @@ export function ClassroomButton() {
   const [open, setOpen] = useState(false);
   return (
     <>
-      <button type="button" className="classroom-open" onClick={() => setOpen(true)} aria-haspopup="dialog">
-        Classroom link…
+      {/* a phone shows the short word (the name stays whole) */}
+      <button type="button" className="classroom-open" onClick={() => setOpen(true)} aria-haspopup="dialog" aria-label="Classroom link…">
+        <span className="label-long">Classroom link…</span>
+        <span className="label-short">Link…</span>
       </button>
       <PanelBoundary name="classroom-link dialog" onDismiss={() => setOpen(false)}>
         <ClassroomDialog open={open} onClose={() => setOpen(false)} />

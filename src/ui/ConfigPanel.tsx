@@ -8,7 +8,7 @@
  */
 import { useMemo, useState } from 'react';
 import { groupOf } from '../core/data/longtail';
-import { LOSSES, LOSS_IDS, getLoss } from '../core/losses/registry';
+import { LOSSES, LOSS_IDS } from '../core/losses/registry';
 import type { HyperParamSpec, LossId } from '../core/losses/types';
 import { HEAD_KINDS, MODEL_KINDS } from '../core/models/spec';
 import type { EngineChoice, TrainConfig } from '../core/train/config';
@@ -22,7 +22,8 @@ import { CheckField, NumberField, SelectField, SettingField } from './Fields';
 import { RecipeOptions } from './RecipeOptions';
 import { withLossKeepingRecipe } from '../state/recipe-settings';
 import { useChange } from './use-change';
-import { useHidden } from './ClassroomLink';
+import { useControlShown, useHidden } from './ClassroomLink';
+import { useStage2 } from './use-stage2';
 import { LossExplainer } from './LossExplainer';
 import { openGallery } from './gallery-state';
 import { areaShown, configPanelShown, type HideArea } from '../state/classroom';
@@ -314,7 +315,7 @@ function LossSection() {
           testId="field-loss"
         />
       )}
-      {!hidden.has('loss') && <RecipeOptions />}
+      <RecipeOptions />
       <p className="loss-summary">
         {def.summary}{' '}
         <button type="button" className="link-button" data-testid="explain-loss" onClick={() => setExplain(true)}>
@@ -341,23 +342,15 @@ function LossSection() {
 function Stage2Section() {
   const c = usePg((s) => s.settings.config);
   const runLoss = usePg((s) => s.runSettings?.config.loss);
-  const stage1Done = usePg((s) => s.stage1Done);
-  const stage = usePg((s) => s.summary?.stage ?? 1);
-  const busy = usePg((s) => s.busy);
-  const phase = usePg((s) => s.phase);
-  const head = usePg((s) => s.summary?.head);
+  const { twoStage, reason, canStart } = useStage2();
+  const startShown = useControlShown('stage2-start');
   const change = useChange();
   const s2 = c.stage2;
-  // only two-stage losses (GCL) get a stage 2: the run's loss once one exists, else the chosen one
-  const twoStage = getLoss(runLoss ?? c.loss).twoStage;
   const set =
     <K extends keyof TrainConfig['stage2']>(k: K) =>
     (v: TrainConfig['stage2'][K]) =>
       change({ stage2: { [k]: v } as Partial<TrainConfig['stage2']> });
-  let reason = '';
-  if (head === 'linear') reason = 'Stage 2 re-trains a cosine classifier: train stage 1 with a cosine head.';
-  else if (stage === 2) reason = phase === 'stageDone' ? 'Stage 2 finished.' : 'Stage 2 is running.';
-  else if (!stage1Done) reason = 'Available once stage 1 has run all its epochs.';
+  // only two-stage losses (GCL) get a stage 2: the run's loss once one exists, else the chosen one
   if (!twoStage) return null;
   return (
     <section className="panel-section" aria-labelledby="sec-stage2">
@@ -380,7 +373,7 @@ function Stage2Section() {
       <SettingField path="stage2.s" value={s2.s} onCommit={set('s')} />
       <SettingField path="stage2.m" value={s2.m} onCommit={set('m')} />
       <SettingField path="stage2.focalGamma" value={s2.focalGamma} onCommit={set('focalGamma')} />
-      <StartStage2Button disabledReason={reason} disabled={!!reason || busy} />
+      {startShown && <StartStage2Button disabledReason={reason} disabled={!canStart} />}
     </section>
   );
 }

@@ -15,6 +15,7 @@ import { FMNIST_CLASS_NAMES } from '../state/settings';
 import type { PlaygroundState } from '../state/store';
 import './export.css';
 import { PytorchHandoff } from './PytorchHandoff';
+import { useControlShown } from './ClassroomLink';
 
 const pct = (v: number | null) => (v === null || !Number.isFinite(v) ? '–' : `${(100 * v).toFixed(1)}%`);
 
@@ -41,6 +42,8 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose: () => 
   const busy = usePg((s) => s.busy);
   const epochs = usePg((s) => s.current?.epochs.length ?? 0);
   const hasRun = usePg((s) => s.summary !== null);
+  // a loaded model replaces every setting: not offered while a classroom link hides one
+  const loadShown = useControlShown('load-model');
   const ref = useModalDialog(open);
   const fileRef = useRef<HTMLInputElement>(null);
   const [working, setWorking] = useState<string | null>(null);
@@ -220,25 +223,27 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose: () => 
             )}
           </section>
 
-          <section aria-labelledby="export-load">
-            <h3 id="export-load">Load a model</h3>
-            <p className="export-hint">
-              A TensorFlow.js .zip exported by this app: it replaces the current run, is evaluated on the test set, and can be trained
-              further.
-            </p>
-            <input
-              ref={fileRef}
-              type="file"
-              accept=".zip,application/zip"
-              aria-label="Load a TensorFlow.js zip"
-              disabled={!!working || phase === 'starting' || phase === 'loading'}
-              onChange={(e) => {
-                const f = e.currentTarget.files?.[0];
-                e.currentTarget.value = '';
-                if (f) void loadZip(f);
-              }}
-            />
-          </section>
+          {loadShown && (
+            <section aria-labelledby="export-load">
+              <h3 id="export-load">Load a model</h3>
+              <p className="export-hint">
+                A TensorFlow.js .zip exported by this app: it replaces the current run, is evaluated on the test set, and can be trained
+                further.
+              </p>
+              <input
+                ref={fileRef}
+                type="file"
+                accept=".zip,application/zip"
+                aria-label="Load a TensorFlow.js zip"
+                disabled={!!working || phase === 'starting' || phase === 'loading'}
+                onChange={(e) => {
+                  const f = e.currentTarget.files?.[0];
+                  e.currentTarget.value = '';
+                  if (f) void loadZip(f);
+                }}
+              />
+            </section>
+          )}
 
           <p
             className={`export-status${status?.level === 'error' ? ' error' : ''}`}

@@ -6,7 +6,8 @@ import { formatEta } from './format';
 import { ExportButton } from './ExportDialog';
 import { TryImageButton } from './TryImage';
 import { IntroButton } from './IntroPanel';
-import { ClassroomButton, useShown } from './ClassroomLink';
+import { ClassroomButton, useControlShown, useShown } from './ClassroomLink';
+import { useStage2 } from './use-stage2';
 
 /**
  * The backend, and in a few words why — the whole sentence is its title and accessible name: what "Auto" is measuring
@@ -69,12 +70,33 @@ function Controls() {
   const showReset = useShown('reset');
   const showExport = useShown('export');
   const hasRun = usePg((s) => s.summary !== null);
+  // beside Train while it can start (the stage-2 section keeps its own button with the reason when it cannot)
+  const stage2 = useStage2();
+  const showStage2 = useControlShown('stage2-start') && stage2.twoStage && stage2.canStart;
   return (
     <div className="controls" role="group" aria-label="Training controls">
       <button type="button" className="primary" disabled={!canTrain} onClick={() => void session.train()} aria-keyshortcuts={k('toggle')}>
         Train
       </button>
-      <button type="button" disabled={!running} onClick={() => void session.pause()} aria-keyshortcuts={k('toggle')}>
+      {showStage2 && (
+        <button
+          type="button"
+          className="primary"
+          onClick={() => void session.startStage2()}
+          data-testid="header-stage2"
+          aria-label="Start stage 2"
+        >
+          <span className="label-long">Start stage 2</span>
+          <span className="label-short">Stage 2</span>
+        </button>
+      )}
+      <button
+        type="button"
+        className="pause-button"
+        disabled={!running}
+        onClick={() => void session.pause()}
+        aria-keyshortcuts={k('toggle')}
+      >
         Pause
       </button>
       <button type="button" disabled={!canTrain} onClick={() => void session.step()} aria-keyshortcuts={k('step')}>
@@ -169,6 +191,35 @@ function Counters() {
         </dd>
       </div>
     </dl>
+  );
+}
+
+/** The compact header over a chart shown full window: title, status, epoch, one Train / Pause button. */
+export function PresenterHeader() {
+  const { session } = usePlayground();
+  const phase = usePg((s) => s.phase);
+  const busy = usePg((s) => s.busy);
+  const p = usePg((s) => s.progress);
+  const running = phase === 'running';
+  const canTrain = (phase === 'ready' || phase === 'paused') && !busy;
+  return (
+    <>
+      <strong>Long-Tail Playground</strong>
+      <BackendBadge />
+      <span data-testid="present-status">
+        {PHASE_TEXT[phase] ?? phase}
+        {p ? ` · stage ${p.stage}, epoch ${Math.min(p.epoch + 1, p.epochsInStage)} / ${p.epochsInStage}` : ''}
+      </span>
+      <button
+        type="button"
+        className="primary"
+        disabled={!running && !canTrain}
+        onClick={() => void (running ? session.pause() : session.train())}
+        data-testid="present-train"
+      >
+        {running ? 'Pause' : 'Train'}
+      </button>
+    </>
   );
 }
 

@@ -6,7 +6,9 @@
  */
 import { useRef, useState } from 'react';
 import { groupOf } from '../core/data/longtail';
-import { usePg } from './context';
+import { LOSS_SHORT } from '../state/run-label';
+import { presetSettings } from '../state/compare';
+import { usePg, usePlayground } from './context';
 import { ClassHistogram } from './ClassHistogram';
 import { openGallery } from './gallery-state';
 import { dismissIntro, reopenIntro, useIntroOpen } from './intro-state';
@@ -36,6 +38,8 @@ export function IntroButton() {
 export function IntroPanel() {
   const open = useIntroOpen();
   const summary = usePg((s) => s.summary);
+  const loss = usePg((s) => s.settings.config.loss);
+  const { session, store } = usePlayground();
   const [step, setStep] = useState(0);
   const title = useRef<HTMLHeadingElement>(null);
   if (!open) return null;
@@ -96,12 +100,21 @@ export function IntroPanel() {
         </div>
       )}
       {step === 2 && (
-        <div className="intro-body">
-          <p>
-            Press <strong>Train</strong> (or <kbd>Space</kbd>) to train with plain cross-entropy and watch the tail classes lag behind. Then
-            pick a long-tail loss under <em>Loss</em> (e.g. GCL or FBL) — the earlier run stays on the charts for comparison — and open{' '}
-            <em>About this loss</em> to see why it helps.
-          </p>
+        <div className="intro-body" data-testid="intro-last">
+          {loss === 'ce' ? (
+            <p>
+              Press <strong>Train</strong> (or <kbd>Space</kbd>) to train with plain cross-entropy and watch the tail classes lag behind.
+              Then pick a long-tail loss under <em>Loss</em> (e.g. GCL or FBL) — the earlier run stays on the charts for comparison — and
+              open <em>About this loss</em> to see why it helps.
+            </p>
+          ) : (
+            <p>
+              The run is set to <strong>{LOSS_SHORT[loss] ?? loss}</strong>, a long-tail loss. To see the problem it solves first, start
+              with plain cross-entropy: train it, watch the tail classes lag behind, then pick {LOSS_SHORT[loss] ?? loss} again under{' '}
+              <em>Loss</em> — the earlier run stays on the charts for comparison — and open <em>About this loss</em> to see why it helps. Or
+              press <strong>Start</strong> to train {LOSS_SHORT[loss] ?? loss} right away.
+            </p>
+          )}
         </div>
       )}
       <div className="intro-nav">
@@ -113,9 +126,25 @@ export function IntroPanel() {
             Next
           </button>
         ) : (
-          <button type="button" className="primary" onClick={dismissIntro}>
-            Start
-          </button>
+          <>
+            {loss !== 'ce' && (
+              <button
+                type="button"
+                className="primary"
+                data-testid="intro-start-ce"
+                onClick={() => {
+                  // a fresh run (nothing trained yet): the change applies without asking
+                  void session.changeSettings(presetSettings(store.getState().settings, 'ce'));
+                  dismissIntro();
+                }}
+              >
+                Start with cross-entropy
+              </button>
+            )}
+            <button type="button" className={loss === 'ce' ? 'primary' : undefined} onClick={dismissIntro}>
+              Start
+            </button>
+          </>
         )}
       </div>
     </section>

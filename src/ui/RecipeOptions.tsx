@@ -9,6 +9,8 @@ import { numberField } from '../core/train/config-fields';
 import { usePg } from './context';
 import { CheckField, SelectField, SettingField } from './Fields';
 import { useChange } from './use-change';
+import { useHidden } from './ClassroomLink';
+import { controlShown } from '../state/classroom';
 
 function RowControl({ row }: { row: RecipeRow }) {
   const change = useChange();
@@ -102,15 +104,23 @@ export function RecipeOptions() {
   const on = recipeOf(settings) === 'authors';
   const rows = recipeRows(settings);
   const off = rows.filter((r) => !r.matches);
+  // a classroom link keeps out what would change a hidden setting (the toggle changes several)
+  const hidden = useHidden();
+  const toggleShown = controlShown('recipe-toggle', hidden);
+  const valShown = controlShown('validation-split', hidden);
+  const shownRows = rows.filter((r) => controlShown(`recipe-${r.key}`, hidden));
+  if (!toggleShown && !valShown && !shownRows.length) return null;
   return (
     <div className="recipe" role="group" aria-label="Training recipe" data-testid="recipe-options">
-      <CheckField
-        label="Authors’ recipe"
-        checked={on}
-        help="Sets, for this loss, what the authors' training scripts use: batch size, mixup, linear-head init, FBL curriculum, GCL stage 2 from the best epoch with a class-balanced sampler. Each stays editable below."
-        testId="field-recipe"
-        onCommit={(v) => change((s) => withRecipe(s, v ? 'authors' : 'ours'))}
-      />
+      {toggleShown && (
+        <CheckField
+          label="Authors’ recipe"
+          checked={on}
+          help="Sets, for this loss, what the authors' training scripts use: batch size, mixup, linear-head init, FBL curriculum, GCL stage 2 from the best epoch with a class-balanced sampler. Each stays editable below."
+          testId="field-recipe"
+          onCommit={(v) => change((s) => withRecipe(s, v ? 'authors' : 'ours'))}
+        />
+      )}
       <p className="loss-summary" data-testid="recipe-status">
         {on
           ? 'Every setting below has the authors’ value.'
@@ -118,15 +128,17 @@ export function RecipeOptions() {
             ? 'Our recipe.'
             : `Differs from the authors’ recipe in: ${off.map((r) => r.label).join(', ')}.`}
       </p>
-      {rows.map((r) => (
+      {shownRows.map((r) => (
         <RowControl key={r.key} row={r} />
       ))}
-      <SettingField
-        path="valFraction"
-        value={settings.config.valFraction ?? 0}
-        testId="field-val-fraction"
-        onCommit={(v) => change((s) => patchSettings(s, { config: { valFraction: v || undefined } }))}
-      />
+      {valShown && (
+        <SettingField
+          path="valFraction"
+          value={settings.config.valFraction ?? 0}
+          testId="field-val-fraction"
+          onCommit={(v) => change((s) => patchSettings(s, { config: { valFraction: v || undefined } }))}
+        />
+      )}
     </div>
   );
 }

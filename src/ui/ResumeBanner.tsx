@@ -6,12 +6,15 @@
 import { useStore } from 'zustand';
 import { offerLabel, resumeQuestion } from '../state/autosave';
 import { usePlayground } from './context';
+import { useControlShown } from './ClassroomLink';
 import './export.css';
 
 export function ResumeBanner() {
   const pg = usePlayground();
   const autosave = pg.autosave;
-  if (!autosave) return null;
+  // resuming restores the saved run's settings: not offered while a classroom link hides one
+  const shown = useControlShown('resume');
+  if (!autosave || !shown) return null;
   return <ResumeBannerOf pg={pg} autosave={autosave} />;
 }
 

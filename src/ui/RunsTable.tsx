@@ -26,7 +26,8 @@ import {
 } from '../state/compare';
 import { MAX_PINNED, pinnedCount } from '../state/slices/metrics';
 import { SweepPanel } from './SweepPanel';
-import { useHidden } from './ClassroomLink';
+import { useControlShown, useHidden } from './ClassroomLink';
+import { sweepShown as sweepOffered } from '../state/classroom';
 import './compare.css';
 
 const pct = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : `${(100 * v).toFixed(1)}%`);
@@ -202,8 +203,10 @@ const PLACEHOLDER_BATCH: BatchInfo[] = [{ stage: 1, epoch: 0, batch: 0, batchesP
 
 export function CompareRuns() {
   const { store } = usePlayground();
-  // a classroom link that fixes the loss hyperparameters also takes away the sweep (it would change them)
-  const sweepShown = !useHidden().has('loss-params');
+  // a classroom link takes away what would change a hidden setting: the preset (other losses), the sweep (when no
+  // parameter it could vary is left)
+  const sweepShown = sweepOffered(useHidden());
+  const presetShown = useControlShown('preset');
   const current = usePg((s) => s.current);
   const archived = usePg((s) => s.archived);
   const phase = usePg((s) => s.phase);
@@ -285,7 +288,7 @@ export function CompareRuns() {
         <span className="compare-count" data-testid="pinned-count">
           {nPinned} of {MAX_PINNED} pinned
         </span>
-        <PresetBar />
+        {presetShown && <PresetBar />}
         <button
           type="button"
           disabled={rows.length === 0}

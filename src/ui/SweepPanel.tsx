@@ -21,6 +21,8 @@ import { getLoss } from '../core/losses/registry';
 import { sweepFor } from '../state/sweep-runner';
 import { pinsToFree } from '../state/pin-room';
 import { usePg, usePlayground } from './context';
+import { useHidden } from './ClassroomLink';
+import { controlShown, sweepControl } from '../state/classroom';
 
 const pct = (v: number | null) => (v === null || !Number.isFinite(v) ? '—' : `${(100 * v).toFixed(1)}%`);
 
@@ -39,11 +41,15 @@ export function SweepPanel() {
   const busy = usePg((s) => s.busy);
   // only what acts on this run: its loss and head (no cosine scale on a linear head), epochs, data profile
   const base = { loss, head, epochs, profile, fblCurriculum };
-  const { params, skipped } = useMemo(() => sweepOptions(base), [loss, head, epochs, profile, fblCurriculum]); // eslint-disable-line react-hooks/exhaustive-deps
+  const options = useMemo(() => sweepOptions(base), [loss, head, epochs, profile, fblCurriculum]); // eslint-disable-line react-hooks/exhaustive-deps
+  // a classroom link keeps the parameters of its hidden settings out of the list
+  const hidden = useHidden();
+  const params = useMemo(() => options.params.filter((p) => controlShown(sweepControl(p.id), hidden)), [options, hidden]);
+  const skipped = options.skipped;
   const twoStage = getLoss(loss).twoStage;
   const [open, setOpen] = useState(false);
   const [paramId, setParamId] = useState<string>('');
-  const param = params.find((p) => p.id === paramId) ?? params[0];
+  const param = params.find((p) => p.id === paramId) ?? params[0] ?? options.params[0];
   const [text, setText] = useState('');
   const [metric, setMetric] = useState<SweepMetric>('overall');
   const [when, setWhen] = useState<SweepWhen>('last');
@@ -68,6 +74,7 @@ export function SweepPanel() {
     if (plan.ok) void runner.start(plan.value, base);
   };
 
+  if (!params.length) return null;
   return (
     // folded until asked for (or while a sweep has a status): Compare runs stays short, on a phone above all
     <details className="compare-sweep" data-testid="sweep" open={open || !!status} onToggle={(e) => setOpen(e.currentTarget.open)}>

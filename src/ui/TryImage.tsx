@@ -327,16 +327,36 @@ export function TryImageButton({ disabled }: { disabled: boolean }) {
     <>
       <button
         type="button"
+        className="try-open"
         disabled={disabled}
         title={disabled ? 'Start a run first' : 'Show the model an image and see its class probabilities'}
         onClick={() => store.getState().setTryImage(null)}
         aria-haspopup="dialog"
+        aria-label="Try an image…"
       >
-        Try an image…
+        <span className="label-long">Try an image…</span>
+        <span className="label-short">Try…</span>
       </button>
       <PanelBoundary name="Try an image" onDismiss={() => store.getState().setTryImage(undefined)}>
         <TryImageDialog open={t !== undefined} input={t ?? null} onClose={() => store.getState().setTryImage(undefined)} />
       </PanelBoundary>
     </>
+  );
+}
+
+/** On a phone the header has no room for it: the same opener above the charts (the dialog is the header's). */
+export function TryImagePhoneButton() {
+  const { store } = usePlayground();
+  const hasRun = usePg((s) => s.summary !== null);
+  return (
+    <button
+      type="button"
+      className="try-open-phone"
+      disabled={!hasRun}
+      onClick={() => store.getState().setTryImage(null)}
+      aria-haspopup="dialog"
+    >
+      Try an image…
+    </button>
   );
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { ARTIFACTS, POLL, collectErrors, e2eEnabled, stepOf, useApp, waitPhase, waitStep } from './harness';
+import { CONTROL_CHANGES, HIDE_IDS, type HideId, type SettingControl } from '../../src/state/classroom';
 
 const RUN = e2eEnabled();
 
@@ -147,4 +148,115 @@ describe.runIf(RUN)('classroom link in Chromium (production build)', () => {
     console.log(`[e2e] classroom link on WebGPU (SwiftShader): ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     await context.close();
   }, 420_000);
+
+  /** GCL, so the stage-2 section, its recipe rows and the sweep's loss hyperparameters are all in the page. */
+  const GCL = 'backend=wasm&nmax=20&if=10&batch=16&eval=2&log=1&model=convnet&epochs=1&loss=gcl';
+
+  /** Each control that changes settings, found in the page; `inside` is the hide id of its container. */
+  const CONTROLS: Record<
+    Exclude<SettingControl, 'resume' | 'sweep-loss-param' | 'sweep-lr' | 'sweep-batchSize' | 'sweep-imbalance'>,
+    {
+      count(p: Page): Promise<number>;
+      inside?: HideId;
+    }
+  > = {
+    preset: { count: (p) => p.getByRole('button', { name: /^Preset:/ }).count(), inside: 'compare' },
+    'load-model': { count: (p) => p.getByLabel('Load a TensorFlow.js zip').count(), inside: 'export' },
+    'recipe-toggle': { count: (p) => p.getByTestId('field-recipe').count() },
+    'recipe-batchSize': { count: (p) => p.getByTestId('recipe-batchSize').count() },
+    'recipe-mixupAlpha': { count: (p) => p.getByTestId('recipe-mixupAlpha').count() },
+    'recipe-linearInit': { count: (p) => p.getByTestId('recipe-linearInit').count() },
+    'recipe-fblCurriculum': { count: (p) => p.getByTestId('recipe-fblCurriculum').count() },
+    'recipe-stage2.from': { count: (p) => p.getByTestId('recipe-stage2-from').count() },
+    'recipe-stage2.sampler': { count: (p) => p.getByTestId('recipe-stage2-sampler').count() },
+    'recipe-stage2.batchSize': { count: (p) => p.getByTestId('recipe-stage2-batchSize').count() },
+    'validation-split': { count: (p) => p.getByTestId('field-val-fraction').count() },
+    'stage2-start': { count: (p) => p.getByRole('button', { name: 'Start stage 2' }).count() },
+  };
+  /** A setting's own field (or the control itself, for the ids that are not settings). */
+  const OWN: Record<string, (p: Page) => Promise<number>> = {
+    data: (p) => p.getByTestId('field-dataset').count(),
+    imbalance: (p) => p.getByTestId('field-imbalance').count(),
+    histogram: (p) => p.getByTestId('class-histogram').count(),
+    model: (p) => p.getByTestId('field-model').count(),
+    optimiser: (p) => p.getByTestId('field-lr').count(),
+    sampling: (p) => p.getByTestId('field-sampler').count(),
+    backend: (p) => p.getByLabel('Backend', { exact: true }).count(),
+    loss: (p) => p.getByTestId('field-loss').count(),
+    'loss-params': (p) => p.locator('[data-testid^="hp-"]').count(),
+    stage2: (p) => p.getByLabel('Stage-2 sampler', { exact: true }).count(),
+    export: (p) => p.getByRole('button', { name: 'Export…' }).count(),
+    reset: (p) => p.getByRole('button', { name: 'Reset', exact: true }).count(),
+    compare: (p) => p.getByTestId('compare-runs').count(),
+  };
+  /** The sweep's parameter list: the general ones and whether any loss hyperparameter is offered. */
+  async function sweepOffer(p: Page): Promise<string[] | null> {
+    if (!(await p.getByTestId('sweep-param').count())) return null;
+    const values = await p
+      .getByTestId('sweep-param')
+      .locator('option')
+      .evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    return [...new Set(values.map((v) => (['lr', 'batchSize', 'imbalance'].includes(v) ? v : 'loss-param')))].sort();
+  }
+
+  it('every hide id: no control that would change a hidden setting is in the page (one link per id)', async () => {
+    const context = await app.browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const errors = collectErrors(context);
+    const page = await context.newPage();
+    const report: string[] = [];
+    // what the page shows with nothing hidden (some recipe rows belong to other losses)
+    const base: Record<string, number> = {};
+    let baseOffer: string[] = [];
+    for (const id of ['', ...HIDE_IDS] as const) {
+      await page.goto(`${app.url}/?${GCL}${id ? `&hide=${id}` : ''}`);
+      await waitPhase(page, ['ready']);
+      const counts: Record<string, number> = {};
+      for (const [control, { count }] of Object.entries(CONTROLS)) if (control !== 'load-model') counts[control] = await count(page);
+      // "Load a model" lives in the Export dialog
+      counts['load-model'] = 0;
+      if (await page.getByRole('button', { name: 'Export…' }).count()) {
+        await page.getByRole('button', { name: 'Export…' }).click();
+        await expect.poll(() => page.locator('dialog[open]').count(), POLL).toBe(1);
+        counts['load-model'] = await CONTROLS['load-model'].count(page);
+        await page.keyboard.press('Escape');
+        await expect.poll(() => page.locator('dialog[open]').count(), POLL).toBe(0);
+      }
+      const offer = await sweepOffer(page);
+      if (!id) {
+        Object.assign(base, counts);
+        baseOffer = offer ?? [];
+        for (const c of ['preset', 'load-model', 'recipe-toggle', 'validation-split', 'stage2-start', 'recipe-stage2.sampler'])
+          expect(base[c], `${c} is in the page with nothing hidden`).toBeGreaterThan(0);
+        expect(baseOffer).toEqual(['batchSize', 'imbalance', 'loss-param', 'lr']);
+        continue;
+      }
+      for (const [control, { inside }] of Object.entries(CONTROLS)) {
+        const changes = CONTROL_CHANGES[control as SettingControl] as readonly string[];
+        const expected = changes.includes(id) || inside === id ? 0 : base[control];
+        expect(counts[control], `hide=${id}: ${control}`).toBe(expected);
+      }
+      for (const [own, count] of Object.entries(OWN)) {
+        const n = await count(page);
+        if (own === id) expect(n, `hide=${id}: its own control`).toBe(0);
+        else expect(n, `hide=${id}: ${own} stays`).toBeGreaterThan(0);
+      }
+      if (id.startsWith('chart-')) expect(await page.getByTestId(id).count()).toBe(0);
+      else expect(await page.getByTestId('chart-loss').count()).toBe(1);
+      if (id === 'compare') expect(offer).toBeNull();
+      else {
+        const want = baseOffer.filter((k) => !(CONTROL_CHANGES[`sweep-${k}` as SettingControl] as readonly string[]).includes(id));
+        expect(offer, `hide=${id}: the sweep's parameters`).toEqual(want);
+      }
+      report.push(
+        `${id}: ${
+          Object.keys(CONTROLS)
+            .filter((c) => base[c] && !counts[c])
+            .join('/') || 'none'
+        } gone`,
+      );
+    }
+    console.log(`[e2e] classroom rule, one link per id: ${report.join('; ')}`);
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 600_000);
 });

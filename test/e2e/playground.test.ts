@@ -87,8 +87,11 @@ describe.runIf(RUN)('playground in Chromium (production build)', () => {
     const t0 = Date.now();
     const { page, errors } = await open(`backend=webgpu&${TINY}&loss=gcl&epochs=1`);
     expect(await page.locator('[data-backend]').getAttribute('data-backend')).toBe('webgpu');
-    const stage2 = page.getByRole('button', { name: 'Start stage 2' });
+    // the stage-2 section's button (disabled, with its reason) until stage 1 ends; then one beside Train too
+    const stage2 = page.locator('.stage2-start').getByRole('button', { name: 'Start stage 2' });
+    const headerStage2 = page.getByTestId('header-stage2');
     expect(await stage2.isDisabled()).toBe(true);
+    expect(await headerStage2.count()).toBe(0);
     await clearLongTasks(page);
     await page.getByRole('button', { name: 'Train', exact: true }).click();
     await waitPhase(page, ['stageDone'], 240_000);
@@ -100,7 +103,9 @@ describe.runIf(RUN)('playground in Chromium (production build)', () => {
     expect(await page.getByTestId('announcement').textContent()).toMatch(/stage 2 can start/i);
     // stage 2 on the frozen backbone
     expect(await stage2.isEnabled()).toBe(true);
-    await stage2.click();
+    expect(await headerStage2.isVisible()).toBe(true);
+    expect(await headerStage2.getAttribute('aria-label')).toBe('Start stage 2');
+    await headerStage2.click();
     await page.waitForFunction(() => document.querySelector('[data-testid=stage]')?.textContent === '2', null, { timeout: 30_000 });
     await waitPhase(page, ['stageDone'], 240_000);
     expect(await page.getByTestId('announcement').textContent()).toMatch(/Stage 2 finished/);

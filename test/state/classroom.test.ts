@@ -8,9 +8,21 @@ import {
   canonicalHide,
   configPanelShown,
   isHideId,
+  CONTROL_CHANGES,
+  SETTING_HIDE_IDS,
+  controlShown,
+  sweepControl,
+  sweepShown,
   type HideId,
+  type SettingControl,
+  type SettingHideId,
 } from '../../src/state/classroom';
-import { PLAYGROUND_DEFAULTS, patchSettings, withLoss } from '../../src/state/settings';
+import { PRESET_LOSSES, presetSettings } from '../../src/state/compare';
+import { recipeRows, withRecipe } from '../../src/state/recipe-settings';
+import { sweepParams, withSweepValue } from '../../src/state/sweep';
+import { LOSS_IDS } from '../../src/core/losses/registry';
+import type { TrainConfig } from '../../src/core/train/config';
+import { PLAYGROUND_DEFAULTS, patchSettings, withLoss, type Settings } from '../../src/state/settings';
 import {
   HIDE_PARAM,
   describeProblems,
@@ -142,5 +154,129 @@ describe('classroom link: hide= in the URL', () => {
     // what the page writes back never carries the rejected text
     expect(serialiseUrl(r.settings, r.hidden)).not.toMatch(/img|proto|%3C/i);
     expect(withHide('a=1', [evil, 'loss'])).toBe('a=1&hide=loss');
+  });
+});
+
+/** Which hide id holds each training setting (every key of the configuration; a new key fails the test below). */
+const FIELD_ID: Record<string, SettingHideId> = {
+  dataset: 'data',
+  valFraction: 'data',
+  imbalance: 'imbalance',
+  profile: 'imbalance',
+  stepMu: 'imbalance',
+  headImages: 'imbalance',
+  seed: 'imbalance',
+  model: 'model',
+  head: 'model',
+  linearInit: 'model',
+  batchSize: 'optimiser',
+  epochs: 'optimiser',
+  lr: 'optimiser',
+  momentum: 'optimiser',
+  weightDecay: 'optimiser',
+  schedule: 'optimiser',
+  warmup: 'optimiser',
+  sampler: 'sampling',
+  augment: 'sampling',
+  hflip: 'sampling',
+  evalPerClass: 'sampling',
+  mixupAlpha: 'sampling',
+  logEvery: 'sampling',
+  engine: 'backend',
+  loss: 'loss',
+  lossParams: 'loss-params',
+  fblCurriculum: 'loss-params',
+  stage2: 'stage2',
+};
+
+/** The hide ids of the settings that differ between two configurations. */
+function changedIds(a: Settings, b: Settings): Set<SettingHideId> {
+  const out = new Set<SettingHideId>();
+  const keys = new Set([...Object.keys(a.config), ...Object.keys(b.config)]);
+  for (const k of keys) {
+    const x = (a.config as unknown as Record<string, unknown>)[k];
+    const y = (b.config as unknown as Record<string, unknown>)[k];
+    if (JSON.stringify(x) !== JSON.stringify(y)) out.add(FIELD_ID[k] ?? (`unmapped:${k}` as SettingHideId));
+  }
+  if (a.backend !== b.backend) out.add('backend');
+  return out;
+}
+
+const subset = (ids: Iterable<SettingHideId>, of: readonly SettingHideId[]) => [...ids].filter((id) => !of.includes(id));
+
+describe('classroom link: a hidden setting hides every control that would change it', () => {
+  it('the field table covers every setting of the configuration, and only settings ids', () => {
+    for (const k of Object.keys(PLAYGROUND_DEFAULTS.config)) expect(FIELD_ID[k], k).toBeDefined();
+    expect(new Set(Object.values(FIELD_ID))).toEqual(new Set(SETTING_HIDE_IDS));
+    expect(SETTING_HIDE_IDS).not.toContain('histogram');
+  });
+
+  it('the preset changes only what its entry declares (the loss picker hides it)', () => {
+    const base = patchSettings(PLAYGROUND_DEFAULTS, { config: { loss: 'ldam', head: 'cosine' } });
+    const seen = new Set<SettingHideId>();
+    for (const loss of PRESET_LOSSES) for (const id of changedIds(base, presetSettings(base, loss))) seen.add(id);
+    expect(subset(seen, CONTROL_CHANGES.preset)).toEqual([]);
+    expect(seen.has('loss')).toBe(true);
+    expect(controlShown('preset', ['loss'])).toBe(false);
+    expect(controlShown('preset', ['loss-params'])).toBe(false);
+    expect(controlShown('preset', ['optimiser'])).toBe(true);
+  });
+
+  it('the recipe toggle and each recipe row change only what their entries declare', () => {
+    for (const loss of LOSS_IDS) {
+      const base = withLoss(PLAYGROUND_DEFAULTS, loss);
+      const on = withRecipe(base, 'authors');
+      for (const [a, b] of [
+        [base, on],
+        [on, withRecipe(on, 'ours')],
+      ])
+        expect(subset(changedIds(a, b), CONTROL_CHANGES['recipe-toggle']), loss).toEqual([]);
+      for (const row of recipeRows(on)) {
+        const off = withRecipe(base, 'ours');
+        const one = changedIds(off, on);
+        // the row's own setting lies in its entry
+        const field = row.key.startsWith('stage2.') ? 'stage2' : row.key;
+        expect(one.has(FIELD_ID[field]) || row.matches).toBe(true);
+        expect(CONTROL_CHANGES[`recipe-${row.key}`]).toContain(FIELD_ID[field]);
+      }
+    }
+  });
+
+  it('each sweep parameter changes only the setting of its entry; the sweep offers only shown ones', () => {
+    for (const loss of LOSS_IDS) {
+      const base = withLoss(PLAYGROUND_DEFAULTS, loss);
+      for (const p of sweepParams(base.config)) {
+        const v = p.min === base.config.lossParams[p.id] ? p.max : p.min;
+        const next = patchSettings(base, {});
+        const changed = changedIds(base, {
+          ...next,
+          config: { ...withSweepValue(base.config as TrainConfig, p.id, v) } as Settings['config'],
+        });
+        expect(subset(changed, CONTROL_CHANGES[sweepControl(p.id)]), `${loss} ${p.id}`).toEqual([]);
+      }
+    }
+    expect(sweepShown(['loss-params'])).toBe(true);
+    expect(sweepShown(['loss-params', 'optimiser'])).toBe(true);
+    expect(sweepShown(['loss-params', 'optimiser', 'imbalance'])).toBe(false);
+  });
+
+  it('loading a model and resuming a saved run replace every setting', () => {
+    for (const c of ['load-model', 'resume'] as const) expect([...CONTROL_CHANGES[c]].sort()).toEqual([...SETTING_HIDE_IDS].sort());
+  });
+
+  it.each(HIDE_IDS)('hide=%s: exactly the controls that change that setting go', (id) => {
+    const hidden = new Set<HideId>([id]);
+    const gone = (Object.keys(CONTROL_CHANGES) as SettingControl[]).filter((c) => !controlShown(c, hidden));
+    const expected = (Object.keys(CONTROL_CHANGES) as SettingControl[]).filter((c) =>
+      (CONTROL_CHANGES[c] as readonly string[]).includes(id),
+    );
+    expect(gone).toEqual(expected);
+    const setting = (SETTING_HIDE_IDS as readonly string[]).includes(id);
+    // a hidden setting takes the whole-configuration controls with it; a hidden chart or button takes none
+    expect(gone.includes('load-model')).toBe(setting);
+    expect(gone.includes('resume')).toBe(setting);
+    if (!setting) expect(gone).toEqual([]);
+    if (id === 'loss' || id === 'loss-params' || id === 'model' || id === 'stage2') expect(gone).toContain('preset');
+    expect(sweepShown(hidden)).toBe(true);
   });
 });

@@ -12,6 +12,8 @@ export interface BatchOptions {
   /** Flip when augmenting; defaults to meta.hflip. */
   hflip?: boolean;
   rng: Rng;
+  /** When given (≥ 3 per image), receives each image's draws: crop row offset, column offset, flip (0/1). */
+  draws?: Int8Array;
 }
 
 /** Lookup table lut[c·256 + v] = (v/255 − mean_c)/std_c. */
@@ -79,6 +81,11 @@ export function makeBatch(
         dx = opts.rng.int(2 * pad + 1) - pad;
       }
       if (flipOn) flip = opts.rng.next() < 0.5;
+    }
+    if (opts.draws) {
+      opts.draws[3 * b] = dy;
+      opts.draws[3 * b + 1] = dx;
+      opts.draws[3 * b + 2] = flip ? 1 : 0;
     }
     if (dy === 0 && dx === 0 && !flip) {
       for (let i = 0; i < img; i++) buf[dst + i] = lut[(i % C) * 256 + px[src + i]];

@@ -171,6 +171,21 @@ export interface TrainerOptions {
    * else none (then the engine is tfjs). Node passes a Dawn device here.
    */
   gpuDevice?: GPUDevice | null;
+  /** Called after every applied training step with what it used (a run bundle replays the steps from this). */
+  onStep?: (rec: StepRecord) => void;
+}
+
+/** One training step as run: subset positions, augmentation draws (dy, dx, flip per image), GCL noise, lr, loss. */
+export interface StepRecord {
+  stage: 1 | 2;
+  epoch: number;
+  step: number;
+  positions: Int32Array;
+  augment: Int8Array | null;
+  noise: Float32Array | null;
+  lr: number;
+  loss: number;
+  mixed: boolean;
 }
 
 /** Points of the feature-space chart sent per epoch (the statistics use every evaluated image). */
@@ -215,9 +230,11 @@ export class Trainer {
   private positions: Int32Array | null = null;
   private batchBuf: Float32Array | null = null;
   private readonly noise: NoiseDraw;
+  private readonly onStep: ((rec: StepRecord) => void) | undefined;
   /** The noise of the stage's last batch, |ε| (B×C), for the GCL cloud chart. */
   private lastNoise: { values: Float32Array; rows: number; cols: number } | null = null;
-  private readonly testIndices: Int32Array;
+  /** Indices into the test set of the images evaluated. */
+  readonly testIndices: Int32Array;
   /** Predictions of the last `evaluate()` (null until one ran). */
   lastEvaluation: EvaluationRecord | null = null;
   // per-epoch accumulators
@@ -265,6 +282,7 @@ export class Trainer {
     // the tfjs engine holds the state until the first step swaps in the configured engine (see ensureEngine)
     this.engine = new TfjsEngine(this.model, { momentum: config.momentum, weightDecay: config.weightDecay });
     this.gpuDevice = opts.gpuDevice;
+    this.onStep = opts.onStep;
     this.lossParams = { ...defaultParams(config.loss), ...config.lossParams };
     this.stage2 = { ...config.stage2 };
     this.rngs = { sampler: root.fork('sampler'), augment: root.fork('augment'), noise: root.fork('noise'), mix: root.fork('mixup') };
@@ -484,6 +502,7 @@ export class Trainer {
     const { height: H, width: W, channels: Cc, numClasses: C } = this.dataset.pool;
     const need = pos.length * H * W * Cc;
     if (!this.batchBuf || this.batchBuf.length !== need) this.batchBuf = new Float32Array(need);
+    const draws = this.onStep && this.cfg.augment ? new Int8Array(3 * pos.length) : undefined;
     makeBatch(
       this.dataset.pool,
       poolIdx,
@@ -492,6 +511,7 @@ export class Trainer {
         augment: this.cfg.augment,
         hflip: this.cfg.hflip && this.dataset.meta.hflip,
         rng: this.rngs.augment,
+        ...(draws ? { draws } : {}),
       },
       this.batchBuf,
     );
@@ -547,6 +567,17 @@ export class Trainer {
     if (noise && this.batchInEpoch === nb - 1) this.lastNoise = { values: noise.map(Math.abs), rows: pos.length, cols: C };
 
     this.globalStep = step;
+    this.onStep?.({
+      stage: this.stage,
+      epoch: this.epoch,
+      step,
+      positions: pos.slice(),
+      augment: draws ?? null,
+      noise,
+      lr,
+      loss: r.loss,
+      mixed: !!mix,
+    });
     this.lossSum += r.loss * pos.length;
     this.lossCount += pos.length;
     if (mix) {

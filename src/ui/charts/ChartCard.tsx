@@ -2,7 +2,7 @@
  * Building blocks shared by the charts: the card (title, text alternative, "Show data" table, caption), the legend
  * content, the tooltip body, time markers, memo comparators and the class-axis layout.
  */
-import { useId, useState, type ReactNode } from 'react';
+import { createContext, useContext, useEffect, useId, useRef, useState, type ReactNode, type RefObject } from 'react';
 import type { ChartProps, RunSeries } from './types';
 import { chartMeta, type ChartId } from '../../state/chart-catalog';
 import type { TimeMarker } from './PlotLayers';
@@ -180,25 +180,129 @@ export function DataTableView({ table, id, label }: { table: DataTable; id: stri
   );
 }
 
+/** What a full-window chart shows above it (the page's compact header); nothing on a bare chart page. */
+export const PresenterBar = createContext<ReactNode>(null);
+
+/** Makes everything outside `el` inert (each ancestor's other children, dialogs aside); returns the undo. */
+function inertOutside(el: HTMLElement): () => void {
+  const made: HTMLElement[] = [];
+  for (let n: HTMLElement | null = el; n?.parentElement; n = n.parentElement) {
+    for (const sib of Array.from(n.parentElement.children)) {
+      // dialogs stay live: one opened from the card (a confusion cell's images) shows above it, modal itself
+      if (sib !== n && sib instanceof HTMLElement && !sib.inert && sib.tagName !== 'DIALOG') {
+        sib.inert = true;
+        made.push(sib);
+      }
+    }
+    if (n.parentElement === document.body) break;
+  }
+  return () => made.forEach((m) => (m.inert = false));
+}
+
+/**
+ * Presenter mode of one card: full window (the rest of the page inert), Escape or Close returns, and focus goes
+ * back to the button that opened it.
+ */
+function usePresenter(
+  on: boolean,
+  card: RefObject<HTMLElement | null>,
+  close: RefObject<HTMLButtonElement | null>,
+  opener: RefObject<HTMLButtonElement | null>,
+  leave: () => void,
+) {
+  const was = useRef(false);
+  useEffect(() => {
+    if (!on) {
+      if (was.current) opener.current?.focus();
+      was.current = false;
+      return;
+    }
+    was.current = true;
+    const undo = card.current ? inertOutside(card.current) : () => undefined;
+    close.current?.focus();
+    const onKey = (e: KeyboardEvent) => {
+      if (document.querySelector('dialog[open]')) return; // that dialog's Escape, Tab and focus
+      if (e.key === 'Escape' && !e.defaultPrevented) {
+        e.preventDefault();
+        leave();
+      } else if (e.key === 'Tab' && card.current) {
+        // Tab wraps inside the card (past its last control it would leave the page for the browser's bar)
+        const stops = Array.from(card.current.querySelectorAll<HTMLElement>('a[href], button, input, select, textarea, [tabindex]')).filter(
+          (el) => el.tabIndex >= 0 && !(el as HTMLButtonElement).disabled && el.getClientRects().length > 0 && !el.closest('[inert]'),
+        );
+        if (!stops.length) return;
+        const first = stops[0];
+        const last = stops[stops.length - 1];
+        const at = document.activeElement;
+        if (e.shiftKey && (at === first || !card.current.contains(at))) {
+          e.preventDefault();
+          last.focus();
+        } else if (!e.shiftKey && (at === last || !card.current.contains(at))) {
+          e.preventDefault();
+          first.focus();
+        }
+      }
+    };
+    document.addEventListener('keydown', onKey);
+    document.documentElement.classList.add('ltc-presenting-page');
+    return () => {
+      document.removeEventListener('keydown', onKey);
+      document.documentElement.classList.remove('ltc-presenting-page');
+      undo();
+    };
+  }, [on, card, close, opener, leave]);
+}
+
 export function ChartCard({ id, points, runs, title, empty, controls, note, summary, table, children }: ChartCardProps) {
   const meta = chartMeta(id);
   const hid = useId();
   const sid = useId();
   const tid = useId();
   const [open, setOpen] = useState(false);
+  const [presenting, setPresenting] = useState(false);
+  const cardRef = useRef<HTMLElement>(null);
+  const closeRef = useRef<HTMLButtonElement>(null);
+  const openerRef = useRef<HTMLButtonElement>(null);
+  const [leave] = useState(() => () => setPresenting(false));
+  usePresenter(presenting, cardRef, closeRef, openerRef, leave);
+  const bar = useContext(PresenterBar);
   const heading = title ?? meta.title;
   const has = points > 0;
   const data = has && open && table ? table() : null;
   return (
     <section
-      className="ltc-card"
+      ref={cardRef}
+      className={presenting ? 'ltc-card ltc-presenting' : 'ltc-card'}
       data-testid={`chart-${id}`}
       data-points={points}
       data-runs={runs?.join(' ')}
+      data-presenting={presenting || undefined}
+      role={presenting ? 'dialog' : undefined}
+      aria-modal={presenting || undefined}
       aria-labelledby={hid}
       aria-describedby={has && summary ? sid : undefined}
     >
-      <h3 id={hid}>{heading}</h3>
+      {presenting && bar && <div className="ltc-present-bar">{bar}</div>}
+      <div className="ltc-card-head">
+        <h3 id={hid}>{heading}</h3>
+        {presenting ? (
+          <button ref={closeRef} type="button" className="ltc-present-close" onClick={leave} data-testid="present-close">
+            Close full window (Esc)
+          </button>
+        ) : (
+          <button
+            ref={openerRef}
+            type="button"
+            className="ltc-present-open"
+            onClick={() => setPresenting(true)}
+            aria-label={`Present “${heading}” full window`}
+            title="Full window, large (Escape returns)"
+            data-testid="present-open"
+          >
+            <span aria-hidden="true">⛶</span> Present
+          </button>
+        )}
+      </div>
       {controls && <div className="ltc-controls">{controls}</div>}
       {has ? (
         <>

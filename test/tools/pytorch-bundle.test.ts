@@ -1,0 +1,203 @@
+/**
+ * `npm run train -- --save-bundle DIR` → `python3 tools/pytorch/train.py DIR --reproduce`: the PyTorch replay
+ * checks the subset (hash of the official files' images at the bundle's indices) and the initial weights, and
+ * its step losses follow the CLI's. Needs Debian's python3 with torch and the Fashion-MNIST IDX files; skipped
+ * with a warning without them, except under CI=true.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PY, probeTorch } from '../core/export/helpers';
+import { FMNIST_ROOT } from '../../src/cli/bundle';
+
+const hasData = existsSync(join(FMNIST_ROOT, 'train-images-idx3-ubyte.gz'));
+if (!hasData) {
+  const msg = `train.py bundle: no Fashion-MNIST IDX files in ${FMNIST_ROOT} (Debian package dataset-fashion-mnist)`;
+  if (process.env.CI === 'true') throw new Error(`${msg}; required under CI=true`);
+  console.warn(`${msg} — skipping.`);
+}
+const ready = hasData && probeTorch('train.py bundle');
+const dir = mkdtempSync(join(tmpdir(), 'ltp-bundle-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Step {
+  step: number;
+  loss: number;
+  appLoss: number;
+}
+
+function trainCli(out: string, bundle: string, extra: string[]) {
+  const args = [
+    '--model',
+    'convnet',
+    '--head-images',
+    '300',
+    '--loss',
+    'ce',
+    '--seed',
+    '5',
+    '--quiet',
+    '--out',
+    out,
+    '--save-bundle',
+    bundle,
+  ];
+  return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/train.ts', ...args, ...extra], { encoding: 'utf8', timeout: 300_000 });
+}
+
+function trainPy(bundle: string, out: string, extra: string[]) {
+  return spawnSync(PY, ['tools/pytorch/train.py', bundle, '--out', out, ...extra], { encoding: 'utf8', timeout: 300_000 });
+}
+
+const epochLosses = (file: string) =>
+  (JSON.parse(readFileSync(file, 'utf8')) as { epochs: { trainLoss: number }[] }).epochs.map((e) => e.trainLoss);
+const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+
+describe.skipIf(!ready)('run bundle → train.py --reproduce', () => {
+  it('replays a tiny ConvNet run: same subset and init, the CLI step and epoch losses', () => {
+    const bundle = join(dir, 'run');
+    const cliOut = join(dir, 'cli.json');
+    // ~660 images (head 300, IF 100): 11 steps of 64 with augmentation on, so crops and flips are replayed too
+    const cli = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/cli/train.ts',
+        '--model',
+        'convnet',
+        '--head-images',
+        '300',
+        '--epochs',
+        '1',
+        '--loss',
+        'ce',
+        '--seed',
+        '5',
+        '--quiet',
+        '--out',
+        cliOut,
+        '--save-bundle',
+        bundle,
+      ],
+      { encoding: 'utf8', timeout: 300_000 },
+    );
+    expect(cli.status, cli.stderr).toBe(0);
+    const run = JSON.parse(readFileSync(join(bundle, 'run.json'), 'utf8')) as {
+      initHash: string;
+      dataset: { subsetHash: string; counts: number[] };
+    };
+    const indices = JSON.parse(readFileSync(join(bundle, 'indices.json'), 'utf8')) as { train: number[]; test: number[] };
+    expect(indices.train.length).toBe(run.dataset.counts.reduce((a, b) => a + b, 0));
+    expect(indices.test.length).toBe(10_000);
+    expect(
+      createHash('sha256')
+        .update(readFileSync(join(bundle, 'init.safetensors')))
+        .digest('hex'),
+    ).toBe(run.initHash);
+
+    const pyOut = join(dir, 'py.json');
+    const py = spawnSync(PY, ['tools/pytorch/train.py', bundle, '--reproduce', '--out', pyOut], { encoding: 'utf8', timeout: 300_000 });
+    expect(py.status, py.stderr).toBe(0);
+    const res = JSON.parse(readFileSync(pyOut, 'utf8')) as {
+      dataset: { subsetHash: string };
+      initHash: string;
+      steps: Step[];
+      epochs: { trainLoss: number }[];
+    };
+    expect(res.dataset.subsetHash).toBe(run.dataset.subsetHash);
+    expect(res.initHash).toBe(run.initHash);
+    const ref = JSON.parse(readFileSync(cliOut, 'utf8')) as { epochs: { trainLoss: number }[] };
+    expect(res.steps.length).toBeGreaterThanOrEqual(10);
+    for (const s of res.steps.slice(0, 10)) expect(Math.abs(s.loss - s.appLoss) / s.appLoss, `step ${s.step}`).toBeLessThan(1e-4);
+    const [a, b] = [res.epochs[0].trainLoss, ref.epochs[0].trainLoss];
+    expect(Math.abs(a - b) / b).toBeLessThan(1e-3);
+  });
+
+  it('continues a 1-epoch CLI run for epoch 2 as the CLI trains it, and trains from init with the app streams', () => {
+    // a constant lr: the 1-epoch and the 2-epoch run then share their first epoch exactly
+    const same = ['--schedule', 'constant', '--no-warmup'];
+    const two = trainCli(join(dir, 'two.json'), join(dir, 'two'), ['--epochs', '2', ...same]);
+    expect(two.status, two.stderr).toBe(0);
+    const one = trainCli(join(dir, 'one.json'), join(dir, 'one'), ['--epochs', '1', ...same]);
+    expect(one.status, one.stderr).toBe(0);
+    const ref = epochLosses(join(dir, 'two.json'));
+    const cont = trainPy(join(dir, 'one'), join(dir, 'cont.json'), ['--continue', '--epochs', '2']);
+    expect(cont.status, cont.stderr).toBe(0);
+    const c = epochLosses(join(dir, 'cont.json'));
+    expect(c.length).toBe(1);
+    expect(rel(c[0], ref[1])).toBeLessThan(1e-3);
+    // --out in the CLI's schema: the per-epoch fields the app's charts read
+    const doc = JSON.parse(readFileSync(join(dir, 'cont.json'), 'utf8')) as { epochs: Record<string, unknown>[]; config: unknown };
+    const cliEpoch = (JSON.parse(readFileSync(join(dir, 'two.json'), 'utf8')) as { epochs: Record<string, unknown>[] }).epochs[1];
+    for (const k of [
+      'stage',
+      'epoch',
+      'step',
+      'lr',
+      'trainLoss',
+      'trainAccuracy',
+      'testLoss',
+      'testAccuracy',
+      'perClassAccuracy',
+      'groupAccuracy',
+      'confusion',
+      'featureNormTest',
+    ])
+      expect(typeof doc.epochs[0][k], k).toBe(typeof cliEpoch[k]);
+    expect(doc.epochs[0].step).toBe(cliEpoch.step);
+    // the plain mode: from init.safetensors with the app's sampler, augmentation and noise streams (no steps.json)
+    const plain = trainPy(join(dir, 'two'), join(dir, 'plain.json'), []);
+    expect(plain.status, plain.stderr).toBe(0);
+    const p = epochLosses(join(dir, 'plain.json'));
+    expect(p.length).toBe(2);
+    p.forEach((v, i) => expect(rel(v, ref[i]), `epoch ${i + 1}`).toBeLessThan(1e-3));
+  });
+
+  it('gives the single-process epoch loss on 2 processes (gloo), for the instance and the class-balanced sampler', async () => {
+    const one = join(dir, 'one'); // the 1-epoch bundle of the test above
+    expect(existsSync(join(one, 'run.json'))).toBe(true);
+    const cb = join(dir, 'one-cb');
+    cpSync(one, cb, { recursive: true });
+    const run = JSON.parse(readFileSync(join(cb, 'run.json'), 'utf8')) as { config: { sampler: string } };
+    run.config.sampler = 'classBalanced';
+    writeFileSync(join(cb, 'run.json'), JSON.stringify(run));
+    let port = 29600 + (process.pid % 300);
+    for (const [name, bundle] of [
+      ['instance', one],
+      ['classBalanced', cb],
+    ] as const) {
+      const single = trainPy(bundle, join(dir, `${name}-1.json`), []);
+      expect(single.status, single.stderr).toBe(0);
+      // the environment torchrun gives each process (Debian's torch 1.13 launcher fails on Python 3.11 before it
+      // starts them), one process per rank
+      const ranks = [0, 1].map(
+        (rank) =>
+          new Promise<{ code: number | null; err: string }>((done) => {
+            const env = {
+              ...process.env,
+              MASTER_ADDR: '127.0.0.1',
+              MASTER_PORT: String(port),
+              WORLD_SIZE: '2',
+              RANK: String(rank),
+              LOCAL_RANK: String(rank),
+            };
+            const p = spawn(PY, ['tools/pytorch/train.py', bundle, '--out', join(dir, `${name}-2.json`)], { env });
+            let err = '';
+            p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+            p.on('close', (code) => done({ code, err }));
+          }),
+      );
+      port++;
+      for (const r of await Promise.all(ranks)) expect(r.code, r.err).toBe(0);
+      const doc = JSON.parse(readFileSync(join(dir, `${name}-2.json`), 'utf8')) as { worldSize: number };
+      expect(doc.worldSize).toBe(2);
+      const [a, b] = [epochLosses(join(dir, `${name}-2.json`)), epochLosses(join(dir, `${name}-1.json`))];
+      expect(a.length).toBe(1);
+      expect(rel(a[0], b[0]), name).toBeLessThan(1e-4);
+    }
+  }, 300_000);
+});
