@@ -73,6 +73,8 @@ function linkProblem(file: string, target: string, repo: Repo): string | null {
   if (target.startsWith('//')) return 'a protocol-relative URL';
   const path = decodeURI(target.replace(/[?#].*$/, ''));
   if (isAbsolute(path)) return 'an absolute path points outside the repo';
+  // a reader of one page (and the project's own checks) takes ../ as leaving the repo: name the path in a code span
+  if (/(^|\/)\.\.(\/|$)/.test(path)) return 'climbs out of its folder with ../ (write the repo path as `code` instead)';
   const abs = resolve(ROOT, dirname(file), path || basename(file));
   const rel = relative(ROOT, abs);
   if (rel.startsWith('..') || isAbsolute(rel)) return 'points outside the repo';
@@ -133,6 +135,7 @@ describe('docs links', () => {
     const repo: Repo = { exists: (abs) => relative(ROOT, abs) in files, read: (abs) => files[relative(ROOT, abs)] };
     const found = problems('docs/page.md', md, repo);
     expect(found.map((p) => p.replace(/^docs\/page\.md:\d+: /, '').replace(/:.*$/, ''))).toEqual([
+      'link "../results/"',
       'link "nope.md"',
       'link "../../elsewhere.md"',
       'link "/etc/passwd"',
@@ -144,7 +147,8 @@ describe('docs links', () => {
       '"issue 12"',
       '"../shared/measurements.md" is outside the repo',
     ]);
-    expect(found[0]).toMatch(/^docs\/page\.md:4: .*docs\/nope\.md does not exist/);
-    expect(found[4]).toMatch(/cli\.md has no heading #nope/);
+    expect(found[0]).toMatch(/^docs\/page\.md:2: .*climbs out of its folder/);
+    expect(found[1]).toMatch(/^docs\/page\.md:4: .*docs\/nope\.md does not exist/);
+    expect(found[5]).toMatch(/cli\.md has no heading #nope/);
   });
 });
