@@ -239,9 +239,12 @@ describe.runIf(RUN)('playground in Chromium (production build)', () => {
     const maxM = page.getByLabel('Max margin');
     await maxM.fill('0.35');
     await maxM.press('Enter');
+    // each commit reaches the URL before the next control is touched (as for the IF presses above)
+    await expect.poll(() => page.url(), POLL).toContain('lp.maxM=0.35');
     const lr = page.getByLabel('Learning rate', { exact: true });
     await lr.fill('0.05');
     await lr.press('Enter');
+    await expect.poll(() => page.url(), POLL).toContain('lr=0.05');
     await page.getByLabel('Profile').selectOption('step');
     await expect.poll(() => page.url(), POLL).toContain('profile=step');
     const url = page.url();
