@@ -1,7 +1,7 @@
 /** `npm run train -- --seeds`: one real run per seed on tiny data (cpu), per-seed results plus the group's spread. */
 import { describe, expect, it, beforeAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeDataset } from '../../src/core/data/pack';
@@ -11,8 +11,8 @@ import { tinyDataset } from '../helpers/tiny-dataset';
 const dir = mkdtempSync(join(tmpdir(), 'ltp-seeds-'));
 const pack = join(dir, 'tiny.ltpg');
 
-function cli(args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/train.ts', ...args], {
+function cli(args: string[], script = 'src/cli/train.ts') {
+  return spawnSync(process.execPath, ['--import', 'tsx', script, ...args], {
     encoding: 'utf8',
     timeout: 300_000,
     cwd: process.cwd(),
@@ -109,4 +109,54 @@ describe('npm run train --seeds', () => {
       expect(r.stderr).toMatch(msg);
     }
   }, 120_000);
+
+  it('npm run reproduce --seeds 3,4: the table once per seed in its own folder, then the mean ± std per run', () => {
+    const out = join(dir, 'reproduce');
+    const args = [
+      '--quick',
+      '--data',
+      pack,
+      '--imbalance',
+      '10',
+      '--epochs',
+      '1',
+      '--batch',
+      '16',
+      '--eval-per-class',
+      '10',
+      '--backend',
+      'cpu',
+      '--runs',
+      'ce,kps',
+      '--no-png',
+      '--quiet',
+      '--seeds',
+      '3,4',
+      '--out',
+      out,
+    ];
+    const r = cli(args, 'src/cli/reproduce.ts');
+    expect(r.status, r.stderr).toBe(0);
+    for (const f of ['seed-3/ce.json', 'seed-3/kps.json', 'seed-4/ce.json', 'seed-4/summary.json', 'seeds.json', 'seeds.md'])
+      expect(existsSync(join(out, f)), f).toBe(true);
+    const per = (seed: number) => JSON.parse(readFileSync(join(out, `seed-${seed}`, 'ce.json'), 'utf8'));
+    expect([per(3).config.seed, per(4).config.seed]).toEqual([3, 4]);
+    expect(per(3).subsetHash).not.toBe(per(4).subsetHash);
+    const doc = JSON.parse(readFileSync(join(out, 'seeds.json'), 'utf8'));
+    expect(doc.seeds).toEqual([3, 4]);
+    expect(doc.perSeed.map((p: { seed: number; runs: unknown[] }) => [p.seed, p.runs.length])).toEqual([
+      [3, 2],
+      [4, 2],
+    ]);
+    const ce = doc.runs.find((g: { id: string }) => g.id === 'ce');
+    const s = summarize(doc.perSeed.map((p: { runs: { id: string; final: { overall: number } }[] }) => p.runs[0].final.overall));
+    expect(ce.seeds).toEqual([3, 4]);
+    expect(ce.final.overall.mean).toBeCloseTo(s.mean, 12);
+    expect(ce.final.overall.std).toBeCloseTo(s.std, 12);
+    expect(r.stdout).toMatch(/mean ± sample std over seeds 3, 4/);
+    // a finished folder: nothing retrained, the same spread
+    const again = cli(args, 'src/cli/reproduce.ts');
+    expect(again.status, again.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'seeds.json'), 'utf8')).runs).toEqual(doc.runs);
+  }, 300_000);
 });
