@@ -31,14 +31,23 @@ const seedOf = (r: Grouped): number | null => r.settings?.config.seed ?? null;
 
 /**
  * The runs as groups in order of first appearance: runs of one configuration with distinct seeds form a group; a
- * run alone, or one whose seed another member has already (the same run twice), stays a group of one.
+ * run whose seed an earlier member has already (the same run again, e.g. the next run of the form) is one of its own.
  */
 export function seedGroups<T extends Grouped>(runs: readonly T[]): { key: string; runs: T[] }[] {
   const out: { key: string; runs: T[] }[] = [];
   for (const g of groupBy(runs, groupKeyOf)) {
-    const seeds = g.items.map(seedOf);
-    if (g.items.length > 1 && new Set(seeds).size === seeds.length) out.push({ key: g.key, runs: g.items });
-    else for (const r of g.items) out.push({ key: g.items.length > 1 ? `${g.key}#${r.id}` : g.key, runs: [r] });
+    const seen = new Set<number | null>();
+    const members: T[] = [];
+    const again: T[] = [];
+    for (const r of g.items) {
+      if (seen.has(seedOf(r))) again.push(r);
+      else {
+        seen.add(seedOf(r));
+        members.push(r);
+      }
+    }
+    out.push({ key: g.key, runs: members });
+    for (const r of again) out.push({ key: `${g.key}#${r.id}`, runs: [r] });
   }
   return out;
 }
