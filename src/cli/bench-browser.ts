@@ -539,11 +539,18 @@ export function chartCostsFromTrace(
  * 85 batches, for `seconds`; then `touchRounds` rounds in which every chart re-renders (the KPS chart included,
  * which the current run does not change). Chrome's trace gives each chart update's task (wall and CPU time).
  */
-export async function measureCharts(seconds: number, log: (s: string) => void, touchRounds = 3): Promise<ChartsUiResult> {
+export async function measureCharts(
+  seconds: number,
+  log: (s: string) => void,
+  touchRounds = 3,
+  page_: 'cifar100' | 'seeds' = 'cifar100',
+): Promise<ChartsUiResult> {
   const viewport = { width: 1440, height: 1000 };
   const base = {
     scenario:
-      '9 runs × 100 classes (CIFAR-100-LT sized: IF 100, 500 head images, 85 batches per epoch, 20 epochs per finished run; synthetic metrics; feature spaces of 5,000 test images, all drawn — the app sends at most 2,000), charts at 1,440 px',
+      page_ === 'seeds'
+        ? '9 seed groups × 5 seeds × 100 classes (each group drawn as its mean with ± std bands over 5 seeds) plus the current run (CIFAR-100-LT sized: IF 100, 500 head images, 85 batches per epoch, 20 epochs per finished run; synthetic metrics), charts at 1,440 px'
+        : '9 runs × 100 classes (CIFAR-100-LT sized: IF 100, 500 head images, 85 batches per epoch, 20 epochs per finished run; synthetic metrics; feature spaces of 5,000 test images, all drawn — the app sends at most 2,000), charts at 1,440 px',
     targetMs: 50 as const,
     viewport,
     cpus: (await import('node:os')).cpus().length,
@@ -561,7 +568,7 @@ export async function measureCharts(seconds: number, log: (s: string) => void, t
     page.on('pageerror', (e) => errors.push(e.message));
     // the first render of all charts with the 9 runs (not while training): its task from the trace
     await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink.user_timing'] });
-    await page.goto(`${server.url}?scenario=cifar100&live=1`, { waitUntil: 'load' });
+    await page.goto(`${server.url}?scenario=${page_}&live=1`, { waitUntil: 'load' });
     await page.waitForFunction('window.__charts && window.__charts.ready === true', undefined, { timeout: 60_000 });
     // the charts mount one per task after the first render
     await page.waitForFunction('document.querySelectorAll(".recharts-surface").length >= 9', undefined, { timeout: 60_000 });
@@ -643,7 +650,7 @@ export async function measureCharts(seconds: number, log: (s: string) => void, t
 
 /** The per-chart table (markdown) of a charts measurement. */
 export function chartsMarkdown(r: ChartsUiResult): string {
-  if (r.status !== 'measured') return `Charts at 9 runs × 100 classes: ${r.status} — ${r.message}`;
+  if (r.status !== 'measured') return `Charts at ${r.scenario.split(' (')[0]}: ${r.status} — ${r.message}`;
   const ok = (ms: number) => (ms <= r.targetMs ? 'yes' : '**no**');
   const lines = [
     `Charts at ${r.scenario}; ${r.seconds} s of simulated training (${r.epochs} epochs, ${r.batches} batches) + ${r.touchRounds} rounds re-rendering every chart; ${r.cpus} CPUs, load average ${r.load1.before} → ${r.load1.after}.`,

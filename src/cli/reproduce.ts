@@ -30,6 +30,7 @@ import { checkOutputFolder, writeFileAtomic } from './outputs';
 import { Interrupt } from './interrupt';
 import { applyRecipe, type RecipeId } from '../core/train/recipe';
 import { renderGroupedBars, renderGroupedBarsSvg, type GroupedBarChart } from './bench-png';
+import { groupBy, parseSeeds, summarizeFields, type Summary } from '../core/train/groups';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Runs and profiles
@@ -473,6 +474,8 @@ export interface ReproduceOptions {
   fresh: boolean;
   keepCheckpoints: boolean;
   png: boolean;
+  /** One reproduction per seed, each in <outDir>/seed-<seed>, and the spread over them in seeds.json / seeds.md. */
+  seeds?: number[] | null;
 }
 
 interface Ctx {
@@ -765,6 +768,9 @@ const USAGE = `Usage: npm run reproduce -- (--quick | --full) [options]
   --runs LIST           comma-separated subset of ${RUNS.map((r) => r.id).join(',')} (gcl2 needs gcl1)
   --backend B           wasm | cpu | webgpu (default: the profile's)
   --model M --epochs N --batch N --eval-per-class N --stage2-epochs N --imbalance IF --seed N   override the profile
+  --seeds LIST          "1,2,3" (or a count "3" from --seed): the whole table once per seed, each in <out>/seed-<seed>
+                        (each seed redraws the subset and the initial weights, as --seed), then seeds.json and
+                        seeds.md in <out>: every run's mean ± sample std over the seeds
   --data FILE           another .ltpg pack instead of the embedded Fashion-MNIST-LT (tests)
   --stop-after-epochs N stop (resumably) after N epochs in this session
   --fresh               discard earlier results and checkpoints in the folder
@@ -804,6 +810,7 @@ export function parseCli(argv: string[]): ReproduceOptions & { data?: string } {
         'stage2-epochs': { type: 'string' },
         imbalance: { type: 'string' },
         seed: { type: 'string' },
+        seeds: { type: 'string' },
         data: { type: 'string' },
         'stop-after-epochs': { type: 'string' },
         fresh: { type: 'boolean' },
@@ -882,6 +889,12 @@ export function parseCli(argv: string[]): ReproduceOptions & { data?: string } {
       throw e;
     }
   }
+  let seeds: number[] | null = null;
+  if (v.seeds !== undefined) {
+    const r = parseSeeds(v.seeds, p.seed);
+    if (!r.ok) usage(`--seeds: ${r.why}`);
+    seeds = r.seeds;
+  }
   const folder = `${base.name}${recipe === 'authors' ? '-authors' : ''}${p.valFraction ? '-val' : ''}`;
   return {
     profile: p,
@@ -893,6 +906,7 @@ export function parseCli(argv: string[]): ReproduceOptions & { data?: string } {
     keepCheckpoints: !!v['keep-checkpoints'],
     png: !v['no-png'],
     data: v.data,
+    seeds,
   };
 }
 
@@ -909,17 +923,22 @@ export async function main(argv: string[]): Promise<number> {
     `expected duration: ${PROFILES[p.name === 'full' ? 'full' : 'quick'].expected}${p.name === 'custom' ? ' (for the unmodified profile)' : ''}`,
   );
   log(scheduleNote(p).split('\n').join('; '));
-  const bad = checkOutputFolder('--out', opts.outDir, folderFiles(), [
-    opts.data === undefined ? ['the embedded pack', EMBEDDED_PACK] : ['--data', opts.data],
-  ]);
+  const inputs: [string, string][] = [opts.data === undefined ? ['the embedded pack', EMBEDDED_PACK] : ['--data', opts.data]];
+  const folders = opts.seeds ? opts.seeds.map((seed) => ({ seed, dir: seedDir(opts.outDir, seed) })) : [{ seed: p.seed, dir: opts.outDir }];
+  const bad =
+    (opts.seeds ? checkOutputFolder('--out', opts.outDir, SEEDS_FILES, inputs) : null) ??
+    folders.map((f) => checkOutputFolder('--out', f.dir, folderFiles(), inputs)).find((x) => x !== null) ??
+    null;
   if (bad) usage(bad);
-  if (opts.fresh && existsSync(opts.outDir)) {
-    for (const r of RUNS) {
-      for (const f of [runFile(opts.outDir, r.id), ckptFile(opts.outDir, r.id), finalCkptFile(opts.outDir, r.id)])
-        if (existsSync(f)) rmSync(f);
+  if (opts.fresh) {
+    for (const { dir } of folders) {
+      if (!existsSync(dir)) continue;
+      for (const r of RUNS) {
+        for (const f of [runFile(dir, r.id), ckptFile(dir, r.id), finalCkptFile(dir, r.id)]) if (existsSync(f)) rmSync(f);
+      }
     }
   }
-  mkdirSync(opts.outDir, { recursive: true });
+  for (const { dir } of folders) mkdirSync(dir, { recursive: true });
   if (p.backend === 'webgpu') {
     const g = await initNodeWebGPU();
     if (!g.ok) throw new Error(`--backend webgpu: ${g.reason}`);
@@ -939,34 +958,114 @@ export async function main(argv: string[]): Promise<number> {
   ctx.interrupt.arm();
   const started = Date.now();
   let stopped = false;
+  const notFinished: string[] = [];
+  let markdown = '';
+  for (const f of folders) {
+    // a seed's reproduction: the same profile with the seed replaced, in its own folder
+    ctx.opts = opts.seeds ? { ...opts, profile: { ...p, seed: f.seed }, outDir: f.dir } : opts;
+    if (opts.seeds) log(`seed ${f.seed} (${folders.indexOf(f) + 1} of ${folders.length}) in ${f.dir}`);
+    if (!stopped) stopped = await trainFolder(ctx);
+    const agg = aggregate(f.dir, opts.runs, opts.png);
+    markdown = agg.markdown;
+    notFinished.push(...agg.missing.map((id) => (opts.seeds ? `${id} (seed ${f.seed})` : id)));
+  }
+  if (opts.seeds) {
+    const doc = aggregateSeeds(opts.outDir, opts.seeds, opts.runs);
+    markdown = doc.markdown;
+  }
+  log(`session: ${((Date.now() - started) / 1000).toFixed(0)} s; results in ${opts.outDir}`);
+  process.stdout.write(`${markdown}\n`);
+  if (stopped || notFinished.length) log(`not finished: ${notFinished.join(', ') || '(stopped)'} — run the same command again to continue`);
+  return ctx.interrupt.exitCode ?? 0;
+}
+
+/** Trains the runs of ctx.opts in its folder; true when it stopped early (asked to, or a signal). */
+async function trainFolder(ctx: Ctx): Promise<boolean> {
+  const { opts, log } = ctx;
   for (const id of opts.runs) {
     const run = RUNS.find((r) => r.id === id)!;
     try {
       await trainRun(run, ctx);
     } catch (e) {
       if (e instanceof StopRequested) {
-        stopped = true;
         log(`stopped after ${ctx.epochsThisSession} epochs as asked (--stop-after-epochs); run the same command again to continue`);
-        break;
+        return true;
       }
       if (e instanceof Interrupted) {
-        stopped = true;
         // said even with --quiet: the user asked for the stop and needs to know how to go on
         const ck = ckptFile(opts.outDir, run.id);
         const kept = existsSync(ck) ? `its last finished epoch is in ${ck}` : 'none of its epochs had finished';
         process.stderr.write(
           `${ctx.interrupt.signal}: stopped ${run.id} after ${ctx.epochsThisSession} epochs this session; ${kept} — run the same command again to continue\n`,
         );
-        break;
+        return true;
       }
       throw e;
     }
   }
-  const { markdown, missing } = aggregate(opts.outDir, opts.runs, opts.png);
-  log(`session: ${((Date.now() - started) / 1000).toFixed(0)} s; results in ${opts.outDir}`);
-  process.stdout.write(`${markdown}\n`);
-  if (stopped || missing.length) log(`not finished: ${missing.join(', ') || '(stopped)'} — run the same command again to continue`);
-  return ctx.interrupt.exitCode ?? 0;
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Seeds
+
+const SEEDS_FILES = ['seeds.json', 'seeds.md'];
+const seedDir = (outDir: string, seed: number) => join(outDir, `seed-${seed}`);
+const SPREAD_KEYS = ['overall', 'many', 'medium', 'few', 'tail3'] as const;
+type Spread = Record<(typeof SPREAD_KEYS)[number], Summary>;
+
+export interface SeedsSummary {
+  seeds: number[];
+  /** Per run: the seeds that finished it, and the mean and sample std of its final and best epoch over them. */
+  runs: { id: RunId; label: string; seeds: number[]; final: Spread; best: Spread }[];
+  /** Each seed's own summary.json runs (per-seed rows). */
+  perSeed: { seed: number; runs: ReproducedSummary[] }[];
+  markdown: string;
+}
+
+/** Reads every seed's finished runs and writes seeds.json and seeds.md (mean ± std per run). */
+export function aggregateSeeds(outDir: string, seeds: readonly number[], runs: readonly RunId[]): SeedsSummary {
+  const perSeed = seeds.map((seed) => {
+    const f = join(seedDir(outDir, seed), 'summary.json');
+    const sums = existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as { runs: ReproducedSummary[] }).runs : [];
+    return { seed, runs: sums.filter((r) => runs.includes(r.id)) };
+  });
+  const rows = perSeed.flatMap((p) => p.runs.map((r) => ({ seed: p.seed, r })));
+  const groups = groupBy(rows, (x) => x.r.id).map((g) => ({
+    id: g.items[0].r.id,
+    label: g.items[0].r.label,
+    seeds: g.items.map((x) => x.seed),
+    final: summarizeFields(
+      g.items.map((x) => x.r.final),
+      SPREAD_KEYS,
+    ),
+    best: summarizeFields(
+      g.items.map((x) => x.r.best),
+      SPREAD_KEYS,
+    ),
+  }));
+  groups.sort((a, b) => runs.indexOf(a.id) - runs.indexOf(b.id));
+  const ms = (s: Summary) => (s.n ? `${(100 * s.mean).toFixed(1)} ± ${(100 * s.std).toFixed(1)}` : '–');
+  const table = (which: 'final' | 'best') => [
+    `| run | seeds | overall | many | medium | few | tail-3 |`,
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...groups.map((g) => `| ${g.label} | ${g.seeds.length} | ${SPREAD_KEYS.map((k) => ms(g[which][k])).join(' | ')} |`),
+  ];
+  const markdown = [
+    `Test accuracy (%), mean ± sample std over seeds ${seeds.join(', ')} (each seed: its own subset and initial weights).`,
+    '',
+    '**Final epoch**',
+    '',
+    ...table('final'),
+    '',
+    '**Best epoch**',
+    '',
+    ...table('best'),
+  ].join('\n');
+  const doc: SeedsSummary = { seeds: [...seeds], runs: groups, perSeed, markdown };
+  writeFileAtomic(join(outDir, 'seeds.json'), JSON.stringify(doc, null, 1));
+  writeFileAtomic(join(outDir, 'seeds.md'), `${markdown}\n`);
+  return doc;
 }
 
 const invokedDirectly = process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;

@@ -5,6 +5,8 @@
 import type { TrainConfig } from '../core/train/config';
 import type { EpochMetrics, Trainer } from '../core/train/trainer';
 import { sweepRows, sweepTable, type SweepPlan, type SweepRow, type SweepWhen } from '../state/sweep';
+import { groupBy, summarizeFields, type Summary } from '../core/train/groups';
+import { withSeed } from './train-seeds';
 
 export const SWEEP_USAGE = `Sweep (one run per value, everything else equal: same data, seed and initial weights)
   --sweep KEY=VALUES    KEY: a loss hyperparameter that acts on this loss and head (e.g. noiseMul; not the
@@ -31,11 +33,38 @@ export interface SweepDocument {
   valFraction: number;
   /** What chooses each run's best epoch (the summary's "best" rows, and GCL stage 2's start when from best). */
   bestChosenOn: 'validation' | 'test';
-  runs: { value: number; label: string; result: OneRun['result'] }[];
+  /** The seeds every value ran with (one: the config's own seed). */
+  seeds: number[];
+  runs: { value: number; seed: number; label: string; result: OneRun['result'] }[];
   /** 'interrupted': a signal stopped the sweep; `runs` holds the runs it reached (the last one partial). */
   halted: 'interrupted' | null;
+  /** One row per run (value × seed). */
   summary: SweepRow[];
+  /** One row per value: mean and sample std over its seeds (n = 1: std 0). */
+  groups: SweepGroupRow[];
   table: string;
+}
+
+const SPREAD_KEYS = ['overall', 'many', 'medium', 'few', 'tail3'] as const;
+export type SweepGroupRow = { value: number; n: number } & Record<(typeof SPREAD_KEYS)[number], Summary>;
+
+/** The per-run rows grouped by value, each group summarised. */
+export function sweepGroups(rows: readonly SweepRow[]): SweepGroupRow[] {
+  return groupBy(rows, (r) => String(r.value)).map((g) => ({
+    value: g.items[0].value,
+    n: g.items.length,
+    ...summarizeFields(g.items, SPREAD_KEYS),
+  }));
+}
+
+/** The groups as markdown: mean ± std per column. */
+function groupTable(param: SweepPlan['param'], groups: readonly SweepGroupRow[]): string {
+  const p = (s: Summary) => (s.n ? `${(100 * s.mean).toFixed(1)} ± ${(100 * s.std).toFixed(1)}` : '—');
+  return [
+    `| ${param.id} | seeds | overall | many | medium | few | tail-3 |`,
+    '|---:|---:|---:|---:|---:|---:|---:|',
+    ...groups.map((g) => `| ${g.value} | ${g.n} | ${SPREAD_KEYS.map((k) => p(g[k])).join(' | ')} |`),
+  ].join('\n');
 }
 
 export async function runSweep(
@@ -43,13 +72,21 @@ export async function runSweep(
   when: SweepWhen,
   trainOnce: (config: TrainConfig, label: string) => Promise<OneRun>,
   interrupted: () => boolean = () => false,
+  seeds: readonly number[] = [plan.runs[0]?.config.seed ?? 1],
 ): Promise<SweepDocument> {
   const runs: SweepDocument['runs'] = [];
-  for (const spec of plan.runs) {
-    if (interrupted()) break;
-    const { result, trainer } = await trainOnce(spec.config, `${spec.label} (${spec.index + 1}/${plan.runs.length})`);
-    trainer.dispose();
-    runs.push({ value: spec.value, label: spec.label, result });
+  const total = plan.runs.length * seeds.length;
+  const many = seeds.length > 1;
+  outer: for (const spec of plan.runs) {
+    for (let k = 0; k < seeds.length; k++) {
+      if (interrupted()) break outer;
+      const label = many ? `${spec.label} · seed ${seeds[k]}` : spec.label;
+      const at = spec.index * seeds.length + k + 1;
+      const seedText = many ? `, seed ${k + 1} of ${seeds.length}` : '';
+      const { result, trainer } = await trainOnce(withSeed(spec.config, seeds[k]), `${spec.label} (${at}/${total}${seedText})`);
+      trainer.dispose();
+      runs.push({ value: spec.value, seed: seeds[k], label, result });
+    }
   }
   const summary = sweepRows(
     runs.map((r) => ({
@@ -61,6 +98,7 @@ export async function runSweep(
     })),
     when,
   );
+  const groups = sweepGroups(summary);
   return {
     tool: 'long-tail-playground sweep',
     version: 1,
@@ -70,9 +108,11 @@ export async function runSweep(
     when,
     valFraction: plan.runs[0]?.config.valFraction ?? 0,
     bestChosenOn: (plan.runs[0]?.config.valFraction ?? 0) > 0 ? 'validation' : 'test',
+    seeds: [...seeds],
     runs,
     halted: interrupted() ? 'interrupted' : null,
     summary,
-    table: sweepTable(plan.param, summary, when),
+    groups,
+    table: many ? `${sweepTable(plan.param, summary, when)}\n\n${groupTable(plan.param, groups)}` : sweepTable(plan.param, summary, when),
   };
 }

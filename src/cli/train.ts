@@ -23,6 +23,9 @@ import { Interrupt } from './interrupt';
 import { applyRecipe } from '../core/train/recipe';
 import { runSweep, SWEEP_USAGE } from './train-sweep';
 import { parseSweepArg, type SweepPlan } from '../state/sweep';
+import { groupLine, runSeeds, SEEDS_USAGE } from './train-seeds';
+import { parseSeeds } from '../core/train/groups';
+import { MAX_SEED } from '../core/train/config-fields';
 
 /** The values the CLI chooses for a field: the data sets it can load. */
 const CHOICES = { dataset: DATASET_IDS };
@@ -47,6 +50,7 @@ Recipe (each option cites the authors' script line in src/core/train/recipe.ts)
                         sampler; the options below (and --batch, --stage2-*) override single settings
 ${help('recipe')}
 ${SWEEP_USAGE}
+${SEEDS_USAGE}
 GCL stage 2 (after stage 1; needs a cosine head)
   --stage2              run stage 2 after stage 1
 ${help('stage2')}
@@ -105,6 +109,7 @@ function parse(argv: string[]) {
       recipe: { type: 'string' },
       sweep: { type: 'string' },
       'sweep-when': { type: 'string' },
+      seeds: { type: 'string' },
     });
   } catch (e) {
     usage((e as Error).message);
@@ -141,6 +146,13 @@ function parse(argv: string[]) {
     sweep = plan.value;
     if (save.tfjs || save.safetensors || save.testLogits || save.bundle) usage('--save-* exports one model; not with --sweep');
   }
+  let seeds: number[] | null = null;
+  if (v.seeds !== undefined) {
+    const r = parseSeeds(v.seeds, c.seed, MAX_SEED);
+    if (!r.ok) usage(`--seeds: ${r.why}`);
+    seeds = r.seeds;
+    if (save.tfjs || save.safetensors || save.testLogits || save.bundle) usage('--save-* exports one model; not with --seeds');
+  }
   const sweepWhen = oneOf('sweep-when', v['sweep-when'], ['last', 'best'] as const) ?? 'last';
   const bad =
     checkConfigFlags(c) ??
@@ -152,7 +164,7 @@ function parse(argv: string[]) {
     ]) ??
     (save.bundle === undefined ? null : checkOutputFolder('--save-bundle', save.bundle, BUNDLE_FILES, [['--data', v.data]]));
   if (bad) usage(bad);
-  return { config: c, stage2: !!v.stage2, backend, out: v.out, quiet: !!v.quiet, data: v.data, save, sweep, sweepWhen };
+  return { config: c, stage2: !!v.stage2, backend, out: v.out, quiet: !!v.quiet, data: v.data, save, sweep, sweepWhen, seeds };
 }
 
 class Progress {
@@ -224,10 +236,29 @@ async function main(): Promise<void> {
         return trainOnce({ ...args, config }, dataset, backend, progress, interrupt);
       },
       () => interrupt.signal !== null,
+      args.seeds ?? undefined,
     );
     writeResult(JSON.stringify(doc, null, 1));
     if (!args.quiet) process.stderr.write(`${doc.table}\n`);
     process.exitCode = interrupt.exitCode ?? (saved ? 0 : 1);
+    return;
+  }
+  if (args.seeds) {
+    const doc = await runSeeds(
+      args.config,
+      args.seeds,
+      async (config, label) => {
+        progress.line(`seeds: ${label}`);
+        const { result, trainer } = await trainOnce({ ...args, config }, dataset, backend, progress, interrupt);
+        trainer.dispose();
+        return result;
+      },
+      () => interrupt.signal !== null,
+    );
+    writeResult(JSON.stringify(doc, null, 1));
+    progress.line(`final: ${groupLine(doc.group.final, doc.group.n)}`);
+    const halted = doc.runs.some((r) => r.result.halted);
+    process.exitCode = interrupt.exitCode ?? (!saved ? 1 : halted ? 3 : 0);
     return;
   }
   const { result, trainer, bundle } = await trainOnce(args, dataset, backend, progress, interrupt);

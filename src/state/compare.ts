@@ -17,6 +17,8 @@ import { askRoomForPins } from './pin-room';
 import type { Phase } from './slices/run';
 import type { PlaygroundState } from './store';
 import { waitStageDone, type WaitHooks, type WaitResult } from './run-wait';
+import { summarize, type Summary } from '../core/train/groups';
+import { groupLabel, seedGroups } from './seed-groups';
 
 // ---------------------------------------------------------------- the table
 
@@ -61,7 +63,12 @@ export interface CompareRow {
   best: AccuracyCell | null;
   /** What chose the best epoch: the validation split when the run had one, else the test set. */
   bestOn: 'validation' | 'test' | null;
+  seed: number | null;
+  /** A seed group's row: `last` and `best` hold the means over its seeds, `spread` their std; `members` the seeds' rows. */
+  group?: { members: CompareRow[]; last: SpreadCell; best: SpreadCell };
 }
+
+export type SpreadCell = Record<'overall' | 'many' | 'medium' | 'few', Summary>;
 
 const finite = (v: number | null | undefined): number | null => (v === null || v === undefined || !Number.isFinite(v) ? null : v);
 
@@ -141,6 +148,42 @@ export function rowOf(r: RunRecord, opts: { current: boolean; phase?: Phase; dat
     last: last ? cell(last) : null,
     best: best ? cell(best) : null,
     bestOn: best ? (best.selection ?? 'test') : null,
+    seed: s?.config.seed ?? null,
+  };
+}
+
+const SPREAD = ['overall', 'many', 'medium', 'few'] as const;
+
+function spreadOf(cells: readonly (AccuracyCell | null)[]): SpreadCell {
+  const out = {} as SpreadCell;
+  for (const k of SPREAD) out[k] = summarize(cells.map((c) => c?.[k] ?? NaN));
+  return out;
+}
+
+const meanCell = (first: AccuracyCell | null, s: SpreadCell): AccuracyCell | null =>
+  first && { ...first, ...Object.fromEntries(SPREAD.map((k) => [k, s[k].n ? s[k].mean : null])) };
+
+/** One row for the runs of a seed group: mean per column (what the table sorts on), the seeds' rows inside. */
+function groupRow(members: CompareRow[]): CompareRow {
+  const first = members[0];
+  const last = spreadOf(members.map((m) => m.last));
+  const best = spreadOf(members.map((m) => m.best));
+  const running = members.find((m) => m.status !== 'finished');
+  return {
+    ...first,
+    id: `group:${first.id}`,
+    label: groupLabel(first.label, members.length),
+    current: members.some((m) => m.current),
+    pinned: members.every((m) => m.pinned),
+    earlier: false,
+    status: running?.status ?? 'finished',
+    changes: members.flatMap((m) => m.changes.map((c) => `seed ${m.seed}: ${c}`)),
+    epochs1: Math.min(...members.map((m) => m.epochs1)),
+    epochs2: Math.min(...members.map((m) => m.epochs2)),
+    last: meanCell(first.last, last),
+    best: meanCell(first.best, best),
+    seed: null,
+    group: { members, last, best },
   };
 }
 
@@ -150,6 +193,19 @@ export function compareRows(s: Pick<PlaygroundState, 'current' | 'archived' | 'p
   const rows = s.archived.map((r) => rowOf(r, { current: false, dataKey: key }));
   if (s.current) rows.push(rowOf(s.current, { current: true, phase: s.phase, dataKey: key }));
   return rows;
+}
+
+/** The rows with each seed group (runs of one configuration, distinct seeds) as one row in its first run's place. */
+export function groupedRows(s: Pick<PlaygroundState, 'current' | 'archived' | 'phase'>): CompareRow[] {
+  const rows = compareRows(s);
+  const records = [...s.archived, ...(s.current ? [s.current] : [])];
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return seedGroups(records).map((g) => {
+    const members = g.runs.map((r) => byId.get(r.id)!);
+    if (members.length < 2) return members[0];
+    // a seed on another subset is still this configuration: the group is on the current data when one seed is
+    return { ...groupRow(members), sameData: members.some((m) => m.sameData) || members.some((m) => m.current) };
+  });
 }
 
 export type SortKey =
@@ -224,32 +280,53 @@ export const CSV_COLUMNS = [
   'best_few_accuracy',
   'best_chosen_on',
   'color',
+  'seed',
+  /** Group rows: how many seeds, and the sample std of each accuracy over them (the accuracies are their means). */
+  'group_seeds',
+  'last_overall_std',
+  'last_many_std',
+  'last_medium_std',
+  'last_few_std',
+  'best_overall_std',
+  'best_many_std',
+  'best_medium_std',
+  'best_few_std',
 ] as const;
 
-/** The table as CSV, rows in the given (displayed) order; accuracies as fractions in [0, 1] (the table shows %). */
+/**
+ * The table as CSV, rows in the given (displayed) order; accuracies as fractions in [0, 1] (the table shows %). A
+ * seed group gives its seeds' rows, then the group's row (means, with the std columns and group_seeds filled).
+ */
 export function compareCsv(rows: readonly CompareRow[]): string {
   const acc = (c: AccuracyCell | null) =>
     c ? [c.stage, c.epoch, ...[c.overall, c.many, c.medium, c.few].map((v) => fixed(v, 4))] : ['', '', '', '', '', ''];
+  const std = (c: SpreadCell | undefined) => SPREAD.map((k) => (c && c[k].n ? fixed(c[k].std, 4) : ''));
   return toCsv(
     CSV_COLUMNS,
-    rows.map((r) => [
-      r.label,
-      r.lossName,
-      r.model,
-      r.head,
-      r.data,
-      r.sameData,
-      r.training,
-      r.changes.join('; '),
-      r.status,
-      r.pinned,
-      r.epochs1,
-      r.epochs2,
-      ...acc(r.last),
-      ...acc(r.best),
-      r.bestOn ?? '',
-      r.color,
-    ]),
+    rows
+      .flatMap((r) => (r.group ? [...r.group.members, r] : [r]))
+      .map((r) => [
+        r.label,
+        r.lossName,
+        r.model,
+        r.head,
+        r.data,
+        r.sameData,
+        r.training,
+        r.changes.join('; '),
+        r.status,
+        r.pinned,
+        r.epochs1,
+        r.epochs2,
+        ...acc(r.last),
+        ...acc(r.best),
+        r.bestOn ?? '',
+        r.color,
+        r.seed ?? '',
+        r.group ? r.group.members.length : '',
+        ...std(r.group?.last),
+        ...std(r.group?.best),
+      ]),
   );
 }
 
@@ -303,7 +380,8 @@ export class PresetRunner {
     return null;
   }
 
-  async start(): Promise<PresetOutcome> {
+  /** `seeds`: every loss once per seed (the same settings with `seed` replaced); absent: the form's seed only. */
+  async start(seeds?: readonly number[]): Promise<PresetOutcome> {
     if (this.active) return 'busy';
     const why = this.blocker();
     if (why) {
@@ -326,18 +404,24 @@ export class PresetRunner {
     const base = this.st.settings;
     const names = this.losses.map((l) => PRESET_NAMES[l] ?? LOSS_SHORT[l]);
     try {
-      for (let i = 0; i < this.losses.length; i++) {
+      const seedList = seeds?.length ? seeds : [base.config.seed];
+      const total = this.losses.length * seedList.length;
+      for (let j = 0; j < total; j++) {
         if (this.cancelled) return 'cancelled';
+        const i = Math.floor(j / seedList.length);
+        const k = j % seedList.length;
         const loss = this.losses[i];
-        this.st.setPreset({ index: i, total: this.losses.length, name: names[i], names });
-        const r = await this.trainOne(presetSettings(base, loss));
+        const name = seedList.length > 1 ? `${names[i]}, seed ${k + 1} of ${seedList.length}` : names[i];
+        this.st.setPreset({ index: j, total, name, names });
+        const settings = presetSettings(base, loss);
+        const r = await this.trainOne(seedList.length > 1 ? patchSettings(settings, { config: { seed: seedList[k] } }) : settings);
         if (r === 'cancelled') return 'cancelled';
         if (r !== 'ok') {
           const why = r === 'replaced' ? 'the run was replaced by another one (settings changed)' : 'training failed';
           this.st.pushNotice({
             id: 'preset',
             level: 'warning',
-            title: `${PRESET_NAME} stopped at run ${i + 1} of ${this.losses.length}:`,
+            title: `${PRESET_NAME} stopped at run ${j + 1} of ${total}:`,
             items: [why],
           });
           return 'failed';
@@ -347,12 +431,14 @@ export class PresetRunner {
             id: 'preset',
             level: 'warning',
             title: `${PRESET_NAME} stopped:`,
-            items: [`run ${i + 1} could not be pinned (at most ${MAX_PINNED} pinned runs)`],
+            items: [`run ${j + 1} could not be pinned (at most ${MAX_PINNED} pinned configurations)`],
           });
           return 'failed';
         }
       }
-      this.st.patchRun({ announcement: `Preset ${PRESET_NAME} finished: ${this.losses.length} runs pinned.` });
+      this.st.patchRun({
+        announcement: `Preset ${PRESET_NAME} finished: ${this.losses.length} ${seeds && seeds.length > 1 ? `configurations × ${seeds.length} seeds` : 'runs'} pinned.`,
+      });
       return 'done';
     } catch (e) {
       this.st.pushNotice({

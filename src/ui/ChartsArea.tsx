@@ -21,6 +21,34 @@ import { ConfusionDrilldown, type DrillTarget } from './ConfusionDrilldown';
 import { CompareRuns } from './RunsTable';
 import { PanelBoundary } from './PanelBoundary';
 import type { RunRecord } from '../state/slices/metrics';
+import { groupLabel, seedGroups, seedText } from '../state/seed-groups';
+import { seedGroupRun } from './charts/chart-data';
+
+/** The data subset without its seed: the seeds of one group draw different subsets of the same shape. */
+const shapeKey = (k: string | undefined) => k?.replace(/\|[^|]*$/, '');
+
+/**
+ * The shown runs with each seed group as one run: its mean, the seeds inside (band, per-seed lines). A group is
+ * on the current data when the current run is one of its seeds or its subsets have the current one's shape.
+ */
+function withGroups(records: readonly RunRecord[], currentKey: string | undefined): { same: RunSeries[]; all: RunSeries[] } {
+  const same: RunSeries[] = [];
+  const all: RunSeries[] = [];
+  for (const g of seedGroups(records)) {
+    if (g.runs.length < 2) {
+      const r = g.runs[0];
+      all.push(r.dataKey === currentKey ? r : { ...r, label: `${r.label} (other data)` });
+      if (r.dataKey === currentKey) same.push(r);
+      continue;
+    }
+    const first = g.runs[0];
+    const members = g.runs.map((r) => ({ ...r, label: `${groupLabel(first.label, 1).replace(/ · 1 seeds$/, '')} (${seedText(r)})` }));
+    const run = seedGroupRun(`group:${first.id}`, groupLabel(first.label, g.runs.length), first.color, members);
+    all.push(run);
+    if (g.runs.some((r) => shapeKey(r.dataKey) === shapeKey(currentKey))) same.push(run);
+  }
+  return { same, all };
+}
 
 function RunningLine() {
   const run = usePg((s) => s.runSettings);
@@ -46,13 +74,16 @@ export function ChartsArea() {
   const archived = usePg((s) => s.archived);
   const summary = usePg((s) => s.summary);
   const run = usePg((s) => s.runSettings);
-  const { runs, timeRuns } = useMemo(() => {
+  const [perSeed, setPerSeed] = useState(false);
+  const { runs, charted, chartedTime } = useMemo(() => {
     const key = current?.dataKey;
+    const records = current ? [...archived, current] : archived;
+    const grouped = withGroups(records, key);
+    const charted = grouped.same;
+    const chartedTime = grouped.all.length === grouped.same.length ? grouped.same : grouped.all;
     const same = archived.filter((r) => r.dataKey === key);
     const runs: RunRecord[] = current ? [...same, current] : same;
-    if (same.length === archived.length) return { runs, timeRuns: runs };
-    const other = archived.map((r) => (r.dataKey === key ? r : { ...r, label: `${r.label} (other data)` }));
-    return { runs, timeRuns: (current ? [...other, current] : other) as RunSeries[] };
+    return { runs, charted, chartedTime };
   }, [archived, current]);
   // GA switch marker: the current run's, else the first shown KPS run's
   // schedule switch markers (KPS gradient adjustment, LDAM's deferred re-weighting): the current run's, else the
@@ -83,7 +114,7 @@ export function ChartsArea() {
       <RunningLine />
       {!hidden.has('compare') && (
         <PanelBoundary name="runs table">
-          <CompareRuns />
+          <CompareRuns perSeed={perSeed} setPerSeed={setPerSeed} />
         </PanelBoundary>
       )}
       <TryImagePhoneButton />
@@ -93,8 +124,9 @@ export function ChartsArea() {
           <PanelBoundary name="charts">
             <PresenterBar.Provider value={presenterBar}>
               <ChartsPanel
-                runs={runs}
-                timeRuns={timeRuns}
+                runs={charted}
+                timeRuns={chartedTime}
+                perSeed={perSeed}
                 counts={counts}
                 groups={groups}
                 classNames={classNames}

@@ -13,7 +13,7 @@ import { usePg, usePlayground } from './context';
 import { downloadFile } from './chart-png';
 import {
   compareCsv,
-  compareRows,
+  groupedRows,
   presetFor,
   PRESET_LOSSES,
   PRESET_NAME,
@@ -28,6 +28,9 @@ import { MAX_PINNED, pinnedCount } from '../state/slices/metrics';
 import { SweepPanel } from './SweepPanel';
 import { useControlShown, useHidden } from './ClassroomLink';
 import { sweepShown as sweepOffered } from '../state/classroom';
+import { seedsFor } from '../state/seed-runner';
+import { MAX_SEEDS, parseSeeds, type Summary } from '../core/train/groups';
+import { useSyncExternalStore } from 'react';
 import './compare.css';
 
 const pct = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : `${(100 * v).toFixed(1)}%`);
@@ -71,15 +74,19 @@ interface Column {
   value(r: CompareRow): string;
 }
 
+/** A seed group's cell: "52.0 ± 3.6%" (mean ± sample std over its seeds). */
+const meanStd = (s: Summary) => (s.n ? `${(100 * s.mean).toFixed(1)} ± ${(100 * s.std).toFixed(1)}%` : '—');
+
 const ACC_COLUMNS = (which: 'last' | 'best'): Column[] => {
   const W = which === 'last' ? 'Last epoch' : 'Best epoch';
   const get = (r: CompareRow) => (which === 'last' ? r.last : r.best);
   const k = (s: string) => `${which}${s}` as SortKey;
+  const cell = (g: 'overall' | 'many' | 'medium' | 'few') => (r: CompareRow) => (r.group ? meanStd(r.group[which][g]) : pct(get(r)?.[g]));
   return [
-    { key: k('Overall'), label: 'overall', title: `${W}: overall test accuracy`, value: (r) => pct(get(r)?.overall) },
-    { key: k('Many'), label: 'many', title: `${W}: many-shot accuracy`, value: (r) => pct(get(r)?.many) },
-    { key: k('Medium'), label: 'medium', title: `${W}: medium-shot accuracy`, value: (r) => pct(get(r)?.medium) },
-    { key: k('Few'), label: 'few', title: `${W}: few-shot accuracy`, value: (r) => pct(get(r)?.few) },
+    { key: k('Overall'), label: 'overall', title: `${W}: overall test accuracy`, value: cell('overall') },
+    { key: k('Many'), label: 'many', title: `${W}: many-shot accuracy`, value: cell('many') },
+    { key: k('Medium'), label: 'medium', title: `${W}: medium-shot accuracy`, value: cell('medium') },
+    { key: k('Few'), label: 'few', title: `${W}: few-shot accuracy`, value: cell('few') },
   ];
 };
 
@@ -121,7 +128,7 @@ function SortHeader({
   );
 }
 
-function PresetBar() {
+function PresetBar({ seeds }: { seeds: number[] | null }) {
   const { session } = usePlayground();
   const preset = usePg((s) => s.preset);
   const phase = usePg((s) => s.phase);
@@ -136,10 +143,10 @@ function PresetBar() {
       <button
         type="button"
         disabled={!!preset || !!blocked}
-        onClick={() => void runner.start()}
+        onClick={() => void runner.start(seeds ?? undefined)}
         title={
           blocked ??
-          `Trains ${PRESET_LOSSES.length} runs one after the other on the current data, model, epochs, seed, batch and lr, and pins each`
+          `Trains ${PRESET_LOSSES.length} runs${seeds && seeds.length > 1 ? ` × ${seeds.length} seeds` : ''} one after the other on the current data, model, epochs, seed, batch and lr, and pins each`
         }
       >
         Preset: {PRESET_NAME}
@@ -157,6 +164,64 @@ function PresetBar() {
     </div>
   );
 }
+
+/** The Seeds setting (a count from the form's seed, or a list) and its queue: progress, Cancel. */
+function SeedsBar({ text, setText, seeds, why }: { text: string; setText(t: string): void; seeds: number[] | null; why: string | null }) {
+  const { session } = usePlayground();
+  const runner = seedsFor(session);
+  const status = useSyncExternalStore(runner.subscribe, runner.getStatus);
+  const preset = usePg((s) => s.preset);
+  const phase = usePg((s) => s.phase);
+  const busy = usePg((s) => s.busy);
+  void [preset, phase, busy];
+  const running = status?.state === 'running';
+  const blocked = running ? null : runner.blocker();
+  return (
+    <div className="compare-preset compare-seeds">
+      <label>
+        Seeds{' '}
+        <input
+          type="text"
+          inputMode="numeric"
+          size={8}
+          value={text}
+          aria-invalid={!!why}
+          aria-describedby="seeds-help"
+          data-testid="seeds-input"
+          onChange={(e) => setText(e.target.value)}
+        />
+      </label>
+      <span id="seeds-help" className="ltc-sr-only">
+        A count from the form's seed (1, 3, 5; at most {MAX_SEEDS}) or a list of seeds such as 1,2,3. Each seed redraws the data subset and
+        the initial weights; the preset uses the same seeds.
+      </span>
+      <button
+        type="button"
+        data-testid="seeds-train"
+        disabled={running || !!blocked || !seeds || seeds.length < 2}
+        title={why ?? blocked ?? 'Trains the current settings once per seed and pins each: the charts show the mean ± std'}
+        onClick={() => void runner.start(session.store.getState().settings, seeds ?? [])}
+      >
+        Train {seeds && seeds.length > 1 ? `${seeds.length} seeds` : 'seeds'}
+      </button>
+      {why && <span className="compare-progress">{why}</span>}
+      {running && status && (
+        <>
+          <span role="status" className="compare-progress" data-testid="seeds-progress">
+            seed {status.index + 1} of {status.seeds.length} (seed {status.seeds[status.index]})
+          </span>
+          <button type="button" onClick={() => runner.cancel()}>
+            Cancel seeds
+          </button>
+        </>
+      )}
+      {!running && status?.state === 'failed' && <span className="compare-progress">Seeds stopped: {status.message}</span>}
+    </div>
+  );
+}
+
+/** The page's `seeds=` (a count or a list), the Seeds field's first text. */
+const urlSeeds = () => (typeof location === 'undefined' ? '1' : (new URLSearchParams(location.search).get('seeds') ?? '1'));
 
 /** Column sets from all (0) to the fewest (2): 1 folds loss, epochs and the best epoch; 2 also many / medium / few. */
 const FOLD_MAX = 2;
@@ -201,7 +266,7 @@ function useFold(rowsKey: string) {
 /** Stands for "some batches ran" in the table's view of the current run (the rows only test the length). */
 const PLACEHOLDER_BATCH: BatchInfo[] = [{ stage: 1, epoch: 0, batch: 0, batchesPerEpoch: 1, step: 1, loss: 0, lr: 0 }];
 
-export function CompareRuns() {
+export function CompareRuns({ perSeed, setPerSeed }: { perSeed?: boolean; setPerSeed?(on: boolean): void } = {}) {
   const { store } = usePlayground();
   // a classroom link takes away what would change a hidden setting: the preset (other losses), the sweep (when no
   // parameter it could vary is left)
@@ -221,8 +286,12 @@ export function CompareRuns() {
       return { ...rest, trained: batches.length > 0 };
     }),
   );
+  const [seedsText, setSeedsText] = useState(urlSeeds);
+  const formSeed = usePg((s) => s.settings.config.seed);
+  const parsedSeeds = useMemo(() => parseSeeds(seedsText, formSeed), [seedsText, formSeed]);
+  const seeds = parsedSeeds.ok ? parsedSeeds.seeds : null;
   const rows = useMemo(
-    () => compareRows({ current: tableRun && { ...tableRun, batches: tableRun.trained ? PLACEHOLDER_BATCH : [] }, archived, phase }),
+    () => groupedRows({ current: tableRun && { ...tableRun, batches: tableRun.trained ? PLACEHOLDER_BATCH : [] }, archived, phase }),
     [archived, phase, tableRun],
   );
   const sorted = useMemo(() => sortRows(rows, sort.key, sort.dir), [rows, sort]);
@@ -288,7 +357,14 @@ export function CompareRuns() {
         <span className="compare-count" data-testid="pinned-count">
           {nPinned} of {MAX_PINNED} pinned
         </span>
-        {presetShown && <PresetBar />}
+        {presetShown && <PresetBar seeds={seeds} />}
+        <SeedsBar text={seedsText} setText={setSeedsText} seeds={seeds} why={parsedSeeds.ok ? null : parsedSeeds.why} />
+        {setPerSeed && rows.some((r) => r.group) && (
+          <label className="runs-differ">
+            <input type="checkbox" checked={!!perSeed} onChange={(e) => setPerSeed(e.target.checked)} data-testid="per-seed" />
+            Per-seed lines
+          </label>
+        )}
         <button
           type="button"
           disabled={rows.length === 0}
@@ -344,8 +420,9 @@ export function CompareRuns() {
               {sorted.map((r) => (
                 <tr
                   key={r.id}
-                  data-testid="run-row"
+                  data-testid={r.group ? 'group-row' : 'run-row'}
                   data-run-id={r.id}
+                  data-seeds={r.group ? r.group.members.map((m) => m.seed).join(',') : undefined}
                   data-color={r.color}
                   className={r.sameData ? undefined : 'runs-other'}
                 >
@@ -400,7 +477,18 @@ export function CompareRuns() {
                   ))}
                   <td className="runs-status">
                     <span data-col="status">{statusText(r)}</span>
-                    {r.pinned ? (
+                    {r.group ? (
+                      <button
+                        type="button"
+                        className="runs-action"
+                        aria-label={`Remove ${r.label}`}
+                        onClick={() => {
+                          for (const m of r.group!.members) store.getState().unpinRun(m.id);
+                        }}
+                      >
+                        Remove
+                      </button>
+                    ) : r.pinned ? (
                       <button
                         type="button"
                         className="runs-action"

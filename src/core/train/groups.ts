@@ -69,3 +69,84 @@ export function summarizeSeries(series: readonly (readonly number[])[]): Summary
   for (let i = 0; i < len; i++) out.push(summarize(series.filter((s) => i < s.length).map((s) => s[i])));
   return out;
 }
+
+/** Most seeds in one group: a queue of more is a long wait for little more certainty. */
+export const MAX_SEEDS = 10;
+
+export type SeedsParse = { ok: true; seeds: number[] } | { ok: false; why: string };
+
+/**
+ * The seeds of a group from their text: a count ("3": `base`, base + 1, base + 2, so "1" is the run's own seed) or
+ * an explicit list ("1,7,9", distinct integers). Each seed redraws the subset and the initial weights, as `seed`.
+ */
+export function parseSeeds(text: string, base: number, maxSeed = 2 ** 32 - 1): SeedsParse {
+  const t = text.trim();
+  if (!t.includes(',')) {
+    if (!/^\d+$/.test(t)) return { ok: false, why: `"${text}" is neither a count (1–${MAX_SEEDS}) nor a list of seeds "1,2,3"` };
+    const n = Number(t);
+    if (n < 1 || n > MAX_SEEDS) return { ok: false, why: `a count of seeds is 1–${MAX_SEEDS}, got ${n} (a list "1,2,3" names seeds)` };
+    if (base + n - 1 > maxSeed) return { ok: false, why: `seeds ${base}…${base + n - 1} pass the largest seed ${maxSeed}` };
+    return { ok: true, seeds: Array.from({ length: n }, (_, i) => base + i) };
+  }
+  const parts = t.split(',').map((s) => s.trim());
+  const seeds: number[] = [];
+  for (const p of parts) {
+    if (!/^\d+$/.test(p) || Number(p) > maxSeed) return { ok: false, why: `"${p}" is not a seed (an integer 0–${maxSeed})` };
+    const s = Number(p);
+    if (seeds.includes(s)) return { ok: false, why: `seed ${s} is given twice` };
+    seeds.push(s);
+  }
+  if (seeds.length > MAX_SEEDS) return { ok: false, why: `at most ${MAX_SEEDS} seeds, got ${seeds.length}` };
+  return { ok: true, seeds };
+}
+
+/** The seeds as they are written back: a count when they run on from `base`, else the list. */
+export function formatSeeds(seeds: readonly number[], base: number): string {
+  return seeds.every((s, i) => s === base + i) ? String(seeds.length) : seeds.join(',');
+}
+
+/**
+ * The mean of records of one shape (e.g. one epoch's metrics of each seed): every number is averaged over the
+ * records where it is finite, arrays element by element, objects key by key; anything else is the first record's.
+ * The charts draw a group as this mean run.
+ */
+export function meanRecord<T>(records: readonly T[]): T {
+  return meanAt(records as readonly unknown[]) as T;
+}
+
+function meanAt(vs: readonly unknown[]): unknown {
+  const first = vs[0];
+  if (vs.length <= 1) return first;
+  if (typeof first === 'number' || first === null) {
+    let s = 0;
+    let n = 0;
+    for (const v of vs)
+      if (typeof v === 'number' && Number.isFinite(v)) {
+        s += v;
+        n++;
+      }
+    return n ? s / n : first;
+  }
+  if (Array.isArray(first)) {
+    const arrays = vs.filter((v): v is unknown[] => Array.isArray(v));
+    return first.map((_, i) => meanAt(arrays.filter((a) => i < a.length).map((a) => a[i])));
+  }
+  if (ArrayBuffer.isView(first)) return first;
+  if (first && typeof first === 'object') {
+    const out: Record<string, unknown> = {};
+    const objs = vs.filter((v): v is Record<string, unknown> => !!v && typeof v === 'object');
+    for (const k of Object.keys(first)) out[k] = meanAt(objs.filter((o) => k in o).map((o) => o[k]));
+    return out;
+  }
+  return first;
+}
+
+/** Each key's summary over the records (e.g. every seed's final overall / many / medium / few accuracy). */
+export function summarizeFields<K extends string>(
+  records: readonly Partial<Record<K, number | null>>[],
+  keys: readonly K[],
+): Record<K, Summary> {
+  const out = {} as Record<K, Summary>;
+  for (const k of keys) out[k] = summarize(records.map((r) => r[k] ?? NaN));
+  return out;
+}

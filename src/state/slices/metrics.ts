@@ -13,6 +13,7 @@ import type { BatchInfo, EpochMetrics } from '../../worker/protocol';
 import type { Settings } from '../settings';
 import type { SettingChange } from '../../core/train/change-log';
 import type { PlaygroundState } from '../store';
+import { groupKeyOf } from '../seed-groups';
 
 export interface RunRecord {
   id: string;
@@ -32,8 +33,13 @@ export interface RunRecord {
   stage1Epochs?: number;
 }
 
-/** Most runs pinned at once (plus the current run and the previous unpinned one: 10 on the charts). */
+/**
+ * Most pinned configurations at once (plus the current run and the previous unpinned one: 10 colours on the charts).
+ * Pins count seed groups: the runs of one configuration with different seeds are one pin, one colour.
+ */
 export const MAX_PINNED = 8;
+/** Most pinned runs, seeds included (a 4-loss × 5-seed comparison is 20). */
+export const MAX_PINNED_RUNS = 40;
 /** One colour per run on the charts (distinct hues; 10 = MAX_PINNED + current + previous). */
 export const RUN_COLORS = ['#2563eb', '#d97706', '#059669', '#9333ea', '#dc2626', '#0891b2', '#db2777', '#65a30d', '#57534e', '#92400e'];
 
@@ -99,8 +105,21 @@ let runCounter = 0;
 /** Unique per page load, so restored runs (autosave) never share an id with new ones. */
 const idPrefix = `run-${Date.now().toString(36)}`;
 
-export const pinnedCount = (s: Pick<MetricsSlice, 'current' | 'archived'>): number =>
-  s.archived.filter((r) => r.pinned).length + (s.current?.pinned ? 1 : 0);
+const pinnedRuns = (s: Pick<MetricsSlice, 'current' | 'archived'>): RunRecord[] => [
+  ...s.archived.filter((r) => r.pinned),
+  ...(s.current?.pinned ? [s.current] : []),
+];
+
+/** Pinned configurations: runs that differ only in their seed count once. */
+export const pinnedCount = (s: Pick<MetricsSlice, 'current' | 'archived'>): number => new Set(pinnedRuns(s).map(groupKeyOf)).size;
+
+/** Whether `run` can be pinned: its group is pinned already or there is room for one more, and the runs fit. */
+function roomFor(s: Pick<MetricsSlice, 'current' | 'archived'>, run: RunRecord): boolean {
+  const pinned = pinnedRuns(s);
+  if (pinned.length >= MAX_PINNED_RUNS) return false;
+  const k = groupKeyOf(run);
+  return pinned.some((r) => groupKeyOf(r) === k) || pinnedCount(s) < MAX_PINNED;
+}
 
 const baseLabel = (l: string) => l.replace(/ \(earlier\)$/, '').replace(/ #\d+$/, '');
 
@@ -130,7 +149,9 @@ export const createMetricsSlice: StateCreator<PlaygroundState, [], [], MetricsSl
       else if (cur && !cur.pinned && cur.epochs.length > 0 && cur.dataKey === dataKey) {
         archived.push({ ...cur, label: `${cur.label} (earlier)` });
       }
-      const color = freeColor(archived.map((r) => r.color));
+      // a seed of a shown configuration takes its group's colour
+      const key = settings ? groupKeyOf({ id: '', settings }) : null;
+      const color = archived.find((r) => key !== null && groupKeyOf(r) === key)?.color ?? freeColor(archived.map((r) => r.color));
       runCounter++;
       return {
         archived,
@@ -189,7 +210,7 @@ export const createMetricsSlice: StateCreator<PlaygroundState, [], [], MetricsSl
     const run = s.current?.id === id ? s.current : s.archived.find((r) => r.id === id);
     if (!run) return false;
     if (run.pinned) return true;
-    if (pinnedCount(s) >= MAX_PINNED) return false;
+    if (!roomFor(s, run)) return false;
     if (run === s.current) set({ current: { ...run, pinned: true } });
     else {
       // the previous run: pinned runs come first, so it moves to the end of them (it is the newest)
@@ -211,10 +232,11 @@ export const createMetricsSlice: StateCreator<PlaygroundState, [], [], MetricsSl
       const archived = s.archived.filter((r) => r.pinned);
       const ids = new Set(archived.map((r) => r.id));
       for (const r of runs) {
-        if (ids.has(r.id) || archived.length >= MAX_PINNED - (currentPinned ? 1 : 0)) continue;
+        if (ids.has(r.id) || !roomFor({ archived, current: currentPinned ? s.current : null }, r)) continue;
         const used = archived.map((a) => a.color);
+        const mate = archived.find((a) => groupKeyOf(a) === groupKeyOf(r));
         ids.add(r.id);
-        archived.push({ ...r, pinned: true, color: used.includes(r.color) ? freeColor(used) : r.color });
+        archived.push({ ...r, pinned: true, color: mate ? mate.color : used.includes(r.color) ? freeColor(used) : r.color });
       }
       let current = s.current;
       if (current) {

@@ -386,7 +386,8 @@ function sameBase(a: ChartProps, b: ChartProps): boolean {
     a.width === b.width &&
     a.height === b.height &&
     a.onCellClick === b.onCellClick &&
-    a.maxPoints === b.maxPoints
+    a.maxPoints === b.maxPoints &&
+    a.perSeed === b.perSeed
   );
 }
 

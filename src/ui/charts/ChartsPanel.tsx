@@ -74,7 +74,7 @@ export function ChartsPanel(props: ChartsPanelProps & ChartsPanelExtraProps) {
   });
   const stableClick = useCallback((t: number, p: number, cell?: ConfusionCellInfo) => latest.current?.(t, p, cell), []);
   const hasClick = !!onCellClick;
-  const { runs, counts, groups, classNames, totalEpochs, gaStartEpoch, drwStartEpoch, width, height, maxPoints } = rest;
+  const { runs, counts, groups, classNames, totalEpochs, gaStartEpoch, drwStartEpoch, width, height, maxPoints, perSeed } = rest;
   // one props object per change of an input, so the scheduled snapshots compare by identity
   const chartProps: ChartProps = useMemo(
     () => ({
@@ -88,9 +88,10 @@ export function ChartsPanel(props: ChartsPanelProps & ChartsPanelExtraProps) {
       width,
       height,
       maxPoints,
+      perSeed,
       onCellClick: hasClick ? stableClick : undefined,
     }),
-    [runs, counts, groups, classNames, totalEpochs, gaStartEpoch, drwStartEpoch, width, height, maxPoints, hasClick, stableClick],
+    [runs, counts, groups, classNames, totalEpochs, gaStartEpoch, drwStartEpoch, width, height, maxPoints, perSeed, hasClick, stableClick],
   );
   const timeProps: ChartProps = useMemo(
     () => (timeRuns && timeRuns !== runs ? { ...chartProps, runs: timeRuns } : chartProps),

@@ -3,7 +3,9 @@
  * The dash pattern always encodes the group (many solid, medium dashed, few dotted). Groups without classes are omitted.
  */
 import { memo, useMemo } from 'react';
-import type { ChartProps } from './types';
+import type { ChartProps, RunSeries } from './types';
+import type { Group } from '../../core/data/types';
+import type { XY } from './decimate';
 import {
   ChartCard,
   DEFAULT_HEIGHT,
@@ -15,7 +17,7 @@ import {
   type LegendItem,
 } from './ChartCard';
 import { TimeChart } from './TimeChart';
-import type { SeriesLine } from './PlotLayers';
+import type { SeriesBand, SeriesLine } from './PlotLayers';
 import type { AxisSpec } from './scale';
 import {
   GROUP_COLORS,
@@ -26,6 +28,7 @@ import {
   hasStage2,
   mergeByX,
   presentGroups,
+  spreadPoints,
   thinRows,
   timeMax,
 } from './chart-data';
@@ -38,18 +41,54 @@ const tipFormat = (v: number) => fmtPct(v);
 const TITLE = chartMeta('groups').title;
 
 function GroupAccuracyChartImpl(p: ChartProps) {
-  const { runs, groups, totalEpochs, gaStartEpoch } = p;
+  const { runs, groups, totalEpochs, gaStartEpoch, perSeed } = p;
   const gs = useMemo(() => presentGroups(groups), [groups]);
   const shaped = useMemo(() => {
-    const series = runs.flatMap((r, i) => {
-      const s = groupAccuracySeries(r.epochs, r.stage1Epochs ?? totalEpochs);
-      return gs.map((g) => ({ key: `r${i}${g}`, points: s.map((row) => ({ x: row.x, y: row[g] ?? NaN })) }));
+    const pts = (epochs: RunSeries['epochs'], t: number) => {
+      const s = groupAccuracySeries(epochs, t);
+      return (g: Group) => s.map((row) => ({ x: row.x, y: row[g] ?? NaN }));
+    };
+    const series: { key: string; points: XY[] }[] = [];
+    const bands: SeriesBand[] = [];
+    const seedLines: SeriesLine[] = [];
+    runs.forEach((r, i) => {
+      const t = r.stage1Epochs ?? totalEpochs;
+      const mean = pts(r.epochs, t);
+      const members = (r.seeds ?? []).map((m) => pts(m.epochs, m.stage1Epochs ?? t));
+      for (const g of gs) {
+        const key = `r${i}${g}`;
+        series.push({ key, points: mean(g) });
+        if (members.length < 2) continue;
+        // the group's mean ± std over its seeds, and (on demand) each seed's line
+        const band = spreadPoints(members.map((m) => m(g)));
+        series.push({ key: `${key}lo`, points: band.lo }, { key: `${key}hi`, points: band.hi });
+        bands.push({
+          key,
+          lo: `${key}lo`,
+          hi: `${key}hi`,
+          color: runs.length === 1 ? GROUP_COLORS[g] : r.color,
+          axis: 'left',
+          opacity: 0.18,
+        });
+        if (perSeed)
+          members.forEach((m, k) => {
+            series.push({ key: `${key}s${k}`, points: m(g) });
+            seedLines.push({
+              key: `${key}s${k}`,
+              name: `${r.seeds![k].label} — ${g}`,
+              color: r.color,
+              axis: 'left',
+              width: 1,
+              dash: GROUP_DASH[g],
+            });
+          });
+      }
     });
     const rows = thinRows(mergeByX(series), MAX_EPOCH_POINTS);
     let points = 0;
     for (const row of rows) for (const s of series) if (row[s.key] !== undefined && row[s.key] !== null) points++;
-    return { rows, points, xMax: timeMax(runs, totalEpochs), stage2: hasStage2(runs) };
-  }, [runs, gs, totalEpochs]);
+    return { rows, points, bands, seedLines, xMax: timeMax(runs, totalEpochs), stage2: hasStage2(runs) };
+  }, [runs, gs, totalEpochs, perSeed]);
 
   const single = runs.length === 1;
   const legend: LegendItem[] = useMemo(
@@ -64,8 +103,9 @@ function GroupAccuracyChartImpl(p: ChartProps) {
   );
   const showDots = runs.every((r) => r.epochs.length <= 60) && runs.length * gs.length <= 9;
   const lines: SeriesLine[] = useMemo(
-    () =>
-      runs.flatMap((r, i) =>
+    () => [
+      ...shaped.seedLines,
+      ...runs.flatMap((r, i) =>
         gs.map((g): SeriesLine => ({
           key: `r${i}${g}`,
           name: single ? GROUP_LABELS[g] : `${r.label} — ${g}`,
@@ -76,7 +116,8 @@ function GroupAccuracyChartImpl(p: ChartProps) {
           dot: showDots ? 3 : 0,
         })),
       ),
-    [runs, gs, single, showDots],
+    ],
+    [runs, gs, single, showDots, shaped.seedLines],
   );
   const drw = drwMarkerEpoch(runs, p.drwStartEpoch);
   const markers = useMemo(
@@ -96,6 +137,7 @@ function GroupAccuracyChartImpl(p: ChartProps) {
       <TimeChart
         rows={shaped.rows}
         lines={lines}
+        bands={shaped.bands}
         xMax={xMax}
         left={ACC_AXIS}
         markers={markers}

@@ -19,7 +19,7 @@ import {
 } from './ChartCard';
 import { TimeChart } from './TimeChart';
 import { useStableBy } from './schedule';
-import type { SeriesLine } from './PlotLayers';
+import type { SeriesBand, SeriesLine } from './PlotLayers';
 import type { AxisSpec } from './scale';
 import {
   accuracyPoints,
@@ -32,6 +32,7 @@ import {
   lossPoints,
   lossRange,
   mergeByX,
+  spreadPoints,
   thinRows,
   timeMax,
   type LossRange,
@@ -87,7 +88,7 @@ const clippedText = (n: number, hi: number, what: string) =>
   `${n} ${what} point${n === 1 ? '' : 's'} above ${fmt(hi)} drawn at the top edge`;
 
 function LossAccuracyChartImpl(p: ChartProps) {
-  const { runs, totalEpochs, gaStartEpoch } = p;
+  const { runs, totalEpochs, gaStartEpoch, perSeed } = p;
   const maxPoints = p.maxPoints ?? DEFAULT_MAX_POINTS;
   const showDots = runs.every((r) => r.epochs.length <= 60);
   // The per-epoch rows are recharts' data (tooltip, keyboard); they, the legend and the lines change only when an
@@ -95,16 +96,38 @@ function LossAccuracyChartImpl(p: ChartProps) {
   const er = useStableBy(runs, epochsKey(runs));
   const perEpoch = useMemo(() => {
     const rs = er;
+    const bands: SeriesBand[] = [];
+    const seedLines: SeriesLine[] = [];
     const series = rs.flatMap((r, i) => {
       const t = r.stage1Epochs ?? totalEpochs;
       const ep = thinRows(r.epochs, MAX_EPOCH_POINTS);
-      return [
+      const out = [
         { key: `r${i}acc`, points: accuracyPoints(ep, t) },
         { key: `r${i}tl`, points: ep.map((e) => ({ x: epochX(e, t), y: e.trainLoss })) },
       ];
+      const members = (r.seeds ?? []).map((m) => accuracyPoints(thinRows(m.epochs, MAX_EPOCH_POINTS), m.stage1Epochs ?? t));
+      if (members.length >= 2) {
+        // test accuracy of a seed group: mean ± std over its seeds, and each seed's line on demand
+        const band = spreadPoints(members);
+        out.push({ key: `r${i}acclo`, points: band.lo }, { key: `r${i}acchi`, points: band.hi });
+        bands.push({ key: `r${i}acc`, lo: `r${i}acclo`, hi: `r${i}acchi`, color: r.color, axis: 'right', opacity: 0.18 });
+        if (perSeed)
+          members.forEach((m, k) => {
+            out.push({ key: `r${i}s${k}acc`, points: m });
+            seedLines.push({
+              key: `r${i}s${k}acc`,
+              name: `${r.seeds![k].label} test accuracy`,
+              color: r.color,
+              axis: 'right',
+              width: 1,
+              dash: '7 4',
+            });
+          });
+      }
+      return out;
     });
-    return { rows: mergeByX(series), stage2: hasStage2(rs) };
-  }, [er, totalEpochs]);
+    return { rows: mergeByX(series), stage2: hasStage2(rs), bands, seedLines };
+  }, [er, totalEpochs, perSeed]);
   const [log, setLog] = useState(false);
   const shaped = useMemo(() => {
     const raw = runs.map((r) => cachedLossPoints(r.batches, r.stage1Epochs ?? totalEpochs, maxPoints));
@@ -159,6 +182,7 @@ function LossAccuracyChartImpl(p: ChartProps) {
   );
   const lines: SeriesLine[] = useMemo(
     () => [
+      ...perEpoch.seedLines,
       ...er.map((r, i): SeriesLine => ({
         key: `r${i}tl`,
         name: `${r.label} train loss (epoch mean)`,
@@ -176,7 +200,7 @@ function LossAccuracyChartImpl(p: ChartProps) {
         dot: showDots ? 3 : 0,
       })),
     ],
-    [er, showDots],
+    [er, showDots, perEpoch.seedLines],
   );
   const drw = drwMarkerEpoch(runs, p.drwStartEpoch);
   const markers = useMemo(
@@ -220,6 +244,7 @@ function LossAccuracyChartImpl(p: ChartProps) {
       <TimeChart
         rows={perEpoch.rows}
         lines={lines}
+        bands={perEpoch.bands}
         series={shaped.s1.series}
         xMax={xMax}
         left={left}

@@ -8,6 +8,7 @@ import { perClassScores, type PerClassScores } from '../../core/metrics/classifi
 import { decimateIndices, scratchBuffers, type XY } from './decimate';
 import type { RunSeries } from './types';
 import { logScale, niceAbove, niceScale } from './scale';
+import { meanRecord, summarizeSeries } from '../../core/train/groups';
 
 export const GROUPS: readonly Group[] = ['many', 'medium', 'few'];
 /** Okabe–Ito colours (colour-blind safe). */
@@ -617,4 +618,80 @@ export function topConfusion(row: readonly number[], t: number): { p: number; ra
     if (p !== t && r > 0 && (!best || r > best.rate)) best = { p, rate: r };
   });
   return best;
+}
+
+// ---------------------------------------------------------------- seed groups
+
+/** Epochs averaged index by index (the feature space is one seed's: points of different images do not average). */
+function meanEpochs(members: readonly (readonly EpochMetrics[])[]): EpochMetrics[] {
+  const n = Math.max(0, ...members.map((m) => m.length));
+  const out: EpochMetrics[] = [];
+  for (let i = 0; i < n; i++) {
+    const at = members.filter((m) => i < m.length).map((m) => m[i]);
+    if (at.length === 1) {
+      out.push(at[0]);
+      continue;
+    }
+    const fs = at.find((e) => e.featureSpace)?.featureSpace;
+    const m = meanRecord(at.map(({ featureSpace: _fs, ...rest }) => rest)) as EpochMetrics;
+    out.push(fs ? { ...m, featureSpace: fs } : m);
+  }
+  return out;
+}
+
+/** Batches averaged index by index: loss and lr; the position fields are the longest member's. */
+function meanBatches(members: readonly (readonly BatchInfo[])[]): BatchInfo[] {
+  const longest = members.reduce<readonly BatchInfo[]>((a, b) => (b.length > a.length ? b : a), []);
+  return longest.map((b, i) => {
+    let loss = 0;
+    let lr = 0;
+    let n = 0;
+    for (const m of members)
+      if (i < m.length && Number.isFinite(m[i].loss)) {
+        loss += m[i].loss;
+        lr += m[i].lr;
+        n++;
+      }
+    return n > 1 ? { ...b, loss: loss / n, lr: lr / n } : b;
+  });
+}
+
+const groupCache = new Map<string, { epochs: readonly object[]; batches: readonly object[]; run: RunSeries }>();
+const sameRefs = (a: readonly object[], b: readonly object[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * A seed group as one run for the charts: the members' mean epochs and batches, the members themselves in `seeds`.
+ * The means are kept per group id while its members' arrays are the same (a running seed recomputes only its own
+ * group, and the epoch means only when an epoch ends).
+ */
+export function seedGroupRun(id: string, label: string, color: string, members: readonly RunSeries[]): RunSeries {
+  const eps = members.map((m) => m.epochs);
+  const bs = members.map((m) => m.batches);
+  const hit = groupCache.get(id);
+  if (hit && sameRefs(hit.epochs, eps) && sameRefs(hit.batches, bs) && hit.run.label === label && hit.run.color === color) {
+    if (hit.run.seeds && sameRefs(hit.run.seeds, members)) return hit.run;
+    const run = { ...hit.run, seeds: members };
+    groupCache.set(id, { ...hit, run });
+    return run;
+  }
+  const epochs = hit && sameRefs(hit.epochs, eps) ? hit.run.epochs : meanEpochs(eps);
+  const batches = hit && sameRefs(hit.batches, bs) ? hit.run.batches : meanBatches(bs);
+  const run: RunSeries = { id, label, color, epochs, batches, stage1Epochs: members[0]?.stage1Epochs, seeds: members };
+  if (groupCache.size > 64) groupCache.clear();
+  groupCache.set(id, { epochs: eps, batches: bs, run });
+  return run;
+}
+
+/** The mean ± sample std of the members' series, index by index (x of the longest): the band's two edges. */
+export function spreadPoints(members: readonly (readonly XY[])[]): { lo: XY[]; hi: XY[] } {
+  const longest = members.reduce<readonly XY[]>((a, b) => (b.length > a.length ? b : a), []);
+  const s = summarizeSeries(members.map((m) => m.map((p) => p.y)));
+  const lo: XY[] = [];
+  const hi: XY[] = [];
+  for (let i = 0; i < s.length; i++) {
+    if (s[i].n < 2) continue;
+    lo.push({ x: longest[i].x, y: s[i].mean - s[i].std });
+    hi.push({ x: longest[i].x, y: s[i].mean + s[i].std });
+  }
+  return { lo, hi };
 }

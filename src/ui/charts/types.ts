@@ -10,6 +10,11 @@ export interface RunSeries {
   epochs: EpochMetrics[];
   /** Stage-1 epochs of this run, where its stage 2 starts on the time axes (default: the panel's totalEpochs). */
   stage1Epochs?: number;
+  /**
+   * A seed group (runs of one configuration, one per seed): its members. `epochs` and `batches` are then their
+   * mean (seedGroupRun); the time charts draw a ± std band from the members, and their lines with `perSeed`.
+   */
+  seeds?: readonly RunSeries[];
 }
 
 /** The confusion matrix a clicked cell belongs to. */
@@ -49,6 +54,8 @@ export interface ChartsPanelProps {
   onCellClick?: (trueClass: number, predClass: number, cell?: ConfusionCellInfo) => void;
   /** Max points per run for the per-batch loss series (default 320). */
   maxPoints?: number;
+  /** Seed groups: draw every seed's own line (thin) behind the mean and its band. */
+  perSeed?: boolean;
 }
 
 /** Props of every single chart (same as the panel's). */

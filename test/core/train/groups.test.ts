@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { groupBy, seedGroupKey, summarize, summarizeSeries } from '../../../src/core/train/groups';
+import {
+  formatSeeds,
+  groupBy,
+  meanRecord,
+  parseSeeds,
+  seedGroupKey,
+  summarize,
+  summarizeFields,
+  summarizeSeries,
+} from '../../../src/core/train/groups';
 import { DEFAULT_CONFIG } from '../../../src/core/train/config';
 
 describe('seed groups', () => {
@@ -37,5 +46,47 @@ describe('seed groups', () => {
     expect(s.map((x) => x.n)).toEqual([3, 2, 1]);
     expect(s.map((x) => x.mean)).toEqual([3, 3, 3]);
     expect(s[0].std).toBe(2);
+    const f = summarizeFields([{ a: 1, b: null }, { a: 3, b: 4 }, { a: 5 }], ['a', 'b']);
+    expect([f.a.n, f.a.mean, f.a.std]).toEqual([3, 3, 2]);
+    expect([f.b.n, f.b.mean, f.b.std]).toEqual([1, 4, 0]);
+  });
+
+  it('reads seeds as a count from the run’s seed or as a list, and writes them back the same way', () => {
+    expect(parseSeeds('3', 1)).toEqual({ ok: true, seeds: [1, 2, 3] });
+    expect(parseSeeds('1', 42)).toEqual({ ok: true, seeds: [42] });
+    expect(parseSeeds(' 7, 1 ,9', 1)).toEqual({ ok: true, seeds: [7, 1, 9] });
+    for (const [bad, why] of [
+      ['0', /count of seeds is 1–10/],
+      ['11', /count of seeds is 1–10/],
+      ['1,1', /seed 1 is given twice/],
+      ['1,-2', /"-2" is not a seed/],
+      ['1,2.5', /"2.5" is not a seed/],
+      ['abc', /neither a count/],
+      ['0,1,2,3,4,5,6,7,8,9,10', /at most 10 seeds/],
+    ] as const) {
+      const r = parseSeeds(bad, 1);
+      expect(r.ok, bad).toBe(false);
+      if (!r.ok) expect(r.why).toMatch(why);
+    }
+    expect(parseSeeds('3', 2 ** 32 - 2).ok).toBe(false);
+    expect(formatSeeds([4, 5, 6], 4)).toBe('3');
+    expect(formatSeeds([4, 6], 4)).toBe('4,6');
+  });
+
+  it('averages records of one shape: numbers where finite, arrays per element, the rest from the first', () => {
+    const a = { stage: 1, acc: 0.5, per: [0.2, 0.4], g: { many: 0.9, few: null as number | null }, name: 'a', loss: NaN };
+    const b = { stage: 1, acc: 0.7, per: [0.4, 0.8], g: { many: 0.7, few: 0.3 }, name: 'b', loss: 2 };
+    const m = meanRecord([a, b]);
+    expect(m.stage).toBe(1);
+    expect(m.acc).toBeCloseTo(0.6, 12);
+    expect(m.per[0]).toBeCloseTo(0.3, 12);
+    expect(m.per[1]).toBeCloseTo(0.6, 12);
+    expect(m.g.many).toBeCloseTo(0.8, 12);
+    expect(m.g.few).toBe(0.3);
+    expect(m.name).toBe('a');
+    expect(m.loss).toBe(2);
+    expect(meanRecord([a])).toBe(a);
+    // the records are not changed
+    expect(a.acc).toBe(0.5);
   });
 });

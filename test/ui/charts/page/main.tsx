@@ -5,7 +5,8 @@
  * 250 ms like the session's store updates and an epoch ends every few seconds.
  *
  * URL: ?scenario=demo (1 GCL run, 10 classes) | compare (CE, KPS, FBL, LDAM-DRW on 10 classes) | cifar100 (9 runs ×
- * 100 classes, the benchmark's) | empty; &live=1 starts the current (last) run from scratch.
+ * 100 classes, the benchmark's) | seeds (9 seed groups × 5 seeds × 100 classes, drawn as mean ± std, plus the current
+ * run) | empty; &live=1 starts the current (last) run from scratch.
  * window.__charts: { ready, scenario, startLive(opts), stopLive() → record, touchAll(), clicked, png(id) }.
  */
 import { StrictMode, useEffect, useState } from 'react';
@@ -14,6 +15,7 @@ import { flushSync } from 'react-dom';
 import { ChartsPanel, type ChartId, type ConfusionCellInfo, type RunSeries } from '../../../../src/ui/charts';
 import type { EpochMetrics, BatchInfo } from '../../../../src/core/train/trainer';
 import { cardLayout, chartCardToPng } from '../../../../src/ui/chart-png';
+import { seedGroupRun } from '../../../../src/ui/charts/chart-data';
 import { cifar100Runs, synthBatch, synthEpoch, synthRun, withFeatureSpace, RUN_COLORS, type SynthContext } from '../synthetic';
 
 interface Scenario {
@@ -32,7 +34,50 @@ const name = params.get('scenario') ?? 'demo';
 const live = params.get('live') === '1';
 const only = params.get('only')?.split(',') as ChartId[] | undefined;
 
+/** Seed k of a synthetic run: its accuracies scaled by 1 + 0.03 (k − 2), so the seeds of a group spread. */
+function seedOfRun(r: RunSeries, k: number): RunSeries {
+  const f = 1 + 0.03 * (k - 2);
+  const sc = (v: number | null) => (v === null ? null : Math.min(1, v * f));
+  return {
+    ...r,
+    id: `${r.id}s${k}`,
+    epochs: r.epochs.map((e) => ({
+      ...e,
+      testAccuracy: sc(e.testAccuracy),
+      perClassAccuracy: e.perClassAccuracy.map(sc),
+      groupAccuracy: { many: sc(e.groupAccuracy.many), medium: sc(e.groupAccuracy.medium), few: sc(e.groupAccuracy.few) },
+      trainLoss: e.trainLoss * f,
+    })) as EpochMetrics[],
+    batches: r.batches.map((b) => ({ ...b, loss: b.loss * f })),
+  };
+}
+
 function makeScenario(): Scenario {
+  if (name === 'seeds') {
+    const base = cifar100Runs(9, Number(params.get('epochs') ?? 20), Number(params.get('classes') ?? 100));
+    const r = base[0] as ReturnType<typeof synthRun>;
+    const E = base[0].epochs.length;
+    const seeds = Number(params.get('seeds') ?? 5);
+    const groups = base.map((b) =>
+      seedGroupRun(
+        `g${b.id}`,
+        `${b.label} · ${seeds} seeds`,
+        b.color,
+        Array.from({ length: seeds }, (_, k) => seedOfRun(b, k)),
+      ),
+    );
+    return {
+      // the current run last (the live one)
+      runs: [...groups, { ...base[8], id: 'live', label: 'GCL · ResNet-32 (current)', color: RUN_COLORS[9] }],
+      counts: r.counts,
+      groups: r.groups,
+      classNames: Array.from({ length: r.counts.length }, (_, c) => `cifar-class-${c}`),
+      totalEpochs: E,
+      gaStartEpoch: Math.round(0.6 * E),
+      ctx: { counts: r.counts, groups: r.groups, E, B: 128, loss: 'gcl', featureSpace: 'cosine' },
+      batchesPerEpoch: 85,
+    };
+  }
   if (name === 'cifar100') {
     const runs = cifar100Runs(Number(params.get('runs') ?? 9), Number(params.get('epochs') ?? 20), Number(params.get('classes') ?? 100));
     const r = runs[0] as ReturnType<typeof synthRun>;
