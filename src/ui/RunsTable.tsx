@@ -374,15 +374,18 @@ export function CompareRuns({ perSeed, setPerSeed }: { perSeed?: boolean; setPer
         </button>
       </div>
       {sweepShown && <SweepPanel />}
-      <p className="compare-note">
+      <details className="compare-note">
+        <summary>How pinned runs compare</summary>
         Pin a run to keep its curves on every chart while you change the loss, model or data and train the next one. With the same seed,
         runs train on the same data subset and start from the same initial backbone weights (same model); the classifier head can differ —
         KPS, GCL and LDAM-DRW need the cosine head, FBL the linear one, and CE in the preset uses the linear one — and its initial weights
         differ with it.
-        {other
-          ? ' Runs marked “other data” trained on another subset: they are drawn on the loss / accuracy and many / medium / few charts only.'
-          : ''}
-      </p>
+      </details>
+      {other && (
+        <p className="compare-note">
+          Runs marked “other data” trained on another subset: they are drawn on the loss / accuracy and many / medium / few charts only.
+        </p>
+      )}
       {rows.length > 1 && (
         <label className="runs-differ">
           <input type="checkbox" checked={differOnly} onChange={(e) => setDifferOnly(e.target.checked)} />

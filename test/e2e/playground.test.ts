@@ -169,7 +169,7 @@ describe.runIf(RUN)('playground in Chromium (production build)', () => {
     const n = await stepOf(page);
     expect(n).toBeGreaterThanOrEqual(4);
     // typing in a field is not a shortcut
-    await page.getByLabel('Seed').focus();
+    await page.getByLabel('Seed', { exact: true }).focus();
     await page.keyboard.press('s');
     await page.waitForTimeout(400);
     expect(await stepOf(page)).toBe(n);

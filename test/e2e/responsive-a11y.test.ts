@@ -48,8 +48,8 @@ describe.runIf(RUN)('responsive and accessible (production build, Chromium)', ()
     const pin = page.getByRole('button', { name: 'Pin run', exact: true });
     await pin.click();
     for (let i = 0; i < 2; i++) {
-      await page.getByLabel('Seed').fill(String(10 + i));
-      await page.getByLabel('Seed').press('Tab');
+      await page.getByLabel('Seed', { exact: true }).fill(String(10 + i));
+      await page.getByLabel('Seed', { exact: true }).press('Tab');
       // a new seed needs new weights: the page may ask first (the finished run is pinned, it stays)
       const dialog = page.getByRole('dialog');
       await dialog
@@ -104,10 +104,10 @@ describe.runIf(RUN)('responsive and accessible (production build, Chromium)', ()
     const charts = await page.getByTestId('chart-loss').boundingBox();
     const drawer = page.getByRole('button', { name: /Settings/ });
     expect(await drawer.getAttribute('aria-expanded')).toBe('false');
-    expect(await page.getByLabel('Seed').isVisible()).toBe(false);
+    expect(await page.getByLabel('Seed', { exact: true }).isVisible()).toBe(false);
     expect(charts!.y).toBeLessThan(900);
     await drawer.click();
-    await expect.poll(() => page.getByLabel('Seed').isVisible(), POLL).toBe(true);
+    await expect.poll(() => page.getByLabel('Seed', { exact: true }).isVisible(), POLL).toBe(true);
     expect(await drawer.getAttribute('aria-expanded')).toBe('true');
     o = await overflow(page);
     expect(o.scroll, 'drawer open').toBeLessThanOrEqual(o.inner);
