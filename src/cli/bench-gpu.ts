@@ -77,7 +77,9 @@ export interface GpuConfigResult {
   input: [number, number, number];
   lossesAgree: boolean | null;
   maxRelLossDiff: number | null;
-  fused: (EngineRow & { dispatches: number; classMs: Record<KernelClass, number> | null }) | { error: string };
+  fused:
+    | (EngineRow & { dispatches: number; classMs: Record<KernelClass, number> | null; classTiming: 'gpu timestamps' | 'wall clock' })
+    | { error: string };
   tfjs: EngineRow | { error: string };
   modelled: ModelledRow;
 }
@@ -108,10 +110,57 @@ async function timeEngine(step: () => Promise<number>, batch: number, a: Args): 
 }
 
 /**
- * Per kernel class: the median step with only that class's dispatches issued, minus the step with none issued
- * (dispatchWorkgroups skipped by index; the values computed are meaningless, the time is what is kept).
+ * GPU time of every compute pass recorded while installed (timestamp-query: the pass's begin and end written into
+ * a query set, resolved and read back after the step); `last()` gives the latest pass's ms.
  */
-async function classTimes(kernels: string[], step: () => Promise<number>, reps: number): Promise<Record<KernelClass, number>> {
+function passTimer(device: GPUDevice): { last(): Promise<number>; uninstall(): void } {
+  const qs = device.createQuerySet({ type: 'timestamp', count: 2 });
+  const resolve = device.createBuffer({ size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+  const read = device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const g = globalThis as unknown as { GPUCommandEncoder: { prototype: GPUCommandEncoder } };
+  const proto = g.GPUCommandEncoder.prototype;
+  const begin = proto.beginComputePass;
+  const finish = proto.finish;
+  const timed = new WeakSet<GPUCommandEncoder>();
+  proto.beginComputePass = function (this: GPUCommandEncoder, d?: GPUComputePassDescriptor) {
+    timed.add(this);
+    return begin.call(this, { ...d, timestampWrites: { querySet: qs, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } });
+  };
+  proto.finish = function (this: GPUCommandEncoder, d?: GPUCommandBufferDescriptor) {
+    if (timed.has(this)) {
+      this.resolveQuerySet(qs, 0, 2, resolve, 0);
+      this.copyBufferToBuffer(resolve, 0, read, 0, 16);
+    }
+    return finish.call(this, d);
+  };
+  return {
+    async last() {
+      await read.mapAsync(GPUMapMode.READ);
+      const t = new BigUint64Array(read.getMappedRange().slice(0));
+      read.unmap();
+      return Number(t[1] - t[0]) / 1e6;
+    },
+    uninstall() {
+      proto.beginComputePass = begin;
+      proto.finish = finish;
+      qs.destroy();
+      resolve.destroy();
+      read.destroy();
+    },
+  };
+}
+
+/**
+ * Per kernel class: the median step with only that class's dispatches issued, minus the step with none issued
+ * (dispatchWorkgroups skipped by index; the values computed are meaningless, the time is what is kept) — GPU time
+ * from timestamp queries when the device has them, else wall clock around submit + read-back.
+ */
+async function classTimes(
+  kernels: string[],
+  step: () => Promise<number>,
+  reps: number,
+  device: GPUDevice | null,
+): Promise<Record<KernelClass, number>> {
   const proto = (globalThis as unknown as { GPUComputePassEncoder: { prototype: GPUComputePassEncoder } }).GPUComputePassEncoder.prototype;
   const orig = proto.dispatchWorkgroups;
   const cls = kernels.map(kernelClass);
@@ -121,13 +170,14 @@ async function classTimes(kernels: string[], step: () => Promise<number>, reps: 
     const i = idx++ % kernels.length;
     if (cls[i] === keep) orig.apply(this, a);
   };
+  const timer = device ? passTimer(device) : null;
   const timed = async () => {
     const ts: number[] = [];
     for (let r = 0; r < reps; r++) {
       idx = 0;
       const t = now();
       await step();
-      ts.push(now() - t);
+      ts.push(timer ? await timer.last() : now() - t);
     }
     return median(ts);
   };
@@ -142,6 +192,7 @@ async function classTimes(kernels: string[], step: () => Promise<number>, reps: 
     return out;
   } finally {
     proto.dispatchWorkgroups = orig;
+    timer?.uninstall();
   }
 }
 
@@ -156,7 +207,8 @@ async function runFused(c: StepConfig, a: Args): Promise<GpuConfigResult['fused'
   model.dispose();
   const adapter = await navigator.gpu.requestAdapter();
   if (!adapter) throw new Error('no WebGPU adapter');
-  const device = await adapter.requestDevice();
+  const timestamps = adapter.features.has('timestamp-query');
+  const device = await adapter.requestDevice(timestamps ? { requiredFeatures: ['timestamp-query'] } : undefined);
   const ex = await FusedExecutor.create({ device, spec, maxBatch: c.batch, momentum: 0.9, weightDecay: 2e-4 });
   try {
     ex.setWeights(weights);
@@ -167,8 +219,8 @@ async function runFused(c: StepConfig, a: Args): Promise<GpuConfigResult['fused'
     const step = async () => (await ex.trainStep({ x, n: c.batch, labels, lr: 0.1, form }).result).loss;
     const row = await timeEngine(step, c.batch, a);
     const kernels = ex.dispatchKernels('train');
-    const classMs = await classTimes(kernels, step, a.tiny ? 1 : 5);
-    return { ...row, dispatches: kernels.length, classMs };
+    const classMs = await classTimes(kernels, step, a.tiny ? 1 : 5, timestamps ? device : null);
+    return { ...row, dispatches: kernels.length, classMs, classTiming: timestamps ? 'gpu timestamps' : 'wall clock' };
   } finally {
     ex.dispose();
     device.destroy();
@@ -270,7 +322,7 @@ async function run(a: Args): Promise<void> {
     host: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? '?', node: process.version, platform: `${os.platform()} ${os.release()}` },
     webgpu: { ok: g.ok, reason: g.reason, adapter: adapterInfo, timestampQuery },
     classTiming:
-      'fused step per kernel class: median step with only that class dispatched minus none dispatched (wall clock around submit + read-back)',
+      "fused step per kernel class: median step with only that class dispatched minus none dispatched; each row's classTiming says whether from the pass's GPU timestamps (timestamp-query) or wall clock around submit + read-back",
     steps: { check: CHECK_STEPS, tolerance: CHECK_TOL, warmup: a.warmup, timed: a.steps },
     tfjs: tf.version.tfjs,
     results,

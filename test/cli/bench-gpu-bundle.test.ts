@@ -103,6 +103,7 @@ function check(dir: string): void {
         stepsMs: number[];
         dispatches: number;
         classMs: Record<string, number>;
+        classTiming: string;
         losses: number[];
       };
       tfjs: { medianMs: number; imgPerSec: number; losses: number[] };
@@ -123,6 +124,7 @@ function check(dir: string): void {
     for (const v of [x.fused.medianMs, x.fused.imgPerSec, x.tfjs.medianMs, x.tfjs.imgPerSec]) expect(v).toBeGreaterThan(0);
     expect(x.fused.dispatches).toBe(x.modelled.dispatches);
     expect(Object.keys(x.fused.classMs).sort()).toEqual(['bn', 'conv', 'loss', 'pool', 'sgd']);
+    expect(x.fused.classTiming).toBe(doc.webgpu.timestampQuery ? 'gpu timestamps' : 'wall clock');
     expect(x.modelled.profiles.map((p) => p.profile)).toEqual(['h100', 'igpu']);
   }
   expect(doc.results[0].fused.dispatches).toBe(40);
