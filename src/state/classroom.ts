@@ -103,6 +103,8 @@ export const SETTING_HIDE_IDS: readonly SettingHideId[] = HIDEABLE.filter((h) =>
 export const CONTROL_CHANGES = {
   /** Trains CE (linear head), KPS, FBL and GCL with their default hyperparameters, GCL through stage 2. */
   preset: ['loss', 'loss-params', 'model', 'stage2'],
+  /** Trains the settings once per seed: each seed redraws the subset (the seed is in the imbalance group). */
+  seeds: ['imbalance'],
   'sweep-loss-param': ['loss-params'],
   'sweep-lr': ['optimiser'],
   'sweep-batchSize': ['optimiser'],

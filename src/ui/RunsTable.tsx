@@ -169,7 +169,7 @@ function PresetBar({ seeds }: { seeds: number[] | null }) {
 function SeedsBar({ text, setText, seeds, why }: { text: string; setText(t: string): void; seeds: number[] | null; why: string | null }) {
   const { session } = usePlayground();
   const runner = seedsFor(session);
-  const status = useSyncExternalStore(runner.subscribe, runner.getStatus);
+  const status = useSyncExternalStore(runner.subscribe, runner.getStatus, runner.getStatus);
   const preset = usePg((s) => s.preset);
   const phase = usePg((s) => s.phase);
   const busy = usePg((s) => s.busy);
@@ -272,6 +272,7 @@ export function CompareRuns({ perSeed, setPerSeed }: { perSeed?: boolean; setPer
   // parameter it could vary is left)
   const sweepShown = sweepOffered(useHidden());
   const presetShown = useControlShown('preset');
+  const seedsShown = useControlShown('seeds');
   const current = usePg((s) => s.current);
   const archived = usePg((s) => s.archived);
   const phase = usePg((s) => s.phase);
@@ -289,7 +290,7 @@ export function CompareRuns({ perSeed, setPerSeed }: { perSeed?: boolean; setPer
   const [seedsText, setSeedsText] = useState(urlSeeds);
   const formSeed = usePg((s) => s.settings.config.seed);
   const parsedSeeds = useMemo(() => parseSeeds(seedsText, formSeed), [seedsText, formSeed]);
-  const seeds = parsedSeeds.ok ? parsedSeeds.seeds : null;
+  const seeds = seedsShown && parsedSeeds.ok ? parsedSeeds.seeds : null;
   const rows = useMemo(
     () => groupedRows({ current: tableRun && { ...tableRun, batches: tableRun.trained ? PLACEHOLDER_BATCH : [] }, archived, phase }),
     [archived, phase, tableRun],
@@ -358,7 +359,7 @@ export function CompareRuns({ perSeed, setPerSeed }: { perSeed?: boolean; setPer
           {nPinned} of {MAX_PINNED} pinned
         </span>
         {presetShown && <PresetBar seeds={seeds} />}
-        <SeedsBar text={seedsText} setText={setSeedsText} seeds={seeds} why={parsedSeeds.ok ? null : parsedSeeds.why} />
+        {seedsShown && <SeedsBar text={seedsText} setText={setSeedsText} seeds={seeds} why={parsedSeeds.ok ? null : parsedSeeds.why} />}
         {setPerSeed && rows.some((r) => r.group) && (
           <label className="runs-differ">
             <input type="checkbox" checked={!!perSeed} onChange={(e) => setPerSeed(e.target.checked)} data-testid="per-seed" />

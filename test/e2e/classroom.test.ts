@@ -161,6 +161,7 @@ describe.runIf(RUN)('classroom link in Chromium (production build)', () => {
     }
   > = {
     preset: { count: (p) => p.getByRole('button', { name: /^Preset:/ }).count(), inside: 'compare' },
+    seeds: { count: (p) => p.getByTestId('seeds-input').count(), inside: 'compare' },
     'load-model': { count: (p) => p.getByLabel('Load a TensorFlow.js zip').count(), inside: 'export' },
     'recipe-toggle': { count: (p) => p.getByTestId('field-recipe').count() },
     'recipe-batchSize': { count: (p) => p.getByTestId('recipe-batchSize').count() },
