@@ -29,6 +29,7 @@ import { EMBEDDED_PACK, loadDatasetForCli } from './datasets';
 import { checkOutputFolder, writeFileAtomic } from './outputs';
 import { Interrupt } from './interrupt';
 import { applyRecipe, type RecipeId } from '../core/train/recipe';
+import { LESSON_PLAN } from '../state/lesson-plan';
 import { renderGroupedBars, renderGroupedBarsSvg, type GroupedBarChart } from './bench-png';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -58,8 +59,10 @@ export const RUNS: RunDef[] = [
 ];
 
 export interface Profile {
-  name: 'quick' | 'full' | 'custom';
+  name: 'quick' | 'full' | 'lesson' | 'custom';
   model: ModelKind;
+  /** Images kept per class before the tail is drawn (n_max); absent: the whole pool. */
+  headImages?: number;
   epochs: number;
   /** null: the authors' per-loss batch size (RunDef.refBatch). */
   batch: number | null;
@@ -80,7 +83,7 @@ export interface Profile {
   expected: string;
 }
 
-export const PROFILES: Record<'quick' | 'full', Profile> = {
+export const PROFILES: Record<'quick' | 'full' | 'lesson', Profile> = {
   quick: {
     name: 'quick',
     model: 'convnet',
@@ -109,12 +112,30 @@ export const PROFILES: Record<'quick' | 'full', Profile> = {
       'meant for a GPU machine (WebGPU through Dawn): 6 × 200 epochs of ResNet-32 on 12,406 images plus 30 stage-2 epochs; ' +
       'at ~1 s per b64 step (tfjs WebGPU on an H100, docs/benchmarks.md) ≈ 6 × 200 × 194 steps ≈ 65 h; on wasm here weeks',
   },
+  lesson: {
+    name: 'lesson',
+    model: LESSON_PLAN.model,
+    epochs: LESSON_PLAN.epochs,
+    batch: LESSON_PLAN.batch,
+    evalPerClass: LESSON_PLAN.evalPerClass,
+    headImages: LESSON_PLAN.headImages,
+    stage2Epochs: LESSON_PLAN.stage2Epochs,
+    stage2Batch: LESSON_PLAN.stage2Batch,
+    backend: 'wasm',
+    imbalance: LESSON_PLAN.imbalance,
+    seed: LESSON_PLAN.seeds[0],
+    expected: "one seed (the app's whole Lesson) ≈ 2–3 min on a 2-core x86 machine (wasm); each further seed as long",
+  },
 };
+
+/** The lesson's runs, in the order the app's Lesson trains them. */
+export const LESSON_RUNS: RunId[] = ['ce', 'kps', 'fbl', 'gcl1', 'gcl2'];
 
 export function runConfig(run: RunDef, p: Profile): TrainConfig {
   const c: TrainConfig = structuredClone(DEFAULT_CONFIG);
   c.dataset = 'fmnist-lt';
   c.imbalance = p.imbalance;
+  if (p.headImages !== undefined) c.headImages = p.headImages;
   c.profile = 'exp';
   c.seed = p.seed;
   c.model = p.model;
@@ -383,6 +404,86 @@ export function claimChecks(sums: ReproducedSummary[]): ClaimCheck[] {
     }
   }
   return out;
+}
+
+/** One claim the Lesson makes, checked on one seed's final epochs. */
+export interface LessonClaim {
+  id: 'few-kps' | 'few-fbl' | 'few-gcl1' | 'few-gcl2' | 'gcl2-overall' | 'norm-fbl';
+  text: string;
+}
+
+export const LESSON_CLAIMS: LessonClaim[] = [
+  { id: 'few-kps', text: 'few-class accuracy: CE < KPS (+GA)' },
+  { id: 'few-fbl', text: 'few-class accuracy: CE < FBL' },
+  { id: 'few-gcl1', text: 'few-class accuracy: CE < GCL stage 1' },
+  { id: 'few-gcl2', text: 'few-class accuracy: CE < GCL stage 2' },
+  { id: 'gcl2-overall', text: 'overall accuracy: GCL stage 2 ≥ stage 1' },
+  { id: 'norm-fbl', text: 'tail/head feature-norm ratio: FBL > CE' },
+];
+
+/** Whether each of the Lesson's claims holds on one seed (final epochs); null when a run is missing. */
+export function lessonClaimResults(sums: ReproducedSummary[]): Record<LessonClaim['id'], boolean | null> {
+  const by = new Map(sums.map((s) => [s.id, s]));
+  const few = (id: RunId) => by.get(id)?.final.few ?? null;
+  const lt = (a: number | null, b: number | null) => (a === null || b === null ? null : a < b);
+  const ce = few('ce');
+  const g1 = by.get('gcl1')?.final.overall ?? null;
+  const g2 = by.get('gcl2')?.final.overall ?? null;
+  const nCe = by.get('ce')?.normRatioTail3Head3 ?? null;
+  const nFbl = by.get('fbl')?.normRatioTail3Head3 ?? null;
+  return {
+    'few-kps': lt(ce, few('kps')),
+    'few-fbl': lt(ce, few('fbl')),
+    'few-gcl1': lt(ce, few('gcl1')),
+    'few-gcl2': lt(ce, few('gcl2')),
+    'gcl2-overall': g1 === null || g2 === null ? null : g2 >= g1,
+    'norm-fbl': lt(nCe, nFbl),
+  };
+}
+
+export interface LessonSeed {
+  seed: number;
+  seconds: number;
+  sums: ReproducedSummary[];
+}
+
+/** min–max over the seeds of one run's final-epoch value, in % (null when no seed has it). */
+export function lessonSpread(seeds: LessonSeed[], id: RunId, key: 'overall' | 'few'): [number, number] | null {
+  const v = seeds.map((s) => s.sums.find((r) => r.id === id)?.final[key]).filter((x): x is number => typeof x === 'number');
+  return v.length ? [100 * Math.min(...v), 100 * Math.max(...v)] : null;
+}
+
+/** The per-seed table of the Lesson's runs and, per claim, whether it holds on every seed. */
+export function lessonMarkdown(seeds: LessonSeed[]): string {
+  const lines: string[] = [];
+  lines.push('Test accuracy % at the final epoch; norm = tail-3 / head-3 mean test feature norm.', '');
+  lines.push('| seed | run | overall | many | medium | few | norm |', '|---:|---|---:|---:|---:|---:|---:|');
+  for (const s of seeds) {
+    for (const r of s.sums) {
+      const f = r.final;
+      lines.push(
+        `| ${s.seed} | ${r.label} | ${pc(f.overall)} | ${pc(f.many)} | ${pc(f.medium)} | ${pc(f.few)} | ${r.normRatioTail3Head3.toFixed(2)} |`,
+      );
+    }
+  }
+  lines.push('', '| claim | ' + seeds.map((s) => `seed ${s.seed}`).join(' | ') + ' | every seed |');
+  lines.push('|---|' + seeds.map(() => ':-:|').join('') + ':-:|');
+  const results = seeds.map((s) => lessonClaimResults(s.sums));
+  for (const c of LESSON_CLAIMS) {
+    const v = results.map((r) => r[c.id]);
+    const mark = (x: boolean | null) => (x === null ? '–' : x ? '✓' : '✗');
+    lines.push(`| ${c.text} | ${v.map(mark).join(' | ')} | ${v.every((x) => x === true) ? 'yes' : 'NO'} |`);
+  }
+  lines.push('', 'Spread over the seeds (min–max, %):', '');
+  for (const id of LESSON_RUNS) {
+    const o = lessonSpread(seeds, id, 'overall');
+    const f = lessonSpread(seeds, id, 'few');
+    const label = seeds[0]?.sums.find((r) => r.id === id)?.label ?? id;
+    if (o && f) lines.push(`- ${label}: overall ${o[0].toFixed(1)}–${o[1].toFixed(1)}, few ${f[0].toFixed(1)}–${f[1].toFixed(1)}`);
+  }
+  const secs = seeds.map((s) => s.seconds);
+  if (secs.length) lines.push('', `Training seconds per seed (the whole Lesson): ${secs.map((x) => x.toFixed(0)).join(', ')}.`);
+  return lines.join('\n');
 }
 
 export function perClassChart(sums: ReproducedSummary[], r0: ReproducedRun, title: string): GroupedBarChart {
@@ -782,7 +883,7 @@ function usage(msg?: string): never {
   process.exit(msg ? 2 : 0);
 }
 
-export function parseCli(argv: string[]): ReproduceOptions & { data?: string } {
+export function parseCli(argv: string[]): ReproduceOptions & { data?: string; seeds: number[] | null } {
   let v;
   try {
     v = parseArgs({
@@ -792,6 +893,8 @@ export function parseCli(argv: string[]): ReproduceOptions & { data?: string } {
       options: {
         quick: { type: 'boolean' },
         full: { type: 'boolean' },
+        lesson: { type: 'boolean' },
+        seeds: { type: 'string' },
         out: { type: 'string' },
         recipe: { type: 'string' },
         'val-fraction': { type: 'string' },
@@ -817,8 +920,8 @@ export function parseCli(argv: string[]): ReproduceOptions & { data?: string } {
     usage((e as Error).message);
   }
   if (v.help) usage();
-  if (!!v.quick === !!v.full) usage('choose exactly one of --quick and --full');
-  const base = PROFILES[v.quick ? 'quick' : 'full'];
+  if ([v.quick, v.full, v.lesson].filter(Boolean).length !== 1) usage('choose exactly one of --quick, --full and --lesson');
+  const base = PROFILES[v.quick ? 'quick' : v.lesson ? 'lesson' : 'full'];
   const p: Profile = { ...base };
   const int = (name: string, s: string | undefined): number | undefined => {
     if (s === undefined) return undefined;
@@ -864,7 +967,12 @@ export function parseCli(argv: string[]): ReproduceOptions & { data?: string } {
     if (f !== 0) p.valFraction = f;
   }
   if (custom) p.name = 'custom';
-  const runs = (v.runs ?? RUNS.map((r) => r.id).join(',')).split(',').map((s) => s.trim()) as RunId[];
+  let seeds: number[] | null = null;
+  if (v.lesson) {
+    seeds = (v.seeds ?? v.seed ?? LESSON_PLAN.seeds.join(',')).split(',').map((x) => Number(x.trim()));
+    if (seeds.some((x) => !Number.isInteger(x) || x < 0)) usage(`--seeds needs comma-separated integers, got "${v.seeds}"`);
+  } else if (v.seeds !== undefined) usage('--seeds goes with --lesson');
+  const runs = (v.runs ?? (v.lesson ? LESSON_RUNS : RUNS.map((r) => r.id)).join(',')).split(',').map((s) => s.trim()) as RunId[];
   for (const r of runs) if (!RUNS.some((d) => d.id === r)) usage(`unknown run "${r}" (known: ${RUNS.map((d) => d.id).join(', ')})`);
   // keep the canonical order (gcl2 after gcl1)
   const ordered = RUNS.map((r) => r.id).filter((id) => runs.includes(id));
@@ -893,6 +1001,7 @@ export function parseCli(argv: string[]): ReproduceOptions & { data?: string } {
     keepCheckpoints: !!v['keep-checkpoints'],
     png: !v['no-png'],
     data: v.data,
+    seeds,
   };
 }
 
@@ -906,7 +1015,7 @@ export async function main(argv: string[]): Promise<number> {
     `profile ${p.name}${p.recipe === 'authors' ? " with the authors' recipe" : ''}: ${p.model}, ${p.epochs} epochs, batch ${p.batch ?? 'per loss (authors)'}, eval ${p.evalPerClass ?? 'all'} per class, stage 2 ${p.stage2Epochs} epochs, backend ${p.backend}; best epoch chosen on ${p.valFraction ? `a validation split of ${p.valFraction} of each class` : 'the test set'}`,
   );
   log(
-    `expected duration: ${PROFILES[p.name === 'full' ? 'full' : 'quick'].expected}${p.name === 'custom' ? ' (for the unmodified profile)' : ''}`,
+    `expected duration: ${PROFILES[p.name === 'custom' ? 'quick' : p.name].expected}${p.name === 'custom' ? ' (for the unmodified profile)' : ''}`,
   );
   log(scheduleNote(p).split('\n').join('; '));
   const bad = checkOutputFolder('--out', opts.outDir, folderFiles(), [
@@ -927,46 +1036,74 @@ export async function main(argv: string[]): Promise<number> {
   const backend = await initBackend({ order: [p.backend] });
   log(`backend: ${backend.reason}`);
   const dataset = await loadDatasetForCli('fmnist-lt', opts.data);
-  const ctx: Ctx = {
-    opts,
-    dataset,
-    datasetName: opts.data ? 'custom pack' : 'embedded fmnist-lt',
-    backend: backend.name,
-    epochsThisSession: 0,
-    log,
-    interrupt: new Interrupt('the last finished epoch is kept to resume from'),
-  };
-  ctx.interrupt.arm();
+  const interrupt = new Interrupt('the last finished epoch is kept to resume from');
+  interrupt.arm();
   const started = Date.now();
-  let stopped = false;
-  for (const id of opts.runs) {
-    const run = RUNS.find((r) => r.id === id)!;
-    try {
-      await trainRun(run, ctx);
-    } catch (e) {
-      if (e instanceof StopRequested) {
-        stopped = true;
-        log(`stopped after ${ctx.epochsThisSession} epochs as asked (--stop-after-epochs); run the same command again to continue`);
-        break;
+  const trainAll = async (o: ReproduceOptions): Promise<boolean> => {
+    const ctx: Ctx = {
+      opts: o,
+      dataset,
+      datasetName: opts.data ? 'custom pack' : 'embedded fmnist-lt',
+      backend: backend.name,
+      epochsThisSession: 0,
+      log,
+      interrupt,
+    };
+    let stopped = false;
+    for (const id of o.runs) {
+      const run = RUNS.find((r) => r.id === id)!;
+      try {
+        await trainRun(run, ctx);
+      } catch (e) {
+        if (e instanceof StopRequested) {
+          stopped = true;
+          log(`stopped after ${ctx.epochsThisSession} epochs as asked (--stop-after-epochs); run the same command again to continue`);
+          break;
+        }
+        if (e instanceof Interrupted) {
+          stopped = true;
+          // said even with --quiet: the user asked for the stop and needs to know how to go on
+          const ck = ckptFile(o.outDir, run.id);
+          const kept = existsSync(ck) ? `its last finished epoch is in ${ck}` : 'none of its epochs had finished';
+          process.stderr.write(
+            `${ctx.interrupt.signal}: stopped ${run.id} after ${ctx.epochsThisSession} epochs this session; ${kept} — run the same command again to continue\n`,
+          );
+          break;
+        }
+        throw e;
       }
-      if (e instanceof Interrupted) {
-        stopped = true;
-        // said even with --quiet: the user asked for the stop and needs to know how to go on
-        const ck = ckptFile(opts.outDir, run.id);
-        const kept = existsSync(ck) ? `its last finished epoch is in ${ck}` : 'none of its epochs had finished';
-        process.stderr.write(
-          `${ctx.interrupt.signal}: stopped ${run.id} after ${ctx.epochsThisSession} epochs this session; ${kept} — run the same command again to continue\n`,
-        );
-        break;
-      }
-      throw e;
     }
+    return stopped;
+  };
+  if (opts.seeds) {
+    const root = opts.outDir;
+    const seeds: LessonSeed[] = [];
+    for (const seed of opts.seeds) {
+      const o: ReproduceOptions = { ...opts, profile: { ...p, seed }, outDir: join(root, `seed-${seed}`) };
+      if (opts.fresh && existsSync(o.outDir)) rmSync(o.outDir, { recursive: true });
+      mkdirSync(o.outDir, { recursive: true });
+      log(`seed ${seed} → ${o.outDir}`);
+      const stopped = await trainAll(o);
+      const { summaries, missing } = aggregate(o.outDir, o.runs, false);
+      seeds.push({ seed, seconds: summaries.reduce((t, x) => t + x.seconds, 0), sums: summaries });
+      if (stopped || missing.length) break;
+    }
+    log(`session: ${((Date.now() - started) / 1000).toFixed(0)} s; results in ${root}`);
+    const md = lessonMarkdown(seeds);
+    writeFileAtomic(join(root, 'lesson.md'), `${md}\n`);
+    writeFileAtomic(
+      join(root, 'lesson.json'),
+      JSON.stringify({ date: new Date().toISOString(), host: hostLine(), profile: p, seeds }, null, 1),
+    );
+    process.stdout.write(`${md}\n`);
+    return interrupt.exitCode ?? 0;
   }
+  const stopped = await trainAll(opts);
   const { markdown, missing } = aggregate(opts.outDir, opts.runs, opts.png);
   log(`session: ${((Date.now() - started) / 1000).toFixed(0)} s; results in ${opts.outDir}`);
   process.stdout.write(`${markdown}\n`);
   if (stopped || missing.length) log(`not finished: ${missing.join(', ') || '(stopped)'} — run the same command again to continue`);
-  return ctx.interrupt.exitCode ?? 0;
+  return interrupt.exitCode ?? 0;
 }
 
 const invokedDirectly = process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
