@@ -850,11 +850,15 @@ export function scheduleNote(p: Profile): string {
 // ---------------------------------------------------------------------------------------------------------------
 // CLI
 
-const USAGE = `Usage: npm run reproduce -- (--quick | --full) [options]
+const USAGE = `Usage: npm run reproduce -- (--quick | --full | --lesson) [options]
 
   --quick               small model (ConvNet), ${PROFILES.quick.epochs} epochs, batch 128, ${PROFILES.quick.evalPerClass} test images per class, wasm
                         (${PROFILES.quick.expected})
   --full                ResNet-32, 200 epochs, the authors' batch sizes, the whole test set, WebGPU (Dawn) — for a GPU
+  --lesson              the app's Lesson: CE, KPS (+GA), FBL, GCL stage 1 → 2 on ${PROFILES.lesson.model}, ${PROFILES.lesson.epochs} epochs,
+                        ${PROFILES.lesson.headImages} head-class images, one seed per subset and init; a per-seed table and
+                        whether each claim holds on every seed (${PROFILES.lesson.expected})
+  --seeds LIST          --lesson: comma-separated seeds (default ${LESSON_PLAN.seeds.join(',')})
   --recipe R            ours (default) | authors: each loss with the authors' recipe (per-loss batch size, mixup α,
                         kaiming linear head, official FBL curriculum, GCL stage 2 from the best stage-1 epoch with
                         the class-balanced sampler and batch 64; src/core/train/recipe.ts cites the script lines)
