@@ -211,6 +211,15 @@ export function recordResult(r: RunRecord | undefined, stage: 1 | 2): StepResult
   return e ? { overall: e.testAccuracy, few: e.groupAccuracy.few } : null;
 }
 
+/**
+ * Whether the step's run is on the page (a step without a run counts as trained): after a reload the lesson's
+ * earlier runs are back only when the saved run is resumed, and a step whose run is gone can be trained again.
+ */
+export function stepTrained(s: LessonState, st: Pick<PlaygroundState, 'current' | 'archived'>, step = s.step): boolean {
+  const run = LESSON_STEPS[step].run;
+  return run === null || lessonResults(s, st)[run] !== undefined;
+}
+
 /** What the page has for each trained lesson run (pinned or current). */
 export function lessonResults(s: LessonState, st: Pick<PlaygroundState, 'current' | 'archived'>): Partial<Record<LessonRunId, StepResult>> {
   const all = st.current ? [...st.archived, st.current] : st.archived;

@@ -12,7 +12,7 @@ import {
   lessonShown,
   measuredLines,
   stage2Blocker,
-  stepDone,
+  stepTrained,
   type Lesson,
   type LessonState,
 } from '../state/lesson';
@@ -112,10 +112,17 @@ function SummaryTable({ s }: { s: LessonState }) {
   );
 }
 
+/** Whether the current step's run is on the page. */
+function useStepTrained(s: LessonState): boolean {
+  const current = usePg((st) => st.current);
+  const archived = usePg((st) => st.archived);
+  return stepTrained(s, { current, archived });
+}
+
 /** The step's sentences: what it does until it has trained, then what to look at. */
-function stepText(s: LessonState): string {
+function stepText(s: LessonState, done: boolean): string {
   const step = LESSON_STEPS[s.step];
-  return stepDone(s) ? step.look : `${step.intro} Press “Train this step”.`;
+  return done ? step.look : `${step.intro} Press “Train this step”.`;
 }
 
 export function LessonPanel() {
@@ -128,7 +135,7 @@ export function LessonPanel() {
   const phase = usePg((x) => x.phase);
   const busy = usePg((x) => x.busy);
   const step = LESSON_STEPS[s.step];
-  const done = stepDone(s);
+  const done = useStepTrained(s);
   const hasCharts = summary !== null;
   // the step's chart: marked on the root (outlined by lesson.css) and scrolled to on entering the step and once trained
   useEffect(() => {
@@ -171,7 +178,7 @@ export function LessonPanel() {
         </button>
       </div>
       <p className="lesson-text" aria-live="polite" data-testid="lesson-text">
-        {training ? `Training ${LESSON_RUNS_DEF[s.training!].label}… ${step.intro}` : stepText(s)}
+        {training ? `Training ${LESSON_RUNS_DEF[s.training!].label}… ${step.intro}` : stepText(s, done)}
       </p>
       {blocker && <p className="lesson-note">{blocker}</p>}
       {s.error && (
@@ -204,6 +211,7 @@ export function LessonPanel() {
 export function LessonPresenterNote() {
   const s = useLesson();
   const on = useLessonOn();
+  const done = useStepTrained(s);
   if (!on) return null;
   const step = LESSON_STEPS[s.step];
   return (
@@ -211,7 +219,7 @@ export function LessonPresenterNote() {
       <strong>
         Lesson {s.step + 1} / {LESSON_LENGTH}: {step.title}.
       </strong>{' '}
-      {stepText(s)}
+      {stepText(s, done)}
     </p>
   );
 }
