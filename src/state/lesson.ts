@@ -233,26 +233,60 @@ export function lessonResults(s: LessonState, st: Pick<PlaygroundState, 'current
   return out;
 }
 
+const seedList = (seeds: readonly number[]) =>
+  seeds.length === 1 ? `seed ${seeds[0]}` : `seeds ${seeds.slice(0, -1).join(', ')} and ${seeds.at(-1)}`;
+
+/** What to look at once the step has trained, with what the committed measurement found not to hold on every seed. */
+export function stepLook(step: LessonStep): string {
+  const m = LESSON_MEASURED;
+  const of = `of the ${m.seeds} measured`;
+  const below = step.run ? m.belowCeOverall[step.run] : undefined;
+  const extra: string[] = [];
+  if (below?.length) extra.push(`It trades head accuracy for the tail: overall it ended below CE on ${seedList(below)} ${of}.`);
+  const failed = (m.failed as Record<string, readonly number[]>)['few-gcl1'];
+  if (step.run === 'gcl1' && failed?.length)
+    extra.push(
+      `Not on every seed: on ${seedList(failed)} ${of} its few-class accuracy stayed below CE’s (stage 2 lifted it above on all).`,
+    );
+  return [step.look, ...extra].join(' ');
+}
+
 const range = ([a, b]: readonly [number, number]) => `${Math.round(a)}–${Math.round(b)} %`;
+
+/** The claims the lesson makes (the ids of LESSON_CLAIMS in src/cli/reproduce.ts, which checks them per seed). */
+export const LESSON_CLAIM_TEXT: Readonly<Record<string, string>> = {
+  'few-kps': 'CE’s few-class accuracy below KPS’s',
+  'few-fbl': 'CE’s few-class accuracy below FBL’s',
+  'few-gcl1': 'CE’s few-class accuracy below GCL stage 1’s',
+  'few-gcl2': 'CE’s few-class accuracy below GCL stage 2’s',
+  'gcl2-overall': 'GCL stage 2 at least as good overall as stage 1',
+  'norm-fbl': 'FBL’s tail/head feature-norm ratio above CE’s',
+};
 
 /** The summary's sentences about the committed measurement: the spread over its seeds, and what does not always hold. */
 export function measuredLines(): string[] {
   const m = LESSON_MEASURED;
-  const few = (Object.keys(LESSON_RUNS_DEF) as LessonRunId[]).map((r) => `${LESSON_RUNS_DEF[r].label} ${range(m.spread[r].few)}`);
-  const overall = (Object.keys(LESSON_RUNS_DEF) as LessonRunId[]).map((r) => `${LESSON_RUNS_DEF[r].label} ${range(m.spread[r].overall)}`);
+  const runs = Object.keys(LESSON_RUNS_DEF) as LessonRunId[];
+  const few = runs.map((r) => `${LESSON_RUNS_DEF[r].label} ${range(m.spread[r].few)}`);
+  const overall = runs.map((r) => `${LESSON_RUNS_DEF[r].label} ${range(m.spread[r].overall)}`);
+  const failed = m.failed as Record<string, readonly number[]>;
+  const held = Object.keys(LESSON_CLAIM_TEXT).filter((c) => !failed[c]?.length);
   const lines = [
     `Over ${m.seeds} seeds of this lesson (npm run reproduce -- --lesson), few-class accuracy: ${few.join(', ')}.`,
     `Overall accuracy: ${overall.join(', ')}. One seed is one draw: your numbers will differ, and the spread is as large as some of the gaps.`,
+    `What held on every seed: ${held.map((c) => LESSON_CLAIM_TEXT[c]).join('; ')}.`,
   ];
-  const failed = m.failed as Record<string, readonly number[]>;
-  if (failed['few-gcl1']?.length) {
+  const notHeld = Object.entries(failed).filter(([, seeds]) => seeds.length);
+  if (notHeld.length)
     lines.push(
-      `What does not always hold: GCL stage 1 lifted the tail above CE on ${m.seeds - failed['few-gcl1'].length} of ${m.seeds} seeds, not on seed ${failed['few-gcl1'].join(', ')} — stage 2 did on every seed.`,
+      `What does not always hold: ${notHeld.map(([c, seeds]) => `${LESSON_CLAIM_TEXT[c]} (not on ${seedList(seeds)})`).join('; ')}.`,
     );
+  for (const [run, seeds] of Object.entries(m.belowCeOverall) as [LessonRunId, number[]][]) {
+    if (seeds.length)
+      lines.push(
+        `${LESSON_RUNS_DEF[run].label} ended below CE in overall accuracy on ${seedList(seeds)}: in a run this short it gives up head-class accuracy for the tail.`,
+      );
   }
-  lines.push(
-    'KPS ends below CE overall on some seeds: it gives up head-class accuracy for the tail in a run this short (its overall range is the widest).',
-  );
   return lines;
 }
 
@@ -392,7 +426,7 @@ export class Lesson {
     }
     if (r !== 'ok') return this.fail(r === 'replaced' ? 'Another run replaced the lesson’s run (settings changed).' : 'Training failed.');
     this.set(lessonTrained(this.state, run, st().current!.id));
-    st().patchRun({ announcement: `Lesson step ${this.state.step + 1} trained: ${step.look}` });
+    st().patchRun({ announcement: `Lesson step ${this.state.step + 1} trained: ${stepLook(step)}` });
     return 'done';
   }
 

@@ -12,6 +12,7 @@ import {
   lessonShown,
   measuredLines,
   stage2Blocker,
+  stepLook,
   stepTrained,
   type Lesson,
   type LessonState,
@@ -122,7 +123,7 @@ function useStepTrained(s: LessonState): boolean {
 /** The step's sentences: what it does until it has trained, then what to look at. */
 function stepText(s: LessonState, done: boolean): string {
   const step = LESSON_STEPS[s.step];
-  return done ? step.look : `${step.intro} Press “Train this step”.`;
+  return done ? stepLook(step) : `${step.intro} Press “Train this step”.`;
 }
 
 export function LessonPanel() {

@@ -7,9 +7,10 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/core/backend';
 import type { TrainConfig } from '../../src/core/train/config';
-import { PROFILES, RUNS, runConfig } from '../../src/cli/reproduce';
+import { LESSON_CLAIMS, PROFILES, RUNS, lessonClaimResults, runConfig, type ReproducedSummary } from '../../src/cli/reproduce';
 import { SETTING_HIDE_IDS, controlShown, type HideId } from '../../src/state/classroom';
 import {
+  LESSON_CLAIM_TEXT,
   LESSON_CLOSED,
   LESSON_LENGTH,
   LESSON_STEPS,
@@ -27,6 +28,7 @@ import {
   readStored,
   stage2Blocker,
   stepDone,
+  stepLook,
   withLesson,
 } from '../../src/state/lesson';
 import { LESSON_MEASURED, LESSON_PLAN, LESSON_RUNS_DEF, type LessonRunId } from '../../src/state/lesson-plan';
@@ -165,7 +167,7 @@ describe('the settings of each lesson step', () => {
   it('the summary quotes the committed measurement (results/reproduce/lesson/lesson.json)', () => {
     const json = JSON.parse(readFileSync('results/reproduce/lesson/lesson.json', 'utf8')) as {
       profile: { epochs: number; headImages: number; batch: number };
-      seeds: { seed: number; sums: { id: LessonRunId; final: { overall: number; few: number } }[] }[];
+      seeds: { seed: number; sums: { id: LessonRunId; final: { overall: number; few: number }; normRatioTail3Head3: number }[] }[];
     };
     expect(json.profile).toMatchObject({ epochs: LESSON_PLAN.epochs, headImages: LESSON_PLAN.headImages, batch: LESSON_PLAN.batch });
     expect(json.seeds.map((s) => s.seed)).toEqual([...LESSON_PLAN.seeds]);
@@ -176,13 +178,30 @@ describe('the settings of each lesson step', () => {
       for (const k of ['overall', 'few'] as const)
         expect(LESSON_MEASURED.spread[id][k], `${id} ${k}`).toEqual([Math.min(...v(k)), Math.max(...v(k))]);
     }
-    // the failed claim: CE's few-class accuracy not below GCL stage 1's on the seeds listed, and on no other
-    const few = (s: (typeof json.seeds)[number], id: LessonRunId) => s.sums.find((x) => x.id === id)!.final.few;
-    const failed = json.seeds.filter((s) => !(few(s, 'ce') < few(s, 'gcl1'))).map((s) => s.seed);
-    expect(failed).toEqual(LESSON_MEASURED.failed['few-gcl1'] ?? []);
+    // the claims that failed, on which seeds, by the measurement's own checker; and the runs below CE overall
+    const failed: Record<string, number[]> = {};
+    for (const seed of json.seeds) {
+      const r = lessonClaimResults(seed.sums as unknown as ReproducedSummary[]);
+      for (const c of LESSON_CLAIMS) if (r[c.id] !== true) (failed[c.id] ??= []).push(seed.seed);
+    }
+    expect(failed).toEqual(LESSON_MEASURED.failed);
+    expect(Object.keys(LESSON_CLAIM_TEXT).sort()).toEqual(LESSON_CLAIMS.map((c) => c.id).sort());
+    const overall = (s: (typeof json.seeds)[number], id: LessonRunId) => s.sums.find((x) => x.id === id)!.final.overall;
+    for (const id of RUN_IDS.filter((r) => r !== 'ce')) {
+      const below = json.seeds.filter((s) => overall(s, id) < overall(s, 'ce')).map((s) => s.seed);
+      expect(below, id).toEqual(LESSON_MEASURED.belowCeOverall[id] ?? []);
+    }
     const text = measuredLines().join(' ');
     expect(text).toContain(`CE ${Math.round(LESSON_MEASURED.spread.ce.few[0])}–${Math.round(LESSON_MEASURED.spread.ce.few[1])} %`);
-    if (failed.length) expect(text).toMatch(/does not always hold/);
+    expect(text.includes('What does not always hold')).toBe(Object.keys(failed).length > 0);
+    for (const [c, seeds] of Object.entries(failed))
+      expect(text).toContain(`${LESSON_CLAIM_TEXT[c]} (not on seed${seeds.length > 1 ? 's' : ''} ${seeds[0]}`);
+    // each step says what the measurement found about it
+    const look = (id: string) => stepLook(LESSON_STEPS.find((s) => s.id === id)!);
+    for (const id of ['kps', 'fbl'] as const)
+      if (LESSON_MEASURED.belowCeOverall[id]?.length) expect(look(id)).toMatch(/overall it ended below CE on seed/);
+    if (failed['few-gcl1']) expect(look('gcl1')).toMatch(/Not on every seed/);
+    expect(look('ce')).toBe(LESSON_STEPS[0].look);
   });
 });
 
