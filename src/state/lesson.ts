@@ -12,7 +12,7 @@
  */
 import type { ChartId } from './chart-catalog';
 import { controlShown, type HideId } from './classroom';
-import { LESSON_MEASURED, LESSON_RUNS_DEF, lessonRunConfig, type LessonRunId } from './lesson-plan';
+import { LESSON_MEASURED, LESSON_PLAN, LESSON_RUNS_DEF, lessonRunConfig, type LessonRunId } from './lesson-plan';
 import type { KeyValueStore } from './backend-choice';
 import { askRoomForPins } from './pin-room';
 import { waitStageDone, type WaitResult } from './run-wait';
@@ -43,8 +43,7 @@ export const LESSON_STEPS: readonly LessonStep[] = [
     title: 'Plain cross-entropy',
     run: 'ce',
     chart: 'per-class',
-    intro:
-      'First the baseline: plain cross-entropy on a long-tailed Fashion-MNIST subset (1,000 images in the largest class, 10 in the smallest).',
+    intro: 'First the baseline: plain cross-entropy on a long-tailed Fashion-MNIST subset — a few classes with many images, many with few.',
     look: 'Look at the per-class chart: the bars on the right — the tail classes with the fewest images — stay low while the head classes on the left are almost always right.',
   },
   {
@@ -77,7 +76,7 @@ export const LESSON_STEPS: readonly LessonStep[] = [
     title: 'GCL stage 2',
     run: 'gcl2',
     chart: 'groups',
-    intro: 'Stage 2 keeps GCL’s backbone frozen and re-trains only the classifier with class-balanced sampling (3 epochs).',
+    intro: `Stage 2 keeps GCL’s backbone frozen and re-trains only the classifier with class-balanced sampling (${LESSON_PLAN.stage2Epochs} epochs).`,
     look: 'Look at the many / medium / few chart after the stage-2 mark: accuracy moves from the head to the tail — the few line rises while the many line gives up a little.',
   },
   {
@@ -86,7 +85,7 @@ export const LESSON_STEPS: readonly LessonStep[] = [
     run: null,
     chart: 'per-class',
     intro: 'The per-class chart now holds every pinned run of the lesson, on the same subset and initial weights.',
-    look: 'Compare the tail bars on the right: every long-tail loss lifts them above CE’s.',
+    look: 'Compare the tail bars on the right, run by run.',
   },
 ];
 
@@ -244,6 +243,14 @@ export function stepLook(step: LessonStep): string {
   const extra: string[] = [];
   if (below?.length) extra.push(`It trades head accuracy for the tail: overall it ended below CE on ${seedList(below)} ${of}.`);
   const failed = (m.failed as Record<string, readonly number[]>)['few-gcl1'];
+  if (step.id === 'summary') {
+    const ok = (['kps', 'fbl', 'gcl1', 'gcl2'] as const).filter(
+      (r) => !(m.failed as Record<string, readonly number[]>)[`few-${r}`]?.length,
+    );
+    extra.push(
+      `In the measurement ${ok.map((r) => LESSON_RUNS_DEF[r].label).join(', ')} lifted them above CE’s on every seed; below, what did not always hold.`,
+    );
+  }
   if (step.run === 'gcl1' && failed?.length)
     extra.push(
       `Not on every seed: on ${seedList(failed)} ${of} its few-class accuracy stayed below CE’s (stage 2 lifted it above on all).`,
