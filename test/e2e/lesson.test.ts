@@ -164,6 +164,28 @@ describe.runIf(RUN)('the Lesson (production build, Chromium)', () => {
     await context.close();
   }, 600_000);
 
+  it('opens from the intro’s last step and from the header button, which closes it again', async () => {
+    const { page, errors } = await openApp(app.browser, app.url, LINK, { intro: true });
+    expect(await page.getByTestId('lesson').count()).toBe(0);
+    await page.getByTestId('intro-next').click();
+    await page.getByTestId('intro-next').click();
+    await page.getByTestId('intro-lesson').click();
+    await expect.poll(() => page.getByTestId('lesson').isVisible(), POLL).toBe(true);
+    expect(await page.getByTestId('intro').count()).toBe(0);
+    expect(await stepOf(page)).toBe(1);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id), POLL).toBe('lesson-title');
+    await expect.poll(() => page.url(), POLL).toContain('lesson=1');
+    const button = page.getByTestId('lesson-open');
+    expect(await button.getAttribute('aria-pressed')).toBe('true');
+    await button.click();
+    await expect.poll(() => page.getByTestId('lesson').count(), POLL).toBe(0);
+    expect(await button.getAttribute('aria-pressed')).toBe('false');
+    await button.click();
+    await expect.poll(() => page.getByTestId('lesson').isVisible(), POLL).toBe(true);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 180_000);
+
   it('390 px: no sideways scroll with the lesson open and after a step; axe clean; hiding the loss hides it', async () => {
     const context = await app.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     const { page, errors } = await openApp(await context.newPage(), app.url, `${LINK}&lesson=1`);
