@@ -29,6 +29,7 @@ import {
   stage2Blocker,
   stepDone,
   stepLook,
+  stepTrained,
   withLesson,
 } from '../../src/state/lesson';
 import { LESSON_MEASURED, LESSON_PLAN, LESSON_RUNS_DEF, type LessonRunId } from '../../src/state/lesson-plan';
@@ -264,6 +265,10 @@ describe('the whole lesson on the real engine (in-process, cpu, tiny data)', () 
     expect(Object.keys(res).sort()).toEqual([...RUN_IDS].sort());
     for (const id of RUN_IDS) expect(res[id]!.overall).toBeGreaterThanOrEqual(0);
     expect(s.announcement).toMatch(/Lesson step 5 trained/);
+    for (let i = 0; i < LESSON_LENGTH; i++) expect(stepTrained(lesson.get(), s, i), LESSON_STEPS[i].id).toBe(true);
+    // a page without those runs (after a reload): every step with a run can train again
+    for (let i = 0; i < LESSON_LENGTH; i++)
+      expect(stepTrained(lesson.get(), { current: null, archived: [] }, i)).toBe(LESSON_STEPS[i].run === null);
     lesson.go(1);
     expect(LESSON_STEPS[lesson.get().step].id).toBe('summary');
 
