@@ -7,6 +7,7 @@ import { Autosaver } from './state/autosave';
 import { IdbAutosaveStorage } from './state/autosave-idb';
 import { Tabs } from './state/tabs';
 import { describeProblems, parseSettings, serialiseUrl, withHide } from './state/url-schema';
+import { lessonFor, withLesson } from './state/lesson';
 import './ui/styles.css';
 
 const root = document.getElementById('root');
@@ -33,12 +34,23 @@ const session = new PlaygroundSession(store, {
   onCheckpoint: (snapshot) => void autosave.save(snapshot),
   writeUrl: (query) => replaceUrl(withHide(query, store.getState().hidden)),
 });
+// the Lesson: its step in localStorage and in the URL (lesson=<step>, which opens it there)
+const lesson = lessonFor(session, storageOrNull());
+lesson.init(window.location.search);
+function storageOrNull(): Storage | null {
+  try {
+    return window.localStorage;
+  } catch {
+    return null; // storage blocked: the lesson lasts for this page load
+  }
+}
 function replaceUrl(query: string): void {
-  window.history.replaceState(window.history.state, '', `${window.location.pathname}?${query}`);
+  window.history.replaceState(window.history.state, '', `${window.location.pathname}?${withLesson(query, lesson.get())}`);
 }
 store.subscribe((s, prev) => {
   if (s.hidden !== prev.hidden) replaceUrl(serialiseUrl(s.settings, s.hidden));
 });
+lesson.subscribe(() => replaceUrl(serialiseUrl(store.getState().settings, store.getState().hidden)));
 // one session per page (StrictMode runs effects twice; session.start() is idempotent)
 const pg = { store, session, autosave };
 void autosave.init();

@@ -29,6 +29,7 @@ import { EMBEDDED_PACK, loadDatasetForCli } from './datasets';
 import { checkOutputFolder, writeFileAtomic } from './outputs';
 import { Interrupt } from './interrupt';
 import { applyRecipe, type RecipeId } from '../core/train/recipe';
+import { LESSON_PLAN } from '../state/lesson-plan';
 import { renderGroupedBars, renderGroupedBarsSvg, type GroupedBarChart } from './bench-png';
 import { groupBy, parseSeeds, summarizeFields, type Summary } from '../core/train/groups';
 
@@ -59,7 +60,9 @@ export const RUNS: RunDef[] = [
 ];
 
 export interface Profile {
-  name: 'quick' | 'full' | 'custom';
+  name: 'quick' | 'full' | 'lesson' | 'custom';
+  /** Images kept per class before the tail is drawn (n_max); absent: the whole pool. */
+  headImages?: number;
   model: ModelKind;
   epochs: number;
   /** null: the authors' per-loss batch size (RunDef.refBatch). */
@@ -81,7 +84,7 @@ export interface Profile {
   expected: string;
 }
 
-export const PROFILES: Record<'quick' | 'full', Profile> = {
+export const PROFILES: Record<'quick' | 'full' | 'lesson', Profile> = {
   quick: {
     name: 'quick',
     model: 'convnet',
@@ -110,12 +113,30 @@ export const PROFILES: Record<'quick' | 'full', Profile> = {
       'meant for a GPU machine (WebGPU through Dawn): 6 × 200 epochs of ResNet-32 on 12,406 images plus 30 stage-2 epochs; ' +
       'at ~1 s per b64 step (tfjs WebGPU on an H100, docs/benchmarks.md) ≈ 6 × 200 × 194 steps ≈ 65 h; on wasm here weeks',
   },
+  lesson: {
+    name: 'lesson',
+    model: LESSON_PLAN.model,
+    epochs: LESSON_PLAN.epochs,
+    batch: LESSON_PLAN.batch,
+    evalPerClass: LESSON_PLAN.evalPerClass,
+    headImages: LESSON_PLAN.headImages,
+    stage2Epochs: LESSON_PLAN.stage2Epochs,
+    stage2Batch: LESSON_PLAN.stage2Batch,
+    backend: 'wasm',
+    imbalance: LESSON_PLAN.imbalance,
+    seed: LESSON_PLAN.seeds[0],
+    expected: "one seed (the app's whole Lesson) ≈ 2–3 min on a 2-core x86 machine (wasm); each further seed as long",
+  },
 };
+
+/** The lesson's runs, in the order the app's Lesson trains them. */
+export const LESSON_RUNS: RunId[] = ['ce', 'kps', 'fbl', 'gcl1', 'gcl2'];
 
 export function runConfig(run: RunDef, p: Profile): TrainConfig {
   const c: TrainConfig = structuredClone(DEFAULT_CONFIG);
   c.dataset = 'fmnist-lt';
   c.imbalance = p.imbalance;
+  if (p.headImages !== undefined) c.headImages = p.headImages;
   c.profile = 'exp';
   c.seed = p.seed;
   c.model = p.model;
@@ -386,6 +407,86 @@ export function claimChecks(sums: ReproducedSummary[]): ClaimCheck[] {
   return out;
 }
 
+/** One claim the Lesson makes, checked on one seed's final epochs. */
+export interface LessonClaim {
+  id: 'few-kps' | 'few-fbl' | 'few-gcl1' | 'few-gcl2' | 'gcl2-overall' | 'norm-fbl';
+  text: string;
+}
+
+export const LESSON_CLAIMS: LessonClaim[] = [
+  { id: 'few-kps', text: 'few-class accuracy: CE < KPS (+GA)' },
+  { id: 'few-fbl', text: 'few-class accuracy: CE < FBL' },
+  { id: 'few-gcl1', text: 'few-class accuracy: CE < GCL stage 1' },
+  { id: 'few-gcl2', text: 'few-class accuracy: CE < GCL stage 2' },
+  { id: 'gcl2-overall', text: 'overall accuracy: GCL stage 2 ≥ stage 1' },
+  { id: 'norm-fbl', text: 'tail/head feature-norm ratio: FBL > CE' },
+];
+
+/** Whether each of the Lesson's claims holds on one seed (final epochs); null when a run is missing. */
+export function lessonClaimResults(sums: ReproducedSummary[]): Record<LessonClaim['id'], boolean | null> {
+  const by = new Map(sums.map((s) => [s.id, s]));
+  const few = (id: RunId) => by.get(id)?.final.few ?? null;
+  const lt = (a: number | null, b: number | null) => (a === null || b === null ? null : a < b);
+  const ce = few('ce');
+  const g1 = by.get('gcl1')?.final.overall ?? null;
+  const g2 = by.get('gcl2')?.final.overall ?? null;
+  const nCe = by.get('ce')?.normRatioTail3Head3 ?? null;
+  const nFbl = by.get('fbl')?.normRatioTail3Head3 ?? null;
+  return {
+    'few-kps': lt(ce, few('kps')),
+    'few-fbl': lt(ce, few('fbl')),
+    'few-gcl1': lt(ce, few('gcl1')),
+    'few-gcl2': lt(ce, few('gcl2')),
+    'gcl2-overall': g1 === null || g2 === null ? null : g2 >= g1,
+    'norm-fbl': lt(nCe, nFbl),
+  };
+}
+
+export interface LessonSeed {
+  seed: number;
+  seconds: number;
+  sums: ReproducedSummary[];
+}
+
+/** min–max over the seeds of one run's final-epoch value, in % (null when no seed has it). */
+export function lessonSpread(seeds: LessonSeed[], id: RunId, key: 'overall' | 'few'): [number, number] | null {
+  const v = seeds.map((s) => s.sums.find((r) => r.id === id)?.final[key]).filter((x): x is number => typeof x === 'number');
+  return v.length ? [100 * Math.min(...v), 100 * Math.max(...v)] : null;
+}
+
+/** The per-seed table of the Lesson's runs and, per claim, whether it holds on every seed. */
+export function lessonMarkdown(seeds: LessonSeed[]): string {
+  const lines: string[] = [];
+  lines.push('Test accuracy % at the final epoch; norm = tail-3 / head-3 mean test feature norm.', '');
+  lines.push('| seed | run | overall | many | medium | few | norm |', '|---:|---|---:|---:|---:|---:|---:|');
+  for (const s of seeds) {
+    for (const r of s.sums) {
+      const f = r.final;
+      lines.push(
+        `| ${s.seed} | ${r.label} | ${pc(f.overall)} | ${pc(f.many)} | ${pc(f.medium)} | ${pc(f.few)} | ${r.normRatioTail3Head3.toFixed(2)} |`,
+      );
+    }
+  }
+  lines.push('', '| claim | ' + seeds.map((s) => `seed ${s.seed}`).join(' | ') + ' | every seed |');
+  lines.push('|---|' + seeds.map(() => ':-:|').join('') + ':-:|');
+  const results = seeds.map((s) => lessonClaimResults(s.sums));
+  for (const c of LESSON_CLAIMS) {
+    const v = results.map((r) => r[c.id]);
+    const mark = (x: boolean | null) => (x === null ? '–' : x ? '✓' : '✗');
+    lines.push(`| ${c.text} | ${v.map(mark).join(' | ')} | ${v.every((x) => x === true) ? 'yes' : 'NO'} |`);
+  }
+  lines.push('', 'Spread over the seeds (min–max, %):', '');
+  for (const id of LESSON_RUNS) {
+    const o = lessonSpread(seeds, id, 'overall');
+    const f = lessonSpread(seeds, id, 'few');
+    const label = seeds[0]?.sums.find((r) => r.id === id)?.label ?? id;
+    if (o && f) lines.push(`- ${label}: overall ${o[0].toFixed(1)}–${o[1].toFixed(1)}, few ${f[0].toFixed(1)}–${f[1].toFixed(1)}`);
+  }
+  const secs = seeds.map((s) => s.seconds);
+  if (secs.length) lines.push('', `Training seconds per seed (the whole Lesson): ${secs.map((x) => x.toFixed(0)).join(', ')}.`);
+  return lines.join('\n');
+}
+
 export function perClassChart(sums: ReproducedSummary[], r0: ReproducedRun, title: string): GroupedBarChart {
   const order = classesByCount(r0.counts);
   return {
@@ -476,6 +577,8 @@ export interface ReproduceOptions {
   png: boolean;
   /** One reproduction per seed, each in <outDir>/seed-<seed>, and the spread over them in seeds.json / seeds.md. */
   seeds?: number[] | null;
+  /** The app's Lesson: lesson.md / lesson.json (per-seed table, the claims) beside seeds.json. */
+  lesson?: boolean;
 }
 
 interface Ctx {
@@ -752,11 +855,15 @@ export function scheduleNote(p: Profile): string {
 // ---------------------------------------------------------------------------------------------------------------
 // CLI
 
-const USAGE = `Usage: npm run reproduce -- (--quick | --full) [options]
+const USAGE = `Usage: npm run reproduce -- (--quick | --full | --lesson) [options]
 
   --quick               small model (ConvNet), ${PROFILES.quick.epochs} epochs, batch 128, ${PROFILES.quick.evalPerClass} test images per class, wasm
                         (${PROFILES.quick.expected})
   --full                ResNet-32, 200 epochs, the authors' batch sizes, the whole test set, WebGPU (Dawn) — for a GPU
+  --lesson              the app's Lesson: CE, KPS (+GA), FBL, GCL stage 1 → 2 on ${PROFILES.lesson.model}, ${PROFILES.lesson.epochs} epochs,
+                        ${PROFILES.lesson.headImages} head-class images, seeds ${LESSON_PLAN.seeds.join(',')} unless --seeds says otherwise;
+                        lesson.md / lesson.json: the per-seed table and whether each claim holds on every seed
+                        (${PROFILES.lesson.expected})
   --recipe R            ours (default) | authors: each loss with the authors' recipe (per-loss batch size, mixup α,
                         kaiming linear head, official FBL curriculum, GCL stage 2 from the best stage-1 epoch with
                         the class-balanced sampler and batch 64; src/core/train/recipe.ts cites the script lines)
@@ -798,6 +905,7 @@ export function parseCli(argv: string[]): ReproduceOptions & { data?: string } {
       options: {
         quick: { type: 'boolean' },
         full: { type: 'boolean' },
+        lesson: { type: 'boolean' },
         out: { type: 'string' },
         recipe: { type: 'string' },
         'val-fraction': { type: 'string' },
@@ -824,8 +932,8 @@ export function parseCli(argv: string[]): ReproduceOptions & { data?: string } {
     usage((e as Error).message);
   }
   if (v.help) usage();
-  if (!!v.quick === !!v.full) usage('choose exactly one of --quick and --full');
-  const base = PROFILES[v.quick ? 'quick' : 'full'];
+  if ([v.quick, v.full, v.lesson].filter(Boolean).length !== 1) usage('choose exactly one of --quick, --full and --lesson');
+  const base = PROFILES[v.quick ? 'quick' : v.lesson ? 'lesson' : 'full'];
   const p: Profile = { ...base };
   const int = (name: string, s: string | undefined): number | undefined => {
     if (s === undefined) return undefined;
@@ -871,7 +979,7 @@ export function parseCli(argv: string[]): ReproduceOptions & { data?: string } {
     if (f !== 0) p.valFraction = f;
   }
   if (custom) p.name = 'custom';
-  const runs = (v.runs ?? RUNS.map((r) => r.id).join(',')).split(',').map((s) => s.trim()) as RunId[];
+  const runs = (v.runs ?? (v.lesson ? LESSON_RUNS : RUNS.map((r) => r.id)).join(',')).split(',').map((s) => s.trim()) as RunId[];
   for (const r of runs) if (!RUNS.some((d) => d.id === r)) usage(`unknown run "${r}" (known: ${RUNS.map((d) => d.id).join(', ')})`);
   // keep the canonical order (gcl2 after gcl1)
   const ordered = RUNS.map((r) => r.id).filter((id) => runs.includes(id));
@@ -894,7 +1002,7 @@ export function parseCli(argv: string[]): ReproduceOptions & { data?: string } {
     const r = parseSeeds(v.seeds, p.seed);
     if (!r.ok) usage(`--seeds: ${r.why}`);
     seeds = r.seeds;
-  }
+  } else if (v.lesson && v.seed === undefined) seeds = [...LESSON_PLAN.seeds]; // the lesson is measured on every seed
   const folder = `${base.name}${recipe === 'authors' ? '-authors' : ''}${p.valFraction ? '-val' : ''}`;
   return {
     profile: p,
@@ -907,6 +1015,7 @@ export function parseCli(argv: string[]): ReproduceOptions & { data?: string } {
     png: !v['no-png'],
     data: v.data,
     seeds,
+    lesson: !!v.lesson,
   };
 }
 
@@ -920,13 +1029,13 @@ export async function main(argv: string[]): Promise<number> {
     `profile ${p.name}${p.recipe === 'authors' ? " with the authors' recipe" : ''}: ${p.model}, ${p.epochs} epochs, batch ${p.batch ?? 'per loss (authors)'}, eval ${p.evalPerClass ?? 'all'} per class, stage 2 ${p.stage2Epochs} epochs, backend ${p.backend}; best epoch chosen on ${p.valFraction ? `a validation split of ${p.valFraction} of each class` : 'the test set'}`,
   );
   log(
-    `expected duration: ${PROFILES[p.name === 'full' ? 'full' : 'quick'].expected}${p.name === 'custom' ? ' (for the unmodified profile)' : ''}`,
+    `expected duration: ${PROFILES[p.name === 'custom' ? 'quick' : p.name].expected}${p.name === 'custom' ? ' (for the unmodified profile)' : ''}`,
   );
   log(scheduleNote(p).split('\n').join('; '));
   const inputs: [string, string][] = [opts.data === undefined ? ['the embedded pack', EMBEDDED_PACK] : ['--data', opts.data]];
   const folders = opts.seeds ? opts.seeds.map((seed) => ({ seed, dir: seedDir(opts.outDir, seed) })) : [{ seed: p.seed, dir: opts.outDir }];
   const bad =
-    (opts.seeds ? checkOutputFolder('--out', opts.outDir, SEEDS_FILES, inputs) : null) ??
+    (opts.seeds ? checkOutputFolder('--out', opts.outDir, [...SEEDS_FILES, ...LESSON_FILES], inputs) : null) ??
     folders.map((f) => checkOutputFolder('--out', f.dir, folderFiles(), inputs)).find((x) => x !== null) ??
     null;
   if (bad) usage(bad);
@@ -960,6 +1069,7 @@ export async function main(argv: string[]): Promise<number> {
   let stopped = false;
   const notFinished: string[] = [];
   let markdown = '';
+  const lessonSeeds: LessonSeed[] = [];
   for (const f of folders) {
     // a seed's reproduction: the same profile with the seed replaced, in its own folder
     ctx.opts = opts.seeds ? { ...opts, profile: { ...p, seed: f.seed }, outDir: f.dir } : opts;
@@ -967,11 +1077,19 @@ export async function main(argv: string[]): Promise<number> {
     if (!stopped) stopped = await trainFolder(ctx);
     const agg = aggregate(f.dir, opts.runs, opts.png);
     markdown = agg.markdown;
+    if (agg.summaries.length)
+      lessonSeeds.push({ seed: f.seed, seconds: agg.summaries.reduce((t, x) => t + x.seconds, 0), sums: agg.summaries });
     notFinished.push(...agg.missing.map((id) => (opts.seeds ? `${id} (seed ${f.seed})` : id)));
   }
   if (opts.seeds) {
     const doc = aggregateSeeds(opts.outDir, opts.seeds, opts.runs);
     markdown = doc.markdown;
+  }
+  if (opts.lesson) {
+    markdown = lessonMarkdown(lessonSeeds);
+    writeFileAtomic(join(opts.outDir, 'lesson.md'), `${markdown}\n`);
+    const doc = { date: new Date().toISOString(), host: hostLine(), profile: p, seeds: lessonSeeds };
+    writeFileAtomic(join(opts.outDir, 'lesson.json'), JSON.stringify(doc, null, 1));
   }
   log(`session: ${((Date.now() - started) / 1000).toFixed(0)} s; results in ${opts.outDir}`);
   process.stdout.write(`${markdown}\n`);
@@ -1010,6 +1128,7 @@ async function trainFolder(ctx: Ctx): Promise<boolean> {
 // Seeds
 
 const SEEDS_FILES = ['seeds.json', 'seeds.md'];
+const LESSON_FILES = ['lesson.json', 'lesson.md'];
 const seedDir = (outDir: string, seed: number) => join(outDir, `seed-${seed}`);
 const SPREAD_KEYS = ['overall', 'many', 'medium', 'few', 'tail3'] as const;
 type Spread = Record<(typeof SPREAD_KEYS)[number], Summary>;

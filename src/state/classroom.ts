@@ -126,6 +126,11 @@ export const CONTROL_CHANGES = {
   'validation-split': ['data'],
   /** Starts the GCL classifier re-training (the header's button and the stage-2 section's). */
   'stage2-start': ['stage2'],
+  /**
+   * The Lesson's steps: each sets the loss (default hyperparameters), the head and the stage-2 settings; the plan's
+   * data, optimiser and sampling values apply only to the settings a link shows (src/state/lesson.ts).
+   */
+  lesson: ['loss', 'loss-params', 'model', 'stage2'],
 } as const satisfies Record<string, readonly SettingHideId[]>;
 
 export type SettingControl = keyof typeof CONTROL_CHANGES;

@@ -14,6 +14,7 @@ import { IntroPanel } from './IntroPanel';
 import { ClassGallery } from './ClassGallery';
 import { PanelBoundary } from './PanelBoundary';
 import { usePg } from './context';
+import { LessonPanel } from './Lesson';
 
 /** The confirm dialog in its boundary (Dismiss answers Cancel). */
 function GuardedConfirm() {
@@ -53,6 +54,9 @@ function Shell({ pg }: { pg: Playground }) {
           <ChartsArea />
         </PanelBoundary>
       </div>
+      <PanelBoundary name="lesson">
+        <LessonPanel />
+      </PanelBoundary>
       <footer className="app-footer">
         Fashion-MNIST © 2017 Zalando SE (MIT). Losses: KPS, FBL and GCL of Li &amp; Cheung; baselines CE, LDAM-DRW, Balanced Softmax, logit
         adjustment, class-balanced CE. Everything trains in a Web Worker in this tab.

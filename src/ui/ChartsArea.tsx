@@ -9,6 +9,7 @@ import { useMemo, useState } from 'react';
 import { ChartsPanel, type RunSeries } from './charts';
 import { PresenterBar } from './charts/ChartCard';
 import { PresenterHeader } from './Header';
+import { LessonPresenterNote } from './Lesson';
 import { FMNIST_CLASS_NAMES } from '../state/settings';
 import { switchEpochs } from '../state/change-policy';
 import { LOSSES } from '../core/losses/registry';
@@ -108,7 +109,15 @@ export function ChartsArea() {
   // confusion-matrix drill-down: the clicked cell's test images
   const [drill, setDrill] = useState<DrillTarget | null>(null);
   // one element for good: a new context value would re-render every memoised chart on each batch
-  const presenterBar = useMemo(() => <PresenterHeader />, []);
+  const presenterBar = useMemo(
+    () => (
+      <>
+        <PresenterHeader />
+        <LessonPresenterNote />
+      </>
+    ),
+    [],
+  );
   return (
     <main className="charts-area" aria-label="Live charts">
       <RunningLine />

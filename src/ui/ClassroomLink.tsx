@@ -10,6 +10,8 @@ import { HIDEABLE, HIDE_AREAS, controlShown, type HideId, type SettingControl } 
 import { EMBEDDED } from '../state/settings';
 import { switchDataset } from '../state/rules';
 import { serialiseUrl } from '../state/url-schema';
+import { lessonShown, withLesson } from '../state/lesson';
+import { useLesson } from './Lesson';
 import { usePg, usePlayground } from './context';
 import './classroom.css';
 
@@ -60,7 +62,10 @@ export function ClassroomDialog({ open, onClose }: { open: boolean; onClose: () 
     if (!uploaded) return settings;
     return switchDataset(settings, EMBEDDED.id, uploads);
   }, [settings, uploads, uploaded]);
-  const url = linkFor(serialiseUrl(linkSettings, picked));
+  // a link copied during the lesson opens it at this step (unless it hides what the lesson changes)
+  const lesson = useLesson();
+  const query = serialiseUrl(linkSettings, picked);
+  const url = linkFor(lessonShown(picked) ? withLesson(query, lesson) : query);
   const toggle = (id: HideId, on: boolean) => {
     setStatus(null);
     setPicked((p) => {

@@ -8,6 +8,7 @@ import { TryImageButton } from './TryImage';
 import { IntroButton } from './IntroPanel';
 import { ClassroomButton, useControlShown, useShown } from './ClassroomLink';
 import { useStage2 } from './use-stage2';
+import { LessonButton } from './Lesson';
 
 /**
  * The backend, and in a few words why — the whole sentence is its title and accessible name: what "Auto" is measuring
@@ -233,6 +234,7 @@ export function Header() {
         <h1>Long-Tail Playground</h1>
         <BackendBadge />
         <IntroButton />
+        <LessonButton />
       </div>
       <div className="control-row">
         <Controls />

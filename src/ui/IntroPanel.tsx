@@ -12,6 +12,7 @@ import { usePg, usePlayground } from './context';
 import { ClassHistogram } from './ClassHistogram';
 import { openGallery } from './gallery-state';
 import { dismissIntro, reopenIntro, useIntroOpen } from './intro-state';
+import { lessonFor, lessonShown } from '../state/lesson';
 import './teach.css';
 
 const STEPS = ['This is a long tail', 'Many, medium, few', 'What to press first'] as const;
@@ -42,6 +43,7 @@ export function IntroPanel() {
   const { session, store } = usePlayground();
   const [step, setStep] = useState(0);
   const title = useRef<HTMLHeadingElement>(null);
+  const withLesson = usePg((s) => lessonShown(s.hidden));
   if (!open) return null;
   const counts = summary?.counts ?? [];
   const names = summary?.classNames ?? [];
@@ -115,6 +117,12 @@ export function IntroPanel() {
               press <strong>Start</strong> to train {LOSS_SHORT[loss] ?? loss} right away.
             </p>
           )}
+          {withLesson && (
+            <p>
+              Or follow the <strong>Lesson</strong>: CE, KPS, FBL and GCL on the same subset and the same initial weights, one step at a
+              time, each pointing at the chart that shows why it helps.
+            </p>
+          )}
         </div>
       )}
       <div className="intro-nav">
@@ -144,6 +152,19 @@ export function IntroPanel() {
             <button type="button" className={loss === 'ce' ? 'primary' : undefined} onClick={dismissIntro}>
               Start
             </button>
+            {withLesson && (
+              <button
+                type="button"
+                data-testid="intro-lesson"
+                onClick={() => {
+                  lessonFor(session).open(0);
+                  dismissIntro();
+                  requestAnimationFrame(() => document.getElementById('lesson-title')?.focus({ preventScroll: true }));
+                }}
+              >
+                Follow the Lesson
+              </button>
+            )}
           </>
         )}
       </div>

@@ -173,6 +173,7 @@ describe.runIf(RUN)('classroom link in Chromium (production build)', () => {
     'recipe-stage2.batchSize': { count: (p) => p.getByTestId('recipe-stage2-batchSize').count() },
     'validation-split': { count: (p) => p.getByTestId('field-val-fraction').count() },
     'stage2-start': { count: (p) => p.getByRole('button', { name: 'Start stage 2' }).count() },
+    lesson: { count: (p) => p.getByTestId('lesson-open').count() },
   };
   /** A setting's own field (or the control itself, for the ids that are not settings). */
   const OWN: Record<string, (p: Page) => Promise<number>> = {
@@ -226,7 +227,7 @@ describe.runIf(RUN)('classroom link in Chromium (production build)', () => {
       if (!id) {
         Object.assign(base, counts);
         baseOffer = offer ?? [];
-        for (const c of ['preset', 'load-model', 'recipe-toggle', 'validation-split', 'stage2-start', 'recipe-stage2.sampler'])
+        for (const c of ['preset', 'load-model', 'recipe-toggle', 'validation-split', 'stage2-start', 'recipe-stage2.sampler', 'lesson'])
           expect(base[c], `${c} is in the page with nothing hidden`).toBeGreaterThan(0);
         expect(baseOffer).toEqual(['batchSize', 'imbalance', 'loss-param', 'lr']);
         continue;
