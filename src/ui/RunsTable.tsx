@@ -373,7 +373,7 @@ export function CompareRuns({ perSeed, setPerSeed }: { perSeed?: boolean; setPer
           Download CSV
         </button>
       </div>
-      {sweepShown && <SweepPanel />}
+      {sweepShown && <SweepPanel seeds={seeds} />}
       <p className="compare-note">
         Pin a run to keep its curves on every chart while you change the loss, model or data and train the next one. With the same seed,
         runs train on the same data subset and start from the same initial backbone weights (same model); the classifier head can differ —
