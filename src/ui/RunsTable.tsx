@@ -26,6 +26,7 @@ import {
 } from '../state/compare';
 import { MAX_PINNED, pinnedCount } from '../state/slices/metrics';
 import { SweepPanel } from './SweepPanel';
+import { ComparisonFileBar } from './ComparisonFile';
 import { useControlShown, useHidden } from './ClassroomLink';
 import { sweepShown as sweepOffered } from '../state/classroom';
 import { seedsFor } from '../state/seed-runner';
@@ -372,6 +373,7 @@ export function CompareRuns({ perSeed, setPerSeed }: { perSeed?: boolean; setPer
         >
           Download CSV
         </button>
+        <ComparisonFileBar />
       </div>
       {sweepShown && <SweepPanel seeds={seeds} />}
       <p className="compare-note">
