@@ -1,7 +1,8 @@
 /**
  * Save comparison / Open comparison (Compare runs): the shown runs as one JSON file, and a file (or the page's
- * `results=` URL, fetched once at load: same origin or a host that allows it) opened back into pinned runs. A
- * refused file says why and changes nothing. File format and checks: src/state/comparison-file.ts.
+ * `results=` address, fetched once at load) opened back into pinned runs. A refused file says why and changes
+ * nothing. The page's Content-Security-Policy (src/csp.ts) lets it read its own origin only, so a `results=` on
+ * another site is refused with that reason before any request. File format and checks: src/state/comparison-file.ts.
  */
 import { useEffect, useRef, useState } from 'react';
 import { usePg, usePlayground } from './context';
@@ -46,11 +47,19 @@ export function ComparisonFileBar() {
     if (!url || loaded.current) return;
     loaded.current = true;
     void open('the results link', async () => {
+      let where: URL;
+      try {
+        where = new URL(url, location.href);
+      } catch {
+        throw new Error(`"${url}" is not an address`);
+      }
+      if (where.origin !== location.origin)
+        throw new Error(`${where.origin} is another site, and this page reads results from its own site (${location.origin}) only`);
       let res: Response;
       try {
-        res = await fetch(new URL(url, location.href), { credentials: 'omit' });
-      } catch {
-        throw new Error(`${url} could not be fetched (offline, or its host does not allow this page to read it)`);
+        res = await fetch(where, { credentials: 'omit' });
+      } catch (e) {
+        throw new Error(`${url} could not be fetched (${e instanceof Error ? e.message : String(e)})`, { cause: e });
       }
       if (!res.ok) throw new Error(`${url} answered HTTP ${res.status}`);
       return res.text();
