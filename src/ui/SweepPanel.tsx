@@ -101,9 +101,15 @@ function HeatMap({
         </tbody>
       </table>
       {grid.min !== null && grid.max !== null && (
-        <p className="compare-note sweep-heat-key">
-          <span className="sweep-heat-swatch" style={{ background: heatColor(0) }} aria-hidden="true" /> lowest {pct(grid.min)}{' '}
-          <span className="sweep-heat-swatch" style={{ background: heatColor(1) }} aria-hidden="true" /> highest {pct(grid.max)}
+        <p className="compare-note sweep-heat-key" data-testid="sweep-heat-key">
+          {grid.max > grid.min ? (
+            <>
+              <span className="sweep-heat-swatch" style={{ background: heatColor(0) }} aria-hidden="true" /> lowest {pct(grid.min)}{' '}
+              <span className="sweep-heat-swatch" style={{ background: heatColor(1) }} aria-hidden="true" /> highest {pct(grid.max)}
+            </>
+          ) : (
+            `Every point measured ${pct(grid.min)}.`
+          )}
         </p>
       )}
     </div>
