@@ -67,20 +67,22 @@ export function ComparisonFileBar() {
   }, []); // eslint-disable-line react-hooks/exhaustive-deps
 
   return (
-    <span className="compare-preset compare-file">
-      <button
-        type="button"
-        disabled={!canSave}
-        title="One JSON file with every shown run's settings, seed, change log and metrics (no weights)"
-        onClick={() => {
-          const f = comparisonOf(store.getState());
-          downloadFile(comparisonJson(f), 'ltpg-comparison.json', 'application/json');
-          setMessage({ error: false, text: `Saved ${f.runs.length} run${f.runs.length > 1 ? 's' : ''} as ltpg-comparison.json.` });
-        }}
-        data-testid="comparison-save"
-      >
-        Save comparison
-      </button>
+    <>
+      {/* shown once a run has trained an epoch: nothing to save before */}
+      {canSave && (
+        <button
+          type="button"
+          title="One JSON file with every shown run's settings, seed, change log and metrics (no weights)"
+          onClick={() => {
+            const f = comparisonOf(store.getState());
+            downloadFile(comparisonJson(f), 'ltpg-comparison.json', 'application/json');
+            setMessage({ error: false, text: `Saved ${f.runs.length} run${f.runs.length > 1 ? 's' : ''} as ltpg-comparison.json.` });
+          }}
+          data-testid="comparison-save"
+        >
+          Save comparison
+        </button>
+      )}
       <label className="upload-button">
         Open comparison…
         <input
@@ -105,6 +107,6 @@ export function ComparisonFileBar() {
           {message.text}
         </span>
       )}
-    </span>
+    </>
   );
 }

@@ -366,14 +366,17 @@ export function CompareRuns({ perSeed, setPerSeed }: { perSeed?: boolean; setPer
             Per-seed lines
           </label>
         )}
-        <button
-          type="button"
-          disabled={rows.length === 0}
-          onClick={() => downloadFile(compareCsv(sorted), 'ltpg-compare-runs.csv', 'text/csv')}
-        >
-          Download CSV
-        </button>
-        <ComparisonFileBar />
+        {/* one row with the comparison file's buttons (a phone keeps the charts high) */}
+        <span className="compare-preset">
+          <button
+            type="button"
+            disabled={rows.length === 0}
+            onClick={() => downloadFile(compareCsv(sorted), 'ltpg-compare-runs.csv', 'text/csv')}
+          >
+            Download CSV
+          </button>
+          <ComparisonFileBar />
+        </span>
       </div>
       {sweepShown && <SweepPanel seeds={seeds} />}
       <p className="compare-note">
