@@ -27,6 +27,7 @@ import {
 import { MAX_PINNED, pinnedCount } from '../state/slices/metrics';
 import { SweepPanel } from './SweepPanel';
 import { ComparisonFileBar } from './ComparisonFile';
+import { RunHistory } from './RunHistory';
 import { useControlShown, useHidden } from './ClassroomLink';
 import { sweepShown as sweepOffered } from '../state/classroom';
 import { seedsFor } from '../state/seed-runner';
@@ -379,6 +380,7 @@ export function CompareRuns({ perSeed, setPerSeed }: { perSeed?: boolean; setPer
         </span>
       </div>
       {sweepShown && <SweepPanel seeds={seeds} />}
+      <RunHistory />
       <p className="compare-note">
         Pin a run to keep its curves on every chart while you change the loss, model or data and train the next one. With the same seed,
         runs train on the same data subset and start from the same initial backbone weights (same model); the classifier head can differ —

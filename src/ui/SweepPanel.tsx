@@ -8,7 +8,7 @@
  * Cancel keeps the finished runs. Planning: src/state/sweep.ts; queue: src/state/sweep-runner.ts.
  */
 import { useMemo, useState, useSyncExternalStore } from 'react';
-import { CartesianGrid, ComposedChart, ErrorBar, Line, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, ResponsiveContainer, ComposedChart, ErrorBar, Line, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
 import {
   heatGrid,
   parseSweepValues,
@@ -360,48 +360,59 @@ export function SweepPanel({ seeds }: { seeds?: number[] | null }) {
             />
           ) : (
             <>
-              <ComposedChart width={360} height={200} data={data} margin={{ top: 8, right: 16, bottom: 20, left: 8 }} aria-hidden="true">
-                <CartesianGrid strokeDasharray="3 3" />
-                <XAxis
-                  dataKey="value"
-                  type="number"
-                  domain={['dataMin', 'dataMax']}
-                  scale={plan.param.log ? 'log' : 'linear'}
-                  label={{ value: plan.param.id, position: 'insideBottom', offset: -12 }}
-                />
-                <YAxis domain={[0, 100]} unit="%" width={44} />
-                <Tooltip />
-                {manySeeds && <Scatter data={seedDots} dataKey="seed" name="each seed" fill="#94a3b8" isAnimationActive={false} />}
-                <Line type="linear" dataKey="y" name={metricLabel} stroke="#2563eb" isAnimationActive={false} connectNulls>
-                  {manySeeds && <ErrorBar dataKey="err" width={6} stroke="#2563eb" direction="y" />}
-                </Line>
-              </ComposedChart>
-              <table className="runs-table" style={{ width: 'auto' }} data-testid="sweep-table">
-                <caption className="ltc-sr-only">
-                  {metricLabel} ({when} epoch) for each value of {plan.param.label}
-                </caption>
-                <thead>
-                  <tr>
-                    <th scope="col">{plan.param.id}</th>
-                    <th scope="col">epoch</th>
-                    <th scope="col">{metricLabel}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {pts.map((p) => (
-                    <tr key={p.value} data-testid="sweep-row">
-                      <th scope="row">{p.value}</th>
-                      <td className="num">
-                        {epochsText(p)}
-                        {p.chosenOn ? ` (on ${p.chosenOn === 'validation' ? 'val' : 'test'})` : ''}
-                      </td>
-                      <td className="num" data-col="metric">
-                        {pointText(p)}
-                      </td>
+              <div className="sweep-chart">
+                <ResponsiveContainer width="100%" height={200}>
+                  <ComposedChart
+                    data={data}
+                    margin={{ top: 8, right: 16, bottom: 20, left: 8 }}
+                    aria-hidden="true"
+                    accessibilityLayer={false}
+                  >
+                    <CartesianGrid strokeDasharray="3 3" />
+                    <XAxis
+                      dataKey="value"
+                      type="number"
+                      domain={['dataMin', 'dataMax']}
+                      scale={plan.param.log ? 'log' : 'linear'}
+                      label={{ value: plan.param.id, position: 'insideBottom', offset: -12 }}
+                    />
+                    <YAxis domain={[0, 100]} unit="%" width={44} />
+                    <Tooltip />
+                    {manySeeds && <Scatter data={seedDots} dataKey="seed" name="each seed" fill="#94a3b8" isAnimationActive={false} />}
+                    <Line type="linear" dataKey="y" name={metricLabel} stroke="#2563eb" isAnimationActive={false} connectNulls>
+                      {manySeeds && <ErrorBar dataKey="err" width={6} stroke="#2563eb" direction="y" />}
+                    </Line>
+                  </ComposedChart>
+                </ResponsiveContainer>
+              </div>
+              <div className="runs-scroll" role="region" aria-label={`${metricLabel} for each value of ${plan.param.id}`} tabIndex={0}>
+                <table className="runs-table" style={{ width: 'auto' }} data-testid="sweep-table">
+                  <caption className="ltc-sr-only">
+                    {metricLabel} ({when} epoch) for each value of {plan.param.label}
+                  </caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">{plan.param.id}</th>
+                      <th scope="col">epoch</th>
+                      <th scope="col">{metricLabel}</th>
                     </tr>
-                  ))}
-                </tbody>
-              </table>
+                  </thead>
+                  <tbody>
+                    {pts.map((p) => (
+                      <tr key={p.value} data-testid="sweep-row">
+                        <th scope="row">{p.value}</th>
+                        <td className="num">
+                          {epochsText(p)}
+                          {p.chosenOn ? ` (on ${p.chosenOn === 'validation' ? 'val' : 'test'})` : ''}
+                        </td>
+                        <td className="num" data-col="metric">
+                          {pointText(p)}
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
             </>
           )}
         </figure>

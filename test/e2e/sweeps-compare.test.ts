@@ -1,7 +1,7 @@
 /**
  * Browser test of two-parameter sweeps and saved comparisons (production build in Chromium, wasm): a 2 × 2 sweep
  * of lr × batch size trains 4 tiny runs, pins them, leaves the form (and so the URL) as it was and draws the heat
- * map (4 shaded cells); axe finds nothing serious and the page does not scroll sideways at 1,440 and 390 px. Save
+ * map (4 shaded cells) and the runs' scatter against a chosen setting; axe finds nothing serious and the page does not scroll sideways at 1,440 and 390 px. Save
  * comparison downloads one JSON; a fresh page refuses a bad file with the reason and nothing changes, then opens
  * the saved file into the same table rows; a `results=` address on the page's own site opens it at load too, and
  * a missing one says so.
@@ -87,6 +87,15 @@ describe.runIf(RUN)('two-parameter sweep and saved comparison in Chromium (produ
     for (const text of await cells.allTextContents()) expect(text).toMatch(/^\d+\.\d%$/);
     const shades = await cells.evaluateAll((tds) => tds.map((td) => td.getAttribute('data-shade')));
     expect(shades.every((s) => s !== null && Number(s) >= 0 && Number(s) <= 1)).toBe(true);
+    // the runs as a history: a scatter of a metric against a setting that varies, the points as a table
+    await page.getByTestId('run-history').locator('summary').click();
+    const offered = await page.$$eval('[data-testid=history-param] option', (os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(new Set(offered)).toEqual(new Set(['lr', 'batchSize']));
+    await page.getByTestId('history-param').selectOption('lr');
+    expect(await page.locator('[data-testid=history-points] tbody tr').count()).toBe(4);
+    await expect.poll(() => page.locator('[data-testid=run-history] .recharts-scatter-symbol').count(), POLL).toBe(4);
+    await page.getByTestId('history-metric').selectOption('medium');
+    expect(await page.locator('[data-testid=history-points] tbody td:nth-child(3)').allTextContents()).toHaveLength(4);
     expect(await serious(page)).toEqual([]);
     expect(await sideways(page)).toBe(false);
     await page.getByTestId('compare-runs').screenshot({ path: join(ARTIFACTS, 'sweep-heatmap.png') });
