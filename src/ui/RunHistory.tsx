@@ -113,36 +113,39 @@ export function RunHistory() {
             </div>
           </figure>
           {ranked.length > 0 ? (
-            <div className="runs-scroll" role="region" aria-label="Settings ranked by correlation with the metric" tabIndex={0}>
-              <table className="runs-table" style={{ width: 'auto' }} data-testid="history-importance">
-                <caption className="compare-note">
-                  Settings that vary, by |Pearson r| with {metricLabel} over the runs: a hint of what mattered, not an effect size (few
-                  runs, settings changed together).
-                </caption>
-                <thead>
-                  <tr>
-                    <th scope="col">setting</th>
-                    <th scope="col">|r|</th>
-                    <th scope="col">direction</th>
-                    <th scope="col">runs</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {ranked.map((i) => (
-                    <tr key={i.param} data-testid="importance-row">
-                      <th scope="row">{i.param}</th>
-                      <td className="num" data-col="r">
-                        {Math.abs(i.r).toFixed(2)}
-                      </td>
-                      <td>{i.r > 0 ? 'higher → better' : 'higher → worse'}</td>
-                      <td className="num">
-                        {i.n} ({i.values} values)
-                      </td>
+            <>
+              <p className="compare-note">
+                Settings that vary, by |Pearson r| with {metricLabel} over the runs: a hint of what mattered, not an effect size (few runs,
+                settings changed together).
+              </p>
+              <div className="runs-scroll" role="region" aria-label="Settings ranked by correlation with the metric" tabIndex={0}>
+                <table className="runs-table" style={{ width: 'auto' }} data-testid="history-importance">
+                  <caption className="ltc-sr-only">Settings ranked by |Pearson r| with {metricLabel}</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">setting</th>
+                      <th scope="col">|r|</th>
+                      <th scope="col">direction</th>
+                      <th scope="col">runs</th>
                     </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+                  </thead>
+                  <tbody>
+                    {ranked.map((i) => (
+                      <tr key={i.param} data-testid="importance-row">
+                        <th scope="row">{i.param}</th>
+                        <td className="num" data-col="r">
+                          {Math.abs(i.r).toFixed(2)}
+                        </td>
+                        <td>{i.r > 0 ? 'higher → better' : 'higher → worse'}</td>
+                        <td className="num">
+                          {i.n} ({i.values} values)
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            </>
           ) : (
             <p className="compare-note">A ranking needs 3 measured runs whose settings and metric vary.</p>
           )}
