@@ -355,13 +355,14 @@ export function sweepRows(results: SweepRunResult[], when: SweepWhen): SweepRow[
 
 const pc = (v: number | null) => (v === null || Number.isNaN(v) ? '–' : (100 * v).toFixed(1));
 
-/** A markdown table of the rows (test accuracy %). */
-export function sweepTable(param: SweepParam, rows: SweepRow[], when: SweepWhen): string {
-  const head = `| ${param.id} | ${when} epoch |${when === 'best' ? ' chosen on |' : ''} overall | many | medium | few | tail-3 |`;
-  const sep = `|---:|---:|${when === 'best' ? '---|' : ''}---:|---:|---:|---:|---:|`;
+/** A markdown table of the rows (test accuracy %); a column for the second parameter when there is one. */
+export function sweepTable(param: SweepParam, rows: SweepRow[], when: SweepWhen, param2?: SweepParam): string {
+  const p2 = (v: string) => (param2 ? ` ${v} |` : '');
+  const head = `| ${param.id} |${p2(param2?.id ?? '')} ${when} epoch |${when === 'best' ? ' chosen on |' : ''} overall | many | medium | few | tail-3 |`;
+  const sep = `|---:|${param2 ? '---:|' : ''}---:|${when === 'best' ? '---|' : ''}---:|---:|---:|---:|---:|`;
   const body = rows.map(
     (r) =>
-      `| ${r.value} | ${r.epoch} |${when === 'best' ? ` ${r.chosenOn} |` : ''} ${pc(r.overall)} | ${pc(r.many)} | ${pc(r.medium)} | ${pc(r.few)} | ${pc(r.tail3)} |`,
+      `| ${r.value} |${p2(String(r.value2 ?? ''))} ${r.epoch} |${when === 'best' ? ` ${r.chosenOn} |` : ''} ${pc(r.overall)} | ${pc(r.many)} | ${pc(r.medium)} | ${pc(r.few)} | ${pc(r.tail3)} |`,
   );
   return [head, sep, ...body].join('\n');
 }
