@@ -1,6 +1,6 @@
 /**
- * `npm run train -- --sweep KEY=VALUES …`: one run per value (src/state/sweep.ts plans them: same data, seed and
- * initial weights), then one JSON document with every run and the summary table (last or best epoch).
+ * `npm run train -- --sweep KEY=VALUES [--sweep2 KEY=VALUES] …`: one run per value or pair of values
+ * (src/state/sweep.ts plans them: same data, seed and initial weights), then one JSON document with every run and the summary table (last or best epoch).
  */
 import type { TrainConfig } from '../core/train/config';
 import type { EpochMetrics, Trainer } from '../core/train/trainer';
@@ -13,6 +13,7 @@ export const SWEEP_USAGE = `Sweep (one run per value, everything else equal: sam
                         cosine scale on a linear head; GCL: stage-1 settings), lr, batch or if; VALUES: 2–8 values
                         "a,b,c" or a range and a count "from:to:count" (add "log" for geometric spacing, e.g.
                         0.01:0.1:3log)
+  --sweep2 KEY=VALUES   a second parameter (as --sweep): one run per pair of values, the grid
   --sweep-when W        last | best: the epoch the summary table reads (default last)
   --out FILE gets one JSON with every run and the table`;
 
@@ -28,6 +29,9 @@ export interface SweepDocument {
   date: string;
   param: SweepPlan['param'];
   values: number[];
+  /** The second parameter and its values (--sweep2), if any. */
+  param2?: SweepPlan['param'];
+  values2?: number[];
   when: SweepWhen;
   /** The validation split of every run (0: none). */
   valFraction: number;
@@ -35,35 +39,36 @@ export interface SweepDocument {
   bestChosenOn: 'validation' | 'test';
   /** The seeds every value ran with (one: the config's own seed). */
   seeds: number[];
-  runs: { value: number; seed: number; label: string; result: OneRun['result'] }[];
+  runs: { value: number; value2?: number; seed: number; label: string; result: OneRun['result'] }[];
   /** 'interrupted': a signal stopped the sweep; `runs` holds the runs it reached (the last one partial). */
   halted: 'interrupted' | null;
   /** One row per run (value × seed). */
   summary: SweepRow[];
-  /** One row per value: mean and sample std over its seeds (n = 1: std 0). */
+  /** One row per value (pair of values): mean and sample std over its seeds (n = 1: std 0). */
   groups: SweepGroupRow[];
   table: string;
 }
 
 const SPREAD_KEYS = ['overall', 'many', 'medium', 'few', 'tail3'] as const;
-export type SweepGroupRow = { value: number; n: number } & Record<(typeof SPREAD_KEYS)[number], Summary>;
+export type SweepGroupRow = { value: number; value2?: number; n: number } & Record<(typeof SPREAD_KEYS)[number], Summary>;
 
-/** The per-run rows grouped by value, each group summarised. */
+/** The per-run rows grouped by value (pair of values), each group summarised. */
 export function sweepGroups(rows: readonly SweepRow[]): SweepGroupRow[] {
-  return groupBy(rows, (r) => String(r.value)).map((g) => ({
+  return groupBy(rows, (r) => `${r.value}|${r.value2 ?? ''}`).map((g) => ({
     value: g.items[0].value,
+    ...(g.items[0].value2 !== undefined ? { value2: g.items[0].value2 } : {}),
     n: g.items.length,
     ...summarizeFields(g.items, SPREAD_KEYS),
   }));
 }
 
 /** The groups as markdown: mean ± std per column. */
-function groupTable(param: SweepPlan['param'], groups: readonly SweepGroupRow[]): string {
+function groupTable(param: SweepPlan['param'], groups: readonly SweepGroupRow[], param2?: SweepPlan['param']): string {
   const p = (s: Summary) => (s.n ? `${(100 * s.mean).toFixed(1)} ± ${(100 * s.std).toFixed(1)}` : '—');
   return [
-    `| ${param.id} | seeds | overall | many | medium | few | tail-3 |`,
-    '|---:|---:|---:|---:|---:|---:|---:|',
-    ...groups.map((g) => `| ${g.value} | ${g.n} | ${SPREAD_KEYS.map((k) => p(g[k])).join(' | ')} |`),
+    `| ${param.id} |${param2 ? ` ${param2.id} |` : ''} seeds | overall | many | medium | few | tail-3 |`,
+    `|---:|${param2 ? '---:|' : ''}---:|---:|---:|---:|---:|---:|`,
+    ...groups.map((g) => `| ${g.value} |${param2 ? ` ${g.value2} |` : ''} ${g.n} | ${SPREAD_KEYS.map((k) => p(g[k])).join(' | ')} |`),
   ].join('\n');
 }
 
@@ -85,12 +90,13 @@ export async function runSweep(
       const seedText = many ? `, seed ${k + 1} of ${seeds.length}` : '';
       const { result, trainer } = await trainOnce(withSeed(spec.config, seeds[k]), `${spec.label} (${at}/${total}${seedText})`);
       trainer.dispose();
-      runs.push({ value: spec.value, seed: seeds[k], label, result });
+      runs.push({ value: spec.value, ...(spec.value2 !== undefined ? { value2: spec.value2 } : {}), seed: seeds[k], label, result });
     }
   }
   const summary = sweepRows(
     runs.map((r) => ({
       value: r.value,
+      ...(r.value2 !== undefined ? { value2: r.value2 } : {}),
       label: r.label,
       counts: r.result.dataset.counts,
       // a run with stage 2: its final stage is read
@@ -105,6 +111,7 @@ export async function runSweep(
     date: new Date().toISOString(),
     param: plan.param,
     values: plan.values,
+    ...(plan.param2 ? { param2: plan.param2, values2: plan.values2 } : {}),
     when,
     valFraction: plan.runs[0]?.config.valFraction ?? 0,
     bestChosenOn: (plan.runs[0]?.config.valFraction ?? 0) > 0 ? 'validation' : 'test',
@@ -113,6 +120,8 @@ export async function runSweep(
     halted: interrupted() ? 'interrupted' : null,
     summary,
     groups,
-    table: many ? `${sweepTable(plan.param, summary, when)}\n\n${groupTable(plan.param, groups)}` : sweepTable(plan.param, summary, when),
+    table: many
+      ? `${sweepTable(plan.param, summary, when, plan.param2)}\n\n${groupTable(plan.param, groups, plan.param2)}`
+      : sweepTable(plan.param, summary, when, plan.param2),
   };
 }

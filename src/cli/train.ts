@@ -22,7 +22,7 @@ import type { StepRecord } from '../core/train/trainer';
 import { Interrupt } from './interrupt';
 import { applyRecipe } from '../core/train/recipe';
 import { runSweep, SWEEP_USAGE } from './train-sweep';
-import { parseSweepArg, type SweepPlan } from '../state/sweep';
+import { parseSweepArg, planSweep, type SweepPlan } from '../state/sweep';
 import { groupLine, runSeeds, SEEDS_USAGE } from './train-seeds';
 import { parseSeeds } from '../core/train/groups';
 import { MAX_SEED } from '../core/train/config-fields';
@@ -108,6 +108,7 @@ function parse(argv: string[]) {
       'save-bundle': { type: 'string' },
       recipe: { type: 'string' },
       sweep: { type: 'string' },
+      sweep2: { type: 'string' },
       'sweep-when': { type: 'string' },
       seeds: { type: 'string' },
     });
@@ -144,8 +145,17 @@ function parse(argv: string[]) {
     const plan = parseSweepArg(v.sweep, c);
     if (!plan.ok) usage(plan.why);
     sweep = plan.value;
+    if (v.sweep2 !== undefined) {
+      // a second parameter: the grid of both lists
+      const second = parseSweepArg(v.sweep2, c);
+      if (!second.ok) usage(`--sweep2: ${second.why}`);
+      const grid = planSweep(c, plan.value.param.id, plan.value.values, { paramId: second.value.param.id, values: second.value.values });
+      if (!grid.ok) usage(grid.why);
+      sweep = grid.value;
+    }
     if (save.tfjs || save.safetensors || save.testLogits || save.bundle) usage('--save-* exports one model; not with --sweep');
   }
+  if (v.sweep2 !== undefined && v.sweep === undefined) usage('--sweep2 is the second parameter of a --sweep');
   let seeds: number[] | null = null;
   if (v.seeds !== undefined) {
     const r = parseSeeds(v.seeds, c.seed, MAX_SEED);

@@ -274,3 +274,38 @@ export function checkSavedRun(v: unknown): SavedRunCheck {
     return { ok: false, why: e instanceof Error ? e.message : String(e) };
   }
 }
+
+/** One run of a saved comparison: its history as for the pinned runs above, the settings it started with, its live changes. */
+function comparisonRun(v: unknown, field: string): void {
+  const o = obj(v, field);
+  if (typeof o.id !== 'string' || typeof o.color !== 'string') fail(field, 'has no id or colour');
+  history(o, `${field}.`);
+  const settings = obj(o.settings, `${field}.settings`);
+  config(settings.config, `${field}.settings.config`);
+  if (typeof settings.backend !== 'string' || !BACKENDS.includes(settings.backend))
+    fail(`${field}.settings.backend`, `is ${show(settings.backend)}, expected one of ${BACKENDS.join(', ')}`);
+  if (o.stage1Epochs !== undefined) int(o.stage1Epochs, `${field}.stage1Epochs`, 1);
+  if (o.changes !== undefined)
+    list(o.changes, `${field}.changes`, 10_000).forEach((c, i) => {
+      const ch = obj(c, `${field}.changes[${i}]`);
+      if (ch.stage !== 1 && ch.stage !== 2) fail(`${field}.changes[${i}].stage`, `is ${show(ch.stage)}, expected 1 or 2`);
+      int(ch.epoch, `${field}.changes[${i}].epoch`);
+      int(ch.step, `${field}.changes[${i}].step`);
+      if (typeof ch.key !== 'string') fail(`${field}.changes[${i}].key`, `is ${show(ch.key)}, expected a string`);
+    });
+}
+
+/**
+ * Checks the runs of a saved comparison (Save comparison's file: no checkpoint, no weights) with the checks the
+ * pinned runs of a saved run get, plus each run's settings through the config validator. Never throws.
+ */
+export function checkComparisonRuns(v: unknown, max: number): { ok: true } | { ok: false; why: string } {
+  try {
+    const runs = list(v, 'runs', max);
+    if (runs.length === 0) fail('runs', 'is empty: the file holds no run');
+    runs.forEach((r, i) => comparisonRun(r, `runs[${i}]`));
+    return { ok: true };
+  } catch (e) {
+    return { ok: false, why: e instanceof Error ? e.message : String(e) };
+  }
+}

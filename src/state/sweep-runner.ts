@@ -8,17 +8,19 @@
 import type { PlaygroundSession } from './session';
 import type { PlaygroundState } from './store';
 import { waitStageDone, type WaitHooks, type WaitResult } from './run-wait';
-import { MAX_PINNED } from './slices/metrics';
+import { MAX_PINNED, MAX_PINNED_RUNS } from './slices/metrics';
 import { askRoomForPins } from './pin-room';
 import { makeSettings, trainConfigOf, type Settings } from './settings';
-import { withSweepValue, type SweepPlan, type SweepRunResult } from './sweep';
+import { withSweepValue, type SweepPlan, type SweepRunResult, type SweepRunSpec } from './sweep';
 
 export interface SweepStatus {
   plan: SweepPlan;
-  /** 0-based index of the run in training (plan.runs.length when done). */
+  /** The seeds each point of the plan trains with (one: the form's own). */
+  seeds: number[];
+  /** 0-based position of the run in training in the queue of plan.runs × seeds (the queue's length when done). */
   index: number;
-  /** Run ids of the finished (pinned) runs, by plan index. */
-  done: { index: number; runId: string; counts: number[] }[];
+  /** Run ids of the finished (pinned) runs, by plan index and seed. */
+  done: { index: number; seed: number; runId: string; counts: number[] }[];
   state: 'running' | 'done' | 'cancelled' | 'failed';
   message?: string;
 }
@@ -74,24 +76,46 @@ export class SweepRunner {
       if (!r) continue;
       const spec = st.plan.runs[d.index];
       const last = r.epochs[r.epochs.length - 1]?.stage ?? 1;
-      out.push({ value: spec.value, label: spec.label, counts: d.counts, epochs: r.epochs.filter((e) => e.stage === last) });
+      out.push({
+        value: spec.value,
+        ...(spec.value2 !== undefined ? { value2: spec.value2 } : {}),
+        seed: d.seed,
+        label: spec.label,
+        counts: d.counts,
+        epochs: r.epochs.filter((e) => e.stage === last),
+      });
     }
     return out;
   }
 
+  /** The queue's runs in order: each point of the plan once per seed. */
+  static queue(plan: SweepPlan, seeds: readonly number[]): { spec: SweepRunSpec; seed: number }[] {
+    return plan.runs.flatMap((spec) => seeds.map((seed) => ({ spec, seed })));
+  }
+
+  /** Why a plan cannot be pinned whole (null: it can): pins count points, and the runs of all seeds must fit. */
+  static tooBig(points: number, seeds: number): string | null {
+    if (points > MAX_PINNED) return `the sweep has ${points} points, and at most ${MAX_PINNED} can be pinned`;
+    const n = points * seeds;
+    if (n > MAX_PINNED_RUNS) return `the sweep trains ${n} runs, and at most ${MAX_PINNED_RUNS} runs can be pinned`;
+    return null;
+  }
+
   /**
-   * Trains the plan's runs on `base` with each value, pinning each. Resolves with how it ended; 'declined' when the
-   * user kept the pinned runs that would have had to make room (nothing changed then).
+   * Trains the plan's runs on `base` with each value (each pair of values), once per seed (default: the form's),
+   * pinning each. Resolves with how it ended; 'declined' when the user kept the pinned runs that would have had to
+   * make room (nothing changed then).
    */
-  async start(plan: SweepPlan, base: Settings): Promise<SweepStatus['state'] | 'declined'> {
-    const why = this.blocker();
+  async start(plan: SweepPlan, base: Settings, seeds: readonly number[] = [base.config.seed]): Promise<SweepStatus['state'] | 'declined'> {
+    const why = this.blocker() ?? SweepRunner.tooBig(plan.runs.length, seeds.length);
     if (why) {
-      this.set({ plan, index: 0, done: [], state: 'failed', message: why });
+      this.set({ plan, seeds: [...seeds], index: 0, done: [], state: 'failed', message: why });
       return 'failed';
     }
+    // one pin per point: a point's seeds are one group
     if (!(await askRoomForPins(this.st, plan.runs.length, 'The sweep'))) return 'declined';
     this.cancelled = false;
-    const status: SweepStatus = { plan, index: 0, done: [], state: 'running' };
+    const status: SweepStatus = { plan, seeds: [...seeds], index: 0, done: [], state: 'running' };
     this.set(status);
     const finish = async (state: SweepStatus['state'], message?: string) => {
       // the form was never touched: the next run is the user's own settings again
@@ -99,12 +123,15 @@ export class SweepRunner {
       this.set({ ...this.status!, state, ...(message ? { message } : {}) });
       return state;
     };
+    const queue = SweepRunner.queue(plan, seeds);
     try {
-      for (let i = 0; i < plan.runs.length; i++) {
+      for (let i = 0; i < queue.length; i++) {
         if (this.cancelled) return await finish('cancelled');
         this.set({ ...this.status!, index: i });
-        const spec = plan.runs[i];
-        const settings = makeSettings(withSweepValue(trainConfigOf(base), plan.param.id, spec.value), base.backend);
+        const { spec, seed } = queue[i];
+        let config = withSweepValue(trainConfigOf(base), plan.param.id, spec.value);
+        if (plan.param2 && spec.value2 !== undefined) config = withSweepValue(config, plan.param2.id, spec.value2);
+        const settings = makeSettings({ ...config, seed }, base.backend);
         const r = await this.trainOne(settings);
         if (r === 'cancelled') return await finish('cancelled');
         if (r !== 'ok')
@@ -113,10 +140,13 @@ export class SweepRunner {
         const counts = this.st.summary?.counts ?? [];
         if (!cur || !this.st.pinCurrent())
           return await finish('failed', `run ${i + 1} could not be pinned (at most ${MAX_PINNED} pinned runs)`);
-        this.set({ ...this.status!, done: [...this.status!.done, { index: i, runId: cur.id, counts }] });
+        this.set({ ...this.status!, done: [...this.status!.done, { index: spec.index, seed, runId: cur.id, counts }] });
       }
-      this.set({ ...this.status!, index: plan.runs.length });
-      this.st.patchRun({ announcement: `Sweep of ${plan.param.label} finished: ${plan.runs.length} runs pinned.` });
+      this.set({ ...this.status!, index: queue.length });
+      const what = plan.param2 ? `${plan.param.label} × ${plan.param2.label}` : plan.param.label;
+      this.st.patchRun({
+        announcement: `Sweep of ${what} finished: ${queue.length} runs pinned${seeds.length > 1 ? ` (${plan.runs.length} points × ${seeds.length} seeds)` : ''}.`,
+      });
       return await finish('done');
     } catch (e) {
       return await finish('failed', e instanceof Error ? e.message : String(e));

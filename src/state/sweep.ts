@@ -3,8 +3,9 @@
  * hyperparameter from the loss' schema that acts on the run (its loss and head; see sweepOptions), or the learning
  * rate, the batch size or the imbalance factor; 2–8 values
  * given as a list or as a range and a count → one run config per value, everything else equal (same seed, so the
- * same long-tail subset — unless IF is the swept value — and the same initial weights). Then the chosen metric of
- * each finished run against the value.
+ * same long-tail subset — unless IF is the swept value — and the same initial weights); or two of them, one run per
+ * pair of values (the grid). Then the chosen metric of each finished run against the value, summarised per point
+ * over its seeds (mean ± std), and the grid as a heat map.
  */
 import type { TrainConfig } from '../core/train/config';
 import type { GroupAccuracy } from '../core/metrics/classification';
@@ -15,6 +16,7 @@ import { ignoredOnHead } from '../core/losses/head-scale';
 import { forcedHead } from './settings';
 import { drwStartEpoch, fblAlpha } from '../core/train/schedules';
 import { numberField, parseDecimal } from '../core/train/config-fields';
+import { groupBy, summarize } from '../core/train/groups';
 
 export const SWEEP_MIN_VALUES = 2;
 export const SWEEP_MAX_VALUES = 8;
@@ -198,7 +200,9 @@ export function withSweepValue(config: TrainConfig, paramId: string, value: numb
 export interface SweepRunSpec {
   index: number;
   value: number;
-  /** Short name for tables and pins, e.g. "noiseMul = 0.3". */
+  /** The second parameter's value (two-parameter sweeps). */
+  value2?: number;
+  /** Short name for tables and pins, e.g. "noiseMul = 0.3" or "noiseMul = 0.3 · lr = 0.05". */
   label: string;
   config: TrainConfig;
 }
@@ -206,22 +210,51 @@ export interface SweepRunSpec {
 export interface SweepPlan {
   param: SweepParam;
   values: number[];
+  /** A second parameter: the runs are the grid of both value lists. */
+  param2?: SweepParam;
+  values2?: number[];
   runs: SweepRunSpec[];
 }
 
-/** The queue: one config per value, the rest of `config` unchanged. */
-export function planSweep(config: TrainConfig, paramId: string, values: number[]): Parsed<SweepPlan> {
+/**
+ * The queue: one config per value — or, with a second parameter, one per pair of values (the grid, the first
+ * parameter's values outermost) — the rest of `config` unchanged.
+ */
+export function planSweep(
+  config: TrainConfig,
+  paramId: string,
+  values: number[],
+  second?: { paramId: string; values: number[] },
+): Parsed<SweepPlan> {
   const param = findSweepParam(config, paramId);
   if (!param) return { ok: false, why: sweepRefusal(config, paramId) };
   const checked = checkValues(values, param);
   if (!checked.ok) return checked;
-  const runs = checked.value.map((value, index) => ({
-    index,
-    value,
-    label: `${param.id} = ${value}`,
-    config: withSweepValue(config, param.id, value),
-  }));
-  return { ok: true, value: { param, values: checked.value, runs } };
+  if (!second) {
+    const runs = checked.value.map((value, index) => ({
+      index,
+      value,
+      label: `${param.id} = ${value}`,
+      config: withSweepValue(config, param.id, value),
+    }));
+    return { ok: true, value: { param, values: checked.value, runs } };
+  }
+  const param2 = findSweepParam(config, second.paramId);
+  if (!param2) return { ok: false, why: sweepRefusal(config, second.paramId) };
+  if (param2.id === param.id) return { ok: false, why: `the two parameters are both ${param.id}: choose another second parameter` };
+  const checked2 = checkValues(second.values, param2);
+  if (!checked2.ok) return { ok: false, why: `second parameter: ${checked2.why}` };
+  const runs: SweepRunSpec[] = [];
+  for (const value of checked.value)
+    for (const value2 of checked2.value)
+      runs.push({
+        index: runs.length,
+        value,
+        value2,
+        label: `${param.id} = ${value} · ${param2.id} = ${value2}`,
+        config: withSweepValue(withSweepValue(config, param.id, value), param2.id, value2),
+      });
+  return { ok: true, value: { param, values: checked.value, param2, values2: checked2.value, runs } };
 }
 
 /** Parses "KEY=VALUES" (the CLI's --sweep) against `config`'s loss. */
@@ -260,6 +293,9 @@ export interface SweepEpoch {
 
 export interface SweepRunResult {
   value: number;
+  value2?: number;
+  /** The run's seed (sweeps over several seeds: one result per seed of each value). */
+  seed?: number;
   label: string;
   /** Training count per class (tail-3 = the 3 classes with the fewest). */
   counts: number[];
@@ -268,6 +304,8 @@ export interface SweepRunResult {
 
 export interface SweepRow {
   value: number;
+  value2?: number;
+  seed?: number;
   label: string;
   /** 1-based epoch the metrics are read at. */
   epoch: number;
@@ -300,6 +338,8 @@ export function sweepRows(results: SweepRunResult[], when: SweepWhen): SweepRow[
     const e = when === 'last' ? r.epochs[r.epochs.length - 1] : r.epochs.reduce((a, b) => (score(b) > score(a) ? b : a));
     rows.push({
       value: r.value,
+      ...(r.value2 !== undefined ? { value2: r.value2 } : {}),
+      ...(r.seed !== undefined ? { seed: r.seed } : {}),
       label: r.label,
       epoch: e.epoch + 1,
       chosenOn: when === 'best' ? (e.selection ?? 'test') : null,
@@ -310,18 +350,95 @@ export function sweepRows(results: SweepRunResult[], when: SweepWhen): SweepRow[
       tail3: tailMean(e.perClassAccuracy, r.counts),
     });
   }
-  return rows.sort((a, b) => a.value - b.value);
+  return rows.sort((a, b) => a.value - b.value || (a.value2 ?? 0) - (b.value2 ?? 0));
 }
 
 const pc = (v: number | null) => (v === null || Number.isNaN(v) ? '–' : (100 * v).toFixed(1));
 
-/** A markdown table of the rows (test accuracy %). */
-export function sweepTable(param: SweepParam, rows: SweepRow[], when: SweepWhen): string {
-  const head = `| ${param.id} | ${when} epoch |${when === 'best' ? ' chosen on |' : ''} overall | many | medium | few | tail-3 |`;
-  const sep = `|---:|---:|${when === 'best' ? '---|' : ''}---:|---:|---:|---:|---:|`;
+/** A markdown table of the rows (test accuracy %); a column for the second parameter when there is one. */
+export function sweepTable(param: SweepParam, rows: SweepRow[], when: SweepWhen, param2?: SweepParam): string {
+  const p2 = (v: string) => (param2 ? ` ${v} |` : '');
+  const head = `| ${param.id} |${p2(param2?.id ?? '')} ${when} epoch |${when === 'best' ? ' chosen on |' : ''} overall | many | medium | few | tail-3 |`;
+  const sep = `|---:|${param2 ? '---:|' : ''}---:|${when === 'best' ? '---|' : ''}---:|---:|---:|---:|---:|`;
   const body = rows.map(
     (r) =>
-      `| ${r.value} | ${r.epoch} |${when === 'best' ? ` ${r.chosenOn} |` : ''} ${pc(r.overall)} | ${pc(r.many)} | ${pc(r.medium)} | ${pc(r.few)} | ${pc(r.tail3)} |`,
+      `| ${r.value} |${p2(String(r.value2 ?? ''))} ${r.epoch} |${when === 'best' ? ` ${r.chosenOn} |` : ''} ${pc(r.overall)} | ${pc(r.many)} | ${pc(r.medium)} | ${pc(r.few)} | ${pc(r.tail3)} |`,
   );
   return [head, sep, ...body].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Grid points: a value (or pair of values) with its seeds
+
+/** One point of the sweep: the metric of its seeds' runs, their mean and sample std. */
+export interface SweepPoint {
+  value: number;
+  value2?: number;
+  /** The metric of each seed's run (in the order they ran; null: not measured). */
+  each: (number | null)[];
+  /** Runs with a measured metric. */
+  n: number;
+  mean: number | null;
+  /** Sample std over the seeds (0 for one run). */
+  std: number;
+  /** The epochs read (1-based), one per run. */
+  epochs: number[];
+  chosenOn: SweepRow['chosenOn'];
+}
+
+/** The rows (one per run) summarised per value or pair of values, in the rows' order. */
+export function sweepPoints(rows: readonly SweepRow[], metric: SweepMetric): SweepPoint[] {
+  return groupBy(rows, (r) => `${r.value}|${r.value2 ?? ''}`).map(({ items }) => {
+    const each = items.map((r) => r[metric]);
+    const s = summarize(each.map((v) => v ?? NaN));
+    return {
+      value: items[0].value,
+      ...(items[0].value2 !== undefined ? { value2: items[0].value2 } : {}),
+      each,
+      n: s.n,
+      mean: s.n ? s.mean : null,
+      std: s.n ? s.std : 0,
+      epochs: items.map((r) => r.epoch),
+      chosenOn: items[0].chosenOn,
+    };
+  });
+}
+
+export interface HeatCell {
+  value: number;
+  value2: number;
+  point: SweepPoint | null;
+  /** Where the point's mean lies between the grid's lowest (0) and highest (1) mean; null: no point yet. */
+  shade: number | null;
+}
+
+export interface HeatGrid {
+  /** One row per value of the second parameter, each with one cell per value of the first. */
+  rows: { value2: number; cells: HeatCell[] }[];
+  min: number | null;
+  max: number | null;
+}
+
+/**
+ * The heat map of a two-parameter sweep: the first parameter's values across, the second's down, each cell the
+ * point's mean, shaded from the grid's lowest to its highest mean (all equal: the middle shade). Points not yet
+ * trained are empty cells.
+ */
+export function heatGrid(values: readonly number[], values2: readonly number[], points: readonly SweepPoint[]): HeatGrid {
+  const means = points.map((p) => p.mean).filter((m): m is number => m !== null);
+  const min = means.length ? Math.min(...means) : null;
+  const max = means.length ? Math.max(...means) : null;
+  const at = new Map(points.map((p) => [`${p.value}|${p.value2}`, p]));
+  const shade = (m: number | null) => (m === null || min === null || max === null ? null : max > min ? (m - min) / (max - min) : 0.5);
+  return {
+    rows: values2.map((value2) => ({
+      value2,
+      cells: values.map((value) => {
+        const point = at.get(`${value}|${value2}`) ?? null;
+        return { value, value2, point, shade: shade(point?.mean ?? null) };
+      }),
+    })),
+    min,
+    max,
+  };
 }

@@ -26,6 +26,8 @@ import {
 } from '../state/compare';
 import { MAX_PINNED, pinnedCount } from '../state/slices/metrics';
 import { SweepPanel } from './SweepPanel';
+import { ComparisonFileBar } from './ComparisonFile';
+import { RunHistory } from './RunHistory';
 import { useControlShown, useHidden } from './ClassroomLink';
 import { sweepShown as sweepOffered } from '../state/classroom';
 import { seedsFor } from '../state/seed-runner';
@@ -366,15 +368,20 @@ export function CompareRuns({ perSeed, setPerSeed }: { perSeed?: boolean; setPer
             Per-seed lines
           </label>
         )}
-        <button
-          type="button"
-          disabled={rows.length === 0}
-          onClick={() => downloadFile(compareCsv(sorted), 'ltpg-compare-runs.csv', 'text/csv')}
-        >
-          Download CSV
-        </button>
+        {/* one row with the comparison file's buttons (a phone keeps the charts high) */}
+        <span className="compare-preset">
+          <button
+            type="button"
+            disabled={rows.length === 0}
+            onClick={() => downloadFile(compareCsv(sorted), 'ltpg-compare-runs.csv', 'text/csv')}
+          >
+            Download CSV
+          </button>
+          <ComparisonFileBar />
+        </span>
       </div>
-      {sweepShown && <SweepPanel />}
+      {sweepShown && <SweepPanel seeds={seeds} />}
+      <RunHistory />
       <details className="compare-note">
         <summary>How pinned runs compare</summary>
         Pin a run to keep its curves on every chart while you change the loss, model or data and train the next one. With the same seed,

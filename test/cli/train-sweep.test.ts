@@ -86,6 +86,33 @@ describe('npm run train: recipe, validation split, sweep', () => {
     expect(doc.summary.map((r: { chosenOn: string }) => r.chosenOn)).toEqual(['validation', 'validation']);
   }, 300_000);
 
+  it('--sweep lr=… --sweep2 batch=…: one run per pair of values, the second value in every row and in the table', () => {
+    const out = join(dir, 'sweep2.json');
+    const r = cli([...common(), '--loss', 'ce', '--sweep', 'lr=0.02,0.05', '--sweep2', 'batch=16,32', '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    const doc = JSON.parse(readFileSync(out, 'utf8'));
+    expect([doc.param.id, doc.values, doc.param2.id, doc.values2]).toEqual(['lr', [0.02, 0.05], 'batchSize', [16, 32]]);
+    type Run = { value: number; value2: number; result: { config: { lr: number; batchSize: number } } };
+    expect(doc.runs.map((x: Run) => [x.value, x.value2, x.result.config.lr, x.result.config.batchSize])).toEqual([
+      [0.02, 16, 0.02, 16],
+      [0.02, 32, 0.02, 32],
+      [0.05, 16, 0.05, 16],
+      [0.05, 32, 0.05, 32],
+    ]);
+    expect(doc.summary.map((x: { value: number; value2: number }) => [x.value, x.value2])).toEqual([
+      [0.02, 16],
+      [0.02, 32],
+      [0.05, 16],
+      [0.05, 32],
+    ]);
+    expect(doc.groups).toHaveLength(4);
+    expect(doc.table).toMatch(/^\| lr \| batchSize \| last epoch \|/);
+    expect(doc.table).toMatch(/\n\| 0\.05 \| 32 \| 1 \|/);
+    const bad = cli([...common(), '--loss', 'ce', '--sweep', 'lr=0.02,0.05', '--sweep2', 'lr=0.1,0.2']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/both lr/);
+  }, 300_000);
+
   it('rejects a bad sweep with the usage and exit code 2', () => {
     for (const [args, msg] of [
       [['--loss', 'gcl', '--sweep', 'noiseMul=0.1'], /2–8 values/],

@@ -4,7 +4,7 @@ import type { TrainConfig } from '../../src/core/train/config';
 import { PlaygroundSession } from '../../src/state/session';
 import { createPlaygroundStore } from '../../src/state/store';
 import { MAX_PINNED, pinnedCount } from '../../src/state/slices/metrics';
-import { planSweep, sweepRows } from '../../src/state/sweep';
+import { heatGrid, planSweep, sweepPoints, sweepRows } from '../../src/state/sweep';
 import { sweepFor } from '../../src/state/sweep-runner';
 import { trainConfigOf } from '../../src/state/settings';
 import { inProcessClients, tinySettings as baseSettings, until } from '../helpers/in-process-worker';
@@ -80,6 +80,67 @@ describe('sweep queue (real engine, cpu, tiny data)', () => {
     t.s().answerConfirm(false);
     expect(await declined).toBe('declined');
     expect(pinnedCount(t.s())).toBe(MAX_PINNED - 1);
+    t.session.dispose();
+  }, 120_000);
+
+  it('two parameters: one pinned run per pair of values, the form untouched, the heat map full', async () => {
+    const t = page();
+    await t.session.start();
+    const runner = sweepFor(t.session);
+    const plan = planSweep(trainConfigOf(t.s().settings), 'noiseMul', [0.1, 1], { paramId: 'lr', values: [0.02, 0.05] });
+    if (!plan.ok) throw new Error(plan.why);
+    const form = structuredClone(t.s().settings);
+    expect(await runner.start(plan.value, t.s().settings)).toBe('done');
+    expect(t.s().settings).toEqual(form);
+    const runs = [...t.s().archived, t.s().current!].filter((r) => r.pinned);
+    expect(runs.map((r) => [r.settings?.config.lossParams.noiseMul, r.settings?.config.lr])).toEqual([
+      [0.1, 0.02],
+      [0.1, 0.05],
+      [1, 0.02],
+      [1, 0.05],
+    ]);
+    expect(pinnedCount(t.s())).toBe(4);
+    const pts = sweepPoints(sweepRows(runner.results(), 'last'), 'overall');
+    const grid = heatGrid(plan.value.values, plan.value.values2!, pts);
+    expect(grid.rows.flatMap((r) => r.cells.map((c) => c.point?.mean))).toEqual(
+      [0, 2, 1, 3].map((i) => runs[i].epochs.at(-1)!.testAccuracy),
+    );
+    t.session.dispose();
+  }, 120_000);
+
+  it('seeds: each point trains every seed, one pin per point, its mean ± std; a grid too big to pin is refused first', async () => {
+    const t = page();
+    await t.session.start();
+    const runner = sweepFor(t.session);
+    const plan = planSweep(trainConfigOf(t.s().settings), 'noiseMul', [0.1, 1]);
+    if (!plan.ok) throw new Error(plan.why);
+    const form = structuredClone(t.s().settings);
+    expect(await runner.start(plan.value, t.s().settings, [5, 6])).toBe('done');
+    expect(t.s().settings).toEqual(form);
+    const runs = [...t.s().archived, t.s().current!].filter((r) => r.pinned);
+    expect(runs.map((r) => [r.settings?.config.lossParams.noiseMul, r.settings?.config.seed])).toEqual([
+      [0.1, 5],
+      [0.1, 6],
+      [1, 5],
+      [1, 6],
+    ]);
+    // pins count points (a point's seeds are one group)
+    expect(pinnedCount(t.s())).toBe(2);
+    const pts = sweepPoints(sweepRows(runner.results(), 'last'), 'overall');
+    expect(pts.map((p) => [p.value, p.each.length])).toEqual([
+      [0.1, 2],
+      [1, 2],
+    ]);
+    const acc = runs.map((r) => r.epochs.at(-1)!.testAccuracy!);
+    expect(pts[0].mean).toBeCloseTo((acc[0] + acc[1]) / 2, 12);
+    expect(pts[0].std).toBeCloseTo(Math.abs(acc[0] - acc[1]) / Math.SQRT2, 12);
+    // 3 × 3 points cannot all be pinned: refused before anything trains or is unpinned
+    const big = planSweep(trainConfigOf(t.s().settings), 'noiseMul', [0.1, 0.5, 1], { paramId: 'lr', values: [0.01, 0.02, 0.03] });
+    if (!big.ok) throw new Error(big.why);
+    const before = t.s().archived.length;
+    expect(await runner.start(big.value, t.s().settings)).toBe('failed');
+    expect(runner.getStatus()!.message).toMatch(/9 points, and at most 8 can be pinned/);
+    expect(t.s().archived.length).toBe(before);
     t.session.dispose();
   }, 120_000);
 });

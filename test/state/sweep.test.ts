@@ -9,6 +9,8 @@ import {
   sweepParams,
   sweepRows,
   sweepTable,
+  sweepPoints,
+  heatGrid,
   tailMean,
   type SweepEpoch,
 } from '../../src/state/sweep';
@@ -71,6 +73,28 @@ describe('sweep planner', () => {
     expect(b.ok && b.value.runs.map((r) => r.config.batchSize)).toEqual([32, 64]);
     const f = parseSweepArg('if=10,100', gcl);
     expect(f.ok && f.value.runs.map((r) => r.config.imbalance)).toEqual([10, 100]);
+  });
+
+  it('plans the grid of two parameters, the first outermost, and refuses the same parameter twice', () => {
+    const p = planSweep(gcl, 'noiseMul', [0.1, 1], { paramId: 'lr', values: [0.01, 0.05, 0.1] });
+    if (!p.ok) throw new Error(p.why);
+    expect(p.value.param2?.id).toBe('lr');
+    expect(p.value.values2).toEqual([0.01, 0.05, 0.1]);
+    expect(p.value.runs.map((r) => [r.index, r.value, r.value2])).toEqual([
+      [0, 0.1, 0.01],
+      [1, 0.1, 0.05],
+      [2, 0.1, 0.1],
+      [3, 1, 0.01],
+      [4, 1, 0.05],
+      [5, 1, 0.1],
+    ]);
+    expect(p.value.runs.map((r) => [r.config.lossParams.noiseMul, r.config.lr])).toEqual(p.value.runs.map((r) => [r.value, r.value2]));
+    expect(p.value.runs[4].label).toBe('noiseMul = 1 · lr = 0.05');
+    for (const r of p.value.runs) expect({ ...r.config, lr: 0, lossParams: {} }).toEqual({ ...gcl, lr: 0, lossParams: {} });
+    const why = (r: { ok: boolean; why?: string }) => (r.ok ? '' : r.why);
+    expect(why(planSweep(gcl, 'lr', [0.01, 0.1], { paramId: 'lr', values: [0.2, 0.3] }))).toMatch(/both lr/);
+    expect(why(planSweep(gcl, 'lr', [0.01, 0.1], { paramId: 'noiseMul', values: [0.1] }))).toMatch(/^second parameter: .*2–8 values/);
+    expect(why(planSweep(gcl, 'lr', [0.01, 0.1], { paramId: 'kappa', values: [1, 2] }))).toMatch(/cannot be swept/);
   });
 
   it('reads lists and ranges with a count, linear or log', () => {
@@ -155,5 +179,74 @@ describe('sweep results', () => {
     );
     expect(table.split('\n')).toHaveLength(4);
     expect(table).toMatch(/\| 0.1 \| 2 \| validation \| 60.0 \| 70.0 \| 60.0 \| – \| 100.0 \|/);
+  });
+
+  it('summarises each point over its seeds (mean, sample std) and lays a two-parameter sweep out as a shaded grid', () => {
+    const run = (value: number, value2: number, seed: number, acc: number) => ({
+      value,
+      value2,
+      seed,
+      label: `p = ${value} · q = ${value2}`,
+      counts,
+      epochs: [ep(0, acc, [1, 1, 1, 0, 0])],
+    });
+    // 2 × 2 grid, 2 seeds per point; (2, 20) not trained yet
+    const results = [
+      run(1, 10, 1, 0.4),
+      run(1, 10, 2, 0.6),
+      run(1, 20, 1, 0.7),
+      run(1, 20, 2, 0.7),
+      run(2, 10, 1, 0.2),
+      { ...run(2, 10, 2, 0), epochs: [{ ...ep(0, 0, [0, 0, 0, 0, 0]), testAccuracy: null }] },
+    ];
+    const rows = sweepRows(results, 'last');
+    expect(rows.map((r) => [r.value, r.value2, r.seed])).toEqual([
+      [1, 10, 1],
+      [1, 10, 2],
+      [1, 20, 1],
+      [1, 20, 2],
+      [2, 10, 1],
+      [2, 10, 2],
+    ]);
+    const pts = sweepPoints(rows, 'overall');
+    expect(pts.map((p) => [p.value, p.value2, p.n])).toEqual([
+      [1, 10, 2],
+      [1, 20, 2],
+      [2, 10, 1],
+    ]);
+    expect(pts[0].mean).toBeCloseTo(0.5, 12);
+    expect(pts[0].std).toBeCloseTo(Math.sqrt(0.02), 12); // sample std of 0.4, 0.6
+    expect(pts[1].std).toBe(0);
+    // a seed without a metric is kept in `each` but not in the mean
+    expect(pts[2].each).toEqual([0.2, null]);
+    expect(pts[2].mean).toBeCloseTo(0.2, 12);
+    const grid = heatGrid([1, 2], [10, 20], pts);
+    expect(grid.min).toBeCloseTo(0.2, 12);
+    expect(grid.max).toBeCloseTo(0.7, 12);
+    // the second parameter down, the first across
+    expect(grid.rows.map((r) => [r.value2, r.cells.map((c) => c.value)])).toEqual([
+      [10, [1, 2]],
+      [20, [1, 2]],
+    ]);
+    expect(grid.rows[0].cells.map((c) => c.shade)).toEqual([expect.closeTo(0.6, 12), 0]);
+    expect(grid.rows[1].cells[0].shade).toBe(1);
+    expect(grid.rows[1].cells[1]).toEqual({ value: 2, value2: 20, point: null, shade: null });
+    // all means equal: the middle shade
+    expect(heatGrid([1], [20], [pts[1]]).rows[0].cells[0].shade).toBe(0.5);
+    // one parameter: a point per value
+    const one = sweepPoints(
+      sweepRows(
+        [
+          { value: 3, label: 'a', counts, epochs: [ep(0, 0.3, [0, 0, 0, 0, 0])] },
+          { value: 3, label: 'a', counts, epochs: [ep(0, 0.5, [0, 0, 0, 0, 0]), ep(1, 0.1, [0, 0, 0, 0, 0])] },
+        ],
+        'best',
+      ),
+      'overall',
+    );
+    expect(one).toHaveLength(1);
+    expect(one[0].value2).toBeUndefined();
+    expect(one[0].epochs).toEqual([1, 1]);
+    expect(one[0].mean).toBeCloseTo(0.4, 12);
   });
 });
