@@ -1,7 +1,8 @@
 /**
- * Export → "Continue in PyTorch" (to train the same run at full scale): the authors' repository for the run's loss, the exact command
- * line(s) built from the run (src/core/export/pytorch-command.ts), the run config JSON and what does not carry
- * over. The weights are the safetensors export above this section.
+ * Export → "Continue in PyTorch": first the run bundle (this run's data subset, initial and current weights, every
+ * step, and train.py) with one command per use — replay, continue, several processes with torchrun; then, as the
+ * second option, the authors' repository for the run's loss with the command built from the run
+ * (src/core/export/pytorch-command.ts), the run config JSON and what does not carry over.
  */
 import { useMemo, useState } from 'react';
 import { pytorchHandoff, runConfigJson } from '../core/export/pytorch-command';
@@ -10,7 +11,37 @@ import { downloadFile } from './chart-png';
 import { usePg } from './context';
 import './teach.css';
 
-export function PytorchHandoff() {
+/** The bundle's commands, each for one use; `dir` is the unzipped folder. */
+export function bundleCommands(dir: string, epochs: number): { title: string; line: string }[] {
+  const more = epochs * 2;
+  return [
+    {
+      title: 'Replay this run step by step (same images, order, augmentation, noise; losses beside the app’s)',
+      line: `python3 ${dir}/train.py ${dir} --reproduce --out reproduce.json`,
+    },
+    {
+      title: `Continue it to ${more} epochs in all (weights, momentum and random streams where the app left them)`,
+      line: `python3 ${dir}/train.py ${dir} --continue --epochs ${more} --out continue.json`,
+    },
+    {
+      title: 'The same on a GPU (CUDA; --device mps on a Mac)',
+      line: `python3 ${dir}/train.py ${dir} --continue --epochs ${more} --device cuda --out continue.json`,
+    },
+    {
+      title: 'On N processes or GPUs (DistributedDataParallel: the same global batch and sampler, so the same steps)',
+      line: `torchrun --nproc-per-node 2 ${dir}/train.py ${dir} --continue --epochs ${more} --device cuda --out continue.json`,
+    },
+  ];
+}
+
+export interface BundleAction {
+  /** Writes the bundle (the dialog's export: pauses a running run); resolves with the file name, or null on failure. */
+  save(): Promise<string | null>;
+  disabled: boolean;
+}
+
+export function PytorchHandoff({ bundle }: { bundle: BundleAction }) {
+  const [bundleName, setBundleName] = useState<string | null>(null);
   // the command reproduces the run as it started; live changes are listed with it
   const settings = usePg((s) => s.current?.settings ?? s.runSettings);
   const changes = usePg((s) => s.current?.changes);
@@ -43,7 +74,7 @@ export function PytorchHandoff() {
     return (
       <section aria-labelledby="export-pytorch">
         <h3 id="export-pytorch">Continue in PyTorch</h3>
-        <p className="export-hint">Start a run first: the command is built from its settings.</p>
+        <p className="export-hint">Start a run first: the bundle and the commands are built from it.</p>
       </section>
     );
   }
@@ -60,8 +91,37 @@ export function PytorchHandoff() {
     <section aria-labelledby="export-pytorch" data-testid="pytorch-handoff">
       <h3 id="export-pytorch">Continue in PyTorch</h3>
       <p className="export-hint">
-        Train this loss at full scale with the authors’ own code on a GPU: take the weights (PyTorch .safetensors above), this run’s
-        configuration and the command below.
+        The run bundle holds this run as it ran: the indices of its images in the official data files, the initial and the current weights
+        (with momentum at an epoch boundary), every step’s batch, augmentation, noise and lr, the change log, and <code>train.py</code>, one
+        PyTorch file with the app’s models and losses. Unzip it; Fashion-MNIST is read from <code>/usr/share/datasets/fashion-mnist</code>{' '}
+        (Debian’s <code>dataset-fashion-mnist</code>) or <code>--data-root DIR</code>.
+      </p>
+      <div className="export-buttons">
+        <button
+          type="button"
+          data-testid="export-bundle"
+          disabled={bundle.disabled}
+          onClick={() => void bundle.save().then((name) => name && setBundleName(name.replace(/\.zip$/, '')))}
+        >
+          Run bundle for PyTorch (.zip)
+        </button>
+      </div>
+      {bundleCommands(bundleName ?? 'BUNDLE', input.config.epochs).map((c) => (
+        <div key={c.title} className="snippet">
+          <p className="handoff-title">{c.title}</p>
+          <pre data-testid="bundle-command">
+            <code>{c.line}</code>
+          </pre>
+          <button type="button" className="copy" onClick={() => void copy(c.line, c.title)}>
+            {copied === c.title ? 'Copied' : 'Copy'}
+          </button>
+        </div>
+      ))}
+      <h4 className="handoff-title">Or with the authors’ code</h4>
+      <p className="export-hint">
+        Their repository trains the loss at the papers’ scale with their own data loading, model and schedule: take the weights (PyTorch
+        .safetensors above), this run’s configuration and the command below. It does not replay this run’s subset or steps, and what does
+        not carry over is listed.
       </p>
       <div className="export-buttons">
         <button
