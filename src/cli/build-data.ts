@@ -188,7 +188,7 @@ async function main(): Promise<void> {
   await mkdir(dirname(outPath), { recursive: true });
   await writeFile(outPath, bytes);
   await writeFile(join(dirname(outPath), 'LICENSE-fashion-mnist.txt'), LICENCE_TEXT);
-  const order = poolOrderJson(poolIndices(train.labels, train.numClasses, counts, POOL_SEED), train.labels.length);
+  const order = poolOrderJson(poolIndices(train.labels, train.numClasses, counts, POOL_SEED), train.labels, test.labels);
   await writeFile(join(dirname(outPath), POOL_ORDER_FILE), order);
   console.log(
     `wrote ${outPath}: ${bytes.length} bytes (pool ${pool.labels.length} images, counts ${counts.join(' ')}; test ${test.labels.length})`,

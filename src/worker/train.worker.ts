@@ -88,7 +88,7 @@ const engine = new TrainEngine({
     const res = await fetch(url);
     if (!res.ok)
       throw new Error(`the pool order file (${url}) answered HTTP ${res.status}: the bundle needs it to name the official images`);
-    return decodePoolOrder(await res.json(), ds.pool.labels.length, ds.test.labels.length);
+    return decodePoolOrder(await res.json(), ds.pool.labels, ds.test.labels);
   },
 });
 

@@ -35,34 +35,85 @@ export function identityOrder(n: number): Int32Array {
 /** Beside the embedded pack: its pool's indices into the official training files. */
 export const POOL_ORDER_FILE = 'fmnist-lt.pool-order.json';
 
-/** The pool order as JSON: a bitmap over the official training images (bit i set: image i is in the pool). */
-export function poolOrderJson(indices: readonly number[], officialCount: number): string {
-  const bits = new Uint8Array(Math.ceil(officialCount / 8));
-  for (const i of indices) bits[i >> 3] |= 1 << (i & 7);
-  const pool = btoa(Array.from(bits, (b) => String.fromCharCode(b)).join(''));
-  return JSON.stringify({ dataset: 'fmnist-lt', officialTrainImages: officialCount, pool, test: 'official' });
+const toBase64 = (bytes: Uint8Array) => btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(''));
+const fromBase64 = (text: string) => Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0));
+
+/** Labels < 16 as 4-bit nibbles, low nibble first. */
+function nibbles(labels: ArrayLike<number>): string {
+  const out = new Uint8Array(Math.ceil(labels.length / 2));
+  for (let i = 0; i < labels.length; i++) out[i >> 1] |= (labels[i] & 15) << ((i & 1) * 4);
+  return toBase64(out);
+}
+function fromNibbles(text: string, n: number): Uint8Array {
+  const bytes = fromBase64(text);
+  if (bytes.length * 2 < n) throw new Error('the pool order file is cut short');
+  return Uint8Array.from({ length: n }, (_, i) => (bytes[i >> 1] >> ((i & 1) * 4)) & 15);
 }
 
 /**
- * The embedded pack's pool order (public/data/fmnist-lt.pool-order.json, written by `npm run build:data`): the pool
- * holds the official training images whose bits are set, in ascending order; the test set is the official one.
+ * The pool order file: which official training images the pool holds (a bitmap) and the official labels of the
+ * training and test files, so any pool or test set cut from the pack in per-class order (the whole pack, or the
+ * parts a run fetched) can name the official index of each of its images.
  */
-export function decodePoolOrder(json: unknown, poolSize: number, testSize: number): OfficialOrder {
-  const o = json as { officialTrainImages?: unknown; pool?: unknown; test?: unknown } | null;
-  if (!o || typeof o.pool !== 'string' || typeof o.officialTrainImages !== 'number' || o.test !== 'official') {
+export function poolOrderJson(poolIndices: readonly number[], trainLabels: ArrayLike<number>, testLabels: ArrayLike<number>): string {
+  const bits = new Uint8Array(Math.ceil(trainLabels.length / 8));
+  for (const i of poolIndices) bits[i >> 3] |= 1 << (i & 7);
+  return JSON.stringify({
+    dataset: 'fmnist-lt',
+    officialTrainImages: trainLabels.length,
+    officialTestImages: testLabels.length,
+    pool: toBase64(bits),
+    trainLabels: nibbles(trainLabels),
+    testLabels: nibbles(testLabels),
+  });
+}
+
+/** Per class, the official indices in ascending order (of the members when `member` is given). */
+function byClass(labels: Uint8Array, member?: (i: number) => boolean): number[][] {
+  const out: number[][] = [];
+  for (let i = 0; i < labels.length; i++) if (!member || member(i)) (out[labels[i]] ??= []).push(i);
+  return out;
+}
+
+/** The k-th image of class c in `labels` (in order) → the k-th official index of class c. */
+function mapByClassRank(labels: ArrayLike<number>, official: number[][], what: string): Int32Array {
+  const seen: number[] = [];
+  const out = new Int32Array(labels.length);
+  for (let i = 0; i < labels.length; i++) {
+    const c = labels[i];
+    const k = (seen[c] = (seen[c] ?? -1) + 1);
+    const o = official[c]?.[k];
+    if (o === undefined) throw new Error(`the pool order file has fewer ${what} images of class ${c} than the data set`);
+    out[i] = o;
+  }
+  return out;
+}
+
+/**
+ * The official index of every pool and test image of a data set cut from the embedded pack. Its pool and test set
+ * hold each class's images in the pack's order (the whole pack: official order; the parts a run fetched: the
+ * first ranks of each class, rank-major), so the k-th image of class c is the k-th official image of class c.
+ */
+export function decodePoolOrder(json: unknown, poolLabels: ArrayLike<number>, testLabels: ArrayLike<number>): OfficialOrder {
+  const o = json as Record<string, unknown> | null;
+  if (
+    !o ||
+    typeof o.pool !== 'string' ||
+    typeof o.trainLabels !== 'string' ||
+    typeof o.testLabels !== 'string' ||
+    typeof o.officialTrainImages !== 'number' ||
+    typeof o.officialTestImages !== 'number'
+  ) {
     throw new Error('the pool order file is not what `npm run build:data` writes');
   }
-  const bits = Uint8Array.from(atob(o.pool), (ch) => ch.charCodeAt(0));
-  const pool = new Int32Array(poolSize);
-  let n = 0;
-  for (let i = 0; i < o.officialTrainImages && i < bits.length * 8; i++) {
-    if (bits[i >> 3] & (1 << (i & 7))) {
-      if (n === poolSize) throw new Error(`the pool order file lists more than the pack's ${poolSize} pool images`);
-      pool[n++] = i;
-    }
-  }
-  if (n !== poolSize) throw new Error(`the pool order file lists ${n} images, the pack's pool has ${poolSize}`);
-  return { pool, test: identityOrder(testSize) };
+  const bits = fromBase64(o.pool);
+  const train = fromNibbles(o.trainLabels, o.officialTrainImages);
+  const test = fromNibbles(o.testLabels, o.officialTestImages);
+  const inPool = (i: number) => !!(bits[i >> 3] & (1 << (i & 7)));
+  return {
+    pool: mapByClassRank(poolLabels, byClass(train, inPool), 'pool'),
+    test: mapByClassRank(testLabels, byClass(test), 'test'),
+  };
 }
 
 function hex(buf: ArrayBuffer): string {
@@ -157,7 +208,10 @@ export async function bundleFiles(b: BundleInput): Promise<BundleFile[]> {
   const indices = {
     train: list(t.subset.indices).map((i) => b.official.pool[i]),
     trainLabels: list(t.subset.labels),
-    test: list(t.testIndices).map((i) => b.official.test[i]),
+    // ascending: the evaluation is order-free, and a test set cut from the pack's parts is held rank-major
+    test: list(t.testIndices)
+      .map((i) => b.official.test[i])
+      .sort((x, y) => x - y),
   };
   const files: BundleFile[] = [
     ['run.json', JSON.stringify(run, null, 1)],
