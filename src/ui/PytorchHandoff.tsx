@@ -2,9 +2,12 @@
  * Export → "Continue in PyTorch": first the run bundle (this run's data subset, initial and current weights, every
  * step, and train.py) with one command per use — replay, continue, several processes with torchrun; then, as the
  * second option, the authors' repository for the run's loss with the command built from the run
- * (src/core/export/pytorch-command.ts), the run config JSON and what does not carry over.
+ * (src/core/export/pytorch-command.ts), the run config JSON and what does not carry over. train.py's --out JSON
+ * opens back here as a pinned run on every chart.
  */
 import { useMemo, useState } from 'react';
+import { ResultsError, runFromResults } from '../state/pytorch-results';
+import { MAX_PINNED } from '../state/slices/metrics';
 import { pytorchHandoff, runConfigJson } from '../core/export/pytorch-command';
 import { trainConfigOf } from '../state/settings';
 import { downloadFile } from './chart-png';
@@ -31,6 +34,14 @@ export function bundleCommands(dir: string, epochs: number): { title: string; li
       title: 'On N processes or GPUs (DistributedDataParallel: the same global batch and sampler, so the same steps)',
       line: `torchrun --nproc-per-node 2 ${dir}/train.py ${dir} --continue --epochs ${more} --device cuda --out continue.json`,
     },
+    {
+      title: 'Three more seeds (each redraws the subset and the initial weights as the app’s seed setting does)',
+      line: `python3 ${dir}/train.py ${dir} --seeds 1,2,3 --out seeds.json`,
+    },
+    {
+      title: 'At the papers’ scale (full long-tail profile, ResNet-32, 200 epochs, the authors’ recipe), on a GPU',
+      line: `python3 ${dir}/train.py ${dir} --full --seeds 1,2,3 --device cuda --out full.json`,
+    },
   ];
 }
 
@@ -38,6 +49,54 @@ export interface BundleAction {
   /** Writes the bundle (the dialog's export: pauses a running run); resolves with the file name, or null on failure. */
   save(): Promise<string | null>;
   disabled: boolean;
+}
+
+let openedResults = 0;
+
+/** "Open PyTorch results": train.py's (or the CLI's) --out JSON drawn as a pinned run beside the browser run. */
+function OpenResults() {
+  const addPinnedRun = usePg((s) => s.addPinnedRun);
+  const [status, setStatus] = useState<{ text: string; error: boolean } | null>(null);
+  const open = async (file: File) => {
+    try {
+      let doc: unknown;
+      try {
+        doc = JSON.parse(await file.text());
+      } catch (e) {
+        throw new ResultsError(`${file.name} is not JSON (${e instanceof Error ? e.message : String(e)})`);
+      }
+      const run = runFromResults(doc, file.name, `pytorch-${Date.now().toString(36)}-${++openedResults}`, '');
+      if (!addPinnedRun(run))
+        throw new ResultsError(`${MAX_PINNED} runs are pinned already: unpin one in the comparison table to open ${file.name}`);
+      setStatus({ text: `Opened ${file.name}: “${run.label}”, ${run.epochs.length} epochs, pinned on the charts.`, error: false });
+    } catch (e) {
+      setStatus({ text: e instanceof Error ? e.message : String(e), error: true });
+    }
+  };
+  return (
+    <>
+      <h4 className="handoff-title">Open PyTorch results</h4>
+      <p className="export-hint">
+        The <code>--out</code> JSON of <code>train.py</code> (or of the CLI): drawn as a pinned run beside this one on every chart.
+      </p>
+      <input
+        type="file"
+        accept=".json,application/json"
+        aria-label="Open PyTorch results (train.py --out JSON)"
+        data-testid="open-pytorch-results"
+        onChange={(e) => {
+          const f = e.currentTarget.files?.[0];
+          e.currentTarget.value = '';
+          if (f) void open(f);
+        }}
+      />
+      {status && (
+        <p role={status.error ? 'alert' : 'status'} className="export-hint" data-testid="pytorch-results-status">
+          {status.text}
+        </p>
+      )}
+    </>
+  );
 }
 
 export function PytorchHandoff({ bundle }: { bundle: BundleAction }) {
@@ -75,6 +134,7 @@ export function PytorchHandoff({ bundle }: { bundle: BundleAction }) {
       <section aria-labelledby="export-pytorch">
         <h3 id="export-pytorch">Continue in PyTorch</h3>
         <p className="export-hint">Start a run first: the bundle and the commands are built from it.</p>
+        <OpenResults />
       </section>
     );
   }
@@ -117,6 +177,7 @@ export function PytorchHandoff({ bundle }: { bundle: BundleAction }) {
           </button>
         </div>
       ))}
+      <OpenResults />
       <h4 className="handoff-title">Or with the authors’ code</h4>
       <p className="export-hint">
         Their repository trains the loss at the papers’ scale with their own data loading, model and schedule: take the weights (PyTorch

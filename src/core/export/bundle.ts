@@ -1,7 +1,7 @@
 /**
  * The run bundle for PyTorch (tools/pytorch/train.py replays, continues or scales a run from it): run.json (config,
  * change log, loss hyperparameters, schedule, seed, class names and counts, data set id and subset hash),
- * indices.json (training- and test-subset indices into the official data files' order), steps.json (each step's
+ * indices.json (training-subset, pool and test-subset indices into the official data files' order), steps.json (each step's
  * subset positions, augmentation draws, GCL noise, lr and loss), init.safetensors, model.safetensors and, at an
  * epoch boundary, momentum.safetensors. Pure: the CLI writes these files to a folder, the app zips them.
  */
@@ -125,6 +125,17 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return hex(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
 }
 
+/**
+ * The tensor bytes of a safetensors file (everything after its header): the weights without the metadata, whose
+ * `created` time stamp differs between two exports of the same weights.
+ */
+export function safetensorsData(file: Uint8Array): Uint8Array {
+  if (file.length < 8) throw new Error('safetensors: the file is shorter than its 8-byte header length');
+  const n = new DataView(file.buffer, file.byteOffset, 8).getBigUint64(0, true);
+  if (n > BigInt(file.length - 8)) throw new Error('safetensors: the header runs past the end of the file');
+  return file.subarray(8 + Number(n));
+}
+
 /** sha256 of the subset's pixel bytes (NHWC, subset order) followed by its labels as little-endian uint16. */
 export function subsetHash(set: ImageSet, indices: ArrayLike<number>): Promise<string> {
   const px = set.height * set.width * set.channels;
@@ -190,8 +201,8 @@ export async function bundleFiles(b: BundleInput): Promise<BundleFile[]> {
     seed: cfg.seed,
     epochsDone: b.epochsDone,
     steps: b.steps ? b.steps.length : null,
-    /** sha256 of init.safetensors (train.py checks it before it trains). */
-    initHash: await sha256Hex(b.init),
+    /** sha256 of init.safetensors' tensor data (train.py checks it before it trains; the header holds a time stamp). */
+    initHash: await sha256Hex(safetensorsData(b.init)),
     rng: ck ? ck.rng : null,
     dataset: {
       id: ds.meta.id,
@@ -205,13 +216,14 @@ export async function bundleFiles(b: BundleInput): Promise<BundleFile[]> {
       subsetHash: await subsetHash(ds.pool, t.subset.indices),
     },
   };
+  const ascending = (a: number[]) => a.sort((x, y) => x - y);
   const indices = {
     train: list(t.subset.indices).map((i) => b.official.pool[i]),
+    // the whole pool the subset was drawn from (train.py --seeds redraws from it); ascending, as the test set
+    pool: ascending(list(b.official.pool)),
     trainLabels: list(t.subset.labels),
     // ascending: the evaluation is order-free, and a test set cut from the pack's parts is held rank-major
-    test: list(t.testIndices)
-      .map((i) => b.official.test[i])
-      .sort((x, y) => x - y),
+    test: ascending(list(t.testIndices).map((i) => b.official.test[i])),
   };
   const files: BundleFile[] = [
     ['run.json', JSON.stringify(run, null, 1)],

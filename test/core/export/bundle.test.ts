@@ -6,7 +6,15 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodePoolOrder, identityOrder, poolOrderJson, POOL_ORDER_FILE, subsetHash } from '../../../src/core/export/bundle';
+import {
+  decodePoolOrder,
+  identityOrder,
+  poolOrderJson,
+  POOL_ORDER_FILE,
+  safetensorsData,
+  subsetHash,
+} from '../../../src/core/export/bundle';
+import { encodeSafetensors } from '../../../src/core/export/safetensors';
 import { FMNIST_ROOT, officialOrder } from '../../../src/cli/bundle';
 import { loadDatasetForCli } from '../../../src/cli/datasets';
 import { tinyData } from './helpers';
@@ -57,5 +65,18 @@ describe('subset hash', () => {
     h.update(Buffer.from(new Uint16Array(idx.map((i) => set.labels[i])).buffer));
     expect(await subsetHash(set, idx)).toBe(h.digest('hex'));
     expect(Array.from(identityOrder(3))).toEqual([0, 1, 2]);
+  });
+});
+
+describe('init hash', () => {
+  it('covers the tensor bytes of a safetensors file, not its metadata (the time stamp)', () => {
+    const t = { dtype: 'F32' as const, shape: [2], data: new Float32Array([1.5, -2]) };
+    const a = encodeSafetensors([['w', t]], { created: '2020-01-01T00:00:00.000Z' });
+    const b = encodeSafetensors([['w', t]], { created: '2026-12-07T23:59:59.999Z', other: 'x' });
+    expect(Buffer.from(a).equals(Buffer.from(b))).toBe(false);
+    expect(Array.from(safetensorsData(a))).toEqual(Array.from(new Uint8Array(t.data.buffer)));
+    expect(Array.from(safetensorsData(b))).toEqual(Array.from(safetensorsData(a)));
+    expect(() => safetensorsData(a.subarray(0, 5))).toThrow(/shorter/);
+    expect(() => safetensorsData(a.subarray(0, 12))).toThrow(/past the end/);
   });
 });
