@@ -130,7 +130,7 @@ describe.runIf(RUN)('the PyTorch run bundle from the app', () => {
       await expect
         .poll(async () => (await dialog.getByTestId('pytorch-results-status').textContent()) ?? '', POLL)
         .toContain('Opened py.json: “PyTorch reproduce: ce convnet”, 2 epochs');
-      await dialog.getByRole('button', { name: 'Close' }).click();
+      await dialog.getByRole('button', { name: 'Close', exact: true }).click();
       await expect.poll(async () => (await page.getByTestId('pinned-count').textContent()) ?? '', POLL).toMatch(/^1 of \d+ pinned$/);
       expect(await page.getByTestId('run-row').count()).toBe(2);
       const loss = page.getByTestId('chart-loss');
