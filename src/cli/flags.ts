@@ -6,7 +6,15 @@
  */
 import { parseArgs } from 'node:util';
 import type { TrainConfig } from '../core/train/config';
-import { ALL_FIELDS, parseDecimal, readField, writeField, type ConfigField, type FieldGroup, type FieldPath } from '../core/train/config-fields';
+import {
+  ALL_FIELDS,
+  parseDecimal,
+  readField,
+  writeField,
+  type ConfigField,
+  type FieldGroup,
+  type FieldPath,
+} from '../core/train/config-fields';
 import { describeRule, fieldProblem } from '../core/train/config-limits';
 import type { HyperParamSpec } from '../core/losses/types';
 
