@@ -117,7 +117,7 @@ describe.skipIf(!ready)('run bundle → train.py --reproduce', () => {
     for (const s of res.steps.slice(0, 10)) expect(Math.abs(s.loss - s.appLoss) / s.appLoss, `step ${s.step}`).toBeLessThan(1e-4);
     const [a, b] = [res.epochs[0].trainLoss, ref.epochs[0].trainLoss];
     expect(Math.abs(a - b) / b).toBeLessThan(1e-3);
-  });
+  }, 300_000);
 
   it('continues a 1-epoch CLI run for epoch 2 as the CLI trains it, and trains from init with the app streams', () => {
     // a constant lr: the 1-epoch and the 2-epoch run then share their first epoch exactly
@@ -157,7 +157,7 @@ describe.skipIf(!ready)('run bundle → train.py --reproduce', () => {
     const p = epochLosses(join(dir, 'plain.json'));
     expect(p.length).toBe(2);
     p.forEach((v, i) => expect(rel(v, ref[i]), `epoch ${i + 1}`).toBeLessThan(1e-3));
-  });
+  }, 300_000);
 
   it('gives the single-process epoch loss on 2 processes (gloo), for the instance and the class-balanced sampler', async () => {
     const one = join(dir, 'one'); // the 1-epoch bundle of the test above
