@@ -15,6 +15,7 @@ import { countsFor } from '../core/data/longtail';
 import { decodePack, encodeDataset } from '../core/data/pack';
 import type { Dataset, DatasetMeta, ImageSet } from '../core/data/types';
 import { Rng } from '../core/rng';
+import { POOL_ORDER_FILE, poolOrderJson } from '../core/export/bundle';
 
 export const POOL_SEED = 20261126;
 export const POOL_N_MAX = 5000;
@@ -81,19 +82,26 @@ export function poolCounts(C = 10): number[] {
   return exp.map((e, i) => Math.max(e, step[i]));
 }
 
-/** Selects the pool from the full training set (pure; exported for tests). */
-export function buildPool(train: ImageSet, counts: number[], seed: number): ImageSet {
-  const C = train.numClasses;
-  const byClass: number[][] = Array.from({ length: C }, () => []);
-  for (let i = 0; i < train.labels.length; i++) byClass[train.labels[i]].push(i);
+/**
+ * The pool's indices into the official training files, ascending: per class a seeded shuffle of the class'
+ * indices, the first counts[c] kept. The app's PyTorch bundle maps its subset to the official order with them.
+ */
+export function poolIndices(labels: ArrayLike<number>, numClasses: number, counts: number[], seed: number): number[] {
+  const byClass: number[][] = Array.from({ length: numClasses }, () => []);
+  for (let i = 0; i < labels.length; i++) byClass[labels[i]].push(i);
   const rng = new Rng(seed);
   const keep: number[] = [];
-  for (let c = 0; c < C; c++) {
+  for (let c = 0; c < numClasses; c++) {
     if (byClass[c].length < counts[c]) throw new Error(`class ${c} has ${byClass[c].length} training images, the pool needs ${counts[c]}`);
     const shuffled = rng.fork(`pool-class-${c}`).shuffle(byClass[c].slice());
     keep.push(...shuffled.slice(0, counts[c]));
   }
-  keep.sort((a, b) => a - b);
+  return keep.sort((a, b) => a - b);
+}
+
+/** Selects the pool from the full training set (pure; exported for tests). */
+export function buildPool(train: ImageSet, counts: number[], seed: number): ImageSet {
+  const keep = poolIndices(train.labels, train.numClasses, counts, seed);
   const px = train.height * train.width * train.channels;
   const images = new Uint8Array(keep.length * px);
   const labels = new Uint16Array(keep.length);
@@ -180,6 +188,8 @@ async function main(): Promise<void> {
   await mkdir(dirname(outPath), { recursive: true });
   await writeFile(outPath, bytes);
   await writeFile(join(dirname(outPath), 'LICENSE-fashion-mnist.txt'), LICENCE_TEXT);
+  const order = poolOrderJson(poolIndices(train.labels, train.numClasses, counts, POOL_SEED), train.labels, test.labels);
+  await writeFile(join(dirname(outPath), POOL_ORDER_FILE), order);
   console.log(
     `wrote ${outPath}: ${bytes.length} bytes (pool ${pool.labels.length} images, counts ${counts.join(' ')}; test ${test.labels.length})`,
   );

@@ -6,7 +6,15 @@
  */
 import { parseArgs } from 'node:util';
 import type { TrainConfig } from '../core/train/config';
-import { ALL_FIELDS, parseDecimal, writeField, type ConfigField, type FieldGroup, type FieldPath } from '../core/train/config-fields';
+import {
+  ALL_FIELDS,
+  parseDecimal,
+  readField,
+  writeField,
+  type ConfigField,
+  type FieldGroup,
+  type FieldPath,
+} from '../core/train/config-fields';
 import { describeRule, fieldProblem } from '../core/train/config-limits';
 import type { HyperParamSpec } from '../core/losses/types';
 
@@ -104,6 +112,23 @@ export function applyConfigFlags(
       if (raw === true) writeField(c, path, false);
     } else writeField(c, path, valueOf(path, f, raw as string, choices[path]));
   }
+}
+
+/**
+ * The flags that give `c` on the CLI (the inverse of applyConfigFlags + `--param`): every flagged field with a value
+ * (a boolean only when off), the loss hyperparameters as `--param KEY=VALUE`. Fields without a value are left out.
+ */
+export function configToFlags(c: TrainConfig): string[] {
+  const out: string[] = [];
+  for (const [path, f] of FLAGGED) {
+    const v = readField(c, path);
+    if (v === undefined || v === null) continue;
+    if (f.rule.kind === 'boolean') {
+      if (v === false) out.push(`--${f.flag}`);
+    } else out.push(`--${f.flag}`, String(v));
+  }
+  for (const [k, v] of Object.entries(c.lossParams)) if (v !== undefined) out.push('--param', `${k}=${v}`);
+  return out;
 }
 
 /** `--param KEY=VALUE` → [key, value], checked against the loss' schema. */

@@ -17,7 +17,7 @@ import { LossWatch } from '../core/train/halt-cause';
 import { checkConfigFlags, checkOutputs } from './checks';
 import { CONFIG_OPTIONS, FlagError, applyConfigFlags, flagHelp, lossParamFlag, readFlags } from './flags';
 import { checkNotInputs, checkOutputFolder, saveOutput } from './outputs';
-import { BUNDLE_FILES, writeBundle } from './bundle';
+import { BUNDLE_OUTPUTS, writeBundle } from './bundle';
 import type { StepRecord } from '../core/train/trainer';
 import { Interrupt } from './interrupt';
 import { applyRecipe } from '../core/train/recipe';
@@ -172,7 +172,7 @@ function parse(argv: string[]) {
       ['--save-safetensors', save.safetensors],
       ['--save-test-logits', save.testLogits],
     ]) ??
-    (save.bundle === undefined ? null : checkOutputFolder('--save-bundle', save.bundle, BUNDLE_FILES, [['--data', v.data]]));
+    (save.bundle === undefined ? null : checkOutputFolder('--save-bundle', save.bundle, BUNDLE_OUTPUTS, [['--data', v.data]]));
   if (bad) usage(bad);
   return { config: c, stage2: !!v.stage2, backend, out: v.out, quiet: !!v.quiet, data: v.data, save, sweep, sweepWhen, seeds };
 }

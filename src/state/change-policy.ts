@@ -39,7 +39,7 @@ export function backendOrder(choice: BackendChoice): BackendName[] {
 }
 
 /** Identifies the training subset (runs on the same subset can be compared). */
-export function dataKey(s: Settings): string {
+export function dataKey(s: Pick<Settings, 'config'>): string {
   const c = s.config;
   return [c.dataset, c.imbalance, c.profile, c.profile === 'step' ? c.stepMu : '', c.headImages ?? 'all', c.seed].join('|');
 }

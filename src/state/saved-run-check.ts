@@ -309,3 +309,13 @@ export function checkComparisonRuns(v: unknown, max: number): { ok: true } | { o
     return { ok: false, why: e instanceof Error ? e.message : String(e) };
   }
 }
+
+/** A run's metrics history (epochs, batches, label, dataKey) checked as a saved run's is: the problem, or null. */
+export function runHistoryProblem(v: unknown): string | null {
+  try {
+    history(obj(v, 'run'), '');
+    return null;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}

@@ -48,7 +48,7 @@ import type { UploadRecipe } from './upload-recipe';
 import { serialiseSettings } from './url-schema';
 import { unpackFeatureSpace } from '../worker/feature-space-wire';
 import { isRunKept } from '../worker/protocol';
-import { WorkerLink } from './worker-link';
+import { WorkerLink, type ExportFormat } from './worker-link';
 
 export type { RunSnapshot } from './snapshots';
 
@@ -476,7 +476,7 @@ export class PlaygroundSession {
   }
 
   /** The current run's model as a file (training pauses for the export and continues afterwards). */
-  async exportModel(format: 'tfjs' | 'safetensors'): Promise<ExportedFile> {
+  async exportModel(format: ExportFormat): Promise<ExportedFile> {
     const wasRunning = this.s.phase === 'running';
     if (wasRunning) await this.pause();
     try {

@@ -27,6 +27,10 @@ import type {
 } from '../worker/protocol';
 import type { UploadRecipe } from './upload-recipe';
 
+/** What Export can write from the worker's run: the TF.js zip, the safetensors file, the PyTorch run bundle. */
+export type ExportFormat = 'tfjs' | 'safetensors' | 'bundle';
+const EXPORT_REQUEST = { tfjs: 'exportTfjs', safetensors: 'exportSafetensors', bundle: 'exportBundle' } as const;
+
 export class WorkerLink {
   private client: TrainClient;
   private unsubscribe: () => void;
@@ -120,8 +124,8 @@ export class WorkerLink {
     return r;
   }
 
-  exportModel(format: 'tfjs' | 'safetensors'): Promise<ExportedFile> {
-    return this.client.request(format === 'tfjs' ? 'exportTfjs' : 'exportSafetensors', {});
+  exportModel(format: ExportFormat): Promise<ExportedFile> {
+    return this.client.request(EXPORT_REQUEST[format], {});
   }
 
   testExamples(p: TestExamplesParams): Promise<TestExamplesResult> {

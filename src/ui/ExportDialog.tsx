@@ -15,6 +15,7 @@ import { FMNIST_CLASS_NAMES } from '../state/settings';
 import type { PlaygroundState } from '../state/store';
 import './export.css';
 import { PytorchHandoff } from './PytorchHandoff';
+import type { ExportFormat } from '../state/worker-link';
 import { useControlShown } from './ClassroomLink';
 
 const pct = (v: number | null) => (v === null || !Number.isFinite(v) ? '–' : `${(100 * v).toFixed(1)}%`);
@@ -84,12 +85,15 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose: () => 
   }
 
   /** Model exports pause a running run (the weights must not change mid-read) and resume it after. */
-  const exportModel = (type: 'exportTfjs' | 'exportSafetensors', what: string) =>
-    act(what, async () => {
-      const f = await session.exportModel(type === 'exportTfjs' ? 'tfjs' : 'safetensors');
+  const exportModel = (format: ExportFormat, what: string): Promise<string | null> => {
+    let name: string | null = null;
+    return act(what, async () => {
+      const f = await session.exportModel(format);
       downloadFile(f.bytes, f.fileName, f.mime);
+      name = f.fileName;
       return `Saved ${f.fileName} (${(f.bytes.byteLength / 1024).toFixed(0)} KiB).`;
-    });
+    }).then(() => name);
+  };
 
   const exportMetrics = (kind: 'epochs' | 'per-class' | 'json') =>
     act('Metrics export', async () => {
@@ -153,17 +157,13 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose: () => 
           <section aria-labelledby="export-model">
             <h3 id="export-model">Model</h3>
             <div className="export-buttons">
-              <button
-                type="button"
-                disabled={!modelReady || !!working}
-                onClick={() => void exportModel('exportTfjs', 'TensorFlow.js export')}
-              >
+              <button type="button" disabled={!modelReady || !!working} onClick={() => void exportModel('tfjs', 'TensorFlow.js export')}>
                 TensorFlow.js (.zip)
               </button>
               <button
                 type="button"
                 disabled={!modelReady || !!working}
-                onClick={() => void exportModel('exportSafetensors', 'safetensors export')}
+                onClick={() => void exportModel('safetensors', 'safetensors export')}
               >
                 PyTorch (.safetensors)
               </button>
@@ -183,7 +183,7 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose: () => 
             </div>
           </section>
 
-          <PytorchHandoff />
+          <PytorchHandoff bundle={{ save: () => exportModel('bundle', 'Run bundle export'), disabled: !modelReady || !!working }} />
 
           <section aria-labelledby="export-metrics">
             <h3 id="export-metrics">Metrics</h3>

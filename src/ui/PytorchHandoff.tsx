@@ -1,16 +1,106 @@
 /**
- * Export → "Continue in PyTorch" (to train the same run at full scale): the authors' repository for the run's loss, the exact command
- * line(s) built from the run (src/core/export/pytorch-command.ts), the run config JSON and what does not carry
- * over. The weights are the safetensors export above this section.
+ * Export → "Continue in PyTorch": first the run bundle (this run's data subset, initial and current weights, every
+ * step, and train.py) with one command per use — replay, continue, several processes with torchrun; then, as the
+ * second option, the authors' repository for the run's loss with the command built from the run
+ * (src/core/export/pytorch-command.ts), the run config JSON and what does not carry over. train.py's --out JSON
+ * opens back here as a pinned run on every chart.
  */
 import { useMemo, useState } from 'react';
+import { ResultsError, runFromResults } from '../state/pytorch-results';
+import { MAX_PINNED } from '../state/slices/metrics';
 import { pytorchHandoff, runConfigJson } from '../core/export/pytorch-command';
 import { trainConfigOf } from '../state/settings';
 import { downloadFile } from './chart-png';
 import { usePg } from './context';
 import './teach.css';
 
-export function PytorchHandoff() {
+/** The bundle's commands, each for one use; `dir` is the unzipped folder. */
+export function bundleCommands(dir: string, epochs: number): { title: string; line: string }[] {
+  const more = epochs * 2;
+  return [
+    {
+      title: 'Replay this run step by step (same images, order, augmentation, noise; losses beside the app’s)',
+      line: `python3 ${dir}/train.py ${dir} --reproduce --out reproduce.json`,
+    },
+    {
+      title: `Continue it to ${more} epochs in all (weights, momentum and random streams where the app left them)`,
+      line: `python3 ${dir}/train.py ${dir} --continue --epochs ${more} --out continue.json`,
+    },
+    {
+      title: 'The same on a GPU (CUDA; --device mps on a Mac)',
+      line: `python3 ${dir}/train.py ${dir} --continue --epochs ${more} --device cuda --out continue.json`,
+    },
+    {
+      title: 'On N processes or GPUs (DistributedDataParallel: the same global batch and sampler, so the same steps)',
+      line: `torchrun --nproc-per-node 2 ${dir}/train.py ${dir} --continue --epochs ${more} --device cuda --out continue.json`,
+    },
+    {
+      title: 'Three more seeds (each redraws the subset and the initial weights as the app’s seed setting does)',
+      line: `python3 ${dir}/train.py ${dir} --seeds 1,2,3 --out seeds.json`,
+    },
+    {
+      title: 'At the papers’ scale (full long-tail profile, ResNet-32, 200 epochs, the authors’ recipe), on a GPU',
+      line: `python3 ${dir}/train.py ${dir} --full --seeds 1,2,3 --device cuda --out full.json`,
+    },
+  ];
+}
+
+export interface BundleAction {
+  /** Writes the bundle (the dialog's export: pauses a running run); resolves with the file name, or null on failure. */
+  save(): Promise<string | null>;
+  disabled: boolean;
+}
+
+let openedResults = 0;
+
+/** "Open PyTorch results": train.py's (or the CLI's) --out JSON drawn as a pinned run beside the browser run. */
+function OpenResults() {
+  const addPinnedRun = usePg((s) => s.addPinnedRun);
+  const [status, setStatus] = useState<{ text: string; error: boolean } | null>(null);
+  const open = async (file: File) => {
+    try {
+      let doc: unknown;
+      try {
+        doc = JSON.parse(await file.text());
+      } catch (e) {
+        throw new ResultsError(`${file.name} is not JSON (${e instanceof Error ? e.message : String(e)})`);
+      }
+      const run = runFromResults(doc, file.name, `pytorch-${Date.now().toString(36)}-${++openedResults}`, '');
+      if (!addPinnedRun(run))
+        throw new ResultsError(`${MAX_PINNED} runs are pinned already: unpin one in the comparison table to open ${file.name}`);
+      setStatus({ text: `Opened ${file.name}: “${run.label}”, ${run.epochs.length} epochs, pinned on the charts.`, error: false });
+    } catch (e) {
+      setStatus({ text: e instanceof Error ? e.message : String(e), error: true });
+    }
+  };
+  return (
+    <>
+      <h4 className="handoff-title">Open PyTorch results</h4>
+      <p className="export-hint">
+        The <code>--out</code> JSON of <code>train.py</code> (or of the CLI): drawn as a pinned run beside this one on every chart.
+      </p>
+      <input
+        type="file"
+        accept=".json,application/json"
+        aria-label="Open PyTorch results (train.py --out JSON)"
+        data-testid="open-pytorch-results"
+        onChange={(e) => {
+          const f = e.currentTarget.files?.[0];
+          e.currentTarget.value = '';
+          if (f) void open(f);
+        }}
+      />
+      {status && (
+        <p role={status.error ? 'alert' : 'status'} className="export-hint" data-testid="pytorch-results-status">
+          {status.text}
+        </p>
+      )}
+    </>
+  );
+}
+
+export function PytorchHandoff({ bundle }: { bundle: BundleAction }) {
+  const [bundleName, setBundleName] = useState<string | null>(null);
   // the command reproduces the run as it started; live changes are listed with it
   const settings = usePg((s) => s.current?.settings ?? s.runSettings);
   const changes = usePg((s) => s.current?.changes);
@@ -43,7 +133,8 @@ export function PytorchHandoff() {
     return (
       <section aria-labelledby="export-pytorch">
         <h3 id="export-pytorch">Continue in PyTorch</h3>
-        <p className="export-hint">Start a run first: the command is built from its settings.</p>
+        <p className="export-hint">Start a run first: the bundle and the commands are built from it.</p>
+        <OpenResults />
       </section>
     );
   }
@@ -60,8 +151,38 @@ export function PytorchHandoff() {
     <section aria-labelledby="export-pytorch" data-testid="pytorch-handoff">
       <h3 id="export-pytorch">Continue in PyTorch</h3>
       <p className="export-hint">
-        Train this loss at full scale with the authors’ own code on a GPU: take the weights (PyTorch .safetensors above), this run’s
-        configuration and the command below.
+        The run bundle holds this run as it ran: the indices of its images in the official data files, the initial and the current weights
+        (with momentum at an epoch boundary), every step’s batch, augmentation, noise and lr, the change log, and <code>train.py</code>, one
+        PyTorch file with the app’s models and losses. Unzip it; Fashion-MNIST is read from <code>/usr/share/datasets/fashion-mnist</code>{' '}
+        (Debian’s <code>dataset-fashion-mnist</code>) or <code>--data-root DIR</code>.
+      </p>
+      <div className="export-buttons">
+        <button
+          type="button"
+          data-testid="export-bundle"
+          disabled={bundle.disabled}
+          onClick={() => void bundle.save().then((name) => name && setBundleName(name.replace(/\.zip$/, '')))}
+        >
+          Run bundle for PyTorch (.zip)
+        </button>
+      </div>
+      {bundleCommands(bundleName ?? 'BUNDLE', input.config.epochs).map((c) => (
+        <div key={c.title} className="snippet">
+          <p className="handoff-title">{c.title}</p>
+          <pre data-testid="bundle-command">
+            <code>{c.line}</code>
+          </pre>
+          <button type="button" className="copy" onClick={() => void copy(c.line, c.title)}>
+            {copied === c.title ? 'Copied' : 'Copy'}
+          </button>
+        </div>
+      ))}
+      <OpenResults />
+      <h4 className="handoff-title">Or with the authors’ code</h4>
+      <p className="export-hint">
+        Their repository trains the loss at the papers’ scale with their own data loading, model and schedule: take the weights (PyTorch
+        .safetensors above), this run’s configuration and the command below. It does not replay this run’s subset or steps, and what does
+        not carry over is listed.
       </p>
       <div className="export-buttons">
         <button

@@ -13,7 +13,8 @@
 import type { Dataset } from '../core/data/types';
 import { drawSettingsOf, type DrawSettings } from '../core/data/pack-parts';
 import type { TrainConfig } from '../core/train/config';
-import { Trainer, type StepOutcome, type TrainerOptions } from '../core/train/trainer';
+import { Trainer, type StepOutcome, type StepRecord, type TrainerOptions } from '../core/train/trainer';
+import type { OfficialOrder } from '../core/export/bundle';
 import { TrainController, type ControllerEvent } from '../core/train/controller';
 import type {
   RequestHandlers,
@@ -31,7 +32,15 @@ import type {
   WorkerEvent,
 } from './protocol';
 import { checkpointTransfers, RunKeptError, type LoadedRun } from './protocol';
-import { checkpointFromTfjsZip, safetensorsExport, specFromTfjsZip, tfjsExport } from './exports';
+import {
+  bundleExport,
+  checkpointFromTfjsZip,
+  initWeights,
+  safetensorsExport,
+  specFromTfjsZip,
+  tfjsExport,
+  type RunRecording,
+} from './exports';
 import { UploadedDatasets } from './datasets';
 import { isUploadId, type UploadSource, type UploadedDataInfo } from './upload-info';
 import { defaultDecoder, type ImageDecoder } from '../core/data/png';
@@ -55,7 +64,12 @@ export interface EngineDeps {
   decoder?: () => ImageDecoder;
   /** The fused engine's WebGPU device (default: tfjs' own when its backend is webgpu). Node tests pass Dawn's. */
   gpuDevice?: () => GPUDevice | null;
+  /** The order of a data set's images in its official files (run bundles); default: the files' own order. */
+  officialOrder?: (ds: Dataset) => Promise<OfficialOrder | null>;
 }
+
+/** Numbers of step records kept for a run bundle (positions, draws, noise); past it the steps are dropped. */
+export const STEP_RECORD_CAP = 16_000_000;
 
 /** What decides the images a run uses: its long-tail draw and the test images evaluated per class (null: all). */
 export type DataNeed = DrawSettings;
@@ -81,6 +95,8 @@ export class TrainEngine {
   private pendingSwitch: { params: InitParams; resolve(r: SwitchResult): void; reject(e: unknown): void } | null = null;
 
   private readonly uploads: UploadedDatasets;
+  /** The current run's initial weights and steps since (a run bundle replays them); null after a restore. */
+  private recording: RunRecording | null = null;
 
   constructor(private readonly deps: EngineDeps) {
     this.uploads = new UploadedDatasets({ decoder: deps.decoder ?? defaultDecoder });
@@ -110,6 +126,11 @@ export class TrainEngine {
     restore: (r) => this.restore(r.checkpoint),
     exportTfjs: () => tfjsExport(this.requireTrainer('exportTfjs').trainer, this.spec),
     exportSafetensors: () => safetensorsExport(this.requireTrainer('exportSafetensors').trainer, this.spec),
+    exportBundle: async () => {
+      const { trainer } = this.requireTrainer('exportBundle');
+      const order = (await this.deps.officialOrder?.(trainer.dataset)) ?? null;
+      return bundleExport(trainer, this.recording, order);
+    },
     loadTfjs: (r) => this.loadTfjs(new Uint8Array(r.bytes), r.fileName),
     dispose: async () => {
       await this.teardown();
@@ -354,19 +375,37 @@ export class TrainEngine {
     await this.applySwitch(); // a new run starts at a boundary: on the new backend
     this.dataset = ds;
     this.spec = structuredClone(spec);
-    this.attach(new Trainer(ds, spec.config, this.trainerOptions()));
+    await this.attachNew(new Trainer(ds, spec.config, this.trainerOptions()));
     return this.summary();
   }
 
+  /** A run from fresh weights: recorded from its first step, so a run bundle can replay it. */
+  private async attachNew(trainer: Trainer): Promise<void> {
+    this.recording = { init: await initWeights(trainer), steps: [], numbers: 0 };
+    this.attach(trainer);
+  }
+
+  private recordStep(s: StepRecord): void {
+    const r = this.recording;
+    if (!r?.steps) return;
+    r.numbers += s.positions.length + (s.augment?.length ?? 0) + (s.noise?.length ?? 0);
+    if (r.numbers > STEP_RECORD_CAP) r.steps = null;
+    else r.steps.push(s);
+  }
+
   private trainerOptions(): TrainerOptions {
-    return { featureSpace: true, ...(this.deps.gpuDevice ? { gpuDevice: this.deps.gpuDevice() } : {}) };
+    return {
+      featureSpace: true,
+      onStep: (s) => this.recordStep(s),
+      ...(this.deps.gpuDevice ? { gpuDevice: this.deps.gpuDevice() } : {}),
+    };
   }
 
   private async reset(): Promise<RunSummary> {
     if (!this.spec || !this.dataset) throw new Error('reset: no run is configured yet');
     await this.teardown();
     await this.applySwitch();
-    this.attach(new Trainer(this.dataset, this.spec.config, this.trainerOptions()));
+    await this.attachNew(new Trainer(this.dataset, this.spec.config, this.trainerOptions()));
     return this.summary();
   }
 
@@ -377,6 +416,7 @@ export class TrainEngine {
     await this.applySwitch();
     this.dataset = ds;
     this.spec = structuredClone(ck.spec);
+    this.recording = null; // its first steps ran elsewhere: a bundle cannot replay it
     this.attach(Trainer.fromCheckpoint(ds, ck.trainer, this.trainerOptions()));
     return this.summary();
   }

@@ -11,6 +11,9 @@ import type { Dataset } from '../core/data/types';
 import { Trainer } from '../core/train/trainer';
 import { configAt } from '../core/train/change-log';
 import type { ExportedFile, RunCheckpoint, RunSpec } from './protocol';
+import { bundleFiles, identityOrder, type OfficialOrder } from '../core/export/bundle';
+import type { StepRecord } from '../core/train/trainer';
+import { zipSync, strToU8 } from 'fflate';
 
 /** ExportInfo plus the playground's data options (so a loaded zip rebuilds the same training subset). */
 export type PlaygroundExportInfo = ExportInfo & { runSpec?: RunSpec };
@@ -52,6 +55,54 @@ export async function safetensorsExport(trainer: Trainer, spec: RunSpec | null):
   const i = info(trainer, spec);
   const bytes = exportSafetensors(await trainerSnapshot(trainer), i);
   return { bytes: ownBuffer(bytes), fileName: `${exportStem(trainer)}.safetensors`, mime: 'application/octet-stream' };
+}
+
+/** What a run bundle needs from a run's start: init.safetensors and every step since (null: over the cap). */
+export interface RunRecording {
+  init: Uint8Array;
+  steps: StepRecord[] | null;
+  numbers: number;
+}
+
+/** init.safetensors of a fresh trainer (the CLI's --save-bundle writes the same bytes). */
+export async function initWeights(trainer: Trainer): Promise<Uint8Array> {
+  return exportSafetensors(await trainerSnapshot(trainer), exportInfoFromTrainer(trainer));
+}
+
+/** Fixed in the zip so the same run gives the same bytes (zip times have 2 s resolution from 1980). */
+const ZIP_TIME = new Date(Date.UTC(2020, 0, 1));
+
+/**
+ * The run bundle for PyTorch as one zip: the files of core/export/bundle.ts and train.py (loaded on demand, so the
+ * worker's first load does not carry it). Needs the run's recording from its first step.
+ */
+export async function bundleExport(trainer: Trainer, rec: RunRecording | null, order: OfficialOrder | null): Promise<ExportedFile> {
+  if (!rec) {
+    throw new Error(
+      'this run was restored (a reload, a saved run or a model zip), so its first steps are not on record: ' +
+        'a run bundle needs the run from its start — train it again (Reset) to export one; model.safetensors exports work',
+    );
+  }
+  if (trainer.batchInEpoch !== 0)
+    throw new Error('a run bundle is written at an epoch boundary: pause after an epoch, or wait for it to end');
+  const ds = trainer.dataset;
+  const model = exportSafetensors(await trainerSnapshot(trainer), exportInfoFromTrainer(trainer));
+  const files = await bundleFiles({
+    trainer,
+    init: rec.init,
+    model,
+    steps: rec.steps,
+    epochsDone: trainer.stage === 1 ? trainer.epoch : trainer.config.epochs,
+    official: order ?? { pool: identityOrder(ds.pool.labels.length), test: identityOrder(ds.test.labels.length) },
+  });
+  const { default: trainPy } = await import('../../tools/pytorch/train.py?raw');
+  const stem = `${exportStem(trainer)}-bundle`;
+  const entries: Record<string, [Uint8Array, { mtime: Date }]> = {};
+  for (const [name, data] of [...files, ['train.py', trainPy] as const]) {
+    entries[`${stem}/${name}`] = [typeof data === 'string' ? strToU8(data) : data, { mtime: ZIP_TIME }];
+  }
+  const bytes = zipSync(entries, { level: 6 });
+  return { bytes: ownBuffer(bytes), fileName: `${stem}.zip`, mime: 'application/zip' };
 }
 
 /** A model zip's weights and metadata, decoded on the cpu backend (no GPU context; the tfjs model is dropped). */

@@ -223,6 +223,8 @@ export interface RequestMap {
   restore: { params: { checkpoint: RunCheckpoint }; result: RunSummary };
   exportTfjs: { params: NoParams; result: ExportedFile };
   exportSafetensors: { params: NoParams; result: ExportedFile };
+  /** The run bundle for PyTorch (a zip: run.json, indices.json, steps.json, weights, train.py); at an epoch boundary. */
+  exportBundle: { params: NoParams; result: ExportedFile };
   /** Rebuilds the run from an exported TensorFlow.js zip (transfer `bytes`) and evaluates it on the test set. */
   loadTfjs: { params: { bytes: ArrayBuffer; fileName?: string }; result: LoadedRun };
   dispose: { params: NoParams; result: { disposed: true } };

@@ -9,6 +9,7 @@ import { embeddedUrl } from '../core/data/embedded';
 import type { Dataset } from '../core/data/types';
 import { TrainEngine, type DataNeed } from './engine';
 import { PackLoader } from './pack-loader';
+import { decodePoolOrder, POOL_ORDER_FILE } from '../core/export/bundle';
 import { pointWasmAtBundle } from './wasm-paths';
 import {
   isRequest,
@@ -81,6 +82,14 @@ const engine = new TrainEngine({
   },
   loadDataset,
   watchBackend,
+  officialOrder: async (ds: Dataset) => {
+    if (ds.meta.id !== 'fmnist-lt') return null; // uploads keep their files' order
+    const url = embeddedUrl().replace(/[^/]*$/, '') + POOL_ORDER_FILE;
+    const res = await fetch(url);
+    if (!res.ok)
+      throw new Error(`the pool order file (${url}) answered HTTP ${res.status}: the bundle needs it to name the official images`);
+    return decodePoolOrder(await res.json(), ds.pool.labels, ds.test.labels);
+  },
 });
 
 self.addEventListener('message', (ev: MessageEvent) => {

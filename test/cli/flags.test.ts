@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { DEFAULT_CONFIG, type TrainConfig } from '../../src/core/train/config';
-import { CONFIG_OPTIONS, FlagError, applyConfigFlags, lossParamFlag, readFlags } from '../../src/cli/flags';
+import { CONFIG_OPTIONS, FlagError, applyConfigFlags, configToFlags, lossParamFlag, readFlags } from '../../src/cli/flags';
 import { LOSSES } from '../../src/core/losses/registry';
 
 const OPTIONS = {
@@ -111,4 +111,31 @@ describe('CLI flags (the real CLI)', () => {
     ])
       expect(text).toContain(line);
   }, 200_000);
+});
+
+describe('configToFlags', () => {
+  it('gives flags that parse back to the same config (every flagged field, booleans off, loss hyperparameters)', () => {
+    const c: TrainConfig = {
+      ...structuredClone(DEFAULT_CONFIG),
+      headImages: 300,
+      evalPerClass: 5,
+      lr: 0.05,
+      warmup: false,
+      hflip: false,
+      loss: 'kps',
+      schedule: 'step001',
+      engine: 'tfjs',
+      mixupAlpha: 0.2,
+      stage2: { ...DEFAULT_CONFIG.stage2, epochs: 3, s: 15, from: 'best' },
+    };
+    const flags = configToFlags(c);
+    expect(flags).toContain('--no-warmup');
+    expect(flags).not.toContain('--no-augment');
+    const back = structuredClone(DEFAULT_CONFIG);
+    const v = readFlags(flags, OPTIONS);
+    applyConfigFlags(back, v);
+    expect(back).toEqual(c);
+    const withParams = configToFlags({ ...c, lossParams: { s: 20, tau: 1 } });
+    expect(withParams.slice(-4)).toEqual(['--param', 's=20', '--param', 'tau=1']);
+  });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createPlaygroundStore } from '../../src/state/store';
+import { MAX_PINNED, type RunRecord } from '../../src/state/slices/metrics';
 import type { BatchInfo, EpochMetrics } from '../../src/worker/protocol';
 
 const batch = (step: number): BatchInfo => ({ stage: 1, epoch: 0, batch: step - 1, batchesPerEpoch: 10, step, loss: 1 / step, lr: 0.1 });
@@ -30,6 +31,25 @@ describe('playground store slices', () => {
     s().appendMetrics([], [epoch]);
     s().beginRun('other data', 'data-b');
     expect(s().archived).toHaveLength(0);
+  });
+
+  it('metrics: addPinnedRun puts a finished run among the pinned ones, before the earlier run, with its own label and colour', () => {
+    const st = createPlaygroundStore();
+    const s = () => st.getState();
+    s().beginRun('CE', 'data-a');
+    s().appendMetrics([], [epoch]);
+    s().beginRun('KPS', 'data-a'); // CE is the earlier run now
+    const run = (id: string): RunRecord => ({ id, label: 'KPS', color: '', dataKey: 'data-a', batches: [], epochs: [epoch] });
+    expect(s().addPinnedRun(run('py-1'))).toBe(true);
+    expect(s().archived.map((r) => [r.label, !!r.pinned])).toEqual([
+      ['KPS #2', true],
+      ['CE (earlier)', false],
+    ]);
+    const colours = [...s().archived.map((r) => r.color), s().current!.color];
+    expect(new Set(colours).size).toBe(3);
+    for (let i = 2; i <= MAX_PINNED; i++) expect(s().addPinnedRun(run(`py-${i}`))).toBe(true);
+    expect(s().addPinnedRun(run('one-too-many'))).toBe(false);
+    expect(s().archived.filter((r) => r.pinned)).toHaveLength(MAX_PINNED);
   });
 
   it('run: applyBatch updates the counters', () => {

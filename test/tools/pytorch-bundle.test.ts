@@ -93,9 +93,11 @@ describe.skipIf(!ready)('run bundle → train.py --reproduce', () => {
     const indices = JSON.parse(readFileSync(join(bundle, 'indices.json'), 'utf8')) as { train: number[]; test: number[] };
     expect(indices.train.length).toBe(run.dataset.counts.reduce((a, b) => a + b, 0));
     expect(indices.test.length).toBe(10_000);
+    // the hash of init.safetensors' tensor bytes (after the u64 header length and the JSON header)
+    const init = readFileSync(join(bundle, 'init.safetensors'));
     expect(
       createHash('sha256')
-        .update(readFileSync(join(bundle, 'init.safetensors')))
+        .update(init.subarray(8 + Number(init.readBigUInt64LE(0))))
         .digest('hex'),
     ).toBe(run.initHash);
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Long-Tail Playground run bundle in PyTorch: the app's models and losses, and the run's training loop.
 
-  python3 train.py BUNDLE_DIR [--reproduce | --continue] [--epochs N] [--data-root DIR] [--device cpu|cuda|mps]
-                   [--out FILE.json]
-  torchrun --nproc_per_node N train.py BUNDLE_DIR ...      (torch >= 2: also --nproc-per-node)
+  python3 train.py BUNDLE_DIR [--reproduce | --continue | --full] [--epochs N] [--seeds LIST] [--data-root DIR]
+                   [--device cpu|cuda|mps] [--out FILE.json]
+  torchrun --nproc-per-node N train.py BUNDLE_DIR ...      (torch < 2: --nproc_per_node N)
 
 A bundle (written by `npm run train -- ... --save-bundle DIR`) holds run.json (config, loss hyperparameters,
 schedule, seed, class names and counts, data set id, subset and init hashes, the random-stream states at the end),
@@ -11,21 +11,9 @@ indices.json (training- and test-subset indices into the official data files' or
 step's subset positions, augmentation draws, lr, GCL noise and the app's loss), init.safetensors,
 model.safetensors and momentum.safetensors.
 
-Modes (every mode first checks the subset hash against the official files and the hash of init.safetensors):
-  (none)       train from init.safetensors for the run's epochs (or --epochs), drawing batches, augmentation and
-               GCL noise from the app's own seeded streams: the run as the app computes it
-  --reproduce  replay the recorded steps from init.safetensors (same images, order, augmentation, noise and lr per
-               step) and report each step's loss beside the app's
-  --continue   go on from model.safetensors + momentum.safetensors with the streams where the run left them, up to
-               --epochs N epochs in all (the lr schedule is that of an N-epoch run)
-
-Under torchrun (WORLD_SIZE > 1; gloo on CPU, nccl with --device cuda) every process draws the same global batch and
-takes every N-th image of it; BatchNorm statistics and the loss are reduced over the processes, so the steps equal
-the single-process ones (the global batch and the sampler are kept). The first process evaluates and writes --out.
-
---out writes the CLI's JSON schema (config, dataset, epochs[] with trainLoss, testAccuracy, per-class and group
-accuracy, confusion, ...). Needs only torch; safetensors is read and written by the codec below. Fashion-MNIST is
-read from the official IDX .gz files (default data root /usr/share/datasets/fashion-mnist).
+The bundle's own modes check the subset hash against the official files and the hash of init.safetensors'
+tensor data before they train. Needs only torch; safetensors is read and written by the codec below. Fashion-MNIST
+is read from the official IDX .gz files (default data root /usr/share/datasets/fashion-mnist).
 """
 import argparse
 import gzip
@@ -73,6 +61,14 @@ def load_safetensors(path):
         t = torch.frombuffer(raw, dtype=dtype) if raw else torch.empty(0, dtype=dtype)
         out[name] = t.reshape(e["shape"]).clone(memory_format=torch.contiguous_format)
     return out, meta
+
+
+def tensor_data_hash(path):
+    """sha256 of a safetensors file's tensor bytes (after the header, whose metadata holds a time stamp)."""
+    with open(path, "rb") as fh:
+        blob = fh.read()
+    (n,) = struct.unpack("<Q", blob[:8])
+    return hashlib.sha256(blob[8 + n :]).hexdigest()
 
 
 def save_safetensors(path, tensors, metadata=None):
@@ -683,46 +679,288 @@ def inference_scale(loss, params, head):
     return float(p["s"] if "s" in p else p.get("scale", 30))
 
 
+# ------------------------------------------------------------------------------------ subsets and inits from a seed
+# The app's own draws (src/core/data/longtail.ts, src/core/models/executor.ts), so a run for another seed is the run
+# the CLI's --seed gives: the same long-tail subset of the pool and the same initial weights.
+
+DEFAULT_N_MAX = 5000
+
+
+def counts_for(C, n_max, imbalance, profile, step_mu=0.5):
+    """Training count per class (head first): exponential ⌊n_max·(1/IF)^(i/(C−1))⌋, or the step profile."""
+    if profile == "exp":
+        return [n_max if C == 1 else math.floor(n_max * (1 / imbalance) ** (i / (C - 1.0))) for i in range(C)]
+    if profile == "step":
+        tail, low = math.floor(step_mu * C), math.floor(n_max / imbalance)
+        return [n_max if i < C - tail else low for i in range(C)]
+    raise SystemExit(f"long-tail profile '{profile}' cannot be redrawn here (exp or step)")
+
+
+def draw_long_tail(pool, labels, C, cfg, seed):
+    """(official indices, labels) of the app's long-tail draw from `pool` (official indices, ascending)."""
+    by_class = [[] for _ in range(C)]
+    for i, y in enumerate(labels):
+        by_class[y].append(i)
+    largest = max(len(m) for m in by_class)
+    n_max = min(DEFAULT_N_MAX, largest)
+    if cfg["profile"] == "asis":
+        counts = [min(len(m), n_max) for m in by_class]
+    else:
+        counts = counts_for(C, n_max, cfg["imbalance"], cfg["profile"], cfg.get("stepMu", 0.5))
+    for c in range(C):
+        if not 1 <= counts[c] <= len(by_class[c]):
+            raise SystemExit(f"the long-tail profile needs {counts[c]} images of class {c}; the pool holds {len(by_class[c])}")
+    rng = AppRng(seed=seed)
+    idx, lab = [], []
+    for c in range(C):
+        order = rng.fork(f"longtail-class-{c}").shuffle(list(by_class[c]))
+        idx += [pool[i] for i in order[: counts[c]]]
+        lab += [c] * counts[c]
+    return idx, lab
+
+
+def split_validation(idx, lab, fraction, rng):
+    """The training part of the app's validation split (per class a seeded share held out)."""
+    if not fraction > 0:
+        return idx, lab
+    held = set()
+    for c in sorted(set(lab)):
+        pos = [i for i, y in enumerate(lab) if y == c]
+        if len(pos) < 2:
+            continue
+        k = min(len(pos) - 1, max(1, math.floor(fraction * len(pos) + 0.5)))
+        held.update(rng.fork(f"class/{c}").shuffle(list(pos))[:k])
+    keep = [i for i in range(len(lab)) if i not in held]
+    return [idx[i] for i in keep], [lab[i] for i in keep]
+
+
+def _f32(values):
+    return torch.tensor(values, dtype=torch.float64).to(torch.float32)
+
+
+def init_from_seed(model, seed, head, linear_init="pytorch"):
+    """The app's initial weights for `seed` (each parameter drawn in tfjs layout from its own named stream)."""
+    root = AppRng(seed=seed).fork("init")
+    out = {}
+    for name, t in model.state_dict().items():
+        r = root.fork(f"init/{name}")
+        n = t.numel()
+        if name.endswith("num_batches_tracked") or name.endswith("running_mean"):
+            out[name] = torch.zeros_like(t)
+        elif name.endswith("running_var"):
+            out[name] = torch.ones_like(t)
+        elif t.dim() == 4:  # kaiming_normal_ fan_in, relu gain; drawn as [kh, kw, in, out]
+            o, i, kh, kw = t.shape
+            std = math.sqrt(2 / (kh * kw * i))
+            out[name] = _f32([r.normal() * std for _ in range(n)]).view(kh, kw, i, o).permute(3, 2, 0, 1).contiguous()
+        elif name == "linear.weight" and head == "cosine":  # [in, out], columns of unit norm
+            d, c = t.shape
+            w = _f32([r.next() * 2 - 1 for _ in range(n)]).double().view(d, c)
+            for j in range(c):
+                s = 0.0
+                for v in w[:, j].tolist():
+                    s += v * v
+                if s > 0:
+                    w[:, j] = w[:, j] / math.sqrt(s)
+            out[name] = w.float()
+        elif name.startswith("linear."):  # nn.Linear default U(±1/√D), drawn as [D, C]
+            D = 64
+            bound = 1 / math.sqrt(D)
+            v = _f32([(r.next() * 2 - 1) * bound for _ in range(n)])
+            out[name] = v.view(D, -1).t().contiguous() if t.dim() == 2 else v
+        elif name.endswith(".weight"):  # BatchNorm γ
+            out[name] = torch.ones_like(t)
+        else:  # BatchNorm β
+            out[name] = torch.zeros_like(t)
+    if linear_init == "kaiming" and head == "linear":
+        r = root.fork("init/linear.weight/kaiming")
+        C, D = out["linear.weight"].shape
+        std = math.sqrt(2 / D)
+        out["linear.weight"] = _f32([r.normal() * std for _ in range(C * D)]).view(D, C).t().contiguous()
+    return out
+
+
+def state_hash(state):
+    """sha256 of the tensor bytes as the app's safetensors file lays them out (wider element types first, else in
+    state-dict order): the bundle's initHash of the same weights."""
+    h = hashlib.sha256()
+    items = list(state.values())
+    for _, t in sorted(enumerate(items), key=lambda it: (-it[1].element_size(), it[0])):
+        h.update(t.detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()
+
+
+def full_config(cfg, epochs=None):
+    """The papers' protocol for the run's loss: ResNet-32, 200 epochs, the authors' recipe (src/core/train/recipe.ts)."""
+    c = dict(cfg)
+    loss = c["loss"]
+    c.update(
+        model="resnet32",
+        epochs=epochs or 200,
+        batchSize=128 if loss in ("ldam", "cbce") else 64,
+        lr=0.1,
+        momentum=0.9,
+        weightDecay=2e-4,
+        warmup=True,
+        schedule="auto",
+        augment=True,
+        hflip=True,
+        linearInit="kaiming",
+        headImages=None,
+        valFraction=0,
+        evalPerClass=None,
+    )
+    if loss == "fbl":
+        c["fblCurriculum"] = "official"
+    if loss == "gcl":
+        # the authors' GCL script mixes up (α = 1); this script does not replay mixup yet
+        print("--full: the authors' GCL recipe uses mixup (alpha 1); train.py trains without it", file=sys.stderr)
+    c["mixupAlpha"] = 0
+    return c
+
+
+# ------------------------------------------------------------------------------------------------------ main
+
+HELP = """
+modes (one of them; every mode reads the official data files from --data-root):
+  (none)          train from init.safetensors for the run's epochs (or --epochs) with the app's own seeded
+                  sampler, augmentation and GCL noise streams: the run as the app computes it
+  --reproduce     replay steps.json from init.safetensors (same images, order, augmentation, noise and lr per
+                  step); --out lists each step's loss beside the app's ("steps": [{loss, appLoss, relDiff}])
+  --continue      go on from model.safetensors + momentum.safetensors with the random streams where the run left
+                  them, up to --epochs N epochs in all (the lr schedule is that of an N-epoch run)
+  --seeds 1,2,3   one run per seed, each as the CLI's --seed S would train it: the long-tail subset redrawn from
+                  the bundle's pool (indices.json "pool"), the initial weights and the streams drawn from S
+  --full          the papers' protocol: the full long-tail profile of the official training set (n_max =
+                  min(5000, largest class), the run's imbalance factor and profile, balanced full test set),
+                  ResNet-32, 200 epochs (or --epochs), the authors' recipe for the run's loss (SGD 0.9, wd 2e-4,
+                  lr 0.1 with 5-epoch warm-up and the loss' step schedule, batch 64 / 128 for LDAM and CB-CE,
+                  crop + flip, kaiming linear head, FBL's official curriculum); init from the seed; combine with
+                  --seeds for several seeds. --print-config shows the configuration without training
+
+several processes (DistributedDataParallel; gloo on CPU, nccl with --device cuda):
+  torchrun --nproc-per-node N train.py BUNDLE_DIR [mode] ...    (torch < 2: --nproc_per_node N)
+  python3 -m torch.distributed.run --nproc-per-node N train.py BUNDLE_DIR ...
+  Every process draws the same global batch (the sampler's semantics kept: instance, class-balanced, CBEN) and
+  takes every N-th image of it; BatchNorm statistics and the loss are reduced over the processes, so the steps equal
+  the single-process ones. The first process evaluates and writes --out.
+
+--out FILE.json gets the CLI's schema (config, dataset, epochs[] with trainLoss, testAccuracy, per-class and group
+accuracy, confusion ...); with several seeds FILE-seedS.json per seed. The app's Export dialog opens it back
+("Open PyTorch results") and draws it beside the browser run.
+"""
+
+
+def parse_seeds(text):
+    try:
+        seeds = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise SystemExit(f"--seeds takes integers separated by commas, e.g. 1,2,3; got '{text}'")
+    if not seeds:
+        raise SystemExit("--seeds: no seed given")
+    return seeds
+
+
+def out_path(out, seed, several):
+    if not out or not several:
+        return out
+    stem, ext = os.path.splitext(out)
+    return f"{stem}-seed{seed}{ext or '.json'}"
+
+
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("bundle")
+    ap = argparse.ArgumentParser(description=__doc__, epilog=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("bundle", help="the bundle folder (run.json, indices.json, *.safetensors)")
     mode = ap.add_mutually_exclusive_group()
     mode.add_argument("--reproduce", action="store_true", help="replay the recorded run from init.safetensors")
     mode.add_argument("--continue", dest="cont", action="store_true", help="train further from model.safetensors")
-    ap.add_argument("--epochs", type=int, help="epochs in all (default: the run's); --reproduce: epochs replayed")
-    ap.add_argument("--data-root", help="folder of the official data files")
+    mode.add_argument("--full", action="store_true", help="the papers' protocol (full LT profile, ResNet-32, 200 epochs)")
+    ap.add_argument("--seeds", help="comma-separated seeds: one run each, subset and init redrawn per seed")
+    ap.add_argument("--epochs", type=int, help="epochs in all (default: the run's; --full: 200); --reproduce: epochs replayed")
+    ap.add_argument("--data-root", help="folder of the official data files (Fashion-MNIST: /usr/share/datasets/fashion-mnist)")
     ap.add_argument("--device", default="cpu", choices=["cpu", "cuda", "mps"])
-    ap.add_argument("--out", help="write the per-epoch results (JSON) there")
+    ap.add_argument("--out", help="write the per-epoch results (JSON, the CLI's schema) there")
+    ap.add_argument("--print-config", action="store_true", help="print the configuration each run would train, then exit")
     a = ap.parse_args(argv)
+    if a.seeds is not None and (a.reproduce or a.cont):
+        raise SystemExit("--seeds draws new runs: not with --reproduce or --continue")
 
     run, indices, steps = load_bundle(a.bundle)
-    cfg = run["config"]
+    seeds = parse_seeds(a.seeds) if a.seeds is not None else [None]
+    if a.print_config:
+        for s in seeds:
+            cfg = full_config(run["config"], a.epochs) if a.full else dict(run["config"])
+            if s is not None:
+                cfg["seed"] = s
+            print(json.dumps(cfg))
+        return
     world = int(os.environ.get("WORLD_SIZE", "1"))
-    rank = int(os.environ.get("RANK", "0"))
     if world > 1:
         dist.init_process_group("nccl" if a.device == "cuda" else "gloo")
         if a.device == "cuda":
             torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
+    data = load_official(run["dataset"]["id"], a.data_root)
+    for s in seeds:
+        result = train_run(a, run, indices, steps, data, s)
+        if result is None:  # not the first process
+            continue
+        text = json.dumps(result, indent=1)
+        path = out_path(a.out, s, len(seeds) > 1)
+        if path:
+            tmp = f"{path}.tmp-{os.getpid()}"
+            with open(tmp, "w") as fh:
+                fh.write(text)
+            os.replace(tmp, path)
+        else:
+            print(text)
+    if world > 1:
+        dist.destroy_process_group()
+
+
+def train_run(a, run, indices, steps, data, seed):
+    """One run of the chosen mode; `seed` None: the bundle's own seed, subset and init. The result (first process)."""
+    cfg = full_config(run["config"], a.epochs) if a.full else dict(run["config"])
+    redraw = a.full or seed is not None
+    if seed is not None:
+        cfg["seed"] = seed
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
     device = torch.device(a.device)
     torch.manual_seed(cfg["seed"])
-    tr_img, tr_lab, te_img, te_lab = load_official(run["dataset"]["id"], a.data_root)
-    train_idx = torch.tensor(indices["train"], dtype=torch.long)
+    tr_img, tr_lab, te_img, te_lab = data
+    C = len(run["dataset"]["counts"])
+    if a.full:  # the whole official training set is the pool
+        pool = list(range(len(tr_lab)))
+        idx, lab = draw_long_tail(pool, tr_lab.tolist(), C, cfg, cfg["seed"])
+        test_idx = torch.arange(len(te_lab))
+    elif seed is not None:
+        if "pool" not in indices:
+            raise SystemExit("--seeds: this bundle's indices.json has no 'pool' (written by an older app): re-export it")
+        pool = indices["pool"]
+        idx, lab = draw_long_tail(pool, tr_lab[torch.tensor(pool, dtype=torch.long)].tolist(), C, cfg, seed)
+        idx, lab = split_validation(idx, lab, cfg.get("valFraction") or 0, AppRng(seed=seed).fork("val"))
+        test_idx = torch.tensor(indices["test"], dtype=torch.long)
+    else:
+        idx = indices["train"]
+        test_idx = torch.tensor(indices["test"], dtype=torch.long)
+    train_idx = torch.tensor(idx, dtype=torch.long)
     x_train, y_train = tr_img[train_idx], tr_lab[train_idx]
     got = subset_hash(x_train, y_train)
-    if got != run["dataset"]["subsetHash"]:
+    if not redraw and got != run["dataset"]["subsetHash"]:
         raise SystemExit(f"subset hash {got} differs from the bundle's {run['dataset']['subsetHash']}: wrong data files?")
-    test_idx = torch.tensor(indices["test"], dtype=torch.long)
     x_test, y_test = te_img[test_idx], te_lab[test_idx]
-    counts = run["dataset"]["counts"]
-    C = len(counts)
+    counts = torch.bincount(y_train, minlength=C).tolist() if redraw else run["dataset"]["counts"]
     mean, std = run["dataset"]["mean"], run["dataset"]["std"]
     model = build_model(cfg["model"], cfg["head"], C, x_train.shape[-1])
     init_path = os.path.join(a.bundle, "init.safetensors")
-    with open(init_path, "rb") as fh:
-        init_hash = hashlib.sha256(fh.read()).hexdigest()
-    if run.get("initHash") and init_hash != run["initHash"]:
-        raise SystemExit(f"init.safetensors hash {init_hash} differs from the bundle's {run['initHash']}")
-    weights, _ = load_safetensors(os.path.join(a.bundle, "model.safetensors") if a.cont else init_path)
+    if redraw:
+        weights = init_from_seed(model, cfg["seed"], cfg["head"], cfg.get("linearInit", "pytorch"))
+        init_hash = state_hash(weights)
+    else:
+        init_hash = tensor_data_hash(init_path)
+        if run.get("initHash") and init_hash != run["initHash"]:
+            raise SystemExit(f"init.safetensors data hash {init_hash} differs from the bundle's {run['initHash']}")
+        weights, _ = load_safetensors(os.path.join(a.bundle, "model.safetensors") if a.cont else init_path)
     model.load_state_dict(weights, strict=True)
     model.to(device).train()
     ddp = None
@@ -739,7 +977,7 @@ def main(argv=None):
     opt = torch.optim.SGD(model.parameters(), lr=cfg["lr"], momentum=cfg["momentum"], weight_decay=cfg["weightDecay"])
     loss_id = cfg["loss"]
     params = run["lossParams"]
-    T = cfg["epochs"] if a.reproduce else (a.epochs or cfg["epochs"])
+    T = cfg["epochs"] if a.reproduce else (cfg["epochs"] if a.full else (a.epochs or cfg["epochs"]))
     schedule = cfg["schedule"] if cfg["schedule"] != "auto" else AUTO_SCHEDULE.get(loss_id, "step001")
 
     def form_at(epoch):
@@ -819,6 +1057,7 @@ def main(argv=None):
             "imagesPerSecond": len(y_train) / max(seconds, 1e-9),
             "engine": "pytorch",
         }
+
     if a.reproduce:
         if cfg.get("mixupAlpha"):
             raise SystemExit("--reproduce: runs with mixup are not recorded step by step yet")
@@ -881,17 +1120,15 @@ def main(argv=None):
                 correct += ok
             epochs_out.append(epoch_metrics(e, lsum / n, correct / n, last_lr))
 
-    if world > 1:
-        dist.destroy_process_group()
-        if rank != 0:
-            return
+    if rank != 0:
+        return None
     best = max(epochs_out, key=lambda m: m["testAccuracy"]) if epochs_out else None
     last = epochs_out[-1] if epochs_out else None
     result = {
         "tool": "long-tail-playground train.py",
         "version": 1,
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "mode": "reproduce" if a.reproduce else "continue" if a.cont else "train",
+        "mode": "reproduce" if a.reproduce else "continue" if a.cont else "full" if a.full else "seed" if seed is not None else "train",
         "config": cfg,
         "stage2Config": None,
         "backend": {"name": "pytorch", "reason": f"torch {torch.__version__} on {device}"},
@@ -922,14 +1159,7 @@ def main(argv=None):
     }
     if world > 1:
         result["worldSize"] = world
-    text = json.dumps(result, indent=1)
-    if a.out:
-        tmp = f"{a.out}.tmp-{os.getpid()}"
-        with open(tmp, "w") as fh:
-            fh.write(text)
-        os.replace(tmp, a.out)
-    else:
-        print(text)
+    return result
 
 
 if __name__ == "__main__":

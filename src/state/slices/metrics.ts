@@ -75,6 +75,11 @@ export interface MetricsSlice {
   pinRun(id: string): boolean;
   /** Unpins the current run, or removes a frozen earlier run. */
   unpinRun(id: string): void;
+  /**
+   * Adds a finished run from elsewhere (train.py's results) as the newest pinned run, with a label and colour of its
+   * own; false when MAX_PINNED runs are pinned already.
+   */
+  addPinnedRun(run: RunRecord): boolean;
   /** Puts back pinned runs (autosave resume); their ids and colours are kept unless they clash. */
   restoreRuns(runs: readonly RunRecord[], currentPinned?: boolean): void;
   clearArchive(): void;
@@ -227,6 +232,16 @@ export const createMetricsSlice: StateCreator<PlaygroundState, [], [], MetricsSl
       if (s.current?.id === id) return { current: { ...s.current, pinned: false } };
       return { archived: s.archived.filter((r) => r.id !== id) };
     }),
+  addPinnedRun: (run) => {
+    const s = get();
+    if (pinnedCount(s) >= MAX_PINNED) return false;
+    const shown = [...s.archived, ...(s.current ? [s.current] : [])];
+    const pinned = s.archived.filter((r) => r.pinned);
+    const added = { ...run, pinned: true, label: uniqueLabel(run.label, shown), color: freeColor(shown.map((r) => r.color)) };
+    // pinned runs first (oldest first), then the previous unpinned run
+    set({ archived: [...pinned, added, ...s.archived.filter((r) => !r.pinned)] });
+    return true;
+  },
   restoreRuns: (runs, currentPinned = false) =>
     set((s) => {
       const archived = s.archived.filter((r) => r.pinned);

@@ -1,0 +1,153 @@
+/**
+ * Export → "Run bundle for PyTorch" in Chromium: the zip holds the files of the CLI's `--save-bundle` for the same
+ * settings, byte for byte apart from the safetensors' `created` time stamps, plus train.py; and train.py replays
+ * the app's run from it (the same subset and init, the app's step losses) in python3-torch. Both train with tfjs on
+ * wasm (the app with ?backend=wasm, the CLI with --backend wasm), so even model.safetensors and the step losses agree
+ * to the bit.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { unzipSync } from 'fflate';
+import { describe, expect, it } from 'vitest';
+import { CI, POLL, e2eEnabled, openApp, useApp, waitPhase } from './harness';
+import { ROOT } from './dist';
+import { configToFlags } from '../../src/cli/flags';
+import type { TrainConfig } from '../../src/core/train/config';
+
+const RUN = e2eEnabled();
+const PY = '/usr/bin/python3';
+const hasTorch = spawnSync(PY, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
+// 2 epochs of a tiny ConvNet run with augmentation on (crops and flips are in the bundle's steps)
+const TINY = 'backend=wasm&nmax=40&if=10&batch=16&eval=2&log=1&model=convnet&loss=ce&head=linear&epochs=2&seed=3';
+
+/** The safetensors header's ISO `created` time replaced by a fixed one of the same length. */
+const withoutTime = (b: Uint8Array) =>
+  Buffer.from(
+    Buffer.from(b)
+      .toString('latin1')
+      .replace(/"created":"[^"]*"/, '"created":"0000-00-00T00:00:00.000Z"'),
+    'latin1',
+  );
+
+describe.runIf(RUN)('the PyTorch run bundle from the app', () => {
+  const app = useApp({ tmpPrefix: 'ltpg-bundle-' });
+
+  it('is the CLI bundle of the same settings, and train.py replays it', async () => {
+    const context = await app.browser.newContext({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
+    const page = await context.newPage();
+    const { errors } = await openApp(page, app.url, TINY, { ready: 180_000 });
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await waitPhase(page, ['stageDone'], 240_000);
+    await page.getByRole('button', { name: 'Export…' }).click();
+    const dialog = page.getByTestId('export-dialog');
+    await expect.poll(() => dialog.isVisible(), POLL).toBe(true);
+    const status = page.getByTestId('export-status');
+    const [dl] = await Promise.all([
+      page.waitForEvent('download', { timeout: 120_000 }).catch(async (e: unknown) => {
+        throw new Error(`no download; the dialog says: ${await status.textContent().catch(() => '?')} (${String(e)})`);
+      }),
+      dialog.getByTestId('export-bundle').click(),
+    ]);
+    const zipPath = join(app.tmp, dl.suggestedFilename());
+    await dl.saveAs(zipPath);
+    expect(dl.suggestedFilename()).toBe('ltpg-ce-convnet-s1-e2-bundle.zip');
+    // the commands name the unzipped folder
+    await expect
+      .poll(async () => (await dialog.getByTestId('bundle-command').first().textContent()) ?? '', POLL)
+      .toContain('ltpg-ce-convnet-s1-e2-bundle/train.py ltpg-ce-convnet-s1-e2-bundle --reproduce');
+    expect(errors).toEqual([]);
+
+    const files = unzipSync(readFileSync(zipPath));
+    const appDir = join(app.tmp, 'app');
+    const names: string[] = [];
+    for (const [path, bytes] of Object.entries(files)) {
+      const name = path.replace(/^ltpg-ce-convnet-s1-e2-bundle\//, '');
+      names.push(name);
+      mkdirSync(appDir, { recursive: true });
+      writeFileSync(join(appDir, name), bytes);
+    }
+    expect(names.sort()).toEqual(
+      ['indices.json', 'init.safetensors', 'model.safetensors', 'momentum.safetensors', 'run.json', 'steps.json', 'train.py'].sort(),
+    );
+    expect(readFileSync(join(appDir, 'train.py'), 'utf8')).toBe(readFileSync(join(ROOT, 'tools/pytorch/train.py'), 'utf8'));
+
+    // the CLI with the settings the app recorded
+    const run = JSON.parse(readFileSync(join(appDir, 'run.json'), 'utf8')) as { config: TrainConfig; steps: number };
+    expect(run.steps).toBeGreaterThan(0);
+    const cliDir = join(app.tmp, 'cli');
+    const cli = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/cli/train.ts',
+        ...configToFlags(run.config),
+        '--backend',
+        'wasm',
+        '--quiet',
+        '--out',
+        join(app.tmp, 'cli.json'),
+        '--save-bundle',
+        cliDir,
+      ],
+      { cwd: ROOT, encoding: 'utf8', timeout: 300_000 },
+    );
+    expect(cli.status, cli.stderr).toBe(0);
+    expect(readdirSync(cliDir).sort()).toEqual(names.sort());
+    for (const name of names) {
+      const a = readFileSync(join(appDir, name));
+      const b = readFileSync(join(cliDir, name));
+      if (name.endsWith('.safetensors')) expect(withoutTime(a).equals(withoutTime(b)), name).toBe(true);
+      else {
+        if (name.endsWith('.json')) expect(JSON.parse(a.toString('utf8')), name).toEqual(JSON.parse(b.toString('utf8')));
+        expect(a.toString('utf8'), name).toBe(b.toString('utf8'));
+      }
+    }
+
+    // train.py replays the app's run
+    if (hasTorch || CI) {
+      const out = join(app.tmp, 'py.json');
+      const py = spawnSync(PY, [join(appDir, 'train.py'), appDir, '--reproduce', '--out', out], { encoding: 'utf8', timeout: 300_000 });
+      expect(py.status, py.stderr).toBe(0);
+      const res = JSON.parse(readFileSync(out, 'utf8')) as {
+        steps: { step: number; loss: number; appLoss: number }[];
+        epochs: { trainLoss: number }[];
+        initHash: string;
+      };
+      expect(res.initHash).toBe((run as unknown as { initHash: string }).initHash);
+      expect(res.steps.length).toBe(run.steps);
+      const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+      // float32 in both engines: the first steps agree to 1e-4, later ones drift apart slowly (1e-3 by the end)
+      res.steps.forEach((s, i) => expect(rel(s.loss, s.appLoss), `step ${s.step}`).toBeLessThan(i < 10 ? 1e-4 : 1e-3));
+      // the app's epoch losses: the CLI's, whose steps.json is the app's byte for byte
+      const cliEpochs = (JSON.parse(readFileSync(join(app.tmp, 'cli.json'), 'utf8')) as { epochs: { trainLoss: number }[] }).epochs;
+      expect(res.epochs.length).toBe(cliEpochs.length);
+      res.epochs.forEach((e, i) => expect(rel(e.trainLoss, cliEpochs[i].trainLoss), `epoch ${i + 1}`).toBeLessThan(1e-3));
+
+      // "Open PyTorch results": train.py's --out drawn beside the browser run, pinned
+      await dialog.getByTestId('open-pytorch-results').setInputFiles(out);
+      await expect
+        .poll(async () => (await dialog.getByTestId('pytorch-results-status').textContent()) ?? '', POLL)
+        .toContain('Opened py.json: “PyTorch reproduce: ce convnet”, 2 epochs');
+      await dialog.getByRole('button', { name: 'Close', exact: true }).click();
+      await expect.poll(async () => (await page.getByTestId('pinned-count').textContent()) ?? '', POLL).toMatch(/^1 of \d+ pinned$/);
+      expect(await page.getByTestId('run-row').count()).toBe(2);
+      const loss = page.getByTestId('chart-loss');
+      const series = await loss.locator('.ltc-series path[data-series]').evaluateAll((ps) => ps.map((p) => p.getAttribute('data-series')));
+      expect(series.filter((x) => x?.endsWith('loss')).length).toBe(2);
+      expect((await loss.locator('.ltc-legend li').allTextContents()).some((x) => x.includes('PyTorch reproduce'))).toBe(true);
+      // a file that is not a results document is refused with its reason
+      await page.getByRole('button', { name: 'Export…' }).click();
+      const bad = join(app.tmp, 'not-results.json');
+      writeFileSync(bad, '{"epochs": 3}');
+      await dialog.getByTestId('open-pytorch-results').setInputFiles(bad);
+      await expect
+        .poll(async () => (await dialog.getByTestId('pytorch-results-status').textContent()) ?? '', POLL)
+        .toContain('not-results.json is not the JSON of train.py --out');
+      expect(await page.getByTestId('run-row').count()).toBe(2);
+      expect(errors).toEqual([]);
+    }
+    await context.close();
+  }, 600_000);
+});
