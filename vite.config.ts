@@ -1,7 +1,7 @@
 /// <reference types="vitest/config" />
 import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
-import { CONTENT_SECURITY_POLICY } from './src/csp.ts';
+import { CONTENT_SECURITY_POLICY, ISOLATION_HEADERS } from './src/csp.ts';
 import { packParts } from './src/cli/vite-pack-parts';
 import { previewEncoding } from './src/cli/vite-preview-encoding';
 
@@ -25,7 +25,9 @@ export default defineConfig({
     // fonts (KaTeX's) stay files: the CSP allows fonts from the page's origin only, not data: URLs
     assetsInlineLimit: (file) => (/\.(woff2?|ttf)$/.test(file) ? false : undefined),
   },
-  preview: { headers: { 'Content-Security-Policy': CONTENT_SECURITY_POLICY } },
+  // cross-origin isolated (threaded wasm); the dev server sends no CSP (its React refresh preamble is inline)
+  server: { headers: { ...ISOLATION_HEADERS } },
+  preview: { headers: { 'Content-Security-Policy': CONTENT_SECURITY_POLICY, ...ISOLATION_HEADERS } },
   test: {
     include: ['test/**/*.test.ts'],
     environment: 'node',

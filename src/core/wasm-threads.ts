@@ -1,0 +1,33 @@
+/**
+ * How many threads tfjs' wasm backend gets. Threads need SharedArrayBuffer, which a browser only grants a
+ * cross-origin-isolated page (COOP/COEP headers, or the service worker re-serving the page with them); tfjs' own
+ * default is half the cores, and beyond ~8 a small model's convolutions gain little while the page's other work
+ * (charts, the GPU probe) loses its cores.
+ */
+export const MAX_AUTO_THREADS = 8;
+export const MAX_THREADS = 16;
+
+export interface WasmThreadPlan {
+  /** Threads to ask tfjs for (1: the single-thread SIMD build). */
+  threads: number;
+  /** For the badge: "2 threads (set)", "one thread: the page is not cross-origin isolated …". */
+  why: string;
+}
+
+/**
+ * `asked`: the setting (undefined: automatic); `cores`: navigator.hardwareConcurrency; `isolated`: crossOriginIsolated
+ * of the worker that runs tfjs.
+ */
+export function planWasmThreads(asked: number | undefined, cores: number | undefined, isolated: boolean): WasmThreadPlan {
+  const auto = Math.max(1, Math.min(MAX_AUTO_THREADS, Math.floor(cores ?? 1) || 1));
+  const want = asked === undefined ? auto : Math.max(1, Math.min(MAX_THREADS, Math.floor(asked)));
+  const how = asked === undefined ? `automatic: ${cores ?? '?'} cores, at most ${MAX_AUTO_THREADS}` : 'set';
+  if (want === 1) return { threads: 1, why: `one thread (${how})` };
+  if (!isolated) {
+    return {
+      threads: 1,
+      why: 'one thread: the page is not cross-origin isolated (no COOP/COEP headers), so the browser gives no shared memory',
+    };
+  }
+  return { threads: want, why: `${want} threads (${how})` };
+}
