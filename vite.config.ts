@@ -4,6 +4,7 @@ import react from '@vitejs/plugin-react';
 import { CONTENT_SECURITY_POLICY, ISOLATION_HEADERS } from './src/csp.ts';
 import { packParts } from './src/cli/vite-pack-parts';
 import { previewEncoding } from './src/cli/vite-preview-encoding';
+import { wasmThreadsFix } from './src/cli/vite-wasm-threads';
 
 /** Writes the Content-Security-Policy into the built index.html (see src/csp.ts; not in dev, whose preamble is inline). */
 function cspMeta(): Plugin {
@@ -17,8 +18,9 @@ function cspMeta(): Plugin {
 }
 
 export default defineConfig({
-  plugins: [react(), packParts(), cspMeta(), previewEncoding()],
-  worker: { format: 'es' },
+  plugins: [react(), packParts(), cspMeta(), previewEncoding(), wasmThreadsFix()],
+  // tfjs runs in the workers, which Vite bundles with their own plugins
+  worker: { format: 'es', plugins: () => [wasmThreadsFix()] },
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 4000,

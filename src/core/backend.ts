@@ -84,7 +84,7 @@ async function loadBackendPackage(name: BackendName, opts: InitBackendOptions): 
 
 /** The wasm module starts once per worker: its thread count is the first plan's. */
 let wasmStarted = false;
-let wasmPlan: WasmThreadPlan = { threads: 1, why: 'one thread (Node: tfjs has no wasm threads there)' };
+let wasmPlan: WasmThreadPlan = { threads: 1, why: '1 thread (Node: tfjs has no wasm threads there)' };
 
 function wasmThreadPlan(asked: number | undefined): WasmThreadPlan {
   const g = globalThis as { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } };
@@ -100,9 +100,7 @@ async function wasmThreadsNow(): Promise<{ threads: number; why: string }> {
   return {
     threads,
     why:
-      threads === 1
-        ? `one thread: this browser's wasm has no threads (plan: ${wasmPlan.why})`
-        : `${threads} threads (plan: ${wasmPlan.why})`,
+      threads === 1 ? `1 thread: this browser's wasm has no threads (plan: ${wasmPlan.why})` : `${threads} threads (plan: ${wasmPlan.why})`,
   };
 }
 

@@ -5,12 +5,13 @@
  * (charts, the GPU probe) loses its cores.
  */
 export const MAX_AUTO_THREADS = 8;
-export const MAX_THREADS = 16;
+/** tfjs starts 8 pthread workers and never uses more. */
+export const MAX_THREADS = 8;
 
 export interface WasmThreadPlan {
   /** Threads to ask tfjs for (1: the single-thread SIMD build). */
   threads: number;
-  /** For the badge: "2 threads (set)", "one thread: the page is not cross-origin isolated …". */
+  /** For the badge: "2 threads (set)", "not cross-origin isolated: 1 thread (…)". */
   why: string;
 }
 
@@ -22,11 +23,11 @@ export function planWasmThreads(asked: number | undefined, cores: number | undef
   const auto = Math.max(1, Math.min(MAX_AUTO_THREADS, Math.floor(cores ?? 1) || 1));
   const want = asked === undefined ? auto : Math.max(1, Math.min(MAX_THREADS, Math.floor(asked)));
   const how = asked === undefined ? `automatic: ${cores ?? '?'} cores, at most ${MAX_AUTO_THREADS}` : 'set';
-  if (want === 1) return { threads: 1, why: `one thread (${how})` };
+  if (want === 1) return { threads: 1, why: `1 thread (${how})` };
   if (!isolated) {
     return {
       threads: 1,
-      why: 'one thread: the page is not cross-origin isolated (no COOP/COEP headers), so the browser gives no shared memory',
+      why: 'not cross-origin isolated: 1 thread (no COOP/COEP headers, so the browser gives no shared memory)',
     };
   }
   return { threads: want, why: `${want} threads (${how})` };

@@ -43,6 +43,9 @@ export function BackendBadge() {
     reason = backend.reason;
     short = /stopped/.test(backend.reason) ? 'measurement stopped' : /failed/.test(backend.reason) ? 'measurement failed' : short;
   }
+  // wasm: its threads and why that many (e.g. "not cross-origin isolated: 1 thread")
+  const wasm = backend.backend === 'wasm' ? backend.wasm : undefined;
+  if (wasm) reason = `${reason}; ${wasm.why}`;
   return (
     <span
       className={`badge badge-${backend.backend}`}
@@ -51,9 +54,11 @@ export function BackendBadge() {
       data-backend={backend.backend}
       data-engine={engine ?? ''}
       data-measuring={measuring ? measuring.state : ''}
+      data-wasm-threads={wasm?.threads ?? ''}
     >
       <strong>{backend.backend}</strong>
       {engine && <span className="badge-engine">{engine === 'fused' ? ' · fused' : ' · tfjs'}</span>}
+      {wasm && <span className="badge-threads">{` · ${wasm.threads} thread${wasm.threads === 1 ? '' : 's'}`}</span>}
       <span className="badge-reason">{short}</span>
     </span>
   );

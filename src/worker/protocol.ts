@@ -61,7 +61,7 @@ export interface InitResult {
   reason: string;
   tried: { name: BackendName; error: string }[];
   measured?: BackendMeasurement;
-  /** On wasm: the threads it runs with and why that many ("one thread: the page is not cross-origin isolated …"). */
+  /** On wasm: the threads it runs with and why that many ("not cross-origin isolated: 1 thread (…)"). */
   wasm?: { threads: number; why: string };
 }
 
