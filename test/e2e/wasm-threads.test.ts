@@ -70,6 +70,33 @@ describe.runIf(RUN)('threaded wasm on a cross-origin-isolated page (COOP/COEP he
     }
     console.log(`[e2e] wasm losses, 2 threads: ${threaded.join(', ')}; 1 thread: ${single.join(', ')}`);
   }, 420_000);
+  it('"Copy diagnostics" in the backend panel copies JSON with the adapter, the backend and why, isolation and the threads', async () => {
+    const context = await app.browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
+    const { page, errors } = await openApp(await context.newPage(), app.url, `${TINY}&threads=2`);
+    await page.getByRole('button', { name: 'Backend details' }).click();
+    const panel = page.getByTestId('backend-panel');
+    expect(await panel.getByTestId('backend-panel-threads').textContent()).toBe('2 threads (set)');
+    await panel.getByRole('button', { name: 'Copy diagnostics' }).click();
+    await expect.poll(async () => await panel.getByRole('status').textContent(), POLL).toBe('Copied to the clipboard.');
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    expect(copied).toBe(await panel.getByTestId('diagnostics-text').inputValue());
+    const d = JSON.parse(copied);
+    expect(d.format).toBe('ltpg-diagnostics-v1');
+    expect(d.build.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(d.browser.userAgent).toMatch(/Chrome\//);
+    // --enable-unsafe-webgpu: SwiftShader's adapter, with its limits and the three features named
+    expect(d.webgpu.limits.maxBufferSize).toBeGreaterThan(0);
+    expect(Array.isArray(d.webgpu.features)).toBe(true);
+    expect(Object.keys(d.webgpu.keyFeatures).sort()).toEqual(['shader-f16', 'subgroups', 'timestamp-query']);
+    expect(typeof d.webgpu.info.vendor).toBe('string');
+    expect(d.backend).toMatchObject({ choice: 'wasm', running: 'wasm', engine: 'tfjs' });
+    expect(d.backend.reason).toMatch(/wasm/);
+    expect(d).toHaveProperty('selfCheck', null);
+    expect(d.crossOriginIsolated).toBe(true);
+    expect(d.wasm).toEqual({ threads: 2, why: '2 threads (set)' });
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 240_000);
 });
 
 describe.runIf(RUN)('threaded wasm on a host without COOP/COEP headers', () => {
