@@ -16,7 +16,7 @@ export function BackendPanelButton() {
         type="button"
         className="backend-panel-toggle"
         aria-expanded={open}
-        aria-controls="backend-panel"
+        aria-controls={open ? 'backend-panel' : undefined}
         onClick={() => setOpen((o) => !o)}
         data-testid="backend-panel-toggle"
       >
