@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
 import { launchChromium } from './browser';
 import { productionBuild } from './dist';
 import { POLL, e2eEnabled, openApp, stepOf, useApp, waitPhase } from './harness';
@@ -94,6 +95,9 @@ describe.runIf(RUN)('threaded wasm on a cross-origin-isolated page (COOP/COEP he
     expect(d).toHaveProperty('selfCheck', null);
     expect(d.crossOriginIsolated).toBe(true);
     expect(d.wasm).toEqual({ threads: 2, why: '2 threads (set)' });
+    // the open panel (with the JSON shown) has no serious or critical accessibility problem
+    const axe = await new AxeBuilder({ page }).include('[data-testid=backend-panel]').analyze();
+    expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
     expect(errors).toEqual([]);
     await context.close();
   }, 240_000);
