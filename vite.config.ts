@@ -19,8 +19,9 @@ function cspMeta(): Plugin {
 
 export default defineConfig({
   plugins: [react(), packParts(), cspMeta(), previewEncoding(), wasmThreadsFix()],
-  // tfjs runs in the workers, which Vite bundles with their own plugins
+  // tfjs runs in the workers, which Vite bundles with their own plugins; the dev server pre-bundles it
   worker: { format: 'es', plugins: () => [wasmThreadsFix()] },
+  optimizeDeps: { rolldownOptions: { plugins: [wasmThreadsFix()] } },
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 4000,
