@@ -70,9 +70,9 @@ function freeze(s: Settings): Settings {
 }
 
 /** Settings from plain data (copied and frozen). */
-export function makeSettings(config: TrainConfig | SettingsConfig, backend: BackendChoice): Settings {
+export function makeSettings(config: TrainConfig | SettingsConfig, backend: BackendChoice, threads?: number): Settings {
   const c = structuredClone(config) as TrainConfig;
-  return freeze({ config: c, backend });
+  return freeze({ config: c, backend, ...(threads === undefined ? {} : { threads }) });
 }
 
 /**

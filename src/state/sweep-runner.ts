@@ -104,7 +104,7 @@ export class SweepRunner {
         if (this.cancelled) return await finish('cancelled');
         this.set({ ...this.status!, index: i });
         const spec = plan.runs[i];
-        const settings = makeSettings(withSweepValue(trainConfigOf(base), plan.param.id, spec.value), base.backend);
+        const settings = makeSettings(withSweepValue(trainConfigOf(base), plan.param.id, spec.value), base.backend, base.threads);
         const r = await this.trainOne(settings);
         if (r === 'cancelled') return await finish('cancelled');
         if (r !== 'ok')

@@ -71,6 +71,23 @@ describe.runIf(RUN)('threaded wasm on a cross-origin-isolated page (COOP/COEP he
     }
     console.log(`[e2e] wasm losses, 2 threads: ${threaded.join(', ')}; 1 thread: ${single.join(', ')}`);
   }, 420_000);
+  it('the WASM threads setting restarts the worker with the new count (and the URL keeps it)', async () => {
+    const { page, errors } = await openApp(app.browser, app.url, `${TINY}&threads=2`);
+    expect(Number(await badgeOf(page).getAttribute('data-wasm-threads'))).toBe(2);
+    await page.getByLabel('WASM threads').selectOption('1');
+    await expect.poll(async () => Number(await badgeOf(page).getAttribute('data-wasm-threads')), POLL).toBe(1);
+    await waitPhase(page, ['ready'], 120_000);
+    expect(await badgeOf(page).getAttribute('aria-label')).toMatch(/1 thread \(set\)/);
+    await expect.poll(() => new URL(page.url()).searchParams.get('threads'), POLL).toBe('1');
+    await page.getByLabel('WASM threads').selectOption('auto');
+    await expect.poll(async () => await badgeOf(page).getAttribute('aria-label'), POLL).toMatch(/threads? \(automatic: \d+ cores/);
+    await expect.poll(() => new URL(page.url()).searchParams.get('threads'), POLL).toBe('auto');
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await waitPhase(page, ['stageDone'], 180_000);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 300_000);
+
   it('"Copy diagnostics" in the backend panel copies JSON with the adapter, the backend and why, isolation and the threads', async () => {
     const context = await app.browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
     const { page, errors } = await openApp(await context.newPage(), app.url, `${TINY}&threads=2`);
