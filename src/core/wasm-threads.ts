@@ -1,8 +1,9 @@
 /**
  * How many threads tfjs' wasm backend gets. Threads need SharedArrayBuffer, which a browser only grants a
- * cross-origin-isolated page (COOP/COEP headers, or the service worker re-serving the page with them); tfjs' own
- * default is half the cores, and beyond ~8 a small model's convolutions gain little while the page's other work
- * (charts, the GPU probe) loses its cores.
+ * cross-origin-isolated page (COOP/COEP headers, or the service worker re-serving the page with them). The calling
+ * thread works in XNNPACK's pool too, so N threads occupy N cores: the automatic count keeps one core for the page
+ * (charts must stay within their main-thread budget; on a loaded 2-core machine 2 threads were slower than 1), and
+ * beyond ~8 a small model's convolutions gain little.
  */
 export const MAX_AUTO_THREADS = 8;
 /** tfjs starts 8 pthread workers and never uses more. */
@@ -20,9 +21,9 @@ export interface WasmThreadPlan {
  * of the worker that runs tfjs.
  */
 export function planWasmThreads(asked: number | undefined, cores: number | undefined, isolated: boolean): WasmThreadPlan {
-  const auto = Math.max(1, Math.min(MAX_AUTO_THREADS, Math.floor(cores ?? 1) || 1));
+  const auto = Math.max(1, Math.min(MAX_AUTO_THREADS, (Math.floor(cores ?? 1) || 1) - 1));
   const want = asked === undefined ? auto : Math.max(1, Math.min(MAX_THREADS, Math.floor(asked)));
-  const how = asked === undefined ? `automatic: ${cores ?? '?'} cores, at most ${MAX_AUTO_THREADS}` : 'set';
+  const how = asked === undefined ? `automatic: ${cores ?? '?'} cores, one kept for the page, at most ${MAX_AUTO_THREADS}` : 'set';
   if (want === 1) return { threads: 1, why: `1 thread (${how})` };
   if (!isolated) {
     return {

@@ -250,7 +250,10 @@ function ModelSection() {
         <SelectField<string>
           label="WASM threads"
           value={threads === undefined ? 'auto' : String(threads)}
-          options={['auto', '1', '2', '4', '8'].map((v) => ({ value: v, label: v === 'auto' ? 'Auto (the cores, at most 8)' : v }))}
+          options={['auto', '1', '2', '4', '8'].map((v) => ({
+            value: v,
+            label: v === 'auto' ? 'Auto (the cores less one, at most 8)' : v,
+          }))}
           help="Threads of the WebAssembly backend (more than one needs a cross-origin-isolated page: the backend badge says how many run and why); changing it restarts the worker."
           onCommit={(v) => change({ threads: v === 'auto' ? 'auto' : Number(v) })}
           testId="field-threads"

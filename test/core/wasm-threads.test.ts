@@ -2,8 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { MAX_AUTO_THREADS, MAX_THREADS, planWasmThreads } from '../../src/core/wasm-threads';
 
 describe('planWasmThreads', () => {
-  it('automatic: the cores, at most MAX_AUTO_THREADS, on an isolated page', () => {
-    expect(planWasmThreads(undefined, 2, true)).toEqual({ threads: 2, why: `2 threads (automatic: 2 cores, at most ${MAX_AUTO_THREADS})` });
+  it('automatic: the cores less one (for the page), at most MAX_AUTO_THREADS, on an isolated page', () => {
+    expect(planWasmThreads(undefined, 4, true)).toEqual({
+      threads: 3,
+      why: `3 threads (automatic: 4 cores, one kept for the page, at most ${MAX_AUTO_THREADS})`,
+    });
+    expect(planWasmThreads(undefined, 2, true).threads).toBe(1);
     expect(planWasmThreads(undefined, 32, true).threads).toBe(MAX_AUTO_THREADS);
     expect(planWasmThreads(undefined, undefined, true).threads).toBe(1);
     expect(planWasmThreads(undefined, 1, true).why).toMatch(/^1 thread \(automatic/);
