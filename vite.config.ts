@@ -1,9 +1,10 @@
 /// <reference types="vitest/config" />
 import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
-import { CONTENT_SECURITY_POLICY } from './src/csp.ts';
+import { CONTENT_SECURITY_POLICY, ISOLATION_HEADERS } from './src/csp.ts';
 import { packParts } from './src/cli/vite-pack-parts';
 import { previewEncoding } from './src/cli/vite-preview-encoding';
+import { wasmThreadsFix } from './src/cli/vite-wasm-threads';
 
 /** Writes the Content-Security-Policy into the built index.html (see src/csp.ts; not in dev, whose preamble is inline). */
 function cspMeta(): Plugin {
@@ -17,15 +18,19 @@ function cspMeta(): Plugin {
 }
 
 export default defineConfig({
-  plugins: [react(), packParts(), cspMeta(), previewEncoding()],
-  worker: { format: 'es' },
+  plugins: [react(), packParts(), cspMeta(), previewEncoding(), wasmThreadsFix()],
+  // tfjs runs in the workers, which Vite bundles with their own plugins; the dev server pre-bundles it
+  worker: { format: 'es', plugins: () => [wasmThreadsFix()] },
+  optimizeDeps: { rolldownOptions: { plugins: [wasmThreadsFix()] } },
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 4000,
     // fonts (KaTeX's) stay files: the CSP allows fonts from the page's origin only, not data: URLs
     assetsInlineLimit: (file) => (/\.(woff2?|ttf)$/.test(file) ? false : undefined),
   },
-  preview: { headers: { 'Content-Security-Policy': CONTENT_SECURITY_POLICY } },
+  // cross-origin isolated (threaded wasm); the dev server sends no CSP (its React refresh preamble is inline)
+  server: { headers: { ...ISOLATION_HEADERS } },
+  preview: { headers: { 'Content-Security-Policy': CONTENT_SECURITY_POLICY, ...ISOLATION_HEADERS } },
   test: {
     include: ['test/**/*.test.ts'],
     environment: 'node',

@@ -6,10 +6,21 @@
  *  - /assets/ (hashed, immutable: scripts, styles, wasm): cache first;
  *  - /data/: not touched (the training worker's own cache);
  *  - 'precache' message (posted by the page once it is ready, so it does not compete with the first download):
- *    caches every file of the build listed in sw-assets.json.
+ *    caches every file of the build listed in sw-assets.json;
+ *  - the page and /assets/ (its workers' scripts among them) are served with COOP/COEP, so a static host that cannot
+ *    set headers still gets a cross-origin-isolated page (threaded wasm) from the second load on (src/csp.ts).
  */
 const APP_CACHE = 'ltpg-app-v1';
 const scopeUrl = () => new URL('./', self.registration.scope).href;
+
+/** `res` with the cross-origin isolation headers (same values as ISOLATION_HEADERS in src/csp.ts). */
+function isolated(res) {
+  if (!res || res.status === 0) return res; // opaque or an error: nothing to add
+  const headers = new Headers(res.headers);
+  headers.set('Cross-Origin-Opener-Policy', 'same-origin');
+  headers.set('Cross-Origin-Embedder-Policy', 'require-corp');
+  return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+}
 
 self.addEventListener('install', () => self.skipWaiting());
 
@@ -60,24 +71,27 @@ self.addEventListener('fetch', (event) => {
             const copy = res.clone();
             void caches.open(APP_CACHE).then((c) => c.put(scopeUrl(), copy));
           }
-          return res;
+          return isolated(res);
         })
-        .catch(async () => (await caches.match(scopeUrl())) || Response.error()),
+        .catch(async () => isolated(await caches.match(scopeUrl())) || Response.error()),
     );
     return;
   }
   if (!url.pathname.includes('/assets/')) return;
   event.respondWith(
-    caches.match(req).then(
-      (hit) =>
-        hit ||
-        fetch(req).then((res) => {
-          if (res.ok) {
-            const copy = res.clone();
-            void caches.open(APP_CACHE).then((c) => c.put(req, copy));
-          }
-          return res;
-        }),
-    ),
+    caches
+      .match(req)
+      .then(
+        (hit) =>
+          hit ||
+          fetch(req).then((res) => {
+            if (res.ok) {
+              const copy = res.clone();
+              void caches.open(APP_CACHE).then((c) => c.put(req, copy));
+            }
+            return res;
+          }),
+      )
+      .then(isolated),
   );
 });

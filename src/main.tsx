@@ -8,6 +8,7 @@ import { IdbAutosaveStorage } from './state/autosave-idb';
 import { Tabs } from './state/tabs';
 import { describeProblems, parseSettings, serialiseUrl, withHide } from './state/url-schema';
 import { lessonFor, withLesson } from './state/lesson';
+import { askWasmThreads } from './worker/wasm-threads-ask';
 import './ui/styles.css';
 
 const root = document.getElementById('root');
@@ -15,6 +16,11 @@ if (!root) throw new Error('index.html has no #root element');
 
 const { settings, problems, hidden } = parseSettings(window.location.search);
 const store = createPlaygroundStore(settings);
+// the wasm thread setting, for every worker this page starts (a running wasm module keeps its count: see the badge)
+askWasmThreads(settings.threads);
+store.subscribe((s, prev) => {
+  if (s.settings.threads !== prev.settings.threads) askWasmThreads(s.settings.threads);
+});
 // a classroom link's hidden controls (hide=…); they stay in every URL the page writes until "Show all controls"
 store.getState().setHidden(hidden);
 if (problems.length) {
@@ -62,6 +68,7 @@ if (import.meta.env.PROD && 'serviceWorker' in navigator) {
     .register(`${import.meta.env.BASE_URL}sw.js`)
     .then(() => navigator.serviceWorker.ready)
     .then((reg) => {
+      if (reloadForIsolation()) return;
       const post = () => reg.active?.postMessage('precache');
       if (store.getState().phase === 'ready') post();
       else {
@@ -73,6 +80,28 @@ if (import.meta.env.PROD && 'serviceWorker' in navigator) {
       }
     })
     .catch(() => undefined); // no service worker (private mode, file://): online only
+}
+
+/**
+ * A host without COOP/COEP headers: the service worker adds them (public/sw.js), but only to pages it serves, so a
+ * page it did not serve reloads once through it while nothing is trained yet — threaded wasm from then on. Once per
+ * tab session: a browser that still does not isolate stays on one thread (the backend badge says why).
+ */
+function reloadForIsolation(): boolean {
+  if (window.crossOriginIsolated || !window.isSecureContext) return false;
+  const phase = store.getState().phase;
+  if (phase !== 'starting' && phase !== 'loading' && phase !== 'ready') return false;
+  try {
+    const key = 'ltpg:isolation-reload';
+    if (sessionStorage.getItem(key)) return false;
+    sessionStorage.setItem(key, '1');
+  } catch {
+    return false; // no session storage: no way to stop after one try
+  }
+  const reload = () => window.location.reload();
+  if (navigator.serviceWorker.controller) reload();
+  else navigator.serviceWorker.addEventListener('controllerchange', reload, { once: true });
+  return true;
 }
 
 createRoot(root).render(

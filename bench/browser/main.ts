@@ -12,6 +12,7 @@ interface PageResult extends Partial<BenchStepResult> {
   init?: string;
   adapter?: Record<string, unknown>;
   timestampQuery?: boolean | null;
+  wasmThreads?: number;
 }
 
 async function adapterInfo(): Promise<Record<string, unknown> | undefined> {
@@ -39,9 +40,9 @@ function webglInfo(): Record<string, unknown> | undefined {
   }
 }
 
-async function run(backend: BackendName, plan: StepPlan): Promise<PageResult> {
+async function run(backend: BackendName, plan: StepPlan, wasmThreads = 1): Promise<PageResult> {
   try {
-    const init = await initBackend({ order: [backend], wasmPaths: new URL('./wasm/', location.href).href });
+    const init = await initBackend({ order: [backend], wasmPaths: new URL('./wasm/', location.href).href, wasmThreads });
     let timing: string | undefined;
     let undo: (() => void) | null = null;
     let timestampQuery: boolean | null = null;
@@ -62,7 +63,7 @@ async function run(backend: BackendName, plan: StepPlan): Promise<PageResult> {
     const r = await benchStep(plan, () => timing!);
     undo?.();
     const adapter = backend === 'webgpu' ? await adapterInfo() : backend === 'webgl' ? webglInfo() : undefined;
-    return { ok: true, ...r, init: init.reason, adapter, timestampQuery };
+    return { ok: true, ...r, init: init.reason, adapter, timestampQuery, wasmThreads: init.wasm?.threads };
   } catch (e) {
     return { ok: false, error: e instanceof Error ? `${e.message}` : String(e) };
   }

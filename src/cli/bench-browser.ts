@@ -10,6 +10,7 @@ import { extname, join, normalize, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { BackendName } from '../core/backend';
 import type { StepPlan, BenchStepResult } from './bench-step';
+import { patchThreadedModule } from './vite-wasm-threads';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
@@ -88,6 +89,18 @@ export async function buildBenchPage(): Promise<string> {
     // Node-only dynamic imports in src/core/backend.ts are guarded and never run in the page
     external: ['node:*', 'webgpu'],
     define: { 'process.env.NODE_ENV': '"production"' },
+    // the app build's change to tfjs' threaded module (src/cli/vite-wasm-threads.ts): threads past half the cores
+    plugins: [
+      {
+        name: 'wasm-threads',
+        setup(b) {
+          b.onLoad({ filter: /tfjs-backend-wasm-threaded-simd\.js$/ }, (args) => ({
+            contents: patchThreadedModule(readFileSync(args.path, 'utf8')),
+            loader: 'js',
+          }));
+        },
+      },
+    ],
   });
   copyFileSync(resolve('bench/browser/index.html'), join(out, 'index.html'));
   const wasmDir = resolve('node_modules/@tensorflow/tfjs-backend-wasm/dist');
@@ -130,6 +143,8 @@ export interface BrowserRun {
   plans: StepPlan[];
   /** Wall-clock limit for this backend's page (ms). */
   timeoutMs: number;
+  /** wasm: the threads asked for (the page is cross-origin isolated); default 1. */
+  wasmThreads?: number;
 }
 
 export type BrowserResult = Partial<BenchStepResult> & {
@@ -139,6 +154,8 @@ export type BrowserResult = Partial<BenchStepResult> & {
   adapter?: unknown;
   timestampQuery?: boolean | null;
   backend: string;
+  /** wasm: the threads tfjs ran with. */
+  wasmThreads?: number;
 };
 
 /** Runs each backend's plans in its own fresh page. */
@@ -180,8 +197,9 @@ export async function runBrowserBench(
         const t0 = Date.now();
         const res = await Promise.race([
           page.evaluate(
-            ([b, p]) => (window as unknown as { ltpBench: { run(b: string, p: unknown): Promise<unknown> } }).ltpBench.run(b, p),
-            [r.backend, plan] as const,
+            ([b, p, t]) =>
+              (window as unknown as { ltpBench: { run(b: string, p: unknown, t: number): Promise<unknown> } }).ltpBench.run(b, p, t),
+            [r.backend, plan, r.wasmThreads ?? 1] as const,
           ) as Promise<BrowserResult>,
           new Promise<BrowserResult>((ok) =>
             setTimeout(() => ok({ ok: false, backend: r.backend, error: `timed out after ${Math.round(left / 1000)} s` }), left),
@@ -191,7 +209,7 @@ export async function runBrowserBench(
         if (!res.ok && consoleLines.length) row.error = `${row.error} | console: ${consoleLines.slice(-3).join(' | ')}`;
         results.push(row);
         log(
-          `browser ${r.backend} ${plan.model}/b${plan.batch}/${plan.input.join('x')}/${plan.loss}: ${res.ok ? `${res.medianMs?.toFixed(1)} ms/step` : res.error} (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
+          `browser ${r.backend}${r.backend === 'wasm' ? ` (${res.wasmThreads ?? '?'} thr)` : ''} ${plan.model}/b${plan.batch}/${plan.input.join('x')}/${plan.loss}: ${res.ok ? `${res.medianMs?.toFixed(1)} ms/step` : res.error} (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
         );
         if (!res.ok && /timed out/.test(res.error ?? '')) break;
       }

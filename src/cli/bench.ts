@@ -99,6 +99,8 @@ export function makePlan(a: BenchArgs): Plan {
     dawn = [{ ...SMALL, steps: 1, warmup: 0 }];
     browser = [
       { backend: 'wasm', plans: [{ ...SMALL, steps: 4, warmup: 1, profile: true }], timeoutMs: 30_000 },
+      // threaded wasm (the page is cross-origin isolated): 2 threads, beside PyTorch at 2 threads
+      { backend: 'wasm', wasmThreads: 2, plans: [{ ...SMALL, steps: 4, warmup: 1 }], timeoutMs: 30_000 },
       { backend: 'cpu', plans: [{ ...SMALL, steps: 2, warmup: 0, budgetMs: 10_000 }], timeoutMs: 30_000 },
       { backend: 'webgl', plans: [{ ...SMALL, steps: 1, warmup: 0 }], timeoutMs: 45_000 },
       // first (compile) step + one profiled step only (the timed software-WebGPU step is Node Dawn's)
@@ -135,6 +137,16 @@ export function makePlan(a: BenchArgs): Plan {
         ],
         timeoutMs: 240_000,
       },
+      {
+        backend: 'wasm',
+        wasmThreads: 2,
+        plans: [
+          bp(SMALL, 8, false),
+          bp(cfg('resnet8', 64, [28, 28, 1], 'ce'), 6, false),
+          bp(cfg('resnet32', 128, [32, 32, 3], 'ce'), 2, false),
+        ],
+        timeoutMs: 240_000,
+      },
       { backend: 'cpu', plans: [bp(SMALL, 3), bp(cfg('resnet8', 64, [28, 28, 1], 'ce'), 2)], timeoutMs: 120_000 },
       {
         backend: 'webgl',
@@ -156,7 +168,11 @@ export function makePlan(a: BenchArgs): Plan {
     }
     // the headline config also with every other thread count asked for
     const head = a.mode === 'dry' ? torchCfgs[0] : cfg('resnet8', 64, [28, 28, 1], 'ce');
-    for (const th of a.torchThreads.slice(1)) if (head) torch.push({ ...head, steps: 5, warmup: 1, threads: th });
+    for (const th of a.torchThreads.slice(1)) {
+      if (head) torch.push({ ...head, steps: 5, warmup: 1, threads: th });
+      // beside the threaded wasm rows
+      if (a.mode !== 'dry') torch.push({ ...SMALL, steps: 5, warmup: 1, threads: th });
+    }
   }
   return {
     node,
@@ -349,20 +365,25 @@ export interface Row {
 const mb = (b: number | undefined) => (b === undefined || b < 0 ? '?' : `${(b / 2 ** 20).toFixed(1)} MB`);
 
 export function tableRows(report: BenchReport): Row[] {
+  // PyTorch by thread count and config: a row is compared with PyTorch at its own thread count (default the first)
   const torch = new Map<string, number>();
   for (const t of report.torch.results)
-    if (typeof t.medianMs === 'number' && t.threads === report.torch.threads[0])
-      torch.set(configKey(t as unknown as StepConfig), t.medianMs);
+    if (typeof t.medianMs === 'number') torch.set(`${t.threads as number}|${configKey(t as unknown as StepConfig)}`, t.medianMs);
   const rows: Row[] = [];
-  const push = (where: Row['where'], r: Partial<BenchStepResult> & { backend?: string; error?: string; ok?: boolean }, note = '') => {
+  const push = (
+    where: Row['where'],
+    r: Partial<BenchStepResult> & { backend?: string; error?: string; ok?: boolean; wasmThreads?: number },
+    note = '',
+  ) => {
     const key = configKey(r as StepConfig);
+    const threads = r.wasmThreads ?? report.torch.threads[0];
     const ok = typeof r.medianMs === 'number' && Number.isFinite(r.medianMs) && !r.error;
     if (!ok && !r.error && r.profile)
       note = `${note ? `${note}; ` : ''}no timed step in this mode — the profiled step took ${r.profile.wallMs.toFixed(0)} ms wall`;
-    const tm = torch.get(key);
+    const tm = torch.get(`${threads}|${key}`);
     rows.push({
       where,
-      backend: r.backend ?? '?',
+      backend: r.wasmThreads && r.wasmThreads > 1 ? `${r.backend ?? '?'} (${r.wasmThreads} thr)` : (r.backend ?? '?'),
       config: key,
       medianMs: ok ? r.medianMs! : null,
       imgPerSec: ok ? r.imgPerSec! : null,
@@ -471,7 +492,8 @@ const USAGE = `Usage: npm run bench -- [--quick | --dry] [options]
   --executor-only    only the fused WebGPU executor rows vs the tfjs WebGPU path (dispatches, overhead floor, real shapes)
   --no-torch  --no-browser  --no-ui  --no-dawn  --no-executor (no executor rows and no trainer-level fused vs tfjs rows)
   --backends LIST    Node backends among wasm,cpu (default both)
-  --torch-threads L  PyTorch thread counts, the first one for the ratios (default 1,2 full; 1 quick/dry)
+  --torch-threads L  PyTorch thread counts, the first one for the ratios (default 1,2; 1 dry); threaded wasm rows
+                     are compared with PyTorch at their own thread count
   --ui-seconds N     how long to watch the app train (default 6 quick, 20 full)
   --app-dir DIR      an existing vite build to measure instead of building one
   --out DIR          results folder (default results/bench)
@@ -521,7 +543,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       process.exit(2);
     }
   }
-  const threads = (v['torch-threads'] ?? (mode === 'full' ? '1,2' : '1')).split(',').map(Number);
+  const threads = (v['torch-threads'] ?? (mode === 'dry' ? '1' : '1,2')).split(',').map(Number);
   if (threads.some((t) => !Number.isInteger(t) || t < 1)) {
     process.stderr.write('error: --torch-threads takes positive integers\n');
     process.exit(2);

@@ -143,6 +143,8 @@ export async function probeBackends(
   opts: {
     budgetMs?: number;
     wasmPaths?: string;
+    /** wasm threads asked for (undefined: automatic): timed as the training will run. */
+    wasmThreads?: number;
     onMeasure?: (name: BackendName, software: string | null) => void;
     onTimed?: (t: BackendTiming) => void;
   } = {},
@@ -165,7 +167,7 @@ export async function probeBackends(
     const left = Math.max(1000, budget - (now() - start));
     opts.onMeasure?.(name, software || null);
     try {
-      await initBackend({ order: [name], wasmPaths: opts.wasmPaths });
+      await initBackend({ order: [name], wasmPaths: opts.wasmPaths, wasmThreads: opts.wasmThreads });
       const ms = await timeStep(spec, left);
       record(ms === null ? { name, ms: null, over: left, software: software || null } : { name, ms, software: software || null });
     } catch (e) {

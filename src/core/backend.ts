@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerFastKernels } from './kernels/index';
+import { planWasmThreads, type WasmThreadPlan } from './wasm-threads';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
@@ -14,12 +15,16 @@ export interface InitBackendOptions {
   order?: BackendName[];
   /** Folder (URL prefix ending in '/') the wasm binaries are served from, for setWasmPaths. */
   wasmPaths?: string;
+  /** wasm threads asked for (undefined: automatic, see ./wasm-threads.ts); browsers only, tfjs has none in Node. */
+  wasmThreads?: number;
 }
 
 export interface InitBackendResult {
   name: BackendName;
   reason: string;
   tried: { name: BackendName; error: string }[];
+  /** On wasm: the threads tfjs runs with and why that many. */
+  wasm?: { threads: number; why: string };
 }
 
 export const DEFAULT_BACKEND_ORDER: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
@@ -66,13 +71,37 @@ async function loadBackendPackage(name: BackendName, opts: InitBackendOptions): 
     await import('@tensorflow/tfjs-backend-webgpu');
   } else if (name === 'wasm') {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    if (isBrowserLike()) {
-      // Threads hang on cross-origin-isolated pages (Vite dev server); the SIMD single-thread build is used.
-      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    if (isBrowserLike() && !wasmStarted) {
+      wasmPlan = wasmThreadPlan(opts.wasmThreads);
+      // tfjs' own test finds SharedArrayBuffer; one thread takes the single-thread SIMD build (no pthread workers)
+      if (wasmPlan.threads === 1) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+      else wasm.setThreadsCount(wasmPlan.threads);
     }
     if (opts.wasmPaths) wasm.setWasmPaths(opts.wasmPaths);
   }
   // webgl and cpu are part of @tensorflow/tfjs.
+}
+
+/** The wasm module starts once per worker: its thread count is the first plan's. */
+let wasmStarted = false;
+let wasmPlan: WasmThreadPlan = { threads: 1, why: '1 thread (Node: tfjs has no wasm threads there)' };
+
+function wasmThreadPlan(asked: number | undefined): WasmThreadPlan {
+  const g = globalThis as { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } };
+  return planWasmThreads(asked, g.navigator?.hardwareConcurrency, g.crossOriginIsolated === true);
+}
+
+/** The threads the running wasm backend has (tfjs' count, which is what XNNPACK's pool really got). */
+async function wasmThreadsNow(): Promise<{ threads: number; why: string }> {
+  wasmStarted = true;
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  const threads = wasm.getThreadsCount();
+  if (threads === wasmPlan.threads) return { threads, why: wasmPlan.why };
+  return {
+    threads,
+    why:
+      threads === 1 ? `1 thread: this browser's wasm has no threads (plan: ${wasmPlan.why})` : `${threads} threads (plan: ${wasmPlan.why})`,
+  };
 }
 
 function errMsg(e: unknown): string {
@@ -105,7 +134,8 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<InitBa
       registerFastKernels();
       if (tf.getBackend() !== name) throw new Error(`backend changed to '${tf.getBackend()}' after registering kernels`);
       const skipped = tried.map((t) => `${t.name}: ${t.error}`).join('; ');
-      return { name, reason: skipped ? `${name} (skipped ${skipped})` : `${name} (first choice)`, tried };
+      const reason = skipped ? `${name} (skipped ${skipped})` : `${name} (first choice)`;
+      return { name, reason, tried, ...(name === 'wasm' ? { wasm: await wasmThreadsNow() } : {}) };
     } catch (e) {
       tried.push({ name, error: errMsg(e) });
     }

@@ -2,9 +2,9 @@
  * Starting a worker's backend from the page: a forced backend is tried as chosen; "Auto" starts at once on a backend
  * that needs no measurement — the winner this browser measured before for the model, or else wasm — and the page then
  * measures the candidates in the background (`measurementNeeded`, core/backend-probe.ts in a worker of its own) and
- * moves the run if one is faster. Measurements are cached in localStorage per model, head, input shape, batch size
- * and user agent (a new browser version or another machine measures again). Changing the model (or head) under
- * "Auto" decides again (`autoAfterChange`).
+ * moves the run if one is faster. Measurements are cached in localStorage per model, head, input shape, batch size,
+ * user agent and wasm thread count (a new browser version, another machine or another thread count measures again).
+ * Changing the model (or head) under "Auto" decides again (`autoAfterChange`).
  */
 import type { ProbeResult, ProbeSpec } from '../core/backend-probe';
 import type { BackendName } from '../core/backend';
@@ -12,6 +12,8 @@ import type { InitResult } from '../worker/protocol';
 import { backendOrder } from './change-policy';
 import { EMBEDDED, forcedHead, type Settings } from './settings';
 import type { UploadedDataInfo } from '../worker/upload-info';
+import { planWasmThreads } from '../core/wasm-threads';
+import { wasmThreadsAsked } from '../worker/wasm-threads-ask';
 
 const PREFIX = 'ltpg-backend-v1|';
 
@@ -73,6 +75,13 @@ export interface ChoiceOptions {
   store?: KeyValueStore | null;
   /** Default: navigator.userAgent. */
   userAgent?: string;
+  /** The wasm threads the workers get (default: this page's plan); a measurement at 1 thread is not one at 4. */
+  wasmThreads?: number;
+}
+
+function pageWasmThreads(): number {
+  const g = globalThis as { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } };
+  return planWasmThreads(wasmThreadsAsked(), g.navigator?.hardwareConcurrency, g.crossOriginIsolated === true).threads;
 }
 
 function storeOf(opts: ChoiceOptions): KeyValueStore | null {
@@ -80,7 +89,10 @@ function storeOf(opts: ChoiceOptions): KeyValueStore | null {
 }
 
 function keyFor(probe: ProbeSpec, opts: ChoiceOptions): string {
-  return cacheKey(probe, opts.userAgent ?? (typeof navigator !== 'undefined' ? navigator.userAgent : 'node'));
+  const threads = opts.wasmThreads ?? pageWasmThreads();
+  // one thread keeps the key measurements had before wasm had threads
+  const key = cacheKey(probe, opts.userAgent ?? (typeof navigator !== 'undefined' ? navigator.userAgent : 'node'));
+  return threads > 1 ? `${key}|wasm${threads}t` : key;
 }
 
 /** `r` (the cached winner, running) with the cached measurement as its reason. */

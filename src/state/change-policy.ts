@@ -25,7 +25,11 @@ export interface ChangePlan {
 /** How going from `from` (the run's settings) to `to` can be applied. */
 export function planChange(from: Settings, to: Settings): ChangePlan {
   const d = diffConfig(toRunSpec(from).config, toRunSpec(to).config);
-  if (from.backend !== to.backend) return { kind: 'backend', live: {}, resetBecause: ['backend', ...d.reset] };
+  // a worker's wasm module keeps the thread count it started with: another count is another worker, like a backend
+  if (from.backend !== to.backend || from.threads !== to.threads) {
+    const why = [...(from.backend !== to.backend ? ['backend'] : []), ...(from.threads !== to.threads ? ['wasm threads'] : [])];
+    return { kind: 'backend', live: {}, resetBecause: [...why, ...d.reset] };
+  }
   if (d.reset.length) return { kind: 'reset', live: {}, resetBecause: d.reset };
   if (Object.keys(d.live).length) return { kind: 'live', live: d.live, resetBecause: [] };
   return { kind: d.stage2 ? 'stage2' : 'none', live: {}, resetBecause: [] };

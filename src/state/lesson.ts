@@ -191,7 +191,7 @@ export function lessonSettings(base: Settings, run: LessonRunId, hidden: Readonl
     const v = keep ? from[k] : plan[k];
     if (v !== undefined) out[k] = structuredClone(v);
   }
-  return makeSettings(out as unknown as TrainConfig, base.backend);
+  return makeSettings(out as unknown as TrainConfig, base.backend, base.threads);
 }
 
 /** The Lesson is offered unless a classroom link hides a setting its steps change. */
@@ -463,7 +463,7 @@ export class Lesson {
 
 /** The settings with the lesson's stage-2 plan (what the stage-2 step changes before it starts). */
 function lessonStage2(s: Settings, plan: TrainConfig['stage2']): Settings {
-  return makeSettings({ ...(s.config as TrainConfig), stage2: { ...plan } }, s.backend);
+  return makeSettings({ ...(s.config as TrainConfig), stage2: { ...plan } }, s.backend, s.threads);
 }
 
 const lessons = new WeakMap<PlaygroundSession, Lesson>();

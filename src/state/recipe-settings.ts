@@ -14,7 +14,7 @@ export function recipeOf(s: Settings): RecipeId {
 
 /** `s` with the recipe's settings for its loss ('ours': the page's defaults for them). */
 export function withRecipe(s: Settings, recipe: RecipeId): Settings {
-  return makeSettings(applyRecipe(trainConfigOf(s), recipe, s.config.loss, PLAYGROUND_DEFAULTS.config), s.backend);
+  return makeSettings(applyRecipe(trainConfigOf(s), recipe, s.config.loss, PLAYGROUND_DEFAULTS.config), s.backend, s.threads);
 }
 
 /** Another loss; when the authors' recipe was on, it follows the new loss (its batch size, mixup, …). */

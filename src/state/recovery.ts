@@ -5,6 +5,7 @@
  * The session calls these and then does its own bookkeeping (configure, history); nothing here calls the session.
  */
 import { isUploadId } from '../worker/upload-info';
+import { askWasmThreads } from '../worker/wasm-threads-ask';
 import type { InitResult, RunSummary, UploadedDataInfo } from '../worker/protocol';
 import { initBackendFor, type KeyValueStore } from './backend-choice';
 import { patchSettings, toRunSpec, type Settings } from './settings';
@@ -52,6 +53,7 @@ export async function respawn(ctx: RecoveryContext, settings: Settings): Promise
   // uploaded data lived in the old worker: the run's data set is made again from its recipe, the others forgotten
   if (!recipe) settings = forgetUploads(ctx.store, settings);
   ctx.store.getState().patchRun({ phase: 'starting', backend: null, crash: null });
+  askWasmThreads(settings.threads); // the new worker's wasm threads (a changed setting restarts the worker)
   const init = await initBackendFor(ctx.link, settings, {
     wasmPaths: ctx.wasmPaths,
     uploads: ctx.store.getState().uploads,

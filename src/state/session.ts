@@ -436,7 +436,10 @@ export class PlaygroundSession {
     this.s.patchRun({ busy: true });
     try {
       const summary = await load();
-      const next = patchSettings(typeof settings === 'function' ? settings() : settings, { backend: this.s.settings.backend });
+      const next = patchSettings(typeof settings === 'function' ? settings() : settings, {
+        backend: this.s.settings.backend,
+        threads: this.s.settings.threads ?? 'auto',
+      });
       this.show(next);
       this.s.setRunSettings(next);
       this.s.beginRun(history?.label ?? runLabel(next, summary.stage), dataKey(next), next);
@@ -465,7 +468,7 @@ export class PlaygroundSession {
   async loadModel(bytes: ArrayBuffer, fileName: string): Promise<LoadedRun> {
     let loaded: LoadedRun | null = null;
     await this.adoptRun(
-      () => makeSettings(loaded!.spec.config, this.s.settings.backend),
+      () => makeSettings(loaded!.spec.config, this.s.settings.backend, this.s.settings.threads),
       async () => {
         loaded = await this.link.loadModel(bytes, fileName);
         return loaded.summary;
@@ -662,7 +665,7 @@ export class PlaygroundSession {
           this.s.patchRun({ summary: { ...sum, engine: u.engine, engineNote: u.engineNote ?? null } });
           this.noteEngine(u.engineNote ?? null);
         }
-        const rs = makeSettings(applyLive(trainConfigOf(run), plan.live), run.backend);
+        const rs = makeSettings(applyLive(trainConfigOf(run), plan.live), run.backend, run.threads);
         this.s.setRunSettings(rs);
         // the record keeps the run's initial settings and label; the change joins its log, stamped by the worker
         if (u.changes) this.s.setCurrentChanges(u.changes);

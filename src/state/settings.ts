@@ -25,6 +25,8 @@ export type SettingsConfig = Readonly<Omit<TrainConfig, 'stage2' | 'lossParams'>
 export interface Settings {
   readonly config: SettingsConfig;
   readonly backend: BackendChoice;
+  /** wasm threads (absent: automatic, core/wasm-threads.ts); a page setting like the backend. */
+  readonly threads?: number;
 }
 
 /** A change to the settings: the fields given replace the current ones (`lossParams` as a whole set). */
@@ -33,6 +35,8 @@ export interface SettingsPatch {
   stage2?: Partial<Stage2Config>;
   lossParams?: LossParams;
   backend?: BackendChoice;
+  /** 'auto' clears a set thread count. */
+  threads?: number | 'auto';
 }
 
 /** Classes and head-class size of the embedded pool. */
@@ -66,9 +70,9 @@ function freeze(s: Settings): Settings {
 }
 
 /** Settings from plain data (copied and frozen). */
-export function makeSettings(config: TrainConfig | SettingsConfig, backend: BackendChoice): Settings {
+export function makeSettings(config: TrainConfig | SettingsConfig, backend: BackendChoice, threads?: number): Settings {
   const c = structuredClone(config) as TrainConfig;
-  return freeze({ config: c, backend });
+  return freeze({ config: c, backend, ...(threads === undefined ? {} : { threads }) });
 }
 
 /**
@@ -101,14 +105,15 @@ export function defaultSettings(): Settings {
 
 /** `s` with `p` applied (a new, frozen object; `s` is unchanged). */
 export function patchSettings(s: Settings, p: SettingsPatch): Settings {
-  if (!p.config && !p.stage2 && !p.lossParams && p.backend === undefined) return s;
+  if (!p.config && !p.stage2 && !p.lossParams && p.backend === undefined && p.threads === undefined) return s;
   const config: TrainConfig = {
     ...(s.config as TrainConfig),
     ...p.config,
     stage2: p.stage2 ? { ...s.config.stage2, ...p.stage2 } : s.config.stage2,
     lossParams: p.lossParams ? { ...p.lossParams } : s.config.lossParams,
   };
-  return freeze({ config, backend: p.backend ?? s.backend });
+  const threads = p.threads === undefined ? s.threads : p.threads === 'auto' ? undefined : p.threads;
+  return freeze({ config, backend: p.backend ?? s.backend, ...(threads === undefined ? {} : { threads }) });
 }
 
 /** `s` with another loss and that loss' default hyperparameters. */

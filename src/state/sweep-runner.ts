@@ -131,7 +131,7 @@ export class SweepRunner {
         const { spec, seed } = queue[i];
         let config = withSweepValue(trainConfigOf(base), plan.param.id, spec.value);
         if (plan.param2 && spec.value2 !== undefined) config = withSweepValue(config, plan.param2.id, spec.value2);
-        const settings = makeSettings({ ...config, seed }, base.backend);
+        const settings = makeSettings({ ...config, seed }, base.backend, base.threads);
         const r = await this.trainOne(settings);
         if (r === 'cancelled') return await finish('cancelled');
         if (r !== 'ok')

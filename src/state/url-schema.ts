@@ -23,6 +23,7 @@ import {
 } from '../core/train/config-fields';
 import { EMBEDDED, PLAYGROUND_DEFAULTS, patchSettings, withLoss, type BackendChoice, type Settings } from './settings';
 import { normalise } from './rules';
+import { MAX_THREADS } from '../core/wasm-threads';
 import { recipeOf, withRecipe } from './recipe-settings';
 import { HIDE_IDS, canonicalHide, isHideId, type HideId } from './classroom';
 
@@ -178,6 +179,11 @@ const BACKEND_FIELD = field('backend', 'Backend', enumCodec(BACKEND_CHOICES), {
   get: (s) => s.backend,
   with: (s, v) => patchSettings(s, { backend: v }),
 });
+// a page setting like the backend: the wasm backend's threads (core/wasm-threads.ts), after the backend
+const THREADS_FIELD = field('threads', 'WASM threads', nullableCodec(numberCodec(1, MAX_THREADS, { integer: true }), 'auto'), {
+  get: (s) => s.threads ?? null,
+  with: (s, v) => patchSettings(s, { threads: v ?? 'auto' }),
+});
 
 /**
  * The table: the settings table's rows with a URL parameter, in its order, and the two page settings (the recipe
@@ -185,7 +191,7 @@ const BACKEND_FIELD = field('backend', 'Backend', enumCodec(BACKEND_CHOICES), {
  * loss and are handled by lossParamFields(loss).
  */
 export const URL_FIELDS: readonly Field<unknown>[] = ALL_FIELDS.flatMap(([path, f]) => [
-  ...(path === 'engine' ? [BACKEND_FIELD as Field<unknown>] : []),
+  ...(path === 'engine' ? [BACKEND_FIELD as Field<unknown>, THREADS_FIELD as Field<unknown>] : []),
   ...(f.url ? [tableField(path, f)] : []),
   ...(path === 'loss' ? [RECIPE_FIELD as Field<unknown>] : []),
 ]);

@@ -144,6 +144,7 @@ function DataSection() {
 function ModelSection() {
   const c = usePg((s) => s.settings.config);
   const backend = usePg((s) => s.settings.backend);
+  const threads = usePg((s) => s.settings.threads);
   const change = useChange();
   const forced = forcedHead(c.loss);
   const hidden = useHidden();
@@ -243,6 +244,19 @@ function ModelSection() {
           ]}
           help="Compute backend of the training worker; changing it restarts the worker."
           onCommit={(v) => change({ backend: v })}
+        />
+      )}
+      {!hidden.has('backend') && (backend === 'auto' || backend === 'wasm') && (
+        <SelectField<string>
+          label="WASM threads"
+          value={threads === undefined ? 'auto' : String(threads)}
+          options={['auto', '1', '2', '4', '8'].map((v) => ({
+            value: v,
+            label: v === 'auto' ? 'Auto (the cores less one, at most 8)' : v,
+          }))}
+          help="Threads of the WebAssembly backend (more than one needs a cross-origin-isolated page: the backend badge says how many run and why); changing it restarts the worker."
+          onCommit={(v) => change({ threads: v === 'auto' ? 'auto' : Number(v) })}
+          testId="field-threads"
         />
       )}
       {!hidden.has('backend') && (backend === 'auto' || backend === 'webgpu') && (

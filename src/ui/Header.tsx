@@ -9,6 +9,7 @@ import { IntroButton } from './IntroPanel';
 import { ClassroomButton, useControlShown, useShown } from './ClassroomLink';
 import { useStage2 } from './use-stage2';
 import { LessonButton } from './Lesson';
+import { BackendPanelButton } from './BackendPanel';
 
 /**
  * The backend, and in a few words why — the whole sentence is its title and accessible name: what "Auto" is measuring
@@ -44,6 +45,9 @@ export function BackendBadge() {
     reason = backend.reason;
     short = /stopped/.test(backend.reason) ? 'measurement stopped' : /failed/.test(backend.reason) ? 'measurement failed' : short;
   }
+  // wasm: its threads and why that many (e.g. "not cross-origin isolated: 1 thread")
+  const wasm = backend.backend === 'wasm' ? backend.wasm : undefined;
+  if (wasm) reason = `${reason}; ${wasm.why}`;
   return (
     <span
       className={`badge badge-${backend.backend}`}
@@ -52,9 +56,11 @@ export function BackendBadge() {
       data-backend={backend.backend}
       data-engine={engine ?? ''}
       data-measuring={measuring ? measuring.state : ''}
+      data-wasm-threads={wasm?.threads ?? ''}
     >
       <strong>{backend.backend}</strong>
       {engine && <span className="badge-engine">{engine === 'fused' ? ' · fused' : ' · tfjs'}</span>}
+      {wasm && <span className="badge-threads">{` · ${wasm.threads} thread${wasm.threads === 1 ? '' : 's'}`}</span>}
       <span className="badge-reason">{short}</span>
     </span>
   );
@@ -233,6 +239,7 @@ export function Header() {
       <div className="title-row">
         <h1>Long-Tail Playground</h1>
         <BackendBadge />
+        <BackendPanelButton />
         <IntroButton />
         <LessonButton />
       </div>

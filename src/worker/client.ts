@@ -25,6 +25,7 @@ import {
   type WorkerEvent,
 } from './protocol';
 import { Watchdog, type WatchdogOptions } from './watchdog';
+import { wasmThreadsAsked } from './wasm-threads-ask';
 
 export const BACKEND_ORDER: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
@@ -202,14 +203,14 @@ export class TrainClient {
 
   async init(order: BackendName[] = BACKEND_ORDER, wasmPaths?: string): Promise<InitResult> {
     this.order = order.slice();
-    const r = await this.request('init', { order: this.order, wasmPaths });
+    const r = await this.request('init', { order: this.order, wasmPaths, wasmThreads: wasmThreadsAsked() });
     this.backend = r;
     return r;
   }
 
   /** Moves the run to the first of `order` that starts, at its next epoch boundary (see the protocol). */
   async switchBackend(order: BackendName[], wasmPaths?: string): Promise<SwitchResult> {
-    const r = await this.request('switchBackend', { order, wasmPaths });
+    const r = await this.request('switchBackend', { order, wasmPaths, wasmThreads: wasmThreadsAsked() });
     if (r.backend.backend !== this.backend?.backend) {
       // a crash from now on continues on the backends after the new one
       this.order = [r.backend.backend, ...order.filter((b) => b !== r.backend.backend)];

@@ -114,8 +114,8 @@ export class TrainEngine {
 
   /** One handler per request type (the compiler checks every type has one, with its result type). */
   private readonly handlers: RequestHandlers = {
-    init: (r) => this.init(r.order, r.wasmPaths),
-    switchBackend: (r) => this.switchBackend({ order: r.order, wasmPaths: r.wasmPaths }),
+    init: (r) => this.init(r),
+    switchBackend: (r) => this.switchBackend({ order: r.order, wasmPaths: r.wasmPaths, wasmThreads: r.wasmThreads }),
     configure: (r) => this.configure(r.spec),
     run: () => this.run(),
     pause: () => this.pause(),
@@ -181,9 +181,9 @@ export class TrainEngine {
     return { trainer: this.trainer, ctl: this.ctl };
   }
 
-  private async init(order: InitParams['order'], wasmPaths?: string): Promise<InitResult> {
+  private async init(p: InitParams): Promise<InitResult> {
     if (this.backend) return this.backend;
-    const r = await this.deps.initBackend({ order, wasmPaths });
+    const r = await this.deps.initBackend({ order: p.order, wasmPaths: p.wasmPaths, wasmThreads: p.wasmThreads });
     this.backend = r;
     this.deps.watchBackend?.(r, (message) => this.fail(message));
     return r;
@@ -230,6 +230,7 @@ export class TrainEngine {
       const r = await this.deps.initBackend({
         order: [...p.params.order.filter((b) => b !== before.backend), before.backend],
         wasmPaths: p.params.wasmPaths,
+        wasmThreads: p.params.wasmThreads,
       });
       if (r.backend === before.backend) {
         p.resolve({ backend: before, summary: null });

@@ -8,6 +8,7 @@ import type { BackendName } from '../core/backend';
 import type { BackendTiming, ProbeResult } from '../core/backend-probe';
 import { probeResult } from '../core/backend-words';
 import type { ProbeReply, ProbeRequest } from './probe-protocol';
+import { wasmThreadsAsked } from './wasm-threads-ask';
 
 export interface Measurement {
   /** The result; rejects when the measurement failed, was cancelled or ran past its deadline. */
@@ -55,7 +56,7 @@ export function workerMeasurer(deadlineMs = MEASURE_DEADLINE_MS): Measurer | nul
         else end(new Error(m.message));
       });
       worker.addEventListener('error', (ev) => end(new Error(ev.message || 'the measurement worker failed')));
-      worker.postMessage(req);
+      worker.postMessage({ ...req, wasmThreads: req.wasmThreads ?? wasmThreadsAsked() } satisfies ProbeRequest);
     });
     return { result, cancel: () => cancel() };
   };

@@ -8,6 +8,8 @@ export interface ProbeRequest {
   /** The measurement's own budget (each GPU candidate gets what is left of it, at least 1 s). */
   budgetMs: number;
   wasmPaths?: string;
+  /** wasm threads asked for (undefined: automatic). */
+  wasmThreads?: number;
 }
 
 export type ProbeReply =

@@ -11,13 +11,14 @@ import type { ProbeReply, ProbeRequest } from './probe-protocol';
 declare const self: DedicatedWorkerGlobalScope;
 
 self.addEventListener('message', (ev: MessageEvent<ProbeRequest>) => {
-  const { spec, candidates, budgetMs, wasmPaths } = ev.data;
+  const { spec, candidates, budgetMs, wasmPaths, wasmThreads } = ev.data;
   const post = (m: ProbeReply) => self.postMessage(m);
   void (async () => {
     await pointWasmAtBundle(wasmPaths);
     return probeBackends(spec, candidates, {
       budgetMs,
       wasmPaths,
+      wasmThreads,
       onMeasure: (backend, software) => post({ type: 'measuring', backend, software }),
       onTimed: (timing) => post({ type: 'timed', timing }),
     });

@@ -36,6 +36,8 @@ export interface InitParams {
   order: BackendName[];
   /** URL prefix (ending in '/') the tfjs wasm binaries are served from. */
   wasmPaths?: string;
+  /** wasm threads asked for (undefined: automatic); only the worker's first wasm start uses it. */
+  wasmThreads?: number;
 }
 
 /** What a backend switch left running: the backend, and the run's summary on it (null: no run configured). */
@@ -59,6 +61,8 @@ export interface InitResult {
   reason: string;
   tried: { name: BackendName; error: string }[];
   measured?: BackendMeasurement;
+  /** On wasm: the threads it runs with and why that many ("not cross-origin isolated: 1 thread (…)"). */
+  wasm?: { threads: number; why: string };
 }
 
 /** Summary of a configured (or restored) run, for the histogram and counters. */

@@ -76,9 +76,9 @@ const engine = new TrainEngine({
   emit: (event: WorkerEvent, transfer?: ArrayBuffer[]) => post({ kind: 'event', event }, transfer),
   initBackend: async (p) => {
     if (p.order.includes('wasm')) await pointWasmAtBundle(p.wasmPaths);
-    const r = await initBackend({ order: p.order, wasmPaths: p.wasmPaths });
+    const r = await initBackend({ order: p.order, wasmPaths: p.wasmPaths, wasmThreads: p.wasmThreads });
     const tried = await Promise.all(r.tried.map(async (t) => ({ name: t.name, error: await explain(t.name, t.error) })));
-    return { backend: r.name, reason: r.reason, tried };
+    return { backend: r.name, reason: r.reason, tried, ...(r.wasm ? { wasm: r.wasm } : {}) };
   },
   loadDataset,
   watchBackend,

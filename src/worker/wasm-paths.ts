@@ -16,7 +16,7 @@ export async function pointWasmAtBundle(wasmPaths?: string): Promise<void> {
   wasm.setWasmPaths({
     'tfjs-backend-wasm.wasm': wasmUrl,
     'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
-    // listed because setWasmPaths wants all three; threads stay off (WASM_HAS_MULTITHREAD_SUPPORT false)
+    // the threaded build, used when the page is cross-origin isolated and more than one thread is asked for
     'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl,
   });
 }

@@ -13,7 +13,11 @@ describe('bench plans', () => {
     expect(wasm.size).toBe(3 * 2 * 2 * 2);
     const torch = new Set(plan.torch.filter((t) => t.threads === 1).map(configKey));
     for (const k of wasm) expect(torch.has(k), k).toBe(true);
-    expect(plan.browser.map((b) => b.backend).sort()).toEqual(['cpu', 'wasm', 'webgl', 'webgpu']);
+    // wasm twice: one thread and two (threaded wasm, compared with PyTorch at two threads)
+    expect(plan.browser.map((b) => b.backend).sort()).toEqual(['cpu', 'wasm', 'wasm', 'webgl', 'webgpu']);
+    expect(plan.browser.filter((b) => b.backend === 'wasm').map((b) => b.wasmThreads ?? 1)).toEqual([1, 2]);
+    for (const p of plan.browser.find((b) => b.wasmThreads === 2)!.plans)
+      expect(plan.torch.some((t) => t.threads === 2 && configKey(t) === configKey(p)) || p.model === 'resnet32', configKey(p)).toBe(true);
     expect(plan.browser.find((b) => b.backend === 'webgpu')!.plans.some((p) => p.profile)).toBe(true);
     expect(estimateMs(plan)).toBeGreaterThan(estimateMs(makePlan(parseBenchArgs(['--quick']))));
   });

@@ -11,7 +11,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
-import { CONTENT_SECURITY_POLICY } from '../../src/csp';
+import { CONTENT_SECURITY_POLICY, ISOLATION_HEADERS } from '../../src/csp';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -76,7 +76,9 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-export async function serveStatic(rootDir: string, port = 0): Promise<StaticServer> {
+/** `isolate: false` leaves out COOP/COEP (a static host that cannot set them). */
+export async function serveStatic(rootDir: string, port = 0, opts: { isolate?: boolean } = {}): Promise<StaticServer> {
+  const isolation = opts.isolate === false ? {} : ISOLATION_HEADERS;
   const root = resolve(rootDir);
   /** Compressed bodies by coding and file, valid while the file's size and mtime are those recorded. */
   const compressed = new Map<string, { key: string; body: Buffer; coding: Coding | null }>();
@@ -149,6 +151,8 @@ export async function serveStatic(rootDir: string, port = 0): Promise<StaticServ
         ...(coding ? { 'content-encoding': coding } : {}),
         // the same policy `vite preview` sends (src/csp.ts); the built index.html carries it as a <meta> too
         ...(extname(file) === '.html' ? { 'content-security-policy': CONTENT_SECURITY_POLICY } : {}),
+        // cross-origin isolated like `vite preview` (threaded wasm), every response (the workers' scripts too)
+        ...isolation,
       });
       res.end(req.method === 'HEAD' ? undefined : body);
     } catch (e) {

@@ -85,6 +85,9 @@ describe('"Auto" backend: starts without measuring, measured in the background o
 
     // another browser (user agent) or another model measures again
     expect(measurementNeeded(auto, { store, userAgent: 'UA-2' })).not.toBeNull();
+    // so does the same browser with another wasm thread count (this page's plan: 1 thread in Node)
+    expect(measurementNeeded(auto, { ...opts, wasmThreads: 1 })).toBeNull();
+    expect(measurementNeeded(auto, { ...opts, wasmThreads: 2 })).not.toBeNull();
     expect(measurementNeeded(patchSettings(auto, { config: { model: 'resnet32' } }), opts)?.model).toBe('resnet32');
   });
 

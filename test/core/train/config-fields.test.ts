@@ -93,10 +93,10 @@ describe('the settings table', () => {
       expect(f.flag, path).toBeTruthy();
       expect(f.help.length, path).toBeGreaterThan(5);
     }
-    // the URL's table is the settings table's rows (plus the recipe and the backend), in its order
+    // the URL's table is the settings table's rows (plus the recipe, the backend and its threads), in its order
     expect(URL_FIELDS.map((f) => f.param)).toEqual(
       ALL_FIELDS.flatMap(([p, f]) => [
-        ...(p === 'engine' ? ['backend'] : []),
+        ...(p === 'engine' ? ['backend', 'threads'] : []),
         ...(f.url ? [f.url] : []),
         ...(p === 'loss' ? ['recipe'] : []),
       ]),
