@@ -19,8 +19,13 @@ export function BackendPanelButton() {
         aria-controls={open ? 'backend-panel' : undefined}
         onClick={() => setOpen((o) => !o)}
         data-testid="backend-panel-toggle"
+        aria-label="Backend details"
+        title="Backend details: threads, isolation, Copy diagnostics"
       >
-        Backend details
+        <span className="label-long">Backend details</span>
+        <span className="label-short" aria-hidden="true">
+          ⋯
+        </span>
       </button>
       {open && <BackendPanel />}
     </span>

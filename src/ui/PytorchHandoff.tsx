@@ -169,7 +169,7 @@ export function PytorchHandoff({ bundle }: { bundle: BundleAction }) {
       {bundleCommands(bundleName ?? 'BUNDLE', input.config.epochs).map((c) => (
         <div key={c.title} className="snippet">
           <p className="handoff-title">{c.title}</p>
-          <pre data-testid="bundle-command">
+          <pre data-testid="bundle-command" tabIndex={0} aria-label={`${c.title} (command; scrolls)`}>
             <code>{c.line}</code>
           </pre>
           <button type="button" className="copy" onClick={() => void copy(c.line, c.title)}>
@@ -211,7 +211,7 @@ export function PytorchHandoff({ bundle }: { bundle: BundleAction }) {
           {h.commands.map((c) => (
             <div key={c.title} className="snippet">
               <p className="handoff-title">{c.title}</p>
-              <pre data-testid="pytorch-command">
+              <pre data-testid="pytorch-command" tabIndex={0} aria-label={`${c.title} (command; scrolls)`}>
                 <code>{c.line}</code>
               </pre>
               <button type="button" className="copy" onClick={() => void copy(c.line, c.title)}>
