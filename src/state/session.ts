@@ -389,6 +389,12 @@ export class PlaygroundSession {
         break;
       case 'fatal':
         break;
+      case 'selfCheck': {
+        const sum = this.s.summary;
+        this.s.patchRun({ selfCheck: e.report, ...(sum ? { summary: { ...sum, engine: e.engine, engineNote: e.engineNote } } : {}) });
+        this.noteEngine(e.engineNote);
+        break;
+      }
     }
   }
 

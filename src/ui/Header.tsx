@@ -18,6 +18,7 @@ export function BackendBadge() {
   const measuring = usePg((s) => s.measuring);
   const phase = usePg((s) => s.phase);
   const engine = usePg((s) => s.summary?.engine ?? null);
+  const selfCheck = usePg((s) => s.selfCheck);
   if (!backend) {
     return (
       <span className="badge badge-pending" aria-label="Backend: choosing" data-backend="">
@@ -43,6 +44,11 @@ export function BackendBadge() {
     reason = backend.reason;
     short = /stopped/.test(backend.reason) ? 'measurement stopped' : /failed/.test(backend.reason) ? 'measurement failed' : short;
   }
+  // the fused engine disagreed with tfjs on this GPU: the run trains on tfjs, and the badge says why
+  if (selfCheck && !selfCheck.ok && engine === 'tfjs') {
+    reason = selfCheck.reason ?? 'the fused engine failed its self-check; using tfjs';
+    short = 'fused check failed';
+  }
   return (
     <span
       className={`badge badge-${backend.backend}`}
@@ -51,6 +57,7 @@ export function BackendBadge() {
       data-backend={backend.backend}
       data-engine={engine ?? ''}
       data-measuring={measuring ? measuring.state : ''}
+      data-selfcheck={selfCheck ? (selfCheck.ok ? 'passed' : 'failed') : ''}
     >
       <strong>{backend.backend}</strong>
       {engine && <span className="badge-engine">{engine === 'fused' ? ' · fused' : ' · tfjs'}</span>}

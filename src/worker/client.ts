@@ -52,9 +52,19 @@ export type ClientEvent = WorkerEvent | { type: 'crash'; crash: CrashInfo };
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; type: RequestType };
 
+/** localStorage switch for tests: a kernel fault the worker's self-check injects (core/train/self-check.ts). */
+export const SELF_CHECK_FAULT_KEY = 'ltpg-test-selfcheck-fault';
+
 /** The default worker of the app (Vite bundles it as a module worker). */
 export function createTrainWorker(): WorkerLike {
-  return new Worker(new URL('./train.worker.ts', import.meta.url), { type: 'module', name: 'train' });
+  let fault: string | null = null;
+  try {
+    fault = localStorage.getItem(SELF_CHECK_FAULT_KEY);
+  } catch {
+    /* no storage: no test switch */
+  }
+  const name = fault && /^[a-z-]+$/.test(fault) ? `train selfcheck-fault=${fault}` : 'train';
+  return new Worker(new URL('./train.worker.ts', import.meta.url), { type: 'module', name });
 }
 
 /** The checkpoint with its data set replaced by `dataset` (the same data made again under another id). */

@@ -13,6 +13,7 @@
 import type { Dataset } from '../core/data/types';
 import { drawSettingsOf, type DrawSettings } from '../core/data/pack-parts';
 import type { TrainConfig } from '../core/train/config';
+import type { SelfCheckGate, SelfCheckReport } from '../core/train/self-check';
 import { Trainer, type StepOutcome, type TrainerOptions } from '../core/train/trainer';
 import { TrainController, type ControllerEvent } from '../core/train/controller';
 import type {
@@ -55,6 +56,8 @@ export interface EngineDeps {
   decoder?: () => ImageDecoder;
   /** The fused engine's WebGPU device (default: tfjs' own when its backend is webgpu). Node tests pass Dawn's. */
   gpuDevice?: () => GPUDevice | null;
+  /** The fused engine's self-check before its first step on a device (absent: none). */
+  selfCheck?: () => SelfCheckGate | null;
 }
 
 /** What decides the images a run uses: its long-tail draw and the test images evaluated per class (null: all). */
@@ -359,7 +362,17 @@ export class TrainEngine {
   }
 
   private trainerOptions(): TrainerOptions {
-    return { featureSpace: true, ...(this.deps.gpuDevice ? { gpuDevice: this.deps.gpuDevice() } : {}) };
+    const gate = this.deps.selfCheck?.() ?? null;
+    return {
+      featureSpace: true,
+      ...(this.deps.gpuDevice ? { gpuDevice: this.deps.gpuDevice() } : {}),
+      ...(gate ? { selfCheck: gate, onSelfCheck: (r: SelfCheckReport) => this.emitSelfCheck(r) } : {}),
+    };
+  }
+
+  /** The check's report and the engine it leaves the run on (a failure: tfjs, with the reason). */
+  private emitSelfCheck(report: SelfCheckReport): void {
+    this.emit({ type: 'selfCheck', report, engine: report.ok ? 'fused' : 'tfjs', engineNote: report.ok ? null : report.reason });
   }
 
   private async reset(): Promise<RunSummary> {

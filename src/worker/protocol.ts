@@ -16,6 +16,7 @@ import type { TrainConfig, Stage2Config } from '../core/train/config';
 import type { ControllerState } from '../core/train/controller';
 import type { BatchInfo, EpochMetrics, Halt, Stage, TrainerCheckpoint } from '../core/train/trainer';
 import type { EngineKind } from '../core/train/step-engine';
+import type { SelfCheckReport } from '../core/train/self-check';
 import type { LiveSettings } from '../core/train/config-fields';
 
 export type { BackendName, BatchInfo, EpochMetrics, Halt, LiveSettings, Stage, TrainerCheckpoint, TrainConfig, Stage2Config };
@@ -282,7 +283,9 @@ export type WorkerEvent =
   | { type: 'upload'; progress: UploadProgress }
   | { type: 'checkpoint'; checkpoint: RunCheckpoint }
   /** The backend died (GPU device lost, out of memory …): the worker can't train any more. */
-  | { type: 'fatal'; message: string; backend: BackendName | null };
+  | { type: 'fatal'; message: string; backend: BackendName | null }
+  /** The fused engine's self-check on this adapter (core/train/self-check.ts), and the engine the run trains with after it. */
+  | { type: 'selfCheck'; report: SelfCheckReport; engine: EngineKind; engineNote: string | null };
 
 export interface EventMessage {
   kind: 'event';

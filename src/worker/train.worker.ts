@@ -9,6 +9,8 @@ import { embeddedUrl } from '../core/data/embedded';
 import type { Dataset } from '../core/data/types';
 import { TrainEngine, type DataNeed } from './engine';
 import { PackLoader } from './pack-loader';
+import { SelfCheckGate, type SelfCheckFault } from '../core/train/self-check';
+import { selfCheckStore } from './self-check-store';
 import { pointWasmAtBundle } from './wasm-paths';
 import {
   isRequest,
@@ -71,6 +73,11 @@ function watchBackend(r: InitResult, onLost: (message: string) => void): void {
   });
 }
 
+/** Test-only: the page names a self-check fault in the worker's name (client.ts, from a localStorage switch). */
+const fault = (/selfcheck-fault=([a-z-]+)/.exec(self.name)?.[1] ?? null) as SelfCheckFault | null;
+/** One gate per worker: the check runs once per adapter, build and plan, and passes persist in IndexedDB. */
+const gate = new SelfCheckGate(selfCheckStore(), { fault });
+
 const engine = new TrainEngine({
   emit: (event: WorkerEvent, transfer?: ArrayBuffer[]) => post({ kind: 'event', event }, transfer),
   initBackend: async (p) => {
@@ -81,6 +88,7 @@ const engine = new TrainEngine({
   },
   loadDataset,
   watchBackend,
+  selfCheck: () => gate,
 });
 
 self.addEventListener('message', (ev: MessageEvent) => {
