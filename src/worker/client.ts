@@ -52,18 +52,21 @@ export type ClientEvent = WorkerEvent | { type: 'crash'; crash: CrashInfo };
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; type: RequestType };
 
-/** localStorage switch for tests: a kernel fault the worker's self-check injects (core/train/self-check.ts). */
-export const SELF_CHECK_FAULT_KEY = 'ltpg-test-selfcheck-fault';
+/**
+ * localStorage switch of the worker's self-check (core/train/self-check.ts): 'on' runs it on a software adapter
+ * too (by default it runs on hardware ones only); a fault name ('scaled-gradient', tests) injects that wrong kernel.
+ */
+export const SELF_CHECK_SWITCH_KEY = 'ltpg-selfcheck';
 
 /** The default worker of the app (Vite bundles it as a module worker). */
 export function createTrainWorker(): WorkerLike {
-  let fault: string | null = null;
+  let sw: string | null = null;
   try {
-    fault = localStorage.getItem(SELF_CHECK_FAULT_KEY);
+    sw = localStorage.getItem(SELF_CHECK_SWITCH_KEY);
   } catch {
-    /* no storage: no test switch */
+    /* no storage: no switch */
   }
-  const name = fault && /^[a-z-]+$/.test(fault) ? `train selfcheck-fault=${fault}` : 'train';
+  const name = sw && /^[a-z-]+$/.test(sw) ? `train selfcheck=${sw}` : 'train';
   return new Worker(new URL('./train.worker.ts', import.meta.url), { type: 'module', name });
 }
 

@@ -9,7 +9,9 @@ import { embeddedUrl } from '../core/data/embedded';
 import type { Dataset } from '../core/data/types';
 import { TrainEngine, type DataNeed } from './engine';
 import { PackLoader } from './pack-loader';
-import { SelfCheckGate, type SelfCheckFault } from '../core/train/self-check';
+import { adapterIdentity, SelfCheckGate, type SelfCheckFault } from '../core/train/self-check';
+import { tfjsWebGpuDevice } from '../core/train/engine-choice';
+import { softwareRenderer } from '../core/backend-probe';
 import { selfCheckStore } from './self-check-store';
 import { pointWasmAtBundle } from './wasm-paths';
 import {
@@ -73,10 +75,22 @@ function watchBackend(r: InitResult, onLost: (message: string) => void): void {
   });
 }
 
-/** Test-only: the page names a self-check fault in the worker's name (client.ts, from a localStorage switch). */
-const fault = (/selfcheck-fault=([a-z-]+)/.exec(self.name)?.[1] ?? null) as SelfCheckFault | null;
+/** The page's self-check switch, in the worker's name (client.ts): 'on', or a test fault to inject. */
+const selfCheckSwitch = /selfcheck=([a-z-]+)/.exec(self.name)?.[1] ?? null;
+const fault = selfCheckSwitch && selfCheckSwitch !== 'on' ? (selfCheckSwitch as SelfCheckFault) : null;
 /** One gate per worker: the check runs once per adapter, build and plan, and passes persist in IndexedDB. */
 const gate = new SelfCheckGate(selfCheckStore(), { fault });
+
+/**
+ * The check on hardware adapters (the ones no test covers); on a software one (SwiftShader …) only when switched on:
+ * the tests cover those, and tfjs' WebGPU shaders the reference needs take ~20 s to compile there.
+ */
+function selfCheckFor(): SelfCheckGate | null {
+  const device = tfjsWebGpuDevice();
+  if (!device) return null;
+  const a = adapterIdentity(device);
+  return selfCheckSwitch || softwareRenderer([a.vendor, a.architecture, a.device, a.description]) === null ? gate : null;
+}
 
 const engine = new TrainEngine({
   emit: (event: WorkerEvent, transfer?: ArrayBuffer[]) => post({ kind: 'event', event }, transfer),
@@ -88,7 +102,7 @@ const engine = new TrainEngine({
   },
   loadDataset,
   watchBackend,
-  selfCheck: () => gate,
+  selfCheck: selfCheckFor,
 });
 
 self.addEventListener('message', (ev: MessageEvent) => {
