@@ -8,6 +8,7 @@ import { TryImageButton } from './TryImage';
 import { IntroButton } from './IntroPanel';
 import { ClassroomButton, useControlShown, useShown } from './ClassroomLink';
 import { useStage2 } from './use-stage2';
+import { DeviceBenchmark } from './DeviceBenchmark';
 
 /**
  * The backend, and in a few words why — the whole sentence is its title and accessible name: what "Auto" is measuring
@@ -239,6 +240,7 @@ export function Header() {
       <div className="title-row">
         <h1>Long-Tail Playground</h1>
         <BackendBadge />
+        <DeviceBenchmark />
         <IntroButton />
       </div>
       <div className="control-row">

@@ -5,6 +5,7 @@
  * backend from the last finished epoch (`continueOnNextBackend`). A worker that stops without a word while it
  * trains (closed, killed, hung) is caught by the watchdog (./watchdog.ts), which takes the same crash path.
  */
+import type { DeviceBenchResult } from '../core/device-bench';
 import type { BackendName } from '../core/backend';
 import {
   isWorkerMessage,
@@ -245,6 +246,14 @@ export class TrainClient {
   /** The current model's class probabilities for one image (uint8 HWC at the data set's size; a copy is sent). */
   classifyImage(pixels: Uint8Array): Promise<ClassifyImageResult> {
     return this.request('classifyImage', { pixels: pixels.slice() });
+  }
+
+  benchmarkDevice(test: boolean): Promise<DeviceBenchResult> {
+    return this.request('benchmarkDevice', { test });
+  }
+
+  cancelBenchmark(): Promise<{ cancelled: boolean }> {
+    return this.request('cancelBenchmark', {});
   }
 
   async reset(): Promise<RunSummary> {

@@ -14,6 +14,7 @@ import type { Dataset } from '../core/data/types';
 import { drawSettingsOf, type DrawSettings } from '../core/data/pack-parts';
 import type { TrainConfig } from '../core/train/config';
 import type { SelfCheckGate, SelfCheckReport } from '../core/train/self-check';
+import type { BenchProgress, DeviceBenchResult } from '../core/device-bench';
 import { Trainer, type StepOutcome, type TrainerOptions } from '../core/train/trainer';
 import { TrainController, type ControllerEvent } from '../core/train/controller';
 import type {
@@ -56,6 +57,8 @@ export interface EngineDeps {
   decoder?: () => ImageDecoder;
   /** The fused engine's WebGPU device (default: tfjs' own when its backend is webgpu). Node tests pass Dawn's. */
   gpuDevice?: () => GPUDevice | null;
+  /** Runs the device benchmark (core/device-bench.ts) with the worker's backends. */
+  benchmark?: (test: boolean, onProgress: (p: BenchProgress) => void, signal: AbortSignal) => Promise<DeviceBenchResult>;
   /** The fused engine's self-check before its first step on a device (absent: none). */
   selfCheck?: () => SelfCheckGate | null;
 }
@@ -84,6 +87,7 @@ export class TrainEngine {
   private pendingSwitch: { params: InitParams; resolve(r: SwitchResult): void; reject(e: unknown): void } | null = null;
 
   private readonly uploads: UploadedDatasets;
+  private benchAbort: AbortController | null = null;
 
   constructor(private readonly deps: EngineDeps) {
     this.uploads = new UploadedDatasets({ decoder: deps.decoder ?? defaultDecoder });
@@ -97,6 +101,7 @@ export class TrainEngine {
     'trainExamples',
     'switchBackend',
     'classifyImage',
+    'cancelBenchmark',
   ]);
 
   /** One handler per request type (the compiler checks every type has one, with its result type). */
@@ -122,6 +127,12 @@ export class TrainEngine {
     testExamples: (r) => this.testExamples(r),
     trainExamples: (r) => this.trainExamples(r),
     classifyImage: (r) => this.classifyImage(r.pixels),
+    benchmarkDevice: (r) => this.benchmarkDevice(r.test),
+    cancelBenchmark: async () => {
+      const a = this.benchAbort;
+      a?.abort();
+      return { cancelled: !!a };
+    },
   };
 
   /** Handles one request; resolves with its result or rejects with an Error. */
@@ -492,6 +503,18 @@ export class TrainEngine {
   }
 
   /** "Try an image": the current model's probabilities for one image, between two steps when training. */
+  private async benchmarkDevice(test: boolean): Promise<DeviceBenchResult> {
+    if (!this.deps.benchmark) throw new Error('this worker cannot benchmark the device');
+    if (this.ctl?.state === 'running') throw new Error('pause training before benchmarking the device');
+    const ac = new AbortController();
+    this.benchAbort = ac;
+    try {
+      return await this.deps.benchmark(test, (progress) => this.emit({ type: 'benchProgress', progress }), ac.signal);
+    } finally {
+      if (this.benchAbort === ac) this.benchAbort = null;
+    }
+  }
+
   private async classifyImage(pixels: Uint8Array): Promise<ClassifyImageResult> {
     const { trainer, ctl } = this.requireTrainer('classifyImage');
     return ctl

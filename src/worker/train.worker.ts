@@ -12,6 +12,7 @@ import { PackLoader } from './pack-loader';
 import { adapterIdentity, SelfCheckGate, type SelfCheckFault } from '../core/train/self-check';
 import { tfjsWebGpuDevice } from '../core/train/engine-choice';
 import { softwareRenderer } from '../core/backend-probe';
+import { DEVICE_BENCH, DEVICE_BENCH_TEST, runDeviceBench } from '../core/device-bench';
 import { selfCheckStore } from './self-check-store';
 import { pointWasmAtBundle } from './wasm-paths';
 import {
@@ -103,6 +104,10 @@ const engine = new TrainEngine({
   loadDataset,
   watchBackend,
   selfCheck: selfCheckFor,
+  benchmark: async (test, onProgress, signal) => {
+    await pointWasmAtBundle();
+    return runDeviceBench({ plan: test ? DEVICE_BENCH_TEST : DEVICE_BENCH, device: tfjsWebGpuDevice(), onProgress, signal });
+  },
 });
 
 self.addEventListener('message', (ev: MessageEvent) => {

@@ -1,4 +1,5 @@
 /** Run slice: backend, training status, counters and ETA, crash information. */
+import type { BenchProgress } from '../../core/device-bench';
 import type { SelfCheckReport } from '../../core/train/self-check';
 import type { StateCreator } from 'zustand';
 import type { BackendName } from '../../core/backend';
@@ -56,6 +57,8 @@ export interface RunSlice {
   busy: boolean;
   /** The fused engine's self-check on this adapter (null until a fused run's first step). */
   selfCheck: SelfCheckReport | null;
+  /** The device benchmark's progress while it runs (null otherwise). */
+  benchProgress: BenchProgress | null;
   patchRun(p: Partial<Omit<RunSlice, 'patchRun' | 'applyBatch'>>): void;
   applyBatch(b: BatchInfo): void;
 }
@@ -74,6 +77,7 @@ export const createRunSlice: StateCreator<PlaygroundState, [], [], RunSlice> = (
   announcement: '',
   busy: false,
   selfCheck: null,
+  benchProgress: null,
   patchRun: (p) => set(p),
   applyBatch: (b) =>
     set((s) => ({
