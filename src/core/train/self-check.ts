@@ -191,7 +191,10 @@ export async function runSelfCheck(o: SelfCheckOptions): Promise<SelfCheckReport
     const w0 = cloneWeights(model);
     ex.setWeights(w0);
     ex.resetMomentum();
-    const fused = ex.trainStep({ x, n, labels, lr: LR, form }).result;
+    // the fused step first, read back before tfjs touches the device (a browser worker shares tfjs' GPUDevice)
+    const got = await ex.trainStep({ x, n, labels, lr: LR, form }).result;
+    const gotGrads = await ex.readGradients();
+    const gotWeights = await ex.readWeights();
 
     // the reference: the tfjs engine's step (tf.variableGrads over the loss' tfjs computation, the project's SGD)
     const nameOf = new Map<string, string>();
@@ -213,9 +216,6 @@ export async function runSelfCheck(o: SelfCheckOptions): Promise<SelfCheckReport
     model.commitBnUpdates();
     tf.dispose([xt, yt, value, ...Object.values(grads)]);
 
-    const got = await fused;
-    const gotGrads = await ex.readGradients();
-    const gotWeights = await ex.readWeights();
     const refWeights = cloneWeights(model);
 
     const lossError = got.finite ? Math.abs(got.loss - refLoss) / Math.max(Math.abs(refLoss), 1e-6) : Infinity;
