@@ -1,8 +1,6 @@
 /**
- * The fused engine's self-check and "Benchmark this device" in Chromium (SwiftShader WebGPU, production build):
- * with the test-only wrong kernel switched on, the first step's check fails and the run trains on tfjs with the
- * badge saying why; the benchmark in test mode (tiny shapes) runs to the end with its table, chart and JSON, and
- * Cancel stops a second run. Tiny on purpose: SwiftShader WebGPU is slow.
+ * "Benchmark this device" in Chromium (SwiftShader WebGPU, production build): in test mode (tiny shapes) it runs to
+ * the end with its table, chart and JSON, Cancel stops a second run, and training works afterwards.
  */
 import { describe, expect, it } from 'vitest';
 import { e2eEnabled, openApp, stepOf, useApp } from './harness';
@@ -10,27 +8,8 @@ import { e2eEnabled, openApp, stepOf, useApp } from './harness';
 const RUN = e2eEnabled();
 const TINY = 'backend=webgpu&nmax=20&if=10&batch=16&eval=2&log=1&model=convnet&loss=ce&epochs=2&augment=0';
 
-describe.runIf(RUN)('fused engine self-check and device benchmark in Chromium', () => {
+describe.runIf(RUN)('device benchmark in Chromium', () => {
   const app = useApp();
-
-  it('a wrong kernel fails the self-check: the run trains on tfjs and the badge says why', async () => {
-    const { page, errors } = await openApp(app.browser, app.url, TINY, {
-      ready: 120_000,
-      init: () => localStorage.setItem('ltpg-selfcheck', 'scaled-gradient'),
-    });
-    const badge = page.locator('[data-backend]');
-    expect(await badge.getAttribute('data-engine')).toBe('fused');
-    const stepButton = page.getByRole('button', { name: 'Step', exact: true });
-    await expect.poll(() => stepButton.isEnabled(), { timeout: 120_000, interval: 100 }).toBe(true);
-    await stepButton.click();
-    await expect.poll(() => badge.getAttribute('data-selfcheck'), { timeout: 240_000, interval: 250 }).toBe('failed');
-    await expect.poll(() => badge.getAttribute('data-engine'), { timeout: 30_000, interval: 100 }).toBe('tfjs');
-    expect(await badge.getAttribute('title')).toMatch(/fused engine disagreed with tfjs on this GPU: .*max gradient error .*; using tfjs/);
-    expect(await badge.textContent()).toMatch(/fused check failed/);
-    await expect.poll(() => stepOf(page), { timeout: 240_000, interval: 250 }).toBe(1);
-    expect(errors).toEqual([]);
-    await page.close();
-  }, 600_000);
 
   it('Benchmark this device runs to the end in test mode, and Cancel stops it', async () => {
     const { page, errors } = await openApp(app.browser, app.url, TINY, {
