@@ -59,6 +59,7 @@ export function BackendBadge() {
       data-engine={engine ?? ''}
       data-measuring={measuring ? measuring.state : ''}
       data-selfcheck={selfCheck ? (selfCheck.ok ? 'passed' : 'failed') : ''}
+      data-selfcheck-cached={selfCheck ? String(selfCheck.cached) : ''}
     >
       <strong>{backend.backend}</strong>
       {engine && <span className="badge-engine">{engine === 'fused' ? ' · fused' : ' · tfjs'}</span>}

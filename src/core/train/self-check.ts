@@ -14,8 +14,8 @@ import type { KernelDef } from '../gpu/kernels';
 import { buildPlan } from '../gpu/plan';
 import { computeLoss } from '../losses/compute';
 import { defaultParams, logitForm } from '../losses/registry';
-import { cloneWeights, createModel } from '../models';
-import type { ModelSpec } from '../models/types';
+import { createModel } from '../models';
+import type { Model, ModelSpec } from '../models/types';
 import { Rng } from '../rng';
 import { Sgd } from './sgd';
 
@@ -157,6 +157,21 @@ function relErr(a: ArrayLike<number>, b: ArrayLike<number>, floorScale = 0): num
   return e / Math.max(s, 1e-3);
 }
 
+/**
+ * cloneWeights() read asynchronously. A synchronous read on tfjs' webgpu backend copies through a WebGPU canvas;
+ * in Chromium without a GPU compositor (SwiftShader) that canvas cannot get its shared image and the device is
+ * lost, which ends the check with "Instance dropped in popErrorScope".
+ */
+async function readModelWeights(model: Model): Promise<Map<string, Float32Array>> {
+  const out = new Map<string, Float32Array>();
+  for (const p of model.spec.params) {
+    const v = model.vars.get(p.name);
+    if (!v) throw new Error(`self-check: model has no variable '${p.name}'`);
+    out.set(p.name, Float32Array.from((await v.data()) as Float32Array));
+  }
+  return out;
+}
+
 const fmt = (x: number) => (Number.isFinite(x) ? x.toExponential(1) : String(x));
 
 /** Runs the check once (no memory): one step on both engines, then an eval forward on both. */
@@ -188,7 +203,7 @@ export async function runSelfCheck(o: SelfCheckOptions): Promise<SelfCheckReport
     ...(fault ? { variant: (d: KernelDef) => faultyVariant(fault, d) } : {}),
   });
   try {
-    const w0 = cloneWeights(model);
+    const w0 = await readModelWeights(model);
     ex.setWeights(w0);
     ex.resetMomentum();
     // the fused step first, read back before tfjs touches the device (a browser worker shares tfjs' GPUDevice)
@@ -216,7 +231,7 @@ export async function runSelfCheck(o: SelfCheckOptions): Promise<SelfCheckReport
     model.commitBnUpdates();
     tf.dispose([xt, yt, value, ...Object.values(grads)]);
 
-    const refWeights = cloneWeights(model);
+    const refWeights = await readModelWeights(model);
 
     const lossError = got.finite ? Math.abs(got.loss - refLoss) / Math.max(Math.abs(refLoss), 1e-6) : Infinity;
     let gradientError = 0;
