@@ -17,7 +17,12 @@ export async function deviceOnly(argv: string[]): Promise<DeviceBenchResult> {
   });
   const gpu = await initNodeWebGPU();
   let device: GPUDevice | null = null;
-  if (gpu.ok) device = (await (await navigator.gpu.requestAdapter())?.requestDevice()) ?? null;
+  if (gpu.ok) {
+    // timestamp-query where the adapter has it: the fused rows then carry GPU time per kernel class
+    const adapter = await navigator.gpu.requestAdapter();
+    const features: GPUFeatureName[] = adapter?.features.has('timestamp-query') ? ['timestamp-query'] : [];
+    device = (await adapter?.requestDevice({ requiredFeatures: features })) ?? null;
+  }
   await initBackend({ order: ['wasm', 'cpu'] });
   const log = (s: string) => process.stderr.write(`\r\x1b[K${s}`);
   const r = await runDeviceBench({

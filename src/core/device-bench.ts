@@ -6,6 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendName } from './backend';
+import { KERNEL_CLASSES, kernelClass, type KernelClass } from './gpu/cost-model';
+import { buildPlan } from './gpu/plan';
 import { buildSpec, createModel } from './models';
 import type { ModelKind } from './models/types';
 import { Rng } from './rng';
@@ -62,6 +64,8 @@ export interface BenchRow {
   imagesPerSecond: number | null;
   /** Why the target did not run (e.g. "WebGPU unavailable"), else null. */
   error: string | null;
+  /** Fused rows where the device has timestamp-query: GPU ms of a step's dispatches per kernel class. */
+  gpuMsPerKernelClass?: Record<KernelClass, number> | null;
 }
 
 export interface DeviceBenchResult {
@@ -75,8 +79,11 @@ export interface DeviceBenchResult {
   warmup: number;
   steps: number;
   rows: BenchRow[];
-  /** GPU time per kernel class (timestamp-query); this build does not measure it. */
-  gpuTimePerKernelClass: 'not available';
+  /**
+   * GPU time per kernel class on the fused rows: 'gpu timestamps' when the device has timestamp-query (each
+   * class: median step with only its dispatches issued minus the step with none, from the pass's timestamps).
+   */
+  gpuTimePerKernelClass: 'gpu timestamps' | 'not available';
   /** True when it was cancelled (rows hold what finished). */
   cancelled: boolean;
 }
@@ -154,7 +161,8 @@ export async function runDeviceBench(o: DeviceBenchOptions = {}): Promise<Device
             cancelled = true;
             break;
           }
-          row.msPerStep = median(times);
+          if (times.classMs !== undefined) row.gpuMsPerKernelClass = times.classMs;
+          row.msPerStep = median(times.ms);
           row.imagesPerSecond = (1000 * c.batch) / row.msPerStep;
         } catch (e) {
           row.error = e instanceof Error ? e.message : String(e);
@@ -178,7 +186,7 @@ export async function runDeviceBench(o: DeviceBenchOptions = {}): Promise<Device
     warmup: plan.warmup,
     steps: plan.steps,
     rows,
-    gpuTimePerKernelClass: 'not available',
+    gpuTimePerKernelClass: device?.features.has('timestamp-query') ? 'gpu timestamps' : 'not available',
     cancelled,
   };
 }
@@ -191,7 +199,7 @@ async function timeTarget(
   device: GPUDevice | null,
   o: DeviceBenchOptions,
   tick: () => void,
-): Promise<number[] | null> {
+): Promise<{ ms: number[]; classMs?: Record<KernelClass, number> | null } | null> {
   if (target === 'fused' && !device) throw new Error('no WebGPU device');
   if (target === 'tfjs-webgpu') await switchTo('webgpu', o.wasmPaths);
   else if (target === 'wasm') await switchTo('wasm', o.wasmPaths);
@@ -234,9 +242,111 @@ async function timeTarget(
       if (i >= plan.warmup) times.push(performance.now() - t0);
       tick();
     }
-    return times;
+    if (target !== 'fused' || !device!.features.has('timestamp-query')) return { ms: times };
+    const kernels = buildPlan(spec, c.batch, device!.limits).train.map((d) => d.src.name);
+    const run = engine;
+    // a failure here keeps the row's step time (the class times are extra)
+    const classMs = await gpuClassTimes(device!, kernels, () => run.train(step).then(() => undefined), plan.steps, o.signal).catch(
+      () => null,
+    );
+    return classMs === undefined ? null : { ms: times, classMs };
   } finally {
     engine?.dispose();
     model.dispose();
   }
+}
+
+/** One step's compute pass: the class whose dispatches were issued (null: none) and the pass's timestamps (ns). */
+export interface PassSample {
+  keep: KernelClass | null;
+  begin: bigint;
+  end: bigint;
+}
+
+/**
+ * GPU ms per kernel class from pass timestamps: the median pass with only that class's dispatches issued minus the
+ * median pass with none (the pass's fixed cost), at least 0. A class with no samples is 0 (the plan has none of it);
+ * samples whose end precedes their begin are dropped (a counter that wrapped or was reset).
+ */
+export function classTimesFromTimestamps(samples: readonly PassSample[]): Record<KernelClass, number> {
+  const ms = (k: KernelClass | null): number | null => {
+    const d = samples.filter((s) => s.keep === k && s.end >= s.begin).map((s) => Number(s.end - s.begin) / 1e6);
+    return d.length ? median(d) : null;
+  };
+  const none = ms(null);
+  if (none === null) throw new Error('no valid timestamps of a pass with no dispatches');
+  const out = {} as Record<KernelClass, number>;
+  for (const k of KERNEL_CLASSES) {
+    const t = ms(k);
+    out[k] = t === null ? 0 : Math.max(0, t - none);
+  }
+  return out;
+}
+
+/**
+ * Per-class GPU time of `step` (one compute pass of `kernels`' dispatches, in order) on a device with
+ * timestamp-query: while installed, every compute pass gets timestamp writes and only the kept class's dispatches
+ * are issued (the values computed are meaningless; the time is what is kept). Undefined when cancelled.
+ */
+async function gpuClassTimes(
+  device: GPUDevice,
+  kernels: string[],
+  step: () => Promise<void>,
+  reps: number,
+  signal?: AbortSignal,
+): Promise<Record<KernelClass, number> | undefined> {
+  const g = globalThis as unknown as {
+    GPUCommandEncoder: { prototype: GPUCommandEncoder };
+    GPUComputePassEncoder: { prototype: GPUComputePassEncoder };
+  };
+  const enc = g.GPUCommandEncoder.prototype;
+  const pass = g.GPUComputePassEncoder.prototype;
+  const { beginComputePass, finish } = enc;
+  const { dispatchWorkgroups } = pass;
+  const cls = kernels.map(kernelClass);
+  const present = KERNEL_CLASSES.filter((k) => cls.includes(k));
+  const qs = device.createQuerySet({ type: 'timestamp', count: 2 });
+  const resolved = device.createBuffer({ size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+  const read = device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const timed = new WeakSet<GPUCommandEncoder>();
+  let keep: KernelClass | null = null;
+  let idx = 0;
+  enc.beginComputePass = function (this: GPUCommandEncoder, d?: GPUComputePassDescriptor) {
+    timed.add(this);
+    idx = 0;
+    return beginComputePass.call(this, { ...d, timestampWrites: { querySet: qs, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } });
+  };
+  enc.finish = function (this: GPUCommandEncoder, d?: GPUCommandBufferDescriptor) {
+    if (timed.has(this)) {
+      this.resolveQuerySet(qs, 0, 2, resolved, 0);
+      this.copyBufferToBuffer(resolved, 0, read, 0, 16);
+    }
+    return finish.call(this, d);
+  };
+  pass.dispatchWorkgroups = function (this: GPUComputePassEncoder, ...a: Parameters<GPUComputePassEncoder['dispatchWorkgroups']>) {
+    if (cls[idx++ % cls.length] === keep) dispatchWorkgroups.apply(this, a);
+  };
+  const samples: PassSample[] = [];
+  try {
+    for (const k of [null, ...present]) {
+      keep = k;
+      for (let r = 0; r < Math.max(1, reps); r++) {
+        if (signal?.aborted) return undefined;
+        await step();
+        if (idx !== cls.length) throw new Error(`the step's pass issued ${idx} dispatches, the plan has ${cls.length}`);
+        await read.mapAsync(GPUMapMode.READ);
+        const t = new BigUint64Array(read.getMappedRange().slice(0));
+        read.unmap();
+        samples.push({ keep: k, begin: t[0], end: t[1] });
+      }
+    }
+  } finally {
+    enc.beginComputePass = beginComputePass;
+    enc.finish = finish;
+    pass.dispatchWorkgroups = dispatchWorkgroups;
+    qs.destroy();
+    resolved.destroy();
+    read.destroy();
+  }
+  return classTimesFromTimestamps(samples);
 }

@@ -5,6 +5,7 @@
  */
 import { useState } from 'react';
 import type { BenchRow, DeviceBenchResult } from '../core/device-bench';
+import { KERNEL_CLASSES } from '../core/gpu/cost-model';
 import { usePg, usePlayground } from './context';
 
 /** localStorage switch: '1' runs the benchmark at tiny shapes and steps (tests). */
@@ -43,6 +44,36 @@ function Chart({ rows }: { rows: BenchRow[] }) {
         </g>
       ))}
     </svg>
+  );
+}
+
+/** GPU ms per step by kernel class on the fused rows (where the device has timestamp-query). */
+function ClassTimes({ result }: { result: DeviceBenchResult }) {
+  const rows = result.rows.filter((r) => r.gpuMsPerKernelClass);
+  if (result.gpuTimePerKernelClass === 'not available' || rows.length === 0)
+    return <p data-testid="bench-classes">GPU time per kernel class: not available (the device has no timestamp-query).</p>;
+  return (
+    <table data-testid="bench-classes">
+      <caption>Fused engine: GPU ms per step by kernel class (timestamp-query)</caption>
+      <thead>
+        <tr>
+          <th>model</th>
+          {KERNEL_CLASSES.map((k) => (
+            <th key={k}>{k}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r, i) => (
+          <tr key={i}>
+            <td>{caseOf(r)}</td>
+            {KERNEL_CLASSES.map((k) => (
+              <td key={k}>{r.gpuMsPerKernelClass![k].toFixed(2)}</td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 
@@ -110,6 +141,7 @@ export function DeviceBenchmark() {
                 </tbody>
               </table>
               <Chart rows={result.rows} />
+              <ClassTimes result={result} />
               {result.cancelled && <p>Cancelled: the rows above finished.</p>}
               <button
                 type="button"

@@ -1,4 +1,7 @@
-/** `npm run bench -- --device-only --test` prints the device benchmark's JSON (Dawn + SwiftShader). Must run under CI=true. */
+/**
+ * `npm run bench -- --device-only --test` prints the device benchmark's JSON (Dawn + SwiftShader), with GPU time per
+ * kernel class on the fused rows. Must run under CI=true.
+ */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { initNodeWebGPU } from '../../src/core/backend';
@@ -19,8 +22,13 @@ describe.skipIf(!dawn.ok && !CI)('npm run bench -- --device-only', () => {
     expect(doc.tool).toBe('long-tail-playground device benchmark');
     expect(doc.build).toMatch(/^\d+\.\d+\.\d+/);
     expect(doc.adapter.architecture).toBe('swiftshader');
-    expect(doc.gpuTimePerKernelClass).toBe('not available');
+    // Dawn's SwiftShader adapter offers timestamp-query: the fused rows carry GPU ms per kernel class
+    expect(doc.gpuTimePerKernelClass).toBe('gpu timestamps');
     expect(doc.rows).toHaveLength(6);
     for (const row of doc.rows) expect(row.msPerStep, `${row.target}/${row.model}: ${row.error}`).toBeGreaterThan(0);
+    for (const row of doc.rows.filter((x: { target: string }) => x.target === 'fused')) {
+      expect(Object.keys(row.gpuMsPerKernelClass).sort()).toEqual(['bn', 'conv', 'loss', 'pool', 'sgd']);
+      for (const ms of Object.values(row.gpuMsPerKernelClass)) expect(ms).toBeGreaterThanOrEqual(0);
+    }
   });
 });

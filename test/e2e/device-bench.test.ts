@@ -1,6 +1,7 @@
 /**
  * "Benchmark this device" in Chromium (SwiftShader WebGPU, production build): in test mode (tiny shapes) it runs to
- * the end with its table, chart and JSON, Cancel stops a second run, and training works afterwards.
+ * the end with its table, chart, GPU time per kernel class (timestamp-query) and JSON, Cancel stops a second run,
+ * and training works afterwards.
  */
 import { describe, expect, it } from 'vitest';
 import { e2eEnabled, openApp, stepOf, useApp } from './harness';
@@ -29,7 +30,8 @@ describe.runIf(RUN)('device benchmark in Chromium', () => {
     expect(doc.build).toMatch(/^\d+\.\d+\.\d+/);
     expect(doc.adapter.architecture).toBe('swiftshader');
     expect(doc.runtime).toMatch(/Chrom/);
-    expect(doc.gpuTimePerKernelClass).toBe('not available');
+    // Chromium's SwiftShader device (tfjs asks for timestamp-query where the adapter has it) times kernel classes
+    expect(doc.gpuTimePerKernelClass).toBe('gpu timestamps');
     expect(doc.rows.map((r: { target: string; model: string }) => `${r.target}/${r.model}`)).toEqual([
       'fused/convnet',
       'tfjs-webgpu/convnet',
@@ -40,6 +42,11 @@ describe.runIf(RUN)('device benchmark in Chromium', () => {
     ]);
     for (const r of doc.rows) expect(r.msPerStep, `${r.target}/${r.model}: ${r.error}`).toBeGreaterThan(0);
     expect(await page.getByTestId('bench-chart').locator('rect').count()).toBe(6);
+    for (const r of doc.rows.filter((x: { target: string }) => x.target === 'fused')) {
+      expect(Object.keys(r.gpuMsPerKernelClass).sort()).toEqual(['bn', 'conv', 'loss', 'pool', 'sgd']);
+      for (const ms of Object.values(r.gpuMsPerKernelClass)) expect(ms).toBeGreaterThanOrEqual(0);
+    }
+    expect(await page.getByTestId('bench-classes').locator('tbody tr').count()).toBe(2);
 
     // a second run, cancelled while it runs: it stops with the rows that finished
     await start.click();
