@@ -84,7 +84,7 @@ const gate = new SelfCheckGate(selfCheckStore(), { fault });
 
 /**
  * The check on hardware adapters (the ones no test covers); on a software one (SwiftShader …) only when switched on:
- * the tests cover those, and tfjs' WebGPU shaders the reference needs take seconds to compile there.
+ * the tests cover those, and tfjs' WebGPU shaders the reference needs take tens of seconds to compile there.
  */
 function selfCheckFor(): SelfCheckGate | null {
   const device = tfjsWebGpuDevice();
