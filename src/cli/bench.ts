@@ -21,6 +21,8 @@ import { initBackend, initNodeWebGPU } from '../core/backend';
 import { benchStep, configKey, installWallClockKernelTimer, type StepConfig, type StepPlan, type BenchStepResult } from './bench-step';
 import { chartsMarkdown, measureUi, runBrowserBench, type BrowserRun, type BrowserResult, type UiResult } from './bench-browser';
 import { executorMarkdown, executorPlan, runExecutorBench, type ExecutorOutcome } from './bench-executor';
+import { deviceOnly } from './bench-device';
+import type { DeviceBenchResult } from '../core/device-bench';
 import { runTrainerBench, trainerMarkdown, trainerPlan, type TrainerBenchOutcome } from './bench-trainer';
 
 type Mode = 'quick' | 'full' | 'dry';
@@ -489,6 +491,7 @@ const USAGE = `Usage: npm run bench -- [--quick | --dry] [options]
   (default: the full matrix — ConvNet/ResNet-8/ResNet-32 × batch 64/128 × 28×28×1/32×32×3 × CE/GCL; it prints its expected duration first)
   --quick            a representative subset, under 3 minutes on this 2-core machine
   --dry              a tiny Node-cpu-only config (tests: the JSON shape); no browser, no UI
+  --device-only      "Benchmark this device" as JSON (src/cli/bench-device.ts; --test: tiny shapes, --out FILE)
   --executor-only    only the fused WebGPU executor rows vs the tfjs WebGPU path (dispatches, overhead floor, real shapes)
   --no-torch  --no-browser  --no-ui  --no-dawn  --no-executor (no executor rows and no trainer-level fused vs tfjs rows)
   --backends LIST    Node backends among wasm,cpu (default both)
@@ -569,7 +572,8 @@ function torchVersion(results: Record<string, unknown>[]): string | null {
   return t ? (t.torch as string) : null;
 }
 
-export async function main(argv: string[]): Promise<BenchReport | ExecutorOutcome> {
+export async function main(argv: string[]): Promise<BenchReport | ExecutorOutcome | DeviceBenchResult> {
+  if (argv.includes('--device-only')) return deviceOnly(argv);
   const args = parseBenchArgs(argv);
   const log = (s: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
   if (args.executorOnly) return executorOnly(args, log);

@@ -194,3 +194,12 @@ export function flagHelp(
     })
     .join('\n');
 }
+
+/** `--self-check` / `--no-self-check` (the fused engine's check on this GPU; not a training setting). */
+export const SELF_CHECK_OPTIONS = { 'self-check': { type: 'boolean' }, 'no-self-check': { type: 'boolean' } } as const;
+
+/** true: asked for; false: turned off; null: the default (on for a hardware adapter). */
+export function selfCheckFlag(v: Readonly<Record<string, unknown>>): boolean | null {
+  if (v['self-check'] && v['no-self-check']) throw new FlagError('--self-check and --no-self-check contradict each other; give one');
+  return v['self-check'] ? true : v['no-self-check'] ? false : null;
+}

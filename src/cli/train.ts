@@ -15,7 +15,19 @@ import { exportTfjsZip } from '../core/export/tfjs';
 import { testLogits } from '../core/export/logits';
 import { LossWatch } from '../core/train/halt-cause';
 import { checkConfigFlags, checkOutputs } from './checks';
-import { CONFIG_OPTIONS, FlagError, applyConfigFlags, flagHelp, lossParamFlag, readFlags } from './flags';
+import {
+  CONFIG_OPTIONS,
+  FlagError,
+  SELF_CHECK_OPTIONS,
+  applyConfigFlags,
+  flagHelp,
+  lossParamFlag,
+  readFlags,
+  selfCheckFlag,
+} from './flags';
+import { selfCheckGateFor } from './self-check';
+import { tfjsWebGpuDevice } from '../core/train/engine-choice';
+import type { SelfCheckReport } from '../core/train/self-check';
 import { checkNotInputs, checkOutputFolder, saveOutput } from './outputs';
 import { BUNDLE_OUTPUTS, writeBundle } from './bundle';
 import type { StepRecord } from '../core/train/trainer';
@@ -59,6 +71,9 @@ ${help('run')}
   --backend B           auto | wasm | cpu | webgpu (default auto: wasm, else cpu; webgpu uses Dawn). --engine fused with
                         another backend runs the executor on its own Dawn device while tfjs (wasm/cpu) only mirrors the
                         weights for checkpoints and exports
+  --self-check          before the first fused step, compare one step on this GPU with tfjs (loss, gradients, BN
+                        statistics) and train on tfjs if they disagree; default on for a hardware adapter with
+                        --engine fused, off on a software one (SwiftShader …); --no-self-check turns it off
   --out FILE            write the JSON there instead of stdout
                         (written whole through a temporary file; if the write fails, the JSON goes to a
                         fallback file the error names). SIGINT / SIGTERM (Ctrl-C): stop after the current
@@ -111,6 +126,7 @@ function parse(argv: string[]) {
       sweep2: { type: 'string' },
       'sweep-when': { type: 'string' },
       seeds: { type: 'string' },
+      ...SELF_CHECK_OPTIONS,
     });
   } catch (e) {
     usage((e as Error).message);
@@ -174,7 +190,13 @@ function parse(argv: string[]) {
     ]) ??
     (save.bundle === undefined ? null : checkOutputFolder('--save-bundle', save.bundle, BUNDLE_OUTPUTS, [['--data', v.data]]));
   if (bad) usage(bad);
-  return { config: c, stage2: !!v.stage2, backend, out: v.out, quiet: !!v.quiet, data: v.data, save, sweep, sweepWhen, seeds };
+  let selfCheck: boolean | null;
+  try {
+    selfCheck = selfCheckFlag(v);
+  } catch (e) {
+    usage((e as Error).message);
+  }
+  return { config: c, stage2: !!v.stage2, backend, out: v.out, quiet: !!v.quiet, data: v.data, save, sweep, sweepWhen, seeds, selfCheck };
 }
 
 class Progress {
@@ -307,8 +329,21 @@ async function trainOnce(
   interrupt: Interrupt,
 ) {
   const steps: StepRecord[] = [];
+  const gpuDevice = await fusedDevice(args.config.engine, backend.name);
+  const checkDevice = gpuDevice ?? (backend.name === 'webgpu' ? tfjsWebGpuDevice() : null);
+  const check = args.config.engine === 'fused' && checkDevice ? selfCheckGateFor(checkDevice, args.selfCheck) : null;
+  let selfCheck: SelfCheckReport | null = null;
   const trainer = new Trainer(dataset, args.config, {
-    gpuDevice: await fusedDevice(args.config.engine, backend.name),
+    gpuDevice,
+    ...(check
+      ? {
+          selfCheck: check,
+          onSelfCheck: (r: SelfCheckReport) => {
+            selfCheck = r;
+            progress.always(r.ok ? `self-check passed on this GPU (${r.variants} kernel variants, ${r.ms} ms)` : r.reason!);
+          },
+        }
+      : {}),
     ...(args.save.bundle ? { onStep: (s: StepRecord) => steps.push(s) } : {}),
   });
   let init: Uint8Array | null = null;
@@ -374,6 +409,7 @@ async function trainOnce(
     stage2Config: args.stage2 ? trainer.stage2 : null,
     backend,
     engine: trainer.engineKind,
+    selfCheck,
     tfjsVersion: tf.version.tfjs,
     dataset: {
       id: dataset.meta.id,

@@ -12,6 +12,7 @@
  *    its CPU: a measurement going on when Train is pressed stops and starts again when idle), and a faster one
  *    takes the run over at an epoch boundary.
  */
+import type { DeviceBenchResult } from '../core/device-bench';
 import type { ClientEvent, CrashInfo } from '../worker/client';
 import { TrainClient } from '../worker/client';
 import type {
@@ -389,6 +390,15 @@ export class PlaygroundSession {
         break;
       case 'fatal':
         break;
+      case 'benchProgress':
+        if (this.s.benchProgress) this.s.patchRun({ benchProgress: e.progress });
+        break;
+      case 'selfCheck': {
+        const sum = this.s.summary;
+        this.s.patchRun({ selfCheck: e.report, ...(sum ? { summary: { ...sum, engine: e.engine, engineNote: e.engineNote } } : {}) });
+        this.noteEngine(e.engineNote);
+        break;
+      }
     }
   }
 
@@ -497,6 +507,20 @@ export class PlaygroundSession {
   /** "Try an image": the current model's class probabilities for one image, computed in the worker. */
   classifyImage(pixels: Uint8Array): Promise<ClassifyImageResult> {
     return this.link.classifyImage(pixels);
+  }
+
+  /** "Benchmark this device" in the worker; progress arrives in the store's benchProgress. */
+  async benchmarkDevice(test: boolean): Promise<DeviceBenchResult> {
+    this.s.patchRun({ benchProgress: { done: 0, total: 1, label: 'starting…' } });
+    try {
+      return await this.link.benchmarkDevice(test);
+    } finally {
+      this.s.patchRun({ benchProgress: null });
+    }
+  }
+
+  cancelBenchmark(): Promise<{ cancelled: boolean }> {
+    return this.link.cancelBenchmark();
   }
 
   /** One class' training images in the current subset (the dataset gallery). */

@@ -3,6 +3,7 @@
  * recipes of the uploaded data sets this worker holds (so another worker can make them again), and replaces the
  * worker when the backend changes or after a crash. Events of whichever worker is current go to `onEvent`.
  */
+import type { DeviceBenchResult } from '../core/device-bench';
 import type { BackendName } from '../core/backend';
 import { TrainClient, type ClientEvent, type CrashInfo } from '../worker/client';
 import type {
@@ -134,6 +135,14 @@ export class WorkerLink {
 
   classifyImage(pixels: Uint8Array): Promise<ClassifyImageResult> {
     return this.client.classifyImage(pixels);
+  }
+
+  benchmarkDevice(test: boolean): Promise<DeviceBenchResult> {
+    return this.client.benchmarkDevice(test);
+  }
+
+  cancelBenchmark(): Promise<{ cancelled: boolean }> {
+    return this.client.cancelBenchmark();
   }
 
   trainExamples(p: TrainExamplesParams): Promise<TrainExamplesResult> {

@@ -10,6 +10,7 @@ import { ClassroomButton, useControlShown, useShown } from './ClassroomLink';
 import { useStage2 } from './use-stage2';
 import { LessonButton } from './Lesson';
 import { BackendPanelButton } from './BackendPanel';
+import { DeviceBenchmark } from './DeviceBenchmark';
 
 /**
  * The backend, and in a few words why — the whole sentence is its title and accessible name: what "Auto" is measuring
@@ -20,6 +21,7 @@ export function BackendBadge() {
   const measuring = usePg((s) => s.measuring);
   const phase = usePg((s) => s.phase);
   const engine = usePg((s) => s.summary?.engine ?? null);
+  const selfCheck = usePg((s) => s.selfCheck);
   if (!backend) {
     return (
       <span className="badge badge-pending" aria-label="Backend: choosing" data-backend="">
@@ -48,6 +50,11 @@ export function BackendBadge() {
   // wasm: its threads and why that many (e.g. "not cross-origin isolated: 1 thread")
   const wasm = backend.backend === 'wasm' ? backend.wasm : undefined;
   if (wasm) reason = `${reason}; ${wasm.why}`;
+  // the fused engine disagreed with tfjs on this GPU: the run trains on tfjs, and the badge says why
+  if (selfCheck && !selfCheck.ok && engine === 'tfjs') {
+    reason = selfCheck.reason ?? 'the fused engine failed its self-check; using tfjs';
+    short = 'fused check failed';
+  }
   return (
     <span
       className={`badge badge-${backend.backend}`}
@@ -57,6 +64,8 @@ export function BackendBadge() {
       data-engine={engine ?? ''}
       data-measuring={measuring ? measuring.state : ''}
       data-wasm-threads={wasm?.threads ?? ''}
+      data-selfcheck={selfCheck ? (selfCheck.ok ? 'passed' : 'failed') : ''}
+      data-selfcheck-cached={selfCheck ? String(selfCheck.cached) : ''}
     >
       <strong>{backend.backend}</strong>
       {engine && <span className="badge-engine">{engine === 'fused' ? ' · fused' : ' · tfjs'}</span>}
@@ -240,6 +249,7 @@ export function Header() {
         <h1>Long-Tail Playground</h1>
         <BackendBadge />
         <BackendPanelButton />
+        <DeviceBenchmark />
         <IntroButton />
         <LessonButton />
       </div>

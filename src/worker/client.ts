@@ -5,6 +5,7 @@
  * backend from the last finished epoch (`continueOnNextBackend`). A worker that stops without a word while it
  * trains (closed, killed, hung) is caught by the watchdog (./watchdog.ts), which takes the same crash path.
  */
+import type { DeviceBenchResult } from '../core/device-bench';
 import type { BackendName } from '../core/backend';
 import {
   isWorkerMessage,
@@ -53,9 +54,22 @@ export type ClientEvent = WorkerEvent | { type: 'crash'; crash: CrashInfo };
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; type: RequestType };
 
+/**
+ * localStorage switch of the worker's self-check (core/train/self-check.ts): 'on' runs it on a software adapter
+ * too (by default it runs on hardware ones only); a fault name ('scaled-gradient', tests) injects that wrong kernel.
+ */
+export const SELF_CHECK_SWITCH_KEY = 'ltpg-selfcheck';
+
 /** The default worker of the app (Vite bundles it as a module worker). */
 export function createTrainWorker(): WorkerLike {
-  return new Worker(new URL('./train.worker.ts', import.meta.url), { type: 'module', name: 'train' });
+  let sw: string | null = null;
+  try {
+    sw = localStorage.getItem(SELF_CHECK_SWITCH_KEY);
+  } catch {
+    /* no storage: no switch */
+  }
+  const name = sw && /^[a-z-]+$/.test(sw) ? `train selfcheck=${sw}` : 'train';
+  return new Worker(new URL('./train.worker.ts', import.meta.url), { type: 'module', name });
 }
 
 /** The checkpoint with its data set replaced by `dataset` (the same data made again under another id). */
@@ -233,6 +247,14 @@ export class TrainClient {
   /** The current model's class probabilities for one image (uint8 HWC at the data set's size; a copy is sent). */
   classifyImage(pixels: Uint8Array): Promise<ClassifyImageResult> {
     return this.request('classifyImage', { pixels: pixels.slice() });
+  }
+
+  benchmarkDevice(test: boolean): Promise<DeviceBenchResult> {
+    return this.request('benchmarkDevice', { test });
+  }
+
+  cancelBenchmark(): Promise<{ cancelled: boolean }> {
+    return this.request('cancelBenchmark', {});
   }
 
   async reset(): Promise<RunSummary> {

@@ -15,6 +15,8 @@ import { drawSettingsOf, type DrawSettings } from '../core/data/pack-parts';
 import type { TrainConfig } from '../core/train/config';
 import { Trainer, type StepOutcome, type StepRecord, type TrainerOptions } from '../core/train/trainer';
 import type { OfficialOrder } from '../core/export/bundle';
+import type { SelfCheckGate, SelfCheckReport } from '../core/train/self-check';
+import type { BenchProgress, DeviceBenchResult } from '../core/device-bench';
 import { TrainController, type ControllerEvent } from '../core/train/controller';
 import type {
   RequestHandlers,
@@ -66,6 +68,10 @@ export interface EngineDeps {
   gpuDevice?: () => GPUDevice | null;
   /** The order of a data set's images in its official files (run bundles); default: the files' own order. */
   officialOrder?: (ds: Dataset) => Promise<OfficialOrder | null>;
+  /** Runs the device benchmark (core/device-bench.ts) with the worker's backends. */
+  benchmark?: (test: boolean, onProgress: (p: BenchProgress) => void, signal: AbortSignal) => Promise<DeviceBenchResult>;
+  /** The fused engine's self-check before its first step on a device (absent: none). */
+  selfCheck?: () => SelfCheckGate | null;
 }
 
 /** Numbers of step records kept for a run bundle (positions, draws, noise); past it the steps are dropped. */
@@ -97,6 +103,7 @@ export class TrainEngine {
   private readonly uploads: UploadedDatasets;
   /** The current run's initial weights and steps since (a run bundle replays them); null after a restore. */
   private recording: RunRecording | null = null;
+  private benchAbort: AbortController | null = null;
 
   constructor(private readonly deps: EngineDeps) {
     this.uploads = new UploadedDatasets({ decoder: deps.decoder ?? defaultDecoder });
@@ -110,6 +117,7 @@ export class TrainEngine {
     'trainExamples',
     'switchBackend',
     'classifyImage',
+    'cancelBenchmark',
   ]);
 
   /** One handler per request type (the compiler checks every type has one, with its result type). */
@@ -140,6 +148,12 @@ export class TrainEngine {
     testExamples: (r) => this.testExamples(r),
     trainExamples: (r) => this.trainExamples(r),
     classifyImage: (r) => this.classifyImage(r.pixels),
+    benchmarkDevice: (r) => this.benchmarkDevice(r.test),
+    cancelBenchmark: async () => {
+      const a = this.benchAbort;
+      a?.abort();
+      return { cancelled: !!a };
+    },
   };
 
   /** Handles one request; resolves with its result or rejects with an Error. */
@@ -395,11 +409,18 @@ export class TrainEngine {
   }
 
   private trainerOptions(): TrainerOptions {
+    const gate = this.deps.selfCheck?.() ?? null;
     return {
       featureSpace: true,
       onStep: (s) => this.recordStep(s),
       ...(this.deps.gpuDevice ? { gpuDevice: this.deps.gpuDevice() } : {}),
+      ...(gate ? { selfCheck: gate, onSelfCheck: (r: SelfCheckReport) => this.emitSelfCheck(r) } : {}),
     };
+  }
+
+  /** The check's report and the engine it leaves the run on (a failure: tfjs, with the reason). */
+  private emitSelfCheck(report: SelfCheckReport): void {
+    this.emit({ type: 'selfCheck', report, engine: report.ok ? 'fused' : 'tfjs', engineNote: report.ok ? null : report.reason });
   }
 
   private async reset(): Promise<RunSummary> {
@@ -520,6 +541,18 @@ export class TrainEngine {
   }
 
   /** "Try an image": the current model's probabilities for one image, between two steps when training. */
+  private async benchmarkDevice(test: boolean): Promise<DeviceBenchResult> {
+    if (!this.deps.benchmark) throw new Error('this worker cannot benchmark the device');
+    if (this.ctl?.state === 'running') throw new Error('pause training before benchmarking the device');
+    const ac = new AbortController();
+    this.benchAbort = ac;
+    try {
+      return await this.deps.benchmark(test, (progress) => this.emit({ type: 'benchProgress', progress }), ac.signal);
+    } finally {
+      if (this.benchAbort === ac) this.benchAbort = null;
+    }
+  }
+
   private async classifyImage(pixels: Uint8Array): Promise<ClassifyImageResult> {
     const { trainer, ctl } = this.requireTrainer('classifyImage');
     return ctl

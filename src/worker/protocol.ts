@@ -16,6 +16,8 @@ import type { TrainConfig, Stage2Config } from '../core/train/config';
 import type { ControllerState } from '../core/train/controller';
 import type { BatchInfo, EpochMetrics, Halt, Stage, TrainerCheckpoint } from '../core/train/trainer';
 import type { EngineKind } from '../core/train/step-engine';
+import type { SelfCheckReport } from '../core/train/self-check';
+import type { BenchProgress, DeviceBenchResult } from '../core/device-bench';
 import type { LiveSettings } from '../core/train/config-fields';
 
 export type { BackendName, BatchInfo, EpochMetrics, Halt, LiveSettings, Stage, TrainerCheckpoint, TrainConfig, Stage2Config };
@@ -237,6 +239,10 @@ export interface RequestMap {
   /** The test images of one confusion-matrix cell from the last evaluation (answered at once, also while running). */
   testExamples: { params: TestExamplesParams; result: TestExamplesResult };
   classifyImage: { params: ClassifyImageParams; result: ClassifyImageResult };
+  /** "Benchmark this device" (core/device-bench.ts; `test`: tiny shapes); refused while a run trains. Progress: benchProgress events. */
+  benchmarkDevice: { params: { test: boolean }; result: DeviceBenchResult };
+  /** Stops the benchmark after its step in flight (answered at once). */
+  cancelBenchmark: { params: NoParams; result: { cancelled: boolean } };
   /** One class' training images in the current subset, for the dataset gallery (answered at once). */
   trainExamples: { params: TrainExamplesParams; result: TrainExamplesResult };
 }
@@ -288,7 +294,10 @@ export type WorkerEvent =
   | { type: 'upload'; progress: UploadProgress }
   | { type: 'checkpoint'; checkpoint: RunCheckpoint }
   /** The backend died (GPU device lost, out of memory …): the worker can't train any more. */
-  | { type: 'fatal'; message: string; backend: BackendName | null };
+  | { type: 'fatal'; message: string; backend: BackendName | null }
+  /** The fused engine's self-check on this adapter (core/train/self-check.ts), and the engine the run trains with after it. */
+  | { type: 'benchProgress'; progress: BenchProgress }
+  | { type: 'selfCheck'; report: SelfCheckReport; engine: EngineKind; engineNote: string | null };
 
 export interface EventMessage {
   kind: 'event';

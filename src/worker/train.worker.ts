@@ -10,6 +10,11 @@ import type { Dataset } from '../core/data/types';
 import { TrainEngine, type DataNeed } from './engine';
 import { PackLoader } from './pack-loader';
 import { decodePoolOrder, POOL_ORDER_FILE } from '../core/export/bundle';
+import { adapterIdentity, SelfCheckGate, type SelfCheckFault } from '../core/train/self-check';
+import { tfjsWebGpuDevice } from '../core/train/engine-choice';
+import { softwareRenderer } from '../core/backend-probe';
+import { DEVICE_BENCH, DEVICE_BENCH_TEST, runDeviceBench } from '../core/device-bench';
+import { selfCheckStore } from './self-check-store';
 import { pointWasmAtBundle } from './wasm-paths';
 import {
   isRequest,
@@ -72,6 +77,23 @@ function watchBackend(r: InitResult, onLost: (message: string) => void): void {
   });
 }
 
+/** The page's self-check switch, in the worker's name (client.ts): 'on', or a test fault to inject. */
+const selfCheckSwitch = /selfcheck=([a-z-]+)/.exec(self.name)?.[1] ?? null;
+const fault = selfCheckSwitch && selfCheckSwitch !== 'on' ? (selfCheckSwitch as SelfCheckFault) : null;
+/** One gate per worker: the check runs once per adapter, build and plan, and passes persist in IndexedDB. */
+const gate = new SelfCheckGate(selfCheckStore(), { fault });
+
+/**
+ * The check on hardware adapters (the ones no test covers); on a software one (SwiftShader …) only when switched on:
+ * the tests cover those, and tfjs' WebGPU shaders the reference needs take tens of seconds to compile there.
+ */
+function selfCheckFor(): SelfCheckGate | null {
+  const device = tfjsWebGpuDevice();
+  if (!device) return null;
+  const a = adapterIdentity(device);
+  return selfCheckSwitch || softwareRenderer([a.vendor, a.architecture, a.device, a.description]) === null ? gate : null;
+}
+
 const engine = new TrainEngine({
   emit: (event: WorkerEvent, transfer?: ArrayBuffer[]) => post({ kind: 'event', event }, transfer),
   initBackend: async (p) => {
@@ -89,6 +111,11 @@ const engine = new TrainEngine({
     if (!res.ok)
       throw new Error(`the pool order file (${url}) answered HTTP ${res.status}: the bundle needs it to name the official images`);
     return decodePoolOrder(await res.json(), ds.pool.labels, ds.test.labels);
+  },
+  selfCheck: selfCheckFor,
+  benchmark: async (test, onProgress, signal) => {
+    await pointWasmAtBundle();
+    return runDeviceBench({ plan: test ? DEVICE_BENCH_TEST : DEVICE_BENCH, device: tfjsWebGpuDevice(), onProgress, signal });
   },
 });
 

@@ -15,6 +15,7 @@
  */
 import type { ModelSpec } from '../models/types';
 import { pipelineFor, storageLayout } from './device';
+import type { KernelDef } from './kernels';
 import { checkLossInputs, fail, RESULT_WORD, resultLayout, writeStepBlock, type LossInputs } from './step-block';
 import { buildPlan, type Dispatch, type Plan } from './plan';
 
@@ -35,6 +36,8 @@ export interface FusedExecutorOptions {
    * non-finite step, or drops steps it submitted ahead). One buffer copy per step, in the step's command buffer.
    */
   rollback?: boolean;
+  /** Test-only: the variant compiled in place of each kernel the plan uses (the self-check's injected fault). */
+  variant?: (def: KernelDef) => KernelDef;
 }
 
 export interface TrainStepInput extends LossInputs {
@@ -164,7 +167,8 @@ export class FusedExecutor {
     const sources = new Map<string, Dispatch['src']>();
     for (const d of [...plan.train, ...plan.frozen, ...plan.eval]) sources.set(d.src.code, d.src);
     o.device.pushErrorScope('validation');
-    const compiled = await Promise.all([...sources.values()].map(async (s) => [s.code, await pipelineFor(o.device, s)] as const));
+    const variant = o.variant ?? ((s: KernelDef) => s);
+    const compiled = await Promise.all([...sources.values()].map(async (s) => [s.code, await pipelineFor(o.device, variant(s))] as const));
     const ex = new FusedExecutor(o, plan, new Map(compiled));
     const err = await o.device.popErrorScope();
     if (err) {

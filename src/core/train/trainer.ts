@@ -30,6 +30,7 @@ import { drawMix, mixRows } from './mixup';
 import { TfjsEngine } from './tfjs-engine';
 import { FusedEngine } from './fused-engine';
 import { resolveEngine, type EngineResolution } from './engine-choice';
+import type { SelfCheckGate, SelfCheckReport } from './self-check';
 
 export type Stage = 1 | 2;
 
@@ -174,6 +175,13 @@ export interface TrainerOptions {
   /** Called after every applied training step with what it used (a run bundle replays the steps from this). */
   onStep?: (rec: StepRecord) => void;
   /**
+   * The fused engine's self-check (./self-check.ts): run before the first fused step on a device; a failure trains
+   * on tfjs with its reason as the engine note. Absent: no check.
+   */
+  selfCheck?: SelfCheckGate | null;
+  /** Called with the self-check's report once it is known (fresh or remembered). */
+  onSelfCheck?: (report: SelfCheckReport) => void;
+  /**
    * Steps the fused engine keeps in flight (default 2): step t's loss is read while step t + 1 runs. 1: every
    * step's result is read before the next is submitted. The tfjs engine always runs one at a time.
    */
@@ -236,6 +244,10 @@ export class Trainer {
   private readonly gpuDevice: GPUDevice | null | undefined;
   /** Why the engine differs from the one asked for (e.g. 'fused' without WebGPU), or null. */
   engineNote: string | null = null;
+  private readonly selfCheckGate: SelfCheckGate | null;
+  private readonly onSelfCheck: ((r: SelfCheckReport) => void) | undefined;
+  /** The self-check of the fused engine's device and plan (null until one has run). */
+  private checked: { device: GPUDevice; plan: string; report: SelfCheckReport } | null = null;
   private readonly rngs: { sampler: Rng; augment: Rng; noise: Rng; mix: Rng };
   /** Validation split (pool indices and labels); empty when off. */
   private readonly valIndices: Int32Array;
@@ -308,6 +320,8 @@ export class Trainer {
     this.gpuDevice = opts.gpuDevice;
     this.onStep = opts.onStep;
     this.pipelineDepth = opts.pipelineDepth;
+    this.selfCheckGate = opts.selfCheck ?? null;
+    this.onSelfCheck = opts.onSelfCheck;
     this.lossParams = { ...defaultParams(config.loss), ...config.lossParams };
     this.stage2 = { ...config.stage2 };
     this.rngs = { sampler: root.fork('sampler'), augment: root.fork('augment'), noise: root.fork('noise'), mix: root.fork('mixup') };
@@ -343,7 +357,28 @@ export class Trainer {
 
   /** The engine the configuration asks for on this machine, and why when it is not the one asked for. */
   engineResolution(): EngineResolution {
-    return resolveEngine(this.cfg.engine, this.gpuDevice);
+    const r = resolveEngine(this.cfg.engine, this.gpuDevice);
+    const c = this.checked;
+    if (r.kind === 'fused' && c && c.device === r.device && !c.report.ok) return { kind: 'tfjs', device: null, note: c.report.reason };
+    return r;
+  }
+
+  /** The last self-check's report (null before the first fused step, or without a check). */
+  get selfCheck(): SelfCheckReport | null {
+    return this.checked?.report ?? null;
+  }
+
+  /** Runs the self-check for the fused engine's device and this stage's plan, once (the gate remembers passes). */
+  private async runSelfCheck(): Promise<void> {
+    const gate = this.selfCheckGate;
+    const r = resolveEngine(this.cfg.engine, this.gpuDevice);
+    if (!gate || r.kind !== 'fused' || !r.device) return;
+    const maxBatch = this.batchSize();
+    const plan = String(maxBatch);
+    if (this.checked && this.checked.device === r.device && this.checked.plan === plan) return;
+    const report = await gate.verify(r.device, this.spec, maxBatch);
+    this.checked = { device: r.device, plan, report };
+    this.onSelfCheck?.(report);
   }
 
   /** Buffer count and bytes the fused engine holds (null with the tfjs engine). */
@@ -356,6 +391,7 @@ export class Trainer {
    * at the next step): the old engine's weights, BN statistics and momentum move over, so the run goes on unchanged.
    */
   async ensureEngine(): Promise<void> {
+    await this.runSelfCheck();
     const r = this.engineResolution();
     this.engineNote = r.note;
     // the fused executor is sized for the stage's batch (its dispatch grids cover maxBatch whatever n is, so a larger

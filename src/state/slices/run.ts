@@ -1,4 +1,6 @@
 /** Run slice: backend, training status, counters and ETA, crash information. */
+import type { BenchProgress } from '../../core/device-bench';
+import type { SelfCheckReport } from '../../core/train/self-check';
 import type { StateCreator } from 'zustand';
 import type { BackendName } from '../../core/backend';
 import type { CrashInfo } from '../../worker/client';
@@ -53,6 +55,10 @@ export interface RunSlice {
   announcement: string;
   /** A request that blocks the controls is in flight. */
   busy: boolean;
+  /** The fused engine's self-check on this adapter (null until a fused run's first step). */
+  selfCheck: SelfCheckReport | null;
+  /** The device benchmark's progress while it runs (null otherwise). */
+  benchProgress: BenchProgress | null;
   patchRun(p: Partial<Omit<RunSlice, 'patchRun' | 'applyBatch'>>): void;
   applyBatch(b: BatchInfo): void;
 }
@@ -70,6 +76,8 @@ export const createRunSlice: StateCreator<PlaygroundState, [], [], RunSlice> = (
   error: null,
   announcement: '',
   busy: false,
+  selfCheck: null,
+  benchProgress: null,
   patchRun: (p) => set(p),
   applyBatch: (b) =>
     set((s) => ({
