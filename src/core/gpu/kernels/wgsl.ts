@@ -45,6 +45,11 @@ export interface KernelDef<B extends string = string, M extends string = string>
   readonly workgroupSize: number;
   /** The launch for a dispatch with these meta words (n at its maximum). */
   readonly launch: (meta: Readonly<Record<M, number>>, dims: PlanDims) => Launch;
+  /**
+   * Shape-specialised kernels: the WGSL `override` constants of a dispatch with these meta words (its meta words
+   * are then overrides, not reads of binding 0; one pipeline per distinct set).
+   */
+  readonly constants?: (meta: Readonly<Record<M, number>>) => Readonly<Record<string, number>>;
 }
 
 /** Storage declarations: bm, then the bindings `names`, those in `vec4` typed `array<vec4<f32>>`, the others `array<f32>`. */
