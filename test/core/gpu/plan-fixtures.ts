@@ -1,5 +1,12 @@
 /** Plans of every model × head, built without a GPU (the planner and the kernel sources are pure). */
-import { bnApply, bnBackwardApply, bnBackwardPartial, type ConvVariant, convInputGrad, type KernelDef } from '../../../src/core/gpu/kernels';
+import {
+  bnApply,
+  bnBackwardApply,
+  bnBackwardPartial,
+  type ConvVariant,
+  convInputGrad,
+  type KernelDef,
+} from '../../../src/core/gpu/kernels';
 import { buildPlan, type DeviceLimitsLike, type Plan } from '../../../src/core/gpu/plan';
 import { buildSpec, MODEL_KINDS } from '../../../src/core/models';
 import type { HeadKind, ModelKind } from '../../../src/core/models/types';

@@ -88,12 +88,21 @@ const overrides = (names: readonly string[]) => names.map((n) => `override ${n} 
 /** Storage declarations of a tiled kernel (bm, then the bindings as `array<vec4<f32>>` unless listed in `scalar`). */
 function tiledDecls(names: readonly string[], scalar: readonly string[] = []): string {
   return ['m', ...names]
-    .map((b, i) => `@group(0) @binding(${i}) var<storage, read_write> b${b} : array<${b === 'm' || scalar.includes(b) ? 'f32' : 'vec4<f32>'}>;`)
+    .map(
+      (b, i) =>
+        `@group(0) @binding(${i}) var<storage, read_write> b${b} : array<${b === 'm' || scalar.includes(b) ? 'f32' : 'vec4<f32>'}>;`,
+    )
     .join('\n');
 }
 
 /** One tiled module: declarations, the override constants, the workgroup tiles and the entry point. */
-function tiledModule(o: { bindings: readonly string[]; scalar?: readonly string[]; meta: readonly string[]; shared: string; body: string }) {
+function tiledModule(o: {
+  bindings: readonly string[];
+  scalar?: readonly string[];
+  meta: readonly string[];
+  shared: string;
+  body: string;
+}) {
   return `${tiledDecls(o.bindings, o.scalar)}
 ${overrides(o.meta)}
 /** Tile width in channels (16, 32 or 64); the tile is 1024 / TN positions (or taps) deep. */

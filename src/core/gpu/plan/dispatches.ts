@@ -245,9 +245,7 @@ export function dispatchLists(
         ),
       ];
       if (chunks > 1) {
-        list.push(
-          dispatch('weight gradient (tree sum)', kernels.chunkSumTree, { part, grad: g }, { SIZE: n, CHUNKS: chunks }),
-        );
+        list.push(dispatch('weight gradient (tree sum)', kernels.chunkSumTree, { part, grad: g }, { SIZE: n, CHUNKS: chunks }));
       }
       return list;
     }
