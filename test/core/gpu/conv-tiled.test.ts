@@ -55,7 +55,7 @@ const metaOf = (g: Geom) => ({
 async function run<B extends string, M extends string>(
   def: KernelDef<B, M>,
   meta: Record<M, number>,
-  data: Record<B, Float32Array>,
+  data: Partial<Record<B, Float32Array>>,
   n: number,
   maxBatch: number,
   read: B,
@@ -71,7 +71,7 @@ async function run<B extends string, M extends string>(
     d.queue.writeBuffer(b, 0, v.buffer, v.byteOffset, v.byteLength);
     return b;
   };
-  const bufs = [mk(words), ...def.bindings.map((k) => mk(data[k]))];
+  const bufs = [mk(words), ...def.bindings.map((k) => mk(data[k]!))];
   const constants = def.constants?.(meta);
   const pipeline = await pipelineFor(d, def, constants);
   const bindGroup = d.createBindGroup({
@@ -94,7 +94,7 @@ async function run<B extends string, M extends string>(
   const err = await d.popErrorScope();
   if (err) throw new Error(`${def.name}: ${err.message}`);
   await staging.mapAsync(GPUMapMode.READ);
-  const r = new Float32Array(staging.getMappedRange().slice(0, data[read].byteLength));
+  const r = new Float32Array(staging.getMappedRange().slice(0, data[read]!.byteLength));
   staging.unmap();
   for (const b of [...bufs, staging]) b.destroy();
   return r;
