@@ -85,6 +85,11 @@ def bench(cfg, device):
     h, w, c = cfg['input']
     loss = cfg.get('loss', 'ce')
     torch.manual_seed(0)
+    tf32 = bool(cfg.get('tf32', False))
+    if device.type == 'cuda':
+        # fp32 tensors; TF32 tensor-core matmuls / convolutions only when asked
+        torch.backends.cuda.matmul.allow_tf32 = tf32
+        torch.backends.cudnn.allow_tf32 = tf32
     model = Net(cfg['model'], c, 'linear' if loss == 'ce' else 'cosine').to(device)
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=2e-4)
     b = cfg['batch']
@@ -121,14 +126,14 @@ def bench(cfg, device):
         'model': cfg['model'], 'batch': b, 'input': cfg['input'], 'loss': loss,
         'framework': 'pytorch', 'torch': torch.__version__, 'device': str(device),
         'deviceName': torch.cuda.get_device_name(0) if device.type == 'cuda' else 'cpu',
-        'threads': torch.get_num_threads(), 'firstStepMs': first, 'medianMs': med,
+        'threads': torch.get_num_threads(), 'tf32': tf32 and device.type == 'cuda', 'firstStepMs': first, 'medianMs': med,
         'imgPerSec': b / med * 1e3, 'stepsMs': times, 'firstLoss': first_loss, 'lastLoss': last_loss,
     }
 
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument('--configs', help='JSON list of {model, batch, input:[H,W,C], loss, steps, warmup}')
+    p.add_argument('--configs', help='JSON list of {model, batch, input:[H,W,C], loss, steps, warmup, tf32}')
     p.add_argument('--threads', type=int, default=1)
     p.add_argument('--device', default='auto')
     # single-config form (the first bench's interface)

@@ -22,6 +22,7 @@ import { drawClippedNormal } from '../core/losses/noise';
 import { defaultParams } from '../core/losses/registry';
 import { buildSpec, cloneWeights, createModel } from '../core/models';
 import { Rng } from '../core/rng';
+import { MODELLED_CONFIGS, modelledMarkdown, type ModelledOutcome, modelledRows } from './bench-model';
 import { buildStep, configKey, LT_COUNTS, median, type StepConfig } from './bench-step';
 
 export type Engine = 'fused' | 'tfjs';
@@ -367,6 +368,8 @@ export interface ExecutorOutcome {
   reason: string;
   software: boolean;
   rows: ExecRow[];
+  /** The modelled GPU time of the measured configurations and the GPU comparison's shapes (a proxy). */
+  modelled?: ModelledOutcome;
 }
 
 /** Runs every item in its own child process (timeouts enforced here). */
@@ -419,14 +422,16 @@ export function runExecutorBench(items: ExecItem[], log: (s: string) => void): E
       `executor bench ${it.engine} ${row.config}: ${row.error ? `ERROR ${row.error}` : `${row.medianMs?.toFixed(1)} ms/step, ${row.dispatches} dispatches${row.kernels ? `, ${row.kernels} kernels` : ''}`}`,
     );
   }
-  return { status: anyMeasured ? 'measured' : 'unavailable', reason, software, rows };
+  const modelled = modelledRows([...items.map((it) => it.cfg), ...MODELLED_CONFIGS]);
+  return { status: anyMeasured ? 'measured' : 'unavailable', reason, software, rows, modelled };
 }
 
 const f = (v: number | null, d = 1) => (v === null || !Number.isFinite(v) ? '–' : v.toFixed(d));
 
 /** Markdown table of the rows, with the fused/tfjs ratios of the same config. */
 export function executorMarkdown(o: ExecutorOutcome): string {
-  if (o.status !== 'measured') return `Fused executor rows: ${o.status} — ${o.reason}`;
+  const model = o.modelled ? `\n\n${modelledMarkdown(o.modelled)}` : '';
+  if (o.status !== 'measured') return `Fused executor rows: ${o.status} — ${o.reason}${model}`;
   const lines = [
     `Fused WebGPU executor vs tfjs WebGPU, Node Dawn${o.software ? ' (**software**: SwiftShader — proxies, not GPU speed)' : ''}; ${o.reason}`,
     '',
@@ -449,7 +454,7 @@ export function executorMarkdown(o: ExecutorOutcome): string {
       lines.push(`- ${r.config}: ${top.join(' · ')}`);
     }
   }
-  return lines.join('\n');
+  return lines.join('\n') + model;
 }
 
 async function child(json: string): Promise<void> {

@@ -156,7 +156,12 @@ async function initNodeWebGPUOnce(): Promise<NodeWebGPUResult> {
     // also when VK_ICD_FILENAMES came set (by the user, or inherited from a parent process that ran this): without a
     // system Vulkan loader Dawn finds no adapter unless Chromium's is loaded
     if (process.env.VK_ICD_FILENAMES) {
-      if (!SYSTEM_LIBVULKAN.some((p) => fs.existsSync(p)) && fs.existsSync(CHROMIUM_LIBVULKAN)) {
+      // a loader on LD_LIBRARY_PATH (an unpacked libvulkan1 package) counts as the system's
+      const onPath = (process.env.LD_LIBRARY_PATH ?? '')
+        .split(':')
+        .filter(Boolean)
+        .map((d) => `${d}/libvulkan.so.1`);
+      if (![...SYSTEM_LIBVULKAN, ...onPath].some((p) => fs.existsSync(p)) && fs.existsSync(CHROMIUM_LIBVULKAN)) {
         // Load Chromium's Vulkan loader into the process so Dawn's dlopen("libvulkan.so.1") finds it by
         // soname. process.dlopen throws (not a Node addon); RTLD_NODELETE (0x1000) keeps it mapped.
         const RTLD_NODELETE = 0x1000;

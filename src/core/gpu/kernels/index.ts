@@ -3,7 +3,7 @@
  * its named bindings and meta words, its workgroup size and its launch. A new variant is one more definition here;
  * the planner binds it by name.
  */
-export { groups1d, type KernelDef, type PlanDims } from './wgsl';
+export { groups1d, type KernelCost, type KernelDef, type PlanDims } from './wgsl';
 export {
   CONV_META,
   chunkSum,

@@ -29,6 +29,16 @@ export interface PlanDims {
   D: number;
 }
 
+/**
+ * What one dispatch moves and computes, for the modelled GPU time (`../cost-model.ts`): floating-point operations
+ * executed (masked-off taps included) and the global bytes it must read and write at least once.
+ */
+export interface KernelCost {
+  flops: number;
+  bytesRead: number;
+  bytesWritten: number;
+}
+
 /** How many threads a dispatch needs (the plan turns them into workgroups), or its workgroups themselves. */
 export type Launch = { threads: number } | { workgroups: [number, number, number] };
 
@@ -50,6 +60,8 @@ export interface KernelDef<B extends string = string, M extends string = string>
    * are then overrides, not reads of binding 0; one pipeline per distinct set).
    */
   readonly constants?: (meta: Readonly<Record<M, number>>) => Readonly<Record<string, number>>;
+  /** Its cost per dispatch; without one, the cost model's rule for the kernel's family applies. */
+  readonly cost?: (meta: Readonly<Record<M, number>>, dims: PlanDims) => KernelCost;
 }
 
 /** Storage declarations: bm, then the bindings `names`, those in `vec4` typed `array<vec4<f32>>`, the others `array<f32>`. */
