@@ -35,6 +35,12 @@ export interface FusedExecutorOptions {
    * adapter, tiled on a hardware one where a layer is large enough; kernels/conv-tiled.ts).
    */
   convVariant?: ConvVariantChoice;
+  /**
+   * Keep a copy of the state (parameters, momentum, BN running statistics) as it was before every step in flight,
+   * so a step's `restore()` can put it back after later steps already ran on top (a pipelined caller that finds a
+   * non-finite step, or drops steps it submitted ahead). One buffer copy per step, in the step's command buffer.
+   */
+  rollback?: boolean;
 }
 
 export interface TrainStepInput extends LossInputs {
@@ -79,6 +85,10 @@ interface Recorded {
 interface Staging {
   buffer: GPUBuffer;
   busy: boolean;
+  /** The state before this slot's step (with `rollback`). */
+  snapshot: GPUBuffer | null;
+  /** Steps submitted through this slot (a `restore()` refuses once the slot served a later step). */
+  uses: number;
 }
 
 export class FusedExecutor {
@@ -120,6 +130,10 @@ export class FusedExecutor {
         usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
       }),
       busy: false,
+      snapshot: o.rollback
+        ? d.createBuffer({ label: `fused executor snapshot ${i}`, size: plan.bufferSizes[0], usage: USAGE_STORAGE() })
+        : null,
+      uses: 0,
     }));
     this.evalStaging = d.createBuffer({
       label: 'fused executor eval read-back',
@@ -317,8 +331,19 @@ export class FusedExecutor {
     pass.end();
   }
 
-  /** Submits one step and returns at once; `result` resolves when its read-back arrives. */
-  trainStep(a: TrainStepInput): { result: Promise<TrainStepResult> } {
+  /** Copies the state buffer's P and V | R ranges (the gradients are scratch) from `src` to `dst`. */
+  private copyState(enc: GPUCommandEncoder, src: GPUBuffer, dst: GPUBuffer): void {
+    const T4 = this.plan.trainableLength * 4;
+    enc.copyBufferToBuffer(src, 0, dst, 0, T4);
+    enc.copyBufferToBuffer(src, 2 * T4, dst, 2 * T4, this.plan.bufferSizes[0] - 2 * T4);
+  }
+
+  /**
+   * Submits one step and returns at once; `result` resolves when its read-back arrives. `restore()` (with
+   * `rollback`) puts the state back as it was before this step, after whatever was submitted since; valid until the
+   * step's read-back slot serves another step.
+   */
+  trainStep(a: TrainStepInput): { result: Promise<TrainStepResult>; restore: () => void } {
     this.alive();
     const B = this.plan.maxBatch;
     const C = this.plan.numClasses;
@@ -345,12 +370,14 @@ export class FusedExecutor {
     d.pushErrorScope('validation');
     this.writeControl();
     const enc = d.createCommandEncoder();
+    if (slot.snapshot) this.copyState(enc, this.buffers[0], slot.snapshot);
     this.encode(frozen ? this.frozenList : this.trainList, enc);
     const res = this.plan.result;
     enc.copyBufferToBuffer(this.buffers[res.buffer], res.offset, slot.buffer, 0, slot.buffer.size);
     d.queue.submit([enc.finish()]);
     const scope = d.popErrorScope();
     slot.busy = true;
+    const use = ++slot.uses;
     this.lastFrozen = frozen;
     const rl = resultLayout(B);
     const result = (async (): Promise<TrainStepResult> => {
@@ -373,7 +400,15 @@ export class FusedExecutor {
         slot.busy = false;
       }
     })();
-    return { result };
+    const restore = (): void => {
+      this.alive();
+      if (!slot.snapshot) fail('restore() needs an executor created with rollback: true');
+      if (slot.uses !== use) fail('restore(): the step is too old (its slot has served a later step)');
+      const e = d.createCommandEncoder();
+      this.copyState(e, slot.snapshot, this.buffers[0]);
+      d.queue.submit([e.finish()]);
+    };
+    return { result, restore };
   }
 
   /** Eval-mode forward (running statistics): classifier output [n×C] and pooled features [n×D]. Any n ≥ 1. */
@@ -419,7 +454,7 @@ export class FusedExecutor {
   }
 
   stats(): FusedExecutorStats {
-    const all = [...this.buffers, ...this.staging.map((s) => s.buffer), this.evalStaging, this.bulkStaging];
+    const all = this.allBuffers();
     return {
       buffers: all.length,
       bytes: all.reduce((a, b) => a + b.size, 0),
@@ -463,6 +498,11 @@ export class FusedExecutor {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const b of [...this.buffers, ...this.staging.map((s) => s.buffer), this.evalStaging, this.bulkStaging]) b.destroy();
+    for (const b of this.allBuffers()) b.destroy();
+  }
+
+  private allBuffers(): GPUBuffer[] {
+    const snaps = this.staging.flatMap((s) => (s.snapshot ? [s.snapshot] : []));
+    return [...this.buffers, ...this.staging.map((s) => s.buffer), ...snaps, this.evalStaging, this.bulkStaging];
   }
 }

@@ -12,11 +12,11 @@
  * When the GPU device is lost (or destroyed) every pending and later call rejects with "GPU device lost: …",
  * which the worker turns into the same fatal event as a lost tfjs WebGPU backend (recovery on the next backend).
  */
-import { FusedExecutor, type FusedExecutorStats } from '../gpu/fused-executor';
+import { FusedExecutor, MAX_IN_FLIGHT, type FusedExecutorStats } from '../gpu/fused-executor';
 import { logitForm } from '../losses/registry';
 import type { Model } from '../models/types';
 import { bnLayerNames, cloneWeights, setWeights } from '../models';
-import type { EngineEval, EngineStep, EngineStepResult, StepEngine } from './step-engine';
+import type { EngineEval, EngineStep, EngineStepResult, InFlightStep, StepEngine } from './step-engine';
 
 export interface FusedEngineOptions {
   /** The WebGPU device (tfjs' own in the browser, so both share memory; a Dawn device in Node). */
@@ -25,6 +25,19 @@ export interface FusedEngineOptions {
   weightDecay: number;
   /** Largest batch a step will use (stage 1 and stage 2). */
   maxBatch: number;
+  /**
+   * Steps the trainer may keep in flight (default 2; at most the executor's read-back slots). Above 1 the executor
+   * keeps the state before each step so a step can be undone after later ones ran (`InFlightStep.restore`).
+   */
+  depth?: number;
+}
+
+/** A submitted step as the engine tracks it for the BN batch counter. */
+interface Ticket {
+  /** Counted in `tracked` (finite, training mode, not undone). */
+  counted: boolean;
+  /** Undone by a restore: its result no longer counts. */
+  undone: boolean;
 }
 
 export class FusedEngine implements StepEngine {
@@ -34,11 +47,14 @@ export class FusedEngine implements StepEngine {
   private lostMessage: string | null = null;
   private readonly lost: Promise<never>;
   private disposed = false;
+  /** Submitted steps a restore may still undo, oldest first (since the last sync). */
+  private tickets: Ticket[] = [];
 
   private constructor(
     readonly model: Model,
     private readonly ex: FusedExecutor,
     device: GPUDevice,
+    readonly depth: number,
   ) {
     this.lost = device.lost.then((info) => {
       this.lostMessage = `GPU device lost${info.reason === 'destroyed' ? ' (destroyed)' : ''}${info.message ? `: ${info.message}` : ''}`;
@@ -50,14 +66,18 @@ export class FusedEngine implements StepEngine {
 
   /** Compiles (or reuses) the executor's pipelines, allocates its buffers and takes the model's current weights. */
   static async create(model: Model, o: FusedEngineOptions): Promise<FusedEngine> {
+    const depth = o.depth ?? 2;
+    if (!Number.isInteger(depth) || depth < 1 || depth > MAX_IN_FLIGHT)
+      throw new Error(`the fused engine's depth must be an integer in [1, ${MAX_IN_FLIGHT}], got ${depth}`);
     const ex = await FusedExecutor.create({
       device: o.device,
       spec: model.spec,
       maxBatch: o.maxBatch,
       momentum: o.momentum,
       weightDecay: o.weightDecay,
+      rollback: depth > 1,
     });
-    const e = new FusedEngine(model, ex, o.device);
+    const e = new FusedEngine(model, ex, o.device, depth);
     try {
       await e.syncFromModel();
     } catch (err) {
@@ -90,12 +110,17 @@ export class FusedEngine implements StepEngine {
     });
   }
 
-  async train(s: EngineStep): Promise<EngineStepResult> {
+  train(s: EngineStep): Promise<EngineStepResult> {
+    return this.submit(s).result;
+  }
+
+  /** Submits the step at once; its result is read while later steps run (see `depth`). */
+  submit(s: EngineStep): InFlightStep {
     this.check();
     const form = logitForm(s.loss.id, s.loss.params, s.loss.ctx);
     // mixup: passed as the executor's mix, whose checks reject another shape
     const mix = s.mix; // the executor takes it as is: L = λ·L(labels, noise) + (1 − λ)·L(mix.labels, mix.noise)
-    const { result } = this.ex.trainStep({
+    const { result, restore } = this.ex.trainStep({
       x: s.x,
       n: s.n,
       labels: s.labels,
@@ -105,9 +130,29 @@ export class FusedEngine implements StepEngine {
       frozen: s.frozen,
       mix: mix && { labels: mix.labels, lambda: mix.lambda, noise: mix.noise ?? undefined },
     });
-    const r = await this.guard(result);
-    if (r.finite && !s.frozen) this.tracked++;
-    return { loss: r.loss, gradientSum: r.gradientSum, applied: r.finite, featureNorms: r.featureNorms, preds: r.preds };
+    const ticket: Ticket = { counted: false, undone: false };
+    this.tickets.push(ticket);
+    if (this.tickets.length > 2 * MAX_IN_FLIGHT) this.tickets.shift();
+    const out = this.guard(result).then((r): EngineStepResult => {
+      if (r.finite && !s.frozen && !ticket.undone) {
+        this.tracked++;
+        ticket.counted = true;
+      }
+      return { loss: r.loss, gradientSum: r.gradientSum, applied: r.finite, featureNorms: r.featureNorms, preds: r.preds };
+    });
+    return {
+      result: out,
+      restore: () => {
+        this.check();
+        restore();
+        // this step and every later one are undone: their BN batches no longer count
+        for (const t of this.tickets.slice(this.tickets.indexOf(ticket))) {
+          t.undone = true;
+          if (t.counted) this.tracked--;
+          t.counted = false;
+        }
+      },
+    };
   }
 
   evaluate(x: Float32Array, n: number): Promise<EngineEval> {
@@ -125,6 +170,7 @@ export class FusedEngine implements StepEngine {
       }
       this.tracked = 0;
     }
+    this.tickets = [];
   }
 
   async syncFromModel(): Promise<void> {
@@ -133,6 +179,7 @@ export class FusedEngine implements StepEngine {
     await Promise.all([...this.model.vars.values()].map((v) => v.data()));
     this.ex.setWeights(cloneWeights(this.model));
     this.tracked = 0;
+    this.tickets = [];
   }
 
   readMomentum(): Promise<Map<string, Float32Array>> {

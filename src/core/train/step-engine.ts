@@ -59,9 +59,24 @@ export interface EngineEval {
   features: Float32Array;
 }
 
+/** A submitted step: its result, and how to undo it after later steps ran on top. */
+export interface InFlightStep {
+  result: Promise<EngineStepResult>;
+  /**
+   * Puts weights, momentum and BN running statistics (and the BN batch counter) back as they were before this step,
+   * undoing it and every step submitted after it. Only on an engine with depth > 1, before more steps are submitted
+   * than it keeps in flight.
+   */
+  restore(): void;
+}
+
 export interface StepEngine {
   readonly kind: EngineKind;
+  /** Steps the trainer may keep in flight: the result of one is read while the next ones run (1: one at a time). */
+  readonly depth: number;
   train(step: EngineStep): Promise<EngineStepResult>;
+  /** Submits a step without waiting for its result (the tfjs engine computes it first). */
+  submit(step: EngineStep): InFlightStep;
   evaluate(x: Float32Array, n: number): Promise<EngineEval>;
   /** Writes the engine's weights and BN statistics/counters into the trainer's tfjs model (no-op for tfjs). */
   syncToModel(): Promise<void>;

@@ -7,10 +7,12 @@ import type { Model } from '../models/types';
 import { computeMixedLoss } from '../losses/compute/mix';
 import type { NoiseSource } from '../losses/compute/noise';
 import { Sgd } from './sgd';
-import type { EngineEval, EngineStep, EngineStepResult, StepEngine } from './step-engine';
+import type { EngineEval, EngineStep, EngineStepResult, InFlightStep, StepEngine } from './step-engine';
 
 export class TfjsEngine implements StepEngine {
   readonly kind = 'tfjs' as const;
+  /** tfjs computes a step before the next is prepared: nothing to overlap. */
+  readonly depth = 1;
   private sgd: Sgd;
   private readonly nameOf = new Map<string, string>(); // tf variable name → parameter name
 
@@ -20,6 +22,15 @@ export class TfjsEngine implements StepEngine {
   ) {
     this.sgd = new Sgd({ ...opts });
     for (const [name, v] of model.vars) this.nameOf.set(v.name, name);
+  }
+
+  submit(s: EngineStep): InFlightStep {
+    return {
+      result: this.train(s),
+      restore: () => {
+        throw new Error('the tfjs engine keeps one step in flight: there is nothing to restore');
+      },
+    };
   }
 
   async train(s: EngineStep): Promise<EngineStepResult> {

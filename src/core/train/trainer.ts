@@ -25,7 +25,7 @@ import { type TrainConfig, type Stage2Config, STAGE2_LOSS, validateConfig, Confi
 import { haltMessage } from './halt-cause';
 import { drwStartEpoch, fblAlpha, gaStartEpoch, stage1Lr, stage2Lr, type LrSchedule } from './schedules';
 import { applyLive, type LiveSettings } from './config-fields';
-import type { EngineKind, EngineMix, StepEngine } from './step-engine';
+import type { EngineKind, EngineMix, InFlightStep, StepEngine } from './step-engine';
 import { drawMix, mixRows } from './mixup';
 import { TfjsEngine } from './tfjs-engine';
 import { FusedEngine } from './fused-engine';
@@ -173,6 +173,24 @@ export interface TrainerOptions {
   gpuDevice?: GPUDevice | null;
   /** Called after every applied training step with what it used (a run bundle replays the steps from this). */
   onStep?: (rec: StepRecord) => void;
+  /**
+   * Steps the fused engine keeps in flight (default 2): step t's loss is read while step t + 1 runs. 1: every
+   * step's result is read before the next is submitted. The tfjs engine always runs one at a time.
+   */
+  pipelineDepth?: number;
+}
+
+/** A batch submitted ahead of the step being taken into the run (see `Trainer.step`). */
+interface PendingBatch {
+  run: InFlightStep;
+  pos: Int32Array;
+  labels: Int32Array;
+  lr: number;
+  noise: Float32Array | null;
+  mix: EngineMix | undefined;
+  draws: Int8Array | undefined;
+  /** The RNG streams and the epoch's draw before this batch was prepared (dropping it puts them back). */
+  before: { sampler: RngState; augment: RngState; noise: RngState; mix: RngState; positions: Int32Array | null };
 }
 
 /** One training step as run: subset positions, augmentation draws (dy, dx, flip per image), GCL noise, lr, loss. */
@@ -231,6 +249,12 @@ export class Trainer {
   private batchBuf: Float32Array | null = null;
   private readonly noise: NoiseDraw;
   private readonly onStep: ((rec: StepRecord) => void) | undefined;
+  private readonly pipelineDepth: number | undefined;
+  /** The batch the running `step()` waits for, and those submitted after it (same epoch, oldest first). */
+  private owned: PendingBatch | null = null;
+  private ahead: PendingBatch[] = [];
+  /** Results of dropped batches, awaited before the next submit (their read-back slots free up). */
+  private dropped: Promise<unknown>[] = [];
   /** The noise of the stage's last batch, |ε| (B×C), for the GCL cloud chart. */
   private lastNoise: { values: Float32Array; rows: number; cols: number } | null = null;
   /** Indices into the test set of the images evaluated. */
@@ -283,6 +307,7 @@ export class Trainer {
     this.engine = new TfjsEngine(this.model, { momentum: config.momentum, weightDecay: config.weightDecay });
     this.gpuDevice = opts.gpuDevice;
     this.onStep = opts.onStep;
+    this.pipelineDepth = opts.pipelineDepth;
     this.lossParams = { ...defaultParams(config.loss), ...config.lossParams };
     this.stage2 = { ...config.stage2 };
     this.rngs = { sampler: root.fork('sampler'), augment: root.fork('augment'), noise: root.fork('noise'), mix: root.fork('mixup') };
@@ -337,13 +362,20 @@ export class Trainer {
     // executor wastes work on every step): a stage with another batch size gets a new one
     const maxBatch = this.batchSize();
     if (this.engine.kind === r.kind && !(this.engine instanceof FusedEngine && this.engine.maxBatch !== maxBatch)) return;
+    this.dropAhead();
+    await this.settleDropped();
     const old = this.engine;
     await old.syncToModel();
     const momentum = await old.readMomentum();
     const opts = { momentum: this.cfg.momentum, weightDecay: this.cfg.weightDecay };
     const next: StepEngine =
       r.kind === 'fused'
-        ? await FusedEngine.create(this.model, { ...opts, device: r.device!, maxBatch })
+        ? await FusedEngine.create(this.model, {
+            ...opts,
+            device: r.device!,
+            maxBatch,
+            ...(this.pipelineDepth !== undefined ? { depth: this.pipelineDepth } : {}),
+          })
         : new TfjsEngine(this.model, opts);
     try {
       await next.syncFromModel();
@@ -376,7 +408,11 @@ export class Trainer {
 
   /** The lr of the next batch: the schedules run on the fractional epoch, so they switch at batch granularity. */
   currentLr(): number {
-    const t = this.epoch + Math.min(this.batchInEpoch / this.batchesPerEpoch(), 1);
+    return this.lrAt(this.batchInEpoch);
+  }
+
+  private lrAt(batch: number): number {
+    const t = this.epoch + Math.min(batch / this.batchesPerEpoch(), 1);
     if (this.stage === 2) return stage2Lr(t, this.stage2.epochs, this.stage2.lrMax);
     return stage1Lr(t, this.cfg.epochs, this.cfg.lr, this.schedule, this.cfg.warmup);
   }
@@ -426,6 +462,8 @@ export class Trainer {
   /** Apply settings that take effect at the next step; weights and momentum stay. */
   update(s: LiveSettings): void {
     validateConfig(applyLive(this.cfg, s)); // the same limits as a new run's (ConfigError naming the field)
+    // the batches submitted ahead were prepared with the old settings: they are dropped and prepared again
+    this.dropAhead();
     const prevParams = { ...this.lossParams };
     if (s.lossParams) {
       const next = { ...defaultParams(this.loss.id), ...s.lossParams };
@@ -436,7 +474,13 @@ export class Trainer {
     const before = this.cfg;
     this.cfg = applyLive(this.cfg, s);
     if (s.lossParams) this.cfg.lossParams = { ...this.lossParams };
-    const at = { stage: this.stage, step: this.globalStep, nextEpoch: this.epoch + 1 };
+    // a step() in progress has its batch on the engine already: the change applies from the step after it
+    const lastOfEpoch = this.owned !== null && this.batchInEpoch + 1 >= this.batchesPerEpoch();
+    const at = {
+      stage: this.stage,
+      step: this.globalStep + (this.owned ? 1 : 0),
+      nextEpoch: this.epoch + (lastOfEpoch ? 2 : 1),
+    };
     // loss hyperparameters compare as in effect (defaults filled in), the rest as configured
     this.changeLog.push(...changesBetween(s.lossParams ? { ...before, lossParams: prevParams } : before, this.cfg, at));
     if (s.weightDecay !== undefined) this.engine.setWeightDecay(s.weightDecay);
@@ -453,6 +497,7 @@ export class Trainer {
       throw new ConfigError('GCL stage 2 re-trains a cosine classifier: train stage 1 with a cosine head (GCL, KPS, LDAM or CE-cosine)');
     }
     validateConfig({ ...this.cfg, stage2: { ...this.stage2, ...s2 } });
+    this.dropAhead();
     this.stage2 = { ...this.stage2, ...s2 };
     if (this.stage === 1) {
       const useBest = this.stage2.from === 'best' && this.best !== null;
@@ -481,64 +526,40 @@ export class Trainer {
     this.epochStart = now();
   }
 
-  /** One training batch; at the end of an epoch also evaluates on the test set. */
+  /**
+   * One training batch; at the end of an epoch also evaluates on the test set.
+   *
+   * On an engine with depth d > 1 (the fused engine) the step keeps up to d − 1 later batches of the same epoch
+   * submitted behind this one, so the GPU runs them while this step's result is read and taken into the run; an
+   * epoch's last batch has none behind it (the evaluation and the checkpoint see the epoch's weights). Whatever
+   * reads or changes the run between two steps (`update`, `classify`, `evaluate`, `syncModel`, stage 2, an engine
+   * swap) first drops the batches submitted ahead: the engine puts its state back as it was before them and the
+   * RNG streams are rewound, so they are prepared again, identically, with the settings then in force. A pipelined
+   * run is therefore the same run, step for step, as one step at a time: same losses, same halts, same weights.
+   * (A test's own `noise` draw is not rewound.)
+   */
   async step(): Promise<StepOutcome> {
     if (this.stageDone) throw new Error(`stage ${this.stage} has finished its ${this.epochsInStage} epochs`);
-    await this.ensureEngine();
-    if (!this.positions) {
-      this.positions = this.sampler.epoch();
-      if (this.batchInEpoch === 0) this.resetEpochAccumulators();
-    }
-    const B = this.batchSize();
+    await this.settleDropped();
+    if (!this.ahead.length) await this.ensureEngine();
     const nb = this.batchesPerEpoch();
-    const start = this.batchInEpoch * B;
-    const pos = this.positions.subarray(start, Math.min(start + B, this.positions.length));
-    const poolIdx = new Int32Array(pos.length);
-    const labels = new Int32Array(pos.length);
-    for (let i = 0; i < pos.length; i++) {
-      poolIdx[i] = this.subset.indices[pos[i]];
-      labels[i] = this.subset.labels[pos[i]];
+    const own = this.ahead.shift() ?? this.submitBatch(this.batchInEpoch);
+    while (this.ahead.length < this.engine.depth - 1 && this.batchInEpoch + 1 + this.ahead.length < nb) {
+      this.ahead.push(this.submitBatch(this.batchInEpoch + 1 + this.ahead.length));
     }
-    const { height: H, width: W, channels: Cc, numClasses: C } = this.dataset.pool;
-    const need = pos.length * H * W * Cc;
-    if (!this.batchBuf || this.batchBuf.length !== need) this.batchBuf = new Float32Array(need);
-    const draws = this.onStep && this.cfg.augment ? new Int8Array(3 * pos.length) : undefined;
-    makeBatch(
-      this.dataset.pool,
-      poolIdx,
-      this.dataset.meta,
-      {
-        augment: this.cfg.augment,
-        hflip: this.cfg.hflip && this.dataset.meta.hflip,
-        rng: this.rngs.augment,
-        ...(draws ? { draws } : {}),
-      },
-      this.batchBuf,
-    );
-
-    const lr = this.currentLr();
-    const { id, def, params } = this.activeLoss();
-    const ctx = this.lossContext();
-    const noise = def.usesNoise ? this.noise(pos.length, C) : null;
-    const alphaMix = this.cfg.mixupAlpha ?? 0;
-    let mix: EngineMix | undefined;
-    if (alphaMix > 0) {
-      const d = drawMix(this.rngs.mix, alphaMix, pos.length);
-      mixRows(this.batchBuf, pos.length, H * W * Cc, d);
-      const labelsB = Int32Array.from(d.perm, (j) => labels[j]);
-      // the second call of the loss draws its own noise (the authors' mixup_criterion calls GCL twice)
-      mix = { labels: labelsB, lambda: d.lambda, ...(def.usesNoise ? { noise: this.noise(pos.length, C) } : {}) };
+    this.owned = own;
+    let r: Awaited<InFlightStep['result']>;
+    try {
+      r = await own.run.result;
+    } catch (e) {
+      this.dropped.push(...this.ahead.map((p) => p.run.result));
+      this.ahead = [];
+      throw e;
+    } finally {
+      this.owned = null;
     }
-    const r = await this.engine.train({
-      x: this.batchBuf,
-      n: pos.length,
-      labels,
-      lr,
-      loss: { id, params, ctx },
-      noise,
-      frozen: this.stage === 2,
-      ...(mix ? { mix } : {}),
-    });
+    const { pos, labels, lr, noise, mix, draws } = own;
+    const C = this.dataset.pool.numClasses;
     const step = this.globalStep + 1;
     const batch: BatchInfo = {
       stage: this.stage,
@@ -550,6 +571,18 @@ export class Trainer {
       lr,
     };
     if (!r.applied) {
+      // the refused step changed nothing; the steps behind it ran on top: back to the state before it
+      if (this.ahead.length) {
+        own.run.restore();
+        this.dropAhead(false);
+      }
+      // changes made while it ran apply from its retry
+      for (const c of this.changeLog) {
+        if (c.step > this.globalStep) {
+          c.step = this.globalStep;
+          c.epoch = this.epoch + 1;
+        }
+      }
       const message = haltMessage({
         step,
         stage: this.stage,
@@ -592,6 +625,98 @@ export class Trainer {
 
     const epochMetrics = await this.finishEpoch(lr);
     return { batch, epoch: epochMetrics, stageDone: this.stageDone };
+  }
+
+  /** Prepares batch `b` of the epoch (sampling, augmentation, noise, mixup, its lr) and submits it to the engine. */
+  private submitBatch(b: number): PendingBatch {
+    const before = {
+      sampler: this.rngs.sampler.getState(),
+      augment: this.rngs.augment.getState(),
+      noise: this.rngs.noise.getState(),
+      mix: this.rngs.mix.getState(),
+      positions: this.positions,
+    };
+    if (!this.positions) {
+      this.positions = this.sampler.epoch();
+      if (b === 0) this.resetEpochAccumulators();
+    }
+    const B = this.batchSize();
+    const start = b * B;
+    const pos = this.positions.slice(start, Math.min(start + B, this.positions.length));
+    const poolIdx = new Int32Array(pos.length);
+    const labels = new Int32Array(pos.length);
+    for (let i = 0; i < pos.length; i++) {
+      poolIdx[i] = this.subset.indices[pos[i]];
+      labels[i] = this.subset.labels[pos[i]];
+    }
+    const { height: H, width: W, channels: Cc, numClasses: C } = this.dataset.pool;
+    const need = pos.length * H * W * Cc;
+    if (!this.batchBuf || this.batchBuf.length !== need) this.batchBuf = new Float32Array(need);
+    const draws = this.onStep && this.cfg.augment ? new Int8Array(3 * pos.length) : undefined;
+    makeBatch(
+      this.dataset.pool,
+      poolIdx,
+      this.dataset.meta,
+      {
+        augment: this.cfg.augment,
+        hflip: this.cfg.hflip && this.dataset.meta.hflip,
+        rng: this.rngs.augment,
+        ...(draws ? { draws } : {}),
+      },
+      this.batchBuf,
+    );
+
+    const lr = this.lrAt(b);
+    const { id, def, params } = this.activeLoss();
+    const ctx = this.lossContext();
+    const noise = def.usesNoise ? this.noise(pos.length, C) : null;
+    const alphaMix = this.cfg.mixupAlpha ?? 0;
+    let mix: EngineMix | undefined;
+    if (alphaMix > 0) {
+      const d = drawMix(this.rngs.mix, alphaMix, pos.length);
+      mixRows(this.batchBuf, pos.length, H * W * Cc, d);
+      const labelsB = Int32Array.from(d.perm, (j) => labels[j]);
+      // the second call of the loss draws its own noise (the authors' mixup_criterion calls GCL twice)
+      mix = { labels: labelsB, lambda: d.lambda, ...(def.usesNoise ? { noise: this.noise(pos.length, C) } : {}) };
+    }
+    // the engine copies the input when it submits (the batch buffer is reused by the next batch)
+    const run = this.engine.submit({
+      x: this.batchBuf,
+      n: pos.length,
+      labels,
+      lr,
+      loss: { id, params, ctx },
+      noise,
+      frozen: this.stage === 2,
+      ...(mix ? { mix } : {}),
+    });
+    run.result.catch(() => undefined); // awaited by its step(), or dropped
+    return { run, pos, labels, lr, noise, mix, draws, before };
+  }
+
+  /**
+   * Drops the batches submitted ahead of the running step: the engine's state goes back to before the first of them
+   * (unless `restore` is false: the caller restored an earlier point), the RNG streams and the epoch's draw to
+   * before it was prepared.
+   */
+  private dropAhead(restore = true): void {
+    const first = this.ahead[0];
+    if (!first) return;
+    if (restore) first.run.restore();
+    const b = first.before;
+    this.rngs.sampler.setState(b.sampler);
+    this.rngs.augment.setState(b.augment);
+    this.rngs.noise.setState(b.noise);
+    this.rngs.mix.setState(b.mix);
+    this.positions = b.positions;
+    this.dropped.push(...this.ahead.map((p) => p.run.result));
+    this.ahead = [];
+  }
+
+  private async settleDropped(): Promise<void> {
+    const d = this.dropped;
+    this.dropped = [];
+    await Promise.allSettled(d);
   }
 
   private async finishEpoch(lr: number): Promise<EpochMetrics> {
@@ -672,6 +797,7 @@ export class Trainer {
     features: Float32Array;
     labels: Int32Array;
   }> {
+    this.dropAhead();
     const test = this.dataset.test;
     const { height: H, width: W, channels: Cc } = test;
     const C = test.numClasses;
@@ -743,6 +869,7 @@ export class Trainer {
     if (pixels.length !== H * W * Cc) {
       throw new RangeError(`classify: the image has ${pixels.length} values, the model takes ${H}×${W}×${Cc} = ${H * W * Cc}`);
     }
+    this.dropAhead();
     const { loaded: _all, ...set } = this.dataset.test; // one image, always loaded
     const one = { ...set, images: pixels, labels: new Uint16Array(1) };
     const buf = makeBatch(one, [0], this.dataset.meta, { augment: false, rng: this.rngs.augment });
@@ -806,6 +933,7 @@ export class Trainer {
 
   /** Brings the tfjs model's variables up to date with the engine (before an export). */
   async syncModel(): Promise<void> {
+    this.dropAhead();
     await this.engine.syncToModel();
   }
 
@@ -865,6 +993,7 @@ export class Trainer {
   }
 
   dispose(): void {
+    this.ahead = [];
     this.engine.dispose();
     this.model.dispose();
   }
