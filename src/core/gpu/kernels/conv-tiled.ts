@@ -12,7 +12,7 @@
  * stays direct). Barriers inside loops make these kernels slow to compile on a software adapter, where the direct
  * kernels are also faster: see `convVariantFor`.
  */
-import { indexed, type KernelDef, type PlanDims, x4 } from './wgsl';
+import { indexed, type KernelCost, type KernelDef, type PlanDims, x4 } from './wgsl';
 import { CONV_META } from './conv';
 
 /** Threads per workgroup of the tiled convolutions; each owns 4 × 4 outputs, so a tile has 1024 outputs. */
@@ -82,6 +82,35 @@ export const tileN = (channels: number) => (channels % 64 === 0 ? 64 : channels 
 
 type ConvMeta = Readonly<Record<(typeof CONV_META)[number], number>>;
 
+const F32 = 4;
+/** Bytes of a layer's input, output and weight tensors at the plan's maximum batch. */
+function convBytes(m: ConvMeta, d: PlanDims) {
+  const B = d.maxBatch;
+  return {
+    xs: B * m.H * m.W * m.CI * F32,
+    ys: B * m.HO * m.WO * m.CO * F32,
+    ws: m.KS * m.KS * m.CI * m.CO * F32,
+  };
+}
+/** Multiply-adds ×2 of a GEMM pass over every output position and tap (masked edge taps included). */
+const convFlops = (m: ConvMeta, d: PlanDims) => 2 * d.maxBatch * m.HO * m.WO * m.KS * m.KS * m.CI * m.CO;
+
+/** Taps kh ∈ [0, KS) with kh ≡ first (mod ST): the taps of one phase along one axis. */
+const phaseTaps = (first: number, ks: number, st: number) => Math.max(0, Math.ceil((ks - first) / st));
+
+/**
+ * Multiply-adds ×2 of the phase-split input gradient: each of the ST² phases runs its HP·WP positions over only
+ * the taps that reach them.
+ */
+export function phaseInputGradFlops(m: ConvMeta, d: PlanDims): number {
+  const hp = Math.ceil(m.H / m.ST);
+  const wp = Math.ceil(m.W / m.ST);
+  let taps = 0;
+  for (let ph = 0; ph < m.ST; ph++)
+    for (let pw = 0; pw < m.ST; pw++) taps += phaseTaps((ph + m.PD) % m.ST, m.KS, m.ST) * phaseTaps((pw + m.PD) % m.ST, m.KS, m.ST);
+  return 2 * d.maxBatch * hp * wp * taps * m.CI * m.CO;
+}
+
 /** `override NAME : i32;` for each name. */
 const overrides = (names: readonly string[]) => names.map((n) => `override ${n} : i32;`).join('\n');
 
@@ -131,8 +160,10 @@ function tiledDef<B extends string, M extends string>(o: {
   workgroups: (m: Readonly<Record<M, number>>, d: PlanDims) => [number, number, number];
   shared: string;
   body: string;
+  cost: (m: Readonly<Record<M, number>>, d: PlanDims) => KernelCost;
 }): KernelDef<B, M> {
   return {
+    cost: (m, d) => ({ ...o.cost(m, d), staged: true }),
     name: o.name,
     code: tiledModule({ bindings: o.bindings, scalar: o.scalar, meta: o.meta, shared: o.shared, body: o.body }),
     bindings: o.bindings,
@@ -165,6 +196,10 @@ export const convForwardTiled: KernelDef<'x' | 'w' | 'y', (typeof CONV_META)[num
     return [Math.ceil((d.maxBatch * m.HO * m.WO) / (1024 / tn)), m.CO / tn, 1];
   },
   shared: SHARED_AW,
+  cost: (m, d) => {
+    const b = convBytes(m, d);
+    return { flops: convFlops(m, d), bytesRead: b.xs + b.ws, bytesWritten: b.ys };
+  },
   body: `  let M = n * HO * WO;
   let m0 = i32(wid.x) * TM;
   let cq0 = i32(wid.y) * tq;
@@ -251,6 +286,11 @@ export function convInputGradTiled(res: TiledResidual): KernelDef<InputGradBindi
     shared: `${SHARED_AW}
 override HP : i32 = (H + ST - 1) / ST;
 override WP : i32 = (W + ST - 1) / ST;`,
+    cost: (m, d) => {
+      const b = convBytes(m, d);
+      const shortcut = res === 'identity' ? 2 * b.xs : res === 'optionA' ? 2 * b.ys * (m.CI / m.CO) : 0;
+      return { flops: phaseInputGradFlops(m, d), bytesRead: b.ys + b.ws + shortcut, bytesWritten: b.xs };
+    },
     body: `  let MP = n * HP * WP;
   let m0 = i32(wid.x) * TM;
   let cq0 = i32(wid.y) * tq;
@@ -349,6 +389,10 @@ export const convWeightGradTiled: KernelDef<'x' | 'dy' | 'out', (typeof WGRAD_ME
   shared: `var<workgroup> As : array<f32, ${WG_ROWS * 64}>;
 var<workgroup> Ys : array<vec4<f32>, ${(WG_ROWS * 64) / 4}>;
 var<workgroup> nw : i32;`,
+  cost: (m, d) => {
+    const b = convBytes(m, d);
+    return { flops: convFlops(m, d), bytesRead: b.xs + b.ys, bytesWritten: m.CHUNKS * b.ws };
+  },
   body: `  let K = KS * KS * CI;
   let k0 = i32(wid.x) * TM;
   let cq0 = i32(wid.y) * tq;

@@ -37,6 +37,11 @@ export interface KernelCost {
   flops: number;
   bytesRead: number;
   bytesWritten: number;
+  /**
+   * The kernel stages its operands in workgroup memory and blocks its outputs in registers: the profile's rates
+   * for such kernels apply (a higher share of the FP32 peak, fewer resident threads needed to hide latency).
+   */
+  staged?: boolean;
 }
 
 /** How many threads a dispatch needs (the plan turns them into workgroups), or its workgroups themselves. */
