@@ -55,6 +55,8 @@ ${help('run')}
   --backend B           auto | wasm | cpu | webgpu (default auto: wasm, else cpu; webgpu uses Dawn). --engine fused with
                         another backend runs the executor on its own Dawn device while tfjs (wasm/cpu) only mirrors the
                         weights for checkpoints and exports
+  --conv-variant V      the fused engine's convolution kernels: auto (default: direct on a software adapter, tiled
+                        on large layers of a hardware one) | direct | tiled; default from LTP_CONV_VARIANT if set
   --out FILE            write the JSON there instead of stdout
                         (written whole through a temporary file; if the write fails, the JSON goes to a
                         fallback file the error names). SIGINT / SIGTERM (Ctrl-C): stop after the current
@@ -95,6 +97,7 @@ function parse(argv: string[]) {
       param: { type: 'string', multiple: true },
       stage2: { type: 'boolean' },
       backend: { type: 'string' },
+      'conv-variant': { type: 'string' },
       out: { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean' },
@@ -131,6 +134,8 @@ function parse(argv: string[]) {
     throw e;
   }
   const backend = oneOf('backend', v.backend, ['auto', 'wasm', 'cpu', 'webgpu'] as const) ?? 'auto';
+  const convVariant =
+    oneOf('conv-variant', v['conv-variant'] ?? (process.env.LTP_CONV_VARIANT || undefined), ['auto', 'direct', 'tiled'] as const) ?? 'auto';
   if ((c.dataset === 'cifar10-lt' || c.dataset === 'cifar100-lt') && !v.data)
     usage(`--dataset ${c.dataset} needs --data FILE (the official binary archive)`);
   const save = { tfjs: v['save-tfjs'], safetensors: v['save-safetensors'], testLogits: v['save-test-logits'], bundle: v['save-bundle'] };
@@ -152,7 +157,7 @@ function parse(argv: string[]) {
     ]) ??
     (save.bundle === undefined ? null : checkOutputFolder('--save-bundle', save.bundle, BUNDLE_FILES, [['--data', v.data]]));
   if (bad) usage(bad);
-  return { config: c, stage2: !!v.stage2, backend, out: v.out, quiet: !!v.quiet, data: v.data, save, sweep, sweepWhen };
+  return { config: c, stage2: !!v.stage2, backend, convVariant, out: v.out, quiet: !!v.quiet, data: v.data, save, sweep, sweepWhen };
 }
 
 class Progress {
@@ -268,6 +273,7 @@ async function trainOnce(
   const steps: StepRecord[] = [];
   const trainer = new Trainer(dataset, args.config, {
     gpuDevice: await fusedDevice(args.config.engine, backend.name),
+    convVariant: args.convVariant,
     ...(args.save.bundle ? { onStep: (s: StepRecord) => steps.push(s) } : {}),
   });
   let init: Uint8Array | null = null;
@@ -278,7 +284,7 @@ async function trainOnce(
   if (trainer.headNote) progress.line(trainer.headNote);
   const engine = trainer.engineResolution();
   if (engine.note) throw new Error(`--engine fused: ${engine.note}`);
-  progress.line(`engine: ${engine.kind === 'fused' ? 'fused WebGPU executor' : 'tfjs'}`);
+  progress.line(`engine: ${engine.kind === 'fused' ? `fused WebGPU executor (convolutions: ${args.convVariant})` : 'tfjs'}`);
   progress.line(
     `data: ${dataset.meta.title}, IF ${args.config.imbalance} (${args.config.profile}), ${trainer.subset.indices.length} training images, counts ${trainer.counts.join(' ')}`,
   );
@@ -333,6 +339,7 @@ async function trainOnce(
     stage2Config: args.stage2 ? trainer.stage2 : null,
     backend,
     engine: trainer.engineKind,
+    convVariant: trainer.convVariant,
     tfjsVersion: tf.version.tfjs,
     dataset: {
       id: dataset.meta.id,
