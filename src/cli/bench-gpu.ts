@@ -339,7 +339,9 @@ async function run(a: Args): Promise<void> {
     const ad = await navigator.gpu.requestAdapter();
     const info = (ad as (GPUAdapter & { info?: GPUAdapterInfo }) | null)?.info;
     adapterInfo = info ? { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description } : {};
-    facts = info ? { ...(adapterInfo as object), isFallbackAdapter: (info as { isFallbackAdapter?: boolean }).isFallbackAdapter } : undefined;
+    facts = info
+      ? { ...(adapterInfo as object), isFallbackAdapter: (info as { isFallbackAdapter?: boolean }).isFallbackAdapter }
+      : undefined;
     timestampQuery = ad?.features.has('timestamp-query') ?? false;
   }
   log(`WebGPU: ${g.reason} ${JSON.stringify(adapterInfo)}`);
