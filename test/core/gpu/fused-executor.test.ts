@@ -194,6 +194,15 @@ describe.skipIf(!device && !CI).each(['direct', 'tiled'] as ConvVariant[])(
       await tf.ready();
       registerFastKernels();
     });
+    // every executor the cases use, built up front: compiling the pipelines takes minutes on a loaded software
+    // adapter (the tiled ones more), which belongs to no single case's time limit
+    beforeAll(async () => {
+      for (const key of new Set(MATRIX.map(([kind, head]) => `${kind}/${head}`))) {
+        const [kind, head] = key.split('/') as [ModelKind, HeadKind];
+        await pair(kind, head, SHAPES[kind], conv);
+      }
+      await pair('convnet', 'linear', [24, 24, 1], conv);
+    }, 1_200_000);
     afterAll(() => {
       for (const [p, s] of optimisers) {
         if (p.ex.convVariant !== conv) continue;
@@ -241,6 +250,7 @@ describe.skipIf(!device && !CI).each(['direct', 'tiled'] as ConvVariant[])(
           expect(err, name).toBeLessThanOrEqual(1e-3 * Math.max(1, scale));
         }
       },
+      600_000, // 40 reference and fused steps: minutes on a loaded machine
     );
 
     it('larger inputs: the workgroup variants of the BN final passes (> 256 partitions) and chunked weight gradients', async () => {
