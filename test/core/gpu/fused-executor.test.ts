@@ -169,8 +169,13 @@ const MATRIX: [ModelKind, HeadKind, LossId][] = [
 const COSINE_LOSSES: LossId[] = ['ce', 'ldam', 'balancedSoftmax', 'logitAdjust', 'cbce', 'kps', 'gcl'];
 const LINEAR_LOSSES: LossId[] = ['ce', 'fbl', 'balancedSoftmax', 'logitAdjust', 'cbce'];
 
-/** A 20-step run: one loss, or every loss of the head in turn (step s takes losses[s mod count]). */
-type LongRun = [ModelKind, HeadKind, LossId[]];
+/**
+ * A 20-step run: one loss, or every loss of the head in turn (step s takes losses[s mod count]), at lr 0.01 unless
+ * given. ResNet-20 / -32 run at lr 0.001: at 0.01 their 2×2 stage-3 maps (BN over 8–20 values) make float32 rounding
+ * grow from 1e-7 to 3e-3 (ResNet-20) and 6e-2 (ResNet-32) relative loss error within 20 steps with the direct
+ * kernels too; at 0.002 ResNet-32 still reached 6e-4.
+ */
+type LongRun = [ModelKind, HeadKind, LossId[], number?];
 const LONG_RUNS: Record<ConvVariant, LongRun[]> = {
   direct: [
     ['resnet8', 'cosine', ['gcl']],
@@ -180,8 +185,8 @@ const LONG_RUNS: Record<ConvVariant, LongRun[]> = {
     ['resnet8', 'cosine', COSINE_LOSSES],
     ['resnet8', 'linear', LINEAR_LOSSES],
     ['convnet', 'linear', ['fbl']],
-    ['resnet20', 'cosine', ['kps']],
-    ['resnet32', 'linear', ['cbce']],
+    ['resnet20', 'cosine', ['kps'], 0.001],
+    ['resnet32', 'linear', ['cbce'], 0.001],
   ],
 };
 
@@ -232,7 +237,7 @@ describe.skipIf(!device && !CI).each(['direct', 'tiled'] as ConvVariant[])(
 
     it.each(LONG_RUNS[conv])(
       '%s / %s / %s: 20 steps with momentum, weight decay and partial batches stay within 1e-3',
-      async (kind, head, losses) => {
+      async (kind, head, losses, lr = 0.01) => {
         const p = await pair(kind, head, SHAPES[kind], conv);
         const sgd = reset(p);
         const forms = losses.map((l) => formFor(l, head));
@@ -240,7 +245,7 @@ describe.skipIf(!device && !CI).each(['direct', 'tiled'] as ConvVariant[])(
         // regime where float32 rounding differences grow from 1e-7 to 1e-3 within 15 steps on any two backends.
         for (let s = 0; s < 20; s++) {
           const n = s % 5 === 4 ? 2 + (s % 2) : MAX_B; // a partial last batch now and then (n = 2, 3)
-          const { got, ref } = await bothStep(p, sgd, forms[s % forms.length], { seed: 10 + s, n, lr: 0.01 });
+          const { got, ref } = await bothStep(p, sgd, forms[s % forms.length], { seed: 10 + s, n, lr });
           expect(got.finite).toBe(true);
           expectLoss(got.loss, ref.loss, 1e-3);
         }
