@@ -17,6 +17,7 @@ import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, initNodeWebGPU } from '../core/backend';
 import { FusedExecutor } from '../core/gpu/fused-executor';
+import type { ConvVariant, ConvVariantChoice } from '../core/gpu/kernels';
 import { logitForm } from '../core/losses/registry';
 import { drawClippedNormal } from '../core/losses/noise';
 import { defaultParams } from '../core/losses/registry';
@@ -39,6 +40,8 @@ export interface ExecItem {
   budgetMs: number;
   /** Wall-clock limit of the child process. */
   timeoutMs: number;
+  /** Fused engine: the convolution kernels asked for (default 'auto'). */
+  conv?: ConvVariantChoice;
 }
 
 export interface ExecRow {
@@ -46,6 +49,9 @@ export interface ExecRow {
   kind: ExecItem['kind'];
   config: string;
   batch: number;
+  /** Fused engine: the convolution kernels it ran ('tiled' where any layer ran them), and what was asked for. */
+  convVariant?: ConvVariant | null;
+  convAsked?: ConvVariantChoice;
   /** Compute dispatches in one training step (counted at dispatchWorkgroups). */
   dispatches: number | null;
   /** tfjs kernels in one step (tfjs engine only). */
@@ -141,7 +147,7 @@ async function runFused(it: ExecItem): Promise<ExecRow> {
   if (!adapter) throw new Error('no WebGPU adapter');
   const device = await adapter.requestDevice();
   let t = now();
-  const ex = await FusedExecutor.create({ device, spec, maxBatch: c.batch, momentum: 0.9, weightDecay: 2e-4 });
+  const ex = await FusedExecutor.create({ device, spec, maxBatch: c.batch, momentum: 0.9, weightDecay: 2e-4, convVariant: it.conv });
   const setupMs = now() - t;
   ex.setWeights(weights);
   const [H, W, Cc] = c.input;
@@ -188,6 +194,8 @@ async function runFused(it: ExecItem): Promise<ExecRow> {
     kind: it.kind,
     config: configKey(c),
     batch: c.batch,
+    convVariant: st.convVariant,
+    convAsked: it.conv ?? 'auto',
     dispatches,
     kernels: null,
     setupMs,
@@ -337,8 +345,9 @@ const cfg = (model: StepConfig['model'], batch: number, input: [number, number, 
  * The executor rows of a bench mode. 'executor' (--executor-only): dispatch counts and overhead floor of ConvNet,
  * ResNet-8 and ResNet-32, the real shapes on the executor and ConvNet b64 on tfjs (ResNet-32 b128 on tfjs takes
  * many minutes per step in software: capped). 'quick': the ResNet-32 floor only; 'full': the floor of all three.
+ * The executor runs once per convolution variant in `conv` (`--conv-variant`).
  */
-export function executorPlan(mode: 'executor' | 'quick' | 'full'): ExecItem[] {
+export function executorPlan(mode: 'executor' | 'quick' | 'full', conv: readonly ConvVariantChoice[] = ['auto']): ExecItem[] {
   const items: ExecItem[] = [];
   const both = (
     c: StepConfig,
@@ -349,7 +358,7 @@ export function executorPlan(mode: 'executor' | 'quick' | 'full'): ExecItem[] {
     timeoutMs: number,
     tfjsTimeoutMs = timeoutMs,
   ) => {
-    items.push({ engine: 'fused', cfg: c, kind, warmup, steps, budgetMs, timeoutMs });
+    for (const v of conv) items.push({ engine: 'fused', cfg: c, kind, warmup, steps, budgetMs, timeoutMs, conv: v });
     items.push({ engine: 'tfjs', cfg: c, kind, warmup, steps, budgetMs, timeoutMs: tfjsTimeoutMs });
   };
   const floorModels = mode === 'quick' ? (['resnet32'] as const) : (['convnet', 'resnet8', 'resnet32'] as const);
@@ -403,6 +412,7 @@ export function runExecutorBench(items: ExecItem[], log: (s: string) => void): E
         kind: it.kind,
         config: configKey(it.cfg),
         batch: it.cfg.batch,
+        ...(it.engine === 'fused' ? { convVariant: null, convAsked: it.conv ?? 'auto' } : {}),
         dispatches: null,
         kernels: null,
         setupMs: null,
@@ -419,12 +429,23 @@ export function runExecutorBench(items: ExecItem[], log: (s: string) => void): E
     }
     rows.push(row);
     log(
-      `executor bench ${it.engine} ${row.config}: ${row.error ? `ERROR ${row.error}` : `${row.medianMs?.toFixed(1)} ms/step, ${row.dispatches} dispatches${row.kernels ? `, ${row.kernels} kernels` : ''}`}`,
+      `executor bench ${it.engine}${it.engine === 'fused' ? ` (${convLabel(row)})` : ''} ${row.config}: ${row.error ? `ERROR ${row.error}` : `${row.medianMs?.toFixed(1)} ms/step, ${row.dispatches} dispatches${row.kernels ? `, ${row.kernels} kernels` : ''}`}`,
     );
   }
   const modelled = modelledRows([...items.map((it) => it.cfg), ...MODELLED_CONFIGS]);
   return { status: anyMeasured ? 'measured' : 'unavailable', reason, software, rows, modelled };
 }
+
+/** `--conv-variant`: a comma-separated list of direct, tiled, auto, or 'all' (direct and tiled); null if malformed. */
+export function parseConvVariants(s: string): ConvVariantChoice[] | null {
+  const list = s === 'all' ? ['direct', 'tiled'] : s.split(',').map((t) => t.trim());
+  if (!list.length || list.some((t) => t !== 'direct' && t !== 'tiled' && t !== 'auto')) return null;
+  return [...new Set(list)] as ConvVariantChoice[];
+}
+
+/** The variant a fused row ran, and what was asked for where that differs ('auto → direct'). */
+export const convLabel = (r: ExecRow) =>
+  r.convAsked && r.convAsked !== r.convVariant ? `${r.convAsked} → ${r.convVariant ?? '?'}` : (r.convVariant ?? r.convAsked ?? 'auto');
 
 const f = (v: number | null, d = 1) => (v === null || !Number.isFinite(v) ? '–' : v.toFixed(d));
 
@@ -443,7 +464,7 @@ export function executorMarkdown(o: ExecutorOutcome): string {
     const ratio = r.engine === 'fused' && other?.medianMs && r.medianMs ? other.medianMs / r.medianMs : null;
     const cpuRatio = r.engine === 'fused' && other?.cpuMs && r.cpuMs ? other.cpuMs / r.cpuMs : null;
     lines.push(
-      `| ${r.engine === 'fused' ? 'fused executor' : 'tfjs webgpu'} | ${r.config} | ${r.dispatches ?? '–'} | ${r.kernels ?? '–'} | ${f(r.setupMs, 0)} | ${f(r.firstStepMs, 0)} | ${f(r.medianMs)} | ${f(r.launchMs ?? null)} | ${f(r.cpuMs, 2)} | ${f(r.pipelinedMs)} | ${f(r.imgPerSec, 1)} | ${ratio === null ? '–' : `${ratio.toFixed(1)}; ${cpuRatio === null ? '–' : cpuRatio.toFixed(0)}`} | ${r.error ?? `${r.kind === 'floor' ? 'overhead floor' : 'real shape'}${r.memory ? `; ${r.memory}` : ''}`} |`,
+      `| ${r.engine === 'fused' ? `fused executor (${convLabel(r)})` : 'tfjs webgpu'} | ${r.config} | ${r.dispatches ?? '–'} | ${r.kernels ?? '–'} | ${f(r.setupMs, 0)} | ${f(r.firstStepMs, 0)} | ${f(r.medianMs)} | ${f(r.launchMs ?? null)} | ${f(r.cpuMs, 2)} | ${f(r.pipelinedMs)} | ${f(r.imgPerSec, 1)} | ${ratio === null ? '–' : `${ratio.toFixed(1)}; ${cpuRatio === null ? '–' : cpuRatio.toFixed(0)}`} | ${r.error ?? `${r.kind === 'floor' ? 'overhead floor' : 'real shape'}${r.memory ? `; ${r.memory}` : ''}`} |`,
     );
   }
   const split = o.rows.filter((r) => r.kernelMs?.length);

@@ -3,7 +3,10 @@
  * (CUDA eager when there, fp32 with TF32 off and on) on the same models, batches and data, in one JSON.
  *
  *   npm run bench:gpu -- --bundle DIR   # write a self-contained folder (bench-gpu-bundle.ts) for a machine without Node
- *   npm run bench:gpu -- [--tiny] [--out FILE] [--steps N] [--warmup N] [--torch-script PATH]
+ *   npm run bench:gpu -- [--tiny] [--out FILE] [--steps N] [--warmup N] [--torch-script PATH] [--conv-variant L]
+ *
+ * `--conv-variant`: the fused executor's convolution kernels, a list of direct, tiled, auto or 'all' (default:
+ * direct,tiled; auto with --tiny); the fused engine runs once per entry, each row saying what was asked and what ran.
  *
  * Per configuration: the same seed gives both WebGPU engines the same initial weights and batch; the losses of the
  * first steps are compared step by step before anything is timed; then warm-up and ≥ 20 timed steps (3 in --tiny),
@@ -19,9 +22,11 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend, initNodeWebGPU } from '../core/backend';
 import { kernelClass, KERNEL_CLASSES, type KernelClass } from '../core/gpu/cost-model';
 import { FusedExecutor } from '../core/gpu/fused-executor';
+import { type ConvVariant, type ConvVariantChoice, convVariantFor } from '../core/gpu/kernels';
 import { defaultParams, logitForm } from '../core/losses/registry';
 import { buildSpec, cloneWeights, createModel } from '../core/models';
 import { Rng } from '../core/rng';
+import { parseConvVariants } from './bench-executor';
 import { MODELLED_CONFIGS, type ModelledRow, modelledRow } from './bench-model';
 import { buildStep, configKey, LT_COUNTS, median, type StepConfig } from './bench-step';
 
@@ -41,6 +46,7 @@ interface Args {
   warmup: number;
   torchScript: string;
   bundle: string | null;
+  convVariants: ConvVariantChoice[];
 }
 
 function parseArgs(argv: string[]): Args {
@@ -49,6 +55,8 @@ function parseArgs(argv: string[]): Args {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const tiny = argv.includes('--tiny');
+  const convVariants = parseConvVariants(val('--conv-variant') ?? (tiny ? 'auto' : 'direct,tiled'));
+  if (!convVariants) throw new Error("--conv-variant takes direct, tiled and/or auto (comma-separated), or 'all'");
   return {
     tiny,
     out: val('--out') ?? 'bench-gpu.json',
@@ -56,6 +64,7 @@ function parseArgs(argv: string[]): Args {
     warmup: Number(val('--warmup') ?? (tiny ? 1 : 5)),
     torchScript: val('--torch-script') ?? path.resolve('bench/torch_step.py'),
     bundle: val('--bundle') ?? null,
+    convVariants,
   };
 }
 
@@ -75,6 +84,9 @@ export interface GpuConfigResult {
   model: StepConfig['model'];
   batch: number;
   input: [number, number, number];
+  /** The fused executor's convolution kernels: asked for, and what the plan ran ('auto' per layer on hardware). */
+  convAsked: ConvVariantChoice;
+  convVariant: ConvVariant | 'auto';
   lossesAgree: boolean | null;
   maxRelLossDiff: number | null;
   fused:
@@ -196,7 +208,7 @@ async function classTimes(
   }
 }
 
-async function runFused(c: StepConfig, a: Args): Promise<GpuConfigResult['fused']> {
+async function runFused(c: StepConfig, a: Args, conv: ConvVariantChoice): Promise<GpuConfigResult['fused']> {
   const head = c.loss === 'ce' ? 'linear' : 'cosine';
   const spec = buildSpec({ kind: c.model, head, inputShape: c.input, numClasses: LT_COUNTS.length });
   // the same seed and forks as buildStep: the same initial weights and batch as the tfjs path
@@ -209,7 +221,7 @@ async function runFused(c: StepConfig, a: Args): Promise<GpuConfigResult['fused'
   if (!adapter) throw new Error('no WebGPU adapter');
   const timestamps = adapter.features.has('timestamp-query');
   const device = await adapter.requestDevice(timestamps ? { requiredFeatures: ['timestamp-query'] } : undefined);
-  const ex = await FusedExecutor.create({ device, spec, maxBatch: c.batch, momentum: 0.9, weightDecay: 2e-4 });
+  const ex = await FusedExecutor.create({ device, spec, maxBatch: c.batch, momentum: 0.9, weightDecay: 2e-4, convVariant: conv });
   try {
     ex.setWeights(weights);
     const [H, W, Cc] = c.input;
@@ -239,11 +251,29 @@ async function runTfjs(c: StepConfig, a: Args): Promise<EngineRow> {
 
 const err = (e: unknown) => ({ error: (e as Error).message ?? String(e) });
 
-async function runConfig(c: StepConfig, a: Args, log: (s: string) => void): Promise<GpuConfigResult> {
+/** One result per convolution variant of `a`; the tfjs path runs once and is compared with each. */
+async function runConfig(c: StepConfig, a: Args, adapter: AdapterInfoLike, log: (s: string) => void): Promise<GpuConfigResult[]> {
   const tfjs = await runTfjs(c, a).catch(err);
   log(`tfjs webgpu ${configKey(c)}: ${'error' in tfjs ? tfjs.error : `${tfjs.medianMs.toFixed(1)} ms/step`}`);
-  const fused = await runFused(c, a).catch(err);
-  log(`fused ${configKey(c)}: ${'error' in fused ? fused.error : `${fused.medianMs.toFixed(1)} ms/step`}`);
+  const out: GpuConfigResult[] = [];
+  for (const conv of a.convVariants) out.push(await runVariant(c, a, conv, adapter, tfjs, log));
+  return out;
+}
+
+type AdapterInfoLike = Parameters<typeof convVariantFor>[1];
+
+async function runVariant(
+  c: StepConfig,
+  a: Args,
+  conv: ConvVariantChoice,
+  adapter: AdapterInfoLike,
+  tfjs: GpuConfigResult['tfjs'],
+  log: (s: string) => void,
+): Promise<GpuConfigResult> {
+  const fused = await runFused(c, a, conv).catch(err);
+  // the plan the executor built on this adapter (the same rule), so the modelled row has its dispatches
+  const ran = convVariantFor(conv, adapter);
+  log(`fused (${conv} → ${ran}) ${configKey(c)}: ${'error' in fused ? fused.error : `${fused.medianMs.toFixed(1)} ms/step`}`);
   let maxRel: number | null = null;
   if (!('error' in fused) && !('error' in tfjs)) {
     maxRel = 0;
@@ -258,11 +288,13 @@ async function runConfig(c: StepConfig, a: Args, log: (s: string) => void): Prom
     model: c.model,
     batch: c.batch,
     input: c.input,
+    convAsked: conv,
+    convVariant: ran,
     lossesAgree: maxRel === null || !Number.isFinite(maxRel) ? (maxRel === null ? null : false) : maxRel <= CHECK_TOL,
     maxRelLossDiff: maxRel,
     fused,
     tfjs,
-    modelled: modelledRow(c),
+    modelled: modelledRow(c, ran),
   };
 }
 
@@ -301,16 +333,20 @@ async function run(a: Args): Promise<void> {
   const g = await initNodeWebGPU();
   const configs = a.tiny ? TINY_CONFIGS : MODELLED_CONFIGS;
   let adapterInfo: Record<string, unknown> = {};
+  let facts: AdapterInfoLike;
   let timestampQuery = false;
   if (g.ok) {
     const ad = await navigator.gpu.requestAdapter();
     const info = (ad as (GPUAdapter & { info?: GPUAdapterInfo }) | null)?.info;
     adapterInfo = info ? { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description } : {};
+    facts = info
+      ? { ...(adapterInfo as object), isFallbackAdapter: (info as { isFallbackAdapter?: boolean }).isFallbackAdapter }
+      : undefined;
     timestampQuery = ad?.features.has('timestamp-query') ?? false;
   }
   log(`WebGPU: ${g.reason} ${JSON.stringify(adapterInfo)}`);
   const results: GpuConfigResult[] = [];
-  if (g.ok) for (const c of configs) results.push(await runConfig(c, a, log));
+  if (g.ok) for (const c of configs) results.push(...(await runConfig(c, a, facts, log)));
   const torch = runTorch(configs, a);
   log(`pytorch: ${torch.status} ${torch.reason}`);
   const doc = {
@@ -324,6 +360,7 @@ async function run(a: Args): Promise<void> {
     classTiming:
       "fused step per kernel class: median step with only that class dispatched minus none dispatched; each row's classTiming says whether from the pass's GPU timestamps (timestamp-query) or wall clock around submit + read-back",
     steps: { check: CHECK_STEPS, tolerance: CHECK_TOL, warmup: a.warmup, timed: a.steps },
+    convVariants: a.convVariants,
     tfjs: tf.version.tfjs,
     results,
     torch,

@@ -4,6 +4,7 @@
  * proxy printed beside the measured rows — never a measurement.
  */
 import { GPU_PROFILES, KERNEL_CLASSES, type KernelClass, modelStep } from '../core/gpu/cost-model';
+import type { ConvVariant } from '../core/gpu/kernels';
 import { buildPlan, type DeviceLimitsLike } from '../core/gpu/plan';
 import { buildSpec } from '../core/models';
 import { configKey, LT_COUNTS, type StepConfig } from './bench-step';
@@ -24,8 +25,13 @@ export const MODELLED_CONFIGS: readonly StepConfig[] = [
   { model: 'resnet32', batch: 128, input: [32, 32, 3], loss: 'ce' },
 ];
 
+/** The plan variants the modelled rows compare: today's direct kernels and the tiled ones where they fit. */
+export const MODELLED_VARIANTS: readonly ConvVariant[] = ['direct', 'tiled'];
+
 export interface ModelledRow {
   config: string;
+  /** The convolution kernels of the modelled plan ('auto': the hardware rule, tiled where a layer is large enough). */
+  convVariant: ConvVariant | 'auto';
   dispatches: number;
   gflop: number;
   /** Global bytes read + written, MB. */
@@ -36,13 +42,14 @@ export interface ModelledRow {
   byClass: Record<KernelClass, { dispatches: number; gflop: number; mb: number }>;
 }
 
-export function modelledRow(c: StepConfig): ModelledRow {
+export function modelledRow(c: StepConfig, conv: ConvVariant | 'auto' = 'direct'): ModelledRow {
   const head = c.loss === 'ce' ? 'linear' : 'cosine';
-  const plan = buildPlan(buildSpec({ kind: c.model, head, inputShape: c.input, numClasses: LT_COUNTS.length }), c.batch, LIMITS);
+  const plan = buildPlan(buildSpec({ kind: c.model, head, inputShape: c.input, numClasses: LT_COUNTS.length }), c.batch, LIMITS, conv);
   const m = modelStep(plan);
   const r3 = (v: number) => Math.round(v * 1000) / 1000;
   return {
     config: configKey(c),
+    convVariant: conv,
     dispatches: m.dispatches,
     gflop: r3(m.flops / 1e9),
     mb: r3((m.bytesRead + m.bytesWritten) / 1e6),
@@ -70,13 +77,16 @@ export interface ModelledOutcome {
   rows: ModelledRow[];
 }
 
-export function modelledRows(configs: readonly StepConfig[] = MODELLED_CONFIGS): ModelledOutcome {
+export function modelledRows(
+  configs: readonly StepConfig[] = MODELLED_CONFIGS,
+  variants: readonly ConvVariant[] = MODELLED_VARIANTS,
+): ModelledOutcome {
   const seen = new Set<string>();
   const rows: ModelledRow[] = [];
   for (const c of configs) {
     if (seen.has(configKey(c))) continue;
     seen.add(configKey(c));
-    rows.push(modelledRow(c));
+    for (const v of variants) rows.push(modelledRow(c, v));
   }
   return {
     note: 'modelled, not measured: roofline max(compute, memory) per dispatch at attainable rates, divided by the share of the GPU its grid fills, plus a fixed cost per dispatch (src/core/gpu/cost-model.ts)',
@@ -89,15 +99,15 @@ export function modelledMarkdown(o: ModelledOutcome): string {
   const lines = [
     `Modelled GPU time of one fused training step — a planning proxy, not a measurement (${o.note}). Profiles: ${o.profiles.map((p) => `${p.name} (${p.assumptions})`).join('; ')}.`,
     '',
-    `| model/batch/input/loss | dispatches | GFLOP | global MB | ${o.profiles.map((p) => `${p.id} ms/step (img/s) · conv / bn / pool / loss / sgd ms · underfilled`).join(' | ')} |`,
-    `|---|---:|---:|---:|${o.profiles.map(() => '---|').join('')}`,
+    `| model/batch/input/loss | convolutions | dispatches | GFLOP | global MB | ${o.profiles.map((p) => `${p.id} ms/step (img/s) · conv / bn / pool / loss / sgd ms · underfilled`).join(' | ')} |`,
+    `|---|---|---:|---:|---:|${o.profiles.map(() => '---|').join('')}`,
   ];
   for (const r of o.rows) {
     const per = r.profiles.map(
       (p) =>
         `${p.ms.toFixed(2)} (${p.imgPerSec.toLocaleString('en-US')}) · ${KERNEL_CLASSES.map((k) => p.byClass[k].toFixed(2)).join(' / ')} · ${p.underfilled}`,
     );
-    lines.push(`| ${r.config} | ${r.dispatches} | ${r.gflop.toFixed(1)} | ${r.mb.toFixed(0)} | ${per.join(' | ')} |`);
+    lines.push(`| ${r.config} | ${r.convVariant} | ${r.dispatches} | ${r.gflop.toFixed(1)} | ${r.mb.toFixed(0)} | ${per.join(' | ')} |`);
   }
   return lines.join('\n');
 }

@@ -20,7 +20,8 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend, initNodeWebGPU } from '../core/backend';
 import { benchStep, configKey, installWallClockKernelTimer, type StepConfig, type StepPlan, type BenchStepResult } from './bench-step';
 import { chartsMarkdown, measureUi, runBrowserBench, type BrowserRun, type BrowserResult, type UiResult } from './bench-browser';
-import { executorMarkdown, executorPlan, runExecutorBench, type ExecutorOutcome } from './bench-executor';
+import { executorMarkdown, executorPlan, parseConvVariants, runExecutorBench, type ExecutorOutcome } from './bench-executor';
+import type { ConvVariantChoice } from '../core/gpu/kernels';
 import { deviceOnly } from './bench-device';
 import type { DeviceBenchResult } from '../core/device-bench';
 import { runTrainerBench, trainerMarkdown, trainerPlan, type TrainerBenchOutcome } from './bench-trainer';
@@ -41,6 +42,8 @@ export interface BenchArgs {
   /** Fused WebGPU executor rows (bench-executor.ts): with the Dawn part, or alone (--executor-only). */
   executor: boolean;
   executorOnly: boolean;
+  /** The executor's convolution kernels, one run each (`--conv-variant`). */
+  convVariants: ConvVariantChoice[];
 }
 
 const MODELS = ['convnet', 'resnet8', 'resnet32'] as const;
@@ -493,6 +496,7 @@ const USAGE = `Usage: npm run bench -- [--quick | --dry] [options]
   --dry              a tiny Node-cpu-only config (tests: the JSON shape); no browser, no UI
   --device-only      "Benchmark this device" as JSON (src/cli/bench-device.ts; --test: tiny shapes, --out FILE)
   --executor-only    only the fused WebGPU executor rows vs the tfjs WebGPU path (dispatches, overhead floor, real shapes)
+  --conv-variant L   the executor's convolution kernels, a list of direct,tiled,auto or 'all' = direct,tiled (default auto)
   --no-torch  --no-browser  --no-ui  --no-dawn  --no-executor (no executor rows and no trainer-level fused vs tfjs rows)
   --backends LIST    Node backends among wasm,cpu (default both)
   --torch-threads L  PyTorch thread counts, the first one for the ratios (default 1,2; 1 dry); threaded wasm rows
@@ -519,6 +523,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
         'no-dawn': { type: 'boolean' },
         'no-executor': { type: 'boolean' },
         'executor-only': { type: 'boolean' },
+        'conv-variant': { type: 'string' },
         backends: { type: 'string' },
         'torch-threads': { type: 'string' },
         'ui-seconds': { type: 'string' },
@@ -551,6 +556,11 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     process.stderr.write('error: --torch-threads takes positive integers\n');
     process.exit(2);
   }
+  const convVariants = parseConvVariants(v['conv-variant'] ?? 'auto');
+  if (!convVariants) {
+    process.stderr.write("error: --conv-variant takes direct, tiled and/or auto (comma-separated), or 'all'\n");
+    process.exit(2);
+  }
   return {
     mode,
     out: path.resolve(v.out ?? path.join('results', 'bench')),
@@ -564,6 +574,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     appDir: v['app-dir'],
     executor: !v['no-executor'] && !v['no-dawn'] && mode !== 'dry',
     executorOnly: !!v['executor-only'],
+    convVariants,
   };
 }
 
@@ -603,7 +614,7 @@ export async function main(argv: string[]): Promise<BenchReport | ExecutorOutcom
   savePart('dawn', dawn);
   let executor: ExecutorOutcome | undefined;
   if (args.executor && args.mode !== 'dry') {
-    executor = runExecutorBench(executorPlan(args.mode === 'quick' ? 'quick' : 'full'), log);
+    executor = runExecutorBench(executorPlan(args.mode === 'quick' ? 'quick' : 'full', args.convVariants), log);
     savePart('executor', executor);
   }
   let trainerEngines: TrainerBenchOutcome | undefined;
@@ -669,7 +680,7 @@ async function executorOnly(args: BenchArgs, log: (s: string) => void): Promise<
   log(
     'fused executor vs tfjs WebGPU (Dawn): overhead floor, dispatches, real shapes — a few minutes, up to ~15 with the capped ResNet-32 b128 rows',
   );
-  const outcome = runExecutorBench(executorPlan('executor'), log);
+  const outcome = runExecutorBench(executorPlan('executor', args.convVariants), log);
   const doc = {
     tool: 'long-tail-playground bench',
     part: 'fused-executor',

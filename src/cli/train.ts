@@ -74,6 +74,8 @@ ${help('run')}
   --self-check          before the first fused step, compare one step on this GPU with tfjs (loss, gradients, BN
                         statistics) and train on tfjs if they disagree; default on for a hardware adapter with
                         --engine fused, off on a software one (SwiftShader …); --no-self-check turns it off
+  --conv-variant V      the fused engine's convolution kernels: auto (default: direct on a software adapter, tiled
+                        on large layers of a hardware one) | direct | tiled; default from LTP_CONV_VARIANT if set
   --out FILE            write the JSON there instead of stdout
                         (written whole through a temporary file; if the write fails, the JSON goes to a
                         fallback file the error names). SIGINT / SIGTERM (Ctrl-C): stop after the current
@@ -114,6 +116,7 @@ function parse(argv: string[]) {
       param: { type: 'string', multiple: true },
       stage2: { type: 'boolean' },
       backend: { type: 'string' },
+      'conv-variant': { type: 'string' },
       out: { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean' },
@@ -153,6 +156,8 @@ function parse(argv: string[]) {
     throw e;
   }
   const backend = oneOf('backend', v.backend, ['auto', 'wasm', 'cpu', 'webgpu'] as const) ?? 'auto';
+  const convVariant =
+    oneOf('conv-variant', v['conv-variant'] ?? (process.env.LTP_CONV_VARIANT || undefined), ['auto', 'direct', 'tiled'] as const) ?? 'auto';
   if ((c.dataset === 'cifar10-lt' || c.dataset === 'cifar100-lt') && !v.data)
     usage(`--dataset ${c.dataset} needs --data FILE (the official binary archive)`);
   const save = { tfjs: v['save-tfjs'], safetensors: v['save-safetensors'], testLogits: v['save-test-logits'], bundle: v['save-bundle'] };
@@ -196,7 +201,20 @@ function parse(argv: string[]) {
   } catch (e) {
     usage((e as Error).message);
   }
-  return { config: c, stage2: !!v.stage2, backend, out: v.out, quiet: !!v.quiet, data: v.data, save, sweep, sweepWhen, seeds, selfCheck };
+  return {
+    config: c,
+    stage2: !!v.stage2,
+    backend,
+    out: v.out,
+    quiet: !!v.quiet,
+    data: v.data,
+    save,
+    sweep,
+    sweepWhen,
+    seeds,
+    selfCheck,
+    convVariant,
+  };
 }
 
 class Progress {
@@ -335,6 +353,7 @@ async function trainOnce(
   let selfCheck: SelfCheckReport | null = null;
   const trainer = new Trainer(dataset, args.config, {
     gpuDevice,
+    convVariant: args.convVariant,
     ...(check
       ? {
           selfCheck: check,
@@ -354,7 +373,7 @@ async function trainOnce(
   if (trainer.headNote) progress.line(trainer.headNote);
   const engine = trainer.engineResolution();
   if (engine.note) throw new Error(`--engine fused: ${engine.note}`);
-  progress.line(`engine: ${engine.kind === 'fused' ? 'fused WebGPU executor' : 'tfjs'}`);
+  progress.line(`engine: ${engine.kind === 'fused' ? `fused WebGPU executor (convolutions: ${args.convVariant})` : 'tfjs'}`);
   progress.line(
     `data: ${dataset.meta.title}, IF ${args.config.imbalance} (${args.config.profile}), ${trainer.subset.indices.length} training images, counts ${trainer.counts.join(' ')}`,
   );
@@ -410,6 +429,7 @@ async function trainOnce(
     backend,
     engine: trainer.engineKind,
     selfCheck,
+    convVariant: trainer.convVariant,
     tfjsVersion: tf.version.tfjs,
     dataset: {
       id: dataset.meta.id,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseBenchArgs } from '../../src/cli/bench';
-import { executorMarkdown, executorPlan, type ExecRow } from '../../src/cli/bench-executor';
+import { executorMarkdown, executorPlan, parseConvVariants, type ExecRow } from '../../src/cli/bench-executor';
 import { configKey } from '../../src/cli/bench-step';
 
 describe('fused-executor bench rows', () => {
@@ -26,9 +26,20 @@ describe('fused-executor bench rows', () => {
     ]);
   });
 
+  it('--conv-variant: one executor run per variant asked for, the tfjs rows once', () => {
+    expect(parseBenchArgs([]).convVariants).toEqual(['auto']);
+    expect(parseBenchArgs(['--executor-only', '--conv-variant', 'all']).convVariants).toEqual(['direct', 'tiled']);
+    expect(parseConvVariants('tiled,auto,tiled')).toEqual(['tiled', 'auto']);
+    expect(parseConvVariants('direct,fast')).toBeNull();
+    expect(parseConvVariants('')).toBeNull();
+    const plan = executorPlan('quick', ['direct', 'tiled']);
+    expect(plan.map((p) => `${p.engine} ${p.conv ?? '-'}`)).toEqual(['fused direct', 'fused tiled', 'tfjs -']);
+  });
+
   it('the table pairs each executor row with the tfjs row of the same config (wall and CPU ratios)', () => {
     const row = (engine: 'fused' | 'tfjs', medianMs: number, cpuMs: number, dispatches: number): ExecRow => ({
       engine,
+      ...(engine === 'fused' ? { convAsked: 'auto' as const, convVariant: 'direct' as const } : {}),
       kind: 'floor',
       config: 'resnet32/b2/8x8x3/ce',
       batch: 2,
@@ -50,7 +61,15 @@ describe('fused-executor bench rows', () => {
       software: true,
       rows: [row('fused', 100, 2, 288), row('tfjs', 1000, 900, 1686)],
     });
-    expect(md).toMatch(/\| fused executor \| resnet32\/b2\/8x8x3\/ce \| 288 \|.*\| 10\.0; 450 \|/);
+    // the variant asked for and the one that ran ('auto' picks the direct kernels on a software adapter)
+    expect(md).toMatch(/\| fused executor \(auto → direct\) \| resnet32\/b2\/8x8x3\/ce \| 288 \|.*\| 10\.0; 450 \|/);
+    const forced = executorMarkdown({
+      status: 'measured',
+      reason: 'Dawn',
+      software: true,
+      rows: [{ ...row('fused', 100, 2, 318), convAsked: 'tiled', convVariant: 'tiled' }, row('tfjs', 1000, 900, 1686)],
+    });
+    expect(forced).toMatch(/\| fused executor \(tiled\) \| resnet32\/b2\/8x8x3\/ce \| 318 \|/);
     expect(md).toMatch(/\| tfjs webgpu \| resnet32\/b2\/8x8x3\/ce \| 1686 \| 1650 \|/);
     expect(md).toMatch(/software/);
     const split = executorMarkdown({

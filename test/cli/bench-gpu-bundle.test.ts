@@ -96,6 +96,8 @@ function check(dir: string): void {
     webgpu: { ok: boolean; reason: string; adapter: { architecture?: string }; timestampQuery: boolean };
     results: {
       config: string;
+      convAsked: string;
+      convVariant: string;
       lossesAgree: boolean;
       fused: {
         medianMs: number;
@@ -107,7 +109,7 @@ function check(dir: string): void {
         losses: number[];
       };
       tfjs: { medianMs: number; imgPerSec: number; losses: number[] };
-      modelled: { dispatches: number; profiles: { profile: string; ms: number }[] };
+      modelled: { convVariant: string; dispatches: number; profiles: { profile: string; ms: number }[] };
     }[];
     torch: { status: string; results: { tf32?: boolean; medianMs?: number }[] };
   };
@@ -122,6 +124,8 @@ function check(dir: string): void {
     expect(x.lossesAgree, x.config).toBe(true);
     expect(x.fused.stepsMs.length).toBeGreaterThanOrEqual(3);
     for (const v of [x.fused.medianMs, x.fused.imgPerSec, x.tfjs.medianMs, x.tfjs.imgPerSec]) expect(v).toBeGreaterThan(0);
+    // --tiny asks for 'auto', which is the direct kernels on a software adapter; the modelled plan is the one that ran
+    expect([x.convAsked, x.convVariant, x.modelled.convVariant]).toEqual(['auto', 'direct', 'direct']);
     expect(x.fused.dispatches).toBe(x.modelled.dispatches);
     expect(Object.keys(x.fused.classMs).sort()).toEqual(['bn', 'conv', 'loss', 'pool', 'sgd']);
     expect(x.fused.classTiming).toBe(doc.webgpu.timestampQuery ? 'gpu timestamps' : 'wall clock');

@@ -25,11 +25,15 @@ export interface GpuProfile {
   bandwidth: number;
   /** Fraction of the peaks a direct (untiled) kernel attains at full occupancy. */
   computeEfficiency: number;
+  /** The same for a staged, register-blocked kernel (the tiled convolutions). */
+  stagedComputeEfficiency: number;
   memoryEfficiency: number;
   /** Streaming multiprocessors / execution units: a grid with fewer workgroups leaves the rest idle. */
   units: number;
   /** Threads one unit needs resident to hide its latency; fewer per unit scale the rates down in proportion. */
   threadsPerUnit: number;
+  /** The same for a staged kernel: each thread has 16 independent accumulators to hide latency with. */
+  stagedThreadsPerUnit: number;
   /** Launch + barrier cost of one dispatch inside a recorded command buffer, seconds. */
   dispatchSeconds: number;
   why: string;
@@ -39,7 +43,10 @@ export interface GpuProfile {
  * NVIDIA H100 SXM5: 132 SMs × 128 FP32 lanes × 2 × 1.98 GHz ≈ 67 TFLOP/s, HBM3 3.35 TB/s (NVIDIA's data sheet).
  * A direct convolution without workgroup-memory tiling is load-bound inside the SM: ~35 % of the FP32 peak is a
  * generous figure for it; streaming kernels reach ~80 % of HBM bandwidth. 1,024 resident threads per SM (half of
- * its 2,048) hide latency for such kernels. ~3 µs per dispatch: a kernel launch plus the barrier Dawn puts between
+ * its 2,048) hide latency for such kernels. A tiled kernel with 4 × 4 register blocks reads 8 workgroup-memory
+ * words per 16 FMAs; an SM serves 32 such words per clock against 128 FMA lanes, which caps it at 50 % of the FP32
+ * peak — 45 % with the barriers and the global loads of each slice; its 16 independent accumulators per thread
+ * hide latency with a quarter of the threads (256 per SM). ~3 µs per dispatch: a kernel launch plus the barrier Dawn puts between
  * dependent dispatches of one compute pass (drain and ramp-up), CUDA-graph-like since the step is pre-recorded.
  */
 export const H100: GpuProfile = {
@@ -48,17 +55,20 @@ export const H100: GpuProfile = {
   peakFlops: 67e12,
   bandwidth: 3.35e12,
   computeEfficiency: 0.35,
+  stagedComputeEfficiency: 0.45,
   memoryEfficiency: 0.8,
   units: 132,
   threadsPerUnit: 1024,
+  stagedThreadsPerUnit: 256,
   dispatchSeconds: 3e-6,
-  why: '132 SMs, 67 TFLOP/s FP32, 3.35 TB/s HBM3; 35 % of FP32 peak for untiled kernels, 80 % of bandwidth, 1,024 threads/SM to hide latency, 3 µs per dispatch',
+  why: '132 SMs, 67 TFLOP/s FP32, 3.35 TB/s HBM3; 35 % of FP32 peak for untiled kernels (45 % tiled), 80 % of bandwidth, 1,024 threads/SM to hide latency (256 tiled), 3 µs per dispatch',
 };
 
 /**
  * A laptop integrated GPU ≈ Intel Iris Xe (96 EUs × 8 FP32 lanes × 2 × 1.3 GHz ≈ 2.0 TFLOP/s) on dual-channel
- * LPDDR4X-4266 (68 GB/s, shared with the CPU, ~70 % attainable). An EU holds 7 threads of SIMD8 = 56 lanes. ~8 µs
- * per dispatch (integrated GPUs' command streamers are slower to drain and refill).
+ * LPDDR4X-4266 (68 GB/s, shared with the CPU, ~70 % attainable). An EU holds 7 threads of SIMD8 = 56 lanes. A
+ * tiled kernel is bounded by shared local memory the same way as on the H100 (45 %), with a quarter of the lanes
+ * resident. ~8 µs per dispatch (integrated GPUs' command streamers are slower to drain and refill).
  */
 export const LAPTOP_IGPU: GpuProfile = {
   id: 'igpu',
@@ -66,11 +76,13 @@ export const LAPTOP_IGPU: GpuProfile = {
   peakFlops: 2.0e12,
   bandwidth: 68e9,
   computeEfficiency: 0.35,
+  stagedComputeEfficiency: 0.45,
   memoryEfficiency: 0.7,
   units: 96,
   threadsPerUnit: 56,
+  stagedThreadsPerUnit: 14,
   dispatchSeconds: 8e-6,
-  why: '96 EUs, 2.0 TFLOP/s FP32, 68 GB/s LPDDR4X (shared); 35 % of FP32 peak, 70 % of bandwidth, 56 lanes/EU, 8 µs per dispatch',
+  why: '96 EUs, 2.0 TFLOP/s FP32, 68 GB/s LPDDR4X (shared); 35 % of FP32 peak (45 % tiled), 70 % of bandwidth, 56 lanes/EU (14 tiled), 8 µs per dispatch',
 };
 
 export const GPU_PROFILES: readonly GpuProfile[] = [H100, LAPTOP_IGPU];
@@ -80,7 +92,7 @@ const cost = (flops: number, bytesRead: number, bytesWritten: number): KernelCos
 
 /** The class a kernel's time is counted under, from its name. */
 export function kernelClass(name: string): KernelClass {
-  if (name.startsWith('conv-') || name === 'chunk-sum') return 'conv';
+  if (name.startsWith('conv-') || name === 'chunk-sum' || name === 'chunk-sum-tree') return 'conv';
   if (name.startsWith('bn-')) return 'bn';
   if (name.startsWith('maxpool') || name.startsWith('gap')) return 'pool';
   if (name.startsWith('head-') || name === 'loss') return 'loss';
@@ -110,7 +122,7 @@ function convCost(name: string, m: Meta, d: PlanDims): KernelCost {
 function familyCost(name: string, m: Meta, d: PlanDims): KernelCost {
   const B = d.maxBatch;
   if (name.startsWith('conv-')) return convCost(name, m, d);
-  if (name === 'chunk-sum') return cost(m.SIZE * m.CHUNKS, m.SIZE * m.CHUNKS * F32, m.SIZE * F32);
+  if (name === 'chunk-sum' || name === 'chunk-sum-tree') return cost(m.SIZE * m.CHUNKS, m.SIZE * m.CHUNKS * F32, m.SIZE * F32);
   if (name === 'bn-stats-partial') return cost(3 * B * m.HW * m.C, B * m.HW * m.C * F32, 3 * m.C * m.P * F32);
   if (name.startsWith('bn-stats-final')) return cost(6 * m.C * m.P, 3 * m.C * m.P * F32, 2 * m.C * F32);
   if (name.startsWith('bn-apply')) {
@@ -173,10 +185,10 @@ export function dispatchCost(d: Dispatch, dims: PlanDims): DispatchCost {
 
 /** Seconds of one dispatch on `p`: roofline at the attainable rates, slowed by the share of the GPU its grid fills. */
 export function modelSeconds(c: DispatchCost, p: GpuProfile): number {
-  const compute = c.flops / (p.peakFlops * p.computeEfficiency);
+  const compute = c.flops / (p.peakFlops * (c.staged ? p.stagedComputeEfficiency : p.computeEfficiency));
   const memory = (c.bytesRead + c.bytesWritten) / (p.bandwidth * p.memoryEfficiency);
   const active = Math.min(c.workgroups, p.units);
-  const fill = (active / p.units) * Math.min(1, c.threads / active / p.threadsPerUnit);
+  const fill = (active / p.units) * Math.min(1, c.threads / active / (c.staged ? p.stagedThreadsPerUnit : p.threadsPerUnit));
   return Math.max(compute, memory) / fill + p.dispatchSeconds;
 }
 
@@ -225,7 +237,7 @@ export function modelStep(
       const t = modelSeconds(r, p) * 1e3;
       cls[r.cls] += t;
       ms += t;
-      if (r.workgroups < p.units || r.threads < p.units * p.threadsPerUnit) underfilled++;
+      if (r.workgroups < p.units || r.threads < p.units * (r.staged ? p.stagedThreadsPerUnit : p.threadsPerUnit)) underfilled++;
     }
     return { profile: p.id, ms, byClass: cls, underfilled };
   });

@@ -26,13 +26,13 @@ export function storageLayout(device: GPUDevice, n: number): { bgl: GPUBindGroup
   return l;
 }
 
-async function compile(device: GPUDevice, src: KernelDef): Promise<GPUComputePipeline> {
+async function compile(device: GPUDevice, src: KernelDef, constants?: Readonly<Record<string, number>>): Promise<GPUComputePipeline> {
   const module = device.createShaderModule({ code: src.code, label: src.name });
   try {
     return await device.createComputePipelineAsync({
       label: src.name,
       layout: storageLayout(device, src.bindings.length + 1).pl,
-      compute: { module, entryPoint: 'main' },
+      compute: { module, entryPoint: 'main', ...(constants ? { constants: { ...constants } } : {}) },
     });
   } catch (e) {
     let detail = '';
@@ -51,15 +51,20 @@ async function compile(device: GPUDevice, src: KernelDef): Promise<GPUComputePip
   }
 }
 
-/** The pipeline of `src` on `device`, compiled at most once. */
-export function pipelineFor(device: GPUDevice, src: KernelDef): Promise<GPUComputePipeline> {
+/** The key of a pipeline: its source, and its override constants if it has any. */
+export const pipelineKey = (src: KernelDef, constants?: Readonly<Record<string, number>>) =>
+  constants ? `${src.code}\n// constants ${JSON.stringify(constants)}` : src.code;
+
+/** The pipeline of `src` (with these override constants) on `device`, compiled at most once. */
+export function pipelineFor(device: GPUDevice, src: KernelDef, constants?: Readonly<Record<string, number>>): Promise<GPUComputePipeline> {
+  const key = pipelineKey(src, constants);
   let m = pipelines.get(device);
   if (!m) pipelines.set(device, (m = new Map()));
-  let p = m.get(src.code);
+  let p = m.get(key);
   if (!p) {
-    p = compile(device, src);
-    m.set(src.code, p);
-    p.catch(() => m.delete(src.code));
+    p = compile(device, src, constants);
+    m.set(key, p);
+    p.catch(() => m.delete(key));
   }
   return p;
 }

@@ -14,9 +14,10 @@
  * (src/core/losses/logit-form.ts) and the project's SGD (src/core/train/sgd.ts); the tests compare them step by step.
  */
 import type { ModelSpec } from '../models/types';
-import { pipelineFor, storageLayout } from './device';
+import { pipelineFor, pipelineKey, storageLayout } from './device';
 import type { KernelDef } from './kernels';
 import { checkLossInputs, fail, RESULT_WORD, resultLayout, writeStepBlock, type LossInputs } from './step-block';
+import { type ConvVariant, type ConvVariantChoice, convVariantFor } from './kernels';
 import { buildPlan, type Dispatch, type Plan } from './plan';
 
 export interface FusedExecutorOptions {
@@ -30,6 +31,11 @@ export interface FusedExecutorOptions {
   momentum: number;
   /** Coupled weight decay (added to every trainable parameter's gradient). */
   weightDecay: number;
+  /**
+   * Convolution kernels: 'direct', 'tiled' (on every layer they fit) or 'auto' (default: direct on a software
+   * adapter, tiled on a hardware one where a layer is large enough; kernels/conv-tiled.ts).
+   */
+  convVariant?: ConvVariantChoice;
   /**
    * Keep a copy of the state (parameters, momentum, BN running statistics) as it was before every step in flight,
    * so a step's `restore()` can put it back after later steps already ran on top (a pipelined caller that finds a
@@ -64,6 +70,8 @@ export interface FusedExecutorStats {
   dispatchesPerFrozenStep: number;
   dispatchesPerEval: number;
   pipelines: number;
+  /** The convolution kernels this executor runs: 'direct', or 'tiled' where any layer runs the tiled ones. */
+  convVariant: ConvVariant;
 }
 
 /** Steps whose read-back may be outstanding at once. */
@@ -142,7 +150,7 @@ export class FusedExecutor {
     });
     const record = (list: Dispatch[]): Recorded[] =>
       list.map((disp) => ({
-        pipeline: pipes.get(disp.src.code)!,
+        pipeline: pipes.get(pipelineKey(disp.src, disp.constants))!,
         groups: disp.groups,
         bindGroup: d.createBindGroup({
           label: disp.label,
@@ -163,12 +171,17 @@ export class FusedExecutor {
     if (!o.spec) fail('create() needs a model spec');
     if (!Number.isFinite(o.momentum) || o.momentum < 0) fail(`momentum must be a finite number ≥ 0, got ${o.momentum}`);
     if (!Number.isFinite(o.weightDecay) || o.weightDecay < 0) fail(`weightDecay must be a finite number ≥ 0, got ${o.weightDecay}`);
-    const plan = buildPlan(o.spec, o.maxBatch, o.device.limits);
-    const sources = new Map<string, Dispatch['src']>();
-    for (const d of [...plan.train, ...plan.frozen, ...plan.eval]) sources.set(d.src.code, d.src);
+    const choice = o.convVariant ?? 'auto';
+    if (!['direct', 'tiled', 'auto'].includes(choice)) fail(`convVariant must be 'direct', 'tiled' or 'auto', got ${String(choice)}`);
+    const info = (o.device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+    const plan = buildPlan(o.spec, o.maxBatch, o.device.limits, convVariantFor(choice, info));
+    const sources = new Map<string, Dispatch>();
+    for (const d of [...plan.train, ...plan.frozen, ...plan.eval]) sources.set(pipelineKey(d.src, d.constants), d);
     o.device.pushErrorScope('validation');
     const variant = o.variant ?? ((s: KernelDef) => s);
-    const compiled = await Promise.all([...sources.values()].map(async (s) => [s.code, await pipelineFor(o.device, variant(s))] as const));
+    const compiled = await Promise.all(
+      [...sources].map(async ([key, d]) => [key, await pipelineFor(o.device, variant(d.src), d.constants)] as const),
+    );
     const ex = new FusedExecutor(o, plan, new Map(compiled));
     const err = await o.device.popErrorScope();
     if (err) {
@@ -453,7 +466,13 @@ export class FusedExecutor {
       dispatchesPerFrozenStep: this.frozenList.length,
       dispatchesPerEval: this.evalList.length,
       pipelines: this.pipelineCount,
+      convVariant: this.convVariant,
     };
+  }
+
+  /** The convolution kernels this executor runs (what the badge and the bench show). */
+  get convVariant(): ConvVariant {
+    return this.plan.train.some((d) => d.src.name.includes('-tiled')) ? 'tiled' : 'direct';
   }
 
   /** Labels of the recorded dispatches, in order (for inspection). */

@@ -13,6 +13,7 @@
  * which the worker turns into the same fatal event as a lost tfjs WebGPU backend (recovery on the next backend).
  */
 import { FusedExecutor, MAX_IN_FLIGHT, type FusedExecutorStats } from '../gpu/fused-executor';
+import type { ConvVariantChoice } from '../gpu/kernels';
 import { logitForm } from '../losses/registry';
 import type { Model } from '../models/types';
 import { bnLayerNames, cloneWeights, setWeights } from '../models';
@@ -30,6 +31,8 @@ export interface FusedEngineOptions {
    * keeps the state before each step so a step can be undone after later ones ran (`InFlightStep.restore`).
    */
   depth?: number;
+  /** The executor's convolution kernels (default 'auto': direct on a software adapter, tiled on large layers). */
+  convVariant?: ConvVariantChoice;
 }
 
 /** A submitted step as the engine tracks it for the BN batch counter. */
@@ -76,6 +79,7 @@ export class FusedEngine implements StepEngine {
       momentum: o.momentum,
       weightDecay: o.weightDecay,
       rollback: depth > 1,
+      ...(o.convVariant ? { convVariant: o.convVariant } : {}),
     });
     const e = new FusedEngine(model, ex, o.device, depth);
     try {

@@ -29,6 +29,7 @@ import type { EngineKind, EngineMix, InFlightStep, StepEngine } from './step-eng
 import { drawMix, mixRows } from './mixup';
 import { TfjsEngine } from './tfjs-engine';
 import { FusedEngine } from './fused-engine';
+import type { ConvVariant, ConvVariantChoice } from '../gpu/kernels';
 import { resolveEngine, type EngineResolution } from './engine-choice';
 import type { SelfCheckGate, SelfCheckReport } from './self-check';
 
@@ -186,6 +187,8 @@ export interface TrainerOptions {
    * step's result is read before the next is submitted. The tfjs engine always runs one at a time.
    */
   pipelineDepth?: number;
+  /** The fused engine's convolution kernels (default 'auto'; see `FusedExecutorOptions.convVariant`). */
+  convVariant?: ConvVariantChoice;
 }
 
 /** A batch submitted ahead of the step being taken into the run (see `Trainer.step`). */
@@ -262,6 +265,7 @@ export class Trainer {
   private readonly noise: NoiseDraw;
   private readonly onStep: ((rec: StepRecord) => void) | undefined;
   private readonly pipelineDepth: number | undefined;
+  private readonly convChoice: ConvVariantChoice | undefined;
   /** The batch the running `step()` waits for, and those submitted after it (same epoch, oldest first). */
   private owned: PendingBatch | null = null;
   private ahead: PendingBatch[] = [];
@@ -322,6 +326,7 @@ export class Trainer {
     this.pipelineDepth = opts.pipelineDepth;
     this.selfCheckGate = opts.selfCheck ?? null;
     this.onSelfCheck = opts.onSelfCheck;
+    this.convChoice = opts.convVariant;
     this.lossParams = { ...defaultParams(config.loss), ...config.lossParams };
     this.stage2 = { ...config.stage2 };
     this.rngs = { sampler: root.fork('sampler'), augment: root.fork('augment'), noise: root.fork('noise'), mix: root.fork('mixup') };
@@ -386,6 +391,11 @@ export class Trainer {
     return this.engine instanceof FusedEngine ? this.engine.stats() : null;
   }
 
+  /** The convolution kernels the fused engine runs (null with the tfjs engine, or before the fused one exists). */
+  get convVariant(): ConvVariant | null {
+    return this.engine instanceof FusedEngine ? this.engine.stats().convVariant : null;
+  }
+
   /**
    * Puts the configured engine in place (at construction the tfjs engine holds the state; an `engine` change swaps
    * at the next step): the old engine's weights, BN statistics and momentum move over, so the run goes on unchanged.
@@ -411,6 +421,7 @@ export class Trainer {
             device: r.device!,
             maxBatch,
             ...(this.pipelineDepth !== undefined ? { depth: this.pipelineDepth } : {}),
+            ...(this.convChoice ? { convVariant: this.convChoice } : {}),
           })
         : new TfjsEngine(this.model, opts);
     try {

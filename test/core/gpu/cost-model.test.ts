@@ -4,8 +4,12 @@ import { buildPlan, type Plan } from '../../../src/core/gpu/plan';
 import { buildSpec } from '../../../src/core/models';
 import { LIMITS, planCases } from './plan-fixtures';
 
-const planOf = (kind: 'convnet' | 'resnet8' | 'resnet32', batch: number, input: [number, number, number]): Plan =>
-  buildPlan(buildSpec({ kind, head: 'linear', inputShape: input, numClasses: 10 }), batch, LIMITS);
+const planOf = (
+  kind: 'convnet' | 'resnet8' | 'resnet32',
+  batch: number,
+  input: [number, number, number],
+  conv: 'direct' | 'tiled' | 'auto' = 'direct',
+): Plan => buildPlan(buildSpec({ kind, head: 'linear', inputShape: input, numClasses: 10 }), batch, LIMITS, conv);
 
 describe('GPU cost model', () => {
   it('counts 2·N·H·W·Cin·Cout·k² FLOPs for each pass of a stride-1 convolution', () => {
@@ -68,5 +72,45 @@ describe('GPU cost model', () => {
     expect(igpu.ms).toBeCloseTo(125.3, 0);
     const sum = Object.values(h100.byClass).reduce((a, b) => a + b, 0);
     expect(sum).toBeCloseTo(h100.ms, 9);
+  });
+
+  it('counts the tiled stride-2 input gradient over the taps each phase needs (4 + 2 + 2 + 1 of 4 × 9)', () => {
+    const plan = planOf('resnet8', 128, [32, 32, 3], 'tiled');
+    const dims = { maxBatch: 128, C: 10, D: 64 };
+    const ig = plan.train.find((q) => q.label === 'layer2.0.conv1 input gradient')!;
+    expect(ig.src.name).toBe('conv-input-grad-tiled-optionA');
+    const r = dispatchCost(ig, dims);
+    expect(r.flops).toBe(2 * 128 * 16 * 16 * 9 * 16 * 32);
+    expect(r.staged).toBe(true);
+    // a stride-1 one keeps every tap; the forward and weight gradient count the same FLOPs as the direct kernels
+    const direct = planOf('resnet8', 128, [32, 32, 3]);
+    for (const label of ['layer1.0.conv2 input gradient', 'layer2.0.conv1 forward', 'layer2.0.conv1 weight gradient']) {
+      const t = plan.train.find((q) => q.label.startsWith(label))!;
+      const d = direct.train.find((q) => q.label.startsWith(label))!;
+      expect(t.src.name, label).toContain('-tiled');
+      expect(dispatchCost(t, dims).flops, label).toBe(dispatchCost(d, dims).flops);
+    }
+  });
+
+  it('models a staged kernel at its own rates: the same grid and work take less time than an untiled one', () => {
+    const base = { label: 'x', kernel: 'conv-forward', cls: 'conv' as const, flops: 1e10, bytesRead: 1e6, bytesWritten: 1e6 };
+    const grid = { workgroups: 512, threads: 512 * 64 };
+    for (const p of GPU_PROFILES) {
+      const direct = modelSeconds({ ...base, ...grid }, p);
+      const staged = modelSeconds({ ...base, ...grid, staged: true }, p);
+      expect(staged, p.id).toBeLessThan(direct);
+    }
+  });
+
+  it('ResNet-32 b128 with the tiled kernels: the useful 52.8 GFLOP of convolution, modelled faster than direct', () => {
+    const direct = modelStep(planOf('resnet32', 128, [32, 32, 3]));
+    const tiled = modelStep(planOf('resnet32', 128, [32, 32, 3], 'tiled'));
+    expect(tiled.byClass.conv.flops).toBe(52_780_667_904);
+    expect(tiled.dispatches).toBe(318);
+    expect(tiled.estimates[0].ms).toBeCloseTo(5.95, 1);
+    expect(tiled.estimates[1].ms).toBeCloseTo(104.5, 0);
+    for (let i = 0; i < GPU_PROFILES.length; i++) expect(tiled.estimates[i].ms).toBeLessThan(direct.estimates[i].ms);
+    // 'auto' on a hardware adapter: every layer of ResNet-32 b128 but the first is large enough
+    expect(modelStep(planOf('resnet32', 128, [32, 32, 3], 'auto')).estimates[0].ms).toBeCloseTo(tiled.estimates[0].ms, 9);
   });
 });

@@ -1,5 +1,12 @@
 /** Plans of every model × head, built without a GPU (the planner and the kernel sources are pure). */
-import { bnApply, bnBackwardApply, bnBackwardPartial, convInputGrad, type KernelDef } from '../../../src/core/gpu/kernels';
+import {
+  bnApply,
+  bnBackwardApply,
+  bnBackwardPartial,
+  type ConvVariant,
+  convInputGrad,
+  type KernelDef,
+} from '../../../src/core/gpu/kernels';
 import { buildPlan, type DeviceLimitsLike, type Plan } from '../../../src/core/gpu/plan';
 import { buildSpec, MODEL_KINDS } from '../../../src/core/models';
 import type { HeadKind, ModelKind } from '../../../src/core/models/types';
@@ -25,17 +32,20 @@ export interface PlanCase {
   kind: ModelKind;
   head: HeadKind;
   maxBatch: number;
+  /** The convolution kernels: direct, or tiled on every layer they fit. */
+  conv: ConvVariant;
   plan: Plan;
 }
 
 export function planCases(): PlanCase[] {
   const out: PlanCase[] = [];
-  for (const { kind } of MODEL_KINDS)
-    for (const head of HEADS)
-      for (const maxBatch of BATCHES) {
-        const spec = buildSpec({ kind, head, inputShape: [32, 32, 3], numClasses: 10 });
-        out.push({ kind, head, maxBatch, plan: buildPlan(spec, maxBatch, LIMITS) });
-      }
+  for (const conv of ['direct', 'tiled'] as const)
+    for (const { kind } of MODEL_KINDS)
+      for (const head of HEADS)
+        for (const maxBatch of BATCHES) {
+          const spec = buildSpec({ kind, head, inputShape: [32, 32, 3], numClasses: 10 });
+          out.push({ kind, head, maxBatch, conv, plan: buildPlan(spec, maxBatch, LIMITS, conv) });
+        }
   return out;
 }
 

@@ -23,12 +23,22 @@ const end = (r: Region) => r.offset + r.size;
 const overlap = (a: Region, b: Region) => a.buffer === b.buffer && a.offset < end(b) && b.offset < end(a);
 const inside = (a: Region, outer: Region) => a.buffer === outer.buffer && a.offset >= outer.offset && end(a) <= end(outer);
 
-describe.each(cases)('plan of $kind/$head, maxBatch $maxBatch', ({ kind, plan }) => {
+/**
+ * With the tiled kernels: every layer but the first runs them, and its split weight gradient has its own tree-sum
+ * dispatch instead of a fold into the next BN backward's final pass (at both batch sizes every such layer is split).
+ */
+const TILED_EXTRA = { convnet: 2, resnet8: 6, resnet20: 18, resnet32: 30 };
+
+describe.each(cases)('plan of $kind/$head, maxBatch $maxBatch, $conv convolutions', ({ kind, conv, plan }) => {
   const lists = { train: plan.train, frozen: plan.frozen, eval: plan.eval };
   const all = [...plan.train, ...plan.frozen, ...plan.eval];
 
   it('has the expected dispatch counts', () => {
-    expect({ train: plan.train.length, frozen: plan.frozen.length, eval: plan.eval.length }).toEqual(COUNTS[kind]);
+    const extra = conv === 'tiled' ? TILED_EXTRA[kind] : 0;
+    expect({ train: plan.train.length, frozen: plan.frozen.length, eval: plan.eval.length }).toEqual({
+      ...COUNTS[kind],
+      train: COUNTS[kind].train + extra,
+    });
   });
 
   it('hands out disjoint, 256-byte aligned regions inside their buffers', () => {
@@ -106,7 +116,9 @@ describe('kernel definitions', () => {
     const declared = [...def.code.matchAll(/@binding\((\d+)\) var<storage, read_write> (\w+) :/g)].map((m) => [Number(m[1]), m[2]]);
     expect(declared).toEqual(['m', ...def.bindings].map((n, i) => [i, `b${n}`]));
     expect(new Set(def.bindings).size).toBe(def.bindings.length);
-    if (def.meta !== 'step') def.meta.forEach((n, k) => expect(def.code).toContain(`let ${n} = bitcast<i32>(bm[${k + 1}]);`));
+    // a shape-specialised kernel has its meta words as override constants, the others read them from binding 0
+    if (def.meta !== 'step' && def.constants) def.meta.forEach((n) => expect(def.code).toContain(`override ${n} : i32;`));
+    else if (def.meta !== 'step') def.meta.forEach((n, k) => expect(def.code).toContain(`let ${n} = bitcast<i32>(bm[${k + 1}]);`));
     expect(def.code).toContain(`@workgroup_size(${def.workgroupSize})`);
   });
 
@@ -162,7 +174,7 @@ const NEEDS: [RegExp, Need][] = [
     },
   ],
   [/^conv-weight-grad/, (m, { B }) => ({ x: B * m.H * m.W * m.CI, dy: B * m.HO * m.WO * m.CO, out: m.CHUNKS * m.KS * m.KS * m.CI * m.CO })],
-  [/^chunk-sum$/, (m) => ({ part: m.SIZE * m.CHUNKS, grad: m.SIZE })],
+  [/^chunk-sum(-tree)?$/, (m) => ({ part: m.SIZE * m.CHUNKS, grad: m.SIZE })],
   [
     /^bn-apply/,
     (m, { B }) => ({ x: B * m.H * m.W * m.C, st: 2 * m.CS, gb: 2 * m.C, y: B * m.H * m.W * m.C, res: B * m.HIN * m.WIN * m.CIN }),

@@ -24,7 +24,7 @@ describe('WGSL snapshot', () => {
       add(d.src);
       names.add(d.src.name);
     }
-    usage[`${c.kind}/${c.head}/maxBatch ${c.maxBatch}`] = [...names].sort();
+    usage[`${c.kind}/${c.head}/maxBatch ${c.maxBatch}${c.conv === 'tiled' ? '/tiled' : ''}`] = [...names].sort();
   }
   const planned = new Set(variants.keys());
   for (const k of UNUSED) add(k);

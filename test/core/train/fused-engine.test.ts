@@ -119,6 +119,19 @@ describe.skipIf(!device && !CI)('Trainer on the fused WebGPU engine (Dawn + Swif
     [a, b, c, f].forEach((t) => t.dispose());
   });
 
+  it('TrainerOptions.convVariant reaches the executor: auto runs the direct kernels on SwiftShader, tiled when forced', async () => {
+    const d = dev();
+    const a = new Trainer(data, cfg(), { gpuDevice: d });
+    const t = new Trainer(data, cfg(), { gpuDevice: d, convVariant: 'tiled' });
+    const c = new Trainer(data, cfg({ engine: 'tfjs' }), { gpuDevice: d, convVariant: 'tiled' });
+    expect(a.convVariant).toBeNull(); // no fused engine before the first step
+    const [ra, rt] = [await a.step(), await t.step(), await c.step()];
+    expect([a.convVariant, t.convVariant, c.convVariant]).toEqual(['direct', 'tiled', null]);
+    // the same first batch and weights: the same loss with either kernel set
+    expect(Math.abs(rt.batch.loss - ra.batch.loss)).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(ra.batch.loss)));
+    [a, t, c].forEach((x) => x.dispose());
+  }, 600_000);
+
   for (const loss of ['ce', 'kps'] as const) {
     it(`${loss}: one epoch gives the same loss curve (1e-3 relative) and the same evaluation`, async () => {
       const over: Partial<TrainConfig> = loss === 'kps' ? { loss, epochs: 1 } : { loss, epochs: 1 };

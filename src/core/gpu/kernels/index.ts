@@ -17,6 +17,18 @@ export {
   wgradChunking,
 } from './conv';
 export {
+  chunkSumTree,
+  convForwardTiled,
+  convInputGradTiled,
+  convVariantFor,
+  type ConvVariant,
+  type ConvVariantChoice,
+  convWeightGradTiled,
+  layerConvVariant,
+  softwareAdapter,
+  tiledWgradChunking,
+} from './conv-tiled';
+export {
   bnApply,
   bnBackwardApply,
   bnBackwardFinal,

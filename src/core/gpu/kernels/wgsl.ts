@@ -37,6 +37,11 @@ export interface KernelCost {
   flops: number;
   bytesRead: number;
   bytesWritten: number;
+  /**
+   * The kernel stages its operands in workgroup memory and blocks its outputs in registers: the profile's rates
+   * for such kernels apply (a higher share of the FP32 peak, fewer resident threads needed to hide latency).
+   */
+  staged?: boolean;
 }
 
 /** How many threads a dispatch needs (the plan turns them into workgroups), or its workgroups themselves. */
@@ -55,6 +60,11 @@ export interface KernelDef<B extends string = string, M extends string = string>
   readonly workgroupSize: number;
   /** The launch for a dispatch with these meta words (n at its maximum). */
   readonly launch: (meta: Readonly<Record<M, number>>, dims: PlanDims) => Launch;
+  /**
+   * Shape-specialised kernels: the WGSL `override` constants of a dispatch with these meta words (its meta words
+   * are then overrides, not reads of binding 0; one pipeline per distinct set).
+   */
+  readonly constants?: (meta: Readonly<Record<M, number>>) => Readonly<Record<string, number>>;
   /** Its cost per dispatch; without one, the cost model's rule for the kernel's family applies. */
   readonly cost?: (meta: Readonly<Record<M, number>>, dims: PlanDims) => KernelCost;
 }

@@ -41,7 +41,15 @@ export interface WorkBuffers {
   gsRegion: Region;
 }
 
-export function workBuffers(ar: Arenas, st: StateLayout, recs: Rec[], B: number, C: number, D: number): WorkBuffers {
+export function workBuffers(
+  ar: Arenas,
+  st: StateLayout,
+  recs: Rec[],
+  B: number,
+  C: number,
+  D: number,
+  variantOf: (c: ConvRec) => kernels.ConvVariant,
+): WorkBuffers {
   const features = ar.alloc(B * D, 'features');
   const df = ar.alloc(B * D, 'feature gradient');
   const tail = ar.alloc(tailLayout(B, C).total, 'head/loss scratch');
@@ -64,7 +72,7 @@ export function workBuffers(ar: Arenas, st: StateLayout, recs: Rec[], B: number,
   for (const c of convList) {
     const M = B * c.geom.ho * c.geom.wo;
     const Kk = c.geom.kh * c.geom.kw * c.geom.ci;
-    const ch = kernels.wgradChunking(M, Kk, c.geom.co);
+    const ch = variantOf(c) === 'tiled' ? kernels.tiledWgradChunking(M, Kk, c.geom.co) : kernels.wgradChunking(M, Kk, c.geom.co);
     chunking.set(c.name, ch);
     if (ch.chunks > 1) maxPartial = Math.max(maxPartial, ch.chunks * Kk * c.geom.co);
   }

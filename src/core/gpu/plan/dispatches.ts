@@ -6,7 +6,7 @@
  */
 import type { ConvGeom } from '../../kernels/conv-util';
 import * as kernels from '../kernels';
-import type { KernelDef, PlanDims, ResidualFwdKind, ResidualGradKind } from '../kernels';
+import type { ConvVariant, KernelDef, PlanDims, ResidualFwdKind, ResidualGradKind } from '../kernels';
 import { type Arenas, sub } from './arenas';
 import type { BnStats, WorkBuffers } from './buffers';
 import type { StateLayout } from './state';
@@ -22,6 +22,11 @@ const K = {
     none: kernels.convInputGradV4('none'),
     identity: kernels.convInputGradV4('identity'),
     optionA: kernels.convInputGradV4('optionA'),
+  },
+  convInTiled: {
+    none: kernels.convInputGradTiled('none'),
+    identity: kernels.convInputGradTiled('identity'),
+    optionA: kernels.convInputGradTiled('optionA'),
   },
   bnBwdPart: { true: kernels.bnBackwardPartial(true), false: kernels.bnBackwardPartial(false) },
   bnBwdApply: { true: kernels.bnBackwardApply(true), false: kernels.bnBackwardApply(false) },
@@ -68,7 +73,8 @@ export function dispatchOf<B extends string, M extends string>(
   const l = def.launch(meta, dims);
   const groups = 'threads' in l ? kernels.groups1d(l.threads, def.workgroupSize) : l.workgroups;
   if (groups.some((g) => g > maxGroups)) throw new Error('FusedExecutor: too many workgroups for this device; lower maxBatch');
-  return { label, src: def, meta: def.meta === 'step' ? 'step' : words, binds: regions, groups };
+  const constants = def.constants?.(meta);
+  return { label, src: def, meta: def.meta === 'step' ? 'step' : words, binds: regions, groups, ...(constants ? { constants } : {}) };
 }
 
 export interface DispatchLists {
@@ -85,6 +91,7 @@ export function dispatchLists(
   ar: Arenas,
   dims: { B: number; C: number; D: number },
   maxGroups: number,
+  variantOf: (c: ConvRec) => ConvVariant,
 ): DispatchLists {
   const { B, C, D } = dims;
   const { pSlot, gSlot, gbP, gbG, runSlot, CS, RS, R0, T, classifierStart, clsLen, bnNames } = st;
@@ -114,11 +121,13 @@ export function dispatchLists(
 
   // layers whose input and output channels are multiples of 4 (all but a network's first) use the vec4 kernels
   // (same thread counts: 4 positions × 4 channels per thread)
+  // (the tiled kernels where the plan's variant says so: see layerConvVariant)
   const v4 = (g: ConvGeom) => g.ci % 4 === 0 && g.co % 4 === 0;
+  const tiled = (c: ConvRec) => variantOf(c) === 'tiled';
   const convFwd = (c: ConvRec): Dispatch =>
     dispatch(
       `${c.name} forward`,
-      v4(c.geom) ? kernels.convForwardV4 : kernels.convForward,
+      tiled(c) ? kernels.convForwardTiled : v4(c.geom) ? kernels.convForwardV4 : kernels.convForward,
       { x: c.input.region, w: weightOf(c), y: c.out.region },
       geomMeta(c.geom),
     );
@@ -224,6 +233,22 @@ export function dispatchLists(
     const { len, chunks } = chunking.get(c.name)!;
     const n = c.geom.kh * c.geom.kw * c.geom.ci * c.geom.co;
     const g = gSlot(`${c.name}.weight`, n);
+    if (tiled(c)) {
+      // split over a few chunks, summed at once by the tree reduction
+      const part = chunks > 1 ? sub(partial!, 0, chunks * n) : g;
+      const list = [
+        dispatch(
+          `${c.name} weight gradient (tiled)`,
+          kernels.convWeightGradTiled,
+          { x: c.input.region, dy, out: part },
+          { ...geomMeta(c.geom), LEN: len, CHUNKS: chunks },
+        ),
+      ];
+      if (chunks > 1) {
+        list.push(dispatch('weight gradient (tree sum)', kernels.chunkSumTree, { part, grad: g }, { SIZE: n, CHUNKS: chunks }));
+      }
+      return list;
+    }
     const out = [
       dispatch(
         `${c.name} weight gradient`,
@@ -239,7 +264,7 @@ export function dispatchLists(
   const inputGrad = (c: ConvRec, dy: Region, dx: Region, res?: { kind: ResidualGradKind; padC: number; gout: Region; out: Region }) =>
     dispatch(
       `${c.name} input gradient`,
-      (v4(c.geom) ? K.convInV4 : K.convIn)[res?.kind ?? 'none'],
+      (tiled(c) ? K.convInTiled : v4(c.geom) ? K.convInV4 : K.convIn)[res?.kind ?? 'none'],
       { dy, w: weightOf(c), dx, gout: res?.gout, out: res?.out },
       { ...geomMeta(c.geom), PADC: res?.padC ?? 0 },
     );

@@ -8,19 +8,24 @@
  * (dispatches.ts), and the control region that binding 0 of every dispatch points into (control.ts).
  */
 import type { ModelSpec } from '../../models/types';
+import { type ConvVariant, layerConvVariant } from '../kernels';
 import { Arenas } from './arenas';
 import { bnStats, workBuffers } from './buffers';
 import { layoutControl } from './control';
 import { dispatchLists } from './dispatches';
 import { layerRecords } from './layers';
 import { layoutState } from './state';
-import type { Act, DeviceLimitsLike, Plan } from './types';
+import type { Act, ConvRec, DeviceLimitsLike, Plan } from './types';
 
 export { dispatchOf } from './dispatches';
 export type { DeviceLimitsLike, Dispatch, Plan, Region } from './types';
 
-/** Builds the plan; throws a clear error for layer sequences or sizes the executor does not support. */
-export function buildPlan(spec: ModelSpec, maxBatch: number, limits: DeviceLimitsLike): Plan {
+/**
+ * Builds the plan; throws a clear error for layer sequences or sizes the executor does not support. `conv`: the
+ * convolution kernels — direct, tiled on every layer they fit, or 'auto' (tiled on the layers large enough; the
+ * executor turns 'auto' into 'direct' on a software adapter).
+ */
+export function buildPlan(spec: ModelSpec, maxBatch: number, limits: DeviceLimitsLike, conv: ConvVariant | 'auto' = 'direct'): Plan {
   if (!Number.isInteger(maxBatch) || maxBatch < 2) throw new Error(`FusedExecutor: maxBatch must be an integer ≥ 2, got ${maxBatch}`);
   if (limits.maxStorageBuffersPerShaderStage < 8) {
     throw new Error(`FusedExecutor: needs 8 storage buffers per shader stage, the device allows ${limits.maxStorageBuffersPerShaderStage}`);
@@ -36,8 +41,9 @@ export function buildPlan(spec: ModelSpec, maxBatch: number, limits: DeviceLimit
   const input = act(H, W, CIN, 'the input batch');
   const stats = bnStats(ar, st);
   const recs = layerRecords(spec, st, input, act, B);
-  const wb = workBuffers(ar, st, recs, B, C, D);
-  const lists = dispatchLists(recs, st, stats, wb, ar, dims, limits.maxComputeWorkgroupsPerDimension);
+  const variantOf = (c: ConvRec) => layerConvVariant(conv, c.geom, B);
+  const wb = workBuffers(ar, st, recs, B, C, D, variantOf);
+  const lists = dispatchLists(recs, st, stats, wb, ar, dims, limits.maxComputeWorkgroupsPerDimension, variantOf);
   const ctl = layoutControl([lists.train, lists.frozen, lists.eval], ar, dims, limits);
   return {
     maxBatch: B,

@@ -18,6 +18,8 @@ export interface Dispatch {
   /** Regions in binding order, from the named ones (`src.bindings`); after planning, `binds[0]` is binding 0 itself. */
   binds: Region[];
   groups: [number, number, number];
+  /** The pipeline's override constants (shape-specialised kernels only). */
+  constants?: Readonly<Record<string, number>>;
 }
 
 export interface DeviceLimitsLike {
