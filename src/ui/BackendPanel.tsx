@@ -36,6 +36,7 @@ function BackendPanel() {
   const backend = usePg((s) => s.backend);
   const engine = usePg((s) => s.summary?.engine ?? null);
   const choice = usePg((s) => s.settings.backend);
+  const selfCheck = usePg((s) => s.selfCheck);
   const [text, setText] = useState<string | null>(null);
   const [status, setStatus] = useState('');
   const isolated = typeof window !== 'undefined' && window.crossOriginIsolated === true;
@@ -52,7 +53,7 @@ function BackendPanel() {
       choice,
       backend,
       engine,
-      selfCheck: null,
+      selfCheck,
       crossOriginIsolated: isolated,
     });
     const json = JSON.stringify(d, null, 2);
