@@ -7,6 +7,7 @@ import { useState } from 'react';
 import { version } from '../../package.json';
 import { usePg } from './context';
 import { buildDiagnostics, readGpu } from './backend-diagnostics';
+import { DeviceBenchmark } from './DeviceBenchmark';
 
 export function BackendPanelButton() {
   const [open, setOpen] = useState(false);
@@ -85,6 +86,7 @@ function BackendPanel() {
         {status}
       </span>
       {text !== null && <textarea readOnly aria-label="Diagnostics (JSON)" value={text} rows={8} data-testid="diagnostics-text" />}
+      <DeviceBenchmark />
     </div>
   );
 }

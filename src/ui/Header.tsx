@@ -10,7 +10,6 @@ import { ClassroomButton, useControlShown, useShown } from './ClassroomLink';
 import { useStage2 } from './use-stage2';
 import { LessonButton } from './Lesson';
 import { BackendPanelButton } from './BackendPanel';
-import { DeviceBenchmark } from './DeviceBenchmark';
 
 /**
  * The backend, and in a few words why — the whole sentence is its title and accessible name: what "Auto" is measuring
@@ -249,7 +248,6 @@ export function Header() {
         <h1>Long-Tail Playground</h1>
         <BackendBadge />
         <BackendPanelButton />
-        <DeviceBenchmark />
         <IntroButton />
         <LessonButton />
       </div>

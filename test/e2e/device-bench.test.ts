@@ -17,6 +17,8 @@ describe.runIf(RUN)('device benchmark in Chromium', () => {
       ready: 120_000,
       init: () => localStorage.setItem('ltpg-bench-test', '1'),
     });
+    // the benchmark sits in the backend badge's details panel
+    await page.getByRole('button', { name: 'Backend details' }).click();
     await page.getByTestId('bench-open').click();
     const start = page.getByTestId('bench-start');
     await expect.poll(() => start.isEnabled(), { timeout: 60_000, interval: 100 }).toBe(true);
