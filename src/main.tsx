@@ -6,7 +6,7 @@ import { PlaygroundSession } from './state/session';
 import { Autosaver } from './state/autosave';
 import { IdbAutosaveStorage } from './state/autosave-idb';
 import { Tabs } from './state/tabs';
-import { describeProblems, parseSettings, serialiseUrl, withHide } from './state/url-schema';
+import { describeProblems, parseSeedsParam, parseSettings, serialiseUrl, withHide, withSeeds } from './state/url-schema';
 import { lessonFor, withLesson } from './state/lesson';
 import { askWasmThreads } from './worker/wasm-threads-ask';
 import './ui/styles.css';
@@ -23,6 +23,8 @@ store.subscribe((s, prev) => {
 });
 // a classroom link's hidden controls (hide=…); they stay in every URL the page writes until "Show all controls"
 store.getState().setHidden(hidden);
+// the Seeds field (seeds=…): read once here, written back with every URL the page writes
+store.getState().setSeedsText(parseSeedsParam(window.location.search));
 if (problems.length) {
   store.getState().pushNotice({
     id: 'url',
@@ -51,10 +53,11 @@ function storageOrNull(): Storage | null {
   }
 }
 function replaceUrl(query: string): void {
-  window.history.replaceState(window.history.state, '', `${window.location.pathname}?${withLesson(query, lesson.get())}`);
+  const q = withLesson(withSeeds(query, store.getState().seedsText), lesson.get());
+  window.history.replaceState(window.history.state, '', `${window.location.pathname}?${q}`);
 }
 store.subscribe((s, prev) => {
-  if (s.hidden !== prev.hidden) replaceUrl(serialiseUrl(s.settings, s.hidden));
+  if (s.hidden !== prev.hidden || s.seedsText !== prev.seedsText) replaceUrl(serialiseUrl(s.settings, s.hidden));
 });
 lesson.subscribe(() => replaceUrl(serialiseUrl(store.getState().settings, store.getState().hidden)));
 // one session per page (StrictMode runs effects twice; session.start() is idempotent)

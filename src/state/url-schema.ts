@@ -314,6 +314,25 @@ export function withHide(query: string, hidden: Iterable<string>): string {
   return `${query}${query ? '&' : ''}${HIDE_PARAM}=${ids.join(',')}`;
 }
 
+/** The Seeds field's parameter: not a setting of a run but how many runs (or which seeds) Compare trains. */
+export const SEEDS_PARAM = 'seeds';
+
+/** `seeds=` as the Seeds field's first text ('1', one seed, when absent). */
+export function parseSeedsParam(search: string | URLSearchParams): string {
+  const q = typeof search === 'string' ? new URLSearchParams(search) : search;
+  return q.get(SEEDS_PARAM)?.trim() || '1';
+}
+
+/**
+ * Appends `seeds=<text>` unless it is the default one seed. Only a count or a list of integers is written (what
+ * the field accepts), its commas kept readable; a text the field rejects stays out of the URL.
+ */
+export function withSeeds(query: string, text: string): string {
+  const t = text.replace(/\s+/g, '');
+  if (t === '1' || !/^\d+(,\d+)*$/.test(t)) return query;
+  return `${query}${query ? '&' : ''}${SEEDS_PARAM}=${t}`;
+}
+
 /** Settings and hidden controls → query string (without '?'): what the address bar and the classroom link hold. */
 export function serialiseUrl(s: Settings, hidden: Iterable<string> = []): string {
   return withHide(serialiseSettings(s), hidden);

@@ -222,9 +222,6 @@ function SeedsBar({ text, setText, seeds, why }: { text: string; setText(t: stri
   );
 }
 
-/** The page's `seeds=` (a count or a list), the Seeds field's first text. */
-const urlSeeds = () => (typeof location === 'undefined' ? '1' : (new URLSearchParams(location.search).get('seeds') ?? '1'));
-
 /** Column sets from all (0) to the fewest (2): 1 folds loss, epochs and the best epoch; 2 also many / medium / few. */
 const FOLD_MAX = 2;
 
@@ -289,7 +286,8 @@ export function CompareRuns({ perSeed, setPerSeed }: { perSeed?: boolean; setPer
       return { ...rest, trained: batches.length > 0 };
     }),
   );
-  const [seedsText, setSeedsText] = useState(urlSeeds);
+  const seedsText = usePg((s) => s.seedsText);
+  const setSeedsText = usePg((s) => s.setSeedsText);
   const formSeed = usePg((s) => s.settings.config.seed);
   const parsedSeeds = useMemo(() => parseSeeds(seedsText, formSeed), [seedsText, formSeed]);
   const seeds = seedsShown && parsedSeeds.ok ? parsedSeeds.seeds : null;

@@ -27,6 +27,9 @@ export interface UiSlice {
   hidden: readonly HideId[];
   /** Replaces the hidden controls ([]: show everything); the page writes the change to the URL. */
   setHidden(ids: Iterable<HideId>): void;
+  /** The Compare runs' Seeds field as typed (a count or a list; `seeds=` in the URL, '1' when absent). */
+  seedsText: string;
+  setSeedsText(text: string): void;
   /** Adds or replaces (same id) a notice. */
   pushNotice(n: Notice): void;
   dismissNotice(id: string): void;
@@ -44,6 +47,8 @@ export const createUiSlice: StateCreator<PlaygroundState, [], [], UiSlice> = (se
   confirm: null,
   hidden: [],
   setHidden: (ids) => set({ hidden: canonicalHide(ids) }),
+  seedsText: '1',
+  setSeedsText: (seedsText) => set({ seedsText }),
   pushNotice: (n) => set((s) => ({ notices: [...s.notices.filter((o) => o.id !== n.id), n] })),
   dismissNotice: (id) => set((s) => ({ notices: s.notices.filter((n) => n.id !== id) })),
   askConfirm: (title, message, confirmLabel = 'Reset and apply') => {
