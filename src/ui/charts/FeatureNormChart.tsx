@@ -9,7 +9,7 @@ import { memo, useId, useMemo, useState } from 'react';
 import { TimeChart } from './TimeChart';
 import type { SeriesBand, SeriesLine } from './PlotLayers';
 import type { AxisSpec } from './scale';
-import type { ChartProps } from './types';
+import type { ChartProps, RunSeries } from './types';
 import type { Group } from '../../core/data/types';
 import {
   ChartCard,
@@ -35,6 +35,8 @@ import {
   normKey,
   presentGroups,
   rankOf,
+  seedKey,
+  seedMembers,
   sequentialColor,
   sortByCount,
   thinRows,
@@ -61,7 +63,7 @@ const tipFormat = (v: number) => fmt(v, 4);
 export const FBL_TITLE = 'Feature norm per class — FBL: tail norms rise as α(t) grows';
 
 function FeatureNormChartImpl(p: ChartProps) {
-  const { runs, counts, groups, classNames, totalEpochs, gaStartEpoch } = p;
+  const { runs, counts, groups, classNames, totalEpochs, gaStartEpoch, perSeed } = p;
   const single = runs.length === 1;
   const C = groups.length;
   const [perClass, setPerClass] = useState(false);
@@ -74,11 +76,11 @@ function FeatureNormChartImpl(p: ChartProps) {
 
   const shaped = useMemo(
     () => ({
-      rows: thinRows(featureNormRows(runs, groups, totalEpochs, mode), MAX_EPOCH_POINTS),
+      rows: thinRows(featureNormRows(runs, groups, totalEpochs, mode, !!perSeed), MAX_EPOCH_POINTS),
       xMax: timeMax(runs, totalEpochs),
       stage2: hasStage2(runs),
     }),
-    [runs, groups, totalEpochs, mode],
+    [runs, groups, totalEpochs, mode, perSeed],
   );
 
   const { lines, legend, bands } = useMemo(() => {
@@ -90,6 +92,13 @@ function FeatureNormChartImpl(p: ChartProps) {
     const band = (key: string, color: string) =>
       bands.push({ key, ...bandKeys(key), color, axis: 'left', opacity: single ? BAND_OPACITY : BAND_OPACITY_MANY });
     const showDots = runs.every((r) => r.epochs.length <= 30);
+    // a seed group's own seeds, thin, behind its mean (group modes, on the per-seed toggle)
+    const seedLines = (r: RunSeries, key: string, name: string, color: string, dash?: string) => {
+      if (!perSeed) return;
+      seedMembers(r).forEach((m, k) =>
+        lines.push({ key: seedKey(key, k), name: `${m.label} — ${name}`, color, axis: 'left', width: 1, dash }),
+      );
+    };
     const line = (key: string, name: string, color: string, dash?: string): SeriesLine => ({
       key,
       name,
@@ -114,7 +123,9 @@ function FeatureNormChartImpl(p: ChartProps) {
       for (const g of gs) {
         legend.push({ label: `${GROUP_LABELS[g]} (mean)`, color: GROUP_COLORS[g], shape: 'square' });
         for (const s of sides) {
-          lines.push(line(normKey(0, s, g), `${g} mean (${sideName(s)})`, GROUP_COLORS[g], s === 'te' ? TEST_DASH : undefined));
+          const nm = `${g} mean (${sideName(s)})`;
+          seedLines(runs[0], normKey(0, s, g), nm, GROUP_COLORS[g], s === 'te' ? TEST_DASH : undefined);
+          lines.push(line(normKey(0, s, g), nm, GROUP_COLORS[g], s === 'te' ? TEST_DASH : undefined));
           band(normKey(0, s, g), GROUP_COLORS[g]);
         }
       }
@@ -122,13 +133,19 @@ function FeatureNormChartImpl(p: ChartProps) {
       runs.forEach((r, i) => {
         legend.push({ label: r.label, color: r.color, shape: 'square' });
         for (const g of gs as Group[]) {
+          seedLines(r, normKey(i, sides[0], g), `${g} mean (${sideName(sides[0])})`, r.color, GROUP_DASH[g]);
           lines.push(line(normKey(i, sides[0], g), `${r.label} — ${g} mean (${sideName(sides[0])})`, r.color, GROUP_DASH[g]));
           band(normKey(i, sides[0], g), r.color);
         }
       });
       for (const g of gs) legend.push({ label: `${GROUP_LABELS[g]} (mean)`, color: '#333', dash: GROUP_DASH[g] });
     }
-    if (mode === 'group') legend.push({ label: "band: the group's classes, min to max", color: '#333', shape: 'band' });
+    if (mode === 'group') {
+      const grouped = runs.some((r) => seedMembers(r).length > 1);
+      const plain = runs.some((r) => seedMembers(r).length < 2);
+      if (plain) legend.push({ label: "band: the group's classes, min to max", color: '#333', shape: 'band' });
+      if (grouped) legend.push({ label: 'band of a seed group: ± 1 std over its seeds', color: '#333', shape: 'band' });
+    }
     if (single && effView === 'both') legend.push({ label: 'train', color: '#333' }, { label: 'test', color: '#333', dash: TEST_DASH });
     for (const { r, i } of fbl) {
       const color = single ? ALPHA_COLOR : r.color;
@@ -136,7 +153,7 @@ function FeatureNormChartImpl(p: ChartProps) {
       lines.push({ key: alphaKey(i), name: single ? 'α(t)' : `${r.label} α(t)`, color, axis: 'right', width: 2.5, dash: ALPHA_DASH });
     }
     return { lines, legend, bands };
-  }, [effView, mode, runs, counts, C, classNames, single, gs, fbl]);
+  }, [effView, mode, runs, counts, C, classNames, single, gs, fbl, perSeed]);
 
   let points = 0;
   for (const row of shaped.rows) for (const l of lines) if (l.axis === 'left' && row[l.key] !== undefined && row[l.key] !== null) points++;
@@ -189,7 +206,8 @@ function FeatureNormChartImpl(p: ChartProps) {
       controls={controls}
       note={
         mode === 'group'
-          ? "Lines are the mean feature norm over the classes of each group; the band spans the group's classes (smallest to largest)."
+          ? "Lines are the mean feature norm over the classes of each group; the band spans the group's classes (smallest to largest)" +
+            (runs.some((r) => seedMembers(r).length > 1) ? ', or for a seed group ± one std of that mean over its seeds.' : '.')
           : undefined
       }
       summary={featureNormSummary(runs, groups)}

@@ -8,11 +8,13 @@ import { memo, useCallback, useId, useMemo, useState } from 'react';
 import type { ChartProps } from './types';
 import { ChartCard, TooltipBox, classAxis, epochPropsEqual, type LegendItem } from './ChartCard';
 import { ClassChart } from './ClassChart';
-import { ClassBars, centreLine, dotsPath, type ClassScales } from './PlotLayers';
+import { ClassBars, ErrorBars, centreLine, dotsPath, type ClassScales, type ErrorBarSeries } from './PlotLayers';
 import type { AxisSpec } from './scale';
 import {
   CLASS_METRIC_LABELS,
   GROUP_COLORS,
+  errorKeys,
+  seedKey,
   GROUP_LABELS,
   ellipsize,
   fmtPct,
@@ -37,8 +39,18 @@ const COUNT_AXIS: AxisSpec = { label: 'training images', width: 64, domain: [0, 
 const ACC_EXTENT: [number, number] = [0, 100];
 const TITLE = chartMeta('per-class').title;
 
+/** A bar's value, with "± std" for a seed group's mean. */
+function withStd(row: ClassRow, key: string): string {
+  const v = row.v[key];
+  const e = errorKeys(key);
+  const lo = row.v[e.lo];
+  const hi = row.v[e.hi];
+  if (v === null || v === undefined || lo === null || lo === undefined || hi === null || hi === undefined) return fmtPct(v);
+  return `${v.toFixed(1)} ± ${((hi - lo) / 2).toFixed(1)} %`;
+}
+
 function PerClassAccuracyChartImpl(p: ChartProps) {
-  const { runs, counts, groups, classNames } = p;
+  const { runs, counts, groups, classNames, perSeed } = p;
   const [metric, setMetric] = useState<ClassMetric>('accuracy');
   const rows = useMemo(() => perClassAccuracyRows(runs, counts, groups, classNames, metric), [runs, counts, groups, classNames, metric]);
   const name = useId();
@@ -46,6 +58,18 @@ function PerClassAccuracyChartImpl(p: ChartProps) {
   const points = withData.length * rows.length;
   const single = runs.length === 1;
   const ax = useMemo(() => classAxis(rows.map((r) => r.name)), [rows]);
+  // seed groups: ± one std over the seeds as an error bar on the mean's bar, each seed's value on the toggle
+  const errorSeries = useMemo(
+    (): ErrorBarSeries[] =>
+      withData.flatMap(({ r, i }, slot) => {
+        const n = r.seeds?.filter((m) => m.epochs.length > 0).length ?? 0;
+        if (n < 2) return [];
+        const key = `r${i}`;
+        const seeds = perSeed ? Array.from({ length: n }, (_, k) => seedKey(key, k)) : undefined;
+        return [{ key, ...errorKeys(key), seeds, color: r.color, slot }];
+      }),
+    [withData, perSeed],
+  );
 
   const legend: LegendItem[] = useMemo(
     () => [
@@ -55,9 +79,11 @@ function PerClassAccuracyChartImpl(p: ChartProps) {
         shape: single ? ('square' as const) : ('band' as const),
       })),
       ...(single ? [] : withData.map(({ r }) => ({ label: r.label, color: r.color, shape: 'square' as const }))),
+      ...(errorSeries.length ? [{ label: 'error bar: ± 1 std over the seeds', color: '#222' }] : []),
+      ...(errorSeries.some((e) => e.seeds) ? [{ label: 'dots: each seed', color: '#222', shape: 'dot' as const }] : []),
       { label: 'training count (right axis)', color: COUNT_COLOR, dash: '4 3' },
     ],
-    [groups, single, withData],
+    [groups, single, withData, errorSeries],
   );
   const bands = useMemo(() => {
     if (single) return undefined;
@@ -78,7 +104,7 @@ function PerClassAccuracyChartImpl(p: ChartProps) {
         lines={[
           ...withData.map(({ r, i }) => ({
             name: `${r.label} ${CLASS_METRIC_LABELS[metric]}`,
-            value: fmtPct(row.v[`r${i}`]),
+            value: withStd(row, `r${i}`),
             color: single ? GROUP_COLORS[row.group] : r.color,
           })),
           { name: 'training images', value: String(row.count), color: COUNT_COLOR },
@@ -105,12 +131,13 @@ function PerClassAccuracyChartImpl(p: ChartProps) {
               colorOf: single ? (row: ClassRow) => GROUP_COLORS[row.group] : undefined,
             }))}
           />
+          <ErrorBars rows={rows} series={errorSeries} slots={withData.length} s={sc} />
           <path d={count.d} fill="none" stroke={COUNT_COLOR} strokeWidth={2} strokeDasharray="4 3" />
           {rows.length <= 30 && <path d={dotsPath(count.pts, 3)} fill={COUNT_COLOR} />}
         </>
       );
     },
-    [rows, withData, single],
+    [rows, withData, single, errorSeries],
   );
 
   return (

@@ -468,6 +468,73 @@ export function ClassBars<R extends { v: Record<string, number | null> }>({
   );
 }
 
+export interface ErrorBarSeries {
+  /** Key in row.v of the bar; its error bar's ends are under `lo` and `hi`, its seeds' values under `seeds`. */
+  key: string;
+  lo: string;
+  hi: string;
+  seeds?: readonly string[];
+  color: string;
+  /** The bar slot it sits on (the series' index in the ClassBars). */
+  slot: number;
+}
+
+/**
+ * Error bars (whisker with caps) at the centre of each bar slot of `ClassBars` (same slots and gap), one path per
+ * series, plus each seed's own value as a dot when `seeds` are given (a seed group's mean ± std and its seeds).
+ */
+export function ErrorBars<R extends { v: Record<string, number | null> }>({
+  rows,
+  series,
+  slots,
+  s,
+  gap = 0.14,
+}: {
+  rows: readonly R[];
+  series: readonly ErrorBarSeries[];
+  /** Bar slots per class (the series count of the ClassBars these sit on). */
+  slots: number;
+  s: ClassScales;
+  gap?: number;
+}) {
+  if (!series.length) return null;
+  const f = r1;
+  const out = series.map(() => ({ bar: '', dots: [] as Array<[number, number]> }));
+  const ok = (v: number | null | undefined): v is number => v !== null && v !== undefined && Number.isFinite(v);
+  rows.forEach((row, i) => {
+    const { a, b } = s.band(i);
+    const band = b - a;
+    const w = (band * (1 - gap)) / Math.max(1, slots);
+    series.forEach((ser, k) => {
+      const cx = a + (band * gap) / 2 + (ser.slot + 0.5) * w;
+      const cap = Math.max(1.5, Math.min(w * 0.3, 6));
+      const lo = row.v[ser.lo];
+      const hi = row.v[ser.hi];
+      if (ok(lo) && ok(hi)) {
+        const y0 = f(s.yL(lo));
+        const y1 = f(s.yL(hi));
+        out[k].bar += `M${f(cx)} ${y0}V${y1}M${f(cx - cap)} ${y0}H${f(cx + cap)}M${f(cx - cap)} ${y1}H${f(cx + cap)}`;
+      }
+      for (const sk of ser.seeds ?? []) {
+        const v = row.v[sk];
+        if (ok(v)) out[k].dots.push([cx, s.yL(v)]);
+      }
+    });
+  });
+  return (
+    <g className="ltc-error-bars">
+      {series.map((ser, k) => (
+        <g key={ser.key}>
+          <path d={out[k].bar} fill="none" stroke="#222" strokeWidth={1.5} data-error-bars={ser.key} />
+          {out[k].dots.length > 0 && (
+            <path d={dotsPath(out[k].dots, 2.5)} fill="#fff" stroke={ser.color} strokeWidth={1.5} data-seed-dots={ser.key} />
+          )}
+        </g>
+      ))}
+    </g>
+  );
+}
+
 export interface BoxSeries {
   color: string;
   /** Statistics per row (same order as the rows), null where there are none. */

@@ -8,7 +8,7 @@ import { perClassScores, type PerClassScores } from '../../core/metrics/classifi
 import { decimateIndices, scratchBuffers, type XY } from './decimate';
 import type { RunSeries } from './types';
 import { logScale, niceAbove, niceScale } from './scale';
-import { meanRecord, summarizeSeries } from '../../core/train/groups';
+import { meanRecord, summarize, summarizeSeries, type Summary } from '../../core/train/groups';
 
 export const GROUPS: readonly Group[] = ['many', 'medium', 'few'];
 /** Okabe–Ito colours (colour-blind safe). */
@@ -365,6 +365,9 @@ export const isFblRun = (r: RunSeries): boolean => r.epochs.some((e) => !!e.loss
 /** Keys of the lower and upper edge of a series' band (the group's min and max over its classes). */
 export const bandKeys = (key: string): { lo: string; hi: string } => ({ lo: `${key}lo`, hi: `${key}hi` });
 
+/** A seed group's members that have epochs ([] for a plain run). */
+export const seedMembers = (r: RunSeries): readonly RunSeries[] => (r.seeds ?? []).filter((m) => m.epochs.length > 0);
+
 /** Key of a run's FBL curriculum α(t) series. */
 export const alphaKey = (run: number): string => `a${run}`;
 
@@ -373,7 +376,13 @@ export const alphaKey = (run: number): string => `a${run}`;
  * the group's min and max over its classes under `bandKeys`), train and test, plus the FBL curriculum α(t) of each
  * FBL run (its own epochs) under `alphaKey(run)`.
  */
-export function featureNormRows(runs: readonly RunSeries[], groups: readonly Group[], totalEpochs: number, mode: NormMode): TimeRow[] {
+export function featureNormRows(
+  runs: readonly RunSeries[],
+  groups: readonly Group[],
+  totalEpochs: number,
+  mode: NormMode,
+  perSeed = false,
+): TimeRow[] {
   const series: Array<{ key: string; points: XY[] }> = [];
   const C = groups.length;
   const gs = presentGroups(groups);
@@ -393,11 +402,22 @@ export function featureNormRows(runs: readonly RunSeries[], groups: readonly Gro
           const key = normKey(i, side, g);
           const st = r.epochs.map((e) => ({ x: epochX(e, t), s: groupStats(get(e), groups, g) }));
           const b = bandKeys(key);
-          series.push(
-            { key, points: st.map((p) => ({ x: p.x, y: p.s?.mean ?? NaN })) },
-            { key: b.lo, points: st.map((p) => ({ x: p.x, y: p.s?.min ?? NaN })) },
-            { key: b.hi, points: st.map((p) => ({ x: p.x, y: p.s?.max ?? NaN })) },
+          series.push({ key, points: st.map((p) => ({ x: p.x, y: p.s?.mean ?? NaN })) });
+          const members = seedMembers(r);
+          if (members.length < 2) {
+            series.push(
+              { key: b.lo, points: st.map((p) => ({ x: p.x, y: p.s?.min ?? NaN })) },
+              { key: b.hi, points: st.map((p) => ({ x: p.x, y: p.s?.max ?? NaN })) },
+            );
+            continue;
+          }
+          // a seed group: the band is the mean ± std over its seeds of the group's mean norm, each seed's on demand
+          const each = members.map((m) =>
+            m.epochs.map((e) => ({ x: epochX(e, m.stage1Epochs ?? t), y: groupMean(get(e), groups, g) ?? NaN })),
           );
+          const band = spreadPoints(each);
+          series.push({ key: b.lo, points: band.lo }, { key: b.hi, points: band.hi });
+          if (perSeed) each.forEach((points, k) => series.push({ key: seedKey(key, k), points }));
         }
       }
     }
@@ -457,6 +477,30 @@ function classMetricOf(e: EpochMetrics, metric: ClassMetric): readonly (number |
   return metric === 'accuracy' ? e.perClassAccuracy : epochScores(e)[metric];
 }
 
+/** Keys of the lower and upper end of a series' error bar (a seed group's mean ∓ one std). */
+export const errorKeys = (key: string): { lo: string; hi: string } => ({ lo: `${key}elo`, hi: `${key}ehi` });
+/** Key of one seed's own value of a series. */
+export const seedKey = (key: string, k: number): string => `${key}s${k}`;
+
+/**
+ * A seed group's per-class metric (%) at each seed's own last epoch: every seed's values and, per class, their
+ * summary (mean, sample std). Precision, recall and F1 are each seed's own (not those of the mean confusion matrix).
+ * Null for a run that is not a group of two or more seeds with epochs.
+ */
+export function classSeedSpread(r: RunSeries, metric: ClassMetric): { summaries: Summary[]; seeds: (number | null)[][] } | null {
+  const members = seedMembers(r);
+  if (members.length < 2) return null;
+  const seeds = members.map((m) =>
+    classMetricOf(m.epochs[m.epochs.length - 1], metric).map((a) =>
+      a === null || a === undefined || !Number.isFinite(a) ? null : a * 100,
+    ),
+  );
+  const C = Math.max(0, ...seeds.map((v) => v.length));
+  const summaries: Summary[] = [];
+  for (let c = 0; c < C; c++) summaries.push(summarize(seeds.map((v) => v[c] ?? NaN)));
+  return { summaries, seeds };
+}
+
 /**
  * A per-class test metric (%, default accuracy) of each run's last epoch under keys r0, r1, …; sorted by training
  * count.
@@ -469,14 +513,26 @@ export function perClassAccuracyRows(
   metric: ClassMetric = 'accuracy',
 ): ClassRow[] {
   const rows = classRows(counts, groups, classNames);
+  const pctOr = (a: number | null | undefined) => (a === undefined || a === null || !Number.isFinite(a) ? null : a * 100);
   runs.forEach((r, i) => {
+    const spread = classSeedSpread(r, metric);
+    if (spread) {
+      // a seed group: the mean over its seeds per class, ± one std (`errorKeys`), and each seed's value (`seedKey`)
+      const e = errorKeys(`r${i}`);
+      for (const row of rows) {
+        const st = spread.summaries[row.cls];
+        const ok = st && st.n > 0;
+        row.v[`r${i}`] = ok ? st.mean : null;
+        row.v[e.lo] = ok && st.n > 1 ? st.mean - st.std : null;
+        row.v[e.hi] = ok && st.n > 1 ? st.mean + st.std : null;
+        spread.seeds.forEach((vs, k) => (row.v[seedKey(`r${i}`, k)] = vs[row.cls] ?? null));
+      }
+      return;
+    }
     const last = lastEpochWhere(r.epochs);
     if (!last) return;
     const values = classMetricOf(last, metric);
-    for (const row of rows) {
-      const a = values[row.cls];
-      row.v[`r${i}`] = a === undefined || a === null || !Number.isFinite(a) ? null : a * 100;
-    }
+    for (const row of rows) row.v[`r${i}`] = pctOr(values[row.cls]);
   });
   return rows;
 }

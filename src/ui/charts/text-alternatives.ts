@@ -6,9 +6,11 @@ import type { EpochMetrics } from '../../core/train/trainer';
 import type { Group } from '../../core/data/types';
 import type { FeatureSpace } from '../../core/metrics/feature-space';
 import type { RunSeries } from './types';
+import type { Summary } from '../../core/train/groups';
 import {
   GROUP_LABELS,
   classRows,
+  classSeedSpread,
   confusionSummary,
   epochScores,
   fmt,
@@ -35,6 +37,12 @@ export interface DataTable {
 
 /** Rows per run in the per-epoch tables (longer histories are thinned evenly, first and last kept). */
 export const TABLE_EPOCHS = 60;
+
+const CLASS_METRICS = ['accuracy', 'precision', 'recall', 'f1'] as const;
+
+/** "48.2 ± 3.1 %" (percent values), a dash without values, no "±" for a single one. */
+const meanStd = (st: Summary | undefined) =>
+  !st || st.n === 0 ? '—' : st.n === 1 ? fmtPct(st.mean) : `${st.mean.toFixed(1)} ± ${st.std.toFixed(1)} %`;
 
 const pct = (fraction: number | null | undefined) =>
   fraction === null || fraction === undefined || !Number.isFinite(fraction) ? '—' : fmtPct(fraction * 100);
@@ -113,6 +121,10 @@ export function perClassTable(
 ): DataTable {
   const rs = withEpochs(runs);
   const rows = classRows(counts, groups, classNames);
+  const spreads = rs.map((r) => {
+    const per = CLASS_METRICS.map((m) => classSeedSpread(r, m)?.summaries);
+    return per.every((x) => x) ? (per as Summary[][]) : null;
+  });
   return {
     caption: 'Test accuracy, precision, recall and F1 per class after the last epoch, classes by training images (most first)',
     columns: [
@@ -126,12 +138,15 @@ export function perClassTable(
       row.name,
       String(row.count),
       row.group,
-      ...rs.flatMap((r) => {
+      ...rs.flatMap((r, k) => {
+        const spread = spreads[k];
+        if (spread) return spread.map((sp) => meanStd(sp[row.cls]));
         const e = r.epochs[r.epochs.length - 1];
         const sc = epochScores(e);
         return [pct(e.perClassAccuracy[row.cls]), pct(sc.precision[row.cls]), pct(sc.recall[row.cls]), pct(sc.f1[row.cls])];
       }),
     ]),
+    note: spreads.some(Boolean) ? "A seed group's cells are the mean ± sample std over its seeds, each at its last epoch." : undefined,
   };
 }
 
