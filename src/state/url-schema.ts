@@ -315,7 +315,7 @@ export function withHide(query: string, hidden: Iterable<string>): string {
 }
 
 /** The Seeds field's parameter: not a setting of a run but how many runs (or which seeds) Compare trains. */
-export const SEEDS_PARAM = 'seeds';
+const SEEDS_PARAM = 'seeds';
 
 /** `seeds=` as the Seeds field's first text ('1', one seed, when absent). */
 export function parseSeedsParam(search: string | URLSearchParams): string {

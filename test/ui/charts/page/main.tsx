@@ -34,7 +34,7 @@ const name = params.get('scenario') ?? 'demo';
 const live = params.get('live') === '1';
 const only = params.get('only')?.split(',') as ChartId[] | undefined;
 
-/** Seed k of a synthetic run: its accuracies scaled by 1 + 0.03 (k − 2), so the seeds of a group spread. */
+/** Seed k of a synthetic run: its accuracies and feature norms scaled by 1 + 0.03 (k − 2), so the seeds of a group spread. */
 function seedOfRun(r: RunSeries, k: number): RunSeries {
   const f = 1 + 0.03 * (k - 2);
   const sc = (v: number | null) => (v === null ? null : Math.min(1, v * f));
@@ -47,6 +47,8 @@ function seedOfRun(r: RunSeries, k: number): RunSeries {
       perClassAccuracy: e.perClassAccuracy.map(sc),
       groupAccuracy: { many: sc(e.groupAccuracy.many), medium: sc(e.groupAccuracy.medium), few: sc(e.groupAccuracy.few) },
       trainLoss: e.trainLoss * f,
+      featureNormTrain: e.featureNormTrain.map((v) => (v === null ? null : v * f)),
+      featureNormTest: e.featureNormTest.map((v) => (v === null ? null : v * f)),
     })) as EpochMetrics[],
     batches: r.batches.map((b) => ({ ...b, loss: b.loss * f })),
   };
