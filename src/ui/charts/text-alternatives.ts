@@ -6,7 +6,7 @@ import type { EpochMetrics } from '../../core/train/trainer';
 import type { Group } from '../../core/data/types';
 import type { FeatureSpace } from '../../core/metrics/feature-space';
 import type { RunSeries } from './types';
-import type { Summary } from '../../core/train/groups';
+import { summarize, type Summary } from '../../core/train/groups';
 import {
   GROUP_LABELS,
   classRows,
@@ -20,6 +20,7 @@ import {
   lastEpochWhere,
   normaliseConfusion,
   presentGroups,
+  seedMembers,
   sortByCount,
   thinRows,
   topConfusion,
@@ -191,14 +192,26 @@ export function featureNormTable(runs: readonly RunSeries[], groups: readonly Gr
   return {
     caption: 'Mean feature norm over the classes of each group, training and test features, after each epoch',
     columns: ['Run', 'Stage', 'Epoch', ...gs.flatMap((g) => [`${g}: train`, `${g}: test`]), ...(fbl ? ['FBL α(t)'] : [])],
-    rows: per.flatMap(({ r, epochs }) =>
-      epochs.map((e) => [
+    rows: per.flatMap(({ r, epochs }) => {
+      const members = seedMembers(r);
+      const spread = members.length > 1;
+      // a seed group: the group's mean norm ± std over its seeds, at the same epoch index of each seed
+      const cell = (e: EpochMetrics, side: 'featureNormTrain' | 'featureNormTest', g: Group) => {
+        if (!spread) return fmt(groupMean(e[side], groups, g), 4);
+        const j = r.epochs.indexOf(e);
+        const st = summarize(members.map((m) => (j < m.epochs.length ? (groupMean(m.epochs[j][side], groups, g) ?? NaN) : NaN)));
+        return st.n > 1 ? `${fmt(st.mean, 4)} ± ${fmt(st.std, 4)}` : fmt(st.mean, 4);
+      };
+      return epochs.map((e) => [
         ...epochCells(r, e),
-        ...gs.flatMap((g) => [fmt(groupMean(e.featureNormTrain, groups, g), 4), fmt(groupMean(e.featureNormTest, groups, g), 4)]),
+        ...gs.flatMap((g) => [cell(e, 'featureNormTrain', g), cell(e, 'featureNormTest', g)]),
         ...(fbl ? [isFblRun(r) ? fmt(e.alpha, 4) : '—'] : []),
-      ]),
-    ),
-    note,
+      ]);
+    }),
+    note:
+      [note, per.some(({ r }) => seedMembers(r).length > 1) ? "A seed group's cells are the mean ± sample std over its seeds." : '']
+        .filter(Boolean)
+        .join(' ') || undefined,
   };
 }
 

@@ -17,7 +17,7 @@ import {
   seedGroupRun,
   seedKey,
 } from '../../../src/ui/charts/chart-data';
-import { perClassTable } from '../../../src/ui/charts/text-alternatives';
+import { featureNormTable, perClassTable } from '../../../src/ui/charts/text-alternatives';
 
 const counts = [100, 50, 10, 5];
 const groups: Group[] = ['many', 'many', 'few', 'few'];
@@ -147,5 +147,12 @@ describe('feature norm of a seed group', () => {
     expect(row[many]).toBe(4);
     expect(row[bandKeys(many).lo]).toBe(3);
     expect(row[bandKeys(many).hi]).toBe(5);
+  });
+
+  it('shows mean ± std in the data table', () => {
+    const t = featureNormTable([group], groups);
+    expect(t.columns.slice(3)).toEqual(['many: train', 'many: test', 'few: train', 'few: test']);
+    expect(t.rows[0].slice(3)).toEqual(['3 ± 1', '3 ± 1', '2 ± 1.732', '2 ± 1.732']);
+    expect(t.note).toMatch(/mean ± sample std over its seeds/);
   });
 });
