@@ -3,7 +3,8 @@
  * band from the group's smallest to its largest class norm (a line per class is unreadable past a few classes);
  * one run can show a line per class instead, coloured head → tail. Shown for every loss so CE can be compared
  * with FBL; the FBL curriculum α(t) (right axis) and the FBL title only when an FBL run is drawn, one α(t) curve
- * per FBL run, over that run's own epochs.
+ * per FBL run, over that run's own epochs. A seed group's band is instead ± one std of the group's mean over its
+ * seeds (each seed's line on the per-seed toggle): the class spread of a mean run would hide the seed spread.
  */
 import { memo, useId, useMemo, useState } from 'react';
 import { TimeChart } from './TimeChart';

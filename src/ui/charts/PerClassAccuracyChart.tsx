@@ -2,7 +2,8 @@
  * Chart 2: per-class test accuracy of the last epoch, classes sorted by training count (head left, tail right),
  * bars coloured many/medium/few (one run) or by run (several runs, groups as background bands), training count on
  * the right axis. Precision, recall or F1 instead of accuracy on demand: the tail's precision is where losses that
- * raise its recall pay.
+ * raise its recall pay. A seed group is its mean over the seeds with a ± std error bar (each seed a dot on the
+ * per-seed toggle), so a class' difference between methods can be read against the seed spread.
  */
 import { memo, useCallback, useId, useMemo, useState } from 'react';
 import type { ChartProps } from './types';
@@ -13,14 +14,15 @@ import type { AxisSpec } from './scale';
 import {
   CLASS_METRIC_LABELS,
   GROUP_COLORS,
-  errorKeys,
-  seedKey,
   GROUP_LABELS,
   ellipsize,
+  errorKeys,
   fmtPct,
   groupBands,
   perClassAccuracyRows,
   presentGroups,
+  seedKey,
+  seedMembers,
   type ClassMetric,
   type ClassRow,
 } from './chart-data';
@@ -62,7 +64,7 @@ function PerClassAccuracyChartImpl(p: ChartProps) {
   const errorSeries = useMemo(
     (): ErrorBarSeries[] =>
       withData.flatMap(({ r, i }, slot) => {
-        const n = r.seeds?.filter((m) => m.epochs.length > 0).length ?? 0;
+        const n = seedMembers(r).length;
         if (n < 2) return [];
         const key = `r${i}`;
         const seeds = perSeed ? Array.from({ length: n }, (_, k) => seedKey(key, k)) : undefined;
