@@ -6,6 +6,7 @@
  * table), and the per-seed toggle adds each seed's line and dots.
  */
 import { describe, expect, it } from 'vitest';
+import { AxeBuilder } from '@axe-core/playwright';
 import { POLL, e2eEnabled, openApp, useApp } from './harness';
 
 const RUN = e2eEnabled();
@@ -64,6 +65,10 @@ describe.runIf(RUN)('seed groups in Chromium (production build)', () => {
     await expect.poll(lines, POLL).toBeGreaterThan(before);
     await expect.poll(normLines, POLL).toBeGreaterThan(normBefore);
     await expect.poll(() => perClass.locator('path[data-seed-dots]').count(), POLL).toBe(1);
+    // the group's marks and the open table: no serious axe violation, no sideways scroll
+    const axe = await new AxeBuilder({ page }).analyze();
+    expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
     expect(errors).toEqual([]);
     await context.close();
   }, 600_000);
