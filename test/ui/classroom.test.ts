@@ -54,7 +54,10 @@ describe('classroom link (server-rendered markup)', () => {
     const html = render(`?hide=${all}`);
     expect(html).not.toContain('aria-label="Configuration"');
     expect(html).toContain('class="layout no-config"');
-    expect(html).not.toMatch(/<(select|input)[^>]*>/);
+    // no control that changes a setting is left; Open comparison (a file of pinned runs, no setting) stays
+    const controls = html.match(/<(select|input)[^>]*>/g) ?? [];
+    expect(controls.filter((c) => !c.includes('data-testid="comparison-open"'))).toEqual([]);
+    expect(controls.length).toBe(1);
     expect(render('').includes('class="layout no-config"')).toBe(false);
   });
 });
