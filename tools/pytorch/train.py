@@ -426,6 +426,13 @@ def stage1_lr(epoch, T, base, schedule, warmup=True):
 
 
 AUTO_SCHEDULE = {"kps": "step01", "gcl": "step01"}
+# the app's STAGE2_DEFAULTS (src/core/train/config.ts)
+STAGE2_DEFAULTS = {"epochs": 30, "sampler": "cben", "lrMax": 0.1, "s": 20, "m": 0.1, "noiseMul": 0.5, "focalGamma": 1, "batchSize": 128}
+
+
+def stage2_lr(epoch, E2, lr_max):
+    """GCL stage 2: the authors' cosine schedule, 0.01·lr_max·(1 + cos(π·t/E2)) on the fractional epoch t."""
+    return 0.01 * lr_max * (1 + math.cos(math.pi * epoch / E2))
 
 
 def fbl_alpha(epoch, T, form="scaled"):
@@ -838,6 +845,13 @@ modes (one of them; every mode reads the official data files from --data-root):
                   crop + flip, kaiming linear head, FBL's official curriculum); init from the seed; combine with
                   --seeds for several seeds. --print-config shows the configuration without training
 
+GCL stage 2 (--stage2 auto|yes|no; auto: when steps.json has stage-2 steps, i.e. the run went on into stage 2):
+  after stage 1, the backbone is frozen (BatchNorm in eval mode, running statistics untouched) and the stage-1
+  cosine classifier is re-trained on fresh momentum with GCL at the bundle's stage2 s, m, noise and focal γ, its
+  sampler (CBEN or class-balanced, from the sampler stream), batch, epochs and cosine lr 0.01·lrMax·(1 + cos(πt/E2)),
+  from the last stage-1 epoch or the best one (stage2.from "best": the best test accuracy). --reproduce replays the
+  recorded stage-2 steps; the results go to "stage2Epochs", with "stage2Origin" naming the epoch it started from.
+
 several processes (DistributedDataParallel; gloo on CPU, nccl with --device cuda):
   torchrun --nproc-per-node N train.py BUNDLE_DIR [mode] ...    (torch < 2: --nproc_per_node N)
   python3 -m torch.distributed.run --nproc-per-node N train.py BUNDLE_DIR ...
@@ -880,6 +894,8 @@ def main(argv=None):
     ap.add_argument("--data-root", help="folder of the official data files (Fashion-MNIST: /usr/share/datasets/fashion-mnist)")
     ap.add_argument("--device", default="cpu", choices=["cpu", "cuda", "mps"])
     ap.add_argument("--out", help="write the per-epoch results (JSON, the CLI's schema) there")
+    ap.add_argument("--stage2", choices=["auto", "yes", "no"], default="auto",
+                    help="GCL stage 2 after stage 1 (auto: when the recorded run has stage-2 steps)")
     ap.add_argument("--print-config", action="store_true", help="print the configuration each run would train, then exit")
     a = ap.parse_args(argv)
     if a.seeds is not None and (a.reproduce or a.cont):
@@ -1031,22 +1047,24 @@ def train_run(a, run, indices, steps, data, seed):
     started = time.time()
     epoch_start = [time.time()]
 
-    def epoch_metrics(e, train_loss, train_acc, lr):
+    def epoch_metrics(e, train_loss, train_acc, lr, stage=1):
         seconds = time.time() - epoch_start[0]
         if rank != 0:  # the first process evaluates and writes
             return {"epoch": e, "trainLoss": train_loss}
-        ev = evaluate(model, x_test, y_test, mean, std, C, device, scale)
+        ev = evaluate(model, x_test, y_test, mean, std, C, device, scale if stage == 1 else float(s2["s"]))
         epoch_start[0] = time.time()
-        print(f"epoch {e + 1}: train loss {train_loss:.6f}, test acc {100 * ev['testAccuracy']:.2f}%", file=sys.stderr)
+        print(f"stage {stage} epoch {e + 1}: train loss {train_loss:.6f}, test acc {100 * ev['testAccuracy']:.2f}%", file=sys.stderr)
+        # stage 2 keeps the loss context of the last stage-1 epoch (the app's lossContext)
+        ce = e if stage == 1 else T - 1
         return {
-            "stage": 1,
+            "stage": stage,
             "epoch": e,
-            "epochsInStage": T,
+            "epochsInStage": T if stage == 1 else s2["epochs"],
             "step": step_count[0],
             "lr": lr,
-            "alpha": fbl_alpha(e, T, cfg.get("fblCurriculum", "scaled")),
-            "gaActive": loss_id == "kps" and params.get("ga", 1) >= 0.5 and e >= ga_start_epoch(T),
-            "drwActive": loss_id == "ldam" and e >= drw_start_epoch(T),
+            "alpha": fbl_alpha(ce, T, cfg.get("fblCurriculum", "scaled")),
+            "gaActive": stage == 1 and loss_id == "kps" and params.get("ga", 1) >= 0.5 and e >= ga_start_epoch(T),
+            "drwActive": loss_id == "ldam" and ce >= drw_start_epoch(T),
             "trainLoss": train_loss,
             "trainAccuracy": train_acc,
             **ev,
@@ -1058,16 +1076,94 @@ def train_run(a, run, indices, steps, data, seed):
             "engine": "pytorch",
         }
 
+    # GCL stage 2: the backbone frozen (BN in eval mode, running statistics untouched), the stage-1 classifier
+    # re-trained with the stage-2 GCL loss, sampler, batch and cosine lr, on fresh momentum
+    s2 = {**STAGE2_DEFAULTS, **(cfg.get("stage2") or {})}
+    recorded2 = steps is not None and any(s["stage"] == 2 for s in steps["steps"])
+    want2 = a.stage2 == "yes" or (a.stage2 == "auto" and recorded2)
+    if want2 and cfg["head"] != "cosine":
+        raise SystemExit("GCL stage 2 re-trains a cosine classifier: this run has a linear head")
+    if want2 and a.cont and recorded2:
+        raise SystemExit("--continue: this run went on into GCL stage 2; only a stage-1 run continues (try --stage2 no)")
+    from_best = want2 and s2.get("from", "last") == "best"
+    if from_best and (cfg.get("valFraction") or 0) > 0:
+        raise SystemExit("stage 2 from the best epoch selects on the validation split, which this script does not hold")
+    best1 = {"score": None, "epoch": None, "state": None}
+
+    def stage1_done(m):
+        """Keeps the epoch's metrics; the weights too when stage 2 starts from the best stage-1 epoch."""
+        epochs_out.append(m)
+        if not from_best:
+            return
+        better = torch.tensor([1 if rank == 0 and (best1["score"] is None or m["testAccuracy"] > best1["score"]) else 0])
+        if world > 1:
+            dist.broadcast(better, 0)
+        if int(better[0]):
+            best1.update(score=m.get("testAccuracy"), epoch=m["epoch"], state={k: v.detach().clone() for k, v in model.state_dict().items()})
+
+    form2 = logit_form("gcl", {**LOSS_DEFAULTS["gcl"], **{k: s2[k] for k in ("s", "m", "noiseMul", "focalGamma")}}, counts, cfg["head"])
+    head_params = list(model.linear.parameters())
+    opt2 = []
+
+    def begin_stage2():
+        origin = {"from": "last", "epoch": len(epochs_out) - 1}
+        if from_best and best1["state"] is not None:
+            model.load_state_dict(best1["state"])
+            origin = {"from": "best", "epoch": best1["epoch"]}
+        opt2.append(torch.optim.SGD(head_params, lr=s2["lrMax"], momentum=cfg["momentum"], weight_decay=cfg["weightDecay"]))
+        return origin
+
+    def train_step2(pos, lr, draws=None, noise=None):
+        opt = opt2[0]
+        for g in opt.param_groups:
+            g["lr"] = lr
+        if world > 1:
+            pos = pos[rank::world]
+            draws = None if draws is None else draws[rank::world]
+            noise = None if noise is None else noise[rank::world]
+        x = make_batch(x_train[pos], mean, std, draws).to(device)
+        y = y_train[pos].to(device)
+        noise = None if noise is None else noise.to(device)
+        model.eval()
+        opt.zero_grad(set_to_none=True)
+        with torch.no_grad():
+            feats = model.features(x)
+        out = model.linear(feats)
+        if world == 1:
+            loss = form_loss(form2, out, y, feats, noise)
+            loss.backward()
+            ok = (out.argmax(1) == y).sum().item()
+        else:  # the frozen backbone needs no DDP: the classifier's gradient is summed over the processes
+            num, den = form_terms(form2, out, y, feats, noise)
+            den = den.detach().clone()
+            dist.all_reduce(den)
+            local = num / den
+            local.backward()
+            for p in head_params:
+                dist.all_reduce(p.grad)
+            red = torch.stack([local.detach(), (out.argmax(1) == y).sum().to(local.dtype)])
+            dist.all_reduce(red)
+            loss, ok = red[0], int(red[1])
+        opt.step()
+        model.train()
+        step_count[0] += 1
+        return float(loss), ok
+
+    stage2_out = []
+    origin2 = None
+
     if a.reproduce:
         if cfg.get("mixupAlpha"):
             raise SystemExit("--reproduce: runs with mixup are not recorded step by step yet")
         if steps is None:
             raise SystemExit("this bundle has no steps.json: it cannot be replayed step by step")
-        by_epoch = {}
+        by_epoch, by_epoch2 = {}, {}
         for s in steps["steps"]:
-            if s["stage"] == 1:
-                by_epoch.setdefault(s["epoch"], []).append(s)
-        for e in sorted(by_epoch)[: a.epochs or None]:
+            (by_epoch if s["stage"] == 1 else by_epoch2).setdefault(s["epoch"], []).append(s)
+        replay = sorted(by_epoch)[: a.epochs or None]
+        if a.stage2 == "yes" and not by_epoch2:
+            raise SystemExit("--reproduce --stage2 yes: the recorded run has no stage-2 steps")
+        for e in replay:
             lsum, n, correct = 0.0, 0, 0
             for s in by_epoch[e]:
                 pos = torch.tensor(s["positions"], dtype=torch.long)
@@ -1080,7 +1176,23 @@ def train_run(a, run, indices, steps, data, seed):
                 lsum += loss * len(pos)
                 n += len(pos)
                 correct += ok
-            epochs_out.append(epoch_metrics(e, lsum / n, correct / n, last_lr))
+            stage1_done(epoch_metrics(e, lsum / n, correct / n, last_lr))
+        if want2 and len(replay) == len(by_epoch):
+            origin2 = begin_stage2()
+            for e in sorted(by_epoch2):
+                lsum, n, correct = 0.0, 0, 0
+                for s in by_epoch2[e]:
+                    pos = torch.tensor(s["positions"], dtype=torch.long)
+                    draws = torch.tensor(s["augment"], dtype=torch.long).view(-1, 3) if s.get("augment") else None
+                    noise = torch.tensor(s["noise"], dtype=torch.float32).view(len(pos), C) if s.get("noise") else None
+                    loss, ok = train_step2(pos, s["lr"], draws, noise)
+                    last_lr = s["lr"]
+                    ref = s["loss"]
+                    step_log.append({"step": s["step"], "stage": 2, "loss": loss, "appLoss": ref, "relDiff": abs(loss - ref) / max(abs(ref), 1e-12)})
+                    lsum += loss * len(pos)
+                    n += len(pos)
+                    correct += ok
+                stage2_out.append(epoch_metrics(e, lsum / n, correct / n, last_lr, stage=2))
     else:
         if cfg.get("mixupAlpha"):
             raise SystemExit("runs with mixup are not supported by this script yet")
@@ -1118,19 +1230,38 @@ def train_run(a, run, indices, steps, data, seed):
                 lsum += loss * len(pos)
                 n += len(pos)
                 correct += ok
-            epochs_out.append(epoch_metrics(e, lsum / n, correct / n, last_lr))
+            stage1_done(epoch_metrics(e, lsum / n, correct / n, last_lr))
+        if want2:
+            origin2 = begin_stage2()
+            B2 = s2["batchSize"]
+            nb2 = N // B2 + 1 if N % B2 >= 2 else max(N // B2, 1)
+            for e in range(s2["epochs"]):
+                positions = sampler_epoch(s2["sampler"], labels_list, counts, streams["sampler"])
+                lsum, n, correct = 0.0, 0, 0
+                for b in range(nb2):
+                    pos = torch.tensor(positions[b * B2 : (b + 1) * B2], dtype=torch.long)
+                    draws = augment_draws(streams["augment"], len(pos), pad, flip_on) if cfg["augment"] else None
+                    noise = gcl_noise(streams["noise"], len(pos), C)
+                    lr = stage2_lr(e + b / nb2, s2["epochs"], s2["lrMax"])
+                    loss, ok = train_step2(pos, lr, draws, noise)
+                    last_lr = lr
+                    step_log.append({"stage": 2, "epoch": e, "loss": loss})
+                    lsum += loss * len(pos)
+                    n += len(pos)
+                    correct += ok
+                stage2_out.append(epoch_metrics(e, lsum / n, correct / n, last_lr, stage=2))
 
     if rank != 0:
         return None
     best = max(epochs_out, key=lambda m: m["testAccuracy"]) if epochs_out else None
-    last = epochs_out[-1] if epochs_out else None
+    last = (stage2_out or epochs_out)[-1] if epochs_out else None
     result = {
         "tool": "long-tail-playground train.py",
         "version": 1,
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "mode": "reproduce" if a.reproduce else "continue" if a.cont else "full" if a.full else "seed" if seed is not None else "train",
         "config": cfg,
-        "stage2Config": None,
+        "stage2Config": s2 if origin2 else None,
         "backend": {"name": "pytorch", "reason": f"torch {torch.__version__} on {device}"},
         "engine": "pytorch",
         "dataset": {
@@ -1149,9 +1280,9 @@ def train_run(a, run, indices, steps, data, seed):
         "halted": None,
         "seconds": time.time() - started,
         "bestEpoch": best["epoch"] if best else None,
-        "stage2Origin": None,
+        "stage2Origin": origin2,
         "epochs": epochs_out,
-        "stage2Epochs": [],
+        "stage2Epochs": stage2_out,
         "final": {k: last[k] for k in ("stage", "testAccuracy", "groupAccuracy", "perClassAccuracy", "featureNormTest", "confusion")}
         if last
         else None,
