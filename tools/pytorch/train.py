@@ -13,7 +13,8 @@ model.safetensors and momentum.safetensors.
 
 The bundle's own modes check the subset hash against the official files and the hash of init.safetensors'
 tensor data before they train. Needs only torch; safetensors is read and written by the codec below. Fashion-MNIST
-is read from the official IDX .gz files (default data root /usr/share/datasets/fashion-mnist).
+is read from the official IDX .gz files (default data root /usr/share/datasets/fashion-mnist), CIFAR-10/100 from
+the official binary files (the extracted cifar-10-batches-bin/ or cifar-100-binary/ folder).
 """
 import argparse
 import gzip
@@ -590,10 +591,48 @@ def _read_idx(path):
     return torch.frombuffer(bytearray(blob[4 + 4 * ndim :]), dtype=torch.uint8).reshape(dims)
 
 
+# the official binary layouts: folder, training files in order, test file, label bytes before the pixels (the used,
+# fine label is the last of them)
+CIFAR_LAYOUTS = {
+    "cifar10-lt": ("cifar-10-batches-bin", [f"data_batch_{i}.bin" for i in range(1, 6)], "test_batch.bin", 1),
+    "cifar100-lt": ("cifar-100-binary", ["train.bin"], "test.bin", 2),
+}
+
+
+def _read_cifar(paths, label_bytes):
+    """Records (labels, then 1024 R, G, B planar bytes) of the files in order → uint8 NHWC images, int64 labels."""
+    blob = bytearray()
+    for p in paths:
+        with open(p, "rb") as fh:
+            blob += fh.read()
+    rec = label_bytes + 3072
+    if len(blob) % rec:
+        raise SystemExit(f"{paths[0]}: not a whole number of {rec}-byte CIFAR records")
+    arr = torch.frombuffer(blob, dtype=torch.uint8).view(-1, rec)
+    images = arr[:, label_bytes:].reshape(-1, 3, 32, 32).permute(0, 2, 3, 1).contiguous()
+    return images, arr[:, label_bytes - 1].long()
+
+
+def load_cifar(dataset, root):
+    folder, train_files, test_file, label_bytes = CIFAR_LAYOUTS[dataset]
+    if not root:
+        raise SystemExit(f"{dataset}: --data-root DIR: the extracted official binary archive ({folder}/ or the folder holding it)")
+    if os.path.isdir(os.path.join(root, folder)):
+        root = os.path.join(root, folder)
+    missing = [f for f in train_files + [test_file] if not os.path.exists(os.path.join(root, f))]
+    if missing:
+        raise SystemExit(f"{dataset}: no {', '.join(missing)} in {root} (the official {folder}/ files)")
+    tr, tr_lab = _read_cifar([os.path.join(root, f) for f in train_files], label_bytes)
+    te, te_lab = _read_cifar([os.path.join(root, test_file)], label_bytes)
+    return tr, tr_lab, te, te_lab
+
+
 def load_official(dataset, root):
     """(train images, train labels, test images, test labels) as uint8 NHWC / int64, in the official order."""
+    if dataset in CIFAR_LAYOUTS:
+        return load_cifar(dataset, root)
     if dataset != "fmnist-lt":
-        raise SystemExit(f"data set '{dataset}': only fmnist-lt (Fashion-MNIST IDX files) is read by this script yet")
+        raise SystemExit(f"data set '{dataset}': only Fashion-MNIST (IDX) and CIFAR-10/100 (binary) files are read by this script")
     root = root or "/usr/share/datasets/fashion-mnist"
     f = lambda name: os.path.join(root, name)  # noqa: E731
     tr = _read_idx(f("train-images-idx3-ubyte.gz")).unsqueeze(-1)
@@ -891,7 +930,8 @@ def main(argv=None):
     mode.add_argument("--full", action="store_true", help="the papers' protocol (full LT profile, ResNet-32, 200 epochs)")
     ap.add_argument("--seeds", help="comma-separated seeds: one run each, subset and init redrawn per seed")
     ap.add_argument("--epochs", type=int, help="epochs in all (default: the run's; --full: 200); --reproduce: epochs replayed")
-    ap.add_argument("--data-root", help="folder of the official data files (Fashion-MNIST: /usr/share/datasets/fashion-mnist)")
+    ap.add_argument("--data-root", help="folder of the official data files (Fashion-MNIST: /usr/share/datasets/fashion-mnist; "
+                    "CIFAR: the extracted cifar-10-batches-bin / cifar-100-binary folder or its parent)")
     ap.add_argument("--device", default="cpu", choices=["cpu", "cuda", "mps"])
     ap.add_argument("--out", help="write the per-epoch results (JSON, the CLI's schema) there")
     ap.add_argument("--stage2", choices=["auto", "yes", "no"], default="auto",
