@@ -76,4 +76,36 @@ describe.skipIf(!ready)('CIFAR-10 bundle → train.py --data-root (official bina
     expect(none.status).not.toBe(0);
     expect(none.stderr).toMatch(/data_batch_1\.bin/);
   }, 400_000);
+
+  it('reads CIFAR-100 records with the fine label (the second label byte) and planar RGB as NHWC', () => {
+    const root = join(dir, 'c100', 'cifar-100-binary');
+    mkdirSync(root, { recursive: true });
+    // record r: coarse label 90 + r, fine label 7·r, pixel p of plane k = (r + 3·k + p) mod 251
+    const records = (n: number) => {
+      const out = Buffer.alloc(n * 3074);
+      for (let r = 0; r < n; r++) {
+        out[r * 3074] = 90 + r;
+        out[r * 3074 + 1] = 7 * r;
+        for (let k = 0; k < 3; k++) for (let p = 0; p < 1024; p++) out[r * 3074 + 2 + k * 1024 + p] = (r + 3 * k + p) % 251;
+      }
+      return out;
+    };
+    writeFileSync(join(root, 'train.bin'), records(3));
+    writeFileSync(join(root, 'test.bin'), records(2));
+    const script = [
+      'import sys, json',
+      "sys.path.insert(0, 'tools/pytorch')",
+      'import train',
+      `tr, trl, te, tel = train.load_official('cifar100-lt', ${JSON.stringify(join(dir, 'c100'))})`,
+      'print(json.dumps({"shape": list(tr.shape), "labels": trl.tolist(), "test": tel.tolist(), "px": tr[2, 1, 3].tolist()}))',
+    ].join('\n');
+    const py = spawnSync(PY, ['-c', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(py.status, py.stderr).toBe(0);
+    const got = JSON.parse(py.stdout) as { shape: number[]; labels: number[]; test: number[]; px: number[] };
+    expect(got.shape).toEqual([3, 32, 32, 3]);
+    expect(got.labels).toEqual([0, 7, 14]);
+    expect(got.test).toEqual([0, 7]);
+    // record 2, row 1, column 3: p = 35
+    expect(got.px).toEqual([37, 40, 43]);
+  });
 });
