@@ -273,4 +273,53 @@ describe.skipIf(!ready)('run bundle → train.py --reproduce', () => {
     for (const x of await twoRanks(bundle, out2, 29900 + (process.pid % 90))) expect(x.code, x.err).toBe(0);
     expect(rel(read(out2).stage2Epochs[0].trainLoss, p.stage2Epochs[0].trainLoss)).toBeLessThan(1e-4);
   }, 300_000);
+
+  it('replays a mixup run (GCL, α 1, both stages) from the seeded mixup and noise streams, and trains it in the plain mode', () => {
+    const bundle = join(dir, 'mix');
+    const cliOut = join(dir, 'mix-cli.json');
+    const cli = spawnSync(
+      process.execPath,
+      [
+        ...[
+          '--import',
+          'tsx',
+          'src/cli/train.ts',
+          '--model',
+          'convnet',
+          '--seed',
+          '3',
+          '--quiet',
+          '--out',
+          cliOut,
+          '--save-bundle',
+          bundle,
+        ],
+        ...['--loss', 'gcl', '--mixup', '1', '--head-images', '40', '--imbalance', '10', '--batch', '16', '--epochs', '1', '--lr', '0.01'],
+        ...['--stage2', '--stage2-epochs', '1', '--stage2-batch', '16'],
+      ],
+      { encoding: 'utf8', timeout: 300_000 },
+    );
+    expect(cli.status, cli.stderr).toBe(0);
+    interface Doc {
+      steps: (Step & { stage?: number })[];
+      epochs: { trainLoss: number; trainAccuracy: number }[];
+      stage2Epochs: { trainLoss: number }[];
+    }
+    const read = (f: string) => JSON.parse(readFileSync(f, 'utf8')) as Doc;
+    const ref = read(cliOut);
+    const rep = trainPy(bundle, join(dir, 'mix-rep.json'), ['--reproduce']);
+    expect(rep.status, rep.stderr).toBe(0);
+    const r = read(join(dir, 'mix-rep.json'));
+    expect(r.steps.filter((s) => s.stage === 2).length).toBeGreaterThanOrEqual(4);
+    for (const s of r.steps) expect(Math.abs(s.loss - s.appLoss) / s.appLoss, `step ${s.step}`).toBeLessThan(1e-4);
+    expect(rel(r.epochs[0].trainLoss, ref.epochs[0].trainLoss)).toBeLessThan(1e-3);
+    // the authors' λ-weighted accuracy
+    expect(Math.abs(r.epochs[0].trainAccuracy - ref.epochs[0].trainAccuracy)).toBeLessThan(1e-3);
+    expect(rel(r.stage2Epochs[0].trainLoss, ref.stage2Epochs[0].trainLoss)).toBeLessThan(1e-3);
+    const plain = trainPy(bundle, join(dir, 'mix-plain.json'), []);
+    expect(plain.status, plain.stderr).toBe(0);
+    const p = read(join(dir, 'mix-plain.json'));
+    expect(rel(p.epochs[0].trainLoss, ref.epochs[0].trainLoss)).toBeLessThan(1e-3);
+    expect(rel(p.stage2Epochs[0].trainLoss, ref.stage2Epochs[0].trainLoss)).toBeLessThan(1e-3);
+  }, 300_000);
 });

@@ -562,6 +562,36 @@ def sampler_epoch(kind, labels, counts, rng):
     return out
 
 
+def sample_gamma(rng, k):
+    """Gamma(k, 1) as the app draws it (Marsaglia–Tsang; k < 1 through the boost u^(1/k))."""
+    if k < 1:
+        u = max(rng.next(), 5e-324)
+        return sample_gamma(rng, k + 1) * u ** (1 / k)
+    d = k - 1 / 3
+    c = 1 / math.sqrt(9 * d)
+    while True:
+        while True:
+            x = rng.normal()
+            v = 1 + c * x
+            if v > 0:
+                break
+        v = v * v * v
+        u = rng.next()
+        if u < 1 - 0.0331 * x**4:
+            return d * v
+        if math.log(max(u, 5e-324)) < 0.5 * x * x + d * (1 - v + math.log(v)):
+            return d * v
+
+
+def draw_mix(rng, alpha, n):
+    """The app's mixup draw of a batch of n: (λ ~ Beta(α, α), perm) with perm[i] the position mixed into i."""
+    lam = 1.0
+    if alpha > 0:
+        x, y = sample_gamma(rng, alpha), sample_gamma(rng, alpha)
+        lam = x / (x + y) if x + y > 0 else 0.5
+    return lam, rng.shuffle(list(range(n)))
+
+
 def augment_draws(rng, n, pad, flip_on):
     """(dy, dx, flip) per image, drawn in the app's order: row offset, column offset, then the flip coin."""
     out = []
@@ -858,10 +888,8 @@ def full_config(cfg, epochs=None):
     )
     if loss == "fbl":
         c["fblCurriculum"] = "official"
-    if loss == "gcl":
-        # the authors' GCL script mixes up (α = 1); this script does not replay mixup yet
-        print("--full: the authors' GCL recipe uses mixup (alpha 1); train.py trains without it", file=sys.stderr)
-    c["mixupAlpha"] = 0
+    # the authors' GCL backbone script mixes up with α = 1 (GCLLoss cifar_train_backbone.py --mixup, utils.py mixup_data)
+    c["mixupAlpha"] = 1.0 if loss == "gcl" else 0
     return c
 
 
@@ -881,8 +909,9 @@ modes (one of them; every mode reads the official data files from --data-root):
                   min(5000, largest class), the run's imbalance factor and profile, balanced full test set),
                   ResNet-32, 200 epochs (or --epochs), the authors' recipe for the run's loss (SGD 0.9, wd 2e-4,
                   lr 0.1 with 5-epoch warm-up and the loss' step schedule, batch 64 / 128 for LDAM and CB-CE,
-                  crop + flip, kaiming linear head, FBL's official curriculum); init from the seed; combine with
-                  --seeds for several seeds. --print-config shows the configuration without training
+                  crop + flip, kaiming linear head, FBL's official curriculum, GCL's mixup α 1); init from the
+                  seed; combine with --seeds for several seeds. --print-config shows the configuration without
+                  training
 
 GCL stage 2 (--stage2 auto|yes|no; auto: when steps.json has stage-2 steps, i.e. the run went on into stage 2):
   after stage 1, the backbone is frozen (BatchNorm in eval mode, running statistics untouched) and the stage-1
@@ -890,6 +919,9 @@ GCL stage 2 (--stage2 auto|yes|no; auto: when steps.json has stage-2 steps, i.e.
   sampler (CBEN or class-balanced, from the sampler stream), batch, epochs and cosine lr 0.01·lrMax·(1 + cos(πt/E2)),
   from the last stage-1 epoch or the best one (stage2.from "best": the best test accuracy). --reproduce replays the
   recorded stage-2 steps; the results go to "stage2Epochs", with "stage2Origin" naming the epoch it started from.
+
+mixup (the run's mixupAlpha > 0; one process): λ ~ Beta(α, α) and the pairs drawn per batch from the app's mixup
+  stream, loss λ·L(y) + (1 − λ)·L(y_perm); --reproduce replays the draws from the run's seeded streams.
 
 several processes (DistributedDataParallel; gloo on CPU, nccl with --device cuda):
   torchrun --nproc-per-node N train.py BUNDLE_DIR [mode] ...    (torch < 2: --nproc_per_node N)
@@ -973,6 +1005,23 @@ def main(argv=None):
         dist.destroy_process_group()
 
 
+def mixed_step(model, form, x, y, noise, mix, frozen=False):
+    """A mixup step (one process): x ← λ·x + (1 − λ)·x[perm], loss λ·L(y) + (1 − λ)·L(y[perm]) (GCL: its own noise)."""
+    lam, perm, noise_b = mix
+    perm = torch.tensor(perm, dtype=torch.long, device=x.device)
+    x = lam * x + (1 - lam) * x[perm]
+    yb = y[perm]
+    with torch.set_grad_enabled(not frozen):
+        feats = model.features(x)
+    out = model.linear(feats)
+    nb = None if noise_b is None else noise_b.to(x.device)
+    loss = lam * form_loss(form, out, y, feats, noise) + (1 - lam) * form_loss(form, out, yb, feats, nb)
+    loss.backward()
+    pred = out.argmax(1)
+    # the authors' accuracy under mixup: λ·acc(y_a) + (1 − λ)·acc(y_b)
+    return loss, float(lam * (pred == y).sum().item() + (1 - lam) * (pred == yb).sum().item())
+
+
 def train_run(a, run, indices, steps, data, seed):
     """One run of the chosen mode; `seed` None: the bundle's own seed, subset and init. The result (first process)."""
     cfg = full_config(run["config"], a.epochs) if a.full else dict(run["config"])
@@ -1049,7 +1098,7 @@ def train_run(a, run, indices, steps, data, seed):
 
     step_count = [0]
 
-    def train_step(pos, lr, epoch, draws=None, noise=None):
+    def train_step(pos, lr, epoch, draws=None, noise=None, mix=None):
         for g in opt.param_groups:
             g["lr"] = lr
         if ddp is not None:  # this process' share of the global batch
@@ -1060,7 +1109,9 @@ def train_run(a, run, indices, steps, data, seed):
         y = y_train[pos].to(device)
         noise = None if noise is None else noise.to(device)
         opt.zero_grad(set_to_none=True)
-        if ddp is None:
+        if mix is not None:
+            loss, ok = mixed_step(model, form_at(epoch), x, y, noise, mix)
+        elif ddp is None:
             feats = model.features(x)
             out = model.linear(feats)
             loss = form_loss(form_at(epoch), out, y, feats, noise)
@@ -1153,7 +1204,7 @@ def train_run(a, run, indices, steps, data, seed):
         opt2.append(torch.optim.SGD(head_params, lr=s2["lrMax"], momentum=cfg["momentum"], weight_decay=cfg["weightDecay"]))
         return origin
 
-    def train_step2(pos, lr, draws=None, noise=None):
+    def train_step2(pos, lr, draws=None, noise=None, mix=None):
         opt = opt2[0]
         for g in opt.param_groups:
             g["lr"] = lr
@@ -1166,6 +1217,12 @@ def train_run(a, run, indices, steps, data, seed):
         noise = None if noise is None else noise.to(device)
         model.eval()
         opt.zero_grad(set_to_none=True)
+        if mix is not None:  # the app mixes in stage 2 as well
+            loss, ok = mixed_step(model, form2, x, y, noise, mix, frozen=True)
+            opt.step()
+            model.train()
+            step_count[0] += 1
+            return float(loss), ok
         with torch.no_grad():
             feats = model.features(x)
         out = model.linear(feats)
@@ -1192,9 +1249,25 @@ def train_run(a, run, indices, steps, data, seed):
     stage2_out = []
     origin2 = None
 
+    alpha_mix = cfg.get("mixupAlpha") or 0
+    if alpha_mix > 0 and world > 1:
+        raise SystemExit("mixup runs on one process only (the pairs are drawn over the global batch)")
+
     if a.reproduce:
-        if cfg.get("mixupAlpha"):
-            raise SystemExit("--reproduce: runs with mixup are not recorded step by step yet")
+        # the mixup draws (and GCL's second noise draw) are not in steps.json: replayed from the run's seeded streams
+        root0 = AppRng(seed=cfg["seed"])
+        mix_rng, noise_rng = root0.fork("mixup"), root0.fork("noise")
+
+        def replay_mix(n, noise):
+            if alpha_mix <= 0:
+                return None
+            if noise is not None:
+                again = gcl_noise(noise_rng, n, C)
+                if not torch.equal(again, noise):
+                    raise SystemExit("--reproduce: the noise stream does not give the recorded noise (live edits?)")
+            lam, perm = draw_mix(mix_rng, alpha_mix, n)
+            return lam, perm, None if noise is None else gcl_noise(noise_rng, n, C)
+
         if steps is None:
             raise SystemExit("this bundle has no steps.json: it cannot be replayed step by step")
         by_epoch, by_epoch2 = {}, {}
@@ -1209,7 +1282,7 @@ def train_run(a, run, indices, steps, data, seed):
                 pos = torch.tensor(s["positions"], dtype=torch.long)
                 draws = torch.tensor(s["augment"], dtype=torch.long).view(-1, 3) if s.get("augment") else None
                 noise = torch.tensor(s["noise"], dtype=torch.float32).view(len(pos), C) if s.get("noise") else None
-                loss, ok = train_step(pos, s["lr"], e, draws, noise)
+                loss, ok = train_step(pos, s["lr"], e, draws, noise, replay_mix(len(pos), noise))
                 last_lr = s["lr"]
                 ref = s["loss"]
                 step_log.append({"step": s["step"], "loss": loss, "appLoss": ref, "relDiff": abs(loss - ref) / max(abs(ref), 1e-12)})
@@ -1225,7 +1298,7 @@ def train_run(a, run, indices, steps, data, seed):
                     pos = torch.tensor(s["positions"], dtype=torch.long)
                     draws = torch.tensor(s["augment"], dtype=torch.long).view(-1, 3) if s.get("augment") else None
                     noise = torch.tensor(s["noise"], dtype=torch.float32).view(len(pos), C) if s.get("noise") else None
-                    loss, ok = train_step2(pos, s["lr"], draws, noise)
+                    loss, ok = train_step2(pos, s["lr"], draws, noise, replay_mix(len(pos), noise))
                     last_lr = s["lr"]
                     ref = s["loss"]
                     step_log.append({"step": s["step"], "stage": 2, "loss": loss, "appLoss": ref, "relDiff": abs(loss - ref) / max(abs(ref), 1e-12)})
@@ -1234,8 +1307,6 @@ def train_run(a, run, indices, steps, data, seed):
                     correct += ok
                 stage2_out.append(epoch_metrics(e, lsum / n, correct / n, last_lr, stage=2))
     else:
-        if cfg.get("mixupAlpha"):
-            raise SystemExit("runs with mixup are not supported by this script yet")
         if a.cont:
             if not run.get("rng"):
                 raise SystemExit("--continue: the bundle has no random-stream state (the run stopped mid-epoch)")
@@ -1249,7 +1320,7 @@ def train_run(a, run, indices, steps, data, seed):
         else:
             start = 0
             root = AppRng(seed=cfg["seed"])
-            streams = {k: root.fork(name) for k, name in (("sampler", "sampler"), ("augment", "augment"), ("noise", "noise"))}
+            streams = {k: root.fork(name) for k, name in (("sampler", "sampler"), ("augment", "augment"), ("noise", "noise"), ("mix", "mixup"))}
         B = cfg["batchSize"]
         N = len(y_train)
         nb = N // B + 1 if N % B >= 2 else max(N // B, 1)
@@ -1263,8 +1334,14 @@ def train_run(a, run, indices, steps, data, seed):
                 pos = torch.tensor(positions[b * B : (b + 1) * B], dtype=torch.long)
                 draws = augment_draws(streams["augment"], len(pos), pad, flip_on) if cfg["augment"] else None
                 noise = gcl_noise(streams["noise"], len(pos), C) if loss_id == "gcl" else None
+                mix = None
+                if alpha_mix > 0:
+                    if "mix" not in streams:
+                        raise SystemExit("--continue: the bundle has no mixup stream state (written by an older app)")
+                    lam, perm = draw_mix(streams["mix"], alpha_mix, len(pos))
+                    mix = (lam, perm, gcl_noise(streams["noise"], len(pos), C) if loss_id == "gcl" else None)
                 lr = stage1_lr(e + b / nb, T, cfg["lr"], schedule, cfg["warmup"])
-                loss, ok = train_step(pos, lr, e, draws, noise)
+                loss, ok = train_step(pos, lr, e, draws, noise, mix)
                 last_lr = lr
                 step_log.append({"epoch": e, "loss": loss})
                 lsum += loss * len(pos)
@@ -1282,8 +1359,12 @@ def train_run(a, run, indices, steps, data, seed):
                     pos = torch.tensor(positions[b * B2 : (b + 1) * B2], dtype=torch.long)
                     draws = augment_draws(streams["augment"], len(pos), pad, flip_on) if cfg["augment"] else None
                     noise = gcl_noise(streams["noise"], len(pos), C)
+                    mix = None
+                    if alpha_mix > 0:
+                        lam, perm = draw_mix(streams["mix"], alpha_mix, len(pos))
+                        mix = (lam, perm, gcl_noise(streams["noise"], len(pos), C))
                     lr = stage2_lr(e + b / nb2, s2["epochs"], s2["lrMax"])
-                    loss, ok = train_step2(pos, lr, draws, noise)
+                    loss, ok = train_step2(pos, lr, draws, noise, mix)
                     last_lr = lr
                     step_log.append({"stage": 2, "epoch": e, "loss": loss})
                     lsum += loss * len(pos)
