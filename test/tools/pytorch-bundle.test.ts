@@ -52,6 +52,32 @@ function trainPy(bundle: string, out: string, extra: string[]) {
   return spawnSync(PY, ['tools/pytorch/train.py', bundle, '--out', out, ...extra], { encoding: 'utf8', timeout: 300_000 });
 }
 
+/**
+ * train.py on 2 processes with the environment torchrun gives each (Debian's torch 1.13 launcher fails on Python 3.11
+ * before it starts them), one process per rank.
+ */
+function twoRanks(bundle: string, out: string, port: number) {
+  return Promise.all(
+    [0, 1].map(
+      (rank) =>
+        new Promise<{ code: number | null; err: string }>((done) => {
+          const env = {
+            ...process.env,
+            MASTER_ADDR: '127.0.0.1',
+            MASTER_PORT: String(port),
+            WORLD_SIZE: '2',
+            RANK: String(rank),
+            LOCAL_RANK: String(rank),
+          };
+          const p = spawn(PY, ['tools/pytorch/train.py', bundle, '--out', out], { env });
+          let err = '';
+          p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+          p.on('close', (code) => done({ code, err }));
+        }),
+    ),
+  );
+}
+
 const epochLosses = (file: string) =>
   (JSON.parse(readFileSync(file, 'utf8')) as { epochs: { trainLoss: number }[] }).epochs.map((e) => e.trainLoss);
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
@@ -167,39 +193,133 @@ describe.skipIf(!ready)('run bundle → train.py --reproduce', () => {
     const run = JSON.parse(readFileSync(join(cb, 'run.json'), 'utf8')) as { config: { sampler: string } };
     run.config.sampler = 'classBalanced';
     writeFileSync(join(cb, 'run.json'), JSON.stringify(run));
-    let port = 29600 + (process.pid % 300);
+    let port = 29600 + (process.pid % 150);
     for (const [name, bundle] of [
       ['instance', one],
       ['classBalanced', cb],
     ] as const) {
       const single = trainPy(bundle, join(dir, `${name}-1.json`), []);
       expect(single.status, single.stderr).toBe(0);
-      // the environment torchrun gives each process (Debian's torch 1.13 launcher fails on Python 3.11 before it
-      // starts them), one process per rank
-      const ranks = [0, 1].map(
-        (rank) =>
-          new Promise<{ code: number | null; err: string }>((done) => {
-            const env = {
-              ...process.env,
-              MASTER_ADDR: '127.0.0.1',
-              MASTER_PORT: String(port),
-              WORLD_SIZE: '2',
-              RANK: String(rank),
-              LOCAL_RANK: String(rank),
-            };
-            const p = spawn(PY, ['tools/pytorch/train.py', bundle, '--out', join(dir, `${name}-2.json`)], { env });
-            let err = '';
-            p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-            p.on('close', (code) => done({ code, err }));
-          }),
-      );
-      port++;
-      for (const r of await Promise.all(ranks)) expect(r.code, r.err).toBe(0);
+      for (const r of await twoRanks(bundle, join(dir, `${name}-2.json`), port++)) expect(r.code, r.err).toBe(0);
       const doc = JSON.parse(readFileSync(join(dir, `${name}-2.json`), 'utf8')) as { worldSize: number };
       expect(doc.worldSize).toBe(2);
       const [a, b] = [epochLosses(join(dir, `${name}-2.json`)), epochLosses(join(dir, `${name}-1.json`))];
       expect(a.length).toBe(1);
       expect(rel(a[0], b[0]), name).toBeLessThan(1e-4);
     }
+  }, 300_000);
+
+  it('replays GCL stage 2 (frozen backbone, CBEN, cosine lr) and trains it from init with the app streams, on 1 and 2 processes', async () => {
+    const bundle = join(dir, 'gcl');
+    const cliOut = join(dir, 'gcl-cli.json');
+    // ~75 images (head 40, IF 10), batch 16: 1 stage-1 epoch (lr 0.01: the float32 drift of the two stage-1 runs
+    // stays far below the tolerance) and 1 stage-2 epoch on the stage-1 weights
+    const cli = spawnSync(
+      process.execPath,
+      [
+        ...[
+          '--import',
+          'tsx',
+          'src/cli/train.ts',
+          '--model',
+          'convnet',
+          '--seed',
+          '3',
+          '--quiet',
+          '--out',
+          cliOut,
+          '--save-bundle',
+          bundle,
+        ],
+        ...['--loss', 'gcl', '--head-images', '40', '--imbalance', '10', '--batch', '16', '--epochs', '1', '--lr', '0.01'],
+        ...['--stage2', '--stage2-epochs', '1', '--stage2-batch', '16'],
+      ],
+      { encoding: 'utf8', timeout: 300_000 },
+    );
+    expect(cli.status, cli.stderr).toBe(0);
+    interface Doc {
+      steps: (Step & { stage?: number })[];
+      stage2Epochs: { trainLoss: number; testLoss: number }[];
+      stage2Origin: { from: string; epoch: number } | null;
+      final: { stage: number };
+    }
+    const read = (f: string) => JSON.parse(readFileSync(f, 'utf8')) as Doc;
+    const ref = read(cliOut);
+    expect(ref.stage2Epochs.length).toBe(1);
+
+    const rep = trainPy(bundle, join(dir, 'gcl-rep.json'), ['--reproduce']);
+    expect(rep.status, rep.stderr).toBe(0);
+    const r = read(join(dir, 'gcl-rep.json'));
+    const s2 = r.steps.filter((s) => s.stage === 2);
+    expect(s2.length).toBeGreaterThanOrEqual(4);
+    for (const s of s2) expect(Math.abs(s.loss - s.appLoss) / s.appLoss, `stage-2 step ${s.step}`).toBeLessThan(1e-4);
+    expect(r.stage2Origin).toEqual(ref.stage2Origin);
+    expect(r.final.stage).toBe(2);
+    expect(rel(r.stage2Epochs[0].trainLoss, ref.stage2Epochs[0].trainLoss)).toBeLessThan(1e-3);
+    // the evaluation at the stage-2 scale
+    expect(rel(r.stage2Epochs[0].testLoss, ref.stage2Epochs[0].testLoss)).toBeLessThan(1e-3);
+
+    // the plain mode draws stage 2's CBEN batches and noise from the app's streams, and its cosine lr itself
+    const plain = trainPy(bundle, join(dir, 'gcl-plain.json'), []);
+    expect(plain.status, plain.stderr).toBe(0);
+    const p = read(join(dir, 'gcl-plain.json'));
+    expect(rel(p.stage2Epochs[0].trainLoss, ref.stage2Epochs[0].trainLoss)).toBeLessThan(1e-3);
+    const off = trainPy(bundle, join(dir, 'gcl-off.json'), ['--stage2', 'no']);
+    expect(off.status, off.stderr).toBe(0);
+    expect(read(join(dir, 'gcl-off.json')).stage2Epochs).toEqual([]);
+
+    // 2 processes: the classifier's gradient summed over them gives the single-process stage 2
+    const out2 = join(dir, 'gcl-2.json');
+    for (const x of await twoRanks(bundle, out2, 29900 + (process.pid % 90))) expect(x.code, x.err).toBe(0);
+    expect(rel(read(out2).stage2Epochs[0].trainLoss, p.stage2Epochs[0].trainLoss)).toBeLessThan(1e-4);
+  }, 300_000);
+
+  it('replays a mixup run (GCL, α 1, both stages) from the seeded mixup and noise streams, and trains it in the plain mode', () => {
+    const bundle = join(dir, 'mix');
+    const cliOut = join(dir, 'mix-cli.json');
+    const cli = spawnSync(
+      process.execPath,
+      [
+        ...[
+          '--import',
+          'tsx',
+          'src/cli/train.ts',
+          '--model',
+          'convnet',
+          '--seed',
+          '3',
+          '--quiet',
+          '--out',
+          cliOut,
+          '--save-bundle',
+          bundle,
+        ],
+        ...['--loss', 'gcl', '--mixup', '1', '--head-images', '40', '--imbalance', '10', '--batch', '16', '--epochs', '1', '--lr', '0.01'],
+        ...['--stage2', '--stage2-epochs', '1', '--stage2-batch', '16'],
+      ],
+      { encoding: 'utf8', timeout: 300_000 },
+    );
+    expect(cli.status, cli.stderr).toBe(0);
+    interface Doc {
+      steps: (Step & { stage?: number })[];
+      epochs: { trainLoss: number; trainAccuracy: number }[];
+      stage2Epochs: { trainLoss: number }[];
+    }
+    const read = (f: string) => JSON.parse(readFileSync(f, 'utf8')) as Doc;
+    const ref = read(cliOut);
+    const rep = trainPy(bundle, join(dir, 'mix-rep.json'), ['--reproduce']);
+    expect(rep.status, rep.stderr).toBe(0);
+    const r = read(join(dir, 'mix-rep.json'));
+    expect(r.steps.filter((s) => s.stage === 2).length).toBeGreaterThanOrEqual(4);
+    for (const s of r.steps) expect(Math.abs(s.loss - s.appLoss) / s.appLoss, `step ${s.step}`).toBeLessThan(1e-4);
+    expect(rel(r.epochs[0].trainLoss, ref.epochs[0].trainLoss)).toBeLessThan(1e-3);
+    // the authors' λ-weighted accuracy
+    expect(Math.abs(r.epochs[0].trainAccuracy - ref.epochs[0].trainAccuracy)).toBeLessThan(1e-3);
+    expect(rel(r.stage2Epochs[0].trainLoss, ref.stage2Epochs[0].trainLoss)).toBeLessThan(1e-3);
+    const plain = trainPy(bundle, join(dir, 'mix-plain.json'), []);
+    expect(plain.status, plain.stderr).toBe(0);
+    const p = read(join(dir, 'mix-plain.json'));
+    expect(rel(p.epochs[0].trainLoss, ref.epochs[0].trainLoss)).toBeLessThan(1e-3);
+    expect(rel(p.stage2Epochs[0].trainLoss, ref.stage2Epochs[0].trainLoss)).toBeLessThan(1e-3);
   }, 300_000);
 });

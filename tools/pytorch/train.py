@@ -13,7 +13,8 @@ model.safetensors and momentum.safetensors.
 
 The bundle's own modes check the subset hash against the official files and the hash of init.safetensors'
 tensor data before they train. Needs only torch; safetensors is read and written by the codec below. Fashion-MNIST
-is read from the official IDX .gz files (default data root /usr/share/datasets/fashion-mnist).
+is read from the official IDX .gz files (default data root /usr/share/datasets/fashion-mnist), CIFAR-10/100 from
+the official binary files (the extracted cifar-10-batches-bin/ or cifar-100-binary/ folder).
 """
 import argparse
 import gzip
@@ -426,6 +427,13 @@ def stage1_lr(epoch, T, base, schedule, warmup=True):
 
 
 AUTO_SCHEDULE = {"kps": "step01", "gcl": "step01"}
+# the app's STAGE2_DEFAULTS (src/core/train/config.ts)
+STAGE2_DEFAULTS = {"epochs": 30, "sampler": "cben", "lrMax": 0.1, "s": 20, "m": 0.1, "noiseMul": 0.5, "focalGamma": 1, "batchSize": 128}
+
+
+def stage2_lr(epoch, E2, lr_max):
+    """GCL stage 2: the authors' cosine schedule, 0.01·lr_max·(1 + cos(π·t/E2)) on the fractional epoch t."""
+    return 0.01 * lr_max * (1 + math.cos(math.pi * epoch / E2))
 
 
 def fbl_alpha(epoch, T, form="scaled"):
@@ -554,6 +562,36 @@ def sampler_epoch(kind, labels, counts, rng):
     return out
 
 
+def sample_gamma(rng, k):
+    """Gamma(k, 1) as the app draws it (Marsaglia–Tsang; k < 1 through the boost u^(1/k))."""
+    if k < 1:
+        u = max(rng.next(), 5e-324)
+        return sample_gamma(rng, k + 1) * u ** (1 / k)
+    d = k - 1 / 3
+    c = 1 / math.sqrt(9 * d)
+    while True:
+        while True:
+            x = rng.normal()
+            v = 1 + c * x
+            if v > 0:
+                break
+        v = v * v * v
+        u = rng.next()
+        if u < 1 - 0.0331 * x**4:
+            return d * v
+        if math.log(max(u, 5e-324)) < 0.5 * x * x + d * (1 - v + math.log(v)):
+            return d * v
+
+
+def draw_mix(rng, alpha, n):
+    """The app's mixup draw of a batch of n: (λ ~ Beta(α, α), perm) with perm[i] the position mixed into i."""
+    lam = 1.0
+    if alpha > 0:
+        x, y = sample_gamma(rng, alpha), sample_gamma(rng, alpha)
+        lam = x / (x + y) if x + y > 0 else 0.5
+    return lam, rng.shuffle(list(range(n)))
+
+
 def augment_draws(rng, n, pad, flip_on):
     """(dy, dx, flip) per image, drawn in the app's order: row offset, column offset, then the flip coin."""
     out = []
@@ -583,10 +621,48 @@ def _read_idx(path):
     return torch.frombuffer(bytearray(blob[4 + 4 * ndim :]), dtype=torch.uint8).reshape(dims)
 
 
+# the official binary layouts: folder, training files in order, test file, label bytes before the pixels (the used,
+# fine label is the last of them)
+CIFAR_LAYOUTS = {
+    "cifar10-lt": ("cifar-10-batches-bin", [f"data_batch_{i}.bin" for i in range(1, 6)], "test_batch.bin", 1),
+    "cifar100-lt": ("cifar-100-binary", ["train.bin"], "test.bin", 2),
+}
+
+
+def _read_cifar(paths, label_bytes):
+    """Records (labels, then 1024 R, G, B planar bytes) of the files in order → uint8 NHWC images, int64 labels."""
+    blob = bytearray()
+    for p in paths:
+        with open(p, "rb") as fh:
+            blob += fh.read()
+    rec = label_bytes + 3072
+    if len(blob) % rec:
+        raise SystemExit(f"{paths[0]}: not a whole number of {rec}-byte CIFAR records")
+    arr = torch.frombuffer(blob, dtype=torch.uint8).view(-1, rec)
+    images = arr[:, label_bytes:].reshape(-1, 3, 32, 32).permute(0, 2, 3, 1).contiguous()
+    return images, arr[:, label_bytes - 1].long()
+
+
+def load_cifar(dataset, root):
+    folder, train_files, test_file, label_bytes = CIFAR_LAYOUTS[dataset]
+    if not root:
+        raise SystemExit(f"{dataset}: --data-root DIR: the extracted official binary archive ({folder}/ or the folder holding it)")
+    if os.path.isdir(os.path.join(root, folder)):
+        root = os.path.join(root, folder)
+    missing = [f for f in train_files + [test_file] if not os.path.exists(os.path.join(root, f))]
+    if missing:
+        raise SystemExit(f"{dataset}: no {', '.join(missing)} in {root} (the official {folder}/ files)")
+    tr, tr_lab = _read_cifar([os.path.join(root, f) for f in train_files], label_bytes)
+    te, te_lab = _read_cifar([os.path.join(root, test_file)], label_bytes)
+    return tr, tr_lab, te, te_lab
+
+
 def load_official(dataset, root):
     """(train images, train labels, test images, test labels) as uint8 NHWC / int64, in the official order."""
+    if dataset in CIFAR_LAYOUTS:
+        return load_cifar(dataset, root)
     if dataset != "fmnist-lt":
-        raise SystemExit(f"data set '{dataset}': only fmnist-lt (Fashion-MNIST IDX files) is read by this script yet")
+        raise SystemExit(f"data set '{dataset}': only Fashion-MNIST (IDX) and CIFAR-10/100 (binary) files are read by this script")
     root = root or "/usr/share/datasets/fashion-mnist"
     f = lambda name: os.path.join(root, name)  # noqa: E731
     tr = _read_idx(f("train-images-idx3-ubyte.gz")).unsqueeze(-1)
@@ -812,10 +888,8 @@ def full_config(cfg, epochs=None):
     )
     if loss == "fbl":
         c["fblCurriculum"] = "official"
-    if loss == "gcl":
-        # the authors' GCL script mixes up (α = 1); this script does not replay mixup yet
-        print("--full: the authors' GCL recipe uses mixup (alpha 1); train.py trains without it", file=sys.stderr)
-    c["mixupAlpha"] = 0
+    # the authors' GCL backbone script mixes up with α = 1 (GCLLoss cifar_train_backbone.py --mixup, utils.py mixup_data)
+    c["mixupAlpha"] = 1.0 if loss == "gcl" else 0
     return c
 
 
@@ -835,8 +909,19 @@ modes (one of them; every mode reads the official data files from --data-root):
                   min(5000, largest class), the run's imbalance factor and profile, balanced full test set),
                   ResNet-32, 200 epochs (or --epochs), the authors' recipe for the run's loss (SGD 0.9, wd 2e-4,
                   lr 0.1 with 5-epoch warm-up and the loss' step schedule, batch 64 / 128 for LDAM and CB-CE,
-                  crop + flip, kaiming linear head, FBL's official curriculum); init from the seed; combine with
-                  --seeds for several seeds. --print-config shows the configuration without training
+                  crop + flip, kaiming linear head, FBL's official curriculum, GCL's mixup α 1); init from the
+                  seed; combine with --seeds for several seeds. --print-config shows the configuration without
+                  training
+
+GCL stage 2 (--stage2 auto|yes|no; auto: when steps.json has stage-2 steps, i.e. the run went on into stage 2):
+  after stage 1, the backbone is frozen (BatchNorm in eval mode, running statistics untouched) and the stage-1
+  cosine classifier is re-trained on fresh momentum with GCL at the bundle's stage2 s, m, noise and focal γ, its
+  sampler (CBEN or class-balanced, from the sampler stream), batch, epochs and cosine lr 0.01·lrMax·(1 + cos(πt/E2)),
+  from the last stage-1 epoch or the best one (stage2.from "best": the best test accuracy). --reproduce replays the
+  recorded stage-2 steps; the results go to "stage2Epochs", with "stage2Origin" naming the epoch it started from.
+
+mixup (the run's mixupAlpha > 0; one process): λ ~ Beta(α, α) and the pairs drawn per batch from the app's mixup
+  stream, loss λ·L(y) + (1 − λ)·L(y_perm); --reproduce replays the draws from the run's seeded streams.
 
 several processes (DistributedDataParallel; gloo on CPU, nccl with --device cuda):
   torchrun --nproc-per-node N train.py BUNDLE_DIR [mode] ...    (torch < 2: --nproc_per_node N)
@@ -877,9 +962,12 @@ def main(argv=None):
     mode.add_argument("--full", action="store_true", help="the papers' protocol (full LT profile, ResNet-32, 200 epochs)")
     ap.add_argument("--seeds", help="comma-separated seeds: one run each, subset and init redrawn per seed")
     ap.add_argument("--epochs", type=int, help="epochs in all (default: the run's; --full: 200); --reproduce: epochs replayed")
-    ap.add_argument("--data-root", help="folder of the official data files (Fashion-MNIST: /usr/share/datasets/fashion-mnist)")
+    ap.add_argument("--data-root", help="folder of the official data files (Fashion-MNIST: /usr/share/datasets/fashion-mnist; "
+                    "CIFAR: the extracted cifar-10-batches-bin / cifar-100-binary folder or its parent)")
     ap.add_argument("--device", default="cpu", choices=["cpu", "cuda", "mps"])
     ap.add_argument("--out", help="write the per-epoch results (JSON, the CLI's schema) there")
+    ap.add_argument("--stage2", choices=["auto", "yes", "no"], default="auto",
+                    help="GCL stage 2 after stage 1 (auto: when the recorded run has stage-2 steps)")
     ap.add_argument("--print-config", action="store_true", help="print the configuration each run would train, then exit")
     a = ap.parse_args(argv)
     if a.seeds is not None and (a.reproduce or a.cont):
@@ -915,6 +1003,23 @@ def main(argv=None):
             print(text)
     if world > 1:
         dist.destroy_process_group()
+
+
+def mixed_step(model, form, x, y, noise, mix, frozen=False):
+    """A mixup step (one process): x ← λ·x + (1 − λ)·x[perm], loss λ·L(y) + (1 − λ)·L(y[perm]) (GCL: its own noise)."""
+    lam, perm, noise_b = mix
+    perm = torch.tensor(perm, dtype=torch.long, device=x.device)
+    x = lam * x + (1 - lam) * x[perm]
+    yb = y[perm]
+    with torch.set_grad_enabled(not frozen):
+        feats = model.features(x)
+    out = model.linear(feats)
+    nb = None if noise_b is None else noise_b.to(x.device)
+    loss = lam * form_loss(form, out, y, feats, noise) + (1 - lam) * form_loss(form, out, yb, feats, nb)
+    loss.backward()
+    pred = out.argmax(1)
+    # the authors' accuracy under mixup: λ·acc(y_a) + (1 − λ)·acc(y_b)
+    return loss, float(lam * (pred == y).sum().item() + (1 - lam) * (pred == yb).sum().item())
 
 
 def train_run(a, run, indices, steps, data, seed):
@@ -993,7 +1098,7 @@ def train_run(a, run, indices, steps, data, seed):
 
     step_count = [0]
 
-    def train_step(pos, lr, epoch, draws=None, noise=None):
+    def train_step(pos, lr, epoch, draws=None, noise=None, mix=None):
         for g in opt.param_groups:
             g["lr"] = lr
         if ddp is not None:  # this process' share of the global batch
@@ -1004,7 +1109,9 @@ def train_run(a, run, indices, steps, data, seed):
         y = y_train[pos].to(device)
         noise = None if noise is None else noise.to(device)
         opt.zero_grad(set_to_none=True)
-        if ddp is None:
+        if mix is not None:
+            loss, ok = mixed_step(model, form_at(epoch), x, y, noise, mix)
+        elif ddp is None:
             feats = model.features(x)
             out = model.linear(feats)
             loss = form_loss(form_at(epoch), out, y, feats, noise)
@@ -1031,22 +1138,24 @@ def train_run(a, run, indices, steps, data, seed):
     started = time.time()
     epoch_start = [time.time()]
 
-    def epoch_metrics(e, train_loss, train_acc, lr):
+    def epoch_metrics(e, train_loss, train_acc, lr, stage=1):
         seconds = time.time() - epoch_start[0]
         if rank != 0:  # the first process evaluates and writes
             return {"epoch": e, "trainLoss": train_loss}
-        ev = evaluate(model, x_test, y_test, mean, std, C, device, scale)
+        ev = evaluate(model, x_test, y_test, mean, std, C, device, scale if stage == 1 else float(s2["s"]))
         epoch_start[0] = time.time()
-        print(f"epoch {e + 1}: train loss {train_loss:.6f}, test acc {100 * ev['testAccuracy']:.2f}%", file=sys.stderr)
+        print(f"stage {stage} epoch {e + 1}: train loss {train_loss:.6f}, test acc {100 * ev['testAccuracy']:.2f}%", file=sys.stderr)
+        # stage 2 keeps the loss context of the last stage-1 epoch (the app's lossContext)
+        ce = e if stage == 1 else T - 1
         return {
-            "stage": 1,
+            "stage": stage,
             "epoch": e,
-            "epochsInStage": T,
+            "epochsInStage": T if stage == 1 else s2["epochs"],
             "step": step_count[0],
             "lr": lr,
-            "alpha": fbl_alpha(e, T, cfg.get("fblCurriculum", "scaled")),
-            "gaActive": loss_id == "kps" and params.get("ga", 1) >= 0.5 and e >= ga_start_epoch(T),
-            "drwActive": loss_id == "ldam" and e >= drw_start_epoch(T),
+            "alpha": fbl_alpha(ce, T, cfg.get("fblCurriculum", "scaled")),
+            "gaActive": stage == 1 and loss_id == "kps" and params.get("ga", 1) >= 0.5 and e >= ga_start_epoch(T),
+            "drwActive": loss_id == "ldam" and ce >= drw_start_epoch(T),
             "trainLoss": train_loss,
             "trainAccuracy": train_acc,
             **ev,
@@ -1058,32 +1167,146 @@ def train_run(a, run, indices, steps, data, seed):
             "engine": "pytorch",
         }
 
+    # GCL stage 2: the backbone frozen (BN in eval mode, running statistics untouched), the stage-1 classifier
+    # re-trained with the stage-2 GCL loss, sampler, batch and cosine lr, on fresh momentum
+    s2 = {**STAGE2_DEFAULTS, **(cfg.get("stage2") or {})}
+    recorded2 = steps is not None and any(s["stage"] == 2 for s in steps["steps"])
+    want2 = a.stage2 == "yes" or (a.stage2 == "auto" and recorded2)
+    if want2 and cfg["head"] != "cosine":
+        raise SystemExit("GCL stage 2 re-trains a cosine classifier: this run has a linear head")
+    if want2 and a.cont and recorded2:
+        raise SystemExit("--continue: this run went on into GCL stage 2; only a stage-1 run continues (try --stage2 no)")
+    from_best = want2 and s2.get("from", "last") == "best"
+    if from_best and (cfg.get("valFraction") or 0) > 0:
+        raise SystemExit("stage 2 from the best epoch selects on the validation split, which this script does not hold")
+    best1 = {"score": None, "epoch": None, "state": None}
+
+    def stage1_done(m):
+        """Keeps the epoch's metrics; the weights too when stage 2 starts from the best stage-1 epoch."""
+        epochs_out.append(m)
+        if not from_best:
+            return
+        better = torch.tensor([1 if rank == 0 and (best1["score"] is None or m["testAccuracy"] > best1["score"]) else 0])
+        if world > 1:
+            dist.broadcast(better, 0)
+        if int(better[0]):
+            best1.update(score=m.get("testAccuracy"), epoch=m["epoch"], state={k: v.detach().clone() for k, v in model.state_dict().items()})
+
+    form2 = logit_form("gcl", {**LOSS_DEFAULTS["gcl"], **{k: s2[k] for k in ("s", "m", "noiseMul", "focalGamma")}}, counts, cfg["head"])
+    head_params = list(model.linear.parameters())
+    opt2 = []
+
+    def begin_stage2():
+        origin = {"from": "last", "epoch": len(epochs_out) - 1}
+        if from_best and best1["state"] is not None:
+            model.load_state_dict(best1["state"])
+            origin = {"from": "best", "epoch": best1["epoch"]}
+        opt2.append(torch.optim.SGD(head_params, lr=s2["lrMax"], momentum=cfg["momentum"], weight_decay=cfg["weightDecay"]))
+        return origin
+
+    def train_step2(pos, lr, draws=None, noise=None, mix=None):
+        opt = opt2[0]
+        for g in opt.param_groups:
+            g["lr"] = lr
+        if world > 1:
+            pos = pos[rank::world]
+            draws = None if draws is None else draws[rank::world]
+            noise = None if noise is None else noise[rank::world]
+        x = make_batch(x_train[pos], mean, std, draws).to(device)
+        y = y_train[pos].to(device)
+        noise = None if noise is None else noise.to(device)
+        model.eval()
+        opt.zero_grad(set_to_none=True)
+        if mix is not None:  # the app mixes in stage 2 as well
+            loss, ok = mixed_step(model, form2, x, y, noise, mix, frozen=True)
+            opt.step()
+            model.train()
+            step_count[0] += 1
+            return float(loss), ok
+        with torch.no_grad():
+            feats = model.features(x)
+        out = model.linear(feats)
+        if world == 1:
+            loss = form_loss(form2, out, y, feats, noise)
+            loss.backward()
+            ok = (out.argmax(1) == y).sum().item()
+        else:  # the frozen backbone needs no DDP: the classifier's gradient is summed over the processes
+            num, den = form_terms(form2, out, y, feats, noise)
+            den = den.detach().clone()
+            dist.all_reduce(den)
+            local = num / den
+            local.backward()
+            for p in head_params:
+                dist.all_reduce(p.grad)
+            red = torch.stack([local.detach(), (out.argmax(1) == y).sum().to(local.dtype)])
+            dist.all_reduce(red)
+            loss, ok = red[0], int(red[1])
+        opt.step()
+        model.train()
+        step_count[0] += 1
+        return float(loss), ok
+
+    stage2_out = []
+    origin2 = None
+
+    alpha_mix = cfg.get("mixupAlpha") or 0
+    if alpha_mix > 0 and world > 1:
+        raise SystemExit("mixup runs on one process only (the pairs are drawn over the global batch)")
+
     if a.reproduce:
-        if cfg.get("mixupAlpha"):
-            raise SystemExit("--reproduce: runs with mixup are not recorded step by step yet")
+        # the mixup draws (and GCL's second noise draw) are not in steps.json: replayed from the run's seeded streams
+        root0 = AppRng(seed=cfg["seed"])
+        mix_rng, noise_rng = root0.fork("mixup"), root0.fork("noise")
+
+        def replay_mix(n, noise):
+            if alpha_mix <= 0:
+                return None
+            if noise is not None:
+                again = gcl_noise(noise_rng, n, C)
+                if not torch.equal(again, noise):
+                    raise SystemExit("--reproduce: the noise stream does not give the recorded noise (live edits?)")
+            lam, perm = draw_mix(mix_rng, alpha_mix, n)
+            return lam, perm, None if noise is None else gcl_noise(noise_rng, n, C)
+
         if steps is None:
             raise SystemExit("this bundle has no steps.json: it cannot be replayed step by step")
-        by_epoch = {}
+        by_epoch, by_epoch2 = {}, {}
         for s in steps["steps"]:
-            if s["stage"] == 1:
-                by_epoch.setdefault(s["epoch"], []).append(s)
-        for e in sorted(by_epoch)[: a.epochs or None]:
+            (by_epoch if s["stage"] == 1 else by_epoch2).setdefault(s["epoch"], []).append(s)
+        replay = sorted(by_epoch)[: a.epochs or None]
+        if a.stage2 == "yes" and not by_epoch2:
+            raise SystemExit("--reproduce --stage2 yes: the recorded run has no stage-2 steps")
+        for e in replay:
             lsum, n, correct = 0.0, 0, 0
             for s in by_epoch[e]:
                 pos = torch.tensor(s["positions"], dtype=torch.long)
                 draws = torch.tensor(s["augment"], dtype=torch.long).view(-1, 3) if s.get("augment") else None
                 noise = torch.tensor(s["noise"], dtype=torch.float32).view(len(pos), C) if s.get("noise") else None
-                loss, ok = train_step(pos, s["lr"], e, draws, noise)
+                loss, ok = train_step(pos, s["lr"], e, draws, noise, replay_mix(len(pos), noise))
                 last_lr = s["lr"]
                 ref = s["loss"]
                 step_log.append({"step": s["step"], "loss": loss, "appLoss": ref, "relDiff": abs(loss - ref) / max(abs(ref), 1e-12)})
                 lsum += loss * len(pos)
                 n += len(pos)
                 correct += ok
-            epochs_out.append(epoch_metrics(e, lsum / n, correct / n, last_lr))
+            stage1_done(epoch_metrics(e, lsum / n, correct / n, last_lr))
+        if want2 and len(replay) == len(by_epoch):
+            origin2 = begin_stage2()
+            for e in sorted(by_epoch2):
+                lsum, n, correct = 0.0, 0, 0
+                for s in by_epoch2[e]:
+                    pos = torch.tensor(s["positions"], dtype=torch.long)
+                    draws = torch.tensor(s["augment"], dtype=torch.long).view(-1, 3) if s.get("augment") else None
+                    noise = torch.tensor(s["noise"], dtype=torch.float32).view(len(pos), C) if s.get("noise") else None
+                    loss, ok = train_step2(pos, s["lr"], draws, noise, replay_mix(len(pos), noise))
+                    last_lr = s["lr"]
+                    ref = s["loss"]
+                    step_log.append({"step": s["step"], "stage": 2, "loss": loss, "appLoss": ref, "relDiff": abs(loss - ref) / max(abs(ref), 1e-12)})
+                    lsum += loss * len(pos)
+                    n += len(pos)
+                    correct += ok
+                stage2_out.append(epoch_metrics(e, lsum / n, correct / n, last_lr, stage=2))
     else:
-        if cfg.get("mixupAlpha"):
-            raise SystemExit("runs with mixup are not supported by this script yet")
         if a.cont:
             if not run.get("rng"):
                 raise SystemExit("--continue: the bundle has no random-stream state (the run stopped mid-epoch)")
@@ -1097,7 +1320,7 @@ def train_run(a, run, indices, steps, data, seed):
         else:
             start = 0
             root = AppRng(seed=cfg["seed"])
-            streams = {k: root.fork(name) for k, name in (("sampler", "sampler"), ("augment", "augment"), ("noise", "noise"))}
+            streams = {k: root.fork(name) for k, name in (("sampler", "sampler"), ("augment", "augment"), ("noise", "noise"), ("mix", "mixup"))}
         B = cfg["batchSize"]
         N = len(y_train)
         nb = N // B + 1 if N % B >= 2 else max(N // B, 1)
@@ -1111,26 +1334,55 @@ def train_run(a, run, indices, steps, data, seed):
                 pos = torch.tensor(positions[b * B : (b + 1) * B], dtype=torch.long)
                 draws = augment_draws(streams["augment"], len(pos), pad, flip_on) if cfg["augment"] else None
                 noise = gcl_noise(streams["noise"], len(pos), C) if loss_id == "gcl" else None
+                mix = None
+                if alpha_mix > 0:
+                    if "mix" not in streams:
+                        raise SystemExit("--continue: the bundle has no mixup stream state (written by an older app)")
+                    lam, perm = draw_mix(streams["mix"], alpha_mix, len(pos))
+                    mix = (lam, perm, gcl_noise(streams["noise"], len(pos), C) if loss_id == "gcl" else None)
                 lr = stage1_lr(e + b / nb, T, cfg["lr"], schedule, cfg["warmup"])
-                loss, ok = train_step(pos, lr, e, draws, noise)
+                loss, ok = train_step(pos, lr, e, draws, noise, mix)
                 last_lr = lr
                 step_log.append({"epoch": e, "loss": loss})
                 lsum += loss * len(pos)
                 n += len(pos)
                 correct += ok
-            epochs_out.append(epoch_metrics(e, lsum / n, correct / n, last_lr))
+            stage1_done(epoch_metrics(e, lsum / n, correct / n, last_lr))
+        if want2:
+            origin2 = begin_stage2()
+            B2 = s2["batchSize"]
+            nb2 = N // B2 + 1 if N % B2 >= 2 else max(N // B2, 1)
+            for e in range(s2["epochs"]):
+                positions = sampler_epoch(s2["sampler"], labels_list, counts, streams["sampler"])
+                lsum, n, correct = 0.0, 0, 0
+                for b in range(nb2):
+                    pos = torch.tensor(positions[b * B2 : (b + 1) * B2], dtype=torch.long)
+                    draws = augment_draws(streams["augment"], len(pos), pad, flip_on) if cfg["augment"] else None
+                    noise = gcl_noise(streams["noise"], len(pos), C)
+                    mix = None
+                    if alpha_mix > 0:
+                        lam, perm = draw_mix(streams["mix"], alpha_mix, len(pos))
+                        mix = (lam, perm, gcl_noise(streams["noise"], len(pos), C))
+                    lr = stage2_lr(e + b / nb2, s2["epochs"], s2["lrMax"])
+                    loss, ok = train_step2(pos, lr, draws, noise, mix)
+                    last_lr = lr
+                    step_log.append({"stage": 2, "epoch": e, "loss": loss})
+                    lsum += loss * len(pos)
+                    n += len(pos)
+                    correct += ok
+                stage2_out.append(epoch_metrics(e, lsum / n, correct / n, last_lr, stage=2))
 
     if rank != 0:
         return None
     best = max(epochs_out, key=lambda m: m["testAccuracy"]) if epochs_out else None
-    last = epochs_out[-1] if epochs_out else None
+    last = (stage2_out or epochs_out)[-1] if epochs_out else None
     result = {
         "tool": "long-tail-playground train.py",
         "version": 1,
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "mode": "reproduce" if a.reproduce else "continue" if a.cont else "full" if a.full else "seed" if seed is not None else "train",
         "config": cfg,
-        "stage2Config": None,
+        "stage2Config": s2 if origin2 else None,
         "backend": {"name": "pytorch", "reason": f"torch {torch.__version__} on {device}"},
         "engine": "pytorch",
         "dataset": {
@@ -1149,9 +1401,9 @@ def train_run(a, run, indices, steps, data, seed):
         "halted": None,
         "seconds": time.time() - started,
         "bestEpoch": best["epoch"] if best else None,
-        "stage2Origin": None,
+        "stage2Origin": origin2,
         "epochs": epochs_out,
-        "stage2Epochs": [],
+        "stage2Epochs": stage2_out,
         "final": {k: last[k] for k in ("stage", "testAccuracy", "groupAccuracy", "perClassAccuracy", "featureNormTest", "confusion")}
         if last
         else None,
