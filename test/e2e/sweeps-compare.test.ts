@@ -4,7 +4,7 @@
  * map (4 shaded cells) and the runs' scatter against a chosen setting; axe finds nothing serious and the page does not scroll sideways at 1,440 and 390 px. Save
  * comparison downloads one JSON; a fresh page refuses a bad file with the reason and nothing changes, then opens
  * the saved file into the same table rows; a `results=` address on the page's own site opens it at load too, and
- * a missing one says so. A one-parameter sweep over 2 seeds shows each value's mean ± std with error bars.
+ * a missing one says so. A one-parameter sweep over 3 seeds shows each value's mean ± std with error bars.
  */
 import { mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -171,29 +171,29 @@ describe.runIf(RUN)('two-parameter sweep and saved comparison in Chromium (produ
     console.log(`[e2e] 2×2 sweep + saved comparison (wasm): ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }, 600_000);
 
-  it("a 2-value sweep over the Seeds field's 2 seeds: one pin per value, mean ± std per value, error bars and each seed's dot", async () => {
+  it("a 2-value sweep over the Seeds field's 3 seeds: one pin per value, mean ± std per value, error bars and each seed's dot", async () => {
     const context = await app.browser.newContext({ viewport: { width: 1440, height: 1000 } });
     const page = await context.newPage();
-    const { errors } = await openApp(page, app.url, `${TINY}&seeds=2`);
+    const { errors } = await openApp(page, app.url, `${TINY}&seeds=3`);
     await page.getByTestId('sweep').locator('summary').click();
     await page.getByTestId('sweep-param').selectOption('lr');
     await page.getByTestId('sweep-values').fill('0.02,0.05');
-    expect(await page.getByTestId('sweep-seeds').textContent()).toMatch(/^Each point trains 2 seeds \(1, 2, the Seeds field\)/);
+    expect(await page.getByTestId('sweep-seeds').textContent()).toMatch(/^Each point trains 3 seeds \(1, 2, 3, the Seeds field\)/);
     await expect.poll(() => page.getByTestId('sweep-start').isEnabled(), POLL).toBe(true);
     const formUrl = page.url();
     await page.getByTestId('sweep-start').click();
     await expect
       .poll(() => page.getByTestId('sweep-status').textContent(), { timeout: 300_000, interval: 250 })
-      .toMatch(/^Sweep finished: 4 runs pinned\.$/);
+      .toMatch(/^Sweep finished: 6 runs pinned\.$/);
     expect(page.url()).toBe(formUrl);
-    // pins count points: each value's two seeds are one group
+    // pins count points: each value's three seeds are one group
     expect(await page.getByTestId('pinned-count').textContent()).toMatch(/^2 of \d+ pinned$/);
     expect(await page.getByTestId('group-row').count()).toBe(2);
     const metric = await page.locator('[data-testid=sweep-row] [data-col=metric]').allTextContents();
     expect(metric).toHaveLength(2);
     for (const m of metric) expect(m).toMatch(/^\d+\.\d ± \d+\.\d%$/);
     await expect.poll(() => page.locator('[data-testid=sweep-result] .recharts-errorBar').count(), POLL).toBeGreaterThan(0);
-    await expect.poll(() => page.locator('[data-testid=sweep-result] .recharts-scatter-symbol').count(), POLL).toBe(4);
+    await expect.poll(() => page.locator('[data-testid=sweep-result] .recharts-scatter-symbol').count(), POLL).toBe(6);
     expect(await page.getByTestId('sweep-result').locator('figcaption').textContent()).toMatch(/mean ± std over the seeds/);
     expect(await serious(page)).toEqual([]);
     expect(errors).toEqual([]);
