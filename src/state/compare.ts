@@ -16,7 +16,7 @@ import { MAX_PINNED, type RunRecord } from './slices/metrics';
 import { askRoomForPins } from './pin-room';
 import type { Phase } from './slices/run';
 import type { PlaygroundState } from './store';
-import { waitStageDone, type WaitHooks, type WaitResult } from './run-wait';
+import { trainQueuedRun, type WaitHooks, type WaitResult } from './run-wait';
 import { summarize, type Summary } from '../core/train/groups';
 import { groupLabel, seedGroups } from './seed-groups';
 
@@ -464,17 +464,9 @@ export class PresetRunner {
     this.wake?.();
   }
 
-  private async trainOne(settings: Settings): Promise<WaitResult> {
-    await this.session.startRun(settings, { show: false });
-    if (this.cancelled) return 'cancelled';
-    const id = this.st.current?.id;
-    if (!id) return 'failed';
-    await this.session.train();
-    const r1 = await waitStageDone(this.session.store, id, 1, this.waitHooks);
-    if (r1 !== 'ok' || settings.config.loss !== 'gcl') return r1;
-    // GCL is two-stage: re-train the classifier on the frozen backbone (stage-2 settings of the panel)
-    await this.session.startStage2();
-    return waitStageDone(this.session.store, id, 2, this.waitHooks);
+  /** GCL is two-stage: the preset also re-trains its classifier on the frozen backbone (the panel's stage-2 settings). */
+  private trainOne(settings: Settings): Promise<WaitResult> {
+    return trainQueuedRun(this.session, settings, this.waitHooks, { stage2: settings.config.loss === 'gcl' });
   }
 }
 

@@ -1,7 +1,9 @@
 /**
- * Waiting for a queued run to finish a stage — shared by the run queues of the page (the Compare runs preset in
- * compare.ts and the sweep in sweep-runner.ts).
+ * Training a queued run and waiting for it to finish a stage — shared by the run queues of the page (the Compare
+ * runs preset in compare.ts, the sweep in sweep-runner.ts, the seeds in seed-runner.ts, the lesson).
  */
+import type { PlaygroundSession } from './session';
+import type { Settings } from './settings';
 import type { PlaygroundState, PlaygroundStore } from './store';
 
 export type WaitResult = 'ok' | 'failed' | 'replaced' | 'cancelled';
@@ -40,4 +42,25 @@ export function waitStageDone(store: PlaygroundStore, id: string, stage: 1 | 2, 
       if (r) done(r);
     });
   });
+}
+
+/**
+ * Starts a run of `settings` (not shown as a form change), trains stage 1 and waits for it; `stage2` also runs the
+ * classifier re-training and waits for that. The queue's `hooks` can cancel at every wait.
+ */
+export async function trainQueuedRun(
+  session: PlaygroundSession,
+  settings: Settings,
+  hooks: WaitHooks,
+  opts: { stage2?: boolean } = {},
+): Promise<WaitResult> {
+  await session.startRun(settings, { show: false });
+  if (hooks.cancelled()) return 'cancelled';
+  const id = session.store.getState().current?.id;
+  if (!id) return 'failed';
+  await session.train();
+  const r1 = await waitStageDone(session.store, id, 1, hooks);
+  if (r1 !== 'ok' || !opts.stage2) return r1;
+  await session.startStage2();
+  return waitStageDone(session.store, id, 2, hooks);
 }

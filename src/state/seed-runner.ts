@@ -6,7 +6,7 @@
  */
 import type { PlaygroundSession } from './session';
 import type { PlaygroundState } from './store';
-import { waitStageDone, type WaitHooks, type WaitResult } from './run-wait';
+import { trainQueuedRun, type WaitHooks, type WaitResult } from './run-wait';
 import { askRoomForPins } from './pin-room';
 import { patchSettings, type Settings } from './settings';
 
@@ -101,13 +101,8 @@ export class SeedRunner {
     this.wake?.();
   }
 
-  private async trainOne(settings: Settings): Promise<WaitResult> {
-    await this.session.startRun(settings, { show: false });
-    if (this.cancelled) return 'cancelled';
-    const id = this.st.current?.id;
-    if (!id) return 'failed';
-    await this.session.train();
-    return waitStageDone(this.session.store, id, 1, this.waitHooks);
+  private trainOne(settings: Settings): Promise<WaitResult> {
+    return trainQueuedRun(this.session, settings, this.waitHooks);
   }
 }
 
