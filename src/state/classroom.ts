@@ -7,6 +7,7 @@
  * Ids are lower-case words (`[a-z0-9-]`), so they travel in a URL as they are.
  */
 import { CHARTS, type ChartId } from './chart-catalog';
+import type { TrainConfig } from '../core/train/config';
 
 /** Where a hideable control lives; `config-*` are the sections of the configuration panel. */
 export type HideArea = 'config-data' | 'config-model' | 'config-loss' | 'config-stage2' | 'header' | 'charts';
@@ -92,6 +93,38 @@ export type SettingHideId = Exclude<Extract<(typeof CONTROLS)[number], { area: `
 export const SETTING_HIDE_IDS: readonly SettingHideId[] = HIDEABLE.filter((h) => h.area.startsWith('config-') && h.id !== 'histogram').map(
   (h) => h.id as SettingHideId,
 );
+
+/** Which hide id holds each training setting (every key of the configuration). */
+export const SETTING_HIDE_ID: Readonly<Record<keyof TrainConfig, SettingHideId>> = {
+  dataset: 'data',
+  valFraction: 'data',
+  imbalance: 'imbalance',
+  profile: 'imbalance',
+  stepMu: 'imbalance',
+  headImages: 'imbalance',
+  seed: 'imbalance',
+  model: 'model',
+  head: 'model',
+  linearInit: 'model',
+  batchSize: 'optimiser',
+  epochs: 'optimiser',
+  lr: 'optimiser',
+  momentum: 'optimiser',
+  weightDecay: 'optimiser',
+  schedule: 'optimiser',
+  warmup: 'optimiser',
+  sampler: 'sampling',
+  augment: 'sampling',
+  hflip: 'sampling',
+  evalPerClass: 'sampling',
+  mixupAlpha: 'sampling',
+  logEvery: 'sampling',
+  engine: 'backend',
+  loss: 'loss',
+  lossParams: 'loss-params',
+  fblCurriculum: 'loss-params',
+  stage2: 'stage2',
+};
 
 /**
  * The one rule of a classroom link: a hidden setting takes with it every control that would change it. A setting's

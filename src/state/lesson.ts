@@ -11,7 +11,7 @@
  * sampling values apply only to the settings the link shows — a hidden one keeps the link's value.
  */
 import type { ChartId } from './chart-catalog';
-import { controlShown, type HideId } from './classroom';
+import { controlShown, SETTING_HIDE_ID, type HideId } from './classroom';
 import { LESSON_MEASURED, LESSON_PLAN, LESSON_RUNS_DEF, lessonRunConfig, type LessonRunId } from './lesson-plan';
 import type { KeyValueStore } from './backend-choice';
 import { askRoomForPins } from './pin-room';
@@ -143,38 +143,6 @@ export function stage2Blocker(s: LessonState, st: Pick<PlaygroundState, 'current
 
 // ---------------------------------------------------------------- settings
 
-/** Which hide id holds each training setting (src/state/classroom.ts); keys absent here are kept as they are. */
-const SETTING_OF: Readonly<Record<keyof TrainConfig, HideId>> = {
-  dataset: 'data',
-  valFraction: 'data',
-  imbalance: 'imbalance',
-  profile: 'imbalance',
-  stepMu: 'imbalance',
-  headImages: 'imbalance',
-  seed: 'imbalance',
-  model: 'model',
-  head: 'model',
-  linearInit: 'model',
-  batchSize: 'optimiser',
-  epochs: 'optimiser',
-  lr: 'optimiser',
-  momentum: 'optimiser',
-  weightDecay: 'optimiser',
-  schedule: 'optimiser',
-  warmup: 'optimiser',
-  sampler: 'sampling',
-  augment: 'sampling',
-  hflip: 'sampling',
-  evalPerClass: 'sampling',
-  mixupAlpha: 'sampling',
-  logEvery: 'sampling',
-  engine: 'backend',
-  loss: 'loss',
-  lossParams: 'loss-params',
-  fblCurriculum: 'loss-params',
-  stage2: 'stage2',
-};
-
 /** Kept from the page whatever the plan: the seed (the page's subset and init), per-batch logging, the engine. */
 const KEEP: ReadonlySet<keyof TrainConfig> = new Set(['seed', 'logEvery', 'engine']);
 
@@ -187,7 +155,7 @@ export function lessonSettings(base: Settings, run: LessonRunId, hidden: Readonl
   const from = base.config as unknown as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const k of new Set([...Object.keys(from), ...Object.keys(plan)]) as Set<keyof TrainConfig>) {
-    const keep = KEEP.has(k) || hidden.has(SETTING_OF[k]);
+    const keep = KEEP.has(k) || hidden.has(SETTING_HIDE_ID[k]);
     const v = keep ? from[k] : plan[k];
     if (v !== undefined) out[k] = structuredClone(v);
   }

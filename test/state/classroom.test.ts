@@ -16,6 +16,7 @@ import {
   type HideId,
   type SettingControl,
   type SettingHideId,
+  SETTING_HIDE_ID,
 } from '../../src/state/classroom';
 import { PRESET_LOSSES, presetSettings } from '../../src/state/compare';
 import { recipeRows, withRecipe } from '../../src/state/recipe-settings';
@@ -158,36 +159,7 @@ describe('classroom link: hide= in the URL', () => {
 });
 
 /** Which hide id holds each training setting (every key of the configuration; a new key fails the test below). */
-const FIELD_ID: Record<string, SettingHideId> = {
-  dataset: 'data',
-  valFraction: 'data',
-  imbalance: 'imbalance',
-  profile: 'imbalance',
-  stepMu: 'imbalance',
-  headImages: 'imbalance',
-  seed: 'imbalance',
-  model: 'model',
-  head: 'model',
-  linearInit: 'model',
-  batchSize: 'optimiser',
-  epochs: 'optimiser',
-  lr: 'optimiser',
-  momentum: 'optimiser',
-  weightDecay: 'optimiser',
-  schedule: 'optimiser',
-  warmup: 'optimiser',
-  sampler: 'sampling',
-  augment: 'sampling',
-  hflip: 'sampling',
-  evalPerClass: 'sampling',
-  mixupAlpha: 'sampling',
-  logEvery: 'sampling',
-  engine: 'backend',
-  loss: 'loss',
-  lossParams: 'loss-params',
-  fblCurriculum: 'loss-params',
-  stage2: 'stage2',
-};
+const FIELD_ID: Record<string, SettingHideId> = SETTING_HIDE_ID;
 
 /** The hide ids of the settings that differ between two configurations. */
 function changedIds(a: Settings, b: Settings): Set<SettingHideId> {
