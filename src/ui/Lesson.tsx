@@ -43,13 +43,22 @@ function useLessonOn(): boolean {
 
 const focusTitle = () => requestAnimationFrame(() => document.getElementById('lesson-title')?.focus({ preventScroll: true }));
 
-/** Scrolls the step's chart into view (its card is outlined through `data-lesson-chart`). */
+/**
+ * Scrolls the step's chart into view (its card is outlined through `data-lesson-chart`). Charts mount in idle tasks
+ * and can push the card away while it scrolls, so it looks again once the page has settled.
+ */
 function showChart(chart: string): void {
+  const card = () => document.querySelector(`[data-testid="chart-${chart}"]`);
   requestAnimationFrame(() => {
-    const card = document.querySelector(`[data-testid="chart-${chart}"]`);
     const smooth = !window.matchMedia?.('(prefers-reduced-motion: reduce)').matches;
-    card?.scrollIntoView({ block: 'start', behavior: smooth ? 'smooth' : 'auto' });
+    card()?.scrollIntoView({ block: 'start', behavior: smooth ? 'smooth' : 'auto' });
   });
+  for (const ms of [800, 2000])
+    setTimeout(() => {
+      const c = card();
+      const r = c?.getBoundingClientRect();
+      if (c && r && (r.bottom <= 0 || r.top >= window.innerHeight)) c.scrollIntoView({ block: 'start' });
+    }, ms);
 }
 
 export function LessonButton() {
