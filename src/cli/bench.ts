@@ -26,7 +26,7 @@ import { deviceOnly } from './bench-device';
 import type { DeviceBenchResult } from '../core/device-bench';
 import { runTrainerBench, trainerMarkdown, trainerPlan, type TrainerBenchOutcome } from './bench-trainer';
 
-type Mode = 'quick' | 'full' | 'dry';
+type Mode = 'quick' | 'full' | 'dry' | 'threads';
 
 export interface BenchArgs {
   mode: Mode;
@@ -92,6 +92,20 @@ export function makePlan(a: BenchArgs): Plan {
   if (a.mode === 'dry') {
     add('cpu', cfg('convnet', 4, [8, 8, 1], 'ce'), 2, 1);
     add('cpu', cfg('convnet', 4, [8, 8, 1], 'gcl'), 2, 1);
+  } else if (a.mode === 'threads') {
+    // threaded wasm in Chromium at every --torch-threads count, beside PyTorch at the same counts
+    const configs = [SMALL, cfg('resnet8', 64, [28, 28, 1], 'ce'), cfg('resnet32', 128, [32, 32, 3], 'ce')];
+    const steps = (c: StepConfig) => (c.model === 'resnet32' ? 3 : 8);
+    browser = a.torchThreads.map((t) => ({
+      backend: 'wasm' as const,
+      wasmThreads: t,
+      plans: configs.map((c) => ({ ...c, steps: steps(c), warmup: 1, budgetMs: 60_000 })),
+      timeoutMs: 300_000,
+    }));
+    const torch: Plan['torch'] = a.torch
+      ? a.torchThreads.flatMap((t) => configs.map((c) => ({ ...c, steps: steps(c), warmup: 1, threads: t })))
+      : [];
+    return { node, torch, dawn: [], browser: a.browser ? browser : [], uiSeconds: 0 };
   } else if (a.mode === 'quick') {
     const r8 = cfg('resnet8', 64, [28, 28, 1], 'ce');
     add('wasm', r8, 5, 1);
@@ -494,6 +508,8 @@ const USAGE = `Usage: npm run bench -- [--quick | --dry] [options]
   (default: the full matrix — ConvNet/ResNet-8/ResNet-32 × batch 64/128 × 28×28×1/32×32×3 × CE/GCL; it prints its expected duration first)
   --quick            a representative subset, under 3 minutes on this 2-core machine
   --dry              a tiny Node-cpu-only config (tests: the JSON shape); no browser, no UI
+  --threads          threaded wasm only: Chromium wasm at each --torch-threads count (ConvNet, ResNet-8, ResNet-32)
+                     beside PyTorch at the same counts; no Node, Dawn or UI rows
   --device-only      "Benchmark this device" as JSON (src/cli/bench-device.ts; --test: tiny shapes, --out FILE)
   --executor-only    only the fused WebGPU executor rows vs the tfjs WebGPU path (dispatches, overhead floor, real shapes)
   --conv-variant L   the executor's convolution kernels, a list of direct,tiled,auto or 'all' = direct,tiled (default auto)
@@ -516,6 +532,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       options: {
         quick: { type: 'boolean' },
         dry: { type: 'boolean' },
+        threads: { type: 'boolean' },
         full: { type: 'boolean' },
         'no-torch': { type: 'boolean' },
         'no-browser': { type: 'boolean' },
@@ -540,7 +557,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     process.stdout.write(USAGE);
     process.exit(0);
   }
-  const mode: Mode = v.dry ? 'dry' : v.quick ? 'quick' : 'full';
+  const mode: Mode = v.dry ? 'dry' : v.quick ? 'quick' : v.threads ? 'threads' : 'full';
   const nodeBackends = (v.backends ?? 'wasm,cpu')
     .split(',')
     .map((s) => s.trim())
@@ -572,7 +589,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     dawn: !v['no-dawn'] && mode !== 'dry',
     nodeBackends: mode === 'dry' && !v.backends ? ['cpu'] : nodeBackends,
     appDir: v['app-dir'],
-    executor: !v['no-executor'] && !v['no-dawn'] && mode !== 'dry',
+    executor: !v['no-executor'] && !v['no-dawn'] && mode !== 'dry' && mode !== 'threads',
     executorOnly: !!v['executor-only'],
     convVariants,
   };
