@@ -5,7 +5,8 @@
  *    image at this imbalance factor;
  *  - switching the data set clamps the imbalance factor to that data's range and picks the profiles it offers.
  */
-import { patchSettings, forcedHead, type Settings } from './settings';
+import { patchSettings, type Settings } from './settings';
+import { forcedHead } from '../core/losses/registry';
 import { EMBEDDED_SHAPE, previewCountsFor, shapeFor, type DataShape } from './data-shape';
 import type { UploadedDataInfo } from '../worker/upload-info';
 

@@ -8,7 +8,8 @@ import { LOSSES } from '../core/losses/registry';
 import { ignoredOnHead } from '../core/losses/head-scale';
 import type { HyperParamSpec, LossId } from '../core/losses/types';
 import { MODEL_KINDS } from '../core/models/spec';
-import { forcedHead, type Settings } from './settings';
+import type { Settings } from './settings';
+import { forcedHead } from '../core/losses/registry';
 
 /** Short loss names for legends. */
 export const LOSS_SHORT: Readonly<Record<LossId, string>> = {

@@ -8,7 +8,7 @@
  * (src/core/train/config-fields.ts); the cross-field rules live in ./rules.ts.
  */
 import type { BackendName } from '../core/backend';
-import { getLoss, defaultParams } from '../core/losses/registry';
+import { defaultParams, forcedHead } from '../core/losses/registry';
 import type { LossId, LossParams } from '../core/losses/types';
 import { DEFAULT_CONFIG, type Stage2Config, type TrainConfig } from '../core/train/config';
 import type { RunSpec } from '../worker/protocol';
@@ -124,13 +124,6 @@ export function withLoss(s: Settings, loss: LossId): Settings {
 /** A mutable copy of the config (for the worker, the CLI, tests). */
 export function trainConfigOf(s: Settings): TrainConfig {
   return structuredClone(s.config) as TrainConfig;
-}
-
-/** The head a loss forces (null when it works with both), with the reason shown next to the disabled control. */
-export function forcedHead(loss: LossId): { head: TrainConfig['head']; reason: string } | null {
-  const def = getLoss(loss);
-  if (def.head === 'any') return null;
-  return { head: def.head, reason: `${def.label} is defined on the ${def.head} classifier` };
 }
 
 /** Settings → what the worker gets (the head a loss forces applied). */

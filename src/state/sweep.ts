@@ -13,7 +13,7 @@ import type { HeadKind } from '../core/models/types';
 import type { HyperParamSpec } from '../core/losses/types';
 import { getLoss } from '../core/losses/registry';
 import { ignoredOnHead } from '../core/losses/head-scale';
-import { forcedHead } from './settings';
+import { forcedHead } from '../core/losses/registry';
 import { drwStartEpoch, fblAlpha } from '../core/train/schedules';
 import { numberField, parseDecimal } from '../core/train/config-fields';
 import { groupBy, summarize } from '../core/train/groups';

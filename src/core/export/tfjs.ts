@@ -31,7 +31,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { strFromU8, strToU8, zipSync } from 'fflate';
 import type { Model, ModelConfig, ModelSpec, ParamSpec } from '../models/types';
-import { BN_EPS, BN_MOMENTUM, buildSpec, bnLayerNames } from '../models/spec';
+import { BN_EPS, BN_MOMENTUM, buildSpec, bnLayerNames, expandBlock } from '../models/spec';
 import { createModel } from '../models/executor';
 import { setWeights } from '../models/weights';
 import { optionAKernel } from '../models/ops';
@@ -125,9 +125,10 @@ export function buildLayersModel(spec: ModelSpec): tf.LayersModel {
         break;
       case 'block': {
         const inp = t;
-        let u = conv(inp, `${l.name}.conv1`, l.outC, 3, l.stride, 1);
-        u = relu(bn(u, `${l.name}.bn1`), `${l.name}.relu1`);
-        u = bn(conv(u, `${l.name}.conv2`, l.outC, 3, 1, 1), `${l.name}.bn2`);
+        const { conv1, bn1, conv2, bn2 } = expandBlock(l);
+        let u = conv(inp, conv1.name, conv1.outC, conv1.k, conv1.stride, conv1.pad);
+        u = relu(bn(u, bn1), `${l.name}.relu1`);
+        u = bn(conv(u, conv2.name, conv2.outC, conv2.k, conv2.stride, conv2.pad), bn2);
         const sc =
           l.shortcut === 'identity'
             ? inp

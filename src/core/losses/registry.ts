@@ -1,6 +1,7 @@
 /** All loss descriptions by id, plus lookup and default hyperparameters (pure: no tfjs). */
 import type { LossContext, LossDescription, LossId, LossParams } from './types';
 import type { LogitForm } from './logit-form';
+import type { HeadKind } from '../models/types';
 import { ceLoss } from './ce';
 import { ldamLoss } from './ldam';
 import { balancedSoftmaxLoss } from './balanced-softmax';
@@ -43,4 +44,11 @@ export function defaultParams(id: LossId | string): LossParams {
 export function logitForm(id: LossId, params: LossParams, ctx: LossContext): LogitForm {
   const def = getLoss(id);
   return def.logitForm({ ...defaultParams(id), ...params }, ctx);
+}
+
+/** The head a loss forces (null when it works with both), with the reason shown next to the disabled control. */
+export function forcedHead(loss: LossId): { head: HeadKind; reason: string } | null {
+  const def = getLoss(loss);
+  if (def.head === 'any') return null;
+  return { head: def.head, reason: `${def.label} is defined on the ${def.head} classifier` };
 }

@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../rng';
 import { bnEval, bnTrain, cosineHead, linearHead, optionAKernel, optionAShortcut, type BnBatchStats } from './ops';
-import { BN_EPS, BN_MOMENTUM, bnLayerNames } from './spec';
+import { BN_EPS, BN_MOMENTUM, bnLayerNames, expandBlock } from './spec';
 import type { ForwardMode, ForwardResult, LayerSpec, Model, ModelSpec, ParamSpec } from './types';
 
 /** Initial values of one parameter (tfjs layout), drawn from a stream forked off `rng` by the parameter's name. */
@@ -139,11 +139,12 @@ class ReferenceModel implements Model {
               break;
             case 'block': {
               const inp = t;
-              let u = this.conv(`${l.name}.conv1`, inp, l.stride, 1);
-              u = this.bn(`${l.name}.bn1`, u, train, true, null, rec);
-              u = this.conv(`${l.name}.conv2`, u, 1, 1);
+              const { conv1, bn1, conv2, bn2 } = expandBlock(l);
+              let u = this.conv(conv1.name, inp, conv1.stride, conv1.pad);
+              u = this.bn(bn1, u, train, true, null, rec);
+              u = this.conv(conv2.name, u, conv2.stride, conv2.pad);
               const sc = l.shortcut === 'identity' ? inp : optionAShortcut(inp, this.shortcutKernels.get(`${l.inC}x${l.outC}`)!);
-              t = this.bn(`${l.name}.bn2`, u, train, true, sc, rec);
+              t = this.bn(bn2, u, train, true, sc, rec);
               break;
             }
             case 'gap':

@@ -2,7 +2,7 @@
  * Model specs as data: layer list + named parameters (PyTorch ResNet_s state-dict names, tfjs layouts).
  * Pure (no tfjs): the reference executor (./executor) and a future fused executor interpret the same spec.
  */
-import type { HeadKind, LayerSpec, ModelConfig, ModelKind, ModelSpec, ParamSpec } from './types';
+import type { BlockConv, BlockLayer, HeadKind, LayerSpec, ModelConfig, ModelKind, ModelSpec, ParamSpec } from './types';
 
 export interface ModelKindInfo {
   kind: ModelKind;
@@ -147,11 +147,16 @@ export function buildSpec(config: ModelConfig): ModelSpec {
         if (shortcut === 'optionA' && c + 2 * Math.floor(outC / 4) !== outC) {
           throw new Error(`buildSpec: option-A shortcut cannot map ${c} to ${outC} channels`);
         }
-        b.layers.push({ op: 'block', name, inC: c, outC, stride, shortcut });
-        b.conv(`${name}.conv1`, c, outC, 3, stride, 1, false);
-        b.bn(`${name}.bn1`, outC, false);
-        b.conv(`${name}.conv2`, outC, outC, 3, 1, 1, false);
-        b.bn(`${name}.bn2`, outC, false);
+        const block: BlockLayer = { op: 'block', name, inC: c, outC, stride, shortcut };
+        b.layers.push(block);
+        const { conv1, bn1, conv2, bn2 } = expandBlock(block);
+        for (const [cv, bn] of [
+          [conv1, bn1],
+          [conv2, bn2],
+        ] as const) {
+          b.conv(cv.name, cv.inC, cv.outC, cv.k, cv.stride, cv.pad, false);
+          b.bn(bn, cv.outC, false);
+        }
         c = outC;
       }
     });
@@ -164,6 +169,20 @@ export function buildSpec(config: ModelConfig): ModelSpec {
     layers: b.layers,
     params: b.params,
     featureDim,
+  };
+}
+
+/**
+ * What a residual block contains, in forward order: conv1 (3×3, the block's stride) → bn1 → ReLU → conv2 (3×3) →
+ * bn2 → + shortcut → ReLU. The one place that spells it out: buildSpec (parameters), the tfjs executor and the fused
+ * plan (layer records) read it.
+ */
+export function expandBlock(l: BlockLayer): { conv1: BlockConv; bn1: string; conv2: BlockConv; bn2: string } {
+  return {
+    conv1: { name: `${l.name}.conv1`, inC: l.inC, outC: l.outC, k: 3, stride: l.stride, pad: 1 },
+    bn1: `${l.name}.bn1`,
+    conv2: { name: `${l.name}.conv2`, inC: l.outC, outC: l.outC, k: 3, stride: 1, pad: 1 },
+    bn2: `${l.name}.bn2`,
   };
 }
 

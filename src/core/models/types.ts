@@ -29,11 +29,31 @@ export interface ParamSpec {
   classifier: boolean;
 }
 
+/** A residual BasicBlock as one layer; `expandBlock` (spec.ts) says what it contains. */
+export interface BlockLayer {
+  op: 'block';
+  name: string;
+  inC: number;
+  outC: number;
+  stride: number;
+  shortcut: 'identity' | 'optionA';
+}
+
+/** One convolution inside a block (3×3, padding 1). */
+export interface BlockConv {
+  name: string;
+  inC: number;
+  outC: number;
+  k: 3;
+  stride: number;
+  pad: 1;
+}
+
 export type LayerSpec =
   | { op: 'conv'; name: string; inC: number; outC: number; k: number; stride: number; pad: number }
   | { op: 'bn'; name: string; channels: number }
   | { op: 'relu' }
-  | { op: 'block'; name: string; inC: number; outC: number; stride: number; shortcut: 'identity' | 'optionA' }
+  | BlockLayer
   | { op: 'maxpool'; size: number }
   | { op: 'gap' }
   | { op: 'head'; kind: HeadKind; inDim: number; outDim: number };

@@ -3,7 +3,7 @@
  * its activations allocated in forward order. Throws a clear error for layer sequences the executor does not
  * support.
  */
-import { convOutSize } from '../../models/spec';
+import { convOutSize, expandBlock } from '../../models/spec';
 import type { ModelSpec } from '../../models/types';
 import type { StateLayout } from './state';
 import type { Act, BnRec, ConvRec, Rec } from './types';
@@ -79,10 +79,11 @@ export function layerRecords(spec: ModelSpec, st: StateLayout, input: Act, act: 
           throw new Error(`FusedExecutor: ${l.name}: unsupported option-A shortcut`);
         }
         if (inp.c % 4 !== 0) throw new Error(`FusedExecutor: ${l.name} has ${inp.c} input channels; the executor needs a multiple of 4`);
-        const c1 = conv(`${l.name}.conv1`, inp, l.outC, 3, l.stride, 1);
-        const b1 = bn(`${l.name}.bn1`, c1.out, true, { kind: 'none' });
-        const c2 = conv(`${l.name}.conv2`, b1.y, l.outC, 3, 1, 1);
-        const b2 = bn(`${l.name}.bn2`, c2.out, true, { kind: l.shortcut, src: inp });
+        const { conv1, bn1, conv2, bn2 } = expandBlock(l);
+        const c1 = conv(conv1.name, inp, conv1.outC, conv1.k, conv1.stride, conv1.pad);
+        const b1 = bn(bn1, c1.out, true, { kind: 'none' });
+        const c2 = conv(conv2.name, b1.y, conv2.outC, conv2.k, conv2.stride, conv2.pad);
+        const b2 = bn(bn2, c2.out, true, { kind: l.shortcut, src: inp });
         recs.push({ kind: 'block', conv1: c1, bn1: b1, conv2: c2, bn2: b2, input: inp });
         cur = b2.y;
         break;
