@@ -7,7 +7,8 @@ import { Autosaver } from './state/autosave';
 import { IdbAutosaveStorage } from './state/autosave-idb';
 import { Tabs } from './state/tabs';
 import { describeProblems, parseSeedsParam, parseSettings, serialiseUrl, withHide, withSeeds } from './state/url-schema';
-import { lessonFor, withLesson } from './state/lesson';
+import { withLesson } from './state/lesson';
+import { createSessionServices } from './state/services';
 import { askWasmThreads } from './worker/wasm-threads-ask';
 import './ui/styles.css';
 
@@ -43,7 +44,8 @@ const session = new PlaygroundSession(store, {
   writeUrl: (query) => replaceUrl(withHide(query, store.getState().hidden)),
 });
 // the Lesson: its step in localStorage and in the URL (lesson=<step>, which opens it there)
-const lesson = lessonFor(session, storageOrNull());
+const services = createSessionServices(session, storageOrNull());
+const lesson = services.lesson;
 lesson.init(window.location.search);
 function storageOrNull(): Storage | null {
   try {
@@ -61,7 +63,7 @@ store.subscribe((s, prev) => {
 });
 lesson.subscribe(() => replaceUrl(serialiseUrl(store.getState().settings, store.getState().hidden)));
 // one session per page (StrictMode runs effects twice; session.start() is idempotent)
-const pg = { store, session, autosave };
+const pg = { store, session, autosave, services };
 void autosave.init();
 
 // offline after the first visit (public/sw.js); the app shell is precached once the first run is ready, so it does not

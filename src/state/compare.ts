@@ -10,7 +10,8 @@ import { describeChange } from '../core/train/change-log';
 import type { EpochMetrics } from '../worker/protocol';
 import { fixed, toCsv } from './metrics-export';
 import { dataText, LOSS_SHORT, modelName, runHead, trainText } from './run-label';
-import { forcedHead, patchSettings, withLoss, type Settings } from './settings';
+import { patchSettings, withLoss, type Settings } from './settings';
+import { forcedHead } from '../core/losses/registry';
 import type { PlaygroundSession } from './session';
 import { MAX_PINNED, type RunRecord } from './slices/metrics';
 import { askRoomForPins } from './pin-room';
@@ -349,7 +350,7 @@ export function presetSettings(base: Settings, loss: LossId): Settings {
 export type PresetOutcome = 'done' | 'cancelled' | 'declined' | 'failed' | 'busy';
 
 /**
- * Runs the preset queue on a session. One per session (`presetFor`). `start()` resolves when the queue is done,
+ * Runs the preset queue on a session. One per session (`createSessionServices`). `start()` resolves when the queue is done,
  * cancelled or failed; the progress is in the store (`preset`).
  */
 export class PresetRunner {
@@ -468,18 +469,6 @@ export class PresetRunner {
   private trainOne(settings: Settings): Promise<WaitResult> {
     return trainQueuedRun(this.session, settings, this.waitHooks, { stage2: settings.config.loss === 'gcl' });
   }
-}
-
-const runners = new WeakMap<PlaygroundSession, PresetRunner>();
-
-/** The preset runner of a session (one per session). */
-export function presetFor(session: PlaygroundSession): PresetRunner {
-  let r = runners.get(session);
-  if (!r) {
-    r = new PresetRunner(session);
-    runners.set(session, r);
-  }
-  return r;
 }
 
 /**

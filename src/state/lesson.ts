@@ -433,15 +433,3 @@ export class Lesson {
 function lessonStage2(s: Settings, plan: TrainConfig['stage2']): Settings {
   return makeSettings({ ...(s.config as TrainConfig), stage2: { ...plan } }, s.backend, s.threads);
 }
-
-const lessons = new WeakMap<PlaygroundSession, Lesson>();
-
-/** The lesson of a session (one per session; the page's uses localStorage, see src/main.tsx). */
-export function lessonFor(session: PlaygroundSession, storage?: KeyValueStore | null): Lesson {
-  let l = lessons.get(session);
-  if (!l) {
-    l = new Lesson(session, storage ?? null);
-    lessons.set(session, l);
-  }
-  return l;
-}

@@ -105,15 +105,3 @@ export class SeedRunner {
     return trainQueuedRun(this.session, settings, this.waitHooks);
   }
 }
-
-const runners = new WeakMap<PlaygroundSession, SeedRunner>();
-
-/** The seed queue of a session (one per session). */
-export function seedsFor(session: PlaygroundSession): SeedRunner {
-  let r = runners.get(session);
-  if (!r) {
-    r = new SeedRunner(session);
-    runners.set(session, r);
-  }
-  return r;
-}

@@ -164,15 +164,3 @@ export class SweepRunner {
     return trainQueuedRun(this.session, settings, this.waitHooks);
   }
 }
-
-const runners = new WeakMap<PlaygroundSession, SweepRunner>();
-
-/** The sweep runner of a session (one per session). */
-export function sweepFor(session: PlaygroundSession): SweepRunner {
-  let r = runners.get(session);
-  if (!r) {
-    r = new SweepRunner(session);
-    runners.set(session, r);
-  }
-  return r;
-}

@@ -12,7 +12,7 @@ import { usePg, usePlayground } from './context';
 import { ClassHistogram } from './ClassHistogram';
 import { openGallery } from './gallery-state';
 import { dismissIntro, reopenIntro, useIntroOpen } from './intro-state';
-import { lessonFor, lessonShown } from '../state/lesson';
+import { lessonShown } from '../state/lesson';
 import './teach.css';
 
 const STEPS = ['This is a long tail', 'Many, medium, few', 'What to press first'] as const;
@@ -40,7 +40,7 @@ export function IntroPanel() {
   const open = useIntroOpen();
   const summary = usePg((s) => s.summary);
   const loss = usePg((s) => s.settings.config.loss);
-  const { session, store } = usePlayground();
+  const { session, store, services } = usePlayground();
   const [step, setStep] = useState(0);
   const title = useRef<HTMLHeadingElement>(null);
   const withLesson = usePg((s) => lessonShown(s.hidden));
@@ -157,7 +157,7 @@ export function IntroPanel() {
                 type="button"
                 data-testid="intro-lesson"
                 onClick={() => {
-                  lessonFor(session).open(0);
+                  services.lesson.open(0);
                   dismissIntro();
                   requestAnimationFrame(() => document.getElementById('lesson-title')?.focus({ preventScroll: true }));
                 }}

@@ -7,7 +7,6 @@ import { useEffect, useRef, useSyncExternalStore } from 'react';
 import {
   LESSON_LENGTH,
   LESSON_STEPS,
-  lessonFor,
   lessonResults,
   lessonShown,
   measuredLines,
@@ -22,7 +21,7 @@ import { usePg, usePlayground } from './context';
 import './lesson.css';
 
 function useLessonObject(): Lesson {
-  return lessonFor(usePlayground().session);
+  return usePlayground().services.lesson;
 }
 
 export function useLesson(): LessonState {

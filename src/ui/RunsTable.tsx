@@ -14,7 +14,6 @@ import { downloadFile } from './chart-png';
 import {
   compareCsv,
   groupedRows,
-  presetFor,
   PRESET_LOSSES,
   PRESET_NAME,
   sortRows,
@@ -30,7 +29,6 @@ import { ComparisonFileBar } from './ComparisonFile';
 import { RunHistory } from './RunHistory';
 import { useControlShown, useHidden } from './ClassroomLink';
 import { sweepShown as sweepOffered } from '../state/classroom';
-import { seedsFor } from '../state/seed-runner';
 import { MAX_SEEDS, parseSeeds, type Summary } from '../core/train/groups';
 import { useSyncExternalStore } from 'react';
 import './compare.css';
@@ -131,12 +129,12 @@ function SortHeader({
 }
 
 function PresetBar({ seeds }: { seeds: number[] | null }) {
-  const { session } = usePlayground();
+  const { services } = usePlayground();
   const preset = usePg((s) => s.preset);
   const phase = usePg((s) => s.phase);
   const busy = usePg((s) => s.busy);
   const pinned = usePg((s) => pinnedCount(s));
-  const runner = presetFor(session);
+  const runner = services.preset;
   // blocker() reads the store: the selections above re-render this bar when its answer can change
   const blocked = preset ? null : runner.blocker();
   void [phase, busy, pinned];
@@ -169,8 +167,8 @@ function PresetBar({ seeds }: { seeds: number[] | null }) {
 
 /** The Seeds setting (a count from the form's seed, or a list) and its queue: progress, Cancel. */
 function SeedsBar({ text, setText, seeds, why }: { text: string; setText(t: string): void; seeds: number[] | null; why: string | null }) {
-  const { session } = usePlayground();
-  const runner = seedsFor(session);
+  const { session, services } = usePlayground();
+  const runner = services.seeds;
   const status = useSyncExternalStore(runner.subscribe, runner.getStatus, runner.getStatus);
   const preset = usePg((s) => s.preset);
   const phase = usePg((s) => s.phase);

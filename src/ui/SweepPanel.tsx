@@ -23,7 +23,7 @@ import {
   type SweepWhen,
 } from '../state/sweep';
 import { getLoss } from '../core/losses/registry';
-import { sweepFor, SweepRunner } from '../state/sweep-runner';
+import { SweepRunner } from '../state/sweep-runner';
 import { pinsToFree } from '../state/pin-room';
 import { usePg, usePlayground } from './context';
 import { useHidden } from './ClassroomLink';
@@ -117,8 +117,8 @@ function HeatMap({
 }
 
 export function SweepPanel({ seeds }: { seeds?: number[] | null }) {
-  const { session, store } = usePlayground();
-  const runner = sweepFor(session);
+  const { store, services } = usePlayground();
+  const runner = services.sweep;
   const status = useSyncExternalStore(runner.subscribe, runner.getStatus, runner.getStatus);
   const loss = usePg((s) => s.settings.config.loss);
   const head = usePg((s) => s.settings.config.head);

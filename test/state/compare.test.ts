@@ -23,7 +23,7 @@ import {
   bestEpoch,
   compareCsv,
   compareRows,
-  presetFor,
+  PresetRunner,
   presetSettings,
   rowOf,
   sortRows,
@@ -394,8 +394,7 @@ describe('preset CE vs KPS vs FBL vs GCL (real engine, cpu, tiny data)', () => {
     const t = page(tinySettings(), storage);
     await t.session.start();
     await t.session.step();
-    const runner = presetFor(t.session);
-    expect(presetFor(t.session)).toBe(runner);
+    const runner = new PresetRunner(t.session);
     // the current run trained a step and is not pinned: confirm first (cancel → nothing happens)
     const declined = runner.start();
     await until(() => t.s().confirm !== null);
@@ -461,7 +460,7 @@ describe('preset CE vs KPS vs FBL vs GCL (real engine, cpu, tiny data)', () => {
     const settings = tinySettings({ epochs: 30 });
     const t = page(settings);
     await t.session.start();
-    const runner = presetFor(t.session);
+    const runner = new PresetRunner(t.session);
     const p = runner.start();
     await until(() => t.s().phase === 'running' && t.s().preset?.index === 0);
     const id = t.s().current!.id;

@@ -5,7 +5,7 @@ import { PlaygroundSession } from '../../src/state/session';
 import { createPlaygroundStore } from '../../src/state/store';
 import { pinnedCount, type RunRecord } from '../../src/state/slices/metrics';
 import { planSweep } from '../../src/state/sweep';
-import { sweepFor } from '../../src/state/sweep-runner';
+import { SweepRunner } from '../../src/state/sweep-runner';
 import { trainConfigOf } from '../../src/state/settings';
 import { COMPARISON_KIND, comparisonJson, comparisonOf, openComparison, parseComparison } from '../../src/state/comparison-file';
 import { inProcessClients, tinySettings as baseSettings, until } from '../helpers/in-process-worker';
@@ -40,7 +40,7 @@ describe('saved comparison (real engine, cpu, tiny data)', () => {
     await a.session.start();
     const plan = planSweep(trainConfigOf(a.s().settings), 'lr', [0.02, 0.05]);
     if (!plan.ok) throw new Error(plan.why);
-    expect(await sweepFor(a.session).start(plan.value, a.s().settings, [3, 4])).toBe('done');
+    expect(await new SweepRunner(a.session).start(plan.value, a.s().settings, [3, 4])).toBe('done');
     const pinned = a.s().archived.filter((r) => r.pinned);
     expect(pinned).toHaveLength(4);
     // the form's run after the sweep has trained nothing: not part of the file

@@ -16,7 +16,6 @@ import {
   LESSON_STEPS,
   Lesson,
   lessonClose,
-  lessonFor,
   lessonGo,
   lessonOpen,
   lessonResults,
@@ -222,8 +221,7 @@ describe('the whole lesson on the real engine (in-process, cpu, tiny data)', () 
       flushIntervalMs: 0,
     });
     const storage = new MemoryStore();
-    const lesson = lessonFor(session, storage);
-    expect(lessonFor(session)).toBe(lesson);
+    const lesson = new Lesson(session, storage);
     lesson.init('?lesson=1');
     expect(lesson.get()).toMatchObject({ open: true, step: 0 });
     await session.start();

@@ -4,7 +4,7 @@ import type { TrainConfig } from '../../src/core/train/config';
 import { PlaygroundSession } from '../../src/state/session';
 import { createPlaygroundStore } from '../../src/state/store';
 import { pinnedCount } from '../../src/state/slices/metrics';
-import { seedsFor } from '../../src/state/seed-runner';
+import { SeedRunner } from '../../src/state/seed-runner';
 import { CSV_COLUMNS, compareCsv, groupedRows, sortRows } from '../../src/state/compare';
 import { summarize } from '../../src/core/train/groups';
 import { inProcessClients, tinySettings as baseSettings, until } from '../helpers/in-process-worker';
@@ -27,7 +27,7 @@ describe('seed queue (real engine, cpu, tiny data)', () => {
     const t = page();
     await t.session.start();
     const form = structuredClone(t.s().settings);
-    const runner = seedsFor(t.session);
+    const runner = new SeedRunner(t.session);
     const seen: number[] = [];
     const off = runner.subscribe(() => {
       const st = runner.getStatus();
@@ -75,7 +75,7 @@ describe('seed queue (real engine, cpu, tiny data)', () => {
   it('Cancel keeps the finished seeds pinned', async () => {
     const t = page();
     await t.session.start();
-    const runner = seedsFor(t.session);
+    const runner = new SeedRunner(t.session);
     const p = runner.start(t.s().settings, [1, 2, 3]);
     await until(() => runner.getStatus()?.index === 1);
     runner.cancel();

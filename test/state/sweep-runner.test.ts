@@ -5,7 +5,7 @@ import { PlaygroundSession } from '../../src/state/session';
 import { createPlaygroundStore } from '../../src/state/store';
 import { MAX_PINNED, pinnedCount } from '../../src/state/slices/metrics';
 import { heatGrid, planSweep, sweepPoints, sweepRows } from '../../src/state/sweep';
-import { sweepFor } from '../../src/state/sweep-runner';
+import { SweepRunner } from '../../src/state/sweep-runner';
 import { trainConfigOf } from '../../src/state/settings';
 import { inProcessClients, tinySettings as baseSettings, until } from '../helpers/in-process-worker';
 
@@ -26,8 +26,7 @@ describe('sweep queue (real engine, cpu, tiny data)', () => {
   it('trains one run per value on the same data, pins each, reads the metric per value, and leaves the form alone', async () => {
     const t = page();
     await t.session.start();
-    const runner = sweepFor(t.session);
-    expect(sweepFor(t.session)).toBe(runner);
+    const runner = new SweepRunner(t.session);
     const plan = planSweep(trainConfigOf(t.s().settings), 'noiseMul', [0.1, 1]);
     if (!plan.ok) throw new Error(plan.why);
     const form = structuredClone(t.s().settings);
@@ -57,7 +56,7 @@ describe('sweep queue (real engine, cpu, tiny data)', () => {
   it('Cancel keeps the finished runs; asks for free pins before it starts', async () => {
     const t = page(tinySettings({ epochs: 1 }));
     await t.session.start();
-    const runner = sweepFor(t.session);
+    const runner = new SweepRunner(t.session);
     const plan = planSweep(trainConfigOf(t.s().settings), 'lr', [0.01, 0.02, 0.03]);
     if (!plan.ok) throw new Error(plan.why);
     const p = runner.start(plan.value, t.s().settings);
@@ -86,7 +85,7 @@ describe('sweep queue (real engine, cpu, tiny data)', () => {
   it('two parameters: one pinned run per pair of values, the form untouched, the heat map full', async () => {
     const t = page();
     await t.session.start();
-    const runner = sweepFor(t.session);
+    const runner = new SweepRunner(t.session);
     const plan = planSweep(trainConfigOf(t.s().settings), 'noiseMul', [0.1, 1], { paramId: 'lr', values: [0.02, 0.05] });
     if (!plan.ok) throw new Error(plan.why);
     const form = structuredClone(t.s().settings);
@@ -111,7 +110,7 @@ describe('sweep queue (real engine, cpu, tiny data)', () => {
   it('seeds: each point trains every seed, one pin per point, its mean ± std; a grid too big to pin is refused first', async () => {
     const t = page();
     await t.session.start();
-    const runner = sweepFor(t.session);
+    const runner = new SweepRunner(t.session);
     const plan = planSweep(trainConfigOf(t.s().settings), 'noiseMul', [0.1, 1]);
     if (!plan.ok) throw new Error(plan.why);
     const form = structuredClone(t.s().settings);

@@ -4,6 +4,7 @@ import { renderToString } from 'react-dom/server';
 import { App } from '../../src/ui/App';
 import { createPlaygroundStore } from '../../src/state/store';
 import { PlaygroundSession } from '../../src/state/session';
+import { createSessionServices } from '../../src/state/services';
 import { TrainClient, type WorkerLike } from '../../src/worker/client';
 import { parseSettings } from '../../src/state/url-schema';
 import { HIDEABLE } from '../../src/state/classroom';
@@ -16,7 +17,7 @@ function render(search: string): string {
   store.getState().setHidden(hidden);
   store.getInitialState = store.getState;
   const session = new PlaygroundSession(store, { createClient: () => new TrainClient(() => idle) });
-  return renderToString(createElement(App, { pg: { store, session }, autoStart: false }));
+  return renderToString(createElement(App, { pg: { store, session, services: createSessionServices(session) }, autoStart: false }));
 }
 
 describe('classroom link (server-rendered markup)', () => {

@@ -6,6 +6,7 @@ import { SHORTCUTS, isTypingTarget, matchShortcut } from '../../src/ui/shortcuts
 import { formatEta, formatNumber } from '../../src/ui/format';
 import { createPlaygroundStore } from '../../src/state/store';
 import { PlaygroundSession } from '../../src/state/session';
+import { createSessionServices } from '../../src/state/services';
 import { TrainClient, type WorkerLike } from '../../src/worker/client';
 import { describeProblems, parseSettings } from '../../src/state/url-schema';
 
@@ -68,7 +69,7 @@ describe('App (server-rendered markup)', () => {
     // server rendering reads the store's initial state: make it the current one
     store.getInitialState = store.getState;
     const session = new PlaygroundSession(store, { createClient: () => new TrainClient(() => idle) });
-    return renderToString(createElement(App, { pg: { store, session }, autoStart: false }));
+    return renderToString(createElement(App, { pg: { store, session, services: createSessionServices(session) }, autoStart: false }));
   }
 
   it('has the four controls with accessible names, a live region and the shortcut hints', () => {

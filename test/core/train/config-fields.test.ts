@@ -27,6 +27,7 @@ import { settingProps } from '../../../src/ui/Fields';
 import { App } from '../../../src/ui/App';
 import { createPlaygroundStore } from '../../../src/state/store';
 import { PlaygroundSession } from '../../../src/state/session';
+import { createSessionServices } from '../../../src/state/services';
 import { TrainClient, type WorkerLike } from '../../../src/worker/client';
 
 const NUMBERS = ALL_FIELDS.filter(([, f]) => f.rule.kind === 'number') as [
@@ -64,7 +65,7 @@ function pageInputs(search: string): Map<string, [number, number, number]> {
   const store = createPlaygroundStore(parseSettings(search).settings);
   store.getInitialState = store.getState;
   const session = new PlaygroundSession(store, { createClient: () => new TrainClient(() => idle) });
-  const html = renderToString(createElement(App, { pg: { store, session }, autoStart: false }));
+  const html = renderToString(createElement(App, { pg: { store, session, services: createSessionServices(session) }, autoStart: false }));
   const out = new Map<string, [number, number, number]>();
   for (const m of html.matchAll(/<input[^>]*>/g)) {
     const attr = (k: string) => new RegExp(`\\s${k}="([^"]*)"`).exec(m[0])?.[1];
