@@ -2,9 +2,9 @@
 import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 import { CONTENT_SECURITY_POLICY, ISOLATION_HEADERS } from './src/csp.ts';
-import { packParts } from './src/cli/vite-pack-parts';
-import { previewEncoding } from './src/cli/vite-preview-encoding';
-import { wasmThreadsFix } from './src/cli/vite-wasm-threads';
+import { packParts } from './tools/vite/pack-parts';
+import { previewEncoding } from './tools/vite/preview-encoding';
+import { wasmThreadsFix } from './tools/vite/wasm-threads';
 
 /** Writes the Content-Security-Policy into the built index.html (see src/csp.ts; not in dev, whose preamble is inline). */
 function cspMeta(): Plugin {

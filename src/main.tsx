@@ -1,14 +1,14 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './ui/App';
-import { createPlaygroundStore } from './state/store';
-import { PlaygroundSession } from './state/session';
-import { Autosaver } from './state/autosave';
-import { IdbAutosaveStorage } from './state/autosave-idb';
-import { Tabs } from './state/tabs';
-import { describeProblems, parseSeedsParam, parseSettings, serialiseUrl, withHide, withSeeds } from './state/url-schema';
-import { withLesson } from './state/lesson';
-import { createSessionServices } from './state/services';
+import { createPlaygroundStore } from './state/session/store';
+import { PlaygroundSession } from './state/session/session';
+import { Autosaver } from './state/persistence/autosave';
+import { IdbAutosaveStorage } from './state/persistence/autosave-idb';
+import { Tabs } from './state/session/tabs';
+import { describeProblems, parseSeedsParam, parseSettings, serialiseUrl, withHide, withSeeds } from './state/settings/url-schema';
+import { withLesson } from './state/session/lesson';
+import { createSessionServices } from './state/session/services';
 import { askWasmThreads } from './worker/wasm-threads-ask';
 import './ui/styles.css';
 

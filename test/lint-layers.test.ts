@@ -10,13 +10,17 @@ const ROOT = resolve(__dirname, '..');
 const src = (p: string) => join(ROOT, 'src', p);
 
 describe('layer rules', () => {
-  it('core → worker → state → ui / cli: only downward imports', () => {
-    expect(layerProblem(src('core/train/trainer.ts'), src('state/settings.ts'))).toMatch(/src\/core may not import src\/state/);
+  it('core → worker → state → ui and core → worker → node → cli: only downward imports', () => {
+    expect(layerProblem(src('core/train/trainer.ts'), src('state/settings/settings.ts'))).toMatch(/src\/core may not import src\/state/);
     expect(layerProblem(src('worker/engine.ts'), src('ui/App.tsx'))).toMatch(/src\/worker may not import src\/ui/);
     expect(layerProblem(src('cli/train.ts'), src('ui/Header.tsx'))).toMatch(/src\/cli may not import src\/ui/);
     expect(layerProblem(src('ui/Header.tsx'), src('cli/train.ts'))).toMatch(/src\/ui may not import src\/cli/);
     expect(layerProblem(src('ui/Header.tsx'), src('core/rng.ts'))).toBeNull();
-    expect(layerProblem(src('cli/train.ts'), src('state/sweep.ts'))).toBeNull();
+    expect(layerProblem(src('cli/train.ts'), src('state/session/session.ts'))).toMatch(/src\/cli may not import src\/state/);
+    expect(layerProblem(src('node/train-sweep.ts'), src('state/settings/settings.ts'))).toMatch(/src\/node may not import src\/state/);
+    expect(layerProblem(src('node/flags.ts'), src('cli/train.ts'))).toMatch(/src\/node may not import src\/cli/);
+    expect(layerProblem(src('cli/train.ts'), src('node/flags.ts'))).toBeNull();
+    expect(layerProblem(src('node/train-sweep.ts'), src('core/train/sweep.ts'))).toBeNull();
     expect(layerProblem(src('main.tsx'), src('ui/App.tsx'))).toBeNull();
   });
 

@@ -25,12 +25,12 @@ import type { HeadKind, ModelKind } from '../core/models/types';
 import { drwStartEpoch, gaStartEpoch, stage1Lr } from '../core/train/schedules';
 import { getLoss } from '../core/losses/registry';
 import { initBackend, initNodeWebGPU, type BackendName } from '../core/backend';
-import { EMBEDDED_PACK, loadDatasetForCli } from './datasets';
-import { checkOutputFolder, writeFileAtomic } from './outputs';
-import { Interrupt } from './interrupt';
+import { EMBEDDED_PACK, loadDatasetForCli } from '../node/datasets';
+import { checkOutputFolder, writeFileAtomic } from '../node/outputs';
+import { Interrupt } from '../node/interrupt';
 import { applyRecipe, type RecipeId } from '../core/train/recipe';
-import { LESSON_PLAN } from '../state/lesson-plan';
-import { renderGroupedBars, renderGroupedBarsSvg, type GroupedBarChart } from './bench-png';
+import { LESSON_PLAN } from '../core/train/lesson-plan';
+import { renderGroupedBars, renderGroupedBarsSvg, type GroupedBarChart } from '../node/reproduce/charts';
 import { groupBy, parseSeeds, summarizeFields, type Summary } from '../core/train/groups';
 
 // ---------------------------------------------------------------------------------------------------------------

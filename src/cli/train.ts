@@ -7,14 +7,14 @@ import { DEFAULT_CONFIG, ConfigError, type TrainConfig } from '../core/train/con
 import { Trainer, type EpochMetrics } from '../core/train/trainer';
 import { TrainController } from '../core/train/controller';
 import { getLoss } from '../core/losses/registry';
-import { loadDatasetForCli, DATASET_IDS, EMBEDDED_PACK } from './datasets';
+import { loadDatasetForCli, DATASET_IDS, EMBEDDED_PACK } from '../node/datasets';
 import { initBackend, initNodeWebGPU } from '../core/backend';
 import { exportInfoFromTrainer } from '../core/export/info';
 import { exportSafetensors } from '../core/export/safetensors';
 import { exportTfjsZip } from '../core/export/tfjs';
 import { testLogits } from '../core/export/logits';
 import { LossWatch } from '../core/train/halt-cause';
-import { checkConfigFlags, checkOutputs } from './checks';
+import { checkConfigFlags, checkOutputs } from '../node/checks';
 import {
   CONFIG_OPTIONS,
   FlagError,
@@ -24,18 +24,18 @@ import {
   lossParamFlag,
   readFlags,
   selfCheckFlag,
-} from './flags';
-import { selfCheckGateFor } from './self-check';
+} from '../node/flags';
+import { selfCheckGateFor } from '../node/self-check';
 import { tfjsWebGpuDevice } from '../core/train/engine-choice';
 import type { SelfCheckReport } from '../core/train/self-check';
-import { checkNotInputs, checkOutputFolder, saveOutput } from './outputs';
-import { BUNDLE_OUTPUTS, writeBundle } from './bundle';
+import { checkNotInputs, checkOutputFolder, saveOutput } from '../node/outputs';
+import { BUNDLE_OUTPUTS, writeBundle } from '../node/bundle';
 import type { StepRecord } from '../core/train/trainer';
-import { Interrupt } from './interrupt';
+import { Interrupt } from '../node/interrupt';
 import { applyRecipe } from '../core/train/recipe';
-import { runSweep, SWEEP_USAGE } from './train-sweep';
-import { parseSweepArg, planSweep, type SweepPlan } from '../state/sweep';
-import { groupLine, runSeeds, SEEDS_USAGE } from './train-seeds';
+import { runSweep, SWEEP_USAGE } from '../node/train-sweep';
+import { parseSweepArg, planSweep, type SweepPlan } from '../core/train/sweep';
+import { groupLine, runSeeds, SEEDS_USAGE } from '../node/train-seeds';
 import { parseSeeds } from '../core/train/groups';
 import { MAX_SEED } from '../core/train/config-fields';
 

@@ -5,7 +5,7 @@
  * (Node-only imports are dynamic and guarded).
  */
 import * as tf from '@tensorflow/tfjs';
-import { registerFastKernels } from './kernels/index';
+import { registerFastKernels } from './tfjs-kernels/index';
 import { planWasmThreads, type WasmThreadPlan } from './wasm-threads';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';

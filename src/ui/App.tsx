@@ -9,7 +9,7 @@ import { ConfirmDialog } from './ConfirmDialog';
 import { useShortcuts } from './shortcuts';
 import { ResumeBanner } from './ResumeBanner';
 import { HiddenControlsLine, useHidden } from './ClassroomLink';
-import { configPanelShown } from '../state/classroom';
+import { configPanelShown } from '../state/settings/classroom';
 import { IntroPanel } from './IntroPanel';
 import { ClassGallery } from './ClassGallery';
 import { PanelBoundary } from './PanelBoundary';

@@ -10,19 +10,19 @@ import { ChartsPanel, type RunSeries } from './charts';
 import { PresenterBar } from './charts/ChartCard';
 import { PresenterHeader } from './Header';
 import { LessonPresenterNote } from './Lesson';
-import { FMNIST_CLASS_NAMES } from '../state/settings';
-import { switchEpochs } from '../state/change-policy';
+import { FMNIST_CLASS_NAMES } from '../state/settings/settings';
+import { switchEpochs } from '../state/settings/change-policy';
 import { LOSSES } from '../core/losses/registry';
 import { MODEL_KINDS } from '../core/models/spec';
 import { usePg } from './context';
 import { useHidden } from './ClassroomLink';
-import { chartHideId } from '../state/classroom';
-import { CHARTS } from '../state/chart-catalog';
+import { chartHideId } from '../state/settings/classroom';
+import { CHARTS } from '../state/session/chart-catalog';
 import { ConfusionDrilldown, type DrillTarget } from './ConfusionDrilldown';
 import { CompareRuns } from './RunsTable';
 import { PanelBoundary } from './PanelBoundary';
-import type { RunRecord } from '../state/slices/metrics';
-import { groupLabel, seedGroups, seedText } from '../state/seed-groups';
+import type { RunRecord } from '../state/session/slices/metrics';
+import { groupLabel, seedGroups, seedText } from '../state/runs/seed-groups';
 import { seedGroupRun } from './charts/chart-data';
 
 /** The data subset without its seed: the seeds of one group draw different subsets of the same shape. */

@@ -1,16 +1,16 @@
 /**
  * The classroom link: a header button opens a dialog where the teacher ticks the controls to hide (the table in
- * src/state/classroom.ts) and copies a URL with the current settings plus `hide=…`. Opened, that URL renders the page
+ * src/state/settings/classroom.ts) and copies a URL with the current settings plus `hide=…`. Opened, that URL renders the page
  * without those controls and with a small line offering "Show all controls" (which drops `hide` from the URL).
  */
 import { PanelBoundary } from './PanelBoundary';
 import { useId, useMemo, useRef, useState } from 'react';
 import { useModalDialog } from './use-modal-dialog';
-import { HIDEABLE, HIDE_AREAS, controlShown, type HideId, type SettingControl } from '../state/classroom';
-import { EMBEDDED } from '../state/settings';
-import { switchDataset } from '../state/rules';
-import { serialiseUrl } from '../state/url-schema';
-import { lessonShown, withLesson } from '../state/lesson';
+import { HIDEABLE, HIDE_AREAS, controlShown, type HideId, type SettingControl } from '../state/settings/classroom';
+import { EMBEDDED } from '../state/settings/settings';
+import { switchDataset } from '../state/settings/rules';
+import { serialiseUrl } from '../state/settings/url-schema';
+import { lessonShown, withLesson } from '../state/session/lesson';
 import { useLesson } from './Lesson';
 import { usePg, usePlayground } from './context';
 import './classroom.css';
@@ -26,7 +26,7 @@ export function useShown(id: HideId): boolean {
   return usePg((s) => !s.hidden.includes(id));
 }
 
-/** False when a classroom link hides a setting this control would change (the map in src/state/classroom.ts). */
+/** False when a classroom link hides a setting this control would change (the map in src/state/settings/classroom.ts). */
 export function useControlShown(control: SettingControl): boolean {
   return usePg((s) => controlShown(control, s.hidden));
 }

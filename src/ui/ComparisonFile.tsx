@@ -2,12 +2,12 @@
  * Save comparison / Open comparison (Compare runs): the shown runs as one JSON file, and a file (or the page's
  * `results=` address, fetched once at load) opened back into pinned runs. A refused file says why and changes
  * nothing. The page's Content-Security-Policy (src/csp.ts) lets it read its own origin only, so a `results=` on
- * another site is refused with that reason before any request. File format and checks: src/state/comparison-file.ts.
+ * another site is refused with that reason before any request. File format and checks: src/state/runs/comparison-file.ts.
  */
 import { useEffect, useRef, useState } from 'react';
 import { usePg, usePlayground } from './context';
 import { downloadFile } from './chart-png';
-import { comparisonJson, comparisonOf, openComparison, type OpenResult } from '../state/comparison-file';
+import { comparisonJson, comparisonOf, openComparison, type OpenResult } from '../state/runs/comparison-file';
 
 /** The page's `results=` (the address of a saved comparison), if any. */
 const resultsUrl = () => (typeof location === 'undefined' ? null : new URLSearchParams(location.search).get('results'));

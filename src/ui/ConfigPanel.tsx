@@ -3,7 +3,7 @@
  * the loss' hyperparameter schema) and GCL stage 2. Every control commits through the session, which applies
  * live settings at the next step and asks before a reset.
  *
- * A classroom link (src/state/classroom.ts) can hide groups of controls: hidden ones are not rendered, a section
+ * A classroom link (src/state/settings/classroom.ts) can hide groups of controls: hidden ones are not rendered, a section
  * with nothing left is dropped, and the panel disappears when every section is gone.
  */
 import { useMemo, useState } from 'react';
@@ -12,23 +12,23 @@ import { LOSSES, LOSS_IDS } from '../core/losses/registry';
 import type { HyperParamSpec, LossId } from '../core/losses/types';
 import { HEAD_KINDS, MODEL_KINDS } from '../core/models/spec';
 import type { EngineChoice, TrainConfig } from '../core/train/config';
-import { EMBEDDED, patchSettings, type BackendChoice } from '../state/settings';
+import { EMBEDDED, patchSettings, type BackendChoice } from '../state/settings/settings';
 import { forcedHead } from '../core/losses/registry';
 import { ClassHistogram } from './ClassHistogram';
 import { DataSource } from './DataSource';
-import { EMBEDDED_SHAPE, infeasibility, previewCountsFor, shapeFor } from '../state/data-shape';
-import { switchDataset } from '../state/rules';
+import { EMBEDDED_SHAPE, infeasibility, previewCountsFor, shapeFor } from '../state/settings/data-shape';
+import { switchDataset } from '../state/settings/rules';
 import { usePg, usePlayground } from './context';
 import { CheckField, NumberField, SelectField, SettingField } from './Fields';
 import { RecipeOptions } from './RecipeOptions';
-import { withLossKeepingRecipe } from '../state/recipe-settings';
+import { withLossKeepingRecipe } from '../state/settings/recipe-settings';
 import { useChange } from './use-change';
 import { useControlShown, useHidden } from './ClassroomLink';
 import { useStage2 } from './use-stage2';
 import { LossExplainer } from './LossExplainer';
 import { openGallery } from './gallery-state';
-import { areaShown, configPanelShown, type HideArea } from '../state/classroom';
-import { HEAD_IMAGE_OPTIONS } from '../state/first-visit-data';
+import { areaShown, configPanelShown, type HideArea } from '../state/settings/classroom';
+import { HEAD_IMAGE_OPTIONS } from '../core/data/first-visit-data';
 
 /** Counts, groups and names reordered from the largest class to the smallest (stable). */
 function sortedBySize(counts: number[], groups: ReturnType<typeof groupOf>[], names: string[]) {

@@ -9,7 +9,7 @@ import { useModalDialog } from './use-modal-dialog';
 import { usePg, usePlayground } from './context';
 import type { ConfusionCellInfo } from './charts';
 import type { TestExample, TestExamplesResult } from '../worker/protocol';
-import { FMNIST_CLASS_NAMES } from '../state/settings';
+import { FMNIST_CLASS_NAMES } from '../state/settings/settings';
 import './drilldown.css';
 
 /** Most images fetched and drawn per cell. */

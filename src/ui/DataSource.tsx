@@ -7,7 +7,7 @@
 import { useId, useState, type ChangeEvent } from 'react';
 import { FOLDER_TARGETS, MIN_TEST_FRACTION, MAX_TEST_FRACTION, estimateMemory, folderLimitsText } from '../core/data/folder-limits';
 import { MAX_FOLDER_IMAGES, type FolderTargetId } from '../worker/upload-info';
-import { MAX_ARCHIVE_BYTES, uploadCifar, uploadFolderFiles, uploadFolderZip } from '../state/upload';
+import { MAX_ARCHIVE_BYTES, uploadCifar, uploadFolderFiles, uploadFolderZip } from '../state/uploads/upload';
 import { usePg, usePlayground } from './context';
 
 export const CIFAR_URL = 'https://www.cs.toronto.edu/~kriz/cifar.html';

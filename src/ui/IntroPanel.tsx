@@ -6,13 +6,13 @@
  */
 import { useRef, useState } from 'react';
 import { groupOf } from '../core/data/longtail';
-import { LOSS_SHORT } from '../state/run-label';
-import { presetSettings } from '../state/compare';
+import { LOSS_SHORT } from '../state/runs/run-label';
+import { presetSettings } from '../state/runs/compare';
 import { usePg, usePlayground } from './context';
 import { ClassHistogram } from './ClassHistogram';
 import { openGallery } from './gallery-state';
 import { dismissIntro, reopenIntro, useIntroOpen } from './intro-state';
-import { lessonShown } from '../state/lesson';
+import { lessonShown } from '../state/session/lesson';
 import './teach.css';
 
 const STEPS = ['This is a long tail', 'Many, medium, few', 'What to press first'] as const;

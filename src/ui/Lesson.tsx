@@ -1,5 +1,5 @@
 /**
- * The Lesson (state in src/state/lesson.ts): the header's "Lesson" button, the lesson bar (sticky at the bottom of
+ * The Lesson (state in src/state/session/lesson.ts): the header's "Lesson" button, the lesson bar (sticky at the bottom of
  * the window, so the chart it points at and its text are seen together), and its text in presenter mode. The chart
  * of the step is marked on the root element (`data-lesson-chart`): lesson.css outlines that card, whatever re-renders.
  */
@@ -15,8 +15,8 @@ import {
   stepTrained,
   type Lesson,
   type LessonState,
-} from '../state/lesson';
-import { LESSON_RUNS_DEF, type LessonRunId } from '../state/lesson-plan';
+} from '../state/session/lesson';
+import { LESSON_RUNS_DEF, type LessonRunId } from '../core/train/lesson-plan';
 import { usePg, usePlayground } from './context';
 import './lesson.css';
 

@@ -8,7 +8,7 @@
 import { useEffect, useState } from 'react';
 import { LOSSES } from '../core/losses/registry';
 import type { LossId } from '../core/losses/types';
-import { chartMeta, type ChartId } from '../state/chart-catalog';
+import { chartMeta, type ChartId } from '../state/session/chart-catalog';
 import { useModalDialog } from './use-modal-dialog';
 import './drilldown.css';
 import './teach.css';

@@ -6,10 +6,10 @@
  * opens back here as a pinned run on every chart.
  */
 import { useMemo, useState } from 'react';
-import { ResultsError, runFromResults } from '../state/pytorch-results';
-import { MAX_PINNED } from '../state/slices/metrics';
+import { ResultsError, runFromResults } from '../state/runs/pytorch-results';
+import { MAX_PINNED } from '../state/session/slices/metrics';
 import { pytorchHandoff, runConfigJson } from '../core/export/pytorch-command';
-import { trainConfigOf } from '../state/settings';
+import { trainConfigOf } from '../state/settings/settings';
 import { downloadFile } from './chart-png';
 import { usePg } from './context';
 import './teach.css';

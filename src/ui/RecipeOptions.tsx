@@ -1,16 +1,16 @@
 /**
  * "Authors' recipe" toggle (next to the loss picker) and the short list of the settings it changes for the current
  * loss — each editable, with the authors' script line as its help — plus the validation split. The recipe and the
- * lines live in src/core/train/recipe.ts; src/state/recipe-settings.ts applies it to the settings.
+ * lines live in src/core/train/recipe.ts; src/state/settings/recipe-settings.ts applies it to the settings.
  */
-import { patchSettings } from '../state/settings';
-import { recipeOf, recipeRows, withRecipe, type RecipeRow } from '../state/recipe-settings';
+import { patchSettings } from '../state/settings/settings';
+import { recipeOf, recipeRows, withRecipe, type RecipeRow } from '../state/settings/recipe-settings';
 import { numberField } from '../core/train/config-fields';
 import { usePg } from './context';
 import { CheckField, SelectField, SettingField } from './Fields';
 import { useChange } from './use-change';
 import { useHidden } from './ClassroomLink';
-import { controlShown } from '../state/classroom';
+import { controlShown } from '../state/settings/classroom';
 
 function RowControl({ row }: { row: RecipeRow }) {
   const change = useChange();

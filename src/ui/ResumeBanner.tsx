@@ -4,7 +4,7 @@
  * failed its check.
  */
 import { useStore } from 'zustand';
-import { offerLabel, resumeQuestion } from '../state/autosave';
+import { offerLabel, resumeQuestion } from '../state/persistence/autosave';
 import { usePlayground } from './context';
 import { useControlShown } from './ClassroomLink';
 import './export.css';

@@ -2,12 +2,12 @@
  * The shown runs as a history of experiments (Compare runs, folded): a scatter of one metric of each run's last
  * epoch against a chosen numeric setting (each run in its colour), and the settings that vary ranked by |Pearson
  * r| with the metric — a hint of what mattered across runs that differ in several settings at once. The points
- * and the ranking are tables too. Data: src/state/run-history.ts.
+ * and the ranking are tables too. Data: src/state/runs/run-history.ts.
  */
 import { useMemo, useState } from 'react';
 import { CartesianGrid, ResponsiveContainer, Cell, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
 import { usePg, usePlayground } from './context';
-import { HISTORY_METRICS, historyPoints, paramImportance, variedParams, type HistoryMetric } from '../state/run-history';
+import { HISTORY_METRICS, historyPoints, paramImportance, variedParams, type HistoryMetric } from '../state/runs/run-history';
 
 const pct = (v: number | null) => (v === null ? '—' : `${(100 * v).toFixed(1)}%`);
 

@@ -1,7 +1,7 @@
 /**
  * "Compare runs": the Pin run button, the "CE vs KPS vs FBL vs GCL" preset (progress, Cancel), and the runs table
  * (last-epoch and best-epoch overall / many / medium / few test accuracy per run; sortable column headers with
- * aria-sort; Download CSV of the same rows in the same order). Logic in src/state/compare.ts.
+ * aria-sort; Download CSV of the same rows in the same order). Logic in src/state/runs/compare.ts.
  *
  * The table fits its box: when it would be wider, the secondary columns (loss, epochs, the best epoch, then the
  * last epoch's groups) fold into a line under the run's name, so the status and its actions stay in view.
@@ -22,13 +22,13 @@ import {
   type CompareRow,
   type SortDir,
   type SortKey,
-} from '../state/compare';
-import { MAX_PINNED, pinnedCount } from '../state/slices/metrics';
+} from '../state/runs/compare';
+import { MAX_PINNED, pinnedCount } from '../state/session/slices/metrics';
 import { SweepPanel } from './SweepPanel';
 import { ComparisonFileBar } from './ComparisonFile';
 import { RunHistory } from './RunHistory';
 import { useControlShown, useHidden } from './ClassroomLink';
-import { sweepShown as sweepOffered } from '../state/classroom';
+import { sweepShown as sweepOffered } from '../state/settings/classroom';
 import { MAX_SEEDS, parseSeeds, type Summary } from '../core/train/groups';
 import { useSyncExternalStore } from 'react';
 import './compare.css';

@@ -5,7 +5,7 @@
 import { useEffect, useId, useState } from 'react';
 import { ConfigPanel } from './ConfigPanel';
 import { useHidden } from './ClassroomLink';
-import { configPanelShown } from '../state/classroom';
+import { configPanelShown } from '../state/settings/classroom';
 import './responsive.css';
 
 const PHONE = '(max-width: 700px)';

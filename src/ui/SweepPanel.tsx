@@ -5,7 +5,7 @@
  * same data and initial weights and pins each (so every chart overlays them). One parameter: a chart plots the
  * chosen metric (overall, many / medium / few, tail-3; last or best epoch) against the value, mean ± std over the
  * seeds, with the same numbers as a table; two: a heat map of the metric over the grid, itself a table.
- * Cancel keeps the finished runs. Planning: src/state/sweep.ts; queue: src/state/sweep-runner.ts.
+ * Cancel keeps the finished runs. Planning: src/core/train/sweep.ts; queue: src/state/runs/sweep-runner.ts.
  */
 import { useMemo, useState, useSyncExternalStore } from 'react';
 import { CartesianGrid, ResponsiveContainer, ComposedChart, ErrorBar, Line, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
@@ -21,13 +21,13 @@ import {
   sweepRows,
   type SweepMetric,
   type SweepWhen,
-} from '../state/sweep';
+} from '../core/train/sweep';
 import { getLoss } from '../core/losses/registry';
-import { SweepRunner } from '../state/sweep-runner';
-import { pinsToFree } from '../state/pin-room';
+import { SweepRunner } from '../state/runs/sweep-runner';
+import { pinsToFree } from '../state/runs/pin-room';
 import { usePg, usePlayground } from './context';
 import { useHidden } from './ClassroomLink';
-import { controlShown, sweepControl } from '../state/classroom';
+import { controlShown, sweepControl } from '../state/settings/classroom';
 
 const pct = (v: number | null) => (v === null || !Number.isFinite(v) ? '—' : `${(100 * v).toFixed(1)}%`);
 

@@ -6,7 +6,7 @@
  */
 import { useCallback, useEffect, useRef, useState, type PointerEvent as ReactPointerEvent } from 'react';
 import type { ClassifyImageResult } from '../worker/protocol';
-import { FMNIST_CLASS_NAMES } from '../state/settings';
+import { FMNIST_CLASS_NAMES } from '../state/settings/settings';
 import { PanelBoundary } from './PanelBoundary';
 import { usePg, usePlayground } from './context';
 import { useModalDialog } from './use-modal-dialog';

@@ -1,15 +1,15 @@
 /** React access to the one store, session and session services of the page. */
 import { createContext, useContext } from 'react';
 import { useStore } from 'zustand';
-import type { PlaygroundSession } from '../state/session';
-import type { Autosaver } from '../state/autosave';
-import type { SessionServices } from '../state/services';
-import type { PlaygroundState, PlaygroundStore } from '../state/store';
+import type { PlaygroundSession } from '../state/session/session';
+import type { Autosaver } from '../state/persistence/autosave';
+import type { SessionServices } from '../state/session/services';
+import type { PlaygroundState, PlaygroundStore } from '../state/session/store';
 
 export interface Playground {
   store: PlaygroundStore;
   session: PlaygroundSession;
-  /** The session's run queues and Lesson (src/state/services.ts). */
+  /** The session's run queues and Lesson (src/state/session/services.ts). */
   services: SessionServices;
   /** Autosave / resume (absent in tests that do not need it). */
   autosave?: Autosaver;

@@ -1,7 +1,7 @@
 /** Keyboard shortcuts, declared once: the handler, the buttons' aria-keyshortcuts and the help line use this table. */
 import { useEffect } from 'react';
-import type { PlaygroundSession } from '../state/session';
-import { HIDEABLE, type HideId } from '../state/classroom';
+import type { PlaygroundSession } from '../state/session/session';
+import { HIDEABLE, type HideId } from '../state/settings/classroom';
 
 export type ShortcutAction = 'toggle' | 'step' | 'reset';
 

@@ -1,8 +1,8 @@
 /** Builds the next settings from the current ones (the cross-field rules applied) and hands them to the session. */
 import { useCallback } from 'react';
-import { patchSettings, type Settings, type SettingsPatch } from '../state/settings';
-import { normalise } from '../state/rules';
-import { EMBEDDED_SHAPE, shapeFor } from '../state/data-shape';
+import { patchSettings, type Settings, type SettingsPatch } from '../state/settings/settings';
+import { normalise } from '../state/settings/rules';
+import { EMBEDDED_SHAPE, shapeFor } from '../state/settings/data-shape';
 import { usePlayground } from './context';
 
 export type SettingsUpdate = SettingsPatch | ((s: Settings) => Settings);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { lessonClaimResults, lessonMarkdown, lessonSpread, parseCli, type ReproducedSummary, type RunId } from '../../src/cli/reproduce';
-import { LESSON_PLAN } from '../../src/state/lesson-plan';
+import { LESSON_PLAN } from '../../src/core/train/lesson-plan';
 
 function sum(id: RunId, overall: number, few: number, norm: number): ReproducedSummary {
   const p = { epoch: 7, overall, many: 0.5, medium: 0.5, few, tail3: few, head3: 0.5, perClass: [] };

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { decodePng } from '../../src/core/data/png';
 import { encodeDataset } from '../../src/core/data/pack';
 import { tinyDataset } from '../helpers/tiny-dataset';
-import { Raster, renderGroupedBars } from '../../src/cli/bench-png';
+import { Raster, renderGroupedBars } from '../../src/node/reproduce/charts';
 import {
   bestChosenOn,
   claimChecks,

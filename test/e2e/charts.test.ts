@@ -10,7 +10,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { buildChartsPage } from '../../src/cli/bench-browser';
+import { buildChartsPage } from '../../tools/bench/browser';
 import { CHROMIUM, chromiumAvailable, launchChromium } from './browser';
 import { ARTIFACTS, POLL, e2eEnabled } from './harness';
 import { serveStatic, type StaticServer } from './server';

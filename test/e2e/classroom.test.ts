@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { ARTIFACTS, POLL, collectErrors, e2eEnabled, stepOf, useApp, waitPhase, waitStep } from './harness';
-import { CONTROL_CHANGES, HIDE_IDS, type HideId, type SettingControl } from '../../src/state/classroom';
+import { CONTROL_CHANGES, HIDE_IDS, type HideId, type SettingControl } from '../../src/state/settings/classroom';
 
 const RUN = e2eEnabled();
 

@@ -211,7 +211,7 @@ describe.runIf(RUN)('export dialog and autosave in Chromium (production build, w
     await waitPhase(page, ['stageDone']);
     const done = await metricsJson(page, app.tmp);
     expect(done.epochs.length).toBe(4);
-    // the feature space is kept on the newest epoch only (state/slices/metrics.ts appendEpochs): compare without it
+    // the feature space is kept on the newest epoch only (state/session/slices/metrics.ts appendEpochs): compare without it
     const noFeatureSpace = (es: typeof before.epochs) => es.map(({ featureSpace: _fs, ...e }) => e);
     expect(noFeatureSpace(done.epochs.slice(0, 2))).toEqual(noFeatureSpace(before.epochs));
     expect(done.epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4]);

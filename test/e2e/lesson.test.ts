@@ -9,7 +9,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { POLL, e2eEnabled, openApp, useApp, waitPhase } from './harness';
-import { LESSON_STEPS } from '../../src/state/lesson';
+import { LESSON_STEPS } from '../../src/state/session/lesson';
 
 const RUN = e2eEnabled('lesson');
 const LINK = 'backend=wasm&nmax=20&if=10&batch=16&eval=2&log=1&model=convnet&epochs=1&hide=imbalance,optimiser,sampling';

@@ -6,7 +6,7 @@
 import { AxeBuilder } from '@axe-core/playwright';
 import { describe, expect, it } from 'vitest';
 import { POLL, e2eEnabled, openApp, useApp, waitPhase } from './harness';
-import { CHARTS } from '../../src/state/chart-catalog';
+import { CHARTS } from '../../src/state/session/chart-catalog';
 
 const RUN = e2eEnabled('presenter mode');
 const GCL = 'backend=wasm&nmax=20&if=10&batch=16&eval=2&log=1&model=convnet&loss=gcl&epochs=1';

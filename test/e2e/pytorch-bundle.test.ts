@@ -12,7 +12,7 @@ import { unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { CI, POLL, e2eEnabled, openApp, useApp, waitPhase } from './harness';
 import { ROOT } from './dist';
-import { configToFlags } from '../../src/cli/flags';
+import { configToFlags } from '../../src/node/flags';
 import type { TrainConfig } from '../../src/core/train/config';
 
 const RUN = e2eEnabled();

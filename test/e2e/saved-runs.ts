@@ -1,4 +1,4 @@
-/** The saved runs in the page's IndexedDB (database 'long-tail-playground', store 'runs'; see src/state/run-store.ts). */
+/** The saved runs in the page's IndexedDB (database 'long-tail-playground', store 'runs'; see src/state/persistence/run-store.ts). */
 import type { Page } from 'playwright-core';
 
 /** Every record whose key starts with `prefix` ('run:', 'upload:', 'aside:'), as {key, value}. */

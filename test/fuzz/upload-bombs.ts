@@ -165,7 +165,7 @@ async function child(id: BombCase, path: string): Promise<void> {
   const { buildFolderDataset } = await import('../../src/core/data/folder');
   const { FOLDER_TARGETS } = await import('../../src/core/data/folder-limits');
   const { decodePng, encodePng, pngDecoder } = await import('../../src/core/data/png');
-  const { loadDatasetForCli } = await import('../../src/cli/datasets');
+  const { loadDatasetForCli } = await import('../../src/node/datasets');
   const { readFileSync } = await import('node:fs');
   const t0 = performance.now();
   let outcome = 'accepted';

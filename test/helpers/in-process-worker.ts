@@ -12,7 +12,7 @@ import { TrainClient, type WorkerLike } from '../../src/worker/client';
 import { TrainEngine, type EngineDeps } from '../../src/worker/engine';
 import type { WatchdogOptions } from '../../src/worker/watchdog';
 import { answer, pongFor, type Request, type WorkerMessage } from '../../src/worker/protocol';
-import { PLAYGROUND_DEFAULTS, makeSettings, type Settings } from '../../src/state/settings';
+import { PLAYGROUND_DEFAULTS, makeSettings, type Settings } from '../../src/state/settings/settings';
 import { tinyDataset } from './tiny-dataset';
 
 /** An engine's `initBackend`: the tfjs cpu backend, reported as such. */

@@ -1,7 +1,7 @@
 /** A well-formed saved-run snapshot without training: the tiny settings' model with its real tensor shapes. */
 import { buildSpec } from '../../src/core/models/spec';
 import type { TrainConfig } from '../../src/core/train/config';
-import type { RunSnapshot } from '../../src/state/snapshots';
+import type { RunSnapshot } from '../../src/state/persistence/snapshots';
 import { tinySettings as baseSettings } from './in-process-worker';
 
 /** Stage 1 of 3 epochs. */

@@ -11,7 +11,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PY, probeTorch } from '../core/export/helpers';
-import { FMNIST_ROOT } from '../../src/cli/bundle';
+import { FMNIST_ROOT } from '../../src/node/bundle';
 
 const hasData = existsSync(join(FMNIST_ROOT, 'train-images-idx3-ubyte.gz'));
 if (!hasData) {

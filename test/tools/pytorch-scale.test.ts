@@ -12,11 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { PY, probeTorch } from '../core/export/helpers';
-import { FMNIST_ROOT } from '../../src/cli/bundle';
+import { FMNIST_ROOT } from '../../src/node/bundle';
 import { countsFor } from '../../src/core/data/longtail';
 import { Rng } from '../../src/core/rng';
-import { runFromResults } from '../../src/state/pytorch-results';
-import { runHistoryProblem } from '../../src/state/saved-run-check';
+import { runFromResults } from '../../src/state/runs/pytorch-results';
+import { runHistoryProblem } from '../../src/state/persistence/saved-run-check';
 
 const hasData = existsSync(join(FMNIST_ROOT, 'train-images-idx3-ubyte.gz'));
 if (!hasData) {

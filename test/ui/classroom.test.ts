@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { createElement } from 'react';
 import { renderToString } from 'react-dom/server';
 import { App } from '../../src/ui/App';
-import { createPlaygroundStore } from '../../src/state/store';
-import { PlaygroundSession } from '../../src/state/session';
-import { createSessionServices } from '../../src/state/services';
+import { createPlaygroundStore } from '../../src/state/session/store';
+import { PlaygroundSession } from '../../src/state/session/session';
+import { createSessionServices } from '../../src/state/session/services';
 import { TrainClient, type WorkerLike } from '../../src/worker/client';
-import { parseSettings } from '../../src/state/url-schema';
-import { HIDEABLE } from '../../src/state/classroom';
+import { parseSettings } from '../../src/state/settings/url-schema';
+import { HIDEABLE } from '../../src/state/settings/classroom';
 
 /** Server-rendered markup of the app for a URL (hidden controls from its hide=). */
 function render(search: string): string {

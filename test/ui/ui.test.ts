@@ -4,11 +4,11 @@ import { renderToString } from 'react-dom/server';
 import { App } from '../../src/ui/App';
 import { SHORTCUTS, isTypingTarget, matchShortcut } from '../../src/ui/shortcuts';
 import { formatEta, formatNumber } from '../../src/ui/format';
-import { createPlaygroundStore } from '../../src/state/store';
-import { PlaygroundSession } from '../../src/state/session';
-import { createSessionServices } from '../../src/state/services';
+import { createPlaygroundStore } from '../../src/state/session/store';
+import { PlaygroundSession } from '../../src/state/session/session';
+import { createSessionServices } from '../../src/state/session/services';
 import { TrainClient, type WorkerLike } from '../../src/worker/client';
-import { describeProblems, parseSettings } from '../../src/state/url-schema';
+import { describeProblems, parseSettings } from '../../src/state/settings/url-schema';
 
 const el = (tag: string, inside?: string) => ({
   closest: (sel: string) => (inside && sel.includes(inside) ? {} : sel.split(/,\s*/).includes(tag) ? {} : null),

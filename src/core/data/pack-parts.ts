@@ -22,7 +22,7 @@
  *
  * Each part is an ordinary LTPG file (`pack.ts`, gzip, own CRC) holding its images rank-major; its file name carries
  * a hash of its bytes, so a browser's Cache Storage never mixes parts of two layouts. The parts are made from
- * `public/data/fmnist-lt.ltpg` at build time (the Vite plugin in vite.config.ts, src/cli/vite-pack-parts.ts).
+ * `public/data/fmnist-lt.ltpg` at build time (the Vite plugin in vite.config.ts, tools/vite/pack-parts.ts).
  */
 import { DataError } from './errors';
 import { makeLongTail } from './longtail';

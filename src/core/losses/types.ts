@@ -46,7 +46,7 @@ export interface LossContext {
 /** A schedule switch a loss reacts to: KPS gradient adjustment ('ga'), LDAM's deferred re-weighting ('drw'). */
 export type LossSwitch = 'ga' | 'drw';
 
-/** The charts an explainer can point to (the ids of src/state/chart-catalog.ts; the UI checks the match by type). */
+/** The charts an explainer can point to (the ids of src/state/session/chart-catalog.ts; the UI checks the match by type). */
 export type MechanismChartId = 'loss' | 'per-class' | 'groups' | 'feature-norm' | 'feature-space' | 'gcl-cloud' | 'kps' | 'confusion';
 
 /** A further part of an explainer (e.g. GCL's stage 2): its own equations and intuition. */

@@ -1,8 +1,8 @@
 /**
  * The one table of the training settings: for every field of the training config its words (label, help, unit),
  * how it may change during a run, its limits (range, step, integer-ness, values), its URL parameter and its CLI
- * flag. The validator (config-limits.ts), the URL codec (state/url-schema.ts), the settings panels' number fields
- * and the CLI's flags and `--help` (cli/flags.ts) are all read from here, so the CLI, the URL and the page accept the
+ * flag. The validator (config-limits.ts), the URL codec (state/settings/url-schema.ts), the settings panels' number fields
+ * and the CLI's flags and `--help` (node/flags.ts) are all read from here, so the CLI, the URL and the page accept the
  * same values. Adding a setting is one row here, plus its use.
  *
  * Change modes:

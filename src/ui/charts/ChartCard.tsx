@@ -4,7 +4,7 @@
  */
 import { createContext, useContext, useEffect, useId, useRef, useState, type ReactNode, type RefObject } from 'react';
 import type { ChartProps, RunSeries } from './types';
-import { chartMeta, type ChartId } from '../../state/chart-catalog';
+import { chartMeta, type ChartId } from '../../state/session/chart-catalog';
 import type { TimeMarker } from './PlotLayers';
 import type { DataTable } from './text-alternatives';
 import { CLASS_LINK, CLASS_LINK_GROUP, classLinkHandlers, classLinkName } from './class-link';

@@ -2,7 +2,7 @@
 import { memo, useCallback, useEffect, useMemo, useRef, type ComponentType } from 'react';
 import { useScheduled } from './schedule';
 import type { ChartProps, ChartsPanelProps, ConfusionCellInfo, RunSeries } from './types';
-import type { ChartId } from '../../state/chart-catalog';
+import type { ChartId } from '../../state/session/chart-catalog';
 import { LossAccuracyChart } from './LossAccuracyChart';
 import { PerClassAccuracyChart } from './PerClassAccuracyChart';
 import { GroupAccuracyChart } from './GroupAccuracyChart';

@@ -45,7 +45,7 @@ import {
   type NormMode,
   type NormSide,
 } from './chart-data';
-import { chartMeta } from '../../state/chart-catalog';
+import { chartMeta } from '../../state/session/chart-catalog';
 import { featureNormSummary, featureNormTable } from './text-alternatives';
 
 /** Up to this many classes the per-class legend names every class; above, the head and the tail end. */

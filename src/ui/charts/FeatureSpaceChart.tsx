@@ -20,7 +20,7 @@ import { niceScale, type AxisSpec } from './scale';
 import { useWidth } from './use-width';
 import { useMountTurn } from './mount-queue';
 import { GROUP_LABELS, classColors, classRows, ellipsize, fmt, lastEpochWhere, sortByCount, type ClassRow } from './chart-data';
-import { chartMeta } from '../../state/chart-catalog';
+import { chartMeta } from '../../state/session/chart-catalog';
 import { featureSpaceTable, featureSpaceText } from './text-alternatives';
 import { dotRaster, drawDot, rgb01, toRgba8 } from './raster';
 

@@ -21,7 +21,7 @@ import {
   type BoxRow,
   type ClassRow,
 } from './chart-data';
-import { chartMeta } from '../../state/chart-catalog';
+import { chartMeta } from '../../state/session/chart-catalog';
 import { gclSummary, gclTable } from './text-alternatives';
 
 const BOX_DELAY_MS = 30;

@@ -32,7 +32,7 @@ import {
   thinRows,
   timeMax,
 } from './chart-data';
-import { chartMeta } from '../../state/chart-catalog';
+import { chartMeta } from '../../state/session/chart-catalog';
 import { groupsSummary, groupsTable } from './text-alternatives';
 
 const ACC_AXIS: AxisSpec = { label: 'test accuracy (%)', width: 56, domain: [0, 100] };

@@ -9,7 +9,7 @@ import { extent, type AxisSpec } from './scale';
 import type { ChartProps, RunSeries } from './types';
 import { ChartCard, TooltipBox, classAxis, runsWherePropsEqual, type LegendItem } from './ChartCard';
 import { GROUP_LABELS, classRows, ellipsize, fillPerClass, fmt, lastEpochWhere, type ClassRow } from './chart-data';
-import { chartMeta } from '../../state/chart-catalog';
+import { chartMeta } from '../../state/session/chart-catalog';
 import { kpsSummary, kpsTable } from './text-alternatives';
 
 const SCALE_AXIS: AxisSpec = { label: 'scale s̃_c (×)', width: 56, domain: [0, 'auto'], format: (v) => fmt(v) };

@@ -37,7 +37,7 @@ import {
   timeMax,
   type LossRange,
 } from './chart-data';
-import { chartMeta } from '../../state/chart-catalog';
+import { chartMeta } from '../../state/session/chart-catalog';
 import { lossSummary, lossTable } from './text-alternatives';
 
 /**

@@ -26,7 +26,7 @@ import {
   type ClassMetric,
   type ClassRow,
 } from './chart-data';
-import { chartMeta } from '../../state/chart-catalog';
+import { chartMeta } from '../../state/session/chart-catalog';
 import { perClassSummary, perClassTable } from './text-alternatives';
 
 const COUNT_COLOR = '#555';

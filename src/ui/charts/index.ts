@@ -13,4 +13,4 @@ export { ChartsPanel, type ChartsPanelExtraProps } from './ChartsPanel';
 export { FeatureNormChart, FBL_TITLE } from './FeatureNormChart';
 export { FeatureSpaceChart } from './FeatureSpaceChart';
 export { ConfusionMatrixChart } from './ConfusionMatrixChart';
-export { CHARTS, type ChartId } from '../../state/chart-catalog';
+export { CHARTS, type ChartId } from '../../state/session/chart-catalog';

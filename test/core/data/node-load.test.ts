@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DataError } from '../../../src/core/data/errors';
 import { MAX_DATA_FILE_BYTES, readBytes } from '../../../src/core/data/node-load';
-import { loadDatasetForCli } from '../../../src/cli/datasets';
+import { loadDatasetForCli } from '../../../src/node/datasets';
 import { rejected } from './helpers';
 
 const dir = mkdtempSync(join(tmpdir(), 'ltpg-read-'));

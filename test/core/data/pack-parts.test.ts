@@ -19,9 +19,9 @@ import {
 import type { Dataset, ImageSet } from '../../../src/core/data/types';
 import { Trainer } from '../../../src/core/train/trainer';
 import { Rng } from '../../../src/core/rng';
-import { FIRST_DRAWS } from '../../../src/cli/vite-pack-parts';
-import { PLAYGROUND_DEFAULTS } from '../../../src/state/settings';
-import { FIRST_VISIT_DATA } from '../../../src/state/first-visit-data';
+import { FIRST_DRAWS } from '../../../tools/vite/pack-parts';
+import { PLAYGROUND_DEFAULTS } from '../../../src/state/settings/settings';
+import { FIRST_VISIT_DATA } from '../../../src/core/data/first-visit-data';
 import { tinyTrainConfig } from '../../helpers/tiny-trainer';
 
 const img = (s: ImageSet, i: number) => {

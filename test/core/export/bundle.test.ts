@@ -15,8 +15,8 @@ import {
   subsetHash,
 } from '../../../src/core/export/bundle';
 import { encodeSafetensors } from '../../../src/core/export/safetensors';
-import { FMNIST_ROOT, officialOrder } from '../../../src/cli/bundle';
-import { loadDatasetForCli } from '../../../src/cli/datasets';
+import { FMNIST_ROOT, officialOrder } from '../../../src/node/bundle';
+import { loadDatasetForCli } from '../../../src/node/datasets';
 import { tinyData } from './helpers';
 
 const hasData = existsSync(join(FMNIST_ROOT, 'train-labels-idx1-ubyte.gz'));

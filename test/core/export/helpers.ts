@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { Trainer } from '../../../src/core/train/trainer';
 import { DEFAULT_CONFIG, type TrainConfig } from '../../../src/core/train/config';
-import { registerFastKernels } from '../../../src/core/kernels';
+import { registerFastKernels } from '../../../src/core/tfjs-kernels';
 import { tinyDataset } from '../../helpers/tiny-dataset';
 import type { Dataset } from '../../../src/core/data/types';
 

@@ -20,7 +20,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FusedExecutor, MAX_IN_FLIGHT } from '../../../src/core/gpu/fused-executor';
 import type { ConvVariant } from '../../../src/core/gpu/kernels';
-import { registerFastKernels } from '../../../src/core/kernels/index';
+import { registerFastKernels } from '../../../src/core/tfjs-kernels/index';
 import type { LogitForm } from '../../../src/core/losses/logit-form';
 import { logitForm } from '../../../src/core/losses/registry';
 import { defaultParams } from '../../../src/core/losses/registry';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import katex from 'katex';
 import { LOSSES, LOSS_IDS } from '../../../src/core/losses/registry';
-import { CHARTS } from '../../../src/state/chart-catalog';
+import { CHARTS } from '../../../src/state/session/chart-catalog';
 
 const sentences = (s: string) => s.split(/(?<=[.!?])\s+(?=[^\sa-z])/).filter((x) => x.trim().length > 0);
 

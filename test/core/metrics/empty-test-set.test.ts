@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { classificationMetrics, groupAccuracy, PerClassMean } from '../../../src/core/metrics/classification';
 import { Trainer, type EpochMetrics } from '../../../src/core/train/trainer';
 import { DEFAULT_CONFIG } from '../../../src/core/train/config';
-import { epochsCsv, metricsJson, perClassCsv } from '../../../src/state/metrics-export';
+import { epochsCsv, metricsJson, perClassCsv } from '../../../src/state/runs/metrics-export';
 import { accuracyPoints, perClassAccuracyRows } from '../../../src/ui/charts/chart-data';
 import { tinyDataset } from '../../helpers/tiny-dataset';
 

@@ -20,14 +20,14 @@ import {
   type NumberRule,
 } from '../../../src/core/train/config-fields';
 import { CONFIG_LIMITS, STAGE2_LIMITS } from '../../../src/core/train/config-limits';
-import { URL_FIELDS, parseSettings, urlRange } from '../../../src/state/url-schema';
-import { EMBEDDED, PLAYGROUND_DEFAULTS } from '../../../src/state/settings';
-import { FlagError, applyConfigFlags, readFlags, CONFIG_OPTIONS } from '../../../src/cli/flags';
+import { URL_FIELDS, parseSettings, urlRange } from '../../../src/state/settings/url-schema';
+import { EMBEDDED, PLAYGROUND_DEFAULTS } from '../../../src/state/settings/settings';
+import { FlagError, applyConfigFlags, readFlags, CONFIG_OPTIONS } from '../../../src/node/flags';
 import { settingProps } from '../../../src/ui/Fields';
 import { App } from '../../../src/ui/App';
-import { createPlaygroundStore } from '../../../src/state/store';
-import { PlaygroundSession } from '../../../src/state/session';
-import { createSessionServices } from '../../../src/state/services';
+import { createPlaygroundStore } from '../../../src/state/session/store';
+import { PlaygroundSession } from '../../../src/state/session/session';
+import { createSessionServices } from '../../../src/state/session/services';
 import { TrainClient, type WorkerLike } from '../../../src/worker/client';
 
 const NUMBERS = ALL_FIELDS.filter(([, f]) => f.rule.kind === 'number') as [

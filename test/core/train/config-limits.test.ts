@@ -2,9 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULT_CONFIG, validateConfig, type TrainConfig } from '../../../src/core/train/config';
 import { CONFIG_LIMITS, STAGE2_LIMITS, firstLimitProblem, numberOk, ruleOf, type NumberRule } from '../../../src/core/train/config-limits';
-import { urlRange } from '../../../src/state/url-schema';
+import { urlRange } from '../../../src/state/settings/url-schema';
 import { ALL_FIELDS, type NumberPath } from '../../../src/core/train/config-fields';
-import { PLAYGROUND_DEFAULTS } from '../../../src/state/settings';
+import { PLAYGROUND_DEFAULTS } from '../../../src/state/settings/settings';
 
 function refusal(edit: (c: TrainConfig) => void): ConfigError {
   const c = structuredClone(DEFAULT_CONFIG);

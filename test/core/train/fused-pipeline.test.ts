@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { registerFastKernels } from '../../../src/core/kernels';
+import { registerFastKernels } from '../../../src/core/tfjs-kernels';
 import { cloneWeights } from '../../../src/core/models';
 import { DEFAULT_CONFIG, type TrainConfig } from '../../../src/core/train/config';
 import { Trainer, type NoiseDraw, type StepOutcome } from '../../../src/core/train/trainer';

@@ -11,7 +11,7 @@ import { drawMix, mixRows, sampleBeta } from '../../../src/core/train/mixup';
 import { Rng } from '../../../src/core/rng';
 import { drawClippedNormal } from '../../../src/core/losses/noise';
 import { makeLongTail } from '../../../src/core/data/longtail';
-import { registerFastKernels } from '../../../src/core/kernels';
+import { registerFastKernels } from '../../../src/core/tfjs-kernels';
 import { tinyDataset } from '../../helpers/tiny-dataset';
 import { tinyTrainConfig, runEpochs } from '../../helpers/tiny-trainer';
 

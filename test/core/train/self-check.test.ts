@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { registerFastKernels } from '../../../src/core/kernels';
+import { registerFastKernels } from '../../../src/core/tfjs-kernels';
 import { buildSpec } from '../../../src/core/models';
 import type { HeadKind, ModelKind } from '../../../src/core/models/types';
 import { DEFAULT_CONFIG, type TrainConfig } from '../../../src/core/train/config';

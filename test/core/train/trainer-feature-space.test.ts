@@ -2,8 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { FEATURE_SPACE_POINTS, Trainer, type EpochMetrics } from '../../../src/core/train/trainer';
 import type { TrainConfig } from '../../../src/core/train/config';
-import { registerFastKernels } from '../../../src/core/kernels';
-import { appendEpochs } from '../../../src/state/slices/metrics';
+import { registerFastKernels } from '../../../src/core/tfjs-kernels';
+import { appendEpochs } from '../../../src/state/session/slices/metrics';
 import { tinyDataset } from '../../helpers/tiny-dataset';
 import { tinyTrainConfig, runEpochs as epochs } from '../../helpers/tiny-trainer';
 

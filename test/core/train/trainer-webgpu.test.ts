@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { initNodeWebGPU } from '../../../src/core/backend';
-import { registerFastKernels } from '../../../src/core/kernels/index';
+import { registerFastKernels } from '../../../src/core/tfjs-kernels/index';
 import { Trainer } from '../../../src/core/train/trainer';
 import { DEFAULT_CONFIG, type TrainConfig } from '../../../src/core/train/config';
 import { tinyDataset } from '../../helpers/tiny-dataset';

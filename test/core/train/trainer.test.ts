@@ -4,7 +4,7 @@ import { Trainer } from '../../../src/core/train/trainer';
 import { TrainController } from '../../../src/core/train/controller';
 import type { TrainConfig } from '../../../src/core/train/config';
 import { LOSS_IDS } from '../../../src/core/losses/registry';
-import { registerFastKernels } from '../../../src/core/kernels';
+import { registerFastKernels } from '../../../src/core/tfjs-kernels';
 import { tinyDataset } from '../../helpers/tiny-dataset';
 import { tinyTrainConfig, runEpochs } from '../../helpers/tiny-trainer';
 

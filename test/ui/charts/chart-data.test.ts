@@ -34,7 +34,7 @@ import {
   timeMax,
   topConfusion,
 } from '../../../src/ui/charts/chart-data';
-import { CHARTS } from '../../../src/state/chart-catalog';
+import { CHARTS } from '../../../src/state/session/chart-catalog';
 import { synthRun } from './synthetic';
 
 describe('sort by count', () => {

@@ -234,7 +234,7 @@ const WGRAD = {
 };
 
 /**
- * Weight gradient, chunked over the reduction (the formulation of src/core/kernels/conv2d-backprop-filter-webgpu.ts,
+ * Weight gradient, chunked over the reduction (the formulation of src/core/tfjs-kernels/conv2d-backprop-filter-webgpu.ts,
  * without shared memory): out[chunk, K, CO] = Σ over the chunk's LEN rows of im2col(x)[m, K] ⊗ dy[m, CO], the
  * im2col gathered on the fly; each thread 4 consecutive taps × 4 channels. With one chunk it writes the gradient.
  */

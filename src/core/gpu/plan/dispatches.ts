@@ -4,7 +4,7 @@
  * (eval-mode forward, head and loss, SGD of the classifier only) and an eval-mode forward. Every dispatch binds
  * its kernel's bindings and meta words by name.
  */
-import type { ConvGeom } from '../../kernels/conv-util';
+import type { ConvGeom } from '../../tfjs-kernels/conv-util';
 import * as kernels from '../kernels';
 import type { ConvVariant, KernelDef, PlanDims, ResidualFwdKind, ResidualGradKind } from '../kernels';
 import { type Arenas, sub } from './arenas';

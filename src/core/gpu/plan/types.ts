@@ -1,5 +1,5 @@
 /** The plan's data: regions, dispatches, the plan itself, and the layer records the phases pass along. */
-import type { ConvGeom } from '../../kernels/conv-util';
+import type { ConvGeom } from '../../tfjs-kernels/conv-util';
 import type { ParamSpec } from '../../models/types';
 import type { KernelDef } from '../kernels';
 

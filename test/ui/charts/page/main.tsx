@@ -1,6 +1,6 @@
 /**
  * The chart fixture page: the live charts (ChartsPanel) fed with synthetic runs instead of a trainer, bundled for the
- * browser in production mode (src/cli/bench-browser.ts `buildChartsPage`). Used by the browser tests of the charts
+ * browser in production mode (tools/bench/browser.ts `buildChartsPage`). Used by the browser tests of the charts
  * (test/e2e/charts.test.ts) and by the UI benchmark (`npm run bench`), which lets it "train": batches arrive every
  * 250 ms like the session's store updates and an epoch ends every few seconds.
  *
