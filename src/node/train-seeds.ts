@@ -7,6 +7,7 @@
 import type { TrainConfig } from '../core/train/config';
 import { summarizeFields, summarizeSeries, type Summary } from '../core/train/groups';
 import type { EpochMetrics } from '../core/train/trainer';
+import { percentMeanStd } from '../core/format';
 
 export const SEEDS_USAGE = `Seeds (one run per seed, everything else equal)
   --seeds LIST          "1,2,3": one run per seed (each redraws the subset and the initial weights, as --seed); a
@@ -102,6 +103,6 @@ export async function runSeeds<R extends SeedResult>(
 
 /** One line of the group: "overall 52.0 ± 3.6 % (n = 3), many …". */
 export function groupLine(g: GroupSpread, n: number): string {
-  const p = (s: Summary) => (s.n ? `${(100 * s.mean).toFixed(1)} ± ${(100 * s.std).toFixed(1)} %` : '—');
+  const p = (s: Summary) => percentMeanStd(s, { unit: ' %' });
   return `${KEYS.map((k) => `${k} ${p(g[k])}`).join(', ')} (n = ${n})`;
 }

@@ -7,6 +7,7 @@ import type { EpochMetrics, Trainer } from '../core/train/trainer';
 import { sweepRows, sweepTable, type SweepPlan, type SweepRow, type SweepWhen } from '../core/train/sweep';
 import { groupBy, summarizeFields, type Summary } from '../core/train/groups';
 import { withSeed } from './train-seeds';
+import { percentMeanStd } from '../core/format';
 
 export const SWEEP_USAGE = `Sweep (one run per value, everything else equal: same data, seed and initial weights)
   --sweep KEY=VALUES    KEY: a loss hyperparameter that acts on this loss and head (e.g. noiseMul; not the
@@ -64,7 +65,7 @@ export function sweepGroups(rows: readonly SweepRow[]): SweepGroupRow[] {
 
 /** The groups as markdown: mean ± std per column. */
 function groupTable(param: SweepPlan['param'], groups: readonly SweepGroupRow[], param2?: SweepPlan['param']): string {
-  const p = (s: Summary) => (s.n ? `${(100 * s.mean).toFixed(1)} ± ${(100 * s.std).toFixed(1)}` : '—');
+  const p = (s: Summary) => percentMeanStd(s, { unit: '' });
   return [
     `| ${param.id} |${param2 ? ` ${param2.id} |` : ''} seeds | overall | many | medium | few | tail-3 |`,
     `|---:|${param2 ? '---:|' : ''}---:|---:|---:|---:|---:|---:|`,

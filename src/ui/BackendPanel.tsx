@@ -8,6 +8,7 @@ import { version } from '../../package.json';
 import { usePg } from './context';
 import { buildDiagnostics, readGpu } from './backend-diagnostics';
 import { DeviceBenchmark } from './DeviceBenchmark';
+import { MISSING } from '../core/format';
 
 export function BackendPanelButton() {
   const [open, setOpen] = useState(false);
@@ -73,9 +74,9 @@ function BackendPanel() {
         <dt>Backend</dt>
         <dd>{backend ? `${backend.backend}${engine ? ` (engine ${engine})` : ''}` : 'starting'}</dd>
         <dt>Why</dt>
-        <dd>{backend ? (backend.measured?.why ?? backend.reason) : '–'}</dd>
+        <dd>{backend ? (backend.measured?.why ?? backend.reason) : MISSING}</dd>
         <dt>wasm threads</dt>
-        <dd data-testid="backend-panel-threads">{backend?.wasm ? backend.wasm.why : backend ? 'wasm not running' : '–'}</dd>
+        <dd data-testid="backend-panel-threads">{backend?.wasm ? backend.wasm.why : backend ? 'wasm not running' : MISSING}</dd>
         <dt>Cross-origin isolated</dt>
         <dd>{isolated ? 'yes' : 'no (wasm runs on one thread)'}</dd>
       </dl>

@@ -17,8 +17,9 @@ import './export.css';
 import { PytorchHandoff } from './PytorchHandoff';
 import type { ExportFormat } from '../state/session/worker-link';
 import { useControlShown } from './ClassroomLink';
+import { percent } from '../core/format';
 
-const pct = (v: number | null) => (v === null || !Number.isFinite(v) ? '–' : `${(100 * v).toFixed(1)}%`);
+const pct = (v: number | null) => percent(v);
 
 function metricsInput(s: PlaygroundState): MetricsInput {
   const cur = s.current;

@@ -4,7 +4,7 @@
  * released, so dragging does not send a change per pixel.
  */
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
-import { formatNumber } from './format';
+import { formatNumber } from '../core/format';
 import { numberField, type NumberPath } from '../core/train/config-fields';
 
 interface BaseProps {

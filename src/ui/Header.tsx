@@ -2,7 +2,7 @@
 import { LABEL, shortChoice } from '../core/backend-words';
 import { activeShortcuts, shortcutFor } from './shortcuts';
 import { usePg, usePlayground } from './context';
-import { formatEta } from './format';
+import { formatEta, MISSING } from '../core/format';
 import { ExportButton } from './ExportDialog';
 import { TryImageButton } from './TryImage';
 import { IntroButton } from './IntroPanel';
@@ -172,12 +172,12 @@ function Counters() {
       <div>
         <dt>Epoch</dt>
         <dd data-testid="epoch-counter" data-epoch={p?.epoch ?? 0} data-epochs-done={p?.epochsDone ?? 0}>
-          {p ? `${epoch} / ${p.epochsInStage}` : '–'}
+          {p ? `${epoch} / ${p.epochsInStage}` : MISSING}
         </dd>
       </div>
       <div>
         <dt>Batch</dt>
-        <dd data-testid="batch-counter">{p ? `${batch} / ${p.batchesPerEpoch}` : '–'}</dd>
+        <dd data-testid="batch-counter">{p ? `${batch} / ${p.batchesPerEpoch}` : MISSING}</dd>
       </div>
       <div>
         <dt>Step</dt>
@@ -187,17 +187,17 @@ function Counters() {
       </div>
       <div>
         <dt>Loss</dt>
-        <dd data-testid="loss-value">{p?.loss != null ? p.loss.toFixed(4) : '–'}</dd>
+        <dd data-testid="loss-value">{p?.loss != null ? p.loss.toFixed(4) : MISSING}</dd>
       </div>
       <div>
         <dt>lr</dt>
         <dd data-testid="lr-value" data-lr={p?.lr ?? ''}>
-          {p?.lr != null ? Number(p.lr.toPrecision(3)) : '–'}
+          {p?.lr != null ? Number(p.lr.toPrecision(3)) : MISSING}
         </dd>
       </div>
       <div>
         <dt>ETA</dt>
-        <dd data-testid="eta">{phase === 'running' ? formatEta(eta) : '–'}</dd>
+        <dd data-testid="eta">{phase === 'running' ? formatEta(eta) : MISSING}</dd>
       </div>
       <div>
         <dt className="ltc-sr-only">Progress</dt>

@@ -19,6 +19,7 @@ import {
 import { LESSON_RUNS_DEF, type LessonRunId } from '../core/train/lesson-plan';
 import { usePg, usePlayground } from './context';
 import './lesson.css';
+import { percent } from '../core/format';
 
 function useLessonObject(): Lesson {
   return usePlayground().services.lesson;
@@ -84,7 +85,7 @@ export function LessonButton() {
   );
 }
 
-const pc = (v: number | null | undefined) => (v === null || v === undefined ? '–' : `${(100 * v).toFixed(1)} %`);
+const pc = (v: number | null | undefined) => percent(v, { unit: ' %' });
 
 function SummaryTable({ s }: { s: LessonState }) {
   const current = usePg((st) => st.current);

@@ -8,8 +8,9 @@ import { useMemo, useState } from 'react';
 import { CartesianGrid, ResponsiveContainer, Cell, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
 import { usePg, usePlayground } from './context';
 import { HISTORY_METRICS, historyPoints, paramImportance, variedParams, type HistoryMetric } from '../state/runs/run-history';
+import { percent } from '../core/format';
 
-const pct = (v: number | null) => (v === null ? '—' : `${(100 * v).toFixed(1)}%`);
+const pct = (v: number | null) => percent(v);
 
 export function RunHistory() {
   const { store } = usePlayground();

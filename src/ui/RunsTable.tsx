@@ -32,8 +32,9 @@ import { sweepShown as sweepOffered } from '../state/settings/classroom';
 import { MAX_SEEDS, parseSeeds, type Summary } from '../core/train/groups';
 import { useSyncExternalStore } from 'react';
 import './compare.css';
+import { percent, percentMeanStd } from '../core/format';
 
-const pct = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : `${(100 * v).toFixed(1)}%`);
+const pct = (v: number | null | undefined) => percent(v);
 const epochText = (c: AccuracyCell | null) => (c ? `${c.stage === 2 ? 's2 ' : ''}e${c.epoch}` : '—');
 
 const epochsText = (r: CompareRow) => (r.epochs2 ? `${r.epochs1} + ${r.epochs2} s2` : String(r.epochs1));
@@ -75,7 +76,7 @@ interface Column {
 }
 
 /** A seed group's cell: "52.0 ± 3.6%" (mean ± sample std over its seeds). */
-const meanStd = (s: Summary) => (s.n ? `${(100 * s.mean).toFixed(1)} ± ${(100 * s.std).toFixed(1)}%` : '—');
+const meanStd = (s: Summary) => percentMeanStd(s);
 
 const ACC_COLUMNS = (which: 'last' | 'best'): Column[] => {
   const W = which === 'last' ? 'Last epoch' : 'Best epoch';

@@ -28,12 +28,13 @@ import { pinsToFree } from '../state/runs/pin-room';
 import { usePg, usePlayground } from './context';
 import { useHidden } from './ClassroomLink';
 import { controlShown, sweepControl } from '../state/settings/classroom';
+import { MISSING, percent, percentMeanStd } from '../core/format';
 
-const pct = (v: number | null) => (v === null || !Number.isFinite(v) ? '—' : `${(100 * v).toFixed(1)}%`);
+const pct = (v: number | null) => percent(v);
 
 /** A point's metric: "52.0%", or "52.0 ± 3.6%" over several seeds. */
 const pointText = (p: SweepPoint | null) =>
-  !p || p.mean === null ? '—' : p.each.length > 1 ? `${(100 * p.mean).toFixed(1)} ± ${(100 * p.std).toFixed(1)}%` : pct(p.mean);
+  !p || p.mean === null ? MISSING : p.each.length > 1 ? percentMeanStd({ n: p.each.length, mean: p.mean, std: p.std }) : pct(p.mean);
 
 /** The epochs a point was read at: "e3", or "e2–e4" when its seeds differ. */
 function epochsText(p: SweepPoint): string {

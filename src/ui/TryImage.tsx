@@ -11,6 +11,7 @@ import { PanelBoundary } from './PanelBoundary';
 import { usePg, usePlayground } from './context';
 import { useModalDialog } from './use-modal-dialog';
 import './export.css';
+import { percent } from '../core/format';
 
 /** Side of the drawing canvas in CSS pixels (the image is scaled down to the data set's size). */
 const PAD = 224;
@@ -281,8 +282,8 @@ export function TryImageDialog({ open, input, onClose }: { open: boolean; input:
                   <p role="status" data-testid="try-verdict">
                     {source ? `${source}: ` : ''}
                     <strong>{classNames[outcome.result.pred] ?? `class ${outcome.result.pred}`}</strong> (
-                    {(100 * outcome.result.probs[outcome.result.pred]).toFixed(1)}%), by the model{' '}
-                    {outcome.result.stage === 2 ? 'of stage 2 ' : ''}after {outcome.result.epoch} epoch
+                    {percent(outcome.result.probs[outcome.result.pred])}), by the model {outcome.result.stage === 2 ? 'of stage 2 ' : ''}
+                    after {outcome.result.epoch} epoch
                     {outcome.result.epoch === 1 ? '' : 's'}
                   </p>
                   <table className="runs-table try-probs" data-testid="try-probs">
@@ -303,7 +304,7 @@ export function TryImageDialog({ open, input, onClose }: { open: boolean; input:
                           </td>
                           <td className="num">
                             <span className="try-bar" style={{ width: `${Math.round(100 * p)}%` }} aria-hidden="true" />
-                            {(100 * p).toFixed(1)}%
+                            {percent(p)}
                           </td>
                         </tr>
                       ))}

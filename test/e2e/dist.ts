@@ -13,7 +13,7 @@ export const ROOT = resolve(__dirname, '../..');
 const CACHE = join(ROOT, 'node_modules/.cache/ltpg-e2e');
 // the key also covers how the build is made (v2: NODE_ENV=production)
 const BUILD_VERSION = 'v2';
-const INPUTS = ['src', 'public', 'index.html', 'vite.config.ts', 'package.json', 'tsconfig.json'];
+const INPUTS = ['src', 'public', 'tools', 'index.html', 'vite.config.ts', 'package.json', 'tsconfig.json'];
 
 function listFiles(p: string, out: string[]): void {
   if (!existsSync(p)) return;

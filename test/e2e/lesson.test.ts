@@ -144,7 +144,7 @@ describe.runIf(RUN)('the Lesson (production build, Chromium)', () => {
     // the runs trained since the reload are in the table
     const cells = await table.locator('tbody tr').evaluateAll((rows) => rows.map((r) => Array.from(r.children).map((c) => c.textContent)));
     expect(cells.map((r) => r[0])).toEqual(['CE', 'KPS (+GA)', 'FBL', 'GCL stage 1', 'GCL stage 2 (CBEN)']);
-    for (const r of cells.slice(0, 2)) expect(r.slice(1), r[0]!).toEqual(['–', '–']);
+    for (const r of cells.slice(0, 2)) expect(r.slice(1), r[0]!).toEqual(['—', '—']);
     for (const r of cells.slice(2)) expect(r.slice(1), r[0]!).toEqual([expect.stringMatching(/%$/), expect.stringMatching(/%$/)]);
     const text = await page.getByTestId('lesson').textContent();
     expect(text).toMatch(/Over 5 seeds of this lesson/);

@@ -3,7 +3,7 @@ import { createElement } from 'react';
 import { renderToString } from 'react-dom/server';
 import { App } from '../../src/ui/App';
 import { SHORTCUTS, isTypingTarget, matchShortcut } from '../../src/ui/shortcuts';
-import { formatEta, formatNumber } from '../../src/ui/format';
+import { formatEta, formatNumber } from '../../src/core/format';
 import { createPlaygroundStore } from '../../src/state/session/store';
 import { PlaygroundSession } from '../../src/state/session/session';
 import { createSessionServices } from '../../src/state/session/services';
@@ -48,7 +48,7 @@ describe('keyboard shortcuts table', () => {
 
 describe('formatters', () => {
   it('ETA and numbers', () => {
-    expect(formatEta(null)).toBe('–');
+    expect(formatEta(null)).toBe('—');
     expect(formatEta(65)).toBe('1:05');
     expect(formatEta(3725)).toBe('1:02:05');
     expect(formatNumber(0.0001)).toBe('0.0001');

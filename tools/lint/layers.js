@@ -1,7 +1,8 @@
 // Layer rules for ESLint (see eslint.config.js): which folder of src/ may import which, and no import cycles.
 // src/core → src/worker → src/state → src/ui for the page, src/core → src/worker → src/node → src/cli for the Node
 // side (node: the CLI's services; cli: thin entry points): a file imports only its own layer or the ones below.
-// Inside src/core the sub-folders are ordered too (CORE_ORDER): each imports only those before it. Type-only imports count: a type cycle ties the layers together as much as a value one.
+// Inside src/core the sub-folders are ordered too (CORE_ORDER): each imports only those before it. Type-only imports
+// count: a type cycle ties the layers together as much as a value one.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -11,7 +12,7 @@ const LAYER = { core: 0, worker: 1, state: 2, ui: 3, node: 3, cli: 4 };
 /** Layers a side may not import although they sit below it: the CLI's side (node, cli) stands on core and worker. */
 const APART = { node: ['state'], cli: ['state', 'ui'] };
 /** src/core's folders (and root modules) from the bottom up; other root modules (the backend choice) are on top. */
-export const CORE_ORDER = ['rng', 'data', 'metrics', 'models', 'losses', 'tfjs-kernels', 'gpu', 'train', 'export'];
+export const CORE_ORDER = ['rng', 'format', 'data', 'metrics', 'models', 'losses', 'tfjs-kernels', 'gpu', 'train', 'export'];
 
 const IMPORT_RE =
   /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^import\s*['"]([^'"]+)['"]/gm;

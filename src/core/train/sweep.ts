@@ -17,6 +17,7 @@ import { forcedHead } from '../losses/registry';
 import { drwStartEpoch, fblAlpha } from './schedules';
 import { numberField, parseDecimal } from './config-fields';
 import { groupBy, summarize } from './groups';
+import { percent } from '../format';
 
 export const SWEEP_MIN_VALUES = 2;
 export const SWEEP_MAX_VALUES = 8;
@@ -353,7 +354,7 @@ export function sweepRows(results: SweepRunResult[], when: SweepWhen): SweepRow[
   return rows.sort((a, b) => a.value - b.value || (a.value2 ?? 0) - (b.value2 ?? 0));
 }
 
-const pc = (v: number | null) => (v === null || Number.isNaN(v) ? '–' : (100 * v).toFixed(1));
+const pc = (v: number | null) => percent(v, { unit: '' });
 
 /** A markdown table of the rows (test accuracy %); a column for the second parameter when there is one. */
 export function sweepTable(param: SweepParam, rows: SweepRow[], when: SweepWhen, param2?: SweepParam): string {

@@ -6,6 +6,7 @@
  */
 import type { BatchInfo, EpochMetrics } from '../../worker/protocol';
 import type { PlaygroundStore } from './store';
+import { percent } from '../../core/format';
 
 export interface MetricsPumpOptions {
   /** Runs `cb` before the next paint (requestAnimationFrame in the browser). */
@@ -27,7 +28,7 @@ function defaultSchedule(cb: () => void): void {
   setTimeout(run, 250);
 }
 
-const pct = (v: number | null | undefined) => (v === null || v === undefined || Number.isNaN(v) ? '–' : `${(100 * v).toFixed(1)}%`);
+const pct = (v: number | null | undefined) => percent(v);
 
 export class MetricsPump {
   private pendingBatches: BatchInfo[] = [];

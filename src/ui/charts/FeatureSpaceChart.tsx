@@ -23,6 +23,7 @@ import { GROUP_LABELS, classColors, classRows, ellipsize, fmt, lastEpochWhere, s
 import { chartMeta } from '../../state/session/chart-catalog';
 import { featureSpaceTable, featureSpaceText } from './text-alternatives';
 import { dotRaster, drawDot, rgb01, toRgba8 } from './raster';
+import { percent } from '../../core/format';
 
 /** The feature space an epoch carries (the trainer adds `featureSpace` to its epoch metrics). */
 export const featureSpaceOf = (e: EpochMetrics | undefined): FeatureSpace | undefined =>
@@ -239,7 +240,7 @@ function FeatureSpaceChartImpl(p: ChartProps) {
   const lh = legendHeight(legend, width - MARGIN.left - MARGIN.right);
   const chartH = MARGIN.top + lh + side + X_AXIS_H + MARGIN.bottom;
   const chartW = Math.min(width, MARGIN.left + AXIS_W + side + MARGIN.right);
-  const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
+  const pct = (v: number) => percent(v, { unit: ' %' });
   const xLabel = fs ? `PC1 (${pct(fs.explained[0])} of the variance)` : 'PC1';
   const yLabel = fs ? `PC2 (${pct(fs.explained[1])})` : 'PC2';
   const tick = useMemo(() => valueTick((v) => fmt(v), 'left'), []);

@@ -9,6 +9,7 @@ import { decimateIndices, scratchBuffers, type XY } from './decimate';
 import type { RunSeries } from './types';
 import { logScale, niceAbove, niceScale } from './scale';
 import { meanRecord, summarize, summarizeSeries, type Summary } from '../../core/train/groups';
+import { formatCompact, percent } from '../../core/format';
 
 export const GROUPS: readonly Group[] = ['many', 'medium', 'few'];
 /** Okabe–Ito colours (colour-blind safe). */
@@ -24,18 +25,11 @@ export const GROUP_DASH: Readonly<Record<Group, string | undefined>> = { many: u
 // ---------------------------------------------------------------- formatting
 
 /** Compact number: 3 significant digits, "—" for missing values. */
-export function fmt(v: number | null | undefined, digits = 3): string {
-  if (v === null || v === undefined || !Number.isFinite(v)) return '—';
-  if (v === 0) return '0';
-  const a = Math.abs(v);
-  if (a >= 1e5 || a < 1e-3) return v.toExponential(digits - 1);
-  return String(Number(v.toPrecision(digits)));
-}
+export const fmt = formatCompact;
 
 /** Percentage from a value already in percent (one decimal). */
 export function fmtPct(v: number | null | undefined): string {
-  if (v === null || v === undefined || !Number.isFinite(v)) return '—';
-  return `${v.toFixed(1)} %`;
+  return percent(v, { from: 'percent', unit: ' %' });
 }
 
 export function ellipsize(s: string, max: number): string {

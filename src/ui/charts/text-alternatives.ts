@@ -25,6 +25,7 @@ import {
   thinRows,
   topConfusion,
 } from './chart-data';
+import { percent, percentMeanStd } from '../../core/format';
 
 export interface DataTable {
   caption: string;
@@ -42,11 +43,9 @@ export const TABLE_EPOCHS = 60;
 const CLASS_METRICS = ['accuracy', 'precision', 'recall', 'f1'] as const;
 
 /** "48.2 ± 3.1 %" (percent values), a dash without values, no "±" for a single one. */
-const meanStd = (st: Summary | undefined) =>
-  !st || st.n === 0 ? '—' : st.n === 1 ? fmtPct(st.mean) : `${st.mean.toFixed(1)} ± ${st.std.toFixed(1)} %`;
+const meanStd = (st: Summary | undefined) => (st?.n === 1 ? fmtPct(st.mean) : percentMeanStd(st, { from: 'percent', unit: ' %' }));
 
-const pct = (fraction: number | null | undefined) =>
-  fraction === null || fraction === undefined || !Number.isFinite(fraction) ? '—' : fmtPct(fraction * 100);
+const pct = (fraction: number | null | undefined) => percent(fraction, { unit: ' %' });
 
 /** "epoch 4 of 6", "stage 2, epoch 1 of 3" (1-based). */
 export function epochPhrase(e: Pick<EpochMetrics, 'stage' | 'epoch' | 'epochsInStage'>): string {

@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src/core/backend';
 import type { TrainConfig } from '../../../src/core/train/config';
-import { LESSON_CLAIMS, PROFILES, RUNS, lessonClaimResults, runConfig, type ReproducedSummary } from '../../../src/cli/reproduce';
+import { LESSON_CLAIMS, lessonClaimResults, type ReproducedSummary } from '../../../src/node/reproduce/summary';
+import { PROFILES, RUNS, runConfig } from '../../../src/node/reproduce/runs';
 import { SETTING_HIDE_IDS, controlShown, type HideId } from '../../../src/state/settings/classroom';
 import {
   LESSON_CLAIM_TEXT,

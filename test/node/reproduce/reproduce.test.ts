@@ -3,22 +3,21 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodePng } from '../../src/core/data/png';
-import { encodeDataset } from '../../src/core/data/pack';
-import { tinyDataset } from '../helpers/tiny-dataset';
-import { Raster, renderGroupedBars } from '../../src/node/reproduce/charts';
+import { decodePng } from '../../../src/core/data/png';
+import { encodeDataset } from '../../../src/core/data/pack';
+import { tinyDataset } from '../../helpers/tiny-dataset';
+import { Raster, renderGroupedBars } from '../../../src/node/reproduce/charts';
 import {
   bestChosenOn,
   claimChecks,
   classesByCount,
-  markdownTable,
-  parseCli,
-  parseWithArrays,
-  stringifyWithArrays,
   summarize,
   type ReproducedRun,
   type SlimEpoch,
-} from '../../src/cli/reproduce';
+} from '../../../src/node/reproduce/summary';
+import { markdownTable } from '../../../src/node/reproduce/report';
+import { parseCli } from '../../../src/node/reproduce/main';
+import { parseWithArrays, stringifyWithArrays } from '../../../src/node/reproduce/checkpoints';
 
 const dir = mkdtempSync(join(tmpdir(), 'ltp-repro-'));
 const pack = join(dir, 'tiny.ltpg');

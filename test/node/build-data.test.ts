@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { buildPool, FMNIST_CLASSES, poolCounts, POOL_SEED } from '../../../src/cli/build-data';
-import { imageSetFromIdx } from '../../../src/core/data/idx';
-import { classCounts } from '../../../src/core/data/longtail';
-import { decodePack } from '../../../src/core/data/pack';
-import { EMBEDDED_FILE_PATH } from '../../../src/core/data/node-load';
-import { syntheticSet } from './helpers';
+import { buildPool, FMNIST_CLASSES, poolCounts, POOL_SEED } from '../../src/node/build-data';
+import { imageSetFromIdx } from '../../src/core/data/idx';
+import { classCounts } from '../../src/core/data/longtail';
+import { decodePack } from '../../src/core/data/pack';
+import { EMBEDDED_FILE_PATH } from '../../src/core/data/node-load';
+import { syntheticSet } from '../core/data/helpers';
 
 describe('build-data', () => {
   it('pool counts are max(exp IF10, step μ0.5 IF10) at n_max 5000', () => {

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { lessonClaimResults, lessonMarkdown, lessonSpread, parseCli, type ReproducedSummary, type RunId } from '../../src/cli/reproduce';
-import { LESSON_PLAN } from '../../src/core/train/lesson-plan';
+import { lessonClaimResults, lessonSpread, type ReproducedSummary } from '../../../src/node/reproduce/summary';
+import { lessonMarkdown } from '../../../src/node/reproduce/report';
+import { parseCli } from '../../../src/node/reproduce/main';
+import { type RunId } from '../../../src/node/reproduce/runs';
+import { LESSON_PLAN } from '../../../src/core/train/lesson-plan';
 
 function sum(id: RunId, overall: number, few: number, norm: number): ReproducedSummary {
   const p = { epoch: 7, overall, many: 0.5, medium: 0.5, few, tail3: few, head3: 0.5, perClass: [] };
