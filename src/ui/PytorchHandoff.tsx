@@ -48,7 +48,7 @@ export function bundleCommands(dir: string, epochs: number, folder = false): { t
   if (folder) {
     rows.push({
       title:
-        'From the original image folder instead of the bundle’s decoded images (PIL decodes and resizes them: pixels may differ slightly from the browser’s)',
+        'From the original image folder instead of the bundle’s decoded images (PIL decodes them, resized as the app does: pixels may differ slightly from the browser’s, JPEG above all)',
       line: `python3 ${dir}/train.py ${dir} --data-root IMAGE_FOLDER --out folder.json`,
     });
   } else {

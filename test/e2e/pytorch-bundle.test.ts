@@ -220,6 +220,16 @@ describe.runIf(RUN)('the PyTorch run bundle from the app', () => {
       const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
       res.steps.slice(0, 10).forEach((s) => expect(rel(s.loss, s.appLoss), `step ${s.step}`).toBeLessThan(1e-4));
       expect(rel(res.epochs[0].trainLoss, appEpoch)).toBeLessThan(1e-3);
+      // the original files decoded by PIL and resized by train.py's port of the app's resize: the browser's pixels
+      const fromFiles = join(app.tmp, 'folder-root.json');
+      const root = spawnSync(PY, [join(dir, 'train.py'), dir, '--reproduce', '--data-root', join(app.tmp, 'pets'), '--out', fromFiles], {
+        encoding: 'utf8',
+        timeout: 300_000,
+      });
+      expect(root.status, root.stderr).toBe(0);
+      expect((JSON.parse(readFileSync(fromFiles, 'utf8')) as { dataset: { subsetHash: string } }).dataset.subsetHash).toBe(
+        run.dataset.subsetHash,
+      );
     }
   }, 600_000);
 });

@@ -1,6 +1,6 @@
 /**
  * The run bundle of an uploaded image folder → `python3 tools/pytorch/train.py BUNDLE --reproduce`: a zip of
- * PNGs built here (3 classes, 32×32 RGB) goes through the upload's builder and a 1-epoch ConvNet run (the
+ * PNGs built here (3 classes, RGB of several sizes, resized to 32×32) goes through the upload's builder and a 1-epoch ConvNet run (the
  * trainer, recorder and bundle writer the app's worker uses; the CLI reads no folders). train.py replays it from
  * the bundle's data.safetensors without the files, or decodes the files itself with --data-root; a missing file
  * and --full are refused with messages.
@@ -29,15 +29,24 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const CLASSES = ['cat', 'dog', 'owl'];
 const PER_CLASS = [14, 8, 5];
 
-/** The PNG files of the upload ("pets/<class>/<n>.png"): per class a base colour plus noise. */
+/**
+ * The PNG files of the upload ("pets/<class>/<n>.png"): per class a base colour plus noise, in sizes that are shrunk
+ * (area averaging, non-integer factors), enlarged (bilinear) and cropped to 32×32.
+ */
 function pngFiles(): { path: string; bytes: Uint8Array }[] {
   const rng = new Rng(7);
   const out: { path: string; bytes: Uint8Array }[] = [];
   CLASSES.forEach((name, c) => {
     for (let k = 0; k < PER_CLASS[c]; k++) {
-      const data = new Uint8Array(32 * 32 * 3);
+      const [w, h] = [
+        [45, 37],
+        [20, 24],
+        [64, 50],
+        [32, 32],
+      ][k % 4];
+      const data = new Uint8Array(w * h * 3);
       for (let i = 0; i < data.length; i++) data[i] = Math.min(255, 60 * c + (i % 3) * 40 + rng.int(90));
-      out.push({ path: `pets/${name}/img${k + 1}.png`, bytes: encodePng({ width: 32, height: 32, colorType: 2, data }) });
+      out.push({ path: `pets/${name}/img${k + 1}.png`, bytes: encodePng({ width: w, height: h, colorType: 2, data }) });
     }
   });
   return out;
@@ -159,11 +168,12 @@ describe.skipIf(!ready)('folder upload bundle → train.py', () => {
     expect(rel(res.epochs[0].trainLoss, appEpochLoss)).toBeLessThan(1e-3);
   }, 120_000);
 
-  it('decodes the original files with --data-root (PIL; unresized 32×32 PNGs give the app pixels)', () => {
+  it('decodes and resizes the original files with --data-root (PIL): the app pixels, so the same subset hash', () => {
     const out = join(dir, 'root.json');
     const py = trainPy(bundle, ['--reproduce', '--data-root', root, '--out', out]);
     expect(py.status, py.stderr).toBe(0);
-    expect(py.stderr).toMatch(/decoding the files with PIL; resized pixels may differ slightly/);
+    expect(py.stderr).toMatch(/decoding the files with PIL and resizing them as the app does; pixels may differ slightly/);
+    expect(py.stderr).not.toMatch(/subset hash/);
     const run = JSON.parse(readFileSync(join(bundle, 'run.json'), 'utf8')) as { dataset: { subsetHash: string } };
     const res = JSON.parse(readFileSync(out, 'utf8')) as { dataset: { subsetHash: string }; epochs: { trainLoss: number }[] };
     expect(res.dataset.subsetHash).toBe(run.dataset.subsetHash);

@@ -16,7 +16,8 @@ tensor data before they train. Needs only torch; safetensors is read and written
 is read from the official IDX .gz files (default data root /usr/share/datasets/fashion-mnist), CIFAR-10/100 from
 the official binary files (the extracted cifar-10-batches-bin/ or cifar-100-binary/ folder). An uploaded image
 folder's bundle carries its decoded pixels (data.safetensors) and the file names (indices.json "files"): it needs
-no data root; with --data-root the files are decoded here with PIL instead (pixels may differ slightly).
+no data root; with --data-root the files are decoded here with PIL and resized as the app does (a decoder's pixels,
+JPEG above all, may differ slightly from the browser's).
 """
 import argparse
 import gzip
@@ -672,28 +673,68 @@ def load_official(dataset, root):
     return tr, _read_idx(f("train-labels-idx1-ubyte.gz")).long(), te, _read_idx(f("t10k-labels-idx1-ubyte.gz")).long()
 
 
+def _axis_weights(src_len, out_len, offset, span):
+    """[out_len, src_len] resampling weights of one axis, as the app's resize: area coverage when shrinking, bilinear
+    with half-pixel centres (edges clamped) when enlarging; rows sum to 1."""
+    inv = span / out_len
+    area = inv >= 1 - 1e-12
+    taps = math.ceil(inv) + 1 if area else 2
+    w = torch.zeros(out_len, src_len, dtype=torch.float64)
+    for o in range(out_len):
+        row = {}
+        if area:
+            a = offset + o * inv
+            b = a + inv
+            first = max(0, math.floor(a + 1e-9))
+            last = min(src_len - 1, math.ceil(b - 1e-9) - 1)
+            for i in range(first, last + 1):
+                if i - first >= taps:
+                    break
+                cover = min(b, i + 1) - max(a, i)
+                if cover > 1e-12:
+                    row[i] = cover
+        else:
+            c = offset + (o + 0.5) * inv - 0.5
+            i0 = math.floor(c)
+            f = c - i0
+            if i0 < 0:
+                row[0] = 1.0
+            elif i0 >= src_len - 1:
+                row[src_len - 1] = 1.0
+            else:
+                row[i0], row[i0 + 1] = 1 - f, f
+        total = sum(row.values())
+        if not total > 0:
+            row, total = {min(src_len - 1, max(0, math.floor(offset + (o + 0.5) * inv))): 1.0}, 1.0
+        for i, v in row.items():
+            w[o, i] = v / total
+    return w
+
+
 def _decode_with_pil(path, src):
-    """One image as the app decodes an upload: alpha over black, BT.601 grey, the centred crop (or the stretch) of the
-    target's aspect, area averaging when shrinking, bilinear when enlarging. PIL's rounding may differ by a level."""
+    """One image decoded by PIL, then converted and resized as the app does an upload (src/core/data/resize.ts): alpha
+    over black, BT.601 grey from the stored values, the centred crop window of the target's aspect (or the whole image
+    for 'stretch'), area averaging when shrinking and bilinear when enlarging, rounded. PIL's decoder (JPEG above all)
+    may differ from the browser's."""
     from PIL import Image
 
     H, W, C = src["height"], src["width"], src["channels"]
     with Image.open(path) as im:
         im.load()
         im = im.convert("RGBA")
-    black = Image.new("RGBA", im.size, (0, 0, 0, 255))
-    im = Image.alpha_composite(black, im).convert("L" if C == 1 else "RGB")
     sw, sh = im.size
+    px = torch.frombuffer(bytearray(im.tobytes()), dtype=torch.uint8).view(sh, sw, 4).double()
+    rgb = px[..., :3] * (px[..., 3:] / 255)
+    x = (0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2]).unsqueeze(-1) if C == 1 else rgb
     if src.get("fit", "crop") == "stretch":
-        box = (0, 0, sw, sh)
+        x0, y0, w, h = 0.0, 0.0, float(sw), float(sh)
     else:
         sc = max(W / sw, H / sh)
         w, h = min(sw, W / sc), min(sh, H / sc)
-        box = ((sw - w) / 2, (sh - h) / 2, (sw + w) / 2, (sh + h) / 2)
-    shrink = (box[2] - box[0]) >= W and (box[3] - box[1]) >= H
-    im = im.resize((W, H), resample=Image.BOX if shrink else Image.BILINEAR, box=box)
-    t = torch.frombuffer(bytearray(im.tobytes()), dtype=torch.uint8)
-    return t.view(H, W, C)
+        x0, y0 = (sw - w) / 2, (sh - h) / 2
+    wx, wy = _axis_weights(sw, W, x0, w), _axis_weights(sh, H, y0, h)
+    out = torch.einsum("yh,hwc,xw->yxc", wy, x, wx)
+    return torch.floor(out + 0.5).clamp(0, 255).to(torch.uint8)  # Math.round: halves up
 
 
 def load_folder(bundle, run, indices, root):
@@ -712,8 +753,9 @@ def load_folder(bundle, run, indices, root):
     src = run["dataset"]["source"]
     if not os.path.isdir(root):
         raise SystemExit(f"--data-root {root}: not a folder (give the folder that holds the class folders)")
-    print(f"--data-root {root}: decoding the files with PIL; resized pixels may differ slightly from the app's "
-          "decode (the bundle's data.safetensors holds the app's pixels: leave out --data-root to use them)", file=sys.stderr)
+    print(f"--data-root {root}: decoding the files with PIL and resizing them as the app does; pixels may differ slightly "
+          "from the browser's decode (JPEG above all; the bundle's data.safetensors holds the app's pixels: leave out "
+          "--data-root to use them)", file=sys.stderr)
 
     def split(per_class, role):
         imgs, labs = [], []
