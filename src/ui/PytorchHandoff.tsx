@@ -14,10 +14,16 @@ import { downloadFile } from './chart-png';
 import { usePg } from './context';
 import './teach.css';
 
-/** The bundle's commands, each for one use; `dir` is the unzipped folder. */
-export function bundleCommands(dir: string, epochs: number): { title: string; line: string }[] {
+/** An uploaded image folder's data-set id ("folder@2", as the worker names uploads). */
+const isFolderId = (id: string) => id.startsWith('folder@');
+
+/**
+ * The bundle's commands, each for one use; `dir` is the unzipped folder. An uploaded image folder's bundle carries
+ * its decoded images (no data root needed) and has no papers' protocol, so no --full row.
+ */
+export function bundleCommands(dir: string, epochs: number, folder = false): { title: string; line: string }[] {
   const more = epochs * 2;
-  return [
+  const rows = [
     {
       title: 'Replay this run step by step (same images, order, augmentation, noise; losses beside the app’s)',
       line: `python3 ${dir}/train.py ${dir} --reproduce --out reproduce.json`,
@@ -38,11 +44,20 @@ export function bundleCommands(dir: string, epochs: number): { title: string; li
       title: 'Three more seeds (each redraws the subset and the initial weights as the app’s seed setting does)',
       line: `python3 ${dir}/train.py ${dir} --seeds 1,2,3 --out seeds.json`,
     },
-    {
+  ];
+  if (folder) {
+    rows.push({
+      title:
+        'From the original image folder instead of the bundle’s decoded images (PIL decodes them, resized as the app does: pixels may differ slightly from the browser’s, JPEG above all)',
+      line: `python3 ${dir}/train.py ${dir} --data-root IMAGE_FOLDER --out folder.json`,
+    });
+  } else {
+    rows.push({
       title: 'At the papers’ scale (full long-tail profile, ResNet-32, 200 epochs, the authors’ recipe), on a GPU',
       line: `python3 ${dir}/train.py ${dir} --full --seeds 1,2,3 --device cuda --out full.json`,
-    },
-  ];
+    });
+  }
+  return rows;
 }
 
 export interface BundleAction {
@@ -147,14 +162,26 @@ export function PytorchHandoff({ bundle }: { bundle: BundleAction }) {
     }
   };
   const h = 'ok' in handoff ? handoff.ok : null;
+  const folder = isFolderId(input.config.dataset);
   return (
     <section aria-labelledby="export-pytorch" data-testid="pytorch-handoff">
       <h3 id="export-pytorch">Continue in PyTorch</h3>
       <p className="export-hint">
         The run bundle holds this run as it ran: the indices of its images in the official data files, the initial and the current weights
         (with momentum at an epoch boundary), every step’s batch, augmentation, noise and lr, the change log, and <code>train.py</code>, one
-        PyTorch file with the app’s models and losses. Unzip it; Fashion-MNIST is read from <code>/usr/share/datasets/fashion-mnist</code>{' '}
-        (Debian’s <code>dataset-fashion-mnist</code>) or <code>--data-root DIR</code>.
+        PyTorch file with the app’s models and losses.{' '}
+        {folder ? (
+          <>
+            For this uploaded image folder it also holds every image as the app decoded it (<code>data.safetensors</code>) and the file
+            names per class and split, so it runs without the files. The papers’ scale (<code>--full</code>) is defined for Fashion-MNIST
+            and CIFAR only, so it is not offered.
+          </>
+        ) : (
+          <>
+            Unzip it; Fashion-MNIST is read from <code>/usr/share/datasets/fashion-mnist</code> (Debian’s <code>dataset-fashion-mnist</code>
+            ) or <code>--data-root DIR</code>.
+          </>
+        )}
       </p>
       <div className="export-buttons">
         <button
@@ -166,7 +193,7 @@ export function PytorchHandoff({ bundle }: { bundle: BundleAction }) {
           Run bundle for PyTorch (.zip)
         </button>
       </div>
-      {bundleCommands(bundleName ?? 'BUNDLE', input.config.epochs).map((c) => (
+      {bundleCommands(bundleName ?? 'BUNDLE', input.config.epochs, folder).map((c) => (
         <div key={c.title} className="snippet">
           <p className="handoff-title">{c.title}</p>
           <pre data-testid="bundle-command" tabIndex={0} aria-label={`${c.title} (command; scrolls)`}>

@@ -7,12 +7,13 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { CI, POLL, e2eEnabled, openApp, useApp, waitPhase } from './harness';
 import { ROOT } from './dist';
 import { configToFlags } from '../../src/node/flags';
+import { pngFolder } from '../helpers/upload-fixtures';
 import type { TrainConfig } from '../../src/core/train/config';
 
 const RUN = e2eEnabled();
@@ -149,5 +150,86 @@ describe.runIf(RUN)('the PyTorch run bundle from the app', () => {
       expect(errors).toEqual([]);
     }
     await context.close();
+  }, 600_000);
+
+  it('of an uploaded image folder carries its file names and decoded images, and train.py replays it', async () => {
+    const classes = ['cat', 'dog', 'owl'];
+    for (const f of pngFolder('pets', classes, [16, 8, 5])) {
+      mkdirSync(dirname(join(app.tmp, f.path)), { recursive: true });
+      writeFileSync(join(app.tmp, f.path), f.bytes);
+    }
+    const context = await app.browser.newContext({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
+    const page = await context.newPage();
+    const { errors } = await openApp(page, app.url, TINY.replace('epochs=2', 'epochs=1').replace('batch=16', 'batch=8'), {
+      ready: 180_000,
+    });
+    await page.locator('[data-testid=data-source] > summary').click();
+    await page.getByTestId('upload-folder').setInputFiles(join(app.tmp, 'pets'));
+    await expect.poll(() => page.locator('[data-testid=field-dataset] select').inputValue(), POLL).toBe('folder@1');
+    await waitPhase(page, ['ready'], 120_000);
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await waitPhase(page, ['stageDone'], 240_000);
+    await page.getByRole('button', { name: 'Export…' }).click();
+    const dialog = page.getByTestId('export-dialog');
+    await expect.poll(() => dialog.isVisible(), POLL).toBe(true);
+    const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 120_000 }), dialog.getByTestId('export-bundle').click()]);
+    const zipPath = join(app.tmp, dl.suggestedFilename());
+    await dl.saveAs(zipPath);
+    // no papers' scale for an uploaded folder; the original files instead
+    const lines = await dialog.getByTestId('bundle-command').allTextContents();
+    expect(lines.some((l) => l.includes('--full'))).toBe(false);
+    expect(lines.some((l) => l.includes('--data-root IMAGE_FOLDER'))).toBe(true);
+    expect(errors).toEqual([]);
+    await context.close();
+
+    const dir = join(app.tmp, 'folder-bundle');
+    mkdirSync(dir, { recursive: true });
+    const names: string[] = [];
+    for (const [path, bytes] of Object.entries(unzipSync(readFileSync(zipPath)))) {
+      const name = path.replace(/^[^/]*\//, '');
+      names.push(name);
+      writeFileSync(join(dir, name), bytes);
+    }
+    expect(names).toContain('data.safetensors');
+    const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as {
+      initHash: string;
+      dataset: { id: string; subsetHash: string; source: { kind: string; folders: string[]; height: number; channels: number } };
+    };
+    expect(run.dataset.id).toBe('folder');
+    expect(run.dataset.source).toMatchObject({ kind: 'folder', folders: classes, height: 32, channels: 3 });
+    const idx = JSON.parse(readFileSync(join(dir, 'indices.json'), 'utf8')) as { files: { train: string[][]; test: string[][] } };
+    expect(idx.files.train[2].length + idx.files.test[2].length).toBe(5);
+    expect(idx.files.train[0][0]).toMatch(/^cat\/\d{3}\.png$/);
+    const steps = (JSON.parse(readFileSync(join(dir, 'steps.json'), 'utf8')) as { steps: { loss: number; positions: number[] }[] }).steps;
+    // the app's epoch loss: its step losses weighted by batch size, as the trainer averages them
+    const appEpoch = steps.reduce((a, s) => a + s.loss * s.positions.length, 0) / steps.reduce((a, s) => a + s.positions.length, 0);
+
+    if (hasTorch || CI) {
+      const out = join(app.tmp, 'folder-py.json');
+      const py = spawnSync(PY, [join(dir, 'train.py'), dir, '--reproduce', '--out', out], { encoding: 'utf8', timeout: 300_000 });
+      expect(py.status, py.stderr).toBe(0);
+      const res = JSON.parse(readFileSync(out, 'utf8')) as {
+        dataset: { subsetHash: string };
+        initHash: string;
+        steps: { step: number; loss: number; appLoss: number }[];
+        epochs: { trainLoss: number }[];
+      };
+      expect(res.dataset.subsetHash).toBe(run.dataset.subsetHash);
+      expect(res.initHash).toBe(run.initHash);
+      expect(res.steps.length).toBe(steps.length);
+      const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+      res.steps.slice(0, 10).forEach((s) => expect(rel(s.loss, s.appLoss), `step ${s.step}`).toBeLessThan(1e-4));
+      expect(rel(res.epochs[0].trainLoss, appEpoch)).toBeLessThan(1e-3);
+      // the original files decoded by PIL and resized by train.py's port of the app's resize: the browser's pixels
+      const fromFiles = join(app.tmp, 'folder-root.json');
+      const root = spawnSync(PY, [join(dir, 'train.py'), dir, '--reproduce', '--data-root', join(app.tmp, 'pets'), '--out', fromFiles], {
+        encoding: 'utf8',
+        timeout: 300_000,
+      });
+      expect(root.status, root.stderr).toBe(0);
+      expect((JSON.parse(readFileSync(fromFiles, 'utf8')) as { dataset: { subsetHash: string } }).dataset.subsetHash).toBe(
+        run.dataset.subsetHash,
+      );
+    }
   }, 600_000);
 });

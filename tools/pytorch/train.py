@@ -14,7 +14,10 @@ model.safetensors and momentum.safetensors.
 The bundle's own modes check the subset hash against the official files and the hash of init.safetensors'
 tensor data before they train. Needs only torch; safetensors is read and written by the codec below. Fashion-MNIST
 is read from the official IDX .gz files (default data root /usr/share/datasets/fashion-mnist), CIFAR-10/100 from
-the official binary files (the extracted cifar-10-batches-bin/ or cifar-100-binary/ folder).
+the official binary files (the extracted cifar-10-batches-bin/ or cifar-100-binary/ folder). An uploaded image
+folder's bundle carries its decoded pixels (data.safetensors) and the file names (indices.json "files"): it needs
+no data root; with --data-root the files are decoded here with PIL and resized as the app does (a decoder's pixels,
+JPEG above all, may differ slightly from the browser's).
 """
 import argparse
 import gzip
@@ -670,6 +673,111 @@ def load_official(dataset, root):
     return tr, _read_idx(f("train-labels-idx1-ubyte.gz")).long(), te, _read_idx(f("t10k-labels-idx1-ubyte.gz")).long()
 
 
+def _axis_weights(src_len, out_len, offset, span):
+    """[out_len, src_len] resampling weights of one axis, as the app's resize: area coverage when shrinking, bilinear
+    with half-pixel centres (edges clamped) when enlarging; rows sum to 1."""
+    inv = span / out_len
+    area = inv >= 1 - 1e-12
+    taps = math.ceil(inv) + 1 if area else 2
+    w = torch.zeros(out_len, src_len, dtype=torch.float64)
+    for o in range(out_len):
+        row = {}
+        if area:
+            a = offset + o * inv
+            b = a + inv
+            first = max(0, math.floor(a + 1e-9))
+            last = min(src_len - 1, math.ceil(b - 1e-9) - 1)
+            for i in range(first, last + 1):
+                if i - first >= taps:
+                    break
+                cover = min(b, i + 1) - max(a, i)
+                if cover > 1e-12:
+                    row[i] = cover
+        else:
+            c = offset + (o + 0.5) * inv - 0.5
+            i0 = math.floor(c)
+            f = c - i0
+            if i0 < 0:
+                row[0] = 1.0
+            elif i0 >= src_len - 1:
+                row[src_len - 1] = 1.0
+            else:
+                row[i0], row[i0 + 1] = 1 - f, f
+        total = sum(row.values())
+        if not total > 0:
+            row, total = {min(src_len - 1, max(0, math.floor(offset + (o + 0.5) * inv))): 1.0}, 1.0
+        for i, v in row.items():
+            w[o, i] = v / total
+    return w
+
+
+def _decode_with_pil(path, src):
+    """One image decoded by PIL, then converted and resized as the app does an upload (src/core/data/resize.ts): alpha
+    over black, BT.601 grey from the stored values, the centred crop window of the target's aspect (or the whole image
+    for 'stretch'), area averaging when shrinking and bilinear when enlarging, rounded. PIL's decoder (JPEG above all)
+    may differ from the browser's."""
+    from PIL import Image
+
+    H, W, C = src["height"], src["width"], src["channels"]
+    with Image.open(path) as im:
+        im.load()
+        im = im.convert("RGBA")
+    sw, sh = im.size
+    px = torch.frombuffer(bytearray(im.tobytes()), dtype=torch.uint8).view(sh, sw, 4).double()
+    rgb = px[..., :3] * (px[..., 3:] / 255)
+    x = (0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2]).unsqueeze(-1) if C == 1 else rgb
+    if src.get("fit", "crop") == "stretch":
+        x0, y0, w, h = 0.0, 0.0, float(sw), float(sh)
+    else:
+        sc = max(W / sw, H / sh)
+        w, h = min(sw, W / sc), min(sh, H / sc)
+        x0, y0 = (sw - w) / 2, (sh - h) / 2
+    wx, wy = _axis_weights(sw, W, x0, w), _axis_weights(sh, H, y0, h)
+    out = torch.einsum("yh,hwc,xw->yxc", wy, x, wx)
+    return torch.floor(out + 0.5).clamp(0, 255).to(torch.uint8)  # Math.round: halves up
+
+
+def load_folder(bundle, run, indices, root):
+    """An uploaded folder's (pool images, labels, test images, labels) in the app's order: the bundle's decoded pixels,
+    or with --data-root the files named in indices.json decoded here."""
+    files = indices.get("files")
+    if root is None:
+        path = os.path.join(bundle, "data.safetensors")
+        if not os.path.exists(path):
+            raise SystemExit(f"{path}: missing — an uploaded folder's bundle carries its images there; "
+                             "re-export the bundle, or give the image folder with --data-root DIR")
+        t, _ = load_safetensors(path)
+        return t["poolImages"], t["poolLabels"].long(), t["testImages"], t["testLabels"].long()
+    if not files:
+        raise SystemExit("indices.json has no 'files': this bundle does not name its images' files")
+    src = run["dataset"]["source"]
+    if not os.path.isdir(root):
+        raise SystemExit(f"--data-root {root}: not a folder (give the folder that holds the class folders)")
+    print(f"--data-root {root}: decoding the files with PIL and resizing them as the app does; pixels may differ slightly "
+          "from the browser's decode (JPEG above all; the bundle's data.safetensors holds the app's pixels: leave out "
+          "--data-root to use them)", file=sys.stderr)
+
+    def split(per_class, role):
+        imgs, labs = [], []
+        for c, names in enumerate(per_class):
+            for name in names:
+                p = os.path.join(root, *name.split("/"))
+                if not os.path.isfile(p):
+                    raise SystemExit(f"{p}: missing — indices.json names it ({role} image of class "
+                                     f"'{run['dataset']['classNames'][c]}'); --data-root must be the folder that holds the class folders")
+                try:
+                    imgs.append(_decode_with_pil(p, src))
+                except Exception as e:  # noqa: BLE001 - any decoder failure names the file
+                    raise SystemExit(f"{p}: cannot be decoded ({e})")
+                labs.append(c)
+        shape = (0, src["height"], src["width"], src["channels"])
+        return (torch.stack(imgs) if imgs else torch.empty(shape, dtype=torch.uint8)), torch.tensor(labs, dtype=torch.long)
+
+    tr, tr_lab = split(files["train"], "training")
+    te, te_lab = split(files["test"], "test")
+    return tr, tr_lab, te, te_lab
+
+
 def subset_hash(images, labels):
     """sha256 of the subset's pixel bytes (NHWC, subset order) followed by its labels as little-endian uint16."""
     h = hashlib.sha256()
@@ -896,7 +1004,8 @@ def full_config(cfg, epochs=None):
 # ------------------------------------------------------------------------------------------------------ main
 
 HELP = """
-modes (one of them; every mode reads the official data files from --data-root):
+modes (one of them; every mode reads the official data files from --data-root, or an uploaded image folder's
+pixels from the bundle's data.safetensors):
   (none)          train from init.safetensors for the run's epochs (or --epochs) with the app's own seeded
                   sampler, augmentation and GCL noise streams: the run as the app computes it
   --reproduce     replay steps.json from init.safetensors (same images, order, augmentation, noise and lr per
@@ -911,7 +1020,7 @@ modes (one of them; every mode reads the official data files from --data-root):
                   lr 0.1 with 5-epoch warm-up and the loss' step schedule, batch 64 / 128 for LDAM and CB-CE,
                   crop + flip, kaiming linear head, FBL's official curriculum, GCL's mixup α 1); init from the
                   seed; combine with --seeds for several seeds. --print-config shows the configuration without
-                  training
+                  training. Refused for an uploaded image folder (no paper protocol exists for it)
 
 GCL stage 2 (--stage2 auto|yes|no; auto: when steps.json has stage-2 steps, i.e. the run went on into stage 2):
   after stage 1, the backbone is frozen (BatchNorm in eval mode, running statistics untouched) and the stage-1
@@ -963,7 +1072,8 @@ def main(argv=None):
     ap.add_argument("--seeds", help="comma-separated seeds: one run each, subset and init redrawn per seed")
     ap.add_argument("--epochs", type=int, help="epochs in all (default: the run's; --full: 200); --reproduce: epochs replayed")
     ap.add_argument("--data-root", help="folder of the official data files (Fashion-MNIST: /usr/share/datasets/fashion-mnist; "
-                    "CIFAR: the extracted cifar-10-batches-bin / cifar-100-binary folder or its parent)")
+                    "CIFAR: the extracted cifar-10-batches-bin / cifar-100-binary folder or its parent; an uploaded image "
+                    "folder: the folder holding the class folders, decoded with PIL instead of the bundle's data.safetensors)")
     ap.add_argument("--device", default="cpu", choices=["cpu", "cuda", "mps"])
     ap.add_argument("--out", help="write the per-epoch results (JSON, the CLI's schema) there")
     ap.add_argument("--stage2", choices=["auto", "yes", "no"], default="auto",
@@ -974,6 +1084,10 @@ def main(argv=None):
         raise SystemExit("--seeds draws new runs: not with --reproduce or --continue")
 
     run, indices, steps = load_bundle(a.bundle)
+    folder = run["dataset"]["id"] == "folder"
+    if a.full and folder:
+        raise SystemExit("--full: the papers' protocol is defined for Fashion-MNIST and CIFAR-10/100-LT; this bundle's data "
+                         "is an uploaded image folder, which has no such protocol — use --epochs N and --seeds LIST instead")
     seeds = parse_seeds(a.seeds) if a.seeds is not None else [None]
     if a.print_config:
         for s in seeds:
@@ -987,7 +1101,7 @@ def main(argv=None):
         dist.init_process_group("nccl" if a.device == "cuda" else "gloo")
         if a.device == "cuda":
             torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
-    data = load_official(run["dataset"]["id"], a.data_root)
+    data = load_folder(a.bundle, run, indices, a.data_root) if folder else load_official(run["dataset"]["id"], a.data_root)
     for s in seeds:
         result = train_run(a, run, indices, steps, data, s)
         if result is None:  # not the first process
@@ -1051,7 +1165,10 @@ def train_run(a, run, indices, steps, data, seed):
     train_idx = torch.tensor(idx, dtype=torch.long)
     x_train, y_train = tr_img[train_idx], tr_lab[train_idx]
     got = subset_hash(x_train, y_train)
-    if not redraw and got != run["dataset"]["subsetHash"]:
+    if not redraw and got != run["dataset"]["subsetHash"] and run["dataset"]["id"] == "folder" and a.data_root:
+        print(f"subset hash {got} differs from the bundle's {run['dataset']['subsetHash']}: PIL's pixels differ from the "
+              "app's, so the losses will differ slightly", file=sys.stderr)
+    elif not redraw and got != run["dataset"]["subsetHash"]:
         raise SystemExit(f"subset hash {got} differs from the bundle's {run['dataset']['subsetHash']}: wrong data files?")
     x_test, y_test = te_img[test_idx], te_lab[test_idx]
     counts = torch.bincount(y_train, minlength=C).tolist() if redraw else run["dataset"]["counts"]

@@ -44,7 +44,7 @@ import { classDisplayNames, cleanName, messageName } from './names';
 import { imageDimensions, sniffImageType, type ImageDecoder } from './png';
 import { resizeImage, type ResizeFit } from './resize';
 import { Rng } from '../rng';
-import type { Dataset, DatasetMeta, ImageSet } from './types';
+import type { Dataset, DatasetMeta, FolderSource, ImageSet } from './types';
 import {
   DEFAULT_MAX_BYTES,
   DEFAULT_MAX_DECODE_PIXELS,
@@ -417,6 +417,9 @@ export async function buildFolderDataset(input: FolderFile[] | Uint8Array, opts:
   // decode + resize every candidate into one buffer
   const px = target.height * target.width * target.channels;
   const pixels = new Uint8Array(nCandidates * px);
+  // each candidate's path below the root folder (a run bundle lists them)
+  const relPath: string[] = [];
+  for (const c of layout.classes) for (const f of c.files) relPath.push(splitPath(f.path).slice(layout.root.length).join('/'));
   const ok = new Uint8Array(nCandidates);
   const skipped = layout.skipped.slice();
   const firstFailure: (SkippedFile | null)[] = layout.classes.map(() => null);
@@ -520,6 +523,19 @@ export async function buildFolderDataset(input: FolderFile[] | Uint8Array, opts:
   };
   const pool = makeSet(trainIdx, 'train');
   const test = makeSet(testIdx, 'test');
+  const source: FolderSource = {
+    kind: isZip ? 'zip' : 'folder',
+    name: isZip ? archive : where,
+    folders: layout.classes.map((c) => c.folder),
+    poolFiles: trainIdx.flat().map((s) => relPath[s]),
+    testFiles: testIdx.flat().map((s) => relPath[s]),
+    height: target.height,
+    width: target.width,
+    channels: target.channels,
+    fit: opts.fit ?? 'crop',
+    testFraction: opts.testFraction,
+    splitSeed: opts.seed,
+  };
   const { mean, std } = channelStats(pool);
   const meta: DatasetMeta = {
     id: 'folder',
@@ -532,7 +548,7 @@ export async function buildFolderDataset(input: FolderFile[] | Uint8Array, opts:
   };
   progress(1);
   return {
-    dataset: { meta, pool, test },
+    dataset: { meta, pool, test, source },
     report: {
       root: showPath(rootName),
       classes: classNames,

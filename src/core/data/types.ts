@@ -34,11 +34,35 @@ export interface DatasetMeta {
   licence: string;
 }
 
+/**
+ * Where an uploaded image folder's images came from and how they were decoded (a run bundle records it so the
+ * data set can be named and rebuilt outside the app).
+ */
+export interface FolderSource {
+  kind: 'folder' | 'zip';
+  /** The zip's file name, or the picked folder's name. */
+  name: string;
+  /** Class folder names exactly as found, in label order. */
+  folders: string[];
+  /** Paths relative to the root folder (the one holding the class folders), in the pool's and the test set's order. */
+  poolFiles: string[];
+  testFiles: string[];
+  height: number;
+  width: number;
+  channels: 1 | 3;
+  fit: 'crop' | 'stretch';
+  testFraction: number;
+  /** The seed of the per-class train/test split. */
+  splitSeed: number;
+}
+
 /** A dataset as the app and CLI use it: a pool to draw long-tail subsets from, and a balanced test set. */
 export interface Dataset {
   meta: DatasetMeta;
   pool: ImageSet;
   test: ImageSet;
+  /** Only for an uploaded image folder or zip. */
+  source?: FolderSource;
 }
 
 /** 'asis': no subsampling — every pool image of each class (capped at n_max), for data with its own imbalance. */

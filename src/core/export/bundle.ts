@@ -3,9 +3,12 @@
  * change log, loss hyperparameters, schedule, seed, class names and counts, data set id and subset hash),
  * indices.json (training-subset, pool and test-subset indices into the official data files' order), steps.json (each step's
  * subset positions, augmentation draws, GCL noise, lr and loss), init.safetensors, model.safetensors and, at an
- * epoch boundary, momentum.safetensors. Pure: the CLI writes these files to a folder, the app zips them.
+ * epoch boundary, momentum.safetensors. For an uploaded image folder there are no official files: indices.json
+ * then also names each pool and test image's file, and data.safetensors carries the decoded pixels (a decoder
+ * outside the app may round a resized pixel differently, which would change the run).
+ * Pure: the CLI writes these files to a folder, the app zips them.
  */
-import type { ImageSet } from '../data/types';
+import type { Dataset, ImageSet } from '../data/types';
 import { getLoss } from '../losses/registry';
 import type { StepRecord, Trainer } from '../train/trainer';
 import { encodeSafetensors, toTorchLayout, torchShape, type SafeTensor } from './safetensors';
@@ -13,6 +16,7 @@ import { encodeSafetensors, toTorchLayout, torchShape, type SafeTensor } from '.
 export const BUNDLE_FILES = [
   'run.json',
   'indices.json',
+  'data.safetensors',
   'steps.json',
   'init.safetensors',
   'model.safetensors',
@@ -172,6 +176,22 @@ function momentumFile(t: Trainer, momentum: Record<string, Float32Array>): Uint8
   return encodeSafetensors(out);
 }
 
+/** Per class, the file names of `files` (labels in the same order). */
+function perClass(files: string[], labels: ArrayLike<number>, classes: number): string[][] {
+  const out: string[][] = Array.from({ length: classes }, () => []);
+  files.forEach((f, i) => out[labels[i]].push(f));
+  return out;
+}
+
+/** data.safetensors: an uploaded folder's decoded pool and test set (uint8 NHWC, labels int16), in the app's order. */
+function folderData(ds: Dataset): Uint8Array {
+  const set = (s: ImageSet, role: string): [string, SafeTensor][] => [
+    [`${role}Images`, { dtype: 'U8', shape: [s.labels.length, s.height, s.width, s.channels], data: s.images }],
+    [`${role}Labels`, { dtype: 'I16', shape: [s.labels.length], data: Int16Array.from(s.labels) }],
+  ];
+  return encodeSafetensors([...set(ds.pool, 'pool'), ...set(ds.test, 'test')]);
+}
+
 export interface BundleInput {
   trainer: Trainer;
   /** init.safetensors: the weights before the first step. */
@@ -214,6 +234,21 @@ export async function bundleFiles(b: BundleInput): Promise<BundleFile[]> {
       cropPad: ds.meta.cropPad,
       hflip: ds.meta.hflip,
       subsetHash: await subsetHash(ds.pool, t.subset.indices),
+      ...(ds.source
+        ? {
+            source: {
+              kind: ds.source.kind,
+              name: ds.source.name,
+              folders: ds.source.folders,
+              height: ds.source.height,
+              width: ds.source.width,
+              channels: ds.source.channels,
+              fit: ds.source.fit,
+              testFraction: ds.source.testFraction,
+              splitSeed: ds.source.splitSeed,
+            },
+          }
+        : {}),
     },
   };
   const ascending = (a: number[]) => a.sort((x, y) => x - y);
@@ -224,11 +259,21 @@ export async function bundleFiles(b: BundleInput): Promise<BundleFile[]> {
     trainLabels: list(t.subset.labels),
     // ascending: the evaluation is order-free, and a test set cut from the pack's parts is held rank-major
     test: ascending(list(t.testIndices).map((i) => b.official.test[i])),
+    // an uploaded folder: per class, the files of the pool and of the test set, in the order the indices count them
+    ...(ds.source
+      ? {
+          files: {
+            train: perClass(ds.source.poolFiles, ds.pool.labels, ds.pool.numClasses),
+            test: perClass(ds.source.testFiles, ds.test.labels, ds.test.numClasses),
+          },
+        }
+      : {}),
   };
   const files: BundleFile[] = [
     ['run.json', JSON.stringify(run, null, 1)],
     ['indices.json', JSON.stringify(indices)],
   ];
+  if (ds.source) files.push(['data.safetensors', folderData(ds)]);
   if (b.steps) files.push(['steps.json', JSON.stringify({ steps: b.steps.map(stepJson) })]);
   files.push(['init.safetensors', b.init], ['model.safetensors', b.model]);
   if (ck) files.push(['momentum.safetensors', momentumFile(t, ck.momentum)]);
