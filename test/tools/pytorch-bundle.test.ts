@@ -53,29 +53,20 @@ function trainPy(bundle: string, out: string, extra: string[]) {
 }
 
 /**
- * train.py on 2 processes with the environment torchrun gives each (Debian's torch 1.13 launcher fails on Python 3.11
- * before it starts them), one process per rank.
+ * train.py on 2 processes through PyTorch's own launcher (torchrun, as `python3 -m torch.distributed.run`). Debian's
+ * torch 1.13 on Python 3.11 spells the flag `--nproc_per_node` and needs `--redirects 1 --tee 1`: its default
+ * (`0`) is not found among Python 3.11's IntFlag members and the launcher stops before starting a rank.
  */
 function twoRanks(bundle: string, out: string, port: number) {
-  return Promise.all(
-    [0, 1].map(
-      (rank) =>
-        new Promise<{ code: number | null; err: string }>((done) => {
-          const env = {
-            ...process.env,
-            MASTER_ADDR: '127.0.0.1',
-            MASTER_PORT: String(port),
-            WORLD_SIZE: '2',
-            RANK: String(rank),
-            LOCAL_RANK: String(rank),
-          };
-          const p = spawn(PY, ['tools/pytorch/train.py', bundle, '--out', out], { env });
-          let err = '';
-          p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-          p.on('close', (code) => done({ code, err }));
-        }),
-    ),
-  );
+  const launcher = ['-m', 'torch.distributed.run', '--nnodes', '1', '--rdzv_backend', 'c10d', '--rdzv_endpoint', `127.0.0.1:${port}`];
+  const args = [...launcher, '--nproc_per_node', '2', '--redirects', '1', '--tee', '1', 'tools/pytorch/train.py', bundle, '--out', out];
+  return new Promise<{ code: number | null; err: string }[]>((done) => {
+    const p = spawn(PY, args, { env: process.env });
+    let err = '';
+    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    p.stdout.on('data', (d: Buffer) => (err += d.toString()));
+    p.on('close', (code) => done([{ code, err: err.slice(-3000) }]));
+  });
 }
 
 const epochLosses = (file: string) =>
