@@ -6,17 +6,22 @@
  */
 import { DataError } from '../core/data/errors';
 import { DEFAULT_MAX_BYTES } from '../core/data/folder-limits';
-import type { FolderTargetId, UploadedDataInfo } from '../worker/upload-info';
+import type { FolderTargetId, UploadSource, UploadedDataInfo } from '../worker/upload-info';
 import { recipeBytes, recipeLabel, recipeToSource, type UploadRecipe } from './upload-recipe';
-import type { PlaygroundSession } from './session';
 import type { Settings } from './settings';
 import { EMBEDDED_SHAPE, isUploadId } from './data-shape';
 import { switchDataset } from './rules';
 import type { PlaygroundStore } from './store';
 
+/** What the upload services need of the session (the PlaygroundSession), declared here so they need not import it. */
+export interface UploadSession {
+  loadUpload(source: UploadSource, transfer: Transferable[], recipe: UploadRecipe): Promise<UploadedDataInfo>;
+  changeSettings(next: Settings): Promise<boolean>;
+}
+
 export interface UploadContext {
   store: PlaygroundStore;
-  session: PlaygroundSession;
+  session: UploadSession;
 }
 
 export interface FolderUploadOptions {
