@@ -3,7 +3,8 @@
  * how many runs a browser keeps, and the tabs telling one another that they train.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { Autosaver, MemoryAutosaveStorage, offerLabel, snapshotToSaved, type SavedRun } from '../../src/state/autosave';
+import { Autosaver, MemoryAutosaveStorage, offerLabel, snapshotToSaved } from '../../src/state/autosave';
+import type { SavedRun } from '../../src/state/run-store';
 import { MemoryKv, RunStore } from '../../src/state/run-store';
 import { createPlaygroundStore } from '../../src/state/store';
 import { Tabs, type LocksLike } from '../../src/state/tabs';
