@@ -9,12 +9,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendName } from './backend';
-import { LABEL, probeResult } from './backend-words';
+import { LABEL, probeResult, type BackendTiming, type ProbeResult } from './backend-words';
 import { buildSpec, createModel } from './models';
 import type { HeadKind, ModelKind } from './models/types';
 import { TfjsEngine } from './train/tfjs-engine';
 import { Rng } from './rng';
 import { defaultParams } from './losses/registry';
+
+export type { BackendTiming, ProbeResult } from './backend-words';
 
 export interface ProbeSpec {
   model: ModelKind;
@@ -23,25 +25,6 @@ export interface ProbeSpec {
   inputShape: [number, number, number];
   numClasses: number;
   batchSize: number;
-}
-
-export interface BackendTiming {
-  name: BackendName;
-  /** ms per training step (after a warm-up step), or null when not measured. */
-  ms: number | null;
-  /** The step did not finish within this many ms (ms is then null). */
-  over?: number;
-  /** "SwiftShader" etc. when the adapter / renderer is software. */
-  software: string | null;
-  error?: string;
-}
-
-export interface ProbeResult {
-  /** Backends in the order to initialise (fastest first). */
-  order: BackendName[];
-  timings: BackendTiming[];
-  /** One line for the badge: "wasm — WebGPU here is a software renderer (SwiftShader), 40× slower". */
-  why: string;
 }
 
 const SOFTWARE = [

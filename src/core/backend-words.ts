@@ -1,9 +1,27 @@
 /**
- * The words for a backend choice "Auto" measured (core/backend-probe.ts): pure, without tfjs, so the page's badge can
- * use them without loading the engine.
+ * The words for a backend choice "Auto" measured (core/backend-probe.ts), and the timings and result they are made
+ * from: pure, without tfjs, so the page's badge can use them without loading the engine.
  */
 import type { BackendName } from './backend';
-import type { BackendTiming, ProbeResult } from './backend-probe';
+
+export interface BackendTiming {
+  name: BackendName;
+  /** ms per training step (after a warm-up step), or null when not measured. */
+  ms: number | null;
+  /** The step did not finish within this many ms (ms is then null). */
+  over?: number;
+  /** "SwiftShader" etc. when the adapter / renderer is software. */
+  software: string | null;
+  error?: string;
+}
+
+export interface ProbeResult {
+  /** Backends in the order to initialise (fastest first). */
+  order: BackendName[];
+  timings: BackendTiming[];
+  /** One line for the badge: "wasm — WebGPU here is a software renderer (SwiftShader), 40× slower". */
+  why: string;
+}
 
 export const LABEL: Record<BackendName, string> = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'wasm', cpu: 'cpu' };
 

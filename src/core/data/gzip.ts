@@ -5,9 +5,9 @@
  */
 import { Gunzip, gzipSync } from 'fflate';
 import { DataError } from './errors';
-import { BoundedSink, DEFAULT_MAX_INFLATE, MAX_DEFLATE_RATIO, feed, type InflateLimit, type LimitFrom } from './inflate';
+import { BoundedSink, DEFAULT_MAX_INFLATE, MAX_DEFLATE_RATIO, feed, type InflateLimit, type LimitFrom, type ProgressFn } from './inflate';
 
-export type ProgressFn = (fraction: number) => void;
+export type { ProgressFn } from './inflate';
 
 /** True when the bytes start with the gzip magic 1f 8b. */
 export function isGzip(bytes: Uint8Array): boolean {

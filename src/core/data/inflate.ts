@@ -10,7 +10,8 @@
  */
 import { Inflate } from 'fflate';
 import { DataError, bytesText } from './errors';
-import type { ProgressFn } from './gzip';
+
+export type ProgressFn = (fraction: number) => void;
 
 /** Most bytes any reader here inflates unless told otherwise: 1 GiB (a folder upload's limit, the largest). */
 export const DEFAULT_MAX_INFLATE = 1024 * 1024 * 1024;

@@ -17,7 +17,7 @@
  * batches of at most 1,024 images (the fused executor's activations of a larger batch outgrow a storage buffer),
  * lr up to 10 and weight decay up to 1 (so a diverging run can be provoked and explained).
  */
-import type { EngineChoice, Stage2Config, TrainConfig } from './config';
+import type { EngineChoice, Stage2Config, TrainConfig } from './config-types';
 import { LOSSES } from '../losses/registry';
 import { MODEL_KINDS } from '../models/spec';
 

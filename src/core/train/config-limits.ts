@@ -3,7 +3,7 @@
  * (config.ts) checks a TrainConfig against them, and through it the CLI flags, the URL (after its codecs), saved
  * runs and model-zip metadata.
  */
-import type { TrainConfig, Stage2Config } from './config';
+import type { TrainConfig, Stage2Config } from './config-types';
 import { CONFIG_FIELDS, STAGE2_FIELDS, fieldOf, type FieldRule, type NumberRule } from './config-fields';
 import { LOSSES, isLossId } from '../losses/registry';
 

@@ -17,34 +17,17 @@ import { loadRecipe } from '../uploads/upload';
 import { recipeLabel } from '../uploads/upload-recipe';
 import { checkSavedRun } from './saved-run-check';
 import type { PlaygroundStore } from '../session/store';
-import { MemoryKv, RunStore, type RunIndexEntry, type StoredRecord } from './run-store';
+import {
+  AUTOSAVE_VERSION,
+  MemoryKv,
+  RunStore,
+  type AutosaveStorage,
+  type RunIndexEntry,
+  type SavedRun,
+  type StoredRecord,
+} from './run-store';
 import type { UploadRecipe } from '../uploads/upload-recipe';
 import type { TabInfo } from '../session/tabs';
-
-export const AUTOSAVE_VERSION = 1;
-
-/** One saved run (the record the storage keeps): a finished epoch's snapshot, stamped. */
-export interface SavedRun extends RunSnapshot {
-  version: typeof AUTOSAVE_VERSION;
-  /** Milliseconds since 1970 (Date.now()) of the save. */
-  savedAt: number;
-  /** The tab that saved it (its label tells the runs of several tabs apart). */
-  tab?: TabInfo;
-}
-
-/**
- * Where saved runs live: one record per run under its key (run-store.ts lays them out). `load` resolves every
- * stored record as it is, newest first, unchecked: the Autosaver checks each (saved-run-check.ts). A record that
- * fails is moved aside (`setAside`: kept under another key, so no save overwrites it) until the user discards it
- * (`clearAside`). `save` keeps the newest runs only and resolves with the ones it dropped.
- */
-export interface AutosaveStorage {
-  load(): Promise<StoredRecord[]>;
-  save(key: string, run: SavedRun): Promise<RunIndexEntry[]>;
-  remove(key: string): Promise<void>;
-  setAside(key: string): Promise<void>;
-  clearAside(): Promise<void>;
-}
 
 /**
  * Saved runs in memory (tests, and browsers without IndexedDB). `failWith` makes `save` reject (quota tests);

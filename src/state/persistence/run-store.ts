@@ -11,8 +11,34 @@
  * earlier layout (one record under `last`, its recipe under `upload`, a failed one under `unreadable`) is migrated
  * by the first load, so nothing saved before is lost.
  */
-import type { AutosaveStorage, SavedRun } from './autosave';
+import type { RunSnapshot } from './snapshots';
+import type { TabInfo } from '../session/tabs';
 import { isUploadRecipe, recipeFingerprint, type UploadRecipe } from '../uploads/upload-recipe';
+
+export const AUTOSAVE_VERSION = 1;
+
+/** One saved run (the record the storage keeps): a finished epoch's snapshot, stamped. */
+export interface SavedRun extends RunSnapshot {
+  version: typeof AUTOSAVE_VERSION;
+  /** Milliseconds since 1970 (Date.now()) of the save. */
+  savedAt: number;
+  /** The tab that saved it (its label tells the runs of several tabs apart). */
+  tab?: TabInfo;
+}
+
+/**
+ * Where saved runs live: one record per run under its key (RunStore below lays them out). `load` resolves every
+ * stored record as it is, newest first, unchecked: the Autosaver checks each (saved-run-check.ts). A record that
+ * fails is moved aside (`setAside`: kept under another key, so no save overwrites it) until the user discards it
+ * (`clearAside`). `save` keeps the newest runs only and resolves with the ones it dropped.
+ */
+export interface AutosaveStorage {
+  load(): Promise<StoredRecord[]>;
+  save(key: string, run: SavedRun): Promise<RunIndexEntry[]>;
+  remove(key: string): Promise<void>;
+  setAside(key: string): Promise<void>;
+  clearAside(): Promise<void>;
+}
 
 /** One transaction's operations. */
 export interface KvTx {

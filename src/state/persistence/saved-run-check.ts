@@ -12,7 +12,7 @@ import { buildSpec } from '../../core/models/spec';
 import type { ModelKind } from '../../core/models/types';
 import { firstLimitProblem } from '../../core/train/config-limits';
 import { legacyHeadCap } from '../../core/train/legacy';
-import type { SavedRun } from './autosave';
+import type { SavedRun } from './run-store';
 import { isUploadRecipe } from '../uploads/upload-recipe';
 
 export type SavedRunCheck = { ok: true; run: SavedRun; migrated: string[] } | { ok: false; why: string };
@@ -23,7 +23,7 @@ const isNum = (v: unknown): v is number => typeof v === 'number';
 const isInt = (v: unknown, min = 0, max = Number.MAX_SAFE_INTEGER): v is number =>
   typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
 const BACKENDS = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
-/** The only record version this page reads (autosave.ts AUTOSAVE_VERSION). */
+/** The only record version this page reads (run-store.ts AUTOSAVE_VERSION). */
 const VERSION = 1;
 
 class Bad extends Error {}

@@ -1,6 +1,7 @@
 /**
  * The playground store, composed of five small slices (config, run, metrics, ui, data). `createPlaygroundStore()` returns a
- * vanilla store (tests use it in Node); the app shares one instance through `usePlayground(selector)`.
+ * vanilla store (tests use it in Node); the app shares one instance through `usePlayground(selector)`. Each slice is
+ * typed over its own part only (none reads or sets another's), so no slice imports this module.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { createConfigSlice, type ConfigSlice } from './slices/config';

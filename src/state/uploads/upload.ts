@@ -6,17 +6,22 @@
  */
 import { DataError } from '../../core/data/errors';
 import { DEFAULT_MAX_BYTES } from '../../core/data/folder-limits';
-import type { FolderTargetId, UploadedDataInfo } from '../../worker/upload-info';
+import type { FolderTargetId, UploadSource, UploadedDataInfo } from '../../worker/upload-info';
 import { recipeBytes, recipeLabel, recipeToSource, type UploadRecipe } from './upload-recipe';
-import type { PlaygroundSession } from '../session/session';
 import type { Settings } from '../settings/settings';
 import { EMBEDDED_SHAPE, isUploadId } from '../settings/data-shape';
 import { switchDataset } from '../settings/rules';
 import type { PlaygroundStore } from '../session/store';
 
+/** What the upload services need of the session (the PlaygroundSession), declared here so they need not import it. */
+export interface UploadSession {
+  loadUpload(source: UploadSource, transfer: Transferable[], recipe: UploadRecipe): Promise<UploadedDataInfo>;
+  changeSettings(next: Settings): Promise<boolean>;
+}
+
 export interface UploadContext {
   store: PlaygroundStore;
-  session: PlaygroundSession;
+  session: UploadSession;
 }
 
 export interface FolderUploadOptions {

@@ -3,7 +3,8 @@
  * how many runs a browser keeps, and the tabs telling one another that they train.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { Autosaver, MemoryAutosaveStorage, offerLabel, snapshotToSaved, type SavedRun } from '../../../src/state/persistence/autosave';
+import { Autosaver, MemoryAutosaveStorage, offerLabel, snapshotToSaved } from '../../../src/state/persistence/autosave';
+import type { SavedRun } from '../../../src/state/persistence/run-store';
 import { MemoryKv, RunStore } from '../../../src/state/persistence/run-store';
 import { createPlaygroundStore } from '../../../src/state/session/store';
 import { Tabs, type LocksLike } from '../../../src/state/session/tabs';

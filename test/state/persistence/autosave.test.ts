@@ -11,8 +11,8 @@ import {
   resumeQuestion,
   snapshotToSaved,
   storageErrorMessage,
-  type SavedRun,
 } from '../../../src/state/persistence/autosave';
+import type { SavedRun } from '../../../src/state/persistence/run-store';
 import { inProcessClients, until } from '../../helpers/in-process-worker';
 import { fakeSnapshot, tinySettings } from '../../helpers/saved-run';
 import { cifarArchive } from '../../helpers/upload-fixtures';

@@ -1,7 +1,8 @@
 /** The saved-run check of the model's tensors: lengths from the model spec, finite values, before a run is offered. */
 import { describe, expect, it } from 'vitest';
 import { checkSavedRun } from '../../../src/state/persistence/saved-run-check';
-import { Autosaver, MemoryAutosaveStorage, snapshotToSaved, type SavedRun } from '../../../src/state/persistence/autosave';
+import { Autosaver, MemoryAutosaveStorage, snapshotToSaved } from '../../../src/state/persistence/autosave';
+import type { SavedRun } from '../../../src/state/persistence/run-store';
 import { createPlaygroundStore } from '../../../src/state/session/store';
 import { fakeSnapshot, tinySettings } from '../../helpers/saved-run';
 

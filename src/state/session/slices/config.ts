@@ -1,7 +1,6 @@
 /** Config slice: the settings the controls show, and the ones the worker is training with. */
 import type { StateCreator } from 'zustand';
 import { defaultSettings, type Settings } from '../../settings/settings';
-import type { PlaygroundState } from '../store';
 
 export interface ConfigSlice {
   /** What the controls show (committed settings). */
@@ -13,7 +12,7 @@ export interface ConfigSlice {
 }
 
 export const createConfigSlice =
-  (initial?: Settings): StateCreator<PlaygroundState, [], [], ConfigSlice> =>
+  (initial?: Settings): StateCreator<ConfigSlice> =>
   (set) => ({
     settings: initial ?? defaultSettings(),
     runSettings: null,

@@ -2,7 +2,6 @@
 import type { StateCreator } from 'zustand';
 import type { UploadedDataInfo } from '../../../worker/upload-info';
 import { MAX_UPLOADS } from '../../../worker/upload-info';
-import type { PlaygroundState } from '../store';
 
 export interface UploadStatus {
   /** The file / folder being read or parsed. */
@@ -26,7 +25,7 @@ export interface DataSlice {
   clearUploads(): void;
 }
 
-export const createDataSlice: StateCreator<PlaygroundState, [], [], DataSlice> = (set) => ({
+export const createDataSlice: StateCreator<DataSlice> = (set) => ({
   uploads: [],
   uploadStatus: null,
   uploadError: null,

@@ -12,7 +12,6 @@ import type { StateCreator } from 'zustand';
 import type { BatchInfo, EpochMetrics } from '../../../worker/protocol';
 import type { Settings } from '../../settings/settings';
 import type { SettingChange } from '../../../core/train/change-log';
-import type { PlaygroundState } from '../store';
 import { groupKeyOf } from '../../runs/seed-groups';
 
 export interface RunRecord {
@@ -141,7 +140,7 @@ function freeColor(used: Iterable<string>): string {
   return RUN_COLORS.find((c) => !u.has(c)) ?? RUN_COLORS[runCounter % RUN_COLORS.length];
 }
 
-export const createMetricsSlice: StateCreator<PlaygroundState, [], [], MetricsSlice> = (set, get) => ({
+export const createMetricsSlice: StateCreator<MetricsSlice> = (set, get) => ({
   current: null,
   archived: [],
   preset: null,

@@ -5,7 +5,6 @@ import type { StateCreator } from 'zustand';
 import type { BackendName } from '../../../core/backend';
 import type { CrashInfo } from '../../../worker/client';
 import type { BatchInfo, DatasetProgress, InitResult, RunSummary } from '../../../worker/protocol';
-import type { PlaygroundState } from '../store';
 
 export type Phase =
   | 'starting' // choosing the backend
@@ -63,7 +62,7 @@ export interface RunSlice {
   applyBatch(b: BatchInfo): void;
 }
 
-export const createRunSlice: StateCreator<PlaygroundState, [], [], RunSlice> = (set) => ({
+export const createRunSlice: StateCreator<RunSlice> = (set) => ({
   phase: 'starting',
   backend: null,
   measuring: null,

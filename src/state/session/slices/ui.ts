@@ -1,6 +1,5 @@
 /** UI slice: notices (URL problems, errors, head notes) and the in-page confirm dialog. */
 import type { StateCreator } from 'zustand';
-import type { PlaygroundState } from '../store';
 import { canonicalHide, type HideId } from '../../settings/classroom';
 
 export type NoticeLevel = 'info' | 'warning' | 'error';
@@ -42,7 +41,7 @@ export interface UiSlice {
   setTryImage(t: { pixels: Uint8Array; label: string } | null | undefined): void;
 }
 
-export const createUiSlice: StateCreator<PlaygroundState, [], [], UiSlice> = (set, get) => ({
+export const createUiSlice: StateCreator<UiSlice> = (set, get) => ({
   notices: [],
   confirm: null,
   hidden: [],
