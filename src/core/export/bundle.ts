@@ -214,7 +214,8 @@ export async function bundleFiles(b: BundleInput): Promise<BundleFile[]> {
   const run = {
     tool: 'long-tail-playground bundle',
     version: 1,
-    config: t.initialConfig,
+    // an upload's session id ("folder@2") without its per-session number: the CLI's id for the same data
+    config: { ...t.initialConfig, dataset: t.initialConfig.dataset.replace(/@\d+$/, '') },
     changes: t.changes,
     lossParams: t.lossParams,
     schedule: cfg.schedule === 'auto' ? getLoss(cfg.loss).schedule : cfg.schedule,
