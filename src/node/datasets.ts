@@ -41,6 +41,12 @@ export function isImageFolderPath(path: string): boolean {
   }
 }
 
+/** The bytes as an ArrayBuffer of their own (the upload source's shape), copied only when they are a view. */
+function ownBuffer(b: Uint8Array): ArrayBuffer {
+  const whole = b.byteOffset === 0 && b.byteLength === b.buffer.byteLength;
+  return (whole ? b.buffer : b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)) as ArrayBuffer;
+}
+
 /**
  * A directory's files as the app's folder picker gives them: paths relative to the directory's parent
  * ("pets/cat/001.png"). Counts and sizes are checked against the upload limits before any file is read.
@@ -61,13 +67,13 @@ async function readFolderFiles(dir: string): Promise<{ path: string; bytes: Arra
     if (!st?.isFile()) continue;
     found.push({ path: `${top}/${relative(root, full).split(/[\\/]/).join('/')}`, full, size: st.size });
     total += st.size;
-    checkFolderSize(top, found.length, total, MAX_FOLDER_IMAGES, DEFAULT_MAX_BYTES);
   }
   if (found.length === 0) throw new DataError(top, 'holds no files');
+  checkFolderSize(top, found.length, total, MAX_FOLDER_IMAGES, DEFAULT_MAX_BYTES);
   const out: { path: string; bytes: ArrayBuffer }[] = [];
   for (const f of found) {
     const b = await readBytes(f.full, DEFAULT_MAX_BYTES);
-    out.push({ path: f.path, bytes: b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer });
+    out.push({ path: f.path, bytes: ownBuffer(b) });
   }
   return out;
 }
@@ -86,7 +92,7 @@ export async function loadImageFolder(
     });
     src = {
       kind: 'folder',
-      zip: { fileName: name, bytes: b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer },
+      zip: { fileName: name, bytes: ownBuffer(b) },
       ...opts,
     };
   }

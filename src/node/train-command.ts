@@ -38,6 +38,7 @@ import { tfjsWebGpuDevice } from '../core/train/engine-choice';
 import type { SelfCheckReport } from '../core/train/self-check';
 import { checkNotInputs, checkOutputFolder, saveOutput } from './outputs';
 import { BUNDLE_OUTPUTS, writeBundle } from './bundle';
+import { bundleExportInfo } from '../core/export/bundle';
 import type { StepRecord } from '../core/train/trainer';
 import { Interrupt } from './interrupt';
 import { applyRecipe } from '../core/train/recipe';
@@ -381,7 +382,7 @@ export async function main(argv: string[]): Promise<void> {
   writeResult(JSON.stringify(result, null, 1));
   if (args.save.bundle && bundle) {
     await trainer.syncModel();
-    const model = exportSafetensors(trainer.model, exportInfoFromTrainer(trainer, backend.name));
+    const model = exportSafetensors(trainer.model, bundleExportInfo(trainer, backend.name));
     const epochsDone = result.epochs.length;
     const r = await writeBundle(args.save.bundle, { trainer, init: bundle.init, model, steps: bundle.steps, epochsDone });
     if (r.ok) progress.line(`wrote ${args.save.bundle}/ (run bundle for tools/pytorch/train.py)`);
@@ -434,7 +435,7 @@ async function trainOnce(
   let init: Uint8Array | null = null;
   if (args.save.bundle) {
     await trainer.syncModel();
-    init = exportSafetensors(trainer.model, exportInfoFromTrainer(trainer, backend.name));
+    init = exportSafetensors(trainer.model, bundleExportInfo(trainer, backend.name));
   }
   if (trainer.headNote) progress.line(trainer.headNote);
   const engine = trainer.engineResolution();
