@@ -7,7 +7,15 @@ import { DEFAULT_CONFIG, type TrainConfig } from '../core/train/config';
 import { Trainer, type EpochMetrics } from '../core/train/trainer';
 import { TrainController } from '../core/train/controller';
 import { getLoss } from '../core/losses/registry';
-import { loadDatasetForCli, DATASET_IDS, EMBEDDED_PACK } from './datasets';
+import {
+  loadDatasetForCli,
+  loadImageFolder,
+  isImageFolderPath,
+  DATASET_IDS,
+  EMBEDDED_PACK,
+  FOLDER_DATASET,
+  type FolderLoadOptions,
+} from './datasets';
 import { initBackend, initNodeWebGPU } from '../core/backend';
 import { exportInfoFromTrainer } from '../core/export/info';
 import { exportSafetensors } from '../core/export/safetensors';
@@ -30,6 +38,7 @@ import { tfjsWebGpuDevice } from '../core/train/engine-choice';
 import type { SelfCheckReport } from '../core/train/self-check';
 import { checkNotInputs, checkOutputFolder, saveOutput } from './outputs';
 import { BUNDLE_OUTPUTS, writeBundle } from './bundle';
+import { bundleExportInfo } from '../core/export/bundle';
 import type { StepRecord } from '../core/train/trainer';
 import { Interrupt } from './interrupt';
 import { applyRecipe } from '../core/train/recipe';
@@ -37,11 +46,16 @@ import { runSweep, SWEEP_USAGE } from './train-sweep';
 import { parseSweepArg, planSweep, type SweepPlan } from '../core/train/sweep';
 import { groupLine, runSeeds, SEEDS_USAGE } from './train-seeds';
 import { parseSeeds } from '../core/train/groups';
-import { MAX_SEED } from '../core/train/config-fields';
+import { MAX_SEED, parseDecimal } from '../core/train/config-fields';
 import { percent } from '../core/format';
+import { FOLDER_TARGETS, MAX_TEST_FRACTION, MIN_TEST_FRACTION } from '../core/data/folder-limits';
+import type { FolderTargetId } from '../worker/upload-info';
+import type { Dataset } from '../core/data/types';
 
-/** The values the CLI chooses for a field: the data sets it can load. */
-const CHOICES = { dataset: DATASET_IDS };
+/** The values the CLI chooses for a field: the data sets it can load ("as is" only for an image folder, as in the app). */
+const CHOICES = { dataset: [...DATASET_IDS, FOLDER_DATASET] };
+const FOLDER_CHOICES = { ...CHOICES, profile: ['exp', 'step', 'asis'] };
+const TARGET_IDS = Object.keys(FOLDER_TARGETS) as FolderTargetId[];
 const help = (group: Parameters<typeof flagHelp>[0]) =>
   flagHelp(group, DEFAULT_CONFIG, CHOICES, { head: 'default: the loss’ own head, else linear' });
 
@@ -49,7 +63,12 @@ const USAGE = `Usage: npm run train -- [options]
 
 Data
 ${help('data')}
-  --data FILE           archive for cifar10-lt / cifar100-lt (official cifar-10-binary.tar.gz / cifar-100-binary.tar.gz)
+  --data FILE           archive for cifar10-lt / cifar100-lt (official cifar-10-binary.tar.gz / cifar-100-binary.tar.gz),
+                        or an image folder: a directory or a .zip with one sub-folder per class (--dataset folder,
+                        implied; the profile starts "asis", every image, as in the app; PNG images are decoded)
+  --image-size S        image folder: rgb32 (default, 32×32 RGB) | grey28 (28×28 grey), the app's upload choice
+  --test-fraction F     image folder: share of each class held out for the test set, ${MIN_TEST_FRACTION}–${MAX_TEST_FRACTION} (default 0.2)
+  --split-seed N        image folder: the seed of that split (default --seed; the app uses the seed set at upload)
 Model
 ${help('model')}
 Loss
@@ -108,12 +127,37 @@ function oneOf<T extends string>(name: string, v: string | undefined, allowed: r
   return v as T;
 }
 
+/** An image folder's upload settings from --image-size, --test-fraction and --split-seed (usage errors exit 2). */
+function folderOptions(v: Record<string, unknown>, seed: number): FolderLoadOptions {
+  if (v.data === undefined)
+    usage(`--dataset ${FOLDER_DATASET} needs --data DIR_OR_ZIP (a folder with one sub-folder per class, or a .zip of it)`);
+  const target = oneOf('image-size', v['image-size'] as string | undefined, TARGET_IDS) ?? 'rgb32';
+  let testFraction = 0.2;
+  if (v['test-fraction'] !== undefined) {
+    const f = parseDecimal(v['test-fraction'] as string);
+    if (f === null || !(f >= MIN_TEST_FRACTION && f <= MAX_TEST_FRACTION))
+      usage(`--test-fraction must be a number from ${MIN_TEST_FRACTION} to ${MAX_TEST_FRACTION}; got "${String(v['test-fraction'])}"`);
+    testFraction = f;
+  }
+  let splitSeed = seed;
+  if (v['split-seed'] !== undefined) {
+    const n = parseDecimal(v['split-seed'] as string);
+    if (n === null || !Number.isInteger(n) || n < 0 || n > MAX_SEED)
+      usage(`--split-seed must be an integer from 0 to ${MAX_SEED}; got "${String(v['split-seed'])}"`);
+    splitSeed = n;
+  }
+  return { target, testFraction, seed: splitSeed };
+}
+
 function parse(argv: string[]) {
   let v;
   try {
     v = readFlags(argv, {
       ...CONFIG_OPTIONS,
       data: { type: 'string' },
+      'image-size': { type: 'string' },
+      'test-fraction': { type: 'string' },
+      'split-seed': { type: 'string' },
       param: { type: 'string', multiple: true },
       stage2: { type: 'boolean' },
       backend: { type: 'string' },
@@ -137,8 +181,15 @@ function parse(argv: string[]) {
   }
   if (v.help) usage();
   const c: TrainConfig = structuredClone(DEFAULT_CONFIG);
+  const isFolder = v.dataset === FOLDER_DATASET || (v.dataset === undefined && v.data !== undefined && isImageFolderPath(v.data));
+  const choices = isFolder ? FOLDER_CHOICES : CHOICES;
+  if (isFolder) {
+    // an upload starts "as is" in the app (its own imbalance); --profile picks another
+    c.dataset = FOLDER_DATASET;
+    c.profile = 'asis';
+  }
   try {
-    applyConfigFlags(c, v, CHOICES);
+    applyConfigFlags(c, v, choices);
     const loss = getLoss(c.loss);
     if (v.head === undefined) c.head = loss.head === 'any' ? 'linear' : loss.head;
     c.lossParams = {};
@@ -150,7 +201,7 @@ function parse(argv: string[]) {
     const recipe = oneOf('recipe', v.recipe, ['ours', 'authors'] as const) ?? 'ours';
     if (recipe === 'authors') {
       Object.assign(c, applyRecipe(c, 'authors'));
-      applyConfigFlags(c, v, CHOICES); // a flag overrides the recipe's setting
+      applyConfigFlags(c, v, choices); // a flag overrides the recipe's setting
     }
   } catch (e) {
     if (e instanceof FlagError) usage(e.message);
@@ -161,6 +212,13 @@ function parse(argv: string[]) {
     oneOf('conv-variant', v['conv-variant'] ?? (process.env.LTP_CONV_VARIANT || undefined), ['auto', 'direct', 'tiled'] as const) ?? 'auto';
   if ((c.dataset === 'cifar10-lt' || c.dataset === 'cifar100-lt') && !v.data)
     usage(`--dataset ${c.dataset} needs --data FILE (the official binary archive)`);
+  const folder = isFolder ? folderOptions(v, c.seed) : null;
+  if (!isFolder) {
+    for (const f of ['image-size', 'test-fraction', 'split-seed'] as const)
+      if (v[f] !== undefined) usage(`--${f} is an image folder's setting (--data DIR_OR_ZIP)`);
+    if (v.data !== undefined && isImageFolderPath(v.data))
+      usage(`--data ${v.data} is an image folder, but --dataset is ${c.dataset}; leave --dataset out or give --dataset folder`);
+  }
   const save = { tfjs: v['save-tfjs'], safetensors: v['save-safetensors'], testLogits: v['save-test-logits'], bundle: v['save-bundle'] };
   let sweep: SweepPlan | null = null;
   if (v.sweep !== undefined) {
@@ -209,6 +267,7 @@ function parse(argv: string[]) {
     out: v.out,
     quiet: !!v.quiet,
     data: v.data,
+    folder,
     save,
     sweep,
     sweepWhen,
@@ -263,7 +322,13 @@ export async function main(argv: string[]): Promise<void> {
   // In Node, auto = wasm → cpu: Dawn without a hardware GPU is a software rasteriser, slower than wasm.
   const order = args.backend === 'auto' ? (['wasm', 'cpu'] as const) : ([args.backend] as const);
   // the data first: a bad file (an endless stream, images too large for the backend) is refused before any backend runs
-  const dataset = await loadDatasetForCli(args.config.dataset, args.data);
+  let dataset: Dataset;
+  if (args.folder) {
+    const loaded = await loadImageFolder(args.data!, args.folder);
+    dataset = loaded.dataset;
+    for (const n of loaded.info.notes) progress.always(`note: ${n}`);
+    for (const k of loaded.info.skipped) progress.line(`  skipped ${k.file}: ${k.reason}`);
+  } else dataset = await loadDatasetForCli(args.config.dataset, args.data);
   if (args.backend === 'webgpu') {
     const gpu = await initNodeWebGPU();
     if (!gpu.ok) throw new Error(`--backend webgpu: ${gpu.reason}`);
@@ -317,7 +382,7 @@ export async function main(argv: string[]): Promise<void> {
   writeResult(JSON.stringify(result, null, 1));
   if (args.save.bundle && bundle) {
     await trainer.syncModel();
-    const model = exportSafetensors(trainer.model, exportInfoFromTrainer(trainer, backend.name));
+    const model = exportSafetensors(trainer.model, bundleExportInfo(trainer, backend.name));
     const epochsDone = result.epochs.length;
     const r = await writeBundle(args.save.bundle, { trainer, init: bundle.init, model, steps: bundle.steps, epochsDone });
     if (r.ok) progress.line(`wrote ${args.save.bundle}/ (run bundle for tools/pytorch/train.py)`);
@@ -343,7 +408,7 @@ export async function main(argv: string[]): Promise<void> {
 /** Trains one run (stage 1, then stage 2 when asked); the caller disposes the trainer. */
 async function trainOnce(
   args: ReturnType<typeof parse>,
-  dataset: Awaited<ReturnType<typeof loadDatasetForCli>>,
+  dataset: Dataset,
   backend: Awaited<ReturnType<typeof initBackend>>,
   progress: Progress,
   interrupt: Interrupt,
@@ -370,7 +435,7 @@ async function trainOnce(
   let init: Uint8Array | null = null;
   if (args.save.bundle) {
     await trainer.syncModel();
-    init = exportSafetensors(trainer.model, exportInfoFromTrainer(trainer, backend.name));
+    init = exportSafetensors(trainer.model, bundleExportInfo(trainer, backend.name));
   }
   if (trainer.headNote) progress.line(trainer.headNote);
   const engine = trainer.engineResolution();

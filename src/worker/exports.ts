@@ -11,7 +11,7 @@ import type { Dataset } from '../core/data/types';
 import { Trainer } from '../core/train/trainer';
 import { configAt } from '../core/train/change-log';
 import type { ExportedFile, RunCheckpoint, RunSpec } from './protocol';
-import { bundleFiles, identityOrder, type OfficialOrder } from '../core/export/bundle';
+import { bundleExportInfo, bundleFiles, identityOrder, type OfficialOrder } from '../core/export/bundle';
 import type { StepRecord } from '../core/train/trainer';
 import { zipSync, strToU8 } from 'fflate';
 
@@ -66,7 +66,7 @@ export interface RunRecording {
 
 /** init.safetensors of a fresh trainer (the CLI's --save-bundle writes the same bytes). */
 export async function initWeights(trainer: Trainer): Promise<Uint8Array> {
-  return exportSafetensors(await trainerSnapshot(trainer), exportInfoFromTrainer(trainer));
+  return exportSafetensors(await trainerSnapshot(trainer), bundleExportInfo(trainer));
 }
 
 /** Fixed in the zip so the same run gives the same bytes (zip times have 2 s resolution from 1980). */
@@ -86,7 +86,7 @@ export async function bundleExport(trainer: Trainer, rec: RunRecording | null, o
   if (trainer.batchInEpoch !== 0)
     throw new Error('a run bundle is written at an epoch boundary: pause after an epoch, or wait for it to end');
   const ds = trainer.dataset;
-  const model = exportSafetensors(await trainerSnapshot(trainer), exportInfoFromTrainer(trainer));
+  const model = exportSafetensors(await trainerSnapshot(trainer), bundleExportInfo(trainer));
   const files = await bundleFiles({
     trainer,
     init: rec.init,

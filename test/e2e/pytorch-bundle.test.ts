@@ -1,6 +1,7 @@
 /**
  * Export → "Run bundle for PyTorch" in Chromium: the zip holds the files of the CLI's `--save-bundle` for the same
- * settings, byte for byte apart from the safetensors' `created` time stamps, plus train.py; and train.py replays
+ * settings (for an uploaded image folder: the same folder and upload choices), byte for byte apart from the
+ * safetensors' `created` time stamps, plus train.py; and train.py replays
  * the app's run from it (the same subset and init, the app's step losses) in python3-torch. Both train with tfjs on
  * wasm (the app with ?backend=wasm, the CLI with --backend wasm), so even model.safetensors and the step losses agree
  * to the bit.
@@ -192,11 +193,58 @@ describe.runIf(RUN)('the PyTorch run bundle from the app', () => {
     }
     expect(names).toContain('data.safetensors');
     const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as {
+      config: TrainConfig;
       initHash: string;
-      dataset: { id: string; subsetHash: string; source: { kind: string; folders: string[]; height: number; channels: number } };
+      dataset: {
+        id: string;
+        subsetHash: string;
+        source: { kind: string; folders: string[]; height: number; channels: number; testFraction: number; splitSeed: number };
+      };
     };
     expect(run.dataset.id).toBe('folder');
     expect(run.dataset.source).toMatchObject({ kind: 'folder', folders: classes, height: 32, channels: 3 });
+    // the upload's session id ("folder@1") is recorded without its number: the CLI's id for an image folder
+    expect(run.config.dataset).toBe('folder');
+
+    // the CLI on the same folder with the settings and upload choices the app recorded: the same bundle
+    const src = run.dataset.source;
+    const cliDir = join(app.tmp, 'folder-cli');
+    const cli = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/cli/train.ts',
+        ...configToFlags(run.config),
+        '--data',
+        join(app.tmp, 'pets'),
+        '--image-size',
+        src.channels === 1 ? 'grey28' : 'rgb32',
+        '--test-fraction',
+        String(src.testFraction),
+        '--split-seed',
+        String(src.splitSeed),
+        '--backend',
+        'wasm',
+        '--quiet',
+        '--out',
+        join(app.tmp, 'folder-cli.json'),
+        '--save-bundle',
+        cliDir,
+      ],
+      { cwd: ROOT, encoding: 'utf8', timeout: 300_000 },
+    );
+    expect(cli.status, cli.stderr).toBe(0);
+    expect(readdirSync(cliDir).sort()).toEqual(names.slice().sort());
+    for (const name of names) {
+      const a = readFileSync(join(dir, name));
+      const b = readFileSync(join(cliDir, name));
+      if (name.endsWith('.safetensors')) expect(withoutTime(a).equals(withoutTime(b)), name).toBe(true);
+      else {
+        if (name.endsWith('.json')) expect(JSON.parse(a.toString('utf8')), name).toEqual(JSON.parse(b.toString('utf8')));
+        expect(a.toString('utf8'), name).toBe(b.toString('utf8'));
+      }
+    }
     const idx = JSON.parse(readFileSync(join(dir, 'indices.json'), 'utf8')) as { files: { train: string[][]; test: string[][] } };
     expect(idx.files.train[2].length + idx.files.test[2].length).toBe(5);
     expect(idx.files.train[0][0]).toMatch(/^cat\/\d{3}\.png$/);

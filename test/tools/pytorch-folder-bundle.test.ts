@@ -1,7 +1,7 @@
 /**
  * The run bundle of an uploaded image folder → `python3 tools/pytorch/train.py BUNDLE --reproduce`: a zip of
  * PNGs built here (3 classes, RGB of several sizes, resized to 32×32) goes through the upload's builder and a 1-epoch ConvNet run (the
- * trainer, recorder and bundle writer the app's worker uses; the CLI reads no folders). train.py replays it from
+ * trainer, recorder and bundle writer the app's worker uses; test/cli/train-folder-cli.test.ts has the CLI's). train.py replays it from
  * the bundle's data.safetensors without the files, or decodes the files itself with --data-root; a missing file
  * and --full are refused with messages.
  */

@@ -325,6 +325,28 @@ function layoutOf(files: FolderFile[], where: string, label: (path: string) => s
 // build
 
 /**
+ * The limits on a picked folder's files, before any is decoded: at most FILES_PER_IMAGE·maxImages files and
+ * maxBytes in all (the CLI checks them from the file sizes before it reads a folder).
+ */
+export function checkFolderSize(
+  where: string,
+  nFiles: number,
+  totalBytes: number,
+  maxImages = DEFAULT_MAX_IMAGES,
+  maxBytes = DEFAULT_MAX_BYTES,
+): void {
+  if (nFiles > FILES_PER_IMAGE * maxImages) {
+    throw new DataError(where, `holds ${nFiles} files, more than the ${FILES_PER_IMAGE * maxImages} accepted — use fewer images`);
+  }
+  if (totalBytes > maxBytes) {
+    throw new DataError(
+      where,
+      `its files add up to ${bytesText(totalBytes)}, more than the ${bytesText(maxBytes)} accepted — use fewer or smaller images`,
+    );
+  }
+}
+
+/**
  * Builds a Dataset (pool + held-out test set) from an image folder: a list of files with relative paths, or the
  * bytes of a .zip. Throws DataError naming the file (the archive, a class folder or an image) on any problem.
  */
@@ -364,15 +386,7 @@ export async function buildFolderDataset(input: FolderFile[] | Uint8Array, opts:
     const total = files.reduce((s, f) => s + f.bytes.length, 0);
     const first = files.length ? (splitPath(files[0].path)[0] ?? '') : '';
     where = first && files.every((f) => splitPath(f.path)[0] === first) ? showPath(first) : 'the selected folder';
-    if (files.length > FILES_PER_IMAGE * maxImages) {
-      throw new DataError(where, `holds ${files.length} files, more than the ${FILES_PER_IMAGE * maxImages} accepted — use fewer images`);
-    }
-    if (total > maxBytes) {
-      throw new DataError(
-        where,
-        `its files add up to ${bytesText(total)}, more than the ${bytesText(maxBytes)} accepted — use fewer or smaller images`,
-      );
-    }
+    checkFolderSize(where, files.length, total, maxImages, maxBytes);
   }
   progress(0.05);
   const layout = layoutOf(files, where, label);

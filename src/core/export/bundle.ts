@@ -12,6 +12,7 @@ import type { Dataset, ImageSet } from '../data/types';
 import { getLoss } from '../losses/registry';
 import type { StepRecord, Trainer } from '../train/trainer';
 import { encodeSafetensors, toTorchLayout, torchShape, type SafeTensor } from './safetensors';
+import { exportInfoFromTrainer, type ExportInfo } from './info';
 
 export const BUNDLE_FILES = [
   'run.json',
@@ -192,6 +193,21 @@ function folderData(ds: Dataset): Uint8Array {
   return encodeSafetensors([...set(ds.pool, 'pool'), ...set(ds.test, 'test')]);
 }
 
+/**
+ * A data set's id in a bundle: an upload's session id ("folder@2", "cifar10-lt@1") without its per-session number,
+ * which means nothing outside that session — the CLI's id for the same data, so both write the same bundle.
+ */
+export function bundleDatasetId(id: string): string {
+  return id.replace(/@\d+$/, '');
+}
+
+/** The metadata of a bundle's init / model safetensors: the export's, with the data set's bundle id. */
+export function bundleExportInfo(trainer: Trainer, backend?: string): ExportInfo {
+  const info = exportInfoFromTrainer(trainer, backend);
+  if (info.trainConfig) info.trainConfig.dataset = bundleDatasetId(info.trainConfig.dataset);
+  return info;
+}
+
 export interface BundleInput {
   trainer: Trainer;
   /** init.safetensors: the weights before the first step. */
@@ -214,7 +230,7 @@ export async function bundleFiles(b: BundleInput): Promise<BundleFile[]> {
   const run = {
     tool: 'long-tail-playground bundle',
     version: 1,
-    config: t.initialConfig,
+    config: { ...t.initialConfig, dataset: bundleDatasetId(t.initialConfig.dataset) },
     changes: t.changes,
     lossParams: t.lossParams,
     schedule: cfg.schedule === 'auto' ? getLoss(cfg.loss).schedule : cfg.schedule,

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  bundleDatasetId,
   decodePoolOrder,
   identityOrder,
   poolOrderJson,
@@ -21,6 +22,14 @@ import { tinyData } from './helpers';
 
 const hasData = existsSync(join(FMNIST_ROOT, 'train-labels-idx1-ubyte.gz'));
 if (!hasData && process.env.CI === 'true') throw new Error(`no Fashion-MNIST IDX files in ${FMNIST_ROOT}; required under CI=true`);
+
+describe('bundle data-set id', () => {
+  it('drops an upload’s per-session number, so the app and the CLI name the same data alike', () => {
+    expect(bundleDatasetId('folder@12')).toBe('folder');
+    expect(bundleDatasetId('cifar10-lt@3')).toBe('cifar10-lt');
+    expect(bundleDatasetId('fmnist-lt')).toBe('fmnist-lt');
+  });
+});
 
 describe('pool order file', () => {
   it('maps the k-th image of each class to the k-th official pool or test image of that class', () => {
