@@ -1,7 +1,7 @@
 /**
- * The backend badge's panel: what the worker runs and why (engine, wasm threads, cross-origin isolation) and "Copy
- * diagnostics", which copies the JSON of backend-diagnostics.ts and also shows it, so it can be copied by hand where
- * the browser refuses the clipboard.
+ * The backend badge's panel: what the worker runs and why (engine, the fused engine's convolution kernels, wasm
+ * threads, cross-origin isolation) and "Copy diagnostics", which copies the JSON of backend-diagnostics.ts and also
+ * shows it, so it can be copied by hand where the browser refuses the clipboard.
  */
 import { useState } from 'react';
 import { version } from '../../package.json';
@@ -9,6 +9,7 @@ import { usePg } from './context';
 import { buildDiagnostics, readGpu } from './backend-diagnostics';
 import { DeviceBenchmark } from './DeviceBenchmark';
 import { MISSING } from '../core/format';
+import { convKernelsText } from '../core/gpu/conv-info';
 
 export function BackendPanelButton() {
   const [open, setOpen] = useState(false);
@@ -37,6 +38,7 @@ export function BackendPanelButton() {
 function BackendPanel() {
   const backend = usePg((s) => s.backend);
   const engine = usePg((s) => s.summary?.engine ?? null);
+  const conv = usePg((s) => s.summary?.convKernels ?? null);
   const choice = usePg((s) => s.settings.backend);
   const selfCheck = usePg((s) => s.selfCheck);
   const [text, setText] = useState<string | null>(null);
@@ -75,6 +77,12 @@ function BackendPanel() {
         <dd>{backend ? `${backend.backend}${engine ? ` (engine ${engine})` : ''}` : 'starting'}</dd>
         <dt>Why</dt>
         <dd>{backend ? (backend.measured?.why ?? backend.reason) : MISSING}</dd>
+        {engine === 'fused' && (
+          <>
+            <dt>Convolutions</dt>
+            <dd data-testid="backend-panel-conv">{conv ? convKernelsText(conv) : 'chosen at the first step'}</dd>
+          </>
+        )}
         <dt>wasm threads</dt>
         <dd data-testid="backend-panel-threads">{backend?.wasm ? backend.wasm.why : backend ? 'wasm not running' : MISSING}</dd>
         <dt>Cross-origin isolated</dt>

@@ -103,6 +103,8 @@ export class TrainEngine {
   private readonly uploads: UploadedDatasets;
   /** The current run's initial weights and steps since (a run bundle replays them); null after a restore. */
   private recording: RunRecording | null = null;
+  /** The convolution kernels last sent to the page (JSON), so a change is sent once. */
+  private convKernelsSent = 'null';
   private benchAbort: AbortController | null = null;
 
   constructor(private readonly deps: EngineDeps) {
@@ -335,13 +337,24 @@ export class TrainEngine {
       lossParams: { ...t.lossParams },
       engine: t.engineResolution().kind,
       engineNote: t.engineResolution().note,
+      convKernels: t.convKernels,
       changes: structuredClone([...t.changes]),
       imageShape: { height: t.dataset.test.height, width: t.dataset.test.width, channels: t.dataset.test.channels },
     };
   }
 
+  /** Sends the convolution kernels when they differ from the last ones the page got. */
+  private noteConvKernels(t: Trainer): void {
+    const info = t.convKernels;
+    const key = JSON.stringify(info);
+    if (key === this.convKernelsSent) return;
+    this.convKernelsSent = key;
+    this.emit({ type: 'convKernels', info });
+  }
+
   private attach(trainer: Trainer): void {
     this.trainer = trainer;
+    this.convKernelsSent = JSON.stringify(trainer.convKernels);
     // after every finished epoch: a checkpoint for crash recovery and autosave
     this.ctl = new TrainController(
       trainer,
@@ -356,6 +369,7 @@ export class TrainEngine {
 
   /** Controller events to the page; an epoch's feature space travels packed as float32 (transferred). */
   private emitEvent(e: ControllerEvent): void {
+    if (e.type === 'batch' && this.trainer) this.noteConvKernels(this.trainer);
     if (e.type === 'epoch' && e.metrics.featureSpace) {
       const { featureSpace, ...metrics } = e.metrics;
       const { packed, transfer } = packFeatureSpace(featureSpace);

@@ -17,6 +17,7 @@ import type { ControllerState } from '../core/train/controller';
 import type { BatchInfo, EpochMetrics, Halt, Stage, TrainerCheckpoint } from '../core/train/trainer';
 import type { EngineKind } from '../core/train/step-engine';
 import type { SelfCheckReport } from '../core/train/self-check';
+import type { ConvKernelsInfo } from '../core/gpu/conv-info';
 import type { BenchProgress, DeviceBenchResult } from '../core/device-bench';
 import type { LiveSettings } from '../core/train/config-fields';
 
@@ -92,6 +93,8 @@ export interface RunSummary {
   /** The engine the run trains with on this backend ('fused' WebGPU executor or 'tfjs'), and why when not the one asked for. */
   engine?: EngineKind;
   engineNote?: string | null;
+  /** The fused engine's convolution kernels and why (null: tfjs, or no fused step yet); see the convKernels event. */
+  convKernels?: ConvKernelsInfo | null;
 }
 
 export interface StepResult {
@@ -297,7 +300,9 @@ export type WorkerEvent =
   | { type: 'fatal'; message: string; backend: BackendName | null }
   /** The fused engine's self-check on this adapter (core/train/self-check.ts), and the engine the run trains with after it. */
   | { type: 'benchProgress'; progress: BenchProgress }
-  | { type: 'selfCheck'; report: SelfCheckReport; engine: EngineKind; engineNote: string | null };
+  | { type: 'selfCheck'; report: SelfCheckReport; engine: EngineKind; engineNote: string | null }
+  /** The fused engine's convolution kernels, sent when they change (its first step, an engine or batch change). */
+  | { type: 'convKernels'; info: ConvKernelsInfo | null };
 
 export interface EventMessage {
   kind: 'event';

@@ -1,7 +1,8 @@
 /**
  * The fused WebGPU engine in the browser: with the default settings on WebGPU (Chromium, SwiftShader)
- * the run trains on the fused executor — the badge says so — and a tiny epoch fills the charts; switching the
- * engine to tfjs mid-run is a live change (no reset) and the next epoch says it ran on tfjs.
+ * the run trains on the fused executor — the badge says so, and its details panel names the convolution kernels —
+ * and a tiny epoch fills the charts; switching the engine to tfjs mid-run is a live change (no reset) and the next
+ * epoch says it ran on tfjs.
  * Tiny on purpose: SwiftShader WebGPU is slow.
  */
 import { describe, expect, it } from 'vitest';
@@ -36,10 +37,16 @@ describe.runIf(RUN)('fused WebGPU engine in Chromium (production build)', () => 
       await expect.poll(async () => (await chartPoints(page))[id], { timeout: 120_000, interval: 250, message: id }).toBeGreaterThan(0);
     }
     await waitPhase(page, ['paused'], 60_000);
+    // the backend panel says which convolution kernels the fused engine runs, and why
+    await page.getByRole('button', { name: 'Backend details' }).click();
+    const conv = page.getByTestId('backend-panel-conv');
+    await expect.poll(() => conv.textContent(), POLL).toBe('direct kernels (software adapter: the tiled ones are slower there)');
 
     // the engine changes at the next step: no reset question, the step counter goes on
     await engine.selectOption('tfjs');
     await expect.poll(() => badge.getAttribute('data-engine'), POLL).toBe('tfjs');
+    expect(await conv.count()).toBe(0); // no fused engine, no convolution kernels of its own
+    await page.getByRole('button', { name: 'Backend details' }).click(); // closed: it would cover the controls
     expect(new URL(page.url()).searchParams.get('engine')).toBe('tfjs');
     await expect.poll(() => stepButton.isEnabled(), POLL).toBe(true);
     await stepButton.click();

@@ -1,7 +1,8 @@
 /**
  * The worker's engine with the fused WebGPU engine (Dawn + SwiftShader device; tfjs on cpu): a device lost in the
  * middle of a run ends in the same 'fatal' event a lost tfjs WebGPU backend gives, and the last epoch's checkpoint
- * continues in a fresh worker on the next backend (what the page's recovery does). Must run under CI=true.
+ * continues in a fresh worker on the next backend (what the page's recovery does); the page is told the fused
+ * engine's convolution kernels once. Must run under CI=true.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/core/backend';
@@ -62,6 +63,11 @@ describe.skipIf(!device && !CI)('TrainEngine on the fused engine (Dawn + SwiftSh
     await until(() => a.events.some((e) => e.type === 'checkpoint'), 120_000);
     const epoch = a.events.find((e) => e.type === 'epoch') as Extract<WorkerEvent, { type: 'epoch' }>;
     expect(epoch.metrics.engine).toBe('fused');
+    // the convolution kernels, sent once at the first fused step (the configured run had none yet)
+    expect(sum.convKernels).toBeNull();
+    const conv = a.events.filter((e) => e.type === 'convKernels');
+    expect(conv).toHaveLength(1);
+    expect(conv[0]).toMatchObject({ info: { asked: 'auto', software: true, tiledLayers: 0 } });
     own.destroy();
     await until(() => a.events.some((e) => e.type === 'fatal'), 60_000);
     const fatal = a.events.filter((e) => e.type === 'fatal');
@@ -74,6 +80,7 @@ describe.skipIf(!device && !CI)('TrainEngine on the fused engine (Dawn + SwiftSh
     await b.engine.handle(req('init', { order: ['cpu'] }));
     const restored = (await b.engine.handle(req('restore', { checkpoint: structuredClone(ck) }))) as RunSummary;
     expect(restored.engine).toBe('tfjs');
+    expect(restored.convKernels).toBeNull();
     expect(restored.step).toBe(ck.trainer.globalStep);
     const r = (await b.engine.handle(req('step'))) as StepResult;
     expect(r.batch?.step).toBe(ck.trainer.globalStep + 1);

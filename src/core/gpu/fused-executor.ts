@@ -17,7 +17,8 @@ import type { ModelSpec } from '../models/types';
 import { pipelineFor, pipelineKey, storageLayout } from './device';
 import type { KernelDef } from './kernels';
 import { checkLossInputs, fail, RESULT_WORD, resultLayout, writeStepBlock, type LossInputs } from './step-block';
-import { type ConvVariant, type ConvVariantChoice, convVariantFor } from './kernels';
+import type { ConvKernelsInfo } from './conv-info';
+import { type ConvVariant, type ConvVariantChoice, convVariantFor, softwareAdapter } from './kernels';
 import { buildPlan, type Dispatch, type Plan } from './plan';
 
 export interface FusedExecutorOptions {
@@ -72,6 +73,8 @@ export interface FusedExecutorStats {
   pipelines: number;
   /** The convolution kernels this executor runs: 'direct', or 'tiled' where any layer runs the tiled ones. */
   convVariant: ConvVariant;
+  /** The setting, the adapter and the layer counts behind `convVariant` (what the badge says). */
+  conv: ConvKernelsInfo;
 }
 
 /** Steps whose read-back may be outstanding at once. */
@@ -108,6 +111,8 @@ export class FusedExecutor {
   private readonly ctlF: Float32Array;
   private readonly ctlI: Int32Array;
   private readonly pipelineCount: number;
+  private readonly software: boolean;
+  private readonly convAsked: ConvVariantChoice;
   private readonly momentum: number;
   private weightDecay: number;
   private lastFrozen = false;
@@ -121,6 +126,8 @@ export class FusedExecutor {
     this.momentum = o.momentum;
     this.weightDecay = o.weightDecay;
     this.pipelineCount = pipes.size;
+    this.convAsked = o.convVariant ?? 'auto';
+    this.software = softwareAdapter((o.device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo);
     const d = o.device;
     this.buffers = plan.bufferSizes.map((size, i) =>
       d.createBuffer({ label: `fused executor ${i === 0 ? 'state' : `arena ${i}`}`, size, usage: USAGE_STORAGE() }),
@@ -467,6 +474,12 @@ export class FusedExecutor {
       dispatchesPerEval: this.evalList.length,
       pipelines: this.pipelineCount,
       convVariant: this.convVariant,
+      conv: {
+        asked: this.convAsked,
+        software: this.software,
+        tiledLayers: this.plan.convLayers.tiled,
+        layers: this.plan.convLayers.layers,
+      },
     };
   }
 

@@ -30,6 +30,7 @@ import { drawMix, mixRows } from './mixup';
 import { TfjsEngine } from './tfjs-engine';
 import { FusedEngine } from './fused-engine';
 import type { ConvVariant, ConvVariantChoice } from '../gpu/kernels';
+import type { ConvKernelsInfo } from '../gpu/conv-info';
 import { resolveEngine, type EngineResolution } from './engine-choice';
 import type { SelfCheckGate, SelfCheckReport } from './self-check';
 
@@ -394,6 +395,11 @@ export class Trainer {
   /** The convolution kernels the fused engine runs (null with the tfjs engine, or before the fused one exists). */
   get convVariant(): ConvVariant | null {
     return this.engine instanceof FusedEngine ? this.engine.stats().convVariant : null;
+  }
+
+  /** Why the fused engine's convolutions run as they do (null with the tfjs engine, or before the fused one exists). */
+  get convKernels(): ConvKernelsInfo | null {
+    return this.engine instanceof FusedEngine ? this.engine.stats().conv : null;
   }
 
   /**

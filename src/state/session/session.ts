@@ -393,6 +393,11 @@ export class PlaygroundSession {
       case 'benchProgress':
         if (this.s.benchProgress) this.s.patchRun({ benchProgress: e.progress });
         break;
+      case 'convKernels': {
+        const sum = this.s.summary;
+        if (sum) this.s.patchRun({ summary: { ...sum, convKernels: e.info } });
+        break;
+      }
       case 'selfCheck': {
         const sum = this.s.summary;
         this.s.patchRun({ selfCheck: e.report, ...(sum ? { summary: { ...sum, engine: e.engine, engineNote: e.engineNote } } : {}) });

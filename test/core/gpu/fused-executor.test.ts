@@ -10,10 +10,11 @@
  * (ConvNet cosine GCL / linear FBL, ResNet-20 cosine KPS / linear CE, ResNet-32 cosine LDAM-DRW / linear CB-CE).
  *
  * The suite runs once per convolution variant, forced ('direct', then 'tiled' on every layer the tiled kernels fit:
- * all but a network's first convolution). The tiled run repeats the one-step matrix, the partial batch, the larger
- * inputs, GCL stage 2, the eval forward and the dispatch count; its 20-step runs cover ConvNet, ResNet-8 and
- * ResNet-20, both heads and every loss (the ResNet-8 runs take each step's loss in turn from all the losses of their
- * head); ResNet-32 see LONG_RUNS. Checks that concern neither the convolutions nor the variant (mixup, non-finite
+ * all but a network's first convolution). The tiled run repeats the one-step matrix (each model × head once: see
+ * TILED_MATRIX), the partial batch, the larger inputs, GCL stage 2, the eval forward and the dispatch count; its
+ * 20-step runs cover ResNet-8 with both heads and every loss (each step's loss in turn from all the losses of the
+ * head; its layers have every channel count and map size of the deeper ResNets); ConvNet's, ResNet-20's and
+ * ResNet-32's tiled layers run in their one-step cases and the larger-input case. Checks that concern neither the convolutions nor the variant (mixup, non-finite
  * steps, buffer growth, input checks) run once.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -167,14 +168,21 @@ const MATRIX: [ModelKind, HeadKind, LossId][] = [
   ['resnet32', 'linear', 'cbce'],
 ];
 
+/**
+ * The tiled run's one-step cases: every model × head once. The loss changes only the head's kernels, which are the
+ * same in both variants; every loss still meets the tiled convolutions in the ResNet-8 20-step runs (LONG_RUNS).
+ */
+const TILED_MATRIX = MATRIX.filter(([k, h], i) => MATRIX.findIndex(([k2, h2]) => k2 === k && h2 === h) === i);
+
 const COSINE_LOSSES: LossId[] = ['ce', 'ldam', 'balancedSoftmax', 'logitAdjust', 'cbce', 'kps', 'gcl'];
 const LINEAR_LOSSES: LossId[] = ['ce', 'fbl', 'balancedSoftmax', 'logitAdjust', 'cbce'];
 
 /**
- * A 20-step run: one loss, or every loss of the head in turn (step s takes losses[s mod count]), at lr 0.01 unless
- * given. ResNet-20 runs at lr 0.001: at 0.01 its 2×2 stage-3 maps (BN over 8–20 values) make float32 rounding
- * grow from 1e-7 to 3e-3 relative loss error within 20 steps with the direct kernels too (ResNet-32: 6e-2). ResNet-32
- * has no tiled 20-step run: even at lr 0.001 it drifted to 1.7e-3 by step 20 (its one-step cases hold 1e-5).
+ * A 20-step run: one loss, or every loss of the head in turn (step s takes losses[s mod count]), at lr 0.01. The
+ * deeper ResNets' 2×2 stage-3 maps (BN over 8–20 values) make float32 rounding grow within 20 steps with the direct
+ * kernels too (ResNet-20 at lr 0.01: 3e-3 relative loss error; ResNet-32: 6e-2, and 1.3e-2 at lr 0.001), so they
+ * have no tiled 20-step run here; docs/fused-executor.md has the measurement that the tiled kernels track the direct
+ * ones there (1.2e-6 over 20 ResNet-32 steps).
  */
 type LongRun = [ModelKind, HeadKind, LossId[], number?];
 const LONG_RUNS: Record<ConvVariant, LongRun[]> = {
@@ -185,8 +193,6 @@ const LONG_RUNS: Record<ConvVariant, LongRun[]> = {
   tiled: [
     ['resnet8', 'cosine', COSINE_LOSSES],
     ['resnet8', 'linear', LINEAR_LOSSES],
-    ['convnet', 'linear', ['fbl']],
-    ['resnet20', 'cosine', ['kps'], 0.001],
   ],
 };
 
@@ -222,18 +228,21 @@ describe.skipIf(!device && !CI).each(['direct', 'tiled'] as ConvVariant[])(
       }
     });
 
-    it.each(MATRIX)('%s / %s head / %s: one step — loss, every gradient, weights and BN running stats', async (kind, head, loss) => {
-      const p = await pair(kind, head, SHAPES[kind], conv);
-      const sgd = reset(p);
-      const { got, ref, n } = await bothStep(p, sgd, formFor(loss, head), { seed: 3 });
-      expect(got.finite && ref.finite).toBe(true);
-      expectLoss(got.loss, ref.loss, 1e-5);
-      expectTensorsClose(await p.ex.readGradients(), ref.grads, 1e-4, 'gradient');
-      await expectWeightsMatch(p);
-      // the read-back: feature norms and predictions of this batch
-      expect(got.featureNorms.length).toBe(n);
-      expect(got.preds.length).toBe(n);
-    });
+    it.each(conv === 'tiled' ? TILED_MATRIX : MATRIX)(
+      '%s / %s head / %s: one step — loss, every gradient, weights and BN running stats',
+      async (kind, head, loss) => {
+        const p = await pair(kind, head, SHAPES[kind], conv);
+        const sgd = reset(p);
+        const { got, ref, n } = await bothStep(p, sgd, formFor(loss, head), { seed: 3 });
+        expect(got.finite && ref.finite).toBe(true);
+        expectLoss(got.loss, ref.loss, 1e-5);
+        expectTensorsClose(await p.ex.readGradients(), ref.grads, 1e-4, 'gradient');
+        await expectWeightsMatch(p);
+        // the read-back: feature norms and predictions of this batch
+        expect(got.featureNorms.length).toBe(n);
+        expect(got.preds.length).toBe(n);
+      },
+    );
 
     it.each(LONG_RUNS[conv])(
       '%s / %s / %s: 20 steps with momentum, weight decay and partial batches stay within 1e-3',

@@ -127,6 +127,11 @@ describe.skipIf(!device && !CI)('Trainer on the fused WebGPU engine (Dawn + Swif
     expect(a.convVariant).toBeNull(); // no fused engine before the first step
     const [ra, rt] = [await a.step(), await t.step(), await c.step()];
     expect([a.convVariant, t.convVariant, c.convVariant]).toEqual(['direct', 'tiled', null]);
+    // what the backend panel says: the setting, the adapter and the layers that run tiled
+    expect(a.convKernels).toMatchObject({ asked: 'auto', software: true, tiledLayers: 0 });
+    expect(t.convKernels?.asked).toBe('tiled');
+    expect(t.convKernels?.tiledLayers).toBeGreaterThan(0);
+    expect(c.convKernels).toBeNull();
     // the same first batch and weights: the same loss with either kernel set
     expect(Math.abs(rt.batch.loss - ra.batch.loss)).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(ra.batch.loss)));
     [a, t, c].forEach((x) => x.dispose());

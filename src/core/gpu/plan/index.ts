@@ -44,6 +44,7 @@ export function buildPlan(spec: ModelSpec, maxBatch: number, limits: DeviceLimit
   const variantOf = (c: ConvRec) => layerConvVariant(conv, c.geom, B);
   const wb = workBuffers(ar, st, recs, B, C, D, variantOf);
   const lists = dispatchLists(recs, st, stats, wb, ar, dims, limits.maxComputeWorkgroupsPerDimension, variantOf);
+  const convs = recs.flatMap((r) => (r.kind === 'convbn' ? [r.conv] : r.kind === 'block' ? [r.conv1, r.conv2] : []));
   const ctl = layoutControl([lists.train, lists.frozen, lists.eval], ar, dims, limits);
   return {
     maxBatch: B,
@@ -61,6 +62,7 @@ export function buildPlan(spec: ModelSpec, maxBatch: number, limits: DeviceLimit
     tail: wb.tail,
     features: wb.features,
     allocations: ar.allocations,
+    convLayers: { layers: convs.length, tiled: convs.filter((c) => variantOf(c) === 'tiled').length },
     ...lists,
   };
 }

@@ -63,6 +63,8 @@ export interface Plan {
   features: Region;
   /** Every region the arenas handed out (buffers 1…), with what it is for. */
   allocations: { what: string; region: Region }[];
+  /** Convolution layers, and how many of them run the tiled kernels. */
+  convLayers: { layers: number; tiled: number };
   train: Dispatch[];
   frozen: Dispatch[];
   eval: Dispatch[];
