@@ -178,7 +178,7 @@ describe('sweep results', () => {
       'best',
     );
     expect(table.split('\n')).toHaveLength(4);
-    expect(table).toMatch(/\| 0.1 \| 2 \| validation \| 60.0 \| 70.0 \| 60.0 \| – \| 100.0 \|/);
+    expect(table).toMatch(/\| 0.1 \| 2 \| validation \| 60.0 \| 70.0 \| 60.0 \| — \| 100.0 \|/);
   });
 
   it('summarises each point over its seeds (mean, sample std) and lays a two-parameter sweep out as a shaded grid', () => {
