@@ -49,7 +49,29 @@ interface Args {
   convVariants: ConvVariantChoice[];
 }
 
+const USAGE = `Usage: npm run bench:gpu -- [options]   (on the GPU machine: DIR/run.sh [options])
+  --bundle DIR        write the self-contained folder for a Linux machine with a GPU and no Node, then stop
+  --tiny              tiny shapes, 3 timed steps (a "does it run" check; CI runs it on SwiftShader)
+  --steps N           timed steps per row (default 20; 3 with --tiny)
+  --warmup N          untimed steps first (default 5; 1 with --tiny)
+  --conv-variant L    the fused executor's convolutions: direct, tiled, auto or 'all' (default direct,tiled)
+  --torch-script P    the PyTorch step script (default tools/bench/torch_step.py)
+  --out FILE          the JSON (default bench-gpu.json)
+`;
+const VALUE_FLAGS = ['--out', '--steps', '--warmup', '--torch-script', '--bundle', '--conv-variant'];
+
 function parseArgs(argv: string[]): Args {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  for (let i = 0; i < argv.length; i++) {
+    if (VALUE_FLAGS.includes(argv[i])) i++;
+    else if (argv[i] !== '--tiny') {
+      process.stderr.write(`error: unknown option ${argv[i]}\n\n${USAGE}`);
+      process.exit(2);
+    }
+  }
   const val = (k: string) => {
     const i = argv.indexOf(k);
     return i >= 0 ? argv[i + 1] : undefined;
