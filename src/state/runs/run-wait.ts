@@ -64,3 +64,48 @@ export async function trainQueuedRun(
   await session.startStage2();
   return waitStageDone(session.store, id, 2, hooks);
 }
+
+/**
+ * What the seed and sweep queues share: an observable status (`subscribe` / `getStatus`, for useSyncExternalStore),
+ * `running`, `cancel()` between batches, and training one queued run on the session.
+ */
+export abstract class QueueRunner<S extends { state: 'running' | 'done' | 'cancelled' | 'failed' }> {
+  protected status: S | null = null;
+  protected cancelled = false;
+  private wake: (() => void) | null = null;
+  private readonly waitHooks: WaitHooks = { cancelled: () => this.cancelled, setWake: (w) => (this.wake = w) };
+  private readonly listeners = new Set<() => void>();
+
+  constructor(protected readonly session: PlaygroundSession) {}
+
+  protected get st(): PlaygroundState {
+    return this.session.store.getState();
+  }
+
+  subscribe = (f: () => void): (() => void) => {
+    this.listeners.add(f);
+    return () => this.listeners.delete(f);
+  };
+
+  getStatus = (): S | null => this.status;
+
+  protected set(s: S | null): void {
+    this.status = s;
+    for (const f of this.listeners) f();
+  }
+
+  get running(): boolean {
+    return this.status?.state === 'running';
+  }
+
+  /** Stops the queue after the batch in flight; the finished runs stay pinned. */
+  cancel(): void {
+    if (!this.running) return;
+    this.cancelled = true;
+    this.wake?.();
+  }
+
+  protected trainOne(settings: Settings): Promise<WaitResult> {
+    return trainQueuedRun(this.session, settings, this.waitHooks);
+  }
+}

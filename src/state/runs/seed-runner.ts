@@ -4,9 +4,7 @@
  * runs table show the group's mean ± std. The form is never changed; pins are asked for before it starts; it can
  * be cancelled between batches (the finished seeds stay pinned). Progress is its own small observable.
  */
-import type { PlaygroundSession } from '../session/session';
-import type { PlaygroundState } from '../session/store';
-import { trainQueuedRun, type WaitHooks, type WaitResult } from './run-wait';
+import { QueueRunner } from './run-wait';
 import { askRoomForPins } from './pin-room';
 import { patchSettings, type Settings } from '../settings/settings';
 
@@ -21,35 +19,7 @@ export interface SeedQueueStatus {
 /** The settings of one seed's run. */
 export const withSeedSetting = (s: Settings, seed: number): Settings => patchSettings(s, { config: { seed } });
 
-export class SeedRunner {
-  private status: SeedQueueStatus | null = null;
-  private cancelled = false;
-  private wake: (() => void) | null = null;
-  private readonly waitHooks: WaitHooks = { cancelled: () => this.cancelled, setWake: (w) => (this.wake = w) };
-  private readonly listeners = new Set<() => void>();
-
-  constructor(private readonly session: PlaygroundSession) {}
-
-  private get st(): PlaygroundState {
-    return this.session.store.getState();
-  }
-
-  subscribe = (f: () => void): (() => void) => {
-    this.listeners.add(f);
-    return () => this.listeners.delete(f);
-  };
-
-  getStatus = (): SeedQueueStatus | null => this.status;
-
-  private set(s: SeedQueueStatus): void {
-    this.status = s;
-    for (const f of this.listeners) f();
-  }
-
-  get running(): boolean {
-    return this.status?.state === 'running';
-  }
-
+export class SeedRunner extends QueueRunner<SeedQueueStatus> {
   /** Why the queue cannot start now (null: it can). */
   blocker(): string | null {
     const s = this.st;
@@ -92,16 +62,5 @@ export class SeedRunner {
     } catch (e) {
       return await finish('failed', e instanceof Error ? e.message : String(e));
     }
-  }
-
-  /** Stops the queue; the finished seeds stay pinned. */
-  cancel(): void {
-    if (!this.running) return;
-    this.cancelled = true;
-    this.wake?.();
-  }
-
-  private trainOne(settings: Settings): Promise<WaitResult> {
-    return trainQueuedRun(this.session, settings, this.waitHooks);
   }
 }

@@ -5,9 +5,7 @@
  * ends the next run is the form's again. Pins it needs are asked for before it starts. Its progress is its own small observable (the page reads it with
  * useSyncExternalStore); the results are the pinned runs themselves, read from the store by id.
  */
-import type { PlaygroundSession } from '../session/session';
-import type { PlaygroundState } from '../session/store';
-import { trainQueuedRun, type WaitHooks, type WaitResult } from './run-wait';
+import { QueueRunner } from './run-wait';
 import { MAX_PINNED, MAX_PINNED_RUNS } from '../session/slices/metrics';
 import { askRoomForPins } from './pin-room';
 import { makeSettings, trainConfigOf, type Settings } from '../settings/settings';
@@ -25,35 +23,7 @@ export interface SweepStatus {
   message?: string;
 }
 
-export class SweepRunner {
-  private status: SweepStatus | null = null;
-  private cancelled = false;
-  private wake: (() => void) | null = null;
-  private readonly waitHooks: WaitHooks = { cancelled: () => this.cancelled, setWake: (w) => (this.wake = w) };
-  private readonly listeners = new Set<() => void>();
-
-  constructor(private readonly session: PlaygroundSession) {}
-
-  private get st(): PlaygroundState {
-    return this.session.store.getState();
-  }
-
-  subscribe = (f: () => void): (() => void) => {
-    this.listeners.add(f);
-    return () => this.listeners.delete(f);
-  };
-
-  getStatus = (): SweepStatus | null => this.status;
-
-  private set(s: SweepStatus | null): void {
-    this.status = s;
-    for (const f of this.listeners) f();
-  }
-
-  get running(): boolean {
-    return this.status?.state === 'running';
-  }
-
+export class SweepRunner extends QueueRunner<SweepStatus> {
   /** Why a sweep cannot start now (null: it can). Free pins are not a reason: start() asks to make room. */
   blocker(): string | null {
     const s = this.st;
@@ -151,16 +121,5 @@ export class SweepRunner {
     } catch (e) {
       return await finish('failed', e instanceof Error ? e.message : String(e));
     }
-  }
-
-  /** Stops the queue; finished runs stay pinned, the run in training stays on the charts as "earlier" (not pinned). */
-  cancel(): void {
-    if (!this.running) return;
-    this.cancelled = true;
-    this.wake?.();
-  }
-
-  private trainOne(settings: Settings): Promise<WaitResult> {
-    return trainQueuedRun(this.session, settings, this.waitHooks);
   }
 }
