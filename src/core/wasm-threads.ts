@@ -2,8 +2,8 @@
  * How many threads tfjs' wasm backend gets. Threads need SharedArrayBuffer, which a browser only grants a
  * cross-origin-isolated page (COOP/COEP headers, or the service worker re-serving the page with them). The calling
  * thread works in XNNPACK's pool too, so N threads occupy N cores: the automatic count keeps one core for the page
- * (charts must stay within their main-thread budget; on a loaded 2-core machine 2 threads were slower than 1), and
- * beyond ~8 a small model's convolutions gain little.
+ * and the browser's own processes (on an idle 2-core machine a second thread trains the first-visit run only 0–8 %
+ * faster, the larger models 1.3–1.6×: docs/benchmarks.md), and beyond ~8 a small model's convolutions gain little.
  */
 export const MAX_AUTO_THREADS = 8;
 /** tfjs starts 8 pthread workers and never uses more. */
