@@ -13,6 +13,7 @@
 import type { Dataset } from '../core/data/types';
 import { drawSettingsOf, type DrawSettings } from '../core/data/pack-parts';
 import type { TrainConfig } from '../core/train/config';
+import type { ConvKernelsInfo } from '../core/gpu/conv-info';
 import { Trainer, type StepOutcome, type StepRecord, type TrainerOptions } from '../core/train/trainer';
 import type { OfficialOrder } from '../core/export/bundle';
 import type { SelfCheckGate, SelfCheckReport } from '../core/train/self-check';
@@ -103,8 +104,8 @@ export class TrainEngine {
   private readonly uploads: UploadedDatasets;
   /** The current run's initial weights and steps since (a run bundle replays them); null after a restore. */
   private recording: RunRecording | null = null;
-  /** The convolution kernels last sent to the page (JSON), so a change is sent once. */
-  private convKernelsSent = 'null';
+  /** The convolution kernels last sent to the page (the executor's own object), so a change is sent once. */
+  private convKernelsSent: ConvKernelsInfo | null = null;
   private benchAbort: AbortController | null = null;
 
   constructor(private readonly deps: EngineDeps) {
@@ -346,15 +347,14 @@ export class TrainEngine {
   /** Sends the convolution kernels when they differ from the last ones the page got. */
   private noteConvKernels(t: Trainer): void {
     const info = t.convKernels;
-    const key = JSON.stringify(info);
-    if (key === this.convKernelsSent) return;
-    this.convKernelsSent = key;
+    if (info === this.convKernelsSent) return;
+    this.convKernelsSent = info;
     this.emit({ type: 'convKernels', info });
   }
 
   private attach(trainer: Trainer): void {
     this.trainer = trainer;
-    this.convKernelsSent = JSON.stringify(trainer.convKernels);
+    this.convKernelsSent = trainer.convKernels;
     // after every finished epoch: a checkpoint for crash recovery and autosave
     this.ctl = new TrainController(
       trainer,

@@ -111,8 +111,8 @@ export class FusedExecutor {
   private readonly ctlF: Float32Array;
   private readonly ctlI: Int32Array;
   private readonly pipelineCount: number;
-  private readonly software: boolean;
-  private readonly convAsked: ConvVariantChoice;
+  /** Why the convolutions run as they do: fixed with the plan, so one object per executor. */
+  readonly convKernels: ConvKernelsInfo;
   private readonly momentum: number;
   private weightDecay: number;
   private lastFrozen = false;
@@ -126,8 +126,12 @@ export class FusedExecutor {
     this.momentum = o.momentum;
     this.weightDecay = o.weightDecay;
     this.pipelineCount = pipes.size;
-    this.convAsked = o.convVariant ?? 'auto';
-    this.software = softwareAdapter((o.device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo);
+    this.convKernels = {
+      asked: o.convVariant ?? 'auto',
+      software: softwareAdapter((o.device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo),
+      tiledLayers: plan.convLayers.tiled,
+      layers: plan.convLayers.layers,
+    };
     const d = o.device;
     this.buffers = plan.bufferSizes.map((size, i) =>
       d.createBuffer({ label: `fused executor ${i === 0 ? 'state' : `arena ${i}`}`, size, usage: USAGE_STORAGE() }),
@@ -474,18 +478,13 @@ export class FusedExecutor {
       dispatchesPerEval: this.evalList.length,
       pipelines: this.pipelineCount,
       convVariant: this.convVariant,
-      conv: {
-        asked: this.convAsked,
-        software: this.software,
-        tiledLayers: this.plan.convLayers.tiled,
-        layers: this.plan.convLayers.layers,
-      },
+      conv: this.convKernels,
     };
   }
 
   /** The convolution kernels this executor runs (what the badge and the bench show). */
   get convVariant(): ConvVariant {
-    return this.plan.train.some((d) => d.src.name.includes('-tiled')) ? 'tiled' : 'direct';
+    return this.convKernels.tiledLayers > 0 ? 'tiled' : 'direct';
   }
 
   /** Labels of the recorded dispatches, in order (for inspection). */

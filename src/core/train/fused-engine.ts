@@ -14,6 +14,7 @@
  */
 import { FusedExecutor, MAX_IN_FLIGHT, type FusedExecutorStats } from '../gpu/fused-executor';
 import type { ConvVariantChoice } from '../gpu/kernels';
+import type { ConvKernelsInfo } from '../gpu/conv-info';
 import { logitForm } from '../losses/registry';
 import type { Model } from '../models/types';
 import { bnLayerNames, cloneWeights, setWeights } from '../models';
@@ -99,6 +100,11 @@ export class FusedEngine implements StepEngine {
   /** Buffers and bytes the executor holds, and its dispatch counts. */
   stats(): FusedExecutorStats {
     return this.ex.stats();
+  }
+
+  /** The executor's convolution kernels and why (one object per executor: compared by identity per batch). */
+  get convKernels(): ConvKernelsInfo {
+    return this.ex.convKernels;
   }
 
   private check(): void {

@@ -399,7 +399,7 @@ export class Trainer {
 
   /** Why the fused engine's convolutions run as they do (null with the tfjs engine, or before the fused one exists). */
   get convKernels(): ConvKernelsInfo | null {
-    return this.engine instanceof FusedEngine ? this.engine.stats().conv : null;
+    return this.engine instanceof FusedEngine ? this.engine.convKernels : null;
   }
 
   /**
