@@ -18,6 +18,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseArgs as parseCli } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, initNodeWebGPU } from '../../src/core/backend';
 import { kernelClass, KERNEL_CLASSES, type KernelClass } from '../../src/core/gpu/cost-model';
@@ -58,34 +59,42 @@ const USAGE = `Usage: npm run bench:gpu -- [options]   (on the GPU machine: DIR/
   --torch-script P    the PyTorch step script (default tools/bench/torch_step.py)
   --out FILE          the JSON (default bench-gpu.json)
 `;
-const VALUE_FLAGS = ['--out', '--steps', '--warmup', '--torch-script', '--bundle', '--conv-variant'];
-
 function parseArgs(argv: string[]): Args {
-  if (argv.includes('--help') || argv.includes('-h')) {
+  let v;
+  try {
+    v = parseCli({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        tiny: { type: 'boolean' },
+        out: { type: 'string' },
+        steps: { type: 'string' },
+        warmup: { type: 'string' },
+        'torch-script': { type: 'string' },
+        bundle: { type: 'string' },
+        'conv-variant': { type: 'string' },
+      },
+    }).values;
+  } catch (e) {
+    process.stderr.write(`error: ${(e as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (v.help) {
     process.stdout.write(USAGE);
     process.exit(0);
   }
-  for (let i = 0; i < argv.length; i++) {
-    if (VALUE_FLAGS.includes(argv[i])) i++;
-    else if (argv[i] !== '--tiny') {
-      process.stderr.write(`error: unknown option ${argv[i]}\n\n${USAGE}`);
-      process.exit(2);
-    }
-  }
-  const val = (k: string) => {
-    const i = argv.indexOf(k);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const tiny = argv.includes('--tiny');
-  const convVariants = parseConvVariants(val('--conv-variant') ?? (tiny ? 'auto' : 'direct,tiled'));
+  const tiny = !!v.tiny;
+  const convVariants = parseConvVariants(v['conv-variant'] ?? (tiny ? 'auto' : 'direct,tiled'));
   if (!convVariants) throw new Error("--conv-variant takes direct, tiled and/or auto (comma-separated), or 'all'");
   return {
     tiny,
-    out: val('--out') ?? 'bench-gpu.json',
-    steps: Number(val('--steps') ?? (tiny ? 3 : 20)),
-    warmup: Number(val('--warmup') ?? (tiny ? 1 : 5)),
-    torchScript: val('--torch-script') ?? path.resolve('tools/bench/torch_step.py'),
-    bundle: val('--bundle') ?? null,
+    out: v.out ?? 'bench-gpu.json',
+    steps: Number(v.steps ?? (tiny ? 3 : 20)),
+    warmup: Number(v.warmup ?? (tiny ? 1 : 5)),
+    torchScript: v['torch-script'] ?? path.resolve('tools/bench/torch_step.py'),
+    bundle: v.bundle ?? null,
     convVariants,
   };
 }
