@@ -11,21 +11,10 @@ import { spawnSync } from 'node:child_process';
 import type { BackendName } from '../../src/core/backend';
 import type { StepPlan, BenchStepResult } from './step';
 import { patchThreadedModule } from '../vite/wasm-threads';
+import { CHROMIUM, CHROMIUM_ARGS as BASE_ARGS } from '../../test/e2e/browser';
 
-export const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--enable-unsafe-webgpu',
-  // lets Dawn expose timestamp queries where the adapter can (tfjs' per-kernel GPU times)
-  '--enable-dawn-features=allow_unsafe_apis',
-];
+/** The tests' Chromium flags, plus Dawn's timestamp queries where the adapter can (tfjs' per-kernel GPU times). */
+export const CHROMIUM_ARGS = [...BASE_ARGS, '--enable-dawn-features=allow_unsafe_apis'];
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
