@@ -42,7 +42,7 @@ function webglInfo(): Record<string, unknown> | undefined {
 
 async function run(backend: BackendName, plan: StepPlan, wasmThreads = 1): Promise<PageResult> {
   try {
-    const init = await initBackend({ order: [backend], wasmPaths: new URL('./wasm', location.href).href, wasmThreads });
+    const init = await initBackend({ order: [backend], wasmPaths: new URL('./wasm/', location.href).href, wasmThreads });
     let timing: string | undefined;
     let undo: (() => void) | null = null;
     let timestampQuery: boolean | null = null;
